@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from portal.accounts.models import DISPLAY_NAME_MAX, EMAIL_MAX, USERNAME_MAX, Role
+from portal.accounts.passwords import PASSWORD_MAX
+
+
+class RegistrationForm(FlaskForm):
+    username = StringField(
+        "Username", validators=[DataRequired(), Length(min=3, max=USERNAME_MAX)],
+        description="3 to 32 characters: letters, digits, '_', '.', '-'.",
+    )
+    email = EmailField("E-mail address", validators=[DataRequired(), Length(max=EMAIL_MAX)])
+    display_name = StringField(
+        "Display name (optional)", validators=[Optional(), Length(max=DISPLAY_NAME_MAX)]
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+        description="At least 10 characters; a passphrase of a few words works well.",
+    )
+    confirm = PasswordField(
+        "Repeat the password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
+    )
+
+
+class LoginForm(FlaskForm):
+    login = StringField("Username or e-mail", validators=[DataRequired(), Length(max=EMAIL_MAX)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    remember = BooleanField("Keep me logged in on this device")
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(
+        "Display name", validators=[Optional(), Length(max=DISPLAY_NAME_MAX)]
+    )
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=[SelectChoice(r.value, r.value.title()) for r in Role])
+
+
+class LogoutForm(FlaskForm):
+    """Logging out is a POST with a CSRF token, so another site cannot log you out."""

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from portal import db
+from portal.accounts import services
+from portal.accounts.forms import LoginForm, LogoutForm, ProfileForm, RegistrationForm, RoleForm
+from portal.accounts.models import Role, User
+from portal.extensions import limiter, login_key, login_manager
+from portal.security import role_required, safe_next_url
+
+bp = Blueprint("accounts", __name__)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return db.session().get(User, int(user_id))
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _register_limit() -> str:
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_register_limit, methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        session = db.session()
+        try:
+            user = services.register_user(
+                session,
+                username=form.username.data,
+                email=form.email.data,
+                password=form.password.data,
+                display_name=form.display_name.data or "",
+            )
+        except services.AccountError as error:
+            session.rollback()
+            getattr(form, error.field or "username").errors.append(str(error))
+        else:
+            session.commit()
+            login_user(user)
+            flash(f"Welcome, {user.name}! Your account is ready.", "success")
+            return redirect(url_for("main.index"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=login_key)
+def login():
+    next_url = safe_next_url(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        session = db.session()
+        user = services.authenticate(
+            session, form.login.data, form.password.data, ip_address=request.remote_addr or ""
+        )
+        session.commit()
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            flash(f"Logged in as {user.username}.", "success")
+            return redirect(next_url or url_for("main.index"))
+        form.password.errors.append("Wrong username/e-mail or password.")
+    status = 400 if form.is_submitted() else 200
+    return render_template("accounts/login.html", form=form, next_url=next_url), status
+
+
+@bp.post("/logout")
+def logout():
+    form = LogoutForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if current_user.is_authenticated:
+        logout_user()
+        flash("You are logged out.", "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        session = db.session()
+        user = session.get(User, current_user.id)
+        services.update_profile(session, user, display_name=form.display_name.data or "")
+        session.commit()
+        flash("Profile saved.", "success")
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", form=form, user=current_user)
+
+
+@bp.get("/u/<username>")
+def profile(username: str):
+    user = db.session().scalar(select(User).where(User.username == username.lower()))
+    if user is None or not user.is_active:
+        abort(404)
+    return render_template("accounts/profile.html", user=user)
+
+
+@bp.get("/admin/users")
+@role_required(Role.ADMIN)
+def admin_users():
+    users = db.session().scalars(select(User).order_by(User.created_at.desc())).all()
+    forms = {u.id: RoleForm(prefix=f"u{u.id}", role=u.role) for u in users}
+    return render_template("accounts/admin_users.html", users=users, forms=forms)
+
+
+@bp.post("/admin/users/<int:user_id>/role")
+@role_required(Role.ADMIN)
+def admin_set_role(user_id: int):
+    session = db.session()
+    user = session.get(User, user_id)
+    if user is None:
+        abort(404)
+    form = RoleForm(prefix=f"u{user_id}")
+    if not form.validate_on_submit():
+        flash("Choose one of the listed roles.", "error")
+        return redirect(url_for("accounts.admin_users")), 303
+    actor = session.get(User, current_user.id)
+    if user.id == actor.id and form.role.data != Role.ADMIN.value:
+        flash("You cannot remove your own admin role; ask another admin.", "error")
+        return redirect(url_for("accounts.admin_users")), 303
+    services.set_role(session, user, Role(form.role.data), actor=actor)
+    session.commit()
+    flash(f"{user.username} is now a {user.role}.", "success")
+    return redirect(url_for("accounts.admin_users")), 303

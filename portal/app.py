@@ -1,0 +1,51 @@
+"""The application factory."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from portal import config as portal_config
+from portal import commands, errors, security, templating
+from portal.accounts.views import bp as accounts_bp
+from portal.community.views import bp as community_bp
+from portal.extensions import csrf, db, limiter, login_manager
+from portal.main.views import bp as main_bp
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application.
+
+    Configuration comes from the defaults, then ``<instance>/portal.cfg``, then
+    ``PORTAL_*`` environment variables, then ``config`` (what tests pass).
+    """
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("PORTAL_INSTANCE_PATH")
+    app = Flask("portal", instance_path=instance_path, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    app.config.from_mapping(portal_config.defaults(app.instance_path))
+    app.config.from_pyfile("portal.cfg", silent=True)
+    app.config.from_mapping(portal_config.from_environment())
+    if config:
+        app.config.from_mapping(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = portal_config.load_or_create_secret_key(app.instance_path)
+    portal_config.finalise(app.config)
+    os.makedirs(app.config["DATA_DIR"], exist_ok=True)
+
+    # Extensions before blueprints: views and the CLI expect them bound.
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    commands.init_app(app)
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(community_bp)
+    return app

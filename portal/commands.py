@@ -1,0 +1,111 @@
+"""The portal's own command groups, attached to ``app.cli`` by create_app."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from portal import db, demo, migrate
+from portal.accounts import services as account_services
+from portal.accounts.models import Role, User
+
+
+@click.group("db", help="Database migrations (Alembic).")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("upgrade", help="Apply migrations up to REVISION (default: head).")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    migrate.upgrade(current_app, revision)
+    click.echo(f"Database at {revision}.")
+
+
+@db_group.command("downgrade", help="Revert migrations down to REVISION.")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    migrate.downgrade(current_app, revision)
+
+
+@db_group.command("current", help="Show the database's revision.")
+@with_appcontext
+def db_current() -> None:
+    migrate.current(current_app)
+
+
+@db_group.command("revision", help="Write a new migration from the models' changes.")
+@click.option("-m", "--message", required=True)
+@with_appcontext
+def db_revision(message: str) -> None:
+    migrate.revision(current_app, message)
+
+
+@click.group("user", help="Manage accounts.")
+def user_group() -> None:
+    pass
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--email", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--admin", is_flag=True, help="Give the account the admin role.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=None)
+@with_appcontext
+def user_create(username: str, email: str, password: str, admin: bool, role: str | None) -> None:
+    """Create an account (use --admin for the first administrator)."""
+    if admin and role and role != Role.ADMIN.value:
+        raise click.UsageError("--admin and --role disagree; give one of them.")
+    chosen = Role.ADMIN if admin else Role(role or Role.MEMBER.value)
+    session = db.session()
+    try:
+        user = account_services.register_user(
+            session, username=username, email=email, password=password, role=chosen
+        )
+    except account_services.AccountError as error:
+        session.rollback()
+        raise click.ClickException(f"{error.field}: {error}") from None
+    session.commit()
+    click.echo(f"Created {user.username} ({user.role}).")
+
+
+@user_group.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+@with_appcontext
+def user_set_role(username: str, role: str) -> None:
+    session = db.session()
+    user = session.scalar(select(User).where(User.username == username.lower()))
+    if user is None:
+        raise click.ClickException(f"No user called {username!r}.")
+    account_services.set_role(session, user, Role(role))
+    session.commit()
+    click.echo(f"{user.username} is now {user.role}.")
+
+
+@click.group("demo", help="Demo content.")
+def demo_group() -> None:
+    pass
+
+
+@demo_group.command("load")
+@click.option("--force", is_flag=True, help="Load even in production mode.")
+@with_appcontext
+def demo_load(force: bool) -> None:
+    """Load the demo content; running it again keeps what is there."""
+    if current_app.config["PORTAL_ENV"] == "production" and not force:
+        raise click.ClickException("Refusing to load demo accounts in production (use --force).")
+    session = db.session()
+    report = demo.load(session, password=current_app.config["DEMO_PASSWORD"] or None,
+                       echo=click.echo)
+    session.commit()
+    click.echo(report.summary())
+
+
+def init_app(app: Flask) -> None:
+    for group in (db_group, user_group, demo_group):
+        app.cli.add_command(group)

@@ -1,0 +1,1 @@
+"""Communities: one per condition, with members and moderators."""

@@ -1,0 +1,84 @@
+"""What communities do. Functions take a session and never commit."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import User
+from portal.community.models import Community, Membership
+
+
+class CommunityError(ValueError):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def create_community(
+    db: Session, *, slug: str, name: str, condition: str, description: str = ""
+) -> Community:
+    if not SLUG_PATTERN.match(slug) or len(slug) > 64:
+        raise CommunityError("Use lower-case letters, digits and single hyphens.", "slug")
+    if not name.strip() or len(name) > 120:
+        raise CommunityError("A name of 1 to 120 characters is required.", "name")
+    if db.scalar(select(func.count()).where(Community.slug == slug)):
+        raise CommunityError("A community with that address already exists.", "slug")
+    community = Community(
+        slug=slug, name=name.strip(), condition=condition.strip(), description=description
+    )
+    db.add(community)
+    db.flush()
+    return community
+
+
+def join(db: Session, community: Community, user: User, role: str = "member") -> None:
+    """Make ``user`` a member; joining twice is harmless, even when it races."""
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(Membership)
+        .values(user_id=user.id, community_id=community.id, role=role)
+        .on_conflict_do_nothing(index_elements=["user_id", "community_id"])
+    )
+    db.execute(statement)
+
+
+def leave(db: Session, community: Community, user: User) -> None:
+    db.execute(
+        delete(Membership).where(
+            Membership.user_id == user.id, Membership.community_id == community.id
+        )
+    )
+
+
+def membership(db: Session, community: Community, user: User) -> Membership | None:
+    return db.scalar(
+        select(Membership).where(
+            Membership.user_id == user.id, Membership.community_id == community.id
+        )
+    )
+
+
+def member_count(db: Session, community: Community) -> int:
+    return db.scalar(
+        select(func.count()).select_from(Membership).where(
+            Membership.community_id == community.id
+        )
+    ) or 0
+
+
+def communities_of(db: Session, user: User) -> list[Community]:
+    return list(
+        db.scalars(
+            select(Community)
+            .join(Membership)
+            .where(Membership.user_id == user.id)
+            .order_by(Community.name)
+        )
+    )

@@ -1,0 +1,106 @@
+"""Configuration: defaults, then the instance folder, then the environment.
+
+Each later source overrides the earlier one, so a deployment changes behaviour by
+setting environment variables alone (see README, "Configuration").
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "PORTAL_"
+
+#: Settings read from ``PORTAL_<NAME>`` environment variables, with their type.
+ENV_SETTINGS: dict[str, type] = {
+    "ENV": str,
+    "DATABASE_URL": str,
+    "DATA_DIR": str,
+    "BROKER_URL": str,
+    "RATELIMIT_STORAGE_URL": str,
+    "LOGIN_RATE_LIMIT": str,
+    "REGISTER_RATE_LIMIT": str,
+    "SESSION_COOKIE_SECURE": bool,
+    "DB_POOL_SIZE": int,
+    "MAX_CONTENT_LENGTH": int,
+    "DEMO_PASSWORD": str,
+}
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    instance = Path(instance_path)
+    return {
+        "PORTAL_ENV": "development",
+        "DATABASE_URL": f"sqlite:///{instance / 'portal.db'}",
+        "DATA_DIR": str(instance / "data"),
+        "BROKER_URL": "",
+        "DB_POOL_SIZE": 5,
+        # The limiter keeps its counters in this process unless told otherwise;
+        # several web processes must share a Redis so a limit holds across them.
+        "RATELIMIT_STORAGE_URL": "memory://",
+        "LOGIN_RATE_LIMIT": "10 per minute",
+        "REGISTER_RATE_LIMIT": "20 per hour",
+        "MAX_CONTENT_LENGTH": 512 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": False,
+        "WTF_CSRF_TIME_LIMIT": 3600 * 8,
+        "DEMO_PASSWORD": "",
+    }
+
+
+def _parse(raw: str, kind: type) -> Any:
+    if kind is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return kind(raw)
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    environ = dict(os.environ if environ is None else environ)
+    found: dict[str, Any] = {}
+    for name, kind in ENV_SETTINGS.items():
+        raw = environ.get(ENV_PREFIX + name)
+        if raw is not None and raw != "":
+            key = "PORTAL_ENV" if name == "ENV" else name
+            found[key] = _parse(raw, kind)
+    if environ.get("SECRET_KEY"):
+        found["SECRET_KEY"] = environ["SECRET_KEY"]
+    return found
+
+
+def load_or_create_secret_key(instance_path: str) -> str:
+    """Return the instance's secret key, generating it on first use.
+
+    A generated key lives in the instance folder (mode 0600) so sessions survive a
+    restart; there is deliberately no hard-coded fallback.
+    """
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: when two processes start at once, only one key wins and both read it.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def finalise(config: dict[str, Any]) -> None:
+    """Derive settings that depend on others, after every source has been read."""
+    production = config.get("PORTAL_ENV") == "production"
+    if production:
+        # Behind TLS in production: cookies must never travel in clear text.
+        config.setdefault("SESSION_COOKIE_SECURE", True)
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
+    else:
+        config["REMEMBER_COOKIE_SECURE"] = bool(config.get("SESSION_COOKIE_SECURE"))
+    config["RATELIMIT_STORAGE_URI"] = config["RATELIMIT_STORAGE_URL"]

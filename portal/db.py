@@ -1,0 +1,127 @@
+"""The database: one engine per app, one session per request (or job).
+
+Services receive a session and never commit; whoever owns the unit of work (the
+request handler, a CLI command, a job) commits or rolls back.
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names, so Alembic can alter and drop them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC in Python.
+
+    SQLite drops the zone; PostgreSQL keeps it. Normalising here means code
+    compares datetimes the same way on both.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run while a writer commits; foreign keys are off by default.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str, pool_size: int = 5) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+class Database:
+    """Flask extension holding the engine and handing out request sessions."""
+
+    def __init__(self, app: Flask | None = None) -> None:
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        engine = make_engine(app.config["DATABASE_URL"], app.config["DB_POOL_SIZE"])
+        app.extensions["portal.db"] = _State(engine, sessionmaker(engine, expire_on_commit=False))
+        app.teardown_appcontext(_close_session)
+
+
+class _State:
+    def __init__(self, engine: Engine, factory: sessionmaker[Session]) -> None:
+        self.engine = engine
+        self.factory = factory
+
+
+def _state() -> _State:
+    return current_app.extensions["portal.db"]
+
+
+def engine() -> Engine:
+    return _state().engine
+
+
+def session() -> Session:
+    """The session of the current request, created on first use."""
+    if "db_session" not in g:
+        g.db_session = _state().factory()
+    return g.db_session
+
+
+def new_session() -> Session:
+    """A session independent of the request, for threads and jobs."""
+    return _state().factory()
+
+
+def _close_session(exc: BaseException | None) -> None:
+    db_session: Session | None = g.pop("db_session", None)
+    if db_session is None:
+        return
+    if exc is not None:
+        db_session.rollback()
+    db_session.close()

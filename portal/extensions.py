@@ -1,0 +1,26 @@
+"""Unbound extensions, created once and bound to each app in create_app()."""
+from __future__ import annotations
+
+from flask import request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from portal.db import Database
+
+db = Database()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Please log in to see that page."
+login_manager.login_message_category = "info"
+# A stolen cookie replayed from elsewhere loses its "fresh" status and the session.
+login_manager.session_protection = "strong"
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+
+def login_key() -> str:
+    """Rate-limit key for login attempts on one account, whatever the client's address."""
+    return "login:" + (request.form.get("login") or "").strip().lower()[:254]

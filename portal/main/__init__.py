@@ -1,0 +1,1 @@
+"""The home page, section landing pages, health checks and error pages."""

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from sqlalchemy import select, text
+
+from portal import db
+from portal.accounts.models import User
+from portal.community.models import Community
+
+bp = Blueprint("main", __name__)
+
+# Sections whose pages are still being built: each landing page says honestly what
+# exists today (often a command-line tool) and what is coming.
+SECTIONS = {
+    "datasets": "Datasets",
+    "questions": "Questions",
+    "play": "Play",
+    "analyses": "Analyses",
+}
+
+
+@bp.get("/")
+def index():
+    session = db.session()
+    communities = session.scalars(
+        select(Community).order_by(Community.created_at.desc()).limit(6)
+    ).all()
+    newest_members = session.scalars(
+        select(User).where(User.active.is_(True)).order_by(User.created_at.desc()).limit(5)
+    ).all()
+    return render_template(
+        "index.html", communities=communities, newest_members=newest_members
+    )
+
+
+@bp.get("/<any(datasets, questions, play, analyses):section>/")
+def section(section: str):
+    if section not in SECTIONS:
+        abort(404)
+    return render_template(f"sections/{section}.html", title=SECTIONS[section])
+
+
+@bp.get("/healthz")
+def healthz():
+    return {"status": "ok"}
+
+
+@bp.get("/readyz")
+def readyz():
+    try:
+        db.session().execute(text("SELECT 1"))
+    except Exception as error:  # noqa: BLE001 - any failure means "not ready"
+        return {"status": "unavailable", "database": type(error).__name__}, 503
+    return {"status": "ok", "database": "ok"}

@@ -1,0 +1,34 @@
+"""Template globals shared by every page."""
+from __future__ import annotations
+
+from flask import Flask
+
+from portal import db
+from portal._version import __version__
+from portal.accounts.forms import LogoutForm
+from portal.accounts.models import Role
+from portal.community.services import communities_of
+
+NAVIGATION = [
+    ("main.section", {"section": "datasets"}, "Datasets"),
+    ("main.section", {"section": "questions"}, "Questions"),
+    ("main.section", {"section": "play"}, "Play"),
+    ("main.section", {"section": "analyses"}, "Analyses"),
+    ("community.index", {}, "Communities"),
+]
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def globals_for_templates() -> dict:
+        return {
+            "navigation": NAVIGATION,
+            "logout_form": LogoutForm,
+            "Role": Role,
+            "portal_version": __version__,
+            "user_communities": lambda user: communities_of(db.session(), user),
+        }
+
+    @app.template_filter("date")
+    def format_date(value) -> str:
+        return value.strftime("%d %b %Y") if value else ""

@@ -1,0 +1,64 @@
+"""The `portal` command's account and demo commands."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal.accounts.models import User
+from portal.community.models import Community, Membership
+from tests.portal.conftest import DEFAULT_PASSWORD
+
+
+def test_user_create_admin(runner, session):
+    result = runner.invoke(args=["user", "create", "root", "--email", "root@example.org",
+                                 "--admin", "--password", DEFAULT_PASSWORD])
+    assert result.exit_code == 0, result.output
+    assert "Created root (admin)." in result.output
+    assert session.scalar(select(User.role).where(User.username == "root")) == "admin"
+
+
+def test_user_create_refuses_duplicates_and_weak_passwords_without_writing(runner, session):
+    ok = runner.invoke(args=["user", "create", "root", "--email", "root@example.org",
+                             "--password", DEFAULT_PASSWORD])
+    assert ok.exit_code == 0
+    duplicate = runner.invoke(args=["user", "create", "Root", "--email", "x@example.org",
+                                    "--password", DEFAULT_PASSWORD])
+    assert duplicate.exit_code == 1 and "username: That username is taken." in duplicate.output
+    weak = runner.invoke(args=["user", "create", "bob", "--email", "bob@example.org",
+                               "--password", "short"])
+    assert weak.exit_code == 1 and "password:" in weak.output
+    assert "Traceback" not in duplicate.output + weak.output
+    assert session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_user_set_role(runner, make_user, session):
+    user_id = make_user("bob")
+    result = runner.invoke(args=["user", "set-role", "bob", "researcher"])
+    assert result.exit_code == 0, result.output
+    assert session.get(User, user_id).role == "researcher"
+    missing = runner.invoke(args=["user", "set-role", "nobody", "admin"])
+    assert missing.exit_code == 1 and "No user called 'nobody'." in missing.output
+
+
+def test_demo_load_is_idempotent(runner, session):
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    counts = (
+        session.scalar(select(func.count()).select_from(User)),
+        session.scalar(select(func.count()).select_from(Community)),
+        session.scalar(select(func.count()).select_from(Membership)),
+    )
+    assert counts[0] >= 4 and counts[1] >= 4
+    second = runner.invoke(args=["demo", "load"])
+    assert second.exit_code == 0
+    assert "0 created" in second.output
+    assert counts == (
+        session.scalar(select(func.count()).select_from(User)),
+        session.scalar(select(func.count()).select_from(Community)),
+        session.scalar(select(func.count()).select_from(Membership)),
+    )
+
+
+def test_demo_load_refuses_production(app, runner):
+    app.config["PORTAL_ENV"] = "production"
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 1 and "production" in result.output
