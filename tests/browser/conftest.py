@@ -1,0 +1,79 @@
+"""A live portal in a thread and a real headless Chromium driven by Playwright.
+
+Debian's chromium is used through ``executable_path``; Playwright's own browser
+download is not available here. In CI a missing browser fails the run.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from werkzeug.serving import make_server
+
+from portal import create_app, db
+from portal.migrate import alembic_config
+
+CHROMIUM = Path(os.environ.get("PORTAL_TEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Chromium is missing at {CHROMIUM}; .ci/run installs it.")
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture
+def live_server(tmp_path) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    command.upgrade(alembic_config(url), "head")
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path / "instance"),
+                      "DATA_DIR": str(tmp_path / "data")})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    with app.app_context():
+        db.engine().dispose()
+
+
+def _expected(console_text: str) -> bool:
+    # A form re-rendered with its errors answers 400; the browser logs that, but it
+    # is the page working as designed, not a fault.
+    return console_text.endswith("status of 400 (BAD REQUEST)")
+
+
+@pytest.fixture
+def page(chromium_path: Path, tmp_path) -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda message: errors.append(message.text)
+                if message.type == "error" and not _expected(message.text) else None)
+        yield page
+        context.close()
+        browser.close()
+        assert errors == [], f"the browser reported errors: {errors}"
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,50 @@
+"""What `make run` does, with the real console script in separate processes."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+PORTAL = Path(sys.executable).with_name("portal")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_migrate_load_demo_and_serve_from_another_folder(tmp_path):
+    env = {**os.environ, "PORTAL_INSTANCE_PATH": str(tmp_path / "instance")}
+    env.pop("PORTAL_DATABASE_URL", None)
+    for command in (["db", "upgrade"], ["demo", "load"], ["demo", "load"]):
+        result = subprocess.run([str(PORTAL), *command], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+    assert "0 created" in result.stdout, "a second load keeps the existing data"
+
+    port = free_port()
+    server = subprocess.Popen([str(PORTAL), "run", "--port", str(port)], cwd=tmp_path, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        body = ""
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    body = response.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.1)
+        assert "Move research forward, together." in body
+        assert "Colon cancer" in body
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()
