@@ -6,6 +6,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from analysis.commands import meta as meta_command
 from portal import db, demo, migrate
 from portal.accounts import services as account_services
 from portal.accounts.models import Role, User
@@ -107,5 +108,5 @@ def demo_load(force: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_group, user_group, demo_group):
+    for group in (db_group, user_group, demo_group, meta_command):
         app.cli.add_command(group)

@@ -1,0 +1,375 @@
+"""Between-study variance (tau^2) estimators and heterogeneity statistics.
+
+Everything follows ``metafor::rma.uni`` (version 4.x) so that reported
+numbers agree with it, including the iteration and stopping rules:
+
+* ``DL``   DerSimonian-Laird: ``(Q - (k-p)) / tr(P)`` with fixed-effect weights,
+           truncated at 0.
+* ``PM``   Paule-Mandel: root of ``Q(tau^2) = k - p`` found with R's
+           ``uniroot`` on ``[0, max(100, 10 mad(y)^2)]`` at metafor's default
+           tolerance ``.Machine$double.eps^0.25``; 0 when ``Q(0) < k - p``.
+* ``REML`` Fisher scoring started at the Hedges estimate (truncated at 0),
+           step ``(y'PPy - tr P) / tr(PP)`` with step halving to stay >= 0,
+           stopping when the change is below ``threshold`` (1e-5); then
+           metafor's check that the restricted likelihood is not larger at
+           tau^2 = 0.  Hence tau^2 is identical to metafor's, not just close.
+
+Heterogeneity statistics (metafor definitions):
+
+* ``Q``  Cochran's Q with fixed-effect weights ``1/vi``; p from chi^2(k-p).
+* ``I2`` for random-effects models ``100 tau^2 / (tau^2 + s^2)`` where the
+  "typical" within-study variance is ``s^2 = (k-p) / tr(P)``,
+  ``P = W - W X (X'WX)^-1 X'W``, ``W = diag(1/vi)`` (for the intercept-only
+  model ``tr(P) = sum(w) - sum(w^2)/sum(w)``); ``H2 = tau^2/s^2 + 1``.
+  For fixed-effect models ``I2 = max(0, 100 (Q - (k-p)) / Q)`` and
+  ``H2 = Q / (k-p)``.  (For DL both definitions coincide.)
+
+All formulas use ``O(k p^2)`` operations (no ``k x k`` matrices), so tens of
+thousands of studies are cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import stats
+
+from ._rootfind import DOUBLE_EPS, R_DEFAULT_TOL, uniroot
+from .errors import AnalysisInputError, ConvergenceError
+
+TAU2_METHODS = ("DL", "REML", "PM")
+FIXED_METHODS = ("FE",)
+
+DEFAULT_CONTROL: dict[str, Any] = {
+    "threshold": 1e-5,  # REML convergence threshold on the change in tau^2
+    "maxiter": 100,  # REML iterations / PM uniroot iterations
+    "tol": R_DEFAULT_TOL,  # PM uniroot tolerance; also the REML ll0 check tolerance
+    "ll0check": True,  # REML: compare with the restricted likelihood at tau^2 = 0
+    "stepadj": 1.0,  # REML: step length factor of Fisher scoring (metafor stepadj)
+    "stepadj_retries": 3,  # REML: on non-convergence retry with stepadj halved this often
+    "tau2_max": None,  # PM upper bracket; None -> max(100, 10 * mad(y)^2) as metafor
+}
+
+
+def resolve_control(control: Mapping[str, Any] | None) -> dict[str, Any]:
+    merged = dict(DEFAULT_CONTROL)
+    for key, value in (control or {}).items():
+        if key not in DEFAULT_CONTROL:
+            raise AnalysisInputError(
+                f"unknown control option {key!r}; expected {', '.join(DEFAULT_CONTROL)}",
+                field="control",
+            )
+        merged[key] = value
+    return merged
+
+
+@dataclass(frozen=True)
+class Tau2Estimate:
+    tau2: float
+    method: str
+    iterations: int = 0
+    converged: bool = True
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Heterogeneity:
+    q: float
+    q_df: int
+    q_pvalue: float
+    i2: float
+    h2: float
+    tau2: float
+    typical_variance: float = field(default=float("nan"))
+
+    @property
+    def tau(self) -> float:
+        return float(np.sqrt(self.tau2))
+
+
+# ---------------------------------------------------------------------------
+# weighted least squares pieces
+
+
+def design(k: int, mods: ArrayLike | None = None) -> np.ndarray:
+    """Intercept plus optional moderators as a ``k x p`` float matrix."""
+    if mods is None:
+        return np.ones((k, 1))
+    m = np.asarray(mods, dtype=float)
+    if m.ndim == 1:
+        m = m[:, None]
+    return np.column_stack([np.ones(k), m])
+
+
+def _is_intercept_only(X: np.ndarray) -> bool:
+    return X.shape[1] == 1 and bool(np.all(X[:, 0] == 1.0))
+
+
+def _prepare(
+    y: ArrayLike, v: ArrayLike, X: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    y = np.asarray(y, dtype=float)
+    v = np.asarray(v, dtype=float)
+    X = design(len(y)) if X is None else np.asarray(X, dtype=float)
+    return y, v, X
+
+
+def _centered(y: np.ndarray, X: np.ndarray) -> np.ndarray:
+    # metafor mean-centres y for tau^2 computations; P annihilates the intercept,
+    # so this changes nothing mathematically but matches its rounding
+    if np.any(np.all(X == 1.0, axis=0)):
+        return y - y.mean()
+    return y
+
+
+def wls(y: np.ndarray, w: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Coefficients, ``(X'WX)^-1`` and residuals of a weighted least-squares fit."""
+    if _is_intercept_only(X):
+        sw = w.sum()
+        beta = np.array([np.dot(w, y) / sw])
+        return beta, np.array([[1.0 / sw]]), y - beta[0]
+    xtw = X.T * w
+    inv = np.linalg.inv(xtw @ X)
+    beta = inv @ (xtw @ y)
+    return beta, inv, y - X @ beta
+
+
+def _trace_p(w: np.ndarray, X: np.ndarray, inv: np.ndarray) -> float:
+    # tr(P) = sum(w) - tr((X'WX)^-1 X'W^2 X)
+    xw2x = (X.T * w**2) @ X
+    return float(w.sum() - np.trace(inv @ xw2x))
+
+
+def _trace_pp(w: np.ndarray, X: np.ndarray, inv: np.ndarray) -> float:
+    # tr(PP) = sum(w^2) - 2 tr(A X'W^3X) + tr(A X'W^2X A X'W^2X),  A = (X'WX)^-1
+    xw2x = (X.T * w**2) @ X
+    xw3x = (X.T * w**3) @ X
+    a2 = inv @ xw2x
+    return float((w**2).sum() - 2 * np.trace(inv @ xw3x) + np.trace(a2 @ a2))
+
+
+def cochran_q(yi: ArrayLike, vi: ArrayLike, X: np.ndarray | None = None) -> float:
+    """Cochran's Q (residual heterogeneity with fixed-effect weights)."""
+    y, v, X = _prepare(yi, vi, X)
+    w = 1.0 / v
+    _, _, resid = wls(_centered(y, X), w, X)
+    return max(0.0, float(np.dot(w, resid**2)))
+
+
+# ---------------------------------------------------------------------------
+# estimators
+
+
+def tau2_dersimonian_laird(
+    yi: ArrayLike, vi: ArrayLike, X: np.ndarray | None = None
+) -> Tau2Estimate:
+    y, v, X = _prepare(yi, vi, X)
+    k, p = X.shape
+    w = 1.0 / v
+    _, inv, resid = wls(_centered(y, X), w, X)
+    q = float(np.dot(w, resid**2))
+    tau2 = (q - (k - p)) / _trace_p(w, X, inv)
+    return Tau2Estimate(max(0.0, tau2), "DL")
+
+
+def tau2_hedges(yi: ArrayLike, vi: ArrayLike, X: np.ndarray | None = None) -> float:
+    """Hedges' (unweighted method-of-moments) estimate, *not* truncated at 0."""
+    y, v, X = _prepare(yi, vi, X)
+    k, p = X.shape
+    _, inv, resid = wls(_centered(y, X), np.ones(k), X)
+    rss = float(np.dot(resid, resid))
+    # tr(PV) with P = I - X (X'X)^-1 X'
+    tr_pv = float(v.sum() - np.trace(inv @ ((X.T * v) @ X)))
+    return (rss - tr_pv) / (k - p)
+
+
+def _r_mad(y: np.ndarray) -> float:
+    # R's mad() uses the constant 1.4826 exactly
+    return 1.4826 * float(np.median(np.abs(y - np.median(y))))
+
+
+def tau2_paule_mandel(
+    yi: ArrayLike,
+    vi: ArrayLike,
+    X: np.ndarray | None = None,
+    *,
+    control: Mapping[str, Any] | None = None,
+) -> Tau2Estimate:
+    con = resolve_control(control)
+    y, v, X = _prepare(yi, vi, X)
+    k, p = X.shape
+    ymc = _centered(y, X)
+    target = k - p
+
+    def generalised_q(tau2: float) -> float:
+        w = 1.0 / (v + tau2)
+        _, _, resid = wls(ymc, w, X)
+        return float(np.dot(w, resid**2)) - target
+
+    if generalised_q(0.0) < 0:
+        return Tau2Estimate(0.0, "PM", notes=("Q(0) < k - p, so tau^2 = 0.",))
+    tau2_max = con["tau2_max"]
+    if tau2_max is None:
+        tau2_max = max(100.0, 10 * _r_mad(y) ** 2)
+    if generalised_q(tau2_max) > 0:
+        raise ConvergenceError(
+            f"Paule-Mandel: tau^2 exceeds the search bound {tau2_max:g}; raise control['tau2_max']"
+        )
+    root = uniroot(generalised_q, 0.0, tau2_max, tol=con["tol"], maxiter=con["maxiter"])
+    if not root.converged:
+        raise ConvergenceError("Paule-Mandel root search did not converge")
+    return Tau2Estimate(max(0.0, root.root), "PM", iterations=root.iterations)
+
+
+def _reml_loglik(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float) -> float:
+    k, p = X.shape
+    w = 1.0 / (v + tau2)
+    _, inv, resid = wls(y, w, X)
+    rss = float(np.dot(w, resid**2))
+    _, logdet_xwx = np.linalg.slogdet(np.linalg.inv(inv))
+    return float(
+        -0.5 * (k - p) * np.log(2 * np.pi)
+        - 0.5 * np.log(v + tau2).sum()
+        - 0.5 * logdet_xwx
+        - 0.5 * rss
+    )
+
+
+def tau2_reml(
+    yi: ArrayLike,
+    vi: ArrayLike,
+    X: np.ndarray | None = None,
+    *,
+    control: Mapping[str, Any] | None = None,
+) -> Tau2Estimate:
+    """REML by metafor's Fisher scoring.
+
+    Full Fisher-scoring steps can oscillate without converging (metafor then
+    stops with an error and suggests ``control=list(stepadj=0.5)``).  We apply
+    that documented remedy automatically, halving ``stepadj`` up to
+    ``stepadj_retries`` times, and say so in the notes so that the same
+    numbers can be reproduced in metafor.
+    """
+    con = resolve_control(control)
+    y, v, X = _prepare(yi, vi, X)
+    ymc = _centered(y, X)
+    stepadj = float(con["stepadj"])
+    for attempt in range(int(con["stepadj_retries"]) + 1):
+        tau2, iterations, converged = _fisher_scoring(ymc, v, X, con, stepadj)
+        if converged:
+            break
+        if attempt < con["stepadj_retries"]:
+            stepadj /= 2
+    else:
+        raise ConvergenceError(
+            f"REML Fisher scoring did not converge in {con['maxiter']} iterations (down to step "
+            f"adjustment {stepadj:g}); raise control['maxiter'] or use another tau^2 estimator"
+        )
+    notes: list[str] = []
+    if stepadj != con["stepadj"]:
+        notes.append(
+            f"REML Fisher scoring oscillated with full steps; converged with step "
+            f"adjustment {stepadj:g} (metafor: control=list(stepadj={stepadj:g}))."
+        )
+    if con["ll0check"] and tau2 > con["threshold"]:
+        ll0 = _reml_loglik(ymc, v, X, 0.0)
+        ll = _reml_loglik(ymc, v, X, tau2)
+        if ll0 - ll > con["tol"]:
+            notes.append(
+                "REML Fisher scoring stopped at a local maximum; tau^2 set to 0 (as metafor)."
+            )
+            tau2 = 0.0
+    return Tau2Estimate(max(0.0, tau2), "REML", iterations=iterations, notes=tuple(notes))
+
+
+def _fisher_scoring(
+    ymc: np.ndarray, v: np.ndarray, X: np.ndarray, con: Mapping[str, Any], stepadj: float
+) -> tuple[float, int, bool]:
+    tau2 = max(0.0, tau2_hedges(ymc, v, X))
+    change = con["threshold"] + 1
+    iterations = 0
+    while change > con["threshold"]:
+        iterations += 1
+        old = tau2
+        w = 1.0 / (v + tau2)
+        _, inv, resid = wls(ymc, w, X)
+        py = w * resid
+        step = (float(np.dot(py, py)) - _trace_p(w, X, inv)) / _trace_pp(w, X, inv)
+        step = step * stepadj if np.isfinite(step) else 0.0
+        while tau2 + step < 0:
+            step /= 2
+        tau2 = tau2 + step
+        change = abs(old - tau2)
+        if iterations > con["maxiter"]:
+            return tau2, iterations, False
+    return tau2, iterations, True
+
+
+def estimate_tau2(
+    method: str,
+    yi: ArrayLike,
+    vi: ArrayLike,
+    X: np.ndarray | None = None,
+    *,
+    control: Mapping[str, Any] | None = None,
+) -> Tau2Estimate:
+    """tau^2 by ``method`` (``FE`` gives 0); one study always gives 0, as in metafor."""
+    method = method.upper()
+    y, v, X = _prepare(yi, vi, X)
+    if method == "FE" or len(y) == 1:
+        return Tau2Estimate(0.0, method)
+    if method == "DL":
+        return tau2_dersimonian_laird(y, v, X)
+    if method == "PM":
+        return tau2_paule_mandel(y, v, X, control=control)
+    if method == "REML":
+        return tau2_reml(y, v, X, control=control)
+    raise AnalysisInputError(
+        f"unknown tau^2 estimator {method!r}; "
+        f"expected one of {', '.join(FIXED_METHODS + TAU2_METHODS)}",
+        field="method",
+    )
+
+
+# ---------------------------------------------------------------------------
+# statistics
+
+
+def heterogeneity(
+    yi: ArrayLike, vi: ArrayLike, tau2: float, *, method: str, X: np.ndarray | None = None
+) -> Heterogeneity:
+    """Q, its p-value, I^2 (percent) and H^2 with metafor's definitions."""
+    y, v, X = _prepare(yi, vi, X)
+    k, p = X.shape
+    df = k - p
+    if df < 1:
+        return Heterogeneity(q=0.0, q_df=0, q_pvalue=1.0, i2=0.0, h2=1.0, tau2=tau2)
+    w = 1.0 / v
+    _, inv, resid = wls(_centered(y, X), w, X)
+    q = max(0.0, float(np.dot(w, resid**2)))
+    q_p = float(stats.chi2.sf(q, df))
+    typical = df / _trace_p(w, X, inv)
+    if method.upper() == "FE":
+        # (Q - df) / Q is -inf for Q = 0; metafor truncates that at 0 as well
+        i2 = max(0.0, 100 * (q - df) / q) if q > 0 else 0.0
+        h2 = q / df
+    else:
+        i2 = float(100 * tau2 / (typical + tau2))
+        h2 = float(tau2 / typical + 1)
+    return Heterogeneity(
+        q=q, q_df=df, q_pvalue=q_p, i2=i2, h2=h2, tau2=tau2, typical_variance=typical
+    )
+
+
+def hartung_knapp_scale(resid: np.ndarray, w: np.ndarray, df: int) -> float:
+    """Knapp-Hartung (HKSJ) variance scale ``sum w r^2 / (k - p)`` (metafor ``test="knha"``).
+
+    Like metafor, the factor is not truncated at 1 and is 0 when all
+    residuals vanish.
+    """
+    rss = float(np.dot(w, resid**2))
+    return 0.0 if rss <= DOUBLE_EPS else rss / df

@@ -1,0 +1,280 @@
+"""Forest and funnel plots rendered to SVG text or PNG/PDF bytes.
+
+Figures are built on :class:`matplotlib.figure.Figure` directly (Agg
+rendering, no pyplot and so no global figure registry), which is safe in a
+web worker.  SVG output is deterministic: a fixed ``svg.hashsalt`` and no
+date metadata, so the same result always gives byte-identical SVG (useful
+for caching and for stored-run comparisons).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Polygon
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from scipy import stats
+
+from .results import MetaAnalysisResult
+
+_SVG_SALT = "analysis-plots"
+_MEASURE_LABELS = {
+    "OR": "Odds ratio",
+    "RR": "Risk ratio",
+    "HR": "Hazard ratio",
+    "RD": "Risk difference",
+    "MD": "Mean difference",
+    "SMD": "Standardised mean difference (Hedges' g)",
+    "GEN": "Estimate",
+}
+
+
+def _fmt(value: float | None, ratio: bool, digits: int = 2) -> str:
+    if value is None or not math.isfinite(value):
+        return "NA"
+    return f"{math.exp(value) if ratio else value:.{digits}f}"
+
+
+def forest_plot(
+    result: MetaAnalysisResult,
+    *,
+    title: str | None = None,
+    xlabel: str | None = None,
+    show_prediction: bool = True,
+    digits: int = 2,
+) -> Figure:
+    """Forest plot: study estimates with CIs (squares sized by weight), pooled
+    diamond and, for random-effects models, the prediction interval.
+
+    Ratio measures are drawn on a log axis labelled on the ratio scale.
+    """
+    ratio = result.is_ratio
+    studies = result.studies
+    n = len(studies)
+    fig = Figure(figsize=(10, 1.6 + 0.32 * (n + 3)), layout="constrained")
+    grid = fig.add_gridspec(1, 3, width_ratios=[3.2, 5, 3.4])
+    ax_lab = fig.add_subplot(grid[0])
+    ax = fig.add_subplot(grid[1], sharey=ax_lab)
+    ax_txt = fig.add_subplot(grid[2], sharey=ax_lab)
+
+    tx = math.exp if ratio else (lambda v: v)
+    pooled_row = -1.0
+    rows = np.arange(n)[::-1] + 1.0
+    max_w = max((s.weight for s in studies if s.included), default=1.0) or 1.0
+
+    lows = []
+    highs = []
+    for row, s in zip(rows, studies, strict=True):
+        ax_lab.text(0, row, s.label, va="center", ha="left", fontsize=9)
+        if s.yi is None:
+            ax_txt.text(0, row, "not estimable", va="center", ha="left", fontsize=9, color="0.4")
+            continue
+        lows.append(s.ci_low)
+        highs.append(s.ci_high)
+        ax.plot([tx(s.ci_low), tx(s.ci_high)], [row, row], color="black", lw=1)
+        half = 0.12 + 0.25 * math.sqrt(max(s.weight, 0.0) / max_w)
+        # squares in data units would distort on a log axis; use a marker instead
+        ax.plot(
+            [tx(s.yi)],
+            [row],
+            marker="s",
+            color="black" if s.included else "0.6",
+            markersize=2 + 18 * half,
+            linestyle="none",
+        )
+        weight = f"{s.weight:5.1f}%" if s.included else "   --"
+        ax_txt.text(
+            0,
+            row,
+            f"{_fmt(s.yi, ratio, digits)} [{_fmt(s.ci_low, ratio, digits)}, "
+            f"{_fmt(s.ci_high, ratio, digits)}]  {weight}",
+            va="center",
+            ha="left",
+            fontsize=9,
+            family="monospace",
+        )
+
+    est, lo, hi = result.estimate, result.ci_low, result.ci_high
+    lows.append(lo)
+    highs.append(hi)
+    diamond = Polygon(
+        [
+            (tx(lo), pooled_row),
+            (tx(est), pooled_row + 0.35),
+            (tx(hi), pooled_row),
+            (tx(est), pooled_row - 0.35),
+        ],
+        closed=True,
+        facecolor="black",
+    )
+    ax.add_patch(diamond)
+    model = {"FE": "Fixed-effect model", "MH": "Mantel-Haenszel model", "PETO": "Peto model"}.get(
+        result.method, f"Random-effects model ({result.method}{', HK' if result.df else ''})"
+    )
+    ax_lab.text(0, pooled_row, model, va="center", ha="left", fontsize=9, weight="bold")
+    ax_txt.text(
+        0,
+        pooled_row,
+        f"{_fmt(est, ratio, digits)} [{_fmt(lo, ratio, digits)}, {_fmt(hi, ratio, digits)}] 100.0%",
+        va="center",
+        ha="left",
+        fontsize=9,
+        family="monospace",
+        weight="bold",
+    )
+    if show_prediction and result.pi_low is not None and result.pi_high is not None:
+        pi_row = pooled_row - 0.75
+        ax.plot(
+            [tx(result.pi_low), tx(result.pi_high)],
+            [pi_row, pi_row],
+            color="0.3",
+            lw=1.5,
+            linestyle="--",
+        )
+        ax_lab.text(
+            0, pi_row, "Prediction interval", va="center", ha="left", fontsize=8, color="0.3"
+        )
+        ax_txt.text(
+            0,
+            pi_row,
+            f"[{_fmt(result.pi_low, ratio, digits)}, {_fmt(result.pi_high, ratio, digits)}]",
+            va="center",
+            ha="left",
+            fontsize=8,
+            family="monospace",
+            color="0.3",
+        )
+        lows.append(result.pi_low)
+        highs.append(result.pi_high)
+
+    span_lo, span_hi = min(lows + [0.0]), max(highs + [0.0])
+    pad = 0.05 * (span_hi - span_lo or 1.0)
+    ax.axvline(tx(0.0), color="0.5", lw=0.8, linestyle=":")
+    _set_x_axis(ax, tx(span_lo - pad), tx(span_hi + pad), ratio)
+    ax.set_ylim(pooled_row - 1.6, n + 1.0)
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    for extra_ax in (ax_lab, ax_txt):
+        extra_ax.set_xlim(0, 1)
+        extra_ax.axis("off")
+    ax_lab.text(0, n + 0.6, "Study", fontsize=9, weight="bold", va="center")
+    ax_txt.text(
+        0,
+        n + 0.6,
+        f"{'Ratio' if ratio else 'Estimate'} [{result.level:.0%} CI]  Weight",
+        fontsize=9,
+        weight="bold",
+        va="center",
+    )
+    ax.set_xlabel(
+        xlabel
+        or _MEASURE_LABELS.get(result.measure, result.measure) + (" (log scale)" if ratio else "")
+    )
+    het = (
+        f"Heterogeneity: tau\u00b2 = {result.tau2:.3g}; I\u00b2 = {result.i2:.1f}%; "
+        f"Q = {result.q:.2f}, df = {result.q_df}, p = {result.q_pvalue:.3g}"
+    )
+    ax_lab.text(0, pooled_row - 1.2, het, fontsize=7.5, va="center", ha="left", color="0.2")
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def _set_x_axis(ax: Any, low: float, high: float, ratio: bool) -> None:
+    """Linear axis, or for ratios a log axis with 1-2-5 ticks labelled as ratios."""
+    if ratio:
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+    ax.set_xlim(low, high)
+
+
+def funnel_plot(
+    result: MetaAnalysisResult,
+    *,
+    title: str | None = None,
+    xlabel: str | None = None,
+    level: float = 0.95,
+) -> Figure:
+    """Funnel plot of estimates against standard errors (inverted axis), with
+    the pooled estimate and the pseudo-confidence region ``estimate +/- z * se``
+    (as ``metafor::funnel`` for models without moderators).
+    """
+    ratio = result.is_ratio
+    points = [(s.yi, s.se) for s in result.studies if s.yi is not None and s.se is not None]
+    yi = np.array([p[0] for p in points])
+    se = np.array([p[1] for p in points])
+    fig = Figure(figsize=(6, 5), layout="constrained")
+    ax = fig.add_subplot()
+    top = float(se.max()) * 1.05 if len(se) else 1.0
+    crit = float(stats.norm.isf((1 - level) / 2))
+    tx = np.exp if ratio else (lambda v: v)
+    grid = np.linspace(0, top, 50)
+    est = result.estimate
+    left, right = est - crit * grid, est + crit * grid
+    ax.fill(
+        tx(np.concatenate([left, right[::-1]])),
+        np.concatenate([grid, grid[::-1]]),
+        color="0.93",
+        zorder=0,
+    )
+    ax.plot(tx(left), grid, color="0.4", lw=0.8, linestyle="--")
+    ax.plot(tx(right), grid, color="0.4", lw=0.8, linestyle="--")
+    ax.axvline(tx(est), color="black", lw=1)
+    ax.scatter(tx(yi), se, color="black", s=22, zorder=3)
+    ax.set_ylim(top, 0)
+    ax.set_ylabel("Standard error")
+    ax.set_xlabel(
+        xlabel
+        or _MEASURE_LABELS.get(result.measure, result.measure) + (" (log scale)" if ratio else "")
+    )
+    span = np.concatenate([yi, left, right])
+    pad = 0.03 * (span.max() - span.min() or 1.0)
+    _set_x_axis(ax, float(tx(span.min() - pad)), float(tx(span.max() + pad)), ratio)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# rendering
+
+
+def _save(fig: Figure, fmt: str, **kwargs: Any) -> bytes:
+    buffer = io.BytesIO()
+    # text stays <text> in SVG (selectable, accessible); the salt makes element ids stable
+    with matplotlib.rc_context({"svg.hashsalt": _SVG_SALT, "svg.fonttype": "none"}):
+        fig.savefig(buffer, format=fmt, **kwargs)
+    return buffer.getvalue()
+
+
+def to_svg(fig: Figure) -> str:
+    """Deterministic SVG text."""
+    return _save(fig, "svg", metadata={"Date": None}).decode("utf-8")
+
+
+def to_png(fig: Figure, *, dpi: int = 150) -> bytes:
+    return _save(fig, "png", dpi=dpi, metadata={"Software": None})
+
+
+def to_pdf(fig: Figure) -> bytes:
+    return _save(fig, "pdf", metadata={"CreationDate": None, "ModDate": None, "Producer": None})
+
+
+def render(fig: Figure, fmt: str) -> str | bytes:
+    """``"svg"`` -> str; ``"png"``/``"pdf"`` -> bytes."""
+    fmt = fmt.lower()
+    if fmt == "svg":
+        return to_svg(fig)
+    if fmt == "png":
+        return to_png(fig)
+    if fmt == "pdf":
+        return to_pdf(fig)
+    raise ValueError(f"unknown format {fmt!r}; expected svg, png or pdf")

