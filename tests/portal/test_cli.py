@@ -1,6 +1,8 @@
 """The `portal` command's account and demo commands."""
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
@@ -62,3 +64,26 @@ def test_demo_load_refuses_production(app, runner):
     app.config["PORTAL_ENV"] = "production"
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 1 and "production" in result.output
+
+
+def test_the_portal_command_scores_alignments(runner):
+    """`portal align score` is the games package's command, attached to the portal CLI."""
+    result = runner.invoke(args=["align", "score", "games/data/il6.prot.fasta", "--scoring",
+                                 "blastp", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["score"] == 10830.0  # scikit-bio's published score
+
+
+def test_the_portal_command_pools_studies(runner, tmp_path):
+    table = tmp_path / "two.csv"
+    table.write_text("study,ai,n1i,ci,n2i\nA,4,123,11,139\nB,6,306,29,303\n")
+    result = runner.invoke(args=["meta", str(table), "--measure", "RR", "--method", "FE",
+                                 "--columns", "ai=ai,n1i=n1i,ci=ci,n2i=n2i", "--study", "study",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["k"] == 2
+
+
+def test_warmup_loads_the_scorer(runner):
+    result = runner.invoke(args=["warmup", "--serial-only"])
+    assert result.exit_code == 0 and "Scorer kernels ready" in result.output

@@ -1,0 +1,209 @@
+"""The ``align`` command group.
+
+The portal attaches it to its CLI as ``portal align ...``; it is plain click,
+so it also runs on its own: ``python -m games.commands score FILE --json``.
+
+    align score FILE [--format FMT] [--scoring PRESET]
+                     [--matrix NAME | --match M --mismatch X]
+                     [--open-gap-score O] [--extend-gap-score E]
+                     [--end-open-gap-score O2] [--end-extend-gap-score E2] [--json]
+
+prints the sum-of-pairs score of the alignment in FILE; with ``--json`` as
+one JSON object with at least ``score``, ``sequences``, ``columns`` and
+``scheme``.  Unreadable files and unscorable letters exit with status 1,
+wrong options with status 2, each with a one-line message.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import click
+
+from games.scoring import PRESETS, ScoringError, ScoringScheme, score_alignment
+
+#: Formats read with ``Bio.Align.read``.
+ALIGN_FORMATS = ("fasta", "clustal", "stockholm", "phylip", "nexus", "maf", "a2m", "msf", "mauve")
+#: Formats only ``Bio.AlignIO`` reads.
+ALIGNIO_FORMATS = ("phylip-relaxed", "phylip-sequential", "ig")
+FORMATS = ALIGN_FORMATS + ALIGNIO_FORMATS
+
+FORMAT_BY_EXTENSION = {
+    ".fa": "fasta",
+    ".fas": "fasta",
+    ".fasta": "fasta",
+    ".fna": "fasta",
+    ".faa": "fasta",
+    ".afa": "fasta",
+    ".mfa": "fasta",
+    ".aln": "clustal",
+    ".clw": "clustal",
+    ".clustal": "clustal",
+    ".sto": "stockholm",
+    ".stk": "stockholm",
+    ".sth": "stockholm",
+    ".stockholm": "stockholm",
+    ".phy": "phylip",
+    ".phylip": "phylip",
+    ".nex": "nexus",
+    ".nxs": "nexus",
+    ".nexus": "nexus",
+    ".maf": "maf",
+    ".a2m": "a2m",
+    ".msf": "msf",
+    ".xmfa": "mauve",
+}
+
+DEFAULT_PRESET = "puzzle-dna"
+
+
+def detect_format(path: Path) -> str:
+    """The alignment format implied by the file's extension."""
+    fmt = FORMAT_BY_EXTENSION.get(path.suffix.lower())
+    if fmt is None:
+        known = ", ".join(sorted(FORMAT_BY_EXTENSION))
+        raise click.UsageError(
+            f"cannot tell the format of {path.name!r} from its extension; pass --format"
+            f" (extensions recognised: {known})"
+        )
+    return fmt
+
+
+def read_alignment(path: Path, fmt: str) -> Any:
+    """Reads exactly one alignment; parser errors become ClickExceptions."""
+    from Bio import Align, AlignIO
+
+    reader = AlignIO.read if fmt in ALIGNIO_FORMATS else Align.read
+    try:
+        # Our own handle: Biopython leaves a file it opened unclosed when its
+        # parser rejects the first lines.
+        with warnings.catch_warnings(), open(path, encoding="latin-1") as handle:
+            # Parser warnings about odd but readable files are not errors here.
+            warnings.simplefilter("ignore")
+            return reader(handle, fmt)
+    except Exception as exc:
+        message = str(exc) or type(exc).__name__
+        raise click.ClickException(f"cannot read {path.name} as {fmt}: {message}") from None
+
+
+def build_scheme(
+    scoring: str | None,
+    matrix: str | None,
+    match_score: float | None,
+    mismatch_score: float | None,
+    open_gap_score: float | None,
+    extend_gap_score: float | None,
+    end_open_gap_score: float | None,
+    end_extend_gap_score: float | None,
+) -> ScoringScheme:
+    if matrix is not None and (match_score is not None or mismatch_score is not None):
+        raise click.UsageError("--matrix cannot be combined with --match/--mismatch")
+    if (match_score is None) != (mismatch_score is None):
+        raise click.UsageError("--match and --mismatch must be given together")
+    try:
+        return ScoringScheme.create(
+            scoring or DEFAULT_PRESET,
+            matrix=matrix,
+            match_score=match_score,
+            mismatch_score=mismatch_score,
+            open_gap_score=open_gap_score,
+            extend_gap_score=extend_gap_score,
+            end_open_gap_score=end_open_gap_score,
+            end_extend_gap_score=end_extend_gap_score,
+        )
+    except ScoringError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+@click.group(name="align")
+def align() -> None:
+    """Score multiple sequence alignments."""
+
+
+@align.command("score")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Alignment format; by default taken from the file extension.",
+)
+@click.option(
+    "--scoring",
+    type=click.Choice(PRESETS),
+    help=f"Starting scheme: Biopython's presets or the game's ({DEFAULT_PRESET}, the default).",
+)
+@click.option("--matrix", metavar="NAME", help="Substitution matrix, e.g. BLOSUM62.")
+@click.option("--match", "match_score", type=float, help="Score of identical letters.")
+@click.option("--mismatch", "mismatch_score", type=float, help="Score of different letters.")
+@click.option("--open-gap-score", type=float, help="Score of a gap's first position.")
+@click.option("--extend-gap-score", type=float, help="Score of each further gap position.")
+@click.option("--end-open-gap-score", type=float, help="Open score of gaps at a row's ends.")
+@click.option("--end-extend-gap-score", type=float, help="Extend score of gaps at a row's ends.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def score_command(
+    file: Path,
+    fmt: str | None,
+    scoring: str | None,
+    matrix: str | None,
+    match_score: float | None,
+    mismatch_score: float | None,
+    open_gap_score: float | None,
+    extend_gap_score: float | None,
+    end_open_gap_score: float | None,
+    end_extend_gap_score: float | None,
+    as_json: bool,
+) -> None:
+    """Print the sum-of-pairs score of the alignment in FILE.
+
+    Every pair of rows is scored as a pairwise alignment (columns where both
+    have a gap are dropped) and the scores are added.  The scheme starts from
+    --scoring (default: puzzle-dna, i.e. match 1, mismatch -1, gap open -4,
+    extend -1, free end gaps); the other options override parts of it, in
+    the way Bio.Align.PairwiseAligner's attributes of the same names do.
+    """
+    scheme = build_scheme(
+        scoring,
+        matrix,
+        match_score,
+        mismatch_score,
+        open_gap_score,
+        extend_gap_score,
+        end_open_gap_score,
+        end_extend_gap_score,
+    )
+    fmt = fmt or detect_format(file)
+    alignment = read_alignment(file, fmt)
+    try:
+        value = score_alignment(alignment, scheme)
+    except ScoringError as exc:
+        raise click.ClickException(f"{file.name}: {exc}") from None
+    sequences, columns = _shape(alignment)
+    result = {
+        "file": str(file),
+        "format": fmt,
+        "sequences": sequences,
+        "columns": columns,
+        "score": value,
+        "scheme": {"preset": scoring or DEFAULT_PRESET, **scheme.to_dict()},
+    }
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    label = scheme.matrix_name or ("custom matrix" if scheme.matrix else "match/mismatch")
+    click.echo(f"{file.name}: {sequences} sequences x {columns} columns ({fmt})")
+    click.echo(f"score: {value:g}  [{result['scheme']['preset']}, {label}]")
+
+
+def _shape(alignment: Any) -> tuple[int, int]:
+    if hasattr(alignment, "get_alignment_length"):  # Bio.AlignIO's MultipleSeqAlignment
+        return len(alignment), alignment.get_alignment_length()
+    rows, columns = alignment.shape
+    return int(rows), int(columns)
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised through a subprocess in the tests
+    align()

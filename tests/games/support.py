@@ -1,0 +1,49 @@
+"""Helpers shared by the games tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from Bio.Align import Alignment
+
+from games.scoring import GAP_SCORE_FIELDS, ScoringScheme
+
+DATA = Path(__file__).resolve().parents[2] / "games" / "data"
+
+
+def to_alignment(rows: Sequence[str]) -> Alignment:
+    """A Bio.Align.Alignment of gapped rows (sequences kept as str, so that
+    Biopython compares Latin-1 letters by code point, as we do)."""
+    sequences, coordinates = Alignment.parse_printed_alignment(
+        [row.encode("latin-1") for row in rows]
+    )
+    return Alignment([sequence.decode("latin-1") for sequence in sequences], coordinates)
+
+
+def biopython_pairwise_sum(rows: Sequence[str], scheme: ScoringScheme) -> float:
+    """The sum-of-pairs score from Biopython alone: ``counts(aligner).score``
+    of every two-row alignment, added up."""
+    aligner = scheme.to_aligner()
+    return sum(
+        to_alignment([rows[i], rows[j]]).counts(aligner).score
+        for i in range(len(rows))
+        for j in range(i + 1, len(rows))
+    )
+
+
+def tolerance(rows: Sequence[str], scheme: ScoringScheme, weights=None) -> float:
+    """An absolute bound for floating-point rounding: a small multiple of the
+    largest total the terms of the sum could reach."""
+    values = [abs(getattr(scheme, name)) for name in GAP_SCORE_FIELDS]
+    values += [abs(scheme.match_score), abs(scheme.mismatch_score)]
+    if scheme.matrix is not None:
+        values += [abs(v) for row in scheme.matrix for v in row]
+    weight = max([1.0] + [abs(w) for w in (weights or [])])
+    pairs = len(rows) * (len(rows) - 1) / 2
+    return 1e-10 * (pairs * len(rows[0]) * max(values + [1.0]) * weight * weight + 1.0)
+
+
+def assert_close(actual: float, expected: float, rows, scheme, weights=None) -> None:
+    bound = tolerance(rows, scheme, weights)
+    assert abs(actual - expected) <= bound, f"{actual} != {expected} (tolerance {bound})"
