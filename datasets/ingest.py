@@ -1,0 +1,170 @@
+"""One call for an upload: read, infer the data dictionary, report, screen, store.
+
+The file is analysed *before* it is stored, so a file rejected as empty,
+binary, too large or a zip bomb never becomes a blob. Streams (e.g. a web
+upload) are first spooled to a temporary file with the size limit enforced
+while copying, because the readers need to pass over the file several times.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from .detect import Dialect, Progress
+from .errors import DatasetError, EmptyFileError, FileTooLargeError
+from .issues import Issue
+from .limits import DEFAULT_LIMITS, Limits
+from .reading import open_table
+from .report import ValidationReport
+from .schema import profile
+from .screening import DIRECT, ScreeningReport, mask, screen
+from .storage import BlobInfo, BlobStore
+from .validation import validate
+
+CHUNK = 1 << 20
+
+
+@dataclass
+class IngestResult:
+    sha256: str
+    size: int
+    filename: str | None
+    dialect: Dialect
+    schema: dict[str, Any]
+    inferred_schema: dict[str, Any]
+    report: ValidationReport
+    screening: ScreeningReport
+    blob: BlobInfo | None
+    notes: list[Issue]
+
+    @property
+    def row_count(self) -> int:
+        return self.report.row_count
+
+    @property
+    def valid(self) -> bool:
+        return self.report.valid
+
+    @property
+    def publishable(self) -> bool:
+        """Valid and free of blocking identifiers (curators may still override)."""
+        return self.report.valid and not self.screening.blocking
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sha256": self.sha256,
+            "size": self.size,
+            "filename": self.filename,
+            "dialect": self.dialect.to_dict(),
+            "row_count": self.row_count,
+            "column_count": self.report.column_count,
+            "valid": self.valid,
+            "publishable": self.publishable,
+            "schema": self.schema,
+            "inferred_schema": self.inferred_schema,
+            "report": self.report.to_dict(),
+            "screening": self.screening.to_dict(),
+            "blob": self.blob.to_dict() if self.blob else None,
+            "notes": [n.to_dict() for n in self.notes],
+        }
+
+
+def spool(stream: BinaryIO, directory: str | os.PathLike[str], *, max_bytes: int) -> Path:
+    """Copy a stream to a file in ``directory``, refusing to go past ``max_bytes``."""
+    fd, name = tempfile.mkstemp(prefix="spool-", dir=directory)
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FileTooLargeError(
+                        f"The upload is larger than the {max_bytes:,}-byte limit."
+                    )
+                out.write(chunk)
+    except BaseException:
+        os.unlink(name)
+        raise
+    if size == 0:
+        os.unlink(name)
+        raise EmptyFileError("The upload is empty (0 bytes).")
+    return Path(name)
+
+
+def redact_summaries(report: ValidationReport, screening: ScreeningReport) -> None:
+    """Mask the example values of columns holding direct identifiers, so the
+    report itself can be shown without leaking them."""
+    flagged = screening.columns_flagged(DIRECT)
+    for summary in report.columns:
+        if summary.name not in flagged:
+            continue
+        summary.top = [(mask(str(v)), n) for v, n in summary.top]
+        if summary.type in ("date", "datetime", "string"):
+            summary.min = mask(str(summary.min)) if summary.min is not None else None
+            summary.max = mask(str(summary.max)) if summary.max is not None else None
+    for issue in report.errors + report.warnings:
+        if issue.field in flagged and issue.value is not None:
+            issue.value = mask(issue.value)
+
+
+def ingest(
+    source: str | os.PathLike[str] | BinaryIO,
+    *,
+    filename: str | None = None,
+    store: BlobStore | None = None,
+    schema: dict[str, Any] | None = None,
+    quasi_identifiers: Sequence[str] | None = None,
+    k: int = 5,
+    limits: Limits = DEFAULT_LIMITS,
+    max_errors_per_code: int = 1000,
+    workdir: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Analyse an uploaded file and, if it can be read, put it in ``store``.
+
+    ``source`` is a path or a binary stream. If ``schema`` is given (e.g. the
+    previous version's edited schema) the report validates against it;
+    otherwise against the schema inferred from the file. Raises a
+    ``DatasetError`` subclass when the file cannot be read at all.
+    """
+    tmpdir = None
+    try:
+        if isinstance(source, (str, os.PathLike)):
+            path = Path(source)
+            filename = filename or path.name
+        else:
+            tmpdir = tempfile.mkdtemp(prefix="ingest-", dir=workdir)
+            path = spool(source, tmpdir, max_bytes=limits.max_bytes)
+        table = open_table(path, filename=filename, limits=limits, progress=progress)
+        prof = profile(table, max_errors_per_code=max_errors_per_code, progress=progress)
+        if schema is None:
+            used_schema, report = prof.schema, prof.report
+        else:
+            used_schema = schema
+            report = validate(table, schema, max_errors_per_code=max_errors_per_code,
+                              progress=progress)
+        screening = screen(table, used_schema, quasi_identifiers=quasi_identifiers, k=k,
+                           progress=progress)
+        redact_summaries(report, screening)
+        blob = None
+        sha = table.sha256 or ""
+        if store is not None:
+            with open(path, "rb") as fh:
+                blob = store.put(fh, max_bytes=limits.max_bytes)
+            if table.sha256 and blob.sha256 != table.sha256:
+                raise DatasetError("The file changed while it was being read; upload it again.")
+            sha = blob.sha256
+        return IngestResult(
+            sha256=sha, size=table.size, filename=filename, dialect=table.dialect,
+            schema=used_schema, inferred_schema=prof.schema, report=report,
+            screening=screening, blob=blob, notes=prof.notes,
+        )
+    finally:
+        if tmpdir is not None:
+            shutil.rmtree(tmpdir, ignore_errors=True)

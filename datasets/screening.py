@@ -1,0 +1,638 @@
+"""Screen a table for information that could identify participants.
+
+Two kinds of evidence are combined: column names (``email``, ``dob``,
+``nhs_number`` ...) and cell contents (patterns for e-mail addresses, phone
+numbers, postcodes, national numbers, street addresses, full dates and ages
+over 89, following the HIPAA Safe Harbor list). Findings never carry the
+sensitive values themselves: examples are masked (``J*** S****``) and rows
+are given by number.
+
+Severity: direct identifiers found with confidence **block** publication;
+quasi-identifiers (and direct identifiers found only by a weak pattern)
+**warn**. For the quasi-identifier columns the uploader marks, k-anonymity
+reports the size of the smallest group of participants sharing the same
+combination of values.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .detect import Dialect, Progress
+from .errors import DatasetError
+from .fieldtypes import bool_mask, checker_for, combine_hashes, hash_values, missing_mask
+from .limits import DEFAULT_LIMITS, Limits
+from .reading import Table, open_table
+from .schema import missing_values, normalise_schema, profile
+
+MAX_EXAMPLES = 5
+
+DIRECT, QUASI = "direct", "quasi"
+BLOCK, WARN = "block", "warn"
+
+
+def mask(value: str, keep: int = 1, limit: int = 24) -> str:
+    """Hide a value but keep its shape: the first character of each run of
+    letters or digits survives, everything else alphanumeric becomes '*'."""
+    out = []
+    run = 0
+    for ch in value[:limit]:
+        if ch.isalnum():
+            out.append(ch if run < keep else "*")
+            run += 1
+        else:
+            out.append(ch)
+            run = 0
+    if len(value) > limit:
+        out.append("…")
+    masked = "".join(out)
+    if masked == value and len(value) > 1:
+        masked = value[0] + "*" * (len(value) - 1)
+    if masked == value:  # e.g. "0*": nothing left to hide by shape, so hide it all
+        masked = "*" * len(value) if set(value) != {"*"} else "?" * len(value)
+    return masked
+
+
+@dataclass
+class Finding:
+    column: str | None
+    column_number: int | None  # 1-based position
+    kind: str
+    category: str  # "direct" or "quasi"
+    severity: str  # "block" or "warn"
+    evidence: str  # "column-name", "content" or "column-name+content"
+    count: int
+    rows: list[int]
+    examples: list[str]  # masked
+    message: str
+    suggested_fix: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "column": self.column,
+            "column_number": self.column_number,
+            "kind": self.kind,
+            "category": self.category,
+            "severity": self.severity,
+            "evidence": self.evidence,
+            "count": self.count,
+            "rows": self.rows,
+            "examples": self.examples,
+            "message": self.message,
+            "suggested_fix": self.suggested_fix,
+        }
+
+
+@dataclass
+class KAnonymity:
+    quasi_identifiers: list[str]
+    k: int
+    rows: int
+    classes: int
+    min_class_size: int
+    classes_below_k: int
+    rows_in_classes_below_k: int
+    example_rows: list[int]
+
+    @property
+    def satisfied(self) -> bool:
+        return self.min_class_size >= self.k
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "quasi_identifiers": self.quasi_identifiers,
+            "k": self.k,
+            "rows": self.rows,
+            "classes": self.classes,
+            "min_class_size": self.min_class_size,
+            "classes_below_k": self.classes_below_k,
+            "rows_in_classes_below_k": self.rows_in_classes_below_k,
+            "example_rows": self.example_rows,
+            "satisfied": self.satisfied,
+        }
+
+
+@dataclass
+class ScreeningReport:
+    findings: list[Finding]
+    suggested_quasi_identifiers: list[str]
+    k_anonymity: KAnonymity | None
+    rows_screened: int
+
+    @property
+    def blocking(self) -> bool:
+        """True when a direct identifier must be removed before publication."""
+        return any(f.severity == BLOCK for f in self.findings)
+
+    def columns_flagged(self, category: str = DIRECT) -> set[str]:
+        return {f.column for f in self.findings if f.category == category and f.column}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "blocking": self.blocking,
+            "findings": [f.to_dict() for f in self.findings],
+            "suggested_quasi_identifiers": self.suggested_quasi_identifiers,
+            "k_anonymity": self.k_anonymity.to_dict() if self.k_anonymity else None,
+            "rows_screened": self.rows_screened,
+        }
+
+
+# ----------------------------------------------------------- name rules --
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+# (kind, category, pattern on the normalised column name, description)
+_NAME_RULES: tuple[tuple[str, str, str, str], ...] = (
+    ("name", DIRECT,
+     r"((first|last|given|family|sur|fore|full|middle|maiden|patient|participant|subject|"
+     r"person|contact|mother|father|child)_?names?|names?|surname|forename|initials)",
+     "personal names"),
+    ("email", DIRECT, r"(e_?mail|email_?address|mail)", "e-mail addresses"),
+    ("phone", DIRECT, r"(tel|telephone|phone|phone_?(no|number)|mobile|cell|fax|contact_?no)",
+     "telephone numbers"),
+    ("street-address", DIRECT,
+     r"(address|addr|street|address_?line_?\d*|home_?address|residence|house_?(no|number))",
+     "street addresses"),
+    ("national-id", DIRECT,
+     r"(ssn|social_?security(_?(no|number))?|nhs_?(no|number|num)?|nino|ni_?number|"
+     r"national_?(id|insurance|number)|passport(_?(no|number))?|chi_?(no|number)?|"
+     r"medicare(_?(no|number))?|health_?card|insurance_?(no|number|id)|driver_?licen[cs]e|"
+     r"tax_?id|sin|bsn|personnummer|steuer_?id)",
+     "national or insurance numbers"),
+    ("medical-record-number", DIRECT,
+     r"(mrn|medical_?record(_?(no|number))?|hospital_?(no|number|id)|hosp_?no|"
+     r"patient_?record|chart_?(no|number)|case_?note(_?number)?)",
+     "medical record numbers"),
+    ("date-of-birth", DIRECT,
+     r"(dob|date_?of_?birth|birth_?date|birthdate|birthday|bdate|dt_?birth)", "dates of birth"),
+    ("ip-address", DIRECT, r"(ip|ip_?address|ipaddr)", "IP addresses"),
+)
+
+_NAME_RULES_BY_KIND = {kind: pattern for kind, _, pattern, _ in _NAME_RULES}
+
+_QUASI_NAME_RULES: tuple[tuple[str, str], ...] = (
+    ("sex", r"(sex|gender)"),
+    ("ethnicity", r"(ethnic|ethnicity|ethnic_?group|race|ancestry)"),
+    ("religion", r"(religion|faith)"),
+    ("nationality", r"(nationality|citizenship|country(_?of_?birth)?|birth_?country)"),
+    ("geography", r"(region|state|province|county|city|town|district|municipality|"
+                  r"zip3|postcode_?district|area|neighbou?rhood|lsoa|msoa)"),
+    ("site", r"(site|centre|center|hospital|clinic|practice|institution)"),
+    ("occupation", r"(occupation|job|profession|employment|employer)"),
+    ("marital-status", r"(marital|marital_?status|married)"),
+    ("education", r"(education|edu|schooling|qualification)"),
+    ("income", r"(income|salary|wealth)"),
+    ("height", r"(height|ht|height_?cm)"),
+    ("weight", r"(weight|wt|weight_?kg|body_?weight)"),
+    ("year-of-birth", r"(yob|year_?of_?birth|birth_?year)"),
+    ("language", r"(language|lang|first_?language)"),
+)
+
+_AGE_NAME = r"(age|age_?(years|yrs|y|at_?\w+|in_?years|baseline|entry)|\w+_age)"
+_POSTCODE_NAME = (r"(zip|zip_?code|zipcode|post_?code|postcode|postal(_?code)?|plz|zip5|"
+                  r"post_?code_?full)")
+_REFERENCE_DATE_NAME = (r"(\w*(randomi[sz]|enrol|enroll|entry|baseline|registration|regist|"
+                        r"start|consent|index|admission|surgery|diagnos)\w*)")
+
+# ------------------------------------------------------- content rules --
+
+
+@dataclass(frozen=True)
+class _ContentRule:
+    kind: str
+    category: str
+    pattern: str
+    description: str
+    strong: bool  # a single match is enough for a confident finding
+    min_fraction: float = 0.0  # weak rules need this share of cells to match
+    gate: str | None = None  # plain substring every match must contain
+    check: Callable[[str], bool] | None = None
+
+
+def _nhs_checksum(value: str) -> bool:
+    digits = [int(c) for c in value if c.isdigit()]
+    if len(digits) != 10:
+        return False
+    total = sum(d * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == digits[9]
+
+
+_CONTENT_RULES: tuple[_ContentRule, ...] = (
+    _ContentRule("email", DIRECT, r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
+                 "e-mail addresses", strong=True, gate="@"),
+    _ContentRule("national-id", DIRECT, r"(?:^|[^0-9])\d{3}-\d{2}-\d{4}(?:[^0-9]|$)",
+                 "US social security numbers", strong=True, gate="-"),
+    _ContentRule("national-id", DIRECT, r"^\d{3}[ -]?\d{3}[ -]?\d{4}$",
+                 "NHS numbers (valid check digit)", strong=False, min_fraction=0.5,
+                 check=_nhs_checksum),
+    _ContentRule("national-id", DIRECT,
+                 r"^[A-CEGHJ-PR-TW-Za-ceghj-pr-tw-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d]$",
+                 "UK National Insurance numbers", strong=True),
+    _ContentRule("postcode", DIRECT,
+                 r"(?:^|[^A-Za-z0-9])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}(?:[^A-Za-z0-9]|$)",
+                 "full UK postcodes", strong=True),
+    _ContentRule("phone", DIRECT, r"^(?:\+|00|0)?[0-9][0-9 ()-]{7,18}[0-9]$",
+                 "telephone numbers", strong=False, min_fraction=0.5),
+    _ContentRule("street-address", DIRECT,
+                 r"(?i)(?:^|[^0-9])\d{1,5}[a-z]? +(?:[a-z'.-]+ +){0,4}(?:street|st|road|rd|"
+                 r"avenue|ave|lane|ln|drive|dr|close|way|court|ct|boulevard|blvd|place|pl|"
+                 r"terrace|crescent|square|sq|highway|hwy|gardens|grove)\b",
+                 "street addresses", strong=False, min_fraction=0.1),
+    _ContentRule("ip-address", DIRECT, r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$",
+                 "IP addresses", strong=True, gate="."),
+    _ContentRule("full-date", DIRECT,
+                 r"(?:^|[^0-9])(?:(?:19|20)\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])"
+                 r"|(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)\d{2}"
+                 r"|(?:0?[1-9]|[12]\d|3[01])[- ]?(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|"
+                 r"dec)[a-z]*[- ]?(?:19|20)\d{2})(?:[^0-9]|$)",
+                 "full dates", strong=True),
+    _ContentRule("name", DIRECT,
+                 r"^[A-Z][a-z'’-]+(?: [A-Z]\.?)?(?: (?:[Vv][ao]n |[Dd]e |O')?[A-Z][a-z'’-]+)+$",
+                 "what look like personal names", strong=False, min_fraction=0.5),
+)
+
+
+# --------------------------------------------------------------- screening --
+
+
+@dataclass
+class _Hits:
+    count: int = 0
+    rows: list[int] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+
+    def add(self, rows: np.ndarray, values: pa.Array) -> None:
+        self.count += int(rows.size)
+        room = MAX_EXAMPLES - len(self.rows)
+        if room > 0 and rows.size:
+            self.rows.extend(int(r) for r in rows[:room])
+            self.examples.extend(mask(v) for v in values.slice(0, room).to_pylist())
+
+
+class _ColumnScreen:
+    def __init__(self, position: int, fdef: dict[str, Any], schema: dict[str, Any]) -> None:
+        self.position = position
+        self.fdef = fdef
+        self.name = fdef["name"]
+        self.norm = _norm(self.name)
+        self.type = fdef.get("type", "string")
+        self.missing = missing_values(schema, fdef)
+        self.present = _Hits()  # any non-missing cell, for name-based findings
+        self.content: dict[int, _Hits] = {}
+        self.nonmissing = 0
+        self.over_89 = _Hits()
+        self.fine_postcode = _Hits()
+        self.is_age = bool(re.fullmatch(_AGE_NAME, self.norm)) and self.type in (
+            "integer", "number")
+        self.is_postcode = bool(re.fullmatch(_POSTCODE_NAME, self.norm))
+        self.scan_content = self.type in ("string", "any")
+        # Distinct values tell names (mostly unique) from labels that merely
+        # look like names; only text columns need it, and only up to a point.
+        self.distinct: set[int] | None = set() if self.scan_content else None
+        self.distinct_cap = 100_000
+
+    @property
+    def needed(self) -> bool:
+        """Whether the column must be read at all (plain numbers need not)."""
+        return (self.scan_content or self.is_age or self.is_postcode
+                or self.type in ("date", "datetime") or self.quasi_kind() is not None
+                or any(re.fullmatch(rule[2], self.norm) for rule in _NAME_RULES))
+
+    def feed(self, arr: pa.Array, rows: np.ndarray) -> None:
+        # Text columns usually repeat a few labels: look at each label once.
+        if self.scan_content and len(arr) > 64:
+            encoded = pc.dictionary_encode(arr)
+            if isinstance(encoded, pa.ChunkedArray):
+                encoded = encoded.combine_chunks()
+            if len(encoded.dictionary) * 2 <= len(arr):
+                self._feed_encoded(arr, rows, encoded.dictionary,
+                                   encoded.indices.to_numpy(zero_copy_only=False))
+                return
+        miss = missing_mask(arr, self.missing)
+        if miss.any():
+            keep = ~miss
+            arr = arr.filter(pa.array(keep))
+            rows = rows[keep]
+        if len(arr) == 0:
+            return
+        self.nonmissing += len(arr)
+        self.present.add(rows, arr)
+        if self.distinct is not None:
+            self._distinct(arr)
+        if self.is_age:
+            self._ages(arr, rows)
+        if self.is_postcode:
+            self._postcodes(arr, rows)
+        if self.scan_content:
+            self._content(arr, rows, arr, None)
+
+    def _feed_encoded(self, arr: pa.Array, rows: np.ndarray, labels: pa.Array,
+                      indices: np.ndarray) -> None:
+        label_missing = missing_mask(labels, self.missing)
+        present = ~label_missing[indices]
+        n = int(present.sum())
+        if n == 0:
+            return
+        self.nonmissing += n
+        first = np.flatnonzero(present)[:MAX_EXAMPLES]
+        self.present.add(rows[first], arr.take(pa.array(first)))
+        if self.distinct is not None:
+            self._distinct(labels.filter(pa.array(~label_missing)))
+        if self.is_postcode:
+            keep = np.flatnonzero(present)
+            self._postcodes(arr.take(pa.array(keep)), rows[keep])
+        # Missing labels must not match; blank them out of the label list.
+        usable = pc.if_else(pa.array(label_missing), "", labels)
+        self._content(usable, rows, arr, indices)
+
+    def _distinct(self, values: pa.Array) -> None:
+        assert self.distinct is not None
+        self.distinct.update(np.unique(hash_values(
+            values.to_numpy(zero_copy_only=False))).tolist())
+        if len(self.distinct) > self.distinct_cap:
+            self.distinct = None
+
+    def _ages(self, arr: pa.Array, rows: np.ndarray) -> None:
+        checker = checker_for(self.fdef)
+        ok = checker.valid(arr)
+        numbers = np.full(len(arr), np.nan)
+        if ok.any():
+            numbers[ok] = checker.numbers(arr.filter(pa.array(ok)))  # type: ignore[attr-defined]
+        with np.errstate(invalid="ignore"):
+            old = numbers >= 90
+        if old.any():
+            idx = np.flatnonzero(old)
+            self.over_89.add(rows[idx], arr.take(pa.array(idx)))
+
+    def _postcodes(self, arr: pa.Array, rows: np.ndarray) -> None:
+        compact = pc.replace_substring_regex(arr, pattern=r"[^A-Za-z0-9]", replacement="")
+        fine = bool_mask(pc.greater(pc.utf8_length(compact), 3))
+        if fine.any():
+            idx = np.flatnonzero(fine)
+            self.fine_postcode.add(rows[idx], arr.take(pa.array(idx)))
+
+    def _content(self, values: pa.Array, rows: np.ndarray, arr: pa.Array,
+                 indices: np.ndarray | None) -> None:
+        """Run the content rules on ``values`` (the cells, or the distinct labels
+        that ``indices`` map the cells to)."""
+        for n, rule in enumerate(_CONTENT_RULES):
+            if rule.gate is not None and not bool(pc.any(pc.match_substring(
+                    values, pattern=rule.gate)).as_py()):
+                continue
+            hit = bool_mask(pc.match_substring_regex(values, pattern=rule.pattern))
+            if rule.check is not None and hit.any():
+                texts = values.to_pylist()
+                for i in np.flatnonzero(hit):
+                    hit[i] = rule.check(texts[i])
+            if rule.kind == "phone" and hit.any():
+                digits = pc.count_substring_regex(values, pattern=r"[0-9]").to_numpy(
+                    zero_copy_only=False)
+                hit &= digits >= 9
+            if not hit.any():
+                continue
+            if indices is not None:
+                hit = hit[indices]
+            idx = np.flatnonzero(hit)
+            self.content.setdefault(n, _Hits()).add(rows[idx], arr.take(pa.array(idx)))
+
+    # -- findings -----------------------------------------------------------
+
+    def findings(self, reference: str | None) -> list[Finding]:
+        out: list[Finding] = []
+        named: set[str] = set()
+        col = self.position + 1
+        if self.nonmissing == 0:
+            return out
+        for kind, category, pattern, description in _NAME_RULES:
+            if not re.fullmatch(pattern, self.norm):
+                continue
+            if kind == "ip-address" and self.type != "string":
+                continue
+            if kind == "date-of-birth" and self.type not in ("date", "datetime") and not any(
+                    r.kind == "full-date" and n in self.content
+                    for n, r in enumerate(_CONTENT_RULES)):
+                continue  # reduced to the year already: a quasi-identifier only
+            named.add(kind)
+            content = [self.content[n] for n, r in enumerate(_CONTENT_RULES)
+                       if r.kind == kind and n in self.content]
+            evidence = "column-name+content" if content else "column-name"
+            hits = self.present  # the column is named for it: every value counts
+            out.append(Finding(
+                column=self.name, column_number=col, kind=kind, category=category,
+                severity=BLOCK, evidence=evidence, count=hits.count, rows=hits.rows,
+                examples=hits.examples,
+                message=f"Column {self.name!r} appears to hold {description} "
+                        f"({self.nonmissing:,} non-empty cells).",
+                suggested_fix=_fix_for(kind, self.name, reference, self.type),
+            ))
+        for n, rule in enumerate(_CONTENT_RULES):
+            hits = self.content.get(n)
+            if hits is None or rule.kind in named:
+                continue
+            fraction = hits.count / max(1, self.nonmissing)
+            if fraction < rule.min_fraction:
+                continue
+            if rule.kind == "name" and (self.distinct is not None
+                                        and len(self.distinct) < 0.5 * self.nonmissing
+                                        or self.nonmissing < 5):
+                continue  # repeated labels ("Moderate Improvement") are categories
+            confident = rule.strong or fraction >= 0.8
+            named.add(rule.kind)
+            out.append(Finding(
+                column=self.name, column_number=col, kind=rule.kind, category=rule.category,
+                severity=BLOCK if confident else WARN, evidence="content", count=hits.count,
+                rows=hits.rows, examples=hits.examples,
+                message=f"{hits.count:,} cell(s) in column {self.name!r} look like "
+                        f"{rule.description} ({fraction:.0%} of non-empty cells).",
+                suggested_fix=_fix_for(rule.kind, self.name, reference, self.type),
+            ))
+        if self.type in ("date", "datetime") and "date-of-birth" not in named \
+                and "full-date" not in named:
+            out.append(Finding(
+                column=self.name, column_number=col, kind="full-date", category=DIRECT,
+                severity=BLOCK, evidence="content",
+                count=self.present.count, rows=self.present.rows,
+                examples=self.present.examples,
+                message=f"Column {self.name!r} holds exact {self.type}s "
+                        f"({self.nonmissing:,} cells); dates about a participant must be "
+                        "reduced to the year or made relative to a reference date.",
+                suggested_fix=_fix_for("full-date", self.name, reference, self.type),
+            ))
+        if self.is_age and self.over_89.count:
+            h = self.over_89
+            out.append(Finding(
+                column=self.name, column_number=col, kind="age-over-89", category=DIRECT,
+                severity=BLOCK, evidence="column-name+content", count=h.count, rows=h.rows,
+                examples=h.examples,
+                message=f"{h.count:,} participant(s) in column {self.name!r} are older than "
+                        "89; ages of 90 and over must be grouped as '90+'.",
+                suggested_fix={"fix": "ages_to_90_plus", "column": self.name},
+            ))
+        if self.is_postcode:
+            if self.fine_postcode.count:
+                h = self.fine_postcode
+                out.append(Finding(
+                    column=self.name, column_number=col, kind="postcode", category=DIRECT,
+                    severity=BLOCK, evidence="column-name+content", count=h.count,
+                    rows=h.rows, examples=h.examples,
+                    message=f"{h.count:,} postcode(s) in column {self.name!r} are finer than "
+                            "3 characters.",
+                    suggested_fix={"fix": "postcodes_to_3", "column": self.name},
+                ))
+            else:
+                out.append(self._quasi("geography"))
+        return out
+
+    def quasi_kind(self) -> str | None:
+        if self.is_age:
+            return "age"
+        if re.fullmatch(_NAME_RULES_BY_KIND["date-of-birth"], self.norm):
+            return "year-of-birth"
+        for kind, pattern in _QUASI_NAME_RULES:
+            if re.fullmatch(pattern, self.norm):
+                return kind
+        return None
+
+    def _quasi(self, kind: str) -> Finding:
+        return Finding(
+            column=self.name, column_number=self.position + 1, kind=kind, category=QUASI,
+            severity=WARN, evidence="column-name", count=self.nonmissing, rows=[],
+            examples=[],
+            message=f"Column {self.name!r} ({kind.replace('-', ' ')}) can help re-identify "
+                    "people when combined with other columns; check k-anonymity.",
+        )
+
+
+def _fix_for(kind: str, column: str, reference: str | None, ftype: str) -> dict[str, Any]:
+    if kind in ("full-date", "date-of-birth") and ftype in ("date", "datetime"):
+        if kind == "full-date" and reference and reference != column:
+            return {"fix": "dates_to_days", "column": column, "reference": reference}
+        return {"fix": "dates_to_year", "column": column}
+    if kind == "postcode" and ftype == "string":
+        return {"fix": "postcodes_to_3", "column": column}
+    return {"fix": "drop_column", "column": column}
+
+
+def _reference_date(schema: dict[str, Any]) -> str | None:
+    dates = [f["name"] for f in schema["fields"] if f.get("type") in ("date", "datetime")]
+    for name in dates:
+        if re.fullmatch(_REFERENCE_DATE_NAME, _norm(name)):
+            return name
+    return dates[0] if dates else None
+
+
+def screen(
+    source: str | os.PathLike[str] | Table,
+    schema: dict[str, Any] | None = None,
+    *,
+    quasi_identifiers: Sequence[str] | None = None,
+    k: int = 5,
+    filename: str | None = None,
+    dialect: Dialect | dict | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    progress: Progress | None = None,
+) -> ScreeningReport:
+    """Screen a file for direct and quasi-identifiers.
+
+    ``schema`` (typically the inferred or edited one) tells which columns are
+    dates or numbers; it is inferred if omitted. ``quasi_identifiers`` are
+    the columns the uploader marked; k-anonymity is computed over them.
+    """
+    table = source if isinstance(source, Table) else open_table(
+        source, filename=filename, dialect=dialect, limits=limits, progress=progress)
+    if schema is None:
+        schema = profile(table, progress=progress).schema
+    schema = normalise_schema(schema)
+    # Every column is screened, even one an edited schema left out.
+    fields = list(schema["fields"][: table.width])
+    for pos in range(len(fields), table.width):
+        fields.append({"name": table.header[pos] or f"field{pos + 1}", "type": "string"})
+    if k < 1:
+        raise DatasetError("k must be at least 1.")
+    qi = list(quasi_identifiers or [])
+    names = [f["name"] for f in fields]
+    for name in qi:
+        if name not in names:
+            raise DatasetError(f"Quasi-identifier {name!r} is not a column of the table.",
+                               field=name)
+    qi_pos = [names.index(n) for n in qi]
+    columns = [_ColumnScreen(pos, fdef, schema) for pos, fdef in enumerate(fields)]
+    k_hashes: list[np.ndarray] = []
+    k_rows: list[np.ndarray] = []
+    rows_screened = 0
+    active = [c for c in columns if c.needed or c.position in qi_pos]
+    texts = sum(1 for c in active if c.distinct is not None)
+    for c in active:  # keep the distinct-value sets of wide files bounded in total
+        c.distinct_cap = max(1_000, 2_000_000 // max(1, texts))
+    wanted = sorted({c.position for c in active} | set(qi_pos))
+    for batch in table.batches(columns=wanted or [0], progress=progress):
+        rows_screened += batch.num_rows
+        if not batch.num_rows:
+            continue
+        for col in active:
+            col.feed(batch.columns[col.position], batch.row_numbers)
+        if qi_pos:
+            parts = []
+            for pos in qi_pos:
+                arr = batch.columns[pos]
+                miss = missing_mask(arr, columns[pos].missing)
+                # All missing codes form one group ("unknown"), as an attacker
+                # would see them.
+                text = pc.if_else(pa.array(miss), "", arr)
+                parts.append(hash_values(text.to_numpy(zero_copy_only=False)))
+            k_hashes.append(combine_hashes(parts))
+            k_rows.append(batch.row_numbers.astype(np.uint32))
+    reference = _reference_date(schema)
+    findings: list[Finding] = []
+    suggested: list[str] = []
+    for col in columns:
+        found = col.findings(reference)
+        findings.extend(found)
+        kind = col.quasi_kind()
+        direct = [f for f in found if f.category == DIRECT and f.kind != "age-over-89"]
+        if kind and col.nonmissing and not direct:
+            findings.append(col._quasi(kind))
+            suggested.append(col.name)
+    findings.sort(key=lambda f: (f.severity != BLOCK, f.category != DIRECT,
+                                 f.column_number or 0))
+    kanon = _k_anonymity(qi, k, k_hashes, k_rows) if qi else None
+    return ScreeningReport(findings=findings, suggested_quasi_identifiers=suggested,
+                           k_anonymity=kanon, rows_screened=rows_screened)
+
+
+def _k_anonymity(qi: list[str], k: int, hashes: list[np.ndarray],
+                 rows: list[np.ndarray]) -> KAnonymity:
+    if not hashes or not sum(h.size for h in hashes):
+        return KAnonymity(qi, k, 0, 0, 0, 0, 0, [])
+    h = np.concatenate(hashes)
+    r = np.concatenate(rows)
+    order = np.argsort(h, kind="stable")
+    hs = h[order]
+    starts = np.flatnonzero(np.concatenate(([True], hs[1:] != hs[:-1])))
+    sizes = np.diff(np.concatenate((starts, [hs.size])))
+    small = sizes < k
+    example: list[int] = []
+    if small.any():
+        smallest = np.argsort(sizes, kind="stable")[:MAX_EXAMPLES]
+        for cls in smallest:
+            if sizes[cls] >= k:
+                break
+            example.append(int(r[order[starts[cls]]]))
+    return KAnonymity(
+        quasi_identifiers=qi, k=k, rows=int(hs.size), classes=int(sizes.size),
+        min_class_size=int(sizes.min()), classes_below_k=int(small.sum()),
+        rows_in_classes_below_k=int(sizes[small].sum()), example_rows=sorted(example),
+    )

@@ -1,0 +1,139 @@
+"""De-identification fixes are pure: a new file, an updated schema and a record."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from datasets.errors import FixError
+from datasets.fixes import (
+    AgesTo90Plus,
+    DatesToDays,
+    DatesToYear,
+    DropColumn,
+    PostcodesTo3,
+    RenameColumn,
+    apply_fixes,
+    fix_from_dict,
+    fix_to_dict,
+)
+from datasets.reading import open_table
+from datasets.schema import profile
+from datasets.screening import screen
+from datasets.validation import validate
+
+TEXT = (
+    "id,name,age,zip,randomised,died,note\n"
+    "1,Ann Lee,45,SW1A 1AA,2020-01-10,2020-03-01,a\n"
+    "2,Raj Patel,92,EC1A 1BB,2020-02-01,NA,b\n"
+    "3,Zoe Martin,90,021,2019-12-31,2021-01-01,c\n"
+    "4,Tom Hall,NA,,2020-02-29,2020-02-28,d\n"
+)
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.reader(fh))
+
+
+@pytest.fixture
+def source(write):
+    return write("in.csv", TEXT)
+
+
+def test_each_fix_transforms_only_its_column_and_says_what_it_did(source, tmp_path):
+    before = source.read_bytes()
+    out = tmp_path / "out.csv"
+    result = apply_fixes(source, [
+        DropColumn("name"),
+        AgesTo90Plus("age"),
+        PostcodesTo3("zip"),
+        DatesToDays("died", reference="randomised"),
+        DatesToYear("randomised"),
+    ], out)
+    assert source.read_bytes() == before  # the input is never touched
+    assert read_csv(out) == [
+        ["id", "age", "zip", "randomised", "died", "note"],
+        ["1", "45", "SW1", "2020", "51", "a"],
+        ["2", "90+", "EC1", "2020", "NA", "b"],
+        ["3", "90+", "021", "2019", "367", "c"],
+        ["4", "NA", "", "2020", "-1", "d"],
+    ]
+    assert [(r.fix, r.column, r.cells_changed) for r in result.records] == [
+        ("drop_column", "name", 0),
+        ("ages_to_90_plus", "age", 2),
+        ("postcodes_to_3", "zip", 2),
+        ("dates_to_days", "died", 3),
+        ("dates_to_year", "randomised", 4),
+    ]
+    assert "days since 'randomised'" in result.records[3].description
+    assert result.rows == 4 and len(result.sha256) == 64 and result.size == out.stat().st_size
+
+
+def test_the_schema_follows_the_fixes_and_the_new_file_validates(source, tmp_path):
+    schema = profile(open_table(source)).schema
+    out = tmp_path / "out.csv"
+    result = apply_fixes(source, [DropColumn("name"), AgesTo90Plus("age"), PostcodesTo3("zip"),
+                                  DatesToDays("died", "randomised"), DatesToYear("randomised")],
+                         out, schema=schema)
+    fields = {f["name"]: f for f in result.schema["fields"]}
+    assert "name" not in fields
+    assert fields["age"]["type"] == "string" and "90" in fields["age"]["description"]
+    assert (fields["died"]["type"], fields["died"]["unit"]) == ("integer", "days")
+    assert fields["randomised"]["type"] == "integer"
+    assert result.schema["primaryKey"] == ["id"]
+    assert validate(out, result.schema).valid
+    assert not screen(out, result.schema).blocking
+
+
+def test_top_coding_keeps_ages_numeric(source, tmp_path):
+    out = tmp_path / "o.csv"
+    result = apply_fixes(source, [AgesTo90Plus("age", label=None)], out)
+    assert [r[2] for r in read_csv(out)[1:]] == ["45", "90", "90", "NA"]
+    assert next(f for f in result.schema["fields"] if f["name"] == "age")["type"] == "integer"
+
+
+def test_rename_and_dict_form(source, tmp_path):
+    fixes = [{"fix": "rename_column", "column": "note", "new_name": "comment"},
+             {"fix": "drop_column", "column": "id"}]
+    result = apply_fixes(source, fixes, tmp_path / "o.csv")
+    assert result.header[-1] == "comment" and "id" not in result.header
+    assert "primaryKey" not in result.schema
+    assert fix_to_dict(fix_from_dict(fixes[0])) == fixes[0]
+
+
+def test_fixes_can_write_to_a_stream(source):
+    buf = io.BytesIO()
+    apply_fixes(source, [DropColumn("name")], buf)
+    assert buf.getvalue().startswith(b"id,age,zip")
+
+
+@pytest.mark.parametrize(
+    ("fixes", "message"),
+    [
+        ([DropColumn("nope")], "no column"),
+        ([DatesToYear("age")], "not a date"),
+        ([AgesTo90Plus("name")], "not numeric"),
+        ([DatesToDays("died", "note")], "not a date"),
+        ([DropColumn("age"), AgesTo90Plus("age")], "more than one fix"),
+        ([RenameColumn("id", "note")], "already used"),
+        ([{"fix": "shred", "column": "id"}], "Unknown fix"),
+        ([{"fix": "drop_column", "colum": "id"}], "Bad parameters"),
+    ],
+)
+def test_bad_fixes_are_refused_before_anything_is_written(source, tmp_path, fixes, message):
+    out = tmp_path / "o.csv"
+    with pytest.raises(FixError, match=message):
+        apply_fixes(source, fixes, out)
+    assert not out.exists()
+
+
+def test_unreadable_dates_are_emptied_and_counted(write, tmp_path):
+    path = write("d.csv", "d\n2020-01-01\nsoon\n")
+    schema = {"fields": [{"name": "d", "type": "date"}]}
+    out = tmp_path / "o.csv"
+    result = apply_fixes(path, [DatesToYear("d")], out, schema=schema)
+    assert read_csv(out)[1:] == [["2020"], [""]]
+    assert result.records[0].cells_cleared == 1 and "emptied" in result.records[0].description

@@ -1,0 +1,200 @@
+"""Screening for identifiers by column name and by content, without ever
+echoing the sensitive values, and k-anonymity over marked columns."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from datasets.errors import DatasetError
+from datasets.reading import open_table
+from datasets.screening import mask, screen
+
+
+def screened(write, header: str, rows: list[str], **kw):
+    return screen(write("s.csv", header + "\n" + "\n".join(rows) + "\n"), **kw)
+
+
+def kinds(report):
+    return {(f.column, f.kind, f.category, f.severity, f.evidence) for f in report.findings}
+
+
+PEOPLE = [
+    ("Alice Smith", "alice.smith@example.org", "+44 20 7946 0958", "12 Baker Street",
+     "SW1A 1AA", "943 476 5919", "1950-03-14"),
+    ("Bob Jones", "bob@example.com", "020 7946 0000", "221B Baker Street", "EC1A 1BB",
+     "401 023 2137", "1961-11-02"),
+    ("Carol White", "c.white@mail.example", "07700 900123", "5 High Road", "M1 1AE",
+     "987 654 4321", "1972-07-21"),
+]
+
+
+@pytest.fixture
+def people(write) -> Path:
+    lines = ["name,email,phone,address,postcode,nhs_number,dob,score"]
+    for i, p in enumerate(PEOPLE * 4):
+        lines.append(",".join(p) + f",{i}")
+    return write("people.csv", "\n".join(lines) + "\n")
+
+
+def test_direct_identifiers_by_name_and_content_block_publication(people):
+    report = screen(people)
+    found = {(f.column, f.kind): f for f in report.findings}
+    for column, kind in [("name", "name"), ("email", "email"), ("phone", "phone"),
+                         ("address", "street-address"), ("postcode", "postcode"),
+                         ("nhs_number", "national-id"), ("dob", "date-of-birth")]:
+        f = found[(column, kind)]
+        assert (f.category, f.severity) == ("direct", "block"), column
+        assert f.count == 12 and f.rows[:3] == [2, 3, 4]
+    assert found[("email", "email")].evidence == "column-name+content"
+    assert found[("dob", "date-of-birth")].suggested_fix == {"fix": "dates_to_year",
+                                                             "column": "dob"}
+    assert found[("postcode", "postcode")].suggested_fix["fix"] == "postcodes_to_3"
+    assert report.blocking
+    assert "score" not in {f.column for f in report.findings}
+
+
+def test_sensitive_values_never_appear_in_the_report(people):
+    text = json.dumps(screen(people).to_dict())
+    for person in PEOPLE:
+        for value in person:
+            assert value not in text
+    assert "A**** S****" in text
+
+
+def test_content_alone_finds_identifiers_in_innocently_named_columns(write):
+    names = ["Ann Lee", "Raj Patel", "Zoe Martin", "Tom O'Neill", "Eva De Vries",
+             "Li Wei", "Sam Green", "Ola Nowak", "Kim Park"]
+    rows = [f"{i},see {p[1]} ,{p[4]},{p[3]},{names[i]}" for i, p in enumerate(PEOPLE * 3)]
+    report = screened(write, "id,notes,area,where,who", rows)
+    found = kinds(report)
+    assert ("notes", "email", "direct", "block", "content") in found
+    assert ("area", "postcode", "direct", "block", "content") in found
+    assert ("where", "street-address", "direct", "block", "content") in found
+    assert ("who", "name", "direct", "block", "content") in found
+
+
+@pytest.mark.parametrize(
+    ("header", "values", "kind"),
+    [
+        ("ref", ["123-45-6789", "987-65-4320"], "national-id"),
+        ("ref", ["QQ 12 34 56 C", "AB123456D"], "national-id"),
+        ("host", ["192.168.0.1", "10.0.0.254"], "ip-address"),
+        ("seen", ["2020-01-05", "12/03/2019 at the clinic"], "full-date"),
+    ],
+)
+def test_content_patterns(write, header, values, kind):
+    report = screened(write, header, values * 3)
+    assert (header, kind) in {(f.column, f.kind) for f in report.findings}
+
+
+def test_category_labels_that_look_like_names_are_not_flagged(write):
+    labels = ["Moderate Improvement", "No Change", "Considerable Deterioration"]
+    report = screened(write, "response", [random.Random(i).choice(labels) for i in range(60)])
+    assert report.findings == []
+
+
+def test_plain_numbers_and_codes_are_not_identifiers(write):
+    rows = [f"{1000 + i},{i % 7},{i * 1.5},{'A' if i % 2 else 'B'}" for i in range(100)]
+    assert screened(write, "id,stage,bili,arm", rows).findings == []
+
+
+def test_full_dates_are_direct_identifiers_with_a_days_fix(write):
+    rows = [f"{i},2020-01-{i:02d},2020-03-{i:02d},2020" for i in range(1, 20)]
+    report = screened(write, "id,randomisation_date,death_date,year", rows)
+    fixes = {f.column: f.suggested_fix for f in report.findings if f.kind == "full-date"}
+    assert fixes == {
+        "randomisation_date": {"fix": "dates_to_year", "column": "randomisation_date"},
+        "death_date": {"fix": "dates_to_days", "column": "death_date",
+                       "reference": "randomisation_date"},
+    }
+    assert "year" not in {f.column for f in report.findings}
+
+
+def test_ages_over_89_block_and_age_is_a_quasi_identifier(write):
+    report = screened(write, "age,sex", ["45,M", "90,F", "67,F", "101,M", "89,M"])
+    over = next(f for f in report.findings if f.kind == "age-over-89")
+    assert (over.count, over.rows, over.severity) == (2, [3, 5], "block")
+    assert over.examples == ["9*", "1**"]
+    assert report.suggested_quasi_identifiers == ["age", "sex"]
+
+
+def test_three_character_postcodes_are_only_quasi_identifiers(write):
+    report = screened(write, "zip,x", ["021,1", "100,2", "SW1,3"])
+    assert kinds(report) == {("zip", "geography", "quasi", "warn", "column-name")}
+
+
+def test_missing_values_are_not_evidence(write):
+    report = screened(write, "email,x", ["NA,1", ",2"])
+    assert report.findings == []
+
+
+def test_k_anonymity_over_marked_columns(write):
+    rows = ["M,30,A", "M,30,A", "M,30,B", "F,40,A", "F,40,A", "F,41,A", "NA,30,A"]
+    report = screened(write, "sex,age,site", rows, quasi_identifiers=["sex", "age"], k=2)
+    ka = report.k_anonymity
+    assert (ka.classes, ka.min_class_size, ka.classes_below_k, ka.rows_in_classes_below_k) == (
+        4, 1, 2, 2)
+    assert ka.example_rows == [7, 8] and not ka.satisfied
+    assert report.to_dict()["k_anonymity"]["satisfied"] is False
+
+
+@settings(deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["M", "F", ""]), st.integers(20, 25)), min_size=1,
+                max_size=80), st.integers(1, 6))
+def test_k_anonymity_matches_pandas_groupby(pairs, k):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "k.csv"
+        path.write_text("sex,age\n" + "".join(f"{s},{a}\n" for s, a in pairs))
+        ka = screen(path, quasi_identifiers=["sex", "age"], k=k).k_anonymity
+    sizes = pd.DataFrame(pairs, columns=["sex", "age"]).groupby(["sex", "age"]).size()
+    assert ka.classes == len(sizes)
+    assert ka.min_class_size == sizes.min()
+    assert ka.classes_below_k == int((sizes < k).sum())
+    assert ka.rows_in_classes_below_k == int(sizes[sizes < k].sum())
+
+
+def test_unknown_quasi_identifier_is_an_error(write):
+    with pytest.raises(DatasetError) as err:
+        screened(write, "a", ["1"], quasi_identifiers=["nope"])
+    assert err.value.field == "nope"
+
+
+def test_screening_reads_only_the_columns_it_needs(write, monkeypatch):
+    path = write("w.csv", "id,score,email\n1,2.5,a@b.org\n")
+    table = open_table(path)
+    seen = []
+    original = table.batches
+
+    def spy(columns=None, progress=None):
+        seen.append(columns)
+        return original(columns=columns, progress=progress)
+
+    monkeypatch.setattr(table, "batches", spy)
+    schema = {"fields": [{"name": "id", "type": "integer"}, {"name": "score", "type": "number"},
+                         {"name": "email", "type": "string"}]}
+    screen(table, schema)
+    assert seen == [[2]]
+
+
+@settings(deadline=None)
+@given(st.text(min_size=2, max_size=40))
+def test_masking_never_returns_the_value(value):
+    masked = mask(value)
+    assert masked != value
+    if len(value) > 24:
+        assert masked.endswith("…")
+
+
+def test_columns_left_out_of_an_edited_schema_are_still_screened(write):
+    path = write("x.csv", "id,contact\n1,ann@example.org\n2,bob@example.org\n")
+    report = screen(path, {"fields": [{"name": "id", "type": "integer"}]})
+    assert ("contact", "email") in {(f.column, f.kind) for f in report.findings}
