@@ -10,7 +10,12 @@ so it also runs on its own: ``python -m games.commands score FILE --json``.
 
 prints the sum-of-pairs score of the alignment in FILE; with ``--json`` as
 one JSON object with at least ``score``, ``sequences``, ``columns`` and
-``scheme``.  Unreadable files and unscorable letters exit with status 1,
+``scheme``.
+
+    align compare ESTIMATE REFERENCE [--format FMT] [--json]
+
+prints the SP, modeler and TC scores of ESTIMATE against REFERENCE (see
+games/accuracy.py).  Unreadable files and unscorable letters exit with status 1,
 wrong options with status 2, each with a one-line message.
 """
 
@@ -196,6 +201,48 @@ def score_command(
     label = scheme.matrix_name or ("custom matrix" if scheme.matrix else "match/mismatch")
     click.echo(f"{file.name}: {sequences} sequences x {columns} columns ({fmt})")
     click.echo(f"score: {value:g}  [{result['scheme']['preset']}, {label}]")
+
+
+@align.command("compare")
+@click.argument("estimate", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("reference", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
+              help="Format of both files; by default taken from each file's extension.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def compare_command(estimate: Path, reference: Path, fmt: str | None, as_json: bool) -> None:
+    """Compare ESTIMATE with REFERENCE: SP score (shared aligned residue
+    pairs / pairs in the reference), modeler score (shared / pairs in the
+    estimate) and TC score (reference columns with two or more residues that
+    the estimate reproduces exactly), as FastSP and qscore define them."""
+    from games.accuracy import AccuracyError, compare
+
+    loaded = []
+    for path in (estimate, reference):
+        alignment = read_alignment(path, fmt or detect_format(path))
+        names, rows = _rows(alignment)
+        loaded.append((names, rows))
+    try:
+        result = compare(loaded[0][1], loaded[1][1], estimate_names=loaded[0][0],
+                         reference_names=loaded[1][0])
+    except AccuracyError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps({"estimate": str(estimate), "reference": str(reference),
+                               **result.to_dict()}))
+        return
+    click.echo(f"SP score:      {result.sp:.4f}  ({result.shared_pairs} of "
+               f"{result.reference_pairs} reference pairs)")
+    click.echo(f"modeler score: {result.modeler:.4f}  ({result.shared_pairs} of "
+               f"{result.estimate_pairs} estimate pairs)")
+    click.echo(f"TC score:      {result.tc:.4f}  ({result.recovered_columns} of "
+               f"{result.reference_columns} columns)")
+
+
+def _rows(alignment: Any) -> tuple[list[str], list[str]]:
+    if hasattr(alignment, "get_alignment_length"):
+        return [r.id for r in alignment], [str(r.seq) for r in alignment]
+    names = [getattr(s, "id", None) or f"seq{i + 1}" for i, s in enumerate(alignment.sequences)]
+    return names, [alignment[i] for i in range(len(alignment.sequences))]
 
 
 def _shape(alignment: Any) -> tuple[int, int]:

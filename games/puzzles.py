@@ -1,0 +1,476 @@
+"""Cutting puzzles out of a multiple alignment, and a heuristic solver for par.
+
+A *puzzle* is a window of an alignment: a few rows over a few columns.  Each
+row's residues (its letters, without gaps) are fixed in number and order; the
+player only moves them sideways within a board of ``width`` columns.  The
+*start* layout is the window as the alignment has it (columns where every
+chosen row has a gap dropped, then padded with gaps on the right to the
+board's width); *par* is the best score the heuristic :func:`solve` finds in a
+short, bounded time.  Windows the solver cannot improve are not offered.
+
+The moves, shared with the play page (portal/static/play.js):
+
+* ``move(positions, k, delta, width)`` slides residue ``k`` of a row by
+  ``delta`` columns, pushing the residues it runs into;
+* ``move(..., tail=True)`` slides residue ``k`` *and every residue to its
+  right* together (pushing residues to its left when moving left).
+
+A move that would push a residue off the board is refused (None).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from games.scoring import ScoringScheme, encode_batch, encode_rows, score_alignment, score_batch
+
+GAP = "-"
+
+#: Board sizes by level: (min columns, max columns, max rows).
+LEVELS = {
+    "beginner": (20, 30, 8),
+    "expert": (30, 48, 12),
+}
+
+#: Rows with fewer residues in a window are left out of its puzzle.
+MIN_RESIDUES = 3
+
+
+# -- schemes ---------------------------------------------------------------------
+
+
+def puzzle_protein() -> ScoringScheme:
+    """The game's protein scheme: BLOSUM62, gap open -11 (the first gap
+    position), extension -1, free end gaps."""
+    return ScoringScheme.create(matrix="BLOSUM62", open_gap_score=-11.0, extend_gap_score=-1.0,
+                                end_open_gap_score=0.0, end_extend_gap_score=0.0)
+
+
+def scheme_for(kind: str) -> ScoringScheme:
+    """The puzzle scheme of ``"dna"`` or ``"protein"`` puzzles."""
+    if kind == "dna":
+        return ScoringScheme.puzzle_dna()
+    if kind == "protein":
+        return puzzle_protein()
+    raise ValueError(f"unknown puzzle kind {kind!r}; expected 'dna' or 'protein'")
+
+
+def scheme_to_params(scheme: ScoringScheme) -> dict:
+    """Everything needed to score exactly as ``scheme`` does, as JSON: the
+    substitution table (``alphabet`` and ``matrix``, or ``match_score`` and
+    ``mismatch_score``) and the twelve gap scores.  The play page scores
+    with this; :func:`scheme_from_params` rebuilds the scheme."""
+    from games.scoring import GAP_SCORE_FIELDS
+
+    params: dict = {"matrix_name": scheme.matrix_name}
+    if scheme.matrix is not None:
+        params["alphabet"] = scheme.alphabet
+        params["matrix"] = [list(row) for row in scheme.matrix]
+    else:
+        params["match_score"] = scheme.match_score
+        params["mismatch_score"] = scheme.mismatch_score
+    params["wildcard"] = scheme.wildcard
+    for name in GAP_SCORE_FIELDS:
+        params[name] = getattr(scheme, name)
+    return params
+
+
+def scheme_from_params(params: dict) -> ScoringScheme:
+    from games.scoring import GAP_SCORE_FIELDS
+
+    gaps = {name: params[name] for name in GAP_SCORE_FIELDS}
+    if params.get("matrix") is not None:
+        return ScoringScheme(matrix_name=params.get("matrix_name"), alphabet=params["alphabet"],
+                             matrix=tuple(tuple(row) for row in params["matrix"]),
+                             wildcard=params.get("wildcard"), **gaps)
+    return ScoringScheme(match_score=params["match_score"],
+                         mismatch_score=params["mismatch_score"],
+                         wildcard=params.get("wildcard"), **gaps)
+
+
+def describe_scheme(params: dict) -> str:
+    """The scheme in plain words, for the play page."""
+    def number(value: float) -> str:
+        return f"{value:+g}" if value else "0"
+
+    if params.get("matrix") is not None:
+        table = params.get("matrix_name") or "custom"
+        letters = f"letters in one column score by the {table} table"
+    else:
+        letters = (f"two equal letters in one column score {number(params['match_score'])},"
+                   f" two different letters {number(params['mismatch_score'])}")
+    internal_open = params["open_internal_insertion_score"]
+    internal_extend = params["extend_internal_insertion_score"]
+    ends = params["open_left_insertion_score"] == 0 and params["extend_left_insertion_score"] == 0 \
+        and params["open_right_insertion_score"] == 0
+    text = (f"Every pair of rows is compared: {letters}; a gap opposite letters costs"
+            f" {number(internal_open)} for its first column and {number(internal_extend)} for each"
+            " further column")
+    text += "; gaps at the start or end of a row are free." if ends else "."
+    return text
+
+
+# -- reading --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """An alignment as names and equally long gapped rows."""
+
+    names: list[str]
+    rows: list[str]
+
+    @property
+    def width(self) -> int:
+        return len(self.rows[0]) if self.rows else 0
+
+
+def read_source(path: str | Path, fmt: str = "fasta") -> Source:
+    """Reads one alignment in any format Biopython reads (``Bio.Align`` or
+    ``Bio.AlignIO``); letters are upper-cased and ``.`` becomes ``-``."""
+    from Bio import Align, AlignIO
+
+    with warnings.catch_warnings(), open(path, encoding="latin-1") as handle:
+        warnings.simplefilter("ignore")
+        try:
+            alignment = Align.read(handle, fmt)
+        except ValueError as exc:
+            if "Unknown file format" not in str(exc):
+                raise
+            handle.seek(0)
+            alignment = AlignIO.read(handle, fmt)
+    if hasattr(alignment, "get_alignment_length"):
+        names = [record.id for record in alignment]
+        rows = [str(record.seq) for record in alignment]
+    else:
+        names = [getattr(s, "id", None) or f"seq{i + 1}" for i, s in enumerate(alignment.sequences)]
+        rows = [alignment[i] for i in range(len(alignment.sequences))]
+    return source_from_rows(names, rows)
+
+
+def source_from_rows(names: Sequence[str], rows: Sequence[str]) -> Source:
+    rows = [str(row).upper().replace(".", GAP) for row in rows]
+    if not rows:
+        raise ValueError("the alignment has no rows")
+    if len({len(row) for row in rows}) != 1:
+        raise ValueError("the rows of the alignment are not equally long")
+    if len(names) != len(rows):
+        raise ValueError("one name per row is needed")
+    return Source(list(names), rows)
+
+
+# -- layouts and moves ----------------------------------------------------------
+
+
+def residues(row: str) -> str:
+    return row.replace(GAP, "")
+
+
+def positions(row: str) -> list[int]:
+    """The columns of the residues of a gapped row."""
+    return [index for index, letter in enumerate(row) if letter != GAP]
+
+
+def layout(sequence: str, cols: Sequence[int], width: int) -> str:
+    out = [GAP] * width
+    for letter, column in zip(sequence, cols, strict=True):
+        out[column] = letter
+    return "".join(out)
+
+
+def move(
+    cols: Sequence[int], k: int, delta: int, width: int, *, tail: bool = False
+) -> list[int] | None:
+    """Residue ``k`` (and, with ``tail``, every residue after it) moved by
+    ``delta`` columns, pushing the residues in the way; None when a residue
+    would leave the board or nothing moves."""
+    n = len(cols)
+    if delta == 0 or not 0 <= k < n:
+        return None
+    new = list(cols)
+    group = range(k, n) if tail else range(k, k + 1)
+    for index in group:
+        new[index] += delta
+    if delta > 0:
+        for index in range(k + 1, n):
+            if new[index] <= new[index - 1]:
+                new[index] = new[index - 1] + 1
+    else:
+        for index in range(k - 1, -1, -1):
+            if new[index] >= new[index + 1]:
+                new[index] = new[index + 1] - 1
+    if new[0] < 0 or new[-1] >= width:
+        return None
+    return new
+
+
+def strip_common_gaps(rows: Sequence[str]) -> list[str]:
+    """Rows without the columns where every row has a gap."""
+    keep = [c for c in range(len(rows[0])) if any(row[c] != GAP for row in rows)]
+    return ["".join(row[c] for c in keep) for row in rows]
+
+
+# -- the solver -----------------------------------------------------------------
+
+
+@dataclass
+class Solved:
+    rows: list[str]
+    score: float
+    start_score: float
+    evaluations: int
+
+
+def _neighbours(sequences: Sequence[str], cols: list[list[int]], width: int, deltas):
+    for r, row_cols in enumerate(cols):
+        for k in range(len(row_cols)):
+            for delta in deltas:
+                for tail in (False, True):
+                    new = move(row_cols, k, delta, width, tail=tail)
+                    if new is not None and new != row_cols:
+                        yield r, new
+
+
+def solve(
+    rows: Sequence[str],
+    scheme: ScoringScheme,
+    *,
+    time_limit: float = 0.5,
+    seed: int = 0,
+    max_evaluations: int = 400_000,
+) -> Solved:
+    """The best layout a bounded local search finds, by the puzzle's moves.
+
+    Steepest-ascent hill climbing over every single move (each residue, by
+    1 to 3 columns, alone or with its tail), scored in batches by the numba
+    scorer; at a local optimum, a few random moves perturb the best layout
+    and the climb restarts (iterated local search), until ``time_limit``
+    seconds or ``max_evaluations`` scorings have been spent.  Deterministic
+    for a given ``seed`` when it stops on evaluations, not time.
+    """
+    rows = list(rows)
+    width = len(rows[0])
+    sequences = [residues(row) for row in rows]
+    rng = random.Random(seed)
+    deadline = time.perf_counter() + time_limit
+    start_score = score_alignment(rows, scheme)
+    current = [positions(row) for row in rows]
+    current_score = start_score
+    best, best_score = [list(c) for c in current], start_score
+    evaluations = 0
+    deltas = (-3, -2, -1, 1, 2, 3)
+
+    def render(cols: list[list[int]]) -> list[str]:
+        return [layout(s, c, width) for s, c in zip(sequences, cols, strict=True)]
+
+    while evaluations < max_evaluations and time.perf_counter() < deadline:
+        candidates = list(_neighbours(sequences, current, width, deltas))
+        if not candidates:
+            break
+        batch = []
+        for r, new in candidates:
+            trial = list(current)
+            trial[r] = new
+            batch.append(render(trial))
+        scores = score_batch(encode_batch(batch, scheme), scheme)
+        evaluations += len(candidates)
+        top = int(np.argmax(scores))
+        if scores[top] > current_score + 1e-9:
+            r, new = candidates[top]
+            current = list(current)
+            current[r] = new
+            current_score = float(scores[top])
+            if current_score > best_score + 1e-9:
+                best, best_score = [list(c) for c in current], current_score
+            continue
+        # Local optimum: perturb the best layout with a few random moves.
+        current = [list(c) for c in best]
+        for _ in range(rng.randint(1, 3)):
+            r = rng.randrange(len(current))
+            if not current[r]:
+                continue
+            k = rng.randrange(len(current[r]))
+            new = move(current[r], k, rng.choice(deltas), width, tail=rng.random() < 0.5)
+            if new is not None:
+                current[r] = new
+        current_score = score_alignment(render(current), scheme)
+        evaluations += 1
+    return Solved(render(best), best_score, start_score, evaluations)
+
+
+# -- cutting puzzles ------------------------------------------------------------
+
+
+@dataclass
+class Puzzle:
+    """One window of an alignment, ready to play."""
+
+    names: list[str]
+    sequences: list[str]  # each row's residues, in order
+    start: list[str]  # the starting gapped layout, ``width`` columns
+    width: int
+    source_rows: list[int]  # which rows of the alignment (0-based)
+    source_start: int  # the window's columns in the alignment: [start, end)
+    source_end: int
+    start_score: float
+    par: float
+    par_layout: list[str]
+    level: str
+    badness: float = 0.0
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def difficulty(self) -> float:
+        """Grows with the number of pairs and the columns to arrange: 1.0 for
+        a 4-row, 20-column board."""
+        pairs = len(self.sequences) * (len(self.sequences) - 1) / 2
+        return round(max(1.0, pairs / 6 * self.width / 20), 2)
+
+
+def column_badness(rows: Sequence[str]) -> np.ndarray:
+    """Per column, how unlikely it is to be right: the gap fraction plus one
+    minus the frequency of its commonest letter among its letters."""
+    array = np.array([list(row) for row in rows])
+    n_rows, n_cols = array.shape
+    out = np.zeros(n_cols)
+    for c in range(n_cols):
+        column = array[:, c]
+        letters = column[column != GAP]
+        gaps = 1 - len(letters) / n_rows
+        if len(letters):
+            _, counts = np.unique(letters, return_counts=True)
+            conservation = counts.max() / len(letters)
+        else:
+            conservation = 1.0
+        out[c] = gaps + (1 - conservation)
+    return out
+
+
+def pick_rows(window: Sequence[str], max_rows: int) -> list[int]:
+    """Informative rows: drop rows without residues, then farthest-point
+    selection by the share of differing columns, starting from the row with
+    the most residues.  Keeps the alignment's order."""
+    candidates = [i for i, row in enumerate(window) if residues(row)]
+    if len(candidates) <= max_rows:
+        return candidates
+    chosen = [max(candidates, key=lambda i: (len(residues(window[i])), -i))]
+
+    def distance(a: int, b: int) -> float:
+        return sum(x != y for x, y in zip(window[a], window[b], strict=True)) / len(window[a])
+
+    while len(chosen) < max_rows:
+        rest = [i for i in candidates if i not in chosen]
+        chosen.append(max(rest, key=lambda i: (min(distance(i, j) for j in chosen), -i)))
+    return sorted(chosen)
+
+
+def make_puzzle(
+    source: Source,
+    start: int,
+    end: int,
+    scheme: ScoringScheme,
+    *,
+    level: str = "beginner",
+    rows: Sequence[int] | None = None,
+    slack: int | None = None,
+    time_limit: float = 1.0,
+    seed: int = 0,
+    evaluations: int = 6_000,
+) -> Puzzle | None:
+    """The puzzle of columns [start, end) of ``source``, or None when
+    fewer than two rows have :data:`MIN_RESIDUES` residues there."""
+    max_rows = LEVELS[level][2]
+    window = [row[start:end] for row in source.rows]
+    chosen = list(rows) if rows is not None else pick_rows(window, max_rows)
+    # A row with one or two residues in the window teaches nothing.
+    chosen = [i for i in chosen if len(residues(window[i])) >= MIN_RESIDUES]
+    if len(chosen) < 2:
+        return None
+    picked = strip_common_gaps([window[i] for i in chosen])
+    natural = len(picked[0])
+    extra = slack if slack is not None else max(2, math.ceil(natural * 0.15))
+    width = natural + extra
+    board = [row + GAP * extra for row in picked]
+    solved = solve(board, scheme, time_limit=time_limit, seed=seed, max_evaluations=evaluations)
+    return Puzzle(
+        names=[source.names[i] for i in chosen],
+        sequences=[residues(row) for row in board],
+        start=board,
+        width=width,
+        source_rows=chosen,
+        source_start=start,
+        source_end=end,
+        start_score=solved.start_score,
+        par=solved.score,
+        par_layout=solved.rows,
+        level=level,
+    )
+
+
+def cut_puzzles(
+    source: Source,
+    scheme: ScoringScheme,
+    *,
+    level: str = "beginner",
+    window: int | None = None,
+    limit: int = 10,
+    time_limit: float = 1.0,
+    seed: int = 0,
+    max_tries: int | None = None,
+    evaluations: int = 6_000,
+) -> list[Puzzle]:
+    """Up to ``limit`` non-overlapping puzzles from the windows most likely
+    to be misaligned (highest mean :func:`column_badness`), each solved with
+    ``evaluations`` scorings (deterministic) unless ``time_limit`` seconds
+    run out first (a bound for slow machines), keeping only
+    those the solver improves: par above the starting score, and the par
+    layout spliced back raising the whole alignment's score.  (A puzzle
+    scores gaps at its edges as free end gaps, while in the whole alignment
+    they may be internal, so the second condition is not implied by the
+    first.)  At most ``max_tries`` windows (default ``max(24, 8 * limit)``) are
+    solved, the worst-looking first, which bounds the time taken."""
+    from games.splice import splice
+    low, high, _ = LEVELS[level]
+    size = window or (low + high) // 2
+    size = min(size, source.width)
+    encode_rows(source.rows, scheme)  # fail early on letters the scheme cannot score
+    badness = column_badness(source.rows)
+    step = max(1, size // 3)
+    starts = list(range(0, max(1, source.width - size + 1), step))
+    if starts[-1] + size < source.width:
+        starts.append(source.width - size)
+    ranked = sorted(starts, key=lambda s: (-float(badness[s : s + size].mean()), s))
+    full_score = score_alignment(source.rows, scheme)
+    puzzles: list[Puzzle] = []
+    taken: list[tuple[int, int]] = []
+    tries = 0
+    for s in ranked:
+        if len(puzzles) >= limit or tries >= (max_tries or max(24, 8 * limit)):
+            break
+        e = s + size
+        if any(s < b and a < e for a, b in taken):
+            continue
+        tries += 1
+        puzzle = make_puzzle(
+            source, s, e, scheme, level=level, time_limit=time_limit, seed=seed + s,
+            evaluations=evaluations,
+        )
+        if puzzle is None or puzzle.par <= puzzle.start_score + 1e-9:
+            continue
+        spliced = splice(source.rows, s, e, puzzle.source_rows, puzzle.par_layout)
+        gain = score_alignment(spliced, scheme) - full_score
+        if gain <= 1e-9:
+            continue
+        puzzle.meta["full_gain"] = gain
+        puzzle.badness = float(badness[s:e].mean())
+        puzzles.append(puzzle)
+        taken.append((s, e))
+    return sorted(puzzles, key=lambda p: p.source_start)
