@@ -10,9 +10,22 @@ from flask import Flask
 from portal import config as portal_config
 from portal import commands, errors, security, templating
 from portal.accounts.views import bp as accounts_bp
+from portal.api.auth import protect_api
+from portal.api.views import bp as api_bp
+from portal.community.feed_views import bp as question_feed_bp
+from portal.community.notification_views import bp as notifications_bp
 from portal.community.views import bp as community_bp
+from portal.data import tasks as _data_tasks  # noqa: F401 - registers the dataset jobs
+from portal.data.views import bp as data_bp
 from portal.extensions import csrf, db, limiter, login_manager
+from portal.jobs import runner as job_runner
+from portal.jobs.views import bp as jobs_bp
 from portal.main.views import bp as main_bp
+from portal.play.views import api as play_api_bp
+from portal.play.views import bp as play_bp
+from portal.reanalysis import tasks as _reanalysis_tasks  # noqa: F401 - registers the analysis job
+from portal.reanalysis.api import bp as reanalysis_api_bp
+from portal.reanalysis.views import bp as reanalysis_bp
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -43,9 +56,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    job_runner.init_app(app)
     commands.init_app(app)
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(community_bp)
+    app.register_blueprint(data_bp)
+    app.register_blueprint(jobs_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(play_bp)
+    app.register_blueprint(play_api_bp)
+    app.register_blueprint(reanalysis_bp)
+    app.register_blueprint(reanalysis_api_bp)
+    protect_api(app)
+    app.register_blueprint(question_feed_bp)
+    app.register_blueprint(notifications_bp)
     return app

@@ -14,6 +14,12 @@ from games.scoring import warmup as warm_scorer
 from portal import db, demo, migrate
 from portal.accounts import services as account_services
 from portal.accounts.models import Role, User
+from portal.data.commands import datasets_group
+from portal.data.demo import DEMO_DATA_OWNER
+from portal.data.demo import load_datasets as load_demo_datasets
+from portal.play.commands import puzzles_group
+from portal.play.demo import load_puzzles as load_demo_puzzles
+from portal.reanalysis.demo import load_analyses as load_demo_analyses
 
 
 @click.group("db", help="Database migrations (Alembic).")
@@ -108,7 +114,16 @@ def demo_load(force: bool) -> None:
     report = demo.load(session, password=current_app.config["DEMO_PASSWORD"] or None,
                        echo=click.echo)
     session.commit()
+    owner = session.scalar(select(User).where(User.username == DEMO_DATA_OWNER))
+    datasets = load_demo_datasets(session, current_app, owner, echo=click.echo)
+    session.commit()
+    analyses = load_demo_analyses(session, current_app, owner, echo=click.echo)
+    session.commit()
+    load_demo_puzzles(session, echo=click.echo)
+    session.commit()
     click.echo(report.summary())
+    click.echo(f"Demo datasets: {len(datasets)} recorded.")
+    click.echo(f"Demo analyses: {len(analyses)} run.")
 
 
 @click.command("warmup")
@@ -122,5 +137,6 @@ def warmup_command(serial_only: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_group, user_group, demo_group, meta_command, align_group, warmup_command):
+    for group in (db_group, user_group, demo_group, meta_command, align_group, warmup_command,
+                  datasets_group, puzzles_group):
         app.cli.add_command(group)

@@ -50,6 +50,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": False,
         "WTF_CSRF_TIME_LIMIT": 3600 * 8,
         "DEMO_PASSWORD": "",
+        # Jobs run on this many threads of the web process; tests run them inline.
+        "JOB_WORKERS": 2,
+        "JOBS_INLINE": False,
     }
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from portal.accounts import services as accounts
 from portal.accounts.models import Role, User
+from portal.community import demo_content
 from portal.community import services as communities
 from portal.community.models import Community
 
@@ -92,4 +93,8 @@ def load(
                 communities.join(db, community, users[member])
         else:
             report.kept.append(f"community {slug}")
+
+    questions = demo_content.load(db, users, echo)
+    report.created += questions.created
+    report.kept += questions.kept
     return report

@@ -27,7 +27,8 @@ def _render(status: int, detail: str | None = None):
     if detail:
         message = detail
     if _wants_json():
-        return {"error": {"code": status, "message": message, "field": None}}, status
+        code = title.lower().replace(" ", "_")
+        return {"error": {"code": code, "message": message, "field": None}}, status
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 

@@ -3,8 +3,34 @@
 Alembic's autogenerate and the migration test read the metadata from here.
 """
 from portal.accounts.models import User
+from portal.accounts.tokens import ApiToken
 from portal.audit import AuditEvent
+from portal.community.comment_models import Comment
+from portal.community.moderation_models import ContentFlag
 from portal.community.models import Community, Membership
+from portal.community.notification_models import Notification
+from portal.community.question_models import (
+    EvidenceReview,
+    Question,
+    QuestionVote,
+    QuestionWatch,
+)
+from portal.community.round_models import (
+    Comparison,
+    PriorityRound,
+    RoundParticipant,
+    RoundQuestion,
+)
+from portal.data.models import Dataset, DatasetTag, DatasetVersion
 from portal.db import Base
+from portal.jobs.models import Job
+from portal.play.models import AlignmentChange, AlignmentSource, Puzzle, Solution
+from portal.reanalysis.models import AnalysisInput, AnalysisRun
 
-__all__ = ["AuditEvent", "Base", "Community", "Membership", "User"]
+__all__ = [
+    "AlignmentChange", "AlignmentSource", "AnalysisInput", "AnalysisRun", "ApiToken", "AuditEvent", "Base", "Comment", "Community", "Comparison", "ContentFlag",
+    "Dataset", "DatasetTag", "DatasetVersion", "Job",
+    "EvidenceReview", "Membership", "Notification", "PriorityRound", "Question",
+    "QuestionVote", "QuestionWatch", "RoundParticipant", "RoundQuestion", "User",
+    "Puzzle", "Solution",
+]

@@ -10,10 +10,10 @@ from portal.accounts.models import Role
 from portal.community.services import communities_of
 
 NAVIGATION = [
-    ("main.section", {"section": "datasets"}, "Datasets"),
+    ("data.index", {}, "Datasets"),
     ("main.section", {"section": "questions"}, "Questions"),
-    ("main.section", {"section": "play"}, "Play"),
-    ("main.section", {"section": "analyses"}, "Analyses"),
+    ("play.index", {}, "Play"),
+    ("reanalysis.index", {}, "Analyses"),
     ("community.index", {}, "Communities"),
 ]
 
@@ -23,7 +23,9 @@ def init_app(app: Flask) -> None:
     def globals_for_templates() -> dict:
         return {
             "navigation": NAVIGATION,
-            "logout_form": LogoutForm,
+            # formdata=None: the header form never reads the request, which may be the
+            # oversized upload an error page is answering.
+            "logout_form": lambda: LogoutForm(formdata=None),
             "Role": Role,
             "portal_version": __version__,
             "user_communities": lambda user: communities_of(db.session(), user),

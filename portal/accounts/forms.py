@@ -46,3 +46,12 @@ class RoleForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """Logging out is a POST with a CSRF token, so another site cannot log you out."""
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Token name", validators=[DataRequired(), Length(max=80)],
+                       description="What the token is for, e.g. 'analysis scripts'.")
+    scope = SelectField("Scope", choices=[
+        SelectChoice("read", "read: list, search and download"),
+        SelectChoice("write", "write: also upload, publish, post and vote"),
+    ])

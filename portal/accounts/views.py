@@ -6,7 +6,15 @@ from sqlalchemy import select
 
 from portal import db
 from portal.accounts import services
-from portal.accounts.forms import LoginForm, LogoutForm, ProfileForm, RegistrationForm, RoleForm
+from portal.accounts import tokens
+from portal.accounts.forms import (
+    LoginForm,
+    LogoutForm,
+    ProfileForm,
+    RegistrationForm,
+    RoleForm,
+    TokenForm,
+)
 from portal.accounts.models import Role, User
 from portal.extensions import limiter, login_key, login_manager
 from portal.security import role_required, safe_next_url
@@ -102,7 +110,47 @@ def account():
         session.commit()
         flash("Profile saved.", "success")
         return redirect(url_for("accounts.account"))
-    return render_template("accounts/account.html", form=form, user=current_user)
+    return _account_page(form=form)
+
+
+def _account_page(*, form=None, token_form=None, new_token: str | None = None, status=200):
+    session = db.session()
+    return render_template(
+        "accounts/account.html", form=form or ProfileForm(obj=current_user), user=current_user,
+        token_form=token_form or TokenForm(), tokens=tokens.tokens_of(session, current_user),
+        new_token=new_token, revoke_form=LogoutForm(),
+    ), status
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_token():
+    token_form = TokenForm()
+    if not token_form.validate_on_submit():
+        return _account_page(token_form=token_form, status=400)
+    session = db.session()
+    user = session.get(User, current_user.id)
+    _, plain = tokens.create_token(session, user, name=token_form.name.data,
+                                   scope=token_form.scope.data)
+    session.commit()
+    # Shown in this response only: it is never stored, so it cannot be shown again.
+    response, status = _account_page(token_form=TokenForm(formdata=None), new_token=plain)
+    return response, status, {"Cache-Control": "no-store"}
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    if not LogoutForm().validate_on_submit():
+        abort(400)
+    session = db.session()
+    token = session.get(tokens.ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    tokens.revoke_token(session, token, actor=session.get(User, current_user.id))
+    session.commit()
+    flash(f"Token '{token.name}' revoked.", "info")
+    return redirect(url_for("accounts.account"), 303)
 
 
 @bp.get("/u/<username>")

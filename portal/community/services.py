@@ -4,19 +4,12 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
+from portal.community.errors import CommunityError
 from portal.community.models import Community, Membership
-
-
-class CommunityError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
+from portal.community.upsert import insert
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -40,9 +33,8 @@ def create_community(
 
 def join(db: Session, community: Community, user: User, role: str = "member") -> None:
     """Make ``user`` a member; joining twice is harmless, even when it races."""
-    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
-        insert(Membership)
+        insert(db, Membership)
         .values(user_id=user.id, community_id=community.id, role=role)
         .on_conflict_do_nothing(index_elements=["user_id", "community_id"])
     )
@@ -82,3 +74,15 @@ def communities_of(db: Session, user: User) -> list[Community]:
             .order_by(Community.name)
         )
     )
+
+
+def members(db: Session, community: Community, limit: int = 100) -> list[tuple[User, str]]:
+    """Members and their community role, moderators first, then by name."""
+    rows = db.execute(
+        select(User, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.community_id == community.id, User.active.is_(True))
+        .order_by((Membership.role == "moderator").desc(), User.username)
+        .limit(limit)
+    ).all()
+    return [(user, role) for user, role in rows]

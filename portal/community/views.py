@@ -1,36 +1,55 @@
+"""Community pages; questions, discussions, rounds and moderation are nested blueprints."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from portal import db
-from portal.accounts.models import User
-from portal.community import services
+from portal.community import (
+    comment_views,
+    moderation,
+    moderation_views,
+    permissions,
+    prioritisation,
+    question_views,
+    questions,
+    ranking,
+    round_views,
+    services,
+    template_helpers,
+)
 from portal.community.forms import MembershipForm
 from portal.community.models import Community, Membership
+from portal.community.question_models import Question
+from portal.community.view_helpers import community_or_404, require_valid
 
 bp = Blueprint("community", __name__, url_prefix="/communities")
+bp.register_blueprint(question_views.bp)
+bp.register_blueprint(comment_views.bp)
+bp.register_blueprint(round_views.bp)
+bp.register_blueprint(moderation_views.bp)
+template_helpers.register(bp)
 
-
-def _get_community(slug: str) -> Community:
-    community = db.session().scalar(select(Community).where(Community.slug == slug))
-    if community is None:
-        abort(404)
-    return community
+QUESTIONS_ON_COMMUNITY_PAGE = 5
 
 
 @bp.get("/")
 def index():
     session = db.session()
-    counts = (
-        select(Membership.community_id, func.count().label("members"))
-        .group_by(Membership.community_id)
-        .subquery()
+    members = (
+        select(Membership.community_id, func.count().label("n"))
+        .group_by(Membership.community_id).subquery()
+    )
+    open_questions = (
+        select(Question.community_id, func.count().label("n"))
+        .where(Question.hidden.is_(False), Question.status.in_(questions.STATUS_FILTERS["open"]))
+        .group_by(Question.community_id).subquery()
     )
     rows = session.execute(
-        select(Community, func.coalesce(counts.c.members, 0))
-        .outerjoin(counts, counts.c.community_id == Community.id)
+        select(Community, func.coalesce(members.c.n, 0), func.coalesce(open_questions.c.n, 0))
+        .outerjoin(members, members.c.community_id == Community.id)
+        .outerjoin(open_questions, open_questions.c.community_id == Community.id)
         .order_by(Community.name)
     ).all()
     return render_template("community/index.html", rows=rows)
@@ -39,22 +58,24 @@ def index():
 @bp.get("/<slug>")
 def show(slug: str):
     session = db.session()
-    community = _get_community(slug)
+    community = community_or_404(slug)
     mine = None
     if current_user.is_authenticated:
         mine = services.membership(session, community, current_user)
-    moderators = session.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.community_id == community.id, Membership.role == "moderator")
-        .order_by(User.username)
-    ).all()
+    top = questions.listed(session, community=community, status="open", sort="top")
+    may_moderate = permissions.can_moderate(session, community.id, current_user)
     return render_template(
         "community/show.html",
         community=community,
         membership=mine,
         members=services.member_count(session, community),
-        moderators=moderators,
+        member_list=services.members(session, community),
+        top_questions=top[:QUESTIONS_ON_COMMUNITY_PAGE],
+        open_question_count=len(top),
+        top_formula=ranking.FORMULAS["top"],
+        rounds=[r for r in prioritisation.rounds_of(session, community) if r.is_open],
+        may_moderate=may_moderate,
+        queue_size=len(moderation.queue(session, community.id)) if may_moderate else 0,
         form=MembershipForm(),
     )
 
@@ -62,10 +83,9 @@ def show(slug: str):
 @bp.post("/<slug>/join")
 @login_required
 def join(slug: str):
-    if not MembershipForm().validate_on_submit():
-        abort(400)
+    require_valid(MembershipForm())
     session = db.session()
-    community = _get_community(slug)
+    community = community_or_404(slug)
     services.join(session, community, current_user)
     session.commit()
     flash(f"You joined {community.name}.", "success")
@@ -75,10 +95,9 @@ def join(slug: str):
 @bp.post("/<slug>/leave")
 @login_required
 def leave(slug: str):
-    if not MembershipForm().validate_on_submit():
-        abort(400)
+    require_valid(MembershipForm())
     session = db.session()
-    community = _get_community(slug)
+    community = community_or_404(slug)
     services.leave(session, community, current_user)
     session.commit()
     flash(f"You left {community.name}.", "info")

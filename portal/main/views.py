@@ -11,12 +11,11 @@ bp = Blueprint("main", __name__)
 
 # Sections whose pages are still being built: each landing page says honestly what
 # exists today (often a command-line tool) and what is coming.
-SECTIONS = {
-    "datasets": "Datasets",
-    "questions": "Questions",
-    "play": "Play",
-    "analyses": "Analyses",
-}
+# "questions" stays in the route below so url_for can build /questions/, but the
+# page is served by portal.community.feed_views (a static rule, matched first); likewise
+# "analyses" by portal.reanalysis.views.
+# "play" is served by portal.play.views.
+SECTIONS: dict[str, str] = {}
 
 
 @bp.get("/")
@@ -33,7 +32,7 @@ def index():
     )
 
 
-@bp.get("/<any(datasets, questions, play, analyses):section>/")
+@bp.get("/<any(questions, analyses):section>/")
 def section(section: str):
     if section not in SECTIONS:
         abort(404)

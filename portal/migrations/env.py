@@ -4,6 +4,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from portal.migrate import include_object
 from portal.models import Base
 
 config = context.config
@@ -37,7 +38,8 @@ def run_migrations_online() -> None:
 def _run(connection) -> None:
     # Batch mode lets ALTER work on SQLite, which cannot alter constraints in place.
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True, compare_type=True)
+                      render_as_batch=True, compare_type=True,
+                      include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -72,6 +72,7 @@ def app_config(tmp_path: Path, database_url: str) -> dict:
         "DATA_DIR": str(tmp_path / "data"),
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "REGISTER_RATE_LIMIT": "1000 per minute",
+        "JOBS_INLINE": True,
     }
 
 
@@ -109,11 +110,14 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
-    """A database session outside any request, for arranging and checking state."""
-    with app.app_context():
-        db_session = db.new_session()
-        yield db_session
-        db_session.close()
+    """A database session outside any request, for arranging and checking state.
+
+    It deliberately pushes no app context: a request made while one is active
+    would reuse it, and with it the previous request's session.
+    """
+    db_session = app.extensions["portal.db"].factory()
+    yield db_session
+    db_session.close()
 
 
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

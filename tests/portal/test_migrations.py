@@ -6,14 +6,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from portal.migrate import alembic_config
+from portal.migrate import alembic_config, include_object
 from portal.models import Base
 
 
 def test_migrated_database_matches_the_models(database_url):
     engine = create_engine(database_url)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_object}
+        )
         differences = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert differences == []

@@ -46,7 +46,8 @@ def test_api_clients_get_json_errors(client):
     response = client.get("/nowhere", headers={"Accept": "application/json"})
     assert response.status_code == 404
     assert response.get_json() == {
-        "error": {"code": 404, "message": "There is no page at this address.", "field": None}
+        "error": {"code": "page_not_found", "message": "There is no page at this address.",
+                  "field": None}
     }
 
 

@@ -1,0 +1,134 @@
+"""The discussion under a question: comment, reply, edit, delete, flag."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from portal import db
+from portal.community import discussion, moderation
+from portal.community.comment_models import Comment
+from portal.community.errors import CommunityError
+from portal.community.forms import ActionForm, CommentForm, FlagForm
+from portal.community.view_helpers import (
+    attach,
+    community_or_404,
+    edit_window,
+    me,
+    question_or_404,
+    refuse,
+    require_valid,
+    trust_policy,
+)
+from portal.db import utcnow
+
+bp = Blueprint("comments", __name__, url_prefix="/<slug>/questions/<int:question_id>/comments")
+
+
+def _question_url(slug: str, question_id: int, anchor: str | None = None) -> str:
+    return url_for("community.questions.show", slug=slug, question_id=question_id,
+                   _anchor=anchor)
+
+
+def _comment_or_404(question_id: int, comment_id: int) -> Comment:
+    comment = db.session().get(Comment, comment_id)
+    if comment is None or comment.question_id != question_id:
+        abort(404)
+    return comment
+
+
+@bp.post("/")
+@login_required
+def add(slug: str, question_id: int):
+    session = db.session()
+    community = community_or_404(slug)
+    question = question_or_404(community, question_id)
+    form = CommentForm()
+    back = _question_url(slug, question_id, "discussion")
+    if not form.validate_on_submit():
+        flash("Nothing was posted: " + " ".join(form.body.errors or ["write a comment."]),
+              "error")
+        return redirect(back, code=303)
+    parent = form.parent_id.data
+    if parent and not str(parent).isdigit():
+        return refuse(CommunityError("The comment you replied to is not in this discussion."),
+                      back)
+    try:
+        comment = discussion.add(session, question, me(), form.body.data,
+                                 parent_id=int(parent) if parent else None,
+                                 policy=trust_policy())
+    except CommunityError as error:
+        return refuse(error, back)
+    session.commit()
+    flash("Comment posted.", "success")
+    return redirect(_question_url(slug, question_id, f"comment-{comment.id}"), code=303)
+
+
+@bp.route("/<int:comment_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str, question_id: int, comment_id: int):
+    session = db.session()
+    community = community_or_404(slug)
+    question = question_or_404(community, question_id)
+    comment = _comment_or_404(question.id, comment_id)
+    if comment.author_id != current_user.id:
+        abort(403)
+    back = _question_url(slug, question_id, f"comment-{comment.id}")
+    minutes = int(edit_window().total_seconds() // 60)
+    if not discussion.can_edit(comment, me(), utcnow(), edit_window()):
+        flash(f"Comments can be edited for {minutes} minutes after posting.", "error")
+        return redirect(back, code=303)
+    form = CommentForm(obj=comment)
+    if form.validate_on_submit():
+        try:
+            discussion.edit(session, comment, me(), form.body.data, window=edit_window())
+        except CommunityError as error:
+            attach(error, form, "body")
+        else:
+            session.commit()
+            flash("Comment updated.", "success")
+            return redirect(back, code=303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("community/comments/edit.html", community=community,
+                           question=question, comment=comment, form=form,
+                           minutes=minutes), status
+
+
+@bp.post("/<int:comment_id>/delete")
+@login_required
+def delete(slug: str, question_id: int, comment_id: int):
+    require_valid(ActionForm())
+    session = db.session()
+    community = community_or_404(slug)
+    question = question_or_404(community, question_id)
+    comment = _comment_or_404(question.id, comment_id)
+    back = _question_url(slug, question_id, f"comment-{comment.id}")
+    try:
+        discussion.delete(session, comment, me())
+    except CommunityError as error:
+        return refuse(error, back)
+    session.commit()
+    flash("Comment deleted. Replies to it stay in place.", "info")
+    return redirect(back, code=303)
+
+
+@bp.post("/<int:comment_id>/flag")
+@login_required
+def flag(slug: str, question_id: int, comment_id: int):
+    session = db.session()
+    community = community_or_404(slug)
+    question = question_or_404(community, question_id)
+    comment = _comment_or_404(question.id, comment_id)
+    back = _question_url(slug, question_id, f"comment-{comment.id}")
+    form = FlagForm()
+    if not form.validate_on_submit():
+        flash("Choose why you are flagging this comment.", "error")
+        return redirect(back, code=303)
+    try:
+        new = moderation.flag(session, me(), comment, reason=form.reason.data,
+                              note=form.note.data or "", policy=trust_policy())
+    except CommunityError as error:
+        return refuse(error, back)
+    session.commit()
+    flash("Thank you: moderators will look at it." if new
+          else "You have already flagged this comment.", "info")
+    return redirect(back, code=303)

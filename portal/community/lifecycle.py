@@ -1,0 +1,157 @@
+"""A question's lifecycle: proposed -> under review -> in analysis -> answered, or closed.
+
+Each change is audited and its followers are notified. Never commits.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from portal import audit
+from portal.accounts.models import User
+from portal.community import permissions, watching
+from portal.community.errors import CommunityError
+from portal.community.question_models import (
+    URL_MAX,
+    EvidenceReview,
+    EvidenceVerdict,
+    Question,
+    QuestionStatus,
+    QuestionVote,
+)
+from portal.community.upsert import insert
+from portal.db import utcnow
+
+S = QuestionStatus
+ALLOWED = {
+    S.PROPOSED: {S.UNDER_REVIEW, S.CLOSED},
+    S.UNDER_REVIEW: {S.UNDER_REVIEW, S.IN_ANALYSIS, S.ANSWERED, S.CLOSED},
+    S.IN_ANALYSIS: {S.ANSWERED, S.CLOSED},
+    S.ANSWERED: set(),
+    S.CLOSED: set(),
+}
+NOTE_MAX = 5000
+CITATIONS_MAX = 5000
+
+
+def _move(db: Session, question: Question, to: QuestionStatus, actor: User,
+          message: str, now: datetime, **details: object) -> None:
+    current = question.status_enum
+    if to not in ALLOWED[current]:
+        raise CommunityError(f"A question that is {current.label} cannot become {to.label}.")
+    question.status = to.value
+    question.status_changed_at = now
+    audit.record(db, "question.status_changed", actor_id=actor.id,
+                 subject=f"question:{question.id}", community_id=question.community_id,
+                 old=current.value, new=to.value, **details)
+    watching.notify_watchers(db, question, message, actor=actor)
+
+
+def _text(value: str, limit: int, field: str, label: str, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise CommunityError(f"{label} is required.", field)
+    if len(value) > limit:
+        raise CommunityError(f"Use at most {limit} characters.", field)
+    return value
+
+
+def record_review(
+    db: Session, question: Question, reviewer: User, *, verdict: str, citations: str,
+    note: str, now: datetime | None = None,
+) -> EvidenceReview:
+    """A researcher's verdict on whether existing evidence answers the question."""
+    now = now or utcnow()
+    permissions.require_reviewer(db, question.community_id, reviewer)
+    if verdict not in {v.value for v in EvidenceVerdict}:
+        raise CommunityError("Choose one of the listed verdicts.", "verdict")
+    citations = _text(citations, CITATIONS_MAX, "citations", "References",
+                      required=verdict != EvidenceVerdict.NOT_ANSWERED.value)
+    note = _text(note, NOTE_MAX, "note", "A note", required=False)
+    review = EvidenceReview(question_id=question.id, reviewer_id=reviewer.id, verdict=verdict,
+                            citations=citations, note=note, created_at=now)
+    _move(db, question, S.UNDER_REVIEW, reviewer,
+          f"Under review: {question.title} — {EvidenceVerdict(verdict).label}.", now,
+          verdict=verdict)
+    db.add(review)
+    return review
+
+
+def start_analysis(db: Session, question: Question, actor: User,
+                   now: datetime | None = None) -> None:
+    permissions.require_reviewer(db, question.community_id, actor)
+    _move(db, question, S.IN_ANALYSIS, actor, f"In analysis: {question.title}", now or utcnow())
+
+
+def mark_answered(
+    db: Session, question: Question, actor: User, *, url: str, note: str,
+    now: datetime | None = None,
+) -> None:
+    """Record the answer. Analysis runs do not exist yet, so it is a link and a note."""
+    permissions.require_reviewer(db, question.community_id, actor)
+    url = _text(url, URL_MAX, "url", "A link to the analysis", required=False)
+    if url and not (url.startswith(("https://", "http://")) or
+                    (url.startswith("/") and not url.startswith("//"))):
+        raise CommunityError("Give an http(s) address or a path on this site.", "url")
+    note = _text(note, NOTE_MAX, "note", "A note on the answer")
+    _move(db, question, S.ANSWERED, actor, f"Answered: {question.title}", now or utcnow(),
+          url=url)
+    question.answer_url = url
+    question.answer_note = note
+
+
+def close(
+    db: Session, question: Question, actor: User, *, reason: str,
+    duplicate_of: Question | None = None, now: datetime | None = None,
+) -> None:
+    """Close with a reason; a duplicate points at the question it repeats.
+
+    Support is not moved: each supporter is asked and moves it themselves
+    (``move_support``), so nobody's vote is cast for them.
+    """
+    permissions.require_moderator(db, question.community_id, actor)
+    reason = _text(reason, NOTE_MAX, "reason", "A reason")
+    if duplicate_of is not None:
+        if duplicate_of.id == question.id:
+            raise CommunityError("A question cannot duplicate itself.", "duplicate_of")
+        if duplicate_of.community_id != question.community_id:
+            raise CommunityError("The original must be in the same community.", "duplicate_of")
+        if duplicate_of.hidden or duplicate_of.status == S.CLOSED.value:
+            raise CommunityError("Merge into a question that is visible and not closed.",
+                                 "duplicate_of")
+    message = (f"Merged into “{duplicate_of.title}”: {question.title}. Your support can move "
+               "there if you agree." if duplicate_of else f"Closed: {question.title}")
+    _move(db, question, S.CLOSED, actor, message, now or utcnow(),
+          reason=reason, duplicate_of=duplicate_of.id if duplicate_of else None)
+    question.closed_reason = reason
+    question.duplicate_of_id = duplicate_of.id if duplicate_of else None
+
+
+def can_move_support(db: Session, question: Question, user: User | None) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return question.duplicate_of_id is not None and bool(db.scalar(
+        select(QuestionVote.id).where(QuestionVote.question_id == question.id,
+                                      QuestionVote.user_id == user.id)))
+
+
+def move_support(db: Session, duplicate: Question, user: User) -> Question:
+    """With the supporter's consent, move their support from a duplicate to its original."""
+    original = duplicate.duplicate_of
+    if original is None:
+        raise CommunityError("This question was not merged into another one.")
+    if not can_move_support(db, duplicate, user):
+        raise CommunityError("You did not support this question, so there is nothing to move.")
+    if not original.status_enum.is_open or original.hidden:
+        raise CommunityError("The question it was merged into no longer takes support.")
+    db.execute(delete(QuestionVote).where(QuestionVote.question_id == duplicate.id,
+                                          QuestionVote.user_id == user.id))
+    db.execute(
+        insert(db, QuestionVote)
+        .values(question_id=original.id, user_id=user.id, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["question_id", "user_id"])
+    )
+    watching.watch(db, original, user)
+    return original

@@ -1,0 +1,35 @@
+"""Filters and helpers the community templates (and the profile page) use."""
+from __future__ import annotations
+
+from flask import Blueprint
+from flask_login import current_user
+
+from portal import db
+from portal.community import contributions, markdown, watching
+from portal.community.question_models import QuestionStatus
+
+
+def register(bp: Blueprint) -> None:
+    @bp.app_template_filter("markdown")
+    def render_markdown(text: str):
+        return markdown.render(text or "")
+
+    @bp.app_template_filter("when")
+    def when(value) -> str:
+        return value.strftime("%d %b %Y, %H:%M UTC") if value else ""
+
+    @bp.app_template_filter("status_label")
+    def status_label(status: str) -> str:
+        return QuestionStatus(status).label
+
+    @bp.app_context_processor
+    def community_helpers() -> dict:
+        def unread() -> int:
+            if not current_user.is_authenticated:
+                return 0
+            return watching.unread_count(db.session(), current_user)
+
+        return {
+            "community_contributions": lambda user: contributions.of(db.session(), user),
+            "unread_notifications": unread,
+        }

@@ -1,0 +1,369 @@
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from datasets.errors import DatasetError, MetadataError
+from datasets.export import dataset_jsonld, export_csv, export_datapackage
+from datasets.ingest import spool
+from datasets.metadata import LICENCES, STUDY_DESIGNS, DatasetMetadata
+from datasets.schema import check_schema
+from datasets.storage import local_copy
+from portal import db
+from portal.accounts.models import Role, User
+from portal.data import services
+from portal.data.forms import EmptyForm, FixForm, MetadataForm, UploadForm, VersionForm
+from portal.data.models import Dataset, DatasetVersion
+from portal.data.search import Filters, apply_filters, facet_values
+from portal.jobs import runner
+from portal.security import role_required
+
+bp = Blueprint("data", __name__, url_prefix="/datasets")
+
+ROLES = ["", "participant_id", "study_id", "arm", "outcome", "event", "time", "covariate"]
+TYPES = ["string", "integer", "number", "boolean", "date", "datetime", "year"]
+
+
+def get_dataset(slug: str) -> Dataset:
+    dataset = db.session().scalar(select(Dataset).where(Dataset.slug == slug))
+    # A draft is not merely forbidden to others: it does not exist for them.
+    if dataset is None or not services.can_view(current_user, dataset):
+        abort(404)
+    return dataset
+
+
+def get_version(dataset: Dataset, number: int) -> DatasetVersion:
+    for version in services.visible_versions(current_user, dataset):
+        if version.number == number:
+            return version
+    abort(404)
+
+
+def require_editor(dataset: Dataset) -> None:
+    if not services.can_edit(current_user, dataset):
+        abort(403)
+
+
+def metadata_problems_to_form(form, error: MetadataError) -> None:
+    for problem in error.problems:
+        field = getattr(form, problem.get("field") or "", None) or form.title
+        field.errors.append(problem["message"])
+
+
+def _spool_upload(file_storage) -> Path:
+    try:
+        return spool(file_storage.stream, services.incoming_dir(current_app),
+                     max_bytes=services.limits(current_app).max_bytes)
+    except DatasetError as error:
+        raise services.DataError(str(error), "file") from None
+
+
+def start_job(kind: str, payload: dict) -> str:
+    session = db.session()
+    job = runner.submit(session, kind, payload, owner_id=current_user.id)
+    session.commit()
+    runner.start(job.id)
+    return job.id
+
+
+@bp.get("/")
+def index():
+    session = db.session()
+    filters = Filters(**{name: request.args.get(name, "")[:200] for name in Filters.__annotations__})
+    statement = apply_filters(session, services.visible_datasets(current_user), filters)
+    page = max(1, request.args.get("page", 1, type=int))
+    per_page = 20
+    datasets = session.scalars(statement.order_by(Dataset.updated_at.desc(), Dataset.id.desc())
+                               .offset((page - 1) * per_page).limit(per_page + 1)).all()
+    return render_template(
+        "data/index.html", datasets=datasets[:per_page], has_more=len(datasets) > per_page,
+        page=page, filters=filters, conditions=facet_values(session, "condition"),
+        interventions=facet_values(session, "intervention"), licences=LICENCES,
+        designs=STUDY_DESIGNS,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.RESEARCHER)
+def new():
+    form = UploadForm()
+    if form.validate_on_submit():
+        try:
+            DatasetMetadata.from_dict(form.metadata_dict())
+            upload = _spool_upload(form.file.data)
+        except MetadataError as error:
+            metadata_problems_to_form(form, error)
+        except services.DataError as error:
+            form.file.errors.append(str(error))
+        else:
+            job_id = start_job("dataset.ingest", {
+                "upload": str(upload), "filename": Path(form.file.data.filename or "data").name,
+                "user_id": current_user.id, "metadata": form.metadata_dict(),
+                "change_note": "First version.",
+            })
+            return redirect(url_for("jobs.show", job_id=job_id), 303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("data/new.html", form=form), status
+
+
+@bp.get("/<slug>")
+def show(slug: str):
+    dataset = get_dataset(slug)
+    versions = services.visible_versions(current_user, dataset)
+    if not versions:
+        abort(404)
+    number = request.args.get("version", type=int)
+    version = get_version(dataset, number) if number else versions[-1]
+    previous = next((v for v in reversed(versions) if v.number < version.number), None)
+    editor = services.can_edit(current_user, dataset)
+    jsonld = None
+    if version.is_published:
+        jsonld = dataset_jsonld(
+            dataset.meta, schema=version.schema,
+            url=url_for("data.show", slug=slug, _external=True),
+            download_url=url_for("data.download", slug=slug, number=version.number,
+                                 kind="csv", _external=True),
+            date_published=dataset.published_at.date().isoformat(),
+            date_modified=version.published_at.date().isoformat(),
+            version=str(version.number), sha256=version.sha256, size=version.size_bytes,
+            publisher="Open Research Portal",
+        )
+    return render_template(
+        "data/show.html", dataset=dataset, version=version, versions=versions,
+        changes=services.column_changes(previous, version), editor=editor,
+        problems=services.publication_problems(version), form=EmptyForm(),
+        fix_options=fix_options(version), fix_form=FixForm(),
+        jsonld=json.dumps(jsonld, indent=1).replace("</", "<\\/") if jsonld else None,
+        citation=citation_text(dataset, version),
+    )
+
+
+def citation_text(dataset: Dataset, version: DatasetVersion) -> str:
+    owner = dataset.owner.name
+    year = (version.published_at or version.created_at).year
+    url = url_for("data.show", slug=dataset.slug, version=version.number, _external=True)
+    text = f"{owner} ({year}). {dataset.title} (version {version.number}) [Data set]. " \
+           f"Open Research Portal. {url}"
+    doi = dataset.meta.get("doi")
+    return text + (f" Original publication: https://doi.org/{doi}" if doi else "")
+
+
+def fix_options(version: DatasetVersion) -> list[dict]:
+    """The fixes offered for a draft's findings, in a stable order the form refers to."""
+    options: list[dict] = []
+    seen: set[str] = set()
+    for finding in version.screening.get("findings", []):
+        column = finding.get("column")
+        candidates = []
+        if finding.get("suggested_fix"):
+            candidates.append(finding["suggested_fix"])
+        if column:
+            candidates.append({"fix": "drop_column", "column": column})
+        for fix in candidates:
+            key = json.dumps(fix, sort_keys=True)
+            if key not in seen:
+                seen.add(key)
+                options.append(fix)
+    return options
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str):
+    dataset = get_dataset(slug)
+    require_editor(dataset)
+    form = MetadataForm()
+    if not form.is_submitted():
+        form.fill_from(dataset.meta)
+    if form.validate_on_submit():
+        session = db.session()
+        try:
+            metadata = DatasetMetadata.from_dict({**_kept_metadata(dataset), **form.metadata_dict()})
+        except MetadataError as error:
+            metadata_problems_to_form(form, error)
+        else:
+            services.update_metadata(session, dataset, metadata,
+                                     actor=session.get(User, current_user.id))
+            session.commit()
+            flash("Metadata saved.", "success")
+            return redirect(url_for("data.show", slug=slug), 303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("data/edit.html", form=form, dataset=dataset), status
+
+
+def _kept_metadata(dataset: Dataset) -> dict:
+    # Fields the form does not show (creators, sources) survive an edit.
+    meta = dataset.meta
+    return {key: meta[key] for key in ("creators", "sources") if key in meta}
+
+
+@bp.route("/<slug>/versions/new", methods=["GET", "POST"])
+@login_required
+def new_version(slug: str):
+    dataset = get_dataset(slug)
+    require_editor(dataset)
+    form = VersionForm()
+    if form.validate_on_submit():
+        try:
+            upload = _spool_upload(form.file.data)
+        except services.DataError as error:
+            form.file.errors.append(str(error))
+        else:
+            job_id = start_job("dataset.ingest", {
+                "upload": str(upload), "filename": Path(form.file.data.filename or "data").name,
+                "user_id": current_user.id, "dataset_id": dataset.id,
+                "change_note": form.change_note.data.strip(),
+            })
+            return redirect(url_for("jobs.show", job_id=job_id), 303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("data/new_version.html", form=form, dataset=dataset), status
+
+
+@bp.post("/<slug>/versions/<int:number>/publish")
+@login_required
+def publish(slug: str, number: int):
+    dataset = get_dataset(slug)
+    require_editor(dataset)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    session = db.session()
+    version = get_version(dataset, number)
+    try:
+        services.publish(session, version, actor=session.get(User, current_user.id))
+    except services.DataError as error:
+        session.rollback()
+        flash(str(error), "error")
+    else:
+        session.commit()
+        flash(f"Version {number} is published.", "success")
+    return redirect(url_for("data.show", slug=slug, version=number), 303)
+
+
+@bp.post("/<slug>/versions/<int:number>/fix")
+@login_required
+def fix(slug: str, number: int):
+    dataset = get_dataset(slug)
+    require_editor(dataset)
+    version = get_version(dataset, number)
+    options = fix_options(version)
+    form = FixForm()
+    form.fixes.choices = [str(index) for index in range(len(options))]
+    if not form.validate_on_submit() or not form.fixes.data:
+        flash("Choose at least one of the offered fixes.", "error")
+        return redirect(url_for("data.show", slug=slug, version=number), 303)
+    chosen = [options[int(index)] for index in form.fixes.data]
+    job_id = start_job("dataset.fix", {"version_id": version.id, "fixes": chosen,
+                                       "user_id": current_user.id})
+    return redirect(url_for("jobs.show", job_id=job_id), 303)
+
+
+@bp.route("/<slug>/versions/<int:number>/schema", methods=["GET", "POST"])
+@login_required
+def schema(slug: str, number: int):
+    dataset = get_dataset(slug)
+    require_editor(dataset)
+    version = get_version(dataset, number)
+    if version.is_published:
+        flash("A published version never changes. Upload a new version to change its "
+              "data dictionary.", "error")
+        return redirect(url_for("data.show", slug=slug, version=number), 303)
+    form = EmptyForm()
+    problems: list[dict] = []
+    schema_doc = version.schema
+    quasi = version.quasi_identifiers
+    if form.validate_on_submit():
+        schema_doc, quasi = schema_from_form(version.schema, request.form)
+        problems = check_schema(schema_doc, [f["name"] for f in version.schema["fields"]])
+        if not problems:
+            job_id = start_job("dataset.revalidate", {"version_id": version.id,
+                                                      "schema": schema_doc,
+                                                      "quasi_identifiers": quasi})
+            return redirect(url_for("jobs.show", job_id=job_id), 303)
+    status = 400 if problems else 200
+    return render_template("data/schema.html", dataset=dataset, version=version, form=form,
+                           schema=schema_doc, quasi=quasi, problems=problems, roles=ROLES,
+                           types=TYPES), status
+
+
+def schema_from_form(schema_doc: dict, form) -> tuple[dict, list[str]]:
+    """The data dictionary as the uploader corrected it (names and order are fixed)."""
+    updated = json.loads(json.dumps(schema_doc))
+    quasi = []
+    for index, field in enumerate(updated["fields"]):
+        prefix = f"field-{index}-"
+        field["type"] = form.get(prefix + "type", field.get("type", "string"))[:20]
+        if field["type"] not in ("date", "datetime"):
+            field.pop("format", None)
+        for key in ("title", "description", "unit"):
+            value = form.get(prefix + key, "").strip()[:2000]
+            if value:
+                field[key] = value
+            else:
+                field.pop(key, None)
+        role = form.get(prefix + "role", "")
+        if role:
+            field["role"] = role
+        else:
+            field.pop("role", None)
+        if prefix + "missing" in form:
+            codes = {code.strip() for code in form[prefix + "missing"].split(",")}
+            field["missingValues"] = sorted(codes | {""})
+        required = form.get(prefix + "required") == "on"
+        constraints = field.setdefault("constraints", {})
+        if required:
+            constraints["required"] = True
+        else:
+            constraints.pop("required", None)
+        if not constraints:
+            field.pop("constraints", None)
+        if form.get(prefix + "quasi") == "on":
+            quasi.append(field["name"])
+    return updated, quasi
+
+
+@bp.get("/<slug>/versions/<int:number>/download/<any(original, csv, datapackage):kind>")
+def download(slug: str, number: int, kind: str):
+    dataset = get_dataset(slug)
+    version = get_version(dataset, number)
+    store = services.blob_store(current_app)
+    stem = f"{dataset.slug}-v{version.number}"
+    if kind == "original":
+        stream = store.open(version.sha256)
+        return send_file(stream, as_attachment=True, download_name=version.filename,
+                         mimetype="application/octet-stream", etag=version.sha256)
+    spooled = tempfile.SpooledTemporaryFile(max_size=8 << 20)
+    with local_copy(store, version.sha256, verify=True) as path:
+        if kind == "csv":
+            export_csv(path, spooled, filename=version.filename, dialect=version.dialect)
+            name, mimetype = f"{stem}.csv", "text/csv"
+        else:
+            export_datapackage(path, spooled, schema=version.schema, metadata=dataset.meta,
+                               name=dataset.slug, version=str(version.number),
+                               filename=version.filename, dialect=version.dialect)
+            name, mimetype = f"{stem}-datapackage.zip", "application/zip"
+    spooled.seek(0)
+    return send_file(spooled, as_attachment=True, download_name=name, mimetype=mimetype)
+
+
+@bp.get("/<slug>/versions/<int:number>/report.json")
+def report_json(slug: str, number: int) -> Response:
+    dataset = get_dataset(slug)
+    version = get_version(dataset, number)
+    return {"schema": version.schema, "report": version.report, "screening": version.screening,
+            "fixes": version.fixes}

@@ -1,0 +1,1 @@
+"""The alignment puzzle: puzzles cut from real alignments, solutions, leaderboards."""

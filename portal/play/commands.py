@@ -1,0 +1,88 @@
+"""`portal puzzles import FILE`: cut puzzles from an alignment."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from games.commands import FORMATS, detect_format
+from portal import db
+from portal.play import services
+
+
+@click.group("puzzles", help="Alignment puzzles.")
+def puzzles_group() -> None:
+    pass
+
+
+@puzzles_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
+              help="Alignment format; by default taken from the file extension.")
+@click.option("--kind", type=click.Choice(["dna", "protein"]), default=None,
+              help="Sequence kind; by default guessed from the letters.")
+@click.option("--title", help="Title shown with the puzzles (default: the file name).")
+@click.option("--slug", help="Short unique name (default: from the file name).")
+@click.option("--licence", default="", help="Licence of the alignment, e.g. CC0-1.0.")
+@click.option("--source", default="", help="Where the alignment comes from.")
+@click.option("--level", type=click.Choice(["beginner", "expert"]), default="beginner")
+@click.option("--limit", type=click.IntRange(1, 100), default=6, help="At most this many puzzles.")
+@with_appcontext
+def import_command(file: Path, fmt: str | None, kind: str | None, title: str | None,
+                   slug: str | None, licence: str, source: str, level: str, limit: int) -> None:
+    """Record the alignment in FILE and cut puzzles where it looks wrong."""
+    from games.puzzles import read_source
+
+    fmt = fmt or detect_format(file)
+    try:
+        rows = read_source(file, fmt).rows
+    except Exception as error:  # noqa: BLE001 - any parser failure is the user's file
+        raise click.ClickException(f"cannot read {file.name} as {fmt}: {error}") from None
+    if kind is None:
+        letters = set("".join(rows)) - {"-"}
+        kind = "dna" if letters <= set("ACGTUN") else "protein"
+    slug = slug or re.sub(r"[^a-z0-9]+", "-", file.stem.lower()).strip("-")[:80]
+    session = db.session()
+    try:
+        alignment, puzzles = services.import_alignment(
+            session, file, fmt=fmt, kind=kind, slug=slug, title=title or file.stem,
+            licence=licence, source=source, level=level, limit=limit)
+    except ValueError as error:
+        session.rollback()
+        raise click.ClickException(f"{file.name}: {error}") from None
+    session.commit()
+    click.echo(f"{alignment.slug}: {len(alignment.names)} sequences, {kind};"
+               f" {len(puzzles)} puzzles.")
+    for puzzle in puzzles:
+        click.echo(f"  #{puzzle.id} columns {puzzle.source_start + 1}-{puzzle.source_end},"
+                   f" {len(puzzle.sequences)} rows, start {puzzle.start_score:g},"
+                   f" par {puzzle.par:g}")
+
+
+@puzzles_group.command("splice")
+@click.argument("slug")
+@with_appcontext
+def splice_command(slug: str) -> None:
+    """Put the best solutions of SLUG's puzzles back into its alignment,
+    keeping each only where it raises the whole alignment's score."""
+    from sqlalchemy import select
+
+    from games.scoring import score_alignment
+    from portal.play.models import AlignmentSource
+
+    session = db.session()
+    alignment = session.scalar(select(AlignmentSource).where(AlignmentSource.slug == slug))
+    if alignment is None:
+        raise click.ClickException(f"No alignment called {slug!r}.")
+    changes = services.splice_best(session, alignment)
+    session.commit()
+    scheme = services.scheme_for(alignment.kind)
+    before = score_alignment(json.loads(alignment.original_json), scheme)
+    after = score_alignment(alignment.rows, scheme)
+    click.echo(f"{slug}: {len(changes)} solutions spliced in; score {before:g} -> {after:g}.")
+    for change in changes:
+        click.echo(f"  solution #{change.solution_id}: columns {change.start_column + 1}-"
+                   f"{change.end_column} ({change.score_before:g} -> {change.score_after:g})")

@@ -1,0 +1,152 @@
+"""Alignments that puzzles come from, the puzzles, and players' solutions."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, UTCDateTime, utcnow
+
+NICKNAME_MAX = 32
+
+
+def _loads(text: str | None, default: Any) -> Any:
+    return json.loads(text) if text else default
+
+
+class AlignmentSource(Base):
+    """A research alignment puzzles are cut from; ``rows_json`` is its current
+    state (improved by spliced solutions), ``original_json`` as imported."""
+
+    __tablename__ = "alignment_sources"
+    __table_args__ = (CheckConstraint("kind IN ('dna', 'protein')", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(16))
+    licence: Mapped[str] = mapped_column(String(64), default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    names_json: Mapped[str] = mapped_column(Text)
+    rows_json: Mapped[str] = mapped_column(Text)
+    original_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    puzzles: Mapped[list[Puzzle]] = relationship(back_populates="alignment")
+
+    @property
+    def names(self) -> list[str]:
+        return _loads(self.names_json, [])
+
+    @property
+    def rows(self) -> list[str]:
+        return _loads(self.rows_json, [])
+
+
+class Puzzle(Base):
+    __tablename__ = "puzzles"
+    __table_args__ = (
+        CheckConstraint("kind IN ('dna', 'protein')", name="kind_known"),
+        CheckConstraint("level IN ('tutorial', 'beginner', 'expert')", name="level_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alignment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alignment_sources.id", ondelete="CASCADE"), index=True, default=None)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    level: Mapped[str] = mapped_column(String(16))
+    scheme_json: Mapped[str] = mapped_column(Text)
+    names_json: Mapped[str] = mapped_column(Text)
+    sequences_json: Mapped[str] = mapped_column(Text)
+    start_json: Mapped[str] = mapped_column(Text)
+    width: Mapped[int] = mapped_column(Integer)
+    start_score: Mapped[float] = mapped_column(Float)
+    par: Mapped[float] = mapped_column(Float)
+    par_json: Mapped[str] = mapped_column(Text)
+    difficulty: Mapped[float] = mapped_column(Float, default=1.0)
+    source_start: Mapped[int] = mapped_column(Integer, default=0)
+    source_end: Mapped[int] = mapped_column(Integer, default=0)
+    source_rows_json: Mapped[str] = mapped_column(Text, default="[]")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    alignment: Mapped[AlignmentSource | None] = relationship(back_populates="puzzles")
+
+    @property
+    def names(self) -> list[str]:
+        return _loads(self.names_json, [])
+
+    @property
+    def sequences(self) -> list[str]:
+        return _loads(self.sequences_json, [])
+
+    @property
+    def start(self) -> list[str]:
+        return _loads(self.start_json, [])
+
+    @property
+    def scheme_params(self) -> dict[str, Any]:
+        return _loads(self.scheme_json, {})
+
+    @property
+    def source_rows(self) -> list[int]:
+        return _loads(self.source_rows_json, [])
+
+
+class Solution(Base):
+    """One distinct layout submitted by one player for one puzzle; submitting
+    the same layout again is collapsed onto this row."""
+
+    __tablename__ = "puzzle_solutions"
+    __table_args__ = (UniqueConstraint("puzzle_id", "player_key", "layout_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    puzzle_id: Mapped[int] = mapped_column(ForeignKey("puzzles.id", ondelete="CASCADE"),
+                                           index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                index=True, default=None)
+    player_key: Mapped[str] = mapped_column(String(80), index=True)
+    nickname: Mapped[str] = mapped_column(String(NICKNAME_MAX))
+    layout_hash: Mapped[str] = mapped_column(String(64))
+    rows_json: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    submissions: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    puzzle: Mapped[Puzzle] = relationship()
+
+    @property
+    def rows(self) -> list[str]:
+        return _loads(self.rows_json, [])
+
+
+class AlignmentChange(Base):
+    """A solution spliced into its alignment: which columns it changed, and
+    the alignment's score before and after."""
+
+    __tablename__ = "alignment_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alignment_id: Mapped[int] = mapped_column(
+        ForeignKey("alignment_sources.id", ondelete="CASCADE"), index=True)
+    solution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("puzzle_solutions.id", ondelete="SET NULL"), index=True, default=None)
+    start_column: Mapped[int] = mapped_column(Integer)
+    end_column: Mapped[int] = mapped_column(Integer)
+    new_end_column: Mapped[int] = mapped_column(Integer)
+    score_before: Mapped[float] = mapped_column(Float)
+    score_after: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,354 @@
+"""Importing alignments as puzzles, checking and storing solutions, leaderboards.
+
+Services take a session and never commit; the request or command commits.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from games.checking import SolutionError, check_solution
+from games.splice import Candidate, apply_solutions
+from games.puzzles import (
+    Puzzle as GamePuzzle,
+    cut_puzzles,
+    describe_scheme,
+    read_source,
+    scheme_for,
+    scheme_from_params,
+    scheme_to_params,
+    solve,
+    strip_common_gaps,
+)
+from games.scoring import ScoringScheme, score_alignment
+from portal.db import utcnow
+from portal.play.models import (
+    NICKNAME_MAX,
+    AlignmentChange,
+    AlignmentSource,
+    Puzzle,
+    Solution,
+)
+
+#: The tutorial: three short DNA rows, each out of place by a different move.
+TUTORIAL_TITLE = "Tutorial: line up the blocks"
+TUTORIAL_NAMES = ["first", "second", "third"]
+TUTORIAL_START = [
+    "ACGTTGCA---",
+    "--ACGTTGCA-",
+    "ACGGCA-----",
+]
+#: Set by hand: the score after the page's first move (sliding the second row
+#: two columns left).  The best layout (after the second move) scores 10, so a
+#: beginner who makes both moves beats par.
+TUTORIAL_PAR = 8.0
+
+PERIODS = {"today": timedelta(days=1), "week": timedelta(days=7), "all": None}
+NICKNAME_PATTERN = re.compile(r"^[\w .'-]{2,32}$")
+
+
+class PlayError(Exception):
+    """A problem to show to the player; ``field``, ``row`` and ``column`` locate it."""
+
+    def __init__(self, message: str, *, status: int = 400, code: str = "invalid",
+                 field: str | None = None, row: int | None = None,
+                 column: int | None = None) -> None:
+        super().__init__(message)
+        self.message, self.status, self.code, self.field = message, status, code, field
+        self.row, self.column = row, column
+
+
+@dataclass(frozen=True)
+class Player:
+    key: str  # "user:<id>" or "guest:<token>"
+    nickname: str
+    user_id: int | None = None
+
+
+@functools.lru_cache(maxsize=64)
+def _scheme(scheme_json: str) -> ScoringScheme:
+    return scheme_from_params(json.loads(scheme_json))
+
+
+def scheme_of(puzzle: Puzzle) -> ScoringScheme:
+    return _scheme(puzzle.scheme_json)
+
+
+def scheme_words(puzzle: Puzzle) -> str:
+    return describe_scheme(puzzle.scheme_params)
+
+
+def clean_nickname(value: Any) -> str:
+    name = " ".join(str(value or "").split())
+    if not NICKNAME_PATTERN.match(name):
+        raise PlayError(f"A nickname is 2 to {NICKNAME_MAX} letters, digits, spaces or . ' - _",
+                        field="nickname")
+    return name
+
+
+# -- puzzles --------------------------------------------------------------------
+
+
+def _puzzle_row(game: GamePuzzle, kind: str, scheme: ScoringScheme, title: str,
+                alignment: AlignmentSource | None) -> Puzzle:
+    return Puzzle(
+        alignment=alignment, title=title, kind=kind, level=game.level,
+        scheme_json=json.dumps(scheme_to_params(scheme)),
+        names_json=json.dumps(game.names), sequences_json=json.dumps(game.sequences),
+        start_json=json.dumps(game.start), width=game.width, start_score=game.start_score,
+        par=game.par, par_json=json.dumps(game.par_layout), difficulty=game.difficulty,
+        source_start=game.source_start, source_end=game.source_end,
+        source_rows_json=json.dumps(game.source_rows),
+    )
+
+
+def import_alignment(session: Session, path: str | Path, *, fmt: str = "fasta", kind: str,
+                     slug: str, title: str, licence: str = "", source: str = "",
+                     level: str = "beginner", limit: int = 6,
+                     time_limit: float = 1.0) -> tuple[AlignmentSource, list[Puzzle]]:
+    """Records the alignment in ``path`` and the puzzles cut from it.
+    Importing a slug that exists already changes nothing and returns it."""
+    existing = session.scalar(select(AlignmentSource).where(AlignmentSource.slug == slug))
+    if existing is not None:
+        return existing, list(existing.puzzles)
+    scheme = scheme_for(kind)
+    game_source = read_source(path, fmt)
+    alignment = AlignmentSource(
+        slug=slug, title=title, kind=kind, licence=licence, source=source,
+        names_json=json.dumps(game_source.names), rows_json=json.dumps(game_source.rows),
+        original_json=json.dumps(game_source.rows))
+    session.add(alignment)
+    games = cut_puzzles(game_source, scheme, level=level, limit=limit, time_limit=time_limit)
+    puzzles = []
+    for game in games:
+        label = f"{title}, columns {game.source_start + 1}-{game.source_end}"
+        puzzles.append(_puzzle_row(game, kind, scheme, label, alignment))
+    session.add_all(puzzles)
+    session.flush()
+    return alignment, puzzles
+
+
+def ensure_tutorial(session: Session) -> Puzzle:
+    existing = session.scalar(select(Puzzle).where(Puzzle.level == "tutorial"))
+    if existing is not None:
+        return existing
+    scheme = scheme_for("dna")
+    solved = solve(TUTORIAL_START, scheme, time_limit=0.5, max_evaluations=3_000)
+    puzzle = Puzzle(
+        alignment=None, title=TUTORIAL_TITLE, kind="dna", level="tutorial",
+        scheme_json=json.dumps(scheme_to_params(scheme)), names_json=json.dumps(TUTORIAL_NAMES),
+        sequences_json=json.dumps([row.replace("-", "") for row in TUTORIAL_START]),
+        start_json=json.dumps(TUTORIAL_START), width=len(TUTORIAL_START[0]),
+        start_score=score_alignment(TUTORIAL_START, scheme), par=TUTORIAL_PAR,
+        par_json=json.dumps(solved.rows), difficulty=1.0)
+    session.add(puzzle)
+    session.flush()
+    return puzzle
+
+
+def visible_puzzles(session: Session) -> list[Puzzle]:
+    return list(session.scalars(
+        select(Puzzle).where(Puzzle.active.is_(True))
+        .order_by((Puzzle.level != "tutorial"), Puzzle.difficulty, Puzzle.id)))
+
+
+def get_puzzle(session: Session, puzzle_id: int) -> Puzzle:
+    puzzle = session.get(Puzzle, puzzle_id)
+    if puzzle is None or not puzzle.active:
+        raise PlayError(f"There is no puzzle {puzzle_id}.", status=404, code="not_found")
+    return puzzle
+
+
+def page_data(puzzle: Puzzle) -> dict[str, Any]:
+    """What the play page's script needs: rows, board, scheme, par."""
+    return {
+        "id": puzzle.id, "title": puzzle.title, "kind": puzzle.kind, "level": puzzle.level,
+        "names": puzzle.names, "sequences": puzzle.sequences, "start": puzzle.start,
+        "width": puzzle.width, "par": puzzle.par, "start_score": puzzle.start_score,
+        "difficulty": puzzle.difficulty, "scheme": puzzle.scheme_params,
+    }
+
+
+# -- solutions ------------------------------------------------------------------
+
+
+def points_for(score: float, par: float, difficulty: float) -> int:
+    """100 x difficulty for beating par, half that for equalling it."""
+    if score > par + 1e-9:
+        return round(100 * difficulty)
+    if abs(score - par) <= 1e-9:
+        return round(50 * difficulty)
+    return 0
+
+
+def layout_hash(rows: list[str]) -> str:
+    """The same alignment gives the same hash whatever all-gap columns it has."""
+    canonical = "\n".join(strip_common_gaps(rows))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Submitted:
+    solution: Solution
+    created: bool
+    score: float
+    par: float
+    points: int
+
+    @property
+    def beats_par(self) -> bool:
+        return self.score > self.par + 1e-9
+
+    @property
+    def reaches_par(self) -> bool:
+        return self.score >= self.par - 1e-9
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.solution.id, "score": self.score, "par": self.par,
+                "beats_par": self.beats_par, "reaches_par": self.reaches_par,
+                "points": self.points, "duplicate": not self.created,
+                "nickname": self.solution.nickname}
+
+
+def submit(session: Session, puzzle: Puzzle, rows: Any, player: Player) -> Submitted:
+    """Checks and scores ``rows`` and stores them once per player and layout."""
+    try:
+        rows = check_solution(puzzle.sequences, rows, max_width=puzzle.width)
+    except SolutionError as error:
+        raise PlayError(str(error), field="rows", row=error.row, column=error.column) from None
+    score = score_alignment(rows, scheme_of(puzzle))
+    digest = layout_hash(rows)
+    points = points_for(score, puzzle.par, puzzle.difficulty)
+    where = (Solution.puzzle_id == puzzle.id, Solution.player_key == player.key,
+             Solution.layout_hash == digest)
+    existing = session.scalar(select(Solution).where(*where))
+    if existing is None:
+        solution = Solution(puzzle_id=puzzle.id, user_id=player.user_id, player_key=player.key,
+                            nickname=player.nickname, layout_hash=digest,
+                            rows_json=json.dumps(rows), score=score, points=points)
+        try:
+            with session.begin_nested():
+                session.add(solution)
+        except IntegrityError:  # the same layout, submitted at the same moment
+            existing = session.scalar(select(Solution).where(*where))
+        else:
+            return Submitted(solution, True, score, puzzle.par, points)
+    existing.submissions += 1
+    session.flush()
+    return Submitted(existing, False, existing.score, puzzle.par, existing.points)
+
+
+# -- improving the source alignment --------------------------------------------
+
+
+def splice_best(session: Session, alignment: AlignmentSource) -> list[AlignmentChange]:
+    """Rebuilds the alignment from its original rows with the best solution
+    of each of its puzzles spliced in wherever that raises the whole
+    alignment's score, and records which solution changed which columns.
+
+    Starting from the original every time keeps the puzzles' column numbers
+    valid and makes the result depend only on the solutions stored."""
+    scheme = scheme_for(alignment.kind)
+    candidates = []
+    for puzzle in alignment.puzzles:
+        best = session.scalar(
+            select(Solution).where(Solution.puzzle_id == puzzle.id,
+                                   Solution.score > puzzle.start_score)
+            .order_by(Solution.score.desc(), Solution.created_at, Solution.id).limit(1))
+        if best is not None:
+            candidates.append(Candidate(puzzle.source_start, puzzle.source_end,
+                                        puzzle.source_rows, best.rows, label=best.id))
+    original = json.loads(alignment.original_json)
+    report = apply_solutions(original, candidates, scheme)
+    for old in session.scalars(select(AlignmentChange).where(
+            AlignmentChange.alignment_id == alignment.id)):
+        session.delete(old)
+    changes = [AlignmentChange(alignment_id=alignment.id, solution_id=change.label,
+                               start_column=change.start, end_column=change.end,
+                               new_end_column=change.new_end, score_before=change.before,
+                               score_after=change.after)
+               for change in report.changes]
+    session.add_all(changes)
+    alignment.rows_json = json.dumps(report.rows)
+    session.flush()
+    return changes
+
+
+# -- leaderboards ---------------------------------------------------------------
+
+
+def _since(period: str) -> datetime | None:
+    if period not in PERIODS:
+        raise PlayError(f"period is one of {', '.join(PERIODS)}", field="period")
+    span = PERIODS[period]
+    return utcnow() - span if span else None
+
+
+@dataclass(frozen=True)
+class Standing:
+    rank: int
+    nickname: str
+    value: float
+    solved_at: datetime | None = None
+
+
+def puzzle_leaderboard(session: Session, puzzle: Puzzle, period: str = "all",
+                       limit: int = 20) -> list[Standing]:
+    """Each player's best score on ``puzzle``, best first; ties go to whoever
+    reached the score first."""
+    since = _since(period)
+    filters = [Solution.puzzle_id == puzzle.id]
+    if since is not None:
+        filters.append(Solution.created_at >= since)
+    best = (select(Solution.player_key, func.max(Solution.score).label("best"))
+            .where(*filters).group_by(Solution.player_key).subquery())
+    statement = (
+        select(Solution.player_key, func.max(Solution.nickname), best.c.best,
+               func.min(Solution.created_at))
+        .join(best, (best.c.player_key == Solution.player_key) & (best.c.best == Solution.score))
+        .where(*filters)
+        .group_by(Solution.player_key, best.c.best)
+        .order_by(best.c.best.desc(), func.min(Solution.created_at), Solution.player_key)
+        .limit(limit))
+    return [Standing(rank, nickname, float(score), when)
+            for rank, (_key, nickname, score, when) in enumerate(session.execute(statement), 1)]
+
+
+def overall_leaderboard(session: Session, period: str = "all", limit: int = 20) -> list[Standing]:
+    """Points summed over puzzles, counting each player's best solution of each."""
+    since = _since(period)
+    filters = [Solution.points > 0]
+    if since is not None:
+        filters.append(Solution.created_at >= since)
+    per_puzzle = (select(Solution.player_key, Solution.puzzle_id,
+                         func.max(Solution.points).label("points"),
+                         func.max(Solution.nickname).label("nickname"))
+                  .where(*filters).group_by(Solution.player_key, Solution.puzzle_id).subquery())
+    statement = (select(per_puzzle.c.player_key, func.max(per_puzzle.c.nickname),
+                        func.sum(per_puzzle.c.points).label("total"))
+                 .group_by(per_puzzle.c.player_key)
+                 .order_by(func.sum(per_puzzle.c.points).desc(), per_puzzle.c.player_key)
+                 .limit(limit))
+    return [Standing(rank, nickname, float(total))
+            for rank, (_key, nickname, total) in enumerate(session.execute(statement), 1)]
+
+
+def history(session: Session, user_id: int, limit: int = 200) -> list[Solution]:
+    return list(session.scalars(
+        select(Solution).where(Solution.user_id == user_id)
+        .order_by(Solution.created_at.desc(), Solution.id.desc()).limit(limit)))
+
+
+def best_score(session: Session, puzzle: Puzzle, player_key: str) -> float | None:
+    return session.scalar(select(func.max(Solution.score)).where(
+        Solution.puzzle_id == puzzle.id, Solution.player_key == player_key))

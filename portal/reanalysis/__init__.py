@@ -1,0 +1,1 @@
+"""Pooled reanalysis (issue #4): recorded, re-runnable analysis runs on published datasets."""

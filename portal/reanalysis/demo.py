@@ -1,0 +1,78 @@
+"""Demo analyses (idempotent): the BCG trials pooled, and indomethacin pooled across centres.
+
+Both run through the job runner, synchronously, on the published demo dataset versions.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import User
+from portal.data.models import Dataset
+from portal.jobs import runner
+from portal.reanalysis import services
+from portal.reanalysis.models import AnalysisRun
+
+DEMO_ANALYSES = [
+    {
+        "title": "BCG vaccine and tuberculosis: pooled risk ratio (REML)",
+        "description": "The 13 BCG trials pooled as log risk ratios with a REML random-effects "
+                       "model, with a cumulative meta-analysis by year (as in metafor's dat.bcg).",
+        "kind": "aggregate",
+        "datasets": ["BCG vaccine and tuberculosis: 13 controlled trials"],
+        "harmonisation": {"columns": {"ai": "BCGTB", "n1i": "BCGVacc", "ci": "NoVaccTB",
+                                      "n2i": "NoVacc"},
+                          "study": "Study", "year": "Year", "subgroup": None},
+        "measure": "RR", "method": "REML",
+    },
+    {
+        "title": "Rectal indomethacin and post-ERCP pancreatitis: two-stage pooling across centres",
+        "description": "Participant-level data of the indomethacin trial analysed per study "
+                       "centre (2x2 table in each), then pooled as odds ratios (REML).",
+        "kind": "participant",
+        "datasets": ["Rectal indomethacin to prevent post-ERCP pancreatitis"],
+        "harmonisation": {"outcome_type": "binary", "missing": "drop", "datasets": {
+            "@0": {"arm": "rx", "treatment": "1_indomethacin", "control": "0_placebo",
+                   "outcome": "outcome", "event_values": ["1_yes"], "study": "site"}}},
+        "measure": "OR", "method": "REML",
+    },
+]
+
+
+def load_analyses(session: Session, app: Flask, owner: User,
+                  echo: Callable[[str], None] = lambda _: None) -> list[int]:
+    """Run every demo analysis the owner has not finished yet (matched by title)."""
+    created = []
+    finished = set(session.scalars(select(AnalysisRun.title).where(
+        AnalysisRun.owner_id == owner.id, AnalysisRun.status == "finished")))
+    for spec in DEMO_ANALYSES:
+        if spec["title"] in finished:
+            continue
+        versions = []
+        for title in spec["datasets"]:
+            dataset = session.scalar(select(Dataset).where(Dataset.title == title))
+            version = dataset.latest_published() if dataset is not None else None
+            if version is None:
+                echo(f"  ! analysis {spec['title']!r} skipped: no published {title!r}")
+                break
+            versions.append(version)
+        else:
+            harmonisation = dict(spec["harmonisation"])
+            if "datasets" in harmonisation:  # "@i" stands for the i-th dataset's slug
+                harmonisation["datasets"] = {
+                    versions[int(key[1:])].dataset.slug: value
+                    for key, value in harmonisation["datasets"].items()}
+            run = services.create_run(session, owner, title=spec["title"], kind=spec["kind"],
+                                      versions=versions, description=spec["description"])
+            services.set_harmonisation(run, harmonisation)
+            services.set_method(run, measure=spec["measure"], method=spec["method"])
+            job = services.queue(session, run)
+            session.commit()
+            runner.run_job(app, job.id)
+            session.refresh(run)
+            echo(f"  + analysis {run.title} ({run.status})")
+            created.append(run.id)
+    return created

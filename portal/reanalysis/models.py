@@ -1,0 +1,104 @@
+"""An analysis run: the exact inputs, the options and the full results of one analysis."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+    from portal.data.models import DatasetVersion
+
+KINDS = ("aggregate", "participant")
+STATUSES = ("draft", "queued", "running", "finished", "failed")
+
+
+def _loads(text: str | None, default: Any) -> Any:
+    return json.loads(text) if text else default
+
+
+class AnalysisRun(Base):
+    """One analysis. Editable while a draft; never changes once finished (rerun instead)."""
+
+    __tablename__ = "analysis_runs"
+    __table_args__ = (
+        CheckConstraint("kind IN ('aggregate', 'participant')", name="kind_known"),
+        CheckConstraint("status IN ('draft', 'queued', 'running', 'finished', 'failed')",
+                        name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    measure: Mapped[str] = mapped_column(String(8), default="")
+    method: Mapped[str] = mapped_column(String(8), default="REML")
+    #: {"hk": bool, "level": float}
+    options_json: Mapped[str] = mapped_column(Text, default="{}")
+    #: aggregate: {"columns": {role: column}, "study", "year", "subgroup"};
+    #: participant: analysis.Harmonisation.to_dict(), datasets keyed by slug.
+    harmonisation_json: Mapped[str] = mapped_column(Text, default="{}")
+    results_json: Mapped[str] = mapped_column(Text, default="{}")
+    software_json: Mapped[str] = mapped_column(Text, default="{}")
+    error: Mapped[str] = mapped_column(Text, default="")
+    error_study: Mapped[str | None] = mapped_column(String(300), default=None)
+    error_field: Mapped[str | None] = mapped_column(String(120), default=None)
+    job_id: Mapped[str | None] = mapped_column(
+        ForeignKey("jobs.id", ondelete="SET NULL"), default=None, index=True)
+    rerun_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("analysis_runs.id", ondelete="SET NULL"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None, index=True)
+
+    owner: Mapped[User] = relationship()
+    inputs: Mapped[list[AnalysisInput]] = relationship(
+        back_populates="run", order_by="AnalysisInput.position", cascade="all, delete-orphan")
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return _loads(self.options_json, {})
+
+    @property
+    def harmonisation(self) -> dict[str, Any]:
+        return _loads(self.harmonisation_json, {})
+
+    @property
+    def results(self) -> dict[str, Any]:
+        return _loads(self.results_json, {})
+
+    @property
+    def software(self) -> dict[str, Any]:
+        return _loads(self.software_json, {})
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status == "finished"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
+
+
+class AnalysisInput(Base):
+    """A dataset version an analysis used, by id and by the SHA-256 of its bytes."""
+
+    __tablename__ = "analysis_inputs"
+    __table_args__ = (UniqueConstraint("run_id", "version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("analysis_runs.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("dataset_versions.id", ondelete="RESTRICT"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    run: Mapped[AnalysisRun] = relationship(back_populates="inputs")
+    version: Mapped[DatasetVersion] = relationship()

@@ -1,0 +1,60 @@
+"""The job that runs an analysis: the run's state follows the job's."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+
+import analysis
+from portal.jobs.runner import JobContext, JobFailure, job_session, task
+from portal.reanalysis import services
+from portal.reanalysis.models import AnalysisRun
+
+
+def _set_state(context: JobContext, run_id: int, **values: Any) -> None:
+    """Commit the run's state on a connection of its own (the task's session only reads
+    until it records the results, so this never waits behind it on SQLite)."""
+    with job_session(context.app) as session:
+        session.execute(update(AnalysisRun).where(AnalysisRun.id == run_id).values(**values))
+        session.commit()
+
+
+def _fail(context: JobContext, run_id: int, message: str, *, study: str | None = None,
+          field: str | None = None) -> None:
+    with job_session(context.app) as session:
+        run = session.get(AnalysisRun, run_id)
+        services.record_failure(run, message, study=study, field=field)
+        session.commit()
+
+
+@task("analysis.run")
+def run_analysis(context: JobContext, *, run_id: int) -> dict[str, Any]:
+    session = context.session
+    run = session.get(AnalysisRun, run_id)
+    if run is None:
+        raise JobFailure("The analysis was deleted before it ran.")
+    if run.status not in ("queued", "running"):
+        raise JobFailure(f"The analysis is {run.status}; only a queued analysis runs.")
+    session.rollback()  # end the read transaction before another connection writes
+    _set_state(context, run_id, status="running")
+    context.progress(0.05, "Starting the analysis", force=True)
+    run = session.get(AnalysisRun, run_id)
+    try:
+        computed = services.compute(context.app, run, progress=context.progress)
+    except analysis.AnalysisInputError as error:
+        session.rollback()
+        _fail(context, run_id, str(error), study=error.study, field=error.field)
+        raise JobFailure(str(error)) from None
+    except analysis.ConvergenceError as error:
+        session.rollback()
+        _fail(context, run_id, f"The model did not converge: {error}", field="method")
+        raise JobFailure(f"The model did not converge: {error}") from None
+    except Exception as error:
+        session.rollback()
+        _fail(context, run_id, f"Internal error ({type(error).__name__}); the analysis was "
+                               "not completed.")
+        raise
+    context.progress(0.95, "Recording the results", force=True)
+    services.record_success(run, computed)
+    return {"url": f"/analyses/{run_id}", "analysis": run_id,
+            "estimate": computed.results["pooled"]["estimate"]}

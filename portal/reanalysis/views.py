@@ -1,0 +1,222 @@
+"""Pages of a pooled reanalysis: choose data, map variables, choose the method, run, read."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from flask import (
+    Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for,
+)
+from flask_login import current_user, login_required
+from portal import db
+from portal.accounts.models import User
+from portal.jobs import runner
+from portal.reanalysis import services
+from portal.reanalysis.forms import StepForm
+from portal.reanalysis.models import AnalysisRun
+from portal.reanalysis.services import RunError
+
+bp = Blueprint("reanalysis", __name__, url_prefix="/analyses")
+PER_PAGE = 30
+
+
+@bp.app_context_processor
+def reanalysis_globals() -> dict:
+    return {
+        "latest_analyses": lambda limit=5: services.latest_finished(db.session(), limit),
+        "analyses_using": lambda dataset: services.runs_using(db.session(), dataset),
+    }
+
+
+def _run(run_id: int) -> AnalysisRun:
+    run = db.session().get(AnalysisRun, run_id)
+    if run is None or not services.can_view(current_user, run):
+        abort(404)
+    return run
+
+
+def _editable(run_id: int) -> AnalysisRun:
+    run = _run(run_id)
+    if not services.can_edit(current_user, run):
+        abort(403)
+    if not run.is_draft:
+        flash("This analysis has been started; rerun it to change anything.", "info")
+        abort(redirect(url_for("reanalysis.show", run_id=run.id)))
+    return run
+
+
+@bp.get("/")
+def index():
+    session = db.session()
+    runs = session.scalars(services.visible_runs(current_user)
+                           .order_by(AnalysisRun.created_at.desc(), AnalysisRun.id.desc())
+                           .limit(PER_PAGE)).all()
+    return render_template("reanalysis/index.html", title="Analyses", runs=runs)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    session = db.session()
+    form = StepForm()
+    kind = request.values.get("kind", "aggregate")
+    if kind not in ("aggregate", "participant"):
+        kind = "aggregate"
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        keys = request.form.getlist("datasets")
+        try:
+            versions = [services.version_by_key(session, current_user, key) for key in keys]
+            run = services.create_run(session, session.get(User, current_user.id),
+                                      title=request.form.get("title", ""), kind=kind,
+                                      versions=versions,
+                                      description=request.form.get("description", ""))
+        except RunError as error:
+            session.rollback()
+            errors[error.field or "form"] = str(error)
+        else:
+            session.commit()
+            return redirect(url_for("reanalysis.mapping", run_id=run.id), 303)
+    choices = {level: services.published_versions(session, level)
+               for level in ("aggregate", "participant")}
+    return render_template("reanalysis/new.html", title="New analysis", form=form, kind=kind,
+                           choices=choices, errors=errors), 400 if errors else 200
+
+
+def _aggregate_mapping(form) -> dict:
+    columns = {role: form.get(f"col_{role}") or None for role in services.AGGREGATE_ROLES}
+    return {"columns": {k: v for k, v in columns.items() if v},
+            "study": form.get("study") or None, "year": form.get("year") or None,
+            "subgroup": form.get("subgroup") or None}
+
+
+def _participant_mapping(run: AnalysisRun, form) -> dict:
+    datasets = {}
+    for index, item in enumerate(run.inputs):
+        prefix = f"d{index}_"
+        get = lambda name: (form.get(prefix + name) or "").strip() or None  # noqa: E731
+        events = [v for v in form.getlist(prefix + "event_values") if v.strip()]
+        datasets[item.version.dataset.slug] = {
+            "arm": get("arm"), "treatment": get("treatment"), "control": get("control"),
+            "outcome": get("outcome"), "event": get("event"), "time": get("time"),
+            "event_values": events or None, "study": get("study"),
+        }
+    return {"outcome_type": form.get("outcome_type") or "binary", "datasets": datasets,
+            "missing": "drop"}
+
+
+@bp.route("/<int:run_id>/map", methods=["GET", "POST"])
+@login_required
+def mapping(run_id: int):
+    run = _editable(run_id)
+    form = StepForm()
+    if form.validate_on_submit():
+        mapping = (_aggregate_mapping(request.form) if run.kind == "aggregate"
+                   else _participant_mapping(run, request.form))
+        services.set_harmonisation(run, mapping)
+        db.session().commit()
+        return redirect(url_for("reanalysis.method", run_id=run.id), 303)
+    return render_template("reanalysis/map.html", title="Map the variables", run=run, form=form,
+                           roles=services.AGGREGATE_ROLES, h=run.harmonisation,
+                           columns={i.id: services.column_names(i.version) for i in run.inputs},
+                           values={i.id: services.top_values(i.version) for i in run.inputs})
+
+
+@bp.route("/<int:run_id>/method", methods=["GET", "POST"])
+@login_required
+def method(run_id: int):
+    run = _editable(run_id)
+    form = StepForm()
+    error = None
+    if form.validate_on_submit():
+        session = db.session()
+        try:
+            services.set_method(run, measure=request.form.get("measure", ""),
+                                method=request.form.get("method", ""),
+                                hk=bool(request.form.get("hk")),
+                                level=request.form.get("level") or 0.95)
+            job = services.queue(session, run)
+        except RunError as problem:
+            session.rollback()
+            error = str(problem)
+        else:
+            session.commit()
+            runner.start(job.id)
+            return redirect(url_for("jobs.show", job_id=job.id), 303)
+    return render_template("reanalysis/method.html", title="Choose the method", run=run,
+                           form=form, error=error, measures=services.MEASURES[run.kind],
+                           measure_labels=services.MEASURE_LABELS,
+                           method_labels=services.METHOD_LABELS), 400 if error else 200
+
+
+@bp.get("/<int:run_id>")
+def show(run_id: int):
+    run = _run(run_id)
+    return render_template("reanalysis/show.html", title=run.title, run=run, form=StepForm(),
+                           results=run.results, fmt=services.fmt,
+                           can_edit=services.can_edit(current_user, run),
+                           measure_labels=services.MEASURE_LABELS,
+                           method_labels=services.METHOD_LABELS)
+
+
+@bp.post("/<int:run_id>/rerun")
+@login_required
+def rerun(run_id: int):
+    run = _run(run_id)
+    if run.status not in ("finished", "failed"):
+        abort(409)
+    session = db.session()
+    new_run = services.rerun(session, run, session.get(User, current_user.id))
+    job = services.queue(session, new_run)
+    session.commit()
+    runner.start(job.id)
+    return redirect(url_for("jobs.show", job_id=job.id), 303)
+
+
+@lru_cache(maxsize=32)
+def _computed(data_dir: str, run_id: int, finished_at: str) -> services.Computed:
+    """A finished run recomputed from its immutable inputs (for its plots); the key names
+    the store and the run's end, so a reused id in another database never hits."""
+    run = db.session().get(AnalysisRun, run_id)
+    computed = services.compute(current_app._get_current_object(), run)
+    if computed.results["pooled"]["estimate"] != run.results["pooled"]["estimate"]:
+        current_app.logger.error("Analysis %s no longer reproduces its estimate", run_id)
+        abort(500)
+    return computed
+
+
+PLOT_TYPES = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
+
+
+@bp.get("/<int:run_id>/<any(forest, funnel):plot>.<any(svg, png, pdf):fmt>")
+def plot(run_id: int, plot: str, fmt: str):
+    from analysis import plots
+
+    run = _run(run_id)
+    if not run.is_finished:
+        abort(404)
+    computed = _computed(current_app.config["DATA_DIR"], run.id, run.finished_at.isoformat())
+    draw = plots.forest_plot if plot == "forest" else plots.funnel_plot
+    body = plots.render(draw(computed.pooled, title=run.title[:80]), fmt)
+    response = Response(body, mimetype=PLOT_TYPES[fmt])
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="analysis-{run.id}-{plot}.{fmt}"')
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.get("/<int:run_id>/results.<any(json, csv):fmt>")
+def results(run_id: int, fmt: str):
+    run = _run(run_id)
+    if not run.is_finished:
+        abort(404)
+    if fmt == "json":
+        body = json.dumps(services.run_json(run, url_for), indent=2, sort_keys=True)
+        mimetype = "application/json"
+    else:
+        body, mimetype = services.results_csv(run), "text/csv"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="analysis-{run.id}.{fmt}"'
+    return response
+

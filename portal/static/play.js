@@ -1,0 +1,368 @@
+/* The alignment puzzle's board: moves, undo/redo, live score, submission.
+ *
+ * The score is the server's sum-of-pairs score (games/scoring.py) with the
+ * puzzle's scheme, which the page passes as JSON in data-puzzle; pairScore
+ * follows the definition in tests/games/naive.py line by line.  The moves
+ * are those of games/puzzles.py: move().
+ */
+(function () {
+  "use strict";
+  var root = document.getElementById("play");
+  if (!root) { return; }
+  var puzzle = JSON.parse(root.getAttribute("data-puzzle"));
+  var scheme = puzzle.scheme;
+  var GAP = "-";
+  var CELL = 28;
+  var width = puzzle.width;
+  var sequences = puzzle.sequences;
+  var board = document.getElementById("board");
+  var scoreEl = document.getElementById("score");
+  var bestEl = document.getElementById("best");
+  var verdictEl = document.getElementById("verdict");
+  var selectionEl = document.getElementById("selection");
+  var resultEl = document.getElementById("server-result");
+  var undoButton = document.getElementById("undo");
+  var redoButton = document.getElementById("redo");
+  var tailBox = document.getElementById("tail-mode");
+  var safeBox = document.getElementById("safe-colours");
+  var bestText = root.getAttribute("data-best");
+  var best = bestText === "" ? null : Number(bestText);
+
+  // -- scoring --------------------------------------------------------------
+  var index = null;
+  if (scheme.matrix) {
+    index = {};
+    for (var a = 0; a < scheme.alphabet.length; a++) { index[scheme.alphabet[a]] = a; }
+  }
+
+  function substitution(t, q) {
+    if (index) { return scheme.matrix[index[t]][index[q]]; }
+    if (scheme.wildcard && (t === scheme.wildcard || q === scheme.wildcard)) { return 0; }
+    return t === q ? scheme.match_score : scheme.mismatch_score;
+  }
+
+  function lettersIn(row) {
+    var n = 0;
+    for (var i = 0; i < row.length; i++) { if (row[i] !== GAP) { n++; } }
+    return n;
+  }
+
+  function pairScore(target, query) {
+    var letters = { target: lettersIn(target), query: lettersIn(query) };
+    var consumed = { target: 0, query: 0 };
+    var state = null;
+    var total = 0;
+    for (var c = 0; c < target.length; c++) {
+      var t = target[c], q = query[c], step;
+      if (t === GAP && q === GAP) { continue; }
+      if (t !== GAP && q !== GAP) {
+        total += substitution(t, q);
+        step = "diagonal";
+      } else {
+        var gapped = t === GAP ? "target" : "query";
+        step = gapped === "target" ? "insertion" : "deletion";
+        var position;
+        if (consumed[gapped] === 0) { position = "left"; }
+        else if (consumed[gapped] === letters[gapped]) { position = "right"; }
+        else { position = "internal"; }
+        var kind = state === step ? "extend" : "open";
+        total += scheme[kind + "_" + position + "_" + step + "_score"];
+      }
+      state = step;
+      if (t !== GAP) { consumed.target++; }
+      if (q !== GAP) { consumed.query++; }
+    }
+    return total;
+  }
+
+  function score(rows) {
+    var total = 0;
+    for (var i = 0; i < rows.length; i++) {
+      for (var j = i + 1; j < rows.length; j++) { total += pairScore(rows[i], rows[j]); }
+    }
+    return total;
+  }
+
+  // -- layouts and moves (games/puzzles.py) ----------------------------------
+  function positions(row) {
+    var out = [];
+    for (var i = 0; i < row.length; i++) { if (row[i] !== GAP) { out.push(i); } }
+    return out;
+  }
+
+  function layout(sequence, cols) {
+    var out = [];
+    for (var i = 0; i < width; i++) { out.push(GAP); }
+    for (var k = 0; k < cols.length; k++) { out[cols[k]] = sequence[k]; }
+    return out.join("");
+  }
+
+  function move(cols, k, delta, tail) {
+    var n = cols.length;
+    if (delta === 0 || k < 0 || k >= n) { return null; }
+    var next = cols.slice();
+    var last = tail ? n : k + 1;
+    for (var i = k; i < last; i++) { next[i] += delta; }
+    if (delta > 0) {
+      for (i = k + 1; i < n; i++) { if (next[i] <= next[i - 1]) { next[i] = next[i - 1] + 1; } }
+    } else {
+      for (i = k - 1; i >= 0; i--) { if (next[i] >= next[i + 1]) { next[i] = next[i + 1] - 1; } }
+    }
+    if (next[0] < 0 || next[n - 1] >= width) { return null; }
+    return next;
+  }
+
+  function rowsOf(state) {
+    return state.map(function (cols, r) { return layout(sequences[r], cols); });
+  }
+
+  function same(a, b) {
+    return JSON.stringify(a) === JSON.stringify(b);
+  }
+
+  // -- state and history -------------------------------------------------------
+  var start = puzzle.start.map(positions);
+  var history = [start];
+  var at = 0;
+  var current = start;
+  var selRow = 0, selBlock = 0;
+
+  function commit(next) {
+    if (same(next, history[at])) { current = history[at]; render(); return; }
+    history = history.slice(0, at + 1);
+    history.push(next);
+    at = history.length - 1;
+    current = next;
+    render();
+  }
+
+  function undo() { if (at > 0) { at--; current = history[at]; render(); } }
+  function redo() { if (at < history.length - 1) { at++; current = history[at]; render(); } }
+  function reset() { commit(start.map(function (c) { return c.slice(); })); }
+
+  function moveSelected(delta, tail) {
+    var next = move(current[selRow], selBlock, delta, tail);
+    if (!next) { return; }
+    var state = current.slice();
+    state[selRow] = next;
+    commit(state);
+  }
+
+  // -- drawing ------------------------------------------------------------------
+  var tracks = [];
+  var hintCells = [];
+
+  function build() {
+    board.classList.add("kind-" + puzzle.kind);
+    board.textContent = "";
+    sequences.forEach(function (sequence, r) {
+      var row = document.createElement("div");
+      row.className = "play-row";
+      var label = document.createElement("span");
+      label.className = "row-label";
+      label.textContent = puzzle.names[r] || ("row " + (r + 1));
+      var track = document.createElement("div");
+      track.className = "track";
+      track.style.width = (width * CELL) + "px";
+      track.setAttribute("data-row", String(r));
+      for (var k = 0; k < sequence.length; k++) {
+        var block = document.createElement("span");
+        block.className = "block res-" + sequence[k];
+        block.textContent = sequence[k];
+        block.setAttribute("data-row", String(r));
+        block.setAttribute("data-block", String(k));
+        track.appendChild(block);
+      }
+      row.appendChild(label);
+      row.appendChild(track);
+      board.appendChild(row);
+      tracks.push(track);
+    });
+    var hint = document.createElement("div");
+    hint.className = "play-row hint-row";
+    var hintLabel = document.createElement("span");
+    hintLabel.className = "row-label";
+    hintLabel.textContent = "agreement";
+    var hintTrack = document.createElement("div");
+    hintTrack.className = "track hints";
+    hintTrack.style.width = (width * CELL) + "px";
+    for (var c = 0; c < width; c++) {
+      var cell = document.createElement("span");
+      cell.className = "hint";
+      cell.style.left = (c * CELL) + "px";
+      hintTrack.appendChild(cell);
+      hintCells.push(cell);
+    }
+    hint.appendChild(hintLabel);
+    hint.appendChild(hintTrack);
+    board.appendChild(hint);
+  }
+
+  function agreement(rows, c) {
+    var counts = {}, top = 0;
+    for (var r = 0; r < rows.length; r++) {
+      var letter = rows[r][c];
+      if (letter === GAP) { continue; }
+      counts[letter] = (counts[letter] || 0) + 1;
+      if (counts[letter] > top) { top = counts[letter]; }
+    }
+    return top < 2 ? 0 : top / rows.length;
+  }
+
+  function render() {
+    var rows = rowsOf(current);
+    tracks.forEach(function (track, r) {
+      var blocks = track.children;
+      for (var k = 0; k < blocks.length; k++) {
+        blocks[k].style.left = (current[r][k] * CELL) + "px";
+        blocks[k].classList.toggle("selected", r === selRow && k === selBlock);
+      }
+    });
+    hintCells.forEach(function (cell, c) {
+      cell.className = "hint agree-" + Math.floor(agreement(rows, c) * 4);
+    });
+    var value = score(rows);
+    scoreEl.textContent = String(value);
+    root.setAttribute("data-score", String(value));
+    root.setAttribute("data-rows", JSON.stringify(rows));
+    if (best === null || value > best) { best = value; }
+    bestEl.textContent = String(best);
+    verdictEl.className = "verdict";
+    if (value > puzzle.par) {
+      verdictEl.textContent = "You beat par! Submit to record it.";
+      verdictEl.classList.add("success");
+    } else if (value === puzzle.par) {
+      verdictEl.textContent = "You reached par. Can you beat it?";
+      verdictEl.classList.add("success");
+    } else {
+      verdictEl.textContent = "";
+    }
+    undoButton.disabled = at === 0;
+    redoButton.disabled = at === history.length - 1;
+    var col = current[selRow][selBlock];
+    selectionEl.textContent = "Selected: row " + (selRow + 1) + " (" + (puzzle.names[selRow] || "") +
+      "), block " + (selBlock + 1) + " of " + sequences[selRow].length + ", letter " +
+      sequences[selRow][selBlock] + " in column " + (col + 1) + ".";
+  }
+
+  // -- keyboard ---------------------------------------------------------------------
+  board.addEventListener("keydown", function (event) {
+    var key = event.key;
+    var ctrl = event.ctrlKey || event.metaKey;
+    var handled = true;
+    if ((ctrl && (key === "z" || key === "Z") && !event.shiftKey) || (!ctrl && key === "u")) {
+      undo();
+    } else if ((ctrl && (key === "y" || ((key === "z" || key === "Z") && event.shiftKey))) ||
+               (!ctrl && key === "y")) {
+      redo();
+    } else if (!ctrl && (key === "r" || key === "R")) {
+      reset();
+    } else if (key === "ArrowUp" || key === "ArrowDown") {
+      selRow = Math.max(0, Math.min(sequences.length - 1, selRow + (key === "ArrowUp" ? -1 : 1)));
+      selBlock = Math.min(selBlock, sequences[selRow].length - 1);
+      render();
+    } else if (key === "ArrowLeft" || key === "ArrowRight") {
+      var delta = key === "ArrowLeft" ? -1 : 1;
+      if (event.shiftKey) {
+        moveSelected(delta, ctrl || tailBox.checked);
+      } else {
+        selBlock = Math.max(0, Math.min(sequences[selRow].length - 1, selBlock + delta));
+        render();
+      }
+    } else if (key === "Home" || key === "End") {
+      selBlock = key === "Home" ? 0 : sequences[selRow].length - 1;
+      render();
+    } else {
+      handled = false;
+    }
+    if (handled) { event.preventDefault(); }
+  });
+
+  // -- mouse and touch ---------------------------------------------------------------
+  var drag = null;
+  board.addEventListener("pointerdown", function (event) {
+    var block = event.target.closest(".block");
+    if (!block) { return; }
+    event.preventDefault();
+    board.focus();
+    selRow = Number(block.getAttribute("data-row"));
+    selBlock = Number(block.getAttribute("data-block"));
+    drag = { id: event.pointerId, x: event.clientX, row: selRow, block: selBlock,
+             from: current, tail: event.shiftKey || tailBox.checked, block_el: block };
+    block.setPointerCapture(event.pointerId);
+    render();
+  });
+  board.addEventListener("pointermove", function (event) {
+    if (!drag || event.pointerId !== drag.id) { return; }
+    var delta = Math.round((event.clientX - drag.x) / CELL);
+    var next = null;
+    // Go as far as the board allows in the direction of the drag.
+    while (delta !== 0 && !(next = move(drag.from[drag.row], drag.block, delta, drag.tail))) {
+      delta += delta > 0 ? -1 : 1;
+    }
+    var state = drag.from.slice();
+    if (next) { state[drag.row] = next; }
+    current = state;
+    render();
+  });
+  function endDrag(event) {
+    if (!drag || event.pointerId !== drag.id) { return; }
+    var moved = current;
+    current = drag.from;
+    drag = null;
+    commit(moved);
+  }
+  board.addEventListener("pointerup", endDrag);
+  board.addEventListener("pointercancel", endDrag);
+
+  undoButton.addEventListener("click", undo);
+  redoButton.addEventListener("click", redo);
+  document.getElementById("reset").addEventListener("click", reset);
+
+  // -- colours ------------------------------------------------------------------------
+  function applyColours() {
+    board.classList.toggle("safe-colours", safeBox.checked);
+    try { window.localStorage.setItem("play-safe-colours", safeBox.checked ? "1" : ""); }
+    catch (e) { /* storage may be off */ }
+  }
+  try { safeBox.checked = window.localStorage.getItem("play-safe-colours") === "1"; }
+  catch (e) { /* storage may be off */ }
+  safeBox.addEventListener("change", applyColours);
+
+  // -- submitting -------------------------------------------------------------------------
+  var answers = 0;  // data-answers counts the server's replies (the browser tests wait on it)
+  document.getElementById("submit").addEventListener("click", function () {
+    var body = { rows: rowsOf(current) };
+    var nicknameInput = document.getElementById("play-nickname");
+    if (nicknameInput && nicknameInput.value.trim()) { body.nickname = nicknameInput.value.trim(); }
+    resultEl.className = "";
+    resultEl.textContent = "Sending…";
+    fetch(root.getAttribute("data-submit-url"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json",
+                 "X-CSRFToken": root.getAttribute("data-csrf") },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+    }).then(function (answer) {
+      answers++;
+      root.setAttribute("data-answers", String(answers));
+      if (!answer.ok) {
+        resultEl.className = "error";
+        resultEl.textContent = answer.data.error ? answer.data.error.message : "The server refused it.";
+        return;
+      }
+      root.setAttribute("data-server-score", String(answer.data.score));
+      resultEl.className = answer.data.reaches_par ? "ok" : "";
+      resultEl.textContent = answer.data.message;
+    }).catch(function () {
+      resultEl.className = "error";
+      resultEl.textContent = "Could not reach the server; your layout is still here, try again.";
+    });
+  });
+
+  build();
+  applyColours();
+  render();
+})();

@@ -1,0 +1,150 @@
+"""A guest plays the tutorial with the keyboard and with the mouse, beats par,
+submits, finds their name on the leaderboard; the browser's live score equals
+the server's on random moves (DNA and protein puzzles)."""
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from games.scoring import score_alignment
+from portal import create_app, db
+from portal.play import services
+from portal.play.models import Puzzle
+from portal.play.services import scheme_of
+from tests.browser.conftest import screenshot
+from tests.games.support import DATA
+
+pytestmark = pytest.mark.browser
+CELL = 28  # pixels per column, as in play.js
+
+
+@pytest.fixture
+def puzzles(live_server, tmp_path):
+    """The tutorial and one protein puzzle in the live server's database."""
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
+                      "INSTANCE_PATH": str(tmp_path / "instance"),
+                      "DATA_DIR": str(tmp_path / "data")})
+    with app.app_context():
+        session = db.new_session()
+        tutorial = services.ensure_tutorial(session)
+        _, proteins = services.import_alignment(
+            session, DATA / "tp53.prot.fasta", kind="protein", slug="tp53", title="p53",
+            limit=1)
+        session.commit()
+        ids = {"tutorial": tutorial.id, "protein": proteins[0].id}
+        schemes = {name: scheme_of(session.get(Puzzle, pid)) for name, pid in ids.items()}
+        session.close()
+        db.engine().dispose()
+    return ids, schemes
+
+
+def live(page) -> tuple[float, list[str]]:
+    board = page.locator("#play")
+    return float(board.get_attribute("data-score")), json.loads(board.get_attribute("data-rows"))
+
+
+def submit(page) -> float:
+    before = page.locator("#play").get_attribute("data-answers") or "0"
+    page.get_by_role("button", name="Submit", exact=True).click()
+    page.wait_for_function(
+        "b => (document.getElementById('play').getAttribute('data-answers') || '0') !== b",
+        arg=before)
+    return float(page.locator("#play").get_attribute("data-server-score"))
+
+
+def drag(page, row: int, block: int, columns: int, shift: bool = False) -> None:
+    box = page.locator(f'.block[data-row="{row}"][data-block="{block}"]').bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    if shift:
+        page.keyboard.down("Shift")
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + columns * CELL / 2, y, steps=4)
+    page.mouse.move(x + columns * CELL, y, steps=4)
+    page.mouse.up()
+    if shift:
+        page.keyboard.up("Shift")
+
+
+def test_tutorial_with_keyboard_and_mouse(page, live_server, puzzles):
+    ids, schemes = puzzles
+    page.goto(live_server + "/play/")
+    page.get_by_role("textbox", name="Nickname").fill("Keyboard Kim")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("link", name="Tutorial: line up the blocks").click()
+    assert page.locator("#par").inner_text() == "8"
+    assert live(page)[0] == -10
+    screenshot(page, "play-tutorial-start")
+
+    # Keyboard: the second row's last block two columns left (pushing the rest) ...
+    page.locator("#board").focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("End")
+    page.keyboard.press("Shift+ArrowLeft")
+    page.keyboard.press("Shift+ArrowLeft")
+    assert live(page) == (8, ["ACGTTGCA---", "ACGTTGCA---", "ACGGCA-----"])
+    assert "reached par" in page.locator("#verdict").inner_text()
+    # ... then the third row's fourth block and everything after it two columns right.
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Home")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Control+Shift+ArrowRight")
+    page.keyboard.press("Control+Shift+ArrowRight")
+    assert live(page) == (10, ["ACGTTGCA---", "ACGTTGCA---", "ACG--GCA---"])
+    assert "You beat par" in page.locator("#verdict").inner_text()
+    # Undo and redo.
+    page.keyboard.press("u")
+    assert live(page) == (0, ["ACGTTGCA---", "ACGTTGCA---", "ACG-GCA----"])
+    page.keyboard.press("y")
+    assert live(page)[0] == 10
+    screenshot(page, "play-tutorial-beaten")
+
+    assert submit(page) == 10
+    assert "You beat par: 100 points" in page.locator("#server-result").inner_text()
+    page.reload()
+    assert "Keyboard Kim" in page.locator("#puzzle-leaderboard").inner_text()
+    page.goto(live_server + "/play/")
+    assert "Keyboard Kim" in page.locator("#overall-leaderboard").inner_text()
+    screenshot(page, "play-leaderboard")
+
+    # Mouse: the same two moves by dragging.
+    page.get_by_role("link", name="Tutorial: line up the blocks").click()
+    page.get_by_role("button", name="Reset").click()
+    assert live(page)[0] == -10
+    drag(page, row=1, block=7, columns=-2)
+    assert live(page) == (8, ["ACGTTGCA---", "ACGTTGCA---", "ACGGCA-----"])
+    drag(page, row=2, block=3, columns=2, shift=True)
+    assert live(page) == (10, ["ACGTTGCA---", "ACGTTGCA---", "ACG--GCA---"])
+    page.get_by_role("button", name="Undo").click()
+    assert live(page)[0] == 8
+    page.get_by_role("button", name="Redo").click()
+    assert submit(page) == 10
+    assert "sent this layout before" in page.locator("#server-result").inner_text()
+
+
+@pytest.mark.parametrize("which", ["tutorial", "protein"])
+def test_live_score_equals_the_servers_on_random_moves(page, live_server, puzzles, which):
+    ids, schemes = puzzles
+    page.goto(live_server + "/play/")
+    page.get_by_role("textbox", name="Nickname").fill("Random Rui")
+    page.get_by_role("button", name="Save").click()
+    page.goto(f"{live_server}/play/{ids[which]}")
+    page.locator("#board").focus()
+    rng = random.Random(6 if which == "tutorial" else 7)
+    rows_count = len(live(page)[1])
+    for step in range(60):
+        key = rng.choice(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Shift+ArrowLeft",
+                          "Shift+ArrowRight", "Control+Shift+ArrowLeft",
+                          "Control+Shift+ArrowRight", "Shift+ArrowRight", "Shift+ArrowLeft"])
+        page.keyboard.press(key)
+        value, rows = live(page)
+        assert len(rows) == rows_count
+        assert value == score_alignment(rows, schemes[which]), f"step {step}: {rows}"
+        if step % 15 == 14:
+            assert submit(page) == value
+    if which == "protein":
+        page.locator("#safe-colours").check()
+        screenshot(page, "play-protein-safe-colours")

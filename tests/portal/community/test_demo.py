@@ -1,0 +1,84 @@
+"""`portal demo load` fills the communities with questions, talk, support and a round."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.community import prioritisation
+from portal.community.demo_content import ROUND_TITLE
+from portal.models import (
+    Comment,
+    Comparison,
+    Notification,
+    PriorityRound,
+    Question,
+    QuestionVote,
+    RoundParticipant,
+)
+from tests.portal.conftest import AuthActions
+
+TABLES = [Question, QuestionVote, Comment, PriorityRound, RoundParticipant, Comparison,
+          Notification]
+
+
+def counts(session):
+    session.expire_all()
+    return {t.__name__: session.scalar(select(func.count()).select_from(t)) for t in TABLES}
+
+
+@pytest.fixture
+def demo(runner, session):
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_demo_load_creates_questions_discussions_votes_and_an_open_round(demo, session):
+    loaded = counts(session)
+    assert loaded["Question"] >= 10 and loaded["QuestionVote"] >= 20
+    assert loaded["Comment"] >= 4 and loaded["Comparison"] == 3 * 6
+    statuses = dict(session.execute(
+        select(Question.status, func.count()).group_by(Question.status)).all())
+    assert {"proposed", "under_review", "in_analysis", "answered", "closed"} <= set(statuses)
+    answered = session.scalar(select(Question).where(Question.status == "answered"))
+    assert "Analysis runs are not in the portal yet" in answered.answer_note
+    duplicate = session.scalar(select(Question).where(Question.duplicate_of_id.isnot(None)))
+    assert duplicate.status == "closed"
+    round_ = session.scalar(select(PriorityRound).where(PriorityRound.title == ROUND_TITLE))
+    assert round_.is_open
+    results = prioritisation.results(session, round_, weighting="equal", samples=20)
+    assert results.participants == {"patient": 1, "carer": 1, "clinician": 1}
+    assert results.rows[0].question.title.startswith("Do people with more than four")
+
+
+def test_demo_load_twice_changes_nothing(demo, runner, session):
+    first = counts(session)
+    again = runner.invoke(args=["demo", "load"])
+    assert again.exit_code == 0 and "0 created" in again.output
+    assert counts(session) == first
+
+
+def test_demo_pages_render(demo, client):
+    for url in ["/communities/colon-cancer",
+                "/communities/colon-cancer/questions/?sort=trending",
+                "/communities/colon-cancer/questions/?status=all&sort=new",
+                "/communities/smoking-cessation/questions/?status=closed",
+                "/questions/", "/questions/?status=answered",
+                "/communities/colon-cancer/rounds/"]:
+        assert client.get(url).status_code == 200, url
+
+
+def test_every_demo_question_and_round_page_renders_for_a_member(demo, app, session):
+    client = app.test_client()
+    AuthActions(client).login("sam-member", "open-research-demo")
+    for question in session.scalars(select(Question)):
+        slug = question.community.slug
+        response = client.get(f"/communities/{slug}/questions/{question.id}")
+        assert response.status_code == 200, question.title
+    round_ = session.scalar(select(PriorityRound))
+    for suffix in ("", "/results", "/results?weighting=equal"):
+        url = f"/communities/colon-cancer/rounds/{round_.id}{suffix}"
+        assert client.get(url).status_code == 200, url
+    profile = client.get("/u/sam-member").get_data(as_text=True)
+    assert "questions proposed" in profile and "Your notifications" in profile
+    assert client.get("/notifications/").status_code == 200

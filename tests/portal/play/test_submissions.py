@@ -1,0 +1,209 @@
+"""Submitting solutions: checked, scored by the server, stored once."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.play.models import Solution
+from tests.portal.conftest import csrf_token
+from tests.portal.play.conftest import AT_PAR, SOLVED
+
+
+def count(session) -> int:
+    return session.scalar(select(func.count()).select_from(Solution))
+
+
+def test_the_server_scores_and_stores_a_solution(player, session):
+    response = player.submit(SOLVED)
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["score"] == 10 and body["par"] == 8
+    assert body["beats_par"] is True and body["points"] == 100
+    assert body["nickname"] == "Zed" and body["duplicate"] is False
+    stored = session.scalars(select(Solution)).one()
+    assert stored.score == 10 and stored.rows == SOLVED and stored.user_id is None
+    assert stored.player_key.startswith("guest:")
+
+
+def test_client_claims_about_the_score_are_ignored(player, session):
+    response = player.submit(AT_PAR, score=999)
+    assert response.get_json()["score"] == 8
+    assert response.get_json()["reaches_par"] is True
+    assert response.get_json()["points"] == 50
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    (["ACGTTGCA---", "ACGTTGCA---"], "2 rows but the puzzle has 3"),
+    (["ACGTTGCA---", "ACGTTGCT---", "ACG--GCA---"],
+     "row 2, column 8: expected residue 8 ('A') but found 'T'"),
+    (["ACGTTGCA---", "ACGTTGCA---", "ACG--GCAX--"], "row 3, column 9: 'X' is not allowed"),
+    (["ACGTTGCA---", "ACGTTGCA---", "ACG--GC----"], "row 3 is missing residues"),
+    (["ACGTTGCA----", "ACGTTGCA----", "ACG--GCA----"], "at most 11"),
+    (["ACGTTGCA---", "ACGTTGCA--", "ACG--GCA---"], "row 2 is 10 columns wide but row 1 is 11"),
+    ("ACGT", "list of rows"),
+    ([1, 2, 3], "row 1 is not a string"),
+])
+def test_wrong_solutions_get_a_clear_error_and_nothing_is_stored(player, session, rows, message):
+    response = player.submit(rows)
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert message in error["message"]
+    assert error["field"] == "rows"
+    assert count(session) == 0
+
+
+def test_wrong_residue_errors_name_row_and_column(player):
+    error = player.submit(["ACGTTGCA---", "ACGTTGCT---", "ACG--GCA---"]).get_json()["error"]
+    assert (error["row"], error["column"]) == (2, 8)
+
+
+def test_oversized_payloads_are_refused(player, session):
+    response = player.submit(["A" * 20_000] * 3)
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "too_large"
+    assert count(session) == 0
+
+
+def test_body_must_be_json_with_rows(player, client, session):
+    response = client.post(f"/api/v1/puzzles/{player.puzzle_id}/solutions", data="rows",
+                           headers={"X-CSRFToken": player.token(), "Content-Type": "text/plain"})
+    assert response.status_code == 400
+    assert "rows" in response.get_json()["error"]["message"]
+    assert count(session) == 0
+
+
+def test_unknown_puzzle(player, client, session):
+    response = player.submit(SOLVED, puzzle_id=999_999)
+    assert response.status_code == 404
+    assert response.get_json()["error"] == {"code": "not_found", "field": None,
+                                            "message": "There is no puzzle 999999."}
+    assert client.get("/api/v1/puzzles/999999").status_code == 404
+    assert client.get("/play/999999").status_code == 404
+    assert count(session) == 0
+
+
+def test_guests_need_a_nickname(player, session):
+    response = player.submit(SOLVED, nickname=None)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["field"] == "nickname"
+    assert player.submit(SOLVED, nickname="<script>").status_code == 400
+    assert count(session) == 0
+
+
+def test_the_nickname_is_remembered_in_the_session(player):
+    assert player.submit(SOLVED, nickname="Ada L").status_code == 201
+    assert player.submit(AT_PAR, nickname=None).get_json()["nickname"] == "Ada L"
+
+
+def test_csrf_is_required_for_cookie_calls(client, tutorial_id, session):
+    response = client.post(f"/api/v1/puzzles/{tutorial_id}/solutions",
+                           json={"rows": SOLVED, "nickname": "Zed"})
+    assert response.status_code == 400
+    assert count(session) == 0
+
+
+def test_duplicates_collapse_onto_one_row(player, session):
+    assert player.submit(SOLVED).status_code == 201
+    again = player.submit(SOLVED)
+    assert again.status_code == 200 and again.get_json()["duplicate"] is True
+    # The same alignment with an extra all-gap column is the same layout.
+    assert player.submit(["ACGTTGCA---", "ACGTTGCA---", "ACG--GCA---"]).get_json()["duplicate"]
+    rows = session.scalars(select(Solution)).all()
+    assert len(rows) == 1 and rows[0].submissions == 3
+    assert player.submit(AT_PAR).status_code == 201
+    assert count(session) == 2
+
+
+def test_two_players_may_send_the_same_layout(app, player, session, tutorial_id):
+    from tests.portal.play.conftest import Player
+
+    other = Player(app.test_client(), tutorial_id)
+    assert player.submit(SOLVED).status_code == 201
+    assert other.submit(SOLVED, nickname="Bea").status_code == 201
+    assert count(session) == 2
+
+
+def test_form_submission(client, tutorial_id, session):
+    url = f"/play/{tutorial_id}"
+    response = client.post(f"{url}/solutions", data={
+        "csrf_token": csrf_token(client, url), "rows": "\n".join(SOLVED), "nickname": "Formy"})
+    assert response.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "Server score: 10 (par 8). You beat par: 100 points." in page
+    assert "Formy" in page
+    bad = client.post(f"{url}/solutions", data={
+        "csrf_token": csrf_token(client, url), "rows": "ACGT\nACGT\nACGT", "nickname": "Formy"})
+    assert bad.status_code == 400
+    assert "row 1 is missing residues" in bad.get_data(as_text=True)
+    assert count(session) == 1
+
+
+def test_logged_in_players_get_a_history(client, auth, make_user, player, session):
+    make_user("carol")
+    auth.login("carol")
+    assert client.get("/play/history").status_code == 200
+    response = player.submit(SOLVED, nickname=None)
+    assert response.get_json()["nickname"] == "carol"
+    stored = session.scalars(select(Solution)).one()
+    assert stored.user_id is not None and stored.player_key == f"user:{stored.user_id}"
+    page = client.get("/play/history").get_data(as_text=True)
+    assert "Tutorial: line up the blocks" in page and "100" in page
+
+
+def test_history_needs_an_account(client):
+    response = client.get("/play/history")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_rate_limit_per_player(make_app, tutorial_id, session):
+    from tests.portal.play.conftest import Player
+
+    app = make_app(PLAY_SUBMIT_RATE_LIMIT="3 per minute", RATELIMIT_ENABLED=True)
+    limited = Player(app.test_client(), tutorial_id)
+    codes = [limited.submit(SOLVED if i % 2 else AT_PAR).status_code for i in range(5)]
+    assert codes[:3] != [429] * 3 and codes[3:] == [429, 429]
+    assert limited.submit(SOLVED).get_json()["error"]["code"] == "too_many_requests"
+
+
+def test_rate_limit_per_address(make_app, tutorial_id):
+    from tests.portal.play.conftest import Player
+
+    app = make_app(PLAY_SUBMIT_IP_RATE_LIMIT="2 per minute", RATELIMIT_ENABLED=True)
+    first, second = Player(app.test_client(), tutorial_id), Player(app.test_client(), tutorial_id)
+    assert first.submit(SOLVED).status_code == 201
+    assert second.submit(SOLVED, nickname="Bea").status_code == 201
+    assert second.submit(AT_PAR, nickname="Bea").status_code == 429
+
+
+def test_a_concurrent_duplicate_is_collapsed_by_the_unique_constraint(app, tutorial_id,
+                                                                       session):
+    """Two requests with the same layout: the second one's lookup ran before the
+    first committed, so its insert hits the unique constraint and is folded in."""
+    from portal import db
+    from portal.play import services
+    from portal.play.models import Puzzle
+    from portal.play.services import Player
+
+    ann = Player("guest:ann", "Ann")
+    with app.app_context():
+        first = db.new_session()
+        services.submit(first, first.get(Puzzle, tutorial_id), SOLVED, ann)
+        first.commit()
+        first.close()
+        second = db.new_session()
+        real_scalar = second.scalar
+        calls = []
+
+        def stale_first_lookup(statement, *args, **kwargs):
+            calls.append(statement)
+            if len(calls) == 1:
+                return None  # as if the first request had not committed yet
+            return real_scalar(statement, *args, **kwargs)
+
+        puzzle = second.get(Puzzle, tutorial_id)
+        second.scalar = stale_first_lookup
+        result = services.submit(second, puzzle, SOLVED, ann)
+        second.commit()
+        second.close()
+    assert result.created is False and result.solution.submissions == 2
+    assert count(session) == 1
