@@ -472,6 +472,13 @@ def fmt(value: Any, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
+def fmt_p(value: Any) -> str:
+    """A p-value as journals print it: "< 0.0001" rather than a row of zeros."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "= –"
+    return "< 0.0001" if value < 0.0001 else f"= {value:.4f}"
+
+
 def results_csv(run: AnalysisRun) -> str:
     """Per-study rows then the pooled row, numbers at full precision."""
     import csv

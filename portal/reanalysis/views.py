@@ -153,7 +153,7 @@ def method(run_id: int):
 def show(run_id: int):
     run = _run(run_id)
     return render_template("reanalysis/show.html", title=run.title, run=run, form=StepForm(),
-                           results=run.results, fmt=services.fmt,
+                           results=run.results, fmt=services.fmt, fmt_p=services.fmt_p,
                            can_edit=services.can_edit(current_user, run),
                            measure_labels=services.MEASURE_LABELS,
                            method_labels=services.METHOD_LABELS)

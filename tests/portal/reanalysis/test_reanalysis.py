@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 import analysis
 from portal.jobs.models import Job
 from portal.reanalysis.models import AnalysisRun
+from portal.reanalysis.services import fmt_p
 from tests.portal.conftest import csrf_token
 from tests.portal.reanalysis.conftest import BCG_COLUMNS, BCG_CSV, BCG_REML, new_token, trial_csv
 
@@ -419,3 +420,9 @@ def test_time_to_event_trials_are_pooled_as_log_hazard_ratios(client, auth, shar
                                                                  abs=1e-10)
     assert run["results"]["two_stage"]["stage1"].startswith("Cox proportional hazards")
     assert client.get(f"/analyses/{run['id']}/forest.svg").mimetype == "image/svg+xml"
+
+
+@pytest.mark.parametrize(("value", "shown"), [(1.99e-26, "< 0.0001"), (0.0001, "= 0.0001"),
+                                              (0.04512, "= 0.0451"), (None, "= –")])
+def test_p_values_are_printed_as_journals_print_them(value, shown):
+    assert fmt_p(value) == shown
