@@ -374,6 +374,21 @@ def _fixed_heterogeneity(q: float, k_q: int) -> tuple[float, float, float, int]:
     return float(stats.chi2.sf(q, df)), i2, q / df, df
 
 
+def _fixed_effect_result(*, measure: str, method: str, level: float, k: int, beta: float,
+                         se: float, z: float,
+                         heterogeneity: tuple[float, float, float, float, int],
+                         **rest: Any) -> MetaAnalysisResult:
+    """The z-test result that rma.mh and rma.peto share: no tau^2, no prediction interval."""
+    q, q_p, i2, h2, q_df = heterogeneity
+    crit = _z_crit(level)
+    return MetaAnalysisResult(
+        measure=measure, method=method, test="z", level=level, k=k, estimate=beta, se=se,
+        statistic=float(z), pvalue=float(2 * stats.norm.sf(abs(z))),
+        ci_low=beta - crit * se, ci_high=beta + crit * se, df=None, tau2=0.0,
+        i2=i2, h2=h2, q=q, q_df=q_df, q_pvalue=q_p, pi_low=None, pi_high=None, **rest,
+    )
+
+
 def mantel_haenszel(
     ai: ArrayLike,
     n1i: ArrayLike,
@@ -469,7 +484,6 @@ def mantel_haenszel(
     yi, vi, _, double = _binary_outcomes(a, b, c, d, measure, add=0.5, to="only0")
     yi = np.where(double, np.nan, yi)
     vi = np.where(double, np.nan, vi)
-    crit = _z_crit(level)
     notes = []
     if se == 0:
         notes.append(
@@ -485,27 +499,15 @@ def mantel_haenszel(
             "contribute nothing to the estimate and are left out of Q."
         )
     total_w = weights.sum()
-    return MetaAnalysisResult(
+    return _fixed_effect_result(
         measure=measure,
         method="MH",
-        test="z",
         level=level,
         k=len(a),
-        estimate=beta,
+        beta=beta,
         se=se,
-        statistic=float(z),
-        pvalue=float(2 * stats.norm.sf(abs(z))),
-        ci_low=beta - crit * se,
-        ci_high=beta + crit * se,
-        df=None,
-        tau2=0.0,
-        i2=i2,
-        h2=h2,
-        q=q,
-        q_df=q_df,
-        q_pvalue=q_p,
-        pi_low=None,
-        pi_high=None,
+        z=z,
+        heterogeneity=(q, q_p, i2, h2, q_df),
         study_table=_study_rows(
             names,
             yi,
@@ -612,29 +614,16 @@ def peto(
         h2 = q / q_df
     else:
         q_p, i2, h2, q_df = 1.0, 0.0, 1.0, 0
-    crit = _z_crit(level)
     z = beta / se
-    return MetaAnalysisResult(
+    return _fixed_effect_result(
         measure="OR",
         method="PETO",
-        test="z",
         level=level,
         k=len(a),
-        estimate=beta,
+        beta=beta,
         se=se,
-        statistic=float(z),
-        pvalue=float(2 * stats.norm.sf(abs(z))),
-        ci_low=beta - crit * se,
-        ci_high=beta + crit * se,
-        df=None,
-        tau2=0.0,
-        i2=i2,
-        h2=h2,
-        q=q,
-        q_df=q_df,
-        q_pvalue=q_p,
-        pi_low=None,
-        pi_high=None,
+        z=z,
+        heterogeneity=(q, q_p, i2, h2, q_df),
         study_table=_study_rows(
             names,
             yi,
