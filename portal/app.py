@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Flask
 
+from portal import commands, errors, logging_setup, security, templating
 from portal import config as portal_config
-from portal import commands, errors, security, templating
 from portal.accounts.views import bp as accounts_bp
 from portal.api.auth import protect_api
 from portal.api.views import bp as api_bp
@@ -19,6 +19,7 @@ from portal.data import tasks as _data_tasks  # noqa: F401 - registers the datas
 from portal.data.views import bp as data_bp
 from portal.extensions import csrf, db, limiter, login_manager
 from portal.jobs import runner as job_runner
+from portal.jobs import scheduler as job_scheduler
 from portal.jobs.views import bp as jobs_bp
 from portal.main.views import bp as main_bp
 from portal.play.views import api as play_api_bp
@@ -56,7 +57,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    logging_setup.init_app(app)
     job_runner.init_app(app)
+    job_scheduler.init_app(app)
     commands.init_app(app)
 
     app.register_blueprint(main_bp)

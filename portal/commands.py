@@ -17,6 +17,7 @@ from portal.accounts.models import Role, User
 from portal.data.commands import datasets_group
 from portal.data.demo import DEMO_DATA_OWNER
 from portal.data.demo import load_datasets as load_demo_datasets
+from portal.jobs.commands import COMMANDS as scale_commands
 from portal.play.commands import puzzles_group
 from portal.play.demo import load_puzzles as load_demo_puzzles
 from portal.reanalysis.demo import load_analyses as load_demo_analyses
@@ -138,5 +139,5 @@ def warmup_command(serial_only: bool) -> None:
 
 def init_app(app: Flask) -> None:
     for group in (db_group, user_group, demo_group, meta_command, align_group, warmup_command,
-                  datasets_group, puzzles_group):
+                  datasets_group, puzzles_group, *scale_commands):
         app.cli.add_command(group)

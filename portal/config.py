@@ -25,6 +25,26 @@ ENV_SETTINGS: dict[str, type] = {
     "DB_POOL_SIZE": int,
     "MAX_CONTENT_LENGTH": int,
     "DEMO_PASSWORD": str,
+    # Scaling out (README, "Running on several machines").
+    "DB_MAX_OVERFLOW": int,
+    "DB_POOL_PRE_PING": bool,
+    "DB_POOL_RECYCLE": int,
+    "BROKER_VISIBILITY_TIMEOUT": int,
+    "JOB_WORKERS": int,
+    "JOB_MAX_ATTEMPTS": int,
+    "JOB_RETRY_BACKOFF": float,
+    "JOB_HEARTBEAT_SECONDS": float,
+    "JOB_STALE_AFTER": float,
+    "JOB_RETENTION_DAYS": int,
+    "JOB_TASK_MODULES": str,
+    "SCHEDULER": bool,
+    "WORKER_CONCURRENCY": int,
+    "WORKER_POOL": str,
+    "WEB_BIND": str,
+    "WEB_WORKERS": int,
+    "WEB_THREADS": int,
+    "LOG_FORMAT": str,
+    "LOG_LEVEL": str,
 }
 
 
@@ -53,6 +73,32 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Jobs run on this many threads of the web process; tests run them inline.
         "JOB_WORKERS": 2,
         "JOBS_INLINE": False,
+        # Connections beyond the pool, opened under load and closed after use.
+        "DB_MAX_OVERFLOW": 5,
+        "DB_POOL_PRE_PING": True,
+        "DB_POOL_RECYCLE": 1800,
+        # A job is tried this many times (transient errors, dead workers) before it fails.
+        "JOB_MAX_ATTEMPTS": 3,
+        # Seconds before the first retry of a transient failure; doubles each attempt.
+        "JOB_RETRY_BACKOFF": 5.0,
+        # A running job's heartbeat is bumped this often; one older than JOB_STALE_AFTER
+        # means its runner died and the recovery sweep takes the job back.
+        "JOB_HEARTBEAT_SECONDS": 15.0,
+        "JOB_STALE_AFTER": 120.0,
+        "JOB_RETENTION_DAYS": 30,
+        # Extra modules registering job kinds (comma-separated), imported by every process.
+        "JOB_TASK_MODULES": "",
+        # Redis redelivers an unacknowledged job (its worker died) after this many seconds.
+        "BROKER_VISIBILITY_TIMEOUT": 3600,
+        # The in-process scheduler of the embedded default (Celery beat replaces it).
+        "SCHEDULER": True,
+        "WORKER_CONCURRENCY": 2,
+        "WORKER_POOL": "prefork",
+        "WEB_BIND": "127.0.0.1:8000",
+        "WEB_WORKERS": 2,
+        "WEB_THREADS": 4,
+        "LOG_FORMAT": "text",
+        "LOG_LEVEL": "INFO",
     }
 
 

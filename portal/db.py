@@ -65,7 +65,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, pool_size: int = 5) -> Engine:
+def make_engine(url: str, pool_size: int = 5, *, max_overflow: int | None = None,
+                pool_pre_ping: bool = True, pool_recycle: int = 1800) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -73,9 +74,10 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
     return create_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
-        pool_recycle=1800,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
+        # A connection the server dropped (restart, failover) is replaced, not handed out.
+        pool_pre_ping=pool_pre_ping,
+        pool_recycle=pool_recycle,
     )
 
 
@@ -87,7 +89,11 @@ class Database:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> None:
-        engine = make_engine(app.config["DATABASE_URL"], app.config["DB_POOL_SIZE"])
+        # Size the pool to the threads of one process: gunicorn threads plus job threads.
+        engine = make_engine(app.config["DATABASE_URL"], app.config["DB_POOL_SIZE"],
+                             max_overflow=app.config.get("DB_MAX_OVERFLOW"),
+                             pool_pre_ping=app.config.get("DB_POOL_PRE_PING", True),
+                             pool_recycle=app.config.get("DB_POOL_RECYCLE", 1800))
         app.extensions["portal.db"] = _State(engine, sessionmaker(engine, expire_on_commit=False))
         app.teardown_appcontext(_close_session)
 

@@ -4,7 +4,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, UTCDateTime, utcnow
@@ -32,6 +32,15 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # How many times a runner has claimed the job; the finishing write is fenced on it,
+    # so a runner that lost its claim (presumed dead, job taken over) cannot finish it.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    # Bumped while a runner works on the job (and when a queued job is handed out);
+    # a stale one means the runner died, and the recovery sweep takes the job back.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None, index=True)
+    # The web request that submitted the job, so its logs and the job's can be joined.
+    request_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -56,4 +65,5 @@ class Job(Base):
             "result": self.result if self.state == "finished" else None,
             "created_at": self.created_at.isoformat() if self.created_at else None,
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "attempts": self.attempts,
         }

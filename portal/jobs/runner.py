@@ -2,26 +2,41 @@
 
 A job function is registered under a kind with ``@task("kind")`` and called as
 ``fn(context, **payload)``; it reports progress through ``context.progress`` and
-returns a JSON-able result. It gets its own session and owns its transaction.
+returns a JSON-able result. It gets its own session and owns its transaction: its
+writes are committed together with the job's "finished" state, so a job run twice
+(a worker died, the message came back) can never count twice.
+
+Where jobs run depends on configuration alone: inline (tests), on a thread pool of
+the web process (the embedded default), or on Celery workers when
+``PORTAL_BROKER_URL`` is set (see ``portal.jobs.celery_app``).
 """
 from __future__ import annotations
 
+import enum
+import importlib
 import json
+import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
+from typing import Any, Protocol
 
-from flask import Flask, current_app
-from sqlalchemy import update
+from flask import Flask, current_app, has_request_context
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from portal import db
 from portal.db import utcnow
 from portal.jobs.models import Job
+from portal.logging_setup import current_request_id, job_context
+
+log = logging.getLogger(__name__)
 
 TaskFunction = Callable[..., dict[str, Any]]
 _TASKS: dict[str, TaskFunction] = {}
@@ -29,6 +44,14 @@ _TASKS: dict[str, TaskFunction] = {}
 
 class JobFailure(Exception):
     """Raised by a task to fail its job with a message meant for the user."""
+
+
+class TransientJobError(Exception):
+    """Raised by a task when trying again later may succeed (a service was unreachable)."""
+
+
+#: Errors worth another attempt: the database went away or was locked for too long.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError, TransientJobError)
 
 
 def task(kind: str) -> Callable[[TaskFunction], TaskFunction]:
@@ -39,6 +62,24 @@ def task(kind: str) -> Callable[[TaskFunction], TaskFunction]:
     return register
 
 
+def registered_kinds() -> list[str]:
+    return sorted(_TASKS)
+
+
+class Outcome(enum.StrEnum):
+    FINISHED = "finished"
+    FAILED = "failed"
+    RETRY = "retry"        # a transient error: the job is queued again, try after ``retry_in``
+    BUSY = "busy"          # another runner holds the job and is alive: look again later
+    SKIPPED = "skipped"    # nothing to do: unknown, already done, or the claim was lost
+
+
+@dataclass(frozen=True)
+class RunResult:
+    outcome: Outcome
+    retry_in: float = 0.0
+
+
 @dataclass
 class JobContext:
     """What a running task sees: its job id, a session of its own, and a progress reporter."""
@@ -46,10 +87,11 @@ class JobContext:
     job_id: str
     session: Session
     app: Flask
+    attempt: int = 1
     _last_report: float = 0.0
 
     def progress(self, fraction: float, message: str = "", *, force: bool = False) -> None:
-        """Record progress, committed at once on a separate connection.
+        """Record progress (and a heartbeat), committed at once on a separate connection.
 
         Report before the task writes: on SQLite this connection would otherwise
         wait for the task's own open write transaction.
@@ -62,8 +104,9 @@ class JobContext:
         with job_session(self.app) as progress_session:
             progress_session.execute(
                 update(Job)
-                .where(Job.id == self.job_id)
-                .values(progress=max(0.0, min(1.0, fraction)), message=message[:500])
+                .where(*_held_by(self.job_id, self.attempt))
+                .values(progress=max(0.0, min(1.0, fraction)), message=message[:500],
+                        heartbeat_at=utcnow())
             )
             progress_session.commit()
 
@@ -79,11 +122,15 @@ def job_session(app: Flask) -> Iterator[Session]:
             session.close()
 
 
-def submit(session: Session, kind: str, payload: dict[str, Any], *, owner_id: int | None = None) -> Job:
+def submit(session: Session, kind: str, payload: dict[str, Any], *,
+           owner_id: int | None = None) -> Job:
     """Record a job in the caller's unit of work; it starts once the caller commits."""
     if kind not in _TASKS:
         raise KeyError(f"no task registered for {kind!r}")
-    job = Job(id=uuid.uuid4().hex, kind=kind, payload_json=json.dumps(payload), owner_id=owner_id)
+    config = current_app.config
+    job = Job(id=uuid.uuid4().hex, kind=kind, payload_json=json.dumps(payload), owner_id=owner_id,
+              max_attempts=config.get("JOB_MAX_ATTEMPTS", 3), heartbeat_at=utcnow(),
+              request_id=current_request_id() if has_request_context() else "")
     session.add(job)
     session.flush()
     return job
@@ -92,50 +139,205 @@ def submit(session: Session, kind: str, payload: dict[str, Any], *, owner_id: in
 def start(job_id: str) -> Future | None:
     """Hand a committed job to the executor of this app (or run it now, in inline mode)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    executor: JobExecutor = app.extensions["portal.jobs"]
-    return executor.start(app, job_id)
+    return executor_of(app).start(app, job_id)
 
 
-def run_job(app: Flask, job_id: str) -> None:
-    """Run one job to the end, recording its outcome. Never raises."""
+def executor_of(app: Flask) -> Executor:
+    return app.extensions["portal.jobs"]
+
+
+def _held_by(job_id: str, attempt: int) -> tuple:
+    """The rows this runner may still write: its own attempt, still running."""
+    return (Job.id == job_id, Job.state == "running", Job.attempts == attempt)
+
+
+def _stale_before(app: Flask):
+    return utcnow() - timedelta(seconds=app.config.get("JOB_STALE_AFTER", 120.0))
+
+
+def _claimable(app: Flask):
+    """Queued, or running under a runner whose heartbeat stopped, with attempts left."""
+    return or_(
+        Job.state == "queued",
+        and_(Job.state == "running", Job.attempts < Job.max_attempts,
+             func.coalesce(Job.heartbeat_at, Job.started_at) < _stale_before(app)),
+    )
+
+
+def run_job(app: Flask, job_id: str) -> RunResult:
+    """Run one job to the end, recording its outcome. Never raises.
+
+    The claim is one conditional UPDATE, so of two deliveries of the same job only
+    one runs it; the other sees it finished (skip) or held by a live runner (busy).
+    """
     with job_session(app) as session:
+        now = utcnow()
         claimed = session.execute(
             update(Job)
-            .where(Job.id == job_id, Job.state == "queued")
-            .values(state="running", started_at=utcnow(), progress=0.0)
+            .where(Job.id == job_id, _claimable(app))
+            .values(state="running", started_at=now, heartbeat_at=now, progress=0.0,
+                    attempts=Job.attempts + 1, error="")
+            .execution_options(synchronize_session=False)
         ).rowcount
         session.commit()
-        if not claimed:
-            return  # another runner has it, or it already ran: running twice would double-count
         job = session.get(Job, job_id)
-        function = _TASKS[job.kind]
-        payload = job.payload
-        context = JobContext(job_id=job_id, session=session, app=app)
-        try:
-            result = function(context, **payload)
-        except JobFailure as failure:
-            session.rollback()
-            _finish(session, job_id, state="failed", error=str(failure))
-        except Exception as error:  # noqa: BLE001 - the job must end in a state, whatever happened
-            session.rollback()
-            app.logger.exception("Job %s (%s) failed", job_id, job.kind)
-            _finish(session, job_id, state="failed",
-                    error=f"Internal error ({type(error).__name__}); the job was not completed.")
-        else:
-            session.commit()
-            _finish(session, job_id, state="finished", result=result)
+        if job is None:
+            return RunResult(Outcome.SKIPPED)
+        if not claimed:
+            if job.state == "running":
+                return RunResult(Outcome.BUSY, retry_in=app.config.get("JOB_STALE_AFTER", 120.0))
+            return RunResult(Outcome.SKIPPED)
+        with job_context(job_id, job.request_id), _Heartbeat(app, job_id, job.attempts):
+            return _execute(app, session, job)
 
 
-def _finish(session: Session, job_id: str, *, state: str, error: str = "",
-            result: dict[str, Any] | None = None) -> None:
+def _execute(app: Flask, session: Session, job: Job) -> RunResult:
+    job_id, attempt, kind = job.id, job.attempts, job.kind
+    function = _TASKS.get(kind)
+    if function is None:
+        _finish(session, job_id, attempt, state="failed",
+                error=f"This portal cannot run jobs of kind {kind!r}.")
+        return RunResult(Outcome.FAILED)
+    context = JobContext(job_id=job_id, session=session, app=app, attempt=attempt)
+    log.info("Job %s (%s) started, attempt %d of %d", job_id, kind, attempt, job.max_attempts)
+    try:
+        result = function(context, **job.payload)
+    except JobFailure as failure:
+        session.rollback()
+        _finish(session, job_id, attempt, state="failed", error=str(failure))
+        return RunResult(Outcome.FAILED)
+    except TRANSIENT_ERRORS as error:
+        session.rollback()
+        return _after_transient_error(app, session, job_id, attempt, job.max_attempts, error)
+    except Exception as error:  # noqa: BLE001 - the job must end in a state, whatever happened
+        session.rollback()
+        log.exception("Job %s (%s) failed", job_id, kind)
+        _finish(session, job_id, attempt, state="failed",
+                error=f"Internal error ({type(error).__name__}); the job was not completed.")
+        return RunResult(Outcome.FAILED)
+    # The task's writes and the "finished" state commit together, fenced on the attempt.
+    if not _finish(session, job_id, attempt, state="finished", result=result):
+        log.warning("Job %s lost its claim (taken over as stale); its work is discarded", job_id)
+        return RunResult(Outcome.SKIPPED)
+    log.info("Job %s (%s) finished", job_id, kind)
+    return RunResult(Outcome.FINISHED)
+
+
+def _after_transient_error(app: Flask, session: Session, job_id: str, attempt: int,
+                           max_attempts: int, error: BaseException) -> RunResult:
+    reason = f"{type(error).__name__}"
+    if attempt >= max_attempts:
+        log.error("Job %s gave up after %d attempts: %s", job_id, attempt, error)
+        _finish(session, job_id, attempt, state="failed",
+                error=f"A temporary error ({reason}) persisted over {attempt} attempts; "
+                      "the job was not completed.")
+        return RunResult(Outcome.FAILED)
+    delay = app.config.get("JOB_RETRY_BACKOFF", 5.0) * 2 ** (attempt - 1)
+    log.warning("Job %s hit a temporary error (%s); retrying in %.1f s", job_id, error, delay)
     session.execute(
+        update(Job).where(*_held_by(job_id, attempt))
+        .values(state="queued", heartbeat_at=utcnow(),
+                message=f"Waiting to try again after a temporary error "
+                        f"(attempt {attempt} of {max_attempts}).")
+    )
+    session.commit()
+    return RunResult(Outcome.RETRY, retry_in=delay)
+
+
+def _finish(session: Session, job_id: str, attempt: int, *, state: str, error: str = "",
+            result: dict[str, Any] | None = None) -> bool:
+    written = session.execute(
         update(Job)
-        .where(Job.id == job_id)
+        .where(*_held_by(job_id, attempt))
         .values(state=state, error=error, finished_at=utcnow(),
                 progress=1.0 if state == "finished" else Job.progress,
                 result_json=json.dumps(result or {}, default=str))
-    )
+    ).rowcount
+    if not written:
+        session.rollback()
+        return False
     session.commit()
+    return True
+
+
+class _Heartbeat:
+    """Bump the job's heartbeat on a timer while its task runs, even without progress reports."""
+
+    def __init__(self, app: Flask, job_id: str, attempt: int) -> None:
+        self.app, self.job_id, self.attempt = app, job_id, attempt
+        self.interval = app.config.get("JOB_HEARTBEAT_SECONDS", 15.0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id[:8]}",
+                                        daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                with job_session(self.app) as session:
+                    session.execute(update(Job).where(*_held_by(self.job_id, self.attempt))
+                                    .values(heartbeat_at=utcnow()))
+                    session.commit()
+            except Exception:  # noqa: BLE001 - a missed beat is harmless; the next one may work
+                log.debug("Heartbeat of job %s missed", self.job_id, exc_info=True)
+
+
+def recover_stale_jobs(app: Flask) -> dict[str, int]:
+    """Take back jobs whose runner died, and hand out again jobs nobody picked up.
+
+    A running job with a stale heartbeat is queued again (or failed once it has had
+    its attempts); a queued job not handed out for a while (a web process restarted
+    with jobs in its thread pool, the broker was down at submit time) is sent again.
+    Every change is a conditional UPDATE, so several sweepers at once do no harm.
+    """
+    stale = _stale_before(app)
+    counts = {"requeued": 0, "failed": 0, "resent": 0}
+    to_send: list[str] = []
+    with job_session(app) as session:
+        last_sign = func.coalesce(Job.heartbeat_at, Job.started_at, Job.created_at)
+        rows = session.execute(
+            select(Job.id, Job.state, Job.attempts, Job.max_attempts)
+            .where(Job.state.in_(("queued", "running")), last_sign < stale)
+        ).all()
+        for job_id, state, attempts, max_attempts in rows:
+            still = (Job.id == job_id, Job.state == state, last_sign < stale)
+            if state == "running" and attempts >= max_attempts:
+                changed = session.execute(update(Job).where(*still).values(
+                    state="failed", finished_at=utcnow(),
+                    error=f"The process running this job stopped {attempts} times; "
+                          "the job was not completed.")).rowcount
+                counts["failed"] += changed
+            elif state == "running":
+                changed = session.execute(update(Job).where(*still).values(
+                    state="queued", heartbeat_at=utcnow(),
+                    message="Queued again: the process running it stopped.")).rowcount
+                counts["requeued"] += changed
+                to_send += [job_id] if changed else []
+            else:
+                changed = session.execute(update(Job).where(*still).values(
+                    heartbeat_at=utcnow())).rowcount
+                counts["resent"] += changed
+                to_send += [job_id] if changed else []
+            session.commit()
+    if counts["requeued"] or counts["failed"] or counts["resent"]:
+        log.warning("Recovered stale jobs: %s", counts)
+    executor = executor_of(app)
+    for job_id in to_send:
+        executor.start(app, job_id)
+    return counts
+
+
+class Executor(Protocol):
+    def start(self, app: Flask, job_id: str) -> Future | None: ...
+
+    def shutdown(self) -> None: ...
 
 
 class JobExecutor:
@@ -147,16 +349,42 @@ class JobExecutor:
 
     def start(self, app: Flask, job_id: str) -> Future | None:
         if self._pool is None:
-            run_job(app, job_id)
+            result = run_job(app, job_id)
+            while result.outcome is Outcome.RETRY:
+                time.sleep(result.retry_in)
+                result = run_job(app, job_id)
             return None
-        return self._pool.submit(run_job, app, job_id)
+        return self._pool.submit(self._run, app, job_id)
+
+    def _run(self, app: Flask, job_id: str) -> RunResult:
+        result = run_job(app, job_id)
+        if result.outcome is Outcome.RETRY:
+            # Back off without holding a pool thread.
+            timer = threading.Timer(result.retry_in, self.start, args=(app, job_id))
+            timer.daemon = True
+            timer.start()
+        return result
 
     def shutdown(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
 
 
+def import_task_modules(app: Flask) -> None:
+    """Import the modules named in ``JOB_TASK_MODULES`` so their kinds are registered."""
+    names = (part.strip() for part in app.config.get("JOB_TASK_MODULES", "").split(","))
+    for name in filter(None, names):
+        importlib.import_module(name)
+
+
 def init_app(app: Flask) -> None:
-    app.extensions["portal.jobs"] = JobExecutor(
-        workers=app.config.get("JOB_WORKERS", 2), inline=app.config.get("JOBS_INLINE", False)
-    )
+    import_task_modules(app)
+    if app.config.get("BROKER_URL") and not app.config.get("JOBS_INLINE"):
+        # Celery is loaded only when a broker is configured (celery_app imports this module).
+        from portal.jobs.celery_app import CeleryExecutor, celery_for
+
+        app.extensions["portal.jobs"] = CeleryExecutor(celery_for(app))
+    else:
+        app.extensions["portal.jobs"] = JobExecutor(
+            workers=app.config.get("JOB_WORKERS", 2), inline=app.config.get("JOBS_INLINE", False)
+        )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template
 from sqlalchemy import select, text
 
 from portal import db
@@ -46,8 +46,19 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
+    """Ready when every service this process needs answers; a 503 names the ones that do not."""
+    checks: dict[str, str] = {}
     try:
         db.session().execute(text("SELECT 1"))
+        checks["database"] = "ok"
     except Exception as error:  # noqa: BLE001 - any failure means "not ready"
-        return {"status": "unavailable", "database": type(error).__name__}, 503
-    return {"status": "ok", "database": "ok"}
+        checks["database"] = type(error).__name__
+    broker_url = current_app.config.get("BROKER_URL")
+    if broker_url:
+        from portal.jobs.celery_app import broker_problem  # Celery only when a broker is set
+
+        checks["broker"] = broker_problem(broker_url) or "ok"
+    down = sorted(name for name, state in checks.items() if state != "ok")
+    if down:
+        return {"status": "unavailable", "down": down, **checks}, 503
+    return {"status": "ok", **checks}
