@@ -17,10 +17,13 @@ adjusting for covariates, Cox model) and pools those estimates with
 all participants with study as a stratum: logistic (GLM with study fixed
 effects), linear (study fixed effects), or a Cox model stratified by study.
 
-A random study intercept is deliberately not offered: statsmodels' MixedLM
-gave optimiser-dependent estimates on small numbers of studies in testing
-(differences in the second significant digit), which is not acceptable for
-published numbers.
+A random study intercept is offered for continuous outcomes only (REML linear
+mixed model, :mod:`analysis._mixed`, checked against statsmodels ``MixedLM``): for binary
+outcomes statsmodels has only a variational Bayes approximation, not the
+maximum-likelihood GLMM that published numbers need, and it has no frailty
+Cox model.  Covariates may be categorical (dummy-coded, first sorted level as
+reference); row filters on analysis variables (:mod:`analysis.filters`) are
+recorded in the results so that a rerun applies the same ones.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._mixed import fit_random_intercept
 from ._modelfit import fitting
 from .effect_sizes import (
     EffectSizes,
@@ -42,6 +46,7 @@ from .effect_sizes import (
     hazard_ratio_effect_sizes,
 )
 from .errors import AnalysisInputError
+from .filters import apply_filters, as_filters
 from .pooling import normalise_level, pool, with_options
 from .provenance import json_safe, software_versions
 from .results import MetaAnalysisResult
@@ -100,8 +105,15 @@ class Harmonisation:
     datasets: Mapping[str, DatasetMapping]
     covariates: tuple[str, ...] = ()
     missing: str = "error"
+    categorical: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        unknown = [c for c in self.categorical if c not in self.covariates]
+        if unknown:
+            raise AnalysisInputError(
+                f"categorical variable {unknown[0]!r} is not one of the covariates",
+                field=unknown[0],
+            )
         if self.outcome_type not in OUTCOME_TYPES:
             raise AnalysisInputError(
                 f"unknown outcome type {self.outcome_type!r}; expected one of "
@@ -118,6 +130,7 @@ class Harmonisation:
             "outcome_type": self.outcome_type,
             "covariates": list(self.covariates),
             "missing": self.missing,
+            "categorical": list(self.categorical),
             "datasets": {name: m.to_dict() for name, m in self.datasets.items()},
         }
 
@@ -128,6 +141,7 @@ class Harmonisation:
             datasets={name: DatasetMapping(**m) for name, m in data["datasets"].items()},
             covariates=tuple(data.get("covariates", ())),
             missing=data.get("missing", "error"),
+            categorical=tuple(data.get("categorical", ())),
         )
 
     def apply(self, frames: Mapping[str, pd.DataFrame]) -> HarmonisedData:
@@ -146,7 +160,9 @@ class Harmonisation:
             raise AnalysisInputError(
                 "the same study label occurs in more than one dataset", study=study, field="study"
             )
-        return HarmonisedData(data, self.outcome_type, self.covariates, tuple(notes))
+        return HarmonisedData(
+            data, self.outcome_type, self.covariates, tuple(notes), self.categorical
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,10 +171,35 @@ class HarmonisedData:
     outcome_type: str
     covariates: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    categorical: tuple[str, ...] = ()
 
     @property
     def studies(self) -> tuple[str, ...]:
         return tuple(pd.unique(self.frame["study"]))
+
+    def filtered(self, filters: Sequence[Any]) -> HarmonisedData:
+        """The rows passing ``filters`` (see :mod:`analysis.filters`); every study must
+        keep both arms, as after harmonisation."""
+        rules = as_filters(filters)
+        if not rules:
+            return self
+        frame, notes = apply_filters(self.frame, rules)
+        _check_arms(frame, "after the filters")
+        return HarmonisedData(
+            frame, self.outcome_type, self.covariates, (*self.notes, *notes), self.categorical
+        )
+
+
+def _check_arms(frame: pd.DataFrame, when: str = "") -> None:
+    arms = frame.groupby("study", sort=False)["treat"].agg(["min", "max"])
+    bad = arms[(arms["min"] != 0) | (arms["max"] != 1)]
+    if len(bad):
+        which = "treatment" if bad["max"].iloc[0] != 1 else "control"
+        raise AnalysisInputError(
+            f"the {which} arm is empty{' ' + when if when else ''}",
+            study=str(bad.index[0]),
+            field="treat",
+        )
 
 
 def _harmonise_one(
@@ -191,7 +232,22 @@ def _harmonise_one(
                 field=role,
             )
 
+    notes = []
     if m.study is not None:
+        unlabelled = df[m.study].isna().to_numpy()
+        if unlabelled.any():
+            # a missing study label is not a study called "nan"
+            if h.missing == "error":
+                raise AnalysisInputError(
+                    f"missing study label in row {int(np.argmax(unlabelled)) + 1} of dataset "
+                    f"{name!r}",
+                    study=name,
+                    field="study",
+                )
+            notes.append(
+                f"{name}: {int(unlabelled.sum())} row(s) without a study label excluded."
+            )
+            df = df[~unlabelled].reset_index(drop=True)
         study = df[m.study].astype(str).to_numpy()
     else:
         study = np.full(len(df), m.study_label or name, dtype=object)
@@ -208,7 +264,6 @@ def _harmonise_one(
     is_treat = arm.isin(treat_values).to_numpy()
     is_control = arm.isin(control_values).to_numpy()
     present = list(pd.unique(arm.dropna()))
-    notes = []
     for label in pd.unique(study):
         rows = study == label
         for flag, values, which in (
@@ -238,7 +293,12 @@ def _harmonise_one(
         out["time"] = _numeric(df[m.time], study, "time", m.time)
         out["event"] = _event_indicator(df[m.event], study, m.event, m)
     for cov in h.covariates:
-        out[cov] = _numeric(df[m.covariates[cov]], study, cov, m.covariates[cov])
+        column = df[m.covariates[cov]]
+        if cov in h.categorical:
+            # categories compare as text, so 1 and "1" from two datasets are one level
+            out[cov] = column.map(lambda v: v if pd.isna(v) else str(v)).to_numpy(dtype=object)
+        else:
+            out[cov] = _numeric(column, study, cov, m.covariates[cov])
     out = out[~other].reset_index(drop=True)
     study_kept = study[~other]
 
@@ -400,6 +460,7 @@ def two_stage(
     level: float = 0.95,
     control: Mapping[str, Any] | None = None,
     ties: str = "efron",
+    filters: Sequence[Any] = (),
 ) -> TwoStageResult:
     """Estimate the treatment effect per study, then pool the estimates.
 
@@ -408,7 +469,7 @@ def two_stage(
     With covariates, study estimates come from a logistic (log OR) or linear
     (adjusted MD) regression per study.  Time-to-event always uses a Cox model.
     """
-    h = _as_harmonised(data, outcome_type, covariates)
+    h = _as_harmonised(data, outcome_type, covariates).filtered(filters)
     measure = _check_measure(h.outcome_type, measure)
     covs = tuple(covariates)
     frame = h.frame
@@ -427,7 +488,7 @@ def two_stage(
         )
         stage1 = f"Cox proportional hazards per study ({ties} ties)"
     elif covs:
-        effects = _adjusted_effects(frame, h.outcome_type, measure, covs)
+        effects = _adjusted_effects(frame, h.outcome_type, measure, covs, h.categorical)
         stage1 = (
             "logistic regression per study"
             if h.outcome_type == "binary"
@@ -463,13 +524,22 @@ def two_stage(
         stage1 = "arm means and SDs per study"
     pooled = with_options(
         pool(effects, method, hk=hk, level=level, control=control),
-        ipd={"stage": "two-stage", "stage1": stage1, "adjusted_for": list(covs)},
+        ipd={
+            "stage": "two-stage",
+            "stage1": stage1,
+            "adjusted_for": list(covs),
+            "filters": [f.to_dict() for f in as_filters(filters)],
+        },
     )
     return TwoStageResult(effects, pooled, covs, stage1, h.notes)
 
 
 def _adjusted_effects(
-    frame: pd.DataFrame, outcome_type: str, measure: str, covs: Sequence[str]
+    frame: pd.DataFrame,
+    outcome_type: str,
+    measure: str,
+    covs: Sequence[str],
+    categorical: Sequence[str] = (),
 ) -> EffectSizes:
     import statsmodels.api as sm
 
@@ -486,9 +556,11 @@ def _adjusted_effects(
         )
     labels, yi, vi = [], [], []
     for label, part in frame.groupby("study", sort=False):
-        X = np.column_stack(
-            [np.ones(len(part)), part["treat"].to_numpy(), part[list(covs)].to_numpy(float)]
-        )
+        try:
+            covx, _ = covariate_matrix(part, covs, categorical)
+        except AnalysisInputError as error:
+            raise AnalysisInputError(error.reason, study=str(label), field=error.field) from None
+        X = np.column_stack([np.ones(len(part)), part["treat"].to_numpy(), covx])
         y = part["y"].to_numpy(float)
         what = "logistic regression" if outcome_type == "binary" else "linear regression"
         with fitting(str(label), what, "y"):
@@ -518,6 +590,54 @@ def _adjusted_effects(
 # one-stage
 
 
+def covariate_matrix(
+    frame: pd.DataFrame, covariates: Sequence[str], categorical: Sequence[str] = ()
+) -> tuple[np.ndarray, list[str]]:
+    """Covariates as model columns: numbers as they are, categories as 0/1 dummies.
+
+    A covariate is categorical when listed in ``categorical`` or when its values
+    are not numbers.  The reference level is the first in sorted order, as R's
+    ``factor`` chooses it, so results match ``glm(y ~ ... + factor(x))``.
+    """
+    columns, names = [], []
+    for cov in covariates:
+        series = frame[cov]
+        if cov in categorical or not pd.api.types.is_numeric_dtype(series.dtype):
+            text = series.astype(str)
+            levels = sorted(pd.unique(text))
+            if len(levels) < 2:
+                raise AnalysisInputError(
+                    f"covariate {cov!r} has a single level ({levels[0]!r}) and cannot be "
+                    "adjusted for",
+                    field=cov,
+                )
+            for level in levels[1:]:
+                columns.append((text == level).to_numpy(float))
+                names.append(f"{cov}[{level}]")
+        else:
+            columns.append(series.to_numpy(float))
+            names.append(cov)
+    matrix = np.column_stack(columns) if columns else np.empty((len(frame), 0))
+    return matrix, names
+
+
+def _first_dependent_column(X: np.ndarray, names: Sequence[str]) -> str | None:
+    """The first column that is a linear combination of those before it, or None.
+
+    Columns are scaled first so that a covariate in large units (days, grams)
+    is not mistaken for a dependent one.
+    """
+    scale = np.abs(X).max(axis=0)
+    scale[scale == 0] = 1.0
+    Xs = X / scale
+    if np.linalg.matrix_rank(Xs) == X.shape[1]:
+        return None
+    for j in range(1, X.shape[1] + 1):
+        if np.linalg.matrix_rank(Xs[:, :j]) < j:
+            return names[j - 1]
+    return None  # pragma: no cover - the full rank check above said otherwise
+
+
 @dataclass(frozen=True, eq=False)
 class OneStageResult:
     measure: str
@@ -533,6 +653,10 @@ class OneStageResult:
     n_studies: int
     adjusted_for: tuple[str, ...]
     df: float | None = None
+    events: int | None = None
+    study_effect: str = "fixed"
+    tau2: float | None = None
+    coefficients: dict[str, float] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     software: dict[str, str] = field(default_factory=software_versions)
@@ -549,6 +673,7 @@ class OneStageResult:
                 "measure": self.measure,
                 "scale": "log" if ratio else "identity",
                 "model": self.model,
+                "study_effect": self.study_effect,
                 "estimate": self.estimate,
                 "se": self.se,
                 "statistic": self.statistic,
@@ -561,8 +686,11 @@ class OneStageResult:
                 "ci_high_exp": math.exp(self.ci_high) if ratio else None,
                 "level": self.level,
                 "n": self.n,
+                "events": self.events,
                 "n_studies": self.n_studies,
+                "tau2": self.tau2,
                 "adjusted_for": list(self.adjusted_for),
+                "coefficients": self.coefficients,
                 "options": self.options,
                 "notes": list(self.notes),
                 "software": self.software,
@@ -570,11 +698,46 @@ class OneStageResult:
         )
 
 
+STUDY_EFFECTS = ("fixed", "random")
+
+
+def _check_events(frame: pd.DataFrame, outcome_type: str) -> int | None:
+    """Events in all; a model with no events (or no events in one arm anywhere) has no
+    finite treatment effect, which statsmodels would only hint at with a warning."""
+    if outcome_type == "continuous":
+        return None
+    column = "y" if outcome_type == "binary" else "event"
+    events = frame[column].to_numpy(float)
+    treat = frame["treat"].to_numpy(float) == 1
+    total = int(events.sum())
+    if total == 0:
+        raise AnalysisInputError("no participant had the event in any study", field=column)
+    if outcome_type == "binary" and total == len(events):
+        raise AnalysisInputError("every participant had the event in every study", field=column)
+    for flag, arm in ((treat, "treatment"), (~treat, "control")):
+        if events[flag].sum() == 0:
+            raise AnalysisInputError(
+                f"no events in the {arm} arm of any study: the treatment effect is not "
+                "estimable",
+                field=column,
+            )
+        if outcome_type == "binary" and events[flag].sum() == flag.sum():
+            raise AnalysisInputError(
+                f"every participant in the {arm} arm had the event: the odds ratio is not "
+                "estimable",
+                field=column,
+            )
+    return total
+
+
 def one_stage(
     data: HarmonisedData | pd.DataFrame,
     *,
     outcome_type: str | None = None,
     covariates: Sequence[str] = (),
+    categorical: Sequence[str] | None = None,
+    study_effect: str = "fixed",
+    filters: Sequence[Any] = (),
     level: float = 0.95,
     ties: str = "efron",
 ) -> OneStageResult:
@@ -582,24 +745,78 @@ def one_stage(
 
     * binary: logistic regression with study fixed effects -> log OR
     * continuous: linear regression with study fixed effects (t test on the
-      residual df, as R's ``lm``) -> MD
+      residual df, as R's ``lm``) -> MD; or, with ``study_effect="random"``,
+      a linear mixed model with a random study intercept fitted by REML
+      (as ``lme4::lmer(y ~ treat + (1 | study))``; see :mod:`analysis._mixed`),
+      Wald z test on the treatment coefficient
     * time-to-event: Cox model stratified by study -> log HR
 
     Logistic and Cox models use Wald z tests, as R's ``glm`` and ``coxph``.
+    A random intercept is not offered for binary outcomes: statsmodels has
+    only a variational Bayes approximation (``BinomialBayesMixedGLM``), whose
+    numbers do not match a maximum-likelihood GLMM (``lme4::glmer``) closely
+    enough to publish; nor for time-to-event (no frailty models in
+    statsmodels).  Stratification (fixed study effects) is the usual choice
+    for those outcomes anyway.
+
+    Covariates are numeric or categorical (dummy-coded, first level as the
+    reference).  ``filters`` (see :mod:`analysis.filters`) select rows first.
     """
     import statsmodels.api as sm
     from statsmodels.duration.hazard_regression import PHReg
 
     h = _as_harmonised(data, outcome_type, covariates)
+    h = h.filtered(filters)
     level = normalise_level(level)
+    if study_effect not in STUDY_EFFECTS:
+        raise AnalysisInputError(
+            f"study_effect must be 'fixed' or 'random', not {study_effect!r}", field="study_effect"
+        )
+    if study_effect == "random" and h.outcome_type != "continuous":
+        raise AnalysisInputError(
+            "a random study intercept is available for continuous outcomes only; binary and "
+            "time-to-event outcomes are stratified by study (study_effect='fixed')",
+            field="study_effect",
+        )
     covs = tuple(covariates)
     frame = h.frame
+    for cov in covs:
+        if cov not in frame.columns:
+            raise AnalysisInputError(f"covariate {cov!r} is not in the harmonised data", field=cov)
+    cats = tuple(h.categorical if categorical is None else categorical)
     studies = list(pd.unique(frame["study"]))
     codes = pd.Categorical(frame["study"], categories=studies).codes
-    covx = frame[list(covs)].to_numpy(float) if covs else np.empty((len(frame), 0))
+    covx, cov_names = covariate_matrix(frame, covs, cats)
     treat = frame["treat"].to_numpy(float)
-    options = {"study_effect": "fixed", "level": level, "covariates": list(covs)}
+    if np.all(treat == treat[0]):
+        raise AnalysisInputError("only one arm is present in the data", field="treat")
+    events = _check_events(frame, h.outcome_type)
+    dummies = np.zeros((len(frame), len(studies)))
+    dummies[np.arange(len(frame)), codes] = 1.0
+    study_names = [f"study[{s}]" for s in studies]
+    # the identifiability check always includes the study columns: a covariate constant
+    # within every study is as unestimable in a stratified Cox model as in a GLM
+    check = np.column_stack([dummies, treat, covx])
+    dependent = _first_dependent_column(check, [*study_names, "treat", *cov_names])
+    if dependent is not None:
+        which = dependent.split("[")[0]
+        raise AnalysisInputError(
+            f"{dependent!r} is collinear with the study indicators, the treatment and the "
+            "covariates before it (e.g. constant within every study, or a copy of another "
+            "covariate); drop it from the covariates",
+            field=which,
+        )
+    options: dict[str, Any] = {
+        "study_effect": study_effect,
+        "level": level,
+        "covariates": list(covs),
+        "categorical": [c for c in cats if c in covs],
+        "filters": [f.to_dict() for f in as_filters(filters)],
+    }
     df = None
+    tau2 = None
+    names = ["treat", *cov_names]
+    notes = list(h.notes)
     if h.outcome_type == "time-to-event":
         exog = np.column_stack([treat, covx])
         with fitting(None, "stratified Cox model", "time"):
@@ -610,25 +827,36 @@ def one_stage(
                 strata=codes,
                 ties=ties,
             ).fit()
-        beta, se = float(fit.params[0]), float(np.sqrt(fit.cov_params()[0, 0]))
+            params, cov = np.asarray(fit.params), np.asarray(fit.cov_params())
         measure, model = "HR", f"Cox proportional hazards stratified by study ({ties} ties)"
         options["ties"] = ties
-    else:
-        dummies = np.zeros((len(frame), len(studies)))
-        dummies[np.arange(len(frame)), codes] = 1.0
+    elif study_effect == "random":
         y = frame["y"].to_numpy(float)
+        exog = np.column_stack([np.ones(len(frame)), treat, covx])
+        with fitting(None, "linear mixed model", "y"):
+            fit = fit_random_intercept(exog, y, codes.astype(np.intp))
+        params, cov, tau2 = fit.params[1:], fit.cov[1:, 1:], fit.tau2
+        measure, model = "MD", "linear mixed model with a random study intercept (REML)"
+    else:
+        y = frame["y"].to_numpy(float)
+        exog = np.column_stack([treat, covx, dummies])
         if h.outcome_type == "binary":
-            exog = np.column_stack([treat, dummies, covx])
             with fitting(None, "logistic regression", "y"):
                 fit = sm.GLM(y, exog, family=sm.families.Binomial()).fit()
+                params, cov = np.asarray(fit.params), np.asarray(fit.cov_params())
             measure, model = "OR", "logistic regression with study fixed effects"
+            notes.extend(_separation_notes(np.sqrt(np.diag(cov)), [*names, *study_names]))
         else:
-            exog = np.column_stack([treat, dummies, covx])
             with fitting(None, "linear regression", "y"):
                 fit = sm.OLS(y, exog).fit()
+                params, cov = np.asarray(fit.params), np.asarray(fit.cov_params())
             df = float(fit.df_resid)
             measure, model = "MD", "linear regression with study fixed effects"
-        beta, se = float(fit.params[0]), float(np.sqrt(fit.cov_params()[0, 0]))
+    beta, se = float(params[0]), float(np.sqrt(cov[0, 0]))
+    if not (math.isfinite(beta) and math.isfinite(se) and se > 0):
+        raise AnalysisInputError(f"the {model} gave no finite treatment effect", field="treat")
+    if covs:
+        model += f", adjusted for {', '.join(covs)}"
     z = beta / se
     dist = stats.norm if df is None else stats.t(df)
     crit = float(dist.isf((1 - level) / 2))
@@ -646,6 +874,32 @@ def one_stage(
         n_studies=len(studies),
         adjusted_for=covs,
         df=df,
+        events=events,
+        study_effect=study_effect,
+        tau2=tau2,
+        coefficients={name: float(p) for name, p in zip(names, params[: len(names)], strict=True)},
         options=options,
-        notes=h.notes,
+        notes=tuple(notes),
     )
+
+
+# A logit coefficient whose standard error is this large was pushed to infinity by
+# (quasi-)complete separation: R's glm says "fitted probabilities numerically 0 or 1".
+_SEPARATED_SE = 1e3
+
+
+def _separation_notes(se: np.ndarray, names: Sequence[str]) -> list[str]:
+    if se[0] > _SEPARATED_SE:
+        raise AnalysisInputError(
+            "the treatment effect is not estimable: the outcome is completely separated by "
+            "arm (no events, or only events, in one arm of the studies that count)",
+            field="y",
+        )
+    separated = [name for name, s in zip(names[1:], se[1:], strict=True) if s > _SEPARATED_SE]
+    if not separated:
+        return []
+    return [
+        f"not estimable (all or none of the participants had the event): "
+        f"{', '.join(separated)}; those participants carry no information about the "
+        "treatment effect, which is estimated from the others."
+    ]

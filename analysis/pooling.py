@@ -46,6 +46,7 @@ from .heterogeneity import (
     hartung_knapp_scale,
     heterogeneity,
     resolve_control,
+    tau2_confint,
     wls,
 )
 from .results import MetaAnalysisResult, MetaRegressionResult, StudyTable
@@ -82,7 +83,7 @@ def _study_rows(
 ) -> StudyTable:
     half = _z_crit(level) * np.sqrt(vi)
     return StudyTable(
-        labels=tuple(str(x) for x in labels),
+        labels=tuple(map(str, labels)),
         yi=np.asarray(yi, float),
         vi=np.asarray(vi, float),
         ci_low=yi - half,
@@ -237,6 +238,10 @@ def meta_analysis(
         pi_low, pi_high = estimate - fit["crit"] * pi_se, estimate + fit["crit"] * pi_se
     het = fit["het"]
     con = resolve_control(control)
+    het_ci = None
+    if method != "FE" and k > 1:
+        het_ci = tau2_confint(y, v, design(k), tau2=tau2, level=level, control=control)
+        all_notes.extend(het_ci.notes)
     return MetaAnalysisResult(
         measure=measure.upper(),
         method=method,
@@ -261,6 +266,7 @@ def meta_analysis(
         study_table=_study_rows(names, y_all, v_all, weights, included, level, study_data),
         options={"method": method, "hk": hk, "level": level, "control": con},
         notes=tuple(all_notes),
+        heterogeneity_ci=het_ci,
         extra={
             "tau2_iterations": fit["tau"].iterations,
             "prediction_interval_distribution": None

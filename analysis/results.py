@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .effect_sizes import RATIO_MEASURES
+from .heterogeneity import HeterogeneityCI
 from .provenance import json_safe, software_versions
 
 RESULT_SCHEMA = "analysis.meta-analysis/1"
@@ -132,6 +133,8 @@ class MetaAnalysisResult:
     notes: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
     software: dict[str, str] = field(default_factory=software_versions)
+    # Q-profile intervals for tau^2, I^2, H^2 (random-effects models with k > 1)
+    heterogeneity_ci: HeterogeneityCI | None = None
 
     @property
     def model(self) -> str:
@@ -211,6 +214,7 @@ class MetaAnalysisResult:
                 "q": self.q,
                 "q_df": self.q_df,
                 "q_pvalue": self.q_pvalue,
+                **_heterogeneity_ci_dict(self.heterogeneity_ci),
                 "studies": [s.to_dict(ratio) for s in self.studies],
                 "options": self.options,
                 "notes": list(self.notes),
@@ -282,3 +286,18 @@ class MetaRegressionResult:
                 "software": self.software,
             }
         )
+
+
+def _heterogeneity_ci_dict(ci: HeterogeneityCI | None) -> dict[str, Any]:
+    names = ("tau2", "i2", "h2")
+    if ci is None:
+        return {f"{n}_ci_{end}": None for n in names for end in ("low", "high")}
+    return {
+        "tau2_ci_low": ci.tau2_low,
+        "tau2_ci_high": ci.tau2_high,
+        "i2_ci_low": ci.i2_low,
+        "i2_ci_high": ci.i2_high,
+        "h2_ci_low": ci.h2_low,
+        "h2_ci_high": ci.h2_high,
+        "heterogeneity_ci_method": "Q-profile",
+    }

@@ -62,7 +62,9 @@ def create_analysis():
         services.set_harmonisation(run, harmonisation)
         services.set_method(run, measure=str(body.get("measure") or ""),
                             method=str(body.get("method") or "REML"),
-                            hk=bool(options.get("hk", False)), level=options.get("level", 0.95))
+                            hk=bool(options.get("hk", False)), level=options.get("level", 0.95),
+                            participant={k: options[k] for k in services.PARTICIPANT_OPTIONS
+                                         if k in options} or None)
         job = services.queue(session, run)
     except RunError as error:
         session.rollback()

@@ -19,6 +19,8 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 import analysis
+import analysis.filters
+import analysis.ipd
 from analysis.effect_sizes import required_roles
 from analysis.pooling import METHODS
 from analysis.provenance import json_safe, software_versions
@@ -180,8 +182,83 @@ def set_harmonisation(run: AnalysisRun, harmonisation: dict[str, Any]) -> None:
     run.harmonisation_json = json.dumps(harmonisation, sort_keys=True)
 
 
+STAGES = ("two-stage", "one-stage")
+STAGE_LABELS = {"two-stage": "Two-stage: estimate per study, then pool",
+                "one-stage": "One-stage: one regression on all participants, study as stratum"}
+ONE_STAGE_MEASURES = ("OR", "MD", "HR")  # what the one-stage models estimate
+PARTICIPANT_OPTIONS = ("stage", "covariates", "study_effect", "filters")
+
+
+def _names(value: Any, field: str) -> list[str]:
+    """A list of names from a list or a comma-separated string (forms send text)."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise RunError(f"{field} is a list of names.", field)
+    return [v.strip() for v in value if v.strip()]
+
+
+def participant_options(run: AnalysisRun, measure: str, *, stage: str = "two-stage",
+                        covariates: Any = (), study_effect: str = "fixed",
+                        filters: Any = ()) -> dict[str, Any]:
+    """Validated participant-level options, stored in the run's spec so a rerun
+    reproduces them (filters as dicts, whatever form they were typed in)."""
+    stage = str(stage or "two-stage").strip().lower()
+    if stage not in STAGES:
+        raise RunError(f"stage must be one of {', '.join(STAGES)}.", "stage")
+    covariates = _names(covariates, "covariates")
+    mapped = harmonisation_covariates(run.harmonisation)
+    unknown = [c for c in covariates if c not in mapped]
+    if unknown:
+        raise RunError(f"Covariate {unknown[0]!r} is not mapped; map it on the previous step "
+                       f"(mapped: {', '.join(mapped) or 'none'}).", "covariates")
+    if study_effect not in analysis.ipd.STUDY_EFFECTS:
+        raise RunError("study_effect must be 'fixed' or 'random'.", "study_effect")
+    if stage == "one-stage" and measure not in ONE_STAGE_MEASURES:
+        raise RunError(f"A one-stage model estimates {', '.join(ONE_STAGE_MEASURES)} (odds "
+                       "ratio, mean difference, hazard ratio); choose one of those.", "measure")
+    if stage == "two-stage" and study_effect != "fixed":
+        raise RunError("A random study intercept is a one-stage option; a two-stage analysis "
+                       "chooses random effects with its pooling method.", "study_effect")
+    if covariates and measure not in ONE_STAGE_MEASURES:
+        raise RunError("Covariate adjustment estimates odds ratios, mean differences or "
+                       "hazard ratios; choose OR, MD or HR.", "measure")
+    if isinstance(filters, str):
+        filters = filters.splitlines()
+    if not isinstance(filters, (list, tuple)):
+        raise RunError("filters is a list such as [\"age >= 50\"].", "filters")
+    try:
+        rules = analysis.filters.as_filters(filters)
+    except analysis.AnalysisInputError as error:
+        raise RunError(error.reason, "filters") from None
+    return {"stage": stage, "covariates": covariates, "study_effect": study_effect,
+            "filters": [f.to_dict() for f in rules]}
+
+
+def filters_text(filters: Any) -> str:
+    """Stored filters as the lines a user types ("age >= 50")."""
+    try:
+        return "\n".join(str(f) for f in analysis.filters.as_filters(filters))
+    except analysis.AnalysisInputError:
+        return ""
+
+
+def harmonisation_covariates(h: dict[str, Any]) -> list[str]:
+    """The analysis covariate names a participant harmonisation maps (in order)."""
+    names = list(h.get("covariates") or [])
+    for m in (h.get("datasets") or {}).values():
+        for name in (m or {}).get("covariates") or {}:
+            if name not in names:
+                names.append(name)
+    return names
+
+
 def set_method(run: AnalysisRun, *, measure: str, method: str, hk: bool = False,
-               level: float = 0.95) -> None:
+               level: float = 0.95, participant: dict[str, Any] | None = None) -> None:
+    """``participant`` holds the participant-level options (stage, covariates,
+    study_effect, filters); see :func:`participant_options`."""
     _require_draft(run)
     measure, method = (measure or "").upper(), (method or "").upper()
     if measure not in MEASURES[run.kind]:
@@ -196,8 +273,17 @@ def set_method(run: AnalysisRun, *, measure: str, method: str, hk: bool = False,
         level /= 100
     if not 0 < level < 1:
         raise RunError("level must be between 0 and 1 (e.g. 0.95) or a percentage.", "level")
+    options: dict[str, Any] = {"hk": bool(hk), "level": level}
+    if run.kind == "participant":
+        options.update(participant_options(run, measure, **(participant or {})))
+        if options["covariates"] and method in ("MH", "PETO"):
+            raise RunError("Covariate-adjusted study estimates are pooled by inverse variance "
+                           "(FE, DL, REML or PM), not by Mantel-Haenszel or Peto.", "method")
+    elif participant:
+        raise RunError("Stage, covariates and filters apply to participant-level runs only.",
+                       "options")
     run.measure, run.method = measure, method
-    run.options_json = json.dumps({"hk": bool(hk), "level": level}, sort_keys=True)
+    run.options_json = json.dumps(options, sort_keys=True)
 
 
 def queue(session: Session, run: AnalysisRun) -> Any:
@@ -352,11 +438,20 @@ def _harmonisation(run: AnalysisRun, frames: dict[str, pd.DataFrame]) -> analysi
         if not m.get("study"):
             m["study"] = None
             m.setdefault("study_label", slug)
+        covariates = m.get("covariates") or {}
+        if not isinstance(covariates, dict):
+            raise analysis.AnalysisInputError("covariates map analysis names to columns",
+                                              study=slug, field="covariates")
+        _check_columns(frame, slug, {f"covariate {k}": v for k, v in covariates.items()})
+        m["covariates"] = covariates
         allowed = {"arm", "treatment", "control", "outcome", "event", "time", "event_values",
-                   "non_event_values", "study", "study_label"}
+                   "non_event_values", "study", "study_label", "covariates"}
         mappings[slug] = analysis.DatasetMapping(**{k: v for k, v in m.items() if k in allowed})
+    names = harmonisation_covariates(h)
     return analysis.Harmonisation(outcome_type=outcome_type, datasets=mappings,
-                                  missing=h.get("missing", "drop"))
+                                  covariates=tuple(names), missing=h.get("missing", "drop"),
+                                  categorical=tuple(c for c in h.get("categorical") or ()
+                                                    if c in names))
 
 
 def compute(app: Flask, run: AnalysisRun, progress=lambda fraction, message: None) -> Computed:
@@ -379,11 +474,33 @@ def compute(app: Flask, run: AnalysisRun, progress=lambda fraction, message: Non
         frames = {i.version.dataset.slug: read_frame(app, i.version, i.sha256) for i in run.inputs}
         progress(0.3, "Harmonising the datasets")
         harmonised = _harmonisation(run, frames).apply(frames)
+        harmonised = harmonised.filtered(options.get("filters") or ())
+        covariates = tuple(options.get("covariates") or ())
+        if options.get("stage") == "one-stage":
+            progress(0.4, "Fitting the one-stage model")
+            results["one_stage"] = analysis.one_stage(
+                harmonised, covariates=covariates,
+                study_effect=options.get("study_effect", "fixed"), level=level).to_dict()
+        # the per-study estimates (forest plot, sensitivity) come from the two-stage
+        # analysis, with the same covariates, for one-stage runs too
         progress(0.5, "Estimating the effect in each study, then pooling")
-        two = analysis.two_stage(harmonised, run.measure, method, hk=hk, level=level)
+        display_notes = []
+        try:
+            two = analysis.two_stage(harmonised, run.measure, method, hk=hk, level=level,
+                                     covariates=covariates)
+        except analysis.AnalysisInputError as error:
+            if options.get("stage") != "one-stage" or not covariates:
+                raise
+            # the one-stage model stands; only the per-study display loses its adjustment
+            two = analysis.two_stage(harmonised, run.measure, method, hk=hk, level=level)
+            display_notes.append(f"Per-study estimates are unadjusted: the adjusted ones "
+                                 f"could not be computed ({error}).")
         effects, pooled, context = two.effects, two.pooled, {}
-        results["two_stage"] = {"stage1": two.stage1, "notes": list(two.notes),
-                                "participants": int(len(harmonised.frame))}
+        results["two_stage"] = {"stage1": two.stage1,
+                                "notes": [*display_notes, *two.notes],
+                                "participants": int(len(harmonised.frame)),
+                                "adjusted_for": list(two.adjusted_for),
+                                "filters": list(options.get("filters") or ())}
     results["pooled"] = pooled.to_dict()
     results["effect_sizes"] = effects.to_dict()
     progress(0.7, "Sensitivity analyses")
@@ -504,5 +621,17 @@ def results_csv(run: AnalysisRun) -> str:
     writer.writerow(row)
     for name in ("tau2", "i2", "q", "q_df", "q_pvalue", "pvalue", "pi_low", "pi_high"):
         writer.writerow(["statistic", name, pooled.get(name)])
+    for name in ("tau2_ci_low", "tau2_ci_high", "i2_ci_low", "i2_ci_high"):
+        if pooled.get(name) is not None:
+            writer.writerow(["statistic", name, pooled.get(name)])
+    one = run.results.get("one_stage")
+    if one:
+        row = ["one-stage", one["model"], one["estimate"], one["se"], one["ci_low"],
+               one["ci_high"], ""]
+        if ratio:
+            row += [one.get("estimate_exp"), one.get("ci_low_exp"), one.get("ci_high_exp")]
+        writer.writerow(row)
+        for name in ("pvalue", "n", "events", "tau2"):
+            writer.writerow(["one-stage statistic", name, one.get(name)])
     return out.getvalue()
 

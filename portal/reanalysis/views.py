@@ -5,9 +5,18 @@ import json
 from functools import lru_cache
 
 from flask import (
-    Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for,
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
 )
 from flask_login import current_user, login_required
+
 from portal import db
 from portal.accounts.models import User
 from portal.jobs import runner
@@ -94,15 +103,28 @@ def _participant_mapping(run: AnalysisRun, form) -> dict:
     datasets = {}
     for index, item in enumerate(run.inputs):
         prefix = f"d{index}_"
-        get = lambda name: (form.get(prefix + name) or "").strip() or None  # noqa: E731
+        get = lambda name, prefix=prefix: (form.get(prefix + name) or "").strip() or None  # noqa: E731
         events = [v for v in form.getlist(prefix + "event_values") if v.strip()]
         datasets[item.version.dataset.slug] = {
             "arm": get("arm"), "treatment": get("treatment"), "control": get("control"),
             "outcome": get("outcome"), "event": get("event"), "time": get("time"),
             "event_values": events or None, "study": get("study"),
+            "covariates": _covariate_pairs(get("covariates") or ""),
         }
+    categorical = [c.strip() for c in (form.get("categorical") or "").split(",") if c.strip()]
     return {"outcome_type": form.get("outcome_type") or "binary", "datasets": datasets,
-            "missing": "drop"}
+            "missing": "drop", "categorical": categorical}
+
+
+def _covariate_pairs(text: str) -> dict[str, str]:
+    """"age=AGE, sex=SEX" (analysis name = this dataset's column); a bare "age" means the
+    column has the analysis name."""
+    pairs = {}
+    for part in text.split(","):
+        name, _, column = part.partition("=")
+        if name.strip():
+            pairs[name.strip()] = column.strip() or name.strip()
+    return pairs
 
 
 @bp.route("/<int:run_id>/map", methods=["GET", "POST"])
@@ -131,10 +153,17 @@ def method(run_id: int):
     if form.validate_on_submit():
         session = db.session()
         try:
+            participant = None
+            if run.kind == "participant":
+                participant = {"stage": request.form.get("stage", "two-stage"),
+                               "covariates": request.form.get("covariates", ""),
+                               "study_effect": request.form.get("study_effect", "fixed"),
+                               "filters": request.form.get("filters", "")}
             services.set_method(run, measure=request.form.get("measure", ""),
                                 method=request.form.get("method", ""),
                                 hk=bool(request.form.get("hk")),
-                                level=request.form.get("level") or 0.95)
+                                level=request.form.get("level") or 0.95,
+                                participant=participant)
             job = services.queue(session, run)
         except RunError as problem:
             session.rollback()
@@ -146,7 +175,12 @@ def method(run_id: int):
     return render_template("reanalysis/method.html", title="Choose the method", run=run,
                            form=form, error=error, measures=services.MEASURES[run.kind],
                            measure_labels=services.MEASURE_LABELS,
-                           method_labels=services.METHOD_LABELS), 400 if error else 200
+                           method_labels=services.METHOD_LABELS,
+                           stage_labels=services.STAGE_LABELS,
+                           filters_text=request.form.get("filters") if error else
+                           services.filters_text(run.options.get("filters")),
+                           mapped_covariates=services.harmonisation_covariates(
+                               run.harmonisation)), 400 if error else 200
 
 
 @bp.get("/<int:run_id>")

@@ -85,6 +85,8 @@ def test_an_aggregate_analysis_through_the_pages_gives_the_numbers_of_analysis_p
     assert f"RR = {expected.estimate_exp:.3f}" in page  # exponentiated for a ratio measure
     assert "Leave-one-out" in page and "Cumulative meta-analysis" in page
     assert "Egger" in page and "Prediction interval" in page
+    assert "95% CI 0.1197 to 1.1115 (Q-profile)" in page  # metafor's confint() on dat.bcg
+    assert "CI 81.9% to " in page and "H²" in page
     assert f'src="/analyses/{run_id}/forest.svg"' in page
     assert f'src="/analyses/{run_id}/funnel.svg"' in page
     assert f'href="/datasets/{bcg}?version=1"' in page and run.inputs[0].sha256 in page
@@ -368,18 +370,22 @@ def test_finished_runs_are_listed_on_the_home_page_and_on_their_dataset(client, 
     assert f'href="/analyses/{run_id}"' in dataset_page
 
 
-def test_demo_load_runs_the_two_demo_analyses_once(runner, session):
+def test_demo_load_runs_the_demo_analyses_once(runner, session):
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     runs = session.scalars(select(AnalysisRun).order_by(AnalysisRun.id)).all()
-    assert [(r.kind, r.status) for r in runs] == [("aggregate", "finished"),
-                                                 ("participant", "finished")]
+    assert [(r.kind, r.status, r.error) for r in runs] == [
+        ("aggregate", "finished", ""), ("participant", "finished", ""),
+        ("participant", "finished", "")]
+    one = runs[2].results["one_stage"]
+    assert one["n_studies"] == 3 and one["adjusted_for"] == ["sex", "risk"]
+    assert one["model"].startswith("logistic regression with study fixed effects")
     assert runs[0].results["pooled"]["estimate"] == pytest.approx(BCG_REML["estimate"], abs=1e-10)
     assert runs[0].results["pooled"]["tau2"] == pytest.approx(BCG_REML["tau2"], abs=1e-10)
     assert runs[1].results["pooled"]["k"] == 4  # the four centres of the indomethacin trial
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0 and "Demo analyses: 0 run." in second.output
-    assert session.scalar(select(func.count()).select_from(AnalysisRun)) == 2
+    assert session.scalar(select(func.count()).select_from(AnalysisRun)) == 3
 
 
 def survival_csv(seed: int, hazard_ratio: float) -> str:
