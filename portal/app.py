@@ -27,6 +27,8 @@ from portal.play.views import bp as play_bp
 from portal.reanalysis import tasks as _reanalysis_tasks  # noqa: F401 - registers the analysis job
 from portal.reanalysis.api import bp as reanalysis_api_bp
 from portal.reanalysis.views import bp as reanalysis_bp
+from portal.treatments.commands import treatments_group
+from portal.treatments.views import bp as treatments_bp
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -75,4 +77,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     protect_api(app)
     app.register_blueprint(question_feed_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(treatments_bp)
+    app.cli.add_command(treatments_group)
     return app

@@ -16,6 +16,7 @@ from portal.accounts.models import Role, User
 from portal.community import demo_content
 from portal.community import services as communities
 from portal.community.models import Community
+from portal.treatments import demo as treatment_demo
 
 DEFAULT_DEMO_PASSWORD = "open-research-demo"
 
@@ -97,4 +98,7 @@ def load(
     questions = demo_content.load(db, users, echo)
     report.created += questions.created
     report.kept += questions.kept
+    created, kept = treatment_demo.load(db, users, echo)
+    report.created += created
+    report.kept += kept
     return report

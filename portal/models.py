@@ -26,6 +26,7 @@ from portal.db import Base
 from portal.jobs.models import Job
 from portal.play.models import AlignmentChange, AlignmentSource, Puzzle, Solution
 from portal.reanalysis.models import AnalysisInput, AnalysisRun
+from portal.treatments.models import ReportSideEffect, Treatment, TreatmentDataset, TreatmentReport
 
 __all__ = [
     "AlignmentChange", "AlignmentSource", "AnalysisInput", "AnalysisRun", "ApiToken", "AuditEvent", "Base", "Comment", "Community", "Comparison", "ContentFlag",
@@ -33,4 +34,5 @@ __all__ = [
     "EvidenceReview", "Membership", "Notification", "PriorityRound", "Question",
     "QuestionVote", "QuestionWatch", "RoundParticipant", "RoundQuestion", "User",
     "Puzzle", "Solution",
+    "ReportSideEffect", "Treatment", "TreatmentDataset", "TreatmentReport",
 ]

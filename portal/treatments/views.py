@@ -1,0 +1,291 @@
+"""Treatment pages of a community: the curated list, the chart, reports, publication."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from portal import db
+from portal.community import permissions
+from portal.community.errors import CommunityError, MembershipRequired
+from portal.community.models import Community
+from portal.community.view_helpers import attach, community_or_404, me, refuse, require_valid
+from portal.db import utcnow
+from portal.treatments import aggregates, charts, demo, publication, services
+from portal.treatments.forms import ActionForm, ProposeForm, ReportForm
+from portal.treatments.models import Treatment, TreatmentReport, TreatmentStatus
+
+bp = Blueprint("treatments", __name__, url_prefix="/communities/<slug>/treatments")
+
+
+def today() -> date:
+    """The latest date anywhere on Earth (UTC+14): a member's "today" is never "future"."""
+    return (utcnow() + timedelta(hours=14)).date()
+
+
+def _user():
+    return current_user if current_user.is_authenticated else None
+
+
+def _treatment_or_404(community: Community, treatment_id: int) -> Treatment:
+    treatment = services.get_treatment(db.session(), community, treatment_id)
+    if treatment is None:
+        abort(404)
+    return treatment
+
+
+def _own_report_or_404(community: Community, report_id: int) -> TreatmentReport:
+    """Someone else's report is not found: its existence is private too."""
+    report = db.session().get(TreatmentReport, report_id) if report_id < 2**31 else None
+    if (report is None or report.treatment.community_id != community.id
+            or report.user_id != me().id):
+        abort(404)
+    return report
+
+
+def _back(slug: str) -> str:
+    return url_for("treatments.index", slug=slug)
+
+
+@bp.get("/")
+def index(slug: str):
+    session = db.session()
+    community = community_or_404(slug)
+    user = _user()
+    k = aggregates.min_reporters()
+    listed = services.treatments(session, community)
+    enough = aggregates.has_enough(session, [t.id for t in listed], k)
+    points = aggregates.community_points(session, community, k)
+    may_moderate = permissions.can_moderate(session, community.id, user)
+    return render_template(
+        "treatments/index.html", community=community, treatments=listed, enough=enough, k=k,
+        chart=charts.effectiveness_vs_popularity(
+            points, f"{community.name}: effectiveness against popularity") if points else None,
+        warning=aggregates.WARNING,
+        is_member=permissions.is_member(session, community.id, user),
+        may_moderate=may_moderate,
+        may_publish=permissions.can_review(session, community.id, user),
+        proposals=services.treatments(session, community, status=TreatmentStatus.PROPOSED)
+        if may_moderate else [],
+        mine=services.reports_of(session, community, user) if user else [],
+        dataset=publication.dataset_of(session, community),
+        propose_form=ProposeForm(), action_form=ActionForm(), today=today(),
+        synthetic=demo.has_synthetic_reports(session, community),
+    )
+
+
+@bp.get("/summary.json")
+def summary_json(slug: str):
+    """The same aggregates as the pages, k-anonymous, for scripts and other sites."""
+    session = db.session()
+    community = community_or_404(slug)
+    k = aggregates.min_reporters()
+    out = []
+    for treatment in services.treatments(session, community):
+        found = aggregates.summary(session, treatment, k)
+        out.append(found.to_dict() if found else {
+            "treatment": {"id": treatment.id, "name": treatment.name, "kind": treatment.kind},
+            "enough_reports": False})
+    return jsonify({"community": community.slug, "min_reporters": k,
+                    "warning": aggregates.WARNING, "treatments": out})
+
+
+@bp.post("/propose")
+@login_required
+def propose(slug: str):
+    form = ProposeForm()
+    require_valid(form)
+    session = db.session()
+    community = community_or_404(slug)
+    try:
+        treatment = services.propose(session, community, me(), name=form.name.data or "",
+                                     kind=form.kind.data or "",
+                                     description=form.description.data or "")
+    except CommunityError as error:
+        return refuse(error, _back(slug))
+    session.commit()
+    if treatment.is_approved:
+        flash(f"{treatment.name} is on the list.", "success")
+    else:
+        flash(f"Thank you: a moderator will review “{treatment.name}”.", "success")
+    return redirect(_back(slug), code=303)
+
+
+@bp.post("/<int:treatment_id>/<any(approve, reject):decision>")
+@login_required
+def decide(slug: str, treatment_id: int, decision: str):
+    require_valid(ActionForm())
+    session = db.session()
+    community = community_or_404(slug)
+    treatment = _treatment_or_404(community, treatment_id)
+    try:
+        services.decide(session, treatment, me(), approve=decision == "approve")
+    except CommunityError as error:
+        return refuse(error, _back(slug))
+    session.commit()
+    flash(f"{treatment.name}: {treatment.status}.", "success")
+    return redirect(_back(slug), code=303)
+
+
+@bp.get("/<int:treatment_id>")
+def show(slug: str, treatment_id: int):
+    session = db.session()
+    community = community_or_404(slug)
+    treatment = _treatment_or_404(community, treatment_id)
+    if not treatment.is_approved and not permissions.can_moderate(session, community.id,
+                                                                   _user()):
+        abort(404)
+    k = aggregates.min_reporters()
+    found = aggregates.summary(session, treatment, k)
+    user = _user()
+    return render_template(
+        "treatments/show.html", community=community, treatment=treatment, summary=found, k=k,
+        chart=charts.effectiveness_bars(found.distribution, found.reports,
+                                        f"{treatment.name}: perceived effectiveness")
+        if found else None,
+        warning=aggregates.WARNING,
+        mine=services.own_report(session, treatment, user) if user else None,
+        is_member=permissions.is_member(session, community.id, user),
+        synthetic=demo.has_synthetic_reports(session, community),
+    )
+
+
+def _choices(form: ReportForm, community: Community) -> None:
+    form.treatment.choices = [SelectChoice("", "— choose —")] + [
+        SelectChoice(str(t.id), f"{t.name} ({t.kind})")
+        for t in services.treatments(db.session(), community)]
+
+
+def _input(form: ReportForm) -> services.ReportInput:
+    return services.ReportInput(**{name: getattr(form, name).data for name in (
+        "treatment", "started_on", "stopped_on", "dose", "effectiveness", "side_effects",
+        "adherence", "burden", "cost_band", "reason_stopped", "consent_to_publish", "member")})
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@login_required
+def new_report(slug: str):
+    session = db.session()
+    community = community_or_404(slug)
+    if not permissions.is_member(session, community.id, me()):
+        if request.method == "POST":
+            require_valid(ReportForm())
+        flash(f"Join {community.name} to report a treatment.", "info")
+        return redirect(url_for("community.show", slug=slug), code=303)
+    form = ReportForm()
+    _choices(form, community)
+    if request.method == "GET":
+        form.member.data = str(me().id)
+        form.treatment.data = request.args.get("treatment", "")
+    if form.validate_on_submit():
+        try:
+            report = services.create_report(session, community, me(), _input(form),
+                                            today=today())
+        except MembershipRequired as error:
+            return refuse(error, url_for("community.show", slug=slug))
+        except CommunityError as error:
+            attach(error, form, "treatment")
+        else:
+            session.commit()
+            flash("Thank you: your report is saved. Only you can see it; others see "
+                  "aggregates once enough members have reported.", "success")
+            return redirect(url_for(".show", slug=slug, treatment_id=report.treatment_id),
+                            code=303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("treatments/report_form.html", community=community, form=form,
+                           report=None, today=today()), status
+
+
+@bp.route("/reports/<int:report_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_report(slug: str, report_id: int):
+    session = db.session()
+    community = community_or_404(slug)
+    report = _own_report_or_404(community, report_id)
+    form = ReportForm()
+    _choices(form, community)
+    if request.method == "GET":
+        form.member.data = str(report.user_id)
+        form.treatment.data = str(report.treatment_id)
+        form.started_on.data = report.started_on.isoformat()
+        form.stopped_on.data = report.stopped_on.isoformat() if report.stopped_on else ""
+        form.dose.data = report.dose
+        form.effectiveness.data = report.effectiveness
+        form.side_effects.data = "\n".join(f"{s.name}: {s.severity}"
+                                           for s in report.side_effects)
+        form.adherence.data = str(report.adherence)
+        form.burden.data = str(report.burden)
+        form.cost_band.data = report.cost_band
+        form.reason_stopped.data = report.reason_stopped
+        form.consent_to_publish.data = report.consent_to_publish
+    if form.validate_on_submit():
+        try:
+            services.update_report(session, report, me(), _input(form), today=today())
+        except MembershipRequired as error:
+            return refuse(error, url_for("community.show", slug=slug))
+        except CommunityError as error:
+            attach(error, form, "treatment")
+        else:
+            session.commit()
+            flash("Your report is updated.", "success")
+            return redirect(_back(slug), code=303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("treatments/report_form.html", community=community, form=form,
+                           report=report, action_form=ActionForm(), today=today()), status
+
+
+@bp.post("/reports/<int:report_id>/withdraw")
+@login_required
+def withdraw_report(slug: str, report_id: int):
+    require_valid(ActionForm())
+    session = db.session()
+    community = community_or_404(slug)
+    report = _own_report_or_404(community, report_id)
+    services.withdraw_report(session, report, me())
+    session.commit()
+    flash("Your report is withdrawn and deleted. It is no longer in any aggregate and will "
+          "not be in the next published version of the dataset.", "success")
+    return redirect(_back(slug), code=303)
+
+
+@bp.post("/reports/<int:report_id>/consent/<any(give, withdraw):choice>")
+@login_required
+def consent(slug: str, report_id: int, choice: str):
+    require_valid(ActionForm())
+    session = db.session()
+    community = community_or_404(slug)
+    report = _own_report_or_404(community, report_id)
+    services.set_consent(session, report, me(), choice == "give")
+    session.commit()
+    flash("Consent given: the report will be in the next published version." if choice ==
+          "give" else "Consent withdrawn: the report leaves the next published version.",
+          "success")
+    return redirect(_back(slug), code=303)
+
+
+@bp.post("/publish")
+@login_required
+def publish(slug: str):
+    require_valid(ActionForm())
+    session = db.session()
+    community = community_or_404(slug)
+    try:
+        version = publication.publish(session, current_app._get_current_object(), community,
+                                      me(), k=aggregates.min_reporters(), today=today())
+    except CommunityError as error:
+        return refuse(error, _back(slug))
+    session.commit()
+    flash(f"Published version {version.number} ({version.row_count} reports).", "success")
+    return redirect(url_for("data.show", slug=version.dataset.slug), code=303)
