@@ -37,7 +37,8 @@ GAP = "-"
 #: Board sizes by level: (min columns, max columns, max rows).
 LEVELS = {
     "beginner": (20, 30, 8),
-    "expert": (30, 48, 12),
+    "intermediate": (28, 38, 10),
+    "expert": (36, 48, 12),
 }
 
 #: Rows with fewer residues in a window are left out of its puzzle.
@@ -443,7 +444,10 @@ def cut_puzzles(
     size = min(size, source.width)
     encode_rows(source.rows, scheme)  # fail early on letters the scheme cannot score
     badness = column_badness(source.rows)
-    step = max(1, size // 3)
+    # Windows overlap by three quarters: where an alignment is good almost
+    # everywhere, the few windows a player can really improve are narrow, and
+    # a coarser grid steps over them.
+    step = max(1, size // 4)
     starts = list(range(0, max(1, source.width - size + 1), step))
     if starts[-1] + size < source.width:
         starts.append(source.width - size)

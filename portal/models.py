@@ -24,7 +24,7 @@ from portal.community.round_models import (
 from portal.data.models import Dataset, DatasetTag, DatasetVersion
 from portal.db import Base
 from portal.jobs.models import Job
-from portal.play.models import AlignmentChange, AlignmentSource, Puzzle, Solution
+from portal.play.models import AlignmentChange, AlignmentSource, Badge, Puzzle, Solution
 from portal.reanalysis.models import AnalysisInput, AnalysisRun
 from portal.treatments.models import ReportSideEffect, Treatment, TreatmentDataset, TreatmentReport
 
@@ -33,6 +33,6 @@ __all__ = [
     "Dataset", "DatasetTag", "DatasetVersion", "Job",
     "EvidenceReview", "Membership", "Notification", "PriorityRound", "Question",
     "QuestionVote", "QuestionWatch", "RoundParticipant", "RoundQuestion", "User",
-    "Puzzle", "Solution",
+    "Puzzle", "Solution", "Badge",
     "ReportSideEffect", "Treatment", "TreatmentDataset", "TreatmentReport",
 ]

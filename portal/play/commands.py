@@ -28,7 +28,8 @@ def puzzles_group() -> None:
 @click.option("--slug", help="Short unique name (default: from the file name).")
 @click.option("--licence", default="", help="Licence of the alignment, e.g. CC0-1.0.")
 @click.option("--source", default="", help="Where the alignment comes from.")
-@click.option("--level", type=click.Choice(["beginner", "expert"]), default="beginner")
+@click.option("--level", type=click.Choice(["beginner", "intermediate", "expert"]),
+              default="beginner")
 @click.option("--limit", type=click.IntRange(1, 100), default=6, help="At most this many puzzles.")
 @with_appcontext
 def import_command(file: Path, fmt: str | None, kind: str | None, title: str | None,

@@ -14,10 +14,13 @@ SOURCE = ("scikit-bio 0.7.4 test data (skbio/alignment/tests/data), copied uncha
 LICENCE = "BSD-3-Clause"
 
 DEMO_ALIGNMENTS = [
-    # (file, kind, slug, title, how many puzzles)
-    ("il6.nucl.fasta", "dna", "il6-nucl", "Interleukin-6 coding sequences", 4),
-    ("il6.prot.fasta", "protein", "il6-prot", "Interleukin-6 proteins", 2),
-    ("tp53.prot.fasta", "protein", "tp53-prot", "p53 proteins", 2),
+    # (file, kind, slug, title, {level: how many puzzles at most})
+    ("il6.nucl.fasta", "dna", "il6-nucl", "Interleukin-6 coding sequences",
+     {"beginner": 4, "intermediate": 3, "expert": 3}),
+    ("il6.prot.fasta", "protein", "il6-prot", "Interleukin-6 proteins",
+     {"beginner": 2, "expert": 1}),
+    ("tp53.prot.fasta", "protein", "tp53-prot", "p53 proteins",
+     {"beginner": 2, "intermediate": 1, "expert": 1}),
 ]
 
 
@@ -27,10 +30,10 @@ def load_puzzles(session: Session, *, echo: Callable[[str], object] = print,
     puzzles there are from these sources."""
     services.ensure_tutorial(session)
     total = 1
-    for name, kind, slug, title, limit in DEMO_ALIGNMENTS:
+    for name, kind, slug, title, limits in DEMO_ALIGNMENTS:
         _alignment, puzzles = services.import_alignment(
             session, DATA / name, kind=kind, slug=slug, title=title, licence=LICENCE,
-            source=SOURCE, limit=limit, time_limit=time_limit)
+            source=SOURCE, levels=limits, time_limit=time_limit)
         total += len(puzzles)
     echo(f"Demo puzzles: {total} (tutorial included).")
     return total

@@ -17,3 +17,7 @@ class SolutionForm(FlaskForm):
                          validators=[DataRequired(), Length(max=20_000)])
     nickname = StringField("Nickname", validators=[Optional(), Length(2, NICKNAME_MAX)])
     source = HiddenField(default="form")
+
+
+class SpliceForm(FlaskForm):
+    """Only its CSRF token: the action has no other input."""

@@ -58,7 +58,8 @@ class Puzzle(Base):
     __tablename__ = "puzzles"
     __table_args__ = (
         CheckConstraint("kind IN ('dna', 'protein')", name="kind_known"),
-        CheckConstraint("level IN ('tutorial', 'beginner', 'expert')", name="level_known"),
+        CheckConstraint("level IN ('tutorial', 'beginner', 'intermediate', 'expert')",
+                        name="level_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -80,6 +81,10 @@ class Puzzle(Base):
     source_end: Mapped[int] = mapped_column(Integer, default=0)
     source_rows_json: Mapped[str] = mapped_column(Text, default="[]")
     active: Mapped[bool] = mapped_column(default=True)
+    #: Set when the puzzle stops being offered (see services.retire_finished);
+    #: a retired puzzle stays viewable but takes no new solutions.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    retired_reason: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     alignment: Mapped[AlignmentSource | None] = relationship(back_populates="puzzles")
@@ -124,6 +129,9 @@ class Solution(Base):
     score: Mapped[float] = mapped_column(Float)
     points: Mapped[int] = mapped_column(Integer, default=0)
     submissions: Mapped[int] = mapped_column(Integer, default=1)
+    #: Sent faster than a person plays (see services.FLAG_BURST): kept, and
+    #: still usable for research, but left off the leaderboards.
+    flagged: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
     puzzle: Mapped[Puzzle] = relationship()
@@ -150,3 +158,18 @@ class AlignmentChange(Base):
     score_before: Mapped[float] = mapped_column(Float)
     score_after: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Badge(Base):
+    """A badge a player with an account earned; each badge once per user
+    (the database enforces it, so two requests racing cannot award it twice)."""
+
+    __tablename__ = "player_badges"
+    __table_args__ = (UniqueConstraint("user_id", "badge"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    badge: Mapped[str] = mapped_column(String(40))
+    puzzle_id: Mapped[int | None] = mapped_column(
+        ForeignKey("puzzles.id", ondelete="SET NULL"), default=None)
+    awarded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

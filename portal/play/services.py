@@ -8,7 +8,7 @@ import functools
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,9 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from games.checking import SolutionError, check_solution
-from games.splice import Candidate, apply_solutions
+from games.export import check_same_sequences
 from games.puzzles import (
     Puzzle as GamePuzzle,
+)
+from games.puzzles import (
     cut_puzzles,
     describe_scheme,
     read_source,
@@ -31,7 +33,9 @@ from games.puzzles import (
     strip_common_gaps,
 )
 from games.scoring import ScoringScheme, score_alignment
+from games.splice import Candidate, apply_solutions
 from portal.db import utcnow
+from portal.play import badges
 from portal.play.models import (
     NICKNAME_MAX,
     AlignmentChange,
@@ -114,9 +118,11 @@ def _puzzle_row(game: GamePuzzle, kind: str, scheme: ScoringScheme, title: str,
 
 def import_alignment(session: Session, path: str | Path, *, fmt: str = "fasta", kind: str,
                      slug: str, title: str, licence: str = "", source: str = "",
-                     level: str = "beginner", limit: int = 6,
-                     time_limit: float = 1.0) -> tuple[AlignmentSource, list[Puzzle]]:
-    """Records the alignment in ``path`` and the puzzles cut from it.
+                     level: str = "beginner", limit: int = 6, time_limit: float = 1.0,
+                     levels: dict[str, int] | None = None,
+                     ) -> tuple[AlignmentSource, list[Puzzle]]:
+    """Records the alignment in ``path`` and the puzzles cut from it: up to
+    ``limit`` at ``level``, or up to ``levels[name]`` at each level named.
     Importing a slug that exists already changes nothing and returns it."""
     existing = session.scalar(select(AlignmentSource).where(AlignmentSource.slug == slug))
     if existing is not None:
@@ -128,11 +134,14 @@ def import_alignment(session: Session, path: str | Path, *, fmt: str = "fasta", 
         names_json=json.dumps(game_source.names), rows_json=json.dumps(game_source.rows),
         original_json=json.dumps(game_source.rows))
     session.add(alignment)
-    games = cut_puzzles(game_source, scheme, level=level, limit=limit, time_limit=time_limit)
     puzzles = []
-    for game in games:
-        label = f"{title}, columns {game.source_start + 1}-{game.source_end}"
-        puzzles.append(_puzzle_row(game, kind, scheme, label, alignment))
+    for name, count in (levels or {level: limit}).items():
+        # Each level cuts its own windows; those of different levels may
+        # overlap, and splicing keeps only one of two overlapping solutions.
+        for game in cut_puzzles(game_source, scheme, level=name, limit=count,
+                                time_limit=time_limit):
+            label = f"{title}, columns {game.source_start + 1}-{game.source_end}"
+            puzzles.append(_puzzle_row(game, kind, scheme, label, alignment))
     session.add_all(puzzles)
     session.flush()
     return alignment, puzzles
@@ -163,8 +172,9 @@ def visible_puzzles(session: Session) -> list[Puzzle]:
 
 
 def get_puzzle(session: Session, puzzle_id: int) -> Puzzle:
+    """An offered or retired puzzle (retired ones stay viewable)."""
     puzzle = session.get(Puzzle, puzzle_id)
-    if puzzle is None or not puzzle.active:
+    if puzzle is None or (not puzzle.active and puzzle.retired_at is None):
         raise PlayError(f"There is no puzzle {puzzle_id}.", status=404, code="not_found")
     return puzzle
 
@@ -176,6 +186,7 @@ def page_data(puzzle: Puzzle) -> dict[str, Any]:
         "names": puzzle.names, "sequences": puzzle.sequences, "start": puzzle.start,
         "width": puzzle.width, "par": puzzle.par, "start_score": puzzle.start_score,
         "difficulty": puzzle.difficulty, "scheme": puzzle.scheme_params,
+        "retired": puzzle.retired_at is not None,
     }
 
 
@@ -204,6 +215,7 @@ class Submitted:
     score: float
     par: float
     points: int
+    badges: list[str] = field(default_factory=list)
 
     @property
     def beats_par(self) -> bool:
@@ -217,11 +229,28 @@ class Submitted:
         return {"id": self.solution.id, "score": self.score, "par": self.par,
                 "beats_par": self.beats_par, "reaches_par": self.reaches_par,
                 "points": self.points, "duplicate": not self.created,
-                "nickname": self.solution.nickname}
+                "nickname": self.solution.nickname, "flagged": self.solution.flagged,
+                "badges": [{"code": code, "title": badges.title(code)} for code in self.badges]}
+
+
+#: More than FLAG_BURST[0] new layouts of one puzzle from one player within
+#: FLAG_BURST[1] is faster than anyone solves by hand: a script trying layouts.
+FLAG_BURST = (12, timedelta(minutes=1))
+
+
+def _implausibly_fast(session: Session, puzzle: Puzzle, player: Player) -> bool:
+    limit, span = FLAG_BURST
+    recent = session.scalar(select(func.count(Solution.id)).where(
+        Solution.puzzle_id == puzzle.id, Solution.player_key == player.key,
+        Solution.created_at >= utcnow() - span))
+    return recent >= limit
 
 
 def submit(session: Session, puzzle: Puzzle, rows: Any, player: Player) -> Submitted:
     """Checks and scores ``rows`` and stores them once per player and layout."""
+    if puzzle.retired_at is not None:
+        raise PlayError("This puzzle is retired: its best solution is already in the research"
+                        " alignment. Try another puzzle.", status=409, code="retired")
     try:
         rows = check_solution(puzzle.sequences, rows, max_width=puzzle.width)
     except SolutionError as error:
@@ -233,22 +262,45 @@ def submit(session: Session, puzzle: Puzzle, rows: Any, player: Player) -> Submi
              Solution.layout_hash == digest)
     existing = session.scalar(select(Solution).where(*where))
     if existing is None:
+        flagged = _implausibly_fast(session, puzzle, player)
         solution = Solution(puzzle_id=puzzle.id, user_id=player.user_id, player_key=player.key,
                             nickname=player.nickname, layout_hash=digest,
-                            rows_json=json.dumps(rows), score=score, points=points)
+                            rows_json=json.dumps(rows), score=score, points=points,
+                            flagged=flagged)
         try:
             with session.begin_nested():
                 session.add(solution)
         except IntegrityError:  # the same layout, submitted at the same moment
             existing = session.scalar(select(Solution).where(*where))
         else:
-            return Submitted(solution, True, score, puzzle.par, points)
+            earned = [] if flagged else badges.after_solution(session, solution, puzzle)
+            if not retire_if_exhausted(session, puzzle):
+                _update_research(session, puzzle, solution)
+            return Submitted(solution, True, score, puzzle.par, points, earned)
     existing.submissions += 1
     session.flush()
     return Submitted(existing, False, existing.score, puzzle.par, existing.points)
 
 
 # -- improving the source alignment --------------------------------------------
+
+
+def _update_research(session: Session, puzzle: Puzzle, solution: Solution) -> None:
+    """A new best solution of a puzzle is spliced in at once (so its player
+    is credited and the puzzle can retire without waiting for a researcher);
+    a solution that only equals the best may complete the consensus that
+    retires the puzzle."""
+    if puzzle.alignment_id is None or solution.score <= puzzle.start_score + 1e-9:
+        return
+    alignment = puzzle.alignment
+    best_before = session.scalar(select(func.max(Solution.score)).where(
+        Solution.puzzle_id == puzzle.id, Solution.id != solution.id))
+    if best_before is None or solution.score > best_before + 1e-9:
+        splice_best(session, alignment)
+        return
+    spliced = set(session.scalars(select(AlignmentChange.solution_id).where(
+        AlignmentChange.alignment_id == alignment.id)))
+    retire_finished(session, alignment, spliced)
 
 
 def splice_best(session: Session, alignment: AlignmentSource) -> list[AlignmentChange]:
@@ -258,6 +310,11 @@ def splice_best(session: Session, alignment: AlignmentSource) -> list[AlignmentC
 
     Starting from the original every time keeps the puzzles' column numbers
     valid and makes the result depend only on the solutions stored."""
+    # Two requests splicing one alignment at once would both replace its
+    # change records; the row lock (PostgreSQL; SQLite has one writer anyway)
+    # makes the second wait and then rebuild from the first one's result.
+    session.scalar(select(AlignmentSource.id).where(AlignmentSource.id == alignment.id)
+                   .with_for_update())
     scheme = scheme_for(alignment.kind)
     candidates = []
     for puzzle in alignment.puzzles:
@@ -279,9 +336,64 @@ def splice_best(session: Session, alignment: AlignmentSource) -> list[AlignmentC
                                score_after=change.after)
                for change in report.changes]
     session.add_all(changes)
+    check_same_sequences(original, report.rows)  # never store an alignment with lost residues
     alignment.rows_json = json.dumps(report.rows)
     session.flush()
+    for change in changes:
+        solution = session.get(Solution, change.solution_id)
+        if solution is not None and solution.user_id is not None:
+            badges.award(session, solution.user_id, "contributor", solution.puzzle_id)
+    retire_finished(session, alignment, {change.solution_id for change in changes})
     return changes
+
+
+# -- retiring puzzles -----------------------------------------------------------
+
+#: A puzzle whose spliced best score this many players reached is done: more
+#: play would only find the same layout again.
+RETIRE_CONSENSUS = 3
+#: A puzzle with this many distinct solutions is retired whatever they scored.
+RETIRE_AFTER_SOLUTIONS = 200
+
+
+def retire(puzzle: Puzzle, reason: str) -> None:
+    if puzzle.retired_at is None:
+        puzzle.active, puzzle.retired_at, puzzle.retired_reason = False, utcnow(), reason[:200]
+
+
+def retire_if_exhausted(session: Session, puzzle: Puzzle,
+                        limit: int = RETIRE_AFTER_SOLUTIONS) -> bool:
+    """Retires ``puzzle`` once it has ``limit`` distinct solutions."""
+    if puzzle.level == "tutorial" or puzzle.retired_at is not None:
+        return False
+    count = session.scalar(select(func.count(Solution.id)).where(Solution.puzzle_id == puzzle.id))
+    if count >= limit:
+        retire(puzzle, f"{count} solutions received")
+        session.flush()
+        return True
+    return False
+
+
+def retire_finished(session: Session, alignment: AlignmentSource, spliced: set[int],
+                    consensus: int = RETIRE_CONSENSUS) -> list[Puzzle]:
+    """Retires the puzzles of ``alignment`` whose best solution is among
+    ``spliced`` and whose best score ``consensus`` players have reached."""
+    retired = []
+    for puzzle in alignment.puzzles:
+        if puzzle.retired_at is not None:
+            continue
+        best = session.scalar(
+            select(Solution).where(Solution.puzzle_id == puzzle.id)
+            .order_by(Solution.score.desc(), Solution.created_at, Solution.id).limit(1))
+        if best is None or best.id not in spliced:
+            continue
+        players = session.scalar(select(func.count(func.distinct(Solution.player_key))).where(
+            Solution.puzzle_id == puzzle.id, Solution.score >= best.score - 1e-9))
+        if players >= consensus:
+            retire(puzzle, f"best score {best.score:g} spliced in and reached by {players} players")
+            retired.append(puzzle)
+    session.flush()
+    return retired
 
 
 # -- leaderboards ---------------------------------------------------------------
@@ -307,7 +419,7 @@ def puzzle_leaderboard(session: Session, puzzle: Puzzle, period: str = "all",
     """Each player's best score on ``puzzle``, best first; ties go to whoever
     reached the score first."""
     since = _since(period)
-    filters = [Solution.puzzle_id == puzzle.id]
+    filters = [Solution.puzzle_id == puzzle.id, Solution.flagged.is_(False)]
     if since is not None:
         filters.append(Solution.created_at >= since)
     best = (select(Solution.player_key, func.max(Solution.score).label("best"))
@@ -327,7 +439,7 @@ def puzzle_leaderboard(session: Session, puzzle: Puzzle, period: str = "all",
 def overall_leaderboard(session: Session, period: str = "all", limit: int = 20) -> list[Standing]:
     """Points summed over puzzles, counting each player's best solution of each."""
     since = _since(period)
-    filters = [Solution.points > 0]
+    filters = [Solution.points > 0, Solution.flagged.is_(False)]
     if since is not None:
         filters.append(Solution.created_at >= since)
     per_puzzle = (select(Solution.player_key, Solution.puzzle_id,

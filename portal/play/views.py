@@ -6,25 +6,30 @@ import secrets
 
 from flask import (
     Blueprint,
+    Response,
+    abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
-    session as web_session,
     url_for,
+)
+from flask import (
+    session as web_session,
 )
 from flask_login import current_user, login_required
 from werkzeug.exceptions import HTTPException
 
 from portal import db
+from portal.accounts.models import Role
 from portal.api.auth import require_scope
 from portal.api.errors import ApiError
 from portal.extensions import csrf, limiter
-from portal.play import services
-from portal.play.forms import NicknameForm, SolutionForm
+from portal.play import badges, research, services
+from portal.play.forms import NicknameForm, SolutionForm, SpliceForm
 from portal.play.models import Puzzle
-from portal.play.services import PlayError, Player
+from portal.play.services import Player, PlayError
 
 bp = Blueprint("play", __name__, url_prefix="/play")
 api = Blueprint("play_api", __name__, url_prefix="/api/v1")
@@ -174,14 +179,92 @@ def _outcome(result: services.Submitted) -> str:
         text += f" You reached par: {result.points} points."
     if not result.created:
         text += " You had sent this layout before; it counts once."
+    if result.solution.flagged:
+        text += (" Layouts are arriving faster than anyone plays by hand, so this one is kept"
+                 " for research but left off the leaderboards.")
+    if result.badges:
+        text += " New badge: " + ", ".join(badges.title(code) for code in result.badges) + "."
     return text
 
 
 @bp.get("/history")
 @login_required
 def history():
-    solutions = services.history(db.session(), current_user.id)
-    return render_template("play/history.html", title="Your solutions", solutions=solutions)
+    session = db.session()
+    solutions = services.history(session, current_user.id)
+    earned = [(badge, *badges.BADGES.get(badge.badge, (badge.badge, "")))
+              for badge in badges.of_user(session, current_user.id)]
+    return render_template("play/history.html", title="Your solutions", solutions=solutions,
+                           badges=earned,
+                           contributions=research.contributions(session, current_user.id))
+
+
+# -- research alignments --------------------------------------------------------
+
+
+def _alignment_or_404(slug: str):
+    try:
+        return research.get_alignment(db.session(), slug)
+    except PlayError:
+        abort(404, description=f"There is no alignment called {slug!r}.")
+
+
+def _can_splice() -> bool:
+    return current_user.is_authenticated and current_user.has_role(Role.RESEARCHER)
+
+
+@bp.get("/alignments/")
+def alignments():
+    return render_template("play/alignments.html", title="Research alignments",
+                           alignments=research.list_alignments(db.session()))
+
+
+@bp.get("/alignments/<slug>")
+def alignment(slug: str):
+    found = _alignment_or_404(slug)
+    return render_template("play/alignment.html", title=found.title,
+                           report=research.report(db.session(), found),
+                           formats=list(research.FORMATS), can_splice=_can_splice(),
+                           splice_form=SpliceForm())
+
+
+@bp.get("/alignments/<slug>/download")
+def download_alignment(slug: str):
+    found = _alignment_or_404(slug)
+    fmt = request.args.get("format", "fasta")
+    which = request.args.get("version", "improved")
+    try:
+        name, text = research.download(found, fmt, which)
+    except PlayError as error:
+        return render_template("errors/error.html", status=error.status, title="Cannot download",
+                               message=error.message), error.status
+    return Response(text, mimetype=research.FORMATS[fmt][2] + "; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/alignments/<slug>/credits.csv")
+def alignment_credits(slug: str):
+    found = _alignment_or_404(slug)
+    text = research.credits_csv(research.report(db.session(), found))
+    return Response(text, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="{found.slug}.credits.csv"'})
+
+
+@bp.post("/alignments/<slug>/splice")
+@login_required
+def splice_alignment(slug: str):
+    if not _can_splice():
+        abort(403)
+    found = _alignment_or_404(slug)
+    if not SpliceForm().validate_on_submit():
+        flash("The form expired; please try again.", "error")
+        return redirect(url_for("play.alignment", slug=slug))
+    session = db.session()
+    changes = services.splice_best(session, found)
+    session.commit()
+    flash(f"{len(changes)} solutions spliced into the alignment.", "success")
+    return redirect(url_for("play.alignment", slug=slug))
 
 
 # -- API ------------------------------------------------------------------------

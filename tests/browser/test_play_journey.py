@@ -148,3 +148,28 @@ def test_live_score_equals_the_servers_on_random_moves(page, live_server, puzzle
     if which == "protein":
         page.locator("#safe-colours").check()
         screenshot(page, "play-protein-safe-colours")
+
+
+def test_a_visitor_finds_the_research_alignment_and_downloads_it(page, live_server, puzzles,
+                                                                  tmp_path):
+    """From the play page to the alignment's report and its improved FASTA,
+    which still holds every sequence's residues."""
+    from Bio import Align
+
+    from games.puzzles import read_source, residues
+
+    ids, _schemes = puzzles
+    page.goto(live_server + "/play/")
+    page.get_by_role("link", name="Research alignments").click()
+    page.get_by_role("link", name="p53").click()
+    assert page.locator("#puzzle-report tbody tr").count() >= 1
+    assert page.locator("#score-before").inner_text() == page.locator("#score-after").inner_text()
+    screenshot(page, "play-research-alignment")
+    with page.expect_download() as info:
+        page.locator("#downloads li").first.get_by_role("link", name="Stockholm").click()
+    path = tmp_path / "improved.sto"
+    info.value.save_as(path)
+    parsed = Align.read(str(path), "stockholm")
+    original = read_source(DATA / "tp53.prot.fasta", "fasta")
+    assert [residues(parsed[i]) for i in range(len(original.rows))] == \
+        [residues(row) for row in original.rows]

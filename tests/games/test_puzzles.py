@@ -152,10 +152,18 @@ def test_make_puzzle_needs_two_rows_with_residues():
     assert make_puzzle(source, 0, 8, DNA) is None
 
 
-def test_expert_level_is_larger():
+@pytest.mark.parametrize("level", ["intermediate", "expert"])
+def test_higher_levels_are_larger(level):
     source = read_source(DATA / "il6.nucl.fasta")
-    puzzles = cut_puzzles(source, DNA, level="expert", limit=1, time_limit=0.2)
-    assert puzzles and puzzles[0].source_end - puzzles[0].source_start >= LEVELS["expert"][0]
+    puzzles = cut_puzzles(source, DNA, level=level, limit=1, time_limit=0.2)
+    low, high, _ = LEVELS[level]
+    assert puzzles and low <= puzzles[0].source_end - puzzles[0].source_start <= high
+
+
+def test_each_level_asks_for_more_than_the_one_before():
+    sizes = [LEVELS[name] for name in ("beginner", "intermediate", "expert")]
+    for (low_a, high_a, rows_a), (low_b, high_b, rows_b) in itertools.pairwise(sizes):
+        assert low_a < low_b and high_a < high_b and rows_a < rows_b
 
 
 def test_every_puzzle_par_improves_the_whole_alignment():

@@ -1,7 +1,7 @@
 """treatment reports
 
 Revision ID: 8e2f4b6a1c37
-Revises: 768f287836f7
+Revises: 3c1e5a7b9d20
 Create Date: 2026-11-23 21:00:00
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import portal.db
 
 revision = '8e2f4b6a1c37'
-down_revision = '768f287836f7'
+down_revision = '3c1e5a7b9d20'
 branch_labels = None
 depends_on = None
 

@@ -100,6 +100,14 @@ def test_demo_puzzles_load_once(app, session):
     kinds = {p.kind for p in puzzles}
     assert kinds == {"dna", "protein"}
     assert sum(1 for p in puzzles if p.level == "tutorial") == 1
+    # Enough to play for a while, at every level, from every demo alignment.
+    assert len(puzzles) >= 12
+    assert {p.level for p in puzzles} == {"tutorial", "beginner", "intermediate", "expert"}
+    assert {p.alignment.slug for p in puzzles if p.alignment} == {
+        "il6-nucl", "il6-prot", "tp53-prot"}
+    expert = [p for p in puzzles if p.level == "expert"]
+    beginner = [p for p in puzzles if p.level == "beginner"]
+    assert min(p.width for p in expert) > max(p.width for p in beginner)
 
 
 def test_splice_puts_better_solutions_back_and_records_them(runner, app, session):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from portal.play.models import Solution
+from portal.play.models import Puzzle, Solution
 from tests.portal.conftest import csrf_token
 from tests.portal.play.conftest import AT_PAR, SOLVED
 
@@ -207,3 +207,20 @@ def test_a_concurrent_duplicate_is_collapsed_by_the_unique_constraint(app, tutor
         second.close()
     assert result.created is False and result.solution.submissions == 2
     assert count(session) == 1
+
+
+def test_a_burst_of_layouts_is_flagged_and_left_off_the_leaderboards(
+        player, session, monkeypatch):
+    from portal.play import services
+
+    monkeypatch.setattr(services, "FLAG_BURST", (3, services.FLAG_BURST[1]))
+    layouts = [["ACGTTGCA---", "ACGTTGCA---", "ACG" + "-" * k + "GCA" + "-" * (5 - k)]
+               for k in range(5)]
+    bodies = [player.submit(rows).get_json() for rows in layouts]
+    assert [b["flagged"] for b in bodies] == [False, False, False, True, True]
+    assert "left off the leaderboards" in bodies[3]["message"]
+    # The flagged layouts are stored, scored, but ranked nowhere.
+    assert count(session) == 5
+    puzzle = session.get(Puzzle, player.puzzle_id)
+    assert [s.value for s in services.puzzle_leaderboard(session, puzzle)] == [
+        max(b["score"] for b in bodies[:3])]
