@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -54,8 +55,13 @@ def check_xlsx_archive(path: str | os.PathLike[str], limits: Limits) -> None:
         for info in infos:
             if not info.filename.endswith((".xml", ".rels")) or info.file_size == 0:
                 continue
-            with zf.open(info) as part:
-                head = part.read(_DOCTYPE_SCAN_BYTES)
+            try:
+                with zf.open(info) as part:
+                    head = part.read(_DOCTYPE_SCAN_BYTES)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+                # A damaged or oddly compressed part: the file is not a workbook we can read.
+                raise ParseError(
+                    f"Part {info.filename!r} of the workbook is damaged: {exc}") from exc
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                 raise ZipBombError(
                     f"Part {info.filename!r} of the workbook declares a DOCTYPE/ENTITY, "

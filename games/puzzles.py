@@ -142,12 +142,18 @@ def read_source(path: str | Path, fmt: str = "fasta") -> Source:
     with warnings.catch_warnings(), open(path, encoding="latin-1") as handle:
         warnings.simplefilter("ignore")
         try:
-            alignment = Align.read(handle, fmt)
-        except ValueError as exc:
-            if "Unknown file format" not in str(exc):
-                raise
-            handle.seek(0)
-            alignment = AlignIO.read(handle, fmt)
+            try:
+                alignment = Align.read(handle, fmt)
+            except ValueError as exc:
+                if "Unknown file format" not in str(exc):
+                    raise
+                handle.seek(0)
+                alignment = AlignIO.read(handle, fmt)
+        except (IndexError, KeyError, TypeError, AttributeError, UnboundLocalError,
+                AssertionError, EOFError) as exc:
+            # Biopython's parsers trip over some malformed files with these instead of
+            # a ValueError; callers catch ValueError for "this file cannot be read".
+            raise ValueError(f"This is not a readable {fmt} alignment ({exc!r}).") from exc
     if hasattr(alignment, "get_alignment_length"):
         names = [record.id for record in alignment]
         rows = [str(record.seq) for record in alignment]

@@ -11,6 +11,9 @@ from portal import commands, errors, logging_setup, security, templating
 from portal import config as portal_config
 from portal.accounts.views import bp as accounts_bp
 from portal.api.auth import protect_api
+from portal.api.communities import bp as community_api_bp
+from portal.api.openapi import bp as api_docs_bp
+from portal.api.puzzles import bp as puzzle_api_bp
 from portal.api.views import bp as api_bp
 from portal.community.feed_views import bp as question_feed_bp
 from portal.community.notification_views import bp as notifications_bp
@@ -74,6 +77,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(play_api_bp)
     app.register_blueprint(reanalysis_bp)
     app.register_blueprint(reanalysis_api_bp)
+    app.register_blueprint(community_api_bp)
+    app.register_blueprint(puzzle_api_bp)
+    app.register_blueprint(api_docs_bp)
     protect_api(app)
     app.register_blueprint(question_feed_bp)
     app.register_blueprint(notifications_bp)

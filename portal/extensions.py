@@ -1,10 +1,10 @@
 """Unbound extensions, created once and bound to each app in create_app()."""
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from portal.db import Database
@@ -24,3 +24,24 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enable
 def login_key() -> str:
     """Rate-limit key for login attempts on one account, whatever the client's address."""
     return "login:" + (request.form.get("login") or "").strip().lower()[:254]
+
+
+def user_or_address() -> str:
+    """Rate-limit key for members' actions: the account when signed in, else the address.
+
+    Keying on the account means one member cannot dodge a limit by changing network,
+    and members behind one shared address (a hospital, a school) do not share one.
+    """
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return "addr:" + (get_remote_address() or "")
+
+
+def post_limit() -> str:
+    """Questions and comments, through the pages or the API."""
+    return current_app.config.get("POST_RATE_LIMIT", "20 per minute; 200 per day")
+
+
+def vote_limit() -> str:
+    """Supporting and withdrawing support for questions."""
+    return current_app.config.get("VOTE_RATE_LIMIT", "60 per minute")

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from portal.accounts.models import Role
 from portal.extensions import login_manager
@@ -77,5 +78,27 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+class DatabaseInteger(IntegerConverter):
+    """``<int:...>`` bounded to a 32-bit database id: a longer number in a URL is a 404,
+    not an overflow in the database driver (SQLite raises, PostgreSQL refuses)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def refuse_malformed_forms() -> None:
+    """A multipart part whose name is not text is parsed with a None key, on which
+    Flask-WTF's CSRF token lookup crashes (a 500): refuse such a body as malformed."""
+    forms = ("multipart/form-data", "application/x-www-form-urlencoded")
+    if (request.method in ("POST", "PUT", "PATCH", "DELETE") and request.mimetype in forms
+            and any(not isinstance(key, str) for key in request.form)):
+        abort(400, description="A form field's name is not valid text.")
+
+
 def init_app(app: Flask) -> None:
+    # Before any blueprint adds its rules: they are compiled with the converter they find.
+    app.url_map.converters["int"] = DatabaseInteger
     app.after_request(add_security_headers)
+    # First of all before-request functions: CSRFProtect's check reads the form keys.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_malformed_forms)

@@ -52,4 +52,5 @@ def protect_api(app: Flask) -> None:
             _authenticate(plain)
         elif request.method in UNSAFE:
             # Called with the session cookie, like a page: the same CSRF rule applies.
+            # (portal.security has already refused form fields whose names are not text.)
             csrf.protect()

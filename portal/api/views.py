@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from functools import wraps
 from pathlib import Path
 
@@ -14,8 +13,9 @@ from datasets.ingest import spool
 from datasets.metadata import DatasetMetadata
 from portal import db
 from portal.accounts.models import Role, User
-from portal.api.auth import require_scope
+from portal.api import schemas
 from portal.api.errors import ApiError
+from portal.api.spec import operation, unauthorized, validate
 from portal.data import services
 from portal.data.models import Dataset, DatasetVersion
 from portal.data.search import Filters, apply_filters
@@ -25,7 +25,7 @@ from portal.jobs.models import Job
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
-MAX_PER_PAGE = 100
+MAX_PER_PAGE = schemas.MAX_PER_PAGE
 
 
 @bp.errorhandler(ApiError)
@@ -43,23 +43,25 @@ def login_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_authenticated:
-            raise ApiError(401, "unauthorized",
-                           "Send a personal API token as 'Authorization: Bearer <token>'.")
+            raise unauthorized()
         return view(*args, **kwargs)
 
     return wrapped
 
 
 def page_arguments() -> tuple[int, int]:
-    try:
-        page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("per_page", 20))
-    except ValueError:
-        raise ApiError(400, "invalid", "page and per_page are whole numbers.", "page") from None
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise ApiError(400, "invalid", f"page >= 1 and 1 <= per_page <= {MAX_PER_PAGE}.",
-                       "per_page")
-    return page, per_page
+    """page and per_page, validated by the same model every list operation documents."""
+    query = validate(schemas.PageQuery, {key: request.args[key] for key in ("page", "per_page")
+                                         if key in request.args})
+    return query.page, query.per_page
+
+
+def paged(statement, query: schemas.PageQuery, render) -> dict:
+    """One page of ``statement``: the same envelope for every list of the API."""
+    rows = db.session().scalars(statement.offset((query.page - 1) * query.per_page)
+                                .limit(query.per_page + 1)).all()
+    return {"items": [render(row) for row in rows[:query.per_page]], "page": query.page,
+            "per_page": query.per_page, "has_more": len(rows) > query.per_page}
 
 
 def version_json(dataset: Dataset, version: DatasetVersion) -> dict:
@@ -100,18 +102,20 @@ def visible_dataset(slug: str) -> Dataset:
 
 
 @bp.get("/datasets")
-def list_datasets():
-    page, per_page = page_arguments()
+@operation("List and search datasets", "datasets", query=schemas.DatasetQuery,
+           responses={200: schemas.DatasetPage},
+           description="Published datasets, and your own drafts when signed in.")
+def list_datasets(query: schemas.DatasetQuery):
     session = db.session()
-    filters = Filters(**{name: request.args.get(name, "")[:200] for name in Filters.__annotations__})
+    filters = Filters(**{name: getattr(query, name) for name in Filters.__annotations__})
     statement = apply_filters(session, services.visible_datasets(current_user), filters)
-    rows = session.scalars(statement.order_by(Dataset.updated_at.desc(), Dataset.id.desc())
-                           .offset((page - 1) * per_page).limit(per_page + 1)).all()
-    return {"items": [dataset_json(d) for d in rows[:per_page]], "page": page,
-            "per_page": per_page, "has_more": len(rows) > per_page}
+    return paged(statement.order_by(Dataset.updated_at.desc(), Dataset.id.desc()), query,
+                 dataset_json)
 
 
 @bp.get("/datasets/<slug>")
+@operation("Read a dataset and its versions", "datasets",
+           responses={200: schemas.DatasetDetail}, errors=(404,))
 def get_dataset(slug: str):
     return dataset_json(visible_dataset(slug), full=True)
 
@@ -143,15 +147,14 @@ def _start(kind: str, payload: dict) -> Job:
 
 
 @bp.post("/datasets")
-@login_required
-def create_dataset():
-    require_scope("write")
+@operation("Share a dataset (its first version)", "datasets", auth=True, scope="write",
+           form=schemas.DatasetUpload, files=("file",), responses={202: schemas.Accepted},
+           errors=(403, 413),
+           description="Researchers only. The file is checked by a job; follow links.job.")
+def create_dataset(form: schemas.DatasetUpload):
     if not current_user.has_role(Role.RESEARCHER):
         raise ApiError(403, "forbidden", "Only researchers can share datasets.")
-    try:
-        metadata = json.loads(request.form.get("metadata") or "null")
-    except json.JSONDecodeError as error:
-        raise ApiError(400, "invalid", f"metadata is not valid JSON: {error}", "metadata") from None
+    metadata = form.metadata
     try:
         DatasetMetadata.from_dict(metadata)
     except MetadataError as error:
@@ -162,17 +165,18 @@ def create_dataset():
     path, filename = _uploaded_file()
     return _accepted(_start("dataset.ingest", {
         "upload": str(path), "filename": filename, "user_id": current_user.id,
-        "metadata": metadata, "change_note": request.form.get("change_note") or "First version."}))
+        "metadata": metadata, "change_note": form.change_note or "First version."}))
 
 
 @bp.post("/datasets/<slug>/versions")
-@login_required
-def create_version(slug: str):
-    require_scope("write")
+@operation("Upload a new version of a dataset", "datasets", auth=True, scope="write",
+           form=schemas.VersionUpload, files=("file",), responses={202: schemas.Accepted},
+           errors=(403, 404, 413))
+def create_version(slug: str, form: schemas.VersionUpload):
     dataset = visible_dataset(slug)
     if not services.can_edit(current_user, dataset):
         raise ApiError(403, "forbidden", "Only the dataset's owner can add versions.")
-    note = (request.form.get("change_note") or "").strip()
+    note = form.change_note.strip()
     if not note:
         raise ApiError(400, "invalid", "Say what changed in 'change_note'.", "change_note")
     path, filename = _uploaded_file()
@@ -182,9 +186,10 @@ def create_version(slug: str):
 
 
 @bp.post("/datasets/<slug>/versions/<int:number>/publish")
-@login_required
+@operation("Publish a version", "datasets", auth=True, scope="write",
+           responses={200: schemas.DatasetVersion}, errors=(403, 404, 409),
+           description="Refused (409) while the version has validation errors or identifiers.")
 def publish_version(slug: str, number: int):
-    require_scope("write")
     dataset = visible_dataset(slug)
     if not services.can_edit(current_user, dataset):
         raise ApiError(403, "forbidden", "Only the dataset's owner can publish it.")
@@ -202,6 +207,8 @@ def publish_version(slug: str, number: int):
 
 
 @bp.get("/jobs/<job_id>")
+@operation("Follow a job", "jobs", responses={200: schemas.Job}, errors=(404,),
+           description="A job started by a user is visible to that user (and admins) only.")
 def get_job(job_id: str):
     job = db.session().get(Job, job_id)
     visible = job is not None and (job.owner_id is None or (

@@ -20,6 +20,7 @@ from portal.community.view_helpers import (
     trust_policy,
 )
 from portal.db import utcnow
+from portal.extensions import limiter, post_limit, user_or_address
 
 bp = Blueprint("comments", __name__, url_prefix="/<slug>/questions/<int:question_id>/comments")
 
@@ -37,6 +38,7 @@ def _comment_or_404(question_id: int, comment_id: int) -> Comment:
 
 
 @bp.post("/")
+@limiter.shared_limit(post_limit, "post", key_func=user_or_address)
 @login_required
 def add(slug: str, question_id: int):
     session = db.session()

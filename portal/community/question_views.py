@@ -41,6 +41,7 @@ from portal.community.view_helpers import (
     trust_policy,
 )
 from portal.db import utcnow
+from portal.extensions import limiter, post_limit, user_or_address, vote_limit
 
 bp = Blueprint("questions", __name__, url_prefix="/<slug>/questions")
 
@@ -83,6 +84,7 @@ def _text(form: QuestionForm) -> questions.QuestionText:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@limiter.shared_limit(post_limit, "post", key_func=user_or_address, methods=["POST"])
 @login_required
 def new(slug: str):
     session = db.session()
@@ -226,6 +228,7 @@ def _act(slug: str, question_id: int, action, success: str | None):
 
 
 @bp.post("/<int:question_id>/support")
+@limiter.shared_limit(vote_limit, "vote", key_func=user_or_address)
 @login_required
 def support(slug: str, question_id: int):
     def act(session, question):
@@ -235,6 +238,7 @@ def support(slug: str, question_id: int):
 
 
 @bp.post("/<int:question_id>/withdraw")
+@limiter.shared_limit(vote_limit, "vote", key_func=user_or_address)
 @login_required
 def withdraw(slug: str, question_id: int):
     def act(session, question):

@@ -1,15 +1,16 @@
 """/api/v1/analyses: create and start a run, list runs, read a run's results."""
 from __future__ import annotations
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from portal import db
 from portal.accounts.models import User
-from portal.api.auth import require_scope
+from portal.api import schemas
 from portal.api.errors import ApiError
-from portal.api.views import api_error, http_error, login_required, page_arguments
+from portal.api.spec import operation
+from portal.api.views import api_error, http_error, paged
 from portal.extensions import csrf
 from portal.jobs import runner
 from portal.reanalysis import services
@@ -28,43 +29,27 @@ def _invalid(error: RunError) -> ApiError:
 
 
 @bp.post("/analyses")
-@login_required
-def create_analysis():
-    require_scope("write")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid", "Send a JSON object (Content-Type: application/json).")
+@operation("Create and start an analysis run", "analyses", auth=True, scope="write",
+           body=schemas.AnalysisCreate, responses={202: schemas.AnalysisAccepted},
+           errors=(404, 409),
+           example={"title": "BCG and tuberculosis", "kind": "aggregate",
+                    "datasets": [{"slug": "bcg", "version": 2}], "measure": "RR",
+                    "method": "REML", "options": {"hk": False, "level": 0.95},
+                    "harmonisation": {"study": "author", "columns": {
+                        "ai": "tpos", "n1i": "n1", "ci": "cpos", "n2i": "n2"}}})
+def create_analysis(body: schemas.AnalysisCreate):
     session = db.session()
-    datasets = body.get("datasets")
-    if not isinstance(datasets, list) or not datasets:
-        raise ApiError(400, "invalid", "'datasets' is a list of {\"slug\", \"version\"}.",
-                       "datasets")
-    options = body.get("options") or {}
-    if not isinstance(options, dict):
-        raise ApiError(400, "invalid", "'options' is an object: {\"hk\": bool, \"level\": 0.95}.",
-                       "options")
-    harmonisation = body.get("harmonisation")
-    if not isinstance(harmonisation, dict):
-        raise ApiError(400, "invalid", "'harmonisation' is an object (see the documentation).",
-                       "harmonisation")
     try:
-        versions = []
-        for index, item in enumerate(datasets):
-            if not isinstance(item, dict):
-                raise RunError("Each dataset is {\"slug\", \"version\"}.", f"datasets[{index}]")
-            versions.append(services.find_version(
-                session, current_user, item.get("slug"), item.get("version"),
-                field=f"datasets[{index}]"))
+        versions = [services.find_version(session, current_user, item.slug, item.version,
+                                          field=f"datasets[{index}]")
+                    for index, item in enumerate(body.datasets)]
         run = services.create_run(session, session.get(User, current_user.id),
-                                  title=str(body.get("title") or ""),
-                                  kind=str(body.get("kind") or "aggregate"), versions=versions,
-                                  description=str(body.get("description") or ""))
-        services.set_harmonisation(run, harmonisation)
-        services.set_method(run, measure=str(body.get("measure") or ""),
-                            method=str(body.get("method") or "REML"),
-                            hk=bool(options.get("hk", False)), level=options.get("level", 0.95),
-                            participant={k: options[k] for k in services.PARTICIPANT_OPTIONS
-                                         if k in options} or None)
+                                  title=body.title, kind=body.kind, versions=versions,
+                                  description=body.description)
+        services.set_harmonisation(run, body.harmonisation)
+        services.set_method(run, measure=body.measure, method=body.method or "REML",
+                            hk=body.options.hk, level=body.options.level,
+                            participant=body.options.participant())
         job = services.queue(session, run)
     except RunError as error:
         session.rollback()
@@ -79,22 +64,24 @@ def create_analysis():
                       "job": url_for("api.get_job", job_id=job.id, _external=True)}}, 202
 
 
+def _summary(run: AnalysisRun) -> dict:
+    item = services.run_json(run, url_for)
+    item.pop("results", None)
+    return item
+
+
 @bp.get("/analyses")
-def list_analyses():
-    page, per_page = page_arguments()
-    rows = db.session().scalars(
-        services.visible_runs(current_user)
-        .order_by(AnalysisRun.created_at.desc(), AnalysisRun.id.desc())
-        .offset((page - 1) * per_page).limit(per_page + 1)).all()
-    items = []
-    for run in rows[:per_page]:
-        item = services.run_json(run, url_for)
-        item.pop("results", None)
-        items.append(item)
-    return {"items": items, "page": page, "per_page": per_page, "has_more": len(rows) > per_page}
+@operation("List analysis runs", "analyses", query=schemas.PageQuery,
+           responses={200: schemas.AnalysisPage},
+           description="Finished runs, and your own drafts when signed in. Without results.")
+def list_analyses(query: schemas.PageQuery):
+    return paged(services.visible_runs(current_user)
+                 .order_by(AnalysisRun.created_at.desc(), AnalysisRun.id.desc()), query, _summary)
 
 
 @bp.get("/analyses/<int:run_id>")
+@operation("Read a run and its results", "analyses", responses={200: schemas.Analysis},
+           errors=(404,))
 def get_analysis(run_id: int):
     run = db.session().get(AnalysisRun, run_id)
     if run is None or not services.can_view(current_user, run):

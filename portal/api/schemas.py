@@ -1,0 +1,340 @@
+"""Request and response models of /api/v1.
+
+Requests are validated through these models (portal.api.spec), and the OpenAPI
+document is generated from them (portal.api.openapi). Response models describe
+what the views return; they allow extra keys so that adding a field is not a break.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+#: Text from a client: no NUL or other control characters (PostgreSQL refuses NUL,
+#: and none of them belong in a search or a title), bounded length.
+NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
+SearchText = Annotated[str, StringConstraints(max_length=200, pattern=NO_CONTROL)]
+Line = Annotated[str, StringConstraints(max_length=500, pattern=NO_CONTROL)]
+LongText = Annotated[str, StringConstraints(max_length=20_000, pattern=NO_CONTROL)]
+MAX_PER_PAGE = 100
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Response(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+# -- shared --------------------------------------------------------------------------
+
+
+class ErrorDetail(Response):
+    code: str
+    message: str
+    field: str | None
+
+
+class ErrorBody(Response):
+    error: ErrorDetail
+
+
+class PageQuery(Request):
+    page: int = Field(1, ge=1, le=1_000_000, description="Page number, from 1.")
+    per_page: int = Field(20, ge=1, le=MAX_PER_PAGE, description="Items per page.")
+
+
+class Page(Response):
+    items: list[dict[str, Any]]
+    page: int
+    per_page: int
+    has_more: bool
+
+
+class Links(Response):
+    job: str | None = None
+    analysis: str | None = None
+
+
+class Job(Response):
+    id: str
+    kind: str
+    state: str
+    progress: float
+    message: str | None
+    error: str | None
+    result: Any = None
+    created_at: str | None
+    finished_at: str | None
+
+
+class Accepted(Response):
+    job: Job
+    links: Links
+
+
+# -- datasets ------------------------------------------------------------------------
+
+
+class DatasetQuery(PageQuery):
+    q: SearchText = Field("", description="Words in the title, description or tags.")
+    condition: SearchText = ""
+    intervention: SearchText = ""
+    licence: SearchText = ""
+    design: SearchText = ""
+    level: SearchText = ""
+
+
+class DatasetVersion(Response):
+    number: int
+    published: bool
+    published_at: str | None
+    sha256: str
+    size: int
+    filename: str
+    format: str
+    rows: int | None
+    columns: int | None
+    change_note: str | None
+    valid: bool | None
+    blocking_identifiers: bool
+    schema_: Any = Field(None, alias="schema")
+    downloads: dict[str, str]
+
+
+class DatasetSummary(Response):
+    slug: str
+    title: str
+    licence: str
+    level: str
+    study_design: str | None
+    published: bool
+    owner: str
+    url: str
+    updated_at: str
+
+
+class DatasetDetail(DatasetSummary):
+    metadata: dict[str, Any]
+    versions: list[DatasetVersion]
+
+
+class DatasetPage(Page):
+    items: list[DatasetSummary]  # type: ignore[assignment]
+
+
+class DatasetUpload(Request):
+    metadata: dict[str, Any] = Field(
+        ..., json_schema_extra={"x-json-encoded": True},
+        description="The dataset's metadata as a JSON object: title, description, licence "
+                    "(an SPDX id), conditions, ...")
+    change_note: Line = ""
+
+
+class VersionUpload(Request):
+    change_note: Annotated[str, StringConstraints(min_length=1, max_length=2000,
+                                                  pattern=NO_CONTROL)] = Field(
+        ..., description="What changed in this version.")
+
+
+# -- analyses ------------------------------------------------------------------------
+
+
+class DatasetRef(Request):
+    slug: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_CONTROL)]
+    version: int = Field(..., ge=1, le=1_000_000)
+
+
+class AnalysisOptions(Request):
+    hk: bool = False
+    level: float = Field(0.95, gt=0, lt=1)
+    # Participant-level runs only; portal.reanalysis.services.participant_options
+    # checks them against the run's harmonisation (which covariates are mapped).
+    stage: Literal["two-stage", "one-stage"] | None = None
+    covariates: list[Annotated[str, StringConstraints(max_length=64)]] | None = Field(
+        None, max_length=20)
+    study_effect: Literal["fixed", "random"] | None = None
+    filters: list[str | dict[str, Any]] | None = Field(
+        None, max_length=20, description='Row filters such as "age >= 50", or '
+        '{"column", "op", "value"} objects.')
+
+    def participant(self) -> dict[str, Any] | None:
+        chosen = self.model_dump(include={"stage", "covariates", "study_effect", "filters"},
+                                 exclude_none=True)
+        return chosen or None
+
+
+class AnalysisCreate(Request):
+    title: Line = ""
+    description: LongText = ""
+    kind: Literal["aggregate", "participant"] = "aggregate"
+    datasets: list[DatasetRef] = Field(..., min_length=1, max_length=50)
+    harmonisation: dict[str, Any]
+    measure: Annotated[str, StringConstraints(max_length=16, pattern=NO_CONTROL)] = ""
+    method: Annotated[str, StringConstraints(max_length=16, pattern=NO_CONTROL)] = "REML"
+    options: AnalysisOptions = AnalysisOptions()
+
+
+class Analysis(Response):
+    id: int
+    title: str
+    kind: str
+    status: str
+    owner: str
+    measure: str | None
+    method: str | None
+    datasets: list[dict[str, Any]]
+    url: str
+
+
+class AnalysisPage(Page):
+    items: list[Analysis]  # type: ignore[assignment]
+
+
+class AnalysisAccepted(Response):
+    analysis: Analysis
+    job: Job
+    links: Links
+
+
+# -- communities and questions -------------------------------------------------------
+
+
+class Community(Response):
+    slug: str
+    name: str
+    condition: str
+    description: str
+    members: int
+    member: bool | None = Field(None, description="Whether the caller is a member (signed in).")
+    url: str
+
+
+class CommunityPage(Page):
+    items: list[Community]  # type: ignore[assignment]
+
+
+class Membership(Response):
+    community: str
+    member: bool
+    members: int
+
+
+class QuestionQuery(PageQuery):
+    status: Literal["open", "answered", "closed", "all"] = "open"
+    sort: Literal["top", "new", "trending"] = "top"
+    community: SearchText = Field("", description="Only this community's questions (slug).")
+
+
+class Question(Response):
+    id: int
+    community: str
+    title: str
+    population: str
+    intervention: str
+    comparator: str
+    outcome: str
+    status: str
+    support: int
+    author: str | None
+    created_at: str
+    url: str
+
+
+class QuestionDetail(Question):
+    rationale: str
+    comments: list[dict[str, Any]]
+    supported: bool | None = None
+
+
+class QuestionPage(Page):
+    items: list[Question]  # type: ignore[assignment]
+
+
+PicoText = Annotated[str, StringConstraints(max_length=500, pattern=NO_CONTROL)]
+
+
+class QuestionCreate(Request):
+    title: Annotated[str, StringConstraints(max_length=300, pattern=NO_CONTROL)]
+    population: PicoText
+    intervention: PicoText
+    comparator: PicoText = ""
+    outcome: PicoText
+    rationale: LongText
+
+
+class CommentCreate(Request):
+    body: LongText
+    parent_id: int | None = Field(None, ge=1, le=2**31 - 1)
+
+
+class Comment(Response):
+    id: int
+    question: int
+    parent_id: int | None
+    author: str | None
+    body: str
+    created_at: str
+
+
+class Vote(Response):
+    question: int
+    supported: bool
+    changed: bool
+    support: int
+
+
+# -- puzzles -------------------------------------------------------------------------
+
+
+class PuzzleSummary(Response):
+    id: int
+    title: str
+    kind: str
+    level: str
+    par: float | None
+    difficulty: float | int | None
+    url: str
+
+
+class PuzzleList(Response):
+    items: list[PuzzleSummary]
+
+
+class Standing(Response):
+    rank: int
+    nickname: str
+    score: float
+
+
+class Puzzle(Response):
+    id: int
+    title: str
+    sequences: list[str]
+    leaderboard: list[Standing]
+
+
+class SolutionCreate(Request):
+    model_config = ConfigDict(extra="allow")
+    rows: list[Annotated[str, StringConstraints(max_length=2000)]] = Field(..., max_length=200)
+    nickname: Annotated[str, StringConstraints(max_length=40)] | None = None
+
+
+class SolutionResult(Response):
+    id: int
+    score: float
+    par: float | None
+    points: int
+    duplicate: bool
+    nickname: str
+    message: str
+
+
+class LeaderboardQuery(Request):
+    period: Literal["all", "week", "today"] = "all"
+
+
+class Leaderboard(Response):
+    period: str
+    items: list[dict[str, Any]]

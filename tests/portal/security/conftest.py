@@ -1,0 +1,5 @@
+"""The security tests use the community and API fixtures."""
+from __future__ import annotations
+
+from tests.portal.api.conftest import token_for  # noqa: F401
+from tests.portal.community.conftest import community, other_community, person  # noqa: F401

@@ -1,0 +1,282 @@
+"""Every route, every role: no server error, and private objects stay private.
+
+``ROUTES`` classifies every endpoint of ``app.url_map``; a route added without a line
+here fails ``test_every_route_is_classified``. Access classes:
+
+- ``public``: anyone; only "never a 500" is checked.
+- ``signed_in``: visitors are refused (login redirect, 401, or 400 for a cookie-less
+  API call without CSRF token); members may act.
+- ``owner:<role>``: an object private to that role's user (a draft dataset, a draft
+  analysis, a job, a comment, a question's edit, a token); everyone else is refused.
+- ``moderator`` / ``admin``: only those roles (admins moderate too).
+
+Every post carries the client's CSRF token so that authorisation, not a missing
+token, is what answers; after the sweep, the private objects are checked unchanged.
+"""
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from portal.accounts.models import Role, User
+from portal.accounts.tokens import ApiToken, create_token
+from portal.community import discussion, questions, services
+from portal.community.comment_models import Comment
+from portal.community.question_models import Question
+from portal.data.models import Dataset
+from portal.jobs.models import Job
+from portal.play import services as play_services
+from portal.reanalysis import services as run_services
+from portal.reanalysis.models import AnalysisRun
+from tests.portal.community.conftest import pico
+from tests.portal.conftest import AuthActions, csrf_token
+from tests.portal.reanalysis.conftest import BCG_CSV, Sharing
+
+ROLES = ["anonymous", "member", "other", "researcher", "moderator", "admin"]
+USERS = {"member": "mia", "other": "otto", "researcher": "rita", "moderator": "moe",
+         "admin": "ada"}
+
+C = "/communities/{slug}"
+Q = C + "/questions/{qid}"
+D = "/datasets/{draft}/versions/1"
+R = "/analyses/{run}"
+
+#: endpoint -> (URL template, access class)
+ROUTES: dict[str, tuple[str, str]] = {
+    "main.index": ("/", "public"),
+    "main.section": ("/questions/", "public"),
+    "main.healthz": ("/healthz", "public"),
+    "main.readyz": ("/readyz", "public"),
+    "static": ("/static/{static}", "public"),
+    "accounts.login": ("/login", "public"),
+    "accounts.register": ("/register", "public"),
+    "accounts.logout": ("/logout", "signed_in"),
+    "accounts.account": ("/account", "signed_in"),
+    "accounts.create_token": ("/account/tokens", "signed_in"),
+    "accounts.revoke_token": ("/account/tokens/{token}/revoke", "owner:member"),
+    "accounts.profile": ("/u/mia", "public"),
+    "accounts.admin_users": ("/admin/users", "admin"),
+    "accounts.admin_set_role": ("/admin/users/{otto}/role", "admin"),
+    "notifications.index": ("/notifications/", "signed_in"),
+    "notifications.mark_read": ("/notifications/read", "signed_in"),
+    "question_feed.index": ("/questions/", "public"),
+    "question_feed.similar": ("/api/communities/{slug}/similar-questions?title=chemo",
+                              "public"),
+    "community.index": ("/communities/", "public"),
+    "community.show": (C, "public"),
+    "community.join": (C + "/join", "signed_in"),
+    "community.leave": (C + "/leave", "signed_in"),
+    "community.moderation.queue": (C + "/moderation/", "moderator"),
+    "community.moderation.decide_comment": (C + "/moderation/comments/{cid}/hide",
+                                            "moderator"),
+    "community.moderation.decide_question": (C + "/moderation/questions/{qid}/hide",
+                                             "moderator"),
+    "community.questions.index": (C + "/questions/", "public"),
+    "community.questions.new": (C + "/questions/new", "signed_in"),
+    "community.questions.show": (Q, "public"),
+    "community.questions.edit": (Q + "/edit", "owner:member"),
+    "community.questions.support": (Q + "/support", "signed_in"),
+    "community.questions.withdraw": (Q + "/withdraw", "signed_in"),
+    "community.questions.watch": (Q + "/watch", "signed_in"),
+    "community.questions.unwatch": (Q + "/unwatch", "signed_in"),
+    "community.questions.move_support": (Q + "/move-support", "signed_in"),
+    "community.questions.flag": (Q + "/flag", "signed_in"),
+    "community.questions.review": (Q + "/review", "signed_in"),
+    "community.questions.start_analysis": (Q + "/analysis", "signed_in"),
+    "community.questions.answer": (Q + "/answer", "signed_in"),
+    "community.questions.close": (Q + "/close", "signed_in"),
+    "community.comments.add": (Q + "/comments/", "signed_in"),
+    "community.comments.edit": (Q + "/comments/{cid}/edit", "owner:member"),
+    "community.comments.delete": (Q + "/comments/{cid}/delete", "owner:member"),
+    "community.comments.flag": (Q + "/comments/{cid}/flag", "signed_in"),
+    "community.rounds.index": (C + "/rounds/", "public"),
+    "community.rounds.new": (C + "/rounds/new", "signed_in"),
+    "community.rounds.show": (C + "/rounds/1", "public"),
+    "community.rounds.results": (C + "/rounds/1/results", "public"),
+    "community.rounds.close": (C + "/rounds/1/close", "signed_in"),
+    "community.rounds.compare": (C + "/rounds/1/compare", "signed_in"),
+    "community.rounds.take_part": (C + "/rounds/1/take-part", "signed_in"),
+    "data.index": ("/datasets/", "public"),
+    "data.new": ("/datasets/new", "signed_in"),
+    "data.show": ("/datasets/{draft}", "owner:researcher"),
+    "data.edit": ("/datasets/{draft}/edit", "owner:researcher"),
+    "data.new_version": ("/datasets/{draft}/versions/new", "owner:researcher"),
+    "data.download": (D + "/download/original", "owner:researcher"),
+    "data.fix": (D + "/fix", "owner:researcher"),
+    "data.publish": (D + "/publish", "owner:researcher"),
+    "data.report_json": (D + "/report.json", "owner:researcher"),
+    "data.schema": (D + "/schema", "owner:researcher"),
+    "jobs.show": ("/jobs/{job}", "owner:researcher"),
+    "jobs.status": ("/jobs/{job}.json", "owner:researcher"),
+    "reanalysis.index": ("/analyses/", "public"),
+    "reanalysis.new": ("/analyses/new", "signed_in"),
+    "reanalysis.show": (R, "owner:researcher"),
+    "reanalysis.mapping": (R + "/map", "owner:researcher"),
+    "reanalysis.method": (R + "/method", "owner:researcher"),
+    "reanalysis.rerun": (R + "/rerun", "owner:researcher"),
+    "reanalysis.results": (R + "/results.json", "owner:researcher"),
+    "reanalysis.plot": (R + "/forest.svg", "owner:researcher"),
+    "play.index": ("/play/", "public"),
+    "play.puzzle": ("/play/{puzzle}", "public"),
+    "play.submit_form": ("/play/{puzzle}/solutions", "public"),
+    "play.set_nickname": ("/play/nickname", "public"),
+    "play.history": ("/play/history", "signed_in"),
+    "api_docs.docs": ("/api/docs", "public"),
+    "api_docs.openapi": ("/api/v1/openapi.json", "public"),
+    "api.list_datasets": ("/api/v1/datasets", "public"),
+    "api.create_dataset": ("/api/v1/datasets", "signed_in"),
+    "api.get_dataset": ("/api/v1/datasets/{draft}", "owner:researcher"),
+    "api.create_version": ("/api/v1/datasets/{draft}/versions", "owner:researcher"),
+    "api.publish_version": ("/api/v1" + D + "/publish", "owner:researcher"),
+    "api.get_job": ("/api/v1/jobs/{job}", "owner:researcher"),
+    "reanalysis_api.list_analyses": ("/api/v1/analyses", "public"),
+    "reanalysis_api.create_analysis": ("/api/v1/analyses", "signed_in"),
+    "reanalysis_api.get_analysis": ("/api/v1/analyses/{run}", "owner:researcher"),
+    "community_api.list_communities": ("/api/v1/communities", "public"),
+    "community_api.get_community": ("/api/v1/communities/{slug}", "public"),
+    "community_api.join": ("/api/v1/communities/{slug}/join", "signed_in"),
+    "community_api.leave": ("/api/v1/communities/{slug}/leave", "signed_in"),
+    "community_api.propose": ("/api/v1/communities/{slug}/questions", "signed_in"),
+    "community_api.list_questions": ("/api/v1/questions", "public"),
+    "community_api.get_question": ("/api/v1/questions/{qid}", "public"),
+    "community_api.comment": ("/api/v1/questions/{qid}/comments", "signed_in"),
+    "community_api.support": ("/api/v1/questions/{qid}/support", "signed_in"),
+    "community_api.withdraw": ("/api/v1/questions/{qid}/withdraw", "signed_in"),
+    "puzzle_api.leaderboard": ("/api/v1/leaderboard", "public"),
+    "play_api.api_puzzles": ("/api/v1/puzzles", "public"),
+    "play_api.get_puzzle": ("/api/v1/puzzles/{puzzle}", "public"),
+    "play_api.post_solution": ("/api/v1/puzzles/{puzzle}/solutions", "public"),
+}
+
+#: What a hostile form post carries: every field an action might read.
+FORM = {"body": "Changed by the authorisation sweep.", "title": "Changed by the sweep, " * 3,
+        "population": "p", "intervention": "i", "comparator": "c", "outcome": "o",
+        "rationale": "r", "role": "admin", "name": "sweep", "scope": "write",
+        "change_note": "sweep", "reason": "spam", "nickname": "sweeper", "verdict": "supports",
+        "rows": "[]", "description": "sweep"}
+
+REFUSED = {302, 303, 400, 401, 403, 404, 405}
+
+
+def allowed(access: str, role: str) -> bool:
+    if access in ("public",):
+        return True
+    if access == "signed_in":
+        return role != "anonymous"
+    if access.startswith("owner:"):
+        return role in (access.split(":", 1)[1], "admin")
+    if access == "moderator":
+        return role in ("moderator", "admin")
+    return role == access
+
+
+def test_every_route_is_classified(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = sorted(endpoints - set(ROUTES))
+    stale = sorted(set(ROUTES) - endpoints)
+    assert not missing, f"classify these routes in ROUTES: {missing}"
+    assert not stale, f"these routes no longer exist: {stale}"
+
+
+@pytest.fixture
+def world(make_app, auth, make_user):
+    app = make_app()
+    client = app.test_client()
+    sharing = Sharing(client, AuthActions(client), make_user)
+    published = sharing.share("BCG trials", BCG_CSV)
+    draft = sharing.share("Private draft", BCG_CSV, publish=False)
+    ids = {name: make_user(name) for name in ("mia", "otto")}
+    ids["moe"] = make_user("moe", role=Role.MODERATOR)
+    ids["ada"] = make_user("ada", role=Role.ADMIN)
+    db_session = app.extensions["portal.db"].factory()
+    rita = db_session.scalar(select(User).where(User.username == "rita"))
+    users = {name: db_session.get(User, user_id) for name, user_id in ids.items()}
+    community = services.create_community(db_session, slug="colon-cancer", name="Colon cancer",
+                                          condition="Colon cancer")
+    for user in (*users.values(), rita):
+        services.join(db_session, community, user,
+                      role="moderator" if user.username == "moe" else "member")
+    mia = users["mia"]
+    question = questions.propose(db_session, community, mia, pico())
+    comment = discussion.add(db_session, question, mia, "Mia's own words.")
+    version = run_services.find_version(db_session, rita, published, 1)
+    run = run_services.create_run(db_session, rita, title="Rita's draft run", kind="aggregate",
+                                  versions=[version])
+    token, _plain = create_token(db_session, mia, name="mia's", scope="write")
+    puzzle = play_services.ensure_tutorial(db_session)
+    db_session.commit()
+    plain_tokens = {}
+    for role, name in USERS.items():
+        user = db_session.scalar(select(User).where(User.username == name))
+        plain_tokens[role] = create_token(db_session, user, name="sweep", scope="write")[1]
+    db_session.commit()
+    job = db_session.scalar(select(Job).where(Job.owner_id == rita.id).order_by(Job.created_at))
+    values = {"slug": community.slug, "qid": question.id, "cid": comment.id, "draft": draft,
+              "run": run.id, "job": job.id, "token": token.id, "otto": users["otto"].id,
+              "puzzle": puzzle.id, "static": "portal.css"}
+    ids = {"question": question.id, "comment": comment.id, "token": token.id, "run": run.id}
+    db_session.close()
+    return app, values, plain_tokens, ids
+
+
+def _client(app, role: str) -> tuple[FlaskClient, str]:
+    client = app.test_client()
+    if role == "anonymous":
+        return client, csrf_token(client, "/login")
+    response = AuthActions(client).login(USERS[role])
+    assert response.status_code == 302
+    return client, csrf_token(client, "/account")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_access_for_every_role(world, role):
+    app, values, tokens, ids = world
+    client, token = _client(app, role)
+    problems = []
+    rules = sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint == "accounts.logout")
+    for rule in rules:
+        template, access = ROUTES[rule.endpoint]
+        url = template.format(**values)
+        api = url.startswith("/api/v1/")
+        headers = {"Authorization": f"Bearer {tokens[role]}"} if api and role in tokens else {}
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            data = {**FORM, "csrf_token": token}
+            if rule.endpoint == "accounts.admin_set_role":
+                data[f"u{values['otto']}-role"] = "member" if role == "admin" else "admin"
+            if method == "GET":
+                response = client.get(url, headers=headers)
+            elif api:
+                response = client.post(url, headers={"X-CSRFToken": token, **headers},
+                                       json={})
+            else:
+                response = client.post(url, headers=headers, data=data)
+            status = response.status_code
+            response.close()
+            where = f"{method} {url} as {role} -> {status}"
+            if status >= 500:
+                problems.append(where + " (server error)")
+            elif not allowed(access, role):
+                if status not in REFUSED:
+                    problems.append(where + f" ({access}: should be refused)")
+                elif status in (302, 303) and method == "GET" and role == "anonymous" \
+                        and "/login" not in response.headers.get("Location", ""):
+                    problems.append(where + " (a visitor should be sent to log in)")
+    assert not problems, "\n".join(problems)
+
+    # Whatever was refused changed nothing.
+    db_session = app.extensions["portal.db"].factory()
+    comment = db_session.get(Comment, ids["comment"])
+    if role not in ("member", "moderator", "admin"):
+        assert comment.body == "Mia's own words." and not comment.is_deleted
+        assert not comment.hidden
+    if role != "member":
+        assert db_session.get(ApiToken, ids["token"]).revoked_at is None
+        assert db_session.get(Question, ids["question"]).title == pico().title
+    if role not in ("researcher", "admin"):
+        draft = db_session.scalar(select(Dataset).where(Dataset.slug == values["draft"]))
+        assert not draft.is_published and draft.title == "Private draft"
+        assert db_session.get(AnalysisRun, ids["run"]).title == "Rita's draft run"
+    if role != "admin":
+        assert db_session.get(User, values["otto"]).role == Role.MEMBER.value
+    db_session.close()
