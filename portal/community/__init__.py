@@ -3,13 +3,17 @@ prioritise research questions.
 
 Models (tables)        models (communities, memberships), question_models (questions,
                        votes, watches, evidence reviews), comment_models, moderation_models
-                       (flags), notification_models, round_models (prioritisation rounds)
+                       (flags), notification_models, round_models (prioritisation rounds),
+                       link_models (question <-> datasets, question <-> analysis runs)
 Pure functions         bradley_terry (pairwise-comparison fit, numpy only), ranking
                        ("top"/"new"/"trending"), similarity (trigrams), markdown (render +
-                       sanitise)
+                       sanitise), dataset_matching (BM25 of a question's PICO against
+                       dataset metadata)
 Services (never commit) services (communities), questions, votes, discussion, lifecycle,
                        moderation, prioritisation, watching (follows + notifications),
-                       trust (new-account limits), permissions, contributions
+                       trust (new-account limits), permissions, contributions,
+                       dataset_links (suggest, confirm/reject), run_links (analyses run
+                       for a question, and the ones that answer it)
 Web                    views (community pages; nests question_views, comment_views,
                        round_views, moderation_views), feed_views (/questions/ and the
                        similar-questions JSON), notification_views; forms, view_helpers,

@@ -5,14 +5,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal import db
-from portal.community import discussion, moderation
+from portal.community import discussion
 from portal.community.comment_models import Comment
 from portal.community.errors import CommunityError
-from portal.community.forms import ActionForm, CommentForm, FlagForm
+from portal.community.forms import ActionForm, CommentForm
 from portal.community.view_helpers import (
     attach,
     community_or_404,
     edit_window,
+    flag_content,
     me,
     question_or_404,
     refuse,
@@ -116,21 +117,8 @@ def delete(slug: str, question_id: int, comment_id: int):
 @bp.post("/<int:comment_id>/flag")
 @login_required
 def flag(slug: str, question_id: int, comment_id: int):
-    session = db.session()
     community = community_or_404(slug)
     question = question_or_404(community, question_id)
     comment = _comment_or_404(question.id, comment_id)
-    back = _question_url(slug, question_id, f"comment-{comment.id}")
-    form = FlagForm()
-    if not form.validate_on_submit():
-        flash("Choose why you are flagging this comment.", "error")
-        return redirect(back, code=303)
-    try:
-        new = moderation.flag(session, me(), comment, reason=form.reason.data,
-                              note=form.note.data or "", policy=trust_policy())
-    except CommunityError as error:
-        return refuse(error, back)
-    session.commit()
-    flash("Thank you: moderators will look at it." if new
-          else "You have already flagged this comment.", "info")
-    return redirect(back, code=303)
+    return flag_content(comment, _question_url(slug, question_id, f"comment-{comment.id}"),
+                        "comment")

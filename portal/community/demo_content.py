@@ -6,8 +6,9 @@ added only together with a question that is new. Everything goes through the sam
 services as the web pages (with the new-account limits lifted: the demo accounts
 are minutes old).
 
-Analysis runs do not exist yet, so the question "answered by a demo analysis" is
-marked answered with a note and a link to the Analyses section, not to a run.
+``link_data`` runs later, once the demo datasets and analyses exist (see
+portal/commands.py): it confirms the datasets that could answer some questions and
+answers the indomethacin question with the demo analysis pooled across centres.
 """
 from __future__ import annotations
 
@@ -20,11 +21,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
-from portal.community import discussion, lifecycle, prioritisation, questions, trust, votes
+from portal.community import (
+    dataset_links,
+    discussion,
+    lifecycle,
+    prioritisation,
+    questions,
+    trust,
+    votes,
+)
+from portal.community.link_models import LinkDecision, QuestionDataset, QuestionRun
 from portal.community.models import Community
 from portal.community.question_models import Question
 from portal.community.round_models import PriorityRound
+from portal.data.models import Dataset
 from portal.db import utcnow
+from portal.reanalysis.models import AnalysisRun
 
 DEMO_POLICY = trust.TrustPolicy(new_account_questions_per_day=10_000,
                                 new_account_comments_per_hour=10_000,
@@ -66,8 +78,8 @@ def _answered_by_demo_analysis(db, question, users, _):
         db, question, users["ada-researcher"], url="/analyses/",
         note="Demo answer: in the re-analysis of the colon trial data, patients given "
              "levamisole plus fluorouracil had longer recurrence-free survival than those "
-             "observed. Analysis runs are not in the portal yet, so this answer is a note "
-             "and a link to the Analyses section rather than a linked run.")
+             "observed. The demo has no analysis run of the colon data, so this answer is "
+             "a note and a link to the Analyses section rather than a linked run.")
 
 
 def _duplicate_of(key: str):
@@ -294,4 +306,76 @@ def load(db: Session, users: dict[str, User], echo: Callable[[str], None]) -> Lo
         _add_round(db, colon, users, by_key)
         loaded.created.append("round colon-2026")
         echo(f"  + prioritisation round {ROUND_TITLE}")
+    return loaded
+
+
+# Question key -> titles of the demo datasets a researcher confirms could answer it.
+DATASET_LINKS = {
+    "colon-lev5fu": ("Adjuvant levamisole and fluorouracil after resection of colon cancer",),
+    "colon-nodes": ("Adjuvant levamisole and fluorouracil after resection of colon cancer",),
+    "pbc-penicillamine": ("Mayo Clinic trial of D-penicillamine in primary biliary cholangitis",),
+    "pbc-udca": ("Ursodeoxycholic acid in primary biliary cirrhosis",),
+    "tb-streptomycin": ("MRC trial of streptomycin for pulmonary tuberculosis (1948)",),
+    "pancreatitis-indomethacin": ("Rectal indomethacin to prevent post-ERCP pancreatitis",),
+}
+ANSWERED_BY_RUN = ("pancreatitis-indomethacin",
+                   "Rectal indomethacin and post-ERCP pancreatitis: two-stage pooling across "
+                   "centres")
+RUN_ANSWER_NOTE = ("Demo answer: pooled across the trial's centres, rectal indomethacin "
+                   "lowered the odds of pancreatitis after ERCP compared with placebo.")
+
+
+def _demo_question(db: Session, key: str) -> Question | None:
+    spec = next(spec for spec in QUESTIONS if spec.key == key)
+    community = db.scalar(select(Community).where(Community.slug == spec.community))
+    return _find(db, community, spec.title) if community is not None else None
+
+
+def link_data(db: Session, echo: Callable[[str], None] = lambda _: None) -> Loaded:
+    """Confirm demo datasets for demo questions and answer one with a demo analysis run.
+
+    Idempotent: a question that already has a decision on a dataset, or already has
+    runs linked, is left alone. Missing datasets or runs are skipped quietly.
+    """
+    loaded = Loaded()
+    ada = db.scalar(select(User).where(User.username == "ada-researcher"))
+    if ada is None:
+        return loaded
+    for key, titles in DATASET_LINKS.items():
+        question = _demo_question(db, key)
+        for title in titles:
+            dataset = db.scalar(select(Dataset).where(Dataset.title == title))
+            if question is None or dataset is None:
+                continue
+            label = f"dataset link {key} -> {dataset.slug}"
+            if db.scalar(select(QuestionDataset.id).where(
+                    QuestionDataset.question_id == question.id,
+                    QuestionDataset.dataset_id == dataset.id)):
+                loaded.kept.append(label)
+                continue
+            dataset_links.decide(db, question, dataset, ada, LinkDecision.CONFIRMED.value)
+            loaded.created.append(label)
+            echo(f"  + {label}")
+    key, run_title = ANSWERED_BY_RUN
+    question = _demo_question(db, key)
+    run = db.scalar(select(AnalysisRun).where(AnalysisRun.title == run_title,
+                                              AnalysisRun.status == "finished"))
+    if question is None or run is None:
+        return loaded
+    if db.scalar(select(QuestionRun.id).where(QuestionRun.question_id == question.id)):
+        loaded.kept.append(f"answer {key}")
+        return loaded
+    if question.status == "proposed":
+        lifecycle.record_review(
+            db, question, ada, verdict="partly",
+            citations="Elmunzer BJ et al. A randomized trial of rectal indomethacin to "
+                      "prevent post-ERCP pancreatitis. N Engl J Med 2012;366:1414-22.",
+            note="One large trial; pooling its centres shows whether the effect holds "
+                 "across sites.")
+    if question.status == "under_review":
+        lifecycle.start_analysis(db, question, ada)
+    if question.status == "in_analysis":
+        lifecycle.mark_answered(db, question, ada, note=RUN_ANSWER_NOTE, runs=[run])
+        loaded.created.append(f"answer {key}")
+        echo(f"  + answered {question.title[:50]} with analysis {run.id}")
     return loaded

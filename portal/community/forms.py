@@ -93,12 +93,32 @@ class ReviewForm(FlaskForm):
     note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=5000)])
 
 
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 class AnswerForm(FlaskForm):
+    # The choices (finished runs the researcher may see) are filled in by the view;
+    # the service checks each run again.
+    runs = MultiCheckboxField("Analyses that answer it", coerce=int, validate_choice=False)
     url = StringField(
-        "Link to the analysis (optional)", validators=[Optional(), Length(max=URL_MAX)],
-        description="Analysis runs are not in the portal yet: link to where the answer is.",
+        "Link to a published answer (optional)", validators=[Optional(), Length(max=URL_MAX)],
+        description="A paper or report elsewhere, if the answer is published there too.",
     )
-    note = TextAreaField("What is the answer?", validators=[DataRequired(), Length(max=5000)])
+    note = TextAreaField("Summary of the answer", validators=[DataRequired(), Length(max=5000)])
+
+
+class LinkRunForm(FlaskForm):
+    run_id = SelectField("Analysis run for this question", coerce=int, validate_choice=False,
+                         validators=[DataRequired()])
+
+
+class DatasetDecisionForm(FlaskForm):
+    decision = RadioField("Could this dataset answer the question?",
+                          choices=[SelectChoice("confirmed", "Yes, confirm"),
+                                   SelectChoice("rejected", "No, reject")],
+                          validators=[DataRequired()])
 
 
 class CloseForm(FlaskForm):
@@ -111,11 +131,6 @@ class CloseForm(FlaskForm):
 class ModerationForm(FlaskForm):
     reason = StringField("Reason (kept in the audit log)",
                          validators=[DataRequired(), Length(max=2000)])
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class RoundForm(FlaskForm):

@@ -4,6 +4,7 @@ Each change is audited and its followers are notified. Never commits.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from portal import audit
 from portal.accounts.models import User
-from portal.community import permissions, watching
+from portal.community import permissions, run_links, watching
 from portal.community.errors import CommunityError
 from portal.community.question_models import (
     URL_MAX,
@@ -23,6 +24,7 @@ from portal.community.question_models import (
 )
 from portal.community.upsert import insert
 from portal.db import utcnow
+from portal.reanalysis.models import AnalysisRun
 
 S = QuestionStatus
 ALLOWED = {
@@ -86,20 +88,25 @@ def start_analysis(db: Session, question: Question, actor: User,
 
 
 def mark_answered(
-    db: Session, question: Question, actor: User, *, url: str, note: str,
-    now: datetime | None = None,
+    db: Session, question: Question, actor: User, *, note: str, url: str = "",
+    runs: Sequence[AnalysisRun] = (), now: datetime | None = None,
 ) -> None:
-    """Record the answer. Analysis runs do not exist yet, so it is a link and a note."""
+    """Record the answer: a short summary, the finished analysis runs that answer it
+    and/or a link to where the answer is published."""
     permissions.require_reviewer(db, question.community_id, actor)
     url = _text(url, URL_MAX, "url", "A link to the analysis", required=False)
     if url and not (url.startswith(("https://", "http://")) or
                     (url.startswith("/") and not url.startswith("//"))):
         raise CommunityError("Give an http(s) address or a path on this site.", "url")
-    note = _text(note, NOTE_MAX, "note", "A note on the answer")
-    _move(db, question, S.ANSWERED, actor, f"Answered: {question.title}", now or utcnow(),
-          url=url)
+    note = _text(note, NOTE_MAX, "note", "A summary of the answer")
+    runs = list(dict.fromkeys(runs))
+    run_links.require_answering(actor, runs)
+    by = f" — by {', '.join(run.title for run in runs)}" if runs else ""
+    _move(db, question, S.ANSWERED, actor, f"Answered: {question.title}{by}", now or utcnow(),
+          url=url, runs=[run.id for run in runs])
     question.answer_url = url
     question.answer_note = note
+    run_links.link_answers(db, question, runs, actor)
 
 
 def close(

@@ -77,7 +77,8 @@ class Question(Base):
     duplicate_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("questions.id", ondelete="SET NULL"), default=None
     )
-    # Analysis runs do not exist yet: an answer is a link and a note until they do.
+    # The answer's summary, and optionally where it is published; the analysis runs
+    # that answer it are linked in question_runs (link_models.QuestionRun).
     answer_url: Mapped[str] = mapped_column(String(URL_MAX), default="")
     answer_note: Mapped[str] = mapped_column(Text, default="")
     hidden: Mapped[bool] = mapped_column(Boolean, default=False, index=True)

@@ -8,13 +8,15 @@ from wtforms.fields.choices import SelectChoice
 
 from portal import db
 from portal.community import (
+    dataset_links,
+    dataset_matching,
     discussion,
     lifecycle,
     markdown,
-    moderation,
     permissions,
     questions,
     ranking,
+    run_links,
     votes,
     watching,
 )
@@ -24,7 +26,9 @@ from portal.community.forms import (
     AnswerForm,
     CloseForm,
     CommentForm,
+    DatasetDecisionForm,
     FlagForm,
+    LinkRunForm,
     QuestionForm,
     ReviewForm,
 )
@@ -34,12 +38,15 @@ from portal.community.view_helpers import (
     attach,
     community_or_404,
     edit_window,
+    flag_content,
     me,
     question_or_404,
     refuse,
     require_valid,
+    submit,
     trust_policy,
 )
+from portal.data.models import Dataset
 from portal.db import utcnow
 from portal.extensions import limiter, post_limit, user_or_address, vote_limit
 
@@ -131,6 +138,12 @@ def show(slug: str, question_id: int):
             for item in questions.listed(session, community=community, status="open",
                                          sort="new")
             if item.question.id != question.id]
+    answer_form = AnswerForm()
+    link_run_form = LinkRunForm()
+    if may_review:
+        offered = run_links.choices(session, user)
+        answer_form.runs.choices = [SelectChoice(run.id, run.title) for run in offered]
+        link_run_form.run_id.choices = [SelectChoice(run.id, run.title) for run in offered]
     return render_template(
         "community/questions/show.html",
         community=community,
@@ -157,7 +170,14 @@ def show(slug: str, question_id: int):
         comment_form=CommentForm(),
         flag_form=FlagForm(),
         review_form=ReviewForm(),
-        answer_form=AnswerForm(),
+        answer_form=answer_form,
+        link_run_form=link_run_form,
+        decision_form=DatasetDecisionForm(),
+        linked_datasets=dataset_links.confirmed(session, question, user),
+        rejected_datasets=dataset_links.rejected(session, question, user) if may_review else [],
+        suggested_datasets=dataset_links.suggestions(session, question, user),
+        matching_formula=dataset_matching.FORMULA,
+        linked_runs=run_links.for_question(session, question, user),
         close_form=close_form,
         statuses=QuestionStatus,
         flag_reasons=[(reason.value, reason.label) for reason in FlagReason],
@@ -271,42 +291,23 @@ def move_support(slug: str, question_id: int):
 @bp.post("/<int:question_id>/flag")
 @login_required
 def flag(slug: str, question_id: int):
-    session = db.session()
-    community = community_or_404(slug)
-    question = question_or_404(community, question_id)
-    back = url_for(".show", slug=slug, question_id=question_id)
-    form = FlagForm()
-    if not form.validate_on_submit():
-        flash("Choose why you are flagging this question.", "error")
-        return redirect(back, code=303)
-    try:
-        new = moderation.flag(session, me(), question, reason=form.reason.data,
-                              note=form.note.data or "", policy=trust_policy())
-    except CommunityError as error:
-        return refuse(error, back)
-    session.commit()
-    flash("Thank you: moderators will look at it." if new
-          else "You have already flagged this question.", "info")
-    return redirect(back, code=303)
+    question = question_or_404(community_or_404(slug), question_id)
+    return flag_content(question, url_for(".show", slug=slug, question_id=question_id),
+                        "question")
 
 
-def _lifecycle_form(slug: str, question_id: int, form, apply, success: str):
-    session = db.session()
-    community = community_or_404(slug)
-    question = question_or_404(community, question_id)
-    back = url_for(".show", slug=slug, question_id=question_id)
-    if not form.validate_on_submit():
-        problems = "; ".join(f"{getattr(form, name).label.text}: {' '.join(errors)}"
-                             for name, errors in form.errors.items())
-        flash(f"Nothing was changed. {problems}", "error")
-        return redirect(back, code=303)
-    try:
-        apply(session, question, form)
-    except CommunityError as error:
-        return refuse(error, back)
-    session.commit()
-    flash(success, "success")
-    return redirect(back, code=303)
+def _form_problems(form) -> str:
+    problems = "; ".join(f"{getattr(form, name).label.text}: {' '.join(errors)}"
+                         for name, errors in form.errors.items())
+    return f"Nothing was changed. {problems}"
+
+
+def _lifecycle_form(slug: str, question_id: int, form, apply, success: str,
+                    anchor: str | None = None):
+    question = question_or_404(community_or_404(slug), question_id)
+    return submit(form, url_for(".show", slug=slug, question_id=question_id, _anchor=anchor),
+                  invalid=_form_problems, apply=lambda: apply(db.session(), question, form),
+                  success=success)
 
 
 @bp.post("/<int:question_id>/review")
@@ -331,11 +332,39 @@ def start_analysis(slug: str, question_id: int):
 @bp.post("/<int:question_id>/answer")
 @login_required
 def answer(slug: str, question_id: int):
-    return _lifecycle_form(
-        slug, question_id, AnswerForm(),
-        lambda s, q, f: lifecycle.mark_answered(s, q, me(), url=f.url.data or "",
-                                                note=f.note.data or ""),
-        "The question is marked answered; its followers are told.")
+    def apply(session, question, f):
+        # Who may answer is checked before the runs, so a member learns nothing about them.
+        permissions.require_reviewer(session, question.community_id, me())
+        runs = [run_links.get_run(session, me(), run_id) for run_id in f.runs.data or []]
+        lifecycle.mark_answered(session, question, me(), url=f.url.data or "",
+                                note=f.note.data or "", runs=runs)
+    return _lifecycle_form(slug, question_id, AnswerForm(), apply,
+                           "The question is marked answered; its followers are told.")
+
+
+@bp.post("/<int:question_id>/runs")
+@login_required
+def link_run(slug: str, question_id: int):
+    def apply(session, question, f):
+        permissions.require_reviewer(session, question.community_id, me())
+        run = run_links.get_run(session, me(), f.run_id.data)
+        if not run_links.link_analysis(session, question, run, me()):
+            raise CommunityError("That analysis is already linked to this question.")
+    return _lifecycle_form(slug, question_id, LinkRunForm(), apply,
+                           "The analysis is listed under this question; its followers are told.",
+                           anchor="analyses")
+
+
+@bp.post("/<int:question_id>/datasets/<int:dataset_id>")
+@login_required
+def decide_dataset(slug: str, question_id: int, dataset_id: int):
+    def apply(session, question, f):
+        dataset = session.get(Dataset, dataset_id)
+        if dataset is None:
+            raise CommunityError("That dataset does not exist or is not visible to you.")
+        dataset_links.decide(session, question, dataset, me(), f.decision.data)
+    return _lifecycle_form(slug, question_id, DatasetDecisionForm(), apply,
+                           "Your decision on the dataset is recorded.", anchor="datasets")
 
 
 @bp.post("/<int:question_id>/close")

@@ -19,6 +19,7 @@ from portal.community.view_helpers import (
     me,
     refuse,
     require_valid,
+    submit,
 )
 
 bp = Blueprint("rounds", __name__, url_prefix="/<slug>/rounds")
@@ -97,42 +98,27 @@ def show(slug: str, round_id: int):
 @bp.post("/<int:round_id>/take-part")
 @login_required
 def take_part(slug: str, round_id: int):
-    session = db.session()
-    community = community_or_404(slug)
-    round_ = _round_or_404(community, round_id)
-    back = url_for(".show", slug=slug, round_id=round_id)
+    round_ = _round_or_404(community_or_404(slug), round_id)
     form = PerspectiveForm()
-    if not form.validate_on_submit():
-        flash("Say whether you take part as a patient, a carer or a clinician.", "error")
-        return redirect(back, code=303)
-    try:
-        prioritisation.take_part(session, round_, me(), form.perspective.data)
-    except CommunityError as error:
-        return refuse(error, back)
-    session.commit()
-    flash(f"You take part as {Perspective(form.perspective.data).label}.", "success")
-    return redirect(back, code=303)
+    return submit(
+        form, url_for(".show", slug=slug, round_id=round_id),
+        invalid="Say whether you take part as a patient, a carer or a clinician.",
+        apply=lambda: prioritisation.take_part(db.session(), round_, me(), form.perspective.data),
+        success=lambda _: f"You take part as {Perspective(form.perspective.data).label}.")
 
 
 @bp.post("/<int:round_id>/compare")
 @login_required
 def compare(slug: str, round_id: int):
-    session = db.session()
-    community = community_or_404(slug)
-    round_ = _round_or_404(community, round_id)
-    back = url_for(".show", slug=slug, round_id=round_id, _anchor="compare")
+    round_ = _round_or_404(community_or_404(slug), round_id)
     form = CompareForm()
-    if not form.validate_on_submit():
-        flash("Choose one of the two questions.", "error")
-        return redirect(back, code=303)
-    try:
-        prioritisation.compare(session, round_, me(), first_id=form.first_id.data,
-                               second_id=form.second_id.data, winner_id=form.winner_id.data)
-    except CommunityError as error:
-        return refuse(error, back)
-    session.commit()
-    flash("Answer saved. Here is another pair.", "success")
-    return redirect(back, code=303)
+    return submit(
+        form, url_for(".show", slug=slug, round_id=round_id, _anchor="compare"),
+        invalid="Choose one of the two questions.",
+        apply=lambda: prioritisation.compare(
+            db.session(), round_, me(), first_id=form.first_id.data,
+            second_id=form.second_id.data, winner_id=form.winner_id.data),
+        success="Answer saved. Here is another pair.")
 
 
 @bp.get("/<int:round_id>/results")

@@ -5,7 +5,8 @@ from flask import Blueprint
 from flask_login import current_user
 
 from portal import db
-from portal.community import contributions, markdown, watching
+from portal.community import contributions, dataset_links, markdown, run_links, watching
+from portal.community.link_models import RunRole
 from portal.community.question_models import QuestionStatus
 
 
@@ -32,4 +33,12 @@ def register(bp: Blueprint) -> None:
         return {
             "community_contributions": lambda user: contributions.of(db.session(), user),
             "unread_notifications": unread,
+            # For the dataset and analysis pages, which check the viewer may see them.
+            # Each gives (question, note) pairs for community/_linked_questions.html.
+            "questions_for_dataset": lambda dataset: [
+                (question, "") for question in dataset_links.questions_for(db.session(), dataset)],
+            "questions_for_run": lambda run: [
+                (question, "answered by this analysis" if role == RunRole.ANSWER.value
+                 else "analysis run for it")
+                for question, role in run_links.questions_for(db.session(), run)],
         }

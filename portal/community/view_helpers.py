@@ -1,7 +1,9 @@
 """Small things every community view needs: lookups that 404, settings, failures."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from flask import abort, current_app, flash, redirect
 from flask_login import current_user
@@ -11,8 +13,9 @@ from werkzeug.wrappers import Response
 
 from portal import db
 from portal.accounts.models import User
-from portal.community import questions, trust
+from portal.community import moderation, questions, trust
 from portal.community.errors import CommunityError, NotAllowed
+from portal.community.forms import FlagForm
 from portal.community.models import Community
 from portal.community.question_models import Question
 
@@ -71,3 +74,39 @@ def require_valid(form: FlaskForm) -> None:
     """For one-button forms: a bad or missing CSRF token is a 400, like everywhere else."""
     if not form.validate_on_submit():
         abort(400)
+
+
+#: What a posted form's success says: a message, or (message, flash category).
+Success = str | Callable[[Any], "str | tuple[str, str]"]
+
+
+def submit(form: FlaskForm, back: str, *, invalid: str | Callable[[FlaskForm], str],
+           apply: Callable[[], Any], success: Success) -> Response:
+    """The shape of every small POST on the community pages: check the form, call one
+    service, commit, tell the member, and go back to the page they came from.
+
+    An invalid form or a refusing service writes nothing and says why.
+    """
+    if not form.validate_on_submit():
+        flash(invalid if isinstance(invalid, str) else invalid(form), "error")
+        return redirect(back, code=303)
+    try:
+        result = apply()
+    except CommunityError as error:
+        return refuse(error, back)
+    db.session().commit()
+    said = success(result) if callable(success) else success
+    message, category = (said, "success") if isinstance(said, str) else said
+    flash(message, category)
+    return redirect(back, code=303)
+
+
+def flag_content(target: Any, back: str, noun: str) -> Response:
+    """A member flags a question or a comment (``noun`` names which, for the messages)."""
+    form = FlagForm()
+    return submit(
+        form, back, invalid=f"Choose why you are flagging this {noun}.",
+        apply=lambda: moderation.flag(db.session(), me(), target, reason=form.reason.data,
+                                      note=form.note.data or "", policy=trust_policy()),
+        success=lambda new: ("Thank you: moderators will look at it." if new
+                             else f"You have already flagged this {noun}.", "info"))

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from portal import db
 from portal.community import (
     comment_views,
+    dataset_links,
     moderation,
     moderation_views,
     permissions,
@@ -16,6 +17,7 @@ from portal.community import (
     questions,
     ranking,
     round_views,
+    run_links,
     services,
     template_helpers,
 )
@@ -77,6 +79,8 @@ def show(slug: str):
         may_moderate=may_moderate,
         queue_size=len(moderation.queue(session, community.id)) if may_moderate else 0,
         form=MembershipForm(),
+        datasets=dataset_links.for_community(session, community.id, current_user),
+        analyses=run_links.for_community(session, community.id, current_user),
     )
 
 

@@ -12,13 +12,15 @@ from portal.models import (
     Notification,
     PriorityRound,
     Question,
+    QuestionDataset,
+    QuestionRun,
     QuestionVote,
     RoundParticipant,
 )
 from tests.portal.conftest import AuthActions
 
 TABLES = [Question, QuestionVote, Comment, PriorityRound, RoundParticipant, Comparison,
-          Notification]
+          Notification, QuestionDataset, QuestionRun]
 
 
 def counts(session):
@@ -41,7 +43,7 @@ def test_demo_load_creates_questions_discussions_votes_and_an_open_round(demo, s
         select(Question.status, func.count()).group_by(Question.status)).all())
     assert {"proposed", "under_review", "in_analysis", "answered", "closed"} <= set(statuses)
     answered = session.scalar(select(Question).where(Question.status == "answered"))
-    assert "Analysis runs are not in the portal yet" in answered.answer_note
+    assert "Demo answer" in answered.answer_note
     duplicate = session.scalar(select(Question).where(Question.duplicate_of_id.isnot(None)))
     assert duplicate.status == "closed"
     round_ = session.scalar(select(PriorityRound).where(PriorityRound.title == ROUND_TITLE))
@@ -82,3 +84,17 @@ def test_every_demo_question_and_round_page_renders_for_a_member(demo, app, sess
     profile = client.get("/u/sam-member").get_data(as_text=True)
     assert "questions proposed" in profile and "Your notifications" in profile
     assert client.get("/notifications/").status_code == 200
+
+
+def test_demo_questions_are_linked_to_datasets_and_one_is_answered_by_an_analysis(
+        demo, session, client):
+    links = session.scalars(select(QuestionDataset)).all()
+    assert len(links) >= 5 and {link.decision for link in links} == {"confirmed"}
+    assert all(link.score >= 4 for link in links), "the demo links are also the top suggestions"
+    answer = session.scalar(select(QuestionRun).where(QuestionRun.role == "answer"))
+    question = session.get(Question, answer.question_id)
+    assert question.status == "answered" and answer.run.is_finished
+    page = client.get(f"/communities/{question.community.slug}/questions/{question.id}")
+    text = page.get_data(as_text=True)
+    assert answer.run.title in text and "OR " in text and "95% CI" in text
+    assert question.title in client.get(f"/analyses/{answer.run_id}").get_data(as_text=True)

@@ -56,7 +56,7 @@ def test_a_researcher_takes_a_question_from_review_to_answer(cast, login, sessio
     assert notifications(session, ada) == [], "the researcher is not told of their own steps"
     page = login("sam").get(question_url(question)).get_data(as_text=True)
     assert "Five-year survival improved." in page
-    assert "Analysis runs are not part of the portal yet" in page
+    assert "See the published answer" in page
     changes = session.scalars(select(AuditEvent).where(
         AuditEvent.action == "question.status_changed")).all()
     assert [(e.details["old"], e.details["new"]) for e in changes] == [
