@@ -8,12 +8,16 @@ here fails ``test_every_route_is_classified``. Access classes:
   API call without CSRF token); members may act.
 - ``owner:<role>``: an object private to that role's user (a draft dataset, a draft
   analysis, a job, a comment, a question's edit, a token); everyone else is refused.
+- ``reviewer``: researchers, moderators and admins (the site roles that include a
+  researcher's powers).
 - ``moderator`` / ``admin``: only those roles (admins moderate too).
 
 Every post carries the client's CSRF token so that authorisation, not a missing
 token, is what answers; after the sweep, the private objects are checked unchanged.
 """
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 from flask.testing import FlaskClient
@@ -27,8 +31,11 @@ from portal.community.question_models import Question
 from portal.data.models import Dataset
 from portal.jobs.models import Job
 from portal.play import services as play_services
+from portal.play.models import AlignmentSource
 from portal.reanalysis import services as run_services
 from portal.reanalysis.models import AnalysisRun
+from portal.treatments import services as treatments
+from portal.treatments.models import Treatment, TreatmentReport
 from tests.portal.community.conftest import pico
 from tests.portal.conftest import AuthActions, csrf_token
 from tests.portal.reanalysis.conftest import BCG_CSV, Sharing
@@ -41,6 +48,8 @@ C = "/communities/{slug}"
 Q = C + "/questions/{qid}"
 D = "/datasets/{draft}/versions/1"
 R = "/analyses/{run}"
+T = C + "/treatments"
+A = "/play/alignments/{alignment}"
 
 #: endpoint -> (URL template, access class)
 ROUTES: dict[str, tuple[str, str]] = {
@@ -122,6 +131,23 @@ ROUTES: dict[str, tuple[str, str]] = {
     "play.submit_form": ("/play/{puzzle}/solutions", "public"),
     "play.set_nickname": ("/play/nickname", "public"),
     "play.history": ("/play/history", "signed_in"),
+    "play.alignments": ("/play/alignments/", "public"),
+    "play.alignment": (A, "public"),
+    "play.download_alignment": (A + "/download?format=stockholm", "public"),
+    "play.alignment_credits": (A + "/credits.csv", "public"),
+    "play.splice_alignment": (A + "/splice", "reviewer"),
+    "community.questions.link_run": (Q + "/runs", "reviewer"),
+    "community.questions.decide_dataset": (Q + "/datasets/{dataset}", "reviewer"),
+    "treatments.index": (T + "/", "public"),
+    "treatments.summary_json": (T + "/summary.json", "public"),
+    "treatments.show": (T + "/{treatment}", "public"),
+    "treatments.propose": (T + "/propose", "signed_in"),
+    "treatments.decide": (T + "/{proposal}/approve", "moderator"),
+    "treatments.new_report": (T + "/report", "signed_in"),
+    "treatments.edit_report": (T + "/reports/{report}/edit", "owner:member"),
+    "treatments.withdraw_report": (T + "/reports/{report}/withdraw", "owner:member"),
+    "treatments.consent": (T + "/reports/{report}/consent/give", "owner:member"),
+    "treatments.publish": (T + "/publish", "reviewer"),
     "api_docs.docs": ("/api/docs", "public"),
     "api_docs.openapi": ("/api/v1/openapi.json", "public"),
     "api.list_datasets": ("/api/v1/datasets", "public"),
@@ -166,6 +192,8 @@ def allowed(access: str, role: str) -> bool:
         return role != "anonymous"
     if access.startswith("owner:"):
         return role in (access.split(":", 1)[1], "admin")
+    if access == "reviewer":
+        return role in ("researcher", "moderator", "admin")
     if access == "moderator":
         return role in ("moderator", "admin")
     return role == access
@@ -205,6 +233,16 @@ def world(make_app, auth, make_user):
                                   versions=[version])
     token, _plain = create_token(db_session, mia, name="mia's", scope="write")
     puzzle = play_services.ensure_tutorial(db_session)
+    db_session.add(AlignmentSource(slug="tiny", title="Tiny", kind="dna",
+                                   names_json='["a", "b"]', rows_json='["AC-GT", "ACGGT"]',
+                                   original_json='["AC-GT", "ACGGT"]'))
+    moe = users["moe"]
+    treatment = treatments.propose(db_session, community, moe, name="Aspirin", kind="drug")
+    proposal = treatments.propose(db_session, community, users["otto"], name="Yoga",
+                                  kind="non-drug")
+    report = treatments.create_report(db_session, community, mia, treatments.ReportInput(
+        treatment=str(treatment.id), started_on="2025-01-01", effectiveness="moderate",
+        adherence="4", burden="2", cost_band="low", member=str(mia.id)), today=date.today())
     db_session.commit()
     plain_tokens = {}
     for role, name in USERS.items():
@@ -214,8 +252,11 @@ def world(make_app, auth, make_user):
     job = db_session.scalar(select(Job).where(Job.owner_id == rita.id).order_by(Job.created_at))
     values = {"slug": community.slug, "qid": question.id, "cid": comment.id, "draft": draft,
               "run": run.id, "job": job.id, "token": token.id, "otto": users["otto"].id,
-              "puzzle": puzzle.id, "static": "portal.css"}
-    ids = {"question": question.id, "comment": comment.id, "token": token.id, "run": run.id}
+              "puzzle": puzzle.id, "static": "portal.css", "treatment": treatment.id,
+              "proposal": proposal.id, "report": report.id, "alignment": "tiny",
+              "dataset": db_session.scalar(select(Dataset.id).where(Dataset.slug == published))}
+    ids = {"question": question.id, "comment": comment.id, "token": token.id, "run": run.id,
+           "report": report.id, "proposal": proposal.id}
     db_session.close()
     return app, values, plain_tokens, ids
 
@@ -279,4 +320,10 @@ def test_route_access_for_every_role(world, role):
         assert db_session.get(AnalysisRun, ids["run"]).title == "Rita's draft run"
     if role != "admin":
         assert db_session.get(User, values["otto"]).role == Role.MEMBER.value
+    if role != "member":
+        report = db_session.get(TreatmentReport, ids["report"])
+        assert report is not None and report.effectiveness == "moderate"
+        assert not report.consent_to_publish
+    if role not in ("moderator", "admin"):
+        assert db_session.get(Treatment, ids["proposal"]).status == "proposed"
     db_session.close()
