@@ -45,6 +45,9 @@ ENV_SETTINGS: dict[str, type] = {
     "WEB_THREADS": int,
     "LOG_FORMAT": str,
     "LOG_LEVEL": str,
+    "POST_RATE_LIMIT": str,
+    "VOTE_RATE_LIMIT": str,
+    "TREATMENT_MIN_REPORTERS": int,
 }
 
 
@@ -61,6 +64,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URL": "memory://",
         "LOGIN_RATE_LIMIT": "10 per minute",
         "REGISTER_RATE_LIMIT": "20 per hour",
+        # Per account, pages and API together (a user can open many tabs).
+        "POST_RATE_LIMIT": "20 per minute; 200 per day",
+        "VOTE_RATE_LIMIT": "60 per minute",
+        # Fewest distinct members behind any treatment aggregate (k-anonymity).
+        "TREATMENT_MIN_REPORTERS": 5,
         "MAX_CONTENT_LENGTH": 512 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -5,7 +5,6 @@ no one's report can be singled out by comparing pages before and after it.
 """
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,12 +32,9 @@ WARNING = ("These are members' own reports, not evidence from a clinical trial: 
 
 
 def min_reporters(config: Any = None) -> int:
-    """k: the app's TREATMENT_MIN_REPORTERS, else the environment's, else 5 (never below 2)."""
+    """k: the app's TREATMENT_MIN_REPORTERS (PORTAL_TREATMENT_MIN_REPORTERS), never below 2."""
     config = current_app.config if config is None else config
-    value = (config.get("TREATMENT_MIN_REPORTERS")
-             or config.get("PORTAL_TREATMENT_MIN_REPORTERS")
-             or os.environ.get("PORTAL_TREATMENT_MIN_REPORTERS")
-             or DEFAULT_MIN_REPORTERS)
+    value = config.get("TREATMENT_MIN_REPORTERS") or DEFAULT_MIN_REPORTERS
     # k = 1 would show single reports; 2 is the least that still pools anything.
     return max(2, int(value))
 
