@@ -10,7 +10,7 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
 from portal import audit
 from portal.accounts.models import User
@@ -69,7 +69,9 @@ def create_token(db: Session, user: User, *, name: str, scope: str) -> tuple[Api
 def find_token(db: Session, plain: str) -> ApiToken | None:
     if not plain.startswith(PREFIX):
         return None
-    token = db.scalar(select(ApiToken).where(ApiToken.digest == _digest(plain)))
+    # The owner comes in the same query: this runs before every API call.
+    token = db.scalar(select(ApiToken).options(joinedload(ApiToken.user))
+                      .where(ApiToken.digest == _digest(plain)))
     if token is None or not token.active or not token.user.is_active:
         return None
     return token

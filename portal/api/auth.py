@@ -7,10 +7,11 @@ so Flask-Login's session checks never mix the two.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask, Request, abort, g, request
 
 from portal import db
-from portal.accounts.models import User
 from portal.accounts.tokens import find_token
 from portal.db import utcnow
 from portal.extensions import csrf, login_manager
@@ -30,16 +31,23 @@ def require_scope(scope: str) -> None:
         abort(403, description=f"This token is '{token.scope}' only; this needs '{scope}'.")
 
 
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
 def _authenticate(plain: str) -> None:
     session = db.session()
     token = find_token(session, plain)
     if token is None:
         g._login_user = login_manager.anonymous_user()
         return
-    token.last_used_at = utcnow()
-    session.commit()
+    now = utcnow()
+    # "Last used" is shown to the minute; writing it on every call would make each
+    # read a write transaction, which is what a busy token (a game client) does most.
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        token.last_used_at = now
+        session.commit()
     g.api_token = token
-    g._login_user = session.get(User, token.user_id)
+    g._login_user = token.user
 
 
 def protect_api(app: Flask) -> None:

@@ -582,7 +582,9 @@ def run_json(run: AnalysisRun, url_for) -> dict[str, Any]:
 
 
 def fmt(value: Any, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+    # Runs are immutable records: one made by an older version lacks newer fields.
+    if not isinstance(value, (int, float, np.number)) or isinstance(value, bool) \
+            or not math.isfinite(value):
         return "–"
     if isinstance(value, (int, np.integer)):
         return str(value)
