@@ -17,6 +17,12 @@ from pathlib import Path
 import pytest
 import redis
 from flask import Flask
+from sqlalchemy import func, select
+
+from portal import db
+from portal.audit import AuditEvent
+from portal.jobs.models import Job
+from tests.portal.jobs.slow_tasks import COUNTED
 
 REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "")
 IN_CI = os.environ.get("CI") == "true"
@@ -139,3 +145,24 @@ def start_worker(scaled_app: Flask, scaled_config: dict,
     yield start
     for worker in workers:
         worker.stop()
+
+
+def job_row(app: Flask, job_id: str) -> Job:
+    """The job as the database has it now (a fresh session, not the app's)."""
+    with app.app_context():
+        session = db.new_session()
+        try:
+            return session.get(Job, job_id)
+        finally:
+            session.close()
+
+
+def times_counted(app: Flask, marker: str) -> int:
+    """How many times a test task's work with ``marker`` was committed."""
+    with app.app_context():
+        session = db.new_session()
+        try:
+            return session.scalar(select(func.count()).select_from(AuditEvent).where(
+                AuditEvent.action == COUNTED, AuditEvent.subject == marker))
+        finally:
+            session.close()

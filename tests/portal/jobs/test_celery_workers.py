@@ -4,16 +4,12 @@ from __future__ import annotations
 import re
 import time
 
-from sqlalchemy import func, select
-
 from portal import db
 from portal.accounts.models import Role
-from portal.audit import AuditEvent
 from portal.jobs import runner
-from portal.jobs.models import Job
 from tests.portal.conftest import AuthActions
 from tests.portal.data.conftest import DatasetActions
-from tests.portal.jobs.slow_tasks import COUNTED
+from tests.portal.jobs.conftest import job_row, times_counted
 
 
 def wait_for(check, timeout: float, what: str, interval: float = 0.1):
@@ -24,25 +20,6 @@ def wait_for(check, timeout: float, what: str, interval: float = 0.1):
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
-def job_row(app, job_id: str) -> Job:
-    with app.app_context():
-        session = db.new_session()
-        try:
-            return session.get(Job, job_id)
-        finally:
-            session.close()
-
-
-def times_counted(app, marker: str) -> int:
-    with app.app_context():
-        session = db.new_session()
-        try:
-            return session.scalar(select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.action == COUNTED, AuditEvent.subject == marker))
-        finally:
-            session.close()
 
 
 def test_an_upload_on_the_web_is_ingested_by_a_worker_and_shown_on_the_job_page(

@@ -6,18 +6,15 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
 
 from portal import db
-from portal.audit import AuditEvent
 from portal.db import utcnow
 from portal.jobs import runner
 from portal.jobs.models import Job
 from portal.jobs.periodic import PERIODIC, Periodic, prune_finished_jobs
 from portal.jobs.runner import Outcome, recover_stale_jobs, run_job
 from portal.jobs.scheduler import Scheduler
-from tests.portal.jobs.conftest import FAST_RECOVERY, SLOW_TASKS
-from tests.portal.jobs.slow_tasks import COUNTED
+from tests.portal.jobs.conftest import FAST_RECOVERY, SLOW_TASKS, job_row, times_counted
 
 
 @pytest.fixture
@@ -33,15 +30,6 @@ def submit(app, kind: str, **payload) -> str:
         return job.id
 
 
-def load(app, job_id: str) -> Job:
-    with app.app_context():
-        session = db.new_session()
-        try:
-            return session.get(Job, job_id)
-        finally:
-            session.close()
-
-
 def change(app, job_id: str, **values) -> None:
     with app.app_context():
         session = db.new_session()
@@ -52,34 +40,24 @@ def change(app, job_id: str, **values) -> None:
         session.close()
 
 
-def counted(app, marker: str) -> int:
-    with app.app_context():
-        session = db.new_session()
-        try:
-            return session.scalar(select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.action == COUNTED, AuditEvent.subject == marker))
-        finally:
-            session.close()
-
-
 def test_a_transient_error_is_retried_with_back_off_until_it_succeeds(job_app):
     job_id = submit(job_app, "test.flaky", failures=2, marker="flaky")
     with job_app.app_context():
         runner.start(job_id)  # inline: retries after the back-off, in this thread
-    job = load(job_app, job_id)
+    job = job_row(job_app, job_id)
     assert (job.state, job.attempts) == ("finished", 3)
     assert job.result == {"marker": "flaky", "attempt": 3}
-    assert counted(job_app, "flaky") == 1
+    assert times_counted(job_app, "flaky") == 1
 
 
 def test_a_transient_error_that_persists_fails_the_job_after_max_attempts(job_app):
     job_id = submit(job_app, "test.flaky", failures=99, marker="never")
     with job_app.app_context():
         runner.start(job_id)
-    job = load(job_app, job_id)
+    job = job_row(job_app, job_id)
     assert (job.state, job.attempts) == ("failed", 3)
     assert "persisted over 3 attempts" in job.error
-    assert counted(job_app, "never") == 0
+    assert times_counted(job_app, "never") == 0
 
 
 def test_the_first_transient_error_queues_the_job_again_with_a_delay(job_app):
@@ -87,7 +65,7 @@ def test_the_first_transient_error_queues_the_job_again_with_a_delay(job_app):
     result = run_job(job_app, job_id)
     assert result.outcome is Outcome.RETRY
     assert result.retry_in == pytest.approx(0.01)
-    job = load(job_app, job_id)
+    job = job_row(job_app, job_id)
     assert job.state == "queued" and "temporary error" in job.message
 
 
@@ -95,8 +73,8 @@ def test_a_second_delivery_of_a_finished_job_is_skipped_and_not_counted(job_app)
     job_id = submit(job_app, "test.slow", seconds=0.05, marker="done")
     assert run_job(job_app, job_id).outcome is Outcome.FINISHED
     assert run_job(job_app, job_id).outcome is Outcome.SKIPPED
-    assert load(job_app, job_id).attempts == 1
-    assert counted(job_app, "done") == 1
+    assert job_row(job_app, job_id).attempts == 1
+    assert times_counted(job_app, "done") == 1
 
 
 def test_a_delivery_while_another_runner_is_alive_is_told_to_come_back(job_app):
@@ -105,7 +83,7 @@ def test_a_delivery_while_another_runner_is_alive_is_told_to_come_back(job_app):
     result = run_job(job_app, job_id)
     assert result.outcome is Outcome.BUSY
     assert result.retry_in == FAST_RECOVERY["JOB_STALE_AFTER"]
-    assert counted(job_app, "busy") == 0
+    assert times_counted(job_app, "busy") == 0
 
 
 def test_a_runner_that_lost_its_claim_cannot_finish_the_job(job_app):
@@ -116,7 +94,7 @@ def test_a_runner_that_lost_its_claim_cannot_finish_the_job(job_app):
         session = db.new_session()
         assert runner._finish(session, job_id, 1, state="finished", result={}) is False
         session.close()
-    assert load(job_app, job_id).state == "running"
+    assert job_row(job_app, job_id).state == "running"
 
 
 def test_the_sweep_takes_back_a_job_whose_runner_died_and_runs_it(job_app):
@@ -125,9 +103,9 @@ def test_the_sweep_takes_back_a_job_whose_runner_died_and_runs_it(job_app):
            heartbeat_at=utcnow() - timedelta(minutes=10))
     counts = recover_stale_jobs(job_app)  # inline executor: the requeued job runs now
     assert counts == {"requeued": 1, "failed": 0, "resent": 0}
-    job = load(job_app, job_id)
+    job = job_row(job_app, job_id)
     assert (job.state, job.attempts) == ("finished", 2)
-    assert counted(job_app, "swept") == 1
+    assert times_counted(job_app, "swept") == 1
 
 
 def test_the_sweep_fails_a_job_whose_runners_died_too_often(job_app):
@@ -135,7 +113,7 @@ def test_the_sweep_fails_a_job_whose_runners_died_too_often(job_app):
     change(job_app, job_id, state="running", attempts=3,
            heartbeat_at=utcnow() - timedelta(minutes=10))
     assert recover_stale_jobs(job_app) == {"requeued": 0, "failed": 1, "resent": 0}
-    job = load(job_app, job_id)
+    job = job_row(job_app, job_id)
     assert job.state == "failed" and "stopped 3 times" in job.error
     assert job.finished_at is not None
 
@@ -146,18 +124,18 @@ def test_the_sweep_resends_a_queued_job_nobody_picked_up_and_leaves_live_ones(jo
     alive = submit(job_app, "test.slow", seconds=0.05, marker="alive")
     change(job_app, alive, state="running", attempts=1, heartbeat_at=utcnow())
     assert recover_stale_jobs(job_app) == {"requeued": 0, "failed": 0, "resent": 1}
-    assert load(job_app, lost).state == "finished"
-    assert load(job_app, alive).state == "running"
+    assert job_row(job_app, lost).state == "finished"
+    assert job_row(job_app, alive).state == "running"
 
 
 def test_a_running_task_keeps_its_heartbeat_fresh_without_progress_reports(make_app):
     app = make_app(JOB_HEARTBEAT_SECONDS=0.05, JOB_TASK_MODULES=SLOW_TASKS)
     job_id = submit(app, "test.flaky", failures=0, marker="beat")
-    before = load(app, job_id).heartbeat_at
+    before = job_row(app, job_id).heartbeat_at
     with app.app_context(), runner._Heartbeat(app, job_id, attempt=0):
         change(app, job_id, state="running", attempts=0)
         time.sleep(0.5)
-    assert load(app, job_id).heartbeat_at > before
+    assert job_row(app, job_id).heartbeat_at > before
 
 
 def test_pruning_deletes_only_old_finished_jobs(job_app):
@@ -168,8 +146,8 @@ def test_pruning_deletes_only_old_finished_jobs(job_app):
     change(job_app, recent, state="finished", finished_at=utcnow() - timedelta(days=1))
     change(job_app, queued, created_at=utcnow() - timedelta(days=60))
     assert prune_finished_jobs(job_app) == 1
-    assert load(job_app, old) is None
-    assert load(job_app, recent) is not None and load(job_app, queued) is not None
+    assert job_row(job_app, old) is None
+    assert job_row(job_app, recent) is not None and job_row(job_app, queued) is not None
 
 
 def test_one_failing_periodic_task_does_not_stop_the_others(job_app):
