@@ -1,23 +1,26 @@
 """Load on the portal as deployed: gunicorn workers on 127.0.0.1, driven by separate
 client processes for a bounded time, first on /healthz (the ceiling: the same
-stack doing no work), then on a realistic mix of the hot paths.
+stack doing no work), then on a realistic mix of the hot paths, then on solution
+submissions alone.
 
     .venv/bin/python benchmarks/load.py [--database-url postgresql+psycopg://...]
                                         [--workers 2] [--threads 4] [--clients 16]
                                         [--duration 10] [--json]
 
 The mix: 70% puzzle fetches (GET /api/v1/puzzles/<id>), 20% solution submissions
-(POST /api/v1/puzzles/<id>/solutions: validated, scored and stored, each by a new
-guest), 10% page views (/datasets/, /questions/, /play/). Without --database-url a
-fresh SQLite file is used; the schema is migrated and the demo puzzles are loaded
-first. Rate limits are switched off (they would make the numbers about the limits).
-Nothing here is a test: it prints what happened, per endpoint, and the ratio of the
-mixed throughput to the ceiling.
+(POST /api/v1/puzzles/<id>/solutions with a player's token: a new random layout of
+the puzzle's rows each time, so each is validated, scored and stored as a new row),
+10% page views (/datasets/, /questions/, /play/). Without --database-url a fresh
+SQLite file is used; the schema is migrated and the demo puzzles are loaded first.
+Rate limits and puzzle retirement are switched off: the numbers would be about the
+limits, and every puzzle would retire after its 200th layout, a few seconds in.
+Nothing here is a test: it prints what happened, per endpoint, the ratio of the
+mixed throughput to the ceiling, and the submissions-only rate.
 """
 from __future__ import annotations
 
 import argparse
-import http.client
+import asyncio
 import json
 import multiprocessing
 import os
@@ -27,7 +30,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -37,6 +39,9 @@ sys.path.insert(0, str(ROOT))
 
 MIX = (("puzzle fetch", 0.70), ("solution submit", 0.20), ("page view", 0.10))
 PAGES = ("/datasets/", "/questions/", "/play/")
+#: Phases that drive a single endpoint (any other phase drives the mix).
+ONE_ENDPOINT = {"baseline": "healthz", "submit": "solution submit", "fetch": "puzzle fetch",
+                "pages": "page view"}
 
 
 def free_port() -> int:
@@ -63,7 +68,8 @@ def prepare(instance: Path, database_url: str) -> tuple[list[dict], list[str]]:
 
     instance.mkdir(parents=True, exist_ok=True)
     # Read by every gunicorn worker too: the numbers must not be about rate limits.
-    (instance / "portal.cfg").write_text("RATELIMIT_ENABLED = False\n")
+    (instance / "portal.cfg").write_text("RATELIMIT_ENABLED = False\n"
+                                         "PUZZLE_RETIRE_AFTER = 10 ** 9\n")
     app = create_app({"INSTANCE_PATH": str(instance), "DATABASE_URL": database_url,
                       "TESTING": True})
     migrate.upgrade(app)
@@ -108,60 +114,125 @@ def start_server(instance: Path, database_url: str, port: int, workers: int,
     raise SystemExit("gunicorn did not become ready in 120 s")
 
 
-def _client(port: int, mode: str, puzzles: list[dict], tokens: list[str], deadline: float,
-            seed: int, out: list) -> None:
-    rng = random.Random(seed)
-    names = [name for name, _ in MIX]
-    weights = [weight for _, weight in MIX]
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    while time.time() < deadline:
-        name = "healthz" if mode == "baseline" else rng.choices(names, weights)[0]
-        puzzle = rng.choice(puzzles)
+def random_layout(rows: list[str], rng: random.Random) -> list[str]:
+    """The same residues as ``rows``, in order, with the gaps put anywhere."""
+    width = len(rows[0])
+    layout = []
+    for row in rows:
+        residues = iter(row.replace("-", ""))
+        gaps = set(rng.sample(range(width), row.count("-")))
+        layout.append("".join("-" if column in gaps else next(residues)
+                              for column in range(width)))
+    return layout
+
+
+def _request(port: int, method: str, path: str, headers: dict[str, str] | None = None,
+             body: bytes = b"") -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    if body:
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+class Plan:
+    """Every request a client process will send, encoded before the clock starts,
+    so the client spends its time on the wire, not on building requests (it
+    shares the machine's two cores with the server it measures)."""
+
+    def __init__(self, port: int, mode: str, puzzles: list[dict], tokens: list[str],
+                 seed: int, submissions: int) -> None:
+        self.rng, self.mode = random.Random(seed), mode
+        self.names = [name for name, _ in MIX]
+        self.weights = [weight for _, weight in MIX]
+        self.fetches = [_request(port, "GET", f"/api/v1/puzzles/{p['id']}") for p in puzzles]
+        self.pages = [_request(port, "GET", path) for path in PAGES]
+        self.healthz = _request(port, "GET", "/healthz")
+        self.submits = []
+        for _ in range(submissions if mode in ("mixed", "submit") else 0):
+            puzzle = self.rng.choice(puzzles)
+            body = json.dumps({"rows": random_layout(puzzle["rows"], self.rng)}).encode()
+            self.submits.append(_request(
+                port, "POST", f"/api/v1/puzzles/{puzzle['id']}/solutions",
+                {"Content-Type": "application/json",
+                 "Authorization": f"Bearer {self.rng.choice(tokens)}"}, body))
+        self.sent_submits = 0
+
+    def next(self) -> tuple[str, bytes]:
+        name = ONE_ENDPOINT.get(self.mode) or self.rng.choices(self.names, self.weights)[0]
         if name == "healthz":
-            method, path, body, headers = "GET", "/healthz", None, {}
-        elif name == "puzzle fetch":
-            method, path, body, headers = "GET", f"/api/v1/puzzles/{puzzle['id']}", None, {}
-        elif name == "solution submit":
-            method, path = "POST", f"/api/v1/puzzles/{puzzle['id']}/solutions"
-            body = json.dumps({"rows": puzzle["rows"]})
-            headers = {"Content-Type": "application/json",
-                       "Authorization": f"Bearer {rng.choice(tokens)}"}
-        else:
-            method, path, body, headers = "GET", rng.choice(PAGES), None, {}
+            return name, self.healthz
+        if name == "puzzle fetch":
+            return name, self.rng.choice(self.fetches)
+        if name == "page view":
+            return name, self.rng.choice(self.pages)
+        # Past the end of the prepared layouts they come round again: repeats are
+        # counted by the server as the same layout sent twice (a real, cheaper path).
+        payload = self.submits[self.sent_submits % len(self.submits)]
+        self.sent_submits += 1
+        return name, payload
+
+
+#: Requests sent on one connection before it is closed and another opened. Players'
+#: requests are seconds apart, longer than gunicorn keeps a connection alive, so
+#: real connections are short; a benchmark connection kept for a whole phase would
+#: stay with whichever worker process accepted it, and a phase could then measure
+#: one process's core instead of the machine.
+REQUESTS_PER_CONNECTION = 25
+
+
+async def _connection(port: int, plan: Plan, deadline: float, out: list) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    sent = 0
+    while time.time() < deadline:
+        if sent == REQUESTS_PER_CONNECTION:
+            writer.close()
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            sent = 0
+        sent += 1
+        name, payload = plan.next()
         started = time.perf_counter()
         try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            status = response.status
-        except (OSError, http.client.HTTPException):
-            connection.close()
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            writer.write(payload)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            at = head.lower().index(b"\r\ncontent-length:") + 17
+            await reader.readexactly(int(head[at:head.index(b"\r\n", at)]))
+        except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            writer.close()
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
             status = 0
         out.append((name, time.perf_counter() - started, status))
-    connection.close()
+    writer.close()
 
 
 def _client_process(args: tuple) -> list:
-    port, mode, puzzles, tokens, deadline, threads, seed = args
+    port, mode, puzzles, tokens, start_at, deadline, connections, seed, submissions = args
+    plan = Plan(port, mode, puzzles, tokens, seed, submissions)
+    time.sleep(max(0.0, start_at - time.time()))
     out: list = []
-    pool = [threading.Thread(target=_client,
-                             args=(port, mode, puzzles, tokens, deadline, seed * 100 + i, out))
-            for i in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
+
+    async def run() -> None:
+        await asyncio.gather(*(_connection(port, plan, deadline, out)
+                               for _ in range(connections)))
+
+    asyncio.run(run())
     return out
 
 
 def drive(port: int, mode: str, puzzles: list[dict], tokens: list[str], clients: int,
           processes: int, duration: float) -> list:
-    deadline = time.time() + duration
+    """``clients`` keep-alive connections, shared by ``processes`` asyncio client
+    processes, each sending its next request as soon as the last one is answered."""
+    # Time to start the processes and encode their requests, outside the measured span.
+    start_at = time.time() + 4.0
     per = max(1, clients // processes)
+    # Enough distinct layouts for ~1,000 submissions a second from each process.
+    submissions = int(1000 * duration)
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        parts = pool.map(_client_process, [(port, mode, puzzles, tokens, deadline, per, seed)
-                                            for seed in range(processes)])
+        parts = pool.map(_client_process, [
+            (port, mode, puzzles, tokens, start_at, start_at + duration, per, seed, submissions)
+            for seed in range(processes)])
     return [sample for part in parts for sample in part]
 
 
@@ -211,6 +282,7 @@ def main() -> int:
             drive(port, "mixed", *phase, 2.0)
             baseline = summarise(drive(port, "baseline", *phase, args.duration), args.duration)
             mixed = summarise(drive(port, "mixed", *phase, args.duration), args.duration)
+            submits = summarise(drive(port, "submit", *phase, args.duration), args.duration)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
@@ -221,7 +293,8 @@ def main() -> int:
         print(json.dumps({"backend": backend, "workers": args.workers, "threads": args.threads,
                           "clients": args.clients, "duration_s": args.duration,
                           "baseline": baseline["healthz"], "mixed": mixed,
-                          "mixed_to_baseline": ratio}, indent=2))
+                          "mixed_to_baseline": ratio,
+                          "submissions_only": submits["solution submit"]}, indent=2))
         return 0
     print(f"gunicorn {args.workers} workers x {args.threads} threads, {backend}, "
           f"{args.clients} clients in {args.client_processes} processes, "
@@ -229,12 +302,16 @@ def main() -> int:
     print(f"{'endpoint':<18}{'requests':>9}{'errors':>8}{'4xx':>6}{'req/s':>9}"
           f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
     rows = [("healthz (ceiling)", baseline["healthz"])] + [
-        (name, mixed[name]) for name in [n for n, _ in MIX] + ["all"] if name in mixed]
+        (name, mixed[name]) for name in [n for n, _ in MIX] + ["all"] if name in mixed] + [
+        ("submissions only", submits["solution submit"])]
     for label, row in rows:
         label = "mixed, all" if label == "all" else label
         print(f"{label:<18}{row['requests']:>9}{row['errors']:>8}{row['rejected']:>6}"
               f"{row['rps']:>9.1f}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}{row['p99_ms']:>9.1f}")
     print(f"mixed throughput / ceiling: {ratio:.2f} (the issue asks for at least 0.33)")
+    alone = submits["solution submit"]
+    print(f"submissions alone: {alone['rps']:.0f}/s, p99 {alone['p99_ms']:.0f} ms "
+          "(the issue asks for at least 500/s with p99 under 100 ms)")
     return 0
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from portal import commands, errors, logging_setup, security, templating
+from portal import commands, errors, logging_setup, page_cache, security, templating
 from portal import config as portal_config
 from portal.accounts.views import bp as accounts_bp
 from portal.api.auth import protect_api
@@ -25,6 +25,7 @@ from portal.jobs import runner as job_runner
 from portal.jobs import scheduler as job_scheduler
 from portal.jobs.views import bp as jobs_bp
 from portal.main.views import bp as main_bp
+from portal.play import payload_cache as puzzle_payloads
 from portal.play.views import api as play_api_bp
 from portal.play.views import bp as play_bp
 from portal.reanalysis import tasks as _reanalysis_tasks  # noqa: F401 - registers the analysis job
@@ -65,6 +66,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logging_setup.init_app(app)
     job_runner.init_app(app)
     job_scheduler.init_app(app)
+    puzzle_payloads.init_app(app)
+    page_cache.init_app(app)
     commands.init_app(app)
 
     app.register_blueprint(main_bp)

@@ -48,6 +48,10 @@ ENV_SETTINGS: dict[str, type] = {
     "POST_RATE_LIMIT": str,
     "VOTE_RATE_LIMIT": str,
     "TREATMENT_MIN_REPORTERS": int,
+    "PUZZLE_CACHE_SECONDS": float,
+    "PAGE_CACHE_SECONDS": float,
+    "TOKEN_CACHE_SECONDS": float,
+    "PUZZLE_RETIRE_AFTER": int,
 }
 
 
@@ -69,6 +73,14 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "VOTE_RATE_LIMIT": "60 per minute",
         # Fewest distinct members behind any treatment aggregate (k-anonymity).
         "TREATMENT_MIN_REPORTERS": 5,
+        # How stale a puzzle's fetched leaderboard may be in another web process
+        # (portal.play.payload_cache); 0 turns the copy off.
+        "PUZZLE_CACHE_SECONDS": 1.0,
+        # A puzzle with this many distinct solutions retires whatever they scored.
+        "PUZZLE_RETIRE_AFTER": 200,
+        # How long another web process may still accept a token revoked elsewhere
+        # (portal.api.auth); 0 looks every token up on every call.
+        "TOKEN_CACHE_SECONDS": 1.0,
         "MAX_CONTENT_LENGTH": 512 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -160,4 +172,8 @@ def finalise(config: dict[str, Any]) -> None:
         config["REMEMBER_COOKIE_SECURE"] = True
     else:
         config["REMEMBER_COOKIE_SECURE"] = bool(config.get("SESSION_COOKIE_SECURE"))
+    # Anonymous pages may be a second old in production (portal.page_cache); while
+    # developing, a page must show the change just made.
+    if config.get("PAGE_CACHE_SECONDS") is None:
+        config["PAGE_CACHE_SECONDS"] = 1.0 if production else 0.0
     config["RATELIMIT_STORAGE_URI"] = config["RATELIMIT_STORAGE_URL"]

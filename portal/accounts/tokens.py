@@ -45,7 +45,7 @@ class ApiToken(Base):
         return self.scope == "write" or scope == "read"
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -57,7 +57,7 @@ def create_token(db: Session, user: User, *, name: str, scope: str) -> tuple[Api
     if scope not in SCOPES:
         raise ValueError("The scope is 'read' or 'write'.")
     plain = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, scope=scope, digest=_digest(plain),
+    token = ApiToken(user_id=user.id, name=name, scope=scope, digest=token_digest(plain),
                      hint=plain[:8])
     db.add(token)
     db.flush()
@@ -71,7 +71,7 @@ def find_token(db: Session, plain: str) -> ApiToken | None:
         return None
     # The owner comes in the same query: this runs before every API call.
     token = db.scalar(select(ApiToken).options(joinedload(ApiToken.user))
-                      .where(ApiToken.digest == _digest(plain)))
+                      .where(ApiToken.digest == token_digest(plain)))
     if token is None or not token.active or not token.user.is_active:
         return None
     return token

@@ -16,10 +16,19 @@ from portal.accounts.forms import (
     TokenForm,
 )
 from portal.accounts.models import Role, User
+from portal.api.auth import forget_tokens
 from portal.extensions import limiter, login_key, login_manager
 from portal.security import role_required, safe_next_url
 
 bp = Blueprint("accounts", __name__)
+
+
+@bp.after_request
+def forget_resolved_tokens(response):
+    # A token revoked, or an account changed, here must not be honoured from memory.
+    if request.method != "GET":
+        forget_tokens()
+    return response
 
 
 @login_manager.user_loader

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint
 from werkzeug.exceptions import HTTPException
 
-from portal import db
 from portal.api import schemas
 from portal.api.errors import ApiError
 from portal.api.spec import Operation, describe, operation
 from portal.api.views import api_error, http_error
 from portal.extensions import csrf
 from portal.play import services
+from portal.play.payload_cache import overall_leaderboard
 
 bp = Blueprint("puzzle_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -29,7 +29,7 @@ def standings_json(standings: list[services.Standing]) -> list[dict]:
            description="Points summed over puzzles, each player's best solution of each.")
 def leaderboard(query: schemas.LeaderboardQuery):
     return {"period": query.period,
-            "items": standings_json(services.overall_leaderboard(db.session(), query.period))}
+            "items": standings_json(overall_leaderboard(query.period))}
 
 
 describe("play_api.api_puzzles", Operation(

@@ -18,10 +18,10 @@ from portal.community import dataset_matching, permissions
 from portal.community.errors import CommunityError
 from portal.community.link_models import MATCHED_MAX, LinkDecision, QuestionDataset
 from portal.community.question_models import Question
-from portal.community.upsert import insert
 from portal.data import services as data
 from portal.data.models import Dataset
 from portal.db import utcnow
+from portal.upsert import insert
 
 
 def document(dataset: Dataset) -> dataset_matching.Document:

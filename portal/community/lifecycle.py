@@ -22,9 +22,9 @@ from portal.community.question_models import (
     QuestionStatus,
     QuestionVote,
 )
-from portal.community.upsert import insert
 from portal.db import utcnow
 from portal.reanalysis.models import AnalysisRun
+from portal.upsert import insert
 
 S = QuestionStatus
 ALLOWED = {

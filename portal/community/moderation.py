@@ -20,8 +20,8 @@ from portal.community.comment_models import Comment
 from portal.community.errors import CommunityError
 from portal.community.moderation_models import NOTE_MAX, ContentFlag, FlagReason
 from portal.community.question_models import Question
-from portal.community.upsert import insert
 from portal.db import utcnow
+from portal.upsert import insert
 
 FLAGS_TO_HIDE = 3
 REASON_MAX = 2000

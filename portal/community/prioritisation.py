@@ -31,8 +31,8 @@ from portal.community.round_models import (
     RoundParticipant,
     RoundQuestion,
 )
-from portal.community.upsert import insert
 from portal.db import utcnow
+from portal.upsert import insert
 
 MIN_QUESTIONS = 2
 MAX_QUESTIONS = 30

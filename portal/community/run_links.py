@@ -18,10 +18,10 @@ from portal.community import permissions, watching
 from portal.community.errors import CommunityError
 from portal.community.link_models import QuestionRun, RunRole
 from portal.community.question_models import Question, QuestionStatus
-from portal.community.upsert import insert
 from portal.db import utcnow
 from portal.reanalysis import services as reanalysis
 from portal.reanalysis.models import AnalysisRun
+from portal.upsert import insert
 
 #: How many of a researcher's runs the forms offer, newest first.
 CHOICES_MAX = 50

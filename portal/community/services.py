@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from portal.accounts.models import User
 from portal.community.errors import CommunityError
 from portal.community.models import Community, Membership
-from portal.community.upsert import insert
+from portal.upsert import insert
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

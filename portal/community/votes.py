@@ -8,8 +8,8 @@ from portal.accounts.models import User
 from portal.community import permissions, watching
 from portal.community.errors import CommunityError
 from portal.community.question_models import Question, QuestionVote
-from portal.community.upsert import insert
 from portal.db import utcnow
+from portal.upsert import insert
 
 
 def _check_open(question: Question) -> None:

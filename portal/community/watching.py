@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from portal.accounts.models import User
 from portal.community.notification_models import MESSAGE_MAX, Notification
 from portal.community.question_models import Question, QuestionWatch
-from portal.community.upsert import insert
 from portal.db import utcnow
+from portal.upsert import insert
 
 
 def watch(db: Session, question: Question, user: User) -> None:

@@ -13,9 +13,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session, load_only, make_transient_to_detached
 
 from games.checking import SolutionError, check_solution
 from games.export import check_same_sequences
@@ -43,6 +42,7 @@ from portal.play.models import (
     Puzzle,
     Solution,
 )
+from portal.upsert import insert
 
 #: The tutorial: three short DNA rows, each out of place by a different move.
 TUTORIAL_TITLE = "Tutorial: line up the blocks"
@@ -165,10 +165,28 @@ def ensure_tutorial(session: Session) -> Puzzle:
     return puzzle
 
 
-def visible_puzzles(session: Session) -> list[Puzzle]:
-    return list(session.scalars(
-        select(Puzzle).where(Puzzle.active.is_(True))
-        .order_by((Puzzle.level != "tutorial"), Puzzle.difficulty, Puzzle.id)))
+@dataclass(frozen=True)
+class PuzzleSummary:
+    """What a list of puzzles shows: plain values, so a list can outlive its session."""
+
+    id: int
+    title: str
+    kind: str
+    level: str
+    rows: int
+    par: float
+    difficulty: float
+
+
+def visible_puzzles(session: Session) -> list[PuzzleSummary]:
+    """The offered puzzles, tutorial first, then by difficulty."""
+    puzzles = session.scalars(
+        select(Puzzle).options(load_only(Puzzle.title, Puzzle.kind, Puzzle.level, Puzzle.par,
+                                         Puzzle.difficulty, Puzzle.names_json))
+        .where(Puzzle.active.is_(True))
+        .order_by((Puzzle.level != "tutorial"), Puzzle.difficulty, Puzzle.id))
+    return [PuzzleSummary(p.id, p.title, p.kind, p.level, len(p.names), p.par, p.difficulty)
+            for p in puzzles]
 
 
 def get_puzzle(session: Session, puzzle_id: int) -> Puzzle:
@@ -237,17 +255,65 @@ class Submitted:
 #: FLAG_BURST[1] is faster than anyone solves by hand: a script trying layouts.
 FLAG_BURST = (12, timedelta(minutes=1))
 
+#: A puzzle whose spliced best score this many players reached is done: more
+#: play would only find the same layout again.
+RETIRE_CONSENSUS = 3
+#: A puzzle with this many distinct solutions is retired whatever they scored
+#: (the portal passes its PUZZLE_RETIRE_AFTER setting).
+RETIRE_AFTER_SOLUTIONS = 200
 
-def _implausibly_fast(session: Session, puzzle: Puzzle, player: Player) -> bool:
-    limit, span = FLAG_BURST
-    recent = session.scalar(select(func.count(Solution.id)).where(
-        Solution.puzzle_id == puzzle.id, Solution.player_key == player.key,
-        Solution.created_at >= utcnow() - span))
-    return recent >= limit
+
+@dataclass(frozen=True)
+class _PuzzleState:
+    """What deciding on a new solution needs to know, read in one query."""
+
+    recent: int  # this player's layouts of this puzzle within FLAG_BURST[1]
+    solutions: int  # distinct layouts of this puzzle so far
+    best: float | None  # the best score so far
 
 
-def submit(session: Session, puzzle: Puzzle, rows: Any, player: Player) -> Submitted:
-    """Checks and scores ``rows`` and stores them once per player and layout."""
+def _state_columns() -> tuple:
+    # Built once: submissions are the busiest write, and building a statement
+    # costs more Python than running it.
+    of_puzzle = Solution.puzzle_id == bindparam("puzzle_id")
+    recent = (select(func.count(Solution.id))
+              .where(of_puzzle, Solution.player_key == bindparam("player_key"),
+                     Solution.created_at >= bindparam("since")).scalar_subquery())
+    solutions = select(func.count(Solution.id)).where(of_puzzle).scalar_subquery()
+    best = select(func.max(Solution.score)).where(of_puzzle).scalar_subquery()
+    return recent, solutions, best
+
+
+_STATE_COLUMNS = _state_columns()
+_STATE = select(*_STATE_COLUMNS)
+_PUZZLE_AND_STATE = select(Puzzle, *_STATE_COLUMNS).where(Puzzle.id == bindparam("puzzle_id"))
+
+
+def _state_parameters(puzzle_id: int, player: Player) -> dict[str, Any]:
+    return {"puzzle_id": puzzle_id, "player_key": player.key,
+            "since": utcnow() - FLAG_BURST[1]}
+
+
+def _state_of(row: Any) -> _PuzzleState:
+    recent, solutions, best = row[-3:]
+    return _PuzzleState(recent, solutions, None if best is None else float(best))
+
+
+def puzzle_for_submission(session: Session, puzzle_id: int,
+                          player: Player) -> tuple[Puzzle, _PuzzleState]:
+    """The puzzle and what ``submit`` needs to know about it, in one round trip."""
+    row = session.execute(_PUZZLE_AND_STATE, _state_parameters(puzzle_id, player)).first()
+    if row is None or (not row[0].active and row[0].retired_at is None):
+        raise PlayError(f"There is no puzzle {puzzle_id}.", status=404, code="not_found")
+    return row[0], _state_of(row)
+
+
+def submit(session: Session, puzzle: Puzzle, rows: Any, player: Player, *,
+           retire_after: int = RETIRE_AFTER_SOLUTIONS,
+           state: _PuzzleState | None = None) -> Submitted:
+    """Checks and scores ``rows`` and stores them once per player and layout;
+    the puzzle retires at its ``retire_after``-th distinct layout. ``state``
+    comes from ``puzzle_for_submission`` when the caller loaded the puzzle so."""
     if puzzle.retired_at is not None:
         raise PlayError("This puzzle is retired: its best solution is already in the research"
                         " alignment. Try another puzzle.", status=409, code="retired")
@@ -258,25 +324,31 @@ def submit(session: Session, puzzle: Puzzle, rows: Any, player: Player) -> Submi
     score = score_alignment(rows, scheme_of(puzzle))
     digest = layout_hash(rows)
     points = points_for(score, puzzle.par, puzzle.difficulty)
-    where = (Solution.puzzle_id == puzzle.id, Solution.player_key == player.key,
-             Solution.layout_hash == digest)
-    existing = session.scalar(select(Solution).where(*where))
-    if existing is None:
-        flagged = _implausibly_fast(session, puzzle, player)
-        solution = Solution(puzzle_id=puzzle.id, user_id=player.user_id, player_key=player.key,
-                            nickname=player.nickname, layout_hash=digest,
-                            rows_json=json.dumps(rows), score=score, points=points,
-                            flagged=flagged)
-        try:
-            with session.begin_nested():
-                session.add(solution)
-        except IntegrityError:  # the same layout, submitted at the same moment
-            existing = session.scalar(select(Solution).where(*where))
-        else:
-            earned = [] if flagged else badges.after_solution(session, solution, puzzle)
-            if not retire_if_exhausted(session, puzzle):
-                _update_research(session, puzzle, solution)
-            return Submitted(solution, True, score, puzzle.par, points, earned)
+    if state is None:
+        state = _state_of(session.execute(_STATE, _state_parameters(puzzle.id, player)).one())
+    values = {"puzzle_id": puzzle.id, "user_id": player.user_id, "player_key": player.key,
+              "nickname": player.nickname, "layout_hash": digest, "rows_json": json.dumps(rows),
+              "score": score, "points": points, "submissions": 1,
+              "flagged": state.recent >= FLAG_BURST[0], "created_at": utcnow()}
+    # The unique (puzzle, player, layout) constraint settles two identical
+    # submissions racing: the second INSERT does nothing and counts as a repeat.
+    new_id = session.execute(
+        insert(session, Solution.__table__).values(**values)
+        .on_conflict_do_nothing(index_elements=["puzzle_id", "player_key", "layout_hash"])
+        .returning(Solution.id)).scalar()
+    if new_id is not None:
+        # Every column was written just now, so the row is known without reading it back.
+        solution = Solution(id=new_id, **values)
+        make_transient_to_detached(solution)
+        session.add(solution)
+        earned = [] if solution.flagged else badges.after_solution(session, solution, puzzle)
+        if not retire_if_exhausted(session, puzzle, retire_after,
+                                   solutions=state.solutions + 1):
+            _update_research(session, puzzle, solution, state.best)
+        return Submitted(solution, True, score, puzzle.par, points, earned)
+    existing = session.scalar(select(Solution).where(
+        Solution.puzzle_id == puzzle.id, Solution.player_key == player.key,
+        Solution.layout_hash == digest))
     existing.submissions += 1
     session.flush()
     return Submitted(existing, False, existing.score, puzzle.par, existing.points)
@@ -285,22 +357,22 @@ def submit(session: Session, puzzle: Puzzle, rows: Any, player: Player) -> Submi
 # -- improving the source alignment --------------------------------------------
 
 
-def _update_research(session: Session, puzzle: Puzzle, solution: Solution) -> None:
+def _update_research(session: Session, puzzle: Puzzle, solution: Solution,
+                     best_before: float | None) -> None:
     """A new best solution of a puzzle is spliced in at once (so its player
     is credited and the puzzle can retire without waiting for a researcher);
-    a solution that only equals the best may complete the consensus that
-    retires the puzzle."""
+    a solution that equals the best may complete the consensus that retires
+    the puzzle. ``best_before`` is the puzzle's best score before ``solution``."""
     if puzzle.alignment_id is None or solution.score <= puzzle.start_score + 1e-9:
         return
-    alignment = puzzle.alignment
-    best_before = session.scalar(select(func.max(Solution.score)).where(
-        Solution.puzzle_id == puzzle.id, Solution.id != solution.id))
     if best_before is None or solution.score > best_before + 1e-9:
-        splice_best(session, alignment)
+        splice_best(session, puzzle.alignment)
         return
+    if solution.score < best_before - 1e-9:
+        return  # below the best: it cannot change who reached the best
     spliced = set(session.scalars(select(AlignmentChange.solution_id).where(
-        AlignmentChange.alignment_id == alignment.id)))
-    retire_finished(session, alignment, spliced)
+        AlignmentChange.alignment_id == puzzle.alignment_id)))
+    retire_finished(session, puzzle.alignment, spliced, only=puzzle)
 
 
 def splice_best(session: Session, alignment: AlignmentSource) -> list[AlignmentChange]:
@@ -349,12 +421,6 @@ def splice_best(session: Session, alignment: AlignmentSource) -> list[AlignmentC
 
 # -- retiring puzzles -----------------------------------------------------------
 
-#: A puzzle whose spliced best score this many players reached is done: more
-#: play would only find the same layout again.
-RETIRE_CONSENSUS = 3
-#: A puzzle with this many distinct solutions is retired whatever they scored.
-RETIRE_AFTER_SOLUTIONS = 200
-
 
 def retire(puzzle: Puzzle, reason: str) -> None:
     if puzzle.retired_at is None:
@@ -362,11 +428,14 @@ def retire(puzzle: Puzzle, reason: str) -> None:
 
 
 def retire_if_exhausted(session: Session, puzzle: Puzzle,
-                        limit: int = RETIRE_AFTER_SOLUTIONS) -> bool:
-    """Retires ``puzzle`` once it has ``limit`` distinct solutions."""
+                        limit: int = RETIRE_AFTER_SOLUTIONS, *,
+                        solutions: int | None = None) -> bool:
+    """Retires ``puzzle`` once it has ``limit`` distinct solutions
+    (``solutions``, when the caller has just counted them)."""
     if puzzle.level == "tutorial" or puzzle.retired_at is not None:
         return False
-    count = session.scalar(select(func.count(Solution.id)).where(Solution.puzzle_id == puzzle.id))
+    count = solutions if solutions is not None else session.scalar(
+        select(func.count(Solution.id)).where(Solution.puzzle_id == puzzle.id))
     if count >= limit:
         retire(puzzle, f"{count} solutions received")
         session.flush()
@@ -375,11 +444,13 @@ def retire_if_exhausted(session: Session, puzzle: Puzzle,
 
 
 def retire_finished(session: Session, alignment: AlignmentSource, spliced: set[int],
-                    consensus: int = RETIRE_CONSENSUS) -> list[Puzzle]:
-    """Retires the puzzles of ``alignment`` whose best solution is among
-    ``spliced`` and whose best score ``consensus`` players have reached."""
+                    consensus: int = RETIRE_CONSENSUS, *,
+                    only: Puzzle | None = None) -> list[Puzzle]:
+    """Retires the puzzles of ``alignment`` (or just ``only``) whose best
+    solution is among ``spliced`` and whose best score ``consensus`` players
+    have reached."""
     retired = []
-    for puzzle in alignment.puzzles:
+    for puzzle in [only] if only is not None else alignment.puzzles:
         if puzzle.retired_at is not None:
             continue
         best = session.scalar(

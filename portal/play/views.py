@@ -10,6 +10,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -29,6 +30,12 @@ from portal.extensions import csrf, limiter
 from portal.play import badges, research, services
 from portal.play.forms import NicknameForm, SolutionForm, SpliceForm
 from portal.play.models import Puzzle
+from portal.play.payload_cache import (
+    forget_puzzle,
+    overall_leaderboard,
+    payloads,
+    visible_puzzles,
+)
 from portal.play.services import Player, PlayError
 
 bp = Blueprint("play", __name__, url_prefix="/play")
@@ -86,13 +93,12 @@ def _too_large() -> bool:
 
 @bp.get("/")
 def index():
-    session = db.session()
     period = request.args.get("period", "all")
     if period not in services.PERIODS:
         period = "all"
     return render_template(
-        "play/index.html", title="Play", puzzles=services.visible_puzzles(session),
-        leaders=services.overall_leaderboard(session, period), period=period,
+        "play/index.html", title="Play", puzzles=visible_puzzles(),
+        leaders=overall_leaderboard(period), period=period,
         periods=list(services.PERIODS), nickname_form=NicknameForm(
             nickname=web_session.get("play_nickname", "")),
         nickname=web_session.get("play_nickname"))
@@ -162,11 +168,14 @@ def submit_form(puzzle_id: int):
         return _render_puzzle(found, form, 400)
     rows = [line.strip() for line in (form.rows.data or "").splitlines() if line.strip()]
     try:
-        result = services.submit(session, found, rows, current_player(form.nickname.data))
+        result = services.submit(session, found, rows, current_player(form.nickname.data),
+                                 retire_after=current_app.config["PUZZLE_RETIRE_AFTER"])
     except PlayError as error:
         session.rollback()
         return _render_puzzle(found, form, 400, error)
     session.commit()
+    if found.retired_at is not None:
+        forget_puzzle(found.id)
     flash(_outcome(result), "success" if result.reaches_par else "info")
     return redirect(url_for("play.puzzle", puzzle_id=found.id))
 
@@ -298,17 +307,22 @@ def api_puzzles():
                        "par": p.par, "difficulty": p.difficulty,
                        "url": url_for("play_api.get_puzzle",
                                       puzzle_id=p.id, _external=True)}
-                      for p in services.visible_puzzles(db.session())]}
+                      for p in visible_puzzles()]}
 
 
 @api.get("/puzzles/<int:puzzle_id>")
 def get_puzzle(puzzle_id: int):
-    session = db.session()
-    found = services.get_puzzle(session, puzzle_id)
-    return {**services.page_data(found), "scheme_words": services.scheme_words(found),
+    def make() -> bytes:
+        session = db.session()
+        found = services.get_puzzle(session, puzzle_id)
+        return jsonify({
+            **services.page_data(found), "scheme_words": services.scheme_words(found),
             "leaderboard": [{"rank": s.rank, "nickname": s.nickname, "score": s.value}
                             for s in services.puzzle_leaderboard(session, found)],
-            "page": url_for("play.puzzle", puzzle_id=found.id, _external=True)}
+            "page": url_for("play.puzzle", puzzle_id=found.id, _external=True)}).get_data()
+
+    body = payloads().get_or_make((puzzle_id, request.host), make)
+    return current_app.response_class(body, mimetype="application/json")
 
 
 @api.post("/puzzles/<int:puzzle_id>/solutions")
@@ -320,7 +334,6 @@ def post_solution(puzzle_id: int):
         raise ApiError(413, "too_large",
                        f"A solution is at most {MAX_SUBMISSION_BYTES} bytes.", "rows")
     session = db.session()
-    found = services.get_puzzle(session, puzzle_id)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or "rows" not in body:
         raise ApiError(400, "invalid", 'Send JSON like {"rows": ["AC-GT", ...]}.', "rows")
@@ -328,11 +341,16 @@ def post_solution(puzzle_id: int):
     if nickname is not None and not isinstance(nickname, str):
         raise ApiError(400, "invalid", "nickname must be a string.", "nickname")
     try:
-        result = services.submit(session, found, body["rows"], current_player(nickname))
+        player = current_player(nickname)
+        found, state = services.puzzle_for_submission(session, puzzle_id, player)
+        result = services.submit(session, found, body["rows"], player, state=state,
+                                 retire_after=current_app.config["PUZZLE_RETIRE_AFTER"])
     except PlayError:
         session.rollback()
         raise
     session.commit()
+    if found.retired_at is not None:  # see portal.play.payload_cache
+        forget_puzzle(found.id)
     payload = result.to_dict()
     payload["message"] = _outcome(result)
     return payload, 201 if result.created else 200

@@ -175,10 +175,11 @@ def test_rate_limit_per_address(make_app, tutorial_id):
     assert second.submit(AT_PAR, nickname="Bea").status_code == 429
 
 
-def test_a_concurrent_duplicate_is_collapsed_by_the_unique_constraint(app, tutorial_id,
-                                                                       session):
-    """Two requests with the same layout: the second one's lookup ran before the
-    first committed, so its insert hits the unique constraint and is folded in."""
+def test_a_layout_another_request_stored_is_counted_by_the_unique_constraint(
+        app, tutorial_id, session):
+    """Nothing is looked up before the insert, so there is no window between a
+    check and a write: the second request's INSERT meets the unique constraint,
+    does nothing, and the layout counts as sent twice."""
     from portal import db
     from portal.play import services
     from portal.play.models import Puzzle
@@ -186,26 +187,16 @@ def test_a_concurrent_duplicate_is_collapsed_by_the_unique_constraint(app, tutor
 
     ann = Player("guest:ann", "Ann")
     with app.app_context():
-        first = db.new_session()
-        services.submit(first, first.get(Puzzle, tutorial_id), SOLVED, ann)
-        first.commit()
-        first.close()
-        second = db.new_session()
-        real_scalar = second.scalar
-        calls = []
-
-        def stale_first_lookup(statement, *args, **kwargs):
-            calls.append(statement)
-            if len(calls) == 1:
-                return None  # as if the first request had not committed yet
-            return real_scalar(statement, *args, **kwargs)
-
-        puzzle = second.get(Puzzle, tutorial_id)
-        second.scalar = stale_first_lookup
-        result = services.submit(second, puzzle, SOLVED, ann)
-        second.commit()
-        second.close()
-    assert result.created is False and result.solution.submissions == 2
+        results = []
+        for _ in range(2):
+            request_session = db.new_session()
+            results.append(services.submit(
+                request_session, request_session.get(Puzzle, tutorial_id), SOLVED, ann))
+            request_session.commit()
+            submissions = results[-1].solution.submissions
+            request_session.close()
+    assert [r.created for r in results] == [True, False]
+    assert results[0].solution.id == results[1].solution.id and submissions == 2
     assert count(session) == 1
 
 
