@@ -433,6 +433,7 @@ def cut_puzzles(
     seed: int = 0,
     max_tries: int | None = None,
     evaluations: int = 6_000,
+    avoid: Sequence[tuple[int, int]] = (),
 ) -> list[Puzzle]:
     """Up to ``limit`` non-overlapping puzzles from the windows most likely
     to be misaligned (highest mean :func:`column_badness`), each solved with
@@ -443,7 +444,9 @@ def cut_puzzles(
     scores gaps at its edges as free end gaps, while in the whole alignment
     they may be internal, so the second condition is not implied by the
     first.)  At most ``max_tries`` windows (default ``max(24, 8 * limit)``) are
-    solved, the worst-looking first, which bounds the time taken."""
+    solved, the worst-looking first, which bounds the time taken.  Windows
+    overlapping any ``(start, end)`` in ``avoid`` (puzzles already cut) are
+    skipped."""
     from games.splice import splice
     low, high, _ = LEVELS[level]
     size = window or (low + high) // 2
@@ -460,7 +463,7 @@ def cut_puzzles(
     ranked = sorted(starts, key=lambda s: (-float(badness[s : s + size].mean()), s))
     full_score = score_alignment(source.rows, scheme)
     puzzles: list[Puzzle] = []
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = list(avoid)
     tries = 0
     for s in ranked:
         if len(puzzles) >= limit or tries >= (max_tries or max(24, 8 * limit)):

@@ -12,7 +12,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 
-def insert(db: Session, model: Any):
-    if db.get_bind().dialect.name == "postgresql":
+def insert(db: Session | str, model: Any):
+    """INSERT for ``db``'s database (a session, or a dialect name)."""
+    dialect = db if isinstance(db, str) else db.get_bind().dialect.name
+    if dialect == "postgresql":
         return pg_insert(model)
     return sqlite_insert(model)

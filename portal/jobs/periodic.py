@@ -18,6 +18,8 @@ from sqlalchemy import and_, delete, exists, select
 from portal.db import utcnow
 from portal.jobs.models import Job
 from portal.jobs.runner import job_session, recover_stale_jobs
+from portal.play.models import AlignmentSource
+from portal.play.services import replenish
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,21 @@ def prune_finished_jobs(app: Flask) -> int:
     return deleted
 
 
-#: Everything that runs on a timer. Leaderboards are computed when shown today, so
-#: they need no refresh; a feature that caches one adds its refresher here.
+def recut_puzzles(app: Flask) -> int:
+    """New puzzles where every puzzle of a level of an alignment has retired."""
+    added = 0
+    with job_session(app) as session:
+        for alignment_id in session.scalars(select(AlignmentSource.id)).all():
+            added += len(replenish(session, session.get(AlignmentSource, alignment_id)))
+            session.commit()  # one alignment at a time: its row lock is held only while cutting it
+    return added
+
+
+#: Everything that runs on a timer. Leaderboards are computed when shown and kept
+#: for a second per web process (portal.play.payload_cache), so they need no
+#: refresh; sessions are signed cookies, so there are none to clean.
 PERIODIC: tuple[Periodic, ...] = (
     Periodic("jobs.recover_stale", recover_stale_jobs, every=60.0),
     Periodic("jobs.prune_finished", prune_finished_jobs, every=3600.0),
+    Periodic("play.recut_puzzles", recut_puzzles, every=600.0),
 )

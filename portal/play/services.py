@@ -22,6 +22,9 @@ from games.puzzles import (
     Puzzle as GamePuzzle,
 )
 from games.puzzles import (
+    Source as GameSource,
+)
+from games.puzzles import (
     cut_puzzles,
     describe_scheme,
     read_source,
@@ -147,6 +150,37 @@ def import_alignment(session: Session, path: str | Path, *, fmt: str = "fasta", 
     return alignment, puzzles
 
 
+def replenish(session: Session, alignment: AlignmentSource, *, per_level: int = 1,
+              time_limit: float = 0.5, max_tries: int | None = None) -> list[Puzzle]:
+    """Cuts new puzzles for each level of ``alignment`` whose puzzles are all
+    retired, in windows no puzzle of that level has covered, so play does not
+    run dry while the alignment still has windows worth improving. They are
+    cut from the original rows: splicing rebuilds from the original, so every
+    puzzle's columns must be numbered in it. Bounded: at most ``max_tries``
+    windows (cut_puzzles' default: 24) are solved per level, each for at most
+    ``time_limit`` seconds."""
+    # Two processes replenishing at once would both cut: the row lock makes the
+    # second wait, then find the first one's puzzles (PostgreSQL; SQLite has one writer).
+    session.scalar(select(AlignmentSource.id).where(AlignmentSource.id == alignment.id)
+                   .with_for_update())
+    puzzles = list(session.scalars(select(Puzzle).where(Puzzle.alignment_id == alignment.id)))
+    scheme = scheme_for(alignment.kind)
+    source = GameSource(alignment.names, json.loads(alignment.original_json))
+    new = []
+    for level in sorted({puzzle.level for puzzle in puzzles}):
+        same_level = [puzzle for puzzle in puzzles if puzzle.level == level]
+        if any(puzzle.active for puzzle in same_level):
+            continue
+        for game in cut_puzzles(source, scheme, level=level, limit=per_level,
+                                time_limit=time_limit, max_tries=max_tries, seed=len(same_level),
+                                avoid=[(p.source_start, p.source_end) for p in same_level]):
+            label = f"{alignment.title}, columns {game.source_start + 1}-{game.source_end}"
+            new.append(_puzzle_row(game, alignment.kind, scheme, label, alignment))
+    session.add_all(new)
+    session.flush()
+    return new
+
+
 def ensure_tutorial(session: Session) -> Puzzle:
     existing = session.scalar(select(Puzzle).where(Puzzle.level == "tutorial"))
     if existing is not None:
@@ -264,7 +298,7 @@ RETIRE_AFTER_SOLUTIONS = 200
 
 
 @dataclass(frozen=True)
-class _PuzzleState:
+class PuzzleState:
     """What deciding on a new solution needs to know, read in one query."""
 
     recent: int  # this player's layouts of this puzzle within FLAG_BURST[1]
@@ -294,13 +328,25 @@ def _state_parameters(puzzle_id: int, player: Player) -> dict[str, Any]:
             "since": utcnow() - FLAG_BURST[1]}
 
 
-def _state_of(row: Any) -> _PuzzleState:
+def _state_of(row: Any) -> PuzzleState:
     recent, solutions, best = row[-3:]
-    return _PuzzleState(recent, solutions, None if best is None else float(best))
+    return PuzzleState(recent, solutions, None if best is None else float(best))
+
+
+@functools.cache
+def _insert_solution_for(dialect: str) -> Any:
+    # Built once per kind of database, like _STATE: the values come as parameters.
+    return (insert(dialect, Solution.__table__)
+            .on_conflict_do_nothing(index_elements=["puzzle_id", "player_key", "layout_hash"])
+            .returning(Solution.id))
+
+
+def _insert_solution(session: Session) -> Any:
+    return _insert_solution_for(session.get_bind().dialect.name)
 
 
 def puzzle_for_submission(session: Session, puzzle_id: int,
-                          player: Player) -> tuple[Puzzle, _PuzzleState]:
+                          player: Player) -> tuple[Puzzle, PuzzleState]:
     """The puzzle and what ``submit`` needs to know about it, in one round trip."""
     row = session.execute(_PUZZLE_AND_STATE, _state_parameters(puzzle_id, player)).first()
     if row is None or (not row[0].active and row[0].retired_at is None):
@@ -310,7 +356,7 @@ def puzzle_for_submission(session: Session, puzzle_id: int,
 
 def submit(session: Session, puzzle: Puzzle, rows: Any, player: Player, *,
            retire_after: int = RETIRE_AFTER_SOLUTIONS,
-           state: _PuzzleState | None = None) -> Submitted:
+           state: PuzzleState | None = None) -> Submitted:
     """Checks and scores ``rows`` and stores them once per player and layout;
     the puzzle retires at its ``retire_after``-th distinct layout. ``state``
     comes from ``puzzle_for_submission`` when the caller loaded the puzzle so."""
@@ -332,10 +378,7 @@ def submit(session: Session, puzzle: Puzzle, rows: Any, player: Player, *,
               "flagged": state.recent >= FLAG_BURST[0], "created_at": utcnow()}
     # The unique (puzzle, player, layout) constraint settles two identical
     # submissions racing: the second INSERT does nothing and counts as a repeat.
-    new_id = session.execute(
-        insert(session, Solution.__table__).values(**values)
-        .on_conflict_do_nothing(index_elements=["puzzle_id", "player_key", "layout_hash"])
-        .returning(Solution.id)).scalar()
+    new_id = session.execute(_insert_solution(session), values).scalar()
     if new_id is not None:
         # Every column was written just now, so the row is known without reading it back.
         solution = Solution(id=new_id, **values)

@@ -178,3 +178,13 @@ def test_every_puzzle_par_improves_the_whole_alignment():
                          puzzle.source_rows, puzzle.par_layout)
         assert score_alignment(spliced, DNA) > whole
         assert puzzle.meta["full_gain"] == score_alignment(spliced, DNA) - whole
+
+
+def test_windows_to_avoid_are_never_cut_again():
+    source = read_source(DATA / "il6.nucl.fasta")
+    first = cut_puzzles(source, DNA, limit=2, time_limit=0.2)
+    taken = [(p.source_start, p.source_end) for p in first]
+    later = cut_puzzles(source, DNA, limit=2, time_limit=0.2, avoid=taken)
+    assert later, "il6 has more windows worth a puzzle"
+    for puzzle in later:
+        assert all(puzzle.source_end <= a or puzzle.source_start >= b for a, b in taken)

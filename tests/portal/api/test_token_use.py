@@ -10,17 +10,7 @@ from sqlalchemy import select, update
 from portal.accounts.tokens import ApiToken
 from portal.api.auth import TOKEN_CACHE
 from tests.portal.api.conftest import bearer
-from tests.portal.conftest import csrf_token
-
-
-class Clock:
-    """The token memory's clock, moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.portal.conftest import Clock, csrf_token
 
 
 @pytest.fixture

@@ -1,0 +1,64 @@
+"""Puzzle payloads, the overall leaderboard and the puzzle list are kept for
+PUZZLE_CACHE_SECONDS per web process; retirement is never late in its own process."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from portal import db
+from portal.play import services
+from portal.play.models import Puzzle
+from portal.play.payload_cache import LISTINGS, PAYLOADS
+from tests.portal.conftest import Clock
+from tests.portal.play.conftest import AT_PAR, SOLVED, Player
+
+
+@pytest.fixture
+def puzzle_clock(app) -> Clock:
+    clock = Clock()
+    app.extensions[PAYLOADS].clock = clock
+    app.extensions[LISTINGS].clock = clock
+    return clock
+
+
+def _leaders(client, puzzle_id: int) -> list[str]:
+    return [s["nickname"] for s in client.get(f"/api/v1/puzzles/{puzzle_id}").get_json()[
+        "leaderboard"]]
+
+
+def test_a_puzzles_leaderboard_catches_up_within_the_cache_seconds(app, client, tutorial_id,
+                                                                    puzzle_clock):
+    assert app.config["PUZZLE_CACHE_SECONDS"] == 1.0
+    assert _leaders(client, tutorial_id) == []
+    assert Player(app.test_client(), tutorial_id).submit(SOLVED, nickname="Ada").status_code \
+        == 201
+    assert _leaders(client, tutorial_id) == []  # the copy, under a second old
+    puzzle_clock.now += 1.1
+    assert _leaders(client, tutorial_id) == ["Ada"]
+
+
+def test_the_overall_leaderboard_and_puzzle_list_catch_up_too(app, client, tutorial_id,
+                                                               puzzle_clock):
+    assert client.get("/api/v1/leaderboard").get_json()["items"] == []
+    Player(app.test_client(), tutorial_id).submit(AT_PAR, nickname="Ada")
+    assert client.get("/api/v1/leaderboard").get_json()["items"] == []
+    puzzle_clock.now += 1.1
+    assert [s["nickname"] for s in client.get("/api/v1/leaderboard").get_json()["items"]] == [
+        "Ada"]
+
+
+def test_a_puzzle_retired_by_this_process_is_dropped_at_once(app, client, tutorial_id,
+                                                             puzzle_clock):
+    with app.app_context():
+        session = db.new_session()
+        other = session.scalar(select(Puzzle).where(Puzzle.id == tutorial_id))
+        other.level = "beginner"  # the tutorial never retires
+        session.commit()
+        session.close()
+    app.config["PUZZLE_RETIRE_AFTER"] = 1
+    assert client.get(f"/api/v1/puzzles/{tutorial_id}").get_json()["retired"] is False
+    assert [p["id"] for p in client.get("/api/v1/puzzles").get_json()["items"]] == [tutorial_id]
+    Player(app.test_client(), tutorial_id).submit(SOLVED, nickname="Ada")
+    assert client.get(f"/api/v1/puzzles/{tutorial_id}").get_json()["retired"] is True
+    assert client.get("/api/v1/puzzles").get_json()["items"] == []
+    assert services.RETIRE_AFTER_SOLUTIONS == 200  # the setting, not the constant, decided

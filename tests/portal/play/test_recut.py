@@ -1,0 +1,55 @@
+"""When every puzzle of a level of an alignment has retired, the periodic task
+cuts new ones from windows nobody has played yet."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal import db
+from portal.jobs.periodic import PERIODIC, recut_puzzles
+from portal.play import services
+from portal.play.demo import DATA
+from portal.play.models import AlignmentSource, Puzzle
+
+
+def _import_one(app) -> int:
+    with app.app_context():
+        session = db.new_session()
+        alignment, puzzles = services.import_alignment(
+            session, DATA / "il6.nucl.fasta", kind="dna", slug="il6-nucl", title="IL-6",
+            levels={"beginner": 1}, time_limit=0.2)
+        assert len(puzzles) == 1
+        session.commit()
+        alignment_id = alignment.id
+        session.close()
+    return alignment_id
+
+
+def _puzzles(session, alignment_id: int) -> list[Puzzle]:
+    session.expire_all()
+    return list(session.scalars(select(Puzzle).where(Puzzle.alignment_id == alignment_id)
+                                .order_by(Puzzle.id)))
+
+
+def test_nothing_is_cut_while_a_level_still_has_a_puzzle_on_offer(app, session):
+    alignment_id = _import_one(app)
+    assert recut_puzzles(app) == 0
+    assert len(_puzzles(session, alignment_id)) == 1
+    assert "play.recut_puzzles" in {entry.name for entry in PERIODIC}
+
+
+def test_a_retired_level_gets_a_new_puzzle_in_an_unplayed_window(app, session):
+    alignment_id = _import_one(app)
+    [first] = _puzzles(session, alignment_id)
+    services.retire(first, "test: done")
+    session.commit()
+
+    assert recut_puzzles(app) == 1  # the periodic task, as the scheduler or beat runs it
+    old, new = _puzzles(session, alignment_id)
+    assert old.id == first.id
+    assert new.level == "beginner" and new.active and new.retired_at is None
+    # A window of its own, numbered in the original alignment's columns.
+    assert new.source_end <= first.source_start or new.source_start >= first.source_end
+    assert new.par > new.start_score  # a puzzle worth playing
+    # The level has a puzzle on offer again: the next run cuts nothing.
+    assert services.replenish(session, session.get(AlignmentSource, alignment_id),
+                              time_limit=0.2) == []
