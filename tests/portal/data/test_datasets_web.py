@@ -229,3 +229,19 @@ def test_an_upload_over_the_size_limit_is_refused_before_it_is_read(make_app, ma
     assert response.status_code == 413
     assert "larger than this portal accepts" in response.get_data(as_text=True)
     assert count(session, Dataset) == 0
+
+
+def test_a_version_without_a_validation_report_still_renders(client, researcher, data_actions,
+                                                             session):
+    """Versions are immutable and old ones may predate a report field: the page must
+    say what it knows instead of failing."""
+    from sqlalchemy import update
+
+    from portal.data.models import DatasetVersion
+
+    data_actions.follow_job(data_actions.upload())
+    session.execute(update(DatasetVersion).values(report_json="{}"))
+    session.commit()
+    page = client.get("/datasets/aspirin-after-stroke")
+    assert page.status_code == 200
+    assert "Not validated" in page.get_data(as_text=True)
