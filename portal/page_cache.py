@@ -12,7 +12,7 @@ how stale an anonymous page may be; signed-in members always get fresh pages.
 """
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask import session as web_session
 
 from portal.short_cache import ShortLivedCache
@@ -20,11 +20,11 @@ from portal.short_cache import ShortLivedCache
 EXTENSION = "portal.page_cache"
 
 
-def _key() -> tuple[str, str] | None:
+def _key() -> tuple[str, str, str] | None:
     if request.method != "GET" or "Cookie" in request.headers \
             or "Authorization" in request.headers:
         return None
-    return request.host, request.full_path
+    return request.scheme, request.host, request.full_path
 
 
 def _serve_kept() -> Response | None:
@@ -33,11 +33,12 @@ def _serve_kept() -> Response | None:
     if kept is None:
         return None
     body, mimetype = kept
+    g.page_from_cache = True  # a copy served must not renew its own expiry
     return current_app.response_class(body, mimetype=mimetype)
 
 
 def _keep(response: Response) -> Response:
-    key = _key()
+    key = None if g.get("page_from_cache") else _key()
     if (key is not None and response.status_code == 200 and response.mimetype == "text/html"
             and not response.is_streamed and not web_session.modified
             and "Set-Cookie" not in response.headers):

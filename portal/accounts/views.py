@@ -5,8 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from portal import db
-from portal.accounts import services
-from portal.accounts import tokens
+from portal.accounts import services, tokens
 from portal.accounts.forms import (
     LoginForm,
     LogoutForm,
@@ -25,8 +24,9 @@ bp = Blueprint("accounts", __name__)
 
 @bp.after_request
 def forget_resolved_tokens(response):
-    # A token revoked, or an account changed, here must not be honoured from memory.
-    if request.method != "GET":
+    # A token revoked, or an account changed, here must not be honoured from memory
+    # (anonymous posts, failed logins among them, change nothing a token relies on).
+    if request.method != "GET" and current_user.is_authenticated:
         forget_tokens()
     return response
 

@@ -74,8 +74,10 @@ def forget_tokens() -> None:
 def _authenticate(plain: str) -> None:
     session = db.session()
     digest = token_digest(plain)
-    kept = tokens_seen().get(digest)
+    cache = tokens_seen()
+    kept = cache.get(digest)
     if kept is None:
+        generation = cache.generation
         token = find_token(session, plain)
         if token is None:  # unknown tokens are never kept: guessing must not fill memory
             g._login_user = login_manager.anonymous_user()
@@ -90,8 +92,11 @@ def _authenticate(plain: str) -> None:
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         token.last_used_at = now
         session.commit()
-    if kept is None or kept[0]["last_used_at"] != token.last_used_at:
-        tokens_seen().put(digest, (_columns(token), _columns(token.user)))
+    if kept is None:
+        # Kept as read from the database (with "last used" as just written), and only
+        # if no revocation was forgotten meanwhile. A remembered copy is never stored
+        # again, so nothing is remembered longer than TOKEN_CACHE_SECONDS after its read.
+        cache.put(digest, (_columns(token), _columns(token.user)), generation=generation)
     g.api_token = token
     g._login_user = token.user
 

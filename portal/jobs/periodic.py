@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import and_, delete, exists, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.db import utcnow
 from portal.jobs.models import Job
@@ -55,8 +56,11 @@ def recut_puzzles(app: Flask) -> int:
     added = 0
     with job_session(app) as session:
         for alignment_id in session.scalars(select(AlignmentSource.id)).all():
-            added += len(replenish(session, session.get(AlignmentSource, alignment_id)))
-            session.commit()  # one alignment at a time: its row lock is held only while cutting it
+            try:
+                added += len(replenish(session, session.get(AlignmentSource, alignment_id)))
+                session.commit()  # one alignment at a time: its row lock is held briefly
+            except IntegrityError:  # another process stored the same cut first
+                session.rollback()
     return added
 
 

@@ -60,6 +60,8 @@ class Puzzle(Base):
         CheckConstraint("kind IN ('dna', 'protein')", name="kind_known"),
         CheckConstraint("level IN ('tutorial', 'beginner', 'intermediate', 'expert')",
                         name="level_known"),
+        # Re-cutting may run in several processes at once: one puzzle per window.
+        UniqueConstraint("alignment_id", "level", "source_start", "source_end"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

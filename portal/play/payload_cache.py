@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
 
 
 def payloads() -> ShortLivedCache:
-    """Puzzle API bodies by (puzzle id, host)."""
+    """Puzzle API bodies by (puzzle id, scheme, host)."""
     return current_app.extensions[PAYLOADS]
 
 

@@ -150,32 +150,43 @@ def import_alignment(session: Session, path: str | Path, *, fmt: str = "fasta", 
     return alignment, puzzles
 
 
+def _retired_levels(session: Session, alignment_id: int) -> dict[str, list[Puzzle]]:
+    """The puzzles of each level of which every puzzle has retired."""
+    by_level: dict[str, list[Puzzle]] = {}
+    for puzzle in session.scalars(select(Puzzle).where(Puzzle.alignment_id == alignment_id)):
+        by_level.setdefault(puzzle.level, []).append(puzzle)
+    return {level: puzzles for level, puzzles in by_level.items()
+            if all(puzzle.retired_at is not None for puzzle in puzzles)}
+
+
 def replenish(session: Session, alignment: AlignmentSource, *, per_level: int = 1,
               time_limit: float = 0.5, max_tries: int | None = None) -> list[Puzzle]:
-    """Cuts new puzzles for each level of ``alignment`` whose puzzles are all
-    retired, in windows no puzzle of that level has covered, so play does not
-    run dry while the alignment still has windows worth improving. They are
-    cut from the original rows: splicing rebuilds from the original, so every
-    puzzle's columns must be numbered in it. Bounded: at most ``max_tries``
-    windows (cut_puzzles' default: 24) are solved per level, each for at most
-    ``time_limit`` seconds."""
-    # Two processes replenishing at once would both cut: the row lock makes the
-    # second wait, then find the first one's puzzles (PostgreSQL; SQLite has one writer).
-    session.scalar(select(AlignmentSource.id).where(AlignmentSource.id == alignment.id)
-                   .with_for_update())
-    puzzles = list(session.scalars(select(Puzzle).where(Puzzle.alignment_id == alignment.id)))
+    """Cuts new puzzles for each level of ``alignment`` whose puzzles have all
+    retired (a puzzle hidden by hand still counts), in windows no puzzle of
+    that level has covered, so play does not run dry while the alignment has
+    windows worth improving. They are cut from the original rows: splicing
+    rebuilds from the original, so every puzzle's columns are numbered in it.
+    Bounded: at most ``max_tries`` windows (cut_puzzles' default: 24) are
+    solved per level, each for at most ``time_limit`` seconds."""
     scheme = scheme_for(alignment.kind)
     source = GameSource(alignment.names, json.loads(alignment.original_json))
-    new = []
-    for level in sorted({puzzle.level for puzzle in puzzles}):
-        same_level = [puzzle for puzzle in puzzles if puzzle.level == level]
-        if any(puzzle.active for puzzle in same_level):
-            continue
-        for game in cut_puzzles(source, scheme, level=level, limit=per_level,
-                                time_limit=time_limit, max_tries=max_tries, seed=len(same_level),
-                                avoid=[(p.source_start, p.source_end) for p in same_level]):
-            label = f"{alignment.title}, columns {game.source_start + 1}-{game.source_end}"
-            new.append(_puzzle_row(game, alignment.kind, scheme, label, alignment))
+    cut: dict[str, list[GamePuzzle]] = {}
+    for level, done in _retired_levels(session, alignment.id).items():
+        cut[level] = cut_puzzles(source, scheme, level=level, limit=per_level,
+                                 time_limit=time_limit, max_tries=max_tries, seed=len(done),
+                                 avoid=[(p.source_start, p.source_end) for p in done])
+    if not any(cut.values()):
+        return []
+    # Solving takes seconds and is done without a lock; another process may have
+    # replenished meanwhile, so decide again under the alignment's row lock (which
+    # splice_best takes too). On SQLite the unique window constraint has the last word.
+    session.scalar(select(AlignmentSource.id).where(AlignmentSource.id == alignment.id)
+                   .with_for_update())
+    still_retired = _retired_levels(session, alignment.id)
+    new = [_puzzle_row(game, alignment.kind, scheme,
+                       f"{alignment.title}, columns {game.source_start + 1}-{game.source_end}",
+                       alignment)
+           for level, games in cut.items() if level in still_retired for game in games]
     session.add_all(new)
     session.flush()
     return new
@@ -323,8 +334,8 @@ _STATE = select(*_STATE_COLUMNS)
 _PUZZLE_AND_STATE = select(Puzzle, *_STATE_COLUMNS).where(Puzzle.id == bindparam("puzzle_id"))
 
 
-def _state_parameters(puzzle_id: int, player: Player) -> dict[str, Any]:
-    return {"puzzle_id": puzzle_id, "player_key": player.key,
+def _state_parameters(puzzle_id: int, player_key: str) -> dict[str, Any]:
+    return {"puzzle_id": puzzle_id, "player_key": player_key,
             "since": utcnow() - FLAG_BURST[1]}
 
 
@@ -346,9 +357,10 @@ def _insert_solution(session: Session) -> Any:
 
 
 def puzzle_for_submission(session: Session, puzzle_id: int,
-                          player: Player) -> tuple[Puzzle, PuzzleState]:
-    """The puzzle and what ``submit`` needs to know about it, in one round trip."""
-    row = session.execute(_PUZZLE_AND_STATE, _state_parameters(puzzle_id, player)).first()
+                          player_key: str) -> tuple[Puzzle, PuzzleState]:
+    """The puzzle and what ``submit`` needs to know about it for the player
+    ``player_key``, in one round trip."""
+    row = session.execute(_PUZZLE_AND_STATE, _state_parameters(puzzle_id, player_key)).first()
     if row is None or (not row[0].active and row[0].retired_at is None):
         raise PlayError(f"There is no puzzle {puzzle_id}.", status=404, code="not_found")
     return row[0], _state_of(row)
@@ -371,7 +383,8 @@ def submit(session: Session, puzzle: Puzzle, rows: Any, player: Player, *,
     digest = layout_hash(rows)
     points = points_for(score, puzzle.par, puzzle.difficulty)
     if state is None:
-        state = _state_of(session.execute(_STATE, _state_parameters(puzzle.id, player)).one())
+        state = _state_of(session.execute(_STATE, _state_parameters(puzzle.id, player.key))
+                          .one())
     values = {"puzzle_id": puzzle.id, "user_id": player.user_id, "player_key": player.key,
               "nickname": player.nickname, "layout_hash": digest, "rows_json": json.dumps(rows),
               "score": score, "points": points, "submissions": 1,

@@ -321,7 +321,7 @@ def get_puzzle(puzzle_id: int):
                             for s in services.puzzle_leaderboard(session, found)],
             "page": url_for("play.puzzle", puzzle_id=found.id, _external=True)}).get_data()
 
-    body = payloads().get_or_make((puzzle_id, request.host), make)
+    body = payloads().get_or_make((puzzle_id, request.scheme, request.host), make)
     return current_app.response_class(body, mimetype="application/json")
 
 
@@ -334,6 +334,10 @@ def post_solution(puzzle_id: int):
         raise ApiError(413, "too_large",
                        f"A solution is at most {MAX_SUBMISSION_BYTES} bytes.", "rows")
     session = db.session()
+    # The puzzle first (a missing one is 404 whatever was sent), with what the
+    # submission needs to know, in one query; read for the player as known so far.
+    known_key = guest_key() or ""
+    found, state = services.puzzle_for_submission(session, puzzle_id, known_key)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or "rows" not in body:
         raise ApiError(400, "invalid", 'Send JSON like {"rows": ["AC-GT", ...]}.', "rows")
@@ -342,9 +346,10 @@ def post_solution(puzzle_id: int):
         raise ApiError(400, "invalid", "nickname must be a string.", "nickname")
     try:
         player = current_player(nickname)
-        found, state = services.puzzle_for_submission(session, puzzle_id, player)
-        result = services.submit(session, found, body["rows"], player, state=state,
-                                 retire_after=current_app.config["PUZZLE_RETIRE_AFTER"])
+        result = services.submit(
+            session, found, body["rows"], player,
+            state=state if player.key == known_key else None,  # a guest's first: read again
+            retire_after=current_app.config["PUZZLE_RETIRE_AFTER"])
     except PlayError:
         session.rollback()
         raise

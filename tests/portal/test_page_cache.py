@@ -25,6 +25,24 @@ def test_a_copy_lives_its_seconds_and_no_longer():
     assert cache.get("k") is None
 
 
+def test_a_full_cache_drops_the_expired_then_the_oldest():
+    clock = Clock()
+    cache = ShortLivedCache(10.0, clock, max_entries=3)
+    for key in "abc":
+        cache.put(key, key)
+        clock.now += 4
+    cache.put("d", "d")  # "a" has expired: only it goes
+    assert [cache.get(k) for k in "abcd"] == [None, "b", "c", "d"]
+    cache.put("e", "e")  # nothing has expired: the oldest goes
+    assert len(cache) == 3 and cache.get("b") is None and cache.get("e") == "e"
+
+
+def test_a_value_read_before_a_forget_is_not_kept_after_it():
+    cache = ShortLivedCache(10.0)
+    stale = cache.get_or_make("k", lambda: (cache.forget(lambda key: True), "stale")[1])
+    assert stale == "stale" and cache.get("k") is None
+
+
 def test_zero_seconds_keeps_nothing():
     cache = ShortLivedCache(0.0)
     cache.put("k", "value")
@@ -79,6 +97,17 @@ def test_an_anonymous_page_is_served_from_the_copy_until_it_expires(kept_app):
     assert b"Community lupus" in visitor.get("/communities/").data
 
 
+def test_serving_a_copy_never_extends_its_life(kept_app):
+    app, clock = kept_app
+    visitor = app.test_client(use_cookies=False)
+    visitor.get("/communities/")  # the copy is made at 0 s and lives 2 s
+    _add_community(app, "lupus")
+    clock.now += 1.5
+    assert b"Community lupus" not in visitor.get("/communities/").data  # served at 1.5 s
+    clock.now += 0.6
+    assert b"Community lupus" in visitor.get("/communities/").data  # 2.1 s: a new copy
+
+
 def test_pages_that_touch_the_session_are_never_kept(kept_app):
     """The play page carries a CSRF token (it has a form), so it is the visitor's own."""
     app, clock = kept_app
@@ -86,9 +115,9 @@ def test_pages_that_touch_the_session_are_never_kept(kept_app):
     first = visitor.get("/play/")
     assert "Set-Cookie" in first.headers
     cache = app.extensions[PAGE_CACHE]
-    assert cache.get(("localhost", "/play/?")) is None
+    assert cache.get(("http", "localhost", "/play/?")) is None
     assert visitor.get("/communities/").status_code == 200
-    assert cache.get(("localhost", "/communities/?")) is not None
+    assert cache.get(("http", "localhost", "/communities/?")) is not None
 
 
 def test_errors_and_posts_are_never_kept(kept_app):

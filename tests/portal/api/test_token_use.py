@@ -2,6 +2,7 @@
 and each web process remembers a resolved token for TOKEN_CACHE_SECONDS only."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import select, update
 
 from portal.accounts.tokens import ApiToken
 from portal.api.auth import TOKEN_CACHE
+from portal.db import utcnow
 from tests.portal.api.conftest import bearer
 from tests.portal.conftest import Clock, csrf_token
 
@@ -63,12 +65,30 @@ def test_a_token_revoked_by_another_process_is_refused_within_the_cache_seconds(
 def test_a_token_revoked_in_this_process_is_refused_at_once(client, auth, person, token_for,
                                                             session, clock):
     token = token_for(person("sam"))
-    assert client.get("/api/v1/questions", headers=bearer(token)).status_code == 200
-    auth.login("sam")
+    auth.login("sam")  # before the token is remembered: only the revoke can forget it
+    used = client.post("/api/v1/communities/none/join", headers=bearer(token), json={})
+    assert used.status_code == 404  # the token works (there is no such community)
     client.post(f"/account/tokens/{session.scalar(select(ApiToken.id))}/revoke",
                 data={"csrf_token": csrf_token(client, "/account")})
     auth.logout()
     assert session.scalar(select(ApiToken.revoked_at)) is not None
+    response = client.post("/api/v1/communities/none/join", headers=bearer(token), json={})
+    assert response.status_code == 401
+
+
+def test_writing_last_used_never_extends_a_remembered_token(client, person, token_for,
+                                                           session, clock):
+    token = token_for(person("sam"))
+    # Used 59.7 s ago: remembered as such, and due a "last used" write 0.3 s from now.
+    session.execute(update(ApiToken).values(last_used_at=utcnow() - timedelta(seconds=59.7)))
+    session.commit()
+    assert client.get("/api/v1/questions", headers=bearer(token)).status_code == 200
+    session.execute(update(ApiToken).values(revoked_at=utcnow()))  # by another process
+    session.commit()
+    time.sleep(0.4)
+    clock.now += 0.9
+    client.get("/api/v1/questions", headers=bearer(token))  # remembered; writes "last used"
+    clock.now += 0.2  # 1.1 s after the token was read from the database
     response = client.post("/api/v1/communities/none/join", headers=bearer(token), json={})
     assert response.status_code == 401
 

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import select
 
 from portal import db
-from portal.play import services
 from portal.play.models import Puzzle
 from portal.play.payload_cache import LISTINGS, PAYLOADS
 from tests.portal.conftest import Clock
@@ -61,4 +60,3 @@ def test_a_puzzle_retired_by_this_process_is_dropped_at_once(app, client, tutori
     Player(app.test_client(), tutorial_id).submit(SOLVED, nickname="Ada")
     assert client.get(f"/api/v1/puzzles/{tutorial_id}").get_json()["retired"] is True
     assert client.get("/api/v1/puzzles").get_json()["items"] == []
-    assert services.RETIRE_AFTER_SOLUTIONS == 200  # the setting, not the constant, decided

@@ -2,7 +2,9 @@
 cuts new ones from windows nobody has played yet."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal import db
 from portal.jobs.periodic import PERIODIC, recut_puzzles
@@ -53,3 +55,23 @@ def test_a_retired_level_gets_a_new_puzzle_in_an_unplayed_window(app, session):
     # The level has a puzzle on offer again: the next run cuts nothing.
     assert services.replenish(session, session.get(AlignmentSource, alignment_id),
                               time_limit=0.2) == []
+
+
+def test_a_puzzle_hidden_by_hand_still_holds_its_level(app, session):
+    alignment_id = _import_one(app)
+    [first] = _puzzles(session, alignment_id)
+    first.active = False  # hidden, not retired
+    session.commit()
+    assert recut_puzzles(app) == 0
+
+
+def test_the_database_refuses_a_second_puzzle_for_the_same_window(app, session):
+    """What settles two processes storing the same (deterministic) cut on SQLite."""
+    alignment_id = _import_one(app)
+    [first] = _puzzles(session, alignment_id)
+    twin = Puzzle(**{column.key: getattr(first, column.key)
+                     for column in Puzzle.__table__.columns if column.key != "id"})
+    session.add(twin)
+    with pytest.raises(IntegrityError):
+        session.commit()
+    session.rollback()

@@ -215,3 +215,12 @@ def test_a_burst_of_layouts_is_flagged_and_left_off_the_leaderboards(
     puzzle = session.get(Puzzle, player.puzzle_id)
     assert [s.value for s in services.puzzle_leaderboard(session, puzzle)] == [
         max(b["score"] for b in bodies[:3])]
+
+
+def test_a_missing_puzzle_is_404_whatever_was_sent(client, player):
+    token = player.token()
+    for body in ({}, {"rows": ["AC"]}, {"rows": ["AC"], "nickname": 5}):
+        response = client.post("/api/v1/puzzles/999999/solutions", json=body,
+                               headers={"X-CSRFToken": token})
+        assert response.status_code == 404, body
+        assert response.get_json()["error"]["code"] == "not_found"
