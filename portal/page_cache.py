@@ -48,7 +48,8 @@ def _keep(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     seconds = float(app.config["PAGE_CACHE_SECONDS"])
-    app.extensions[EXTENSION] = ShortLivedCache(seconds)
+    # Pages are kilobytes each, and query strings make keys without end: keep few.
+    app.extensions[EXTENSION] = ShortLivedCache(seconds, max_entries=256)
     if seconds > 0:
         app.before_request(_serve_kept)
         # Registered first, so it runs after every other after-request hook has

@@ -52,6 +52,13 @@ class ShortLivedCache:
             self._entries.pop(key, None)  # re-inserted last: the dict's order is age
             self._entries[key] = (now + self.seconds, value)
 
+    def replace(self, key: Hashable, value: Any) -> None:
+        """A new value for an entry still kept, which keeps its expiry."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries[key] = (entry[0], value)
+
     def get_or_make(self, key: Hashable, make: Callable[[], Any]) -> Any:
         value = self.get(key)
         if value is None:

@@ -92,6 +92,8 @@ def _authenticate(plain: str) -> None:
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         token.last_used_at = now
         session.commit()
+        if kept is not None:  # the copy learns the write, but lives no longer for it
+            cache.replace(digest, (_columns(token), kept[1]))
     if kept is None:
         # Kept as read from the database (with "last used" as just written), and only
         # if no revocation was forgotten meanwhile. A remembered copy is never stored

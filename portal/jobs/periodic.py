@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from portal.db import utcnow
 from portal.jobs.models import Job
 from portal.jobs.runner import job_session, recover_stale_jobs
+from portal.play import services
 from portal.play.models import AlignmentSource
-from portal.play.services import replenish
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,13 @@ def recut_puzzles(app: Flask) -> int:
     added = 0
     with job_session(app) as session:
         for alignment_id in session.scalars(select(AlignmentSource.id)).all():
+            plan = services.plan_cuts(session, session.get(AlignmentSource, alignment_id))
+            session.rollback()  # no transaction stays open through seconds of solving
+            cuts = services.solve_cuts(plan)
             try:
-                added += len(replenish(session, session.get(AlignmentSource, alignment_id)))
-                session.commit()  # one alignment at a time: its row lock is held briefly
+                added += len(services.store_cuts(
+                    session, session.get(AlignmentSource, alignment_id), cuts))
+                session.commit()
             except IntegrityError:  # another process stored the same cut first
                 session.rollback()
     return added

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, load_only, make_transient_to_detached
 
 from games.checking import SolutionError, check_solution
@@ -159,37 +159,68 @@ def _retired_levels(session: Session, alignment_id: int) -> dict[str, list[Puzzl
             if all(puzzle.retired_at is not None for puzzle in puzzles)}
 
 
-def replenish(session: Session, alignment: AlignmentSource, *, per_level: int = 1,
-              time_limit: float = 0.5, max_tries: int | None = None) -> list[Puzzle]:
-    """Cuts new puzzles for each level of ``alignment`` whose puzzles have all
-    retired (a puzzle hidden by hand still counts), in windows no puzzle of
-    that level has covered, so play does not run dry while the alignment has
-    windows worth improving. They are cut from the original rows: splicing
-    rebuilds from the original, so every puzzle's columns are numbered in it.
-    Bounded: at most ``max_tries`` windows (cut_puzzles' default: 24) are
-    solved per level, each for at most ``time_limit`` seconds."""
-    scheme = scheme_for(alignment.kind)
-    source = GameSource(alignment.names, json.loads(alignment.original_json))
-    cut: dict[str, list[GamePuzzle]] = {}
-    for level, done in _retired_levels(session, alignment.id).items():
-        cut[level] = cut_puzzles(source, scheme, level=level, limit=per_level,
-                                 time_limit=time_limit, max_tries=max_tries, seed=len(done),
-                                 avoid=[(p.source_start, p.source_end) for p in done])
-    if not any(cut.values()):
+@dataclass(frozen=True)
+class CutPlan:
+    """What re-cutting an alignment needs, read from the database, so that the
+    solving (seconds of CPU) can run with no transaction open."""
+
+    alignment_id: int
+    kind: str
+    source: GameSource
+    #: For each level whose puzzles have all retired, the windows it used.
+    done: dict[str, list[tuple[int, int]]]
+
+
+def plan_cuts(session: Session, alignment: AlignmentSource) -> CutPlan:
+    done = {level: [(p.source_start, p.source_end) for p in puzzles]
+            for level, puzzles in _retired_levels(session, alignment.id).items()}
+    return CutPlan(alignment.id, alignment.kind,
+                   GameSource(alignment.names, json.loads(alignment.original_json)), done)
+
+
+def solve_cuts(plan: CutPlan, *, per_level: int = 1, time_limit: float = 0.5,
+               max_tries: int | None = None) -> dict[str, list[GamePuzzle]]:
+    """New puzzles in windows the retired ones of their level did not cover,
+    from the original rows: splicing rebuilds from the original, so every
+    puzzle's columns are numbered in it. Bounded: at most ``max_tries``
+    windows (cut_puzzles' default: 24) per level, each for at most
+    ``time_limit`` seconds."""
+    scheme = scheme_for(plan.kind)
+    return {level: cut_puzzles(plan.source, scheme, level=level, limit=per_level,
+                               time_limit=time_limit, max_tries=max_tries, seed=len(windows),
+                               avoid=windows)
+            for level, windows in plan.done.items()}
+
+
+def store_cuts(session: Session, alignment: AlignmentSource,
+               cuts: dict[str, list[GamePuzzle]]) -> list[Puzzle]:
+    """Stores the new puzzles of each level that still has none on offer."""
+    if not any(cuts.values()):
         return []
-    # Solving takes seconds and is done without a lock; another process may have
-    # replenished meanwhile, so decide again under the alignment's row lock (which
-    # splice_best takes too). On SQLite the unique window constraint has the last word.
-    session.scalar(select(AlignmentSource.id).where(AlignmentSource.id == alignment.id)
-                   .with_for_update())
+    # Another process may have re-cut since the plan was read: decide again
+    # holding the alignment's row. A no-op UPDATE locks it on PostgreSQL (as
+    # splice_best's SELECT FOR UPDATE does) and takes SQLite's write lock,
+    # which a SELECT would not; the unique window constraint is the last word.
+    session.execute(update(AlignmentSource).where(AlignmentSource.id == alignment.id)
+                    .values(id=AlignmentSource.id))
     still_retired = _retired_levels(session, alignment.id)
+    scheme = scheme_for(alignment.kind)
     new = [_puzzle_row(game, alignment.kind, scheme,
                        f"{alignment.title}, columns {game.source_start + 1}-{game.source_end}",
                        alignment)
-           for level, games in cut.items() if level in still_retired for game in games]
+           for level, games in cuts.items() if level in still_retired for game in games]
     session.add_all(new)
     session.flush()
     return new
+
+
+def replenish(session: Session, alignment: AlignmentSource, **limits: Any) -> list[Puzzle]:
+    """New puzzles for each level of ``alignment`` whose puzzles have all
+    retired (a puzzle hidden by hand still counts), so play does not run dry
+    while the alignment has windows worth improving. ``limits`` go to
+    ``solve_cuts``. The periodic task runs the three steps itself, closing the
+    transaction while it solves."""
+    return store_cuts(session, alignment, solve_cuts(plan_cuts(session, alignment), **limits))
 
 
 def ensure_tutorial(session: Session) -> Puzzle:

@@ -43,6 +43,18 @@ def test_a_value_read_before_a_forget_is_not_kept_after_it():
     assert stale == "stale" and cache.get("k") is None
 
 
+def test_replacing_a_value_keeps_its_expiry():
+    clock = Clock()
+    cache = ShortLivedCache(2.0, clock)
+    cache.put("k", "old")
+    clock.now += 1.5
+    cache.replace("k", "new")
+    cache.replace("gone", "never kept")
+    assert cache.get("k") == "new" and cache.get("gone") is None
+    clock.now += 0.6
+    assert cache.get("k") is None
+
+
 def test_zero_seconds_keeps_nothing():
     cache = ShortLivedCache(0.0)
     cache.put("k", "value")

@@ -10,6 +10,7 @@ cut, so the database refuses the second.
 """
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = '4c8e1f2a7b90'
@@ -22,6 +23,17 @@ NAME = 'uq_puzzles_alignment_id_level_source_start_source_end'
 
 
 def upgrade() -> None:
+    # Checked first, so that a database holding two puzzles for one window stops
+    # with a reason instead of a half-rebuilt table.
+    twins = op.get_bind().execute(sa.text(
+        "SELECT alignment_id, level, source_start, source_end FROM puzzles"
+        " WHERE alignment_id IS NOT NULL"
+        " GROUP BY alignment_id, level, source_start, source_end HAVING COUNT(*) > 1"
+    )).fetchall()
+    if twins:
+        raise RuntimeError(
+            "These (alignment_id, level, source_start, source_end) have more than one puzzle;"
+            f" retire and delete the extra ones, then upgrade again: {twins}")
     with op.batch_alter_table('puzzles') as batch:
         batch.create_unique_constraint(NAME, COLUMNS)
 
