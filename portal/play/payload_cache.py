@@ -9,7 +9,8 @@ A new solution does not drop the copy: on a busy puzzle that would be every few
 milliseconds and the copy would never be used; the player already has their
 score from the submission's answer, and the leaderboard catches up within the
 second. A puzzle retired by this process drops its copy at once (it must stop
-being offered); other processes catch up within the same second. No shared
+being offered), and a solution that scores points drops the overall
+leaderboard; other processes catch up within the same second. No shared
 cache is needed: the copy is cheap to rebuild. The overall leaderboard (summed
 over every puzzle's solutions) and the list of offered puzzles are kept the same
 way; a puzzle retired here drops the list too.
@@ -22,6 +23,7 @@ from flask import Flask, current_app
 
 from portal import db
 from portal.play import services
+from portal.play.models import Puzzle
 from portal.short_cache import ShortLivedCache
 
 PAYLOADS, LISTINGS = "portal.puzzle_payloads", "portal.puzzle_listings"
@@ -41,6 +43,16 @@ def payloads() -> ShortLivedCache:
 def listings() -> ShortLivedCache:
     """Overall leaderboards by period, and the list of offered puzzles."""
     return current_app.extensions[LISTINGS]
+
+
+def note_solution(puzzle: Puzzle, result: services.Submitted) -> None:
+    """What this process must not show stale after ``result`` was stored: a
+    retired puzzle, and the overall leaderboard when the solution scored points
+    (rare enough to keep the copy useful, and the player looks for their name)."""
+    if puzzle.retired_at is not None:
+        forget_puzzle(puzzle.id)
+    if result.created and result.points > 0 and not result.solution.flagged:
+        listings().forget(lambda key: key != "puzzles")
 
 
 def forget_puzzle(puzzle_id: int) -> None:

@@ -31,7 +31,7 @@ from portal.play import badges, research, services
 from portal.play.forms import NicknameForm, SolutionForm, SpliceForm
 from portal.play.models import Puzzle
 from portal.play.payload_cache import (
-    forget_puzzle,
+    note_solution,
     overall_leaderboard,
     payloads,
     visible_puzzles,
@@ -174,8 +174,7 @@ def submit_form(puzzle_id: int):
         session.rollback()
         return _render_puzzle(found, form, 400, error)
     session.commit()
-    if found.retired_at is not None:
-        forget_puzzle(found.id)
+    note_solution(found, result)
     flash(_outcome(result), "success" if result.reaches_par else "info")
     return redirect(url_for("play.puzzle", puzzle_id=found.id))
 
@@ -354,8 +353,7 @@ def post_solution(puzzle_id: int):
         session.rollback()
         raise
     session.commit()
-    if found.retired_at is not None:  # see portal.play.payload_cache
-        forget_puzzle(found.id)
+    note_solution(found, result)  # see portal.play.payload_cache
     payload = result.to_dict()
     payload["message"] = _outcome(result)
     return payload, 201 if result.created else 200
