@@ -40,8 +40,7 @@ sys.path.insert(0, str(ROOT))
 MIX = (("puzzle fetch", 0.70), ("solution submit", 0.20), ("page view", 0.10))
 PAGES = ("/datasets/", "/questions/", "/play/")
 #: Phases that drive a single endpoint (any other phase drives the mix).
-ONE_ENDPOINT = {"baseline": "healthz", "submit": "solution submit", "fetch": "puzzle fetch",
-                "pages": "page view"}
+ONE_ENDPOINT = {"baseline": "healthz", "submit": "solution submit"}
 
 
 def free_port() -> int:

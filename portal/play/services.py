@@ -164,7 +164,6 @@ class CutPlan:
     """What re-cutting an alignment needs, read from the database, so that the
     solving (seconds of CPU) can run with no transaction open."""
 
-    alignment_id: int
     kind: str
     source: GameSource
     #: For each level whose puzzles have all retired, the windows it used.
@@ -174,7 +173,7 @@ class CutPlan:
 def plan_cuts(session: Session, alignment: AlignmentSource) -> CutPlan:
     done = {level: [(p.source_start, p.source_end) for p in puzzles]
             for level, puzzles in _retired_levels(session, alignment.id).items()}
-    return CutPlan(alignment.id, alignment.kind,
+    return CutPlan(alignment.kind,
                    GameSource(alignment.names, json.loads(alignment.original_json)), done)
 
 
@@ -267,7 +266,10 @@ def visible_puzzles(session: Session) -> list[PuzzleSummary]:
 
 def get_puzzle(session: Session, puzzle_id: int) -> Puzzle:
     """An offered or retired puzzle (retired ones stay viewable)."""
-    puzzle = session.get(Puzzle, puzzle_id)
+    return _viewable(session.get(Puzzle, puzzle_id), puzzle_id)
+
+
+def _viewable(puzzle: Puzzle | None, puzzle_id: int) -> Puzzle:
     if puzzle is None or (not puzzle.active and puzzle.retired_at is None):
         raise PlayError(f"There is no puzzle {puzzle_id}.", status=404, code="not_found")
     return puzzle
@@ -392,9 +394,8 @@ def puzzle_for_submission(session: Session, puzzle_id: int,
     """The puzzle and what ``submit`` needs to know about it for the player
     ``player_key``, in one round trip."""
     row = session.execute(_PUZZLE_AND_STATE, _state_parameters(puzzle_id, player_key)).first()
-    if row is None or (not row[0].active and row[0].retired_at is None):
-        raise PlayError(f"There is no puzzle {puzzle_id}.", status=404, code="not_found")
-    return row[0], _state_of(row)
+    puzzle = _viewable(row[0] if row is not None else None, puzzle_id)
+    return puzzle, _state_of(row)
 
 
 def submit(session: Session, puzzle: Puzzle, rows: Any, player: Player, *,
