@@ -32,13 +32,33 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
+def buffered(app):
+    """The app, with each response read whole and closed before it is sent.
+
+    Werkzeug's development server does not close a response whose connection
+    the browser drops while the server drains the request (Chromium drops
+    favicon requests when it navigates away), so a static file stayed open and
+    its ResourceWarning failed whichever test was running. Responses here are
+    small; reading them whole first leaves nothing open to leak."""
+
+    def serve(environ, start_response):
+        response = app(environ, start_response)
+        try:
+            return [b"".join(response)]
+        finally:
+            if hasattr(response, "close"):
+                response.close()
+
+    return serve
+
+
 @pytest.fixture
 def live_server(tmp_path) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'portal.db'}"
     command.upgrade(alembic_config(url), "head")
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path / "instance"),
                       "DATA_DIR": str(tmp_path / "data")})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
