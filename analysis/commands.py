@@ -182,42 +182,89 @@ def format_result(result: MetaAnalysisResult) -> str:
 
 @click.command("ipd")
 @click.argument(
-    "files", nargs=-1, required=True,
+    "files",
+    nargs=-1,
+    required=True,
     type=click.Path(exists=True, dir_okay=False, readable=True),
 )
-@click.option("--outcome-type", required=True,
-              type=click.Choice(("binary", "continuous", "time-to-event")))
-@click.option("--spec", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="JSON harmonisation (Harmonisation.to_dict form, datasets keyed by file "
-              "name); replaces the column options below.")
+@click.option(
+    "--outcome-type", required=True, type=click.Choice(("binary", "continuous", "time-to-event"))
+)
+@click.option(
+    "--spec",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="JSON harmonisation (Harmonisation.to_dict form, datasets keyed by file "
+    "name); replaces the column options below.",
+)
 @click.option("--arm", help="Arm column.")
 @click.option("--treatment", help="Value of the arm column meaning treatment.")
 @click.option("--control", help="Value of the arm column meaning control.")
 @click.option("--outcome", "outcome_column", help="Outcome column (binary or continuous).")
 @click.option("--event", help="Event column (time-to-event; or binary outcome).")
-@click.option("--event-value", "event_values", multiple=True,
-              help="Value meaning 'event' (repeatable; omit when coded 0/1).")
+@click.option(
+    "--event-value",
+    "event_values",
+    multiple=True,
+    help="Value meaning 'event' (repeatable; omit when coded 0/1).",
+)
 @click.option("--time", help="Follow-up time column (time-to-event).")
 @click.option("--study", "study_column", help="Column with study labels (else one study per file).")
-@click.option("--covariate", "covariates", multiple=True, metavar="NAME[=COL]",
-              help="Adjust for a covariate (repeatable).")
+@click.option(
+    "--covariate",
+    "covariates",
+    multiple=True,
+    metavar="NAME[=COL]",
+    help="Adjust for a covariate (repeatable).",
+)
 @click.option("--categorical", multiple=True, metavar="NAME", help="Covariate that is a category.")
-@click.option("--filter", "filters", multiple=True, metavar="RULE",
-              help="Row filter on analysis variables, e.g. 'age >= 50' (repeatable).")
+@click.option(
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="RULE",
+    help="Row filter on analysis variables, e.g. 'age >= 50' (repeatable).",
+)
 @click.option("--stage", type=click.Choice(("one", "two")), default="two", show_default=True)
 @click.option("--measure", default=None, help="Two-stage measure (default OR / MD / HR).")
-@click.option("--method", default="REML", show_default=True,
-              type=click.Choice(METHODS, case_sensitive=False), help="Two-stage pooling method.")
-@click.option("--study-effect", type=click.Choice(STUDY_EFFECTS), default="fixed",
-              show_default=True, help="One-stage: study as stratum or random intercept.")
+@click.option(
+    "--method",
+    default="REML",
+    show_default=True,
+    type=click.Choice(METHODS, case_sensitive=False),
+    help="Two-stage pooling method.",
+)
+@click.option(
+    "--study-effect",
+    type=click.Choice(STUDY_EFFECTS),
+    default="fixed",
+    show_default=True,
+    help="One-stage: study as stratum or random intercept.",
+)
 @click.option("--level", default=0.95, show_default=True, type=float)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def ipd(files: tuple[str, ...], outcome_type: str, spec: str | None, arm: str | None,
-        treatment: str | None, control: str | None, outcome_column: str | None,
-        event: str | None, event_values: tuple[str, ...], time: str | None,
-        study_column: str | None, covariates: tuple[str, ...], categorical: tuple[str, ...],
-        filters: tuple[str, ...], stage: str, measure: str | None, method: str,
-        study_effect: str, level: float, as_json: bool) -> None:
+def ipd(
+    files: tuple[str, ...],
+    outcome_type: str,
+    spec: str | None,
+    arm: str | None,
+    treatment: str | None,
+    control: str | None,
+    outcome_column: str | None,
+    event: str | None,
+    event_values: tuple[str, ...],
+    time: str | None,
+    study_column: str | None,
+    covariates: tuple[str, ...],
+    categorical: tuple[str, ...],
+    filters: tuple[str, ...],
+    stage: str,
+    measure: str | None,
+    method: str,
+    study_effect: str,
+    level: float,
+    as_json: bool,
+) -> None:
     """Participant-level pooling of the trials in FILES (one participant per row)."""
     frames = {}
     for path in files:
@@ -234,29 +281,54 @@ def ipd(files: tuple[str, ...], outcome_type: str, spec: str | None, arm: str | 
                 h = Harmonisation.from_dict(json.load(handle))
         else:
             if not (arm and treatment is not None and control is not None):
-                raise AnalysisInputError("give --arm, --treatment and --control (or --spec)",
-                                         field="arm")
+                raise AnalysisInputError(
+                    "give --arm, --treatment and --control (or --spec)", field="arm"
+                )
+
             def mapping(frame: pd.DataFrame) -> DatasetMapping:
                 return DatasetMapping(
-                    arm=arm, treatment=_typed(treatment, frame.get(arm)),
-                    control=_typed(control, frame.get(arm)), outcome=outcome_column,
-                    event=event, time=time,
-                    event_values=[_typed(v, frame.get(event or outcome_column))
-                                  for v in event_values] or None,
-                    covariates=pairs, study=study_column)
-            h = Harmonisation(outcome_type, {n: mapping(f) for n, f in frames.items()},
-                              covariates=tuple(pairs), missing="drop",
-                              categorical=tuple(categorical))
+                    arm=arm,
+                    treatment=_typed(treatment, frame.get(arm)),
+                    control=_typed(control, frame.get(arm)),
+                    outcome=outcome_column,
+                    event=event,
+                    time=time,
+                    event_values=[
+                        _typed(v, frame.get(event or outcome_column)) for v in event_values
+                    ]
+                    or None,
+                    covariates=pairs,
+                    study=study_column,
+                )
+
+            h = Harmonisation(
+                outcome_type,
+                {n: mapping(f) for n, f in frames.items()},
+                covariates=tuple(pairs),
+                missing="drop",
+                categorical=tuple(categorical),
+            )
         data = h.apply(frames)
         if stage == "one":
-            result = one_stage(data, covariates=tuple(pairs), study_effect=study_effect,
-                               filters=filters, level=level)
+            result = one_stage(
+                data,
+                covariates=tuple(pairs),
+                study_effect=study_effect,
+                filters=filters,
+                level=level,
+            )
             out = result.to_dict()
             text = format_one_stage(result)
         else:
             default = {"binary": "OR", "continuous": "MD", "time-to-event": "HR"}[outcome_type]
-            two = two_stage(data, (measure or default).upper(), method.upper(),
-                            covariates=tuple(pairs), filters=filters, level=level)
+            two = two_stage(
+                data,
+                (measure or default).upper(),
+                method.upper(),
+                covariates=tuple(pairs),
+                filters=filters,
+                level=level,
+            )
             out, text = two.to_dict(), format_result(two.pooled)
     except (AnalysisInputError, ConvergenceError) as exc:
         raise click.ClickException(str(exc)) from None
@@ -275,18 +347,24 @@ def _typed(value: str, column: pd.Series | None) -> object:
 
 def format_one_stage(result: OneStageResult) -> str:
     pct = f"{result.level * 100:g}%"
-    lines = [f"One-stage model: {result.model}",
-             f"n = {result.n} participants in {result.n_studies} studies"
-             + (f", {result.events} events" if result.events is not None else "")]
+    lines = [
+        f"One-stage model: {result.model}",
+        f"n = {result.n} participants in {result.n_studies} studies"
+        + (f", {result.events} events" if result.events is not None else ""),
+    ]
     if result.tau2 is not None:
         lines.append(f"Between-study variance of the intercept: {_num(result.tau2)}")
     stat = "z" if result.df is None else f"t(df={result.df:g})"
     lines.append(f"{'estimate':>9} {'se':>8} {stat:>10} {'pval':>8} {'ci.lb':>9} {'ci.ub':>9}")
-    lines.append(f"{_num(result.estimate):>9} {_num(result.se):>8} {_num(result.statistic):>10} "
-                 f"{_p(result.pvalue):>8} {_num(result.ci_low):>9} {_num(result.ci_high):>9}")
+    lines.append(
+        f"{_num(result.estimate):>9} {_num(result.se):>8} {_num(result.statistic):>10} "
+        f"{_p(result.pvalue):>8} {_num(result.ci_low):>9} {_num(result.ci_high):>9}"
+    )
     if result.is_ratio:
-        lines.append(f"{result.measure} = {_num(math.exp(result.estimate))} [{pct} CI "
-                     f"{_num(math.exp(result.ci_low))}, {_num(math.exp(result.ci_high))}]")
+        lines.append(
+            f"{result.measure} = {_num(math.exp(result.estimate))} [{pct} CI "
+            f"{_num(math.exp(result.ci_low))}, {_num(math.exp(result.ci_high))}]"
+        )
     lines.extend(f"Note: {note}" for note in result.notes)
     return "\n".join(lines)
 

@@ -506,8 +506,10 @@ def tau2_confint(
         if f(0.0) < 0:
             return 0.0
         if f(tau2_max) > 0:
-            notes.append(f"the {which} bound of tau^2 exceeds {tau2_max:g}; it is reported as "
-                         f"that search limit (metafor: control=list(tau2.max=...)).")
+            notes.append(
+                f"the {which} bound of tau^2 exceeds {tau2_max:g}; it is reported as "
+                f"that search limit (metafor: control=list(tau2.max=...))."
+            )
             return tau2_max
         root = uniroot(f, 0.0, tau2_max, tol=con["tol"], maxiter=1000)
         if not root.converged:

@@ -244,9 +244,7 @@ def _harmonise_one(
                     study=name,
                     field="study",
                 )
-            notes.append(
-                f"{name}: {int(unlabelled.sum())} row(s) without a study label excluded."
-            )
+            notes.append(f"{name}: {int(unlabelled.sum())} row(s) without a study label excluded.")
             df = df[~unlabelled].reset_index(drop=True)
         study = df[m.study].astype(str).to_numpy()
     else:
@@ -717,8 +715,7 @@ def _check_events(frame: pd.DataFrame, outcome_type: str) -> int | None:
     for flag, arm in ((treat, "treatment"), (~treat, "control")):
         if events[flag].sum() == 0:
             raise AnalysisInputError(
-                f"no events in the {arm} arm of any study: the treatment effect is not "
-                "estimable",
+                f"no events in the {arm} arm of any study: the treatment effect is not estimable",
                 field=column,
             )
         if outcome_type == "binary" and events[flag].sum() == flag.sum():

@@ -380,18 +380,43 @@ def _fixed_heterogeneity(q: float, k_q: int) -> tuple[float, float, float, int]:
     return float(stats.chi2.sf(q, df)), i2, q / df, df
 
 
-def _fixed_effect_result(*, measure: str, method: str, level: float, k: int, beta: float,
-                         se: float, z: float,
-                         heterogeneity: tuple[float, float, float, float, int],
-                         **rest: Any) -> MetaAnalysisResult:
+def _fixed_effect_result(
+    *,
+    measure: str,
+    method: str,
+    level: float,
+    k: int,
+    beta: float,
+    se: float,
+    z: float,
+    heterogeneity: tuple[float, float, float, float, int],
+    **rest: Any,
+) -> MetaAnalysisResult:
     """The z-test result that rma.mh and rma.peto share: no tau^2, no prediction interval."""
     q, q_p, i2, h2, q_df = heterogeneity
     crit = _z_crit(level)
     return MetaAnalysisResult(
-        measure=measure, method=method, test="z", level=level, k=k, estimate=beta, se=se,
-        statistic=float(z), pvalue=float(2 * stats.norm.sf(abs(z))),
-        ci_low=beta - crit * se, ci_high=beta + crit * se, df=None, tau2=0.0,
-        i2=i2, h2=h2, q=q, q_df=q_df, q_pvalue=q_p, pi_low=None, pi_high=None, **rest,
+        measure=measure,
+        method=method,
+        test="z",
+        level=level,
+        k=k,
+        estimate=beta,
+        se=se,
+        statistic=float(z),
+        pvalue=float(2 * stats.norm.sf(abs(z))),
+        ci_low=beta - crit * se,
+        ci_high=beta + crit * se,
+        df=None,
+        tau2=0.0,
+        i2=i2,
+        h2=h2,
+        q=q,
+        q_df=q_df,
+        q_pvalue=q_p,
+        pi_low=None,
+        pi_high=None,
+        **rest,
     )
 
 

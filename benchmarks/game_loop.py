@@ -49,7 +49,7 @@ def perturb(rows: list[str], count: int, rng: random.Random) -> list[str]:
     while done < count:
         r = rng.randrange(len(rows))
         start = rng.randrange(0, width - 25)
-        piece = rows[r][start:start + 25]
+        piece = rows[r][start : start + 25]
         cols = positions(piece)
         if len(cols) < 2:
             continue
@@ -57,7 +57,7 @@ def perturb(rows: list[str], count: int, rng: random.Random) -> list[str]:
         moved = move(cols, k, rng.choice([-3, -2, -1, 1, 2, 3]), 25, tail=rng.random() < 0.5)
         if moved is None:
             continue
-        rows[r] = rows[r][:start] + layout(residues(piece), moved, 25) + rows[r][start + 25:]
+        rows[r] = rows[r][:start] + layout(residues(piece), moved, 25) + rows[r][start + 25 :]
         done += 1
     return rows
 
@@ -82,11 +82,20 @@ def main() -> int:
     estimate = source_from_rows(reference.names, estimate_rows)
 
     started = time.perf_counter()
-    puzzles = cut_puzzles(estimate, scheme, limit=args.puzzles, time_limit=args.time_limit,
-                          seed=args.seed)
+    puzzles = cut_puzzles(
+        estimate, scheme, limit=args.puzzles, time_limit=args.time_limit, seed=args.seed
+    )
     cut_seconds = time.perf_counter() - started
-    candidates = [Candidate(p.source_start, p.source_end, p.source_rows, p.par_layout,
-                            label=f"{p.source_start + 1}-{p.source_end}") for p in puzzles]
+    candidates = [
+        Candidate(
+            p.source_start,
+            p.source_end,
+            p.source_rows,
+            p.par_layout,
+            label=f"{p.source_start + 1}-{p.source_end}",
+        )
+        for p in puzzles
+    ]
     started = time.perf_counter()
     report = apply_solutions(estimate.rows, candidates, scheme)
     splice_seconds = time.perf_counter() - started
@@ -94,27 +103,40 @@ def main() -> int:
     before = compare(estimate.rows, reference.rows)
     after = compare(report.rows, reference.rows)
     result = {
-        "file": args.file, "kind": kind, "perturbations": args.perturb, "seed": args.seed,
+        "file": args.file,
+        "kind": kind,
+        "perturbations": args.perturb,
+        "seed": args.seed,
         "reference_score": score_alignment(reference.rows, scheme),
-        "puzzles": len(puzzles), "spliced": len(report.changes),
+        "puzzles": len(puzzles),
+        "spliced": len(report.changes),
         "rejected": len(report.rejected),
-        "before": {"score": report.before, "sp": before.sp, "modeler": before.modeler,
-                   "tc": before.tc},
-        "after": {"score": report.after, "sp": after.sp, "modeler": after.modeler,
-                  "tc": after.tc},
+        "before": {
+            "score": report.before,
+            "sp": before.sp,
+            "modeler": before.modeler,
+            "tc": before.tc,
+        },
+        "after": {"score": report.after, "sp": after.sp, "modeler": after.modeler, "tc": after.tc},
         "seconds": {"cut_and_solve": round(cut_seconds, 2), "splice": round(splice_seconds, 3)},
     }
     if args.json:
         print(json.dumps(result))
         return 0
-    print(f"{args.file} ({kind}): {len(reference.rows)} rows x {reference.width} columns;"
-          f" {args.perturb} random moves (seed {args.seed})")
+    print(
+        f"{args.file} ({kind}): {len(reference.rows)} rows x {reference.width} columns;"
+        f" {args.perturb} random moves (seed {args.seed})"
+    )
     print(f"reference score {result['reference_score']:g}")
-    print(f"puzzles cut and solved: {len(puzzles)} in {cut_seconds:.2f} s;"
-          f" spliced {len(report.changes)}, rejected {len(report.rejected)}")
+    print(
+        f"puzzles cut and solved: {len(puzzles)} in {cut_seconds:.2f} s;"
+        f" spliced {len(report.changes)}, rejected {len(report.rejected)}"
+    )
     for label, acc, score in (("before", before, report.before), ("after", after, report.after)):
-        print(f"{label:>6}: score {score:8g}  SP {acc.sp:.4f}  modeler {acc.modeler:.4f}"
-              f"  TC {acc.tc:.4f}")
+        print(
+            f"{label:>6}: score {score:8g}  SP {acc.sp:.4f}  modeler {acc.modeler:.4f}"
+            f"  TC {acc.tc:.4f}"
+        )
     return 0
 
 

@@ -39,14 +39,21 @@ ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = {
     "fields": (
         [{"name": "id", "type": "integer", "constraints": {"required": True, "unique": True}}]
-        + [{"name": f"int{i}", "type": "integer", "constraints": {"minimum": 0}}
-           for i in range(6)]
+        + [{"name": f"int{i}", "type": "integer", "constraints": {"minimum": 0}} for i in range(6)]
         + [{"name": f"num{i}", "type": "number"} for i in range(6)]
-        + [{"name": f"cat{i}", "type": "string",
-            "constraints": {"enum": ["alpha", "beta", "gamma", "delta", "epsilon"]}}
-           for i in range(4)]
-        + [{"name": "visit", "type": "date"}, {"name": "flag", "type": "boolean"},
-           {"name": "note", "type": "string"}]
+        + [
+            {
+                "name": f"cat{i}",
+                "type": "string",
+                "constraints": {"enum": ["alpha", "beta", "gamma", "delta", "epsilon"]},
+            }
+            for i in range(4)
+        ]
+        + [
+            {"name": "visit", "type": "date"},
+            {"name": "flag", "type": "boolean"},
+            {"name": "note", "type": "string"},
+        ]
     ),
     "missingValues": ["", "NA"],
     "primaryKey": ["id"],
@@ -124,8 +131,14 @@ print(json.dumps({"rows": rows, "valid": ok, "seconds": seconds, "peak_mb": peak
 
 def measure(kind: str, path: Path, extra: str) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.run([sys.executable, "-c", WORKER, kind, str(path), extra],
-                          capture_output=True, text=True, env=env, check=False, cwd=path.parent)
+    proc = subprocess.run(
+        [sys.executable, "-c", WORKER, kind, str(path), extra],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        cwd=path.parent,
+    )
     if proc.returncode != 0:
         raise SystemExit(f"{kind} failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -134,10 +147,14 @@ def measure(kind: str, path: Path, extra: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--frictionless-rows", default="all",
-                        help="rows to give frictionless ('all' or a number, for a prefix)")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="runs of ours; the median is reported")
+    parser.add_argument(
+        "--frictionless-rows",
+        default="all",
+        help="rows to give frictionless ('all' or a number, for a prefix)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of ours; the median is reported"
+    )
     parser.add_argument("--keep", type=Path, help="directory to keep the generated files in")
     args = parser.parse_args()
 
@@ -155,8 +172,10 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
     t = time.perf_counter()
     generate(data, args.rows)
     size_mb = data.stat().st_size / 1e6
-    print(f"generated {args.rows:,} rows x 20 columns, {size_mb:.0f} MB, "
-          f"in {time.perf_counter() - t:.1f}s ({data})")
+    print(
+        f"generated {args.rows:,} rows x 20 columns, {size_mb:.0f} MB, "
+        f"in {time.perf_counter() - t:.1f}s ({data})"
+    )
 
     results: dict[str, dict] = {}
     for kind in ("validate", "ingest"):
@@ -165,9 +184,12 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
             extra = json.dumps(SCHEMA) if kind == "validate" else str(workdir / f"store{r}")
             runs.append(measure(kind, data, extra))
         seconds = statistics.median(run["seconds"] for run in runs)
-        results[kind] = {**runs[0], "seconds": seconds,
-                         "peak_mb": max(run["peak_mb"] for run in runs),
-                         "all_seconds": [round(run["seconds"], 2) for run in runs]}
+        results[kind] = {
+            **runs[0],
+            "seconds": seconds,
+            "peak_mb": max(run["peak_mb"] for run in runs),
+            "all_seconds": [round(run["seconds"], 2) for run in runs],
+        }
         assert results[kind]["rows"] == args.rows and results[kind]["valid"]
 
     fl_note = ""
@@ -189,8 +211,10 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         rate = res["rows"] / res["seconds"]
         res["rows_per_second"] = rate
         note = fl_note if kind == "frictionless" else f"  runs {res['all_seconds']}"
-        print(f"{kind:14}{res['rows']:>11,}{res['seconds']:>10.2f}{rate:>12,.0f}"
-              f"{res['peak_mb']:>10.0f}{note}")
+        print(
+            f"{kind:14}{res['rows']:>11,}{res['seconds']:>10.2f}{rate:>12,.0f}"
+            f"{res['peak_mb']:>10.0f}{note}"
+        )
     if "frictionless" in results:
         fl = results["frictionless"]["rows_per_second"]
         print()

@@ -42,10 +42,17 @@ class ProgressBars:
         if self.bar is None or phase != self.phase or done < self.last:
             self.close()
             self.passes += 1
-            label = f"pass {self.passes}: " + ("checking bytes" if phase == "scan"
-                                                else "reading rows")
-            self.bar = tqdm(total=total or None, unit="B", unit_scale=True, desc=label,
-                            file=sys.stderr, leave=False)
+            label = f"pass {self.passes}: " + (
+                "checking bytes" if phase == "scan" else "reading rows"
+            )
+            self.bar = tqdm(
+                total=total or None,
+                unit="B",
+                unit_scale=True,
+                desc=label,
+                file=sys.stderr,
+                leave=False,
+            )
             self.phase, self.last = phase, 0
         self.bar.update(done - self.last)
         self.last = done
@@ -67,19 +74,44 @@ def cli() -> None:
 @cli.command("inspect")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
-@click.option("--schema", "schema_path", type=click.Path(exists=True, dir_okay=False),
-              help="Validate against this Table Schema (JSON) instead of the inferred one.")
-@click.option("--quasi", multiple=True, metavar="COLUMN",
-              help="A quasi-identifier column for k-anonymity (repeatable).")
+@click.option(
+    "--schema",
+    "schema_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Validate against this Table Schema (JSON) instead of the inferred one.",
+)
+@click.option(
+    "--quasi",
+    multiple=True,
+    metavar="COLUMN",
+    help="A quasi-identifier column for k-anonymity (repeatable).",
+)
 @click.option("-k", "k", default=5, show_default=True, help="k for k-anonymity.")
-@click.option("--max-bytes", type=int, default=DEFAULT_LIMITS.max_bytes, show_default=True,
-              help="Refuse files larger than this.")
-@click.option("--show", default=20, show_default=True,
-              help="Problems listed per section in text output.")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress bar on stderr (default: for files over 20 MB).")
-def inspect(file: Path, as_json: bool, schema_path: str | None, quasi: tuple[str, ...], k: int,
-            max_bytes: int, show: int, progress: bool | None) -> None:
+@click.option(
+    "--max-bytes",
+    type=int,
+    default=DEFAULT_LIMITS.max_bytes,
+    show_default=True,
+    help="Refuse files larger than this.",
+)
+@click.option(
+    "--show", default=20, show_default=True, help="Problems listed per section in text output."
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar on stderr (default: for files over 20 MB).",
+)
+def inspect(
+    file: Path,
+    as_json: bool,
+    schema_path: str | None,
+    quasi: tuple[str, ...],
+    k: int,
+    max_bytes: int,
+    show: int,
+    progress: bool | None,
+) -> None:
     """Detect, infer the schema of, validate and screen FILE."""
     schema = json.loads(Path(schema_path).read_text()) if schema_path else None
     if progress is None:
@@ -87,8 +119,9 @@ def inspect(file: Path, as_json: bool, schema_path: str | None, quasi: tuple[str
     bars = ProgressBars() if progress else None
     limits = Limits(max_bytes=max_bytes)
     try:
-        result = ingest(file, schema=schema, quasi_identifiers=list(quasi), k=k, limits=limits,
-                        progress=bars)
+        result = ingest(
+            file, schema=schema, quasi_identifiers=list(quasi), k=k, limits=limits, progress=bars
+        )
     except DatasetError as exc:
         if bars:
             bars.close()
@@ -111,8 +144,10 @@ def render_text(result: IngestResult, *, show: int = 20) -> str:
     lines = [f"File: {result.filename}  ({result.size:,} bytes, sha256 {result.sha256[:16]}…)"]
     fmt = d.format
     if fmt == "csv":
-        fmt += (f", encoding {d.to_dict().get('encoding_name')}, delimiter "
-                f"{d.to_dict().get('delimiter_name')}, quote {d.quote_char!r}")
+        fmt += (
+            f", encoding {d.to_dict().get('encoding_name')}, delimiter "
+            f"{d.to_dict().get('delimiter_name')}, quote {d.quote_char!r}"
+        )
     elif d.sheet:
         fmt += f", sheet {d.sheet!r}"
     lines.append(f"Format: {fmt}")
@@ -134,15 +169,24 @@ def render_text(result: IngestResult, *, show: int = 20) -> str:
             stats += f", mean {col.mean:.4g}"
         if col.top and fdef["type"] in ("string", "boolean"):
             stats += ", top " + ", ".join(f"{v} ({n})" for v, n in col.top[:3])
-        lines.append(f"  {fdef['name']:<{width}}  {fdef['type']:<8} "
-                     f"{(fdef.get('role') or ''):<14} {' '.join(extra):<10} {stats}")
+        lines.append(
+            f"  {fdef['name']:<{width}}  {fdef['type']:<8} "
+            f"{(fdef.get('role') or ''):<14} {' '.join(extra):<10} {stats}"
+        )
     if result.schema.get("primaryKey"):
         lines.append(f"  primary key: {', '.join(result.schema['primaryKey'])}")
     lines.append(f"  missing-value codes: {result.schema.get('missingValues')}")
     lines.append("")
     total = sum(rep.error_counts.values())
-    lines.append("Validation: " + ("valid" if rep.valid else f"{total:,} problem(s) "
-                 + ", ".join(f"{c}: {n:,}" for c, n in rep.error_counts.items())))
+    lines.append(
+        "Validation: "
+        + (
+            "valid"
+            if rep.valid
+            else f"{total:,} problem(s) "
+            + ", ".join(f"{c}: {n:,}" for c, n in rep.error_counts.items())
+        )
+    )
     for issue in rep.errors[:show]:
         lines.append(f"  - {issue.message}")
     if len(rep.errors) > show:
@@ -151,21 +195,24 @@ def render_text(result: IngestResult, *, show: int = 20) -> str:
         lines.append(f"  warning: {w.message}")
     lines.append("")
     scr = result.screening
-    lines.append("Screening: " + ("BLOCKED - direct identifiers found" if scr.blocking
-                                  else "no direct identifiers found"))
+    lines.append(
+        "Screening: "
+        + ("BLOCKED - direct identifiers found" if scr.blocking else "no direct identifiers found")
+    )
     for f in scr.findings[:show]:
         where = f" rows {', '.join(map(str, f.rows))}" if f.rows else ""
         ex = f" e.g. {', '.join(f.examples[:3])}" if f.examples else ""
         fix = f" -> fix: {f.suggested_fix['fix']}" if f.suggested_fix else ""
         lines.append(f"  [{f.severity}] {f.kind} in {f.column!r}: {f.message}{where}{ex}{fix}")
     if scr.suggested_quasi_identifiers:
-        lines.append("  suggested quasi-identifiers: "
-                     + ", ".join(scr.suggested_quasi_identifiers))
+        lines.append("  suggested quasi-identifiers: " + ", ".join(scr.suggested_quasi_identifiers))
     if scr.k_anonymity:
         ka = scr.k_anonymity
-        lines.append(f"  k-anonymity over {', '.join(ka.quasi_identifiers)}: smallest group "
-                     f"{ka.min_class_size}, {ka.classes_below_k} group(s) below k={ka.k} "
-                     f"({ka.rows_in_classes_below_k} rows)")
+        lines.append(
+            f"  k-anonymity over {', '.join(ka.quasi_identifiers)}: smallest group "
+            f"{ka.min_class_size}, {ka.classes_below_k} group(s) below k={ka.k} "
+            f"({ka.rows_in_classes_below_k} rows)"
+        )
     return "\n".join(lines)
 
 

@@ -131,8 +131,15 @@ class Dialect:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Dialect:
-        keys = {"format", "encoding", "delimiter", "quote_char", "sheet", "multiline_cells",
-                "longest_line"}
+        keys = {
+            "format",
+            "encoding",
+            "delimiter",
+            "quote_char",
+            "sheet",
+            "multiline_cells",
+            "longest_line",
+        }
         return cls(**{k: v for k, v in data.items() if k in keys})
 
 
@@ -413,12 +420,16 @@ def scan_text(
         return encoding or "utf-16", digest.hexdigest(), size, True, None, warnings
     if state.quotes % 2 and state.open_quote_line is not None:
         line = state.open_quote_line
-        warnings.append(Issue(
-            code="unclosed-quote",
-            message=(f"A quote opened on line {line} is never closed, so everything after it "
-                     "was read as one cell. Check the quoting in the file."),
-            row=line if not state.multiline else None,
-        ))
+        warnings.append(
+            Issue(
+                code="unclosed-quote",
+                message=(
+                    f"A quote opened on line {line} is never closed, so everything after it "
+                    "was read as one cell. Check the quoting in the file."
+                ),
+                row=line if not state.multiline else None,
+            )
+        )
     if not state.bad_lines and state.bad_blocks == 0:
         enc = encoding or "utf-8"
     elif state.utf8_line is not None:

@@ -61,7 +61,8 @@ def check_xlsx_archive(path: str | os.PathLike[str], limits: Limits) -> None:
             except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
                 # A damaged or oddly compressed part: the file is not a workbook we can read.
                 raise ParseError(
-                    f"Part {info.filename!r} of the workbook is damaged: {exc}") from exc
+                    f"Part {info.filename!r} of the workbook is damaged: {exc}"
+                ) from exc
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                 raise ZipBombError(
                     f"Part {info.filename!r} of the workbook declares a DOCTYPE/ENTITY, "
@@ -141,8 +142,10 @@ class XlsxSheet:
         declared = self._ws.max_column or 0
         # Formatting can declare the full 16,384-column width; reading one
         # past the column limit is enough to tell the file is too wide.
-        return max(1, min(declared, self.limits.max_columns + 1)) if declared else (
-            self.limits.max_columns + 1
+        return (
+            max(1, min(declared, self.limits.max_columns + 1))
+            if declared
+            else (self.limits.max_columns + 1)
         )
 
     def _read_header(self) -> tuple[list[str], int]:

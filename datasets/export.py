@@ -52,8 +52,10 @@ def is_dangerous(value: str) -> bool:
     stripped = value.lstrip(" ")
     if not stripped or stripped[0] not in "=+-@\t\r\uff1d\uff0b\uff0d\uff20":
         return False
-    return not (re.fullmatch(r" *[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)? *", value)
-                or re.fullmatch(r"[+-]?INF", value))
+    return not (
+        re.fullmatch(r" *[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)? *", value)
+        or re.fullmatch(r"[+-]?INF", value)
+    )
 
 
 @dataclass
@@ -74,8 +76,9 @@ class ExportResult:
         }
 
 
-def _write_table(table: Table, out: BinaryIO, *, neutralise: bool, bom: bool,
-                 progress: Progress | None) -> tuple[CsvWriter, int]:
+def _write_table(
+    table: Table, out: BinaryIO, *, neutralise: bool, bom: bool, progress: Progress | None
+) -> tuple[CsvWriter, int]:
     writer = CsvWriter(out, list(table.header), bom=bom)
     changed = 0
     for batch in table.batches(progress=progress):
@@ -107,12 +110,18 @@ def export_csv(
     ``bom=True`` adds a UTF-8 byte-order mark, which makes Excel pick the
     right encoding. Rows with the wrong number of cells are not exported.
     """
-    table = source if isinstance(source, Table) else open_table(
-        source, filename=filename, dialect=dialect, limits=limits, progress=progress)
+    table = (
+        source
+        if isinstance(source, Table)
+        else open_table(
+            source, filename=filename, dialect=dialect, limits=limits, progress=progress
+        )
+    )
     out, close = open_dest(dest)
     try:
-        writer, changed = _write_table(table, out, neutralise=neutralise, bom=bom,
-                                       progress=progress)
+        writer, changed = _write_table(
+            table, out, neutralise=neutralise, bom=bom, progress=progress
+        )
     finally:
         if close:
             out.close()
@@ -154,14 +163,21 @@ def datapackage_descriptor(
         "format": "csv",
         "mediatype": "text/csv",
         "encoding": "utf-8",
-        "dialect": {"delimiter": ",", "quoteChar": '"', "doubleQuote": True,
-                    "lineTerminator": "\n", "header": True},
+        "dialect": {
+            "delimiter": ",",
+            "quoteChar": '"',
+            "doubleQuote": True,
+            "lineTerminator": "\n",
+            "header": True,
+        },
         "schema": schema,
     }
     if neutralised:
-        resource["description"] = ("Text cells that a spreadsheet would run as a formula "
-                                   "(starting with =, +, -, @) are prefixed with an "
-                                   "apostrophe.")
+        resource["description"] = (
+            "Text cells that a spreadsheet would run as a formula "
+            "(starting with =, +, -, @) are prefixed with an "
+            "apostrophe."
+        )
     if data_sha256:
         resource["hash"] = f"sha256:{data_sha256}"
     if data_bytes is not None:
@@ -171,25 +187,30 @@ def datapackage_descriptor(
         "name": slug,
         "title": meta.title,
         "description": meta.description,
-        "licenses": [{"name": lic.id, "path": lic.url, "title": lic.title}
-                     for lic in meta.licences()],
+        "licenses": [
+            {"name": lic.id, "path": lic.url, "title": lic.title} for lic in meta.licences()
+        ],
         "sources": [s.to_dict() for s in meta.sources],
         "keywords": list(meta.keywords),
         "created": created or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "resources": [resource],
-        "trial": {k: v for k, v in {
-            "level": meta.level,
-            "conditions": meta.conditions,
-            "interventions": meta.interventions,
-            "comparator": meta.comparator,
-            "outcomes": meta.outcomes,
-            "study_design": meta.study_design,
-            "n_participants": meta.n_participants,
-            "registry_ids": meta.registry_ids,
-            "citation": meta.citation,
-            "doi": meta.doi,
-            "contact": meta.contact,
-        }.items() if v not in (None, [], "")},
+        "trial": {
+            k: v
+            for k, v in {
+                "level": meta.level,
+                "conditions": meta.conditions,
+                "interventions": meta.interventions,
+                "comparator": meta.comparator,
+                "outcomes": meta.outcomes,
+                "study_design": meta.study_design,
+                "n_participants": meta.n_participants,
+                "registry_ids": meta.registry_ids,
+                "citation": meta.citation,
+                "doi": meta.doi,
+                "contact": meta.contact,
+            }.items()
+            if v not in (None, [], "")
+        },
     }
     if meta.creators:
         package["contributors"] = [{"title": c, "role": "author"} for c in meta.creators]
@@ -220,26 +241,39 @@ def export_datapackage(
     meta = _metadata(metadata)
     schema = normalise_schema(schema)
     slug = name or slugify(meta.title)
-    table = source if isinstance(source, Table) else open_table(
-        source, filename=filename, dialect=dialect, limits=limits, progress=progress)
+    table = (
+        source
+        if isinstance(source, Table)
+        else open_table(
+            source, filename=filename, dialect=dialect, limits=limits, progress=progress
+        )
+    )
     out, close = open_dest(dest)
     try:
         counter = _HashingWriter(out)
         with zipfile.ZipFile(counter, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             data_path = f"data/{slug}.csv"
             with zf.open(data_path, "w", force_zip64=True) as member:
-                writer, changed = _write_table(table, member, neutralise=neutralise, bom=False,
-                                               progress=progress)
+                writer, changed = _write_table(
+                    table, member, neutralise=neutralise, bom=False, progress=progress
+                )
             descriptor = datapackage_descriptor(
-                meta, schema, name=slug, path=data_path, data_sha256=writer.sha256,
-                data_bytes=writer.size, version=version, neutralised=neutralise)
-            zf.writestr("datapackage.json", json.dumps(descriptor, indent=2,
-                                                       ensure_ascii=False))
+                meta,
+                schema,
+                name=slug,
+                path=data_path,
+                data_sha256=writer.sha256,
+                data_bytes=writer.size,
+                version=version,
+                neutralised=neutralise,
+            )
+            zf.writestr("datapackage.json", json.dumps(descriptor, indent=2, ensure_ascii=False))
     finally:
         if close:
             out.close()
-    return ExportResult(counter.sha256, counter.size, writer.rows, changed,
-                        data_sha256=writer.sha256)
+    return ExportResult(
+        counter.sha256, counter.size, writer.rows, changed, data_sha256=writer.sha256
+    )
 
 
 class _HashingWriter:
@@ -322,28 +356,36 @@ def dataset_jsonld(
         doc["isBasedOn"] = [s.path or s.title for s in meta.sources]
     if meta.contact:
         key = "email" if "@" in meta.contact and "://" not in meta.contact else "url"
-        doc["maintainer"] = {"@type": "Organization", "name": publisher or "Maintainer",
-                             key: meta.contact}
+        doc["maintainer"] = {
+            "@type": "Organization",
+            "name": publisher or "Maintainer",
+            key: meta.contact,
+        }
     if publisher:
         doc["publisher"] = {"@type": "Organization", "name": publisher}
-    for key, value in (("datePublished", date_published), ("dateModified", date_modified),
-                       ("version", version)):
+    for key, value in (
+        ("datePublished", date_published),
+        ("dateModified", date_modified),
+        ("version", version),
+    ):
         if value:
             doc[key] = value
     if meta.conditions:
         doc["about"] = [{"@type": "MedicalCondition", "name": c} for c in meta.conditions]
-    trial: dict[str, Any] = {"@type": "MedicalTrial" if meta.level == "participant"
-                             and meta.study_design not in ("meta-analysis",
-                                                           "systematic-review")
-                             else "MedicalStudy"}
+    trial: dict[str, Any] = {
+        "@type": "MedicalTrial"
+        if meta.level == "participant"
+        and meta.study_design not in ("meta-analysis", "systematic-review")
+        else "MedicalStudy"
+    }
     if meta.study_design in _TRIAL_DESIGNS and trial["@type"] == "MedicalTrial":
         trial["trialDesign"] = _TRIAL_DESIGNS[meta.study_design]
     if meta.conditions:
-        trial["healthCondition"] = [{"@type": "MedicalCondition", "name": c}
-                                    for c in meta.conditions]
+        trial["healthCondition"] = [
+            {"@type": "MedicalCondition", "name": c} for c in meta.conditions
+        ]
     if meta.interventions:
-        trial["studySubject"] = [{"@type": "MedicalEntity", "name": i}
-                                 for i in meta.interventions]
+        trial["studySubject"] = [{"@type": "MedicalEntity", "name": i} for i in meta.interventions]
     if meta.registry_ids:
         trial["identifier"] = list(meta.registry_ids)
     if meta.outcomes:
@@ -364,8 +406,11 @@ def dataset_jsonld(
             variables.append(prop)
         doc["variableMeasured"] = variables
     if download_url:
-        dist: dict[str, Any] = {"@type": "DataDownload", "encodingFormat": "text/csv",
-                                "contentUrl": download_url}
+        dist: dict[str, Any] = {
+            "@type": "DataDownload",
+            "encodingFormat": "text/csv",
+            "contentUrl": download_url,
+        }
         if size is not None:
             dist["contentSize"] = f"{size} B"
         if sha256:

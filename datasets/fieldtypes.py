@@ -26,11 +26,33 @@ import pyarrow.compute as pc
 from .errors import SchemaError
 
 TABLE_SCHEMA_TYPES = (
-    "string", "number", "integer", "boolean", "date", "datetime", "time", "year",
-    "yearmonth", "duration", "object", "array", "geopoint", "geojson", "any",
+    "string",
+    "number",
+    "integer",
+    "boolean",
+    "date",
+    "datetime",
+    "time",
+    "year",
+    "yearmonth",
+    "duration",
+    "object",
+    "array",
+    "geopoint",
+    "geojson",
+    "any",
 )
-SUPPORTED_TYPES = ("string", "number", "integer", "boolean", "date", "datetime", "time",
-                   "year", "any")
+SUPPORTED_TYPES = (
+    "string",
+    "number",
+    "integer",
+    "boolean",
+    "date",
+    "datetime",
+    "time",
+    "year",
+    "any",
+)
 
 DEFAULT_TRUE = ("true", "True", "TRUE", "1")
 DEFAULT_FALSE = ("false", "False", "FALSE", "0")
@@ -47,8 +69,15 @@ YEAR_RE = r"^\d{4}$"
 
 #: Date layouts tried for format "any" and during inference, most common first.
 DATE_FORMATS = (
-    "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y", "%d-%m-%Y",
-    "%d-%b-%Y", "%d %b %Y", "%d%b%Y",
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%Y/%m/%d",
+    "%d.%m.%Y",
+    "%d-%m-%Y",
+    "%d-%b-%Y",
+    "%d %b %Y",
+    "%d%b%Y",
 )
 DATETIME_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M")
 
@@ -281,8 +310,9 @@ class _TemporalChecker(Checker):
     def parse(self, arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         """(valid mask, int64 seconds since epoch for valid cells else 0)."""
         n = len(arr)
-        text, pre = self._prepare(arr) if self.format == "default" else (
-            arr, np.ones(n, dtype=bool))
+        text, pre = (
+            self._prepare(arr) if self.format == "default" else (arr, np.ones(n, dtype=bool))
+        )
         ok = np.zeros(n, dtype=bool)
         seconds = np.zeros(n, dtype=np.int64)
         for fmt in self._formats():
@@ -292,8 +322,7 @@ class _TemporalChecker(Checker):
             good, parsed = strptime_checked(text, fmt)
             good &= todo
             if good.any():
-                values = pc.cast(pc.fill_null(parsed, 0), pa.int64()).to_numpy(
-                    zero_copy_only=False)
+                values = pc.cast(pc.fill_null(parsed, 0), pa.int64()).to_numpy(zero_copy_only=False)
                 seconds[good] = values[good]
                 ok |= good
         return ok, seconds
@@ -382,11 +411,13 @@ def checker_for(field: dict[str, Any]) -> Checker:
     cls = _CHECKERS.get(ftype)
     if cls is None:
         raise SchemaError(
-            [{
-                "field": field.get("name"),
-                "message": f"field {field.get('name')!r}: type {ftype!r} is not supported "
-                f"(use one of {', '.join(SUPPORTED_TYPES)})",
-            }]
+            [
+                {
+                    "field": field.get("name"),
+                    "message": f"field {field.get('name')!r}: type {ftype!r} is not supported "
+                    f"(use one of {', '.join(SUPPORTED_TYPES)})",
+                }
+            ]
         )
     return cls(field)
 

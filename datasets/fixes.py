@@ -82,8 +82,8 @@ class RenameColumn:
 
 Fix = DropColumn | DatesToYear | DatesToDays | AgesTo90Plus | PostcodesTo3 | RenameColumn
 _FIXES: dict[str, type] = {
-    c.name: c for c in (DropColumn, DatesToYear, DatesToDays, AgesTo90Plus, PostcodesTo3,
-                        RenameColumn)
+    c.name: c
+    for c in (DropColumn, DatesToYear, DatesToDays, AgesTo90Plus, PostcodesTo3, RenameColumn)
 }
 
 
@@ -137,8 +137,14 @@ class FixResult:
 
 
 class _Applied:
-    def __init__(self, fix: Fix, position: int, fdef: dict[str, Any], schema: dict[str, Any],
-                 ref: tuple[int, dict[str, Any]] | None) -> None:
+    def __init__(
+        self,
+        fix: Fix,
+        position: int,
+        fdef: dict[str, Any],
+        schema: dict[str, Any],
+        ref: tuple[int, dict[str, Any]] | None,
+    ) -> None:
         self.fix = fix
         self.position = position
         self.fdef = fdef
@@ -158,7 +164,8 @@ class _Applied:
             ok &= ~miss
             if isinstance(fix, DatesToYear):
                 years = (seconds // SECONDS_PER_DAY).astype("datetime64[D]").astype(
-                    "datetime64[Y]").astype(np.int64) + 1970
+                    "datetime64[Y]"
+                ).astype(np.int64) + 1970
                 values = years
             else:
                 assert self.ref is not None
@@ -184,7 +191,8 @@ class _Applied:
                 ok[idx] = True
                 if idx.size:
                     numbers[idx] = checker.numbers(  # type: ignore[attr-defined]
-                        arr.take(pa.array(idx)))
+                        arr.take(pa.array(idx))
+                    )
             with np.errstate(invalid="ignore"):
                 old = ok & (numbers >= fix.threshold)
             self.changed += int(old.sum())
@@ -210,19 +218,28 @@ class _Applied:
         elif isinstance(fix, DatesToYear):
             text = f"Reduced {self.changed:,} date(s) in {col!r} to the year."
         elif isinstance(fix, DatesToDays):
-            text = (f"Replaced {self.changed:,} date(s) in {col!r} by the number of days since "
-                    f"{fix.reference!r}.")
+            text = (
+                f"Replaced {self.changed:,} date(s) in {col!r} by the number of days since "
+                f"{fix.reference!r}."
+            )
         elif isinstance(fix, AgesTo90Plus):
             label = fix.label if fix.label is not None else str(fix.threshold)
-            text = f"Grouped {self.changed:,} age(s) of {fix.threshold} or over in {col!r} as " \
-                   f"{label!r}."
+            text = (
+                f"Grouped {self.changed:,} age(s) of {fix.threshold} or over in {col!r} as "
+                f"{label!r}."
+            )
         else:
-            text = f"Shortened {self.changed:,} postcode(s) in {col!r} to " \
-                   f"{fix.length} characters."
+            text = f"Shortened {self.changed:,} postcode(s) in {col!r} to {fix.length} characters."
         if self.cleared:
             text += f" {self.cleared:,} cell(s) that could not be read as dates were emptied."
-        return FixRecord(fix=fix.name, column=col, params=params, cells_changed=self.changed,
-                         cells_cleared=self.cleared, description=text)
+        return FixRecord(
+            fix=fix.name,
+            column=col,
+            params=params,
+            cells_changed=self.changed,
+            cells_cleared=self.cleared,
+            description=text,
+        )
 
 
 def _updated_schema(schema: dict[str, Any], fixes: list[Fix]) -> dict[str, Any]:
@@ -257,8 +274,16 @@ def _updated_schema(schema: dict[str, Any], fixes: list[Fix]) -> dict[str, Any]:
         if note:
             fdef["description"] = (fdef.get("description", "") + " " + note).strip()
             constraints = fdef.get("constraints", {})
-            for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum",
-                        "pattern", "minLength", "maxLength"):
+            for key in (
+                "minimum",
+                "maximum",
+                "exclusiveMinimum",
+                "exclusiveMaximum",
+                "enum",
+                "pattern",
+                "minLength",
+                "maxLength",
+            ):
                 constraints.pop(key, None)
             if not constraints:
                 fdef.pop("constraints", None)
@@ -289,15 +314,21 @@ def apply_fixes(
     validate first. Raises ``FixError`` for unknown columns, fixes that do
     not fit the column's type, or two fixes on the same column.
     """
-    table = source if isinstance(source, Table) else open_table(
-        source, filename=filename, dialect=dialect, limits=limits, progress=progress)
+    table = (
+        source
+        if isinstance(source, Table)
+        else open_table(
+            source, filename=filename, dialect=dialect, limits=limits, progress=progress
+        )
+    )
     if schema is None:
         schema = profile(table, progress=progress).schema
     schema = normalise_schema(schema)
     fields = schema["fields"]
     if len(fields) != table.width:
-        raise FixError(f"The schema has {len(fields)} fields but the file has {table.width} "
-                       "columns.")
+        raise FixError(
+            f"The schema has {len(fields)} fields but the file has {table.width} columns."
+        )
     names = [f["name"] for f in fields]
     parsed = [fix_from_dict(f) if isinstance(f, dict) else f for f in fixes]
     seen: set[str] = set()
@@ -313,23 +344,30 @@ def apply_fixes(
         ftype = fdef.get("type", "string")
         ref = None
         if isinstance(fix, (DatesToYear, DatesToDays)) and ftype not in ("date", "datetime"):
-            raise FixError(f"{fix.name}: column {fix.column!r} is {ftype}, not a date.",
-                           field=fix.column)
+            raise FixError(
+                f"{fix.name}: column {fix.column!r} is {ftype}, not a date.", field=fix.column
+            )
         if isinstance(fix, DatesToDays):
             if fix.reference not in names:
-                raise FixError(f"dates_to_days: there is no reference column "
-                               f"{fix.reference!r}.", field=fix.reference)
+                raise FixError(
+                    f"dates_to_days: there is no reference column {fix.reference!r}.",
+                    field=fix.reference,
+                )
             rpos = names.index(fix.reference)
             if fields[rpos].get("type") not in ("date", "datetime"):
-                raise FixError(f"dates_to_days: reference {fix.reference!r} is not a date "
-                               "column.", field=fix.reference)
+                raise FixError(
+                    f"dates_to_days: reference {fix.reference!r} is not a date column.",
+                    field=fix.reference,
+                )
             ref = (rpos, fields[rpos])
         if isinstance(fix, AgesTo90Plus) and ftype not in ("integer", "number"):
-            raise FixError(f"ages_to_90_plus: column {fix.column!r} is {ftype}, not numeric.",
-                           field=fix.column)
+            raise FixError(
+                f"ages_to_90_plus: column {fix.column!r} is {ftype}, not numeric.", field=fix.column
+            )
         if isinstance(fix, RenameColumn) and (not fix.new_name or fix.new_name in names):
-            raise FixError(f"rename_column: {fix.new_name!r} is empty or already used.",
-                           field=fix.column)
+            raise FixError(
+                f"rename_column: {fix.new_name!r} is empty or already used.", field=fix.column
+            )
         applied.append(_Applied(fix, pos, fdef, schema, ref))
 
     new_schema = _updated_schema(schema, parsed)
@@ -354,5 +392,11 @@ def apply_fixes(
         raise
     if close:
         out.close()
-    return FixResult(schema=new_schema, records=[a.record() for a in applied],
-                     rows=writer.rows, sha256=writer.sha256, size=writer.size, header=header)
+    return FixResult(
+        schema=new_schema,
+        records=[a.record() for a in applied],
+        rows=writer.rows,
+        sha256=writer.sha256,
+        size=writer.size,
+        header=header,
+    )

@@ -147,10 +147,12 @@ def ingest(
             used_schema, report = prof.schema, prof.report
         else:
             used_schema = schema
-            report = validate(table, schema, max_errors_per_code=max_errors_per_code,
-                              progress=progress)
-        screening = screen(table, used_schema, quasi_identifiers=quasi_identifiers, k=k,
-                           progress=progress)
+            report = validate(
+                table, schema, max_errors_per_code=max_errors_per_code, progress=progress
+            )
+        screening = screen(
+            table, used_schema, quasi_identifiers=quasi_identifiers, k=k, progress=progress
+        )
         redact_summaries(report, screening)
         blob = None
         sha = table.sha256 or ""
@@ -161,9 +163,16 @@ def ingest(
                 raise DatasetError("The file changed while it was being read; upload it again.")
             sha = blob.sha256
         return IngestResult(
-            sha256=sha, size=table.size, filename=filename, dialect=table.dialect,
-            schema=used_schema, inferred_schema=prof.schema, report=report,
-            screening=screening, blob=blob, notes=prof.notes,
+            sha256=sha,
+            size=table.size,
+            filename=filename,
+            dialect=table.dialect,
+            schema=used_schema,
+            inferred_schema=prof.schema,
+            report=report,
+            screening=screening,
+            blob=blob,
+            notes=prof.notes,
         )
     finally:
         if tmpdir is not None:

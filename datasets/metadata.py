@@ -28,44 +28,107 @@ _SPDX = "https://spdx.org/licenses/{}.html"
 LICENCES: dict[str, Licence] = {
     lic.id: lic
     for lic in (
-        Licence("CC0-1.0", "Creative Commons Zero v1.0 Universal",
-                "https://creativecommons.org/publicdomain/zero/1.0/", "data"),
-        Licence("CC-BY-4.0", "Creative Commons Attribution 4.0 International",
-                "https://creativecommons.org/licenses/by/4.0/", "data"),
-        Licence("CC-BY-SA-4.0", "Creative Commons Attribution Share Alike 4.0 International",
-                "https://creativecommons.org/licenses/by-sa/4.0/", "data"),
-        Licence("ODbL-1.0", "Open Data Commons Open Database License v1.0",
-                "https://opendatacommons.org/licenses/odbl/1-0/", "data"),
-        Licence("PDDL-1.0", "Open Data Commons Public Domain Dedication & License 1.0",
-                "https://opendatacommons.org/licenses/pddl/1-0/", "data"),
-        Licence("ODC-By-1.0", "Open Data Commons Attribution License v1.0",
-                "https://opendatacommons.org/licenses/by/1-0/", "data"),
-        Licence("OGL-UK-3.0", "Open Government Licence v3.0",
-                "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
-                "data"),
+        Licence(
+            "CC0-1.0",
+            "Creative Commons Zero v1.0 Universal",
+            "https://creativecommons.org/publicdomain/zero/1.0/",
+            "data",
+        ),
+        Licence(
+            "CC-BY-4.0",
+            "Creative Commons Attribution 4.0 International",
+            "https://creativecommons.org/licenses/by/4.0/",
+            "data",
+        ),
+        Licence(
+            "CC-BY-SA-4.0",
+            "Creative Commons Attribution Share Alike 4.0 International",
+            "https://creativecommons.org/licenses/by-sa/4.0/",
+            "data",
+        ),
+        Licence(
+            "ODbL-1.0",
+            "Open Data Commons Open Database License v1.0",
+            "https://opendatacommons.org/licenses/odbl/1-0/",
+            "data",
+        ),
+        Licence(
+            "PDDL-1.0",
+            "Open Data Commons Public Domain Dedication & License 1.0",
+            "https://opendatacommons.org/licenses/pddl/1-0/",
+            "data",
+        ),
+        Licence(
+            "ODC-By-1.0",
+            "Open Data Commons Attribution License v1.0",
+            "https://opendatacommons.org/licenses/by/1-0/",
+            "data",
+        ),
+        Licence(
+            "OGL-UK-3.0",
+            "Open Government Licence v3.0",
+            "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+            "data",
+        ),
         Licence("MIT", "MIT License", _SPDX.format("MIT"), "software"),
-        Licence("GPL-2.0-only", "GNU General Public License v2.0 only",
-                _SPDX.format("GPL-2.0-only"), "software"),
-        Licence("GPL-2.0-or-later", "GNU General Public License v2.0 or later",
-                _SPDX.format("GPL-2.0-or-later"), "software"),
-        Licence("GPL-3.0-only", "GNU General Public License v3.0 only",
-                _SPDX.format("GPL-3.0-only"), "software"),
-        Licence("GPL-3.0-or-later", "GNU General Public License v3.0 or later",
-                _SPDX.format("GPL-3.0-or-later"), "software"),
-        Licence("LGPL-2.0-or-later", "GNU Library General Public License v2 or later",
-                _SPDX.format("LGPL-2.0-or-later"), "software"),
-        Licence("LGPL-2.1-or-later", "GNU Lesser General Public License v2.1 or later",
-                _SPDX.format("LGPL-2.1-or-later"), "software"),
-        Licence("LGPL-3.0-or-later", "GNU Lesser General Public License v3.0 or later",
-                _SPDX.format("LGPL-3.0-or-later"), "software"),
+        Licence(
+            "GPL-2.0-only",
+            "GNU General Public License v2.0 only",
+            _SPDX.format("GPL-2.0-only"),
+            "software",
+        ),
+        Licence(
+            "GPL-2.0-or-later",
+            "GNU General Public License v2.0 or later",
+            _SPDX.format("GPL-2.0-or-later"),
+            "software",
+        ),
+        Licence(
+            "GPL-3.0-only",
+            "GNU General Public License v3.0 only",
+            _SPDX.format("GPL-3.0-only"),
+            "software",
+        ),
+        Licence(
+            "GPL-3.0-or-later",
+            "GNU General Public License v3.0 or later",
+            _SPDX.format("GPL-3.0-or-later"),
+            "software",
+        ),
+        Licence(
+            "LGPL-2.0-or-later",
+            "GNU Library General Public License v2 or later",
+            _SPDX.format("LGPL-2.0-or-later"),
+            "software",
+        ),
+        Licence(
+            "LGPL-2.1-or-later",
+            "GNU Lesser General Public License v2.1 or later",
+            _SPDX.format("LGPL-2.1-or-later"),
+            "software",
+        ),
+        Licence(
+            "LGPL-3.0-or-later",
+            "GNU Lesser General Public License v3.0 or later",
+            _SPDX.format("LGPL-3.0-or-later"),
+            "software",
+        ),
     )
 }
 
 LEVELS = ("participant", "aggregate")
 STUDY_DESIGNS = (
-    "randomised-controlled-trial", "cluster-randomised-trial", "crossover-trial",
-    "non-randomised-trial", "single-arm-trial", "meta-analysis", "systematic-review",
-    "cohort-study", "case-control-study", "cross-sectional-study", "other",
+    "randomised-controlled-trial",
+    "cluster-randomised-trial",
+    "crossover-trial",
+    "non-randomised-trial",
+    "single-arm-trial",
+    "meta-analysis",
+    "systematic-review",
+    "cohort-study",
+    "case-control-study",
+    "cross-sectional-study",
+    "other",
 )
 
 # Trial registries and the shape of their identifiers. "Loosely": the
@@ -105,8 +168,10 @@ def normalise_doi(value: str) -> str:
 def check_doi(value: str) -> str | None:
     doi = normalise_doi(value)
     if not _DOI.fullmatch(doi):
-        return (f"{value!r} is not a DOI (expected 10.<registrant>/<suffix>, e.g. "
-                "10.1056/NEJMoa1111103)")
+        return (
+            f"{value!r} is not a DOI (expected 10.<registrant>/<suffix>, e.g. "
+            "10.1056/NEJMoa1111103)"
+        )
     return None
 
 
@@ -118,8 +183,10 @@ def check_registry_id(value: str) -> str | None:
     for name, prefix, pattern in REGISTRIES:
         if prefix and text.upper().startswith(prefix.upper()):
             return f"{value!r} looks like a {name} number but does not have its form ({pattern})"
-    return (f"{value!r} is not a recognised trial registry identifier "
-            "(e.g. NCT01234567, ISRCTN12345678, 2004-123456-12)")
+    return (
+        f"{value!r} is not a recognised trial registry identifier "
+        "(e.g. NCT01234567, ISRCTN12345678, 2004-123456-12)"
+    )
 
 
 def check_licence(value: str) -> str | None:
@@ -183,11 +250,18 @@ class DatasetMetadata:
                 bad("licence", msg)
         if isinstance(self.level, str) and self.level and self.level not in LEVELS:
             bad("level", f"must be one of {', '.join(LEVELS)}")
-        for name in ("conditions", "interventions", "outcomes", "keywords", "registry_ids",
-                     "creators"):
+        for name in (
+            "conditions",
+            "interventions",
+            "outcomes",
+            "keywords",
+            "registry_ids",
+            "creators",
+        ):
             value = getattr(self, name)
             if not isinstance(value, list) or not all(
-                    isinstance(v, str) and v.strip() for v in value):
+                isinstance(v, str) and v.strip() for v in value
+            ):
                 bad(name, "must be a list of non-empty texts")
         if self.comparator is not None and not isinstance(self.comparator, str):
             bad("comparator", "must be text")
@@ -206,12 +280,14 @@ class DatasetMetadata:
             msg = check_doi(self.doi) if isinstance(self.doi, str) else "must be text"
             if msg:
                 bad("doi", msg)
-        if self.citation is not None and not (isinstance(self.citation, str)
-                                              and self.citation.strip()):
+        if self.citation is not None and not (
+            isinstance(self.citation, str) and self.citation.strip()
+        ):
             bad("citation", "must be non-empty text")
         if self.contact is not None and not (
-                isinstance(self.contact, str)
-                and (_EMAIL.fullmatch(self.contact) or _URL.fullmatch(self.contact))):
+            isinstance(self.contact, str)
+            and (_EMAIL.fullmatch(self.contact) or _URL.fullmatch(self.contact))
+        ):
             bad("contact", "must be an e-mail address or a web address")
         for i, src in enumerate(self.sources):
             if not isinstance(src, Source) or not src.title:
@@ -232,8 +308,9 @@ class DatasetMetadata:
         if not isinstance(data, dict):
             raise MetadataError([{"field": None, "message": "metadata must be an object"}])
         known = {f.name for f in fields(cls)}
-        problems = [{"field": k, "message": "is not a metadata field"}
-                    for k in data if k not in known]
+        problems = [
+            {"field": k, "message": "is not a metadata field"} for k in data if k not in known
+        ]
         missing = [k for k in ("title", "description", "licence") if k not in data]
         problems += [{"field": k, "message": "is required"} for k in missing]
         if problems:
@@ -244,13 +321,13 @@ class DatasetMetadata:
             raise MetadataError([{"field": "sources", "message": "must be a list"}])
         try:
             values["sources"] = [
-                s if isinstance(s, Source) else Source(title=s.get("title", ""),
-                                                       path=s.get("path"))
+                s if isinstance(s, Source) else Source(title=s.get("title", ""), path=s.get("path"))
                 for s in sources
             ]
         except AttributeError:
-            raise MetadataError([{"field": "sources",
-                                  "message": "each source must be an object"}]) from None
+            raise MetadataError(
+                [{"field": "sources", "message": "each source must be an object"}]
+            ) from None
         if isinstance(values.get("doi"), str):
             values["doi"] = normalise_doi(values["doi"])
         return cls(**values).validate()

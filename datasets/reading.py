@@ -208,8 +208,12 @@ def open_table(
     elif dialect.format == "csv":
         wanted = dialect.encoding or "utf-8"
         enc, sha256, _, multiline, longest, warnings = scan_text(
-            path, filename=filename, encoding=None if wanted in ("utf-8", "utf-8-sig")
-            else wanted, limits=limits, progress=progress)
+            path,
+            filename=filename,
+            encoding=None if wanted in ("utf-8", "utf-8-sig") else wanted,
+            limits=limits,
+            progress=progress,
+        )
         if wanted in ("utf-8", "utf-8-sig") and enc not in ("utf-8", "utf-8-sig"):
             raise EncodingError(f"'{filename or path.name}' is not valid UTF-8.")
         warnings = [w for w in warnings if w.code != "encoding"]
@@ -218,13 +222,20 @@ def open_table(
     if size == 0:
         raise EmptyFileError(f"'{filename or path.name}' is empty (0 bytes).")
     if size > limits.max_bytes:
-        raise FileTooLargeError(f"'{filename or path.name}' is larger than the "
-                                f"{limits.max_bytes:,}-byte limit.")
+        raise FileTooLargeError(
+            f"'{filename or path.name}' is larger than the {limits.max_bytes:,}-byte limit."
+        )
     if dialect.format == "csv":
         header = _read_csv_header(path, dialect, limits)
         return Table(
-            path, dialect, header, limits=limits, size=size, sha256=sha256,
-            warnings=warnings, engine=engine,
+            path,
+            dialect,
+            header,
+            limits=limits,
+            size=size,
+            sha256=sha256,
+            warnings=warnings,
+            engine=engine,
         )
     if dialect.format == "xlsx":
         from .excel import XlsxSheet
@@ -244,16 +255,28 @@ def open_table(
                 )
             dialect = Dialect(format="xlsx", sheet=sheet.sheet, multiline_cells=False)
             return Table(
-                path, dialect, sheet.header, limits=limits, size=size, sha256=sha256,
-                warnings=warnings, header_row=sheet.header_row,
+                path,
+                dialect,
+                sheet.header,
+                limits=limits,
+                size=size,
+                sha256=sha256,
+                warnings=warnings,
+                header_row=sheet.header_row,
             )
         finally:
             sheet.close()
     if dialect.format == "parquet":
         header, declared = _parquet_header(path, limits)
         return Table(
-            path, Dialect(format="parquet", multiline_cells=False), header, limits=limits,
-            size=size, sha256=sha256, warnings=warnings, declared_types=declared,
+            path,
+            Dialect(format="parquet", multiline_cells=False),
+            header,
+            limits=limits,
+            size=size,
+            sha256=sha256,
+            warnings=warnings,
+            declared_types=declared,
         )
     raise UnsupportedFormatError(f"Unsupported format {dialect.format!r}.")
 
@@ -269,8 +292,9 @@ def _read_csv_header(path: Path, dialect: Dialect, limits: Limits) -> list[str]:
     _ensure_field_limit(limits)
     with _text_stream(path, dialect) as fh:
         budget = _BudgetReader(fh, limits.max_row_bytes)
-        reader = csv.reader(budget, delimiter=dialect.delimiter or ",",
-                            quotechar=dialect.quote_char or '"')
+        reader = csv.reader(
+            budget, delimiter=dialect.delimiter or ",", quotechar=dialect.quote_char or '"'
+        )
         try:
             header = next(reader)
         except StopIteration:
@@ -296,7 +320,8 @@ def _read_csv_header(path: Path, dialect: Dialect, limits: Limits) -> list[str]:
         if len(text.encode("utf-8")) > limits.max_cell_bytes:
             raise CellTooLargeError(
                 f"Header cell {col} holds more than {limits.max_cell_bytes:,} bytes.",
-                row=1, column=col,
+                row=1,
+                column=col,
             )
     return header
 
@@ -395,7 +420,9 @@ def _check_cell_sizes(batch: Batch, header: list[str], limit: int) -> None:
             raise CellTooLargeError(
                 f"The cell in row {row}, column {i + 1} ({header[i]!r}) holds "
                 f"{longest:,} bytes; the limit is {limit:,}.",
-                row=row, column=i + 1, field=header[i],
+                row=row,
+                column=i + 1,
+                field=header[i],
             )
 
 
@@ -450,7 +477,9 @@ def _arrow_csv_batches(
         counted = _CountingReader(raw, table.size, progress)
         try:
             reader = pacsv.open_csv(
-                counted, read_options=read_options, parse_options=parse_options,
+                counted,
+                read_options=read_options,
+                parse_options=parse_options,
                 convert_options=convert_options,
             )
         except pa.ArrowInvalid as exc:
@@ -494,11 +523,13 @@ def _arrow_csv_batches(
                     parts, rows_held = [], 0
     pending.extend(skipped)
     if pending:
-        parts.append(Batch(
-            [pa.array([], pa.string()) if i in wanted else None for i in range(width)],
-            np.empty(0, dtype=np.int64),
-            [_ragged_issue(num, exp, act, text) for num, exp, act, text in pending],
-        ))
+        parts.append(
+            Batch(
+                [pa.array([], pa.string()) if i in wanted else None for i in range(width)],
+                np.empty(0, dtype=np.int64),
+                [_ragged_issue(num, exp, act, text) for num, exp, act, text in pending],
+            )
+        )
     if parts:
         yield _merge(parts, table)
 
@@ -553,8 +584,12 @@ def _python_csv_batches(
     width = table.width
     _ensure_field_limit(table.limits)
     with _text_stream(table.path, dialect) as fh:
-        reader = csv.reader(fh, delimiter=dialect.delimiter or ",",
-                            quotechar=dialect.quote_char or '"', doublequote=True)
+        reader = csv.reader(
+            fh,
+            delimiter=dialect.delimiter or ",",
+            quotechar=dialect.quote_char or '"',
+            doublequote=True,
+        )
         rows: list[list[str]] = []
         numbers: list[int] = []
         issues: list[Issue] = []
@@ -662,7 +697,8 @@ def _parquet_header(path: Path, limits: Limits) -> tuple[list[str], dict[int, st
             raise UnsupportedFormatError(
                 f"Column {fld.name!r} has type {fld.type}; only flat columns of numbers, "
                 "text, booleans and dates are supported.",
-                column=i + 1, field=fld.name,
+                column=i + 1,
+                field=fld.name,
             )
         for test, name in _ARROW_TO_TABLE_SCHEMA:
             if test(t):
@@ -687,9 +723,7 @@ def _arrow_to_text(arr: pa.Array) -> pa.Array:
     return pc.fill_null(text, "")
 
 
-def _parquet_batches(
-    table: Table, wanted: list[int], progress: Progress | None
-) -> Iterator[Batch]:
+def _parquet_batches(table: Table, wanted: list[int], progress: Progress | None) -> Iterator[Batch]:
     import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(table.path)

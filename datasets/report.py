@@ -19,8 +19,9 @@ from .stats import ColumnSummary
 WARNING_CODES = frozenset({"blank-row", "encoding", "format", "sheets", "inference", "no-data"})
 
 
-def add_table_issues(table_issues: list[Issue], errors: IssueCollector,
-                     warnings: IssueCollector) -> None:
+def add_table_issues(
+    table_issues: list[Issue], errors: IssueCollector, warnings: IssueCollector
+) -> None:
     """Problems found while opening the file go to errors or warnings by code."""
     for issue in table_issues:
         (warnings if issue.code in WARNING_CODES else errors).add(issue)
@@ -87,21 +88,28 @@ class Structure:
         seen: dict[str, int] = {}
         for col, label in enumerate(self.header, start=1):
             if not label.strip():
-                self.errors.add(Issue(
-                    code="blank-label",
-                    message=f"Column {col} has no header.",
-                    row=1, column=col,
-                ))
+                self.errors.add(
+                    Issue(
+                        code="blank-label",
+                        message=f"Column {col} has no header.",
+                        row=1,
+                        column=col,
+                    )
+                )
                 continue
             if label in seen:
-                self.errors.add(Issue(
-                    code="duplicate-label",
-                    message=(
-                        f"Column {col} has the same header {truncate(label)!r} as column "
-                        f"{seen[label]}."
-                    ),
-                    row=1, column=col, field=label,
-                ))
+                self.errors.add(
+                    Issue(
+                        code="duplicate-label",
+                        message=(
+                            f"Column {col} has the same header {truncate(label)!r} as column "
+                            f"{seen[label]}."
+                        ),
+                        row=1,
+                        column=col,
+                        field=label,
+                    )
+                )
             else:
                 seen[label] = col
 
@@ -122,8 +130,7 @@ class Structure:
             for idx in np.flatnonzero(empty):
                 row = int(batch.row_numbers[idx])
                 self.blank_rows += 1
-                self.warnings.add(Issue(code="blank-row", message=f"Row {row} is empty.",
-                                        row=row))
+                self.warnings.add(Issue(code="blank-row", message=f"Row {row} is empty.", row=row))
 
 
 def build_report(

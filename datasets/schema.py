@@ -50,8 +50,23 @@ ROLES = ("participant_id", "arm", "outcome", "covariate", "time", "event", "stud
 
 #: Missing-value codes recognised during inference.
 MISSING_CANDIDATES = (
-    "", "NA", "N/A", "n/a", "na", "#N/A", "NaN", "nan", "NULL", "null", "None", ".", "-",
-    "?", "missing", "Missing", "MISSING",
+    "",
+    "NA",
+    "N/A",
+    "n/a",
+    "na",
+    "#N/A",
+    "NaN",
+    "nan",
+    "NULL",
+    "null",
+    "None",
+    ".",
+    "-",
+    "?",
+    "missing",
+    "Missing",
+    "MISSING",
 )
 #: Codes that can also be genuine labels in a text column ("None" as a
 #: smoking category, "-" as a placeholder); they only count as missing in
@@ -62,8 +77,10 @@ _AMBIGUOUS_CODES = frozenset({"na", "None", ".", "-", "?", "missing", "Missing",
 # phone numbers, zero-padded ids) that must stay text, and integers over 18
 # digits are identifiers, not quantities.
 _INFER_INTEGER = r"^[+-]?(?:0|[1-9]\d{0,17})$"
-_INFER_NUMBER = (r"^[+-]?(?:0|[1-9]\d{0,17}|(?:0|[1-9]\d*)\.\d*|\.\d+"
-                 r"|(?:(?:0|[1-9]\d*)(?:\.\d*)?|\.\d+)[eE][+-]?\d+)$")
+_INFER_NUMBER = (
+    r"^[+-]?(?:0|[1-9]\d{0,17}|(?:0|[1-9]\d*)\.\d*|\.\d+"
+    r"|(?:(?:0|[1-9]\d*)(?:\.\d*)?|\.\d+)[eE][+-]?\d+)$"
+)
 _INFER_NUMBER_COMMA = r"^[+-]?(?:0|[1-9]\d*)(?:,\d+)?$"
 _TRUE_FALSE = ("true", "false", "True", "False", "TRUE", "FALSE")
 _YES_NO = ("yes", "no", "Yes", "No", "YES", "NO")
@@ -108,26 +125,56 @@ def _date(fmt: str) -> Callable[[pa.Array], np.ndarray]:
 def _candidates(delimiter: str | None) -> list[_Candidate]:
     out = [
         _Candidate("boolean", "boolean", _one_of(_TRUE_FALSE)),
-        _Candidate("boolean-yesno", "boolean", _one_of(_YES_NO), extra={
-            "trueValues": ["yes", "Yes", "YES"], "falseValues": ["no", "No", "NO"]}),
+        _Candidate(
+            "boolean-yesno",
+            "boolean",
+            _one_of(_YES_NO),
+            extra={"trueValues": ["yes", "Yes", "YES"], "falseValues": ["no", "No", "NO"]},
+        ),
         _Candidate("integer", "integer", _regex(_INFER_INTEGER)),
         _Candidate("number", "number", _regex(_INFER_NUMBER), implied_by=("integer",)),
     ]
     if delimiter not in (",", None):
-        out.append(_Candidate("number-comma", "number", _regex(_INFER_NUMBER_COMMA),
-                              implied_by=("integer",), extra={"decimalChar": ","}))
+        out.append(
+            _Candidate(
+                "number-comma",
+                "number",
+                _regex(_INFER_NUMBER_COMMA),
+                implied_by=("integer",),
+                extra={"decimalChar": ","},
+            )
+        )
     for fmt in DATE_FORMATS:
-        out.append(_Candidate(f"date:{fmt}", "date", _date(fmt),
-                              extra={"format": "default" if fmt == "%Y-%m-%d" else fmt}))
+        out.append(
+            _Candidate(
+                f"date:{fmt}",
+                "date",
+                _date(fmt),
+                extra={"format": "default" if fmt == "%Y-%m-%d" else fmt},
+            )
+        )
     for fmt in ("%Y-%m-%dT%H:%M:%S",) + DATETIME_FORMATS[1:]:
-        out.append(_Candidate(f"datetime:{fmt}", "datetime", _date(fmt),
-                              extra={"format": "default" if "T" in fmt else fmt}))
+        out.append(
+            _Candidate(
+                f"datetime:{fmt}",
+                "datetime",
+                _date(fmt),
+                extra={"format": "default" if "T" in fmt else fmt},
+            )
+        )
     return out
 
 
 class _ColumnInference:
-    def __init__(self, index: int, name: str, candidates: list[_Candidate],
-                 declared: str | None, track_unique: bool, cap: int) -> None:
+    def __init__(
+        self,
+        index: int,
+        name: str,
+        candidates: list[_Candidate],
+        declared: str | None,
+        track_unique: bool,
+        cap: int,
+    ) -> None:
         self.index = index
         self.name = name
         self.declared = declared
@@ -151,13 +198,16 @@ class _ColumnInference:
                 return
             labels = counted.field("values")
             keep = ~missing_mask(labels, MISSING_CANDIDATES)
-            self.values.add_counts(labels.filter(pa.array(keep)),
-                                   counted.field("counts").to_numpy(zero_copy_only=False)[keep])
+            self.values.add_counts(
+                labels.filter(pa.array(keep)),
+                counted.field("counts").to_numpy(zero_copy_only=False)[keep],
+            )
         miss = missing_mask(arr, MISSING_CANDIDATES)
         if miss.any():
             codes = pc.value_counts(arr.filter(pa.array(miss)))
-            self._add_codes(codes.field("values"),
-                            codes.field("counts").to_numpy(zero_copy_only=False))
+            self._add_codes(
+                codes.field("values"), codes.field("counts").to_numpy(zero_copy_only=False)
+            )
             values = arr.filter(pa.array(~miss))
             self._stop_unique()  # an id with gaps cannot be a key
         else:
@@ -244,12 +294,14 @@ class _ColumnInference:
 
     def _candidate_stats(self, values: pa.Array, counts: np.ndarray | None = None) -> None:
         if "integer" in self.viable or "number" in self.viable:
-            self.numeric.numeric.update(pc.cast(values, pa.float64()).to_numpy(
-                zero_copy_only=False), counts)
+            self.numeric.numeric.update(
+                pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False), counts
+            )
         elif "number-comma" in self.viable:
             text = pc.replace_substring(values, pattern=",", replacement=".")
-            self.numeric.numeric.update(pc.cast(text, pa.float64()).to_numpy(
-                zero_copy_only=False), counts)
+            self.numeric.numeric.update(
+                pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False), counts
+            )
         for key, cand in self.viable.items():
             if cand.type in ("date", "datetime"):
                 stats = self.temporal.setdefault(key, ColumnStats(self.name, cand.type))
@@ -355,13 +407,18 @@ def profile(
         if unit:
             fdef["unit"] = unit
         fields.append(fdef)
-        if ftype == "date" and extra.get("format") == "%d/%m/%Y" and \
-                "date:%m/%d/%Y" in col.viable:
-            notes.append(Issue(
-                code="inference", field=name, column=col.index + 1,
-                message=(f"Column {name!r}: every date fits both day/month/year and "
-                         "month/day/year; day first was assumed. Check the format."),
-            ))
+        if ftype == "date" and extra.get("format") == "%d/%m/%Y" and "date:%m/%d/%Y" in col.viable:
+            notes.append(
+                Issue(
+                    code="inference",
+                    field=name,
+                    column=col.index + 1,
+                    message=(
+                        f"Column {name!r}: every date fits both day/month/year and "
+                        "month/day/year; day first was assumed. Check the format."
+                    ),
+                )
+            )
 
     union = set().union(*treated) | {""} if treated else {""}
     schema_missing = _order_codes(union)
@@ -375,8 +432,12 @@ def profile(
     for n in notes:
         warnings.add(n)
     report = build_report(
-        header=header, errors=errors, warnings=warnings, rows=structure.rows,
-        columns=summaries, dialect=table.dialect,
+        header=header,
+        errors=errors,
+        warnings=warnings,
+        rows=structure.rows,
+        columns=summaries,
+        dialect=table.dialect,
     )
     return Profile(schema=schema, report=report, notes=notes)
 
@@ -386,8 +447,9 @@ def infer_schema(table: Table) -> dict[str, Any]:
     return profile(table).schema
 
 
-def _summary(col: _ColumnInference, ftype: str, extra: dict[str, Any], key: str | None,
-             codes: set[str]):
+def _summary(
+    col: _ColumnInference, ftype: str, extra: dict[str, Any], key: str | None, codes: set[str]
+):
     fmt = extra.get("format")
     stats = ColumnStats(col.name, ftype, None if fmt == "default" else fmt, col.values.cap)
     missing_total = sum(col.codes.values())
@@ -432,26 +494,44 @@ def _field_names(header: list[str]) -> list[str]:
 
 # ------------------------------------------------------------------ roles --
 
+
 def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
 _ROLE_NAME_PATTERNS: tuple[tuple[str, str], ...] = (
     ("none", r"(rownames?|row_?(id|no|number)?|index|x|unnamed_?\d*|obs|seq)"),
-    ("participant_id",
-     r"(id|usubjid|subjid|pid|ptid|mrn_?id|"
-     r"(subject|patient|participant|person|case|record|individual|pt|pat)_?"
-     r"(id|no|num|number|code)?)"),
-    ("study_id", r"(study|trial|studyid|trialid|study_?(id|name|no|code)|trial_?(id|name)|"
-                 r"author|source|reference)"),
-    ("arm", r"(arm|rx|trt|treat|treatment|tx|group|grp|allocation|alloc|randomi[sz]ation|"
-            r"randomi[sz]ed|intervention|assigned|assignment|regimen)(_?(arm|group|grp))?"),
-    ("event", r"(status|event|censor|censored|cens|fustat|death|died|dead|relapse|recurrence|"
-              r"etype|event_?type|failure|fail|vital_?status)"),
-    ("time", r"(time|futime|fu_?time|follow_?up|days|weeks|months|duration|tte|"
-             r"time_?to_?\w+|\w+_time|survival|surv|los|visit|week|day|month|timepoint)"),
-    ("outcome", r"(outcome|response|resp|improved|improvement|cured?|success|result|"
-                r"endpoint|primary_?outcome|y)"),
+    (
+        "participant_id",
+        r"(id|usubjid|subjid|pid|ptid|mrn_?id|"
+        r"(subject|patient|participant|person|case|record|individual|pt|pat)_?"
+        r"(id|no|num|number|code)?)",
+    ),
+    (
+        "study_id",
+        r"(study|trial|studyid|trialid|study_?(id|name|no|code)|trial_?(id|name)|"
+        r"author|source|reference)",
+    ),
+    (
+        "arm",
+        r"(arm|rx|trt|treat|treatment|tx|group|grp|allocation|alloc|randomi[sz]ation|"
+        r"randomi[sz]ed|intervention|assigned|assignment|regimen)(_?(arm|group|grp))?",
+    ),
+    (
+        "event",
+        r"(status|event|censor|censored|cens|fustat|death|died|dead|relapse|recurrence|"
+        r"etype|event_?type|failure|fail|vital_?status)",
+    ),
+    (
+        "time",
+        r"(time|futime|fu_?time|follow_?up|days|weeks|months|duration|tte|"
+        r"time_?to_?\w+|\w+_time|survival|surv|los|visit|week|day|month|timepoint)",
+    ),
+    (
+        "outcome",
+        r"(outcome|response|resp|improved|improvement|cured?|success|result|"
+        r"endpoint|primary_?outcome|y)",
+    ),
 )
 
 
@@ -463,8 +543,15 @@ def _role_from_name(name: str) -> str | None:
     return None
 
 
-def suggest_role(name: str, ftype: str, *, distinct: int | None, count: int,
-                 unique: bool | None, max_length: int | None) -> str:
+def suggest_role(
+    name: str,
+    ftype: str,
+    *,
+    distinct: int | None,
+    count: int,
+    unique: bool | None,
+    max_length: int | None,
+) -> str:
     """A starting point for the uploader: roles drive pooling and screening."""
     role = _role_from_name(name)
     if role == "participant_id" and distinct is not None and count and distinct < 0.2 * count:
@@ -484,15 +571,21 @@ def suggest_role(name: str, ftype: str, *, distinct: int | None, count: int,
     return "covariate"
 
 
-def _suggest_roles_and_keys(schema: dict[str, Any], columns: list[_ColumnInference],
-                            summaries: list[Any]) -> None:
+def _suggest_roles_and_keys(
+    schema: dict[str, Any], columns: list[_ColumnInference], summaries: list[Any]
+) -> None:
     fields = schema["fields"]
     key_done = False
     for fdef, col, summary in zip(fields, columns, summaries, strict=True):
         unique = col.unique()
-        role = suggest_role(fdef["name"], fdef["type"], distinct=summary.distinct,
-                            count=summary.count, unique=unique,
-                            max_length=summary.max_length)
+        role = suggest_role(
+            fdef["name"],
+            fdef["type"],
+            distinct=summary.distinct,
+            count=summary.count,
+            unique=unique,
+            max_length=summary.max_length,
+        )
         if role == "none" and unique is False:
             role = "covariate"
         fdef["role"] = role
@@ -501,9 +594,13 @@ def _suggest_roles_and_keys(schema: dict[str, Any], columns: list[_ColumnInferen
             constraints.update({"required": True, "unique": True})
             schema["primaryKey"] = [fdef["name"]]
             key_done = True
-        elif (fdef["type"] == "string" and role not in ("participant_id", "none")
-              and summary.distinct is not None and 0 < summary.distinct <= _ENUM_MAX
-              and summary.count >= _ENUM_MIN_ROWS):
+        elif (
+            fdef["type"] == "string"
+            and role not in ("participant_id", "none")
+            and summary.distinct is not None
+            and 0 < summary.distinct <= _ENUM_MAX
+            and summary.count >= _ENUM_MIN_ROWS
+        ):
             constraints["enum"] = sorted(v for v, _ in summary.top)
         if constraints:
             fdef["constraints"] = constraints
@@ -512,18 +609,39 @@ def _suggest_roles_and_keys(schema: dict[str, Any], columns: list[_ColumnInferen
 # ------------------------------------------------------------------ units --
 
 _UNIT_SUFFIXES = (
-    ("mg_dl", "mg/dL"), ("mmol_l", "mmol/L"), ("g_dl", "g/dL"), ("u_l", "U/L"),
-    ("mmhg", "mmHg"), ("bpm", "beats/min"), ("kg_m2", "kg/m2"),
-    ("mg", "mg"), ("kg", "kg"), ("g", "g"), ("cm", "cm"), ("mm", "mm"), ("ml", "mL"),
-    ("days", "days"), ("weeks", "weeks"), ("months", "months"), ("years", "years"),
-    ("yrs", "years"), ("pct", "%"), ("percent", "%"), ("iu", "IU"),
+    ("mg_dl", "mg/dL"),
+    ("mmol_l", "mmol/L"),
+    ("g_dl", "g/dL"),
+    ("u_l", "U/L"),
+    ("mmhg", "mmHg"),
+    ("bpm", "beats/min"),
+    ("kg_m2", "kg/m2"),
+    ("mg", "mg"),
+    ("kg", "kg"),
+    ("g", "g"),
+    ("cm", "cm"),
+    ("mm", "mm"),
+    ("ml", "mL"),
+    ("days", "days"),
+    ("weeks", "weeks"),
+    ("months", "months"),
+    ("years", "years"),
+    ("yrs", "years"),
+    ("pct", "%"),
+    ("percent", "%"),
+    ("iu", "IU"),
 )
 
 
 def guess_unit(name: str) -> str | None:
     norm = _norm(name)
-    if norm in ("age", "age_at_entry", "age_at_baseline", "age_at_randomisation",
-                "age_at_randomization"):
+    if norm in (
+        "age",
+        "age_at_entry",
+        "age_at_baseline",
+        "age_at_randomisation",
+        "age_at_randomization",
+    ):
         return "years"
     for suffix, unit in _UNIT_SUFFIXES:
         if norm.endswith("_" + suffix):
@@ -539,8 +657,18 @@ def humanise(name: str) -> str:
 # ------------------------------------------------------------ schema check --
 
 _STRING_FORMATS = ("default", "email", "uri", "uuid", "binary")
-_CONSTRAINTS = ("required", "unique", "minimum", "maximum", "minLength", "maxLength",
-                "pattern", "enum", "exclusiveMinimum", "exclusiveMaximum")
+_CONSTRAINTS = (
+    "required",
+    "unique",
+    "minimum",
+    "maximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "enum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+)
 
 
 def check_schema(schema: Any, header: list[str] | None = None) -> list[dict[str, Any]]:
@@ -589,15 +717,13 @@ def _check_codes(codes: Any, name: str | None, bad: Callable[[str | None, str], 
         bad(name, "missingValues must be a list of strings")
 
 
-def _check_field(fdef: dict[str, Any], name: str,
-                 bad: Callable[[str | None, str], None]) -> None:
+def _check_field(fdef: dict[str, Any], name: str, bad: Callable[[str | None, str], None]) -> None:
     ftype = fdef.get("type", "string")
     if ftype not in TABLE_SCHEMA_TYPES:
         bad(name, f"unknown type {ftype!r}")
         return
     if ftype not in SUPPORTED_TYPES:
-        bad(name, f"type {ftype!r} is not supported here (use one of "
-                  f"{', '.join(SUPPORTED_TYPES)})")
+        bad(name, f"type {ftype!r} is not supported here (use one of {', '.join(SUPPORTED_TYPES)})")
         return
     fmt = fdef.get("format", "default")
     if not isinstance(fmt, str):
@@ -624,8 +750,9 @@ def _check_field(fdef: dict[str, Any], name: str,
     if "missingValues" in fdef:
         _check_codes(fdef["missingValues"], name, bad)
     for key in ("trueValues", "falseValues"):
-        if key in fdef and (not isinstance(fdef[key], list)
-                            or not all(isinstance(v, str) for v in fdef[key])):
+        if key in fdef and (
+            not isinstance(fdef[key], list) or not all(isinstance(v, str) for v in fdef[key])
+        ):
             bad(name, f"{key} must be a list of strings")
     for key in ("decimalChar", "groupChar"):
         if key in fdef and (not isinstance(fdef[key], str) or len(fdef[key]) != 1):
@@ -663,8 +790,9 @@ def _check_field(fdef: dict[str, Any], name: str,
                 _check_scalar(checker, value, name, key, bad)
 
 
-def _check_scalar(checker: Checker, value: Any, name: str, key: str,
-                  bad: Callable[[str | None, str], None]) -> None:
+def _check_scalar(
+    checker: Checker, value: Any, name: str, key: str, bad: Callable[[str | None, str], None]
+) -> None:
     try:
         checker.parse_scalar(value)
     except (ValueError, TypeError) as exc:

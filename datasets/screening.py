@@ -147,34 +147,55 @@ class ScreeningReport:
 
 # ----------------------------------------------------------- name rules --
 
+
 def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
 # (kind, category, pattern on the normalised column name, description)
 _NAME_RULES: tuple[tuple[str, str, str, str], ...] = (
-    ("name", DIRECT,
-     r"((first|last|given|family|sur|fore|full|middle|maiden|patient|participant|subject|"
-     r"person|contact|mother|father|child)_?names?|names?|surname|forename|initials)",
-     "personal names"),
+    (
+        "name",
+        DIRECT,
+        r"((first|last|given|family|sur|fore|full|middle|maiden|patient|participant|subject|"
+        r"person|contact|mother|father|child)_?names?|names?|surname|forename|initials)",
+        "personal names",
+    ),
     ("email", DIRECT, r"(e_?mail|email_?address|mail)", "e-mail addresses"),
-    ("phone", DIRECT, r"(tel|telephone|phone|phone_?(no|number)|mobile|cell|fax|contact_?no)",
-     "telephone numbers"),
-    ("street-address", DIRECT,
-     r"(address|addr|street|address_?line_?\d*|home_?address|residence|house_?(no|number))",
-     "street addresses"),
-    ("national-id", DIRECT,
-     r"(ssn|social_?security(_?(no|number))?|nhs_?(no|number|num)?|nino|ni_?number|"
-     r"national_?(id|insurance|number)|passport(_?(no|number))?|chi_?(no|number)?|"
-     r"medicare(_?(no|number))?|health_?card|insurance_?(no|number|id)|driver_?licen[cs]e|"
-     r"tax_?id|sin|bsn|personnummer|steuer_?id)",
-     "national or insurance numbers"),
-    ("medical-record-number", DIRECT,
-     r"(mrn|medical_?record(_?(no|number))?|hospital_?(no|number|id)|hosp_?no|"
-     r"patient_?record|chart_?(no|number)|case_?note(_?number)?)",
-     "medical record numbers"),
-    ("date-of-birth", DIRECT,
-     r"(dob|date_?of_?birth|birth_?date|birthdate|birthday|bdate|dt_?birth)", "dates of birth"),
+    (
+        "phone",
+        DIRECT,
+        r"(tel|telephone|phone|phone_?(no|number)|mobile|cell|fax|contact_?no)",
+        "telephone numbers",
+    ),
+    (
+        "street-address",
+        DIRECT,
+        r"(address|addr|street|address_?line_?\d*|home_?address|residence|house_?(no|number))",
+        "street addresses",
+    ),
+    (
+        "national-id",
+        DIRECT,
+        r"(ssn|social_?security(_?(no|number))?|nhs_?(no|number|num)?|nino|ni_?number|"
+        r"national_?(id|insurance|number)|passport(_?(no|number))?|chi_?(no|number)?|"
+        r"medicare(_?(no|number))?|health_?card|insurance_?(no|number|id)|driver_?licen[cs]e|"
+        r"tax_?id|sin|bsn|personnummer|steuer_?id)",
+        "national or insurance numbers",
+    ),
+    (
+        "medical-record-number",
+        DIRECT,
+        r"(mrn|medical_?record(_?(no|number))?|hospital_?(no|number|id)|hosp_?no|"
+        r"patient_?record|chart_?(no|number)|case_?note(_?number)?)",
+        "medical record numbers",
+    ),
+    (
+        "date-of-birth",
+        DIRECT,
+        r"(dob|date_?of_?birth|birth_?date|birthdate|birthday|bdate|dt_?birth)",
+        "dates of birth",
+    ),
     ("ip-address", DIRECT, r"(ip|ip_?address|ipaddr)", "IP addresses"),
 )
 
@@ -185,8 +206,11 @@ _QUASI_NAME_RULES: tuple[tuple[str, str], ...] = (
     ("ethnicity", r"(ethnic|ethnicity|ethnic_?group|race|ancestry)"),
     ("religion", r"(religion|faith)"),
     ("nationality", r"(nationality|citizenship|country(_?of_?birth)?|birth_?country)"),
-    ("geography", r"(region|state|province|county|city|town|district|municipality|"
-                  r"zip3|postcode_?district|area|neighbou?rhood|lsoa|msoa)"),
+    (
+        "geography",
+        r"(region|state|province|county|city|town|district|municipality|"
+        r"zip3|postcode_?district|area|neighbou?rhood|lsoa|msoa)",
+    ),
     ("site", r"(site|centre|center|hospital|clinic|practice|institution)"),
     ("occupation", r"(occupation|job|profession|employment|employer)"),
     ("marital-status", r"(marital|marital_?status|married)"),
@@ -199,10 +223,14 @@ _QUASI_NAME_RULES: tuple[tuple[str, str], ...] = (
 )
 
 _AGE_NAME = r"(age|age_?(years|yrs|y|at_?\w+|in_?years|baseline|entry)|\w+_age)"
-_POSTCODE_NAME = (r"(zip|zip_?code|zipcode|post_?code|postcode|postal(_?code)?|plz|zip5|"
-                  r"post_?code_?full)")
-_REFERENCE_DATE_NAME = (r"(\w*(randomi[sz]|enrol|enroll|entry|baseline|registration|regist|"
-                        r"start|consent|index|admission|surgery|diagnos)\w*)")
+_POSTCODE_NAME = (
+    r"(zip|zip_?code|zipcode|post_?code|postcode|postal(_?code)?|plz|zip5|"
+    r"post_?code_?full)"
+)
+_REFERENCE_DATE_NAME = (
+    r"(\w*(randomi[sz]|enrol|enroll|entry|baseline|registration|regist|"
+    r"start|consent|index|admission|surgery|diagnos)\w*)"
+)
 
 # ------------------------------------------------------- content rules --
 
@@ -231,37 +259,89 @@ def _nhs_checksum(value: str) -> bool:
 
 
 _CONTENT_RULES: tuple[_ContentRule, ...] = (
-    _ContentRule("email", DIRECT, r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
-                 "e-mail addresses", strong=True, gate="@"),
-    _ContentRule("national-id", DIRECT, r"(?:^|[^0-9])\d{3}-\d{2}-\d{4}(?:[^0-9]|$)",
-                 "US social security numbers", strong=True, gate="-"),
-    _ContentRule("national-id", DIRECT, r"^\d{3}[ -]?\d{3}[ -]?\d{4}$",
-                 "NHS numbers (valid check digit)", strong=False, min_fraction=0.5,
-                 check=_nhs_checksum),
-    _ContentRule("national-id", DIRECT,
-                 r"^[A-CEGHJ-PR-TW-Za-ceghj-pr-tw-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d]$",
-                 "UK National Insurance numbers", strong=True),
-    _ContentRule("postcode", DIRECT,
-                 r"(?:^|[^A-Za-z0-9])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}(?:[^A-Za-z0-9]|$)",
-                 "full UK postcodes", strong=True),
-    _ContentRule("phone", DIRECT, r"^(?:\+|00|0)?[0-9][0-9 ()-]{7,18}[0-9]$",
-                 "telephone numbers", strong=False, min_fraction=0.5),
-    _ContentRule("street-address", DIRECT,
-                 r"(?i)(?:^|[^0-9])\d{1,5}[a-z]? +(?:[a-z'.-]+ +){0,4}(?:street|st|road|rd|"
-                 r"avenue|ave|lane|ln|drive|dr|close|way|court|ct|boulevard|blvd|place|pl|"
-                 r"terrace|crescent|square|sq|highway|hwy|gardens|grove)\b",
-                 "street addresses", strong=False, min_fraction=0.1),
-    _ContentRule("ip-address", DIRECT, r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$",
-                 "IP addresses", strong=True, gate="."),
-    _ContentRule("full-date", DIRECT,
-                 r"(?:^|[^0-9])(?:(?:19|20)\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])"
-                 r"|(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)\d{2}"
-                 r"|(?:0?[1-9]|[12]\d|3[01])[- ]?(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|"
-                 r"dec)[a-z]*[- ]?(?:19|20)\d{2})(?:[^0-9]|$)",
-                 "full dates", strong=True),
-    _ContentRule("name", DIRECT,
-                 r"^[A-Z][a-z'’-]+(?: [A-Z]\.?)?(?: (?:[Vv][ao]n |[Dd]e |O')?[A-Z][a-z'’-]+)+$",
-                 "what look like personal names", strong=False, min_fraction=0.5),
+    _ContentRule(
+        "email",
+        DIRECT,
+        r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
+        "e-mail addresses",
+        strong=True,
+        gate="@",
+    ),
+    _ContentRule(
+        "national-id",
+        DIRECT,
+        r"(?:^|[^0-9])\d{3}-\d{2}-\d{4}(?:[^0-9]|$)",
+        "US social security numbers",
+        strong=True,
+        gate="-",
+    ),
+    _ContentRule(
+        "national-id",
+        DIRECT,
+        r"^\d{3}[ -]?\d{3}[ -]?\d{4}$",
+        "NHS numbers (valid check digit)",
+        strong=False,
+        min_fraction=0.5,
+        check=_nhs_checksum,
+    ),
+    _ContentRule(
+        "national-id",
+        DIRECT,
+        r"^[A-CEGHJ-PR-TW-Za-ceghj-pr-tw-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d]$",
+        "UK National Insurance numbers",
+        strong=True,
+    ),
+    _ContentRule(
+        "postcode",
+        DIRECT,
+        r"(?:^|[^A-Za-z0-9])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}(?:[^A-Za-z0-9]|$)",
+        "full UK postcodes",
+        strong=True,
+    ),
+    _ContentRule(
+        "phone",
+        DIRECT,
+        r"^(?:\+|00|0)?[0-9][0-9 ()-]{7,18}[0-9]$",
+        "telephone numbers",
+        strong=False,
+        min_fraction=0.5,
+    ),
+    _ContentRule(
+        "street-address",
+        DIRECT,
+        r"(?i)(?:^|[^0-9])\d{1,5}[a-z]? +(?:[a-z'.-]+ +){0,4}(?:street|st|road|rd|"
+        r"avenue|ave|lane|ln|drive|dr|close|way|court|ct|boulevard|blvd|place|pl|"
+        r"terrace|crescent|square|sq|highway|hwy|gardens|grove)\b",
+        "street addresses",
+        strong=False,
+        min_fraction=0.1,
+    ),
+    _ContentRule(
+        "ip-address",
+        DIRECT,
+        r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$",
+        "IP addresses",
+        strong=True,
+        gate=".",
+    ),
+    _ContentRule(
+        "full-date",
+        DIRECT,
+        r"(?:^|[^0-9])(?:(?:19|20)\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])"
+        r"|(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)\d{2}"
+        r"|(?:0?[1-9]|[12]\d|3[01])[- ]?(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|"
+        r"dec)[a-z]*[- ]?(?:19|20)\d{2})(?:[^0-9]|$)",
+        "full dates",
+        strong=True,
+    ),
+    _ContentRule(
+        "name",
+        DIRECT,
+        r"^[A-Z][a-z'’-]+(?: [A-Z]\.?)?(?: (?:[Vv][ao]n |[Dd]e |O')?[A-Z][a-z'’-]+)+$",
+        "what look like personal names",
+        strong=False,
+        min_fraction=0.5,
+    ),
 )
 
 
@@ -296,7 +376,9 @@ class _ColumnScreen:
         self.over_89 = _Hits()
         self.fine_postcode = _Hits()
         self.is_age = bool(re.fullmatch(_AGE_NAME, self.norm)) and self.type in (
-            "integer", "number")
+            "integer",
+            "number",
+        )
         self.is_postcode = bool(re.fullmatch(_POSTCODE_NAME, self.norm))
         self.scan_content = self.type in ("string", "any")
         # Distinct values tell names (mostly unique) from labels that merely
@@ -307,9 +389,14 @@ class _ColumnScreen:
     @property
     def needed(self) -> bool:
         """Whether the column must be read at all (plain numbers need not)."""
-        return (self.scan_content or self.is_age or self.is_postcode
-                or self.type in ("date", "datetime") or self.quasi_kind() is not None
-                or any(re.fullmatch(rule[2], self.norm) for rule in _NAME_RULES))
+        return (
+            self.scan_content
+            or self.is_age
+            or self.is_postcode
+            or self.type in ("date", "datetime")
+            or self.quasi_kind() is not None
+            or any(re.fullmatch(rule[2], self.norm) for rule in _NAME_RULES)
+        )
 
     def feed(self, arr: pa.Array, rows: np.ndarray) -> None:
         # Text columns usually repeat a few labels: look at each label once.
@@ -318,8 +405,9 @@ class _ColumnScreen:
             if isinstance(encoded, pa.ChunkedArray):
                 encoded = encoded.combine_chunks()
             if len(encoded.dictionary) * 2 <= len(arr):
-                self._feed_encoded(arr, rows, encoded.dictionary,
-                                   encoded.indices.to_numpy(zero_copy_only=False))
+                self._feed_encoded(
+                    arr, rows, encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
+                )
                 return
         miss = missing_mask(arr, self.missing)
         if miss.any():
@@ -339,8 +427,9 @@ class _ColumnScreen:
         if self.scan_content:
             self._content(arr, rows, arr, None)
 
-    def _feed_encoded(self, arr: pa.Array, rows: np.ndarray, labels: pa.Array,
-                      indices: np.ndarray) -> None:
+    def _feed_encoded(
+        self, arr: pa.Array, rows: np.ndarray, labels: pa.Array, indices: np.ndarray
+    ) -> None:
         label_missing = missing_mask(labels, self.missing)
         present = ~label_missing[indices]
         n = int(present.sum())
@@ -360,8 +449,7 @@ class _ColumnScreen:
 
     def _distinct(self, values: pa.Array) -> None:
         assert self.distinct is not None
-        self.distinct.update(np.unique(hash_values(
-            values.to_numpy(zero_copy_only=False))).tolist())
+        self.distinct.update(np.unique(hash_values(values.to_numpy(zero_copy_only=False))).tolist())
         if len(self.distinct) > self.distinct_cap:
             self.distinct = None
 
@@ -384,13 +472,15 @@ class _ColumnScreen:
             idx = np.flatnonzero(fine)
             self.fine_postcode.add(rows[idx], arr.take(pa.array(idx)))
 
-    def _content(self, values: pa.Array, rows: np.ndarray, arr: pa.Array,
-                 indices: np.ndarray | None) -> None:
+    def _content(
+        self, values: pa.Array, rows: np.ndarray, arr: pa.Array, indices: np.ndarray | None
+    ) -> None:
         """Run the content rules on ``values`` (the cells, or the distinct labels
         that ``indices`` map the cells to)."""
         for n, rule in enumerate(_CONTENT_RULES):
-            if rule.gate is not None and not bool(pc.any(pc.match_substring(
-                    values, pattern=rule.gate)).as_py()):
+            if rule.gate is not None and not bool(
+                pc.any(pc.match_substring(values, pattern=rule.gate)).as_py()
+            ):
                 continue
             hit = bool_mask(pc.match_substring_regex(values, pattern=rule.pattern))
             if rule.check is not None and hit.any():
@@ -399,7 +489,8 @@ class _ColumnScreen:
                     hit[i] = rule.check(texts[i])
             if rule.kind == "phone" and hit.any():
                 digits = pc.count_substring_regex(values, pattern=r"[0-9]").to_numpy(
-                    zero_copy_only=False)
+                    zero_copy_only=False
+                )
                 hit &= digits >= 9
             if not hit.any():
                 continue
@@ -421,23 +512,39 @@ class _ColumnScreen:
                 continue
             if kind == "ip-address" and self.type != "string":
                 continue
-            if kind == "date-of-birth" and self.type not in ("date", "datetime") and not any(
+            if (
+                kind == "date-of-birth"
+                and self.type not in ("date", "datetime")
+                and not any(
                     r.kind == "full-date" and n in self.content
-                    for n, r in enumerate(_CONTENT_RULES)):
+                    for n, r in enumerate(_CONTENT_RULES)
+                )
+            ):
                 continue  # reduced to the year already: a quasi-identifier only
             named.add(kind)
-            content = [self.content[n] for n, r in enumerate(_CONTENT_RULES)
-                       if r.kind == kind and n in self.content]
+            content = [
+                self.content[n]
+                for n, r in enumerate(_CONTENT_RULES)
+                if r.kind == kind and n in self.content
+            ]
             evidence = "column-name+content" if content else "column-name"
             hits = self.present  # the column is named for it: every value counts
-            out.append(Finding(
-                column=self.name, column_number=col, kind=kind, category=category,
-                severity=BLOCK, evidence=evidence, count=hits.count, rows=hits.rows,
-                examples=hits.examples,
-                message=f"Column {self.name!r} appears to hold {description} "
-                        f"({self.nonmissing:,} non-empty cells).",
-                suggested_fix=_fix_for(kind, self.name, reference, self.type),
-            ))
+            out.append(
+                Finding(
+                    column=self.name,
+                    column_number=col,
+                    kind=kind,
+                    category=category,
+                    severity=BLOCK,
+                    evidence=evidence,
+                    count=hits.count,
+                    rows=hits.rows,
+                    examples=hits.examples,
+                    message=f"Column {self.name!r} appears to hold {description} "
+                    f"({self.nonmissing:,} non-empty cells).",
+                    suggested_fix=_fix_for(kind, self.name, reference, self.type),
+                )
+            )
         for n, rule in enumerate(_CONTENT_RULES):
             hits = self.content.get(n)
             if hits is None or rule.kind in named:
@@ -445,53 +552,89 @@ class _ColumnScreen:
             fraction = hits.count / max(1, self.nonmissing)
             if fraction < rule.min_fraction:
                 continue
-            if rule.kind == "name" and (self.distinct is not None
-                                        and len(self.distinct) < 0.5 * self.nonmissing
-                                        or self.nonmissing < 5):
+            if rule.kind == "name" and (
+                self.distinct is not None
+                and len(self.distinct) < 0.5 * self.nonmissing
+                or self.nonmissing < 5
+            ):
                 continue  # repeated labels ("Moderate Improvement") are categories
             confident = rule.strong or fraction >= 0.8
             named.add(rule.kind)
-            out.append(Finding(
-                column=self.name, column_number=col, kind=rule.kind, category=rule.category,
-                severity=BLOCK if confident else WARN, evidence="content", count=hits.count,
-                rows=hits.rows, examples=hits.examples,
-                message=f"{hits.count:,} cell(s) in column {self.name!r} look like "
-                        f"{rule.description} ({fraction:.0%} of non-empty cells).",
-                suggested_fix=_fix_for(rule.kind, self.name, reference, self.type),
-            ))
-        if self.type in ("date", "datetime") and "date-of-birth" not in named \
-                and "full-date" not in named:
-            out.append(Finding(
-                column=self.name, column_number=col, kind="full-date", category=DIRECT,
-                severity=BLOCK, evidence="content",
-                count=self.present.count, rows=self.present.rows,
-                examples=self.present.examples,
-                message=f"Column {self.name!r} holds exact {self.type}s "
-                        f"({self.nonmissing:,} cells); dates about a participant must be "
-                        "reduced to the year or made relative to a reference date.",
-                suggested_fix=_fix_for("full-date", self.name, reference, self.type),
-            ))
+            out.append(
+                Finding(
+                    column=self.name,
+                    column_number=col,
+                    kind=rule.kind,
+                    category=rule.category,
+                    severity=BLOCK if confident else WARN,
+                    evidence="content",
+                    count=hits.count,
+                    rows=hits.rows,
+                    examples=hits.examples,
+                    message=f"{hits.count:,} cell(s) in column {self.name!r} look like "
+                    f"{rule.description} ({fraction:.0%} of non-empty cells).",
+                    suggested_fix=_fix_for(rule.kind, self.name, reference, self.type),
+                )
+            )
+        if (
+            self.type in ("date", "datetime")
+            and "date-of-birth" not in named
+            and "full-date" not in named
+        ):
+            out.append(
+                Finding(
+                    column=self.name,
+                    column_number=col,
+                    kind="full-date",
+                    category=DIRECT,
+                    severity=BLOCK,
+                    evidence="content",
+                    count=self.present.count,
+                    rows=self.present.rows,
+                    examples=self.present.examples,
+                    message=f"Column {self.name!r} holds exact {self.type}s "
+                    f"({self.nonmissing:,} cells); dates about a participant must be "
+                    "reduced to the year or made relative to a reference date.",
+                    suggested_fix=_fix_for("full-date", self.name, reference, self.type),
+                )
+            )
         if self.is_age and self.over_89.count:
             h = self.over_89
-            out.append(Finding(
-                column=self.name, column_number=col, kind="age-over-89", category=DIRECT,
-                severity=BLOCK, evidence="column-name+content", count=h.count, rows=h.rows,
-                examples=h.examples,
-                message=f"{h.count:,} participant(s) in column {self.name!r} are older than "
-                        "89; ages of 90 and over must be grouped as '90+'.",
-                suggested_fix={"fix": "ages_to_90_plus", "column": self.name},
-            ))
+            out.append(
+                Finding(
+                    column=self.name,
+                    column_number=col,
+                    kind="age-over-89",
+                    category=DIRECT,
+                    severity=BLOCK,
+                    evidence="column-name+content",
+                    count=h.count,
+                    rows=h.rows,
+                    examples=h.examples,
+                    message=f"{h.count:,} participant(s) in column {self.name!r} are older than "
+                    "89; ages of 90 and over must be grouped as '90+'.",
+                    suggested_fix={"fix": "ages_to_90_plus", "column": self.name},
+                )
+            )
         if self.is_postcode:
             if self.fine_postcode.count:
                 h = self.fine_postcode
-                out.append(Finding(
-                    column=self.name, column_number=col, kind="postcode", category=DIRECT,
-                    severity=BLOCK, evidence="column-name+content", count=h.count,
-                    rows=h.rows, examples=h.examples,
-                    message=f"{h.count:,} postcode(s) in column {self.name!r} are finer than "
-                            "3 characters.",
-                    suggested_fix={"fix": "postcodes_to_3", "column": self.name},
-                ))
+                out.append(
+                    Finding(
+                        column=self.name,
+                        column_number=col,
+                        kind="postcode",
+                        category=DIRECT,
+                        severity=BLOCK,
+                        evidence="column-name+content",
+                        count=h.count,
+                        rows=h.rows,
+                        examples=h.examples,
+                        message=f"{h.count:,} postcode(s) in column {self.name!r} are finer than "
+                        "3 characters.",
+                        suggested_fix={"fix": "postcodes_to_3", "column": self.name},
+                    )
+                )
             else:
                 out.append(self._quasi("geography"))
         return out
@@ -508,11 +651,17 @@ class _ColumnScreen:
 
     def _quasi(self, kind: str) -> Finding:
         return Finding(
-            column=self.name, column_number=self.position + 1, kind=kind, category=QUASI,
-            severity=WARN, evidence="column-name", count=self.nonmissing, rows=[],
+            column=self.name,
+            column_number=self.position + 1,
+            kind=kind,
+            category=QUASI,
+            severity=WARN,
+            evidence="column-name",
+            count=self.nonmissing,
+            rows=[],
             examples=[],
             message=f"Column {self.name!r} ({kind.replace('-', ' ')}) can help re-identify "
-                    "people when combined with other columns; check k-anonymity.",
+            "people when combined with other columns; check k-anonymity.",
         )
 
 
@@ -551,8 +700,13 @@ def screen(
     dates or numbers; it is inferred if omitted. ``quasi_identifiers`` are
     the columns the uploader marked; k-anonymity is computed over them.
     """
-    table = source if isinstance(source, Table) else open_table(
-        source, filename=filename, dialect=dialect, limits=limits, progress=progress)
+    table = (
+        source
+        if isinstance(source, Table)
+        else open_table(
+            source, filename=filename, dialect=dialect, limits=limits, progress=progress
+        )
+    )
     if schema is None:
         schema = profile(table, progress=progress).schema
     schema = normalise_schema(schema)
@@ -566,8 +720,9 @@ def screen(
     names = [f["name"] for f in fields]
     for name in qi:
         if name not in names:
-            raise DatasetError(f"Quasi-identifier {name!r} is not a column of the table.",
-                               field=name)
+            raise DatasetError(
+                f"Quasi-identifier {name!r} is not a column of the table.", field=name
+            )
     qi_pos = [names.index(n) for n in qi]
     columns = [_ColumnScreen(pos, fdef, schema) for pos, fdef in enumerate(fields)]
     k_hashes: list[np.ndarray] = []
@@ -606,15 +761,19 @@ def screen(
         if kind and col.nonmissing and not direct:
             findings.append(col._quasi(kind))
             suggested.append(col.name)
-    findings.sort(key=lambda f: (f.severity != BLOCK, f.category != DIRECT,
-                                 f.column_number or 0))
+    findings.sort(key=lambda f: (f.severity != BLOCK, f.category != DIRECT, f.column_number or 0))
     kanon = _k_anonymity(qi, k, k_hashes, k_rows) if qi else None
-    return ScreeningReport(findings=findings, suggested_quasi_identifiers=suggested,
-                           k_anonymity=kanon, rows_screened=rows_screened)
+    return ScreeningReport(
+        findings=findings,
+        suggested_quasi_identifiers=suggested,
+        k_anonymity=kanon,
+        rows_screened=rows_screened,
+    )
 
 
-def _k_anonymity(qi: list[str], k: int, hashes: list[np.ndarray],
-                 rows: list[np.ndarray]) -> KAnonymity:
+def _k_anonymity(
+    qi: list[str], k: int, hashes: list[np.ndarray], rows: list[np.ndarray]
+) -> KAnonymity:
     if not hashes or not sum(h.size for h in hashes):
         return KAnonymity(qi, k, 0, 0, 0, 0, 0, [])
     h = np.concatenate(hashes)
@@ -632,7 +791,12 @@ def _k_anonymity(qi: list[str], k: int, hashes: list[np.ndarray],
                 break
             example.append(int(r[order[starts[cls]]]))
     return KAnonymity(
-        quasi_identifiers=qi, k=k, rows=int(hs.size), classes=int(sizes.size),
-        min_class_size=int(sizes.min()), classes_below_k=int(small.sum()),
-        rows_in_classes_below_k=int(sizes[small].sum()), example_rows=sorted(example),
+        quasi_identifiers=qi,
+        k=k,
+        rows=int(hs.size),
+        classes=int(sizes.size),
+        min_class_size=int(sizes.min()),
+        classes_below_k=int(small.sum()),
+        rows_in_classes_below_k=int(sizes[small].sum()),
+        example_rows=sorted(example),
     )

@@ -149,8 +149,9 @@ class ColumnSummary:
 class ColumnStats:
     """Accumulates one column's summary for a known type."""
 
-    def __init__(self, name: str, ftype: str, fmt: str | None = None,
-                 cap: int = MAX_TRACKED_DISTINCT) -> None:
+    def __init__(
+        self, name: str, ftype: str, fmt: str | None = None, cap: int = MAX_TRACKED_DISTINCT
+    ) -> None:
         self.name = name
         self.type = ftype
         self.format = fmt
@@ -187,8 +188,13 @@ class ColumnStats:
 
     def summary(self) -> ColumnSummary:
         s = ColumnSummary(
-            name=self.name, type=self.type, format=self.format, count=self.count,
-            missing=self.missing, invalid=self.invalid, distinct=self.values.distinct,
+            name=self.name,
+            type=self.type,
+            format=self.format,
+            count=self.count,
+            missing=self.missing,
+            invalid=self.invalid,
+            distinct=self.values.distinct,
             cap=self.values.cap,
         )
         if self.type in ("integer", "number", "year"):

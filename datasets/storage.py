@@ -158,8 +158,7 @@ class LocalBlobStore:
                 tmp_path.unlink()
             raise
 
-    def put_path(self, path: str | os.PathLike[str], *,
-                 max_bytes: int | None = None) -> BlobInfo:
+    def put_path(self, path: str | os.PathLike[str], *, max_bytes: int | None = None) -> BlobInfo:
         with open(path, "rb") as fh:
             return self.put(fh, max_bytes=max_bytes)
 

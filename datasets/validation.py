@@ -67,8 +67,15 @@ class _DuplicateFinder:
 
 
 class _FieldValidator:
-    def __init__(self, position: int, fdef: dict[str, Any], schema: dict[str, Any],
-                 errors: IssueCollector, in_primary_key: bool, cap: int) -> None:
+    def __init__(
+        self,
+        position: int,
+        fdef: dict[str, Any],
+        schema: dict[str, Any],
+        errors: IssueCollector,
+        in_primary_key: bool,
+        cap: int,
+    ) -> None:
         self.position = position
         self.fdef = fdef
         self.name = fdef["name"]
@@ -76,9 +83,12 @@ class _FieldValidator:
         self.missing = missing_values(schema, fdef)
         self.constraints: dict[str, Any] = fdef.get("constraints", {}) or {}
         self.errors = errors
-        self.stats = ColumnStats(self.name, self.checker.type,
-                                 fdef.get("format") if fdef.get("format") != "default" else None,
-                                 cap)
+        self.stats = ColumnStats(
+            self.name,
+            self.checker.type,
+            fdef.get("format") if fdef.get("format") != "default" else None,
+            cap,
+        )
         self.in_primary_key = in_primary_key
         self.unique = _DuplicateFinder() if self.constraints.get("unique") else None
         c = self.constraints
@@ -95,20 +105,31 @@ class _FieldValidator:
 
     # -- reporting ----------------------------------------------------------
 
-    def _report(self, code: str, rows: np.ndarray, values: pa.Array | None,
-                describe: Any, constraint: str | None = None) -> None:
+    def _report(
+        self,
+        code: str,
+        rows: np.ndarray,
+        values: pa.Array | None,
+        describe: Any,
+        constraint: str | None = None,
+    ) -> None:
         room = self.errors.room(code)
         shown = min(room, rows.size)
         texts = values.slice(0, shown).to_pylist() if values is not None and shown else []
         for k in range(shown):
             value = texts[k] if texts else None
-            self.errors.add(Issue(
-                code=code,
-                message=f"Row {int(rows[k])}, column {self.position + 1} ({self.name!r}): "
-                        + describe(value),
-                row=int(rows[k]), column=self.position + 1, field=self.name,
-                value=truncate(value), constraint=constraint,
-            ))
+            self.errors.add(
+                Issue(
+                    code=code,
+                    message=f"Row {int(rows[k])}, column {self.position + 1} ({self.name!r}): "
+                    + describe(value),
+                    row=int(rows[k]),
+                    column=self.position + 1,
+                    field=self.name,
+                    value=truncate(value),
+                    constraint=constraint,
+                )
+            )
         if rows.size > shown:
             self.errors.count_only(code, int(rows.size - shown))
 
@@ -144,9 +165,13 @@ class _FieldValidator:
             miss_rows = to_rows(miss)
             self.stats.missing += int(miss_rows.sum())
             if self.constraints.get("required"):
-                self._report("constraint-error", rows[miss_rows], None,
-                             lambda v: "a value is required but the cell is empty or missing.",
-                             constraint="required")
+                self._report(
+                    "constraint-error",
+                    rows[miss_rows],
+                    None,
+                    lambda v: "a value is required but the cell is empty or missing.",
+                    constraint="required",
+                )
         positions = np.flatnonzero(~miss)
         present = labels.take(pa.array(positions)) if miss.any() else labels
         good = np.zeros(len(labels), dtype=bool)
@@ -160,8 +185,12 @@ class _FieldValidator:
                 self.stats.invalid += int(bad_rows.sum())
                 fmt = self.fdef.get("format", "default")
                 what = self.checker.type + ("" if fmt == "default" else f" in format {fmt!r}")
-                self._report("type-error", rows[bad_rows], arr.filter(pa.array(bad_rows)),
-                             lambda v, what=what: f"{truncate(v)!r} is not a valid {what}.")
+                self._report(
+                    "type-error",
+                    rows[bad_rows],
+                    arr.filter(pa.array(bad_rows)),
+                    lambda v, what=what: f"{truncate(v)!r} is not a valid {what}.",
+                )
         good_pos = np.flatnonzero(good)
         values = labels.take(pa.array(good_pos)) if not good.all() else labels
         weights = counts[good_pos] if counts is not None else None
@@ -176,9 +205,15 @@ class _FieldValidator:
             hashed[good_pos] = hash_values(canonical)
         return to_rows(hashed), usable
 
-    def _check_values(self, values: pa.Array, weights: np.ndarray | None,
-                      positions: np.ndarray, to_rows: Any, rows: np.ndarray,
-                      arr: pa.Array) -> np.ndarray | None:
+    def _check_values(
+        self,
+        values: pa.Array,
+        weights: np.ndarray | None,
+        positions: np.ndarray,
+        to_rows: Any,
+        rows: np.ndarray,
+        arr: pa.Array,
+    ) -> np.ndarray | None:
         """Statistics and constraints for valid ``values`` (labels at ``positions``)."""
         checker = self.checker
         stats = self.stats
@@ -189,10 +224,12 @@ class _FieldValidator:
             stats.values.add_counts(values, weights)
             if stats.type in ("string", "any"):
                 mm = pc.min_max(pc.utf8_length(values)).as_py()
-                stats.min_len = mm["min"] if stats.min_len is None else min(stats.min_len,
-                                                                             mm["min"])
-                stats.max_len = mm["max"] if stats.max_len is None else max(stats.max_len,
-                                                                             mm["max"])
+                stats.min_len = (
+                    mm["min"] if stats.min_len is None else min(stats.min_len, mm["min"])
+                )
+                stats.max_len = (
+                    mm["max"] if stats.max_len is None else max(stats.max_len, mm["max"])
+                )
         canonical: np.ndarray | None = None
         if checker.numeric:
             canonical = checker.numbers(values)  # type: ignore[attr-defined]
@@ -209,16 +246,24 @@ class _FieldValidator:
             label_mask = np.zeros(n_labels, dtype=bool)
             label_mask[positions[bad]] = True
             row_mask = to_rows(label_mask)
-            self._report("constraint-error", rows[row_mask], arr.filter(pa.array(row_mask)),
-                         describe, constraint=name)
+            self._report(
+                "constraint-error",
+                rows[row_mask],
+                arr.filter(pa.array(row_mask)),
+                describe,
+                constraint=name,
+            )
 
         if canonical is not None:
             for name, bound, test, words in self._range_checks():
                 with np.errstate(invalid="ignore"):
                     bad = test(canonical, bound)
                 shown = self.constraints[name]
-                report(bad, name, lambda v, words=words, shown=shown:
-                       f"{truncate(v)!r} is {words} {shown!r}.")
+                report(
+                    bad,
+                    name,
+                    lambda v, words=words, shown=shown: f"{truncate(v)!r} is {words} {shown!r}.",
+                )
         if self.enum is not None:
             if checker.numeric or checker.temporal:
                 bad = ~np.isin(canonical, np.array(self.enum))
@@ -227,23 +272,31 @@ class _FieldValidator:
             else:
                 bad = ~bool_mask(pc.is_in(values, value_set=pa.array(self.enum, pa.string())))
             allowed = ", ".join(repr(v) for v in self.constraints["enum"][:10])
-            report(bad, "enum", lambda v: f"{truncate(v)!r} is not one of the allowed values "
-                                          f"({allowed}).")
+            report(
+                bad,
+                "enum",
+                lambda v: f"{truncate(v)!r} is not one of the allowed values ({allowed}).",
+            )
         if "minLength" in self.constraints or "maxLength" in self.constraints:
             lengths = pc.utf8_length(values).to_numpy(zero_copy_only=False)
             if "minLength" in self.constraints:
                 lo = self.constraints["minLength"]
-                report(lengths < lo, "minLength",
-                       lambda v: f"{truncate(v)!r} is shorter than {lo} characters.")
+                report(
+                    lengths < lo,
+                    "minLength",
+                    lambda v: f"{truncate(v)!r} is shorter than {lo} characters.",
+                )
             if "maxLength" in self.constraints:
                 hi = self.constraints["maxLength"]
-                report(lengths > hi, "maxLength",
-                       lambda v: f"{truncate(v)!r} is longer than {hi} characters.")
+                report(
+                    lengths > hi,
+                    "maxLength",
+                    lambda v: f"{truncate(v)!r} is longer than {hi} characters.",
+                )
         if self.pattern is not None:
             bad = ~bool_mask(pc.match_substring_regex(values, pattern=self.pattern))
             pat = self.constraints["pattern"]
-            report(bad, "pattern", lambda v: f"{truncate(v)!r} does not match the pattern "
-                                             f"{pat!r}.")
+            report(bad, "pattern", lambda v: f"{truncate(v)!r} does not match the pattern {pat!r}.")
         if self.unique is not None or self.in_primary_key:
             if canonical is None:
                 canonical = checker.canonical(values)
@@ -273,12 +326,17 @@ class _FieldValidator:
             if self.errors.room("unique-error") == 0:
                 self.errors.count_only("unique-error", 1)
                 continue
-            self.errors.add(Issue(
-                code="unique-error",
-                message=f"Row {row}, column {self.position + 1} ({self.name!r}): the value "
-                        f"repeats row {first}, but the field must be unique.",
-                row=row, column=self.position + 1, field=self.name, constraint="unique",
-            ))
+            self.errors.add(
+                Issue(
+                    code="unique-error",
+                    message=f"Row {row}, column {self.position + 1} ({self.name!r}): the value "
+                    f"repeats row {first}, but the field must be unique.",
+                    row=row,
+                    column=self.position + 1,
+                    field=self.name,
+                    constraint="unique",
+                )
+            )
 
 
 def validate(
@@ -297,8 +355,13 @@ def validate(
     errors of ``open_table`` for files that cannot be read at all.
     """
     schema = normalise_schema(schema)
-    table = source if isinstance(source, Table) else open_table(
-        source, filename=filename, dialect=dialect, limits=limits, progress=progress)
+    table = (
+        source
+        if isinstance(source, Table)
+        else open_table(
+            source, filename=filename, dialect=dialect, limits=limits, progress=progress
+        )
+    )
     header = table.header
     fields = schema["fields"]
     errors = IssueCollector(max_errors_per_code)
@@ -309,30 +372,43 @@ def validate(
     flagged = {i.column for i in errors.issues}
     for pos, fdef in enumerate(fields):
         if pos >= len(header):
-            errors.add(Issue(
-                code="missing-label",
-                message=f"The schema's field {fdef['name']!r} (position {pos + 1}) has no "
-                        "column in the file.",
-                row=1, column=pos + 1, field=fdef["name"],
-            ))
+            errors.add(
+                Issue(
+                    code="missing-label",
+                    message=f"The schema's field {fdef['name']!r} (position {pos + 1}) has no "
+                    "column in the file.",
+                    row=1,
+                    column=pos + 1,
+                    field=fdef["name"],
+                )
+            )
         elif header[pos] != fdef["name"] and (pos + 1) not in flagged:
-            errors.add(Issue(
-                code="incorrect-label",
-                message=f"Column {pos + 1} is headed {truncate(header[pos])!r} but the schema "
-                        f"calls it {fdef['name']!r}.",
-                row=1, column=pos + 1, field=fdef["name"],
-            ))
+            errors.add(
+                Issue(
+                    code="incorrect-label",
+                    message=f"Column {pos + 1} is headed {truncate(header[pos])!r} but the schema "
+                    f"calls it {fdef['name']!r}.",
+                    row=1,
+                    column=pos + 1,
+                    field=fdef["name"],
+                )
+            )
     for pos in range(len(fields), len(header)):
-        errors.add(Issue(
-            code="extra-label",
-            message=f"Column {pos + 1} ({truncate(header[pos])!r}) is not in the schema.",
-            row=1, column=pos + 1, field=header[pos],
-        ))
+        errors.add(
+            Issue(
+                code="extra-label",
+                message=f"Column {pos + 1} ({truncate(header[pos])!r}) is not in the schema.",
+                row=1,
+                column=pos + 1,
+                field=header[pos],
+            )
+        )
     pk = schema.get("primaryKey") or []
     cap = distinct_cap(len(header))
     validators = [
         _FieldValidator(pos, fdef, schema, errors, fdef["name"] in pk, cap)
-        for pos, fdef in enumerate(fields) if pos < len(header)
+        for pos, fdef in enumerate(fields)
+        if pos < len(header)
     ]
     # A single-field key whose field is also unique needs only one search.
     shared = next((v for v in validators if pk == [v.name] and v.unique is not None), None)
@@ -353,29 +429,44 @@ def validate(
                 if errors.room("primary-key") == 0:
                     errors.count_only("primary-key", int((~key_ok).sum()))
                     break
-                errors.add(Issue(
-                    code="primary-key",
-                    message=f"Row {int(row)}: the primary key ({', '.join(pk)}) is missing "
-                            "or invalid.",
-                    row=int(row),
-                ))
+                errors.add(
+                    Issue(
+                        code="primary-key",
+                        message=f"Row {int(row)}: the primary key ({', '.join(pk)}) is missing "
+                        "or invalid.",
+                        row=int(row),
+                    )
+                )
             if pk_finder is not None:
                 pk_finder.add(combine_hashes(key_parts)[key_ok], batch.row_numbers[key_ok])
     for v in validators:
         v.finish()
-    key_duplicates = (pk_finder.duplicates() if pk_finder is not None
-                      else shared.duplicate_pairs if shared is not None else [])
+    key_duplicates = (
+        pk_finder.duplicates()
+        if pk_finder is not None
+        else shared.duplicate_pairs
+        if shared is not None
+        else []
+    )
     for row, first in key_duplicates:
         if errors.room("primary-key") == 0:
             errors.count_only("primary-key", 1)
             continue
-        errors.add(Issue(
-            code="primary-key",
-            message=f"Row {row} has the same primary key ({', '.join(pk)}) as row {first}.",
-            row=row,
-        ))
+        errors.add(
+            Issue(
+                code="primary-key",
+                message=f"Row {row} has the same primary key ({', '.join(pk)}) as row {first}.",
+                row=row,
+            )
+        )
     summaries = [v.stats.summary() for v in validators]
-    for fdef in fields[len(header):]:
+    for fdef in fields[len(header) :]:
         summaries.append(ColumnStats(fdef["name"], fdef.get("type", "string")).summary())
-    return build_report(header=header, errors=errors, warnings=warnings, rows=structure.rows,
-                        columns=summaries, dialect=table.dialect)
+    return build_report(
+        header=header,
+        errors=errors,
+        warnings=warnings,
+        rows=structure.rows,
+        columns=summaries,
+        dialect=table.dialect,
+    )

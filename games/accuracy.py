@@ -113,7 +113,7 @@ def compare(
         groups = Counter(where[residue] for residue in column)
         shared += sum(_pairs(count) for count in groups.values())
         if len(groups) == 1 and len(column) >= 2:
-            (c, count), = groups.items()
+            ((c, count),) = groups.items()
             if count == len(ref_columns[c]):
                 recovered += 1
     aligned_columns = sum(1 for column in ref_columns if len(column) >= 2)

@@ -206,8 +206,12 @@ def score_command(
 @align.command("compare")
 @click.argument("estimate", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("reference", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS),
-              help="Format of both files; by default taken from each file's extension.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Format of both files; by default taken from each file's extension.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def compare_command(estimate: Path, reference: Path, fmt: str | None, as_json: bool) -> None:
     """Compare ESTIMATE with REFERENCE: SP score (shared aligned residue
@@ -222,20 +226,28 @@ def compare_command(estimate: Path, reference: Path, fmt: str | None, as_json: b
         names, rows = _rows(alignment)
         loaded.append((names, rows))
     try:
-        result = compare(loaded[0][1], loaded[1][1], estimate_names=loaded[0][0],
-                         reference_names=loaded[1][0])
+        result = compare(
+            loaded[0][1], loaded[1][1], estimate_names=loaded[0][0], reference_names=loaded[1][0]
+        )
     except AccuracyError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
-        click.echo(json.dumps({"estimate": str(estimate), "reference": str(reference),
-                               **result.to_dict()}))
+        click.echo(
+            json.dumps({"estimate": str(estimate), "reference": str(reference), **result.to_dict()})
+        )
         return
-    click.echo(f"SP score:      {result.sp:.4f}  ({result.shared_pairs} of "
-               f"{result.reference_pairs} reference pairs)")
-    click.echo(f"modeler score: {result.modeler:.4f}  ({result.shared_pairs} of "
-               f"{result.estimate_pairs} estimate pairs)")
-    click.echo(f"TC score:      {result.tc:.4f}  ({result.recovered_columns} of "
-               f"{result.reference_columns} columns)")
+    click.echo(
+        f"SP score:      {result.sp:.4f}  ({result.shared_pairs} of "
+        f"{result.reference_pairs} reference pairs)"
+    )
+    click.echo(
+        f"modeler score: {result.modeler:.4f}  ({result.shared_pairs} of "
+        f"{result.estimate_pairs} estimate pairs)"
+    )
+    click.echo(
+        f"TC score:      {result.tc:.4f}  ({result.recovered_columns} of "
+        f"{result.reference_columns} columns)"
+    )
 
 
 def _rows(alignment: Any) -> tuple[list[str], list[str]]:

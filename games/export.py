@@ -31,8 +31,9 @@ def check_same_sequences(original: Sequence[str], improved: Sequence[str]) -> No
     ``original`` with the same residues in the same order (only gaps moved)
     and all its rows are equally long."""
     if len(original) != len(improved):
-        raise ExportError(f"the improved alignment has {len(improved)} rows,"
-                          f" the original {len(original)}")
+        raise ExportError(
+            f"the improved alignment has {len(improved)} rows, the original {len(original)}"
+        )
     if improved and len({len(row) for row in improved}) != 1:
         raise ExportError("the rows of the improved alignment are not equally long")
     for index, (before, after) in enumerate(zip(original, improved, strict=True)):
@@ -65,10 +66,11 @@ def to_alignment(names: Sequence[str], rows: Sequence[str]):
         raise ExportError("one name per row is needed")
     if not rows or len({len(row) for row in rows}) != 1:
         raise ExportError("an alignment needs equally long rows")
-    letters, coordinates = Alignment.parse_printed_alignment(
-        [row.encode("ascii") for row in rows])
-    records = [SeqRecord(Seq(seq), id=name, description="")
-               for name, seq in zip(_safe_names(names), letters, strict=True)]
+    letters, coordinates = Alignment.parse_printed_alignment([row.encode("ascii") for row in rows])
+    records = [
+        SeqRecord(Seq(seq), id=name, description="")
+        for name, seq in zip(_safe_names(names), letters, strict=True)
+    ]
     alignment = Alignment(records, coordinates)
     # The Stockholm writer reads these even when there is nothing to write.
     alignment.column_annotations = {}
@@ -90,8 +92,17 @@ def write_alignment(names: Sequence[str], rows: Sequence[str], fmt: str) -> str:
 
 def credit_csv(lines: Iterable[dict]) -> str:
     """The credit report as CSV: one line per spliced solution."""
-    columns = ["puzzle_id", "puzzle", "player", "solution_id", "columns", "score_before",
-               "score_after", "gain", "points"]
+    columns = [
+        "puzzle_id",
+        "puzzle",
+        "player",
+        "solution_id",
+        "columns",
+        "score_before",
+        "score_after",
+        "gain",
+        "points",
+    ]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()

@@ -51,8 +51,13 @@ MIN_RESIDUES = 3
 def puzzle_protein() -> ScoringScheme:
     """The game's protein scheme: BLOSUM62, gap open -11 (the first gap
     position), extension -1, free end gaps."""
-    return ScoringScheme.create(matrix="BLOSUM62", open_gap_score=-11.0, extend_gap_score=-1.0,
-                                end_open_gap_score=0.0, end_extend_gap_score=0.0)
+    return ScoringScheme.create(
+        matrix="BLOSUM62",
+        open_gap_score=-11.0,
+        extend_gap_score=-1.0,
+        end_open_gap_score=0.0,
+        end_extend_gap_score=0.0,
+    )
 
 
 def scheme_for(kind: str) -> ScoringScheme:
@@ -89,16 +94,24 @@ def scheme_from_params(params: dict) -> ScoringScheme:
 
     gaps = {name: params[name] for name in GAP_SCORE_FIELDS}
     if params.get("matrix") is not None:
-        return ScoringScheme(matrix_name=params.get("matrix_name"), alphabet=params["alphabet"],
-                             matrix=tuple(tuple(row) for row in params["matrix"]),
-                             wildcard=params.get("wildcard"), **gaps)
-    return ScoringScheme(match_score=params["match_score"],
-                         mismatch_score=params["mismatch_score"],
-                         wildcard=params.get("wildcard"), **gaps)
+        return ScoringScheme(
+            matrix_name=params.get("matrix_name"),
+            alphabet=params["alphabet"],
+            matrix=tuple(tuple(row) for row in params["matrix"]),
+            wildcard=params.get("wildcard"),
+            **gaps,
+        )
+    return ScoringScheme(
+        match_score=params["match_score"],
+        mismatch_score=params["mismatch_score"],
+        wildcard=params.get("wildcard"),
+        **gaps,
+    )
 
 
 def describe_scheme(params: dict) -> str:
     """The scheme in plain words, for the play page."""
+
     def number(value: float) -> str:
         return f"{value:+g}" if value else "0"
 
@@ -106,15 +119,22 @@ def describe_scheme(params: dict) -> str:
         table = params.get("matrix_name") or "custom"
         letters = f"letters in one column score by the {table} table"
     else:
-        letters = (f"two equal letters in one column score {number(params['match_score'])},"
-                   f" two different letters {number(params['mismatch_score'])}")
+        letters = (
+            f"two equal letters in one column score {number(params['match_score'])},"
+            f" two different letters {number(params['mismatch_score'])}"
+        )
     internal_open = params["open_internal_insertion_score"]
     internal_extend = params["extend_internal_insertion_score"]
-    ends = params["open_left_insertion_score"] == 0 and params["extend_left_insertion_score"] == 0 \
+    ends = (
+        params["open_left_insertion_score"] == 0
+        and params["extend_left_insertion_score"] == 0
         and params["open_right_insertion_score"] == 0
-    text = (f"Every pair of rows is compared: {letters}; a gap opposite letters costs"
-            f" {number(internal_open)} for its first column and {number(internal_extend)} for each"
-            " further column")
+    )
+    text = (
+        f"Every pair of rows is compared: {letters}; a gap opposite letters costs"
+        f" {number(internal_open)} for its first column and {number(internal_extend)} for each"
+        " further column"
+    )
     text += "; gaps at the start or end of a row are free." if ends else "."
     return text
 
@@ -149,8 +169,15 @@ def read_source(path: str | Path, fmt: str = "fasta") -> Source:
                     raise
                 handle.seek(0)
                 alignment = AlignIO.read(handle, fmt)
-        except (IndexError, KeyError, TypeError, AttributeError, UnboundLocalError,
-                AssertionError, EOFError) as exc:
+        except (
+            IndexError,
+            KeyError,
+            TypeError,
+            AttributeError,
+            UnboundLocalError,
+            AssertionError,
+            EOFError,
+        ) as exc:
             # Biopython's parsers trip over some malformed files with these instead of
             # a ValueError; callers catch ValueError for "this file cannot be read".
             raise ValueError(f"This is not a readable {fmt} alignment ({exc!r}).") from exc
@@ -448,6 +475,7 @@ def cut_puzzles(
     overlapping any ``(start, end)`` in ``avoid`` (puzzles already cut) are
     skipped."""
     from games.splice import splice
+
     low, high, _ = LEVELS[level]
     size = window or (low + high) // 2
     size = min(size, source.width)
@@ -473,7 +501,13 @@ def cut_puzzles(
             continue
         tries += 1
         puzzle = make_puzzle(
-            source, s, e, scheme, level=level, time_limit=time_limit, seed=seed + s,
+            source,
+            s,
+            e,
+            scheme,
+            level=level,
+            time_limit=time_limit,
+            seed=seed + s,
             evaluations=evaluations,
         )
         if puzzle is None or puzzle.par <= puzzle.start_score + 1e-9:

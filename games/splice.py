@@ -36,8 +36,9 @@ def splice(
             raise ValueError(f"the solution's row for row {index + 1} has different residues")
     chosen = set(row_indices)
     width = max([end - start] + [len(sol) for sol in solution])
-    middle: dict[int, str] = {i: rows[i][start:end].ljust(width, GAP) for i in range(len(rows))
-                              if i not in chosen}
+    middle: dict[int, str] = {
+        i: rows[i][start:end].ljust(width, GAP) for i in range(len(rows)) if i not in chosen
+    }
     for index, sol in zip(row_indices, solution, strict=True):
         middle[index] = sol.ljust(width, GAP)
     window = _strip([middle[i] for i in range(len(rows))])
@@ -97,8 +98,14 @@ def apply_solutions(
         if trial_score > score + 1e-9:
             shift = len(trial[0]) - len(current[0])
             report.changes.append(
-                Change(candidate.label, candidate.start, candidate.end, candidate.end + shift,
-                       score, trial_score)
+                Change(
+                    candidate.label,
+                    candidate.start,
+                    candidate.end,
+                    candidate.end + shift,
+                    score,
+                    trial_score,
+                )
             )
             current, score = trial, trial_score
             done.append((candidate.start, candidate.end))

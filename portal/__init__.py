@@ -1,4 +1,5 @@
 """The portal web application: everything with state or a web face."""
+
 from portal._version import __version__
 from portal.app import create_app
 

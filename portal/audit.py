@@ -1,4 +1,5 @@
 """An append-only log of security-relevant events (logins, role changes, ...)."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The ``portal`` console script: Flask's CLI bound to create_app, usable from any folder."""
+
 from __future__ import annotations
 
 from flask.cli import FlaskGroup

@@ -1,4 +1,5 @@
 """The portal's own command groups, attached to ``app.cli`` by create_app."""
+
 from __future__ import annotations
 
 import time
@@ -114,8 +115,9 @@ def demo_load(force: bool) -> None:
     if current_app.config["PORTAL_ENV"] == "production" and not force:
         raise click.ClickException("Refusing to load demo accounts in production (use --force).")
     session = db.session()
-    report = demo.load(session, password=current_app.config["DEMO_PASSWORD"] or None,
-                       echo=click.echo)
+    report = demo.load(
+        session, password=current_app.config["DEMO_PASSWORD"] or None, echo=click.echo
+    )
     session.commit()
     owner = session.scalar(select(User).where(User.username == DEMO_DATA_OWNER))
     datasets = load_demo_datasets(session, current_app, owner, echo=click.echo)
@@ -132,8 +134,11 @@ def demo_load(force: bool) -> None:
 
 
 @click.command("warmup")
-@click.option("--serial-only", is_flag=True,
-              help="Skip the parallel kernels (call this before forking worker processes).")
+@click.option(
+    "--serial-only",
+    is_flag=True,
+    help="Skip the parallel kernels (call this before forking worker processes).",
+)
 def warmup_command(serial_only: bool) -> None:
     """Compile or load the scorer's kernels so no player's request pays for it."""
     started = time.perf_counter()
@@ -142,6 +147,16 @@ def warmup_command(serial_only: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_group, user_group, demo_group, meta_command, ipd_command, align_group, warmup_command,
-                  datasets_group, puzzles_group, *scale_commands):
+    for group in (
+        db_group,
+        user_group,
+        demo_group,
+        meta_command,
+        ipd_command,
+        align_group,
+        warmup_command,
+        datasets_group,
+        puzzles_group,
+        *scale_commands,
+    ):
         app.cli.add_command(group)

@@ -3,6 +3,7 @@
 Each later source overrides the earlier one, so a deployment changes behaviour by
 setting environment variables alone (see README, "Configuration").
 """
+
 from __future__ import annotations
 
 import os

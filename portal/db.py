@@ -3,6 +3,7 @@
 Services receive a session and never commit; whoever owns the unit of work (the
 request handler, a CLI command, a job) commits or rolls back.
 """
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -65,8 +66,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, pool_size: int = 5, *, max_overflow: int | None = None,
-                pool_pre_ping: bool = True, pool_recycle: int = 1800) -> Engine:
+def make_engine(
+    url: str,
+    pool_size: int = 5,
+    *,
+    max_overflow: int | None = None,
+    pool_pre_ping: bool = True,
+    pool_recycle: int = 1800,
+) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -90,10 +97,13 @@ class Database:
 
     def init_app(self, app: Flask) -> None:
         # Size the pool to the threads of one process: gunicorn threads plus job threads.
-        engine = make_engine(app.config["DATABASE_URL"], app.config["DB_POOL_SIZE"],
-                             max_overflow=app.config.get("DB_MAX_OVERFLOW"),
-                             pool_pre_ping=app.config.get("DB_POOL_PRE_PING", True),
-                             pool_recycle=app.config.get("DB_POOL_RECYCLE", 1800))
+        engine = make_engine(
+            app.config["DATABASE_URL"],
+            app.config["DB_POOL_SIZE"],
+            max_overflow=app.config.get("DB_MAX_OVERFLOW"),
+            pool_pre_ping=app.config.get("DB_POOL_PRE_PING", True),
+            pool_recycle=app.config.get("DB_POOL_RECYCLE", 1800),
+        )
         app.extensions["portal.db"] = _State(engine, sessionmaker(engine, expire_on_commit=False))
         app.teardown_appcontext(_close_session)
 

@@ -3,6 +3,7 @@
 Loading is idempotent: what exists (matched by slug or username) is left alone, so
 running ``make run`` again keeps the data people have added.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -21,21 +22,45 @@ from portal.treatments import demo as treatment_demo
 DEFAULT_DEMO_PASSWORD = "open-research-demo"
 
 COMMUNITIES = [
-    ("colon-cancer", "Colon cancer", "Colon cancer",
-     "Patients, carers and clinicians interested in the treatment of colon cancer, "
-     "including adjuvant chemotherapy after surgery."),
-    ("primary-biliary-cholangitis", "Primary biliary cholangitis", "Primary biliary cholangitis",
-     "A community for primary biliary cholangitis (formerly cirrhosis), a chronic liver "
-     "disease studied in the Mayo Clinic D-penicillamine and the UDCA trials."),
-    ("tuberculosis", "Tuberculosis", "Pulmonary tuberculosis",
-     "Tuberculosis treatment and prevention, from the 1948 streptomycin trial to BCG "
-     "vaccination."),
-    ("smoking-cessation", "Smoking cessation", "Tobacco dependence",
-     "Quitting smoking: nicotine replacement and other ways to stop."),
-    ("multiple-sclerosis", "Multiple sclerosis", "Multiple sclerosis",
-     "People living with MS and those who care for and treat them."),
-    ("pancreatitis", "Pancreatitis", "Post-ERCP pancreatitis",
-     "Preventing pancreatitis after endoscopic procedures (ERCP)."),
+    (
+        "colon-cancer",
+        "Colon cancer",
+        "Colon cancer",
+        "Patients, carers and clinicians interested in the treatment of colon cancer, "
+        "including adjuvant chemotherapy after surgery.",
+    ),
+    (
+        "primary-biliary-cholangitis",
+        "Primary biliary cholangitis",
+        "Primary biliary cholangitis",
+        "A community for primary biliary cholangitis (formerly cirrhosis), a chronic liver "
+        "disease studied in the Mayo Clinic D-penicillamine and the UDCA trials.",
+    ),
+    (
+        "tuberculosis",
+        "Tuberculosis",
+        "Pulmonary tuberculosis",
+        "Tuberculosis treatment and prevention, from the 1948 streptomycin trial to BCG "
+        "vaccination.",
+    ),
+    (
+        "smoking-cessation",
+        "Smoking cessation",
+        "Tobacco dependence",
+        "Quitting smoking: nicotine replacement and other ways to stop.",
+    ),
+    (
+        "multiple-sclerosis",
+        "Multiple sclerosis",
+        "Multiple sclerosis",
+        "People living with MS and those who care for and treat them.",
+    ),
+    (
+        "pancreatitis",
+        "Pancreatitis",
+        "Post-ERCP pancreatitis",
+        "Preventing pancreatitis after endoscopic procedures (ERCP).",
+    ),
 ]
 
 USERS = [
@@ -57,8 +82,7 @@ class DemoReport:
         lines = [f"Demo content: {len(self.created)} created, {len(self.kept)} already present."]
         if any(item.startswith("user ") for item in self.created):
             lines.append(
-                "Demo accounts (password '%s'): %s"
-                % (self.password, ", ".join(u for u, *_ in USERS))
+                f"Demo accounts (password '{self.password}'): " + ", ".join(u for u, *_ in USERS)
             )
         return "\n".join(lines)
 
@@ -72,8 +96,12 @@ def load(
         user = db.scalar(select(User).where(User.username == username))
         if user is None:
             user = accounts.register_user(
-                db, username=username, email=email, password=report.password,
-                display_name=display_name, role=role,
+                db,
+                username=username,
+                email=email,
+                password=report.password,
+                display_name=display_name,
+                role=role,
             )
             report.created.append(f"user {username}")
             echo(f"  + user {username} ({role.value})")

@@ -1,4 +1,5 @@
 """Friendly error pages; JSON for API clients."""
+
 from __future__ import annotations
 
 from flask import Flask, g, render_template, request
@@ -17,9 +18,7 @@ MESSAGES = {
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or (
-        request.accept_mimetypes.best == "application/json"
-    )
+    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
 
 
 def _render(status: int, detail: str | None = None):

@@ -1,4 +1,5 @@
 """Unbound extensions, created once and bound to each app in create_app()."""
+
 from __future__ import annotations
 
 from flask import current_app, request

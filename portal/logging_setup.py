@@ -3,6 +3,7 @@
 Several web processes and workers write to one log store in production: the request
 id joins a request's lines, the job it submitted and the worker's lines for that job.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -1,4 +1,5 @@
 """Run Alembic migrations against the app's database, from any folder."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -37,5 +38,6 @@ def current(app: Flask) -> None:
 
 
 def revision(app: Flask, message: str, autogenerate: bool = True) -> None:
-    command.revision(alembic_config(app.config["DATABASE_URL"]), message=message,
-                     autogenerate=autogenerate)
+    command.revision(
+        alembic_config(app.config["DATABASE_URL"]), message=message, autogenerate=autogenerate
+    )

@@ -2,13 +2,14 @@
 
 Alembic's autogenerate and the migration test read the metadata from here.
 """
+
 from portal.accounts.models import User
 from portal.accounts.tokens import ApiToken
 from portal.audit import AuditEvent
 from portal.community.comment_models import Comment
 from portal.community.link_models import QuestionDataset, QuestionRun
-from portal.community.moderation_models import ContentFlag
 from portal.community.models import Community, Membership
+from portal.community.moderation_models import ContentFlag
 from portal.community.notification_models import Notification
 from portal.community.question_models import (
     EvidenceReview,
@@ -30,12 +31,38 @@ from portal.reanalysis.models import AnalysisInput, AnalysisRun
 from portal.treatments.models import ReportSideEffect, Treatment, TreatmentDataset, TreatmentReport
 
 __all__ = [
-    "AlignmentChange", "AlignmentSource", "AnalysisInput", "AnalysisRun", "ApiToken",
-    "AuditEvent", "Base", "Comment", "Community", "Comparison", "ContentFlag",
-    "Dataset", "DatasetTag", "DatasetVersion", "Job",
-    "EvidenceReview", "Membership", "Notification", "PriorityRound", "Question",
-    "QuestionDataset", "QuestionRun", "QuestionVote", "QuestionWatch", "RoundParticipant",
-    "RoundQuestion", "User",
-    "Puzzle", "Solution", "Badge",
-    "ReportSideEffect", "Treatment", "TreatmentDataset", "TreatmentReport",
+    "AlignmentChange",
+    "AlignmentSource",
+    "AnalysisInput",
+    "AnalysisRun",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Comment",
+    "Community",
+    "Comparison",
+    "ContentFlag",
+    "Dataset",
+    "DatasetTag",
+    "DatasetVersion",
+    "Job",
+    "EvidenceReview",
+    "Membership",
+    "Notification",
+    "PriorityRound",
+    "Question",
+    "QuestionDataset",
+    "QuestionRun",
+    "QuestionVote",
+    "QuestionWatch",
+    "RoundParticipant",
+    "RoundQuestion",
+    "User",
+    "Puzzle",
+    "Solution",
+    "Badge",
+    "ReportSideEffect",
+    "Treatment",
+    "TreatmentDataset",
+    "TreatmentReport",
 ]

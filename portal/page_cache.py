@@ -10,6 +10,7 @@ goes through the after-request hooks, so it gets its own request id and the
 security headers. ``PAGE_CACHE_SECONDS`` (1 in production, 0 elsewhere) bounds
 how stale an anonymous page may be; signed-in members always get fresh pages.
 """
+
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, g, request
@@ -21,8 +22,7 @@ EXTENSION = "portal.page_cache"
 
 
 def _key() -> tuple[str, str, str] | None:
-    if request.method != "GET" or "Cookie" in request.headers \
-            or "Authorization" in request.headers:
+    if request.method != "GET" or "Cookie" in request.headers or "Authorization" in request.headers:
         return None
     return request.scheme, request.host, request.full_path
 
@@ -39,9 +39,14 @@ def _serve_kept() -> Response | None:
 
 def _keep(response: Response) -> Response:
     key = None if g.get("page_from_cache") else _key()
-    if (key is not None and response.status_code == 200 and response.mimetype == "text/html"
-            and not response.is_streamed and not web_session.modified
-            and "Set-Cookie" not in response.headers):
+    if (
+        key is not None
+        and response.status_code == 200
+        and response.mimetype == "text/html"
+        and not response.is_streamed
+        and not web_session.modified
+        and "Set-Cookie" not in response.headers
+    ):
         current_app.extensions[EXTENSION].put(key, (response.get_data(), response.mimetype))
     return response
 

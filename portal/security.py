@@ -1,4 +1,5 @@
 """Access rules and response headers shared by every blueprint."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -91,8 +92,11 @@ def refuse_malformed_forms() -> None:
     """A multipart part whose name is not text is parsed with a None key, on which
     Flask-WTF's CSRF token lookup crashes (a 500): refuse such a body as malformed."""
     forms = ("multipart/form-data", "application/x-www-form-urlencoded")
-    if (request.method in ("POST", "PUT", "PATCH", "DELETE") and request.mimetype in forms
-            and any(not isinstance(key, str) for key in request.form)):
+    if (
+        request.method in ("POST", "PUT", "PATCH", "DELETE")
+        and request.mimetype in forms
+        and any(not isinstance(key, str) for key in request.form)
+    ):
         abort(400, description="A form field's name is not valid text.")
 
 

@@ -3,6 +3,7 @@ were made: what the web processes keep of their busiest reads (see
 portal.page_cache, portal.play.payload_cache and portal.api.auth). Each process
 keeps its own; nothing is shared, so nothing can be stale for longer than
 ``seconds`` after it was read from the database."""
+
 from __future__ import annotations
 
 import threading
@@ -20,8 +21,9 @@ class ShortLivedCache:
     extended. ``forget`` advances a generation, and a value read before a
     ``forget`` is not stored after it (it may be what was forgotten)."""
 
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic,
-                 max_entries: int = 4096) -> None:
+    def __init__(
+        self, seconds: float, clock: Callable[[], float] = time.monotonic, max_entries: int = 4096
+    ) -> None:
         self.seconds, self.clock, self.max_entries = seconds, clock, max_entries
         self.generation = 0
         self._entries: dict[Hashable, tuple[float, Any]] = {}

@@ -1,4 +1,5 @@
 """Template globals shared by every page."""
+
 from __future__ import annotations
 
 from flask import Flask

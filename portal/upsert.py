@@ -3,6 +3,7 @@
 Uniqueness races (two tabs, fifty requests) are settled by the database's unique
 constraints: the losing INSERT does nothing instead of failing.
 """
+
 from __future__ import annotations
 
 from typing import Any

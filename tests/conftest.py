@@ -3,6 +3,7 @@
 Every database test runs on SQLite. With PORTAL_TEST_DATABASE_URL set (CI sets it),
 each also runs on PostgreSQL; an unreachable server then fails the run at once.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,15 +16,22 @@ BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    where = f" ({POSTGRES_URL})" if POSTGRES_URL else " (set PORTAL_TEST_DATABASE_URL to add PostgreSQL)"
+    where = (
+        f" ({POSTGRES_URL})"
+        if POSTGRES_URL
+        else " (set PORTAL_TEST_DATABASE_URL to add PostgreSQL)"
+    )
     return f"database backends: {', '.join(BACKENDS)}{where}"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     if not POSTGRES_URL:
         if os.environ.get("CI") == "true":
-            pytest.exit("CI=true but PORTAL_TEST_DATABASE_URL is not set: the suite must run "
-                        "on PostgreSQL in CI.", returncode=3)
+            pytest.exit(
+                "CI=true but PORTAL_TEST_DATABASE_URL is not set: the suite must run "
+                "on PostgreSQL in CI.",
+                returncode=3,
+            )
         return
     try:
         engine = create_engine(POSTGRES_URL)

@@ -1,4 +1,5 @@
 """The one rule: the computing packages never import the web layer."""
+
 from __future__ import annotations
 
 import ast
@@ -7,7 +8,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FORBIDDEN = {"flask", "flask_login", "flask_wtf", "flask_limiter", "sqlalchemy", "portal", "werkzeug"}
+FORBIDDEN = {
+    "flask",
+    "flask_login",
+    "flask_wtf",
+    "flask_limiter",
+    "sqlalchemy",
+    "portal",
+    "werkzeug",
+}
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -1,5 +1,6 @@
 """The load benchmark's client sends what a real game client would: layouts the
 server accepts, as well-formed HTTP requests."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -13,7 +14,8 @@ from hypothesis import strategies as st
 from games.checking import check_solution
 
 _spec = importlib.util.spec_from_file_location(
-    "load_benchmark", Path(__file__).resolve().parents[1] / "benchmarks" / "load.py")
+    "load_benchmark", Path(__file__).resolve().parents[1] / "benchmarks" / "load.py"
+)
 load = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(load)
 
@@ -28,8 +30,9 @@ def test_random_layouts_keep_every_rows_residues_in_order(seed):
 
 
 def test_a_plan_encodes_complete_requests():
-    plan = load.Plan(8000, "submit", [{"id": 7, "rows": ROWS}], ["orp_token"], seed=1,
-                     submissions=3)
+    plan = load.Plan(
+        8000, "submit", [{"id": 7, "rows": ROWS}], ["orp_token"], seed=1, submissions=3
+    )
     name, request = plan.next()
     head, _, body = request.partition(b"\r\n\r\n")
     lines = head.decode().split("\r\n")

@@ -11,7 +11,8 @@ from portal.accounts.passwords import PASSWORD_MAX
 
 class RegistrationForm(FlaskForm):
     username = StringField(
-        "Username", validators=[DataRequired(), Length(min=3, max=USERNAME_MAX)],
+        "Username",
+        validators=[DataRequired(), Length(min=3, max=USERNAME_MAX)],
         description="3 to 32 characters: letters, digits, '_', '.', '-'.",
     )
     email = EmailField("E-mail address", validators=[DataRequired(), Length(max=EMAIL_MAX)])
@@ -19,7 +20,8 @@ class RegistrationForm(FlaskForm):
         "Display name (optional)", validators=[Optional(), Length(max=DISPLAY_NAME_MAX)]
     )
     password = PasswordField(
-        "Password", validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+        "Password",
+        validators=[DataRequired(), Length(max=PASSWORD_MAX)],
         description="At least 10 characters; a passphrase of a few words works well.",
     )
     confirm = PasswordField(
@@ -49,9 +51,15 @@ class LogoutForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Token name", validators=[DataRequired(), Length(max=80)],
-                       description="What the token is for, e.g. 'analysis scripts'.")
-    scope = SelectField("Scope", choices=[
-        SelectChoice("read", "read: list, search and download"),
-        SelectChoice("write", "write: also upload, publish, post and vote"),
-    ])
+    name = StringField(
+        "Token name",
+        validators=[DataRequired(), Length(max=80)],
+        description="What the token is for, e.g. 'analysis scripts'.",
+    )
+    scope = SelectField(
+        "Scope",
+        choices=[
+            SelectChoice("read", "read: list, search and download"),
+            SelectChoice("write", "write: also upload, publish, post and vote"),
+        ],
+    )

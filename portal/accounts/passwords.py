@@ -1,4 +1,5 @@
 """Password hashing (argon2id) and the password policy."""
+
 from __future__ import annotations
 
 from argon2 import PasswordHasher
@@ -9,12 +10,36 @@ PASSWORD_MAX = 256
 
 # The most common passwords of public breach corpora, which a length rule alone admits.
 _COMMON = frozenset(
-    """
-    password1234 password123 1234567890 123456789a qwertyuiop 1q2w3e4r5t qwerty1234
-    iloveyou123 passw0rd123 football123 baseball12 1234512345 0987654321 abcdefghij
-    letmein1234 welcome123 monkey12345 dragon1234 trustno1234 sunshine123 princess12
-    administrator adminadmin changeme123 qwerty123456 aaaaaaaaaa 1111111111 password12
-    """.split()
+    [
+        "password1234",
+        "password123",
+        "1234567890",
+        "123456789a",
+        "qwertyuiop",
+        "1q2w3e4r5t",
+        "qwerty1234",
+        "iloveyou123",
+        "passw0rd123",
+        "football123",
+        "baseball12",
+        "1234512345",
+        "0987654321",
+        "abcdefghij",
+        "letmein1234",
+        "welcome123",
+        "monkey12345",
+        "dragon1234",
+        "trustno1234",
+        "sunshine123",
+        "princess12",
+        "administrator",
+        "adminadmin",
+        "changeme123",
+        "qwerty123456",
+        "aaaaaaaaaa",
+        "1111111111",
+        "password12",
+    ]
 )
 
 _hasher = PasswordHasher()

@@ -1,4 +1,5 @@
 """What accounts do. Functions take a session and never commit."""
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,7 @@ from portal.accounts.passwords import (
 )
 from portal.db import utcnow
 
-USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,%d}$" % (USERNAME_MAX - 1))
+USERNAME_PATTERN = re.compile(rf"^[a-z0-9][a-z0-9_.-]{{2,{USERNAME_MAX - 1}}}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # A hash to verify against when the user does not exist, so that a wrong username
@@ -111,8 +112,9 @@ def authenticate(db: Session, login: str, password: str, *, ip_address: str = ""
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
-    audit.record(db, "login.succeeded", actor_id=user.id, subject=user.username,
-                 ip_address=ip_address)
+    audit.record(
+        db, "login.succeeded", actor_id=user.id, subject=user.username, ip_address=ip_address
+    )
     return user
 
 

@@ -3,6 +3,7 @@
 A token is 32 random bytes, so a plain digest is enough to make a stolen table
 useless; a slow password hash would only slow every API request.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -57,12 +58,14 @@ def create_token(db: Session, user: User, *, name: str, scope: str) -> tuple[Api
     if scope not in SCOPES:
         raise ValueError("The scope is 'read' or 'write'.")
     plain = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, scope=scope, digest=token_digest(plain),
-                     hint=plain[:8])
+    token = ApiToken(
+        user_id=user.id, name=name, scope=scope, digest=token_digest(plain), hint=plain[:8]
+    )
     db.add(token)
     db.flush()
-    audit.record(db, "token.created", actor_id=user.id, subject=user.username, token=token.id,
-                 scope=scope)
+    audit.record(
+        db, "token.created", actor_id=user.id, subject=user.username, token=token.id, scope=scope
+    )
     return token, plain
 
 
@@ -70,8 +73,11 @@ def find_token(db: Session, plain: str) -> ApiToken | None:
     if not plain.startswith(PREFIX):
         return None
     # The owner comes in the same query: this runs before every API call.
-    token = db.scalar(select(ApiToken).options(joinedload(ApiToken.user))
-                      .where(ApiToken.digest == token_digest(plain)))
+    token = db.scalar(
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.digest == token_digest(plain))
+    )
     if token is None or not token.active or not token.user.is_active:
         return None
     return token
@@ -80,10 +86,14 @@ def find_token(db: Session, plain: str) -> ApiToken | None:
 def revoke_token(db: Session, token: ApiToken, *, actor: User) -> None:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        audit.record(db, "token.revoked", actor_id=actor.id, subject=token.user.username,
-                     token=token.id)
+        audit.record(
+            db, "token.revoked", actor_id=actor.id, subject=token.user.username, token=token.id
+        )
 
 
 def tokens_of(db: Session, user: User) -> list[ApiToken]:
-    return list(db.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
-                           .order_by(ApiToken.created_at.desc())))
+    return list(
+        db.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
+        )
+    )

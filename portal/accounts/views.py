@@ -125,9 +125,13 @@ def account():
 def _account_page(*, form=None, token_form=None, new_token: str | None = None, status=200):
     session = db.session()
     return render_template(
-        "accounts/account.html", form=form or ProfileForm(obj=current_user), user=current_user,
-        token_form=token_form or TokenForm(), tokens=tokens.tokens_of(session, current_user),
-        new_token=new_token, revoke_form=LogoutForm(),
+        "accounts/account.html",
+        form=form or ProfileForm(obj=current_user),
+        user=current_user,
+        token_form=token_form or TokenForm(),
+        tokens=tokens.tokens_of(session, current_user),
+        new_token=new_token,
+        revoke_form=LogoutForm(),
     ), status
 
 
@@ -139,8 +143,9 @@ def create_token():
         return _account_page(token_form=token_form, status=400)
     session = db.session()
     user = session.get(User, current_user.id)
-    _, plain = tokens.create_token(session, user, name=token_form.name.data,
-                                   scope=token_form.scope.data)
+    _, plain = tokens.create_token(
+        session, user, name=token_form.name.data, scope=token_form.scope.data
+    )
     session.commit()
     # Shown in this response only: it is never stored, so it cannot be shown again.
     response, status = _account_page(token_form=TokenForm(formdata=None), new_token=plain)

@@ -12,6 +12,7 @@ column values, not live objects, and each request gets its own instances. A
 token revoked, or an account changed, in this process is forgotten at once;
 other processes stop accepting a revoked token within those seconds.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -50,8 +51,9 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def _columns(instance: Any) -> dict[str, Any]:
-    return {column.key: getattr(instance, column.key)
-            for column in inspect(type(instance)).column_attrs}
+    return {
+        column.key: getattr(instance, column.key) for column in inspect(type(instance)).column_attrs
+    }
 
 
 def _from_columns(session: Session, kind: type, columns: dict[str, Any]) -> Any:

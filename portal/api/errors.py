@@ -1,4 +1,5 @@
 """Every API error has one shape: {"error": {"code", "message", "field"}}."""
+
 from __future__ import annotations
 
 from flask import jsonify

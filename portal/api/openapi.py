@@ -1,5 +1,6 @@
 """The OpenAPI 3.1 document, generated from the registered routes and their schemas,
 and the readable API page that renders the same document as HTML."""
+
 from __future__ import annotations
 
 import re
@@ -17,17 +18,21 @@ PREFIX = "/api/v1"
 REF = "#/components/schemas/{model}"
 _CONVERTER = re.compile(r"<(?:(?P<conv>[a-z]+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 #: Flask's int converter accepts digits only; the upper bound keeps ids in a 32-bit column.
-_PARAM_SCHEMAS = {"int": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
-                  "string": {"type": "string", "pattern": "^[^/]+$", "maxLength": 200},
-                  "default": {"type": "string", "pattern": "^[^/]+$", "maxLength": 200}}
-GENERIC_ERRORS = {400: "The request is invalid; error.field names what.",
-                  401: "Needs a signed-in user: send 'Authorization: Bearer <token>'.",
-                  403: "Signed in, but not allowed (role, scope or ownership).",
-                  404: "No such object, or not visible to you.",
-                  405: "Method not allowed.",
-                  409: "The object's state forbids this.",
-                  413: "The request body is too large.",
-                  429: "Too many requests; wait and retry."}
+_PARAM_SCHEMAS = {
+    "int": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+    "string": {"type": "string", "pattern": "^[^/]+$", "maxLength": 200},
+    "default": {"type": "string", "pattern": "^[^/]+$", "maxLength": 200},
+}
+GENERIC_ERRORS = {
+    400: "The request is invalid; error.field names what.",
+    401: "Needs a signed-in user: send 'Authorization: Bearer <token>'.",
+    403: "Signed in, but not allowed (role, scope or ownership).",
+    404: "No such object, or not visible to you.",
+    405: "Method not allowed.",
+    409: "The object's state forbids this.",
+    413: "The request body is too large.",
+    429: "Too many requests; wait and retry.",
+}
 
 
 class _Components:
@@ -53,8 +58,9 @@ def _path(rule: Rule) -> tuple[str, list[dict]]:
 
     def replace(match: re.Match) -> str:
         schema = _PARAM_SCHEMAS.get(match["conv"] or "default", _PARAM_SCHEMAS["default"])
-        params.append({"name": match["name"], "in": "path", "required": True,
-                       "schema": dict(schema)})
+        params.append(
+            {"name": match["name"], "in": "path", "required": True, "schema": dict(schema)}
+        )
         return "{" + match["name"] + "}"
 
     return _CONVERTER.sub(replace, rule.rule), params
@@ -63,10 +69,16 @@ def _path(rule: Rule) -> tuple[str, list[dict]]:
 def _query_parameters(model: type[BaseModel], components: _Components) -> list[dict]:
     schema = components.inline(model)
     required = set(schema.get("required", ()))
-    return [{"name": name, "in": "query", "required": name in required,
-             "description": prop.get("description", ""),
-             "schema": {k: v for k, v in prop.items() if k not in ("description", "title")}}
-            for name, prop in schema.get("properties", {}).items()]
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "description": prop.get("description", ""),
+            "schema": {k: v for k, v in prop.items() if k not in ("description", "title")},
+        }
+        for name, prop in schema.get("properties", {}).items()
+    ]
 
 
 def _request_body(op: Operation, components: _Components) -> dict | None:
@@ -83,8 +95,11 @@ def _request_body(op: Operation, components: _Components) -> dict | None:
             if prop.get("x-json-encoded"):
                 encoding[name] = {"contentType": "application/json"}
         for name in op.files:
-            properties[name] = {"type": "string", "contentMediaType": "application/octet-stream",
-                                "description": "The file (CSV, TSV, XLSX, Parquet)."}
+            properties[name] = {
+                "type": "string",
+                "contentMediaType": "application/octet-stream",
+                "description": "The file (CSV, TSV, XLSX, Parquet).",
+            }
         required = [*schema.get("required", ()), *op.files]
         form = {"schema": {"type": "object", "properties": properties, "required": required}}
         if encoding:
@@ -100,8 +115,9 @@ def _responses(op: Operation, components: _Components, method: str) -> dict:
     for status, model in op.responses.items():
         body: dict[str, Any] = {"description": "Success."}
         if model is not None:
-            body["content"] = {"application/json": {"schema": components.ref(model,
-                                                                               "serialization")}}
+            body["content"] = {
+                "application/json": {"schema": components.ref(model, "serialization")}
+            }
         out[str(status)] = body
     statuses = {400, 404, 405, *op.errors}
     if op.auth:
@@ -111,8 +127,9 @@ def _responses(op: Operation, components: _Components, method: str) -> dict:
     if method in ("post", "put", "patch", "delete"):
         statuses |= {429}
     for status in sorted(statuses):
-        out.setdefault(str(status), {"description": GENERIC_ERRORS.get(status, "Error."),
-                                     "content": error})
+        out.setdefault(
+            str(status), {"description": GENERIC_ERRORS.get(status, "Error."), "content": error}
+        )
     return out
 
 
@@ -141,8 +158,11 @@ def document(app: Flask) -> dict:
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             method = method.lower()
             entry: dict[str, Any] = {
-                "operationId": _operation_id(endpoint), "summary": op.summary,
-                "tags": [op.tag], "responses": _responses(op, components, method)}
+                "operationId": _operation_id(endpoint),
+                "summary": op.summary,
+                "tags": [op.tag],
+                "responses": _responses(op, components, method),
+            }
             if op.description:
                 entry["description"] = op.description
             parameters = list(params)
@@ -161,23 +181,34 @@ def document(app: Flask) -> dict:
             tags.add(op.tag)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Open Research Portal API", "version": "1",
-                 "description": "Datasets, analyses, communities, questions, puzzles and jobs. "
-                                "Errors are always {\"error\": {\"code\", \"message\", "
-                                "\"field\"}}. Lists take page and per_page and answer "
-                                "{items, page, per_page, has_more}."},
+        "info": {
+            "title": "Open Research Portal API",
+            "version": "1",
+            "description": "Datasets, analyses, communities, questions, puzzles and jobs. "
+            'Errors are always {"error": {"code", "message", '
+            '"field"}}. Lists take page and per_page and answer '
+            "{items, page, per_page, has_more}.",
+        },
         "servers": [{"url": "/"}],
         "tags": [{"name": name} for name in sorted(tags)],
         "paths": paths,
         "components": {
             "schemas": dict(sorted(components.schemas.items())),
             "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer",
-                           "description": "A personal API token from the account page; "
-                                          "scope 'read' or 'write'."},
-                "cookie": {"type": "apiKey", "in": "cookie", "name": "session",
-                           "description": "The page session; unsafe methods then need the "
-                                          "X-CSRFToken header."}},
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A personal API token from the account page; "
+                    "scope 'read' or 'write'.",
+                },
+                "cookie": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "session",
+                    "description": "The page session; unsafe methods then need the "
+                    "X-CSRFToken header.",
+                },
+            },
         },
     }
 

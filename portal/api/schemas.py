@@ -4,6 +4,7 @@ Requests are validated through these models (portal.api.spec), and the OpenAPI
 document is generated from them (portal.api.openapi). Response models describe
 what the views return; they allow extra keys so that adding a field is not a break.
 """
+
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
@@ -126,16 +127,18 @@ class DatasetPage(Page):
 
 class DatasetUpload(Request):
     metadata: dict[str, Any] = Field(
-        ..., json_schema_extra={"x-json-encoded": True},
+        ...,
+        json_schema_extra={"x-json-encoded": True},
         description="The dataset's metadata as a JSON object: title, description, licence "
-                    "(an SPDX id), conditions, ...")
+        "(an SPDX id), conditions, ...",
+    )
     change_note: Line = ""
 
 
 class VersionUpload(Request):
-    change_note: Annotated[str, StringConstraints(min_length=1, max_length=2000,
-                                                  pattern=NO_CONTROL)] = Field(
-        ..., description="What changed in this version.")
+    change_note: Annotated[
+        str, StringConstraints(min_length=1, max_length=2000, pattern=NO_CONTROL)
+    ] = Field(..., description="What changed in this version.")
 
 
 # -- analyses ------------------------------------------------------------------------
@@ -153,15 +156,19 @@ class AnalysisOptions(Request):
     # checks them against the run's harmonisation (which covariates are mapped).
     stage: Literal["two-stage", "one-stage"] | None = None
     covariates: list[Annotated[str, StringConstraints(max_length=64)]] | None = Field(
-        None, max_length=20)
+        None, max_length=20
+    )
     study_effect: Literal["fixed", "random"] | None = None
     filters: list[str | dict[str, Any]] | None = Field(
-        None, max_length=20, description='Row filters such as "age >= 50", or '
-        '{"column", "op", "value"} objects.')
+        None,
+        max_length=20,
+        description='Row filters such as "age >= 50", or {"column", "op", "value"} objects.',
+    )
 
     def participant(self) -> dict[str, Any] | None:
-        chosen = self.model_dump(include={"stage", "covariates", "study_effect", "filters"},
-                                 exclude_none=True)
+        chosen = self.model_dump(
+            include={"stage", "covariates", "study_effect", "filters"}, exclude_none=True
+        )
         return chosen or None
 
 

@@ -7,6 +7,7 @@ models, and passes the validated models to the view as ``query``, ``body`` or
 document, so the two cannot drift apart. Views in modules the API does not own
 are described with ``describe(endpoint, Operation(...))``.
 """
+
 from __future__ import annotations
 
 import json
@@ -103,8 +104,7 @@ def _is_list(annotation: Any) -> bool:
 def _json_body(model: type[BaseModel]) -> BaseModel:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ApiError(400, "invalid",
-                       "Send a JSON object (Content-Type: application/json).", None)
+        raise ApiError(400, "invalid", "Send a JSON object (Content-Type: application/json).", None)
     return validate(model, body)
 
 
@@ -119,15 +119,17 @@ def _form_data(model: type[BaseModel]) -> BaseModel:
                 try:
                     value = json.loads(value)
                 except json.JSONDecodeError as error:
-                    raise ApiError(400, "invalid", f"{key} is not valid JSON: {error}",
-                                   key) from None
+                    raise ApiError(
+                        400, "invalid", f"{key} is not valid JSON: {error}", key
+                    ) from None
             data[key] = value
     return validate(model, data)
 
 
 def unauthorized() -> ApiError:
-    return ApiError(401, "unauthorized",
-                    "Send a personal API token as 'Authorization: Bearer <token>'.")
+    return ApiError(
+        401, "unauthorized", "Send a personal API token as 'Authorization: Bearer <token>'."
+    )
 
 
 def operation(summary: str, tag: str, **options: Any) -> Callable:

@@ -9,6 +9,7 @@ centred on zero.
 
 Nothing here knows about Flask or the database: it takes integer item indices.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,8 +28,9 @@ def wins_matrix(
     losers = np.asarray(losers, dtype=np.intp)
     if winners.shape != losers.shape or winners.ndim != 1:
         raise ValueError("winners and losers must be one-dimensional and of equal length")
-    if winners.size and (min(winners.min(), losers.min()) < 0
-                         or max(winners.max(), losers.max()) >= n_items):
+    if winners.size and (
+        min(winners.min(), losers.min()) < 0 or max(winners.max(), losers.max()) >= n_items
+    ):
         raise ValueError("item index out of range")
     if np.any(winners == losers):
         raise ValueError("an item cannot be compared with itself")
@@ -183,8 +185,11 @@ def bootstrap_rank_intervals(
     all_ranks = np.empty((samples, n_items), dtype=np.intp)
     for s in range(samples):
         chosen = rng.integers(0, labels.size, size=labels.size) if labels.size else []
-        rows = np.concatenate([members[k] for k in chosen]) if len(chosen) else np.zeros(
-            0, dtype=np.intp)
+        rows = (
+            np.concatenate([members[k] for k in chosen])
+            if len(chosen)
+            else np.zeros(0, dtype=np.intp)
+        )
         weights = None if group_array is None else equal_group_weights(group_array[rows])
         strengths = fit(n_items, winners[rows], losers[rows], weights, ridge=ridge)
         all_ranks[s] = ranks(strengths)

@@ -1,4 +1,5 @@
 """Threaded comments on a question, written in Markdown."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """The discussion under a question: comment, reply, edit, delete, flag."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -27,8 +28,7 @@ bp = Blueprint("comments", __name__, url_prefix="/<slug>/questions/<int:question
 
 
 def _question_url(slug: str, question_id: int, anchor: str | None = None) -> str:
-    return url_for("community.questions.show", slug=slug, question_id=question_id,
-                   _anchor=anchor)
+    return url_for("community.questions.show", slug=slug, question_id=question_id, _anchor=anchor)
 
 
 def _comment_or_404(question_id: int, comment_id: int) -> Comment:
@@ -48,17 +48,20 @@ def add(slug: str, question_id: int):
     form = CommentForm()
     back = _question_url(slug, question_id, "discussion")
     if not form.validate_on_submit():
-        flash("Nothing was posted: " + " ".join(form.body.errors or ["write a comment."]),
-              "error")
+        flash("Nothing was posted: " + " ".join(form.body.errors or ["write a comment."]), "error")
         return redirect(back, code=303)
     parent = form.parent_id.data
     if parent and not str(parent).isdigit():
-        return refuse(CommunityError("The comment you replied to is not in this discussion."),
-                      back)
+        return refuse(CommunityError("The comment you replied to is not in this discussion."), back)
     try:
-        comment = discussion.add(session, question, me(), form.body.data,
-                                 parent_id=int(parent) if parent else None,
-                                 policy=trust_policy())
+        comment = discussion.add(
+            session,
+            question,
+            me(),
+            form.body.data,
+            parent_id=int(parent) if parent else None,
+            policy=trust_policy(),
+        )
     except CommunityError as error:
         return refuse(error, back)
     session.commit()
@@ -91,9 +94,14 @@ def edit(slug: str, question_id: int, comment_id: int):
             flash("Comment updated.", "success")
             return redirect(back, code=303)
     status = 400 if form.is_submitted() else 200
-    return render_template("community/comments/edit.html", community=community,
-                           question=question, comment=comment, form=form,
-                           minutes=minutes), status
+    return render_template(
+        "community/comments/edit.html",
+        community=community,
+        question=question,
+        comment=comment,
+        form=form,
+        minutes=minutes,
+    ), status
 
 
 @bp.post("/<int:comment_id>/delete")
@@ -120,5 +128,6 @@ def flag(slug: str, question_id: int, comment_id: int):
     community = community_or_404(slug)
     question = question_or_404(community, question_id)
     comment = _comment_or_404(question.id, comment_id)
-    return flag_content(comment, _question_url(slug, question_id, f"comment-{comment.id}"),
-                        "comment")
+    return flag_content(
+        comment, _question_url(slug, question_id, f"comment-{comment.id}"), "comment"
+    )

@@ -1,4 +1,5 @@
 """What a member has contributed, for their profile."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,14 +25,28 @@ class Contributions:
 def of(db: Session, user: User) -> Contributions:
     visible = (Question.author_id == user.id, Question.hidden.is_(False))
     return Contributions(
-        questions=list(db.scalars(
-            select(Question).where(*visible).options(joinedload(Question.community))
-            .order_by(Question.created_at.desc()).limit(RECENT))),
-        question_count=db.scalar(select(func.count()).select_from(Question).where(*visible))
+        questions=list(
+            db.scalars(
+                select(Question)
+                .where(*visible)
+                .options(joinedload(Question.community))
+                .order_by(Question.created_at.desc())
+                .limit(RECENT)
+            )
+        ),
+        question_count=db.scalar(select(func.count()).select_from(Question).where(*visible)) or 0,
+        comment_count=db.scalar(
+            select(func.count())
+            .select_from(Comment)
+            .where(
+                Comment.author_id == user.id,
+                Comment.hidden.is_(False),
+                Comment.deleted_at.is_(None),
+            )
+        )
         or 0,
-        comment_count=db.scalar(select(func.count()).select_from(Comment).where(
-            Comment.author_id == user.id, Comment.hidden.is_(False),
-            Comment.deleted_at.is_(None))) or 0,
-        support_count=db.scalar(select(func.count()).select_from(QuestionVote)
-                                .where(QuestionVote.user_id == user.id)) or 0,
+        support_count=db.scalar(
+            select(func.count()).select_from(QuestionVote).where(QuestionVote.user_id == user.id)
+        )
+        or 0,
     )

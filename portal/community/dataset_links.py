@@ -4,6 +4,7 @@ Suggestions come from ``dataset_matching`` over the datasets the viewer may see;
 a researcher confirms or rejects each, and the decision is stored once per
 question and dataset (the database enforces it). Never commits.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,18 +35,33 @@ def document(dataset: Dataset) -> dataset_matching.Document:
             variables += [str(field.get(key) or "") for key in ("name", "title", "description")]
     meta = dataset.meta
     tags = [tag.label for tag in dataset.tags]
-    tags += [str(v) for key in ("conditions", "interventions", "keywords", "outcomes")
-             for v in meta.get(key) or [] if isinstance(v, str)]
+    tags += [
+        str(v)
+        for key in ("conditions", "interventions", "keywords", "outcomes")
+        for v in meta.get(key) or []
+        if isinstance(v, str)
+    ]
     if isinstance(meta.get("comparator"), str):
         tags.append(meta["comparator"])
-    return dataset_matching.Document(title=dataset.title, description=dataset.description,
-                                     tags=tuple(tags), variables=tuple(variables))
+    return dataset_matching.Document(
+        title=dataset.title,
+        description=dataset.description,
+        tags=tuple(tags),
+        variables=tuple(variables),
+    )
 
 
 def query(question: Question) -> str:
     """The words a dataset should share with the question: its title and PICO."""
-    return " ".join((question.title, question.population, question.intervention,
-                     question.comparator, question.outcome))
+    return " ".join(
+        (
+            question.title,
+            question.population,
+            question.intervention,
+            question.comparator,
+            question.outcome,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -54,25 +70,31 @@ class Suggested:
     suggestion: dataset_matching.Suggestion
 
 
-def _scored(db: Session, question: Question, viewer: Any,
-            min_score: float) -> list[Suggested]:
+def _scored(db: Session, question: Question, viewer: Any, min_score: float) -> list[Suggested]:
     datasets = {d.id: d for d in db.scalars(data.visible_datasets(viewer))}
     ranked = dataset_matching.rank(
-        query(question), {key: document(d) for key, d in datasets.items()},
-        min_score=min_score, limit=len(datasets) or 1)
+        query(question),
+        {key: document(d) for key, d in datasets.items()},
+        min_score=min_score,
+        limit=len(datasets) or 1,
+    )
     return [Suggested(datasets[s.key], s) for s in ranked]
 
 
 def suggestions(db: Session, question: Question, viewer: Any, limit: int = 5) -> list[Suggested]:
     """The best-matching datasets the viewer may see that nobody has decided on yet."""
-    decided = set(db.scalars(select(QuestionDataset.dataset_id)
-                             .where(QuestionDataset.question_id == question.id)))
+    decided = set(
+        db.scalars(
+            select(QuestionDataset.dataset_id).where(QuestionDataset.question_id == question.id)
+        )
+    )
     found = _scored(db, question, viewer, dataset_matching.MIN_SCORE)
     return [s for s in found if s.dataset.id not in decided][:limit]
 
 
-def decide(db: Session, question: Question, dataset: Dataset, actor: User,
-           decision: str) -> QuestionDataset:
+def decide(
+    db: Session, question: Question, dataset: Dataset, actor: User, decision: str
+) -> QuestionDataset:
     """Confirm or reject a dataset for a question; deciding again replaces the decision."""
     permissions.require_reviewer(db, question.community_id, actor)
     if decision not in {d.value for d in LinkDecision}:
@@ -87,54 +109,89 @@ def decide(db: Session, question: Question, dataset: Dataset, actor: User,
     score = round(match.score, 4) if match else 0.0
     matched = ", ".join(match.matched)[:MATCHED_MAX] if match else ""
     now = utcnow()
-    values = {"decision": decision, "score": score, "matched": matched,
-              "decided_by_id": actor.id, "decided_at": now}
+    values = {
+        "decision": decision,
+        "score": score,
+        "matched": matched,
+        "decided_by_id": actor.id,
+        "decided_at": now,
+    }
     db.execute(
         insert(db, QuestionDataset)
         .values(question_id=question.id, dataset_id=dataset.id, **values)
         .on_conflict_do_update(index_elements=["question_id", "dataset_id"], set_=values)
     )
-    audit.record(db, f"question.dataset_{decision}", actor_id=actor.id,
-                 subject=f"question:{question.id}", community_id=question.community_id,
-                 dataset=dataset.slug, score=score)
-    return db.scalars(select(QuestionDataset).where(
-        QuestionDataset.question_id == question.id, QuestionDataset.dataset_id == dataset.id,
-    ).execution_options(populate_existing=True)).one()
+    audit.record(
+        db,
+        f"question.dataset_{decision}",
+        actor_id=actor.id,
+        subject=f"question:{question.id}",
+        community_id=question.community_id,
+        dataset=dataset.slug,
+        score=score,
+    )
+    return db.scalars(
+        select(QuestionDataset)
+        .where(
+            QuestionDataset.question_id == question.id,
+            QuestionDataset.dataset_id == dataset.id,
+        )
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def confirmed(db: Session, question: Question, viewer: Any) -> list[QuestionDataset]:
     """Confirmed links of the question to datasets the viewer may see."""
     links = db.scalars(
-        select(QuestionDataset).where(QuestionDataset.question_id == question.id,
-                                      QuestionDataset.decision == LinkDecision.CONFIRMED.value)
-        .order_by(QuestionDataset.score.desc(), QuestionDataset.id))
+        select(QuestionDataset)
+        .where(
+            QuestionDataset.question_id == question.id,
+            QuestionDataset.decision == LinkDecision.CONFIRMED.value,
+        )
+        .order_by(QuestionDataset.score.desc(), QuestionDataset.id)
+    )
     return [link for link in links if data.can_view(viewer, link.dataset)]
 
 
 def rejected(db: Session, question: Question, viewer: Any) -> list[QuestionDataset]:
     links = db.scalars(
-        select(QuestionDataset).where(QuestionDataset.question_id == question.id,
-                                      QuestionDataset.decision == LinkDecision.REJECTED.value)
-        .order_by(QuestionDataset.id))
+        select(QuestionDataset)
+        .where(
+            QuestionDataset.question_id == question.id,
+            QuestionDataset.decision == LinkDecision.REJECTED.value,
+        )
+        .order_by(QuestionDataset.id)
+    )
     return [link for link in links if data.can_view(viewer, link.dataset)]
 
 
 def questions_for(db: Session, dataset: Dataset) -> list[Question]:
     """Visible questions a researcher confirmed this dataset could answer."""
-    return list(db.scalars(
-        select(Question).join(QuestionDataset, QuestionDataset.question_id == Question.id)
-        .where(QuestionDataset.dataset_id == dataset.id,
-               QuestionDataset.decision == LinkDecision.CONFIRMED.value,
-               Question.hidden.is_(False))
-        .order_by(Question.created_at.desc(), Question.id.desc())))
+    return list(
+        db.scalars(
+            select(Question)
+            .join(QuestionDataset, QuestionDataset.question_id == Question.id)
+            .where(
+                QuestionDataset.dataset_id == dataset.id,
+                QuestionDataset.decision == LinkDecision.CONFIRMED.value,
+                Question.hidden.is_(False),
+            )
+            .order_by(Question.created_at.desc(), Question.id.desc())
+        )
+    )
 
 
 def for_community(db: Session, community_id: int, viewer: Any) -> list[Dataset]:
     """Datasets confirmed for the community's visible questions, that the viewer may see."""
     found = db.scalars(
-        select(Dataset).join(QuestionDataset, QuestionDataset.dataset_id == Dataset.id)
+        select(Dataset)
+        .join(QuestionDataset, QuestionDataset.dataset_id == Dataset.id)
         .join(Question, Question.id == QuestionDataset.question_id)
-        .where(Question.community_id == community_id, Question.hidden.is_(False),
-               QuestionDataset.decision == LinkDecision.CONFIRMED.value)
-        .order_by(Dataset.title)).unique()
+        .where(
+            Question.community_id == community_id,
+            Question.hidden.is_(False),
+            QuestionDataset.decision == LinkDecision.CONFIRMED.value,
+        )
+        .order_by(Dataset.title)
+    ).unique()
     return [dataset for dataset in dict.fromkeys(found) if data.can_view(viewer, dataset)]

@@ -9,7 +9,8 @@ mapped through a short synonym list to one term (``carcinoma`` -> ``cancer``).
 
 For a question's terms q and a dataset d, the score is
 
-    score(d) = sum over distinct q of  idf(q) * f(q,d) * (k1 + 1) / (f(q,d) + k1 * (1 - b + b * |d| / avgdl))
+    score(d) = sum over distinct q of  idf(q) * f(q,d) * (k1 + 1) / (f(q,d) + K(d))
+    K(d)     = k1 * (1 - b + b * |d| / avgdl)
     idf(q)   = ln(1 + (N - n(q) + 0.5) / (n(q) + 0.5))
 
 where f(q,d) counts the term in d with title and tag words counted ``FIELD_WEIGHTS``
@@ -17,6 +18,7 @@ times, |d| is d's weighted length, avgdl the mean over the N datasets and n(q) t
 number of datasets that contain q. This idf is never negative, so a term that every
 dataset shares adds little but never subtracts.
 """
+
 from __future__ import annotations
 
 import math
@@ -35,11 +37,13 @@ FIELD_WEIGHTS = {"title": 3, "tags": 3, "variables": 1, "description": 1}
 #: the right dataset scores 10 to 27 and the best wrong one at most 3.
 MIN_SCORE = 4.0
 
-FORMULA = ("score = Σ over the question's terms of idf × tf × (k1 + 1) / "
-           "(tf + k1 × (1 − b + b × length / average length)), "
-           f"idf = ln(1 + (N − n + 0.5) / (n + 0.5)); k1 = {K1}, b = {B}; "
-           "title and tag words count three times; suggestions below "
-           f"{MIN_SCORE:g} are not shown.")
+FORMULA = (
+    "score = Σ over the question's terms of idf × tf × (k1 + 1) / "
+    "(tf + k1 × (1 − b + b × length / average length)), "
+    f"idf = ln(1 + (N − n + 0.5) / (n + 0.5)); k1 = {K1}, b = {B}; "
+    "title and tag words count three times; suggestions below "
+    f"{MIN_SCORE:g} are not shown."
+)
 
 # Words every PICO question or dataset uses without saying what it is about.
 _EXTRA_STOP = frozenset(
@@ -54,21 +58,47 @@ _EXTRA_STOP = frozenset(
 
 # Words that name the same thing in questions and in metadata; each maps to one term.
 _SYNONYMS = {
-    "carcinoma": "cancer", "tumour": "cancer", "tumor": "cancer", "neoplasm": "cancer",
-    "malignancy": "cancer", "colorectal": "colon", "bowel": "colon",
-    "cirrhosis": "cholangitis", "pbc": "cholangitis",
-    "tb": "tuberculosis", "mycobacterium": "tuberculosis",
-    "5fu": "fluorouracil", "fu": "fluorouracil", "lev": "levamisole",
-    "mortality": "death", "dead": "death", "die": "death", "died": "death",
-    "survival": "death", "survive": "death", "status": "",
-    "tobacco": "smoking", "cigarette": "smoking", "smoker": "smoking", "smoke": "smoking",
-    "quit": "cessation", "quitting": "cessation", "stop": "cessation",
-    "nrt": "nicotine", "gum": "nicotine", "patch": "nicotine",
-    "ursodiol": "ursodeoxycholic", "udca": "ursodeoxycholic",
-    "indometacin": "indomethacin", "nsaid": "indomethacin",
-    "ercp": "pancreatitis", "pep": "pancreatitis",
-    "bcg": "vaccine", "vaccination": "vaccine",
-    "relapse": "recurrence", "recur": "recurrence",
+    "carcinoma": "cancer",
+    "tumour": "cancer",
+    "tumor": "cancer",
+    "neoplasm": "cancer",
+    "malignancy": "cancer",
+    "colorectal": "colon",
+    "bowel": "colon",
+    "cirrhosis": "cholangitis",
+    "pbc": "cholangitis",
+    "tb": "tuberculosis",
+    "mycobacterium": "tuberculosis",
+    "5fu": "fluorouracil",
+    "fu": "fluorouracil",
+    "lev": "levamisole",
+    "mortality": "death",
+    "dead": "death",
+    "die": "death",
+    "died": "death",
+    "survival": "death",
+    "survive": "death",
+    "status": "",
+    "tobacco": "smoking",
+    "cigarette": "smoking",
+    "smoker": "smoking",
+    "smoke": "smoking",
+    "quit": "cessation",
+    "quitting": "cessation",
+    "stop": "cessation",
+    "nrt": "nicotine",
+    "gum": "nicotine",
+    "patch": "nicotine",
+    "ursodiol": "ursodeoxycholic",
+    "udca": "ursodeoxycholic",
+    "indometacin": "indomethacin",
+    "nsaid": "indomethacin",
+    "ercp": "pancreatitis",
+    "pep": "pancreatitis",
+    "bcg": "vaccine",
+    "vaccination": "vaccine",
+    "relapse": "recurrence",
+    "recur": "recurrence",
 }
 
 _WORD = re.compile(r"[^\W_]+")
@@ -107,9 +137,12 @@ class Document:
 
     def weighted_terms(self) -> Counter[str]:
         counts: Counter[str] = Counter()
-        for name, text in (("title", self.title), ("description", self.description),
-                           ("tags", " ".join(self.tags)),
-                           ("variables", " ".join(self.variables))):
+        for name, text in (
+            ("title", self.title),
+            ("description", self.description),
+            ("tags", " ".join(self.tags)),
+            ("variables", " ".join(self.variables)),
+        ):
             for term in terms(text):
                 counts[term] += FIELD_WEIGHTS[name]
         return counts
@@ -127,8 +160,13 @@ class Suggestion:
         return [term for term, _ in self.contributions]
 
 
-def rank(query: str, documents: Mapping[int, Document] | Iterable[tuple[int, Document]], *,
-         min_score: float = MIN_SCORE, limit: int = 5) -> list[Suggestion]:
+def rank(
+    query: str,
+    documents: Mapping[int, Document] | Iterable[tuple[int, Document]],
+    *,
+    min_score: float = MIN_SCORE,
+    limit: int = 5,
+) -> list[Suggestion]:
     """The ``limit`` documents that best match ``query``, best first, at or above
     ``min_score``; ties go to the lower key so the order is stable."""
     items = list(documents.items() if isinstance(documents, Mapping) else documents)

@@ -1,4 +1,5 @@
 """Threaded comments on questions. Never commits."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -28,13 +29,21 @@ def _clean_body(body: str) -> str:
     if found := markdown.problems(body):
         raise CommunityError(
             "Comments are Markdown, and nothing in them may run. Remove "
-            + " and ".join(found) + ", then post again.", "body")
+            + " and ".join(found)
+            + ", then post again.",
+            "body",
+        )
     return body
 
 
 def add(
-    db: Session, question: Question, author: User, body: str, *,
-    parent_id: int | None = None, policy: trust.TrustPolicy | None = None,
+    db: Session,
+    question: Question,
+    author: User,
+    body: str,
+    *,
+    parent_id: int | None = None,
+    policy: trust.TrustPolicy | None = None,
     now: datetime | None = None,
 ) -> Comment:
     now = now or utcnow()
@@ -47,8 +56,9 @@ def add(
         if parent is None or parent.question_id != question.id:
             raise CommunityError("The comment you replied to is not in this discussion.")
     trust.ensure_allowed(db, author, "comment", now, policy or trust.TrustPolicy())
-    comment = Comment(question_id=question.id, author_id=author.id, parent_id=parent_id,
-                      body=body, created_at=now)
+    comment = Comment(
+        question_id=question.id, author_id=author.id, parent_id=parent_id, body=body, created_at=now
+    )
     db.add(comment)
     db.flush()
     watching.watch(db, question, author)
@@ -57,27 +67,40 @@ def add(
 
 def can_edit(comment: Comment, user: User | None, now: datetime, window: timedelta) -> bool:
     return (
-        user is not None and getattr(user, "is_authenticated", False)
+        user is not None
+        and getattr(user, "is_authenticated", False)
         and comment.author_id == user.id
-        and not comment.is_deleted and not comment.hidden
+        and not comment.is_deleted
+        and not comment.hidden
         and now - comment.created_at <= window
     )
 
 
 def can_delete(comment: Comment, user: User | None) -> bool:
-    return (user is not None and getattr(user, "is_authenticated", False)
-            and comment.author_id == user.id and not comment.is_deleted)
+    return (
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and comment.author_id == user.id
+        and not comment.is_deleted
+    )
 
 
-def edit(db: Session, comment: Comment, user: User, body: str, *, window: timedelta,
-         now: datetime | None = None) -> None:
+def edit(
+    db: Session,
+    comment: Comment,
+    user: User,
+    body: str,
+    *,
+    window: timedelta,
+    now: datetime | None = None,
+) -> None:
     now = now or utcnow()
     if comment.author_id != user.id:
         raise NotAllowed("You can only edit your own comments.")
     if not can_edit(comment, user, now, window):
         raise CommunityError(
-            f"Comments can be edited for {int(window.total_seconds() // 60)} minutes "
-            "after posting.")
+            f"Comments can be edited for {int(window.total_seconds() // 60)} minutes after posting."
+        )
     comment.body = _clean_body(body)
     comment.edited_at = now
 
@@ -102,7 +125,8 @@ class Node:
 def thread(db: Session, question: Question) -> list[Node]:
     """The discussion as a tree, oldest first at every level."""
     comments = db.scalars(
-        select(Comment).where(Comment.question_id == question.id)
+        select(Comment)
+        .where(Comment.question_id == question.id)
         .options(joinedload(Comment.author))
         .order_by(Comment.created_at, Comment.id)
     ).all()
@@ -122,5 +146,11 @@ def thread(db: Session, question: Question) -> list[Node]:
 
 
 def comment_count(db: Session, question: Question) -> int:
-    return db.scalar(select(func.count()).select_from(Comment).where(
-        Comment.question_id == question.id, Comment.deleted_at.is_(None))) or 0
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(Comment)
+            .where(Comment.question_id == question.id, Comment.deleted_at.is_(None))
+        )
+        or 0
+    )

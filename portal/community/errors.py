@@ -1,4 +1,5 @@
 """What community services raise when a request cannot be honoured."""
+
 from __future__ import annotations
 
 

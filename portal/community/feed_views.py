@@ -1,4 +1,5 @@
 """Questions across all communities, and the similar-questions lookup used while typing."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
@@ -22,9 +23,18 @@ def index():
     listed = questions.listed(db.session(), status=status, sort=sort)
     shown, pages = paginate(listed, page)
     return render_template(
-        "sections/questions.html", title="Questions", listed=shown, sort=sort, status=status,
-        page=page, pages=pages, total=len(listed),
-        formulas=ranking.FORMULAS, sorts=ranking.SORTS, statuses=list(questions.STATUS_FILTERS))
+        "sections/questions.html",
+        title="Questions",
+        listed=shown,
+        sort=sort,
+        status=status,
+        page=page,
+        pages=pages,
+        total=len(listed),
+        formulas=ranking.FORMULAS,
+        sorts=ranking.SORTS,
+        statuses=list(questions.STATUS_FILTERS),
+    )
 
 
 @bp.get("/api/communities/<slug>/similar-questions")
@@ -34,15 +44,18 @@ def similar(slug: str):
     title = request.args.get("title", "")[:QUERY_MAX]
     details = request.args.get("details", "")[:QUERY_MAX]
     exclude = request.args.get("exclude", type=int)
-    matches = questions.similar(db.session(), community, Draft(title, details),
-                                exclude_id=exclude)
+    matches = questions.similar(db.session(), community, Draft(title, details), exclude_id=exclude)
     return {
         "method": "trigram similarity (Jaccard index of three-letter word pieces), "
-                  f"threshold {DEFAULT_THRESHOLD}",
+        f"threshold {DEFAULT_THRESHOLD}",
         "questions": [
-            {"id": q.id, "title": q.title, "status": q.status_enum.label,
-             "similarity": round(score, 3),
-             "url": url_for("community.questions.show", slug=slug, question_id=q.id)}
+            {
+                "id": q.id,
+                "title": q.title,
+                "status": q.status_enum.label,
+                "similarity": round(score, 3),
+                "url": url_for("community.questions.show", slug=slug, question_id=q.id),
+            }
             for q, score in matches
         ],
     }

@@ -2,6 +2,7 @@
 
 Each change is audited and its followers are notified. Never commits.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -38,16 +39,30 @@ NOTE_MAX = 5000
 CITATIONS_MAX = 5000
 
 
-def _move(db: Session, question: Question, to: QuestionStatus, actor: User,
-          message: str, now: datetime, **details: object) -> None:
+def _move(
+    db: Session,
+    question: Question,
+    to: QuestionStatus,
+    actor: User,
+    message: str,
+    now: datetime,
+    **details: object,
+) -> None:
     current = question.status_enum
     if to not in ALLOWED[current]:
         raise CommunityError(f"A question that is {current.label} cannot become {to.label}.")
     question.status = to.value
     question.status_changed_at = now
-    audit.record(db, "question.status_changed", actor_id=actor.id,
-                 subject=f"question:{question.id}", community_id=question.community_id,
-                 old=current.value, new=to.value, **details)
+    audit.record(
+        db,
+        "question.status_changed",
+        actor_id=actor.id,
+        subject=f"question:{question.id}",
+        community_id=question.community_id,
+        old=current.value,
+        new=to.value,
+        **details,
+    )
     watching.notify_watchers(db, question, message, actor=actor)
 
 
@@ -61,57 +76,102 @@ def _text(value: str, limit: int, field: str, label: str, required: bool = True)
 
 
 def record_review(
-    db: Session, question: Question, reviewer: User, *, verdict: str, citations: str,
-    note: str, now: datetime | None = None,
+    db: Session,
+    question: Question,
+    reviewer: User,
+    *,
+    verdict: str,
+    citations: str,
+    note: str,
+    now: datetime | None = None,
 ) -> EvidenceReview:
     """A researcher's verdict on whether existing evidence answers the question."""
     now = now or utcnow()
     permissions.require_reviewer(db, question.community_id, reviewer)
     if verdict not in {v.value for v in EvidenceVerdict}:
         raise CommunityError("Choose one of the listed verdicts.", "verdict")
-    citations = _text(citations, CITATIONS_MAX, "citations", "References",
-                      required=verdict != EvidenceVerdict.NOT_ANSWERED.value)
+    citations = _text(
+        citations,
+        CITATIONS_MAX,
+        "citations",
+        "References",
+        required=verdict != EvidenceVerdict.NOT_ANSWERED.value,
+    )
     note = _text(note, NOTE_MAX, "note", "A note", required=False)
-    review = EvidenceReview(question_id=question.id, reviewer_id=reviewer.id, verdict=verdict,
-                            citations=citations, note=note, created_at=now)
-    _move(db, question, S.UNDER_REVIEW, reviewer,
-          f"Under review: {question.title} — {EvidenceVerdict(verdict).label}.", now,
-          verdict=verdict)
+    review = EvidenceReview(
+        question_id=question.id,
+        reviewer_id=reviewer.id,
+        verdict=verdict,
+        citations=citations,
+        note=note,
+        created_at=now,
+    )
+    _move(
+        db,
+        question,
+        S.UNDER_REVIEW,
+        reviewer,
+        f"Under review: {question.title} — {EvidenceVerdict(verdict).label}.",
+        now,
+        verdict=verdict,
+    )
     db.add(review)
     return review
 
 
-def start_analysis(db: Session, question: Question, actor: User,
-                   now: datetime | None = None) -> None:
+def start_analysis(
+    db: Session, question: Question, actor: User, now: datetime | None = None
+) -> None:
     permissions.require_reviewer(db, question.community_id, actor)
     _move(db, question, S.IN_ANALYSIS, actor, f"In analysis: {question.title}", now or utcnow())
 
 
 def mark_answered(
-    db: Session, question: Question, actor: User, *, note: str, url: str = "",
-    runs: Sequence[AnalysisRun] = (), now: datetime | None = None,
+    db: Session,
+    question: Question,
+    actor: User,
+    *,
+    note: str,
+    url: str = "",
+    runs: Sequence[AnalysisRun] = (),
+    now: datetime | None = None,
 ) -> None:
     """Record the answer: a short summary, the finished analysis runs that answer it
     and/or a link to where the answer is published."""
     permissions.require_reviewer(db, question.community_id, actor)
     url = _text(url, URL_MAX, "url", "A link to the analysis", required=False)
-    if url and not (url.startswith(("https://", "http://")) or
-                    (url.startswith("/") and not url.startswith("//"))):
+    if url and not (
+        url.startswith(("https://", "http://"))
+        or (url.startswith("/") and not url.startswith("//"))
+    ):
         raise CommunityError("Give an http(s) address or a path on this site.", "url")
     note = _text(note, NOTE_MAX, "note", "A summary of the answer")
     runs = list(dict.fromkeys(runs))
     run_links.require_answering(actor, runs)
     by = f" — by {', '.join(run.title for run in runs)}" if runs else ""
-    _move(db, question, S.ANSWERED, actor, f"Answered: {question.title}{by}", now or utcnow(),
-          url=url, runs=[run.id for run in runs])
+    _move(
+        db,
+        question,
+        S.ANSWERED,
+        actor,
+        f"Answered: {question.title}{by}",
+        now or utcnow(),
+        url=url,
+        runs=[run.id for run in runs],
+    )
     question.answer_url = url
     question.answer_note = note
     run_links.link_answers(db, question, runs, actor)
 
 
 def close(
-    db: Session, question: Question, actor: User, *, reason: str,
-    duplicate_of: Question | None = None, now: datetime | None = None,
+    db: Session,
+    question: Question,
+    actor: User,
+    *,
+    reason: str,
+    duplicate_of: Question | None = None,
+    now: datetime | None = None,
 ) -> None:
     """Close with a reason; a duplicate points at the question it repeats.
 
@@ -126,12 +186,25 @@ def close(
         if duplicate_of.community_id != question.community_id:
             raise CommunityError("The original must be in the same community.", "duplicate_of")
         if duplicate_of.hidden or duplicate_of.status == S.CLOSED.value:
-            raise CommunityError("Merge into a question that is visible and not closed.",
-                                 "duplicate_of")
-    message = (f"Merged into “{duplicate_of.title}”: {question.title}. Your support can move "
-               "there if you agree." if duplicate_of else f"Closed: {question.title}")
-    _move(db, question, S.CLOSED, actor, message, now or utcnow(),
-          reason=reason, duplicate_of=duplicate_of.id if duplicate_of else None)
+            raise CommunityError(
+                "Merge into a question that is visible and not closed.", "duplicate_of"
+            )
+    message = (
+        f"Merged into “{duplicate_of.title}”: {question.title}. Your support can move "
+        "there if you agree."
+        if duplicate_of
+        else f"Closed: {question.title}"
+    )
+    _move(
+        db,
+        question,
+        S.CLOSED,
+        actor,
+        message,
+        now or utcnow(),
+        reason=reason,
+        duplicate_of=duplicate_of.id if duplicate_of else None,
+    )
     question.closed_reason = reason
     question.duplicate_of_id = duplicate_of.id if duplicate_of else None
 
@@ -139,9 +212,13 @@ def close(
 def can_move_support(db: Session, question: Question, user: User | None) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return question.duplicate_of_id is not None and bool(db.scalar(
-        select(QuestionVote.id).where(QuestionVote.question_id == question.id,
-                                      QuestionVote.user_id == user.id)))
+    return question.duplicate_of_id is not None and bool(
+        db.scalar(
+            select(QuestionVote.id).where(
+                QuestionVote.question_id == question.id, QuestionVote.user_id == user.id
+            )
+        )
+    )
 
 
 def move_support(db: Session, duplicate: Question, user: User) -> Question:
@@ -153,8 +230,11 @@ def move_support(db: Session, duplicate: Question, user: User) -> Question:
         raise CommunityError("You did not support this question, so there is nothing to move.")
     if not original.status_enum.is_open or original.hidden:
         raise CommunityError("The question it was merged into no longer takes support.")
-    db.execute(delete(QuestionVote).where(QuestionVote.question_id == duplicate.id,
-                                          QuestionVote.user_id == user.id))
+    db.execute(
+        delete(QuestionVote).where(
+            QuestionVote.question_id == duplicate.id, QuestionVote.user_id == user.id
+        )
+    )
     db.execute(
         insert(db, QuestionVote)
         .values(question_id=original.id, user_id=user.id, created_at=utcnow())

@@ -4,6 +4,7 @@ A dataset link records a researcher's decision on a suggestion (confirmed or
 rejected), so a rejected dataset is not suggested again. An analysis link says that
 a run was made for the question, or that it answers it.
 """
+
 from __future__ import annotations
 
 import enum
@@ -48,16 +49,19 @@ class QuestionDataset(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(
-        ForeignKey("questions.id", ondelete="CASCADE"), index=True)
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
     dataset_id: Mapped[int] = mapped_column(
-        ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+        ForeignKey("datasets.id", ondelete="CASCADE"), index=True
+    )
     decision: Mapped[str] = mapped_column(String(16))
     # The suggestion as it was when the researcher decided: its score and the terms
     # that matched, so the decision can be read later against what was shown.
     score: Mapped[float] = mapped_column(Float, default=0.0)
     matched: Mapped[str] = mapped_column(String(MATCHED_MAX), default="")
     decided_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), default=None)
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     question: Mapped[Question] = relationship()
@@ -76,12 +80,15 @@ class QuestionRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(
-        ForeignKey("questions.id", ondelete="CASCADE"), index=True)
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
     run_id: Mapped[int] = mapped_column(
-        ForeignKey("analysis_runs.id", ondelete="CASCADE"), index=True)
+        ForeignKey("analysis_runs.id", ondelete="CASCADE"), index=True
+    )
     role: Mapped[str] = mapped_column(String(16), default=RunRole.ANALYSIS.value)
     linked_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), default=None)
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     question: Mapped[Question] = relationship()

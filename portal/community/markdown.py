@@ -19,6 +19,7 @@ Members mention datasets and analyses either by linking to their pages
 ``[[analysis:42]]``; such links get a "mention" class, and ``render`` reports them
 so the question page can list what the discussion refers to.
 """
+
 from __future__ import annotations
 
 import html
@@ -38,8 +39,23 @@ from markupsafe import Markup
 MENTION_PATHS = {"dataset": "/datasets/", "analysis": "/analyses/"}
 
 ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "del", "code", "pre", "blockquote",
-    "ul", "ol", "li", "a", "hr", "h3", "h4", "h5", "h6",
+    "p",
+    "br",
+    "strong",
+    "em",
+    "del",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "hr",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 ALLOWED_CLASSES = {"a": {"mention", "mention-dataset", "mention-analysis"}}
@@ -53,11 +69,14 @@ _SHORTHAND = r"\[\[(dataset|analysis):([A-Za-z0-9][A-Za-z0-9_.-]{0,99})\]\]"
 _ACTIVE_TAG = re.compile(
     r"<\s*/?\s*(script|style|iframe|frame|frameset|object|embed|applet|svg|math|img|image|"
     r"video|audio|source|form|input|button|textarea|select|meta|link|base|body|html|"
-    r"details|marquee)\b", re.IGNORECASE)
+    r"details|marquee)\b",
+    re.IGNORECASE,
+)
 # "<" then a letter starts a tag; "p < 0.05" does not.
 _EVENT_HANDLER = re.compile(r"<\s*(?=[a-z])[^>]*?\bon[a-z]+\s*=", re.IGNORECASE | re.DOTALL)
-_SCRIPT_URL_IN_TAG = re.compile(r"<\s*(?=[a-z])[^>]*?(?:(?:java|vb)script|data)\s*:",
-                                re.IGNORECASE | re.DOTALL)
+_SCRIPT_URL_IN_TAG = re.compile(
+    r"<\s*(?=[a-z])[^>]*?(?:(?:java|vb)script|data)\s*:", re.IGNORECASE | re.DOTALL
+)
 _HANDLER_IN_LINK = re.compile(r"\bon[a-z]+\s*=", re.IGNORECASE)
 _ENTITY = re.compile(r"^&#?[a-z0-9]+;$", re.IGNORECASE)
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
@@ -143,8 +162,9 @@ class _FindActiveMarkup(Treeprocessor):
         links = list(root.iter("a"))
         if any(_unsafe_href(link.get("href", "")) for link in links):
             found.append("a link that is not http, https or mailto")
-        if any(_HANDLER_IN_LINK.search(link.get("href", "") + link.get("title", ""))
-               for link in links):
+        if any(
+            _HANDLER_IN_LINK.search(link.get("href", "") + link.get("title", "")) for link in links
+        ):
             found.append("an event handler such as onclick= in a link")
         self.md.portal_problems = found  # type: ignore[attr-defined]
 

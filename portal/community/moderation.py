@@ -4,6 +4,7 @@ Content flagged by ``FLAGS_TO_HIDE`` different members is hidden at once and
 waits in the community's moderation queue; a moderator then hides it for good or
 restores it, with a reason. Every moderation action goes to the audit log.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -48,8 +49,14 @@ def _subject(target: Target) -> str:
 
 
 def flag(
-    db: Session, user: User, target: Target, *, reason: str, note: str = "",
-    policy: trust.TrustPolicy | None = None, now: datetime | None = None,
+    db: Session,
+    user: User,
+    target: Target,
+    *,
+    reason: str,
+    note: str = "",
+    policy: trust.TrustPolicy | None = None,
+    now: datetime | None = None,
 ) -> bool:
     """Record ``user``'s flag; True if new. Hides the target at the third flag."""
     now = now or utcnow()
@@ -70,24 +77,34 @@ def flag(
     column = "question_id" if isinstance(target, Question) else "comment_id"
     added = db.execute(
         insert(db, ContentFlag)
-        .values(**{column: target.id}, user_id=user.id, reason=reason, note=note,
-                created_at=now)
+        .values(**{column: target.id}, user_id=user.id, reason=reason, note=note, created_at=now)
         .on_conflict_do_nothing()
         .returning(ContentFlag.id)
     ).first()
     if added is None:
         return False
-    open_flags = db.scalar(
-        select(func.count(func.distinct(ContentFlag.user_id)))
-        .where(_flag_column(target) == target.id, ContentFlag.resolved_at.is_(None))
-    ) or 0
+    open_flags = (
+        db.scalar(
+            select(func.count(func.distinct(ContentFlag.user_id))).where(
+                _flag_column(target) == target.id, ContentFlag.resolved_at.is_(None)
+            )
+        )
+        or 0
+    )
     db.refresh(target)
     if open_flags >= FLAGS_TO_HIDE and not target.hidden:
         target.hidden = True
-        target.hidden_reason = (f"Hidden automatically after {open_flags} members flagged it; "
-                                "a moderator will look at it.")
-        audit.record(db, "moderation.auto_hidden", subject=_subject(target),
-                     community_id=community_id_of(db, target), flags=open_flags)
+        target.hidden_reason = (
+            f"Hidden automatically after {open_flags} members flagged it; "
+            "a moderator will look at it."
+        )
+        audit.record(
+            db,
+            "moderation.auto_hidden",
+            subject=_subject(target),
+            community_id=community_id_of(db, target),
+            flags=open_flags,
+        )
     return True
 
 
@@ -100,8 +117,9 @@ def _resolve(db: Session, target: Target, actor: User, now: datetime) -> int:
     return result.rowcount
 
 
-def _decide(db: Session, actor: User, target: Target, *, hide: bool, reason: str,
-            now: datetime | None) -> None:
+def _decide(
+    db: Session, actor: User, target: Target, *, hide: bool, reason: str, now: datetime | None
+) -> None:
     now = now or utcnow()
     community_id = community_id_of(db, target)
     permissions.require_moderator(db, community_id, actor)
@@ -113,18 +131,26 @@ def _decide(db: Session, actor: User, target: Target, *, hide: bool, reason: str
     target.hidden = hide
     target.hidden_reason = reason if hide else ""
     resolved = _resolve(db, target, actor, now)
-    audit.record(db, "moderation.hidden" if hide else "moderation.restored",
-                 actor_id=actor.id, subject=_subject(target), community_id=community_id,
-                 reason=reason, flags_resolved=resolved)
+    audit.record(
+        db,
+        "moderation.hidden" if hide else "moderation.restored",
+        actor_id=actor.id,
+        subject=_subject(target),
+        community_id=community_id,
+        reason=reason,
+        flags_resolved=resolved,
+    )
 
 
-def hide(db: Session, actor: User, target: Target, *, reason: str,
-         now: datetime | None = None) -> None:
+def hide(
+    db: Session, actor: User, target: Target, *, reason: str, now: datetime | None = None
+) -> None:
     _decide(db, actor, target, hide=True, reason=reason, now=now)
 
 
-def restore(db: Session, actor: User, target: Target, *, reason: str,
-            now: datetime | None = None) -> None:
+def restore(
+    db: Session, actor: User, target: Target, *, reason: str, now: datetime | None = None
+) -> None:
     _decide(db, actor, target, hide=False, reason=reason, now=now)
 
 
@@ -143,8 +169,7 @@ def queue(db: Session, community_id: int) -> list[QueueItem]:
     flags = db.execute(
         select(ContentFlag, Question, Comment)
         .outerjoin(Comment, Comment.id == ContentFlag.comment_id)
-        .join(Question, Question.id == func.coalesce(ContentFlag.question_id,
-                                                     Comment.question_id))
+        .join(Question, Question.id == func.coalesce(ContentFlag.question_id, Comment.question_id))
         .where(Question.community_id == community_id, ContentFlag.resolved_at.is_(None))
         .order_by(ContentFlag.created_at)
     ).all()
@@ -158,9 +183,16 @@ def queue(db: Session, community_id: int) -> list[QueueItem]:
         question = rows[0][1]
         target: Target = rows[0][2] if kind == "comment" else question
         reasons = Counter(FlagReason(f.reason).label for f, _, _ in rows)
-        items.append(QueueItem(kind=kind, target=target, question=question,
-                               reasons=sorted(reasons.items(), key=lambda kv: -kv[1]),
-                               flaggers=len(rows), notes=[f.note for f, _, _ in rows if f.note]))
+        items.append(
+            QueueItem(
+                kind=kind,
+                target=target,
+                question=question,
+                reasons=sorted(reasons.items(), key=lambda kv: -kv[1]),
+                flaggers=len(rows),
+                notes=[f.note for f, _, _ in rows if f.note],
+            )
+        )
     # Hidden content first: it is waiting on a moderator.
     items.sort(key=lambda item: (not item.target.hidden, -item.flaggers))
     return items
@@ -168,11 +200,15 @@ def queue(db: Session, community_id: int) -> list[QueueItem]:
 
 def hidden_content(db: Session, community_id: int) -> tuple[list[Question], list[Comment]]:
     """Everything a moderator has hidden in a community, to restore if need be."""
-    questions = db.scalars(select(Question).where(
-        Question.community_id == community_id, Question.hidden.is_(True))
-        .order_by(Question.created_at.desc())).all()
+    questions = db.scalars(
+        select(Question)
+        .where(Question.community_id == community_id, Question.hidden.is_(True))
+        .order_by(Question.created_at.desc())
+    ).all()
     comments = db.scalars(
-        select(Comment).join(Question, Question.id == Comment.question_id)
+        select(Comment)
+        .join(Question, Question.id == Comment.question_id)
         .where(Question.community_id == community_id, Comment.hidden.is_(True))
-        .order_by(Comment.created_at.desc())).all()
+        .order_by(Comment.created_at.desc())
+    ).all()
     return list(questions), list(comments)

@@ -1,4 +1,5 @@
 """Flags raised by members on questions and comments."""
+
 from __future__ import annotations
 
 import enum

@@ -1,4 +1,5 @@
 """A community's moderation queue: flagged content to hide or restore, with a reason."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -30,9 +31,13 @@ def queue(slug: str):
     community = _moderator_community(slug)
     hidden_questions, hidden_comments = moderation.hidden_content(session, community.id)
     return render_template(
-        "community/moderation/queue.html", community=community,
-        items=moderation.queue(session, community.id), hidden_questions=hidden_questions,
-        hidden_comments=hidden_comments, form=ModerationForm())
+        "community/moderation/queue.html",
+        community=community,
+        items=moderation.queue(session, community.id),
+        hidden_questions=hidden_questions,
+        hidden_comments=hidden_comments,
+        form=ModerationForm(),
+    )
 
 
 def _decide(community: Community, target: Question | Comment, action: str):
@@ -48,8 +53,11 @@ def _decide(community: Community, target: Question | Comment, action: str):
     except CommunityError as error:
         return refuse(error, back)
     session.commit()
-    flash(f"The {'question' if isinstance(target, Question) else 'comment'} is "
-          f"{'hidden' if action == 'hide' else 'restored'}.", "success")
+    flash(
+        f"The {'question' if isinstance(target, Question) else 'comment'} is "
+        f"{'hidden' if action == 'hide' else 'restored'}.",
+        "success",
+    )
     return redirect(back, code=303)
 
 

@@ -1,4 +1,5 @@
 """On-site notifications: what changed on the questions a member follows."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """A member's on-site notifications about the questions they follow."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -21,11 +22,20 @@ def index():
     session = db.session()
     notes = watching.notifications_for(session, me())
     ids = {n.question_id for n in notes if n.question_id}
-    slugs = dict(session.execute(
-        select(Question.id, Community.slug).join(Community, Community.id == Question.community_id)
-        .where(Question.id.in_(ids))).all()) if ids else {}
-    return render_template("community/notifications.html", notifications=notes, slugs=slugs,
-                           form=ActionForm())
+    slugs = (
+        dict(
+            session.execute(
+                select(Question.id, Community.slug)
+                .join(Community, Community.id == Question.community_id)
+                .where(Question.id.in_(ids))
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    return render_template(
+        "community/notifications.html", notifications=notes, slugs=slugs, form=ActionForm()
+    )
 
 
 @bp.post("/read")

@@ -6,6 +6,7 @@ everywhere. A site role of researcher (or above) may record evidence reviews and
 move questions through analysis in any community, as researchers serve them all.
 The site role "moderator" on its own gives no power inside a community.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -5,6 +5,7 @@ This follows the spirit of the James Lind Alliance method: patients, carers and
 clinicians set priorities together, and the list can count each group equally
 however many of each took part. Never commits.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -48,67 +49,110 @@ WEIGHTINGS = {
 
 
 def open_round(
-    db: Session, community: Community, actor: User, *, title: str, description: str,
-    question_ids: list[int], now: datetime | None = None,
+    db: Session,
+    community: Community,
+    actor: User,
+    *,
+    title: str,
+    description: str,
+    question_ids: list[int],
+    now: datetime | None = None,
 ) -> PriorityRound:
     permissions.require_moderator(db, community.id, actor)
     title = " ".join((title or "").split())
     if not 3 <= len(title) <= ROUND_TITLE_MAX:
-        raise CommunityError(f"Give the round a title of 3 to {ROUND_TITLE_MAX} characters.",
-                             "title")
+        raise CommunityError(
+            f"Give the round a title of 3 to {ROUND_TITLE_MAX} characters.", "title"
+        )
     description = (description or "").strip()
     if len(description) > DESCRIPTION_MAX:
         raise CommunityError(f"Use at most {DESCRIPTION_MAX} characters.", "description")
     ids = sorted(set(question_ids))
     if not MIN_QUESTIONS <= len(ids) <= MAX_QUESTIONS:
         raise CommunityError(
-            f"Choose {MIN_QUESTIONS} to {MAX_QUESTIONS} questions for the round.", "questions")
-    found = db.scalars(select(Question).where(
-        Question.id.in_(ids), Question.community_id == community.id,
-        Question.hidden.is_(False))).all()
+            f"Choose {MIN_QUESTIONS} to {MAX_QUESTIONS} questions for the round.", "questions"
+        )
+    found = db.scalars(
+        select(Question).where(
+            Question.id.in_(ids), Question.community_id == community.id, Question.hidden.is_(False)
+        )
+    ).all()
     if len(found) != len(ids) or not all(q.status_enum.is_open for q in found):
         raise CommunityError("Choose open questions of this community.", "questions")
-    round_ = PriorityRound(community_id=community.id, title=title, description=description,
-                           opened_by_id=actor.id, opened_at=now or utcnow())
+    round_ = PriorityRound(
+        community_id=community.id,
+        title=title,
+        description=description,
+        opened_by_id=actor.id,
+        opened_at=now or utcnow(),
+    )
     db.add(round_)
     db.flush()
     db.add_all(RoundQuestion(round_id=round_.id, question_id=qid) for qid in ids)
-    audit.record(db, "round.opened", actor_id=actor.id, subject=f"round:{round_.id}",
-                 community_id=community.id, questions=ids)
+    audit.record(
+        db,
+        "round.opened",
+        actor_id=actor.id,
+        subject=f"round:{round_.id}",
+        community_id=community.id,
+        questions=ids,
+    )
     return round_
 
 
-def close_round(db: Session, round_: PriorityRound, actor: User,
-                now: datetime | None = None) -> None:
+def close_round(
+    db: Session, round_: PriorityRound, actor: User, now: datetime | None = None
+) -> None:
     permissions.require_moderator(db, round_.community_id, actor)
     if not round_.is_open:
         raise CommunityError("This round is already closed.")
     round_.closed_at = now or utcnow()
-    audit.record(db, "round.closed", actor_id=actor.id, subject=f"round:{round_.id}",
-                 community_id=round_.community_id)
+    audit.record(
+        db,
+        "round.closed",
+        actor_id=actor.id,
+        subject=f"round:{round_.id}",
+        community_id=round_.community_id,
+    )
 
 
 def get(db: Session, community: Community, round_id: int) -> PriorityRound | None:
-    return db.scalar(select(PriorityRound).where(
-        PriorityRound.id == round_id, PriorityRound.community_id == community.id))
+    return db.scalar(
+        select(PriorityRound).where(
+            PriorityRound.id == round_id, PriorityRound.community_id == community.id
+        )
+    )
 
 
 def rounds_of(db: Session, community: Community) -> list[PriorityRound]:
-    return list(db.scalars(select(PriorityRound).where(
-        PriorityRound.community_id == community.id).order_by(PriorityRound.opened_at.desc())))
+    return list(
+        db.scalars(
+            select(PriorityRound)
+            .where(PriorityRound.community_id == community.id)
+            .order_by(PriorityRound.opened_at.desc())
+        )
+    )
 
 
 def questions_in(db: Session, round_: PriorityRound) -> list[Question]:
-    return list(db.scalars(
-        select(Question).join(RoundQuestion, RoundQuestion.question_id == Question.id)
-        .where(RoundQuestion.round_id == round_.id).order_by(Question.id)))
+    return list(
+        db.scalars(
+            select(Question)
+            .join(RoundQuestion, RoundQuestion.question_id == Question.id)
+            .where(RoundQuestion.round_id == round_.id)
+            .order_by(Question.id)
+        )
+    )
 
 
 def participant(db: Session, round_: PriorityRound, user: User | None) -> RoundParticipant | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return db.scalar(select(RoundParticipant).where(
-        RoundParticipant.round_id == round_.id, RoundParticipant.user_id == user.id))
+    return db.scalar(
+        select(RoundParticipant).where(
+            RoundParticipant.round_id == round_.id, RoundParticipant.user_id == user.id
+        )
+    )
 
 
 def _check_open(round_: PriorityRound) -> None:
@@ -121,20 +165,24 @@ def take_part(db: Session, round_: PriorityRound, user: User, perspective: str) 
     _check_open(round_)
     permissions.require_member(db, round_.community, user, "take part in its rounds")
     if perspective not in {p.value for p in Perspective}:
-        raise CommunityError("Say whether you take part as a patient, a carer or a clinician.",
-                             "perspective")
+        raise CommunityError(
+            "Say whether you take part as a patient, a carer or a clinician.", "perspective"
+        )
     db.execute(
         insert(db, RoundParticipant)
-        .values(round_id=round_.id, user_id=user.id, perspective=perspective,
-                joined_at=utcnow())
-        .on_conflict_do_update(index_elements=["user_id", "round_id"],
-                               set_={"perspective": perspective})
+        .values(round_id=round_.id, user_id=user.id, perspective=perspective, joined_at=utcnow())
+        .on_conflict_do_update(
+            index_elements=["user_id", "round_id"], set_={"perspective": perspective}
+        )
     )
 
 
 def pairs_done(db: Session, round_: PriorityRound, user: User) -> set[tuple[int, int]]:
-    rows = db.execute(select(Comparison.low_id, Comparison.high_id).where(
-        Comparison.round_id == round_.id, Comparison.user_id == user.id)).all()
+    rows = db.execute(
+        select(Comparison.low_id, Comparison.high_id).where(
+            Comparison.round_id == round_.id, Comparison.user_id == user.id
+        )
+    ).all()
     return {(low, high) for low, high in rows}
 
 
@@ -148,13 +196,15 @@ def next_pair(
     """
     questions = {q.id: q for q in questions_in(db, round_)}
     done = pairs_done(db, round_, user)
-    remaining = [pair for pair in itertools.combinations(sorted(questions), 2)
-                 if pair not in done]
+    remaining = [pair for pair in itertools.combinations(sorted(questions), 2) if pair not in done]
     if not remaining:
         return None
     seen = Counter(
-        (low, high) for low, high in db.execute(select(Comparison.low_id, Comparison.high_id)
-                                                .where(Comparison.round_id == round_.id)).all())
+        (low, high)
+        for low, high in db.execute(
+            select(Comparison.low_id, Comparison.high_id).where(Comparison.round_id == round_.id)
+        ).all()
+    )
     fewest = min(seen[pair] for pair in remaining)
     rng = rng or random.Random()
     low, high = rng.choice([pair for pair in remaining if seen[pair] == fewest])
@@ -163,8 +213,14 @@ def next_pair(
 
 
 def compare(
-    db: Session, round_: PriorityRound, user: User, *, first_id: int, second_id: int,
-    winner_id: int, now: datetime | None = None,
+    db: Session,
+    round_: PriorityRound,
+    user: User,
+    *,
+    first_id: int,
+    second_id: int,
+    winner_id: int,
+    now: datetime | None = None,
 ) -> None:
     """Record which of two questions of the round matters more to ``user``.
 
@@ -173,12 +229,18 @@ def compare(
     _check_open(round_)
     if participant(db, round_, user) is None:
         raise CommunityError(
-            "First say whether you take part as a patient, a carer or a clinician.")
+            "First say whether you take part as a patient, a carer or a clinician."
+        )
     if first_id == second_id:
         raise CommunityError("Compare two different questions.")
-    in_round = set(db.scalars(select(RoundQuestion.question_id).where(
-        RoundQuestion.round_id == round_.id,
-        RoundQuestion.question_id.in_([first_id, second_id]))))
+    in_round = set(
+        db.scalars(
+            select(RoundQuestion.question_id).where(
+                RoundQuestion.round_id == round_.id,
+                RoundQuestion.question_id.in_([first_id, second_id]),
+            )
+        )
+    )
     if in_round != {first_id, second_id}:
         raise CommunityError("These two questions are not both in this round.")
     if winner_id not in (first_id, second_id):
@@ -186,24 +248,36 @@ def compare(
     low, high = sorted((first_id, second_id))
     db.execute(
         insert(db, Comparison)
-        .values(round_id=round_.id, user_id=user.id, low_id=low, high_id=high,
-                winner_id=winner_id, created_at=now or utcnow())
-        .on_conflict_do_update(index_elements=["round_id", "user_id", "low_id", "high_id"],
-                               set_={"winner_id": winner_id})
+        .values(
+            round_id=round_.id,
+            user_id=user.id,
+            low_id=low,
+            high_id=high,
+            winner_id=winner_id,
+            created_at=now or utcnow(),
+        )
+        .on_conflict_do_update(
+            index_elements=["round_id", "user_id", "low_id", "high_id"],
+            set_={"winner_id": winner_id},
+        )
     )
 
 
 def comparison_count(db: Session, round_: PriorityRound) -> int:
-    return db.scalar(select(func.count()).select_from(Comparison)
-                     .where(Comparison.round_id == round_.id)) or 0
+    return (
+        db.scalar(
+            select(func.count()).select_from(Comparison).where(Comparison.round_id == round_.id)
+        )
+        or 0
+    )
 
 
 @dataclass(frozen=True)
 class Ranked:
     rank: int
     question: Question
-    strength: float           # log-strength, mean zero over the round's questions
-    preferred_share: float    # chance of being preferred to a question of average strength
+    strength: float  # log-strength, mean zero over the round's questions
+    preferred_share: float  # chance of being preferred to a question of average strength
     comparisons: int
     rank_low: int
     rank_high: int
@@ -219,19 +293,33 @@ class RoundResults:
     median_interval_width: float
 
 
-def results(db: Session, round_: PriorityRound, *, weighting: str = "pooled",
-            samples: int = BOOTSTRAP_SAMPLES) -> RoundResults:
+def results(
+    db: Session,
+    round_: PriorityRound,
+    *,
+    weighting: str = "pooled",
+    samples: int = BOOTSTRAP_SAMPLES,
+) -> RoundResults:
     """The priority list, with how many comparisons back it and how stable it is."""
     if weighting not in WEIGHTINGS:
         raise CommunityError(f"Unknown weighting {weighting!r}.")
     questions = questions_in(db, round_)
     index = {q.id: i for i, q in enumerate(questions)}
     rows = db.execute(
-        select(Comparison.winner_id, Comparison.low_id, Comparison.high_id,
-               Comparison.user_id, RoundParticipant.perspective)
-        .join(RoundParticipant, (RoundParticipant.user_id == Comparison.user_id)
-              & (RoundParticipant.round_id == Comparison.round_id))
-        .where(Comparison.round_id == round_.id).order_by(Comparison.id)
+        select(
+            Comparison.winner_id,
+            Comparison.low_id,
+            Comparison.high_id,
+            Comparison.user_id,
+            RoundParticipant.perspective,
+        )
+        .join(
+            RoundParticipant,
+            (RoundParticipant.user_id == Comparison.user_id)
+            & (RoundParticipant.round_id == Comparison.round_id),
+        )
+        .where(Comparison.round_id == round_.id)
+        .order_by(Comparison.id)
     ).all()
     winners = np.array([index[w] for w, *_ in rows], dtype=np.intp)
     losers = np.array([index[h if w == low else low] for w, low, h, *_ in rows], dtype=np.intp)
@@ -243,22 +331,45 @@ def results(db: Session, round_: PriorityRound, *, weighting: str = "pooled",
     strengths = bradley_terry.fit(n, winners, losers, weights, ridge=RIDGE)
     point_ranks = bradley_terry.ranks(strengths)
     intervals = bradley_terry.bootstrap_rank_intervals(
-        n, winners, losers, people, groups=groups if equal else None, ridge=RIDGE,
-        samples=samples, seed=round_.id)
+        n,
+        winners,
+        losers,
+        people,
+        groups=groups if equal else None,
+        ridge=RIDGE,
+        samples=samples,
+        seed=round_.id,
+    )
     per_question = Counter(int(i) for i in np.concatenate([winners, losers]))
     ranked = sorted(
-        (Ranked(rank=int(point_ranks[i]), question=q, strength=float(strengths[i]),
+        (
+            Ranked(
+                rank=int(point_ranks[i]),
+                question=q,
+                strength=float(strengths[i]),
                 preferred_share=float(1 / (1 + np.exp(-strengths[i]))),
-                comparisons=per_question[i], rank_low=int(intervals.low[i]),
-                rank_high=int(intervals.high[i]))
-         for i, q in enumerate(questions)),
+                comparisons=per_question[i],
+                rank_low=int(intervals.low[i]),
+                rank_high=int(intervals.high[i]),
+            )
+            for i, q in enumerate(questions)
+        ),
         key=lambda r: r.rank,
     )
     widths = [r.rank_high - r.rank_low for r in ranked]
     return RoundResults(
-        rows=ranked, weighting=weighting, comparisons=len(rows),
-        participants=dict(Counter(db.scalars(select(RoundParticipant.perspective).where(
-            RoundParticipant.round_id == round_.id)))),
+        rows=ranked,
+        weighting=weighting,
+        comparisons=len(rows),
+        participants=dict(
+            Counter(
+                db.scalars(
+                    select(RoundParticipant.perspective).where(
+                        RoundParticipant.round_id == round_.id
+                    )
+                )
+            )
+        ),
         bootstrap_samples=intervals.samples,
         median_interval_width=float(np.median(widths)) if widths else 0.0,
     )

@@ -1,4 +1,5 @@
 """Research questions, the support they receive, who follows them, and evidence reviews."""
+
 from __future__ import annotations
 
 import enum
@@ -37,8 +38,11 @@ class QuestionStatus(enum.StrEnum):
     @property
     def is_open(self) -> bool:
         """Open questions still take support, comments on their future, and rounds."""
-        return self in (QuestionStatus.PROPOSED, QuestionStatus.UNDER_REVIEW,
-                        QuestionStatus.IN_ANALYSIS)
+        return self in (
+            QuestionStatus.PROPOSED,
+            QuestionStatus.UNDER_REVIEW,
+            QuestionStatus.IN_ANALYSIS,
+        )
 
 
 def _in(values: list[str]) -> str:
@@ -48,10 +52,12 @@ def _in(values: list[str]) -> str:
 class Question(Base):
     __tablename__ = "questions"
     __table_args__ = (
-        CheckConstraint(f"status IN ({_in([s.value for s in QuestionStatus])})",
-                        name="status_known"),
-        CheckConstraint("duplicate_of_id IS NULL OR duplicate_of_id <> id",
-                        name="not_its_own_duplicate"),
+        CheckConstraint(
+            f"status IN ({_in([s.value for s in QuestionStatus])})", name="status_known"
+        ),
+        CheckConstraint(
+            "duplicate_of_id IS NULL OR duplicate_of_id <> id", name="not_its_own_duplicate"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,8 +74,9 @@ class Question(Base):
     comparator: Mapped[str] = mapped_column(String(PICO_MAX), default="")
     outcome: Mapped[str] = mapped_column(String(PICO_MAX))
     rationale: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default=QuestionStatus.PROPOSED.value,
-                                        index=True)
+    status: Mapped[str] = mapped_column(
+        String(16), default=QuestionStatus.PROPOSED.value, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
@@ -146,8 +153,9 @@ class EvidenceReview(Base):
 
     __tablename__ = "evidence_reviews"
     __table_args__ = (
-        CheckConstraint(f"verdict IN ({_in([v.value for v in EvidenceVerdict])})",
-                        name="verdict_known"),
+        CheckConstraint(
+            f"verdict IN ({_in([v.value for v in EvidenceVerdict])})", name="verdict_known"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

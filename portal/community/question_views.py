@@ -1,4 +1,5 @@
 """Questions of a community: list, propose, show, edit, support, follow, flag, lifecycle."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -58,7 +59,7 @@ PAGE_SIZE = 20
 def paginate(items: list, page: int) -> tuple[list, int]:
     pages = max(1, -(-len(items) // PAGE_SIZE))
     page = min(max(page, 1), pages)
-    return items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], pages
+    return items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], pages
 
 
 def list_arguments() -> tuple[str, str, int]:
@@ -66,8 +67,11 @@ def list_arguments() -> tuple[str, str, int]:
     sort = request.args.get("sort", ranking.DEFAULT_SORT)
     status = request.args.get("status", "open")
     page = request.args.get("page", 1, type=int) or 1
-    return (sort if sort in ranking.SORTS else ranking.DEFAULT_SORT,
-            status if status in questions.STATUS_FILTERS else "open", page)
+    return (
+        sort if sort in ranking.SORTS else ranking.DEFAULT_SORT,
+        status if status in questions.STATUS_FILTERS else "open",
+        page,
+    )
 
 
 @bp.get("/")
@@ -77,17 +81,29 @@ def index(slug: str):
     listed = questions.listed(db.session(), community=community, status=status, sort=sort)
     shown, pages = paginate(listed, page)
     return render_template(
-        "community/questions/index.html", community=community, listed=shown, sort=sort,
-        status=status, page=page, pages=pages, total=len(listed), formulas=ranking.FORMULAS,
-        sorts=ranking.SORTS, statuses=list(questions.STATUS_FILTERS),
+        "community/questions/index.html",
+        community=community,
+        listed=shown,
+        sort=sort,
+        status=status,
+        page=page,
+        pages=pages,
+        total=len(listed),
+        formulas=ranking.FORMULAS,
+        sorts=ranking.SORTS,
+        statuses=list(questions.STATUS_FILTERS),
     )
 
 
 def _text(form: QuestionForm) -> questions.QuestionText:
     return questions.QuestionText(
-        title=form.title.data or "", population=form.population.data or "",
-        intervention=form.intervention.data or "", comparator=form.comparator.data or "",
-        outcome=form.outcome.data or "", rationale=form.rationale.data or "")
+        title=form.title.data or "",
+        population=form.population.data or "",
+        intervention=form.intervention.data or "",
+        comparator=form.comparator.data or "",
+        outcome=form.outcome.data or "",
+        rationale=form.rationale.data or "",
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -102,18 +118,19 @@ def new(slug: str):
     form = QuestionForm()
     if form.validate_on_submit():
         try:
-            question = questions.propose(session, community, me(), _text(form),
-                                         policy=trust_policy())
+            question = questions.propose(
+                session, community, me(), _text(form), policy=trust_policy()
+            )
         except CommunityError as error:
             attach(error, form, "title")
         else:
             session.commit()
-            flash("Your question is proposed. Members can now support and discuss it.",
-                  "success")
+            flash("Your question is proposed. Members can now support and discuss it.", "success")
             return redirect(url_for(".show", slug=slug, question_id=question.id), code=303)
     status = 400 if form.is_submitted() else 200
-    return render_template("community/questions/form.html", community=community, form=form,
-                           editing=None), status
+    return render_template(
+        "community/questions/form.html", community=community, form=form, editing=None
+    ), status
 
 
 @bp.get("/<int:question_id>")
@@ -126,8 +143,9 @@ def show(slug: str, question_id: int):
     may_review = permissions.can_review(session, community.id, user)
     is_author = user is not None and question.author_id == user.id
     if question.hidden and not (may_moderate or is_author):
-        return render_template("community/questions/hidden.html", community=community,
-                               question=question)
+        return render_template(
+            "community/questions/hidden.html", community=community, question=question
+        )
     now = utcnow()
     nodes = discussion.thread(session, question)
     mentions = _mentions(nodes)
@@ -135,9 +153,9 @@ def show(slug: str, question_id: int):
     if may_moderate:
         close_form.duplicate_of.choices = [SelectChoice("", "— not a duplicate —")] + [
             SelectChoice(str(item.question.id), item.question.title)
-            for item in questions.listed(session, community=community, status="open",
-                                         sort="new")
-            if item.question.id != question.id]
+            for item in questions.listed(session, community=community, status="open", sort="new")
+            if item.question.id != question.id
+        ]
     answer_form = AnswerForm()
     link_run_form = LinkRunForm()
     if may_review:
@@ -162,10 +180,14 @@ def show(slug: str, question_id: int):
         window=edit_window(),
         can_edit_comment=lambda c: discussion.can_edit(c, user, now, edit_window()),
         can_delete_comment=lambda c: discussion.can_delete(c, user),
-        reviews=session.scalars(select(EvidenceReview).where(
-            EvidenceReview.question_id == question.id).order_by(EvidenceReview.created_at)).all(),
-        merged_here=session.scalars(select(Question).where(
-            Question.duplicate_of_id == question.id)).all(),
+        reviews=session.scalars(
+            select(EvidenceReview)
+            .where(EvidenceReview.question_id == question.id)
+            .order_by(EvidenceReview.created_at)
+        ).all(),
+        merged_here=session.scalars(
+            select(Question).where(Question.duplicate_of_id == question.id)
+        ).all(),
         action_form=ActionForm(),
         comment_form=CommentForm(),
         flag_form=FlagForm(),
@@ -209,8 +231,11 @@ def edit(slug: str, question_id: int):
     if question.author_id != current_user.id:
         abort(403)
     if not questions.can_edit(question, me(), utcnow(), edit_window()):
-        flash("This question can no longer be edited: the edit window has passed or it is "
-              "already under way.", "error")
+        flash(
+            "This question can no longer be edited: the edit window has passed or it is "
+            "already under way.",
+            "error",
+        )
         return redirect(back, code=303)
     form = QuestionForm(obj=question)
     if form.validate_on_submit():
@@ -223,8 +248,9 @@ def edit(slug: str, question_id: int):
             flash("Question updated.", "success")
             return redirect(back, code=303)
     status = 400 if form.is_submitted() else 200
-    return render_template("community/questions/form.html", community=community, form=form,
-                           editing=question), status
+    return render_template(
+        "community/questions/form.html", community=community, form=form, editing=question
+    ), status
 
 
 def _act(slug: str, question_id: int, action, success: str | None):
@@ -254,6 +280,7 @@ def support(slug: str, question_id: int):
     def act(session, question):
         added = votes.support(session, question, me())
         return None if added else "You already support this question."
+
     return _act(slug, question_id, act, "Thank you: your support is counted.")
 
 
@@ -264,69 +291,100 @@ def withdraw(slug: str, question_id: int):
     def act(session, question):
         removed = votes.withdraw(session, question, me())
         return None if removed else "You had not supported this question."
+
     return _act(slug, question_id, act, "Your support is withdrawn.")
 
 
 @bp.post("/<int:question_id>/watch")
 @login_required
 def watch(slug: str, question_id: int):
-    return _act(slug, question_id, lambda s, q: watching.watch(s, q, me()),
-                "You follow this question: changes will appear in your notifications.")
+    return _act(
+        slug,
+        question_id,
+        lambda s, q: watching.watch(s, q, me()),
+        "You follow this question: changes will appear in your notifications.",
+    )
 
 
 @bp.post("/<int:question_id>/unwatch")
 @login_required
 def unwatch(slug: str, question_id: int):
-    return _act(slug, question_id, lambda s, q: watching.unwatch(s, q, me()),
-                "You no longer follow this question.")
+    return _act(
+        slug,
+        question_id,
+        lambda s, q: watching.unwatch(s, q, me()),
+        "You no longer follow this question.",
+    )
 
 
 @bp.post("/<int:question_id>/move-support")
 @login_required
 def move_support(slug: str, question_id: int):
-    return _act(slug, question_id, lambda s, q: lifecycle.move_support(s, q, me()) and None,
-                "Your support now counts for the question this one repeats.")
+    return _act(
+        slug,
+        question_id,
+        lambda s, q: lifecycle.move_support(s, q, me()) and None,
+        "Your support now counts for the question this one repeats.",
+    )
 
 
 @bp.post("/<int:question_id>/flag")
 @login_required
 def flag(slug: str, question_id: int):
     question = question_or_404(community_or_404(slug), question_id)
-    return flag_content(question, url_for(".show", slug=slug, question_id=question_id),
-                        "question")
+    return flag_content(question, url_for(".show", slug=slug, question_id=question_id), "question")
 
 
 def _form_problems(form) -> str:
-    problems = "; ".join(f"{getattr(form, name).label.text}: {' '.join(errors)}"
-                         for name, errors in form.errors.items())
+    problems = "; ".join(
+        f"{getattr(form, name).label.text}: {' '.join(errors)}"
+        for name, errors in form.errors.items()
+    )
     return f"Nothing was changed. {problems}"
 
 
-def _lifecycle_form(slug: str, question_id: int, form, apply, success: str,
-                    anchor: str | None = None):
+def _lifecycle_form(
+    slug: str, question_id: int, form, apply, success: str, anchor: str | None = None
+):
     question = question_or_404(community_or_404(slug), question_id)
-    return submit(form, url_for(".show", slug=slug, question_id=question_id, _anchor=anchor),
-                  invalid=_form_problems, apply=lambda: apply(db.session(), question, form),
-                  success=success)
+    return submit(
+        form,
+        url_for(".show", slug=slug, question_id=question_id, _anchor=anchor),
+        invalid=_form_problems,
+        apply=lambda: apply(db.session(), question, form),
+        success=success,
+    )
 
 
 @bp.post("/<int:question_id>/review")
 @login_required
 def review(slug: str, question_id: int):
     return _lifecycle_form(
-        slug, question_id, ReviewForm(),
-        lambda s, q, f: lifecycle.record_review(s, q, me(), verdict=f.verdict.data,
-                                                citations=f.citations.data or "",
-                                                note=f.note.data or ""),
-        "Evidence review recorded; the question is under review.")
+        slug,
+        question_id,
+        ReviewForm(),
+        lambda s, q, f: lifecycle.record_review(
+            s,
+            q,
+            me(),
+            verdict=f.verdict.data,
+            citations=f.citations.data or "",
+            note=f.note.data or "",
+        ),
+        "Evidence review recorded; the question is under review.",
+    )
 
 
 @bp.post("/<int:question_id>/analysis")
 @login_required
 def start_analysis(slug: str, question_id: int):
-    return _lifecycle_form(slug, question_id, ActionForm(),
-                           lambda s, q, f: lifecycle.start_analysis(s, q, me()),
-                           "The question is now in analysis.")
+    return _lifecycle_form(
+        slug,
+        question_id,
+        ActionForm(),
+        lambda s, q, f: lifecycle.start_analysis(s, q, me()),
+        "The question is now in analysis.",
+    )
 
 
 @bp.post("/<int:question_id>/answer")
@@ -336,10 +394,17 @@ def answer(slug: str, question_id: int):
         # Who may answer is checked before the runs, so a member learns nothing about them.
         permissions.require_reviewer(session, question.community_id, me())
         runs = [run_links.get_run(session, me(), run_id) for run_id in f.runs.data or []]
-        lifecycle.mark_answered(session, question, me(), url=f.url.data or "",
-                                note=f.note.data or "", runs=runs)
-    return _lifecycle_form(slug, question_id, AnswerForm(), apply,
-                           "The question is marked answered; its followers are told.")
+        lifecycle.mark_answered(
+            session, question, me(), url=f.url.data or "", note=f.note.data or "", runs=runs
+        )
+
+    return _lifecycle_form(
+        slug,
+        question_id,
+        AnswerForm(),
+        apply,
+        "The question is marked answered; its followers are told.",
+    )
 
 
 @bp.post("/<int:question_id>/runs")
@@ -350,9 +415,15 @@ def link_run(slug: str, question_id: int):
         run = run_links.get_run(session, me(), f.run_id.data)
         if not run_links.link_analysis(session, question, run, me()):
             raise CommunityError("That analysis is already linked to this question.")
-    return _lifecycle_form(slug, question_id, LinkRunForm(), apply,
-                           "The analysis is listed under this question; its followers are told.",
-                           anchor="analyses")
+
+    return _lifecycle_form(
+        slug,
+        question_id,
+        LinkRunForm(),
+        apply,
+        "The analysis is listed under this question; its followers are told.",
+        anchor="analyses",
+    )
 
 
 @bp.post("/<int:question_id>/datasets/<int:dataset_id>")
@@ -363,14 +434,22 @@ def decide_dataset(slug: str, question_id: int, dataset_id: int):
         if dataset is None:
             raise CommunityError("That dataset does not exist or is not visible to you.")
         dataset_links.decide(session, question, dataset, me(), f.decision.data)
-    return _lifecycle_form(slug, question_id, DatasetDecisionForm(), apply,
-                           "Your decision on the dataset is recorded.", anchor="datasets")
+
+    return _lifecycle_form(
+        slug,
+        question_id,
+        DatasetDecisionForm(),
+        apply,
+        "Your decision on the dataset is recorded.",
+        anchor="datasets",
+    )
 
 
 @bp.post("/<int:question_id>/close")
 @login_required
 def close(slug: str, question_id: int):
     form = CloseForm()
+
     def apply(session, question, f):
         original = None
         if f.duplicate_of.data:

@@ -1,4 +1,5 @@
 """Proposing, editing, listing and finding research questions. Never commits."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -43,8 +44,10 @@ class QuestionText:
     rationale: str
 
     def cleaned(self) -> QuestionText:
-        fields = {name: " ".join((getattr(self, name) or "").split())
-                  for name in ("title", "population", "intervention", "comparator", "outcome")}
+        fields = {
+            name: " ".join((getattr(self, name) or "").split())
+            for name in ("title", "population", "intervention", "comparator", "outcome")
+        }
         rationale = (self.rationale or "").strip()
         text = QuestionText(rationale=rationale, **fields)
         text.check()
@@ -53,9 +56,13 @@ class QuestionText:
     def check(self) -> None:
         if not TITLE_MIN <= len(self.title) <= TITLE_MAX:
             raise CommunityError(
-                f"Write the question in {TITLE_MIN} to {TITLE_MAX} characters.", "title")
-        for name, label in (("population", "Population"), ("intervention", "Intervention"),
-                            ("outcome", "Outcome")):
+                f"Write the question in {TITLE_MIN} to {TITLE_MAX} characters.", "title"
+            )
+        for name, label in (
+            ("population", "Population"),
+            ("intervention", "Intervention"),
+            ("outcome", "Outcome"),
+        ):
             if not getattr(self, name):
                 raise CommunityError(f"{label} is part of a PICO question; fill it in.", name)
         for name in ("population", "intervention", "comparator", "outcome"):
@@ -67,8 +74,10 @@ class QuestionText:
             raise CommunityError(f"Use at most {RATIONALE_MAX} characters.", "rationale")
 
     def as_draft(self) -> Draft:
-        return Draft(self.title, " ".join([self.population, self.intervention,
-                                           self.comparator, self.outcome]))
+        return Draft(
+            self.title,
+            " ".join([self.population, self.intervention, self.comparator, self.outcome]),
+        )
 
 
 def propose(
@@ -84,8 +93,9 @@ def propose(
     permissions.require_member(db, community, author, "propose questions")
     text = text.cleaned()
     trust.ensure_allowed(db, author, "question", now, policy or trust.TrustPolicy())
-    question = Question(community_id=community.id, author_id=author.id, created_at=now,
-                        **vars(text))
+    question = Question(
+        community_id=community.id, author_id=author.id, created_at=now, **vars(text)
+    )
     db.add(question)
     db.flush()
     watching.watch(db, question, author)
@@ -95,7 +105,8 @@ def propose(
 def can_edit(question: Question, user: User | None, now: datetime, window: timedelta) -> bool:
     """Authors may fix their own question shortly after posting, before others act on it."""
     return (
-        user is not None and getattr(user, "is_authenticated", False)
+        user is not None
+        and getattr(user, "is_authenticated", False)
         and question.author_id == user.id
         and question.status == QuestionStatus.PROPOSED.value
         and not question.hidden
@@ -104,8 +115,13 @@ def can_edit(question: Question, user: User | None, now: datetime, window: timed
 
 
 def edit(
-    db: Session, question: Question, user: User, text: QuestionText, *,
-    window: timedelta, now: datetime | None = None,
+    db: Session,
+    question: Question,
+    user: User,
+    text: QuestionText,
+    *,
+    window: timedelta,
+    now: datetime | None = None,
 ) -> None:
     now = now or utcnow()
     if question.author_id != user.id:
@@ -113,7 +129,8 @@ def edit(
     if not can_edit(question, user, now, window):
         raise CommunityError(
             f"Questions can be edited for {int(window.total_seconds() // 60)} minutes after "
-            "posting, while they are still proposed.")
+            "posting, while they are still proposed."
+        )
     text = text.cleaned()
     for name, value in vars(text).items():
         setattr(question, name, value)
@@ -122,13 +139,20 @@ def edit(
 
 def get(db: Session, community: Community, question_id: int) -> Question | None:
     """The question with this id, only if it belongs to ``community``."""
-    return db.scalar(select(Question).where(
-        Question.id == question_id, Question.community_id == community.id))
+    return db.scalar(
+        select(Question).where(Question.id == question_id, Question.community_id == community.id)
+    )
 
 
 def support_count(db: Session, question: Question) -> int:
-    return db.scalar(select(func.count()).select_from(QuestionVote)
-                     .where(QuestionVote.question_id == question.id)) or 0
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(QuestionVote)
+            .where(QuestionVote.question_id == question.id)
+        )
+        or 0
+    )
 
 
 @dataclass(frozen=True)
@@ -156,11 +180,17 @@ def listed(
         raise CommunityError(f"Unknown status filter {status!r}.")
     if sort not in ranking.SORTS:
         raise CommunityError(f"Unknown sort {sort!r}.")
-    support = (select(QuestionVote.question_id, func.count().label("n"))
-               .group_by(QuestionVote.question_id).subquery())
-    recent = (select(QuestionVote.question_id, func.count().label("n"))
-              .where(QuestionVote.created_at > now - ranking.TRENDING_WINDOW)
-              .group_by(QuestionVote.question_id).subquery())
+    support = (
+        select(QuestionVote.question_id, func.count().label("n"))
+        .group_by(QuestionVote.question_id)
+        .subquery()
+    )
+    recent = (
+        select(QuestionVote.question_id, func.count().label("n"))
+        .where(QuestionVote.created_at > now - ranking.TRENDING_WINDOW)
+        .group_by(QuestionVote.question_id)
+        .subquery()
+    )
     query = (
         select(Question, func.coalesce(support.c.n, 0), func.coalesce(recent.c.n, 0))
         .outerjoin(support, support.c.question_id == Question.id)
@@ -174,18 +204,32 @@ def listed(
         (ranking.Rankable(q.id, q.created_at, int(n), int(r)), q)
         for q, n, r in db.execute(query).all()
     ]
-    return [Listed(question=q, support=score.support, score=score)
-            for score, q in ranking.order(pairs, sort, now)]
+    return [
+        Listed(question=q, support=score.support, score=score)
+        for score, q in ranking.order(pairs, sort, now)
+    ]
 
 
 def similar(
-    db: Session, community: Community, draft: Draft, *, exclude_id: int | None = None,
+    db: Session,
+    community: Community,
+    draft: Draft,
+    *,
+    exclude_id: int | None = None,
     limit: int = 5,
 ) -> list[tuple[Question, float]]:
     """Visible questions of ``community`` that look like ``draft``, most similar first."""
-    candidates = db.scalars(select(Question).where(
-        Question.community_id == community.id, Question.hidden.is_(False))).all()
+    candidates = db.scalars(
+        select(Question).where(Question.community_id == community.id, Question.hidden.is_(False))
+    ).all()
     by_id = {q.id: q for q in candidates if q.id != exclude_id}
-    drafts = [(q.id, QuestionText(q.title, q.population, q.intervention, q.comparator,
-                                  q.outcome, q.rationale).as_draft()) for q in by_id.values()]
+    drafts = [
+        (
+            q.id,
+            QuestionText(
+                q.title, q.population, q.intervention, q.comparator, q.outcome, q.rationale
+            ).as_draft(),
+        )
+        for q in by_id.values()
+    ]
     return [(by_id[m.key], m.score) for m in most_similar(draft, drafts, limit=limit)]

@@ -5,6 +5,7 @@ support count; a Wilson lower bound needs both up and down signals and would
 add nothing here. The formulas are shown on the list pages (``FORMULAS``), and
 the tests check them against hand-computed values.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence

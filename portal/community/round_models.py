@@ -1,4 +1,5 @@
 """Prioritisation rounds (James Lind Alliance style) and the pairwise comparisons in them."""
+
 from __future__ import annotations
 
 import enum
@@ -33,8 +34,7 @@ class Perspective(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"patient": "a patient", "carer": "a carer",
-                "clinician": "a clinician"}[self.value]
+        return {"patient": "a patient", "carer": "a carer", "clinician": "a clinician"}[self.value]
 
 
 class PriorityRound(Base):
@@ -67,9 +67,7 @@ class RoundQuestion(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(
-        ForeignKey("rounds.id", ondelete="CASCADE"), index=True
-    )
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
 
     question: Mapped[Question] = relationship()
@@ -86,9 +84,7 @@ class RoundParticipant(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(
-        ForeignKey("rounds.id", ondelete="CASCADE"), index=True
-    )
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     perspective: Mapped[str] = mapped_column(String(16))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -107,8 +103,7 @@ class Comparison(Base):
     __tablename__ = "comparisons"
     __table_args__ = (
         CheckConstraint("low_id < high_id", name="pair_ordered"),
-        CheckConstraint("winner_id IN (low_id, high_id)",
-                        name="winner_in_pair"),
+        CheckConstraint("winner_id IN (low_id, high_id)", name="winner_in_pair"),
         UniqueConstraint("round_id", "user_id", "low_id", "high_id"),
         ForeignKeyConstraint(
             ["low_id", "round_id"],
@@ -128,9 +123,7 @@ class Comparison(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(
-        ForeignKey("rounds.id", ondelete="CASCADE"), index=True
-    )
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     low_id: Mapped[int] = mapped_column()
     high_id: Mapped[int] = mapped_column()

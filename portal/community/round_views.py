@@ -1,4 +1,5 @@
 """Prioritisation rounds: open, take part, compare pairs, see the priority list, close."""
+
 from __future__ import annotations
 
 import math
@@ -37,9 +38,11 @@ def index(slug: str):
     session = db.session()
     community = community_or_404(slug)
     return render_template(
-        "community/rounds/index.html", community=community,
+        "community/rounds/index.html",
+        community=community,
         rounds=prioritisation.rounds_of(session, community),
-        may_moderate=permissions.can_moderate(session, community.id, current_user))
+        may_moderate=permissions.can_moderate(session, community.id, current_user),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -51,13 +54,19 @@ def new(slug: str):
         abort(403)
     form = RoundForm()
     candidates = questions.listed(session, community=community, status="open", sort="top")
-    form.questions.choices = [SelectChoice(item.question.id, item.question.title)
-                              for item in candidates]
+    form.questions.choices = [
+        SelectChoice(item.question.id, item.question.title) for item in candidates
+    ]
     if form.validate_on_submit():
         try:
             round_ = prioritisation.open_round(
-                session, community, me(), title=form.title.data,
-                description=form.description.data or "", question_ids=form.questions.data)
+                session,
+                community,
+                me(),
+                title=form.title.data,
+                description=form.description.data or "",
+                question_ids=form.questions.data,
+            )
         except CommunityError as error:
             attach(error, form, "title")
         else:
@@ -65,10 +74,13 @@ def new(slug: str):
             flash("The round is open: members can now compare its questions.", "success")
             return redirect(url_for(".show", slug=slug, round_id=round_.id), code=303)
     status = 400 if form.is_submitted() else 200
-    return render_template("community/rounds/new.html", community=community, form=form,
-                           supports={item.question.id: item.support for item in candidates},
-                           limits=(prioritisation.MIN_QUESTIONS,
-                                   prioritisation.MAX_QUESTIONS)), status
+    return render_template(
+        "community/rounds/new.html",
+        community=community,
+        form=form,
+        supports={item.question.id: item.support for item in candidates},
+        limits=(prioritisation.MIN_QUESTIONS, prioritisation.MAX_QUESTIONS),
+    ), status
 
 
 @bp.get("/<int:round_id>")
@@ -84,15 +96,24 @@ def show(slug: str, round_id: int):
         pair = prioritisation.next_pair(session, round_, user)
         done = len(prioritisation.pairs_done(session, round_, user))
     return render_template(
-        "community/rounds/show.html", community=community, round_=round_,
-        questions=in_round, participant=taking_part, pair=pair, done=done,
+        "community/rounds/show.html",
+        community=community,
+        round_=round_,
+        questions=in_round,
+        participant=taking_part,
+        pair=pair,
+        done=done,
         total_pairs=math.comb(len(in_round), 2),
         is_member=permissions.is_member(session, community.id, user),
         may_moderate=permissions.can_moderate(session, community.id, user),
         comparisons=prioritisation.comparison_count(session, round_),
         perspective_form=PerspectiveForm(
-            perspective=taking_part.perspective if taking_part else None),
-        perspectives=Perspective, compare_form=CompareForm(), action_form=ActionForm())
+            perspective=taking_part.perspective if taking_part else None
+        ),
+        perspectives=Perspective,
+        compare_form=CompareForm(),
+        action_form=ActionForm(),
+    )
 
 
 @bp.post("/<int:round_id>/take-part")
@@ -101,10 +122,12 @@ def take_part(slug: str, round_id: int):
     round_ = _round_or_404(community_or_404(slug), round_id)
     form = PerspectiveForm()
     return submit(
-        form, url_for(".show", slug=slug, round_id=round_id),
+        form,
+        url_for(".show", slug=slug, round_id=round_id),
         invalid="Say whether you take part as a patient, a carer or a clinician.",
         apply=lambda: prioritisation.take_part(db.session(), round_, me(), form.perspective.data),
-        success=lambda _: f"You take part as {Perspective(form.perspective.data).label}.")
+        success=lambda _: f"You take part as {Perspective(form.perspective.data).label}.",
+    )
 
 
 @bp.post("/<int:round_id>/compare")
@@ -113,12 +136,19 @@ def compare(slug: str, round_id: int):
     round_ = _round_or_404(community_or_404(slug), round_id)
     form = CompareForm()
     return submit(
-        form, url_for(".show", slug=slug, round_id=round_id, _anchor="compare"),
+        form,
+        url_for(".show", slug=slug, round_id=round_id, _anchor="compare"),
         invalid="Choose one of the two questions.",
         apply=lambda: prioritisation.compare(
-            db.session(), round_, me(), first_id=form.first_id.data,
-            second_id=form.second_id.data, winner_id=form.winner_id.data),
-        success="Answer saved. Here is another pair.")
+            db.session(),
+            round_,
+            me(),
+            first_id=form.first_id.data,
+            second_id=form.second_id.data,
+            winner_id=form.winner_id.data,
+        ),
+        success="Answer saved. Here is another pair.",
+    )
 
 
 @bp.get("/<int:round_id>/results")
@@ -130,9 +160,14 @@ def results(slug: str, round_id: int):
         weighting = "pooled"
     outcome = prioritisation.results(db.session(), round_, weighting=weighting)
     return render_template(
-        "community/rounds/results.html", community=community, round_=round_,
-        results=outcome, weightings=prioritisation.WEIGHTINGS, ridge=prioritisation.RIDGE,
-        perspectives=Perspective)
+        "community/rounds/results.html",
+        community=community,
+        round_=round_,
+        results=outcome,
+        weightings=prioritisation.WEIGHTINGS,
+        ridge=prioritisation.RIDGE,
+        perspectives=Perspective,
+    )
 
 
 @bp.post("/<int:round_id>/close")

@@ -3,6 +3,7 @@
 Runs are shown only to viewers who may see them (``reanalysis.services.can_view``):
 a draft or a run on unpublished data stays its owner's until it is public.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -39,29 +40,36 @@ def require_answering(actor: Any, runs: Sequence[AnalysisRun]) -> None:
     """Only finished runs the actor may see can stand as an answer."""
     for run in runs:
         if not reanalysis.can_view(actor, run):
-            raise CommunityError("That analysis does not exist or is not visible to you.",
-                                 "runs")
+            raise CommunityError("That analysis does not exist or is not visible to you.", "runs")
         if not run.is_finished:
-            raise CommunityError(f"“{run.title}” has not finished: only finished analyses "
-                                 "can answer a question.", "runs")
+            raise CommunityError(
+                f"“{run.title}” has not finished: only finished analyses can answer a question.",
+                "runs",
+            )
 
 
-def _upsert(db: Session, question: Question, run: AnalysisRun, actor: User, role: RunRole,
-            ) -> None:
+def _upsert(
+    db: Session,
+    question: Question,
+    run: AnalysisRun,
+    actor: User,
+    role: RunRole,
+) -> None:
     values: dict[str, Any] = {"linked_by_id": actor.id, "linked_at": utcnow()}
-    statement = insert(db, QuestionRun).values(question_id=question.id, run_id=run.id,
-                                               role=role.value, **values)
+    statement = insert(db, QuestionRun).values(
+        question_id=question.id, run_id=run.id, role=role.value, **values
+    )
     # An answer outranks "run for it"; linking as "run for it" again changes nothing.
     if role is RunRole.ANSWER:
         statement = statement.on_conflict_do_update(
-            index_elements=["question_id", "run_id"], set_={"role": role.value, **values})
+            index_elements=["question_id", "run_id"], set_={"role": role.value, **values}
+        )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=["question_id", "run_id"])
     db.execute(statement)
 
 
-def link_answers(db: Session, question: Question, runs: Sequence[AnalysisRun],
-                 actor: User) -> None:
+def link_answers(db: Session, question: Question, runs: Sequence[AnalysisRun], actor: User) -> None:
     """Record ``runs`` as the question's answer (``lifecycle.mark_answered`` calls this
     after its own checks, and notifies the followers)."""
     for run in runs:
@@ -74,18 +82,28 @@ def link_analysis(db: Session, question: Question, run: AnalysisRun, actor: User
     if not reanalysis.can_view(actor, run):
         raise CommunityError("That analysis does not exist or is not visible to you.", "run")
     if question.hidden or question.status == QuestionStatus.CLOSED.value:
-        raise CommunityError("Analyses can be linked only to visible questions that are not "
-                             "closed.")
-    exists = db.scalar(select(QuestionRun.id).where(QuestionRun.question_id == question.id,
-                                                    QuestionRun.run_id == run.id))
+        raise CommunityError(
+            "Analyses can be linked only to visible questions that are not closed."
+        )
+    exists = db.scalar(
+        select(QuestionRun.id).where(
+            QuestionRun.question_id == question.id, QuestionRun.run_id == run.id
+        )
+    )
     if exists:
         return False
     _upsert(db, question, run, actor, RunRole.ANALYSIS)
-    audit.record(db, "question.run_linked", actor_id=actor.id,
-                 subject=f"question:{question.id}", community_id=question.community_id,
-                 run=run.id)
-    watching.notify_watchers(db, question, f"An analysis was run for “{question.title}”: "
-                             f"{run.title}", actor=actor)
+    audit.record(
+        db,
+        "question.run_linked",
+        actor_id=actor.id,
+        subject=f"question:{question.id}",
+        community_id=question.community_id,
+        run=run.id,
+    )
+    watching.notify_watchers(
+        db, question, f"An analysis was run for “{question.title}”: {run.title}", actor=actor
+    )
     return True
 
 
@@ -114,9 +132,11 @@ def pooled_summary(run: AnalysisRun) -> str:
     fmt = reanalysis.fmt
     level = pooled.get("level")
     ci = f"{level * 100:g}% CI" if isinstance(level, int | float) else "CI"
-    text = (f"{pooled.get('measure', '')} {fmt(pooled.get('estimate' + suffix))} "
-            f"({ci} {fmt(pooled.get('ci_low' + suffix))} to "
-            f"{fmt(pooled.get('ci_high' + suffix))})").strip()
+    text = (
+        f"{pooled.get('measure', '')} {fmt(pooled.get('estimate' + suffix))} "
+        f"({ci} {fmt(pooled.get('ci_low' + suffix))} to "
+        f"{fmt(pooled.get('ci_high' + suffix))})"
+    ).strip()
     if pooled.get("k"):
         text += f", {pooled['k']} studies"
     return text
@@ -125,27 +145,40 @@ def pooled_summary(run: AnalysisRun) -> str:
 def for_question(db: Session, question: Question, viewer: Any) -> list[LinkedRun]:
     """Runs linked to the question that the viewer may see; answers first."""
     rows = db.execute(
-        select(QuestionRun, AnalysisRun).join(AnalysisRun, QuestionRun.run_id == AnalysisRun.id)
+        select(QuestionRun, AnalysisRun)
+        .join(AnalysisRun, QuestionRun.run_id == AnalysisRun.id)
         .where(QuestionRun.question_id == question.id)
-        .order_by(QuestionRun.linked_at, QuestionRun.id)).all()
-    linked = [LinkedRun(run, link.role, link.linked_at, pooled_summary(run))
-              for link, run in rows if reanalysis.can_view(viewer, run)]
+        .order_by(QuestionRun.linked_at, QuestionRun.id)
+    ).all()
+    linked = [
+        LinkedRun(run, link.role, link.linked_at, pooled_summary(run))
+        for link, run in rows
+        if reanalysis.can_view(viewer, run)
+    ]
     return sorted(linked, key=lambda item: not item.answers)
 
 
 def questions_for(db: Session, run: AnalysisRun) -> list[tuple[Question, str]]:
     """Visible questions the run was made for or answers, with the link's role."""
-    return [(question, role) for question, role in db.execute(
-        select(Question, QuestionRun.role).join(QuestionRun, QuestionRun.question_id == Question.id)
-        .where(QuestionRun.run_id == run.id, Question.hidden.is_(False))
-        .order_by(Question.created_at.desc(), Question.id.desc())).all()]
+    return [
+        (question, role)
+        for question, role in db.execute(
+            select(Question, QuestionRun.role)
+            .join(QuestionRun, QuestionRun.question_id == Question.id)
+            .where(QuestionRun.run_id == run.id, Question.hidden.is_(False))
+            .order_by(Question.created_at.desc(), Question.id.desc())
+        ).all()
+    ]
 
 
 def choices(db: Session, actor: Any) -> list[AnalysisRun]:
     """Finished runs the actor may see, newest first, to offer in the forms."""
     runs = db.scalars(
-        reanalysis.visible_runs(actor).where(AnalysisRun.status == "finished")
-        .order_by(AnalysisRun.finished_at.desc(), AnalysisRun.id.desc()).limit(CHOICES_MAX))
+        reanalysis.visible_runs(actor)
+        .where(AnalysisRun.status == "finished")
+        .order_by(AnalysisRun.finished_at.desc(), AnalysisRun.id.desc())
+        .limit(CHOICES_MAX)
+    )
     return [run for run in runs if reanalysis.can_view(actor, run)]
 
 
@@ -153,10 +186,12 @@ def for_community(db: Session, community_id: int, viewer: Any) -> list[LinkedRun
     """Runs linked to the community's visible questions that the viewer may see, newest
     first, each once (as an answer if it answers any of them)."""
     rows = db.execute(
-        select(QuestionRun, AnalysisRun).join(AnalysisRun, QuestionRun.run_id == AnalysisRun.id)
+        select(QuestionRun, AnalysisRun)
+        .join(AnalysisRun, QuestionRun.run_id == AnalysisRun.id)
         .join(Question, Question.id == QuestionRun.question_id)
         .where(Question.community_id == community_id, Question.hidden.is_(False))
-        .order_by(QuestionRun.linked_at.desc(), QuestionRun.id.desc())).all()
+        .order_by(QuestionRun.linked_at.desc(), QuestionRun.id.desc())
+    ).all()
     seen: dict[int, LinkedRun] = {}
     for link, run in rows:
         if not reanalysis.can_view(viewer, run):

@@ -1,4 +1,5 @@
 """What communities do. Functions take a session and never commit."""
+
 from __future__ import annotations
 
 import re
@@ -58,11 +59,14 @@ def membership(db: Session, community: Community, user: User) -> Membership | No
 
 
 def member_count(db: Session, community: Community) -> int:
-    return db.scalar(
-        select(func.count()).select_from(Membership).where(
-            Membership.community_id == community.id
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.community_id == community.id)
         )
-    ) or 0
+        or 0
+    )
 
 
 def communities_of(db: Session, user: User) -> list[Community]:

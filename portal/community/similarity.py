@@ -8,6 +8,7 @@ the similarity of two texts is the Jaccard index of their sets of pieces,
 tolerate typing slips and word forms ("smoker" / "smokers") that exact word
 overlap would miss.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,7 +38,7 @@ def trigrams(text: str) -> frozenset[str]:
     grams: set[str] = set()
     for word in words(text):
         padded = f"  {word} "
-        grams.update(padded[i:i + 3] for i in range(len(padded) - 2))
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
     return frozenset(grams)
 
 

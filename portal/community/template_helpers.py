@@ -1,4 +1,5 @@
 """Filters and helpers the community templates (and the profile page) use."""
+
 from __future__ import annotations
 
 from flask import Blueprint
@@ -36,9 +37,15 @@ def register(bp: Blueprint) -> None:
             # For the dataset and analysis pages, which check the viewer may see them.
             # Each gives (question, note) pairs for community/_linked_questions.html.
             "questions_for_dataset": lambda dataset: [
-                (question, "") for question in dataset_links.questions_for(db.session(), dataset)],
+                (question, "") for question in dataset_links.questions_for(db.session(), dataset)
+            ],
             "questions_for_run": lambda run: [
-                (question, "answered by this analysis" if role == RunRole.ANSWER.value
-                 else "analysis run for it")
-                for question, role in run_links.questions_for(db.session(), run)],
+                (
+                    question,
+                    "answered by this analysis"
+                    if role == RunRole.ANSWER.value
+                    else "analysis run for it",
+                )
+                for question, role in run_links.questions_for(db.session(), run)
+            ],
         }

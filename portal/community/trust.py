@@ -6,6 +6,7 @@ are counted in the database (not in one process's memory), so they hold across
 web processes. Every limit is at least one, so a newcomer's first question,
 comment or flag always goes through.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -33,8 +34,11 @@ class TrustPolicy:
     new_account_flags_per_day: int = 10
 
     def __post_init__(self) -> None:
-        for name in ("new_account_questions_per_day", "new_account_comments_per_hour",
-                     "new_account_flags_per_day"):
+        for name in (
+            "new_account_questions_per_day",
+            "new_account_comments_per_hour",
+            "new_account_flags_per_day",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1: a first post is never blocked")
 
@@ -49,21 +53,33 @@ CONFIG_KEYS = {
 
 
 def policy_from_config(config: Mapping[str, Any]) -> TrustPolicy:
-    return TrustPolicy(**{field: int(config[key]) for key, field in CONFIG_KEYS.items()
-                          if key in config})
+    return TrustPolicy(
+        **{field: int(config[key]) for key, field in CONFIG_KEYS.items() if key in config}
+    )
 
 
 def contributions(db: Session, user: User) -> int:
     """Questions and comments by ``user`` that are still visible."""
-    questions = db.scalar(
-        select(func.count()).select_from(Question)
-        .where(Question.author_id == user.id, Question.hidden.is_(False))
-    ) or 0
-    comments = db.scalar(
-        select(func.count()).select_from(Comment)
-        .where(Comment.author_id == user.id, Comment.hidden.is_(False),
-               Comment.deleted_at.is_(None))
-    ) or 0
+    questions = (
+        db.scalar(
+            select(func.count())
+            .select_from(Question)
+            .where(Question.author_id == user.id, Question.hidden.is_(False))
+        )
+        or 0
+    )
+    comments = (
+        db.scalar(
+            select(func.count())
+            .select_from(Comment)
+            .where(
+                Comment.author_id == user.id,
+                Comment.hidden.is_(False),
+                Comment.deleted_at.is_(None),
+            )
+        )
+        or 0
+    )
     return questions + comments
 
 
@@ -73,7 +89,8 @@ def is_trusted(db: Session, user: User, now: datetime, policy: TrustPolicy) -> b
     if now - user.created_at >= timedelta(days=policy.trusted_after_days):
         return True
     moderates = db.scalar(
-        select(func.count()).select_from(Membership)
+        select(func.count())
+        .select_from(Membership)
         .where(Membership.user_id == user.id, Membership.role == "moderator")
     )
     if moderates:
@@ -83,12 +100,30 @@ def is_trusted(db: Session, user: User, now: datetime, policy: TrustPolicy) -> b
 
 # Per action: (model, author column, time column, policy field, window, wording).
 _LIMITS = {
-    "question": (Question, Question.author_id, Question.created_at,
-                 "new_account_questions_per_day", timedelta(days=1), ("question", "a day")),
-    "comment": (Comment, Comment.author_id, Comment.created_at,
-                "new_account_comments_per_hour", timedelta(hours=1), ("comment", "an hour")),
-    "flag": (ContentFlag, ContentFlag.user_id, ContentFlag.created_at,
-             "new_account_flags_per_day", timedelta(days=1), ("flag", "a day")),
+    "question": (
+        Question,
+        Question.author_id,
+        Question.created_at,
+        "new_account_questions_per_day",
+        timedelta(days=1),
+        ("question", "a day"),
+    ),
+    "comment": (
+        Comment,
+        Comment.author_id,
+        Comment.created_at,
+        "new_account_comments_per_hour",
+        timedelta(hours=1),
+        ("comment", "an hour"),
+    ),
+    "flag": (
+        ContentFlag,
+        ContentFlag.user_id,
+        ContentFlag.created_at,
+        "new_account_flags_per_day",
+        timedelta(days=1),
+        ("flag", "a day"),
+    ),
 }
 
 
@@ -98,9 +133,12 @@ def ensure_allowed(
     """Raise CommunityError when a new account has reached its limit for ``action``."""
     model, author, created, field, window, (noun, per) = _LIMITS[action]
     limit = getattr(policy, field)
-    recent = db.scalar(
-        select(func.count()).select_from(model).where(author == user.id, created > now - window)
-    ) or 0
+    recent = (
+        db.scalar(
+            select(func.count()).select_from(model).where(author == user.id, created > now - window)
+        )
+        or 0
+    )
     if recent < limit or is_trusted(db, user, now, policy):
         return
     raise CommunityError(

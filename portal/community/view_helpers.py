@@ -1,4 +1,5 @@
 """Small things every community view needs: lookups that 404, settings, failures."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -42,8 +43,7 @@ def me() -> User:
 
 
 def edit_window() -> timedelta:
-    minutes = current_app.config.get("COMMUNITY_EDIT_WINDOW_MINUTES",
-                                     DEFAULT_EDIT_WINDOW_MINUTES)
+    minutes = current_app.config.get("COMMUNITY_EDIT_WINDOW_MINUTES", DEFAULT_EDIT_WINDOW_MINUTES)
     return timedelta(minutes=int(minutes))
 
 
@@ -80,8 +80,14 @@ def require_valid(form: FlaskForm) -> None:
 Success = str | Callable[[Any], "str | tuple[str, str]"]
 
 
-def submit(form: FlaskForm, back: str, *, invalid: str | Callable[[FlaskForm], str],
-           apply: Callable[[], Any], success: Success) -> Response:
+def submit(
+    form: FlaskForm,
+    back: str,
+    *,
+    invalid: str | Callable[[FlaskForm], str],
+    apply: Callable[[], Any],
+    success: Success,
+) -> Response:
     """The shape of every small POST on the community pages: check the form, call one
     service, commit, tell the member, and go back to the page they came from.
 
@@ -105,8 +111,21 @@ def flag_content(target: Any, back: str, noun: str) -> Response:
     """A member flags a question or a comment (``noun`` names which, for the messages)."""
     form = FlagForm()
     return submit(
-        form, back, invalid=f"Choose why you are flagging this {noun}.",
-        apply=lambda: moderation.flag(db.session(), me(), target, reason=form.reason.data,
-                                      note=form.note.data or "", policy=trust_policy()),
-        success=lambda new: ("Thank you: moderators will look at it." if new
-                             else f"You have already flagged this {noun}.", "info"))
+        form,
+        back,
+        invalid=f"Choose why you are flagging this {noun}.",
+        apply=lambda: moderation.flag(
+            db.session(),
+            me(),
+            target,
+            reason=form.reason.data,
+            note=form.note.data or "",
+            policy=trust_policy(),
+        ),
+        success=lambda new: (
+            "Thank you: moderators will look at it."
+            if new
+            else f"You have already flagged this {noun}.",
+            "info",
+        ),
+    )

@@ -1,4 +1,5 @@
 """Community pages; questions, discussions, rounds and moderation are nested blueprints."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -41,12 +42,14 @@ def index():
     session = db.session()
     members = (
         select(Membership.community_id, func.count().label("n"))
-        .group_by(Membership.community_id).subquery()
+        .group_by(Membership.community_id)
+        .subquery()
     )
     open_questions = (
         select(Question.community_id, func.count().label("n"))
         .where(Question.hidden.is_(False), Question.status.in_(questions.STATUS_FILTERS["open"]))
-        .group_by(Question.community_id).subquery()
+        .group_by(Question.community_id)
+        .subquery()
     )
     rows = session.execute(
         select(Community, func.coalesce(members.c.n, 0), func.coalesce(open_questions.c.n, 0))

@@ -1,4 +1,5 @@
 """Supporting a question: one member, one vote, enforced by the database. Never commits."""
+
 from __future__ import annotations
 
 from sqlalchemy import delete, func, select
@@ -17,7 +18,8 @@ def _check_open(question: Question) -> None:
         raise CommunityError("This question is hidden while a moderator reviews it.")
     if not question.status_enum.is_open:
         raise CommunityError(
-            f"This question is {question.status_enum.label}; its support can no longer change.")
+            f"This question is {question.status_enum.label}; its support can no longer change."
+        )
 
 
 def support(db: Session, question: Question, user: User) -> bool:
@@ -29,12 +31,15 @@ def support(db: Session, question: Question, user: User) -> bool:
     _check_open(question)
     permissions.require_member(db, question.community, user, "support its questions")
     # RETURNING yields the new row, or nothing when the vote already existed.
-    added = db.execute(
-        insert(db, QuestionVote)
-        .values(question_id=question.id, user_id=user.id, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["question_id", "user_id"])
-        .returning(QuestionVote.id)
-    ).first() is not None
+    added = (
+        db.execute(
+            insert(db, QuestionVote)
+            .values(question_id=question.id, user_id=user.id, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["question_id", "user_id"])
+            .returning(QuestionVote.id)
+        ).first()
+        is not None
+    )
     watching.watch(db, question, user)
     return added
 
@@ -42,18 +47,27 @@ def support(db: Session, question: Question, user: User) -> bool:
 def withdraw(db: Session, question: Question, user: User) -> bool:
     """Withdraw ``user``'s support; True if there was support to withdraw."""
     _check_open(question)
-    result = db.execute(delete(QuestionVote).where(
-        QuestionVote.question_id == question.id, QuestionVote.user_id == user.id))
+    result = db.execute(
+        delete(QuestionVote).where(
+            QuestionVote.question_id == question.id, QuestionVote.user_id == user.id
+        )
+    )
     return result.rowcount == 1
 
 
 def has_supported(db: Session, question: Question, user: User | None) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return bool(db.scalar(select(func.count()).select_from(QuestionVote).where(
-        QuestionVote.question_id == question.id, QuestionVote.user_id == user.id)))
+    return bool(
+        db.scalar(
+            select(func.count())
+            .select_from(QuestionVote)
+            .where(QuestionVote.question_id == question.id, QuestionVote.user_id == user.id)
+        )
+    )
 
 
 def supporters(db: Session, question: Question) -> list[int]:
-    return list(db.scalars(select(QuestionVote.user_id)
-                           .where(QuestionVote.question_id == question.id)))
+    return list(
+        db.scalars(select(QuestionVote.user_id).where(QuestionVote.question_id == question.id))
+    )

@@ -1,4 +1,5 @@
 """Following questions, and the on-site notifications followers receive."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,13 +24,21 @@ def watch(db: Session, question: Question, user: User) -> None:
 
 
 def unwatch(db: Session, question: Question, user: User) -> None:
-    db.execute(delete(QuestionWatch).where(
-        QuestionWatch.question_id == question.id, QuestionWatch.user_id == user.id))
+    db.execute(
+        delete(QuestionWatch).where(
+            QuestionWatch.question_id == question.id, QuestionWatch.user_id == user.id
+        )
+    )
 
 
 def is_watching(db: Session, question: Question, user: User) -> bool:
-    return bool(db.scalar(select(func.count()).select_from(QuestionWatch).where(
-        QuestionWatch.question_id == question.id, QuestionWatch.user_id == user.id)))
+    return bool(
+        db.scalar(
+            select(func.count())
+            .select_from(QuestionWatch)
+            .where(QuestionWatch.question_id == question.id, QuestionWatch.user_id == user.id)
+        )
+    )
 
 
 def notify_watchers(
@@ -44,22 +53,38 @@ def notify_watchers(
     for user_id in watchers:
         if actor is not None and user_id == actor.id:
             continue
-        db.add(Notification(user_id=user_id, question_id=question.id,
-                            message=message[:MESSAGE_MAX], created_at=now))
+        db.add(
+            Notification(
+                user_id=user_id,
+                question_id=question.id,
+                message=message[:MESSAGE_MAX],
+                created_at=now,
+            )
+        )
         told += 1
     return told
 
 
 def notifications_for(db: Session, user: User, limit: int = 100) -> list[Notification]:
-    return list(db.scalars(
-        select(Notification).where(Notification.user_id == user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
-    ))
+    return list(
+        db.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def unread_count(db: Session, user: User) -> int:
-    return db.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
 
 
 def mark_all_read(db: Session, user: User, now: datetime | None = None) -> None:

@@ -1,4 +1,5 @@
 """`portal datasets ...`: the datasets package's commands plus `add`, which records a file."""
+
 from __future__ import annotations
 
 import sys
@@ -47,21 +48,32 @@ def add(file: Path, owner: str, publish: bool, **fields) -> None:
     user = session.scalar(select(User).where(User.username == owner.lower()))
     if user is None:
         raise click.ClickException(f"No user called {owner!r}.")
-    metadata = {key: _split(value) if isinstance(value, tuple) else value
-                for key, value in fields.items()}
+    metadata = {
+        key: _split(value) if isinstance(value, tuple) else value for key, value in fields.items()
+    }
     bars = ProgressBars()
     try:
         dataset, version, result = services.ingest_file(
-            session, current_app, file, filename=file.name, user=user, dataset=None,
-            metadata=metadata, change_note="First version.", progress=bars)
+            session,
+            current_app,
+            file,
+            filename=file.name,
+            user=user,
+            dataset=None,
+            metadata=metadata,
+            change_note="First version.",
+            progress=bars,
+        )
     except DatasetError as error:
         bars.close()
         session.rollback()
         raise click.ClickException(str(error)) from None
     bars.close()
-    click.echo(f"Recorded {dataset.slug} version 1: {result.row_count:,} rows, "
-               f"{'valid' if result.valid else 'NOT valid'}, "
-               f"{'no blocking identifiers' if not result.screening.blocking else 'identifiers found'}.")
+    click.echo(
+        f"Recorded {dataset.slug} version 1: {result.row_count:,} rows, "
+        f"{'valid' if result.valid else 'NOT valid'}, "
+        f"{'no blocking identifiers' if not result.screening.blocking else 'identifiers found'}."
+    )
     if publish:
         try:
             services.publish(session, version, actor=user)
@@ -74,6 +86,7 @@ def add(file: Path, owner: str, publish: bool, **fields) -> None:
 
 
 datasets_group = click.Group(
-    "datasets", help="Open datasets: inspect and record files, materialise the demo catalogue.",
+    "datasets",
+    help="Open datasets: inspect and record files, materialise the demo catalogue.",
     commands={**datasets_cli.commands, "add": add},
 )

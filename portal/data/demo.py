@@ -4,6 +4,7 @@ Where screening finds identifiers (the exact dates in survival/udca), the demo
 does what a careful researcher would: the flagged first version stays a private
 draft, and a second version with the suggested fixes applied is published.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -26,12 +27,16 @@ DEMO_DATA_OWNER = "ada-researcher"
 
 
 def _suggested_fixes(version: DatasetVersion) -> list[dict]:
-    return [f["suggested_fix"] for f in version.screening.get("findings", [])
-            if f.get("severity") == "block" and f.get("suggested_fix")]
+    return [
+        f["suggested_fix"]
+        for f in version.screening.get("findings", [])
+        if f.get("severity") == "block" and f.get("suggested_fix")
+    ]
 
 
-def load_datasets(session: Session, app: Flask, owner: User,
-                  echo: Callable[[str], None] = lambda _: None) -> list[str]:
+def load_datasets(
+    session: Session, app: Flask, owner: User, echo: Callable[[str], None] = lambda _: None
+) -> list[str]:
     """Record every catalogue dataset that the owner has not shared yet (matched by title)."""
     created = []
     present = set(session.scalars(select(Dataset.title).where(Dataset.owner_id == owner.id)))
@@ -43,21 +48,34 @@ def load_datasets(session: Session, app: Flask, owner: User,
             inferred = ingest(path).schema
             metadata = item.metadata.to_dict()
             dataset, version, result = services.ingest_file(
-                session, app, path, filename=path.name, user=owner, dataset=None,
-                metadata=metadata, change_note=f"Imported from {item.attribution}",
-                schema=item.annotate(inferred))
+                session,
+                app,
+                path,
+                filename=path.name,
+                user=owner,
+                dataset=None,
+                metadata=metadata,
+                change_note=f"Imported from {item.attribution}",
+                schema=item.annotate(inferred),
+            )
             fixes = _suggested_fixes(version)
             if fixes:
                 fixed = Path(directory) / f"{path.stem}-deidentified.csv"
                 outcome = apply_fixes(path, fixes, fixed, schema=version.schema)
                 _, version, result = services.ingest_file(
-                    session, app, fixed, filename=fixed.name, user=owner, dataset=dataset,
-                    metadata=None, schema=outcome.schema,
+                    session,
+                    app,
+                    fixed,
+                    filename=fixed.name,
+                    user=owner,
+                    dataset=dataset,
+                    metadata=None,
+                    schema=outcome.schema,
                     change_note="De-identification: "
                     + "; ".join(record.description for record in outcome.records),
-                    fixes=[record.to_dict() for record in outcome.records])
+                    fixes=[record.to_dict() for record in outcome.records],
+                )
             services.publish(session, version, actor=owner)
         created.append(dataset.slug)
-        echo(f"  + dataset {dataset.title} (version {version.number}, "
-             f"{result.row_count:,} rows)")
+        echo(f"  + dataset {dataset.title} (version {version.number}, {result.row_count:,} rows)")
     return created

@@ -31,32 +31,47 @@ def _join(values: list[str] | None) -> str:
 
 class MetadataForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
-    description = TextAreaField("Description", validators=[DataRequired(), Length(max=20_000)],
-                                description="What the data are, how they were collected, "
-                                "and anything a reanalysis must know.")
-    licence = SelectField("Licence", choices=[
-        SelectChoice(key, f"{key}: {licence.title}") for key, licence in LICENCES.items()
-    ])
-    level = SelectField("Rows are", choices=[
-        SelectChoice("participant", "individual participants"),
-        SelectChoice("aggregate", "aggregate (one row per study arm or study)"),
-    ])
-    study_design = SelectField("Study design", choices=[SelectChoice("", "(not stated)")] + [
-        SelectChoice(design, design.replace("-", " ")) for design in STUDY_DESIGNS
-    ])
+    description = TextAreaField(
+        "Description",
+        validators=[DataRequired(), Length(max=20_000)],
+        description="What the data are, how they were collected, "
+        "and anything a reanalysis must know.",
+    )
+    licence = SelectField(
+        "Licence",
+        choices=[SelectChoice(key, f"{key}: {licence.title}") for key, licence in LICENCES.items()],
+    )
+    level = SelectField(
+        "Rows are",
+        choices=[
+            SelectChoice("participant", "individual participants"),
+            SelectChoice("aggregate", "aggregate (one row per study arm or study)"),
+        ],
+    )
+    study_design = SelectField(
+        "Study design",
+        choices=[SelectChoice("", "(not stated)")]
+        + [SelectChoice(design, design.replace("-", " ")) for design in STUDY_DESIGNS],
+    )
     conditions = StringField("Conditions", validators=[Length(max=2000)], description=LIST_HELP)
-    interventions = StringField("Interventions", validators=[Length(max=2000)],
-                                description=LIST_HELP)
+    interventions = StringField(
+        "Interventions", validators=[Length(max=2000)], description=LIST_HELP
+    )
     comparator = StringField("Comparator", validators=[Length(max=255)])
     outcomes = StringField("Outcomes", validators=[Length(max=2000)], description=LIST_HELP)
-    n_participants = IntegerField("Number of participants",
-                                  validators=[Optional(), NumberRange(min=0, max=100_000_000)])
-    registry_ids = StringField("Trial registry ids", validators=[Length(max=500)],
-                               description="For example NCT01234567. " + LIST_HELP)
+    n_participants = IntegerField(
+        "Number of participants", validators=[Optional(), NumberRange(min=0, max=100_000_000)]
+    )
+    registry_ids = StringField(
+        "Trial registry ids",
+        validators=[Length(max=500)],
+        description="For example NCT01234567. " + LIST_HELP,
+    )
     citation = TextAreaField("Citation", validators=[Length(max=2000)])
     doi = StringField("DOI", validators=[Length(max=255)], description="For example 10.1000/xyz123")
-    contact = StringField("Contact", validators=[Length(max=255)],
-                          description="An e-mail address or web page.")
+    contact = StringField(
+        "Contact", validators=[Length(max=255)], description="An e-mail address or web page."
+    )
     keywords = StringField("Keywords", validators=[Length(max=2000)], description=LIST_HELP)
 
     def metadata_dict(self) -> dict[str, Any]:
@@ -80,8 +95,17 @@ class MetadataForm(FlaskForm):
         }
 
     def fill_from(self, meta: dict[str, Any]) -> None:
-        for name in ("title", "description", "licence", "level", "comparator", "citation",
-                     "doi", "contact", "n_participants"):
+        for name in (
+            "title",
+            "description",
+            "licence",
+            "level",
+            "comparator",
+            "citation",
+            "doi",
+            "contact",
+            "n_participants",
+        ):
             getattr(self, name).data = meta.get(name)
         self.study_design.data = meta.get("study_design") or ""
         for name in ("conditions", "interventions", "outcomes", "registry_ids", "keywords"):
@@ -89,9 +113,11 @@ class MetadataForm(FlaskForm):
 
 
 class UploadForm(MetadataForm):
-    file = FileField("Data file", validators=[FileRequired("Choose a file to upload.")],
-                     description="CSV, TSV, Excel (.xlsx) or Parquet. The encoding and "
-                     "delimiter are detected.")
+    file = FileField(
+        "Data file",
+        validators=[FileRequired("Choose a file to upload.")],
+        description="CSV, TSV, Excel (.xlsx) or Parquet. The encoding and delimiter are detected.",
+    )
 
 
 class VersionForm(FlaskForm):

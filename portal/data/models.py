@@ -29,9 +29,7 @@ class Dataset(Base):
     """A dataset's identity and metadata; its content lives in immutable versions."""
 
     __tablename__ = "datasets"
-    __table_args__ = (
-        CheckConstraint("level IN ('participant', 'aggregate')", name="level_known"),
-    )
+    __table_args__ = (CheckConstraint("level IN ('participant', 'aggregate')", name="level_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -81,7 +79,9 @@ class DatasetTag(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+    dataset_id: Mapped[int] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(200), index=True)
     label: Mapped[str] = mapped_column(String(200))

@@ -1,4 +1,5 @@
 """Full-text search over dataset metadata: FTS5 on SQLite, tsvector on PostgreSQL."""
+
 from __future__ import annotations
 
 import re
@@ -32,13 +33,17 @@ def _text_match(session: Session, q: str):
     tags = select(DatasetTag.dataset_id).where(tag_match)
     if session.get_bind().dialect.name == "postgresql":
         document = func.to_tsvector("english", Dataset.title + " " + Dataset.description)
-        return or_(document.bool_op("@@")(func.websearch_to_tsquery("english", q)),
-                   Dataset.id.in_(tags))
+        return or_(
+            document.bool_op("@@")(func.websearch_to_tsquery("english", q)), Dataset.id.in_(tags)
+        )
     query = _fts5_query(q)
     if not query:
         return Dataset.id.in_(tags)
-    fts = text("SELECT rowid FROM datasets_fts WHERE datasets_fts MATCH :query").bindparams(
-        query=query).columns(column("rowid", Integer))
+    fts = (
+        text("SELECT rowid FROM datasets_fts WHERE datasets_fts MATCH :query")
+        .bindparams(query=query)
+        .columns(column("rowid", Integer))
+    )
     return or_(Dataset.id.in_(fts), Dataset.id.in_(tags))
 
 
@@ -47,8 +52,13 @@ def apply_filters(session: Session, statement: Select, filters: Filters) -> Sele
         statement = statement.where(_text_match(session, filters.q))
     for kind, value in (("condition", filters.condition), ("intervention", filters.intervention)):
         if value.strip():
-            statement = statement.where(Dataset.id.in_(select(DatasetTag.dataset_id).where(
-                DatasetTag.kind == kind, DatasetTag.value == value.strip().lower())))
+            statement = statement.where(
+                Dataset.id.in_(
+                    select(DatasetTag.dataset_id).where(
+                        DatasetTag.kind == kind, DatasetTag.value == value.strip().lower()
+                    )
+                )
+            )
     if filters.licence:
         statement = statement.where(Dataset.licence == filters.licence)
     if filters.design:
@@ -60,7 +70,10 @@ def apply_filters(session: Session, statement: Select, filters: Filters) -> Sele
 
 def facet_values(session: Session, kind: str) -> list[tuple[str, str]]:
     """(value, label) of the tags of a kind, for the filter menus."""
-    rows = session.execute(select(DatasetTag.value, func.min(DatasetTag.label))
-                           .where(DatasetTag.kind == kind).group_by(DatasetTag.value)
-                           .order_by(DatasetTag.value)).all()
+    rows = session.execute(
+        select(DatasetTag.value, func.min(DatasetTag.label))
+        .where(DatasetTag.kind == kind)
+        .group_by(DatasetTag.value)
+        .order_by(DatasetTag.value)
+    ).all()
     return [(value, label) for value, label in rows]

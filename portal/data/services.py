@@ -1,4 +1,5 @@
 """What datasets do in the portal. Functions take a session and never commit."""
+
 from __future__ import annotations
 
 import json
@@ -59,8 +60,11 @@ def _slug_base(title: str) -> str:
 
 def unique_slug(session: Session, title: str) -> str:
     base = _slug_base(title)
-    taken = set(session.scalars(select(Dataset.slug).where(
-        or_(Dataset.slug == base, Dataset.slug.like(f"{base}-%")))))
+    taken = set(
+        session.scalars(
+            select(Dataset.slug).where(or_(Dataset.slug == base, Dataset.slug.like(f"{base}-%")))
+        )
+    )
     if base not in taken:
         return base
     number = 2
@@ -97,25 +101,37 @@ def create_dataset(session: Session, owner: User, metadata: DatasetMetadata) -> 
     return dataset
 
 
-def update_metadata(session: Session, dataset: Dataset, metadata: DatasetMetadata,
-                    *, actor: User) -> None:
+def update_metadata(
+    session: Session, dataset: Dataset, metadata: DatasetMetadata, *, actor: User
+) -> None:
     _apply_metadata(dataset, metadata)
     dataset.updated_at = utcnow()
     audit.record(session, "dataset.metadata_changed", actor_id=actor.id, subject=dataset.slug)
 
 
-def read_preview(path: Path, filename: str | None, *, masked: set[str] = frozenset(),
-                 rows: int = PREVIEW_ROWS, dialect: dict | None = None) -> list[list[str | None]]:
+def read_preview(
+    path: Path,
+    filename: str | None,
+    *,
+    masked: set[str] = frozenset(),
+    rows: int = PREVIEW_ROWS,
+    dialect: dict | None = None,
+) -> list[list[str | None]]:
     """The header and the first rows, as text, with identifying columns masked."""
     table = open_table(path, filename=filename, dialect=dialect)
     preview: list[list[str | None]] = [list(table.header)]
     hide = [name in masked for name in table.header]
     for batch in table.batches():
         for index in range(min(batch.num_rows, rows - len(preview) + 1)):
-            cells = [column[index].as_py() if column is not None else None
-                     for column in batch.columns]
-            preview.append([mask(cell) if cell and hidden else cell
-                            for cell, hidden in zip(cells, hide, strict=False)])
+            cells = [
+                column[index].as_py() if column is not None else None for column in batch.columns
+            ]
+            preview.append(
+                [
+                    mask(cell) if cell and hidden else cell
+                    for cell, hidden in zip(cells, hide, strict=False)
+                ]
+            )
         if len(preview) > rows:
             break
     return preview
@@ -154,9 +170,12 @@ def add_version(
     quasi_identifiers: list[str] | None = None,
 ) -> DatasetVersion:
     """Record an ingested file as the dataset's next (draft) version."""
-    number = (session.scalar(
-        select(func.max(DatasetVersion.number)).where(DatasetVersion.dataset_id == dataset.id)
-    ) or 0) + 1
+    number = (
+        session.scalar(
+            select(func.max(DatasetVersion.number)).where(DatasetVersion.dataset_id == dataset.id)
+        )
+        or 0
+    ) + 1
     version = DatasetVersion(
         dataset_id=dataset.id,
         number=number,
@@ -201,8 +220,15 @@ def ingest_file(
     Raises DatasetError or MetadataError before anything is written.
     """
     parsed = DatasetMetadata.from_dict(metadata or {}) if dataset is None else None
-    result = ingest(path, filename=filename, store=blob_store(app), schema=schema,
-                    quasi_identifiers=quasi_identifiers, limits=limits(app), progress=progress)
+    result = ingest(
+        path,
+        filename=filename,
+        store=blob_store(app),
+        schema=schema,
+        quasi_identifiers=quasi_identifiers,
+        limits=limits(app),
+        progress=progress,
+    )
     preview = read_preview(path, filename, masked=result.screening.columns_flagged(DIRECT))
     # Writes come last: progress reports use their own connection, and on SQLite
     # they would wait behind this session's write transaction.
@@ -210,13 +236,22 @@ def ingest_file(
         dataset = create_dataset(session, user, parsed)
     elif schema is None and dataset.versions:
         result.schema = carry_over_annotations(result.schema, dataset.versions[-1].schema)
-    version = add_version(session, dataset, result, user=user, change_note=change_note,
-                          preview=preview, fixes=fixes, quasi_identifiers=quasi_identifiers)
+    version = add_version(
+        session,
+        dataset,
+        result,
+        user=user,
+        change_note=change_note,
+        preview=preview,
+        fixes=fixes,
+        quasi_identifiers=quasi_identifiers,
+    )
     return dataset, version, result
 
 
-def replace_analysis(version: DatasetVersion, result: IngestResult,
-                     quasi_identifiers: list[str]) -> None:
+def replace_analysis(
+    version: DatasetVersion, result: IngestResult, quasi_identifiers: list[str]
+) -> None:
     """Store a draft's re-validation against an edited schema."""
     if version.is_published:
         raise DataError("A published version never changes; upload a new version instead.")
@@ -230,13 +265,21 @@ def publication_problems(version: DatasetVersion) -> list[str]:
     problems = []
     if not version.report.get("valid", False):
         count = sum(version.report.get("error_counts", {}).values()) or "some"
-        problems.append(f"The file has {count} validation errors; fix the file or the data "
-                        "dictionary first.")
+        problems.append(
+            f"The file has {count} validation errors; fix the file or the data dictionary first."
+        )
     if version.screening.get("blocking"):
-        columns = sorted({f["column"] for f in version.screening.get("findings", [])
-                          if f.get("severity") == "block" and f.get("column")})
-        problems.append("Direct identifiers must be removed or generalised first"
-                        + (f" (columns: {', '.join(columns)})." if columns else "."))
+        columns = sorted(
+            {
+                f["column"]
+                for f in version.screening.get("findings", [])
+                if f.get("severity") == "block" and f.get("column")
+            }
+        )
+        problems.append(
+            "Direct identifiers must be removed or generalised first"
+            + (f" (columns: {', '.join(columns)})." if columns else ".")
+        )
     return problems
 
 
@@ -252,8 +295,14 @@ def publish(session: Session, version: DatasetVersion, *, actor: User) -> None:
     if dataset.published_at is None:
         dataset.published_at = now
     dataset.updated_at = now
-    audit.record(session, "dataset.published", actor_id=actor.id, subject=dataset.slug,
-                 version=version.number, sha256=version.sha256)
+    audit.record(
+        session,
+        "dataset.published",
+        actor_id=actor.id,
+        subject=dataset.slug,
+        version=version.number,
+        sha256=version.sha256,
+    )
 
 
 def can_edit(user: Any, dataset: Dataset) -> bool:

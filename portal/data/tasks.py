@@ -1,4 +1,5 @@
 """Jobs of the datasets feature: ingest an upload, re-validate a draft, apply fixes."""
+
 from __future__ import annotations
 
 import os
@@ -40,18 +41,30 @@ def _dataset_url(dataset: Dataset, version: DatasetVersion) -> str:
 def _ingest_into(context: JobContext, path: Path, **options: Any) -> dict[str, Any]:
     try:
         dataset, version, result = services.ingest_file(
-            context.session, context.app, path, progress=_reporter(context), **options)
+            context.session, context.app, path, progress=_reporter(context), **options
+        )
     except DatasetError as error:
         raise JobFailure(str(error)) from None
-    return {"url": _dataset_url(dataset, version), "dataset": dataset.slug,
-            "version": version.number, "valid": result.valid,
-            "publishable": result.publishable}
+    return {
+        "url": _dataset_url(dataset, version),
+        "dataset": dataset.slug,
+        "version": version.number,
+        "valid": result.valid,
+        "publishable": result.publishable,
+    }
 
 
 @task("dataset.ingest")
-def ingest_upload(context: JobContext, *, upload: str, filename: str, user_id: int,
-                  dataset_id: int | None = None, metadata: dict | None = None,
-                  change_note: str = "") -> dict[str, Any]:
+def ingest_upload(
+    context: JobContext,
+    *,
+    upload: str,
+    filename: str,
+    user_id: int,
+    dataset_id: int | None = None,
+    metadata: dict | None = None,
+    change_note: str = "",
+) -> dict[str, Any]:
     """Analyse and store an uploaded file as a new draft version (of a new dataset)."""
     path = Path(upload)
     session = context.session
@@ -60,24 +73,37 @@ def ingest_upload(context: JobContext, *, upload: str, filename: str, user_id: i
         dataset = session.get(Dataset, dataset_id) if dataset_id else None
         if dataset_id and dataset is None:
             raise JobFailure("The dataset was deleted before the upload was processed.")
-        return _ingest_into(context, path, filename=filename, user=user, dataset=dataset,
-                            metadata=metadata, change_note=change_note)
+        return _ingest_into(
+            context,
+            path,
+            filename=filename,
+            user=user,
+            dataset=dataset,
+            metadata=metadata,
+            change_note=change_note,
+        )
     finally:
         path.unlink(missing_ok=True)
 
 
 @task("dataset.revalidate")
-def revalidate(context: JobContext, *, version_id: int, schema: dict,
-               quasi_identifiers: list[str]) -> dict[str, Any]:
+def revalidate(
+    context: JobContext, *, version_id: int, schema: dict, quasi_identifiers: list[str]
+) -> dict[str, Any]:
     """Check a draft against its edited data dictionary."""
     session, app = context.session, context.app
     version = session.get(DatasetVersion, version_id)
     store = services.blob_store(app)
     try:
         with local_copy(store, version.sha256, verify=True) as path:
-            result = ingest(path, filename=version.filename, schema=schema,
-                            quasi_identifiers=quasi_identifiers, limits=services.limits(app),
-                            progress=_reporter(context))
+            result = ingest(
+                path,
+                filename=version.filename,
+                schema=schema,
+                quasi_identifiers=quasi_identifiers,
+                limits=services.limits(app),
+                progress=_reporter(context),
+            )
     except DatasetError as error:
         raise JobFailure(str(error)) from None
     services.replace_analysis(version, result, quasi_identifiers)
@@ -96,14 +122,27 @@ def fix(context: JobContext, *, version_id: int, fixes: list[dict], user_id: int
     fixed = Path(name)
     try:
         with local_copy(store, version.sha256, verify=True) as path:
-            outcome = apply_fixes(path, fixes, fixed, schema=version.schema,
-                                  filename=version.filename, dialect=version.dialect)
+            outcome = apply_fixes(
+                path,
+                fixes,
+                fixed,
+                schema=version.schema,
+                filename=version.filename,
+                dialect=version.dialect,
+            )
         note = "De-identification: " + "; ".join(r.description for r in outcome.records)
-        return _ingest_into(context, fixed, filename=Path(version.filename).stem + ".csv",
-                            user=user, dataset=version.dataset, metadata=None,
-                            change_note=note, schema=outcome.schema,
-                            quasi_identifiers=version.quasi_identifiers,
-                            fixes=[r.to_dict() for r in outcome.records])
+        return _ingest_into(
+            context,
+            fixed,
+            filename=Path(version.filename).stem + ".csv",
+            user=user,
+            dataset=version.dataset,
+            metadata=None,
+            change_note=note,
+            schema=outcome.schema,
+            quasi_identifiers=version.quasi_identifiers,
+            fixes=[r.to_dict() for r in outcome.records],
+        )
     except DatasetError as error:
         raise JobFailure(str(error)) from None
     finally:

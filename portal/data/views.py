@@ -68,8 +68,11 @@ def metadata_problems_to_form(form, error: MetadataError) -> None:
 
 def _spool_upload(file_storage) -> Path:
     try:
-        return spool(file_storage.stream, services.incoming_dir(current_app),
-                     max_bytes=services.limits(current_app).max_bytes)
+        return spool(
+            file_storage.stream,
+            services.incoming_dir(current_app),
+            max_bytes=services.limits(current_app).max_bytes,
+        )
     except DatasetError as error:
         raise services.DataError(str(error), "file") from None
 
@@ -85,16 +88,26 @@ def start_job(kind: str, payload: dict) -> str:
 @bp.get("/")
 def index():
     session = db.session()
-    filters = Filters(**{name: request.args.get(name, "")[:200] for name in Filters.__annotations__})
+    filters = Filters(
+        **{name: request.args.get(name, "")[:200] for name in Filters.__annotations__}
+    )
     statement = apply_filters(session, services.visible_datasets(current_user), filters)
     page = max(1, request.args.get("page", 1, type=int))
     per_page = 20
-    datasets = session.scalars(statement.order_by(Dataset.updated_at.desc(), Dataset.id.desc())
-                               .offset((page - 1) * per_page).limit(per_page + 1)).all()
+    datasets = session.scalars(
+        statement.order_by(Dataset.updated_at.desc(), Dataset.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page + 1)
+    ).all()
     return render_template(
-        "data/index.html", datasets=datasets[:per_page], has_more=len(datasets) > per_page,
-        page=page, filters=filters, conditions=facet_values(session, "condition"),
-        interventions=facet_values(session, "intervention"), licences=LICENCES,
+        "data/index.html",
+        datasets=datasets[:per_page],
+        has_more=len(datasets) > per_page,
+        page=page,
+        filters=filters,
+        conditions=facet_values(session, "condition"),
+        interventions=facet_values(session, "intervention"),
+        licences=LICENCES,
         designs=STUDY_DESIGNS,
     )
 
@@ -112,11 +125,16 @@ def new():
         except services.DataError as error:
             form.file.errors.append(str(error))
         else:
-            job_id = start_job("dataset.ingest", {
-                "upload": str(upload), "filename": Path(form.file.data.filename or "data").name,
-                "user_id": current_user.id, "metadata": form.metadata_dict(),
-                "change_note": "First version.",
-            })
+            job_id = start_job(
+                "dataset.ingest",
+                {
+                    "upload": str(upload),
+                    "filename": Path(form.file.data.filename or "data").name,
+                    "user_id": current_user.id,
+                    "metadata": form.metadata_dict(),
+                    "change_note": "First version.",
+                },
+            )
             return redirect(url_for("jobs.show", job_id=job_id), 303)
     status = 400 if form.is_submitted() else 200
     return render_template("data/new.html", form=form), status
@@ -135,20 +153,30 @@ def show(slug: str):
     jsonld = None
     if version.is_published:
         jsonld = dataset_jsonld(
-            dataset.meta, schema=version.schema,
+            dataset.meta,
+            schema=version.schema,
             url=url_for("data.show", slug=slug, _external=True),
-            download_url=url_for("data.download", slug=slug, number=version.number,
-                                 kind="csv", _external=True),
+            download_url=url_for(
+                "data.download", slug=slug, number=version.number, kind="csv", _external=True
+            ),
             date_published=dataset.published_at.date().isoformat(),
             date_modified=version.published_at.date().isoformat(),
-            version=str(version.number), sha256=version.sha256, size=version.size_bytes,
+            version=str(version.number),
+            sha256=version.sha256,
+            size=version.size_bytes,
             publisher="Open Research Portal",
         )
     return render_template(
-        "data/show.html", dataset=dataset, version=version, versions=versions,
-        changes=services.column_changes(previous, version), editor=editor,
-        problems=services.publication_problems(version), form=EmptyForm(),
-        fix_options=fix_options(version), fix_form=FixForm(),
+        "data/show.html",
+        dataset=dataset,
+        version=version,
+        versions=versions,
+        changes=services.column_changes(previous, version),
+        editor=editor,
+        problems=services.publication_problems(version),
+        form=EmptyForm(),
+        fix_options=fix_options(version),
+        fix_form=FixForm(),
         jsonld=json.dumps(jsonld, indent=1).replace("</", "<\\/") if jsonld else None,
         citation=citation_text(dataset, version),
     )
@@ -158,8 +186,10 @@ def citation_text(dataset: Dataset, version: DatasetVersion) -> str:
     owner = dataset.owner.name
     year = (version.published_at or version.created_at).year
     url = url_for("data.show", slug=dataset.slug, version=version.number, _external=True)
-    text = f"{owner} ({year}). {dataset.title} (version {version.number}) [Data set]. " \
-           f"Open Research Portal. {url}"
+    text = (
+        f"{owner} ({year}). {dataset.title} (version {version.number}) [Data set]. "
+        f"Open Research Portal. {url}"
+    )
     doi = dataset.meta.get("doi")
     return text + (f" Original publication: https://doi.org/{doi}" if doi else "")
 
@@ -194,12 +224,15 @@ def edit(slug: str):
     if form.validate_on_submit():
         session = db.session()
         try:
-            metadata = DatasetMetadata.from_dict({**_kept_metadata(dataset), **form.metadata_dict()})
+            metadata = DatasetMetadata.from_dict(
+                {**_kept_metadata(dataset), **form.metadata_dict()}
+            )
         except MetadataError as error:
             metadata_problems_to_form(form, error)
         else:
-            services.update_metadata(session, dataset, metadata,
-                                     actor=session.get(User, current_user.id))
+            services.update_metadata(
+                session, dataset, metadata, actor=session.get(User, current_user.id)
+            )
             session.commit()
             flash("Metadata saved.", "success")
             return redirect(url_for("data.show", slug=slug), 303)
@@ -225,11 +258,16 @@ def new_version(slug: str):
         except services.DataError as error:
             form.file.errors.append(str(error))
         else:
-            job_id = start_job("dataset.ingest", {
-                "upload": str(upload), "filename": Path(form.file.data.filename or "data").name,
-                "user_id": current_user.id, "dataset_id": dataset.id,
-                "change_note": form.change_note.data.strip(),
-            })
+            job_id = start_job(
+                "dataset.ingest",
+                {
+                    "upload": str(upload),
+                    "filename": Path(form.file.data.filename or "data").name,
+                    "user_id": current_user.id,
+                    "dataset_id": dataset.id,
+                    "change_note": form.change_note.data.strip(),
+                },
+            )
             return redirect(url_for("jobs.show", job_id=job_id), 303)
     status = 400 if form.is_submitted() else 200
     return render_template("data/new_version.html", form=form, dataset=dataset), status
@@ -268,8 +306,9 @@ def fix(slug: str, number: int):
         flash("Choose at least one of the offered fixes.", "error")
         return redirect(url_for("data.show", slug=slug, version=number), 303)
     chosen = [options[int(index)] for index in form.fixes.data]
-    job_id = start_job("dataset.fix", {"version_id": version.id, "fixes": chosen,
-                                       "user_id": current_user.id})
+    job_id = start_job(
+        "dataset.fix", {"version_id": version.id, "fixes": chosen, "user_id": current_user.id}
+    )
     return redirect(url_for("jobs.show", job_id=job_id), 303)
 
 
@@ -280,8 +319,11 @@ def schema(slug: str, number: int):
     require_editor(dataset)
     version = get_version(dataset, number)
     if version.is_published:
-        flash("A published version never changes. Upload a new version to change its "
-              "data dictionary.", "error")
+        flash(
+            "A published version never changes. Upload a new version to change its "
+            "data dictionary.",
+            "error",
+        )
         return redirect(url_for("data.show", slug=slug, version=number), 303)
     form = EmptyForm()
     problems: list[dict] = []
@@ -291,14 +333,23 @@ def schema(slug: str, number: int):
         schema_doc, quasi = schema_from_form(version.schema, request.form)
         problems = check_schema(schema_doc, [f["name"] for f in version.schema["fields"]])
         if not problems:
-            job_id = start_job("dataset.revalidate", {"version_id": version.id,
-                                                      "schema": schema_doc,
-                                                      "quasi_identifiers": quasi})
+            job_id = start_job(
+                "dataset.revalidate",
+                {"version_id": version.id, "schema": schema_doc, "quasi_identifiers": quasi},
+            )
             return redirect(url_for("jobs.show", job_id=job_id), 303)
     status = 400 if problems else 200
-    return render_template("data/schema.html", dataset=dataset, version=version, form=form,
-                           schema=schema_doc, quasi=quasi, problems=problems, roles=ROLES,
-                           types=TYPES), status
+    return render_template(
+        "data/schema.html",
+        dataset=dataset,
+        version=version,
+        form=form,
+        schema=schema_doc,
+        quasi=quasi,
+        problems=problems,
+        roles=ROLES,
+        types=TYPES,
+    ), status
 
 
 def schema_from_form(schema_doc: dict, form) -> tuple[dict, list[str]]:
@@ -345,17 +396,30 @@ def download(slug: str, number: int, kind: str):
     stem = f"{dataset.slug}-v{version.number}"
     if kind == "original":
         stream = store.open(version.sha256)
-        return send_file(stream, as_attachment=True, download_name=version.filename,
-                         mimetype="application/octet-stream", etag=version.sha256)
-    spooled = tempfile.SpooledTemporaryFile(max_size=8 << 20)
+        return send_file(
+            stream,
+            as_attachment=True,
+            download_name=version.filename,
+            mimetype="application/octet-stream",
+            etag=version.sha256,
+        )
+    # Handed to send_file, which closes it when the response ends.
+    spooled = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115
     with local_copy(store, version.sha256, verify=True) as path:
         if kind == "csv":
             export_csv(path, spooled, filename=version.filename, dialect=version.dialect)
             name, mimetype = f"{stem}.csv", "text/csv"
         else:
-            export_datapackage(path, spooled, schema=version.schema, metadata=dataset.meta,
-                               name=dataset.slug, version=str(version.number),
-                               filename=version.filename, dialect=version.dialect)
+            export_datapackage(
+                path,
+                spooled,
+                schema=version.schema,
+                metadata=dataset.meta,
+                name=dataset.slug,
+                version=str(version.number),
+                filename=version.filename,
+                dialect=version.dialect,
+            )
             name, mimetype = f"{stem}-datapackage.zip", "application/zip"
     spooled.seek(0)
     return send_file(spooled, as_attachment=True, download_name=name, mimetype=mimetype)
@@ -365,5 +429,9 @@ def download(slug: str, number: int, kind: str):
 def report_json(slug: str, number: int) -> Response:
     dataset = get_dataset(slug)
     version = get_version(dataset, number)
-    return {"schema": version.schema, "report": version.report, "screening": version.screening,
-            "fixes": version.fixes}
+    return {
+        "schema": version.schema,
+        "report": version.report,
+        "screening": version.screening,
+        "fixes": version.fixes,
+    }

@@ -4,6 +4,7 @@ Only job ids travel through the broker: the job rows stay the source of truth, s
 a lost or repeated message costs nothing (claims are conditional UPDATEs) and any
 web process can show any job.
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,8 +46,12 @@ def celery_for(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=3,
         # A web request must not hang on a broker that is down: the sweep resends later.
-        task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2,
-                                   "interval_max": 0.5},
+        task_publish_retry_policy={
+            "max_retries": 1,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
+        },
         worker_hijack_root_logger=False,
         timezone="UTC",
         beat_schedule={
@@ -68,7 +73,7 @@ def _register_tasks(celery: Celery, app: Flask) -> None:
         except OperationalError as error:
             # The database was unreachable before the job could even be claimed or
             # recorded: nothing ran, so the message is simply tried again later.
-            delay = min(600.0, app.config["JOB_RETRY_BACKOFF"] * 2 ** self.request.retries)
+            delay = min(600.0, app.config["JOB_RETRY_BACKOFF"] * 2**self.request.retries)
             raise self.retry(exc=error, countdown=delay) from error
         if result.outcome in (Outcome.RETRY, Outcome.BUSY):
             # BUSY: another delivery of this job is running it; look again once its
@@ -113,8 +118,9 @@ def broker_problem(url: str, timeout: float = 2.0) -> str | None:
     """None when the broker answers, else what went wrong (for /readyz)."""
     try:
         with Connection(url, connect_timeout=timeout) as connection:
-            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0,
-                                         timeout=timeout)
+            connection.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0, timeout=timeout
+            )
     except Exception as error:  # noqa: BLE001 - any failure means "not ready"
         return type(error).__name__
     return None

@@ -2,6 +2,7 @@
 
 See README, "Running on several machines".
 """
+
 from __future__ import annotations
 
 import os
@@ -30,10 +31,19 @@ def _celery_or_fail(app: Flask):
 
 
 @click.command("worker")
-@click.option("--concurrency", "-c", type=int, default=None,
-              help="Jobs run at once (default: WORKER_CONCURRENCY).")
-@click.option("--pool", type=click.Choice(["prefork", "threads", "solo"]), default=None,
-              help="How jobs run (default: WORKER_POOL).")
+@click.option(
+    "--concurrency",
+    "-c",
+    type=int,
+    default=None,
+    help="Jobs run at once (default: WORKER_CONCURRENCY).",
+)
+@click.option(
+    "--pool",
+    type=click.Choice(["prefork", "threads", "solo"]),
+    default=None,
+    help="How jobs run (default: WORKER_POOL).",
+)
 @click.option("--loglevel", default=None, help="Default: LOG_LEVEL.")
 @with_appcontext
 def worker_command(concurrency: int | None, pool: str | None, loglevel: str | None) -> None:
@@ -41,14 +51,17 @@ def worker_command(concurrency: int | None, pool: str | None, loglevel: str | No
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     celery = _celery_or_fail(app)
     config = app.config
-    celery.worker_main([
-        "worker",
-        f"--concurrency={concurrency or config['WORKER_CONCURRENCY']}",
-        f"--pool={pool or config['WORKER_POOL']}",
-        f"--loglevel={loglevel or config['LOG_LEVEL']}",
-        # Workers need not talk to each other: the database coordinates them.
-        "--without-gossip", "--without-mingle",
-    ])
+    celery.worker_main(
+        [
+            "worker",
+            f"--concurrency={concurrency or config['WORKER_CONCURRENCY']}",
+            f"--pool={pool or config['WORKER_POOL']}",
+            f"--loglevel={loglevel or config['LOG_LEVEL']}",
+            # Workers need not talk to each other: the database coordinates them.
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
 
 
 @click.command("beat")
@@ -59,20 +72,29 @@ def beat_command(loglevel: str | None) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     celery = _celery_or_fail(app)
     schedule = Path(app.instance_path) / "celerybeat-schedule"
-    celery.start(["beat", f"--loglevel={loglevel or app.config['LOG_LEVEL']}",
-                  f"--schedule={schedule}"])
+    celery.start(
+        ["beat", f"--loglevel={loglevel or app.config['LOG_LEVEL']}", f"--schedule={schedule}"]
+    )
 
 
-def gunicorn_argv(config: dict, *, workers: int | None = None, threads: int | None = None,
-                  bind: str | None = None) -> list[str]:
+def gunicorn_argv(
+    config: dict, *, workers: int | None = None, threads: int | None = None, bind: str | None = None
+) -> list[str]:
     return [
-        sys.executable, "-m", "gunicorn",
-        "--workers", str(workers or config["WEB_WORKERS"]),
-        "--threads", str(threads or config["WEB_THREADS"]),
-        "--bind", bind or config["WEB_BIND"],
-        "--access-logfile", "-",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers or config["WEB_WORKERS"]),
+        "--threads",
+        str(threads or config["WEB_THREADS"]),
+        "--bind",
+        bind or config["WEB_BIND"],
+        "--access-logfile",
+        "-",
         # The request id joins gunicorn's access line to the portal's own log lines.
-        "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s',
+        "--access-logformat",
+        '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s',
         WSGI_APP,
     ]
 

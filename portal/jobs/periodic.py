@@ -5,6 +5,7 @@ otherwise the in-process scheduler (``portal.jobs.scheduler``) calls them. Each
 function takes the app, does a bounded amount of work, and is safe to run in several
 processes at once (every change is a conditional UPDATE or an idempotent DELETE).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -40,8 +41,11 @@ def prune_finished_jobs(app: Flask) -> int:
         for fk in table.foreign_keys
         if fk.column.table is Job.__table__
     ]
-    condition = and_(Job.state.in_(("finished", "failed")), Job.finished_at < cutoff,
-                     *[~referrer for referrer in referrers])
+    condition = and_(
+        Job.state.in_(("finished", "failed")),
+        Job.finished_at < cutoff,
+        *[~referrer for referrer in referrers],
+    )
     with job_session(app) as session:
         ids = session.scalars(select(Job.id).where(condition).limit(1000)).all()
         if not ids:
@@ -60,8 +64,9 @@ def recut_puzzles(app: Flask) -> int:
             session.rollback()  # no transaction stays open through seconds of solving
             cuts = services.solve_cuts(plan)
             try:
-                added += len(services.store_cuts(
-                    session, session.get(AlignmentSource, alignment_id), cuts))
+                added += len(
+                    services.store_cuts(session, session.get(AlignmentSource, alignment_id), cuts)
+                )
                 session.commit()
             except IntegrityError:  # another process stored the same cut first
                 session.rollback()

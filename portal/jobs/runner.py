@@ -10,6 +10,7 @@ Where jobs run depends on configuration alone: inline (tests), on a thread pool 
 the web process (the embedded default), or on Celery workers when
 ``PORTAL_BROKER_URL`` is set (see ``portal.jobs.celery_app``).
 """
+
 from __future__ import annotations
 
 import enum
@@ -69,9 +70,9 @@ def registered_kinds() -> list[str]:
 class Outcome(enum.StrEnum):
     FINISHED = "finished"
     FAILED = "failed"
-    RETRY = "retry"        # a transient error: the job is queued again, try after ``retry_in``
-    BUSY = "busy"          # another runner holds the job and is alive: look again later
-    SKIPPED = "skipped"    # nothing to do: unknown, already done, or the claim was lost
+    RETRY = "retry"  # a transient error: the job is queued again, try after ``retry_in``
+    BUSY = "busy"  # another runner holds the job and is alive: look again later
+    SKIPPED = "skipped"  # nothing to do: unknown, already done, or the claim was lost
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,11 @@ class JobContext:
             progress_session.execute(
                 update(Job)
                 .where(*_held_by(self.job_id, self.attempt))
-                .values(progress=max(0.0, min(1.0, fraction)), message=message[:500],
-                        heartbeat_at=utcnow())
+                .values(
+                    progress=max(0.0, min(1.0, fraction)),
+                    message=message[:500],
+                    heartbeat_at=utcnow(),
+                )
             )
             progress_session.commit()
 
@@ -122,15 +126,22 @@ def job_session(app: Flask) -> Iterator[Session]:
             session.close()
 
 
-def submit(session: Session, kind: str, payload: dict[str, Any], *,
-           owner_id: int | None = None) -> Job:
+def submit(
+    session: Session, kind: str, payload: dict[str, Any], *, owner_id: int | None = None
+) -> Job:
     """Record a job in the caller's unit of work; it starts once the caller commits."""
     if kind not in _TASKS:
         raise KeyError(f"no task registered for {kind!r}")
     config = current_app.config
-    job = Job(id=uuid.uuid4().hex, kind=kind, payload_json=json.dumps(payload), owner_id=owner_id,
-              max_attempts=config.get("JOB_MAX_ATTEMPTS", 3), heartbeat_at=utcnow(),
-              request_id=current_request_id() if has_request_context() else "")
+    job = Job(
+        id=uuid.uuid4().hex,
+        kind=kind,
+        payload_json=json.dumps(payload),
+        owner_id=owner_id,
+        max_attempts=config.get("JOB_MAX_ATTEMPTS", 3),
+        heartbeat_at=utcnow(),
+        request_id=current_request_id() if has_request_context() else "",
+    )
     session.add(job)
     session.flush()
     return job
@@ -159,8 +170,11 @@ def _claimable(app: Flask):
     """Queued, or running under a runner whose heartbeat stopped, with attempts left."""
     return or_(
         Job.state == "queued",
-        and_(Job.state == "running", Job.attempts < Job.max_attempts,
-             func.coalesce(Job.heartbeat_at, Job.started_at) < _stale_before(app)),
+        and_(
+            Job.state == "running",
+            Job.attempts < Job.max_attempts,
+            func.coalesce(Job.heartbeat_at, Job.started_at) < _stale_before(app),
+        ),
     )
 
 
@@ -175,8 +189,14 @@ def run_job(app: Flask, job_id: str) -> RunResult:
         claimed = session.execute(
             update(Job)
             .where(Job.id == job_id, _claimable(app))
-            .values(state="running", started_at=now, heartbeat_at=now, progress=0.0,
-                    attempts=Job.attempts + 1, error="")
+            .values(
+                state="running",
+                started_at=now,
+                heartbeat_at=now,
+                progress=0.0,
+                attempts=Job.attempts + 1,
+                error="",
+            )
             .execution_options(synchronize_session=False)
         ).rowcount
         session.commit()
@@ -195,8 +215,13 @@ def _execute(app: Flask, session: Session, job: Job) -> RunResult:
     job_id, attempt, kind = job.id, job.attempts, job.kind
     function = _TASKS.get(kind)
     if function is None:
-        _finish(session, job_id, attempt, state="failed",
-                error=f"This portal cannot run jobs of kind {kind!r}.")
+        _finish(
+            session,
+            job_id,
+            attempt,
+            state="failed",
+            error=f"This portal cannot run jobs of kind {kind!r}.",
+        )
         return RunResult(Outcome.FAILED)
     context = JobContext(job_id=job_id, session=session, app=app, attempt=attempt)
     log.info("Job %s (%s) started, attempt %d of %d", job_id, kind, attempt, job.max_attempts)
@@ -212,8 +237,13 @@ def _execute(app: Flask, session: Session, job: Job) -> RunResult:
     except Exception as error:  # noqa: BLE001 - the job must end in a state, whatever happened
         session.rollback()
         log.exception("Job %s (%s) failed", job_id, kind)
-        _finish(session, job_id, attempt, state="failed",
-                error=f"Internal error ({type(error).__name__}); the job was not completed.")
+        _finish(
+            session,
+            job_id,
+            attempt,
+            state="failed",
+            error=f"Internal error ({type(error).__name__}); the job was not completed.",
+        )
         return RunResult(Outcome.FAILED)
     # The task's writes and the "finished" state commit together, fenced on the attempt.
     if not _finish(session, job_id, attempt, state="finished", result=result):
@@ -223,35 +253,56 @@ def _execute(app: Flask, session: Session, job: Job) -> RunResult:
     return RunResult(Outcome.FINISHED)
 
 
-def _after_transient_error(app: Flask, session: Session, job_id: str, attempt: int,
-                           max_attempts: int, error: BaseException) -> RunResult:
+def _after_transient_error(
+    app: Flask, session: Session, job_id: str, attempt: int, max_attempts: int, error: BaseException
+) -> RunResult:
     reason = f"{type(error).__name__}"
     if attempt >= max_attempts:
         log.error("Job %s gave up after %d attempts: %s", job_id, attempt, error)
-        _finish(session, job_id, attempt, state="failed",
-                error=f"A temporary error ({reason}) persisted over {attempt} attempts; "
-                      "the job was not completed.")
+        _finish(
+            session,
+            job_id,
+            attempt,
+            state="failed",
+            error=f"A temporary error ({reason}) persisted over {attempt} attempts; "
+            "the job was not completed.",
+        )
         return RunResult(Outcome.FAILED)
     delay = app.config.get("JOB_RETRY_BACKOFF", 5.0) * 2 ** (attempt - 1)
     log.warning("Job %s hit a temporary error (%s); retrying in %.1f s", job_id, error, delay)
     session.execute(
-        update(Job).where(*_held_by(job_id, attempt))
-        .values(state="queued", heartbeat_at=utcnow(),
-                message=f"Waiting to try again after a temporary error "
-                        f"(attempt {attempt} of {max_attempts}).")
+        update(Job)
+        .where(*_held_by(job_id, attempt))
+        .values(
+            state="queued",
+            heartbeat_at=utcnow(),
+            message=f"Waiting to try again after a temporary error "
+            f"(attempt {attempt} of {max_attempts}).",
+        )
     )
     session.commit()
     return RunResult(Outcome.RETRY, retry_in=delay)
 
 
-def _finish(session: Session, job_id: str, attempt: int, *, state: str, error: str = "",
-            result: dict[str, Any] | None = None) -> bool:
+def _finish(
+    session: Session,
+    job_id: str,
+    attempt: int,
+    *,
+    state: str,
+    error: str = "",
+    result: dict[str, Any] | None = None,
+) -> bool:
     written = session.execute(
         update(Job)
         .where(*_held_by(job_id, attempt))
-        .values(state=state, error=error, finished_at=utcnow(),
-                progress=1.0 if state == "finished" else Job.progress,
-                result_json=json.dumps(result or {}, default=str))
+        .values(
+            state=state,
+            error=error,
+            finished_at=utcnow(),
+            progress=1.0 if state == "finished" else Job.progress,
+            result_json=json.dumps(result or {}, default=str),
+        )
     ).rowcount
     if not written:
         session.rollback()
@@ -267,8 +318,9 @@ class _Heartbeat:
         self.app, self.job_id, self.attempt = app, job_id, attempt
         self.interval = app.config.get("JOB_HEARTBEAT_SECONDS", 15.0)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{job_id[:8]}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._beat, name=f"heartbeat-{job_id[:8]}", daemon=True
+        )
 
     def __enter__(self) -> _Heartbeat:
         self._thread.start()
@@ -282,8 +334,11 @@ class _Heartbeat:
         while not self._stop.wait(self.interval):
             try:
                 with job_session(self.app) as session:
-                    session.execute(update(Job).where(*_held_by(self.job_id, self.attempt))
-                                    .values(heartbeat_at=utcnow()))
+                    session.execute(
+                        update(Job)
+                        .where(*_held_by(self.job_id, self.attempt))
+                        .values(heartbeat_at=utcnow())
+                    )
                     session.commit()
             except Exception:  # noqa: BLE001 - a missed beat is harmless; the next one may work
                 log.debug("Heartbeat of job %s missed", self.job_id, exc_info=True)
@@ -303,26 +358,40 @@ def recover_stale_jobs(app: Flask) -> dict[str, int]:
     with job_session(app) as session:
         last_sign = func.coalesce(Job.heartbeat_at, Job.started_at, Job.created_at)
         rows = session.execute(
-            select(Job.id, Job.state, Job.attempts, Job.max_attempts)
-            .where(Job.state.in_(("queued", "running")), last_sign < stale)
+            select(Job.id, Job.state, Job.attempts, Job.max_attempts).where(
+                Job.state.in_(("queued", "running")), last_sign < stale
+            )
         ).all()
         for job_id, state, attempts, max_attempts in rows:
             still = (Job.id == job_id, Job.state == state, last_sign < stale)
             if state == "running" and attempts >= max_attempts:
-                changed = session.execute(update(Job).where(*still).values(
-                    state="failed", finished_at=utcnow(),
-                    error=f"The process running this job stopped {attempts} times; "
-                          "the job was not completed.")).rowcount
+                changed = session.execute(
+                    update(Job)
+                    .where(*still)
+                    .values(
+                        state="failed",
+                        finished_at=utcnow(),
+                        error=f"The process running this job stopped {attempts} times; "
+                        "the job was not completed.",
+                    )
+                ).rowcount
                 counts["failed"] += changed
             elif state == "running":
-                changed = session.execute(update(Job).where(*still).values(
-                    state="queued", heartbeat_at=utcnow(),
-                    message="Queued again: the process running it stopped.")).rowcount
+                changed = session.execute(
+                    update(Job)
+                    .where(*still)
+                    .values(
+                        state="queued",
+                        heartbeat_at=utcnow(),
+                        message="Queued again: the process running it stopped.",
+                    )
+                ).rowcount
                 counts["requeued"] += changed
                 to_send += [job_id] if changed else []
             else:
-                changed = session.execute(update(Job).where(*still).values(
-                    heartbeat_at=utcnow())).rowcount
+                changed = session.execute(
+                    update(Job).where(*still).values(heartbeat_at=utcnow())
+                ).rowcount
                 counts["resent"] += changed
                 to_send += [job_id] if changed else []
             session.commit()

@@ -4,6 +4,7 @@ It starts with the first request (not at import or for CLI commands, which must 
 sweep a database they are about to migrate) and only when no broker is configured:
 with one, Celery beat runs the same list (``portal.jobs.periodic.PERIODIC``).
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,8 +35,9 @@ class Scheduler:
             return
         with self._lock:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="portal-scheduler",
-                                                daemon=True)
+                self._thread = threading.Thread(
+                    target=self._loop, name="portal-scheduler", daemon=True
+                )
                 self._thread.start()
 
     def stop(self) -> None:
@@ -62,8 +64,12 @@ class Scheduler:
 
 def init_app(app: Flask) -> None:
     config = app.config
-    if (config.get("TESTING") or config.get("JOBS_INLINE") or config.get("BROKER_URL")
-            or not config.get("SCHEDULER", True)):
+    if (
+        config.get("TESTING")
+        or config.get("JOBS_INLINE")
+        or config.get("BROKER_URL")
+        or not config.get("SCHEDULER", True)
+    ):
         return
     scheduler = Scheduler(app)
     app.extensions["portal.scheduler"] = scheduler

@@ -27,9 +27,7 @@ def index():
     newest_members = session.scalars(
         select(User).where(User.active.is_(True)).order_by(User.created_at.desc()).limit(5)
     ).all()
-    return render_template(
-        "index.html", communities=communities, newest_members=newest_members
-    )
+    return render_template("index.html", communities=communities, newest_members=newest_members)
 
 
 @bp.get("/<any(questions, analyses):section>/")

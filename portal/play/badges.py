@@ -3,6 +3,7 @@ accepted (or spliced into a research alignment), stored once per user and badge.
 
 Services here take a session and never commit.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -20,8 +21,10 @@ BADGES: dict[str, tuple[str, str]] = {
     "ten_puzzles": ("Ten puzzles", "Reached par on 10 different puzzles."),
     "streak_3": ("Three-day streak", "Reached par on three days in a row."),
     "first_to_beat_par": ("Pioneer", "The first player to beat par on a puzzle."),
-    "contributor": ("Research contributor",
-                    "A solution of yours was spliced into a research alignment."),
+    "contributor": (
+        "Research contributor",
+        "A solution of yours was spliced into a research alignment.",
+    ),
 }
 STREAK_DAYS = 3
 MANY_PUZZLES = 10
@@ -49,8 +52,11 @@ def award(session: Session, user_id: int, code: str, puzzle_id: int | None = Non
 
 
 def _solved_days(session: Session, user_id: int) -> set[date]:
-    stamps = session.scalars(select(Solution.created_at).join(Puzzle).where(
-        Solution.user_id == user_id, Solution.score >= Puzzle.par - _EPSILON))
+    stamps = session.scalars(
+        select(Solution.created_at)
+        .join(Puzzle)
+        .where(Solution.user_id == user_id, Solution.score >= Puzzle.par - _EPSILON)
+    )
     return {stamp.date() for stamp in stamps}
 
 
@@ -72,14 +78,21 @@ def after_solution(session: Session, solution: Solution, puzzle: Puzzle) -> list
     give("first_solve", puzzle.id)
     if solution.score > puzzle.par + _EPSILON:
         give("beat_par", puzzle.id)
-        earlier = session.scalar(select(func.count(Solution.id)).where(
-            Solution.puzzle_id == puzzle.id, Solution.id != solution.id,
-            Solution.score > puzzle.par + _EPSILON, Solution.created_at <= solution.created_at))
+        earlier = session.scalar(
+            select(func.count(Solution.id)).where(
+                Solution.puzzle_id == puzzle.id,
+                Solution.id != solution.id,
+                Solution.score > puzzle.par + _EPSILON,
+                Solution.created_at <= solution.created_at,
+            )
+        )
         if not earlier:
             give("first_to_beat_par", puzzle.id)
-    solved = session.scalar(select(func.count(func.distinct(Solution.puzzle_id))).join(Puzzle)
-                            .where(Solution.user_id == user_id,
-                                   Solution.score >= Puzzle.par - _EPSILON))
+    solved = session.scalar(
+        select(func.count(func.distinct(Solution.puzzle_id)))
+        .join(Puzzle)
+        .where(Solution.user_id == user_id, Solution.score >= Puzzle.par - _EPSILON)
+    )
     if solved >= MANY_PUZZLES:
         give("ten_puzzles")
     if has_streak(_solved_days(session, user_id), solution.created_at.date()):
@@ -88,5 +101,8 @@ def after_solution(session: Session, solution: Solution, puzzle: Puzzle) -> list
 
 
 def of_user(session: Session, user_id: int) -> list[Badge]:
-    return list(session.scalars(select(Badge).where(Badge.user_id == user_id)
-                                .order_by(Badge.awarded_at, Badge.id)))
+    return list(
+        session.scalars(
+            select(Badge).where(Badge.user_id == user_id).order_by(Badge.awarded_at, Badge.id)
+        )
+    )

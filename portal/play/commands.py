@@ -1,4 +1,5 @@
 """`portal puzzles import FILE`: cut puzzles from an alignment."""
+
 from __future__ import annotations
 
 import json
@@ -20,20 +21,38 @@ def puzzles_group() -> None:
 
 @puzzles_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS),
-              help="Alignment format; by default taken from the file extension.")
-@click.option("--kind", type=click.Choice(["dna", "protein"]), default=None,
-              help="Sequence kind; by default guessed from the letters.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Alignment format; by default taken from the file extension.",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["dna", "protein"]),
+    default=None,
+    help="Sequence kind; by default guessed from the letters.",
+)
 @click.option("--title", help="Title shown with the puzzles (default: the file name).")
 @click.option("--slug", help="Short unique name (default: from the file name).")
 @click.option("--licence", default="", help="Licence of the alignment, e.g. CC0-1.0.")
 @click.option("--source", default="", help="Where the alignment comes from.")
-@click.option("--level", type=click.Choice(["beginner", "intermediate", "expert"]),
-              default="beginner")
+@click.option(
+    "--level", type=click.Choice(["beginner", "intermediate", "expert"]), default="beginner"
+)
 @click.option("--limit", type=click.IntRange(1, 100), default=6, help="At most this many puzzles.")
 @with_appcontext
-def import_command(file: Path, fmt: str | None, kind: str | None, title: str | None,
-                   slug: str | None, licence: str, source: str, level: str, limit: int) -> None:
+def import_command(
+    file: Path,
+    fmt: str | None,
+    kind: str | None,
+    title: str | None,
+    slug: str | None,
+    licence: str,
+    source: str,
+    level: str,
+    limit: int,
+) -> None:
     """Record the alignment in FILE and cut puzzles where it looks wrong."""
     from games.puzzles import read_source
 
@@ -49,18 +68,30 @@ def import_command(file: Path, fmt: str | None, kind: str | None, title: str | N
     session = db.session()
     try:
         alignment, puzzles = services.import_alignment(
-            session, file, fmt=fmt, kind=kind, slug=slug, title=title or file.stem,
-            licence=licence, source=source, level=level, limit=limit)
+            session,
+            file,
+            fmt=fmt,
+            kind=kind,
+            slug=slug,
+            title=title or file.stem,
+            licence=licence,
+            source=source,
+            level=level,
+            limit=limit,
+        )
     except ValueError as error:
         session.rollback()
         raise click.ClickException(f"{file.name}: {error}") from None
     session.commit()
-    click.echo(f"{alignment.slug}: {len(alignment.names)} sequences, {kind};"
-               f" {len(puzzles)} puzzles.")
+    click.echo(
+        f"{alignment.slug}: {len(alignment.names)} sequences, {kind}; {len(puzzles)} puzzles."
+    )
     for puzzle in puzzles:
-        click.echo(f"  #{puzzle.id} columns {puzzle.source_start + 1}-{puzzle.source_end},"
-                   f" {len(puzzle.sequences)} rows, start {puzzle.start_score:g},"
-                   f" par {puzzle.par:g}")
+        click.echo(
+            f"  #{puzzle.id} columns {puzzle.source_start + 1}-{puzzle.source_end},"
+            f" {len(puzzle.sequences)} rows, start {puzzle.start_score:g},"
+            f" par {puzzle.par:g}"
+        )
 
 
 @puzzles_group.command("splice")
@@ -85,5 +116,7 @@ def splice_command(slug: str) -> None:
     after = score_alignment(alignment.rows, scheme)
     click.echo(f"{slug}: {len(changes)} solutions spliced in; score {before:g} -> {after:g}.")
     for change in changes:
-        click.echo(f"  solution #{change.solution_id}: columns {change.start_column + 1}-"
-                   f"{change.end_column} ({change.score_before:g} -> {change.score_after:g})")
+        click.echo(
+            f"  solution #{change.solution_id}: columns {change.start_column + 1}-"
+            f"{change.end_column} ({change.score_before:g} -> {change.score_after:g})"
+        )

@@ -1,4 +1,5 @@
 """Alignments that puzzles come from, the puzzles, and players' solutions."""
+
 from __future__ import annotations
 
 import json
@@ -58,15 +59,17 @@ class Puzzle(Base):
     __tablename__ = "puzzles"
     __table_args__ = (
         CheckConstraint("kind IN ('dna', 'protein')", name="kind_known"),
-        CheckConstraint("level IN ('tutorial', 'beginner', 'intermediate', 'expert')",
-                        name="level_known"),
+        CheckConstraint(
+            "level IN ('tutorial', 'beginner', 'intermediate', 'expert')", name="level_known"
+        ),
         # Re-cutting may run in several processes at once: one puzzle per window.
         UniqueConstraint("alignment_id", "level", "source_start", "source_end"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alignment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("alignment_sources.id", ondelete="CASCADE"), index=True, default=None)
+        ForeignKey("alignment_sources.id", ondelete="CASCADE"), index=True, default=None
+    )
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
     level: Mapped[str] = mapped_column(String(16))
@@ -120,10 +123,10 @@ class Solution(Base):
     __table_args__ = (UniqueConstraint("puzzle_id", "player_key", "layout_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    puzzle_id: Mapped[int] = mapped_column(ForeignKey("puzzles.id", ondelete="CASCADE"),
-                                           index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
-                                                index=True, default=None)
+    puzzle_id: Mapped[int] = mapped_column(ForeignKey("puzzles.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
+    )
     player_key: Mapped[str] = mapped_column(String(80), index=True)
     nickname: Mapped[str] = mapped_column(String(NICKNAME_MAX))
     layout_hash: Mapped[str] = mapped_column(String(64))
@@ -151,9 +154,11 @@ class AlignmentChange(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alignment_id: Mapped[int] = mapped_column(
-        ForeignKey("alignment_sources.id", ondelete="CASCADE"), index=True)
+        ForeignKey("alignment_sources.id", ondelete="CASCADE"), index=True
+    )
     solution_id: Mapped[int | None] = mapped_column(
-        ForeignKey("puzzle_solutions.id", ondelete="SET NULL"), index=True, default=None)
+        ForeignKey("puzzle_solutions.id", ondelete="SET NULL"), index=True, default=None
+    )
     start_column: Mapped[int] = mapped_column(Integer)
     end_column: Mapped[int] = mapped_column(Integer)
     new_end_column: Mapped[int] = mapped_column(Integer)
@@ -173,5 +178,6 @@ class Badge(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     badge: Mapped[str] = mapped_column(String(40))
     puzzle_id: Mapped[int | None] = mapped_column(
-        ForeignKey("puzzles.id", ondelete="SET NULL"), default=None)
+        ForeignKey("puzzles.id", ondelete="SET NULL"), default=None
+    )
     awarded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

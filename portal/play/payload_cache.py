@@ -17,6 +17,7 @@ way; a puzzle retired here drops the list too.
 
 Payloads are kept per host name too, because they hold absolute links.
 """
+
 from __future__ import annotations
 
 from flask import Flask, current_app
@@ -62,7 +63,8 @@ def forget_puzzle(puzzle_id: int) -> None:
 
 def overall_leaderboard(period: str) -> list[services.Standing]:
     return listings().get_or_make(
-        period, lambda: services.overall_leaderboard(db.session(), period))
+        period, lambda: services.overall_leaderboard(db.session(), period)
+    )
 
 
 def visible_puzzles() -> list[services.PuzzleSummary]:

@@ -3,6 +3,7 @@ after, the improved alignment in three formats, and who is credited where.
 
 Services here take a session and never commit.
 """
+
 from __future__ import annotations
 
 import json
@@ -100,31 +101,59 @@ def improved_rows(alignment: AlignmentSource) -> list[str]:
 
 def report(session: Session, alignment: AlignmentSource) -> Report:
     scheme = scheme_for(alignment.kind)
-    out = Report(alignment, score_alignment(original_rows(alignment), scheme),
-                 score_alignment(improved_rows(alignment), scheme))
-    changes = list(session.scalars(
-        select(AlignmentChange).where(AlignmentChange.alignment_id == alignment.id)
-        .order_by(AlignmentChange.start_column, AlignmentChange.id)))
+    out = Report(
+        alignment,
+        score_alignment(original_rows(alignment), scheme),
+        score_alignment(improved_rows(alignment), scheme),
+    )
+    changes = list(
+        session.scalars(
+            select(AlignmentChange)
+            .where(AlignmentChange.alignment_id == alignment.id)
+            .order_by(AlignmentChange.start_column, AlignmentChange.id)
+        )
+    )
     spliced = {change.solution_id for change in changes}
     puzzles = sorted(alignment.puzzles, key=lambda p: (p.source_start, p.id))
-    stats = {pid: (best, count, players) for pid, best, count, players in session.execute(
-        select(Solution.puzzle_id, func.max(Solution.score), func.count(Solution.id),
-               func.count(func.distinct(Solution.player_key)))
-        .where(Solution.puzzle_id.in_([p.id for p in puzzles]))
-        .group_by(Solution.puzzle_id))}
-    solutions = {s.id: s for s in session.scalars(
-        select(Solution).where(Solution.id.in_([sid for sid in spliced if sid is not None])))}
+    stats = {
+        pid: (best, count, players)
+        for pid, best, count, players in session.execute(
+            select(
+                Solution.puzzle_id,
+                func.max(Solution.score),
+                func.count(Solution.id),
+                func.count(func.distinct(Solution.player_key)),
+            )
+            .where(Solution.puzzle_id.in_([p.id for p in puzzles]))
+            .group_by(Solution.puzzle_id)
+        )
+    }
+    solutions = {
+        s.id: s
+        for s in session.scalars(
+            select(Solution).where(Solution.id.in_([sid for sid in spliced if sid is not None]))
+        )
+    }
     for puzzle in puzzles:
         best, count, players = stats.get(puzzle.id, (None, 0, 0))
-        out.puzzles.append(PuzzleLine(
-            puzzle, f"{puzzle.source_start + 1}-{puzzle.source_end}", puzzle.start_score,
-            puzzle.par, None if best is None else float(best), count, players,
-            any(s.puzzle_id == puzzle.id for s in solutions.values())))
+        out.puzzles.append(
+            PuzzleLine(
+                puzzle,
+                f"{puzzle.source_start + 1}-{puzzle.source_end}",
+                puzzle.start_score,
+                puzzle.par,
+                None if best is None else float(best),
+                count,
+                players,
+                any(s.puzzle_id == puzzle.id for s in solutions.values()),
+            )
+        )
     by_id = {p.id: p for p in puzzles}
     for change in changes:
         solution = solutions.get(change.solution_id)
-        out.credits.append(CreditLine(change, solution,
-                                      by_id.get(solution.puzzle_id) if solution else None))
+        out.credits.append(
+            CreditLine(change, solution, by_id.get(solution.puzzle_id) if solution else None)
+        )
     return out
 
 
@@ -146,12 +175,17 @@ def credits_csv(result: Report) -> str:
     return credit_csv(line.to_dict() for line in result.credits)
 
 
-def contributions(session: Session, user_id: int) -> list[tuple[AlignmentChange, Solution,
-                                                                 AlignmentSource]]:
+def contributions(
+    session: Session, user_id: int
+) -> list[tuple[AlignmentChange, Solution, AlignmentSource]]:
     """The user's solutions spliced into research alignments, with where."""
-    return [tuple(row) for row in session.execute(
-        select(AlignmentChange, Solution, AlignmentSource)
-        .join(Solution, AlignmentChange.solution_id == Solution.id)
-        .join(AlignmentSource, AlignmentChange.alignment_id == AlignmentSource.id)
-        .where(Solution.user_id == user_id)
-        .order_by(AlignmentSource.title, AlignmentChange.start_column))]
+    return [
+        tuple(row)
+        for row in session.execute(
+            select(AlignmentChange, Solution, AlignmentSource)
+            .join(Solution, AlignmentChange.solution_id == Solution.id)
+            .join(AlignmentSource, AlignmentChange.alignment_id == AlignmentSource.id)
+            .where(Solution.user_id == user_id)
+            .order_by(AlignmentSource.title, AlignmentChange.start_column)
+        )
+    ]

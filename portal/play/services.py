@@ -2,6 +2,7 @@
 
 Services take a session and never commit; the request or command commits.
 """
+
 from __future__ import annotations
 
 import functools
@@ -67,9 +68,16 @@ NICKNAME_PATTERN = re.compile(r"^[\w .'-]{2,32}$")
 class PlayError(Exception):
     """A problem to show to the player; ``field``, ``row`` and ``column`` locate it."""
 
-    def __init__(self, message: str, *, status: int = 400, code: str = "invalid",
-                 field: str | None = None, row: int | None = None,
-                 column: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 400,
+        code: str = "invalid",
+        field: str | None = None,
+        row: int | None = None,
+        column: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.message, self.status, self.code, self.field = message, status, code, field
         self.row, self.column = row, column
@@ -98,32 +106,58 @@ def scheme_words(puzzle: Puzzle) -> str:
 def clean_nickname(value: Any) -> str:
     name = " ".join(str(value or "").split())
     if not NICKNAME_PATTERN.match(name):
-        raise PlayError(f"A nickname is 2 to {NICKNAME_MAX} letters, digits, spaces or . ' - _",
-                        field="nickname")
+        raise PlayError(
+            f"A nickname is 2 to {NICKNAME_MAX} letters, digits, spaces or . ' - _",
+            field="nickname",
+        )
     return name
 
 
 # -- puzzles --------------------------------------------------------------------
 
 
-def _puzzle_row(game: GamePuzzle, kind: str, scheme: ScoringScheme, title: str,
-                alignment: AlignmentSource | None) -> Puzzle:
+def _puzzle_row(
+    game: GamePuzzle,
+    kind: str,
+    scheme: ScoringScheme,
+    title: str,
+    alignment: AlignmentSource | None,
+) -> Puzzle:
     return Puzzle(
-        alignment=alignment, title=title, kind=kind, level=game.level,
+        alignment=alignment,
+        title=title,
+        kind=kind,
+        level=game.level,
         scheme_json=json.dumps(scheme_to_params(scheme)),
-        names_json=json.dumps(game.names), sequences_json=json.dumps(game.sequences),
-        start_json=json.dumps(game.start), width=game.width, start_score=game.start_score,
-        par=game.par, par_json=json.dumps(game.par_layout), difficulty=game.difficulty,
-        source_start=game.source_start, source_end=game.source_end,
+        names_json=json.dumps(game.names),
+        sequences_json=json.dumps(game.sequences),
+        start_json=json.dumps(game.start),
+        width=game.width,
+        start_score=game.start_score,
+        par=game.par,
+        par_json=json.dumps(game.par_layout),
+        difficulty=game.difficulty,
+        source_start=game.source_start,
+        source_end=game.source_end,
         source_rows_json=json.dumps(game.source_rows),
     )
 
 
-def import_alignment(session: Session, path: str | Path, *, fmt: str = "fasta", kind: str,
-                     slug: str, title: str, licence: str = "", source: str = "",
-                     level: str = "beginner", limit: int = 6, time_limit: float = 1.0,
-                     levels: dict[str, int] | None = None,
-                     ) -> tuple[AlignmentSource, list[Puzzle]]:
+def import_alignment(
+    session: Session,
+    path: str | Path,
+    *,
+    fmt: str = "fasta",
+    kind: str,
+    slug: str,
+    title: str,
+    licence: str = "",
+    source: str = "",
+    level: str = "beginner",
+    limit: int = 6,
+    time_limit: float = 1.0,
+    levels: dict[str, int] | None = None,
+) -> tuple[AlignmentSource, list[Puzzle]]:
     """Records the alignment in ``path`` and the puzzles cut from it: up to
     ``limit`` at ``level``, or up to ``levels[name]`` at each level named.
     Importing a slug that exists already changes nothing and returns it."""
@@ -133,16 +167,23 @@ def import_alignment(session: Session, path: str | Path, *, fmt: str = "fasta", 
     scheme = scheme_for(kind)
     game_source = read_source(path, fmt)
     alignment = AlignmentSource(
-        slug=slug, title=title, kind=kind, licence=licence, source=source,
-        names_json=json.dumps(game_source.names), rows_json=json.dumps(game_source.rows),
-        original_json=json.dumps(game_source.rows))
+        slug=slug,
+        title=title,
+        kind=kind,
+        licence=licence,
+        source=source,
+        names_json=json.dumps(game_source.names),
+        rows_json=json.dumps(game_source.rows),
+        original_json=json.dumps(game_source.rows),
+    )
     session.add(alignment)
     puzzles = []
     for name, count in (levels or {level: limit}).items():
         # Each level cuts its own windows; those of different levels may
         # overlap, and splicing keeps only one of two overlapping solutions.
-        for game in cut_puzzles(game_source, scheme, level=name, limit=count,
-                                time_limit=time_limit):
+        for game in cut_puzzles(
+            game_source, scheme, level=name, limit=count, time_limit=time_limit
+        ):
             label = f"{title}, columns {game.source_start + 1}-{game.source_end}"
             puzzles.append(_puzzle_row(game, kind, scheme, label, alignment))
     session.add_all(puzzles)
@@ -155,8 +196,11 @@ def _retired_levels(session: Session, alignment_id: int) -> dict[str, list[Puzzl
     by_level: dict[str, list[Puzzle]] = {}
     for puzzle in session.scalars(select(Puzzle).where(Puzzle.alignment_id == alignment_id)):
         by_level.setdefault(puzzle.level, []).append(puzzle)
-    return {level: puzzles for level, puzzles in by_level.items()
-            if all(puzzle.retired_at is not None for puzzle in puzzles)}
+    return {
+        level: puzzles
+        for level, puzzles in by_level.items()
+        if all(puzzle.retired_at is not None for puzzle in puzzles)
+    }
 
 
 @dataclass(frozen=True)
@@ -171,28 +215,42 @@ class CutPlan:
 
 
 def plan_cuts(session: Session, alignment: AlignmentSource) -> CutPlan:
-    done = {level: [(p.source_start, p.source_end) for p in puzzles]
-            for level, puzzles in _retired_levels(session, alignment.id).items()}
-    return CutPlan(alignment.kind,
-                   GameSource(alignment.names, json.loads(alignment.original_json)), done)
+    done = {
+        level: [(p.source_start, p.source_end) for p in puzzles]
+        for level, puzzles in _retired_levels(session, alignment.id).items()
+    }
+    return CutPlan(
+        alignment.kind, GameSource(alignment.names, json.loads(alignment.original_json)), done
+    )
 
 
-def solve_cuts(plan: CutPlan, *, per_level: int = 1, time_limit: float = 0.5,
-               max_tries: int | None = None) -> dict[str, list[GamePuzzle]]:
+def solve_cuts(
+    plan: CutPlan, *, per_level: int = 1, time_limit: float = 0.5, max_tries: int | None = None
+) -> dict[str, list[GamePuzzle]]:
     """New puzzles in windows the retired ones of their level did not cover,
     from the original rows: splicing rebuilds from the original, so every
     puzzle's columns are numbered in it. Bounded: at most ``max_tries``
     windows (cut_puzzles' default: 24) per level, each for at most
     ``time_limit`` seconds."""
     scheme = scheme_for(plan.kind)
-    return {level: cut_puzzles(plan.source, scheme, level=level, limit=per_level,
-                               time_limit=time_limit, max_tries=max_tries, seed=len(windows),
-                               avoid=windows)
-            for level, windows in plan.done.items()}
+    return {
+        level: cut_puzzles(
+            plan.source,
+            scheme,
+            level=level,
+            limit=per_level,
+            time_limit=time_limit,
+            max_tries=max_tries,
+            seed=len(windows),
+            avoid=windows,
+        )
+        for level, windows in plan.done.items()
+    }
 
 
-def store_cuts(session: Session, alignment: AlignmentSource,
-               cuts: dict[str, list[GamePuzzle]]) -> list[Puzzle]:
+def store_cuts(
+    session: Session, alignment: AlignmentSource, cuts: dict[str, list[GamePuzzle]]
+) -> list[Puzzle]:
     """Stores the new puzzles of each level that still has none on offer."""
     if not any(cuts.values()):
         return []
@@ -200,14 +258,25 @@ def store_cuts(session: Session, alignment: AlignmentSource,
     # holding the alignment's row. A no-op UPDATE locks it on PostgreSQL (as
     # splice_best's SELECT FOR UPDATE does) and takes SQLite's write lock,
     # which a SELECT would not; the unique window constraint is the last word.
-    session.execute(update(AlignmentSource).where(AlignmentSource.id == alignment.id)
-                    .values(id=AlignmentSource.id))
+    session.execute(
+        update(AlignmentSource)
+        .where(AlignmentSource.id == alignment.id)
+        .values(id=AlignmentSource.id)
+    )
     still_retired = _retired_levels(session, alignment.id)
     scheme = scheme_for(alignment.kind)
-    new = [_puzzle_row(game, alignment.kind, scheme,
-                       f"{alignment.title}, columns {game.source_start + 1}-{game.source_end}",
-                       alignment)
-           for level, games in cuts.items() if level in still_retired for game in games]
+    new = [
+        _puzzle_row(
+            game,
+            alignment.kind,
+            scheme,
+            f"{alignment.title}, columns {game.source_start + 1}-{game.source_end}",
+            alignment,
+        )
+        for level, games in cuts.items()
+        if level in still_retired
+        for game in games
+    ]
     session.add_all(new)
     session.flush()
     return new
@@ -229,12 +298,20 @@ def ensure_tutorial(session: Session) -> Puzzle:
     scheme = scheme_for("dna")
     solved = solve(TUTORIAL_START, scheme, time_limit=0.5, max_evaluations=3_000)
     puzzle = Puzzle(
-        alignment=None, title=TUTORIAL_TITLE, kind="dna", level="tutorial",
-        scheme_json=json.dumps(scheme_to_params(scheme)), names_json=json.dumps(TUTORIAL_NAMES),
+        alignment=None,
+        title=TUTORIAL_TITLE,
+        kind="dna",
+        level="tutorial",
+        scheme_json=json.dumps(scheme_to_params(scheme)),
+        names_json=json.dumps(TUTORIAL_NAMES),
         sequences_json=json.dumps([row.replace("-", "") for row in TUTORIAL_START]),
-        start_json=json.dumps(TUTORIAL_START), width=len(TUTORIAL_START[0]),
-        start_score=score_alignment(TUTORIAL_START, scheme), par=TUTORIAL_PAR,
-        par_json=json.dumps(solved.rows), difficulty=1.0)
+        start_json=json.dumps(TUTORIAL_START),
+        width=len(TUTORIAL_START[0]),
+        start_score=score_alignment(TUTORIAL_START, scheme),
+        par=TUTORIAL_PAR,
+        par_json=json.dumps(solved.rows),
+        difficulty=1.0,
+    )
     session.add(puzzle)
     session.flush()
     return puzzle
@@ -256,12 +333,24 @@ class PuzzleSummary:
 def visible_puzzles(session: Session) -> list[PuzzleSummary]:
     """The offered puzzles, tutorial first, then by difficulty."""
     puzzles = session.scalars(
-        select(Puzzle).options(load_only(Puzzle.title, Puzzle.kind, Puzzle.level, Puzzle.par,
-                                         Puzzle.difficulty, Puzzle.names_json))
+        select(Puzzle)
+        .options(
+            load_only(
+                Puzzle.title,
+                Puzzle.kind,
+                Puzzle.level,
+                Puzzle.par,
+                Puzzle.difficulty,
+                Puzzle.names_json,
+            )
+        )
         .where(Puzzle.active.is_(True))
-        .order_by((Puzzle.level != "tutorial"), Puzzle.difficulty, Puzzle.id))
-    return [PuzzleSummary(p.id, p.title, p.kind, p.level, len(p.names), p.par, p.difficulty)
-            for p in puzzles]
+        .order_by((Puzzle.level != "tutorial"), Puzzle.difficulty, Puzzle.id)
+    )
+    return [
+        PuzzleSummary(p.id, p.title, p.kind, p.level, len(p.names), p.par, p.difficulty)
+        for p in puzzles
+    ]
 
 
 def get_puzzle(session: Session, puzzle_id: int) -> Puzzle:
@@ -278,10 +367,18 @@ def _viewable(puzzle: Puzzle | None, puzzle_id: int) -> Puzzle:
 def page_data(puzzle: Puzzle) -> dict[str, Any]:
     """What the play page's script needs: rows, board, scheme, par."""
     return {
-        "id": puzzle.id, "title": puzzle.title, "kind": puzzle.kind, "level": puzzle.level,
-        "names": puzzle.names, "sequences": puzzle.sequences, "start": puzzle.start,
-        "width": puzzle.width, "par": puzzle.par, "start_score": puzzle.start_score,
-        "difficulty": puzzle.difficulty, "scheme": puzzle.scheme_params,
+        "id": puzzle.id,
+        "title": puzzle.title,
+        "kind": puzzle.kind,
+        "level": puzzle.level,
+        "names": puzzle.names,
+        "sequences": puzzle.sequences,
+        "start": puzzle.start,
+        "width": puzzle.width,
+        "par": puzzle.par,
+        "start_score": puzzle.start_score,
+        "difficulty": puzzle.difficulty,
+        "scheme": puzzle.scheme_params,
         "retired": puzzle.retired_at is not None,
     }
 
@@ -322,11 +419,18 @@ class Submitted:
         return self.score >= self.par - 1e-9
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.solution.id, "score": self.score, "par": self.par,
-                "beats_par": self.beats_par, "reaches_par": self.reaches_par,
-                "points": self.points, "duplicate": not self.created,
-                "nickname": self.solution.nickname, "flagged": self.solution.flagged,
-                "badges": [{"code": code, "title": badges.title(code)} for code in self.badges]}
+        return {
+            "id": self.solution.id,
+            "score": self.score,
+            "par": self.par,
+            "beats_par": self.beats_par,
+            "reaches_par": self.reaches_par,
+            "points": self.points,
+            "duplicate": not self.created,
+            "nickname": self.solution.nickname,
+            "flagged": self.solution.flagged,
+            "badges": [{"code": code, "title": badges.title(code)} for code in self.badges],
+        }
 
 
 #: More than FLAG_BURST[0] new layouts of one puzzle from one player within
@@ -354,9 +458,15 @@ def _state_columns() -> tuple:
     # Built once: submissions are the busiest write, and building a statement
     # costs more Python than running it.
     of_puzzle = Solution.puzzle_id == bindparam("puzzle_id")
-    recent = (select(func.count(Solution.id))
-              .where(of_puzzle, Solution.player_key == bindparam("player_key"),
-                     Solution.created_at >= bindparam("since")).scalar_subquery())
+    recent = (
+        select(func.count(Solution.id))
+        .where(
+            of_puzzle,
+            Solution.player_key == bindparam("player_key"),
+            Solution.created_at >= bindparam("since"),
+        )
+        .scalar_subquery()
+    )
     solutions = select(func.count(Solution.id)).where(of_puzzle).scalar_subquery()
     best = select(func.max(Solution.score)).where(of_puzzle).scalar_subquery()
     return recent, solutions, best
@@ -368,8 +478,7 @@ _PUZZLE_AND_STATE = select(Puzzle, *_STATE_COLUMNS).where(Puzzle.id == bindparam
 
 
 def _state_parameters(puzzle_id: int, player_key: str) -> dict[str, Any]:
-    return {"puzzle_id": puzzle_id, "player_key": player_key,
-            "since": utcnow() - FLAG_BURST[1]}
+    return {"puzzle_id": puzzle_id, "player_key": player_key, "since": utcnow() - FLAG_BURST[1]}
 
 
 def _state_of(row: Any) -> PuzzleState:
@@ -380,17 +489,20 @@ def _state_of(row: Any) -> PuzzleState:
 @functools.cache
 def _insert_solution_for(dialect: str) -> Any:
     # Built once per kind of database, like _STATE: the values come as parameters.
-    return (insert(dialect, Solution.__table__)
-            .on_conflict_do_nothing(index_elements=["puzzle_id", "player_key", "layout_hash"])
-            .returning(Solution.id))
+    return (
+        insert(dialect, Solution.__table__)
+        .on_conflict_do_nothing(index_elements=["puzzle_id", "player_key", "layout_hash"])
+        .returning(Solution.id)
+    )
 
 
 def _insert_solution(session: Session) -> Any:
     return _insert_solution_for(session.get_bind().dialect.name)
 
 
-def puzzle_for_submission(session: Session, puzzle_id: int,
-                          player_key: str) -> tuple[Puzzle, PuzzleState]:
+def puzzle_for_submission(
+    session: Session, puzzle_id: int, player_key: str
+) -> tuple[Puzzle, PuzzleState]:
     """The puzzle and what ``submit`` needs to know about it for the player
     ``player_key``, in one round trip."""
     row = session.execute(_PUZZLE_AND_STATE, _state_parameters(puzzle_id, player_key)).first()
@@ -398,15 +510,25 @@ def puzzle_for_submission(session: Session, puzzle_id: int,
     return puzzle, _state_of(row)
 
 
-def submit(session: Session, puzzle: Puzzle, rows: Any, player: Player, *,
-           retire_after: int = RETIRE_AFTER_SOLUTIONS,
-           state: PuzzleState | None = None) -> Submitted:
+def submit(
+    session: Session,
+    puzzle: Puzzle,
+    rows: Any,
+    player: Player,
+    *,
+    retire_after: int = RETIRE_AFTER_SOLUTIONS,
+    state: PuzzleState | None = None,
+) -> Submitted:
     """Checks and scores ``rows`` and stores them once per player and layout;
     the puzzle retires at its ``retire_after``-th distinct layout. ``state``
     comes from ``puzzle_for_submission`` when the caller loaded the puzzle so."""
     if puzzle.retired_at is not None:
-        raise PlayError("This puzzle is retired: its best solution is already in the research"
-                        " alignment. Try another puzzle.", status=409, code="retired")
+        raise PlayError(
+            "This puzzle is retired: its best solution is already in the research"
+            " alignment. Try another puzzle.",
+            status=409,
+            code="retired",
+        )
     try:
         rows = check_solution(puzzle.sequences, rows, max_width=puzzle.width)
     except SolutionError as error:
@@ -415,12 +537,20 @@ def submit(session: Session, puzzle: Puzzle, rows: Any, player: Player, *,
     digest = layout_hash(rows)
     points = points_for(score, puzzle.par, puzzle.difficulty)
     if state is None:
-        state = _state_of(session.execute(_STATE, _state_parameters(puzzle.id, player.key))
-                          .one())
-    values = {"puzzle_id": puzzle.id, "user_id": player.user_id, "player_key": player.key,
-              "nickname": player.nickname, "layout_hash": digest, "rows_json": json.dumps(rows),
-              "score": score, "points": points, "submissions": 1,
-              "flagged": state.recent >= FLAG_BURST[0], "created_at": utcnow()}
+        state = _state_of(session.execute(_STATE, _state_parameters(puzzle.id, player.key)).one())
+    values = {
+        "puzzle_id": puzzle.id,
+        "user_id": player.user_id,
+        "player_key": player.key,
+        "nickname": player.nickname,
+        "layout_hash": digest,
+        "rows_json": json.dumps(rows),
+        "score": score,
+        "points": points,
+        "submissions": 1,
+        "flagged": state.recent >= FLAG_BURST[0],
+        "created_at": utcnow(),
+    }
     # The unique (puzzle, player, layout) constraint settles two identical
     # submissions racing: the second INSERT does nothing and counts as a repeat.
     new_id = session.execute(_insert_solution(session), values).scalar()
@@ -430,13 +560,16 @@ def submit(session: Session, puzzle: Puzzle, rows: Any, player: Player, *,
         make_transient_to_detached(solution)
         session.add(solution)
         earned = [] if solution.flagged else badges.after_solution(session, solution, puzzle)
-        if not retire_if_exhausted(session, puzzle, retire_after,
-                                   solutions=state.solutions + 1):
+        if not retire_if_exhausted(session, puzzle, retire_after, solutions=state.solutions + 1):
             _update_research(session, puzzle, solution, state.best)
         return Submitted(solution, True, score, puzzle.par, points, earned)
-    existing = session.scalar(select(Solution).where(
-        Solution.puzzle_id == puzzle.id, Solution.player_key == player.key,
-        Solution.layout_hash == digest))
+    existing = session.scalar(
+        select(Solution).where(
+            Solution.puzzle_id == puzzle.id,
+            Solution.player_key == player.key,
+            Solution.layout_hash == digest,
+        )
+    )
     existing.submissions += 1
     session.flush()
     return Submitted(existing, False, existing.score, puzzle.par, existing.points)
@@ -445,8 +578,9 @@ def submit(session: Session, puzzle: Puzzle, rows: Any, player: Player, *,
 # -- improving the source alignment --------------------------------------------
 
 
-def _update_research(session: Session, puzzle: Puzzle, solution: Solution,
-                     best_before: float | None) -> None:
+def _update_research(
+    session: Session, puzzle: Puzzle, solution: Solution, best_before: float | None
+) -> None:
     """A new best solution of a puzzle is spliced in at once (so its player
     is credited and the puzzle can retire without waiting for a researcher);
     a solution that equals the best may complete the consensus that retires
@@ -458,8 +592,13 @@ def _update_research(session: Session, puzzle: Puzzle, solution: Solution,
         return
     if solution.score < best_before - 1e-9:
         return  # below the best: it cannot change who reached the best
-    spliced = set(session.scalars(select(AlignmentChange.solution_id).where(
-        AlignmentChange.alignment_id == puzzle.alignment_id)))
+    spliced = set(
+        session.scalars(
+            select(AlignmentChange.solution_id).where(
+                AlignmentChange.alignment_id == puzzle.alignment_id
+            )
+        )
+    )
     retire_finished(session, puzzle.alignment, spliced, only=puzzle)
 
 
@@ -473,28 +612,46 @@ def splice_best(session: Session, alignment: AlignmentSource) -> list[AlignmentC
     # Two requests splicing one alignment at once would both replace its
     # change records; the row lock (PostgreSQL; SQLite has one writer anyway)
     # makes the second wait and then rebuild from the first one's result.
-    session.scalar(select(AlignmentSource.id).where(AlignmentSource.id == alignment.id)
-                   .with_for_update())
+    session.scalar(
+        select(AlignmentSource.id).where(AlignmentSource.id == alignment.id).with_for_update()
+    )
     scheme = scheme_for(alignment.kind)
     candidates = []
     for puzzle in alignment.puzzles:
         best = session.scalar(
-            select(Solution).where(Solution.puzzle_id == puzzle.id,
-                                   Solution.score > puzzle.start_score)
-            .order_by(Solution.score.desc(), Solution.created_at, Solution.id).limit(1))
+            select(Solution)
+            .where(Solution.puzzle_id == puzzle.id, Solution.score > puzzle.start_score)
+            .order_by(Solution.score.desc(), Solution.created_at, Solution.id)
+            .limit(1)
+        )
         if best is not None:
-            candidates.append(Candidate(puzzle.source_start, puzzle.source_end,
-                                        puzzle.source_rows, best.rows, label=best.id))
+            candidates.append(
+                Candidate(
+                    puzzle.source_start,
+                    puzzle.source_end,
+                    puzzle.source_rows,
+                    best.rows,
+                    label=best.id,
+                )
+            )
     original = json.loads(alignment.original_json)
     report = apply_solutions(original, candidates, scheme)
-    for old in session.scalars(select(AlignmentChange).where(
-            AlignmentChange.alignment_id == alignment.id)):
+    for old in session.scalars(
+        select(AlignmentChange).where(AlignmentChange.alignment_id == alignment.id)
+    ):
         session.delete(old)
-    changes = [AlignmentChange(alignment_id=alignment.id, solution_id=change.label,
-                               start_column=change.start, end_column=change.end,
-                               new_end_column=change.new_end, score_before=change.before,
-                               score_after=change.after)
-               for change in report.changes]
+    changes = [
+        AlignmentChange(
+            alignment_id=alignment.id,
+            solution_id=change.label,
+            start_column=change.start,
+            end_column=change.end,
+            new_end_column=change.new_end,
+            score_before=change.before,
+            score_after=change.after,
+        )
+        for change in report.changes
+    ]
     session.add_all(changes)
     check_same_sequences(original, report.rows)  # never store an alignment with lost residues
     alignment.rows_json = json.dumps(report.rows)
@@ -515,15 +672,22 @@ def retire(puzzle: Puzzle, reason: str) -> None:
         puzzle.active, puzzle.retired_at, puzzle.retired_reason = False, utcnow(), reason[:200]
 
 
-def retire_if_exhausted(session: Session, puzzle: Puzzle,
-                        limit: int = RETIRE_AFTER_SOLUTIONS, *,
-                        solutions: int | None = None) -> bool:
+def retire_if_exhausted(
+    session: Session,
+    puzzle: Puzzle,
+    limit: int = RETIRE_AFTER_SOLUTIONS,
+    *,
+    solutions: int | None = None,
+) -> bool:
     """Retires ``puzzle`` once it has ``limit`` distinct solutions
     (``solutions``, when the caller has just counted them)."""
     if puzzle.level == "tutorial" or puzzle.retired_at is not None:
         return False
-    count = solutions if solutions is not None else session.scalar(
-        select(func.count(Solution.id)).where(Solution.puzzle_id == puzzle.id))
+    count = (
+        solutions
+        if solutions is not None
+        else session.scalar(select(func.count(Solution.id)).where(Solution.puzzle_id == puzzle.id))
+    )
     if count >= limit:
         retire(puzzle, f"{count} solutions received")
         session.flush()
@@ -531,9 +695,14 @@ def retire_if_exhausted(session: Session, puzzle: Puzzle,
     return False
 
 
-def retire_finished(session: Session, alignment: AlignmentSource, spliced: set[int],
-                    consensus: int = RETIRE_CONSENSUS, *,
-                    only: Puzzle | None = None) -> list[Puzzle]:
+def retire_finished(
+    session: Session,
+    alignment: AlignmentSource,
+    spliced: set[int],
+    consensus: int = RETIRE_CONSENSUS,
+    *,
+    only: Puzzle | None = None,
+) -> list[Puzzle]:
     """Retires the puzzles of ``alignment`` (or just ``only``) whose best
     solution is among ``spliced`` and whose best score ``consensus`` players
     have reached."""
@@ -542,12 +711,18 @@ def retire_finished(session: Session, alignment: AlignmentSource, spliced: set[i
         if puzzle.retired_at is not None:
             continue
         best = session.scalar(
-            select(Solution).where(Solution.puzzle_id == puzzle.id)
-            .order_by(Solution.score.desc(), Solution.created_at, Solution.id).limit(1))
+            select(Solution)
+            .where(Solution.puzzle_id == puzzle.id)
+            .order_by(Solution.score.desc(), Solution.created_at, Solution.id)
+            .limit(1)
+        )
         if best is None or best.id not in spliced:
             continue
-        players = session.scalar(select(func.count(func.distinct(Solution.player_key))).where(
-            Solution.puzzle_id == puzzle.id, Solution.score >= best.score - 1e-9))
+        players = session.scalar(
+            select(func.count(func.distinct(Solution.player_key))).where(
+                Solution.puzzle_id == puzzle.id, Solution.score >= best.score - 1e-9
+            )
+        )
         if players >= consensus:
             retire(puzzle, f"best score {best.score:g} spliced in and reached by {players} players")
             retired.append(puzzle)
@@ -573,26 +748,38 @@ class Standing:
     solved_at: datetime | None = None
 
 
-def puzzle_leaderboard(session: Session, puzzle: Puzzle, period: str = "all",
-                       limit: int = 20) -> list[Standing]:
+def puzzle_leaderboard(
+    session: Session, puzzle: Puzzle, period: str = "all", limit: int = 20
+) -> list[Standing]:
     """Each player's best score on ``puzzle``, best first; ties go to whoever
     reached the score first."""
     since = _since(period)
     filters = [Solution.puzzle_id == puzzle.id, Solution.flagged.is_(False)]
     if since is not None:
         filters.append(Solution.created_at >= since)
-    best = (select(Solution.player_key, func.max(Solution.score).label("best"))
-            .where(*filters).group_by(Solution.player_key).subquery())
+    best = (
+        select(Solution.player_key, func.max(Solution.score).label("best"))
+        .where(*filters)
+        .group_by(Solution.player_key)
+        .subquery()
+    )
     statement = (
-        select(Solution.player_key, func.max(Solution.nickname), best.c.best,
-               func.min(Solution.created_at))
+        select(
+            Solution.player_key,
+            func.max(Solution.nickname),
+            best.c.best,
+            func.min(Solution.created_at),
+        )
         .join(best, (best.c.player_key == Solution.player_key) & (best.c.best == Solution.score))
         .where(*filters)
         .group_by(Solution.player_key, best.c.best)
         .order_by(best.c.best.desc(), func.min(Solution.created_at), Solution.player_key)
-        .limit(limit))
-    return [Standing(rank, nickname, float(score), when)
-            for rank, (_key, nickname, score, when) in enumerate(session.execute(statement), 1)]
+        .limit(limit)
+    )
+    return [
+        Standing(rank, nickname, float(score), when)
+        for rank, (_key, nickname, score, when) in enumerate(session.execute(statement), 1)
+    ]
 
 
 def overall_leaderboard(session: Session, period: str = "all", limit: int = 20) -> list[Standing]:
@@ -601,25 +788,47 @@ def overall_leaderboard(session: Session, period: str = "all", limit: int = 20) 
     filters = [Solution.points > 0, Solution.flagged.is_(False)]
     if since is not None:
         filters.append(Solution.created_at >= since)
-    per_puzzle = (select(Solution.player_key, Solution.puzzle_id,
-                         func.max(Solution.points).label("points"),
-                         func.max(Solution.nickname).label("nickname"))
-                  .where(*filters).group_by(Solution.player_key, Solution.puzzle_id).subquery())
-    statement = (select(per_puzzle.c.player_key, func.max(per_puzzle.c.nickname),
-                        func.sum(per_puzzle.c.points).label("total"))
-                 .group_by(per_puzzle.c.player_key)
-                 .order_by(func.sum(per_puzzle.c.points).desc(), per_puzzle.c.player_key)
-                 .limit(limit))
-    return [Standing(rank, nickname, float(total))
-            for rank, (_key, nickname, total) in enumerate(session.execute(statement), 1)]
+    per_puzzle = (
+        select(
+            Solution.player_key,
+            Solution.puzzle_id,
+            func.max(Solution.points).label("points"),
+            func.max(Solution.nickname).label("nickname"),
+        )
+        .where(*filters)
+        .group_by(Solution.player_key, Solution.puzzle_id)
+        .subquery()
+    )
+    statement = (
+        select(
+            per_puzzle.c.player_key,
+            func.max(per_puzzle.c.nickname),
+            func.sum(per_puzzle.c.points).label("total"),
+        )
+        .group_by(per_puzzle.c.player_key)
+        .order_by(func.sum(per_puzzle.c.points).desc(), per_puzzle.c.player_key)
+        .limit(limit)
+    )
+    return [
+        Standing(rank, nickname, float(total))
+        for rank, (_key, nickname, total) in enumerate(session.execute(statement), 1)
+    ]
 
 
 def history(session: Session, user_id: int, limit: int = 200) -> list[Solution]:
-    return list(session.scalars(
-        select(Solution).where(Solution.user_id == user_id)
-        .order_by(Solution.created_at.desc(), Solution.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(Solution)
+            .where(Solution.user_id == user_id)
+            .order_by(Solution.created_at.desc(), Solution.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def best_score(session: Session, puzzle: Puzzle, player_key: str) -> float | None:
-    return session.scalar(select(func.max(Solution.score)).where(
-        Solution.puzzle_id == puzzle.id, Solution.player_key == player_key))
+    return session.scalar(
+        select(func.max(Solution.score)).where(
+            Solution.puzzle_id == puzzle.id, Solution.player_key == player_key
+        )
+    )

@@ -1,4 +1,5 @@
 """The play pages (/play/...) and the puzzle API (/api/v1/puzzles/...)."""
+
 from __future__ import annotations
 
 import json
@@ -71,8 +72,12 @@ def current_player(nickname: str | None = None) -> Player:
         web_session["play_nickname"] = services.clean_nickname(nickname)
     chosen = web_session.get("play_nickname")
     if not chosen:
-        raise PlayError("Choose a nickname before submitting (or log in).", field="nickname",
-                        status=400, code="nickname_required")
+        raise PlayError(
+            "Choose a nickname before submitting (or log in).",
+            field="nickname",
+            status=400,
+            code="nickname_required",
+        )
     token = web_session.setdefault("play_guest", secrets.token_hex(16))
     return Player(f"guest:{token}", chosen, None)
 
@@ -97,11 +102,15 @@ def index():
     if period not in services.PERIODS:
         period = "all"
     return render_template(
-        "play/index.html", title="Play", puzzles=visible_puzzles(),
-        leaders=overall_leaderboard(period), period=period,
-        periods=list(services.PERIODS), nickname_form=NicknameForm(
-            nickname=web_session.get("play_nickname", "")),
-        nickname=web_session.get("play_nickname"))
+        "play/index.html",
+        title="Play",
+        puzzles=visible_puzzles(),
+        leaders=overall_leaderboard(period),
+        period=period,
+        periods=list(services.PERIODS),
+        nickname_form=NicknameForm(nickname=web_session.get("play_nickname", "")),
+        nickname=web_session.get("play_nickname"),
+    )
 
 
 @bp.post("/nickname")
@@ -116,28 +125,45 @@ def set_nickname():
             flash(f"You play as {web_session['play_nickname']}.", "success")
     else:
         flash("A nickname is 2 to 32 characters.", "error")
-    return redirect(request.form.get("next_puzzle") and url_for(
-        "play.puzzle", puzzle_id=int(request.form["next_puzzle"])) or url_for("play.index"))
+    return redirect(
+        request.form.get("next_puzzle")
+        and url_for("play.puzzle", puzzle_id=int(request.form["next_puzzle"]))
+        or url_for("play.index")
+    )
 
 
-def _render_puzzle(puzzle: Puzzle, form: SolutionForm | None = None, status: int = 200,
-                   error: PlayError | None = None):
+def _render_puzzle(
+    puzzle: Puzzle,
+    form: SolutionForm | None = None,
+    status: int = 200,
+    error: PlayError | None = None,
+):
     session = db.session()
     period = request.args.get("period", "all")
     if period not in services.PERIODS:
         period = "all"
     key = guest_key()
-    form = form or SolutionForm(rows="\n".join(puzzle.start),
-                                nickname=web_session.get("play_nickname", ""))
+    form = form or SolutionForm(
+        rows="\n".join(puzzle.start), nickname=web_session.get("play_nickname", "")
+    )
     return render_template(
-        "play/puzzle.html", title=puzzle.title, puzzle=puzzle, form=form, error=error,
+        "play/puzzle.html",
+        title=puzzle.title,
+        puzzle=puzzle,
+        form=form,
+        error=error,
         data=json.dumps(services.page_data(puzzle)),
         scheme_words=services.scheme_words(puzzle),
-        leaders=services.puzzle_leaderboard(session, puzzle, period), period=period,
+        leaders=services.puzzle_leaderboard(session, puzzle, period),
+        period=period,
         periods=list(services.PERIODS),
         best=services.best_score(session, puzzle, key) if key else None,
-        nickname=(current_user.username if current_user.is_authenticated
-                  else web_session.get("play_nickname"))), status
+        nickname=(
+            current_user.username
+            if current_user.is_authenticated
+            else web_session.get("play_nickname")
+        ),
+    ), status
 
 
 @bp.get("/<int:puzzle_id>")
@@ -145,8 +171,12 @@ def puzzle(puzzle_id: int):
     try:
         found = services.get_puzzle(db.session(), puzzle_id)
     except PlayError:
-        return render_template("errors/error.html", status=404, title="Page not found",
-                               message=f"There is no puzzle {puzzle_id}."), 404
+        return render_template(
+            "errors/error.html",
+            status=404,
+            title="Page not found",
+            message=f"There is no puzzle {puzzle_id}.",
+        ), 404
     return _render_puzzle(found)
 
 
@@ -155,21 +185,34 @@ def puzzle(puzzle_id: int):
 @limiter.limit(submit_limit, key_func=player_rate_key)
 def submit_form(puzzle_id: int):
     if _too_large():
-        return render_template("errors/error.html", status=413, title="Too large",
-                               message="That layout is larger than any puzzle allows."), 413
+        return render_template(
+            "errors/error.html",
+            status=413,
+            title="Too large",
+            message="That layout is larger than any puzzle allows.",
+        ), 413
     session = db.session()
     try:
         found = services.get_puzzle(session, puzzle_id)
     except PlayError:
-        return render_template("errors/error.html", status=404, title="Page not found",
-                               message=f"There is no puzzle {puzzle_id}."), 404
+        return render_template(
+            "errors/error.html",
+            status=404,
+            title="Page not found",
+            message=f"There is no puzzle {puzzle_id}.",
+        ), 404
     form = SolutionForm()
     if not form.validate_on_submit():
         return _render_puzzle(found, form, 400)
     rows = [line.strip() for line in (form.rows.data or "").splitlines() if line.strip()]
     try:
-        result = services.submit(session, found, rows, current_player(form.nickname.data),
-                                 retire_after=current_app.config["PUZZLE_RETIRE_AFTER"])
+        result = services.submit(
+            session,
+            found,
+            rows,
+            current_player(form.nickname.data),
+            retire_after=current_app.config["PUZZLE_RETIRE_AFTER"],
+        )
     except PlayError as error:
         session.rollback()
         return _render_puzzle(found, form, 400, error)
@@ -188,8 +231,10 @@ def _outcome(result: services.Submitted) -> str:
     if not result.created:
         text += " You had sent this layout before; it counts once."
     if result.solution.flagged:
-        text += (" Layouts are arriving faster than anyone plays by hand, so this one is kept"
-                 " for research but left off the leaderboards.")
+        text += (
+            " Layouts are arriving faster than anyone plays by hand, so this one is kept"
+            " for research but left off the leaderboards."
+        )
     if result.badges:
         text += " New badge: " + ", ".join(badges.title(code) for code in result.badges) + "."
     return text
@@ -200,11 +245,17 @@ def _outcome(result: services.Submitted) -> str:
 def history():
     session = db.session()
     solutions = services.history(session, current_user.id)
-    earned = [(badge, *badges.BADGES.get(badge.badge, (badge.badge, "")))
-              for badge in badges.of_user(session, current_user.id)]
-    return render_template("play/history.html", title="Your solutions", solutions=solutions,
-                           badges=earned,
-                           contributions=research.contributions(session, current_user.id))
+    earned = [
+        (badge, *badges.BADGES.get(badge.badge, (badge.badge, "")))
+        for badge in badges.of_user(session, current_user.id)
+    ]
+    return render_template(
+        "play/history.html",
+        title="Your solutions",
+        solutions=solutions,
+        badges=earned,
+        contributions=research.contributions(session, current_user.id),
+    )
 
 
 # -- research alignments --------------------------------------------------------
@@ -223,17 +274,24 @@ def _can_splice() -> bool:
 
 @bp.get("/alignments/")
 def alignments():
-    return render_template("play/alignments.html", title="Research alignments",
-                           alignments=research.list_alignments(db.session()))
+    return render_template(
+        "play/alignments.html",
+        title="Research alignments",
+        alignments=research.list_alignments(db.session()),
+    )
 
 
 @bp.get("/alignments/<slug>")
 def alignment(slug: str):
     found = _alignment_or_404(slug)
-    return render_template("play/alignment.html", title=found.title,
-                           report=research.report(db.session(), found),
-                           formats=list(research.FORMATS), can_splice=_can_splice(),
-                           splice_form=SpliceForm())
+    return render_template(
+        "play/alignment.html",
+        title=found.title,
+        report=research.report(db.session(), found),
+        formats=list(research.FORMATS),
+        can_splice=_can_splice(),
+        splice_form=SpliceForm(),
+    )
 
 
 @bp.get("/alignments/<slug>/download")
@@ -244,19 +302,25 @@ def download_alignment(slug: str):
     try:
         name, text = research.download(found, fmt, which)
     except PlayError as error:
-        return render_template("errors/error.html", status=error.status, title="Cannot download",
-                               message=error.message), error.status
-    return Response(text, mimetype=research.FORMATS[fmt][2] + "; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return render_template(
+            "errors/error.html", status=error.status, title="Cannot download", message=error.message
+        ), error.status
+    return Response(
+        text,
+        mimetype=research.FORMATS[fmt][2] + "; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @bp.get("/alignments/<slug>/credits.csv")
 def alignment_credits(slug: str):
     found = _alignment_or_404(slug)
     text = research.credits_csv(research.report(db.session(), found))
-    return Response(text, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="{found.slug}.credits.csv"'})
+    return Response(
+        text,
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{found.slug}.credits.csv"'},
+    )
 
 
 @bp.post("/alignments/<slug>/splice")
@@ -302,11 +366,20 @@ def http_error(error: HTTPException):
 
 @api.get("/puzzles")
 def api_puzzles():
-    return {"items": [{"id": p.id, "title": p.title, "kind": p.kind, "level": p.level,
-                       "par": p.par, "difficulty": p.difficulty,
-                       "url": url_for("play_api.get_puzzle",
-                                      puzzle_id=p.id, _external=True)}
-                      for p in visible_puzzles()]}
+    return {
+        "items": [
+            {
+                "id": p.id,
+                "title": p.title,
+                "kind": p.kind,
+                "level": p.level,
+                "par": p.par,
+                "difficulty": p.difficulty,
+                "url": url_for("play_api.get_puzzle", puzzle_id=p.id, _external=True),
+            }
+            for p in visible_puzzles()
+        ]
+    }
 
 
 @api.get("/puzzles/<int:puzzle_id>")
@@ -314,11 +387,17 @@ def get_puzzle(puzzle_id: int):
     def make() -> bytes:
         session = db.session()
         found = services.get_puzzle(session, puzzle_id)
-        return jsonify({
-            **services.page_data(found), "scheme_words": services.scheme_words(found),
-            "leaderboard": [{"rank": s.rank, "nickname": s.nickname, "score": s.value}
-                            for s in services.puzzle_leaderboard(session, found)],
-            "page": url_for("play.puzzle", puzzle_id=found.id, _external=True)}).get_data()
+        return jsonify(
+            {
+                **services.page_data(found),
+                "scheme_words": services.scheme_words(found),
+                "leaderboard": [
+                    {"rank": s.rank, "nickname": s.nickname, "score": s.value}
+                    for s in services.puzzle_leaderboard(session, found)
+                ],
+                "page": url_for("play.puzzle", puzzle_id=found.id, _external=True),
+            }
+        ).get_data()
 
     body = payloads().get_or_make((puzzle_id, request.scheme, request.host), make)
     return current_app.response_class(body, mimetype="application/json")
@@ -330,8 +409,9 @@ def get_puzzle(puzzle_id: int):
 def post_solution(puzzle_id: int):
     require_scope("write")
     if _too_large():
-        raise ApiError(413, "too_large",
-                       f"A solution is at most {MAX_SUBMISSION_BYTES} bytes.", "rows")
+        raise ApiError(
+            413, "too_large", f"A solution is at most {MAX_SUBMISSION_BYTES} bytes.", "rows"
+        )
     session = db.session()
     # The puzzle first (a missing one is 404 whatever was sent), with what the
     # submission needs to know, in one query; read for the player as known so far.
@@ -346,9 +426,13 @@ def post_solution(puzzle_id: int):
     try:
         player = current_player(nickname)
         result = services.submit(
-            session, found, body["rows"], player,
+            session,
+            found,
+            body["rows"],
+            player,
             state=state if player.key == known_key else None,  # a guest's first: read again
-            retire_after=current_app.config["PUZZLE_RETIRE_AFTER"])
+            retire_after=current_app.config["PUZZLE_RETIRE_AFTER"],
+        )
     except PlayError:
         session.rollback()
         raise

@@ -1,4 +1,5 @@
 """/api/v1/analyses: create and start a run, list runs, read a run's results."""
+
 from __future__ import annotations
 
 from flask import Blueprint, url_for
@@ -29,27 +30,53 @@ def _invalid(error: RunError) -> ApiError:
 
 
 @bp.post("/analyses")
-@operation("Create and start an analysis run", "analyses", auth=True, scope="write",
-           body=schemas.AnalysisCreate, responses={202: schemas.AnalysisAccepted},
-           errors=(404, 409),
-           example={"title": "BCG and tuberculosis", "kind": "aggregate",
-                    "datasets": [{"slug": "bcg", "version": 2}], "measure": "RR",
-                    "method": "REML", "options": {"hk": False, "level": 0.95},
-                    "harmonisation": {"study": "author", "columns": {
-                        "ai": "tpos", "n1i": "n1", "ci": "cpos", "n2i": "n2"}}})
+@operation(
+    "Create and start an analysis run",
+    "analyses",
+    auth=True,
+    scope="write",
+    body=schemas.AnalysisCreate,
+    responses={202: schemas.AnalysisAccepted},
+    errors=(404, 409),
+    example={
+        "title": "BCG and tuberculosis",
+        "kind": "aggregate",
+        "datasets": [{"slug": "bcg", "version": 2}],
+        "measure": "RR",
+        "method": "REML",
+        "options": {"hk": False, "level": 0.95},
+        "harmonisation": {
+            "study": "author",
+            "columns": {"ai": "tpos", "n1i": "n1", "ci": "cpos", "n2i": "n2"},
+        },
+    },
+)
 def create_analysis(body: schemas.AnalysisCreate):
     session = db.session()
     try:
-        versions = [services.find_version(session, current_user, item.slug, item.version,
-                                          field=f"datasets[{index}]")
-                    for index, item in enumerate(body.datasets)]
-        run = services.create_run(session, session.get(User, current_user.id),
-                                  title=body.title, kind=body.kind, versions=versions,
-                                  description=body.description)
+        versions = [
+            services.find_version(
+                session, current_user, item.slug, item.version, field=f"datasets[{index}]"
+            )
+            for index, item in enumerate(body.datasets)
+        ]
+        run = services.create_run(
+            session,
+            session.get(User, current_user.id),
+            title=body.title,
+            kind=body.kind,
+            versions=versions,
+            description=body.description,
+        )
         services.set_harmonisation(run, body.harmonisation)
-        services.set_method(run, measure=body.measure, method=body.method or "REML",
-                            hk=body.options.hk, level=body.options.level,
-                            participant=body.options.participant())
+        services.set_method(
+            run,
+            measure=body.measure,
+            method=body.method or "REML",
+            hk=body.options.hk,
+            level=body.options.level,
+            participant=body.options.participant(),
+        )
         job = services.queue(session, run)
     except RunError as error:
         session.rollback()
@@ -58,10 +85,14 @@ def create_analysis(body: schemas.AnalysisCreate):
     runner.start(job.id)
     session.refresh(run)
     session.refresh(job)
-    return {"analysis": services.run_json(run, url_for), "job": job.to_dict(),
-            "links": {"analysis": url_for("reanalysis_api.get_analysis", run_id=run.id,
-                                          _external=True),
-                      "job": url_for("api.get_job", job_id=job.id, _external=True)}}, 202
+    return {
+        "analysis": services.run_json(run, url_for),
+        "job": job.to_dict(),
+        "links": {
+            "analysis": url_for("reanalysis_api.get_analysis", run_id=run.id, _external=True),
+            "job": url_for("api.get_job", job_id=job.id, _external=True),
+        },
+    }, 202
 
 
 def _summary(run: AnalysisRun) -> dict:
@@ -71,17 +102,27 @@ def _summary(run: AnalysisRun) -> dict:
 
 
 @bp.get("/analyses")
-@operation("List analysis runs", "analyses", query=schemas.PageQuery,
-           responses={200: schemas.AnalysisPage},
-           description="Finished runs, and your own drafts when signed in. Without results.")
+@operation(
+    "List analysis runs",
+    "analyses",
+    query=schemas.PageQuery,
+    responses={200: schemas.AnalysisPage},
+    description="Finished runs, and your own drafts when signed in. Without results.",
+)
 def list_analyses(query: schemas.PageQuery):
-    return paged(services.visible_runs(current_user)
-                 .order_by(AnalysisRun.created_at.desc(), AnalysisRun.id.desc()), query, _summary)
+    return paged(
+        services.visible_runs(current_user).order_by(
+            AnalysisRun.created_at.desc(), AnalysisRun.id.desc()
+        ),
+        query,
+        _summary,
+    )
 
 
 @bp.get("/analyses/<int:run_id>")
-@operation("Read a run and its results", "analyses", responses={200: schemas.Analysis},
-           errors=(404,))
+@operation(
+    "Read a run and its results", "analyses", responses={200: schemas.Analysis}, errors=(404,)
+)
 def get_analysis(run_id: int):
     run = db.session().get(AnalysisRun, run_id)
     if run is None or not services.can_view(current_user, run):

@@ -1,4 +1,5 @@
 """The wizard's fields are built from each dataset's schema, so the forms only carry CSRF."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm

@@ -1,4 +1,5 @@
 """An analysis run: the exact inputs, the options and the full results of one analysis."""
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,9 @@ class AnalysisRun(Base):
     __tablename__ = "analysis_runs"
     __table_args__ = (
         CheckConstraint("kind IN ('aggregate', 'participant')", name="kind_known"),
-        CheckConstraint("status IN ('draft', 'queued', 'running', 'finished', 'failed')",
-                        name="status_known"),
+        CheckConstraint(
+            "status IN ('draft', 'queued', 'running', 'finished', 'failed')", name="status_known"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,15 +53,18 @@ class AnalysisRun(Base):
     error_study: Mapped[str | None] = mapped_column(String(300), default=None)
     error_field: Mapped[str | None] = mapped_column(String(120), default=None)
     job_id: Mapped[str | None] = mapped_column(
-        ForeignKey("jobs.id", ondelete="SET NULL"), default=None, index=True)
+        ForeignKey("jobs.id", ondelete="SET NULL"), default=None, index=True
+    )
     rerun_of_id: Mapped[int | None] = mapped_column(
-        ForeignKey("analysis_runs.id", ondelete="SET NULL"), default=None)
+        ForeignKey("analysis_runs.id", ondelete="SET NULL"), default=None
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None, index=True)
 
     owner: Mapped[User] = relationship()
     inputs: Mapped[list[AnalysisInput]] = relationship(
-        back_populates="run", order_by="AnalysisInput.position", cascade="all, delete-orphan")
+        back_populates="run", order_by="AnalysisInput.position", cascade="all, delete-orphan"
+    )
 
     @property
     def options(self) -> dict[str, Any]:
@@ -94,9 +99,11 @@ class AnalysisInput(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(
-        ForeignKey("analysis_runs.id", ondelete="CASCADE"), index=True)
+        ForeignKey("analysis_runs.id", ondelete="CASCADE"), index=True
+    )
     version_id: Mapped[int] = mapped_column(
-        ForeignKey("dataset_versions.id", ondelete="RESTRICT"), index=True)
+        ForeignKey("dataset_versions.id", ondelete="RESTRICT"), index=True
+    )
     sha256: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer, default=0)
 

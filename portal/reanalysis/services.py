@@ -5,6 +5,7 @@ the measure, method and options; :func:`compute` reads the stored bytes of those
 versions and calls the ``analysis`` package. Every input problem becomes an
 ``AnalysisInputError`` naming the study and the field.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,16 +38,32 @@ MEASURES = {
     "aggregate": ("OR", "RR", "RD", "MD", "SMD"),
     "participant": ("OR", "RR", "RD", "MD", "SMD", "HR"),
 }
-MEASURE_LABELS = {"OR": "Odds ratio", "RR": "Risk ratio", "RD": "Risk difference",
-                  "MD": "Mean difference", "SMD": "Standardised mean difference (Hedges' g)",
-                  "HR": "Hazard ratio (Cox model per study)"}
-METHOD_LABELS = {"FE": "Fixed effect (inverse variance)", "DL": "Random effects, DerSimonian-Laird",
-                 "REML": "Random effects, REML", "PM": "Random effects, Paule-Mandel",
-                 "MH": "Mantel-Haenszel (fixed effect)", "PETO": "Peto (fixed effect, OR)"}
-AGGREGATE_ROLES = {"ai": "Events, treatment", "n1i": "Total, treatment",
-                   "ci": "Events, control", "n2i": "Total, control",
-                   "m1i": "Mean, treatment", "sd1i": "SD, treatment",
-                   "m2i": "Mean, control", "sd2i": "SD, control"}
+MEASURE_LABELS = {
+    "OR": "Odds ratio",
+    "RR": "Risk ratio",
+    "RD": "Risk difference",
+    "MD": "Mean difference",
+    "SMD": "Standardised mean difference (Hedges' g)",
+    "HR": "Hazard ratio (Cox model per study)",
+}
+METHOD_LABELS = {
+    "FE": "Fixed effect (inverse variance)",
+    "DL": "Random effects, DerSimonian-Laird",
+    "REML": "Random effects, REML",
+    "PM": "Random effects, Paule-Mandel",
+    "MH": "Mantel-Haenszel (fixed effect)",
+    "PETO": "Peto (fixed effect, OR)",
+}
+AGGREGATE_ROLES = {
+    "ai": "Events, treatment",
+    "n1i": "Total, treatment",
+    "ci": "Events, control",
+    "n2i": "Total, control",
+    "m1i": "Mean, treatment",
+    "sd1i": "SD, treatment",
+    "m2i": "Mean, control",
+    "sd2i": "SD, control",
+}
 RATIO = ("OR", "RR", "HR")
 
 
@@ -61,6 +78,7 @@ class RunError(ValueError):
 
 # --- who may see and do what ---------------------------------------------------------------
 
+
 def can_create(user: Any) -> bool:
     """Any logged-in member may create runs (on published versions only)."""
     return bool(getattr(user, "is_authenticated", False))
@@ -71,8 +89,9 @@ def is_admin(user: Any) -> bool:
 
 
 def can_edit(user: Any, run: AnalysisRun) -> bool:
-    return bool(getattr(user, "is_authenticated", False)
-                and (user.id == run.owner_id or is_admin(user)))
+    return bool(
+        getattr(user, "is_authenticated", False) and (user.id == run.owner_id or is_admin(user))
+    )
 
 
 def can_view(user: Any, run: AnalysisRun) -> bool:
@@ -92,34 +111,49 @@ def visible_runs(user: Any) -> Select:
 
 
 def latest_finished(session: Session, limit: int = 5) -> list[AnalysisRun]:
-    return list(session.scalars(select(AnalysisRun).where(AnalysisRun.status == "finished")
-                                .order_by(AnalysisRun.finished_at.desc(), AnalysisRun.id.desc())
-                                .limit(limit)))
+    return list(
+        session.scalars(
+            select(AnalysisRun)
+            .where(AnalysisRun.status == "finished")
+            .order_by(AnalysisRun.finished_at.desc(), AnalysisRun.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def runs_using(session: Session, dataset: Dataset, limit: int = 10) -> list[AnalysisRun]:
     """Finished runs that used any version of ``dataset``."""
-    return list(session.scalars(
-        select(AnalysisRun).join(AnalysisInput).join(DatasetVersion)
-        .where(DatasetVersion.dataset_id == dataset.id, AnalysisRun.status == "finished")
-        .order_by(AnalysisRun.finished_at.desc(), AnalysisRun.id.desc()).limit(limit)
-    ).unique())
+    return list(
+        session.scalars(
+            select(AnalysisRun)
+            .join(AnalysisInput)
+            .join(DatasetVersion)
+            .where(DatasetVersion.dataset_id == dataset.id, AnalysisRun.status == "finished")
+            .order_by(AnalysisRun.finished_at.desc(), AnalysisRun.id.desc())
+            .limit(limit)
+        ).unique()
+    )
 
 
 # --- choosing inputs --------------------------------------------------------------------------
 
+
 def published_versions(session: Session, level: str | None = None) -> list[DatasetVersion]:
     """Every published version (of datasets of ``level``), newest datasets first."""
-    statement = (select(DatasetVersion).join(Dataset)
-                 .where(DatasetVersion.published_at.is_not(None))
-                 .order_by(Dataset.title, DatasetVersion.number.desc()))
+    statement = (
+        select(DatasetVersion)
+        .join(Dataset)
+        .where(DatasetVersion.published_at.is_not(None))
+        .order_by(Dataset.title, DatasetVersion.number.desc())
+    )
     if level:
         statement = statement.where(Dataset.level == level)
     return list(session.scalars(statement))
 
 
-def find_version(session: Session, user: Any, slug: str, number: Any, *,
-                 field: str = "datasets") -> DatasetVersion:
+def find_version(
+    session: Session, user: Any, slug: str, number: Any, *, field: str = "datasets"
+) -> DatasetVersion:
     """A published version by dataset slug and version number, or RunError naming the field."""
     dataset = session.scalar(select(Dataset).where(Dataset.slug == str(slug)))
     if dataset is None or not data_services.can_view(user, dataset):
@@ -132,20 +166,32 @@ def find_version(session: Session, user: Any, slug: str, number: Any, *,
     if version is None or not (version.is_published or data_services.can_edit(user, dataset)):
         raise RunError(f"No version {number} of dataset {slug!r}.", field, 404)
     if not version.is_published:
-        raise RunError(f"Version {number} of {slug!r} is not published; only published "
-                       "versions can be analysed.", field, 409)
+        raise RunError(
+            f"Version {number} of {slug!r} is not published; only published "
+            "versions can be analysed.",
+            field,
+            409,
+        )
     return version
 
 
-def version_by_key(session: Session, user: Any, key: str,
-                   field: str = "datasets") -> DatasetVersion:
+def version_by_key(
+    session: Session, user: Any, key: str, field: str = "datasets"
+) -> DatasetVersion:
     """``key`` is ``slug@number`` (what the pages' selects submit)."""
     slug, _, number = key.rpartition("@")
     return find_version(session, user, slug, number, field=field)
 
 
-def create_run(session: Session, owner: User, *, title: str, kind: str,
-               versions: list[DatasetVersion], description: str = "") -> AnalysisRun:
+def create_run(
+    session: Session,
+    owner: User,
+    *,
+    title: str,
+    kind: str,
+    versions: list[DatasetVersion],
+    description: str = "",
+) -> AnalysisRun:
     title = (title or "").strip()
     if not title:
         raise RunError("Give the analysis a title.", "title")
@@ -154,18 +200,29 @@ def create_run(session: Session, owner: User, *, title: str, kind: str,
     if not versions:
         raise RunError("Choose at least one published dataset version.", "datasets")
     if kind == "aggregate" and len(versions) != 1:
-        raise RunError("An aggregate meta-analysis uses exactly one dataset whose rows are "
-                       "studies.", "datasets")
+        raise RunError(
+            "An aggregate meta-analysis uses exactly one dataset whose rows are studies.",
+            "datasets",
+        )
     if len({v.id for v in versions}) != len(versions):
         raise RunError("The same dataset version is chosen twice.", "datasets")
     for version in versions:
         if not version.is_published:
-            raise RunError(f"Version {version.number} of {version.dataset.slug!r} is not "
-                           "published.", "datasets", 409)
-    run = AnalysisRun(owner_id=owner.id, title=title[:300], description=description or "",
-                      kind=kind, status="draft")
-    run.inputs = [AnalysisInput(version_id=v.id, sha256=v.sha256, position=i)
-                  for i, v in enumerate(versions)]
+            raise RunError(
+                f"Version {version.number} of {version.dataset.slug!r} is not published.",
+                "datasets",
+                409,
+            )
+    run = AnalysisRun(
+        owner_id=owner.id,
+        title=title[:300],
+        description=description or "",
+        kind=kind,
+        status="draft",
+    )
+    run.inputs = [
+        AnalysisInput(version_id=v.id, sha256=v.sha256, position=i) for i, v in enumerate(versions)
+    ]
     session.add(run)
     session.flush()
     return run
@@ -173,8 +230,11 @@ def create_run(session: Session, owner: User, *, title: str, kind: str,
 
 def _require_draft(run: AnalysisRun) -> None:
     if not run.is_draft:
-        raise RunError("This run has been started and can no longer change; rerun it to make "
-                       "a new one.", None, 409)
+        raise RunError(
+            "This run has been started and can no longer change; rerun it to make a new one.",
+            None,
+            409,
+        )
 
 
 def set_harmonisation(run: AnalysisRun, harmonisation: dict[str, Any]) -> None:
@@ -183,8 +243,10 @@ def set_harmonisation(run: AnalysisRun, harmonisation: dict[str, Any]) -> None:
 
 
 STAGES = ("two-stage", "one-stage")
-STAGE_LABELS = {"two-stage": "Two-stage: estimate per study, then pool",
-                "one-stage": "One-stage: one regression on all participants, study as stratum"}
+STAGE_LABELS = {
+    "two-stage": "Two-stage: estimate per study, then pool",
+    "one-stage": "One-stage: one regression on all participants, study as stratum",
+}
 ONE_STAGE_MEASURES = ("OR", "MD", "HR")  # what the one-stage models estimate
 PARTICIPANT_OPTIONS = ("stage", "covariates", "study_effect", "filters")
 
@@ -200,9 +262,15 @@ def _names(value: Any, field: str) -> list[str]:
     return [v.strip() for v in value if v.strip()]
 
 
-def participant_options(run: AnalysisRun, measure: str, *, stage: str = "two-stage",
-                        covariates: Any = (), study_effect: str = "fixed",
-                        filters: Any = ()) -> dict[str, Any]:
+def participant_options(
+    run: AnalysisRun,
+    measure: str,
+    *,
+    stage: str = "two-stage",
+    covariates: Any = (),
+    study_effect: str = "fixed",
+    filters: Any = (),
+) -> dict[str, Any]:
     """Validated participant-level options, stored in the run's spec so a rerun
     reproduces them (filters as dicts, whatever form they were typed in)."""
     stage = str(stage or "two-stage").strip().lower()
@@ -212,29 +280,45 @@ def participant_options(run: AnalysisRun, measure: str, *, stage: str = "two-sta
     mapped = harmonisation_covariates(run.harmonisation)
     unknown = [c for c in covariates if c not in mapped]
     if unknown:
-        raise RunError(f"Covariate {unknown[0]!r} is not mapped; map it on the previous step "
-                       f"(mapped: {', '.join(mapped) or 'none'}).", "covariates")
+        raise RunError(
+            f"Covariate {unknown[0]!r} is not mapped; map it on the previous step "
+            f"(mapped: {', '.join(mapped) or 'none'}).",
+            "covariates",
+        )
     if study_effect not in analysis.ipd.STUDY_EFFECTS:
         raise RunError("study_effect must be 'fixed' or 'random'.", "study_effect")
     if stage == "one-stage" and measure not in ONE_STAGE_MEASURES:
-        raise RunError(f"A one-stage model estimates {', '.join(ONE_STAGE_MEASURES)} (odds "
-                       "ratio, mean difference, hazard ratio); choose one of those.", "measure")
+        raise RunError(
+            f"A one-stage model estimates {', '.join(ONE_STAGE_MEASURES)} (odds "
+            "ratio, mean difference, hazard ratio); choose one of those.",
+            "measure",
+        )
     if stage == "two-stage" and study_effect != "fixed":
-        raise RunError("A random study intercept is a one-stage option; a two-stage analysis "
-                       "chooses random effects with its pooling method.", "study_effect")
+        raise RunError(
+            "A random study intercept is a one-stage option; a two-stage analysis "
+            "chooses random effects with its pooling method.",
+            "study_effect",
+        )
     if covariates and measure not in ONE_STAGE_MEASURES:
-        raise RunError("Covariate adjustment estimates odds ratios, mean differences or "
-                       "hazard ratios; choose OR, MD or HR.", "measure")
+        raise RunError(
+            "Covariate adjustment estimates odds ratios, mean differences or "
+            "hazard ratios; choose OR, MD or HR.",
+            "measure",
+        )
     if isinstance(filters, str):
         filters = filters.splitlines()
     if not isinstance(filters, (list, tuple)):
-        raise RunError("filters is a list such as [\"age >= 50\"].", "filters")
+        raise RunError('filters is a list such as ["age >= 50"].', "filters")
     try:
         rules = analysis.filters.as_filters(filters)
     except analysis.AnalysisInputError as error:
         raise RunError(error.reason, "filters") from None
-    return {"stage": stage, "covariates": covariates, "study_effect": study_effect,
-            "filters": [f.to_dict() for f in rules]}
+    return {
+        "stage": stage,
+        "covariates": covariates,
+        "study_effect": study_effect,
+        "filters": [f.to_dict() for f in rules],
+    }
 
 
 def filters_text(filters: Any) -> str:
@@ -255,8 +339,15 @@ def harmonisation_covariates(h: dict[str, Any]) -> list[str]:
     return names
 
 
-def set_method(run: AnalysisRun, *, measure: str, method: str, hk: bool = False,
-               level: float = 0.95, participant: dict[str, Any] | None = None) -> None:
+def set_method(
+    run: AnalysisRun,
+    *,
+    measure: str,
+    method: str,
+    hk: bool = False,
+    level: float = 0.95,
+    participant: dict[str, Any] | None = None,
+) -> None:
     """``participant`` holds the participant-level options (stage, covariates,
     study_effect, filters); see :func:`participant_options`."""
     _require_draft(run)
@@ -277,11 +368,15 @@ def set_method(run: AnalysisRun, *, measure: str, method: str, hk: bool = False,
     if run.kind == "participant":
         options.update(participant_options(run, measure, **(participant or {})))
         if options["covariates"] and method in ("MH", "PETO"):
-            raise RunError("Covariate-adjusted study estimates are pooled by inverse variance "
-                           "(FE, DL, REML or PM), not by Mantel-Haenszel or Peto.", "method")
+            raise RunError(
+                "Covariate-adjusted study estimates are pooled by inverse variance "
+                "(FE, DL, REML or PM), not by Mantel-Haenszel or Peto.",
+                "method",
+            )
     elif participant:
-        raise RunError("Stage, covariates and filters apply to participant-level runs only.",
-                       "options")
+        raise RunError(
+            "Stage, covariates and filters apply to participant-level runs only.", "options"
+        )
     run.measure, run.method = measure, method
     run.options_json = json.dumps(options, sort_keys=True)
 
@@ -301,18 +396,29 @@ def queue(session: Session, run: AnalysisRun) -> Any:
 
 def rerun(session: Session, run: AnalysisRun, owner: User) -> AnalysisRun:
     """A new draft with the same inputs, harmonisation, measure, method and options."""
-    new = AnalysisRun(owner_id=owner.id, title=run.title, description=run.description,
-                      kind=run.kind, status="draft", measure=run.measure, method=run.method,
-                      options_json=run.options_json, harmonisation_json=run.harmonisation_json,
-                      rerun_of_id=run.id)
-    new.inputs = [AnalysisInput(version_id=i.version_id, sha256=i.sha256, position=i.position)
-                  for i in run.inputs]
+    new = AnalysisRun(
+        owner_id=owner.id,
+        title=run.title,
+        description=run.description,
+        kind=run.kind,
+        status="draft",
+        measure=run.measure,
+        method=run.method,
+        options_json=run.options_json,
+        harmonisation_json=run.harmonisation_json,
+        rerun_of_id=run.id,
+    )
+    new.inputs = [
+        AnalysisInput(version_id=i.version_id, sha256=i.sha256, position=i.position)
+        for i in run.inputs
+    ]
     session.add(new)
     session.flush()
     return new
 
 
 # --- reading the data -------------------------------------------------------------------------
+
 
 def _missing_values(version: DatasetVersion) -> set[str]:
     return set(version.schema.get("missingValues", [""])) | {""}
@@ -323,8 +429,10 @@ def read_frame(app: Flask, version: DatasetVersion, sha256: str) -> pd.DataFrame
     becomes numeric; others stay text (so a non-numeric count is reported, not hidden)."""
     if version.sha256 != sha256:
         raise analysis.AnalysisInputError(
-            "the stored bytes do not match the recorded SHA-256", study=version.dataset.slug,
-            field="sha256")
+            "the stored bytes do not match the recorded SHA-256",
+            study=version.dataset.slug,
+            field="sha256",
+        )
     store = data_services.blob_store(app)
     missing = _missing_values(version)
     with local_copy(store, sha256, verify=True) as path:
@@ -333,9 +441,12 @@ def read_frame(app: Flask, version: DatasetVersion, sha256: str) -> pd.DataFrame
         for batch in table.batches():
             for name, array in zip(table.header, batch.columns, strict=True):
                 columns[name].extend(array.to_pylist())
-    frame = pd.DataFrame({name: pd.Series([None if v in missing else v for v in values],
-                                          dtype=object)
-                          for name, values in columns.items()})
+    frame = pd.DataFrame(
+        {
+            name: pd.Series([None if v in missing else v for v in values], dtype=object)
+            for name, values in columns.items()
+        }
+    )
     for name in frame.columns:
         present = frame[name].dropna()
         converted = pd.to_numeric(present, errors="coerce")
@@ -350,11 +461,14 @@ def column_names(version: DatasetVersion) -> list[str]:
 
 def top_values(version: DatasetVersion) -> dict[str, list[str]]:
     """Each column's most frequent values, from the version's report."""
-    return {c["name"]: [str(t["value"]) for t in c.get("top", [])]
-            for c in version.report.get("columns", [])}
+    return {
+        c["name"]: [str(t["value"]) for t in c.get("top", [])]
+        for c in version.report.get("columns", [])
+    }
 
 
 # --- computing --------------------------------------------------------------------------------
+
 
 @dataclass
 class Computed:
@@ -385,7 +499,10 @@ def _check_columns(frame: pd.DataFrame, study: str, mapping: dict[str, str | Non
         if column and column not in frame.columns:
             raise analysis.AnalysisInputError(
                 f"column {column!r} (mapped to {role!r}) does not exist; available: "
-                f"{', '.join(map(str, frame.columns))}", study=study, field=role)
+                f"{', '.join(map(str, frame.columns))}",
+                study=study,
+                field=role,
+            )
 
 
 def _effects_aggregate(app: Flask, run: AnalysisRun) -> tuple[analysis.EffectSizes, dict]:
@@ -396,8 +513,9 @@ def _effects_aggregate(app: Flask, run: AnalysisRun) -> tuple[analysis.EffectSiz
     columns = {role: h.get("columns", {}).get(role) for role in roles}
     for role, column in columns.items():
         if not column:
-            raise analysis.AnalysisInputError(f"no column mapped for {role!r}",
-                                              study=item.version.dataset.slug, field=role)
+            raise analysis.AnalysisInputError(
+                f"no column mapped for {role!r}", study=item.version.dataset.slug, field=role
+            )
     extra = {"study": h.get("study"), "year": h.get("year"), "subgroup": h.get("subgroup")}
     _check_columns(frame, item.version.dataset.slug, {**columns, **extra})
     effects = analysis.effect_sizes_from_table(frame, run.measure, columns, study=h.get("study"))
@@ -414,7 +532,8 @@ def _harmonisation(run: AnalysisRun, frames: dict[str, pd.DataFrame]) -> analysi
     outcome_type = h.get("outcome_type")
     if outcome_type not in OUTCOME_TYPES:
         raise analysis.AnalysisInputError(
-            f"choose the outcome type ({', '.join(OUTCOME_TYPES)})", field="outcome_type")
+            f"choose the outcome type ({', '.join(OUTCOME_TYPES)})", field="outcome_type"
+        )
     mappings = {}
     for item in run.inputs:
         slug = item.version.dataset.slug
@@ -422,12 +541,14 @@ def _harmonisation(run: AnalysisRun, frames: dict[str, pd.DataFrame]) -> analysi
         if not m.get("arm"):
             raise analysis.AnalysisInputError("no column mapped for 'arm'", study=slug, field="arm")
         frame = frames[slug]
-        _check_columns(frame, slug, {k: m.get(k) for k in ("arm", "outcome", "event", "time",
-                                                           "study")})
+        _check_columns(
+            frame, slug, {k: m.get(k) for k in ("arm", "outcome", "event", "time", "study")}
+        )
         for side in ("treatment", "control"):
             if m.get(side) in (None, "", []):
-                raise analysis.AnalysisInputError(f"choose the {side} value of the arm column",
-                                                  study=slug, field=side)
+                raise analysis.AnalysisInputError(
+                    f"choose the {side} value of the arm column", study=slug, field=side
+                )
             m[side] = _coerce(m[side], frame[m["arm"]])
         event_column = m.get("event") or m.get("outcome")
         for key in ("event_values", "non_event_values"):
@@ -440,18 +561,33 @@ def _harmonisation(run: AnalysisRun, frames: dict[str, pd.DataFrame]) -> analysi
             m.setdefault("study_label", slug)
         covariates = m.get("covariates") or {}
         if not isinstance(covariates, dict):
-            raise analysis.AnalysisInputError("covariates map analysis names to columns",
-                                              study=slug, field="covariates")
+            raise analysis.AnalysisInputError(
+                "covariates map analysis names to columns", study=slug, field="covariates"
+            )
         _check_columns(frame, slug, {f"covariate {k}": v for k, v in covariates.items()})
         m["covariates"] = covariates
-        allowed = {"arm", "treatment", "control", "outcome", "event", "time", "event_values",
-                   "non_event_values", "study", "study_label", "covariates"}
+        allowed = {
+            "arm",
+            "treatment",
+            "control",
+            "outcome",
+            "event",
+            "time",
+            "event_values",
+            "non_event_values",
+            "study",
+            "study_label",
+            "covariates",
+        }
         mappings[slug] = analysis.DatasetMapping(**{k: v for k, v in m.items() if k in allowed})
     names = harmonisation_covariates(h)
-    return analysis.Harmonisation(outcome_type=outcome_type, datasets=mappings,
-                                  covariates=tuple(names), missing=h.get("missing", "drop"),
-                                  categorical=tuple(c for c in h.get("categorical") or ()
-                                                    if c in names))
+    return analysis.Harmonisation(
+        outcome_type=outcome_type,
+        datasets=mappings,
+        covariates=tuple(names),
+        missing=h.get("missing", "drop"),
+        categorical=tuple(c for c in h.get("categorical") or () if c in names),
+    )
 
 
 def compute(app: Flask, run: AnalysisRun, progress=lambda fraction, message: None) -> Computed:
@@ -459,8 +595,10 @@ def compute(app: Flask, run: AnalysisRun, progress=lambda fraction, message: Non
     for item in run.inputs:
         if not item.version.is_published:
             raise analysis.AnalysisInputError(
-                f"version {item.version.number} is not published", study=item.version.dataset.slug,
-                field="version")
+                f"version {item.version.number} is not published",
+                study=item.version.dataset.slug,
+                field="version",
+            )
     options = run.options
     hk, level = bool(options.get("hk", False)), float(options.get("level", 0.95))
     method = run.method
@@ -479,28 +617,36 @@ def compute(app: Flask, run: AnalysisRun, progress=lambda fraction, message: Non
         if options.get("stage") == "one-stage":
             progress(0.4, "Fitting the one-stage model")
             results["one_stage"] = analysis.one_stage(
-                harmonised, covariates=covariates,
-                study_effect=options.get("study_effect", "fixed"), level=level).to_dict()
+                harmonised,
+                covariates=covariates,
+                study_effect=options.get("study_effect", "fixed"),
+                level=level,
+            ).to_dict()
         # the per-study estimates (forest plot, sensitivity) come from the two-stage
         # analysis, with the same covariates, for one-stage runs too
         progress(0.5, "Estimating the effect in each study, then pooling")
         display_notes = []
         try:
-            two = analysis.two_stage(harmonised, run.measure, method, hk=hk, level=level,
-                                     covariates=covariates)
+            two = analysis.two_stage(
+                harmonised, run.measure, method, hk=hk, level=level, covariates=covariates
+            )
         except analysis.AnalysisInputError as error:
             if options.get("stage") != "one-stage" or not covariates:
                 raise
             # the one-stage model stands; only the per-study display loses its adjustment
             two = analysis.two_stage(harmonised, run.measure, method, hk=hk, level=level)
-            display_notes.append(f"Per-study estimates are unadjusted: the adjusted ones "
-                                 f"could not be computed ({error}).")
+            display_notes.append(
+                f"Per-study estimates are unadjusted: the adjusted ones "
+                f"could not be computed ({error})."
+            )
         effects, pooled, context = two.effects, two.pooled, {}
-        results["two_stage"] = {"stage1": two.stage1,
-                                "notes": [*display_notes, *two.notes],
-                                "participants": int(len(harmonised.frame)),
-                                "adjusted_for": list(two.adjusted_for),
-                                "filters": list(options.get("filters") or ())}
+        results["two_stage"] = {
+            "stage1": two.stage1,
+            "notes": [*display_notes, *two.notes],
+            "participants": int(len(harmonised.frame)),
+            "adjusted_for": list(two.adjusted_for),
+            "filters": list(options.get("filters") or ()),
+        }
     results["pooled"] = pooled.to_dict()
     results["effect_sizes"] = effects.to_dict()
     progress(0.7, "Sensitivity analyses")
@@ -508,20 +654,22 @@ def compute(app: Flask, run: AnalysisRun, progress=lambda fraction, message: Non
     sensitivity_hk = hk if method not in ("MH", "PETO") else False
     try:
         results["leave_one_out"] = analysis.leave_one_out(
-            effects, method, hk=hk, level=level).to_dict()
+            effects, method, hk=hk, level=level
+        ).to_dict()
     except analysis.AnalysisInputError as error:
         results["leave_one_out"] = {"unavailable": error.reason}
     if "order" in context:
         try:
             results["cumulative"] = analysis.cumulative(
-                effects, context["order"], method, hk=hk, level=level).to_dict()
+                effects, context["order"], method, hk=hk, level=level
+            ).to_dict()
         except analysis.AnalysisInputError as error:
             results["cumulative"] = {"unavailable": error.reason}
     if "groups" in context:
         try:
             results["subgroups"] = analysis.subgroup_analysis(
-                effects, context["groups"], sensitivity_method, hk=sensitivity_hk,
-                level=level).to_dict()
+                effects, context["groups"], sensitivity_method, hk=sensitivity_hk, level=level
+            ).to_dict()
         except (analysis.AnalysisInputError, TypeError) as error:
             results["subgroups"] = {"unavailable": str(getattr(error, "reason", error))}
     if pooled.k >= 3:
@@ -530,8 +678,9 @@ def compute(app: Flask, run: AnalysisRun, progress=lambda fraction, message: Non
         except (analysis.AnalysisInputError, analysis.ConvergenceError) as error:
             results["egger"] = {"unavailable": getattr(error, "reason", str(error))}
     else:
-        results["egger"] = {"unavailable": f"Egger's test needs at least 3 studies (this "
-                                           f"analysis has {pooled.k})."}
+        results["egger"] = {
+            "unavailable": f"Egger's test needs at least 3 studies (this analysis has {pooled.k})."
+        }
     results["software"] = software_versions()
     return Computed(pooled=pooled, effects=effects, results=json_safe(results))
 
@@ -544,8 +693,9 @@ def record_success(run: AnalysisRun, computed: Computed) -> None:
     run.finished_at = utcnow()
 
 
-def record_failure(run: AnalysisRun, message: str, *, study: str | None = None,
-                   field: str | None = None) -> None:
+def record_failure(
+    run: AnalysisRun, message: str, *, study: str | None = None, field: str | None = None
+) -> None:
     run.status = "failed"
     run.error = message
     run.error_study = study[:300] if study else None
@@ -556,20 +706,40 @@ def record_failure(run: AnalysisRun, message: str, *, study: str | None = None,
 
 # --- presenting -------------------------------------------------------------------------------
 
+
 def run_json(run: AnalysisRun, url_for) -> dict[str, Any]:
     out = {
-        "id": run.id, "title": run.title, "description": run.description, "kind": run.kind,
-        "status": run.status, "owner": run.owner.username,
-        "measure": run.measure or None, "method": run.method or None, "options": run.options,
-        "datasets": [{"slug": i.version.dataset.slug, "version": i.version.number,
-                      "version_id": i.version_id, "sha256": i.sha256,
-                      "url": url_for("data.show", slug=i.version.dataset.slug,
-                                     version=i.version.number, _external=True)}
-                     for i in run.inputs],
+        "id": run.id,
+        "title": run.title,
+        "description": run.description,
+        "kind": run.kind,
+        "status": run.status,
+        "owner": run.owner.username,
+        "measure": run.measure or None,
+        "method": run.method or None,
+        "options": run.options,
+        "datasets": [
+            {
+                "slug": i.version.dataset.slug,
+                "version": i.version.number,
+                "version_id": i.version_id,
+                "sha256": i.sha256,
+                "url": url_for(
+                    "data.show",
+                    slug=i.version.dataset.slug,
+                    version=i.version.number,
+                    _external=True,
+                ),
+            }
+            for i in run.inputs
+        ],
         "harmonisation": run.harmonisation,
         "software": run.software or None,
-        "error": ({"message": run.error, "study": run.error_study, "field": run.error_field}
-                  if run.status == "failed" else None),
+        "error": (
+            {"message": run.error, "study": run.error_study, "field": run.error_field}
+            if run.status == "failed"
+            else None
+        ),
         "rerun_of": run.rerun_of_id,
         "job": run.job_id,
         "created_at": run.created_at.isoformat() if run.created_at else None,
@@ -583,8 +753,11 @@ def run_json(run: AnalysisRun, url_for) -> dict[str, Any]:
 
 def fmt(value: Any, digits: int = 3) -> str:
     # Runs are immutable records: one made by an older version lacks newer fields.
-    if not isinstance(value, (int, float, np.number)) or isinstance(value, bool) \
-            or not math.isfinite(value):
+    if (
+        not isinstance(value, (int, float, np.number))
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+    ):
         return "–"
     if isinstance(value, (int, np.integer)):
         return str(value)
@@ -616,8 +789,15 @@ def results_csv(run: AnalysisRun) -> str:
         if ratio:
             row += [s["yi_exp"], s["ci_low_exp"], s["ci_high_exp"]]
         writer.writerow(row)
-    row = ["pooled", f"{pooled.get('method')} ({pooled.get('measure')})", pooled.get("estimate"),
-           pooled.get("se"), pooled.get("ci_low"), pooled.get("ci_high"), 100.0]
+    row = [
+        "pooled",
+        f"{pooled.get('method')} ({pooled.get('measure')})",
+        pooled.get("estimate"),
+        pooled.get("se"),
+        pooled.get("ci_low"),
+        pooled.get("ci_high"),
+        100.0,
+    ]
     if ratio:
         row += [pooled.get("estimate_exp"), pooled.get("ci_low_exp"), pooled.get("ci_high_exp")]
     writer.writerow(row)
@@ -628,12 +808,18 @@ def results_csv(run: AnalysisRun) -> str:
             writer.writerow(["statistic", name, pooled.get(name)])
     one = run.results.get("one_stage")
     if one:
-        row = ["one-stage", one["model"], one["estimate"], one["se"], one["ci_low"],
-               one["ci_high"], ""]
+        row = [
+            "one-stage",
+            one["model"],
+            one["estimate"],
+            one["se"],
+            one["ci_low"],
+            one["ci_high"],
+            "",
+        ]
         if ratio:
             row += [one.get("estimate_exp"), one.get("ci_low_exp"), one.get("ci_high_exp")]
         writer.writerow(row)
         for name in ("pvalue", "n", "events", "tau2"):
             writer.writerow(["one-stage statistic", name, one.get(name)])
     return out.getvalue()
-

@@ -1,4 +1,5 @@
 """The job that runs an analysis: the run's state follows the job's."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,8 +20,14 @@ def _set_state(context: JobContext, run_id: int, **values: Any) -> None:
         session.commit()
 
 
-def _fail(context: JobContext, run_id: int, message: str, *, study: str | None = None,
-          field: str | None = None) -> None:
+def _fail(
+    context: JobContext,
+    run_id: int,
+    message: str,
+    *,
+    study: str | None = None,
+    field: str | None = None,
+) -> None:
     with job_session(context.app) as session:
         run = session.get(AnalysisRun, run_id)
         services.record_failure(run, message, study=study, field=field)
@@ -51,10 +58,16 @@ def run_analysis(context: JobContext, *, run_id: int) -> dict[str, Any]:
         raise JobFailure(f"The model did not converge: {error}") from None
     except Exception as error:
         session.rollback()
-        _fail(context, run_id, f"Internal error ({type(error).__name__}); the analysis was "
-                               "not completed.")
+        _fail(
+            context,
+            run_id,
+            f"Internal error ({type(error).__name__}); the analysis was not completed.",
+        )
         raise
     context.progress(0.95, "Recording the results", force=True)
     services.record_success(run, computed)
-    return {"url": f"/analyses/{run_id}", "analysis": run_id,
-            "estimate": computed.results["pooled"]["estimate"]}
+    return {
+        "url": f"/analyses/{run_id}",
+        "analysis": run_id,
+        "estimate": computed.results["pooled"]["estimate"],
+    }

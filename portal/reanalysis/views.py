@@ -1,4 +1,5 @@
 """Pages of a pooled reanalysis: choose data, map variables, choose the method, run, read."""
+
 from __future__ import annotations
 
 import json
@@ -57,9 +58,11 @@ def _editable(run_id: int) -> AnalysisRun:
 @bp.get("/")
 def index():
     session = db.session()
-    runs = session.scalars(services.visible_runs(current_user)
-                           .order_by(AnalysisRun.created_at.desc(), AnalysisRun.id.desc())
-                           .limit(PER_PAGE)).all()
+    runs = session.scalars(
+        services.visible_runs(current_user)
+        .order_by(AnalysisRun.created_at.desc(), AnalysisRun.id.desc())
+        .limit(PER_PAGE)
+    ).all()
     return render_template("reanalysis/index.html", title="Analyses", runs=runs)
 
 
@@ -76,27 +79,41 @@ def new():
         keys = request.form.getlist("datasets")
         try:
             versions = [services.version_by_key(session, current_user, key) for key in keys]
-            run = services.create_run(session, session.get(User, current_user.id),
-                                      title=request.form.get("title", ""), kind=kind,
-                                      versions=versions,
-                                      description=request.form.get("description", ""))
+            run = services.create_run(
+                session,
+                session.get(User, current_user.id),
+                title=request.form.get("title", ""),
+                kind=kind,
+                versions=versions,
+                description=request.form.get("description", ""),
+            )
         except RunError as error:
             session.rollback()
             errors[error.field or "form"] = str(error)
         else:
             session.commit()
             return redirect(url_for("reanalysis.mapping", run_id=run.id), 303)
-    choices = {level: services.published_versions(session, level)
-               for level in ("aggregate", "participant")}
-    return render_template("reanalysis/new.html", title="New analysis", form=form, kind=kind,
-                           choices=choices, errors=errors), 400 if errors else 200
+    choices = {
+        level: services.published_versions(session, level) for level in ("aggregate", "participant")
+    }
+    return render_template(
+        "reanalysis/new.html",
+        title="New analysis",
+        form=form,
+        kind=kind,
+        choices=choices,
+        errors=errors,
+    ), 400 if errors else 200
 
 
 def _aggregate_mapping(form) -> dict:
     columns = {role: form.get(f"col_{role}") or None for role in services.AGGREGATE_ROLES}
-    return {"columns": {k: v for k, v in columns.items() if v},
-            "study": form.get("study") or None, "year": form.get("year") or None,
-            "subgroup": form.get("subgroup") or None}
+    return {
+        "columns": {k: v for k, v in columns.items() if v},
+        "study": form.get("study") or None,
+        "year": form.get("year") or None,
+        "subgroup": form.get("subgroup") or None,
+    }
 
 
 def _participant_mapping(run: AnalysisRun, form) -> dict:
@@ -106,18 +123,27 @@ def _participant_mapping(run: AnalysisRun, form) -> dict:
         get = lambda name, prefix=prefix: (form.get(prefix + name) or "").strip() or None  # noqa: E731
         events = [v for v in form.getlist(prefix + "event_values") if v.strip()]
         datasets[item.version.dataset.slug] = {
-            "arm": get("arm"), "treatment": get("treatment"), "control": get("control"),
-            "outcome": get("outcome"), "event": get("event"), "time": get("time"),
-            "event_values": events or None, "study": get("study"),
+            "arm": get("arm"),
+            "treatment": get("treatment"),
+            "control": get("control"),
+            "outcome": get("outcome"),
+            "event": get("event"),
+            "time": get("time"),
+            "event_values": events or None,
+            "study": get("study"),
             "covariates": _covariate_pairs(get("covariates") or ""),
         }
     categorical = [c.strip() for c in (form.get("categorical") or "").split(",") if c.strip()]
-    return {"outcome_type": form.get("outcome_type") or "binary", "datasets": datasets,
-            "missing": "drop", "categorical": categorical}
+    return {
+        "outcome_type": form.get("outcome_type") or "binary",
+        "datasets": datasets,
+        "missing": "drop",
+        "categorical": categorical,
+    }
 
 
 def _covariate_pairs(text: str) -> dict[str, str]:
-    """"age=AGE, sex=SEX" (analysis name = this dataset's column); a bare "age" means the
+    """ "age=AGE, sex=SEX" (analysis name = this dataset's column); a bare "age" means the
     column has the analysis name."""
     pairs = {}
     for part in text.split(","):
@@ -133,15 +159,24 @@ def mapping(run_id: int):
     run = _editable(run_id)
     form = StepForm()
     if form.validate_on_submit():
-        mapping = (_aggregate_mapping(request.form) if run.kind == "aggregate"
-                   else _participant_mapping(run, request.form))
+        mapping = (
+            _aggregate_mapping(request.form)
+            if run.kind == "aggregate"
+            else _participant_mapping(run, request.form)
+        )
         services.set_harmonisation(run, mapping)
         db.session().commit()
         return redirect(url_for("reanalysis.method", run_id=run.id), 303)
-    return render_template("reanalysis/map.html", title="Map the variables", run=run, form=form,
-                           roles=services.AGGREGATE_ROLES, h=run.harmonisation,
-                           columns={i.id: services.column_names(i.version) for i in run.inputs},
-                           values={i.id: services.top_values(i.version) for i in run.inputs})
+    return render_template(
+        "reanalysis/map.html",
+        title="Map the variables",
+        run=run,
+        form=form,
+        roles=services.AGGREGATE_ROLES,
+        h=run.harmonisation,
+        columns={i.id: services.column_names(i.version) for i in run.inputs},
+        values={i.id: services.top_values(i.version) for i in run.inputs},
+    )
 
 
 @bp.route("/<int:run_id>/method", methods=["GET", "POST"])
@@ -155,15 +190,20 @@ def method(run_id: int):
         try:
             participant = None
             if run.kind == "participant":
-                participant = {"stage": request.form.get("stage", "two-stage"),
-                               "covariates": request.form.get("covariates", ""),
-                               "study_effect": request.form.get("study_effect", "fixed"),
-                               "filters": request.form.get("filters", "")}
-            services.set_method(run, measure=request.form.get("measure", ""),
-                                method=request.form.get("method", ""),
-                                hk=bool(request.form.get("hk")),
-                                level=request.form.get("level") or 0.95,
-                                participant=participant)
+                participant = {
+                    "stage": request.form.get("stage", "two-stage"),
+                    "covariates": request.form.get("covariates", ""),
+                    "study_effect": request.form.get("study_effect", "fixed"),
+                    "filters": request.form.get("filters", ""),
+                }
+            services.set_method(
+                run,
+                measure=request.form.get("measure", ""),
+                method=request.form.get("method", ""),
+                hk=bool(request.form.get("hk")),
+                level=request.form.get("level") or 0.95,
+                participant=participant,
+            )
             job = services.queue(session, run)
         except RunError as problem:
             session.rollback()
@@ -172,25 +212,38 @@ def method(run_id: int):
             session.commit()
             runner.start(job.id)
             return redirect(url_for("jobs.show", job_id=job.id), 303)
-    return render_template("reanalysis/method.html", title="Choose the method", run=run,
-                           form=form, error=error, measures=services.MEASURES[run.kind],
-                           measure_labels=services.MEASURE_LABELS,
-                           method_labels=services.METHOD_LABELS,
-                           stage_labels=services.STAGE_LABELS,
-                           filters_text=request.form.get("filters") if error else
-                           services.filters_text(run.options.get("filters")),
-                           mapped_covariates=services.harmonisation_covariates(
-                               run.harmonisation)), 400 if error else 200
+    return render_template(
+        "reanalysis/method.html",
+        title="Choose the method",
+        run=run,
+        form=form,
+        error=error,
+        measures=services.MEASURES[run.kind],
+        measure_labels=services.MEASURE_LABELS,
+        method_labels=services.METHOD_LABELS,
+        stage_labels=services.STAGE_LABELS,
+        filters_text=request.form.get("filters")
+        if error
+        else services.filters_text(run.options.get("filters")),
+        mapped_covariates=services.harmonisation_covariates(run.harmonisation),
+    ), 400 if error else 200
 
 
 @bp.get("/<int:run_id>")
 def show(run_id: int):
     run = _run(run_id)
-    return render_template("reanalysis/show.html", title=run.title, run=run, form=StepForm(),
-                           results=run.results, fmt=services.fmt, fmt_p=services.fmt_p,
-                           can_edit=services.can_edit(current_user, run),
-                           measure_labels=services.MEASURE_LABELS,
-                           method_labels=services.METHOD_LABELS)
+    return render_template(
+        "reanalysis/show.html",
+        title=run.title,
+        run=run,
+        form=StepForm(),
+        results=run.results,
+        fmt=services.fmt,
+        fmt_p=services.fmt_p,
+        can_edit=services.can_edit(current_user, run),
+        measure_labels=services.MEASURE_LABELS,
+        method_labels=services.METHOD_LABELS,
+    )
 
 
 @bp.post("/<int:run_id>/rerun")
@@ -235,7 +288,8 @@ def plot(run_id: int, plot: str, fmt: str):
     response = Response(body, mimetype=PLOT_TYPES[fmt])
     if request.args.get("download"):
         response.headers["Content-Disposition"] = (
-            f'attachment; filename="analysis-{run.id}-{plot}.{fmt}"')
+            f'attachment; filename="analysis-{run.id}-{plot}.{fmt}"'
+        )
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
 
@@ -253,4 +307,3 @@ def results(run_id: int, fmt: str):
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="analysis-{run.id}.{fmt}"'
     return response
-

@@ -3,6 +3,7 @@
 Below the threshold nothing is returned at all, not even the number of reports, so
 no one's report can be singled out by comparing pages before and after it.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -26,9 +27,11 @@ from portal.treatments.models import (
 
 DEFAULT_MIN_REPORTERS = 5
 TOP_SIDE_EFFECTS = 8
-WARNING = ("These are members' own reports, not evidence from a clinical trial: people "
-           "who felt helped are more likely to report, nobody was compared with a control "
-           "group, and nothing here is medical advice.")
+WARNING = (
+    "These are members' own reports, not evidence from a clinical trial: people "
+    "who felt helped are more likely to report, nobody was compared with a control "
+    "group, and nothing here is medical advice."
+)
 
 
 def min_reporters(config: Any = None) -> int:
@@ -50,13 +53,19 @@ class Summary:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "treatment": {"id": self.treatment.id, "name": self.treatment.name,
-                          "kind": self.treatment.kind},
-            "reporters": self.reporters, "reports": self.reports,
+            "treatment": {
+                "id": self.treatment.id,
+                "name": self.treatment.name,
+                "kind": self.treatment.kind,
+            },
+            "reporters": self.reporters,
+            "reports": self.reports,
             "effectiveness": {value: count for value, _, count in self.distribution},
             "mean_effectiveness_score": round(self.mean_score, 3),
-            "side_effects": [{"name": name, "reports": count, "severity": severities}
-                             for name, count, severities in self.side_effects],
+            "side_effects": [
+                {"name": name, "reports": count, "severity": severities}
+                for name, count, severities in self.side_effects
+            ],
         }
 
 
@@ -66,7 +75,8 @@ def _reporter_counts(db: Session, treatment_ids: list[int]) -> dict[int, int]:
     rows = db.execute(
         select(TreatmentReport.treatment_id, func.count(func.distinct(TreatmentReport.user_id)))
         .where(TreatmentReport.treatment_id.in_(treatment_ids))
-        .group_by(TreatmentReport.treatment_id)).all()
+        .group_by(TreatmentReport.treatment_id)
+    ).all()
     return {treatment_id: count for treatment_id, count in rows}
 
 
@@ -75,22 +85,30 @@ def summary(db: Session, treatment: Treatment, k: int) -> Summary | None:
     reporters = _reporter_counts(db, [treatment.id]).get(treatment.id, 0)
     if reporters < k:
         return None
-    effects = Counter(dict(db.execute(
-        select(TreatmentReport.effectiveness, func.count())
-        .where(TreatmentReport.treatment_id == treatment.id)
-        .group_by(TreatmentReport.effectiveness)).all()))
+    effects = Counter(
+        dict(
+            db.execute(
+                select(TreatmentReport.effectiveness, func.count())
+                .where(TreatmentReport.treatment_id == treatment.id)
+                .group_by(TreatmentReport.effectiveness)
+            ).all()
+        )
+    )
     reports = sum(effects.values())
     distribution = [(e.value, EFFECT_LABELS[e], effects.get(e.value, 0)) for e in Effectiveness]
     mean = sum(EFFECT_SCORES[Effectiveness(v)] * n for v, n in effects.items()) / reports
     by_effect: dict[str, Counter] = {}
     for name, severity, count in db.execute(
-            select(ReportSideEffect.name, ReportSideEffect.severity, func.count())
-            .join(TreatmentReport, TreatmentReport.id == ReportSideEffect.report_id)
-            .where(TreatmentReport.treatment_id == treatment.id)
-            .group_by(ReportSideEffect.name, ReportSideEffect.severity)).all():
+        select(ReportSideEffect.name, ReportSideEffect.severity, func.count())
+        .join(TreatmentReport, TreatmentReport.id == ReportSideEffect.report_id)
+        .where(TreatmentReport.treatment_id == treatment.id)
+        .group_by(ReportSideEffect.name, ReportSideEffect.severity)
+    ).all():
         by_effect.setdefault(name, Counter())[severity] += count
-    side_effects = sorted(((name, sum(c.values()), dict(c)) for name, c in by_effect.items()),
-                          key=lambda item: (-item[1], item[0]))[:TOP_SIDE_EFFECTS]
+    side_effects = sorted(
+        ((name, sum(c.values()), dict(c)) for name, c in by_effect.items()),
+        key=lambda item: (-item[1], item[0]),
+    )[:TOP_SIDE_EFFECTS]
     return Summary(treatment, reporters, reports, distribution, side_effects, mean)
 
 
@@ -103,23 +121,31 @@ class ChartPoint:
 
 def community_points(db: Session, community: Community, k: int) -> list[ChartPoint]:
     """Effectiveness against popularity, for the treatments with at least k reporters."""
-    approved = list(db.scalars(select(Treatment).where(
-        Treatment.community_id == community.id,
-        Treatment.status == TreatmentStatus.APPROVED.value)))
+    approved = list(
+        db.scalars(
+            select(Treatment).where(
+                Treatment.community_id == community.id,
+                Treatment.status == TreatmentStatus.APPROVED.value,
+            )
+        )
+    )
     counts = _reporter_counts(db, [t.id for t in approved])
     shown = [t for t in approved if counts.get(t.id, 0) >= k]
     if not shown:
         return []
     scores: dict[int, list[int]] = {}
     for treatment_id, effectiveness, count in db.execute(
-            select(TreatmentReport.treatment_id, TreatmentReport.effectiveness, func.count())
-            .where(TreatmentReport.treatment_id.in_([t.id for t in shown]))
-            .group_by(TreatmentReport.treatment_id, TreatmentReport.effectiveness)).all():
+        select(TreatmentReport.treatment_id, TreatmentReport.effectiveness, func.count())
+        .where(TreatmentReport.treatment_id.in_([t.id for t in shown]))
+        .group_by(TreatmentReport.treatment_id, TreatmentReport.effectiveness)
+    ).all():
         total = scores.setdefault(treatment_id, [0, 0])
         total[0] += EFFECT_SCORES[Effectiveness(effectiveness)] * count
         total[1] += count
-    return sorted((ChartPoint(t, counts[t.id], scores[t.id][0] / scores[t.id][1])
-                   for t in shown), key=lambda p: (-p.reporters, p.treatment.name))
+    return sorted(
+        (ChartPoint(t, counts[t.id], scores[t.id][0] / scores[t.id][1]) for t in shown),
+        key=lambda p: (-p.reporters, p.treatment.name),
+    )
 
 
 def has_enough(db: Session, treatment_ids: list[int], k: int) -> dict[int, bool]:

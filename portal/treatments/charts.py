@@ -3,6 +3,7 @@
 Each chart states the number of reports behind it inside the image itself, so a
 copied chart keeps its denominator.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -23,8 +24,9 @@ def _reports(n: int) -> str:
     return f"{n} report{'' if n == 1 else 's'}"
 
 
-def effectiveness_bars(distribution: Sequence[tuple[str, str, int]], reports: int,
-                       title: str) -> Markup:
+def effectiveness_bars(
+    distribution: Sequence[tuple[str, str, int]], reports: int, title: str
+) -> Markup:
     """Horizontal bars, one per rating, each labelled with its count."""
     width, row, left, top = 520, 30, 130, 40
     height = top + row * len(distribution) + 30
@@ -38,21 +40,28 @@ def effectiveness_bars(distribution: Sequence[tuple[str, str, int]], reports: in
         '<desc id="bars-desc">'
         + escape("; ".join(f"{label}: {count}" for _, label, count in distribution))
         + f" ({_reports(reports)})</desc>",
-        f'<text x="4" y="18" fill="{INK}" font-size="14" font-weight="bold">'
-        f'{escape(title)}</text>',
+        f'<text x="4" y="18" fill="{INK}" font-size="14" font-weight="bold">{escape(title)}</text>',
     ]
     for index, (value, label, count) in enumerate(distribution):
         y = top + index * row
         length = span * count / longest
         colour = WORSE if value == "worse" else BAR
-        parts.append(f'<text x="{left - 8}" y="{y + 18}" text-anchor="end" fill="{INK}" '
-                     f'font-size="13">{escape(label)}</text>')
-        parts.append(f'<rect x="{left}" y="{y + 4}" width="{_n(length)}" height="{row - 10}" '
-                     f'fill="{colour}"><title>{escape(label)}: {count}</title></rect>')
-        parts.append(f'<text x="{_n(left + length + 6)}" y="{y + 18}" fill="{INK}" '
-                     f'font-size="13" class="count">{count}</text>')
-    parts.append(f'<text x="4" y="{height - 6}" fill="{MUTED}" font-size="12">'
-                 f'n = {_reports(reports)}. Self-reports, not trial evidence.</text>')
+        parts.append(
+            f'<text x="{left - 8}" y="{y + 18}" text-anchor="end" fill="{INK}" '
+            f'font-size="13">{escape(label)}</text>'
+        )
+        parts.append(
+            f'<rect x="{left}" y="{y + 4}" width="{_n(length)}" height="{row - 10}" '
+            f'fill="{colour}"><title>{escape(label)}: {count}</title></rect>'
+        )
+        parts.append(
+            f'<text x="{_n(left + length + 6)}" y="{y + 18}" fill="{INK}" '
+            f'font-size="13" class="count">{count}</text>'
+        )
+    parts.append(
+        f'<text x="4" y="{height - 6}" fill="{MUTED}" font-size="12">'
+        f"n = {_reports(reports)}. Self-reports, not trial evidence.</text>"
+    )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -79,38 +88,57 @@ def effectiveness_vs_popularity(points: Sequence[ChartPoint], title: str) -> Mar
         f'aria-labelledby="scatter-title scatter-desc">',
         f'<title id="scatter-title">{escape(title)}</title>',
         '<desc id="scatter-desc">'
-        + escape("; ".join(f"{p.treatment.name}: {p.reporters} members, mean rating "
-                           f"{p.mean_score:.2f}" for p in points))
+        + escape(
+            "; ".join(
+                f"{p.treatment.name}: {p.reporters} members, mean rating {p.mean_score:.2f}"
+                for p in points
+            )
+        )
         + f" ({_reports(reports)})</desc>",
-        f'<text x="4" y="18" fill="{INK}" font-size="14" font-weight="bold">'
-        f'{escape(title)}</text>',
+        f'<text x="4" y="18" fill="{INK}" font-size="14" font-weight="bold">{escape(title)}</text>',
     ]
     labels = {-1: "Made it worse", 0: "None", 1: "Slight", 2: "Moderate", 3: "Major"}
     for score, label in labels.items():
-        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{_n(y(score))}" '
-                     f'y2="{_n(y(score))}" stroke="{GRID}"/>')
-        parts.append(f'<text x="{left - 6}" y="{_n(y(score) + 4)}" text-anchor="end" '
-                     f'fill="{MUTED}" font-size="11">{label}</text>')
+        parts.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{_n(y(score))}" '
+            f'y2="{_n(y(score))}" stroke="{GRID}"/>'
+        )
+        parts.append(
+            f'<text x="{left - 6}" y="{_n(y(score) + 4)}" text-anchor="end" '
+            f'fill="{MUTED}" font-size="11">{label}</text>'
+        )
     for tick in range(0, x_max + 1, max(1, x_max // 5)):
-        parts.append(f'<text x="{_n(x(tick))}" y="{top + plot_h + 16}" text-anchor="middle" '
-                     f'fill="{MUTED}" font-size="11">{tick}</text>')
-    parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" '
-                 f'y2="{top + plot_h}" stroke="{INK}"/>')
-    parts.append(f'<text x="{left + plot_w / 2:.0f}" y="{top + plot_h + 34}" '
-                 f'text-anchor="middle" fill="{INK}" font-size="12">Popularity: members who '
-                 f'reported it</text>')
+        parts.append(
+            f'<text x="{_n(x(tick))}" y="{top + plot_h + 16}" text-anchor="middle" '
+            f'fill="{MUTED}" font-size="11">{tick}</text>'
+        )
+    parts.append(
+        f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" '
+        f'y2="{top + plot_h}" stroke="{INK}"/>'
+    )
+    parts.append(
+        f'<text x="{left + plot_w / 2:.0f}" y="{top + plot_h + 34}" '
+        f'text-anchor="middle" fill="{INK}" font-size="12">Popularity: members who '
+        f"reported it</text>"
+    )
     for point in points:
         cx, cy = x(point.reporters), y(point.mean_score)
         colour = WORSE if point.mean_score < 0 else BAR
-        parts.append(f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="6" fill="{colour}">'
-                     f'<title>{escape(point.treatment.name)}: {point.reporters} members, '
-                     f'mean {point.mean_score:.2f}</title></circle>')
+        parts.append(
+            f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="6" fill="{colour}">'
+            f"<title>{escape(point.treatment.name)}: {point.reporters} members, "
+            f"mean {point.mean_score:.2f}</title></circle>"
+        )
         anchor = "end" if cx > left + plot_w * 0.75 else "start"
         dx = -9 if anchor == "end" else 9
-        parts.append(f'<text x="{_n(cx + dx)}" y="{_n(cy + 4)}" text-anchor="{anchor}" '
-                     f'fill="{INK}" font-size="11">{escape(point.treatment.name)}</text>')
-    parts.append(f'<text x="4" y="{height - 8}" fill="{MUTED}" font-size="12">'
-                 f'n = {_reports(reports)} across {len(points)} treatment'
-                 f'{"" if len(points) == 1 else "s"}. Self-reports, not trial evidence.</text>')
+        parts.append(
+            f'<text x="{_n(cx + dx)}" y="{_n(cy + 4)}" text-anchor="{anchor}" '
+            f'fill="{INK}" font-size="11">{escape(point.treatment.name)}</text>'
+        )
+    parts.append(
+        f'<text x="4" y="{height - 8}" fill="{MUTED}" font-size="12">'
+        f"n = {_reports(reports)} across {len(points)} treatment"
+        f"{'' if len(points) == 1 else 's'}. Self-reports, not trial evidence.</text>"
+    )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -1,4 +1,5 @@
 """`portal treatments publish COMMUNITY`: publish the consenting reports as a new version."""
+
 from __future__ import annotations
 
 import click
@@ -21,9 +22,12 @@ def treatments_group() -> None:
 
 @treatments_group.command("publish")
 @click.argument("community_slug")
-@click.option("--by", "username", default=None,
-              help="Researcher, moderator or admin recorded as publishing it "
-                   "(default: the first admin).")
+@click.option(
+    "--by",
+    "username",
+    default=None,
+    help="Researcher, moderator or admin recorded as publishing it (default: the first admin).",
+)
 @with_appcontext
 def publish_command(community_slug: str, username: str | None) -> None:
     """Publish COMMUNITY's consenting reports as the next version of its open dataset."""
@@ -36,16 +40,22 @@ def publish_command(community_slug: str, username: str | None) -> None:
         if actor is None:
             raise click.ClickException(f"No user called {username!r}.")
     else:
-        actor = session.scalar(select(User).where(User.role == Role.ADMIN.value)
-                               .order_by(User.id))
+        actor = session.scalar(select(User).where(User.role == Role.ADMIN.value).order_by(User.id))
         if actor is None:
             raise click.ClickException("No admin account: name the publisher with --by.")
     try:
-        version = publication.publish(session, current_app._get_current_object(), community,
-                                      actor, k=aggregates.min_reporters(), today=today())
+        version = publication.publish(
+            session,
+            current_app._get_current_object(),
+            community,
+            actor,
+            k=aggregates.min_reporters(),
+            today=today(),
+        )
     except CommunityError as error:
         session.rollback()
         raise click.ClickException(str(error)) from None
     session.commit()
-    click.echo(f"Published {version.dataset.slug} version {version.number}: "
-               f"{version.row_count} reports.")
+    click.echo(
+        f"Published {version.dataset.slug} version {version.number}: {version.row_count} reports."
+    )

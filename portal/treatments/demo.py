@@ -6,6 +6,7 @@ and their numbers are drawn from a seeded random generator, not from anyone's
 experience. Loading twice changes nothing: treatments are matched by name, accounts
 by username, and a synthetic member's report is added only when missing.
 """
+
 from __future__ import annotations
 
 import random
@@ -31,20 +32,44 @@ DRUG, OTHER = TreatmentKind.DRUG.value, TreatmentKind.NON_DRUG.value
 # (name, kind, dose, synthetic reporters, mean rating -1..3, likely side effects)
 LISTS: dict[str, list[tuple[str, str, str, int, float, tuple[str, ...]]]] = {
     "colon-cancer": [
-        ("Fluorouracil (5-FU)", DRUG, "as prescribed in cycles", 7, 1.6,
-         ("fatigue", "nausea", "mouth sores", "diarrhoea")),
-        ("Levamisole", DRUG, "50 mg three times a day, 3 days every 2 weeks", 6, 0.8,
-         ("nausea", "metallic taste", "fatigue")),
+        (
+            "Fluorouracil (5-FU)",
+            DRUG,
+            "as prescribed in cycles",
+            7,
+            1.6,
+            ("fatigue", "nausea", "mouth sores", "diarrhoea"),
+        ),
+        (
+            "Levamisole",
+            DRUG,
+            "50 mg three times a day, 3 days every 2 weeks",
+            6,
+            0.8,
+            ("nausea", "metallic taste", "fatigue"),
+        ),
         ("Capecitabine", DRUG, "as prescribed", 5, 1.9, ("hand-foot syndrome", "diarrhoea")),
         ("Walking programme", OTHER, "", 8, 1.7, ("sore legs",)),
         ("Ginger for nausea", OTHER, "", 3, 1.0, ()),
     ],
     "primary-biliary-cholangitis": [
-        ("Ursodeoxycholic acid (UDCA)", DRUG, "13-15 mg/kg a day", 8, 1.9,
-         ("weight gain", "hair thinning", "diarrhoea")),
+        (
+            "Ursodeoxycholic acid (UDCA)",
+            DRUG,
+            "13-15 mg/kg a day",
+            8,
+            1.9,
+            ("weight gain", "hair thinning", "diarrhoea"),
+        ),
         ("Obeticholic acid", DRUG, "5 mg a day", 5, 1.4, ("itching",)),
-        ("Cholestyramine for itching", DRUG, "4 g up to four times a day", 6, 1.1,
-         ("bloating", "constipation")),
+        (
+            "Cholestyramine for itching",
+            DRUG,
+            "4 g up to four times a day",
+            6,
+            1.1,
+            ("bloating", "constipation"),
+        ),
         ("Cool showers for itching", OTHER, "", 7, 0.6, ()),
         ("D-penicillamine", DRUG, "as prescribed", 2, 0.0, ("rash",)),
     ],
@@ -55,8 +80,14 @@ LISTS: dict[str, list[tuple[str, str, str, int, float, tuple[str, ...]]]] = {
         ("Vitamin D supplements", DRUG, "1000 IU a day", 4, 0.4, ()),
     ],
     "smoking-cessation": [
-        ("Nicotine patch", DRUG, "21 mg a day, stepping down", 8, 1.6,
-         ("skin irritation", "vivid dreams")),
+        (
+            "Nicotine patch",
+            DRUG,
+            "21 mg a day, stepping down",
+            8,
+            1.6,
+            ("skin irritation", "vivid dreams"),
+        ),
         ("Nicotine gum", DRUG, "2 mg as needed", 7, 1.2, ("jaw ache", "hiccups")),
         ("Varenicline", DRUG, "1 mg twice a day", 6, 2.1, ("nausea", "vivid dreams")),
         ("E-cigarettes", OTHER, "", 8, 1.8, ("cough",)),
@@ -91,36 +122,54 @@ def _synthetic_members(db: Session, echo: Callable[[str], None], created: list[s
         if user is None:
             # Nobody logs in as a synthetic member: the password is random and thrown away.
             user = accounts.register_user(
-                db, username=username, email=f"{username}@demo.invalid",
+                db,
+                username=username,
+                email=f"{username}@demo.invalid",
                 password=secrets.token_urlsafe(24),
-                display_name=f"Synthetic demo member {number}")
+                display_name=f"Synthetic demo member {number}",
+            )
             created.append(f"user {username}")
             echo(f"  + synthetic user {username}")
         members.append(user)
     return members
 
 
-def _report(rng: random.Random, treatment: Treatment, dose: str, mean: float,
-            side_effects: tuple[str, ...], today: date) -> services.ReportInput:
+def _report(
+    rng: random.Random,
+    treatment: Treatment,
+    dose: str,
+    mean: float,
+    side_effects: tuple[str, ...],
+    today: date,
+) -> services.ReportInput:
     score = min(3, max(-1, round(rng.gauss(mean, 0.9))))
     started = today - timedelta(days=rng.randint(60, 900))
     stopped = started + timedelta(days=rng.randint(14, 400)) if rng.random() < 0.6 else None
     if stopped is not None and stopped >= today:
         stopped = None
-    effects = [f"{name}: {rng.choice(('mild', 'mild', 'moderate', 'severe'))}"
-               for name in side_effects if rng.random() < 0.45]
+    effects = [
+        f"{name}: {rng.choice(('mild', 'mild', 'moderate', 'severe'))}"
+        for name in side_effects
+        if rng.random() < 0.45
+    ]
     return services.ReportInput(
-        treatment=treatment.id, started_on=started.isoformat(),
-        stopped_on=stopped.isoformat() if stopped else "", dose=dose,
-        effectiveness=RATINGS[score + 1], side_effects="\n".join(effects),
-        adherence=rng.randint(2, 5), burden=rng.randint(1, 4),
+        treatment=treatment.id,
+        started_on=started.isoformat(),
+        stopped_on=stopped.isoformat() if stopped else "",
+        dose=dose,
+        effectiveness=RATINGS[score + 1],
+        side_effects="\n".join(effects),
+        adherence=rng.randint(2, 5),
+        burden=rng.randint(1, 4),
         cost_band=rng.choice(("none", "low", "low", "medium", "high")),
         reason_stopped=rng.choice(REASONS) if stopped else "",
-        consent_to_publish=rng.random() < 0.75)
+        consent_to_publish=rng.random() < 0.75,
+    )
 
 
-def load(db: Session, users: dict[str, User],
-         echo: Callable[[str], None] = lambda _: None) -> tuple[list[str], list[str]]:
+def load(
+    db: Session, users: dict[str, User], echo: Callable[[str], None] = lambda _: None
+) -> tuple[list[str], list[str]]:
     """Curated lists and synthetic reports; returns (created, kept) labels."""
     created: list[str] = []
     kept: list[str] = []
@@ -135,9 +184,11 @@ def load(db: Session, users: dict[str, User],
             communities.join(db, community, member)
         rng = random.Random(f"treatments:{slug}")  # the same invented reports every time
         for name, kind, dose, reporters, mean, side_effects in entries:
-            treatment = db.scalar(select(Treatment).where(
-                Treatment.community_id == community.id,
-                Treatment.key == services.name_key(name)))
+            treatment = db.scalar(
+                select(Treatment).where(
+                    Treatment.community_id == community.id, Treatment.key == services.name_key(name)
+                )
+            )
             if treatment is None:
                 communities.join(db, community, moderator, role="moderator")
                 treatment = services.propose(db, community, moderator, name=name, kind=kind)
@@ -156,7 +207,15 @@ def load(db: Session, users: dict[str, User],
 
 def has_synthetic_reports(db: Session, community: Community) -> bool:
     """Whether the community's aggregates include invented demo reports (pages say so)."""
-    return db.scalar(
-        select(TreatmentReport.id).join(Treatment).join(User, User.id == TreatmentReport.user_id)
-        .where(Treatment.community_id == community.id,
-               User.username.like(f"{SYNTHETIC_PREFIX}%")).limit(1)) is not None
+    return (
+        db.scalar(
+            select(TreatmentReport.id)
+            .join(Treatment)
+            .join(User, User.id == TreatmentReport.user_id)
+            .where(
+                Treatment.community_id == community.id, User.username.like(f"{SYNTHETIC_PREFIX}%")
+            )
+            .limit(1)
+        )
+        is not None
+    )

@@ -3,6 +3,7 @@
 Start and stop dates are stored so durations stay right when a report is edited;
 they are never shown or published, only durations are.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -52,11 +53,20 @@ class Effectiveness(StrEnum):
 
 
 #: Scores for the effectiveness-vs-popularity chart: "made it worse" is below "none".
-EFFECT_SCORES = {Effectiveness.WORSE: -1, Effectiveness.NONE: 0, Effectiveness.SLIGHT: 1,
-                 Effectiveness.MODERATE: 2, Effectiveness.MAJOR: 3}
-EFFECT_LABELS = {Effectiveness.WORSE: "Made it worse", Effectiveness.NONE: "None",
-                 Effectiveness.SLIGHT: "Slight", Effectiveness.MODERATE: "Moderate",
-                 Effectiveness.MAJOR: "Major"}
+EFFECT_SCORES = {
+    Effectiveness.WORSE: -1,
+    Effectiveness.NONE: 0,
+    Effectiveness.SLIGHT: 1,
+    Effectiveness.MODERATE: 2,
+    Effectiveness.MAJOR: 3,
+}
+EFFECT_LABELS = {
+    Effectiveness.WORSE: "Made it worse",
+    Effectiveness.NONE: "None",
+    Effectiveness.SLIGHT: "Slight",
+    Effectiveness.MODERATE: "Moderate",
+    Effectiveness.MAJOR: "Major",
+}
 
 
 class Severity(StrEnum):
@@ -99,14 +109,16 @@ class Treatment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(
-        ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+        ForeignKey("communities.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(NAME_MAX))
     key: Mapped[str] = mapped_column(String(NAME_MAX))
     kind: Mapped[str] = mapped_column(String(16))
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default=TreatmentStatus.PROPOSED.value)
     proposed_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), default=None)
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
@@ -133,7 +145,8 @@ class TreatmentReport(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     treatment_id: Mapped[int] = mapped_column(
-        ForeignKey("treatments.id", ondelete="CASCADE"), index=True)
+        ForeignKey("treatments.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     started_on: Mapped[date] = mapped_column(Date)
     stopped_on: Mapped[date | None] = mapped_column(Date, default=None)
@@ -149,7 +162,8 @@ class TreatmentReport(Base):
 
     treatment: Mapped[Treatment] = relationship()
     side_effects: Mapped[list[ReportSideEffect]] = relationship(
-        cascade="all, delete-orphan", order_by="ReportSideEffect.name")
+        cascade="all, delete-orphan", order_by="ReportSideEffect.name"
+    )
 
     def duration_days(self, today: date) -> int:
         return ((self.stopped_on or today) - self.started_on).days
@@ -164,7 +178,8 @@ class ReportSideEffect(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(
-        ForeignKey("treatment_reports.id", ondelete="CASCADE"), index=True)
+        ForeignKey("treatment_reports.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(SIDE_EFFECT_MAX))
     severity: Mapped[str] = mapped_column(String(16))
 
@@ -176,7 +191,8 @@ class TreatmentDataset(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(
-        ForeignKey("communities.id", ondelete="CASCADE"), unique=True)
+        ForeignKey("communities.id", ondelete="CASCADE"), unique=True
+    )
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
 
     dataset: Mapped[Dataset] = relationship()

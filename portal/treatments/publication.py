@@ -6,6 +6,7 @@ and dates become whole weeks of use. The file goes through the datasets feature 
 any upload (validation and identifier screening); a dose typed as an e-mail address
 blocks publication exactly as it would in a researcher's file.
 """
+
 from __future__ import annotations
 
 import csv
@@ -56,10 +57,15 @@ COLUMNS: dict[str, str] = {
 
 
 def consenting(db: Session, community: Community) -> list[TreatmentReport]:
-    return list(db.scalars(
-        select(TreatmentReport).join(Treatment)
-        .where(Treatment.community_id == community.id,
-               TreatmentReport.consent_to_publish.is_(True))))
+    return list(
+        db.scalars(
+            select(TreatmentReport)
+            .join(Treatment)
+            .where(
+                Treatment.community_id == community.id, TreatmentReport.consent_to_publish.is_(True)
+            )
+        )
+    )
 
 
 def rows(reports: list[TreatmentReport], today: date) -> list[dict[str, Any]]:
@@ -70,21 +76,24 @@ def rows(reports: list[TreatmentReport], today: date) -> list[dict[str, Any]]:
             candidate = "R" + secrets.token_hex(5)
             if candidate not in ids.values():
                 ids[report.user_id] = candidate
-    out = [{
-        "participant": ids[r.user_id],
-        "treatment": r.treatment.name,
-        "treatment_kind": r.treatment.kind,
-        "weeks_used": r.duration_days(today) // 7,
-        "still_using": "no" if r.stopped_on else "yes",
-        "dose": r.dose,
-        "effectiveness": r.effectiveness,
-        "effectiveness_score": EFFECT_SCORES[Effectiveness(r.effectiveness)],
-        "side_effects": "; ".join(f"{s.name}:{s.severity}" for s in r.side_effects),
-        "adherence": r.adherence,
-        "burden": r.burden,
-        "cost_band": r.cost_band,
-        "reason_stopped": r.reason_stopped,
-    } for r in reports]
+    out = [
+        {
+            "participant": ids[r.user_id],
+            "treatment": r.treatment.name,
+            "treatment_kind": r.treatment.kind,
+            "weeks_used": r.duration_days(today) // 7,
+            "still_using": "no" if r.stopped_on else "yes",
+            "dose": r.dose,
+            "effectiveness": r.effectiveness,
+            "effectiveness_score": EFFECT_SCORES[Effectiveness(r.effectiveness)],
+            "side_effects": "; ".join(f"{s.name}:{s.severity}" for s in r.side_effects),
+            "adherence": r.adherence,
+            "burden": r.burden,
+            "cost_band": r.cost_band,
+            "reason_stopped": r.reason_stopped,
+        }
+        for r in reports
+    ]
     # Sorted by random id: the order of rows must not follow the order of reporting.
     return sorted(out, key=lambda row: (row["treatment"], row["participant"]))
 
@@ -104,7 +113,8 @@ def metadata(community: Community, members: int) -> dict[str, Any]:
             "reported using, with perceived effectiveness, side effects, adherence, burden "
             "and cost. Only reports whose authors opted in to publication are included; "
             "members are replaced by random ids regenerated for every version, and dates "
-            "by whole weeks of use. Self-reports: not evidence from a clinical trial."),
+            "by whole weeks of use. Self-reports: not evidence from a clinical trial."
+        ),
         "licence": LICENCE,
         "level": "participant",
         "study_design": "cross-sectional-study",
@@ -124,32 +134,38 @@ def _annotated_schema(path: Path) -> dict[str, Any]:
 
 
 def dataset_of(db: Session, community: Community) -> TreatmentDataset | None:
-    return db.scalar(select(TreatmentDataset).where(
-        TreatmentDataset.community_id == community.id))
+    return db.scalar(select(TreatmentDataset).where(TreatmentDataset.community_id == community.id))
 
 
-def publish(db: Session, app: Flask, community: Community, actor: User, *, k: int,
-            today: date) -> DatasetVersion:
+def publish(
+    db: Session, app: Flask, community: Community, actor: User, *, k: int, today: date
+) -> DatasetVersion:
     """Write, screen and publish the next version; raises CommunityError when refused."""
     permissions.require_reviewer(db, community.id, actor)
     reports = consenting(db, community)
     members = len({r.user_id for r in reports})
     if members < k:
-        raise CommunityError(f"Fewer than {k} members have agreed to publish their reports; "
-                             "a dataset needs at least that many.")
+        raise CommunityError(
+            f"Fewer than {k} members have agreed to publish their reports; "
+            "a dataset needs at least that many."
+        )
     link = dataset_of(db, community)
-    fd, name = tempfile.mkstemp(prefix="treatments-", suffix=".csv",
-                                dir=data.incoming_dir(app))
+    fd, name = tempfile.mkstemp(prefix="treatments-", suffix=".csv", dir=data.incoming_dir(app))
     os.close(fd)
     path = Path(name)
     try:
         write_csv(rows(reports, today), path)
         dataset, version, _ = data.ingest_file(
-            db, app, path, filename=f"{community.slug}-treatment-reports.csv", user=actor,
+            db,
+            app,
+            path,
+            filename=f"{community.slug}-treatment-reports.csv",
+            user=actor,
             dataset=link.dataset if link else None,
             metadata=None if link else metadata(community, members),
             change_note=f"{len(reports)} consenting reports from {members} members.",
-            schema=_annotated_schema(path))
+            schema=_annotated_schema(path),
+        )
         data.publish(db, version, actor=actor)
     except (DatasetError, data.DataError) as error:
         raise CommunityError(f"The datasets screening refused this version: {error}") from None
@@ -165,6 +181,14 @@ def published_versions(db: Session, community: Community) -> int:
     link = dataset_of(db, community)
     if link is None:
         return 0
-    return db.scalar(select(func.count()).select_from(DatasetVersion).where(
-        DatasetVersion.dataset_id == link.dataset_id,
-        DatasetVersion.published_at.is_not(None))) or 0
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(DatasetVersion)
+            .where(
+                DatasetVersion.dataset_id == link.dataset_id,
+                DatasetVersion.published_at.is_not(None),
+            )
+        )
+        or 0
+    )

@@ -4,6 +4,7 @@ Every check happens before the first write, so a refused request leaves nothing 
 Errors are the community feature's: ``CommunityError(message, field)`` for bad input,
 ``NotAllowed`` for someone else's report, ``MembershipRequired`` for non-members.
 """
+
 from __future__ import annotations
 
 import re
@@ -47,12 +48,17 @@ def name_key(name: str) -> str:
 
 # -- the curated list ---------------------------------------------------------------------
 
-def treatments(db: Session, community: Community, *,
-               status: TreatmentStatus = TreatmentStatus.APPROVED) -> list[Treatment]:
-    return list(db.scalars(
-        select(Treatment)
-        .where(Treatment.community_id == community.id, Treatment.status == status.value)
-        .order_by(Treatment.name)))
+
+def treatments(
+    db: Session, community: Community, *, status: TreatmentStatus = TreatmentStatus.APPROVED
+) -> list[Treatment]:
+    return list(
+        db.scalars(
+            select(Treatment)
+            .where(Treatment.community_id == community.id, Treatment.status == status.value)
+            .order_by(Treatment.name)
+        )
+    )
 
 
 def get_treatment(db: Session, community: Community, treatment_id: Any) -> Treatment | None:
@@ -68,8 +74,9 @@ def get_treatment(db: Session, community: Community, treatment_id: Any) -> Treat
     return treatment
 
 
-def propose(db: Session, community: Community, user: User, *, name: str, kind: str,
-            description: str = "") -> Treatment:
+def propose(
+    db: Session, community: Community, user: User, *, name: str, kind: str, description: str = ""
+) -> Treatment:
     """Add a treatment to the list: approved at once when a moderator adds it."""
     permissions.require_member(db, community, user, "propose a treatment")
     clean = re.sub(r"\s+", " ", name or "").strip()
@@ -77,18 +84,28 @@ def propose(db: Session, community: Community, user: User, *, name: str, kind: s
         raise CommunityError(f"Give the treatment a name of 1 to {NAME_MAX} characters.", "name")
     if kind not in {k.value for k in TreatmentKind}:
         raise CommunityError("Choose whether it is a drug or a non-drug treatment.", "kind")
-    existing = db.scalar(select(Treatment).where(
-        Treatment.community_id == community.id, Treatment.key == name_key(clean)))
+    existing = db.scalar(
+        select(Treatment).where(
+            Treatment.community_id == community.id, Treatment.key == name_key(clean)
+        )
+    )
     if existing is not None:
         raise CommunityError(
             f"“{existing.name}” is already on this community's list"
-            + (" (waiting for a moderator)." if existing.status == "proposed" else "."), "name")
+            + (" (waiting for a moderator)." if existing.status == "proposed" else "."),
+            "name",
+        )
     approved = permissions.can_moderate(db, community.id, user)
     treatment = Treatment(
-        community_id=community.id, name=clean, key=name_key(clean), kind=kind,
-        description=(description or "").strip(), proposed_by_id=user.id,
+        community_id=community.id,
+        name=clean,
+        key=name_key(clean),
+        kind=kind,
+        description=(description or "").strip(),
+        proposed_by_id=user.id,
         status=(TreatmentStatus.APPROVED if approved else TreatmentStatus.PROPOSED).value,
-        decided_at=utcnow() if approved else None)
+        decided_at=utcnow() if approved else None,
+    )
     try:
         with db.begin_nested():
             db.add(treatment)
@@ -106,6 +123,7 @@ def decide(db: Session, treatment: Treatment, moderator: User, *, approve: bool)
 
 
 # -- reports -------------------------------------------------------------------------------
+
 
 @dataclass
 class ReportInput:
@@ -202,16 +220,20 @@ def parse_side_effects(value: Any) -> list[tuple[str, str]]:
             if not _:
                 name, severity = item, ""
         else:
-            raise CommunityError(f"Side effect {number} must be “name: severity”.",
-                                 "side_effects")
+            raise CommunityError(f"Side effect {number} must be “name: severity”.", "side_effects")
         name = re.sub(r"\s+", " ", str(name)).strip().lower()
         severity = str(severity).strip().lower()
         if not name or len(name) > SIDE_EFFECT_MAX:
-            raise CommunityError(f"Side effect {number} needs a name of 1 to "
-                                 f"{SIDE_EFFECT_MAX} characters.", "side_effects")
+            raise CommunityError(
+                f"Side effect {number} needs a name of 1 to {SIDE_EFFECT_MAX} characters.",
+                "side_effects",
+            )
         if severity not in {s.value for s in Severity}:
-            raise CommunityError(f"Side effect {number} ({name}) needs a severity: mild, "
-                                 "moderate or severe, e.g. “nausea: mild”.", "side_effects")
+            raise CommunityError(
+                f"Side effect {number} ({name}) needs a severity: mild, "
+                "moderate or severe, e.g. “nausea: mild”.",
+                "side_effects",
+            )
         seen[name] = severity  # the same side effect twice: the last severity counts
     if len(seen) > MAX_SIDE_EFFECTS:
         raise CommunityError(f"List at most {MAX_SIDE_EFFECTS} side effects.", "side_effects")
@@ -222,18 +244,21 @@ def _truthy(value: Any) -> bool:
     return value is True or str(value).strip().lower() in {"1", "true", "y", "yes", "on"}
 
 
-def check(db: Session, community: Community, actor: User, data: ReportInput, *,
-          today: date) -> CheckedReport:
+def check(
+    db: Session, community: Community, actor: User, data: ReportInput, *, today: date
+) -> CheckedReport:
     """Every rule a report must meet, in form order; raises naming the first bad field."""
     if data.member not in (None, "") and str(data.member).strip() != str(actor.id):
         # A plain error, not a 403: the form shows it next to the field that was forged.
-        raise CommunityError("You can only report your own treatments, not another "
-                             "member's.", "member")
+        raise CommunityError(
+            "You can only report your own treatments, not another member's.", "member"
+        )
     permissions.require_member(db, community, actor, "report a treatment")
     treatment = get_treatment(db, community, data.treatment)
     if treatment is None or not treatment.is_approved:
-        raise CommunityError("Choose a treatment from this community's list (or propose a "
-                             "new one).", "treatment")
+        raise CommunityError(
+            "Choose a treatment from this community's list (or propose a new one).", "treatment"
+        )
     started = _date(data.started_on, "started_on", "Start date", today, required=True)
     stopped = _date(data.stopped_on, "stopped_on", "Stop date", today, required=False)
     if stopped is not None and stopped < started:
@@ -241,22 +266,38 @@ def check(db: Session, community: Community, actor: User, data: ReportInput, *,
     dose = re.sub(r"\s+", " ", str(data.dose or "")).strip()
     if len(dose) > DOSE_MAX:
         raise CommunityError(f"Dose must be at most {DOSE_MAX} characters.", "dose")
-    effectiveness = _choice(data.effectiveness, "effectiveness", "Effectiveness",
-                            [e.value for e in Effectiveness])
+    effectiveness = _choice(
+        data.effectiveness, "effectiveness", "Effectiveness", [e.value for e in Effectiveness]
+    )
     side_effects = parse_side_effects(data.side_effects)
     adherence = _scale(data.adherence, "adherence", "Adherence")
     burden = _scale(data.burden, "burden", "Burden")
     cost_band = _choice(data.cost_band, "cost_band", "Cost", [c.value for c in CostBand])
-    reason = _choice(data.reason_stopped or "", "reason_stopped", "Reason for stopping",
-                     [r.value for r in ReasonStopped])
+    reason = _choice(
+        data.reason_stopped or "",
+        "reason_stopped",
+        "Reason for stopping",
+        [r.value for r in ReasonStopped],
+    )
     if stopped is None and reason:
-        raise CommunityError("Give a stop date, or leave the reason for stopping empty.",
-                             "stopped_on")
+        raise CommunityError(
+            "Give a stop date, or leave the reason for stopping empty.", "stopped_on"
+        )
     if stopped is not None and not reason:
-        raise CommunityError("Say why you stopped (or “finished the course”).",
-                             "reason_stopped")
-    return CheckedReport(treatment, started, stopped, dose, effectiveness, side_effects,
-                         adherence, burden, cost_band, reason, _truthy(data.consent_to_publish))
+        raise CommunityError("Say why you stopped (or “finished the course”).", "reason_stopped")
+    return CheckedReport(
+        treatment,
+        started,
+        stopped,
+        dose,
+        effectiveness,
+        side_effects,
+        adherence,
+        burden,
+        cost_band,
+        reason,
+        _truthy(data.consent_to_publish),
+    )
 
 
 def _apply(report: TreatmentReport, checked: CheckedReport) -> None:
@@ -270,24 +311,28 @@ def _apply(report: TreatmentReport, checked: CheckedReport) -> None:
     report.cost_band = checked.cost_band
     report.reason_stopped = checked.reason_stopped
     report.consent_to_publish = checked.consent_to_publish
-    report.side_effects[:] = [ReportSideEffect(name=name, severity=severity)
-                              for name, severity in checked.side_effects]
+    report.side_effects[:] = [
+        ReportSideEffect(name=name, severity=severity) for name, severity in checked.side_effects
+    ]
 
 
-def create_report(db: Session, community: Community, actor: User, data: ReportInput, *,
-                  today: date) -> TreatmentReport:
+def create_report(
+    db: Session, community: Community, actor: User, data: ReportInput, *, today: date
+) -> TreatmentReport:
     checked = check(db, community, actor, data, today=today)
     if own_report(db, checked.treatment, actor) is not None:
-        raise CommunityError(f"You already reported {checked.treatment.name}; edit that "
-                             "report instead.", "treatment")
+        raise CommunityError(
+            f"You already reported {checked.treatment.name}; edit that report instead.", "treatment"
+        )
     report = TreatmentReport(user_id=actor.id)
     _apply(report, checked)
     try:
         with db.begin_nested():
             db.add(report)
     except IntegrityError:  # the same report sent twice at once (two tabs, a double click)
-        raise CommunityError(f"You already reported {checked.treatment.name}; edit that "
-                             "report instead.", "treatment") from None
+        raise CommunityError(
+            f"You already reported {checked.treatment.name}; edit that report instead.", "treatment"
+        ) from None
     return report
 
 
@@ -296,8 +341,9 @@ def require_owner(report: TreatmentReport, actor: User) -> None:
         raise NotAllowed("Only the member who wrote a report can change it.")
 
 
-def update_report(db: Session, report: TreatmentReport, actor: User, data: ReportInput, *,
-                  today: date) -> TreatmentReport:
+def update_report(
+    db: Session, report: TreatmentReport, actor: User, data: ReportInput, *, today: date
+) -> TreatmentReport:
     require_owner(report, actor)
     community = report.treatment.community
     checked = check(db, community, actor, data, today=today)
@@ -328,12 +374,19 @@ def set_consent(db: Session, report: TreatmentReport, actor: User, consent: bool
 
 
 def own_report(db: Session, treatment: Treatment, user: User) -> TreatmentReport | None:
-    return db.scalar(select(TreatmentReport).where(
-        TreatmentReport.treatment_id == treatment.id, TreatmentReport.user_id == user.id))
+    return db.scalar(
+        select(TreatmentReport).where(
+            TreatmentReport.treatment_id == treatment.id, TreatmentReport.user_id == user.id
+        )
+    )
 
 
 def reports_of(db: Session, community: Community, user: User) -> list[TreatmentReport]:
-    return list(db.scalars(
-        select(TreatmentReport).join(Treatment)
-        .where(Treatment.community_id == community.id, TreatmentReport.user_id == user.id)
-        .order_by(Treatment.name)))
+    return list(
+        db.scalars(
+            select(TreatmentReport)
+            .join(Treatment)
+            .where(Treatment.community_id == community.id, TreatmentReport.user_id == user.id)
+            .order_by(Treatment.name)
+        )
+    )

@@ -1,4 +1,5 @@
 """Treatment pages of a community: the curated list, the chart, reports, publication."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -49,8 +50,7 @@ def _treatment_or_404(community: Community, treatment_id: int) -> Treatment:
 def _own_report_or_404(community: Community, report_id: int) -> TreatmentReport:
     """Someone else's report is not found: its existence is private too."""
     report = db.session().get(TreatmentReport, report_id) if report_id < 2**31 else None
-    if (report is None or report.treatment.community_id != community.id
-            or report.user_id != me().id):
+    if report is None or report.treatment.community_id != community.id or report.user_id != me().id:
         abort(404)
     return report
 
@@ -70,18 +70,28 @@ def index(slug: str):
     points = aggregates.community_points(session, community, k)
     may_moderate = permissions.can_moderate(session, community.id, user)
     return render_template(
-        "treatments/index.html", community=community, treatments=listed, enough=enough, k=k,
+        "treatments/index.html",
+        community=community,
+        treatments=listed,
+        enough=enough,
+        k=k,
         chart=charts.effectiveness_vs_popularity(
-            points, f"{community.name}: effectiveness against popularity") if points else None,
+            points, f"{community.name}: effectiveness against popularity"
+        )
+        if points
+        else None,
         warning=aggregates.WARNING,
         is_member=permissions.is_member(session, community.id, user),
         may_moderate=may_moderate,
         may_publish=permissions.can_review(session, community.id, user),
         proposals=services.treatments(session, community, status=TreatmentStatus.PROPOSED)
-        if may_moderate else [],
+        if may_moderate
+        else [],
         mine=services.reports_of(session, community, user) if user else [],
         dataset=publication.dataset_of(session, community),
-        propose_form=ProposeForm(), action_form=ActionForm(), today=today(),
+        propose_form=ProposeForm(),
+        action_form=ActionForm(),
+        today=today(),
         synthetic=demo.has_synthetic_reports(session, community),
     )
 
@@ -95,11 +105,22 @@ def summary_json(slug: str):
     out = []
     for treatment in services.treatments(session, community):
         found = aggregates.summary(session, treatment, k)
-        out.append(found.to_dict() if found else {
-            "treatment": {"id": treatment.id, "name": treatment.name, "kind": treatment.kind},
-            "enough_reports": False})
-    return jsonify({"community": community.slug, "min_reporters": k,
-                    "warning": aggregates.WARNING, "treatments": out})
+        out.append(
+            found.to_dict()
+            if found
+            else {
+                "treatment": {"id": treatment.id, "name": treatment.name, "kind": treatment.kind},
+                "enough_reports": False,
+            }
+        )
+    return jsonify(
+        {
+            "community": community.slug,
+            "min_reporters": k,
+            "warning": aggregates.WARNING,
+            "treatments": out,
+        }
+    )
 
 
 @bp.post("/propose")
@@ -110,9 +131,14 @@ def propose(slug: str):
     session = db.session()
     community = community_or_404(slug)
     try:
-        treatment = services.propose(session, community, me(), name=form.name.data or "",
-                                     kind=form.kind.data or "",
-                                     description=form.description.data or "")
+        treatment = services.propose(
+            session,
+            community,
+            me(),
+            name=form.name.data or "",
+            kind=form.kind.data or "",
+            description=form.description.data or "",
+        )
     except CommunityError as error:
         return refuse(error, _back(slug))
     session.commit()
@@ -144,17 +170,22 @@ def show(slug: str, treatment_id: int):
     session = db.session()
     community = community_or_404(slug)
     treatment = _treatment_or_404(community, treatment_id)
-    if not treatment.is_approved and not permissions.can_moderate(session, community.id,
-                                                                   _user()):
+    if not treatment.is_approved and not permissions.can_moderate(session, community.id, _user()):
         abort(404)
     k = aggregates.min_reporters()
     found = aggregates.summary(session, treatment, k)
     user = _user()
     return render_template(
-        "treatments/show.html", community=community, treatment=treatment, summary=found, k=k,
-        chart=charts.effectiveness_bars(found.distribution, found.reports,
-                                        f"{treatment.name}: perceived effectiveness")
-        if found else None,
+        "treatments/show.html",
+        community=community,
+        treatment=treatment,
+        summary=found,
+        k=k,
+        chart=charts.effectiveness_bars(
+            found.distribution, found.reports, f"{treatment.name}: perceived effectiveness"
+        )
+        if found
+        else None,
         warning=aggregates.WARNING,
         mine=services.own_report(session, treatment, user) if user else None,
         is_member=permissions.is_member(session, community.id, user),
@@ -165,13 +196,30 @@ def show(slug: str, treatment_id: int):
 def _choices(form: ReportForm, community: Community) -> None:
     form.treatment.choices = [SelectChoice("", "— choose —")] + [
         SelectChoice(str(t.id), f"{t.name} ({t.kind})")
-        for t in services.treatments(db.session(), community)]
+        for t in services.treatments(db.session(), community)
+    ]
 
 
 def _input(form: ReportForm) -> services.ReportInput:
-    return services.ReportInput(**{name: getattr(form, name).data for name in (
-        "treatment", "started_on", "stopped_on", "dose", "effectiveness", "side_effects",
-        "adherence", "burden", "cost_band", "reason_stopped", "consent_to_publish", "member")})
+    return services.ReportInput(
+        **{
+            name: getattr(form, name).data
+            for name in (
+                "treatment",
+                "started_on",
+                "stopped_on",
+                "dose",
+                "effectiveness",
+                "side_effects",
+                "adherence",
+                "burden",
+                "cost_band",
+                "reason_stopped",
+                "consent_to_publish",
+                "member",
+            )
+        }
+    )
 
 
 @bp.route("/report", methods=["GET", "POST"])
@@ -191,21 +239,23 @@ def new_report(slug: str):
         form.treatment.data = request.args.get("treatment", "")
     if form.validate_on_submit():
         try:
-            report = services.create_report(session, community, me(), _input(form),
-                                            today=today())
+            report = services.create_report(session, community, me(), _input(form), today=today())
         except MembershipRequired as error:
             return refuse(error, url_for("community.show", slug=slug))
         except CommunityError as error:
             attach(error, form, "treatment")
         else:
             session.commit()
-            flash("Thank you: your report is saved. Only you can see it; others see "
-                  "aggregates once enough members have reported.", "success")
-            return redirect(url_for(".show", slug=slug, treatment_id=report.treatment_id),
-                            code=303)
+            flash(
+                "Thank you: your report is saved. Only you can see it; others see "
+                "aggregates once enough members have reported.",
+                "success",
+            )
+            return redirect(url_for(".show", slug=slug, treatment_id=report.treatment_id), code=303)
     status = 400 if form.is_submitted() else 200
-    return render_template("treatments/report_form.html", community=community, form=form,
-                           report=None, today=today()), status
+    return render_template(
+        "treatments/report_form.html", community=community, form=form, report=None, today=today()
+    ), status
 
 
 @bp.route("/reports/<int:report_id>/edit", methods=["GET", "POST"])
@@ -223,8 +273,7 @@ def edit_report(slug: str, report_id: int):
         form.stopped_on.data = report.stopped_on.isoformat() if report.stopped_on else ""
         form.dose.data = report.dose
         form.effectiveness.data = report.effectiveness
-        form.side_effects.data = "\n".join(f"{s.name}: {s.severity}"
-                                           for s in report.side_effects)
+        form.side_effects.data = "\n".join(f"{s.name}: {s.severity}" for s in report.side_effects)
         form.adherence.data = str(report.adherence)
         form.burden.data = str(report.burden)
         form.cost_band.data = report.cost_band
@@ -242,8 +291,14 @@ def edit_report(slug: str, report_id: int):
             flash("Your report is updated.", "success")
             return redirect(_back(slug), code=303)
     status = 400 if form.is_submitted() else 200
-    return render_template("treatments/report_form.html", community=community, form=form,
-                           report=report, action_form=ActionForm(), today=today()), status
+    return render_template(
+        "treatments/report_form.html",
+        community=community,
+        form=form,
+        report=report,
+        action_form=ActionForm(),
+        today=today(),
+    ), status
 
 
 @bp.post("/reports/<int:report_id>/withdraw")
@@ -255,8 +310,11 @@ def withdraw_report(slug: str, report_id: int):
     report = _own_report_or_404(community, report_id)
     services.withdraw_report(session, report, me())
     session.commit()
-    flash("Your report is withdrawn and deleted. It is no longer in any aggregate and will "
-          "not be in the next published version of the dataset.", "success")
+    flash(
+        "Your report is withdrawn and deleted. It is no longer in any aggregate and will "
+        "not be in the next published version of the dataset.",
+        "success",
+    )
     return redirect(_back(slug), code=303)
 
 
@@ -269,9 +327,12 @@ def consent(slug: str, report_id: int, choice: str):
     report = _own_report_or_404(community, report_id)
     services.set_consent(session, report, me(), choice == "give")
     session.commit()
-    flash("Consent given: the report will be in the next published version." if choice ==
-          "give" else "Consent withdrawn: the report leaves the next published version.",
-          "success")
+    flash(
+        "Consent given: the report will be in the next published version."
+        if choice == "give"
+        else "Consent withdrawn: the report leaves the next published version.",
+        "success",
+    )
     return redirect(_back(slug), code=303)
 
 
@@ -282,8 +343,14 @@ def publish(slug: str):
     session = db.session()
     community = community_or_404(slug)
     try:
-        version = publication.publish(session, current_app._get_current_object(), community,
-                                      me(), k=aggregates.min_reporters(), today=today())
+        version = publication.publish(
+            session,
+            current_app._get_current_object(),
+            community,
+            me(),
+            k=aggregates.min_reporters(),
+            today=today(),
+        )
     except CommunityError as error:
         return refuse(error, _back(slug))
     session.commit()

@@ -107,10 +107,15 @@ def test_one_study_has_no_interval():
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.integers(2, 12).flatmap(lambda k: st.tuples(
-    st.lists(st.floats(-2, 2), min_size=k, max_size=k),
-    st.lists(st.floats(0.01, 1), min_size=k, max_size=k))),
-    st.sampled_from([0.9, 0.95, 0.99]))
+@given(
+    st.integers(2, 12).flatmap(
+        lambda k: st.tuples(
+            st.lists(st.floats(-2, 2), min_size=k, max_size=k),
+            st.lists(st.floats(0.01, 1), min_size=k, max_size=k),
+        )
+    ),
+    st.sampled_from([0.9, 0.95, 0.99]),
+)
 def test_bounds_solve_the_q_profile_equations(data, level):
     yi, vi = map(np.asarray, data)
     ci = tau2_confint(yi, vi, tau2=0.0, level=level, control={"tol": 1e-12})

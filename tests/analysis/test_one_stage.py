@@ -102,8 +102,11 @@ class TestAgainstStatsmodels:
         f = colon.frame
         exog = np.column_stack([f.treat, f.age, (f.sex == "1").astype(float)])
         fit = PHReg(
-            f.time.to_numpy(float), exog, status=f.event.to_numpy(float),
-            strata=f.study.to_numpy(), ties="efron",
+            f.time.to_numpy(float),
+            exog,
+            status=f.event.to_numpy(float),
+            strata=f.study.to_numpy(),
+            ties="efron",
         ).fit()
         assert out.estimate == pytest.approx(fit.params[0], rel=1e-8)
         assert out.se == pytest.approx(fit.bse[0], rel=1e-6)
@@ -115,7 +118,8 @@ class TestAgainstStatsmodels:
     def test_logistic_with_categorical_covariates_matches_the_formula_interface(self, indo):
         out = one_stage(indo, covariates=["age", "gender", "risk"])
         fit = sm.GLM.from_formula(
-            "y ~ treat + age + C(gender) + risk + C(study)", _frame(indo),
+            "y ~ treat + age + C(gender) + risk + C(study)",
+            _frame(indo),
             family=sm.families.Binomial(),
         ).fit()
         assert out.estimate == pytest.approx(fit.params["treat"], rel=1e-7)
@@ -125,7 +129,8 @@ class TestAgainstStatsmodels:
         assert (out.ci_low, out.ci_high) == pytest.approx((low, high), rel=1e-6)
         assert out.events == int(indo.frame.y.sum())
         assert out.coefficients["gender[2_male]"] == pytest.approx(
-            fit.params["C(gender)[T.2_male]"], rel=1e-6)
+            fit.params["C(gender)[T.2_male]"], rel=1e-6
+        )
 
     def test_linear_fixed_and_random_study_intercept(self, strep):
         cont = HarmonisedData(strep.frame.assign(y=strep.frame.rad), "continuous", ())
@@ -143,7 +148,8 @@ class TestAgainstStatsmodels:
         f = _frame(cont)
         codes = pd.Categorical(f.study).codes
         V = np.eye(len(f)) + mixed.cov_re.iloc[0, 0] / mixed.scale * (
-            codes[:, None] == codes[None, :])
+            codes[:, None] == codes[None, :]
+        )
         X = np.column_stack([np.ones(len(f)), f.treat])
         vcov = mixed.scale * np.linalg.inv(X.T @ np.linalg.solve(V, X))
         assert random.se == pytest.approx(np.sqrt(vcov[1, 1]), rel=1e-5)
@@ -211,8 +217,9 @@ class TestBadInput:
     def test_random_intercept_at_the_boundary_gives_the_fixed_intercept_model(self):
         # no between-study variation: REML tau2 is 0 and the model is OLS with one intercept
         rng = np.random.default_rng(5)
-        frame = pd.DataFrame({"study": np.repeat(["a", "b", "c"], 40),
-                              "treat": np.tile([0.0, 1.0], 60)})
+        frame = pd.DataFrame(
+            {"study": np.repeat(["a", "b", "c"], 40), "treat": np.tile([0.0, 1.0], 60)}
+        )
         frame["y"] = 2 + 0.5 * frame.treat + rng.normal(0, 1, len(frame))
         frame.loc[frame.study == "a", "y"] -= frame.loc[frame.study == "a", "y"].mean() - 2.25
         out = one_stage(frame, outcome_type="continuous", study_effect="random")
@@ -247,8 +254,10 @@ class TestFilters:
         kept = frame[(frame.age >= 50) & frame.study.isin(["1_UM", "2_IU"])]
         assert out.n == len(kept)
         stored = json.loads(json.dumps(out.to_dict()))["options"]["filters"]
-        assert stored == [{"column": "age", "op": ">=", "value": "50"},
-                          {"column": "study", "op": "in", "value": ["1_UM", "2_IU"]}]
+        assert stored == [
+            {"column": "age", "op": ">=", "value": "50"},
+            {"column": "study", "op": "in", "value": ["1_UM", "2_IU"]},
+        ]
         again = one_stage(indo, covariates=["age"], filters=stored)
         assert again.estimate == out.estimate and again.n == out.n
 
@@ -257,13 +266,16 @@ class TestFilters:
         assert out.pooled.options["ipd"]["filters"][0]["value"] == "4_Case"
         assert out.pooled.k == 3
 
-    @pytest.mark.parametrize("text, expected", [
-        ("age >= 50", RowFilter("age", ">=", "50")),
-        ("age<50", RowFilter("age", "<", "50")),
-        ("sex = F", RowFilter("sex", "==", "F")),
-        ("site not in 4_Case, 3_UK", RowFilter("site", "not in", ("4_Case", "3_UK"))),
-        ("site IN a", RowFilter("site", "in", ("a",))),
-    ])
+    @pytest.mark.parametrize(
+        "text, expected",
+        [
+            ("age >= 50", RowFilter("age", ">=", "50")),
+            ("age<50", RowFilter("age", "<", "50")),
+            ("sex = F", RowFilter("sex", "==", "F")),
+            ("site not in 4_Case, 3_UK", RowFilter("site", "not in", ("4_Case", "3_UK"))),
+            ("site IN a", RowFilter("site", "in", ("a",))),
+        ],
+    )
     def test_parse(self, text, expected):
         assert parse_filter(text) == expected
 
@@ -274,15 +286,20 @@ class TestFilters:
         assert err.value.field == "filters"
 
     def test_unknown_variable_and_wrong_types(self, indo):
-        for rule, message in [("height > 2", "no analysis variable"),
-                              ("age > old", "not a number"),
-                              ("gender > 1", "needs a numeric variable"),
-                              ("age > 1000", "exclude every row")]:
+        for rule, message in [
+            ("height > 2", "no analysis variable"),
+            ("age > old", "not a number"),
+            ("gender > 1", "needs a numeric variable"),
+            ("age > 1000", "exclude every row"),
+        ]:
             with pytest.raises(AnalysisInputError, match=message):
                 apply_filters(indo.frame, as_filters([rule]))
 
-    @given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=30),
-           st.floats(-1e6, 1e6, allow_nan=False), st.sampled_from(["<", "<=", ">", ">="]))
+    @given(
+        st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=30),
+        st.floats(-1e6, 1e6, allow_nan=False),
+        st.sampled_from(["<", "<=", ">", ">="]),
+    )
     def test_numeric_filters_keep_exactly_the_rows_that_pass(self, values, threshold, op):
         frame = pd.DataFrame({"x": values})
         rule = RowFilter("x", op, repr(threshold))
@@ -304,17 +321,41 @@ class TestCommandLine:
 
         path = tmp_path / "indo.csv"
         rdata("medicaldata", "indo_rct").to_csv(path, index=False)
-        common = [str(path), "--outcome-type", "binary", "--arm", "rx", "--treatment",
-                  "1_indomethacin", "--control", "0_placebo", "--outcome", "outcome",
-                  "--event-value", "1_yes", "--study", "site", "--covariate", "age",
-                  "--covariate", "sex=gender", "--categorical", "sex",
-                  "--filter", "study != 4_Case", "--json"]
+        common = [
+            str(path),
+            "--outcome-type",
+            "binary",
+            "--arm",
+            "rx",
+            "--treatment",
+            "1_indomethacin",
+            "--control",
+            "0_placebo",
+            "--outcome",
+            "outcome",
+            "--event-value",
+            "1_yes",
+            "--study",
+            "site",
+            "--covariate",
+            "age",
+            "--covariate",
+            "sex=gender",
+            "--categorical",
+            "sex",
+            "--filter",
+            "study != 4_Case",
+            "--json",
+        ]
         result = CliRunner().invoke(ipd, [*common, "--stage", "one"])
         assert result.exit_code == 0, result.output
         out = json.loads(result.output)
         frame = indo.frame.rename(columns={"gender": "sex"})
-        want = one_stage(HarmonisedData(frame, "binary", ("age", "sex"), (), ("sex",)),
-                         covariates=["age", "sex"], filters=["study != 4_Case"])
+        want = one_stage(
+            HarmonisedData(frame, "binary", ("age", "sex"), (), ("sex",)),
+            covariates=["age", "sex"],
+            filters=["study != 4_Case"],
+        )
         assert out["estimate"] == pytest.approx(want.estimate, rel=1e-10)
         assert out["options"]["filters"] == [{"column": "study", "op": "!=", "value": "4_Case"}]
 
@@ -328,9 +369,20 @@ class TestCommandLine:
 
 class TestStudyLabels:
     def mapping(self, missing):
-        return Harmonisation("time-to-event", {"colon": DatasetMapping(
-            arm="rx", treatment="Lev+5FU", control="Obs", time="time", event="status",
-            study="differ")}, missing=missing)
+        return Harmonisation(
+            "time-to-event",
+            {
+                "colon": DatasetMapping(
+                    arm="rx",
+                    treatment="Lev+5FU",
+                    control="Obs",
+                    time="time",
+                    event="status",
+                    study="differ",
+                )
+            },
+            missing=missing,
+        )
 
     def test_rows_without_a_study_label_are_dropped_or_reported(self):
         colon = rdata("survival", "colon")

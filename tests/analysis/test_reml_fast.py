@@ -20,15 +20,22 @@ from analysis.heterogeneity import (
 def both(yi, vi, stepadj=1.0):
     y, v = np.asarray(yi, float), np.asarray(vi, float)
     ymc, con = y - y.mean(), resolve_control(None)
-    return (_fisher_scoring_intercept(ymc, v, con, stepadj),
-            _fisher_scoring_general(ymc, v, design(len(y)), con, stepadj))
+    return (
+        _fisher_scoring_intercept(ymc, v, con, stepadj),
+        _fisher_scoring_general(ymc, v, design(len(y)), con, stepadj),
+    )
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(2, 40).flatmap(lambda k: st.tuples(
-    st.lists(st.floats(-3, 3), min_size=k, max_size=k),
-    st.lists(st.floats(1e-3, 2), min_size=k, max_size=k))),
-    st.sampled_from([1.0, 0.5]))
+@given(
+    st.integers(2, 40).flatmap(
+        lambda k: st.tuples(
+            st.lists(st.floats(-3, 3), min_size=k, max_size=k),
+            st.lists(st.floats(1e-3, 2), min_size=k, max_size=k),
+        )
+    ),
+    st.sampled_from([1.0, 0.5]),
+)
 def test_same_iterates_within_1e_10(data, stepadj):
     (fast, n_fast, ok_fast), (slow, n_slow, ok_slow) = both(*data, stepadj=stepadj)
     assert (n_fast, ok_fast) == (n_slow, ok_slow)

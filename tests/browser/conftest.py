@@ -3,6 +3,7 @@
 Debian's chromium is used through ``executable_path``; Playwright's own browser
 download is not available here. In CI a missing browser fails the run.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,15 @@ from portal import create_app, db
 from portal.migrate import alembic_config
 
 CHROMIUM = Path(os.environ.get("PORTAL_TEST_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
@@ -56,8 +64,13 @@ def buffered(app):
 def live_server(tmp_path) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'portal.db'}"
     command.upgrade(alembic_config(url), "head")
-    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path / "instance"),
-                      "DATA_DIR": str(tmp_path / "data")})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATA_DIR": str(tmp_path / "data"),
+        }
+    )
     server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -84,8 +97,14 @@ def page(chromium_path: Path, tmp_path) -> Iterator:
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda message: errors.append(message.text)
-                if message.type == "error" and not _expected(message.text) else None)
+        page.on(
+            "console",
+            lambda message: (
+                errors.append(message.text)
+                if message.type == "error" and not _expected(message.text)
+                else None
+            ),
+        )
         yield page
         context.close()
         browser.close()

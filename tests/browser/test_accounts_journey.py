@@ -1,4 +1,5 @@
 """A newcomer registers, logs out, logs in and joins a community, in a real browser."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """The main journeys in a real browser: share and publish a dataset, run an analysis
 and see its forest plot, propose a question, discuss it and support it."""
+
 from __future__ import annotations
 
 import re
@@ -25,22 +26,33 @@ PASSWORD = "a long and unusual passphrase"
 @pytest.fixture
 def accounts(live_server, tmp_path):
     """Make accounts (and memberships) in the live server's database."""
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
-                      "INSTANCE_PATH": str(tmp_path / "instance"),
-                      "DATA_DIR": str(tmp_path / "data")})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATA_DIR": str(tmp_path / "data"),
+        }
+    )
 
     def make(username: str, role: Role = Role.MEMBER, community: str | None = None) -> None:
         with app.app_context():
             session = db.new_session()
-            user = register_user(session, username=username, email=f"{username}@example.org",
-                                 password=PASSWORD, role=role)
+            user = register_user(
+                session,
+                username=username,
+                email=f"{username}@example.org",
+                password=PASSWORD,
+                role=role,
+            )
             # Old enough to be trusted with posting (new accounts are rate-limited).
             user.created_at = utcnow() - timedelta(days=30)
             if community:
                 found = community_services.create_community(
-                    session, slug=community, name="Colon cancer", condition="Colon cancer")
-                community_services.join(session, found, session.scalar(
-                    select(User).where(User.username == username)))
+                    session, slug=community, name="Colon cancer", condition="Colon cancer"
+                )
+                community_services.join(
+                    session, found, session.scalar(select(User).where(User.username == username))
+                )
             session.commit()
             session.close()
 
@@ -74,8 +86,7 @@ def share_and_publish(page, live_server: str, tmp_path: Path, title: str) -> str
     return page.url.split("/datasets/")[1].split("?")[0]
 
 
-def test_a_researcher_uploads_a_dataset_and_publishes_it(page, live_server, accounts,
-                                                         tmp_path):
+def test_a_researcher_uploads_a_dataset_and_publishes_it(page, live_server, accounts, tmp_path):
     accounts("rita", Role.RESEARCHER)
     log_in(page, live_server, "rita")
     slug = share_and_publish(page, live_server, tmp_path, "BCG trials")
@@ -86,8 +97,7 @@ def test_a_researcher_uploads_a_dataset_and_publishes_it(page, live_server, acco
     assert page.get_by_role("heading", name="BCG trials").is_visible()
 
 
-def test_an_analysis_is_built_run_and_shows_its_forest_plot(page, live_server, accounts,
-                                                            tmp_path):
+def test_an_analysis_is_built_run_and_shows_its_forest_plot(page, live_server, accounts, tmp_path):
     accounts("rita", Role.RESEARCHER)
     log_in(page, live_server, "rita")
     share_and_publish(page, live_server, tmp_path, "BCG trials")
@@ -95,9 +105,14 @@ def test_an_analysis_is_built_run_and_shows_its_forest_plot(page, live_server, a
     page.locator("#title").fill("BCG against tuberculosis")
     page.get_by_label(re.compile("BCG trials, version 1")).check()
     page.get_by_role("button", name="Next: map the variables").click()
-    for role, column in {"study": "Study", "year": "Year", "col_ai": "BCGTB",
-                         "col_n1i": "BCGVacc", "col_ci": "NoVaccTB",
-                         "col_n2i": "NoVacc"}.items():
+    for role, column in {
+        "study": "Study",
+        "year": "Year",
+        "col_ai": "BCGTB",
+        "col_n1i": "BCGVacc",
+        "col_ci": "NoVaccTB",
+        "col_n2i": "NoVacc",
+    }.items():
         page.locator(f"#{role}").select_option(column)
     page.get_by_role("button", name=re.compile("^Next")).click()
     page.locator("#measure-RR").check()
@@ -106,8 +121,7 @@ def test_an_analysis_is_built_run_and_shows_its_forest_plot(page, live_server, a
     page.wait_for_url(re.compile(r".*/analyses/\d+$"), timeout=120_000)
     forest = page.get_by_role("img", name=re.compile("Forest plot of 13 studies"))
     forest.wait_for()
-    assert page.evaluate("img => img.complete && img.naturalWidth > 0",
-                         forest.element_handle())
+    assert page.evaluate("img => img.complete && img.naturalWidth > 0", forest.element_handle())
     screenshot(page, "analysis-forest-plot")
 
 
@@ -116,7 +130,8 @@ def test_a_member_proposes_a_question_comments_and_supports_it(page, live_server
     log_in(page, live_server, "sam")
     page.goto(live_server + "/communities/colon-cancer/questions/new")
     page.locator("#title").fill(
-        "Does adjuvant chemotherapy improve survival in stage III colon cancer?")
+        "Does adjuvant chemotherapy improve survival in stage III colon cancer?"
+    )
     page.locator("#population").fill("Adults after surgery for stage III colon cancer")
     page.locator("#intervention").fill("Levamisole plus fluorouracil for one year")
     page.locator("#comparator").fill("Observation")
@@ -127,7 +142,8 @@ def test_a_member_proposes_a_question_comments_and_supports_it(page, live_server
     assert page.get_by_role("heading", name=re.compile("adjuvant chemotherapy")).is_visible()
 
     page.locator("form.comment-form textarea[name=body]").fill(
-        "Five-year survival is what my family asked about.")
+        "Five-year survival is what my family asked about."
+    )
     page.get_by_role("button", name="Post comment").click()
     assert "Comment posted." in page.locator(".flashes").inner_text()
     assert page.get_by_text("Five-year survival is what my family asked about.").is_visible()

@@ -1,6 +1,7 @@
 """A guest plays the tutorial with the keyboard and with the mouse, beats par,
 submits, finds their name on the leaderboard; the browser's live score equals
 the server's on random moves (DNA and protein puzzles)."""
+
 from __future__ import annotations
 
 import json
@@ -23,15 +24,19 @@ CELL = 28  # pixels per column, as in play.js
 @pytest.fixture
 def puzzles(live_server, tmp_path):
     """The tutorial and one protein puzzle in the live server's database."""
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
-                      "INSTANCE_PATH": str(tmp_path / "instance"),
-                      "DATA_DIR": str(tmp_path / "data")})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATA_DIR": str(tmp_path / "data"),
+        }
+    )
     with app.app_context():
         session = db.new_session()
         tutorial = services.ensure_tutorial(session)
         _, proteins = services.import_alignment(
-            session, DATA / "tp53.prot.fasta", kind="protein", slug="tp53", title="p53",
-            limit=1)
+            session, DATA / "tp53.prot.fasta", kind="protein", slug="tp53", title="p53", limit=1
+        )
         session.commit()
         ids = {"tutorial": tutorial.id, "protein": proteins[0].id}
         schemes = {name: scheme_of(session.get(Puzzle, pid)) for name, pid in ids.items()}
@@ -50,7 +55,8 @@ def submit(page) -> float:
     page.get_by_role("button", name="Submit", exact=True).click()
     page.wait_for_function(
         "b => (document.getElementById('play').getAttribute('data-answers') || '0') !== b",
-        arg=before)
+        arg=before,
+    )
     return float(page.locator("#play").get_attribute("data-server-score"))
 
 
@@ -136,9 +142,20 @@ def test_live_score_equals_the_servers_on_random_moves(page, live_server, puzzle
     rng = random.Random(6 if which == "tutorial" else 7)
     rows_count = len(live(page)[1])
     for step in range(60):
-        key = rng.choice(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Shift+ArrowLeft",
-                          "Shift+ArrowRight", "Control+Shift+ArrowLeft",
-                          "Control+Shift+ArrowRight", "Shift+ArrowRight", "Shift+ArrowLeft"])
+        key = rng.choice(
+            [
+                "ArrowUp",
+                "ArrowDown",
+                "ArrowLeft",
+                "ArrowRight",
+                "Shift+ArrowLeft",
+                "Shift+ArrowRight",
+                "Control+Shift+ArrowLeft",
+                "Control+Shift+ArrowRight",
+                "Shift+ArrowRight",
+                "Shift+ArrowLeft",
+            ]
+        )
         page.keyboard.press(key)
         value, rows = live(page)
         assert len(rows) == rows_count
@@ -150,8 +167,9 @@ def test_live_score_equals_the_servers_on_random_moves(page, live_server, puzzle
         screenshot(page, "play-protein-safe-colours")
 
 
-def test_a_visitor_finds_the_research_alignment_and_downloads_it(page, live_server, puzzles,
-                                                                  tmp_path):
+def test_a_visitor_finds_the_research_alignment_and_downloads_it(
+    page, live_server, puzzles, tmp_path
+):
     """From the play page to the alignment's report and its improved FASTA,
     which still holds every sequence's residues."""
     from Bio import Align
@@ -171,5 +189,6 @@ def test_a_visitor_finds_the_research_alignment_and_downloads_it(page, live_serv
     info.value.save_as(path)
     parsed = Align.read(str(path), "stockholm")
     original = read_source(DATA / "tp53.prot.fasta", "fasta")
-    assert [residues(parsed[i]) for i in range(len(original.rows))] == \
-        [residues(row) for row in original.rows]
+    assert [residues(parsed[i]) for i in range(len(original.rows))] == [
+        residues(row) for row in original.rows
+    ]

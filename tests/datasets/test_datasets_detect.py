@@ -50,8 +50,15 @@ def test_non_utf8_file_gets_a_warning_naming_the_encoding(write):
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
 def test_delimiters_are_detected(write, delimiter):
     rows = [["id", "arm", "outcome"], ["1", "A", "0,5"], ["2", "B", "1,25"], ["3", "A", "2"]]
-    text = "\n".join(delimiter.join(r) if delimiter != "," else ",".join(
-        f'"{c}"' if "," in c else c for c in r) for r in rows) + "\n"
+    text = (
+        "\n".join(
+            delimiter.join(r)
+            if delimiter != ","
+            else ",".join(f'"{c}"' if "," in c else c for c in r)
+            for r in rows
+        )
+        + "\n"
+    )
     table = open_table(write("d.csv", text))
     assert table.dialect.delimiter == delimiter
     assert table.dialect.quote_char == '"'

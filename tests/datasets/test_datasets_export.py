@@ -46,15 +46,17 @@ META = {
 def hostile(write):
     text = io.StringIO()
     w = csv.writer(text, lineterminator="\n")
-    w.writerows([
-        ["id", "note", "value"],
-        ["1", PAYLOAD, "-5"],
-        ["2", "+SUM(A1:A2)", "+3.5"],
-        ["3", "@HYPERLINK(\"http://x\")", "1e3"],
-        ["4", "\tleading tab", "0"],
-        ["5", "-", "-"],
-        ["6", "plain, with comma", "7"],
-    ])
+    w.writerows(
+        [
+            ["id", "note", "value"],
+            ["1", PAYLOAD, "-5"],
+            ["2", "+SUM(A1:A2)", "+3.5"],
+            ["3", '@HYPERLINK("http://x")', "1e3"],
+            ["4", "\tleading tab", "0"],
+            ["5", "-", "-"],
+            ["6", "plain, with comma", "7"],
+        ]
+    )
     return write("hostile.csv", text.getvalue())
 
 
@@ -67,7 +69,7 @@ def test_formulas_are_never_exported_raw(hostile, tmp_path):
     assert rows[1:] == [
         ["1", "'" + PAYLOAD, "-5"],
         ["2", "'+SUM(A1:A2)", "+3.5"],
-        ["3", "'@HYPERLINK(\"http://x\")", "1e3"],
+        ["3", '\'@HYPERLINK("http://x")', "1e3"],
         ["4", "'\tleading tab", "0"],
         ["5", "'-", "'-"],
         ["6", "plain, with comma", "7"],
@@ -113,12 +115,19 @@ def test_data_package_zip(hostile, tmp_path):
         dp = json.loads(zf.read("datapackage.json"))
     assert PAYLOAD.encode() not in data.replace(b"'" + PAYLOAD.encode(), b"")
     res = dp["resources"][0]
-    assert res["hash"] == "sha256:" + hashlib.sha256(data).hexdigest() == \
-        "sha256:" + result.data_sha256
+    assert (
+        res["hash"]
+        == "sha256:" + hashlib.sha256(data).hexdigest()
+        == "sha256:" + result.data_sha256
+    )
     assert res["bytes"] == len(data) and res["schema"] == schema
-    assert dp["licenses"] == [{"name": "CC-BY-4.0",
-                               "path": "https://creativecommons.org/licenses/by/4.0/",
-                               "title": "Creative Commons Attribution 4.0 International"}]
+    assert dp["licenses"] == [
+        {
+            "name": "CC-BY-4.0",
+            "path": "https://creativecommons.org/licenses/by/4.0/",
+            "title": "Creative Commons Attribution 4.0 International",
+        }
+    ]
     assert dp["sources"] == META["sources"] and dp["version"] == "1.0.0"
     assert dp["trial"]["registry_ids"] == ["NCT01234567"]
     assert dp["trial"]["doi"] == "10.1000/xyz123"
@@ -139,23 +148,38 @@ def test_data_package_is_valid_for_frictionless(write, tmp_path):
 def test_data_package_refuses_bad_metadata_naming_fields(hostile, tmp_path):
     schema = profile(open_table(hostile)).schema
     with pytest.raises(MetadataError) as err:
-        export_datapackage(hostile, tmp_path / "p.zip", schema=schema,
-                           metadata={**META, "licence": "proprietary", "doi": "nope"})
+        export_datapackage(
+            hostile,
+            tmp_path / "p.zip",
+            schema=schema,
+            metadata={**META, "licence": "proprietary", "doi": "nope"},
+        )
     assert {p["field"] for p in err.value.problems} == {"licence", "doi"}
 
 
 def test_jsonld_dataset(write):
     path = write("t.csv", "id,weight_kg\n1,70\n")
     schema = profile(open_table(path)).schema
-    doc = dataset_jsonld(META, schema=schema, url="https://portal.example/d/1",
-                         download_url="https://portal.example/d/1.csv", sha256="ab" * 32,
-                         size=10, date_published="2024-05-01", version="1")
+    doc = dataset_jsonld(
+        META,
+        schema=schema,
+        url="https://portal.example/d/1",
+        download_url="https://portal.example/d/1.csv",
+        sha256="ab" * 32,
+        size=10,
+        date_published="2024-05-01",
+        version="1",
+    )
     assert doc["@context"] == "https://schema.org/" and doc["@type"] == "Dataset"
     assert doc["license"] == "https://creativecommons.org/licenses/by/4.0/"
     assert doc["identifier"] == ["https://doi.org/10.1000/xyz123", "NCT01234567"]
     assert doc["mainEntity"]["@type"] == "MedicalTrial"
     assert doc["mainEntity"]["trialDesign"] == "https://schema.org/RandomizedTrial"
-    assert doc["variableMeasured"][1] == {"@type": "PropertyValue", "name": "weight_kg",
-                                          "alternateName": "Weight kg", "unitText": "kg"}
+    assert doc["variableMeasured"][1] == {
+        "@type": "PropertyValue",
+        "name": "weight_kg",
+        "alternateName": "Weight kg",
+        "unitText": "kg",
+    }
     assert doc["distribution"][0]["contentUrl"].endswith("1.csv")
     assert json.loads(json.dumps(doc)) == doc

@@ -46,13 +46,17 @@ def source(write):
 def test_each_fix_transforms_only_its_column_and_says_what_it_did(source, tmp_path):
     before = source.read_bytes()
     out = tmp_path / "out.csv"
-    result = apply_fixes(source, [
-        DropColumn("name"),
-        AgesTo90Plus("age"),
-        PostcodesTo3("zip"),
-        DatesToDays("died", reference="randomised"),
-        DatesToYear("randomised"),
-    ], out)
+    result = apply_fixes(
+        source,
+        [
+            DropColumn("name"),
+            AgesTo90Plus("age"),
+            PostcodesTo3("zip"),
+            DatesToDays("died", reference="randomised"),
+            DatesToYear("randomised"),
+        ],
+        out,
+    )
     assert source.read_bytes() == before  # the input is never touched
     assert read_csv(out) == [
         ["id", "age", "zip", "randomised", "died", "note"],
@@ -75,9 +79,18 @@ def test_each_fix_transforms_only_its_column_and_says_what_it_did(source, tmp_pa
 def test_the_schema_follows_the_fixes_and_the_new_file_validates(source, tmp_path):
     schema = profile(open_table(source)).schema
     out = tmp_path / "out.csv"
-    result = apply_fixes(source, [DropColumn("name"), AgesTo90Plus("age"), PostcodesTo3("zip"),
-                                  DatesToDays("died", "randomised"), DatesToYear("randomised")],
-                         out, schema=schema)
+    result = apply_fixes(
+        source,
+        [
+            DropColumn("name"),
+            AgesTo90Plus("age"),
+            PostcodesTo3("zip"),
+            DatesToDays("died", "randomised"),
+            DatesToYear("randomised"),
+        ],
+        out,
+        schema=schema,
+    )
     fields = {f["name"]: f for f in result.schema["fields"]}
     assert "name" not in fields
     assert fields["age"]["type"] == "string" and "90" in fields["age"]["description"]
@@ -96,8 +109,10 @@ def test_top_coding_keeps_ages_numeric(source, tmp_path):
 
 
 def test_rename_and_dict_form(source, tmp_path):
-    fixes = [{"fix": "rename_column", "column": "note", "new_name": "comment"},
-             {"fix": "drop_column", "column": "id"}]
+    fixes = [
+        {"fix": "rename_column", "column": "note", "new_name": "comment"},
+        {"fix": "drop_column", "column": "id"},
+    ]
     result = apply_fixes(source, fixes, tmp_path / "o.csv")
     assert result.header[-1] == "comment" and "id" not in result.header
     assert "primaryKey" not in result.schema

@@ -110,8 +110,12 @@ def test_bad_input_binary_file_with_a_csv_name(store):
 
 def test_bad_input_file_over_the_size_limit(store):
     with pytest.raises(FileTooLargeError, match="limit"):
-        ingest(io.BytesIO(b"a,b\n" + b"1,2\n" * 10_000), filename="big.csv", store=store,
-               limits=Limits(max_bytes=10_000))
+        ingest(
+            io.BytesIO(b"a,b\n" + b"1,2\n" * 10_000),
+            filename="big.csv",
+            store=store,
+            limits=Limits(max_bytes=10_000),
+        )
     assert_store_empty(store)
 
 
@@ -132,8 +136,7 @@ def test_bad_input_zip_bomb_in_xlsx(store, tmp_path):
 def test_bad_input_10000_columns(store):
     header = ",".join(f"v{i}" for i in range(10_000)).encode()
     with pytest.raises(TooManyColumnsError, match="10,000 columns"):
-        ingest(io.BytesIO(header + b"\n" + b"1," * 9_999 + b"1\n"), filename="w.csv",
-               store=store)
+        ingest(io.BytesIO(header + b"\n" + b"1," * 9_999 + b"1\n"), filename="w.csv", store=store)
     assert_store_empty(store)
 
 
@@ -155,7 +158,7 @@ def test_bad_input_mixed_encodings(store):
 
 def test_bad_input_formulas_in_cells_are_stored_but_never_exported_raw(store):
     payload = "=cmd|' /C calc'!A0"
-    data = f"id,note\n1,\"{payload}\"\n".encode()
+    data = f'id,note\n1,"{payload}"\n'.encode()
     result = ingest(io.BytesIO(data), filename="f.csv", store=store)
     assert result.valid  # a formula is just text to the portal
     with local_copy(store, result.sha256) as path:
@@ -173,8 +176,15 @@ def test_bad_input_ragged_and_blank_rows_are_reported_not_fatal(store):
 
 
 def test_every_refusal_is_a_dataset_error_with_a_message():
-    for cls in (EmptyFileError, BinaryFileError, FileTooLargeError, ZipBombError,
-                TooManyColumnsError, CellTooLargeError, MixedEncodingError):
+    for cls in (
+        EmptyFileError,
+        BinaryFileError,
+        FileTooLargeError,
+        ZipBombError,
+        TooManyColumnsError,
+        CellTooLargeError,
+        MixedEncodingError,
+    ):
         assert issubclass(cls, DatasetError) and issubclass(cls, ValueError)
         err = cls("message", row=3, column=2, field="x")
         assert err.to_dict()["code"] == cls.code and err.to_dict()["row"] == 3

@@ -66,10 +66,21 @@ def test_all_problems_are_reported_at_once():
     assert set(found) == {"licence", "doi", "level"}
 
 
-@pytest.mark.parametrize("rid", ["NCT01234567", "nct01234567", "ISRCTN12345678",
-                                 "2004-123456-12", "2022-500001-23-00", "ACTRN12610000123456",
-                                 "CTRI/2020/01/123456", "DRKS00012345", "CRD42019123456",
-                                 "ChiCTR2000029308"])
+@pytest.mark.parametrize(
+    "rid",
+    [
+        "NCT01234567",
+        "nct01234567",
+        "ISRCTN12345678",
+        "2004-123456-12",
+        "2022-500001-23-00",
+        "ACTRN12610000123456",
+        "CTRI/2020/01/123456",
+        "DRKS00012345",
+        "CRD42019123456",
+        "ChiCTR2000029308",
+    ],
+)
 def test_registry_ids_accepted(rid):
     assert check_registry_id(rid) is None
 

@@ -80,8 +80,10 @@ def test_10000_columns_are_refused_with_the_default_limit(write):
 
 def test_10000_columns_can_be_read_when_the_limit_allows(write):
     header = ",".join(f"c{i}" for i in range(10_000))
-    table = open_table(write("wide.csv", header + "\n" + ",".join(["7"] * 10_000) + "\n"),
-                       limits=Limits(max_columns=10_000))
+    table = open_table(
+        write("wide.csv", header + "\n" + ",".join(["7"] * 10_000) + "\n"),
+        limits=Limits(max_columns=10_000),
+    )
     batch = next(table.batches())
     assert batch.columns[9_999].to_pylist() == ["7"]
 
@@ -122,9 +124,12 @@ def test_row_limit(write):
 
 # Text as people type it: any printable character plus the ones CSV must
 # quote (control characters make a file binary by design).
-cell = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cs"),
-                                      include_characters='\n\t,"'),
-               max_size=12)
+cell = st.text(
+    alphabet=st.characters(
+        codec="utf-8", exclude_categories=("Cc", "Cs"), include_characters='\n\t,"'
+    ),
+    max_size=12,
+)
 
 
 @st.composite
@@ -132,8 +137,7 @@ def csv_documents(draw):
     width = draw(st.integers(1, 5))
     header = [f"h{i}" for i in range(width)]
     body = draw(st.lists(st.lists(cell, min_size=width, max_size=width), max_size=30))
-    ragged = draw(st.lists(st.tuples(st.integers(0, 30), st.integers(0, width + 2)),
-                           max_size=3))
+    ragged = draw(st.lists(st.tuples(st.integers(0, 30), st.integers(0, width + 2)), max_size=3))
     for pos, n in ragged:
         body.insert(min(pos, len(body)), [f"r{i}" for i in range(n)])
     buf = io.StringIO()
@@ -147,8 +151,9 @@ def csv_documents(draw):
     return buf.getvalue()
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(doc=csv_documents())
 def test_fast_reader_matches_the_csv_module_reference(tmp_path_factory, doc):
     path = Path(tmp_path_factory.mktemp("ref")) / "doc.csv"
@@ -179,13 +184,16 @@ def make_xlsx(path: Path, rows: list[list], sheets: dict[str, list[list]] | None
 
 
 def test_xlsx_cells_are_read_as_csv_like_text_with_sheet_row_numbers(tmp_path):
-    path = make_xlsx(tmp_path / "t.xlsx", [
-        ["id", "dose", "when", "flag", "note"],
-        [1, 4.5, dt.datetime(2020, 1, 2), True, "ok"],
-        [2, 3.0, dt.datetime(2020, 1, 3, 10, 30), False, None],
-        [None, None, None, None, None],
-        [3, 7, None, None, "plain"],
-    ])
+    path = make_xlsx(
+        tmp_path / "t.xlsx",
+        [
+            ["id", "dose", "when", "flag", "note"],
+            [1, 4.5, dt.datetime(2020, 1, 2), True, "ok"],
+            [2, 3.0, dt.datetime(2020, 1, 3, 10, 30), False, None],
+            [None, None, None, None, None],
+            [3, 7, None, None, "plain"],
+        ],
+    )
     table = open_table(path)
     assert table.dialect.format == "xlsx" and table.dialect.sheet == "Data"
     rows, issues = rows_of(table)
@@ -266,13 +274,18 @@ def test_xlsx_column_and_cell_limits(tmp_path):
 
 def test_parquet_columns_are_read_as_text_with_declared_types(tmp_path):
     path = tmp_path / "p.parquet"
-    pq.write_table(pa.table({
-        "id": pa.array([1, 2, 3]),
-        "dose": pa.array([1.5, None, float("nan")]),
-        "ok": pa.array([True, False, None]),
-        "day": pa.array([dt.date(2020, 1, 1), None, dt.date(2021, 5, 6)]),
-        "arm": pa.array(["A", "B", "A"]).dictionary_encode(),
-    }), path)
+    pq.write_table(
+        pa.table(
+            {
+                "id": pa.array([1, 2, 3]),
+                "dose": pa.array([1.5, None, float("nan")]),
+                "ok": pa.array([True, False, None]),
+                "day": pa.array([dt.date(2020, 1, 1), None, dt.date(2021, 5, 6)]),
+                "arm": pa.array(["A", "B", "A"]).dictionary_encode(),
+            }
+        ),
+        path,
+    )
     table = open_table(path)
     assert table.dialect.format == "parquet"
     assert table.declared_types == {0: "integer", 1: "number", 2: "boolean", 3: "date"}

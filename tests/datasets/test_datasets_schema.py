@@ -133,14 +133,21 @@ def test_decimal_comma_in_semicolon_files(write):
 def test_roles_units_titles_key_and_enum_are_suggested(write):
     rows = ["patient_id,arm,age_years,weight_kg,status,futime,visit_date,comment"]
     for i in range(1, 41):
-        rows.append(f"{i},{'A' if i % 2 else 'B'},{30 + i},{60 + i},{i % 2},{i * 10},"
-                    f"2020-01-{1 + i % 28:02d},note {i}")
+        rows.append(
+            f"{i},{'A' if i % 2 else 'B'},{30 + i},{60 + i},{i % 2},{i * 10},"
+            f"2020-01-{1 + i % 28:02d},note {i}"
+        )
     prof = infer(write, "\n".join(rows) + "\n")
     roles = {f["name"]: f["role"] for f in prof.schema["fields"]}
     assert roles == {
-        "patient_id": "participant_id", "arm": "arm", "age_years": "covariate",
-        "weight_kg": "covariate", "status": "event", "futime": "time",
-        "visit_date": "time", "comment": "covariate",
+        "patient_id": "participant_id",
+        "arm": "arm",
+        "age_years": "covariate",
+        "weight_kg": "covariate",
+        "status": "event",
+        "futime": "time",
+        "visit_date": "time",
+        "comment": "covariate",
     }
     assert prof.schema["primaryKey"] == ["patient_id"]
     assert field(prof, "patient_id")["constraints"] == {"required": True, "unique": True}
@@ -189,12 +196,15 @@ def test_parquet_declared_types_are_kept(tmp_path):
 
 
 def test_role_and_unit_helpers():
-    assert suggest_role("rx", "string", distinct=3, count=100, unique=False,
-                        max_length=5) == "arm"
-    assert suggest_role("case", "integer", distinct=2, count=100, unique=False,
-                        max_length=1) == "covariate"
-    assert suggest_role("protime", "number", distinct=50, count=100, unique=False,
-                        max_length=4) == "covariate"
+    assert suggest_role("rx", "string", distinct=3, count=100, unique=False, max_length=5) == "arm"
+    assert (
+        suggest_role("case", "integer", distinct=2, count=100, unique=False, max_length=1)
+        == "covariate"
+    )
+    assert (
+        suggest_role("protime", "number", distinct=50, count=100, unique=False, max_length=4)
+        == "covariate"
+    )
     assert guess_unit("bili_mg_dl") == "mg/dL" and guess_unit("x") is None
 
 
@@ -242,8 +252,11 @@ def reference_type(values: list[str]) -> str:
 
     def plain(v: str) -> bool:  # no leading zeros, no spaces or underscores
         digits = v.lstrip("+-")
-        return not (len(digits) > 1 and digits[0] == "0" and digits[1].isdigit()) \
-            and not any(c in v for c in " _") and v.lower() not in ("inf", "nan")
+        return (
+            not (len(digits) > 1 and digits[0] == "0" and digits[1].isdigit())
+            and not any(c in v for c in " _")
+            and v.lower() not in ("inf", "nan")
+        )
 
     def is_int(v: str) -> bool:
         try:
@@ -263,7 +276,8 @@ def reference_type(values: list[str]) -> str:
     def is_date(v: str) -> bool:
         try:
             return re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) is not None and bool(
-                dt.date.fromisoformat(v))
+                dt.date.fromisoformat(v)
+            )
         except ValueError:
             return False
 
@@ -277,17 +291,21 @@ def reference_type(values: list[str]) -> str:
 
 
 cells = st.one_of(
-    st.integers(-10**6, 10**6).map(str),
+    st.integers(-(10**6), 10**6).map(str),
     st.floats(allow_nan=False, allow_infinity=False, width=32).map(repr),
     st.dates(dt.date(1900, 1, 1), dt.date(2099, 12, 31)).map(str),
     st.sampled_from(["true", "False", "NA", "", ".", "0042", "2020-02-30", "x", "1.2.3"]),
 )
 
 
-@settings(max_examples=120, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(columns=st.lists(st.lists(cells, min_size=1, max_size=40), min_size=1, max_size=4)
-       .filter(lambda cols: len({len(c) for c in cols}) == 1))
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    columns=st.lists(st.lists(cells, min_size=1, max_size=40), min_size=1, max_size=4).filter(
+        lambda cols: len({len(c) for c in cols}) == 1
+    )
+)
 def test_inferred_types_match_the_reference_and_the_file_validates(tmp_path_factory, columns):
     path = Path(tmp_path_factory.mktemp("inf")) / "t.csv"
     buf = io.StringIO()

@@ -26,12 +26,33 @@ def kinds(report):
 
 
 PEOPLE = [
-    ("Alice Smith", "alice.smith@example.org", "+44 20 7946 0958", "12 Baker Street",
-     "SW1A 1AA", "943 476 5919", "1950-03-14"),
-    ("Bob Jones", "bob@example.com", "020 7946 0000", "221B Baker Street", "EC1A 1BB",
-     "401 023 2137", "1961-11-02"),
-    ("Carol White", "c.white@mail.example", "07700 900123", "5 High Road", "M1 1AE",
-     "987 654 4321", "1972-07-21"),
+    (
+        "Alice Smith",
+        "alice.smith@example.org",
+        "+44 20 7946 0958",
+        "12 Baker Street",
+        "SW1A 1AA",
+        "943 476 5919",
+        "1950-03-14",
+    ),
+    (
+        "Bob Jones",
+        "bob@example.com",
+        "020 7946 0000",
+        "221B Baker Street",
+        "EC1A 1BB",
+        "401 023 2137",
+        "1961-11-02",
+    ),
+    (
+        "Carol White",
+        "c.white@mail.example",
+        "07700 900123",
+        "5 High Road",
+        "M1 1AE",
+        "987 654 4321",
+        "1972-07-21",
+    ),
 ]
 
 
@@ -46,15 +67,23 @@ def people(write) -> Path:
 def test_direct_identifiers_by_name_and_content_block_publication(people):
     report = screen(people)
     found = {(f.column, f.kind): f for f in report.findings}
-    for column, kind in [("name", "name"), ("email", "email"), ("phone", "phone"),
-                         ("address", "street-address"), ("postcode", "postcode"),
-                         ("nhs_number", "national-id"), ("dob", "date-of-birth")]:
+    for column, kind in [
+        ("name", "name"),
+        ("email", "email"),
+        ("phone", "phone"),
+        ("address", "street-address"),
+        ("postcode", "postcode"),
+        ("nhs_number", "national-id"),
+        ("dob", "date-of-birth"),
+    ]:
         f = found[(column, kind)]
         assert (f.category, f.severity) == ("direct", "block"), column
         assert f.count == 12 and f.rows[:3] == [2, 3, 4]
     assert found[("email", "email")].evidence == "column-name+content"
-    assert found[("dob", "date-of-birth")].suggested_fix == {"fix": "dates_to_year",
-                                                             "column": "dob"}
+    assert found[("dob", "date-of-birth")].suggested_fix == {
+        "fix": "dates_to_year",
+        "column": "dob",
+    }
     assert found[("postcode", "postcode")].suggested_fix["fix"] == "postcodes_to_3"
     assert report.blocking
     assert "score" not in {f.column for f in report.findings}
@@ -69,8 +98,17 @@ def test_sensitive_values_never_appear_in_the_report(people):
 
 
 def test_content_alone_finds_identifiers_in_innocently_named_columns(write):
-    names = ["Ann Lee", "Raj Patel", "Zoe Martin", "Tom O'Neill", "Eva De Vries",
-             "Li Wei", "Sam Green", "Ola Nowak", "Kim Park"]
+    names = [
+        "Ann Lee",
+        "Raj Patel",
+        "Zoe Martin",
+        "Tom O'Neill",
+        "Eva De Vries",
+        "Li Wei",
+        "Sam Green",
+        "Ola Nowak",
+        "Kim Park",
+    ]
     rows = [f"{i},see {p[1]} ,{p[4]},{p[3]},{names[i]}" for i, p in enumerate(PEOPLE * 3)]
     report = screened(write, "id,notes,area,where,who", rows)
     found = kinds(report)
@@ -111,8 +149,11 @@ def test_full_dates_are_direct_identifiers_with_a_days_fix(write):
     fixes = {f.column: f.suggested_fix for f in report.findings if f.kind == "full-date"}
     assert fixes == {
         "randomisation_date": {"fix": "dates_to_year", "column": "randomisation_date"},
-        "death_date": {"fix": "dates_to_days", "column": "death_date",
-                       "reference": "randomisation_date"},
+        "death_date": {
+            "fix": "dates_to_days",
+            "column": "death_date",
+            "reference": "randomisation_date",
+        },
     }
     assert "year" not in {f.column for f in report.findings}
 
@@ -140,14 +181,22 @@ def test_k_anonymity_over_marked_columns(write):
     report = screened(write, "sex,age,site", rows, quasi_identifiers=["sex", "age"], k=2)
     ka = report.k_anonymity
     assert (ka.classes, ka.min_class_size, ka.classes_below_k, ka.rows_in_classes_below_k) == (
-        4, 1, 2, 2)
+        4,
+        1,
+        2,
+        2,
+    )
     assert ka.example_rows == [7, 8] and not ka.satisfied
     assert report.to_dict()["k_anonymity"]["satisfied"] is False
 
 
 @settings(deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["M", "F", ""]), st.integers(20, 25)), min_size=1,
-                max_size=80), st.integers(1, 6))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["M", "F", ""]), st.integers(20, 25)), min_size=1, max_size=80
+    ),
+    st.integers(1, 6),
+)
 def test_k_anonymity_matches_pandas_groupby(pairs, k):
     import tempfile
 
@@ -179,8 +228,13 @@ def test_screening_reads_only_the_columns_it_needs(write, monkeypatch):
         return original(columns=columns, progress=progress)
 
     monkeypatch.setattr(table, "batches", spy)
-    schema = {"fields": [{"name": "id", "type": "integer"}, {"name": "score", "type": "number"},
-                         {"name": "email", "type": "string"}]}
+    schema = {
+        "fields": [
+            {"name": "id", "type": "integer"},
+            {"name": "score", "type": "number"},
+            {"name": "email", "type": "string"},
+        ]
+    }
     screen(table, schema)
     assert seen == [[2]]
 

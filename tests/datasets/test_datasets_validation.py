@@ -23,8 +23,11 @@ SCHEMA = {
         {"name": "arm", "type": "string", "constraints": {"enum": ["A", "B"]}},
         {"name": "age", "type": "integer", "constraints": {"minimum": 18, "maximum": 89}},
         {"name": "visit", "type": "date"},
-        {"name": "code", "type": "string",
-         "constraints": {"pattern": "[A-Z]{2}[0-9]+", "maxLength": 5}},
+        {
+            "name": "code",
+            "type": "string",
+            "constraints": {"pattern": "[A-Z]{2}[0-9]+", "maxLength": 5},
+        },
         {"name": "bmi", "type": "number", "constraints": {"required": True}},
         {"name": "smoker", "type": "boolean", "trueValues": ["y"], "falseValues": ["n"]},
     ],
@@ -53,7 +56,13 @@ def test_a_valid_file_gets_a_full_report(write):
     assert (report.row_count, report.column_count) == (2, 7)
     age = report.column("age")
     assert (age.type, age.count, age.missing, age.min, age.max, age.mean) == (
-        "integer", 2, 0, 34, 51, 42.5)
+        "integer",
+        2,
+        0,
+        34,
+        51,
+        42.5,
+    )
     assert report.column("visit").min == "2020-01-05"
     assert report.column("arm").top == [("A", 1), ("B", 1)]
     assert report.column("code").max_length == 4
@@ -61,11 +70,15 @@ def test_a_valid_file_gets_a_full_report(write):
 
 
 def test_every_kind_of_cell_problem_is_reported_with_row_and_column(write):
-    report = run(write, GOOD + [
-        "3,C,17,2020-02-30,ab1,x,maybe",   # row 4: enum, min, bad date, pattern, type, type
-        "3,A,90,2021-01-01,ABCDEF,,y",     # row 5: dup id, max, pattern+length, required
-        ",A,40,2021-01-01,AB1,20,y",       # row 6: required id, missing key
-    ])
+    report = run(
+        write,
+        GOOD
+        + [
+            "3,C,17,2020-02-30,ab1,x,maybe",  # row 4: enum, min, bad date, pattern, type, type
+            "3,A,90,2021-01-01,ABCDEF,,y",  # row 5: dup id, max, pattern+length, required
+            ",A,40,2021-01-01,AB1,20,y",  # row 6: required id, missing key
+        ],
+    )
     assert not report.valid
     assert issues(report) == [
         ("constraint-error", 4, 2, "enum"),
@@ -91,8 +104,7 @@ def test_every_kind_of_cell_problem_is_reported_with_row_and_column(write):
 
 def test_structural_problems(write):
     header = "id,arm,,arm"
-    schema = {"fields": [{"name": "id", "type": "integer"}, {"name": "group"},
-                         {"name": "x"}]}
+    schema = {"fields": [{"name": "id", "type": "integer"}, {"name": "group"}, {"name": "x"}]}
     report = run(write, ["1,A,1,2", "2,B", "", "3,C,3,3,9"], schema=schema, header=header)
     assert issues(report) == [
         ("incorrect-label", 1, 2, None),
@@ -114,22 +126,32 @@ def test_schema_field_without_a_column(write):
 
 
 def test_composite_primary_key(write):
-    schema = {"fields": [{"name": "id", "type": "integer"}, {"name": "visit", "type": "integer"}],
-              "primaryKey": ["id", "visit"]}
+    schema = {
+        "fields": [{"name": "id", "type": "integer"}, {"name": "visit", "type": "integer"}],
+        "primaryKey": ["id", "visit"],
+    }
     report = run(write, ["1,1", "1,2", "2,1", "1,2"], schema=schema, header="id,visit")
     assert issues(report) == [("primary-key", 5, None, None)]
     assert "row 3" in report.errors[0].message
 
 
 def test_numeric_enum_and_date_range(write):
-    schema = {"fields": [
-        {"name": "dose", "type": "number", "constraints": {"enum": [0, 2.5, 5]}},
-        {"name": "d", "type": "date", "format": "%d/%m/%Y",
-         "constraints": {"minimum": "01/01/2020"}},
-    ]}
+    schema = {
+        "fields": [
+            {"name": "dose", "type": "number", "constraints": {"enum": [0, 2.5, 5]}},
+            {
+                "name": "d",
+                "type": "date",
+                "format": "%d/%m/%Y",
+                "constraints": {"minimum": "01/01/2020"},
+            },
+        ]
+    }
     report = run(write, ["2.50,01/02/2020", "3,31/12/2019"], schema=schema, header="dose,d")
-    assert issues(report) == [("constraint-error", 3, 1, "enum"),
-                              ("constraint-error", 3, 2, "minimum")]
+    assert issues(report) == [
+        ("constraint-error", 3, 1, "enum"),
+        ("constraint-error", 3, 2, "minimum"),
+    ]
 
 
 def test_errors_are_capped_per_kind_but_counted(write):
@@ -149,23 +171,38 @@ def test_many_distinct_errors_across_batches_keep_exact_counts(write):
 
 def test_an_unusable_schema_is_refused_with_every_problem(write):
     with pytest.raises(SchemaError) as err:
-        run(write, GOOD, schema={"fields": [{"name": "id", "type": "int"},
-                                            {"name": "x", "constraints": {"max": 1}}]})
+        run(
+            write,
+            GOOD,
+            schema={
+                "fields": [{"name": "id", "type": "int"}, {"name": "x", "constraints": {"max": 1}}]
+            },
+        )
     assert {p["field"] for p in err.value.problems} == {"id", "x"}
 
 
 def test_field_level_missing_values_override_the_schema(write):
-    schema = {"fields": [{"name": "n", "type": "integer", "missingValues": ["-99"]}],
-              "missingValues": [""]}
+    schema = {
+        "fields": [{"name": "n", "type": "integer", "missingValues": ["-99"]}],
+        "missingValues": [""],
+    }
     report = run(write, ["1", "-99", ""], schema=schema, header="n")
     assert issues(report) == [("type-error", 4, 1, None)]
     assert report.column("n").missing == 1
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(values=st.lists(st.one_of(st.floats(-1e6, 1e6, allow_nan=False).map(repr),
-                                 st.sampled_from(["", "NA", "oops"])), min_size=1, max_size=300))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.floats(-1e6, 1e6, allow_nan=False).map(repr), st.sampled_from(["", "NA", "oops"])
+        ),
+        min_size=1,
+        max_size=300,
+    )
+)
 def test_statistics_match_a_reference(tmp_path_factory, values):
     path = Path(tmp_path_factory.mktemp("st")) / "s.csv"
     buf = io.StringIO()
@@ -198,8 +235,9 @@ def test_validate_accepts_an_open_table_and_a_dialect(write):
     path = write("v.csv", "id;arm\n1;A\n")
     table = open_table(path)
     assert validate(table, {"fields": [{"name": "id"}, {"name": "arm"}]}).valid
-    again = validate(path, {"fields": [{"name": "id"}, {"name": "arm"}]},
-                     dialect=table.dialect.to_dict())
+    again = validate(
+        path, {"fields": [{"name": "id"}, {"name": "arm"}]}, dialect=table.dialect.to_dict()
+    )
     assert again.valid
 
 

@@ -68,8 +68,12 @@ def test_identical_alignments_score_one():
 
 
 def test_rows_matched_by_name():
-    result = compare(["ACGGT", "ACG-T"], ["ACG-T", "ACGGT"], estimate_names=["b", "a"],
-                     reference_names=["a", "b"])
+    result = compare(
+        ["ACGGT", "ACG-T"],
+        ["ACG-T", "ACGGT"],
+        estimate_names=["b", "a"],
+        reference_names=["a", "b"],
+    )
     assert result.sp == 1.0
 
 
@@ -89,10 +93,15 @@ def realignments(draw):
         width = max(len(s) for s in sequences) + draw(st.integers(0, 4))
         rows = []
         for s in sequences:
-            cols = sorted(draw(st.lists(st.integers(0, width - 1), min_size=len(s),
-                                        max_size=len(s), unique=True)))
+            cols = sorted(
+                draw(
+                    st.lists(
+                        st.integers(0, width - 1), min_size=len(s), max_size=len(s), unique=True
+                    )
+                )
+            )
             row = ["-"] * width
-            for letter, col in zip(s, cols):
+            for letter, col in zip(s, cols, strict=True):
                 row[col] = letter
             rows.append("".join(row))
         return rows
@@ -120,9 +129,20 @@ def test_cli_compare_json(tmp_path):
     (tmp_path / "est.fasta").write_text(">a\nAC-GT\n>b\nACGGT\n>c\nA--GT\n")
     (tmp_path / "ref.fasta").write_text(">a\nACG-T\n>b\nACGGT\n>c\nA-G-T\n")
     done = subprocess.run(
-        [sys.executable, "-m", "games.commands", "compare", str(tmp_path / "est.fasta"),
-         str(tmp_path / "ref.fasta"), "--json"], capture_output=True, text=True, cwd=ROOT,
-        check=True)
+        [
+            sys.executable,
+            "-m",
+            "games.commands",
+            "compare",
+            str(tmp_path / "est.fasta"),
+            str(tmp_path / "ref.fasta"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
     out = json.loads(done.stdout)
     assert out["sp"] == pytest.approx(0.8) and out["tc"] == pytest.approx(0.75)
     assert out["modeler"] == pytest.approx(0.8)
@@ -132,7 +152,17 @@ def test_cli_compare_mismatched_files(tmp_path):
     (tmp_path / "est.fasta").write_text(">a\nAC\n>b\nAC\n")
     (tmp_path / "ref.fasta").write_text(">a\nAC\n>b\nAG\n")
     done = subprocess.run(
-        [sys.executable, "-m", "games.commands", "compare", str(tmp_path / "est.fasta"),
-         str(tmp_path / "ref.fasta")], capture_output=True, text=True, cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "games.commands",
+            "compare",
+            str(tmp_path / "est.fasta"),
+            str(tmp_path / "ref.fasta"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert done.returncode == 1
     assert "different residues" in done.stderr

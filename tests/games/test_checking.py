@@ -24,7 +24,15 @@ def test_a_valid_solution_passes():
         ("ACGT", "list of rows", None, None),
         (["ACGT", 5], "row 2 is not a string", 2, None),
         (["ACGT", "AGT-"], None, None, None),
-        (["ACGT--", "AGT---", ], None, None, None),
+        (
+            [
+                "ACGT--",
+                "AGT---",
+            ],
+            None,
+            None,
+            None,
+        ),
         (["ACGTT", "AGT--"], "row 1, column 5: 'T' is an extra residue", 1, 5),
         (["AGCT", "AGT-"], "row 1, column 2: expected residue 2 ('C') but found 'G'", 1, 2),
         (["ACGX", "AGT-"], "row 1, column 4: 'X' is not allowed", 1, 4),

@@ -43,15 +43,17 @@ def test_clustal_has_its_header_and_stockholm_its_terminator():
 
 def test_names_with_spaces_or_repeats_become_distinct_identifiers():
     text = write_alignment(["Homo sapiens", "x", "x"], ["AC", "AC", "A-"], "fasta")
-    assert [r.id for r in AlignIO.read(io.StringIO(text), "fasta")] == [
-        "Homo_sapiens", "x", "x_2"]
+    assert [r.id for r in AlignIO.read(io.StringIO(text), "fasta")] == ["Homo_sapiens", "x", "x_2"]
 
 
-@pytest.mark.parametrize("names, rows, message", [
-    (["a"], ["AC", "AG"], "one name per row"),
-    (["a", "b"], ["AC", "A"], "equally long"),
-    ([], [], "equally long"),
-])
+@pytest.mark.parametrize(
+    "names, rows, message",
+    [
+        (["a"], ["AC", "AG"], "one name per row"),
+        (["a", "b"], ["AC", "A"], "equally long"),
+        ([], [], "equally long"),
+    ],
+)
 def test_broken_alignments_are_refused(names, rows, message):
     with pytest.raises(ExportError, match=message):
         write_alignment(names, rows, "fasta")
@@ -73,9 +75,21 @@ def test_check_same_sequences_names_the_changed_row():
 
 
 def test_credit_csv_has_a_header_and_one_line_per_credit():
-    text = credit_csv([{"puzzle_id": 3, "puzzle": "p, 1", "player": "Zed", "solution_id": 9,
-                        "columns": "4-20", "score_before": "1", "score_after": "5",
-                        "gain": "4", "points": 100}])
+    text = credit_csv(
+        [
+            {
+                "puzzle_id": 3,
+                "puzzle": "p, 1",
+                "player": "Zed",
+                "solution_id": 9,
+                "columns": "4-20",
+                "score_before": "1",
+                "score_after": "5",
+                "gain": "4",
+                "points": 100,
+            }
+        ]
+    )
     lines = text.splitlines()
     assert lines[0].startswith("puzzle_id,puzzle,player,")
     assert lines[1] == '3,"p, 1",Zed,9,4-20,1,5,4,100'
@@ -86,20 +100,25 @@ def test_a_real_alignment_improved_by_the_solver_keeps_every_residue():
     scheme = scheme_for("dna")
     puzzles = cut_puzzles(source, scheme, limit=3, evaluations=2_000, time_limit=5)
     assert puzzles
-    candidates = [Candidate(p.source_start, p.source_end, p.source_rows, p.par_layout, label=i)
-                  for i, p in enumerate(puzzles)]
+    candidates = [
+        Candidate(p.source_start, p.source_end, p.source_rows, p.par_layout, label=i)
+        for i, p in enumerate(puzzles)
+    ]
     report = apply_solutions(source.rows, candidates, scheme)
     assert report.after > report.before
     check_same_sequences(source.rows, report.rows)
     for fmt in FORMATS:
         back = Align.read(io.StringIO(write_alignment(source.names, report.rows, fmt)), fmt)
-        assert [residues(back[i]) for i in range(len(source.rows))] == \
-            [residues(row) for row in source.rows]
+        assert [residues(back[i]) for i in range(len(source.rows))] == [
+            residues(row) for row in source.rows
+        ]
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.text("ACDEFGHIKLMNPQRSTVWY-", min_size=6, max_size=6), min_size=2,
-                max_size=5), st.sampled_from(list(FORMATS)))
+@given(
+    st.lists(st.text("ACDEFGHIKLMNPQRSTVWY-", min_size=6, max_size=6), min_size=2, max_size=5),
+    st.sampled_from(list(FORMATS)),
+)
 def test_any_protein_alignment_round_trips(rows, fmt):
     if any(not residues(row) for row in rows):
         rows = [row if residues(row) else "A" + row[1:] for row in rows]

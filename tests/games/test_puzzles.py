@@ -26,8 +26,13 @@ from games.scoring import ScoringScheme, score_alignment
 from tests.games.support import DATA
 
 DNA = ScoringScheme.puzzle_dna()
-PROTEIN = ScoringScheme.create(matrix="BLOSUM62", open_gap_score=-10, extend_gap_score=-1,
-                               end_open_gap_score=0, end_extend_gap_score=0)
+PROTEIN = ScoringScheme.create(
+    matrix="BLOSUM62",
+    open_gap_score=-10,
+    extend_gap_score=-1,
+    end_open_gap_score=0,
+    end_extend_gap_score=0,
+)
 
 
 def naive_move(cols, k, delta, width, tail):
@@ -57,8 +62,9 @@ def naive_move(cols, k, delta, width, tail):
 def test_move_matches_pushing_blocks_one_column_at_a_time(data):
     width = data.draw(st.integers(1, 12))
     n = data.draw(st.integers(1, width))
-    cols = sorted(data.draw(st.lists(st.integers(0, width - 1), min_size=n, max_size=n,
-                                     unique=True)))
+    cols = sorted(
+        data.draw(st.lists(st.integers(0, width - 1), min_size=n, max_size=n, unique=True))
+    )
     k = data.draw(st.integers(0, n - 1))
     delta = data.draw(st.integers(-4, 4).filter(bool))
     tail = data.draw(st.booleans())
@@ -84,16 +90,20 @@ def brute_force_best(rows, scheme):
     options = []
     for row in rows:
         seq = residues(row)
-        options.append([layout(seq, cols, width)
-                        for cols in itertools.combinations(range(width), len(seq))])
+        options.append(
+            [layout(seq, cols, width) for cols in itertools.combinations(range(width), len(seq))]
+        )
     return max(score_alignment(list(choice), scheme) for choice in itertools.product(*options))
 
 
-@pytest.mark.parametrize("rows", [
-    ["ACGT--", "-ACGT-", "AC-GT-"],
-    ["GATTACA-", "GA-TACA-", "-GATACA-"],
-    ["TTAGC-", "T-AGC-", "--TAGC"],
-])
+@pytest.mark.parametrize(
+    "rows",
+    [
+        ["ACGT--", "-ACGT-", "AC-GT-"],
+        ["GATTACA-", "GA-TACA-", "-GATACA-"],
+        ["TTAGC-", "T-AGC-", "--TAGC"],
+    ],
+)
 def test_solver_finds_the_optimum_of_small_boards(rows):
     solved = solve(rows, DNA, time_limit=2.0, max_evaluations=20_000)
     assert solved.score == pytest.approx(brute_force_best(rows, DNA))
@@ -102,8 +112,7 @@ def test_solver_finds_the_optimum_of_small_boards(rows):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.text("ACGT", min_size=1, max_size=6), min_size=2, max_size=4),
-       st.integers(0, 3))
+@given(st.lists(st.text("ACGT", min_size=1, max_size=6), min_size=2, max_size=4), st.integers(0, 3))
 def test_solver_never_loses_residues_nor_score(sequences, slack):
     width = max(len(s) for s in sequences) + slack
     rows = [s.ljust(width, "-") for s in sequences]
@@ -121,9 +130,10 @@ def test_pick_rows_keeps_informative_distinct_rows():
     assert len(chosen) == 2 and 4 in chosen  # the most different row is picked
 
 
-@pytest.mark.parametrize(("name", "scheme"), [("il6.nucl.fasta", DNA),
-                                              ("il6.prot.fasta", PROTEIN),
-                                              ("tp53.prot.fasta", PROTEIN)])
+@pytest.mark.parametrize(
+    ("name", "scheme"),
+    [("il6.nucl.fasta", DNA), ("il6.prot.fasta", PROTEIN), ("tp53.prot.fasta", PROTEIN)],
+)
 def test_cut_puzzles_from_real_alignments(name, scheme):
     source = read_source(DATA / name)
     puzzles = cut_puzzles(source, scheme, limit=4, time_limit=0.2)
@@ -139,11 +149,11 @@ def test_cut_puzzles_from_real_alignments(name, scheme):
         assert puzzle.start_score == score_alignment(puzzle.start, scheme)
         check_solution(puzzle.sequences, puzzle.start, max_width=puzzle.width)
         check_solution(puzzle.sequences, puzzle.par_layout, max_width=puzzle.width)
-        for row, sequence in zip(puzzle.source_rows, puzzle.sequences):
-            window = source.rows[row][puzzle.source_start:puzzle.source_end]
+        for row, sequence in zip(puzzle.source_rows, puzzle.sequences, strict=True):
+            window = source.rows[row][puzzle.source_start : puzzle.source_end]
             assert residues(window) == sequence
         spans.append((puzzle.source_start, puzzle.source_end))
-    for (a, b), (c, d) in itertools.pairwise(sorted(spans)):
+    for (_a, b), (c, _d) in itertools.pairwise(sorted(spans)):
         assert b <= c, "windows do not overlap"
 
 
@@ -174,8 +184,13 @@ def test_every_puzzle_par_improves_the_whole_alignment():
     puzzles = cut_puzzles(source, DNA, limit=3, time_limit=0.2)
     assert puzzles
     for puzzle in puzzles:
-        spliced = splice(source.rows, puzzle.source_start, puzzle.source_end,
-                         puzzle.source_rows, puzzle.par_layout)
+        spliced = splice(
+            source.rows,
+            puzzle.source_start,
+            puzzle.source_end,
+            puzzle.source_rows,
+            puzzle.par_layout,
+        )
         assert score_alignment(spliced, DNA) > whole
         assert puzzle.meta["full_gain"] == score_alignment(spliced, DNA) - whole
 

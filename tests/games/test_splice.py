@@ -52,8 +52,10 @@ def test_apply_rejects_a_solution_that_lowers_the_score():
 def cases(draw):
     n = draw(st.integers(2, 4))
     width = draw(st.integers(3, 10))
-    rows = ["".join(draw(st.lists(st.sampled_from("ACGT-"), min_size=width, max_size=width)))
-            for _ in range(n)]
+    rows = [
+        "".join(draw(st.lists(st.sampled_from("ACGT-"), min_size=width, max_size=width)))
+        for _ in range(n)
+    ]
     if all(set(r) == {"-"} for r in rows):
         rows[0] = "A" + rows[0][1:]
     start = draw(st.integers(0, width - 1))
@@ -64,10 +66,18 @@ def cases(draw):
     for i in chosen:
         letters = residues(rows[i][start:end])
         size = end - start + extra
-        cols = sorted(draw(st.lists(st.integers(0, size - 1), min_size=len(letters),
-                                    max_size=len(letters), unique=True)))
+        cols = sorted(
+            draw(
+                st.lists(
+                    st.integers(0, size - 1),
+                    min_size=len(letters),
+                    max_size=len(letters),
+                    unique=True,
+                )
+            )
+        )
         row = ["-"] * size
-        for letter, col in zip(letters, cols):
+        for letter, col in zip(letters, cols, strict=True):
             row[col] = letter
         solution.append("".join(row))
     return rows, start, end, chosen, solution

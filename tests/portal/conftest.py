@@ -3,6 +3,7 @@
 Each database test runs once per backend in ``BACKENDS``. The schema is built once
 per backend by the real Alembic migrations; between tests every table is emptied.
 """
+
 from __future__ import annotations
 
 import re
@@ -135,8 +136,13 @@ class AuthActions:
     def __init__(self, client: FlaskClient) -> None:
         self._client = client
 
-    def register(self, username: str = "alice", email: str | None = None,
-                 password: str = DEFAULT_PASSWORD, **extra: str):
+    def register(
+        self,
+        username: str = "alice",
+        email: str | None = None,
+        password: str = DEFAULT_PASSWORD,
+        **extra: str,
+    ):
         data = {
             "csrf_token": csrf_token(self._client, "/register"),
             "username": username,
@@ -147,11 +153,19 @@ class AuthActions:
         }
         return self._client.post("/register", data=data)
 
-    def login(self, login: str = "alice", password: str = DEFAULT_PASSWORD, next_url: str | None = None,
-              environ: dict | None = None):
+    def login(
+        self,
+        login: str = "alice",
+        password: str = DEFAULT_PASSWORD,
+        next_url: str | None = None,
+        environ: dict | None = None,
+    ):
         url = "/login" + (f"?next={next_url}" if next_url else "")
-        data = {"csrf_token": csrf_token(self._client, "/login"), "login": login,
-                "password": password}
+        data = {
+            "csrf_token": csrf_token(self._client, "/login"),
+            "login": login,
+            "password": password,
+        }
         return self._client.post(url, data=data, environ_base=environ or {})
 
     def logout(self):
@@ -167,11 +181,17 @@ def auth(client: FlaskClient) -> AuthActions:
 @pytest.fixture
 def make_user(app: Flask):
     """Create a user with a role directly through the service layer."""
+
     def make(username: str, role: Role = Role.MEMBER, password: str = DEFAULT_PASSWORD):
         with app.app_context():
             db_session = db.new_session()
-            user = register_user(db_session, username=username, email=f"{username}@example.org",
-                                 password=password, role=role)
+            user = register_user(
+                db_session,
+                username=username,
+                email=f"{username}@example.org",
+                password=password,
+                role=role,
+            )
             db_session.commit()
             user_id = user.id
             db_session.close()

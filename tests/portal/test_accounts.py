@@ -1,4 +1,5 @@
 """Registration, login and logout, as a visitor meets them."""
+
 from __future__ import annotations
 
 import pytest
@@ -124,17 +125,26 @@ def test_pages_for_members_send_visitors_to_login_and_back(client, auth, make_us
 
 @pytest.mark.parametrize(
     "evil",
-    ["https://evil.example/", "//evil.example/", "/\\evil.example", "http:/evil", "javascript:alert(1)",
-     "/%0d%0aSet-Cookie:x=1"],
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "http:/evil",
+        "javascript:alert(1)",
+        "/%0d%0aSet-Cookie:x=1",
+    ],
 )
 def test_next_never_redirects_off_site(auth, make_user, evil):
     make_user("alice")
     response = auth.login("alice", next_url=evil)
     assert response.status_code == 302
     location = response.headers["Location"]
-    assert location in ("/",) or (location.startswith("/") and not location.startswith("//")
-                                  and "evil" not in location.split("?")[0].lstrip("/").split("/")[0]
-                                  and "\\" not in location)
+    assert location in ("/",) or (
+        location.startswith("/")
+        and not location.startswith("//")
+        and "evil" not in location.split("?")[0].lstrip("/").split("/")[0]
+        and "\\" not in location
+    )
 
 
 def test_session_cookie_is_httponly_and_samesite(client, auth, make_user):

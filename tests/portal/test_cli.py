@@ -1,4 +1,5 @@
 """The `portal` command's account and demo commands."""
+
 from __future__ import annotations
 
 import json
@@ -11,22 +12,43 @@ from tests.portal.conftest import DEFAULT_PASSWORD
 
 
 def test_user_create_admin(runner, session):
-    result = runner.invoke(args=["user", "create", "root", "--email", "root@example.org",
-                                 "--admin", "--password", DEFAULT_PASSWORD])
+    result = runner.invoke(
+        args=[
+            "user",
+            "create",
+            "root",
+            "--email",
+            "root@example.org",
+            "--admin",
+            "--password",
+            DEFAULT_PASSWORD,
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "Created root (admin)." in result.output
     assert session.scalar(select(User.role).where(User.username == "root")) == "admin"
 
 
 def test_user_create_refuses_duplicates_and_weak_passwords_without_writing(runner, session):
-    ok = runner.invoke(args=["user", "create", "root", "--email", "root@example.org",
-                             "--password", DEFAULT_PASSWORD])
+    ok = runner.invoke(
+        args=[
+            "user",
+            "create",
+            "root",
+            "--email",
+            "root@example.org",
+            "--password",
+            DEFAULT_PASSWORD,
+        ]
+    )
     assert ok.exit_code == 0
-    duplicate = runner.invoke(args=["user", "create", "Root", "--email", "x@example.org",
-                                    "--password", DEFAULT_PASSWORD])
+    duplicate = runner.invoke(
+        args=["user", "create", "Root", "--email", "x@example.org", "--password", DEFAULT_PASSWORD]
+    )
     assert duplicate.exit_code == 1 and "username: That username is taken." in duplicate.output
-    weak = runner.invoke(args=["user", "create", "bob", "--email", "bob@example.org",
-                               "--password", "short"])
+    weak = runner.invoke(
+        args=["user", "create", "bob", "--email", "bob@example.org", "--password", "short"]
+    )
     assert weak.exit_code == 1 and "password:" in weak.output
     assert "Traceback" not in duplicate.output + weak.output
     assert session.scalar(select(func.count()).select_from(User)) == 1
@@ -68,8 +90,9 @@ def test_demo_load_refuses_production(app, runner):
 
 def test_the_portal_command_scores_alignments(runner):
     """`portal align score` is the games package's command, attached to the portal CLI."""
-    result = runner.invoke(args=["align", "score", "games/data/il6.prot.fasta", "--scoring",
-                                 "blastp", "--json"])
+    result = runner.invoke(
+        args=["align", "score", "games/data/il6.prot.fasta", "--scoring", "blastp", "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["score"] == 10830.0  # scikit-bio's published score
 
@@ -77,9 +100,21 @@ def test_the_portal_command_scores_alignments(runner):
 def test_the_portal_command_pools_studies(runner, tmp_path):
     table = tmp_path / "two.csv"
     table.write_text("study,ai,n1i,ci,n2i\nA,4,123,11,139\nB,6,306,29,303\n")
-    result = runner.invoke(args=["meta", str(table), "--measure", "RR", "--method", "FE",
-                                 "--columns", "ai=ai,n1i=n1i,ci=ci,n2i=n2i", "--study", "study",
-                                 "--json"])
+    result = runner.invoke(
+        args=[
+            "meta",
+            str(table),
+            "--measure",
+            "RR",
+            "--method",
+            "FE",
+            "--columns",
+            "ai=ai,n1i=n1i,ci=ci,n2i=n2i",
+            "--study",
+            "study",
+            "--json",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["k"] == 2
 
@@ -95,10 +130,29 @@ def test_the_portal_command_pools_participant_level_data(runner, tmp_path):
 
     path = tmp_path / "indo.csv"
     rdata("medicaldata", "indo_rct").to_csv(path, index=False)
-    result = runner.invoke(args=["ipd", str(path), "--outcome-type", "binary", "--arm", "rx",
-                                 "--treatment", "1_indomethacin", "--control", "0_placebo",
-                                 "--outcome", "outcome", "--event-value", "1_yes",
-                                 "--study", "site", "--stage", "one", "--json"])
+    result = runner.invoke(
+        args=[
+            "ipd",
+            str(path),
+            "--outcome-type",
+            "binary",
+            "--arm",
+            "rx",
+            "--treatment",
+            "1_indomethacin",
+            "--control",
+            "0_placebo",
+            "--outcome",
+            "outcome",
+            "--event-value",
+            "1_yes",
+            "--study",
+            "site",
+            "--stage",
+            "one",
+            "--json",
+        ]
+    )
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert out["n"] == 602 and out["estimate"] < 0  # indomethacin lowered the odds of pancreatitis

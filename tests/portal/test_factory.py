@@ -1,4 +1,5 @@
 """Configuration sources and the secret key."""
+
 from __future__ import annotations
 
 import stat

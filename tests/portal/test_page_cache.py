@@ -1,6 +1,7 @@
 """Anonymous pages kept for a second per web process, and the short-lived
 dictionary behind every such copy. The tests move the copies' clocks by hand,
 so they say exactly when a change becomes visible."""
+
 from __future__ import annotations
 
 import pytest
@@ -85,8 +86,11 @@ def kept_app(make_app):
 def _add_community(app, slug: str) -> None:
     with app.app_context():
         session = db.new_session()
-        session.add(Community(slug=slug, name=f"Community {slug}", condition=slug,
-                              description="A test community."))
+        session.add(
+            Community(
+                slug=slug, name=f"Community {slug}", condition=slug, description="A test community."
+            )
+        )
         session.commit()
         session.close()
 

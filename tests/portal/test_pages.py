@@ -1,4 +1,5 @@
 """The layout, the home page and the error pages."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,9 +13,13 @@ from portal.db import new_session
 def test_home_page_explains_the_portal_and_links_every_section(client):
     page = client.get("/").get_data(as_text=True)
     assert "<h1>Move research forward, together.</h1>" in page
-    for label, href in [("Datasets", "/datasets/"), ("Questions", "/questions/"),
-                        ("Play", "/play/"), ("Analyses", "/analyses/"),
-                        ("Communities", "/communities/")]:
+    for label, href in [
+        ("Datasets", "/datasets/"),
+        ("Questions", "/questions/"),
+        ("Play", "/play/"),
+        ("Analyses", "/analyses/"),
+        ("Communities", "/communities/"),
+    ]:
         assert f'<a href="{href}">{label}</a>' in page
     assert 'href="#main"' in page, "skip link for keyboard users"
 
@@ -46,8 +51,11 @@ def test_api_clients_get_json_errors(client):
     response = client.get("/nowhere", headers={"Accept": "application/json"})
     assert response.status_code == 404
     assert response.get_json() == {
-        "error": {"code": "page_not_found", "message": "There is no page at this address.",
-                  "field": None}
+        "error": {
+            "code": "page_not_found",
+            "message": "There is no page at this address.",
+            "field": None,
+        }
     }
 
 

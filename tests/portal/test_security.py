@@ -1,4 +1,5 @@
 """CSRF, rate limits, roles and response headers."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,10 @@ from portal.audit import AuditEvent
 from tests.portal.conftest import DEFAULT_PASSWORD, AuthActions, csrf_token
 
 REGISTRATION = {
-    "username": "mallory", "email": "mallory@example.org",
-    "password": DEFAULT_PASSWORD, "confirm": DEFAULT_PASSWORD,
+    "username": "mallory",
+    "email": "mallory@example.org",
+    "password": DEFAULT_PASSWORD,
+    "confirm": DEFAULT_PASSWORD,
 }
 
 
@@ -51,7 +54,9 @@ def test_login_is_rate_limited_per_account_across_addresses(make_app):
     app = make_app(LOGIN_RATE_LIMIT="3 per minute")
     auth = AuthActions(app.test_client())
     for n in range(3):
-        response = auth.login("victim", "guess number %d" % n, environ={"REMOTE_ADDR": f"198.51.100.{n}"})
+        response = auth.login(
+            "victim", f"guess number {n}", environ={"REMOTE_ADDR": f"198.51.100.{n}"}
+        )
         assert response.status_code == 400
     response = auth.login("victim", "guess number 9", environ={"REMOTE_ADDR": "198.51.100.77"})
     assert response.status_code == 429
@@ -63,7 +68,13 @@ ADMIN_ONLY = ["/admin/users"]
 @pytest.mark.parametrize("url", ADMIN_ONLY)
 @pytest.mark.parametrize(
     ("role", "status"),
-    [(None, 302), (Role.MEMBER, 403), (Role.RESEARCHER, 403), (Role.MODERATOR, 403), (Role.ADMIN, 200)],
+    [
+        (None, 302),
+        (Role.MEMBER, 403),
+        (Role.RESEARCHER, 403),
+        (Role.MODERATOR, 403),
+        (Role.ADMIN, 200),
+    ],
 )
 def test_admin_pages_by_role(client, auth, make_user, url, role, status):
     if role is not None:
@@ -80,8 +91,9 @@ def test_an_admin_changes_a_role_and_it_is_audited(client, auth, make_user, sess
     target = make_user("bob")
     auth.login("root")
     token = csrf_token(client, "/admin/users")
-    response = client.post(f"/admin/users/{target}/role",
-                           data={"csrf_token": token, f"u{target}-role": "researcher"})
+    response = client.post(
+        f"/admin/users/{target}/role", data={"csrf_token": token, f"u{target}-role": "researcher"}
+    )
     assert response.status_code == 303
     assert session.get(User, target).role == "researcher"
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "account.role_changed"))
@@ -93,7 +105,9 @@ def test_a_member_cannot_change_roles(client, auth, make_user, session):
     auth.login("bob")
     token = csrf_token(client, "/account")
     me = session.scalar(select(User).where(User.username == "bob"))
-    response = client.post(f"/admin/users/{me.id}/role", data={"csrf_token": token, f"u{me.id}-role": "admin"})
+    response = client.post(
+        f"/admin/users/{me.id}/role", data={"csrf_token": token, f"u{me.id}-role": "admin"}
+    )
     assert response.status_code == 403
     session.expire_all()
     assert session.get(User, me.id).role == "member"
@@ -126,5 +140,7 @@ def test_pages_load_nothing_from_other_sites_and_run_no_inline_script():
         assert not re.search(r'src="(https?:)?//', text), template
         assert not re.search(r'<link[^>]+href="(https?:)?//', text), template
         # Only scripts from files run; a JSON-LD data block is not executed.
-        assert not re.search(r'<script(?![^>]*\b(src=|type="application/ld\+json"))[^>]*>', text), template
+        assert not re.search(r'<script(?![^>]*\b(src=|type="application/ld\+json"))[^>]*>', text), (
+            template
+        )
         assert not re.search(r"\son[a-z]+=", text), template

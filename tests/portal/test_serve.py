@@ -1,4 +1,5 @@
 """What `make run` does, with the real console script in separate processes."""
+
 from __future__ import annotations
 
 import os
@@ -25,14 +26,25 @@ def test_migrate_load_demo_and_serve_from_another_folder(tmp_path):
     env = {**os.environ, "PORTAL_INSTANCE_PATH": str(tmp_path / "instance")}
     env.pop("PORTAL_DATABASE_URL", None)
     for command in (["db", "upgrade"], ["demo", "load"], ["demo", "load"]):
-        result = subprocess.run([str(PORTAL), *command], cwd=tmp_path, env=env,
-                                capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [str(PORTAL), *command],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stderr
     assert "0 created" in result.stdout, "a second load keeps the existing data"
 
     port = free_port()
-    server = subprocess.Popen([str(PORTAL), "run", "--port", str(port)], cwd=tmp_path, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [str(PORTAL), "run", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         body = ""
         for _ in range(100):

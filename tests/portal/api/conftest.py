@@ -1,4 +1,5 @@
 """API fixtures: tokens made through the service, communities from the community tests."""
+
 from __future__ import annotations
 
 import pytest

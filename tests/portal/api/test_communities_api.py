@@ -1,4 +1,5 @@
 """Communities and questions through /api/v1: the same rules as the pages."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,29 +13,32 @@ from tests.portal.community.conftest import form_data, pico
 QUESTION = form_data(pico())
 
 
-def test_a_member_joins_proposes_comments_and_votes(client, community, person, token_for,
-                                                    session):
+def test_a_member_joins_proposes_comments_and_votes(client, community, person, token_for, session):
     sam = person("sam")
     token = token_for(sam)
     listed = client.get("/api/v1/communities", headers=bearer(token)).get_json()
     assert [(c["slug"], c["member"]) for c in listed["items"]] == [("colon-cancer", False)]
 
-    refused = client.post("/api/v1/communities/colon-cancer/questions", json=QUESTION,
-                          headers=bearer(token))
+    refused = client.post(
+        "/api/v1/communities/colon-cancer/questions", json=QUESTION, headers=bearer(token)
+    )
     assert refused.status_code == 403
     assert refused.get_json()["error"]["code"] == "membership_required"
 
     joined = client.post("/api/v1/communities/colon-cancer/join", headers=bearer(token))
     assert joined.get_json() == {"community": "colon-cancer", "member": True, "members": 1}
 
-    created = client.post("/api/v1/communities/colon-cancer/questions", json=QUESTION,
-                          headers=bearer(token))
+    created = client.post(
+        "/api/v1/communities/colon-cancer/questions", json=QUESTION, headers=bearer(token)
+    )
     assert created.status_code == 201, created.get_json()
     question_id = created.get_json()["id"]
 
-    comment = client.post(f"/api/v1/questions/{question_id}/comments",
-                          json={"body": "Five-year survival is what patients ask about."},
-                          headers=bearer(token))
+    comment = client.post(
+        f"/api/v1/questions/{question_id}/comments",
+        json={"body": "Five-year survival is what patients ask about."},
+        headers=bearer(token),
+    )
     assert comment.status_code == 201 and comment.get_json()["author"] == "sam"
 
     first = client.post(f"/api/v1/questions/{question_id}/support", headers=bearer(token))
@@ -46,7 +50,8 @@ def test_a_member_joins_proposes_comments_and_votes(client, community, person, t
     detail = client.get(f"/api/v1/questions/{question_id}", headers=bearer(token)).get_json()
     assert detail["supported"] is True and detail["support"] == 1
     assert [c["body"] for c in detail["comments"]] == [
-        "Five-year survival is what patients ask about."]
+        "Five-year survival is what patients ask about."
+    ]
 
     withdrawn = client.post(f"/api/v1/questions/{question_id}/withdraw", headers=bearer(token))
     assert withdrawn.get_json()["support"] == 0
@@ -55,15 +60,19 @@ def test_a_member_joins_proposes_comments_and_votes(client, community, person, t
     assert left.get_json()["member"] is False
 
 
-def test_invalid_questions_name_the_field_and_store_nothing(client, community, person,
-                                                            token_for, session):
+def test_invalid_questions_name_the_field_and_store_nothing(
+    client, community, person, token_for, session
+):
     token = token_for(person("sam", member_of=(community,)))
-    for body, field in [({**QUESTION, "title": "Short?"}, "title"),
-                        ({k: v for k, v in QUESTION.items() if k != "outcome"}, "outcome"),
-                        ({**QUESTION, "population": 7}, "population"),
-                        ({**QUESTION, "extra": "x"}, "extra")]:
-        response = client.post("/api/v1/communities/colon-cancer/questions", json=body,
-                               headers=bearer(token))
+    for body, field in [
+        ({**QUESTION, "title": "Short?"}, "title"),
+        ({k: v for k, v in QUESTION.items() if k != "outcome"}, "outcome"),
+        ({**QUESTION, "population": 7}, "population"),
+        ({**QUESTION, "extra": "x"}, "extra"),
+    ]:
+        response = client.post(
+            "/api/v1/communities/colon-cancer/questions", json=body, headers=bearer(token)
+        )
         assert response.status_code == 400, body
         assert response.get_json()["error"]["field"] == field
     assert session.scalar(select(func.count()).select_from(Question)) == 0
@@ -72,13 +81,17 @@ def test_invalid_questions_name_the_field_and_store_nothing(client, community, p
 def test_read_tokens_and_visitors_cannot_write(client, community, person, token_for, session):
     sam = person("sam", member_of=(community,))
     read_only = token_for(sam, scope="read")
-    response = client.post("/api/v1/communities/colon-cancer/questions", json=QUESTION,
-                           headers=bearer(read_only))
+    response = client.post(
+        "/api/v1/communities/colon-cancer/questions", json=QUESTION, headers=bearer(read_only)
+    )
     assert response.status_code == 403
     response = client.post("/api/v1/communities/colon-cancer/questions", json=QUESTION)
     assert response.status_code in (400, 401)  # a cookie-less visitor fails CSRF or auth
-    response = client.post("/api/v1/communities/colon-cancer/questions", json=QUESTION,
-                           headers=bearer("orp_not-a-token"))
+    response = client.post(
+        "/api/v1/communities/colon-cancer/questions",
+        json=QUESTION,
+        headers=bearer("orp_not-a-token"),
+    )
     assert response.status_code == 401 and response.get_json()["error"]["code"] == "unauthorized"
     assert session.scalar(select(func.count()).select_from(Question)) == 0
 
@@ -91,8 +104,7 @@ def _propose(session, community, author, title):
     return question
 
 
-def test_questions_filter_sort_and_paginate(client, community, other_community, person,
-                                            session):
+def test_questions_filter_sort_and_paginate(client, community, other_community, person, session):
     sam = person("sam", member_of=(community, other_community))
     titles = [f"Does treatment number {i} improve survival in colon cancer?" for i in range(5)]
     made = [_propose(session, community, sam, title) for title in titles]
@@ -115,8 +127,15 @@ def test_questions_filter_sort_and_paginate(client, community, other_community, 
     assert client.get("/api/v1/questions?community=nowhere").status_code == 404
 
 
-@pytest.mark.parametrize("query,field", [("status=gone", "status"), ("sort=random", "sort"),
-                                         ("page=0", "page"), ("per_page=101", "per_page")])
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("status=gone", "status"),
+        ("sort=random", "sort"),
+        ("page=0", "page"),
+        ("per_page=101", "per_page"),
+    ],
+)
 def test_bad_list_arguments_are_400_with_the_field(client, query, field):
     response = client.get(f"/api/v1/questions?{query}")
     assert response.status_code == 400
@@ -125,8 +144,9 @@ def test_bad_list_arguments_are_400_with_the_field(client, query, field):
 
 def test_hidden_questions_and_deleted_comments_are_not_shown(client, community, person, session):
     sam = person("sam", member_of=(community,))
-    question = _propose(session, community, sam,
-                        "Does aspirin after surgery prevent colon cancer recurrence?")
+    question = _propose(
+        session, community, sam, "Does aspirin after surgery prevent colon cancer recurrence?"
+    )
     from portal.community import discussion
     from portal.db import utcnow
 

@@ -1,4 +1,5 @@
 """The datasets API with personal tokens: what a script does."""
+
 from __future__ import annotations
 
 import io
@@ -14,13 +15,19 @@ from portal.data.models import Dataset
 from tests.portal.conftest import csrf_token
 from tests.portal.data.conftest import GOOD_CSV
 
-METADATA = {"title": "Scripted upload", "description": "Sent through the API.",
-            "licence": "CC0-1.0", "conditions": ["Asthma"]}
+METADATA = {
+    "title": "Scripted upload",
+    "description": "Sent through the API.",
+    "licence": "CC0-1.0",
+    "conditions": ["Asthma"],
+}
 
 
 def new_token(client, scope: str = "write") -> str:
-    response = client.post("/account/tokens", data={
-        "csrf_token": csrf_token(client, "/account"), "name": "script", "scope": scope})
+    response = client.post(
+        "/account/tokens",
+        data={"csrf_token": csrf_token(client, "/account"), "name": "script", "scope": scope},
+    )
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     return re.search(r'class="hash new-token">(orp_[^<]+)<', response.get_data(as_text=True))[1]
@@ -40,9 +47,12 @@ def bearer(token: str) -> dict:
 
 
 def upload(client, token: str, metadata=METADATA, content: bytes = GOOD_CSV):
-    return client.post("/api/v1/datasets", headers=bearer(token), data={
-        "metadata": json.dumps(metadata), "file": (io.BytesIO(content), "trial.csv")},
-        content_type="multipart/form-data")
+    return client.post(
+        "/api/v1/datasets",
+        headers=bearer(token),
+        data={"metadata": json.dumps(metadata), "file": (io.BytesIO(content), "trial.csv")},
+        content_type="multipart/form-data",
+    )
 
 
 def test_tokens_are_stored_hashed_and_shown_once(client, token, session):
@@ -56,15 +66,17 @@ def test_a_script_uploads_publishes_and_lists_a_dataset(client, token):
     assert response.status_code == 202, response.get_json()
     job = client.get(response.get_json()["links"]["job"], headers=bearer(token)).get_json()
     assert job["state"] == "finished" and job["result"]["dataset"] == "scripted-upload"
-    published = client.post("/api/v1/datasets/scripted-upload/versions/1/publish",
-                            headers=bearer(token))
+    published = client.post(
+        "/api/v1/datasets/scripted-upload/versions/1/publish", headers=bearer(token)
+    )
     assert published.status_code == 200 and published.get_json()["published"] is True
     listing = client.get("/api/v1/datasets?q=scripted").get_json()
     assert [d["slug"] for d in listing["items"]] == ["scripted-upload"]
     detail = client.get("/api/v1/datasets/scripted-upload").get_json()
     assert detail["versions"][0]["rows"] == 4
     assert detail["versions"][0]["downloads"]["original"].endswith(
-        "/datasets/scripted-upload/versions/1/download/original")
+        "/datasets/scripted-upload/versions/1/download/original"
+    )
 
 
 def test_read_tokens_cannot_write(client, auth, make_user):
@@ -81,14 +93,19 @@ def test_revoked_and_unknown_tokens_are_refused(client, auth, token, session):
     assert upload(client, "orp_not-a-real-token").status_code == 401
     auth.login("rita")
     token_id = session.scalar(select(ApiToken.id))
-    client.post(f"/account/tokens/{token_id}/revoke",
-                data={"csrf_token": csrf_token(client, "/account")})
+    client.post(
+        f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(client, "/account")}
+    )
     auth.logout()
     response = upload(client, token)
     assert response.status_code == 401
-    assert response.get_json() == {"error": {
-        "code": "unauthorized", "field": None,
-        "message": "Send a personal API token as 'Authorization: Bearer <token>'."}}
+    assert response.get_json() == {
+        "error": {
+            "code": "unauthorized",
+            "field": None,
+            "message": "Send a personal API token as 'Authorization: Bearer <token>'.",
+        }
+    }
 
 
 @pytest.mark.parametrize(

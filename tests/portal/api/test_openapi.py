@@ -1,4 +1,5 @@
 """The OpenAPI document: generated from the routes and schemas, valid, and readable."""
+
 from __future__ import annotations
 
 import pytest

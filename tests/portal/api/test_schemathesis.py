@@ -5,6 +5,7 @@ researcher with a write token who belongs to a community with a question in it:
 no answer may be a server error or break the document (status codes, content
 types, response schemas).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -23,8 +24,12 @@ from tests.portal.community.conftest import pico
 
 #: Generated requests per operation and caller: a bounded run that fits in CI.
 MAX_EXAMPLES = 25
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 @pytest.fixture(params=["visitor", "researcher"])
@@ -41,8 +46,13 @@ def _check_operation(operation, headers: dict) -> None:
     # Hypothesis runs inside the test (not as the test) so that the database
     # fixtures above are set up once per caller, and the seed is fixed.
     @given(case=operation.as_strategy())
-    @settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case) -> None:
         case.call_and_validate(headers=headers, checks=CHECKS)
 

@@ -1,5 +1,6 @@
 """A token's "last used" is kept to the minute without making every call a write,
 and each web process remembers a resolved token for TOKEN_CACHE_SECONDS only."""
+
 from __future__ import annotations
 
 import time
@@ -27,8 +28,9 @@ def _last_used(session):
     return session.scalar(select(ApiToken.last_used_at))
 
 
-def test_last_used_is_recorded_then_refreshed_only_after_a_minute(client, person, token_for,
-                                                                   session, clock):
+def test_last_used_is_recorded_then_refreshed_only_after_a_minute(
+    client, person, token_for, session, clock
+):
     token = token_for(person("sam"))
     assert _last_used(session) is None
 
@@ -47,7 +49,8 @@ def test_last_used_is_recorded_then_refreshed_only_after_a_minute(client, person
 
 
 def test_a_token_revoked_by_another_process_is_refused_within_the_cache_seconds(
-        app, client, person, token_for, session, clock):
+    app, client, person, token_for, session, clock
+):
     assert app.config["TOKEN_CACHE_SECONDS"] == 1.0
     token = token_for(person("sam"))
     assert client.get("/api/v1/questions", headers=bearer(token)).status_code == 200
@@ -55,29 +58,35 @@ def test_a_token_revoked_by_another_process_is_refused_within_the_cache_seconds(
     session.execute(update(ApiToken).values(revoked_at=_last_used(session)))
     session.commit()
     clock.now += 0.5
-    assert client.post("/api/v1/communities/none/join", headers=bearer(token),
-                       json={}).status_code == 404  # still remembered: the bound is 1 s
+    assert (
+        client.post("/api/v1/communities/none/join", headers=bearer(token), json={}).status_code
+        == 404
+    )  # still remembered: the bound is 1 s
     clock.now += 0.6
     response = client.post("/api/v1/communities/none/join", headers=bearer(token), json={})
     assert response.status_code == 401
 
 
-def test_a_token_revoked_in_this_process_is_refused_at_once(client, auth, person, token_for,
-                                                            session, clock):
+def test_a_token_revoked_in_this_process_is_refused_at_once(
+    client, auth, person, token_for, session, clock
+):
     token = token_for(person("sam"))
     auth.login("sam")  # before the token is remembered: only the revoke can forget it
     used = client.post("/api/v1/communities/none/join", headers=bearer(token), json={})
     assert used.status_code == 404  # the token works (there is no such community)
-    client.post(f"/account/tokens/{session.scalar(select(ApiToken.id))}/revoke",
-                data={"csrf_token": csrf_token(client, "/account")})
+    client.post(
+        f"/account/tokens/{session.scalar(select(ApiToken.id))}/revoke",
+        data={"csrf_token": csrf_token(client, "/account")},
+    )
     auth.logout()
     assert session.scalar(select(ApiToken.revoked_at)) is not None
     response = client.post("/api/v1/communities/none/join", headers=bearer(token), json={})
     assert response.status_code == 401
 
 
-def test_writing_last_used_never_extends_a_remembered_token(client, person, token_for,
-                                                           session, clock):
+def test_writing_last_used_never_extends_a_remembered_token(
+    client, person, token_for, session, clock
+):
     token = token_for(person("sam"))
     # Used 59.7 s ago: remembered as such, and due a "last used" write 0.3 s from now.
     session.execute(update(ApiToken).values(last_used_at=utcnow() - timedelta(seconds=59.7)))

@@ -1,4 +1,5 @@
 """Fixtures for communities: a community, members in roles, questions, logged-in clients."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -20,8 +21,10 @@ from tests.portal.conftest import AuthActions
 SLUG = "colon-cancer"
 
 
-def pico(title: str = "Does adjuvant chemotherapy improve survival in stage III colon cancer?",
-         **overrides: str) -> questions.QuestionText:
+def pico(
+    title: str = "Does adjuvant chemotherapy improve survival in stage III colon cancer?",
+    **overrides: str,
+) -> questions.QuestionText:
     fields = {
         "title": title,
         "population": "Adults after surgery for stage III colon cancer",
@@ -40,16 +43,18 @@ def form_data(text: questions.QuestionText) -> dict[str, str]:
 
 @pytest.fixture
 def community(session: Session) -> Community:
-    created = services.create_community(session, slug=SLUG, name="Colon cancer",
-                                        condition="Colon cancer")
+    created = services.create_community(
+        session, slug=SLUG, name="Colon cancer", condition="Colon cancer"
+    )
     session.commit()
     return created
 
 
 @pytest.fixture
 def other_community(session: Session) -> Community:
-    created = services.create_community(session, slug="tuberculosis", name="Tuberculosis",
-                                        condition="Pulmonary tuberculosis")
+    created = services.create_community(
+        session, slug="tuberculosis", name="Tuberculosis", condition="Pulmonary tuberculosis"
+    )
     session.commit()
     return created
 
@@ -59,8 +64,14 @@ def person(app: Flask, make_user, session: Session) -> Callable[..., User]:
     """Create a user, optionally a member (or moderator) of communities, old enough to be
     trusted unless ``new=True``; returns the User loaded in the test session."""
 
-    def make(username: str, *, role: Role = Role.MEMBER, member_of: tuple[Community, ...] = (),
-             moderator_of: tuple[Community, ...] = (), new: bool = False) -> User:
+    def make(
+        username: str,
+        *,
+        role: Role = Role.MEMBER,
+        member_of: tuple[Community, ...] = (),
+        moderator_of: tuple[Community, ...] = (),
+        new: bool = False,
+    ) -> User:
         user_id = make_user(username, role=role)
         user = session.get(User, user_id)
         if not new:
@@ -92,8 +103,9 @@ def login(app: Flask) -> Callable[[str], FlaskClient]:
 def propose(session: Session) -> Callable[..., Question]:
     """Propose a question through the service layer and commit it."""
 
-    def make(community: Community, author: User, title: str | None = None,
-             **fields: str) -> Question:
+    def make(
+        community: Community, author: User, title: str | None = None, **fields: str
+    ) -> Question:
         text = pico(title, **fields) if title else pico(**fields)
         question = questions.propose(session, community, author, text)
         session.commit()
@@ -114,4 +126,3 @@ def reload(session: Session, model, id_: int):
 def count(session: Session, model, *where) -> int:
     session.expire_all()
     return session.scalar(select(func.count()).select_from(model).where(*where))
-

@@ -3,6 +3,7 @@
 Community powers come from the membership (moderator of *this* community); site
 admins moderate everywhere; researchers (a site role) review evidence anywhere.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -16,8 +17,7 @@ from portal.community.round_models import PriorityRound
 from tests.portal.community.conftest import SLUG, form_data, pico, question_url
 from tests.portal.conftest import csrf_token
 
-ROLES = ["visitor", "outsider", "member", "researcher", "moderator_elsewhere", "moderator",
-         "admin"]
+ROLES = ["visitor", "outsider", "member", "researcher", "moderator_elsewhere", "moderator", "admin"]
 
 #: action -> the roles allowed to do it. Everyone else is refused and nothing changes.
 ALLOWED = {
@@ -36,8 +36,10 @@ ALLOWED = {
 @pytest.fixture
 def world(community, other_community, person, propose):
     sam = person("sam", member_of=(community,))
-    questions = [propose(community, sam),
-                 propose(community, sam, "A second question about colon cancer follow-up?")]
+    questions = [
+        propose(community, sam),
+        propose(community, sam, "A second question about colon cancer follow-up?"),
+    ]
     return questions
 
 
@@ -76,29 +78,41 @@ def perform(action, client, token, questions, session):
         response = client.post(question_url(q, "/support"), data={"csrf_token": token})
         return response, total(session, QuestionVote) == 1
     if action == "comment":
-        response = client.post(question_url(q, "/comments/"),
-                               data={"csrf_token": token, "body": "Hello"})
+        response = client.post(
+            question_url(q, "/comments/"), data={"csrf_token": token, "body": "Hello"}
+        )
         return response, total(session, Comment) == 1
     if action == "flag":
-        response = client.post(question_url(q, "/flag"),
-                               data={"csrf_token": token, "reason": "spam"})
+        response = client.post(
+            question_url(q, "/flag"), data={"csrf_token": token, "reason": "spam"}
+        )
         return response, total(session, ContentFlag) == 1
     if action == "review":
-        response = client.post(question_url(q, "/review"), data={
-            "csrf_token": token, "verdict": "not_answered", "citations": "", "note": ""})
+        response = client.post(
+            question_url(q, "/review"),
+            data={"csrf_token": token, "verdict": "not_answered", "citations": "", "note": ""},
+        )
         return response, total(session, Question, Question.status == "under_review") == 1
     if action == "close":
-        response = client.post(question_url(q, "/close"),
-                               data={"csrf_token": token, "reason": "Out of scope"})
+        response = client.post(
+            question_url(q, "/close"), data={"csrf_token": token, "reason": "Out of scope"}
+        )
         return response, total(session, Question, Question.status == "closed") == 1
     if action == "hide":
-        response = client.post(f"/communities/{SLUG}/moderation/questions/{q.id}/hide",
-                               data={"csrf_token": token, "reason": "Spam"})
+        response = client.post(
+            f"/communities/{SLUG}/moderation/questions/{q.id}/hide",
+            data={"csrf_token": token, "reason": "Spam"},
+        )
         return response, total(session, Question, Question.hidden.is_(True)) == 1
     if action == "open_round":
-        response = client.post(f"/communities/{SLUG}/rounds/new", data={
-            "csrf_token": token, "title": "A round",
-            "questions": [str(questions[0].id), str(questions[1].id)]})
+        response = client.post(
+            f"/communities/{SLUG}/rounds/new",
+            data={
+                "csrf_token": token,
+                "title": "A round",
+                "questions": [str(questions[0].id), str(questions[1].id)],
+            },
+        )
         return response, total(session, PriorityRound) == 1
     if action == "moderation_queue":
         response = client.get(f"/communities/{SLUG}/moderation/")
@@ -108,8 +122,9 @@ def perform(action, client, token, questions, session):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("action", list(ALLOWED))
-def test_access_rules_by_role(app, community, other_community, person, login, world, session,
-                              action, role):
+def test_access_rules_by_role(
+    app, community, other_community, person, login, world, session, action, role
+):
     actor = make_actor(role, community, other_community, person)
     client = login(actor.username) if actor else app.test_client()
     token = csrf_token(client, "/login" if actor is None else question_url(world[0]))

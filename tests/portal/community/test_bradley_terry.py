@@ -1,4 +1,5 @@
 """The Bradley-Terry fit: hand-worked examples and a reference fit by statsmodels."""
+
 from __future__ import annotations
 
 import math
@@ -34,16 +35,14 @@ def test_three_items_hand_worked_from_zermelos_equations():
     #   B: 3 * 2/6 + 3 * 2/3 = 1 + 2 = 3 = wins of B (1 over A, 2 over C)
     #   C: 3 * 1/3 + 5 * 1/5 = 1 + 1 = 2 = wins of C (1 over B, 1 over A)
     # so log-strengths, centred, are (log 2, 0, -log 2).
-    winners, losers = expand({(0, 1): 2, (1, 0): 1, (1, 2): 2, (2, 1): 1,
-                              (0, 2): 4, (2, 0): 1})
+    winners, losers = expand({(0, 1): 2, (1, 0): 1, (1, 2): 2, (2, 1): 1, (0, 2): 4, (2, 0): 1})
     b = bt.fit(3, winners, losers)
     assert b == pytest.approx([math.log(2), 0.0, -math.log(2)], abs=1e-9)
     assert list(bt.ranks(b)) == [1, 2, 3]
 
 
 def test_a_balanced_cycle_gives_equal_strengths():
-    winners, losers = expand({(0, 1): 2, (1, 0): 1, (1, 2): 2, (2, 1): 1,
-                              (2, 0): 2, (0, 2): 1})
+    winners, losers = expand({(0, 1): 2, (1, 0): 1, (1, 2): 2, (2, 1): 1, (2, 0): 2, (0, 2): 1})
     assert bt.fit(3, winners, losers) == pytest.approx([0, 0, 0], abs=1e-9)
 
 
@@ -64,8 +63,9 @@ def statsmodels_reference(n_items, winners, losers, weights=None):
     design = np.zeros((len(winners), n_items))
     design[np.arange(len(winners)), winners] = 1
     design[np.arange(len(winners)), losers] = -1
-    model = sm.GLM(np.ones(len(winners)), design[:, 1:], family=sm.families.Binomial(),
-                   freq_weights=weights)
+    model = sm.GLM(
+        np.ones(len(winners)), design[:, 1:], family=sm.families.Binomial(), freq_weights=weights
+    )
     coefficients = np.concatenate([[0.0], model.fit().params])
     return coefficients - coefficients.mean()
 
@@ -74,14 +74,16 @@ def statsmodels_reference(n_items, winners, losers, weights=None):
 def test_matches_a_logistic_glm_fitted_by_statsmodels(seed):
     winners, losers, _ = simulated(n_items=7, n_comparisons=500, seed=seed)
     assert bt.fit(7, winners, losers) == pytest.approx(
-        statsmodels_reference(7, winners, losers), abs=1e-7)
+        statsmodels_reference(7, winners, losers), abs=1e-7
+    )
 
 
 def test_weighted_fit_matches_statsmodels_with_frequency_weights():
     winners, losers, rng = simulated(n_items=5, n_comparisons=300, seed=4)
     weights = rng.uniform(0.2, 3.0, size=winners.size)
     assert bt.fit(5, winners, losers, weights) == pytest.approx(
-        statsmodels_reference(5, winners, losers, weights), abs=1e-7)
+        statsmodels_reference(5, winners, losers, weights), abs=1e-7
+    )
 
 
 def test_an_item_that_never_lost_has_no_finite_fit_unless_a_prior_is_used():
@@ -129,10 +131,12 @@ def test_equal_weighting_lets_a_small_group_count_as_much_as_a_large_one():
     groups = ["patient"] * 25 + ["clinician"] * 5
     # Pooled, question 0 wins 25 of 30: b0 - b1 = log(25 / 5).
     assert bt.fit(2, winners, losers) == pytest.approx(
-        [math.log(5) / 2, -math.log(5) / 2], abs=1e-9)
+        [math.log(5) / 2, -math.log(5) / 2], abs=1e-9
+    )
     # Groups equal, each group weighs 15 in total: a tie.
     assert bt.fit(2, winners, losers, bt.equal_group_weights(groups)) == pytest.approx(
-        [0, 0], abs=1e-9)
+        [0, 0], abs=1e-9
+    )
 
 
 def test_bootstrap_rank_intervals_are_reproducible_and_cover_the_point_ranks():
@@ -147,8 +151,7 @@ def test_bootstrap_rank_intervals_are_reproducible_and_cover_the_point_ranks():
 
 
 def test_with_overwhelming_evidence_the_ranks_do_not_move():
-    winners, losers = expand({(0, 1): 40, (1, 2): 40, (0, 2): 40, (1, 0): 1, (2, 1): 1,
-                              (2, 0): 1})
+    winners, losers = expand({(0, 1): 40, (1, 2): 40, (0, 2): 40, (1, 0): 1, (2, 1): 1, (2, 0): 1})
     people = np.arange(len(winners)) % 30
     intervals = bt.bootstrap_rank_intervals(3, winners, losers, people, samples=50)
     assert list(intervals.low) == [1, 2, 3] and list(intervals.high) == [1, 2, 3]

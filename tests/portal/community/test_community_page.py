@@ -1,4 +1,5 @@
 """A community's page: description, members, moderators, its questions, a place for data."""
+
 from __future__ import annotations
 
 from portal.community import discussion, votes
@@ -6,7 +7,8 @@ from tests.portal.community.conftest import SLUG
 
 
 def test_the_community_page_shows_members_moderators_and_top_questions(
-        community, person, propose, session, client):
+    community, person, propose, session, client
+):
     moira = person("moira", moderator_of=(community,))
     sam = person("sam", member_of=(community,))
     popular = propose(community, sam, "Which adjuvant treatment helps most after surgery?")
@@ -25,9 +27,9 @@ def test_moderators_see_a_link_to_their_queue_and_members_do_not(community, pers
     person("moira", moderator_of=(community,))
     person("sam", member_of=(community,))
     assert "Moderation queue (0)" in login("moira").get(f"/communities/{SLUG}").get_data(
-        as_text=True)
-    assert "Moderation queue" not in login("sam").get(f"/communities/{SLUG}").get_data(
-        as_text=True)
+        as_text=True
+    )
+    assert "Moderation queue" not in login("sam").get(f"/communities/{SLUG}").get_data(as_text=True)
 
 
 def test_the_index_counts_open_questions(community, person, propose, client):
@@ -35,8 +37,7 @@ def test_the_index_counts_open_questions(community, person, propose, client):
     assert "1 member · 1 open question" in client.get("/communities/").get_data(as_text=True)
 
 
-def test_a_profile_shows_communities_and_contributions(community, person, propose, session,
-                                                       client):
+def test_a_profile_shows_communities_and_contributions(community, person, propose, session, client):
     sam = person("sam", member_of=(community,))
     question = propose(community, sam)
     discussion.add(session, question, sam, "A first comment")

@@ -1,4 +1,5 @@
 """Every community form refuses a missing or forged CSRF token, and writes nothing."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,32 +22,58 @@ from portal.models import (
 from tests.portal.community.conftest import SLUG, form_data, pico
 from tests.portal.conftest import csrf_token
 
-TABLES = [Comment, Comparison, ContentFlag, EvidenceReview, Membership, Notification,
-          PriorityRound, Question, QuestionVote, QuestionWatch, RoundParticipant]
+TABLES = [
+    Comment,
+    Comparison,
+    ContentFlag,
+    EvidenceReview,
+    Membership,
+    Notification,
+    PriorityRound,
+    Question,
+    QuestionVote,
+    QuestionWatch,
+    RoundParticipant,
+]
 
 # Each form, with data that would succeed given a valid token (the last test proves it).
 FORMS = {
     "join": lambda ids: ("/communities/tuberculosis/join", {}),
-    "propose": lambda ids: (f"/communities/{SLUG}/questions/new", form_data(pico(
-        "A question sent with a forged token?"))),
+    "propose": lambda ids: (
+        f"/communities/{SLUG}/questions/new",
+        form_data(pico("A question sent with a forged token?")),
+    ),
     "support": lambda ids: (f"/communities/{SLUG}/questions/{ids['q2']}/support", {}),
     "unwatch": lambda ids: (f"/communities/{SLUG}/questions/{ids['q1']}/unwatch", {}),
-    "comment": lambda ids: (f"/communities/{SLUG}/questions/{ids['q1']}/comments/",
-                            {"body": "Forged?"}),
+    "comment": lambda ids: (
+        f"/communities/{SLUG}/questions/{ids['q1']}/comments/",
+        {"body": "Forged?"},
+    ),
     "delete comment": lambda ids: (
-        f"/communities/{SLUG}/questions/{ids['q1']}/comments/{ids['c']}/delete", {}),
-    "review": lambda ids: (f"/communities/{SLUG}/questions/{ids['q1']}/review",
-                           {"verdict": "not_answered"}),
-    "close": lambda ids: (f"/communities/{SLUG}/questions/{ids['q1']}/close",
-                          {"reason": "Forged"}),
-    "hide": lambda ids: (f"/communities/{SLUG}/moderation/questions/{ids['q1']}/hide",
-                         {"reason": "Forged"}),
-    "open round": lambda ids: (f"/communities/{SLUG}/rounds/new", {
-        "title": "Forged round", "questions": [str(ids["q1"]), str(ids["q2"])]}),
-    "take part": lambda ids: (f"/communities/{SLUG}/rounds/{ids['r']}/take-part",
-                              {"perspective": "carer"}),
-    "compare": lambda ids: (f"/communities/{SLUG}/rounds/{ids['r']}/compare", {
-        "first_id": ids["q1"], "second_id": ids["q2"], "winner_id": ids["q1"]}),
+        f"/communities/{SLUG}/questions/{ids['q1']}/comments/{ids['c']}/delete",
+        {},
+    ),
+    "review": lambda ids: (
+        f"/communities/{SLUG}/questions/{ids['q1']}/review",
+        {"verdict": "not_answered"},
+    ),
+    "close": lambda ids: (f"/communities/{SLUG}/questions/{ids['q1']}/close", {"reason": "Forged"}),
+    "hide": lambda ids: (
+        f"/communities/{SLUG}/moderation/questions/{ids['q1']}/hide",
+        {"reason": "Forged"},
+    ),
+    "open round": lambda ids: (
+        f"/communities/{SLUG}/rounds/new",
+        {"title": "Forged round", "questions": [str(ids["q1"]), str(ids["q2"])]},
+    ),
+    "take part": lambda ids: (
+        f"/communities/{SLUG}/rounds/{ids['r']}/take-part",
+        {"perspective": "carer"},
+    ),
+    "compare": lambda ids: (
+        f"/communities/{SLUG}/rounds/{ids['r']}/compare",
+        {"first_id": ids["q1"], "second_id": ids["q2"], "winner_id": ids["q1"]},
+    ),
     "read notifications": lambda ids: ("/notifications/read", {}),
 }
 
@@ -57,8 +84,9 @@ def ids(community, other_community, person, propose, session):
     q1 = propose(community, moira)
     q2 = propose(community, moira, "A second question for the forged-token tests?")
     comment = discussion.add(session, q1, moira, "A comment")
-    round_ = prioritisation.open_round(session, community, moira, title="Round",
-                                       description="", question_ids=[q1.id, q2.id])
+    round_ = prioritisation.open_round(
+        session, community, moira, title="Round", description="", question_ids=[q1.id, q2.id]
+    )
     prioritisation.take_part(session, round_, moira, "patient")
     session.commit()
     return {"q1": q1.id, "q2": q2.id, "c": comment.id, "r": round_.id}
@@ -71,8 +99,7 @@ def snapshot(session) -> dict[str, int]:
 
 @pytest.mark.parametrize("token", [None, "", "forged-token", "IjAwMDAi.aaaa.bbbb"])
 @pytest.mark.parametrize("form", list(FORMS))
-def test_forged_csrf_tokens_are_refused_and_nothing_is_written(login, ids, session, form,
-                                                               token):
+def test_forged_csrf_tokens_are_refused_and_nothing_is_written(login, ids, session, form, token):
     client = login("moira")
     url, data = FORMS[form](ids)
     if token is not None:

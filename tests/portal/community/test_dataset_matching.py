@@ -1,4 +1,5 @@
 """Matching a question's PICO to dataset metadata: BM25 against hand-computed values."""
+
 from __future__ import annotations
 
 import math
@@ -20,8 +21,7 @@ def test_the_score_is_bm25_as_written_on_the_page():
     [best] = m.rank("colon cancer", documents, min_score=0.0)
     assert best.key == 1
     assert best.score == sapprox(2 * per_term)
-    assert dict(best.contributions) == {"colon": sapprox(per_term),
-                                        "cancer": sapprox(per_term)}
+    assert dict(best.contributions) == {"colon": sapprox(per_term), "cancer": sapprox(per_term)}
 
 
 def sapprox(value: float):
@@ -48,8 +48,9 @@ def test_variables_and_tags_count_not_only_the_title():
         2: Document(title="Trial B", tags=("Smoking cessation",)),
         3: Document(title="Trial C", description="Nothing relevant here at all"),
     }
-    ranked = m.rank("Does rectal indomethacin prevent pancreatitis after ERCP?", documents,
-                    min_score=0.0)
+    ranked = m.rank(
+        "Does rectal indomethacin prevent pancreatitis after ERCP?", documents, min_score=0.0
+    )
     assert [s.key for s in ranked] == [1]
     assert set(ranked[0].matched) == {"indomethacin", "pancreatiti"}
 
@@ -62,8 +63,22 @@ def test_weak_matches_are_not_suggested_and_empty_input_gives_nothing():
     assert m.rank("colon", {}) == []
 
 
-words = st.sampled_from(["colon", "cancer", "survival", "tuberculosis", "nicotine", "liver",
-                         "fluorouracil", "placebo", "smoking", "ercp", "the", "adults"])
+words = st.sampled_from(
+    [
+        "colon",
+        "cancer",
+        "survival",
+        "tuberculosis",
+        "nicotine",
+        "liver",
+        "fluorouracil",
+        "placebo",
+        "smoking",
+        "ercp",
+        "the",
+        "adults",
+    ]
+)
 texts = st.lists(words, max_size=8).map(" ".join)
 
 

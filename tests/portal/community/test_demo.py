@@ -1,4 +1,5 @@
 """`portal demo load` fills the communities with questions, talk, support and a round."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,8 +20,17 @@ from portal.models import (
 )
 from tests.portal.conftest import AuthActions
 
-TABLES = [Question, QuestionVote, Comment, PriorityRound, RoundParticipant, Comparison,
-          Notification, QuestionDataset, QuestionRun]
+TABLES = [
+    Question,
+    QuestionVote,
+    Comment,
+    PriorityRound,
+    RoundParticipant,
+    Comparison,
+    Notification,
+    QuestionDataset,
+    QuestionRun,
+]
 
 
 def counts(session):
@@ -39,8 +49,9 @@ def test_demo_load_creates_questions_discussions_votes_and_an_open_round(demo, s
     loaded = counts(session)
     assert loaded["Question"] >= 10 and loaded["QuestionVote"] >= 20
     assert loaded["Comment"] >= 4 and loaded["Comparison"] == 3 * 6
-    statuses = dict(session.execute(
-        select(Question.status, func.count()).group_by(Question.status)).all())
+    statuses = dict(
+        session.execute(select(Question.status, func.count()).group_by(Question.status)).all()
+    )
     assert {"proposed", "under_review", "in_analysis", "answered", "closed"} <= set(statuses)
     answered = session.scalar(select(Question).where(Question.status == "answered"))
     assert "Demo answer" in answered.answer_note
@@ -61,12 +72,15 @@ def test_demo_load_twice_changes_nothing(demo, runner, session):
 
 
 def test_demo_pages_render(demo, client):
-    for url in ["/communities/colon-cancer",
-                "/communities/colon-cancer/questions/?sort=trending",
-                "/communities/colon-cancer/questions/?status=all&sort=new",
-                "/communities/smoking-cessation/questions/?status=closed",
-                "/questions/", "/questions/?status=answered",
-                "/communities/colon-cancer/rounds/"]:
+    for url in [
+        "/communities/colon-cancer",
+        "/communities/colon-cancer/questions/?sort=trending",
+        "/communities/colon-cancer/questions/?status=all&sort=new",
+        "/communities/smoking-cessation/questions/?status=closed",
+        "/questions/",
+        "/questions/?status=answered",
+        "/communities/colon-cancer/rounds/",
+    ]:
         assert client.get(url).status_code == 200, url
 
 
@@ -87,7 +101,8 @@ def test_every_demo_question_and_round_page_renders_for_a_member(demo, app, sess
 
 
 def test_demo_questions_are_linked_to_datasets_and_one_is_answered_by_an_analysis(
-        demo, session, client):
+    demo, session, client
+):
     links = session.scalars(select(QuestionDataset)).all()
     assert len(links) >= 5 and {link.decision for link in links} == {"confirmed"}
     assert all(link.score >= 4 for link in links), "the demo links are also the top suggestions"

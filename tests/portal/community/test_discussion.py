@@ -1,4 +1,5 @@
 """Threaded comments in Markdown: post, reply, edit within the window, delete softly."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -44,14 +45,18 @@ def test_members_comment_and_reply_in_threads(community, person, login, question
     assert 'href="/datasets/colon-trial"' in page
 
 
-@pytest.mark.parametrize("body", [
-    "<script>alert(1)</script>",
-    "Nice <img src=x onerror=alert(2)>",
-    "[click me](javascript:alert(3))",
-    "<p onclick=alert(4)>hi</p>",
-])
-def test_comments_with_script_or_event_handlers_are_refused(community, person, login,
-                                                            question, session, body):
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<script>alert(1)</script>",
+        "Nice <img src=x onerror=alert(2)>",
+        "[click me](javascript:alert(3))",
+        "<p onclick=alert(4)>hi</p>",
+    ],
+)
+def test_comments_with_script_or_event_handlers_are_refused(
+    community, person, login, question, session, body
+):
     person("mallory", member_of=(community,))
     client = login("mallory")
     response = post(client, question, body)
@@ -61,11 +66,16 @@ def test_comments_with_script_or_event_handlers_are_refused(community, person, l
 
 
 def test_script_stored_before_the_check_still_never_reaches_the_page(
-        community, person, login, question, session):
+    community, person, login, question, session
+):
     # As if written by an older version, or straight into the database.
-    session.add(Comment(question_id=question.id, author_id=question.author_id,
-                        body="<script>alert(1)</script> <img src=x onerror=alert(2)> "
-                             "[x](javascript:alert(3))"))
+    session.add(
+        Comment(
+            question_id=question.id,
+            author_id=question.author_id,
+            body="<script>alert(1)</script> <img src=x onerror=alert(2)> [x](javascript:alert(3))",
+        )
+    )
     session.commit()
     page = login("sam").get(question_url(question)).get_data(as_text=True)
     assert "<script>alert(1)" not in page and "onerror=alert(2)>" not in page
@@ -74,18 +84,17 @@ def test_script_stored_before_the_check_still_never_reaches_the_page(
 
 
 @pytest.mark.parametrize("body", ["", "   ", "x" * 10_001])
-def test_empty_or_over_long_comments_are_refused(community, person, login, question, session,
-                                                 body):
+def test_empty_or_over_long_comments_are_refused(community, person, login, question, session, body):
     client = login("sam")
     response = post(client, question, body)
     assert response.status_code == 303
-    assert "Nothing was posted" in client.get(response.headers["Location"]).get_data(
-        as_text=True)
+    assert "Nothing was posted" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert count(session, Comment) == 0
 
 
-def test_a_reply_to_a_comment_of_another_question_is_refused(community, person, login, propose,
-                                                             question, session):
+def test_a_reply_to_a_comment_of_another_question_is_refused(
+    community, person, login, propose, question, session
+):
     priya = person("priya", member_of=(community,))
     other = propose(community, priya, "Another question about colon cancer?")
     elsewhere = discussion.add(session, other, priya, "Elsewhere")
@@ -104,8 +113,7 @@ def test_authors_edit_within_the_window_only(make_app, community, person, questi
     edit = question_url(question, f"/comments/{comment.id}/edit")
     assert "Comments can be edited for 15 minutes" in client.get(edit).get_data(as_text=True)
     token = csrf_token(client, edit)
-    assert client.post(edit, data={"csrf_token": token, "body": "Second draft"}
-                       ).status_code == 303
+    assert client.post(edit, data={"csrf_token": token, "body": "Second draft"}).status_code == 303
     assert reload(session, Comment, comment.id).body == "Second draft"
     comment = reload(session, Comment, comment.id)
     comment.created_at = utcnow() - timedelta(minutes=16)
@@ -113,7 +121,8 @@ def test_authors_edit_within_the_window_only(make_app, community, person, questi
     late = client.post(edit, data={"csrf_token": token, "body": "Too late"})
     assert late.status_code == 303
     assert "Comments can be edited for 15 minutes after posting." in client.get(
-        late.headers["Location"]).get_data(as_text=True)
+        late.headers["Location"]
+    ).get_data(as_text=True)
     assert reload(session, Comment, comment.id).body == "Second draft"
     assert "· edited" in client.get(question_url(question)).get_data(as_text=True)
 
@@ -133,8 +142,7 @@ def test_deleting_keeps_the_thread_shape(community, person, login, question, ses
     person("priya", member_of=(community,))
     post(login("priya"), question, "A reply that stays", parent_id=parent.id)
     token = csrf_token(client, question_url(question))
-    client.post(question_url(question, f"/comments/{parent.id}/delete"),
-                data={"csrf_token": token})
+    client.post(question_url(question, f"/comments/{parent.id}/delete"), data={"csrf_token": token})
     parent = reload(session, Comment, parent.id)
     assert parent.deleted_at is not None and parent.body == ""
     page = client.get(question_url(question)).get_data(as_text=True)
@@ -143,8 +151,7 @@ def test_deleting_keeps_the_thread_shape(community, person, login, question, ses
     assert count(session, Comment) == 2
 
 
-def test_members_cannot_edit_or_delete_others_comments(community, person, login, question,
-                                                       session):
+def test_members_cannot_edit_or_delete_others_comments(community, person, login, question, session):
     post(login("sam"), question, "Sam's words")
     comment = session.query(Comment).one()
     person("priya", member_of=(community,))
@@ -153,18 +160,17 @@ def test_members_cannot_edit_or_delete_others_comments(community, person, login,
     token = csrf_token(priya, question_url(question))
     assert priya.get(edit).status_code == 403
     assert priya.post(edit, data={"csrf_token": token, "body": "Changed"}).status_code == 403
-    priya.post(question_url(question, f"/comments/{comment.id}/delete"),
-               data={"csrf_token": token})
+    priya.post(question_url(question, f"/comments/{comment.id}/delete"), data={"csrf_token": token})
     comment = reload(session, Comment, comment.id)
     assert comment.body == "Sam's words" and comment.deleted_at is None
 
 
-def test_very_deep_replies_are_attached_at_the_deepest_level(community, person, question,
-                                                             session):
+def test_very_deep_replies_are_attached_at_the_deepest_level(community, person, question, session):
     parent_id = None
     for n in range(discussion.MAX_DEPTH + 3):
-        parent_id = discussion.add(session, question, question.author, f"level {n}",
-                                   parent_id=parent_id).id
+        parent_id = discussion.add(
+            session, question, question.author, f"level {n}", parent_id=parent_id
+        ).id
     session.commit()
     depths = []
     stack = discussion.thread(session, question)

@@ -1,4 +1,5 @@
 """From proposed to answered (or closed), with followers told at every step."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,8 +27,12 @@ def cast(community, person, propose):
 
 def notifications(session, user) -> list[str]:
     session.expire_all()
-    return [n.message for n in session.scalars(
-        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id))]
+    return [
+        n.message
+        for n in session.scalars(
+            select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+        )
+    ]
 
 
 def test_a_researcher_takes_a_question_from_review_to_answer(cast, login, session):
@@ -36,38 +41,52 @@ def test_a_researcher_takes_a_question_from_review_to_answer(cast, login, sessio
     session.commit()
     client = login("ada")
     token = csrf_token(client, question_url(question))
-    client.post(question_url(question, "/review"), data={
-        "csrf_token": token, "verdict": "partly",
-        "citations": "Moertel CG et al. N Engl J Med 1990;322:352-8.\nA Cochrane review",
-        "note": "Survival benefit shown; quality of life not studied."})
+    client.post(
+        question_url(question, "/review"),
+        data={
+            "csrf_token": token,
+            "verdict": "partly",
+            "citations": "Moertel CG et al. N Engl J Med 1990;322:352-8.\nA Cochrane review",
+            "note": "Survival benefit shown; quality of life not studied.",
+        },
+    )
     assert reload(session, Question, question.id).status == "under_review"
     review = session.scalar(select(EvidenceReview))
-    assert review.citation_list == ["Moertel CG et al. N Engl J Med 1990;322:352-8.",
-                                    "A Cochrane review"]
+    assert review.citation_list == [
+        "Moertel CG et al. N Engl J Med 1990;322:352-8.",
+        "A Cochrane review",
+    ]
     client.post(question_url(question, "/analysis"), data={"csrf_token": token})
-    client.post(question_url(question, "/answer"), data={
-        "csrf_token": token, "url": "/analyses/", "note": "Five-year survival improved."})
+    client.post(
+        question_url(question, "/answer"),
+        data={"csrf_token": token, "url": "/analyses/", "note": "Five-year survival improved."},
+    )
     question = reload(session, Question, question.id)
     assert (question.status, question.answer_url) == ("answered", "/analyses/")
-    expected = [f"Under review: {question.title} — existing evidence answers it in part.",
-                f"In analysis: {question.title}", f"Answered: {question.title}"]
+    expected = [
+        f"Under review: {question.title} — existing evidence answers it in part.",
+        f"In analysis: {question.title}",
+        f"Answered: {question.title}",
+    ]
     assert notifications(session, sam) == expected
     assert notifications(session, priya) == expected
     assert notifications(session, ada) == [], "the researcher is not told of their own steps"
     page = login("sam").get(question_url(question)).get_data(as_text=True)
     assert "Five-year survival improved." in page
     assert "See the published answer" in page
-    changes = session.scalars(select(AuditEvent).where(
-        AuditEvent.action == "question.status_changed")).all()
+    changes = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "question.status_changed")
+    ).all()
     assert [(e.details["old"], e.details["new"]) for e in changes] == [
-        ("proposed", "under_review"), ("under_review", "in_analysis"),
-        ("in_analysis", "answered")]
+        ("proposed", "under_review"),
+        ("under_review", "in_analysis"),
+        ("in_analysis", "answered"),
+    ]
 
 
 def test_followers_read_and_clear_their_notifications(cast, login, session):
     sam, priya, ada, question = cast
-    lifecycle.record_review(session, question, ada, verdict="not_answered", citations="",
-                            note="")
+    lifecycle.record_review(session, question, ada, verdict="not_answered", citations="", note="")
     session.commit()
     client = login("sam")
     page = client.get("/notifications/").get_data(as_text=True)
@@ -80,10 +99,11 @@ def test_followers_read_and_clear_their_notifications(cast, login, session):
 def test_unfollowing_stops_notifications(cast, login, session):
     sam, priya, ada, question = cast
     client = login("sam")
-    client.post(question_url(question, "/unwatch"),
-                data={"csrf_token": csrf_token(client, question_url(question))})
-    lifecycle.record_review(session, question, ada, verdict="not_answered", citations="",
-                            note="")
+    client.post(
+        question_url(question, "/unwatch"),
+        data={"csrf_token": csrf_token(client, question_url(question))},
+    )
+    lifecycle.record_review(session, question, ada, verdict="not_answered", citations="", note="")
     session.commit()
     assert notifications(session, sam) == []
 
@@ -91,9 +111,9 @@ def test_unfollowing_stops_notifications(cast, login, session):
 @pytest.mark.parametrize(
     ("steps", "attempt"),
     [
-        ([], "analysis"),              # proposed -> in analysis skips the review
+        ([], "analysis"),  # proposed -> in analysis skips the review
         ([], "answer"),
-        (["close"], "review"),         # closed is final
+        (["close"], "review"),  # closed is final
         (["review", "answer"], "analysis"),  # answered is final
     ],
 )
@@ -101,11 +121,11 @@ def test_the_lifecycle_cannot_skip_or_go_back(cast, session, community, person, 
     sam, priya, ada, question = cast
     moira = person("moira", moderator_of=(community,))
     do = {
-        "review": lambda: lifecycle.record_review(session, question, ada, verdict="not_answered",
-                                                  citations="", note=""),
+        "review": lambda: lifecycle.record_review(
+            session, question, ada, verdict="not_answered", citations="", note=""
+        ),
         "analysis": lambda: lifecycle.start_analysis(session, question, ada),
-        "answer": lambda: lifecycle.mark_answered(session, question, ada, url="",
-                                                  note="Answered."),
+        "answer": lambda: lifecycle.mark_answered(session, question, ada, url="", note="Answered."),
         "close": lambda: lifecycle.close(session, question, moira, reason="Out of scope"),
     }
     for step in steps:
@@ -119,8 +139,7 @@ def test_the_lifecycle_cannot_skip_or_go_back(cast, session, community, person, 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "//evil.example/x", "ftp://x/y"])
 def test_answer_links_must_be_web_addresses_or_paths_here(cast, session, url):
     sam, priya, ada, question = cast
-    lifecycle.record_review(session, question, ada, verdict="not_answered", citations="",
-                            note="")
+    lifecycle.record_review(session, question, ada, verdict="not_answered", citations="", note="")
     with pytest.raises(CommunityError, match="http"):
         lifecycle.mark_answered(session, question, ada, url=url, note="Answer")
     session.rollback()
@@ -130,8 +149,10 @@ def test_members_cannot_move_questions_along(cast, login, session):
     sam, priya, ada, question = cast
     client = login("priya")
     token = csrf_token(client, question_url(question))
-    response = client.post(question_url(question, "/review"), data={
-        "csrf_token": token, "verdict": "not_answered", "citations": "", "note": ""})
+    response = client.post(
+        question_url(question, "/review"),
+        data={"csrf_token": token, "verdict": "not_answered", "citations": "", "note": ""},
+    )
     assert response.status_code == 403
     assert reload(session, Question, question.id).status == "proposed"
     with pytest.raises(NotAllowed):
@@ -139,7 +160,8 @@ def test_members_cannot_move_questions_along(cast, login, session):
 
 
 def test_a_duplicate_is_merged_and_supporters_choose_to_move_their_support(
-        cast, community, person, propose, login, session):
+    cast, community, person, propose, login, session
+):
     sam, priya, ada, original = cast
     person("moira", moderator_of=(community,))
     duplicate = propose(community, priya, "Is chemotherapy after colon cancer surgery worth it?")
@@ -148,9 +170,14 @@ def test_a_duplicate_is_merged_and_supporters_choose_to_move_their_support(
     session.commit()
     client = login("moira")
     token = csrf_token(client, question_url(duplicate))
-    response = client.post(question_url(duplicate, "/close"), data={
-        "csrf_token": token, "reason": "Same question as an earlier one.",
-        "duplicate_of": str(original.id)})
+    response = client.post(
+        question_url(duplicate, "/close"),
+        data={
+            "csrf_token": token,
+            "reason": "Same question as an earlier one.",
+            "duplicate_of": str(original.id),
+        },
+    )
     assert response.status_code == 303
     duplicate = reload(session, Question, duplicate.id)
     assert (duplicate.status, duplicate.duplicate_of_id) == ("closed", original.id)
@@ -160,18 +187,42 @@ def test_a_duplicate_is_merged_and_supporters_choose_to_move_their_support(
     priya_client = login("priya")
     page = priya_client.get(question_url(duplicate)).get_data(as_text=True)
     assert "Move my support to that question" in page
-    priya_client.post(question_url(duplicate, "/move-support"),
-                      data={"csrf_token": csrf_token(priya_client, question_url(duplicate))})
-    assert count(session, QuestionVote, QuestionVote.question_id == original.id,
-                 QuestionVote.user_id == priya.id) == 1
-    assert count(session, QuestionVote, QuestionVote.question_id == duplicate.id,
-                 QuestionVote.user_id == priya.id) == 0
-    assert count(session, QuestionVote, QuestionVote.question_id == duplicate.id,
-                 QuestionVote.user_id == sam.id) == 1, "Sam has not agreed yet"
+    priya_client.post(
+        question_url(duplicate, "/move-support"),
+        data={"csrf_token": csrf_token(priya_client, question_url(duplicate))},
+    )
+    assert (
+        count(
+            session,
+            QuestionVote,
+            QuestionVote.question_id == original.id,
+            QuestionVote.user_id == priya.id,
+        )
+        == 1
+    )
+    assert (
+        count(
+            session,
+            QuestionVote,
+            QuestionVote.question_id == duplicate.id,
+            QuestionVote.user_id == priya.id,
+        )
+        == 0
+    )
+    assert (
+        count(
+            session,
+            QuestionVote,
+            QuestionVote.question_id == duplicate.id,
+            QuestionVote.user_id == sam.id,
+        )
+        == 1
+    ), "Sam has not agreed yet"
 
 
-def test_a_question_cannot_be_merged_into_another_communitys(cast, other_community, person,
-                                                            propose, session, community):
+def test_a_question_cannot_be_merged_into_another_communitys(
+    cast, other_community, person, propose, session, community
+):
     sam, priya, ada, question = cast
     moira = person("moira", moderator_of=(community,), member_of=(other_community,))
     elsewhere = propose(other_community, moira, "A tuberculosis question about BCG?")

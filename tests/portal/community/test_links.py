@@ -1,4 +1,5 @@
 """Questions linked to the datasets that could answer them and to the analyses that did."""
+
 from __future__ import annotations
 
 import json
@@ -21,25 +22,61 @@ from portal.reanalysis.models import AnalysisInput, AnalysisRun
 from tests.portal.community.conftest import count, question_url, reload
 from tests.portal.conftest import csrf_token
 
-POOLED = {"measure": "OR", "scale": "log", "estimate": -0.5, "estimate_exp": 0.6065,
-          "ci_low": -0.9, "ci_high": -0.1, "ci_low_exp": 0.4066, "ci_high_exp": 0.9048,
-          "level": 0.95, "k": 4, "se": 0.2, "pvalue": 0.012, "statistic": -2.5,
-          "statistic_name": "z", "model": "random-effects", "tau2": 0.01, "tau": 0.1,
-          "i2": 12.0, "q": 3.4, "q_df": 3, "q_pvalue": 0.33, "pi_low": -1.0, "pi_high": 0.0,
-          "pi_low_exp": 0.37, "pi_high_exp": 1.0, "studies": [], "notes": []}
+POOLED = {
+    "measure": "OR",
+    "scale": "log",
+    "estimate": -0.5,
+    "estimate_exp": 0.6065,
+    "ci_low": -0.9,
+    "ci_high": -0.1,
+    "ci_low_exp": 0.4066,
+    "ci_high_exp": 0.9048,
+    "level": 0.95,
+    "k": 4,
+    "se": 0.2,
+    "pvalue": 0.012,
+    "statistic": -2.5,
+    "statistic_name": "z",
+    "model": "random-effects",
+    "tau2": 0.01,
+    "tau": 0.1,
+    "i2": 12.0,
+    "q": 3.4,
+    "q_df": 3,
+    "q_pvalue": 0.33,
+    "pi_low": -1.0,
+    "pi_high": 0.0,
+    "pi_low_exp": 0.37,
+    "pi_high_exp": 1.0,
+    "studies": [],
+    "notes": [],
+}
 
 
-def add_dataset(session, owner, title, *, tags=(), columns=(), description="About it.",
-                published=True) -> Dataset:
-    dataset = data.create_dataset(session, owner, DatasetMetadata(
-        title=title, description=description, licence="CC-BY-4.0", conditions=list(tags)))
+def add_dataset(
+    session, owner, title, *, tags=(), columns=(), description="About it.", published=True
+) -> Dataset:
+    dataset = data.create_dataset(
+        session,
+        owner,
+        DatasetMetadata(
+            title=title, description=description, licence="CC-BY-4.0", conditions=list(tags)
+        ),
+    )
     now = utcnow() if published else None
     dataset.published_at = now
-    dataset.versions = [DatasetVersion(
-        number=1, sha256="0" * 64, size_bytes=10, filename="data.csv", file_format="csv",
-        schema_json=json.dumps({"fields": [{"name": c, "type": "string"} for c in columns]}),
-        report_json=json.dumps({"valid": True, "row_count": 1, "column_count": len(columns)}),
-        published_at=now)]
+    dataset.versions = [
+        DatasetVersion(
+            number=1,
+            sha256="0" * 64,
+            size_bytes=10,
+            filename="data.csv",
+            file_format="csv",
+            schema_json=json.dumps({"fields": [{"name": c, "type": "string"} for c in columns]}),
+            report_json=json.dumps({"valid": True, "row_count": 1, "column_count": len(columns)}),
+            published_at=now,
+        )
+    ]
     session.commit()
     return dataset
 
@@ -48,9 +85,15 @@ def add_run(session, owner, dataset, title, *, status="finished") -> AnalysisRun
     # The run page shows every section; the ones a link does not need say "not computed".
     skipped = {"unavailable": "not needed by this test"}
     results = {"pooled": POOLED, "egger": skipped, "leave_one_out": skipped}
-    run = AnalysisRun(owner_id=owner.id, title=title, kind="participant", status=status,
-                      measure="OR", results_json=json.dumps(results),
-                      finished_at=utcnow() if status == "finished" else None)
+    run = AnalysisRun(
+        owner_id=owner.id,
+        title=title,
+        kind="participant",
+        status=status,
+        measure="OR",
+        results_json=json.dumps(results),
+        finished_at=utcnow() if status == "finished" else None,
+    )
     run.inputs = [AnalysisInput(version_id=dataset.versions[0].id, sha256="0" * 64)]
     session.add(run)
     session.commit()
@@ -65,24 +108,42 @@ def cast(community, person, propose, session):
     ada = person("ada", role=Role.RESEARCHER)
     rita = person("rita", role=Role.RESEARCHER)
     question = propose(community, sam)
-    colon = add_dataset(session, ada, "Adjuvant chemotherapy after colon cancer surgery",
-                        tags=("Colon cancer",), columns=("rx", "time_to_death", "nodes"),
-                        description="Levamisole plus fluorouracil against observation.")
-    tb = add_dataset(session, ada, "Streptomycin in pulmonary tuberculosis",
-                     tags=("Tuberculosis",), columns=("arm", "improved"))
-    draft = add_dataset(session, rita, "Unpublished colon cancer chemotherapy survival",
-                        tags=("Colon cancer",), published=False)
+    colon = add_dataset(
+        session,
+        ada,
+        "Adjuvant chemotherapy after colon cancer surgery",
+        tags=("Colon cancer",),
+        columns=("rx", "time_to_death", "nodes"),
+        description="Levamisole plus fluorouracil against observation.",
+    )
+    tb = add_dataset(
+        session,
+        ada,
+        "Streptomycin in pulmonary tuberculosis",
+        tags=("Tuberculosis",),
+        columns=("arm", "improved"),
+    )
+    draft = add_dataset(
+        session,
+        rita,
+        "Unpublished colon cancer chemotherapy survival",
+        tags=("Colon cancer",),
+        published=False,
+    )
     return sam, ada, rita, question, colon, tb, draft
 
 
 def decide(client, question, dataset, decision, token=None):
     token = token or csrf_token(client, question_url(question))
-    return client.post(question_url(question, f"/datasets/{dataset.id}"),
-                       data={"csrf_token": token, "decision": decision})
+    return client.post(
+        question_url(question, f"/datasets/{dataset.id}"),
+        data={"csrf_token": token, "decision": decision},
+    )
 
 
 def test_a_researcher_confirms_a_suggested_dataset_and_its_page_lists_the_question(
-        cast, login, session, client):
+    cast, login, session, client
+):
     sam, ada, rita, question, colon, tb, draft = cast
     researcher = login("ada")
     page = researcher.get(question_url(question)).get_data(as_text=True)
@@ -95,8 +156,7 @@ def test_a_researcher_confirms_a_suggested_dataset_and_its_page_lists_the_questi
     response = decide(researcher, question, colon, "confirmed")
     assert response.status_code == 303
     link = session.scalar(select(QuestionDataset))
-    assert (link.dataset_id, link.decision, link.decided_by_id) == (colon.id, "confirmed",
-                                                                  ada.id)
+    assert (link.dataset_id, link.decision, link.decided_by_id) == (colon.id, "confirmed", ada.id)
     assert link.decided_at is not None and link.score > 1 and "colon" in link.matched
     page = client.get(question_url(question)).get_data(as_text=True)
     confirmed = page.split("Datasets that could answer it")[1].split("Suggested")[0]
@@ -107,7 +167,8 @@ def test_a_researcher_confirms_a_suggested_dataset_and_its_page_lists_the_questi
 
 
 def test_a_rejected_dataset_is_not_suggested_again_and_deciding_again_replaces(
-        cast, login, session):
+    cast, login, session
+):
     sam, ada, rita, question, colon, tb, draft = cast
     researcher = login("ada")
     decide(researcher, question, colon, "rejected")
@@ -121,22 +182,32 @@ def test_a_rejected_dataset_is_not_suggested_again_and_deciding_again_replaces(
 
 def test_one_decision_per_question_and_dataset_is_enforced_by_the_database(cast, session):
     sam, ada, rita, question, colon, tb, draft = cast
-    session.add(QuestionDataset(question_id=question.id, dataset_id=colon.id,
-                                decision="confirmed", decided_by_id=ada.id))
+    session.add(
+        QuestionDataset(
+            question_id=question.id, dataset_id=colon.id, decision="confirmed", decided_by_id=ada.id
+        )
+    )
     session.commit()
-    session.add(QuestionDataset(question_id=question.id, dataset_id=colon.id,
-                                decision="rejected", decided_by_id=ada.id))
+    session.add(
+        QuestionDataset(
+            question_id=question.id, dataset_id=colon.id, decision="rejected", decided_by_id=ada.id
+        )
+    )
     with pytest.raises(IntegrityError):
         session.commit()
     session.rollback()
 
 
-@pytest.mark.parametrize("who, token, expected", [
-    ("sam", "good", 403),       # members do not decide
-    ("ada", "forged", 400),     # a forged CSRF token: refused, nothing written
-])
-def test_only_researchers_decide_and_only_with_a_valid_form(cast, login, session, who, token,
-                                                            expected):
+@pytest.mark.parametrize(
+    "who, token, expected",
+    [
+        ("sam", "good", 403),  # members do not decide
+        ("ada", "forged", 400),  # a forged CSRF token: refused, nothing written
+    ],
+)
+def test_only_researchers_decide_and_only_with_a_valid_form(
+    cast, login, session, who, token, expected
+):
     *_, question, colon, tb, draft = cast
     client = login(who)
     good = csrf_token(client, question_url(question))
@@ -145,8 +216,9 @@ def test_only_researchers_decide_and_only_with_a_valid_form(cast, login, session
     assert count(session, QuestionDataset) == 0
 
 
-def test_datasets_the_viewer_may_not_see_are_neither_linked_nor_listed(cast, session, client,
-                                                                     person, login):
+def test_datasets_the_viewer_may_not_see_are_neither_linked_nor_listed(
+    cast, session, client, person, login
+):
     sam, ada, rita, question, colon, tb, draft = cast
     with pytest.raises(CommunityError, match="not visible"):
         dataset_links.decide(session, question, draft, ada, "confirmed")
@@ -169,14 +241,14 @@ def test_hidden_questions_are_not_listed_on_dataset_pages(cast, session, client)
 
 
 def to_analysis(session, question, ada):
-    lifecycle.record_review(session, question, ada, verdict="not_answered", citations="",
-                            note="")
+    lifecycle.record_review(session, question, ada, verdict="not_answered", citations="", note="")
     lifecycle.start_analysis(session, question, ada)
     session.commit()
 
 
 def test_a_researcher_answers_with_analysis_runs_and_followers_are_told(
-        cast, login, session, client):
+    cast, login, session, client
+):
     sam, ada, rita, question, colon, tb, draft = cast
     run = add_run(session, ada, colon, "Levamisole pooled across centres")
     to_analysis(session, question, ada)
@@ -184,15 +256,18 @@ def test_a_researcher_answers_with_analysis_runs_and_followers_are_told(
     token = csrf_token(researcher, question_url(question))
     page = researcher.get(question_url(question)).get_data(as_text=True)
     assert f'value="{run.id}"' in page, "the answer form offers the researcher's runs"
-    response = researcher.post(question_url(question, "/answer"), data={
-        "csrf_token": token, "runs": [str(run.id)], "note": "Survival improved."})
+    response = researcher.post(
+        question_url(question, "/answer"),
+        data={"csrf_token": token, "runs": [str(run.id)], "note": "Survival improved."},
+    )
     assert response.status_code == 303
     question = reload(session, Question, question.id)
     assert question.status == "answered" and question.answer_note == "Survival improved."
     link = session.scalar(select(QuestionRun))
     assert (link.run_id, link.role, link.linked_by_id) == (run.id, "answer", ada.id)
-    messages = session.scalars(select(Notification.message).where(
-        Notification.user_id == sam.id)).all()
+    messages = session.scalars(
+        select(Notification.message).where(Notification.user_id == sam.id)
+    ).all()
     assert messages[-1] == f"Answered: {question.title} — by {run.title}"
     page = client.get(question_url(question)).get_data(as_text=True)
     answer = page.split("<h3>Answer</h3>")[1].split("</div>")[0]
@@ -209,15 +284,19 @@ def test_only_finished_runs_the_researcher_may_see_can_answer(cast, login, sessi
     to_analysis(session, question, ada)
     researcher = login("ada")
     run_id = run.id + 100 if problem == "missing" else run.id
-    researcher.post(question_url(question, "/answer"), data={
-        "csrf_token": csrf_token(researcher, question_url(question)), "runs": [str(run_id)],
-        "note": "Answer"})
+    researcher.post(
+        question_url(question, "/answer"),
+        data={
+            "csrf_token": csrf_token(researcher, question_url(question)),
+            "runs": [str(run_id)],
+            "note": "Answer",
+        },
+    )
     assert reload(session, Question, question.id).status == "in_analysis"
     assert count(session, QuestionRun) == 0
 
 
-def test_analyses_run_for_a_question_are_listed_and_followers_told(cast, login, session,
-                                                                   client):
+def test_analyses_run_for_a_question_are_listed_and_followers_told(cast, login, session, client):
     sam, ada, rita, question, colon, tb, draft = cast
     watching.watch(session, question, sam)
     run = add_run(session, ada, colon, "First look at the colon data")
@@ -225,13 +304,13 @@ def test_analyses_run_for_a_question_are_listed_and_followers_told(cast, login, 
     researcher = login("ada")
     token = csrf_token(researcher, question_url(question))
     for linked in (run, run):
-        researcher.post(question_url(question, "/runs"),
-                        data={"csrf_token": token, "run_id": str(linked.id)})
+        researcher.post(
+            question_url(question, "/runs"), data={"csrf_token": token, "run_id": str(linked.id)}
+        )
     run_links.link_analysis(session, question, private, ada)
     session.commit()
     assert count(session, QuestionRun) == 2, "linking twice keeps one link"
-    told = session.scalars(select(Notification.message).where(
-        Notification.user_id == sam.id)).all()
+    told = session.scalars(select(Notification.message).where(Notification.user_id == sam.id)).all()
     assert told.count(f"An analysis was run for “{question.title}”: {run.title}") == 1
     public = client.get(question_url(question)).get_data(as_text=True)
     listed = public.split("Analyses run for it")[1].split("</section>")[0]
@@ -241,8 +320,7 @@ def test_analyses_run_for_a_question_are_listed_and_followers_told(cast, login, 
     assert "analysis run for it" in client.get(f"/analyses/{run.id}").get_data(as_text=True)
 
 
-def test_members_cannot_link_runs_and_closed_questions_take_none(cast, session, person,
-                                                                community):
+def test_members_cannot_link_runs_and_closed_questions_take_none(cast, session, person, community):
     sam, ada, rita, question, colon, tb, draft = cast
     run = add_run(session, ada, colon, "A run")
     with pytest.raises(NotAllowed):

@@ -1,4 +1,5 @@
 """Comment Markdown is sanitised: known XSS payloads come out harmless."""
+
 from __future__ import annotations
 
 import html
@@ -28,13 +29,13 @@ XSS_PAYLOADS = [
     "<link rel=stylesheet href=javascript:alert(1)>",
     "<meta http-equiv=refresh content='0;url=javascript:alert(1)'>",
     "<style>@import 'javascript:alert(1)';</style>",
-    "<div style=\"background:url(javascript:alert(1))\">x</div>",
-    "<a href=\"javascript:alert(1)\">click</a>",
-    "<a href=\"&#106;avascript:alert(1)\">click</a>",
-    "<a href=\"jav&#x09;ascript:alert(1)\">click</a>",
-    "<a href=\" javascript:alert(1)\">click</a>",
-    "<a href=\"vbscript:msgbox(1)\">click</a>",
-    "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">click</a>",
+    '<div style="background:url(javascript:alert(1))">x</div>',
+    '<a href="javascript:alert(1)">click</a>',
+    '<a href="&#106;avascript:alert(1)">click</a>',
+    '<a href="jav&#x09;ascript:alert(1)">click</a>',
+    '<a href=" javascript:alert(1)">click</a>',
+    '<a href="vbscript:msgbox(1)">click</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">click</a>',
     "<form action=javascript:alert(1)><button>go</button></form>",
     "<input autofocus onfocus=alert(1)>",
     "<details open ontoggle=alert(1)>",
@@ -51,17 +52,34 @@ XSS_PAYLOADS = [
     "<javascript:alert(1)>",
     "![x](javascript:alert(1))",
     "![x](https://evil.example/pixel.png)",
-    "[x](https://example.org \"title\" onmouseover=alert(1))",
+    '[x](https://example.org "title" onmouseover=alert(1))',
     "```\n</code></pre><script>alert(1)</script>\n```",
     "`<script>alert(1)</script>`",
     "<!-- --><script>alert(1)</script><!-- -->",
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
-    "[[dataset:x\" onmouseover=\"alert(1)]]",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+    '[[dataset:x" onmouseover="alert(1)]]',
 ]
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
-FORBIDDEN_TAGS = {"script", "style", "iframe", "object", "embed", "img", "svg", "math", "form",
-                  "input", "button", "meta", "base", "link", "body", "details", "noscript"}
+FORBIDDEN_TAGS = {
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "img",
+    "svg",
+    "math",
+    "form",
+    "input",
+    "button",
+    "meta",
+    "base",
+    "link",
+    "body",
+    "details",
+    "noscript",
+}
 
 
 class Inspector(HTMLParser):
@@ -115,20 +133,29 @@ def test_raw_html_is_shown_as_text_not_dropped_silently():
 
 def test_markdown_formatting_survives():
     output = str(render("**strong**, *em*, `code`\n\n> quoted\n\n- one\n- two\n\n1. first"))
-    for fragment in ("<strong>strong</strong>", "<em>em</em>", "<code>code</code>",
-                     "<blockquote>", "<ul>", "<li>one</li>", "<ol>"):
+    for fragment in (
+        "<strong>strong</strong>",
+        "<em>em</em>",
+        "<code>code</code>",
+        "<blockquote>",
+        "<ul>",
+        "<li>one</li>",
+        "<ol>",
+    ):
         assert fragment in output
 
 
 def test_links_get_rel_nofollow_noopener():
     assert str(render("[site](https://example.org/page)")) == (
-        '<p><a href="https://example.org/page" rel="nofollow noopener">site</a></p>')
+        '<p><a href="https://example.org/page" rel="nofollow noopener">site</a></p>'
+    )
 
 
 def test_datasets_and_analyses_are_mentioned_by_link_or_shorthand():
     output, mentions = render_with_mentions(
         "Compare [[dataset:colon-trial]] with [the rerun](/analyses/42) and "
-        "[elsewhere](https://example.org/datasets/x).")
+        "[elsewhere](https://example.org/datasets/x)."
+    )
     assert '<a class="mention mention-dataset" href="/datasets/colon-trial"' in output
     assert '<a class="mention mention-analysis" href="/analyses/42"' in output
     assert [(m.kind, m.path, m.label) for m in mentions] == [
@@ -149,7 +176,7 @@ SHOWN_AS_TEXT = {
     "![x](https://evil.example/pixel.png)",
     "```\n</code></pre><script>alert(1)</script>\n```",
     "`<script>alert(1)</script>`",
-    "[[dataset:x\" onmouseover=\"alert(1)]]",
+    '[[dataset:x" onmouseover="alert(1)]]',
 }
 
 
@@ -158,13 +185,16 @@ def test_markup_that_tries_to_run_is_named_before_it_is_stored(payload):
     assert problems(payload), payload
 
 
-@pytest.mark.parametrize("text", [
-    *SHOWN_AS_TEXT,
-    "p < 0.05 in the data: see the table",
-    "Read about `javascript:` links in prose, or write a <b>tag</b> as text.",
-    "AT&amp;T &copy; and [a site](https://example.org) or [mail](mailto:a@example.org)",
-    "    <script>indented code is code</script>",
-    "[[dataset:colon]] and [a run](/analyses/3)",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *SHOWN_AS_TEXT,
+        "p < 0.05 in the data: see the table",
+        "Read about `javascript:` links in prose, or write a <b>tag</b> as text.",
+        "AT&amp;T &copy; and [a site](https://example.org) or [mail](mailto:a@example.org)",
+        "    <script>indented code is code</script>",
+        "[[dataset:colon]] and [a run](/analyses/3)",
+    ],
+)
 def test_ordinary_comments_pass_the_check(text):
     assert problems(text) == []

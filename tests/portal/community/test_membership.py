@@ -1,4 +1,5 @@
 """Joining and leaving communities."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,9 @@ from tests.portal.conftest import csrf_token
 
 @pytest.fixture
 def community_slug(session) -> str:
-    services.create_community(session, slug="colon-cancer", name="Colon cancer",
-                              condition="Colon cancer")
+    services.create_community(
+        session, slug="colon-cancer", name="Colon cancer", condition="Colon cancer"
+    )
     session.commit()
     return "colon-cancer"
 

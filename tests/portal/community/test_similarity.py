@@ -1,4 +1,5 @@
 """Trigram similarity, used to show similar questions while a member types."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,14 +26,16 @@ QUESTIONS = [
 
 
 def test_a_reworded_duplicate_is_found_first():
-    matches = most_similar(Draft("Levamisole and fluorouracil: better colon cancer survival?"),
-                           QUESTIONS)
+    matches = most_similar(
+        Draft("Levamisole and fluorouracil: better colon cancer survival?"), QUESTIONS
+    )
     assert matches[0].key == 1
 
 
 def test_word_forms_and_typing_slips_still_match():
     assert [m.key for m in most_similar(Draft("lymph node chemotheraphy benefit"), QUESTIONS)][
-        :1] == [2]
+        :1
+    ] == [2]
 
 
 def test_unrelated_text_finds_nothing():

@@ -1,4 +1,5 @@
 """New accounts are limited until they earn trust; a first question always goes through."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -18,8 +19,9 @@ POLICY = trust.TrustPolicy(new_account_questions_per_day=1, new_account_comments
 
 def propose_titles(session, community, user, n):
     for i in range(n):
-        questions.propose(session, community, user, pico(f"New member's question number {i}?"),
-                          policy=POLICY)
+        questions.propose(
+            session, community, user, pico(f"New member's question number {i}?"), policy=POLICY
+        )
         session.commit()
 
 
@@ -46,8 +48,9 @@ def test_the_limit_is_counted_over_a_sliding_day(community, person, session):
     "how",
     ["old account", "researcher", "moderator somewhere", "contributions"],
 )
-def test_trust_is_earned_by_age_role_or_contributions(community, other_community, person,
-                                                      propose, session, how):
+def test_trust_is_earned_by_age_role_or_contributions(
+    community, other_community, person, propose, session, how
+):
     kwargs = {"member_of": (community,)}
     if how == "old account":
         user = person("trusted", **kwargs)
@@ -59,8 +62,13 @@ def test_trust_is_earned_by_age_role_or_contributions(community, other_community
         user = person("trusted", new=True, **kwargs)
         question = propose(community, user)
         for n in range(POLICY.trusted_after_contributions - 1):
-            discussion.add(session, question, user, f"comment {n}",
-                           policy=trust.TrustPolicy(new_account_comments_per_hour=100))
+            discussion.add(
+                session,
+                question,
+                user,
+                f"comment {n}",
+                policy=trust.TrustPolicy(new_account_comments_per_hour=100),
+            )
         session.commit()
     propose_titles(session, community, user, 3)
 
@@ -84,8 +92,13 @@ def test_the_limits_come_from_the_configuration(make_app, community, person, ses
     url = f"/communities/{SLUG}/questions/new"
     first = client.post(url, data={**form_data(pico()), "csrf_token": csrf_token(client, url)})
     assert first.status_code == 303
-    second = client.post(url, data={**form_data(pico("Another question from a newcomer?")),
-                                    "csrf_token": csrf_token(client, url)})
+    second = client.post(
+        url,
+        data={
+            **form_data(pico("Another question from a newcomer?")),
+            "csrf_token": csrf_token(client, url),
+        },
+    )
     assert second.status_code == 400
     assert "New accounts can post 1 question a day" in second.get_data(as_text=True)
     assert count(session, Question) == 1

@@ -1,4 +1,5 @@
 """Support: one member, one vote, exact counts, even under concurrent requests."""
+
 from __future__ import annotations
 
 import threading
@@ -33,14 +34,16 @@ def test_support_then_withdraw(community, person, propose, login, session):
     assert "Thank you: your support is counted." in page
     assert "<strong>1</strong> member supports this question." in page
     again = client.post(question_url(question, "/support"), data={"csrf_token": token})
-    assert "You already support this question." in client.get(
-        again.headers["Location"]).get_data(as_text=True)
+    assert "You already support this question." in client.get(again.headers["Location"]).get_data(
+        as_text=True
+    )
     assert supporters(session, question) == 1
     client.post(question_url(question, "/withdraw"), data={"csrf_token": token})
     assert supporters(session, question) == 0
     twice = client.post(question_url(question, "/withdraw"), data={"csrf_token": token})
-    assert "You had not supported this question." in client.get(
-        twice.headers["Location"]).get_data(as_text=True)
+    assert "You had not supported this question." in client.get(twice.headers["Location"]).get_data(
+        as_text=True
+    )
 
 
 def test_the_database_refuses_a_second_vote(community, person, propose, session):
@@ -54,8 +57,9 @@ def test_the_database_refuses_a_second_vote(community, person, propose, session)
     session.rollback()
 
 
-def test_fifty_concurrent_requests_by_one_member_count_once(app, community, person, propose,
-                                                             login, session):
+def test_fifty_concurrent_requests_by_one_member_count_once(
+    app, community, person, propose, login, session
+):
     """Fifty tabs (each its own client and connection) press "Support" at the same instant."""
     sam = person("sam", member_of=(community,))
     question = propose(community, sam)
@@ -72,8 +76,9 @@ def test_fifty_concurrent_requests_by_one_member_count_once(app, community, pers
 
     def press(client):
         start.wait()
-        return client.post(question_url(question, "/support"),
-                           data={"csrf_token": token}).status_code
+        return client.post(
+            question_url(question, "/support"), data={"csrf_token": token}
+        ).status_code
 
     with ThreadPoolExecutor(CONCURRENT) as pool:
         statuses = list(pool.map(press, clients))
@@ -81,8 +86,9 @@ def test_fifty_concurrent_requests_by_one_member_count_once(app, community, pers
     assert supporters(session, question) == 1
 
 
-def test_fifty_members_supporting_at_once_are_counted_exactly(app, community, person, propose,
-                                                              session):
+def test_fifty_members_supporting_at_once_are_counted_exactly(
+    app, community, person, propose, session
+):
     """Direct service calls, each thread with its own session and connection."""
     sam = person("sam", member_of=(community,))
     question = propose(community, sam)
@@ -121,7 +127,8 @@ def test_fifty_members_supporting_at_once_are_counted_exactly(app, community, pe
 
 
 def test_votes_on_closed_questions_are_refused_and_nothing_is_written(
-        community, person, propose, login, session):
+    community, person, propose, login, session
+):
     moira = person("moira", moderator_of=(community,))
     question = propose(community, moira)
     lifecycle.close(session, question, moira, reason="Out of scope for this community.")
@@ -140,15 +147,17 @@ def test_votes_on_questions_that_do_not_exist_are_404(community, person, login, 
     person("priya", member_of=(community,))
     client = login("priya")
     token = csrf_token(client, f"/communities/{SLUG}")
-    response = client.post(f"/communities/{SLUG}/questions/424242/support",
-                           data={"csrf_token": token})
+    response = client.post(
+        f"/communities/{SLUG}/questions/424242/support", data={"csrf_token": token}
+    )
     assert response.status_code == 404
     assert "Page not found" in response.get_data(as_text=True)
     assert count(session, QuestionVote) == 0
 
 
-def test_non_members_are_asked_to_join_before_supporting(community, person, propose, login,
-                                                         session):
+def test_non_members_are_asked_to_join_before_supporting(
+    community, person, propose, login, session
+):
     sam = person("sam", member_of=(community,))
     question = propose(community, sam)
     person("outsider")
@@ -156,5 +165,6 @@ def test_non_members_are_asked_to_join_before_supporting(community, person, prop
     token = csrf_token(client, question_url(question))
     response = client.post(question_url(question, "/support"), data={"csrf_token": token})
     assert "Join Colon cancer to support its questions." in client.get(
-        response.headers["Location"]).get_data(as_text=True)
+        response.headers["Location"]
+    ).get_data(as_text=True)
     assert supporters(session, question) == 0

@@ -9,12 +9,12 @@ from portal.accounts.models import Role
 from tests.portal.conftest import csrf_token
 
 GOOD_CSV = (
-    "patient_id,arm,age,outcome\n"
-    "1,treatment,54,1\n"
-    "2,control,61,0\n"
-    "3,treatment,47,0\n"
-    "4,control,70,1\n"
-).encode()
+    b"patient_id,arm,age,outcome\n"
+    b"1,treatment,54,1\n"
+    b"2,control,61,0\n"
+    b"3,treatment,47,0\n"
+    b"4,control,70,1\n"
+)
 
 METADATA = {
     "title": "Aspirin after stroke",
@@ -40,14 +40,21 @@ class DatasetActions:
         self.client = client
 
     def upload(self, content: bytes = GOOD_CSV, filename: str = "trial.csv", **overrides):
-        data = {**METADATA, **overrides, "csrf_token": csrf_token(self.client, "/datasets/new"),
-                "file": (io.BytesIO(content), filename)}
+        data = {
+            **METADATA,
+            **overrides,
+            "csrf_token": csrf_token(self.client, "/datasets/new"),
+            "file": (io.BytesIO(content), filename),
+        }
         return self.client.post("/datasets/new", data=data, content_type="multipart/form-data")
 
     def upload_version(self, slug: str, content: bytes, note: str = "More rows."):
         url = f"/datasets/{slug}/versions/new"
-        data = {"csrf_token": csrf_token(self.client, url), "change_note": note,
-                "file": (io.BytesIO(content), "trial-v2.csv")}
+        data = {
+            "csrf_token": csrf_token(self.client, url),
+            "change_note": note,
+            "file": (io.BytesIO(content), "trial-v2.csv"),
+        }
         return self.client.post(url, data=data, content_type="multipart/form-data")
 
     def follow_job(self, response) -> dict:
@@ -58,8 +65,9 @@ class DatasetActions:
 
     def publish(self, slug: str, number: int):
         token = csrf_token(self.client, f"/datasets/{slug}?version={number}")
-        return self.client.post(f"/datasets/{slug}/versions/{number}/publish",
-                                data={"csrf_token": token})
+        return self.client.post(
+            f"/datasets/{slug}/versions/{number}/publish", data={"csrf_token": token}
+        )
 
 
 @pytest.fixture

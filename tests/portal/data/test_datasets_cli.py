@@ -1,4 +1,5 @@
 """`portal datasets add` and the demo datasets."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -11,10 +12,24 @@ def test_datasets_add_records_and_publishes(runner, make_user, session, tmp_path
     make_user("rita", role=Role.RESEARCHER)
     table = tmp_path / "trial.tsv"
     table.write_text("id\tarm\tdied\n1\tA\t0\n2\tB\t1\n3\tA\t1\n")
-    result = runner.invoke(args=[
-        "datasets", "add", str(table), "--title", "Tab separated trial",
-        "--description", "Three patients.", "--licence", "CC0-1.0", "--owner", "rita",
-        "--condition", "Sepsis", "--publish"])
+    result = runner.invoke(
+        args=[
+            "datasets",
+            "add",
+            str(table),
+            "--title",
+            "Tab separated trial",
+            "--description",
+            "Three patients.",
+            "--licence",
+            "CC0-1.0",
+            "--owner",
+            "rita",
+            "--condition",
+            "Sepsis",
+            "--publish",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "Recorded tab-separated-trial version 1: 3 rows, valid" in result.output
     version = session.scalar(select(DatasetVersion))
@@ -25,13 +40,39 @@ def test_datasets_add_explains_bad_input_and_writes_nothing(runner, make_user, s
     make_user("rita", role=Role.RESEARCHER)
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
-    result = runner.invoke(args=["datasets", "add", str(empty), "--title", "T",
-                                 "--description", "D", "--licence", "CC0-1.0", "--owner", "rita"])
+    result = runner.invoke(
+        args=[
+            "datasets",
+            "add",
+            str(empty),
+            "--title",
+            "T",
+            "--description",
+            "D",
+            "--licence",
+            "CC0-1.0",
+            "--owner",
+            "rita",
+        ]
+    )
     assert result.exit_code == 1 and "empty" in result.output.lower()
     bad_licence = tmp_path / "ok.csv"
     bad_licence.write_text("a,b\n1,2\n")
-    result = runner.invoke(args=["datasets", "add", str(bad_licence), "--title", "T",
-                                 "--description", "D", "--licence", "WTFPL", "--owner", "rita"])
+    result = runner.invoke(
+        args=[
+            "datasets",
+            "add",
+            str(bad_licence),
+            "--title",
+            "T",
+            "--description",
+            "D",
+            "--licence",
+            "WTFPL",
+            "--owner",
+            "rita",
+        ]
+    )
     assert result.exit_code == 1 and "licence" in result.output
     assert "Traceback" not in result.output
     assert session.scalar(select(func.count()).select_from(Dataset)) == 0

@@ -1,4 +1,5 @@
 """A researcher shares a dataset: upload, check, fix, publish, version, download."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,9 +10,9 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
+from portal.accounts.models import Role
 from portal.audit import AuditEvent
 from portal.data.models import Dataset, DatasetVersion
-from portal.accounts.models import Role
 from tests.portal.conftest import AuthActions, csrf_token
 from tests.portal.data.conftest import GOOD_CSV, DatasetActions
 
@@ -20,8 +21,9 @@ def count(session, model) -> int:
     return session.scalar(select(func.count()).select_from(model))
 
 
-def test_upload_creates_a_draft_visible_only_to_its_owner(app, client, auth, researcher,
-                                                          data_actions, make_user):
+def test_upload_creates_a_draft_visible_only_to_its_owner(
+    app, client, auth, researcher, data_actions, make_user
+):
     job = data_actions.follow_job(data_actions.upload())
     assert job["state"] == "finished", job
     assert job["result"]["url"] == "/datasets/aspirin-after-stroke?version=1"
@@ -37,11 +39,14 @@ def test_upload_creates_a_draft_visible_only_to_its_owner(app, client, auth, res
     make_user("moe")
     auth.login("moe")
     assert client.get("/datasets/aspirin-after-stroke").status_code == 404
-    assert client.get("/datasets/aspirin-after-stroke/versions/1/download/original").status_code == 404
+    assert (
+        client.get("/datasets/aspirin-after-stroke/versions/1/download/original").status_code == 404
+    )
 
 
-def test_publish_then_anyone_downloads_the_original_byte_for_byte(app, client, auth, researcher,
-                                                                   data_actions, session):
+def test_publish_then_anyone_downloads_the_original_byte_for_byte(
+    app, client, auth, researcher, data_actions, session
+):
     data_actions.follow_job(data_actions.upload())
     response = data_actions.publish("aspirin-after-stroke", 1)
     assert response.status_code == 303
@@ -67,10 +72,12 @@ def test_json_ld_describes_the_dataset(client, researcher, data_actions):
 
 
 def test_csv_export_neutralises_formulas_and_datapackage_has_its_descriptor(
-        client, researcher, data_actions):
+    client, researcher, data_actions
+):
     content = b"id,note\n1,=cmd|' /C calc'!A0\n2,fine\n"
-    data_actions.follow_job(data_actions.upload(content=content, filename="notes.csv",
-                                                title="Notes"))
+    data_actions.follow_job(
+        data_actions.upload(content=content, filename="notes.csv", title="Notes")
+    )
     with client.get("/datasets/notes/versions/1/download/csv") as export:
         assert export.status_code == 200
         assert b"'=cmd" in export.data
@@ -97,7 +104,8 @@ def test_members_who_are_not_researchers_cannot_upload(client, auth, make_user):
     ],
 )
 def test_unreadable_files_fail_with_a_reason_and_leave_nothing(
-        client, researcher, data_actions, session, content, filename, message):
+    client, researcher, data_actions, session, content, filename, message
+):
     response = data_actions.upload(content=content, filename=filename)
     if response.status_code == 400:  # refused while spooling, before any job
         assert message in response.get_data(as_text=True).lower()
@@ -119,10 +127,13 @@ def test_bad_metadata_is_explained_and_no_job_starts(client, researcher, data_ac
     assert count(session, Dataset) == 0
 
 
-def test_direct_identifiers_block_publication_until_fixed(client, researcher, data_actions,
-                                                          session):
-    content = (b"id,email,arm,outcome\n"
-               b"1,ann@example.org,a,1\n2,bob@example.org,b,0\n3,cy@example.org,a,0\n")
+def test_direct_identifiers_block_publication_until_fixed(
+    client, researcher, data_actions, session
+):
+    content = (
+        b"id,email,arm,outcome\n"
+        b"1,ann@example.org,a,1\n2,bob@example.org,b,0\n3,cy@example.org,a,0\n"
+    )
     data_actions.follow_job(data_actions.upload(content=content, title="With emails"))
     page = client.get("/datasets/with-emails").get_data(as_text=True)
     assert "Not publishable yet." in page and "email" in page
@@ -137,9 +148,14 @@ def test_direct_identifiers_block_publication_until_fixed(client, researcher, da
     token = csrf_token(client, "/datasets/with-emails")
     options = page.get_data(as_text=True)
     assert "drop column: <code>email</code>" in options
-    index = options.split("drop column: <code>email</code>")[0].rsplit('value="', 1)[1].split('"')[0]
-    job = data_actions.follow_job(client.post("/datasets/with-emails/versions/1/fix",
-                                              data={"csrf_token": token, "fixes": index}))
+    index = (
+        options.split("drop column: <code>email</code>")[0].rsplit('value="', 1)[1].split('"')[0]
+    )
+    job = data_actions.follow_job(
+        client.post(
+            "/datasets/with-emails/versions/1/fix", data={"csrf_token": token, "fixes": index}
+        )
+    )
     assert job["state"] == "finished", job
     assert job["result"]["version"] == 2
     fixed = session.scalar(select(DatasetVersion).where(DatasetVersion.number == 2))
@@ -150,29 +166,39 @@ def test_direct_identifiers_block_publication_until_fixed(client, researcher, da
     assert session.scalar(select(Dataset)).published_at is not None
 
 
-def test_a_new_version_keeps_the_old_one_and_shows_what_changed(client, researcher, data_actions,
-                                                                 session):
+def test_a_new_version_keeps_the_old_one_and_shows_what_changed(
+    client, researcher, data_actions, session
+):
     data_actions.follow_job(data_actions.upload())
     data_actions.publish("aspirin-after-stroke", 1)
-    v2 = GOOD_CSV.replace(b"outcome\n", b"outcome,site\n").replace(b"1\n", b"1,A\n").replace(
-        b"0\n", b"0,B\n") + b"5,control,66,0,A\n"
+    v2 = (
+        GOOD_CSV.replace(b"outcome\n", b"outcome,site\n")
+        .replace(b"1\n", b"1,A\n")
+        .replace(b"0\n", b"0,B\n")
+        + b"5,control,66,0,A\n"
+    )
     job = data_actions.follow_job(data_actions.upload_version("aspirin-after-stroke", v2))
     assert job["state"] == "finished", job
     page = client.get("/datasets/aspirin-after-stroke?version=2").get_data(as_text=True)
-    history = page[page.index("id=\"history\""):]
+    history = page[page.index('id="history"') :]
     assert "columns added: site" in history and "rows +1" in history, history
     with client.get("/datasets/aspirin-after-stroke/versions/1/download/original") as old:
         assert old.data == GOOD_CSV
     assert count(session, DatasetVersion) == 2
 
 
-def test_the_data_dictionary_of_a_draft_can_be_corrected(client, researcher, data_actions,
-                                                         session):
+def test_the_data_dictionary_of_a_draft_can_be_corrected(client, researcher, data_actions, session):
     data_actions.follow_job(data_actions.upload())
     url = "/datasets/aspirin-after-stroke/versions/1/schema"
     form = {"csrf_token": csrf_token(client, url)}
-    for index, (kind, role) in enumerate([("integer", "participant_id"), ("string", "arm"),
-                                          ("integer", "covariate"), ("boolean", "outcome")]):
+    for index, (kind, role) in enumerate(
+        [
+            ("integer", "participant_id"),
+            ("string", "arm"),
+            ("integer", "covariate"),
+            ("boolean", "outcome"),
+        ]
+    ):
         form[f"field-{index}-type"] = kind
         form[f"field-{index}-role"] = role
         form[f"field-{index}-missing"] = "NA"
@@ -192,8 +218,9 @@ def test_published_versions_never_change(client, researcher, data_actions, sessi
     data_actions.publish("aspirin-after-stroke", 1)
     before = session.scalar(select(DatasetVersion)).schema_json
     url = "/datasets/aspirin-after-stroke/versions/1/schema"
-    response = client.post(url, data={"csrf_token": csrf_token(client, "/datasets/new"),
-                                      "field-0-type": "string"})
+    response = client.post(
+        url, data={"csrf_token": csrf_token(client, "/datasets/new"), "field-0-type": "string"}
+    )
     assert response.status_code == 303
     session.expire_all()
     assert session.scalar(select(DatasetVersion)).schema_json == before
@@ -202,10 +229,15 @@ def test_published_versions_never_change(client, researcher, data_actions, sessi
 def test_search_and_filters(client, researcher, data_actions):
     data_actions.follow_job(data_actions.upload())
     data_actions.publish("aspirin-after-stroke", 1)
-    data_actions.follow_job(data_actions.upload(title="Colon surgery outcomes",
-                                                conditions="Colon cancer",
-                                                description="Adjuvant chemotherapy.",
-                                                keywords="", interventions="FOLFOX"))
+    data_actions.follow_job(
+        data_actions.upload(
+            title="Colon surgery outcomes",
+            conditions="Colon cancer",
+            description="Adjuvant chemotherapy.",
+            keywords="",
+            interventions="FOLFOX",
+        )
+    )
     data_actions.publish("colon-surgery-outcomes", 1)
 
     def titles(**query):
@@ -231,8 +263,9 @@ def test_an_upload_over_the_size_limit_is_refused_before_it_is_read(make_app, ma
     assert count(session, Dataset) == 0
 
 
-def test_a_version_without_a_validation_report_still_renders(client, researcher, data_actions,
-                                                             session):
+def test_a_version_without_a_validation_report_still_renders(
+    client, researcher, data_actions, session
+):
     """Versions are immutable and old ones may predate a report field: the page must
     say what it knows instead of failing."""
     from sqlalchemy import update

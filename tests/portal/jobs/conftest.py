@@ -4,6 +4,7 @@ With PORTAL_TEST_REDIS_URL set (CI sets it), the broker tests run against that R
 database, which they empty before and after each test. Without it they are skipped,
 except under CI=true, where a missing or unreachable Redis fails them.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,14 +43,18 @@ FAST_RECOVERY = {
 def redis_url() -> str:
     if not REDIS_URL:
         if IN_CI:
-            pytest.fail("CI=true but PORTAL_TEST_REDIS_URL is not set: the job tests must run "
-                        "against a real Redis in CI.")
+            pytest.fail(
+                "CI=true but PORTAL_TEST_REDIS_URL is not set: the job tests must run "
+                "against a real Redis in CI."
+            )
         pytest.skip("set PORTAL_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15) to run with Redis")
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
     except redis.RedisError as error:
-        pytest.fail(f"PORTAL_TEST_REDIS_URL is set but Redis cannot be reached at {REDIS_URL}: "
-                    f"{type(error).__name__}: {error}")
+        pytest.fail(
+            f"PORTAL_TEST_REDIS_URL is set but Redis cannot be reached at {REDIS_URL}: "
+            f"{type(error).__name__}: {error}"
+        )
     return REDIS_URL
 
 
@@ -66,8 +71,13 @@ def broker(redis_url: str) -> Iterator[str]:
 @pytest.fixture
 def scaled_config(app_config: dict, broker: str) -> dict:
     """Settings shared by the web app and the workers of one test, like a deployment's."""
-    return {**app_config, **FAST_RECOVERY, "BROKER_URL": broker, "JOBS_INLINE": False,
-            "JOB_TASK_MODULES": SLOW_TASKS}
+    return {
+        **app_config,
+        **FAST_RECOVERY,
+        "BROKER_URL": broker,
+        "JOBS_INLINE": False,
+        "JOB_TASK_MODULES": SLOW_TASKS,
+    }
 
 
 @pytest.fixture
@@ -82,9 +92,19 @@ class Worker:
         self.log_path = log_path
         self._log = log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from portal.cli import main; main()", "worker",
-             "--concurrency=1", "--loglevel=INFO"],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-c",
+                "from portal.cli import main; main()",
+                "worker",
+                "--concurrency=1",
+                "--loglevel=INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def output(self) -> str:
@@ -120,17 +140,20 @@ def worker_environment(config: dict, instance: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("PORTAL_")}
     shared = ("DATABASE_URL", "DATA_DIR", "BROKER_URL", "JOB_TASK_MODULES", *FAST_RECOVERY)
     env.update({f"PORTAL_{key}": str(config[key]) for key in shared})
-    env.update({
-        "PORTAL_INSTANCE_PATH": str(instance),
-        "PORTAL_WORKER_POOL": "prefork",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    })
+    env.update(
+        {
+            "PORTAL_INSTANCE_PATH": str(instance),
+            "PORTAL_WORKER_POOL": "prefork",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        }
+    )
     return env
 
 
 @pytest.fixture
-def start_worker(scaled_app: Flask, scaled_config: dict,
-                 tmp_path: Path) -> Iterator[Callable[[], Worker]]:
+def start_worker(
+    scaled_app: Flask, scaled_config: dict, tmp_path: Path
+) -> Iterator[Callable[[], Worker]]:
     """Start workers on the test's database and broker; all are stopped after the test."""
     workers: list[Worker] = []
 
@@ -162,7 +185,10 @@ def times_counted(app: Flask, marker: str) -> int:
     with app.app_context():
         session = db.new_session()
         try:
-            return session.scalar(select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.action == COUNTED, AuditEvent.subject == marker))
+            return session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == COUNTED, AuditEvent.subject == marker)
+            )
         finally:
             session.close()

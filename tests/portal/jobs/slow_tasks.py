@@ -1,4 +1,5 @@
 """Job kinds that exist only in tests: imported through PORTAL_JOB_TASK_MODULES."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """Jobs on real Celery workers and a real Redis: submitted on the web, run elsewhere, recovered."""
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,8 @@ def wait_for(check, timeout: float, what: str, interval: float = 0.1):
 
 
 def test_an_upload_on_the_web_is_ingested_by_a_worker_and_shown_on_the_job_page(
-        scaled_app, start_worker, make_user):
+    scaled_app, start_worker, make_user
+):
     client = scaled_app.test_client()
     make_user("rita", role=Role.RESEARCHER)
     AuthActions(client).login("rita")
@@ -36,8 +38,13 @@ def test_an_upload_on_the_web_is_ingested_by_a_worker_and_shown_on_the_job_page(
     job_id = re.fullmatch(r"/jobs/([0-9a-f]{32})", job_url).group(1)
 
     # The web process only sent the id: the worker runs it while the page polls the row.
-    status = wait_for(lambda: (s := client.get(job_url + ".json").get_json())["state"]
-                      in ("finished", "failed") and s, 60, "the worker to run the job")
+    status = wait_for(
+        lambda: (
+            (s := client.get(job_url + ".json").get_json())["state"] in ("finished", "failed") and s
+        ),
+        60,
+        "the worker to run the job",
+    )
     assert status["state"] == "finished", status
     assert status["result"]["url"] == "/datasets/aspirin-after-stroke?version=1"
     assert status["attempts"] == 1
@@ -56,16 +63,24 @@ def test_a_worker_killed_mid_job_is_recovered_and_the_job_counts_once(scaled_app
         session.commit()
         runner.start(job.id)
 
-    running = wait_for(lambda: (row := job_row(scaled_app, job.id)).state == "running"
-                       and row.progress > 0 and row, 120, "the first worker to start the job")
+    running = wait_for(
+        lambda: (
+            (row := job_row(scaled_app, job.id)).state == "running" and row.progress > 0 and row
+        ),
+        120,
+        "the first worker to start the job",
+    )
     assert running.attempts == 1
     first.kill()  # SIGKILL to the whole worker: no chance to hand the job back
 
     # Nothing runs it now; the job still says "running" until its heartbeat goes stale.
     assert job_row(scaled_app, job.id).state == "running"
     start_worker()
-    done = wait_for(lambda: (row := job_row(scaled_app, job.id)).done and row, 120,
-                    "the job to be redelivered and finished by the second worker")
+    done = wait_for(
+        lambda: (row := job_row(scaled_app, job.id)).done and row,
+        120,
+        "the job to be redelivered and finished by the second worker",
+    )
     assert done.state == "finished", done.error
     assert done.attempts == 2
     assert done.result == {"marker": "killed", "attempt": 2}

@@ -1,4 +1,5 @@
 """The job runner's guarantees, on any backend: one claim, retries, recovery, counted once."""
+
 from __future__ import annotations
 
 import logging
@@ -99,8 +100,14 @@ def test_a_runner_that_lost_its_claim_cannot_finish_the_job(job_app):
 
 def test_the_sweep_takes_back_a_job_whose_runner_died_and_runs_it(job_app):
     job_id = submit(job_app, "test.slow", seconds=0.05, marker="swept")
-    change(job_app, job_id, state="running", attempts=1, started_at=utcnow() - timedelta(hours=1),
-           heartbeat_at=utcnow() - timedelta(minutes=10))
+    change(
+        job_app,
+        job_id,
+        state="running",
+        attempts=1,
+        started_at=utcnow() - timedelta(hours=1),
+        heartbeat_at=utcnow() - timedelta(minutes=10),
+    )
     counts = recover_stale_jobs(job_app)  # inline executor: the requeued job runs now
     assert counts == {"requeued": 1, "failed": 0, "resent": 0}
     job = job_row(job_app, job_id)
@@ -110,8 +117,9 @@ def test_the_sweep_takes_back_a_job_whose_runner_died_and_runs_it(job_app):
 
 def test_the_sweep_fails_a_job_whose_runners_died_too_often(job_app):
     job_id = submit(job_app, "test.slow", seconds=0.05, marker="doomed")
-    change(job_app, job_id, state="running", attempts=3,
-           heartbeat_at=utcnow() - timedelta(minutes=10))
+    change(
+        job_app, job_id, state="running", attempts=3, heartbeat_at=utcnow() - timedelta(minutes=10)
+    )
     assert recover_stale_jobs(job_app) == {"requeued": 0, "failed": 1, "resent": 0}
     job = job_row(job_app, job_id)
     assert job.state == "failed" and "stopped 3 times" in job.error
@@ -157,8 +165,10 @@ def test_one_failing_periodic_task_does_not_stop_the_others(job_app):
         calls.append("broken")
         raise RuntimeError("boom")
 
-    scheduler = Scheduler(job_app, (Periodic("broken", broken, 10), Periodic(
-        "works", lambda _app: calls.append("works"), 10)))
+    scheduler = Scheduler(
+        job_app,
+        (Periodic("broken", broken, 10), Periodic("works", lambda _app: calls.append("works"), 10)),
+    )
     due: dict[str, float] = {}
     scheduler.run_due(due, now=100.0)
     scheduler.run_due(due, now=105.0)  # not due again yet
@@ -177,7 +187,8 @@ def root_logging():
 
 
 def test_the_periodic_list_holds_the_sweep_and_the_embedded_scheduler_starts_on_first_request(
-        make_app, root_logging):
+    make_app, root_logging
+):
     assert {entry.name for entry in PERIODIC} >= {"jobs.recover_stale", "jobs.prune_finished"}
     testing = make_app()
     assert "portal.scheduler" not in testing.extensions

@@ -39,8 +39,11 @@ class Player:
         body = {"rows": rows, **extra}
         if nickname is not None:
             body["nickname"] = nickname
-        return self.client.post(f"/api/v1/puzzles/{puzzle_id or self.puzzle_id}/solutions",
-                                json=body, headers={"X-CSRFToken": self.token()})
+        return self.client.post(
+            f"/api/v1/puzzles/{puzzle_id or self.puzzle_id}/solutions",
+            json=body,
+            headers={"X-CSRFToken": self.token()},
+        )
 
 
 @pytest.fixture

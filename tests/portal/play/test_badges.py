@@ -1,4 +1,5 @@
 """Badges: earned on the server when a solution is accepted, once per user."""
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,8 @@ def codes(session, user_id: int) -> set[str]:
 
 
 def test_beating_par_first_earns_three_badges_and_the_page_shows_them(
-        app, client, auth, make_user, tutorial_id, session):
+    app, client, auth, make_user, tutorial_id, session
+):
     carol = make_user("carol")
     auth.login("carol")
     body = Player(client, tutorial_id).submit(SOLVED, nickname=None).get_json()
@@ -45,17 +47,20 @@ def test_the_second_player_to_beat_par_is_no_pioneer(app, auth, make_user, tutor
 
 
 def test_badges_are_given_once_and_a_layout_below_par_earns_none(
-        client, auth, make_user, tutorial_id, session):
+    client, auth, make_user, tutorial_id, session
+):
     carol = make_user("carol")
     auth.login("carol")
     player = Player(client, tutorial_id)
     below = ["ACGTTGCA---", "--ACGTTGCA-", "ACGGCA-----"]
     assert player.submit(below, nickname=None).get_json()["badges"] == []
     assert [b["code"] for b in player.submit(AT_PAR, nickname=None).get_json()["badges"]] == [
-        "first_solve"]
+        "first_solve"
+    ]
     assert player.submit(AT_PAR, nickname=None).get_json()["badges"] == []  # a duplicate
-    assert "first_solve" not in {b["code"] for b in
-                                 player.submit(SOLVED, nickname=None).get_json()["badges"]}
+    assert "first_solve" not in {
+        b["code"] for b in player.submit(SOLVED, nickname=None).get_json()["badges"]
+    }
     session.expire_all()
     assert len(session.scalars(select(Badge).where(Badge.user_id == carol)).all()) == 3
 
@@ -93,9 +98,16 @@ def test_streaks_count_consecutive_days():
 
 
 def _solve_on(session, puzzle: Puzzle, user_id: int, when: datetime, n: int) -> Solution:
-    solution = Solution(puzzle_id=puzzle.id, user_id=user_id, player_key=f"user:{user_id}",
-                        nickname="carol", layout_hash=f"h{n}", rows_json=json.dumps(SOLVED),
-                        score=10.0, created_at=when)
+    solution = Solution(
+        puzzle_id=puzzle.id,
+        user_id=user_id,
+        player_key=f"user:{user_id}",
+        nickname="carol",
+        layout_hash=f"h{n}",
+        rows_json=json.dumps(SOLVED),
+        score=10.0,
+        created_at=when,
+    )
     session.add(solution)
     session.flush()
     return solution
@@ -108,9 +120,24 @@ def test_three_days_in_a_row_and_ten_puzzles_earn_their_badges(app, make_user, s
         tutorial = services.ensure_tutorial(session)
         puzzles = [tutorial]
         for n in range(9):
-            clone = Puzzle(**{c: getattr(tutorial, c) for c in (
-                "kind", "scheme_json", "names_json", "sequences_json", "start_json", "width",
-                "start_score", "par", "par_json")}, title=f"copy {n}", level="beginner")
+            clone = Puzzle(
+                **{
+                    c: getattr(tutorial, c)
+                    for c in (
+                        "kind",
+                        "scheme_json",
+                        "names_json",
+                        "sequences_json",
+                        "start_json",
+                        "width",
+                        "start_score",
+                        "par",
+                        "par_json",
+                    )
+                },
+                title=f"copy {n}",
+                level="beginner",
+            )
             session.add(clone)
             puzzles.append(clone)
         session.flush()
@@ -121,22 +148,32 @@ def test_three_days_in_a_row_and_ten_puzzles_earn_their_badges(app, make_user, s
             if n in (1, 2):
                 continue
             earned += badges.after_solution(
-                session, _solve_on(session, puzzle, user_id, now, 10 + n), puzzle)
+                session, _solve_on(session, puzzle, user_id, now, 10 + n), puzzle
+            )
         assert "streak_3" in earned and "ten_puzzles" in earned
         assert earned.count("streak_3") == 1
         session.commit()
 
 
 def test_players_whose_solution_is_spliced_in_become_contributors(
-        app, client, auth, make_user, session):
+    app, client, auth, make_user, session
+):
     from tests.portal.play.test_research import BEST
 
     user_id = make_user("carol")
     with app.app_context():
         alignment, puzzle = _tiny_alignment(session)
-        session.add(Solution(puzzle_id=puzzle.id, user_id=user_id, player_key=f"user:{user_id}",
-                             nickname="carol", layout_hash="x", rows_json=json.dumps(BEST),
-                             score=100.0))
+        session.add(
+            Solution(
+                puzzle_id=puzzle.id,
+                user_id=user_id,
+                player_key=f"user:{user_id}",
+                nickname="carol",
+                layout_hash="x",
+                rows_json=json.dumps(BEST),
+                score=100.0,
+            )
+        )
         session.flush()
         assert len(services.splice_best(session, alignment)) == 1
         session.commit()
@@ -153,17 +190,31 @@ def _tiny_alignment(session):
     from tests.portal.play import test_research as r
 
     scheme = scheme_for("dna")
-    alignment = AlignmentSource(slug="tiny", title="tiny", kind="dna",
-                                names_json=json.dumps(r.NAMES),
-                                rows_json=json.dumps(r.ORIGINAL),
-                                original_json=json.dumps(r.ORIGINAL))
-    puzzle = Puzzle(alignment=alignment, title="tiny 4-8", kind="dna", level="beginner",
-                    scheme_json=json.dumps(services.scheme_to_params(scheme)),
-                    names_json=json.dumps(r.NAMES),
-                    sequences_json=json.dumps([x.replace("-", "") for x in r.START]),
-                    start_json=json.dumps(r.START), width=6, start_score=0.0, par=1.0,
-                    par_json=json.dumps(r.GOOD), source_start=3, source_end=8,
-                    source_rows_json="[0, 1, 2]")
+    alignment = AlignmentSource(
+        slug="tiny",
+        title="tiny",
+        kind="dna",
+        names_json=json.dumps(r.NAMES),
+        rows_json=json.dumps(r.ORIGINAL),
+        original_json=json.dumps(r.ORIGINAL),
+    )
+    puzzle = Puzzle(
+        alignment=alignment,
+        title="tiny 4-8",
+        kind="dna",
+        level="beginner",
+        scheme_json=json.dumps(services.scheme_to_params(scheme)),
+        names_json=json.dumps(r.NAMES),
+        sequences_json=json.dumps([x.replace("-", "") for x in r.START]),
+        start_json=json.dumps(r.START),
+        width=6,
+        start_score=0.0,
+        par=1.0,
+        par_json=json.dumps(r.GOOD),
+        source_start=3,
+        source_end=8,
+        source_rows_json="[0, 1, 2]",
+    )
     session.add_all([alignment, puzzle])
     session.flush()
     return alignment, puzzle

@@ -1,4 +1,5 @@
 """Leaderboards from server scores: per puzzle and overall, by period."""
+
 from __future__ import annotations
 
 import json
@@ -16,11 +17,20 @@ from tests.portal.play.conftest import AT_PAR, SOLVED
 
 
 def second_puzzle(session) -> Puzzle:
-    puzzle = Puzzle(title="Two rows", kind="dna", level="beginner",
-                    scheme_json=json.dumps(scheme_to_params(scheme_for("dna"))),
-                    names_json='["a", "b"]', sequences_json='["ACGT", "AGT"]',
-                    start_json='["ACGT-", "AGT--"]', width=5, start_score=-1.0, par=1.0,
-                    par_json='["ACGT-", "A-GT-"]', difficulty=2.0)
+    puzzle = Puzzle(
+        title="Two rows",
+        kind="dna",
+        level="beginner",
+        scheme_json=json.dumps(scheme_to_params(scheme_for("dna"))),
+        names_json='["a", "b"]',
+        sequences_json='["ACGT", "AGT"]',
+        start_json='["ACGT-", "AGT--"]',
+        width=5,
+        start_score=-1.0,
+        par=1.0,
+        par_json='["ACGT-", "A-GT-"]',
+        difficulty=2.0,
+    )
     session.add(puzzle)
     session.flush()
     return puzzle
@@ -58,7 +68,10 @@ def test_puzzle_leaderboard_keeps_each_players_best(app, world):
         tutorial = session.get(Puzzle, world[0])
         board = services.puzzle_leaderboard(session, tutorial)
         assert [(s.rank, s.nickname, s.value) for s in board] == [
-            (1, "Cat", 10.0), (2, "Ann", 10.0), (3, "Bob", 10.0)]
+            (1, "Cat", 10.0),
+            (2, "Ann", 10.0),
+            (3, "Bob", 10.0),
+        ]
         week = services.puzzle_leaderboard(session, tutorial, "week")
         assert [s.nickname for s in week] == ["Ann", "Bob"]  # ties: first to reach it first
         session.close()
@@ -68,18 +81,24 @@ def test_overall_leaderboard_sums_best_points_per_puzzle(app, world):
     with app.app_context():
         session = db.new_session()
         other = session.get(Puzzle, world[1])
-        scores = {s.player_key: s.score for s in
-                  session.query(Solution).filter(Solution.puzzle_id == other.id)}
+        scores = {
+            s.player_key: s.score
+            for s in session.query(Solution).filter(Solution.puzzle_id == other.id)
+        }
         # Scores of the second puzzle (par 1, difficulty 2): none reaches par.
         assert all(score < other.par for score in scores.values())
         board = services.overall_leaderboard(session)
         # Ann: max(50, 100) = 100 (not 150); Bob 100; Cat 100 but ten days ago.
-        assert [(s.nickname, s.value) for s in board] == [("Ann", 100.0), ("Bob", 100.0),
-                                                          ("Cat", 100.0)]
+        assert [(s.nickname, s.value) for s in board] == [
+            ("Ann", 100.0),
+            ("Bob", 100.0),
+            ("Cat", 100.0),
+        ]
         assert [s.nickname for s in services.overall_leaderboard(session, "today")] == [
-            "Ann", "Bob"]
-        assert [s.nickname for s in services.overall_leaderboard(session, "week")] == [
-            "Ann", "Bob"]
+            "Ann",
+            "Bob",
+        ]
+        assert [s.nickname for s in services.overall_leaderboard(session, "week")] == ["Ann", "Bob"]
         session.close()
 
 

@@ -1,4 +1,5 @@
 """The play pages, `portal puzzles import` and the demo puzzles."""
+
 from __future__ import annotations
 
 import html
@@ -37,8 +38,9 @@ def test_play_index_lists_puzzles_and_links_from_the_nav(client, tutorial_id):
 def test_nickname_form(client):
     from tests.portal.conftest import csrf_token
 
-    response = client.post("/play/nickname", data={"csrf_token": csrf_token(client, "/play/"),
-                                                   "nickname": "Rosalind"})
+    response = client.post(
+        "/play/nickname", data={"csrf_token": csrf_token(client, "/play/"), "nickname": "Rosalind"}
+    )
     assert response.status_code == 302
     assert "You play as <strong>Rosalind</strong>" in client.get("/play/").get_data(as_text=True)
 
@@ -51,9 +53,19 @@ def test_api_lists_and_shows_puzzles(client, tutorial_id):
 
 
 def test_import_command(runner, session):
-    result = runner.invoke(args=["puzzles", "import", str(DATA / "il6.nucl.fasta"),
-                                 "--limit", "2", "--licence", "BSD-3-Clause",
-                                 "--source", "scikit-bio"])
+    result = runner.invoke(
+        args=[
+            "puzzles",
+            "import",
+            str(DATA / "il6.nucl.fasta"),
+            "--limit",
+            "2",
+            "--licence",
+            "BSD-3-Clause",
+            "--source",
+            "scikit-bio",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "il6-nucl: 7 sequences, dna; 2 puzzles." in result.output
     alignment = session.scalars(select(AlignmentSource)).one()
@@ -67,8 +79,9 @@ def test_import_command(runner, session):
 
 
 def test_import_protein_guesses_the_kind(runner, session):
-    result = runner.invoke(args=["puzzles", "import", str(DATA / "tp53.prot.fasta"),
-                                 "--limit", "1"])
+    result = runner.invoke(
+        args=["puzzles", "import", str(DATA / "tp53.prot.fasta"), "--limit", "1"]
+    )
     assert result.exit_code == 0, result.output
     assert "protein" in result.output
     puzzle = session.scalars(select(Puzzle)).one()
@@ -104,7 +117,10 @@ def test_demo_puzzles_load_once(app, session):
     assert len(puzzles) >= 12
     assert {p.level for p in puzzles} == {"tutorial", "beginner", "intermediate", "expert"}
     assert {p.alignment.slug for p in puzzles if p.alignment} == {
-        "il6-nucl", "il6-prot", "tp53-prot"}
+        "il6-nucl",
+        "il6-prot",
+        "tp53-prot",
+    }
     expert = [p for p in puzzles if p.level == "expert"]
     beginner = [p for p in puzzles if p.level == "beginner"]
     assert min(p.width for p in expert) > max(p.width for p in beginner)
@@ -118,16 +134,21 @@ def test_splice_puts_better_solutions_back_and_records_them(runner, app, session
     from portal.play.models import AlignmentChange
     from portal.play.services import Player
 
-    assert runner.invoke(args=["puzzles", "import", str(DATA / "il6.nucl.fasta"),
-                               "--limit", "2"]).exit_code == 0
+    assert (
+        runner.invoke(
+            args=["puzzles", "import", str(DATA / "il6.nucl.fasta"), "--limit", "2"]
+        ).exit_code
+        == 0
+    )
     with app.app_context():
         work = db.new_session()
         alignment = work.scalars(select(AlignmentSource)).one()
         puzzles = list(alignment.puzzles)
         # The par layout of the first puzzle as one player's solution; its start
         # layout (no better than what is there) as another's.
-        good = services.submit(work, puzzles[0], _json.loads(puzzles[0].par_json),
-                               Player("guest:a", "Ann")).solution
+        good = services.submit(
+            work, puzzles[0], _json.loads(puzzles[0].par_json), Player("guest:a", "Ann")
+        ).solution
         services.submit(work, puzzles[0], puzzles[0].start, Player("guest:b", "Bob"))
         work.commit()
         good_id = good.id

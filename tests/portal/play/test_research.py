@@ -1,5 +1,6 @@
 """The researcher's page of an alignment: what players improved, downloads,
 credits; splicing; retiring puzzles that are done."""
+
 from __future__ import annotations
 
 import csv
@@ -31,17 +32,33 @@ IMPROVED = ["ACGTACGT", "ACGTACG-", "ACGTACGT"]
 def research(app, session) -> dict:
     scheme = scheme_for("dna")
     alignment = AlignmentSource(
-        slug="demo-aln", title="A tiny alignment", kind="dna", licence="CC0-1.0",
-        source="made by hand", names_json=json.dumps(NAMES), rows_json=json.dumps(ORIGINAL),
-        original_json=json.dumps(ORIGINAL))
+        slug="demo-aln",
+        title="A tiny alignment",
+        kind="dna",
+        licence="CC0-1.0",
+        source="made by hand",
+        names_json=json.dumps(NAMES),
+        rows_json=json.dumps(ORIGINAL),
+        original_json=json.dumps(ORIGINAL),
+    )
     start_score = score_alignment(START, scheme)
     puzzle = Puzzle(
-        alignment=alignment, title="A tiny alignment, columns 4-8", kind="dna",
-        level="beginner", scheme_json=json.dumps(services.scheme_to_params(scheme)),
+        alignment=alignment,
+        title="A tiny alignment, columns 4-8",
+        kind="dna",
+        level="beginner",
+        scheme_json=json.dumps(services.scheme_to_params(scheme)),
         names_json=json.dumps(NAMES),
         sequences_json=json.dumps([r.replace("-", "") for r in START]),
-        start_json=json.dumps(START), width=6, start_score=start_score, par=start_score + 1,
-        par_json=json.dumps(GOOD), source_start=3, source_end=8, source_rows_json="[0, 1, 2]")
+        start_json=json.dumps(START),
+        width=6,
+        start_score=start_score,
+        par=start_score + 1,
+        par_json=json.dumps(GOOD),
+        source_start=3,
+        source_end=8,
+        source_rows_json="[0, 1, 2]",
+    )
     session.add_all([alignment, puzzle])
     session.commit()
     return {"slug": alignment.slug, "puzzle_id": puzzle.id, "alignment_id": alignment.id}
@@ -63,7 +80,8 @@ def test_the_page_lists_the_puzzles_before_anyone_played(client, research):
 
 
 def test_players_improvements_are_spliced_credited_and_downloadable(
-        app, client, auth, make_user, research, session):
+    app, client, auth, make_user, research, session
+):
     zed = Player(app.test_client(), research["puzzle_id"])
     assert zed.submit(GOOD, nickname="Zed").status_code == 201
     bea = Player(app.test_client(), research["puzzle_id"])
@@ -89,7 +107,8 @@ def test_players_improvements_are_spliced_credited_and_downloadable(
         assert [parsed[i] for i in range(3)] == IMPROVED
         assert [s.id for s in parsed.sequences] == NAMES
         original = client.get(
-            f"/play/alignments/{research['slug']}/download?format={fmt}&version=original")
+            f"/play/alignments/{research['slug']}/download?format={fmt}&version=original"
+        )
         parsed = Align.read(io.StringIO(original.get_data(as_text=True)), fmt)
         assert [parsed[i] for i in range(3)] == ORIGINAL
 
@@ -113,11 +132,14 @@ def test_a_new_best_solution_is_spliced_in_at_once(app, client, research, sessio
     session.expire_all()
     assert session.get(AlignmentSource, research["alignment_id"]).rows == IMPROVED
     credits = client.get(f"/play/alignments/{research['slug']}/credits.csv")
-    assert [line["player"] for line in csv.DictReader(io.StringIO(
-        credits.get_data(as_text=True)))] == ["Bea"]
+    assert [
+        line["player"] for line in csv.DictReader(io.StringIO(credits.get_data(as_text=True)))
+    ] == ["Bea"]
     # A worse layout sent later changes nothing.
-    assert Player(app.test_client(), research["puzzle_id"]).submit(
-        GOOD, nickname="Cy").status_code == 201
+    assert (
+        Player(app.test_client(), research["puzzle_id"]).submit(GOOD, nickname="Cy").status_code
+        == 201
+    )
     session.expire_all()
     assert session.get(AlignmentSource, research["alignment_id"]).rows == IMPROVED
     assert session.scalar(select(func.count()).select_from(AlignmentChange)) == 1
@@ -131,8 +153,9 @@ def test_splicing_needs_a_researcher(app, client, auth, make_user, research, ses
     auth.login("moe")
     token = csrf_token(client, "/account")
     assert client.post(url, data={"csrf_token": token}).status_code == 403
-    assert "Splice the best" not in client.get(
-        f"/play/alignments/{research['slug']}").get_data(as_text=True)
+    assert "Splice the best" not in client.get(f"/play/alignments/{research['slug']}").get_data(
+        as_text=True
+    )
     assert session.scalar(select(func.count()).select_from(AlignmentChange)) == 0
     assert session.get(AlignmentSource, research["alignment_id"]).rows == ORIGINAL
 
@@ -148,7 +171,8 @@ def test_unknown_alignments_and_formats_get_clear_errors(client, research):
 
 
 def test_a_spliced_alignment_that_lost_residues_is_never_stored(
-        app, research, session, monkeypatch):
+    app, research, session, monkeypatch
+):
     from games.splice import SpliceReport
 
     def broken_splice(rows, candidates, scheme):
@@ -168,7 +192,8 @@ def test_a_spliced_alignment_that_lost_residues_is_never_stored(
 
 
 def test_a_spliced_puzzle_that_players_agree_on_is_retired(
-        app, client, auth, make_user, research, session):
+    app, client, auth, make_user, research, session
+):
     for nickname in ("Ann", "Bea", "Cy"):
         player = Player(app.test_client(), research["puzzle_id"])
         assert player.submit(BEST, nickname=nickname).status_code == 201
@@ -189,7 +214,8 @@ def test_a_spliced_puzzle_that_players_agree_on_is_retired(
 
 
 def test_a_spliced_puzzle_only_one_player_solved_stays_offered(
-        app, client, auth, make_user, research, session):
+    app, client, auth, make_user, research, session
+):
     Player(app.test_client(), research["puzzle_id"]).submit(BEST, nickname="Bea")
     splice_as_researcher(client, auth, make_user, research["slug"])
     session.expire_all()
@@ -201,8 +227,16 @@ def test_a_puzzle_is_retired_after_enough_solutions(app, research, session):
     with app.app_context():
         puzzle = session.get(Puzzle, research["puzzle_id"])
         for i, rows in enumerate([BEST, GOOD]):
-            session.add(Solution(puzzle_id=puzzle.id, player_key=f"guest:{i}", nickname="N",
-                                 layout_hash=str(i), rows_json=json.dumps(rows), score=1.0))
+            session.add(
+                Solution(
+                    puzzle_id=puzzle.id,
+                    player_key=f"guest:{i}",
+                    nickname="N",
+                    layout_hash=str(i),
+                    rows_json=json.dumps(rows),
+                    score=1.0,
+                )
+            )
         session.flush()
         assert not services.retire_if_exhausted(session, puzzle, limit=3)
         assert services.retire_if_exhausted(session, puzzle, limit=2)

@@ -1,4 +1,5 @@
 """Submitting solutions: checked, scored by the server, stored once."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,17 +33,22 @@ def test_client_claims_about_the_score_are_ignored(player, session):
     assert response.get_json()["points"] == 50
 
 
-@pytest.mark.parametrize(("rows", "message"), [
-    (["ACGTTGCA---", "ACGTTGCA---"], "2 rows but the puzzle has 3"),
-    (["ACGTTGCA---", "ACGTTGCT---", "ACG--GCA---"],
-     "row 2, column 8: expected residue 8 ('A') but found 'T'"),
-    (["ACGTTGCA---", "ACGTTGCA---", "ACG--GCAX--"], "row 3, column 9: 'X' is not allowed"),
-    (["ACGTTGCA---", "ACGTTGCA---", "ACG--GC----"], "row 3 is missing residues"),
-    (["ACGTTGCA----", "ACGTTGCA----", "ACG--GCA----"], "at most 11"),
-    (["ACGTTGCA---", "ACGTTGCA--", "ACG--GCA---"], "row 2 is 10 columns wide but row 1 is 11"),
-    ("ACGT", "list of rows"),
-    ([1, 2, 3], "row 1 is not a string"),
-])
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (["ACGTTGCA---", "ACGTTGCA---"], "2 rows but the puzzle has 3"),
+        (
+            ["ACGTTGCA---", "ACGTTGCT---", "ACG--GCA---"],
+            "row 2, column 8: expected residue 8 ('A') but found 'T'",
+        ),
+        (["ACGTTGCA---", "ACGTTGCA---", "ACG--GCAX--"], "row 3, column 9: 'X' is not allowed"),
+        (["ACGTTGCA---", "ACGTTGCA---", "ACG--GC----"], "row 3 is missing residues"),
+        (["ACGTTGCA----", "ACGTTGCA----", "ACG--GCA----"], "at most 11"),
+        (["ACGTTGCA---", "ACGTTGCA--", "ACG--GCA---"], "row 2 is 10 columns wide but row 1 is 11"),
+        ("ACGT", "list of rows"),
+        ([1, 2, 3], "row 1 is not a string"),
+    ],
+)
 def test_wrong_solutions_get_a_clear_error_and_nothing_is_stored(player, session, rows, message):
     response = player.submit(rows)
     assert response.status_code == 400
@@ -65,8 +71,11 @@ def test_oversized_payloads_are_refused(player, session):
 
 
 def test_body_must_be_json_with_rows(player, client, session):
-    response = client.post(f"/api/v1/puzzles/{player.puzzle_id}/solutions", data="rows",
-                           headers={"X-CSRFToken": player.token(), "Content-Type": "text/plain"})
+    response = client.post(
+        f"/api/v1/puzzles/{player.puzzle_id}/solutions",
+        data="rows",
+        headers={"X-CSRFToken": player.token(), "Content-Type": "text/plain"},
+    )
     assert response.status_code == 400
     assert "rows" in response.get_json()["error"]["message"]
     assert count(session) == 0
@@ -75,8 +84,11 @@ def test_body_must_be_json_with_rows(player, client, session):
 def test_unknown_puzzle(player, client, session):
     response = player.submit(SOLVED, puzzle_id=999_999)
     assert response.status_code == 404
-    assert response.get_json()["error"] == {"code": "not_found", "field": None,
-                                            "message": "There is no puzzle 999999."}
+    assert response.get_json()["error"] == {
+        "code": "not_found",
+        "field": None,
+        "message": "There is no puzzle 999999.",
+    }
     assert client.get("/api/v1/puzzles/999999").status_code == 404
     assert client.get("/play/999999").status_code == 404
     assert count(session) == 0
@@ -96,8 +108,9 @@ def test_the_nickname_is_remembered_in_the_session(player):
 
 
 def test_csrf_is_required_for_cookie_calls(client, tutorial_id, session):
-    response = client.post(f"/api/v1/puzzles/{tutorial_id}/solutions",
-                           json={"rows": SOLVED, "nickname": "Zed"})
+    response = client.post(
+        f"/api/v1/puzzles/{tutorial_id}/solutions", json={"rows": SOLVED, "nickname": "Zed"}
+    )
     assert response.status_code == 400
     assert count(session) == 0
 
@@ -125,14 +138,26 @@ def test_two_players_may_send_the_same_layout(app, player, session, tutorial_id)
 
 def test_form_submission(client, tutorial_id, session):
     url = f"/play/{tutorial_id}"
-    response = client.post(f"{url}/solutions", data={
-        "csrf_token": csrf_token(client, url), "rows": "\n".join(SOLVED), "nickname": "Formy"})
+    response = client.post(
+        f"{url}/solutions",
+        data={
+            "csrf_token": csrf_token(client, url),
+            "rows": "\n".join(SOLVED),
+            "nickname": "Formy",
+        },
+    )
     assert response.status_code == 302
     page = client.get(url).get_data(as_text=True)
     assert "Server score: 10 (par 8). You beat par: 100 points." in page
     assert "Formy" in page
-    bad = client.post(f"{url}/solutions", data={
-        "csrf_token": csrf_token(client, url), "rows": "ACGT\nACGT\nACGT", "nickname": "Formy"})
+    bad = client.post(
+        f"{url}/solutions",
+        data={
+            "csrf_token": csrf_token(client, url),
+            "rows": "ACGT\nACGT\nACGT",
+            "nickname": "Formy",
+        },
+    )
     assert bad.status_code == 400
     assert "row 1 is missing residues" in bad.get_data(as_text=True)
     assert count(session) == 1
@@ -176,7 +201,8 @@ def test_rate_limit_per_address(make_app, tutorial_id):
 
 
 def test_a_layout_another_request_stored_is_counted_by_the_unique_constraint(
-        app, tutorial_id, session):
+    app, tutorial_id, session
+):
     """Nothing is looked up before the insert, so there is no window between a
     check and a write: the second request's INSERT meets the unique constraint,
     does nothing, and the layout counts as sent twice."""
@@ -190,8 +216,11 @@ def test_a_layout_another_request_stored_is_counted_by_the_unique_constraint(
         results = []
         for _ in range(2):
             request_session = db.new_session()
-            results.append(services.submit(
-                request_session, request_session.get(Puzzle, tutorial_id), SOLVED, ann))
+            results.append(
+                services.submit(
+                    request_session, request_session.get(Puzzle, tutorial_id), SOLVED, ann
+                )
+            )
             request_session.commit()
             submissions = results[-1].solution.submissions
             request_session.close()
@@ -200,13 +229,13 @@ def test_a_layout_another_request_stored_is_counted_by_the_unique_constraint(
     assert count(session) == 1
 
 
-def test_a_burst_of_layouts_is_flagged_and_left_off_the_leaderboards(
-        player, session, monkeypatch):
+def test_a_burst_of_layouts_is_flagged_and_left_off_the_leaderboards(player, session, monkeypatch):
     from portal.play import services
 
     monkeypatch.setattr(services, "FLAG_BURST", (3, services.FLAG_BURST[1]))
-    layouts = [["ACGTTGCA---", "ACGTTGCA---", "ACG" + "-" * k + "GCA" + "-" * (5 - k)]
-               for k in range(5)]
+    layouts = [
+        ["ACGTTGCA---", "ACGTTGCA---", "ACG" + "-" * k + "GCA" + "-" * (5 - k)] for k in range(5)
+    ]
     bodies = [player.submit(rows).get_json() for rows in layouts]
     assert [b["flagged"] for b in bodies] == [False, False, False, True, True]
     assert "left off the leaderboards" in bodies[3]["message"]
@@ -214,13 +243,15 @@ def test_a_burst_of_layouts_is_flagged_and_left_off_the_leaderboards(
     assert count(session) == 5
     puzzle = session.get(Puzzle, player.puzzle_id)
     assert [s.value for s in services.puzzle_leaderboard(session, puzzle)] == [
-        max(b["score"] for b in bodies[:3])]
+        max(b["score"] for b in bodies[:3])
+    ]
 
 
 def test_a_missing_puzzle_is_404_whatever_was_sent(client, player):
     token = player.token()
     for body in ({}, {"rows": ["AC"]}, {"rows": ["AC"], "nickname": 5}):
-        response = client.post("/api/v1/puzzles/999999/solutions", json=body,
-                               headers={"X-CSRFToken": token})
+        response = client.post(
+            "/api/v1/puzzles/999999/solutions", json=body, headers={"X-CSRFToken": token}
+        )
         assert response.status_code == 404, body
         assert response.get_json()["error"]["code"] == "not_found"

@@ -1,4 +1,5 @@
 """Published datasets to analyse, shared through the datasets pages as a researcher would."""
+
 from __future__ import annotations
 
 import re
@@ -29,8 +30,12 @@ BCG_COLUMNS = {"ai": "BCGTB", "n1i": "BCGVacc", "ci": "NoVaccTB", "n2i": "NoVacc
 BCG_REML = {"estimate": -0.7145323483651012, "tau2": 0.3132433259808948}
 
 
-def trial_csv(arms: tuple[str, str], outcomes: tuple[str, str], counts: tuple[int, int, int, int],
-              extra: str = "") -> str:
+def trial_csv(
+    arms: tuple[str, str],
+    outcomes: tuple[str, str],
+    counts: tuple[int, int, int, int],
+    extra: str = "",
+) -> str:
     """Participant rows: events/total in the treatment arm, then in the control arm."""
     (treatment, control), (yes, no) = arms, outcomes
     rows, number = ["id,arm,outcome,score"], 0
@@ -51,8 +56,7 @@ class Sharing:
 
     def share(self, title: str, csv: str, level: str = "aggregate", publish: bool = True) -> str:
         self.auth.login("rita")
-        response = self.actions.upload(csv.encode(), filename="data.csv", title=title,
-                                       level=level)
+        response = self.actions.upload(csv.encode(), filename="data.csv", title=title, level=level)
         job = self.actions.follow_job(response)
         assert job["state"] == "finished", job
         slug = job["result"]["dataset"]
@@ -73,8 +77,10 @@ def bcg(sharing) -> str:
 
 
 def new_token(client, scope: str = "write") -> str:
-    response = client.post("/account/tokens", data={
-        "csrf_token": csrf_token(client, "/account"), "name": "script", "scope": scope})
+    response = client.post(
+        "/account/tokens",
+        data={"csrf_token": csrf_token(client, "/account"), "name": "script", "scope": scope},
+    )
     assert response.status_code == 200
     return re.search(r'class="hash new-token">(orp_[^<]+)<', response.get_data(as_text=True))[1]
 
@@ -84,4 +90,3 @@ def member(make_user) -> str:
     """A plain member: any member may run analyses (tests log in after sharing data)."""
     make_user("moss")
     return "moss"
-

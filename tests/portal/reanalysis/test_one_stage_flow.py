@@ -1,5 +1,6 @@
 """One-stage participant-level pooling through the builder pages and the API: covariates,
 row filters and the study effect are stored with the run, shown, and reproduced by a rerun."""
+
 from __future__ import annotations
 
 import re
@@ -23,59 +24,113 @@ def trial(seed: int, n: int, arms: tuple[str, str], age_column: str) -> str:
     sex = rng.choice(["F", "M"], n)
     p = 1 / (1 + np.exp(-(-1.0 - 0.6 * treat + 0.03 * (age - 55) + 0.3 * (sex == "M"))))
     died = rng.random(n) < p
-    frame = pd.DataFrame({"id": np.arange(1, n + 1),
-                          "arm": np.where(treat == 1, arms[0], arms[1]),
-                          "died": np.where(died, "yes", "no"), age_column: age, "sex": sex})
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(1, n + 1),
+            "arm": np.where(treat == 1, arms[0], arms[1]),
+            "died": np.where(died, "yes", "no"),
+            age_column: age,
+            "sex": sex,
+        }
+    )
     return frame.to_csv(index=False)
 
 
 @pytest.fixture
 def trials(sharing) -> dict[str, tuple[str, str]]:
-    texts = {"Trial A": (trial(11, 160, ("active", "placebo"), "age"), "age"),
-             "Trial B": (trial(12, 220, ("drug", "control"), "AGE_Y"), "AGE_Y")}
-    return {title: (sharing.share(title, text, level="participant"), text)
-            for title, (text, _) in texts.items()}
+    texts = {
+        "Trial A": (trial(11, 160, ("active", "placebo"), "age"), "age"),
+        "Trial B": (trial(12, 220, ("drug", "control"), "AGE_Y"), "AGE_Y"),
+    }
+    return {
+        title: (sharing.share(title, text, level="participant"), text)
+        for title, (text, _) in texts.items()
+    }
 
 
 def expected(trials, covariates=("age", "sex"), filters=("age >= 40",)):
     frames = {slug: pd.read_csv(StringIO(text)) for slug, text in trials.values()}
     (a, _), (b, _) = trials.values()
-    h = analysis.Harmonisation("binary", {
-        a: analysis.DatasetMapping(arm="arm", treatment="active", control="placebo",
-                                   outcome="died", event_values="yes",
-                                   covariates={"age": "age", "sex": "sex"}),
-        b: analysis.DatasetMapping(arm="arm", treatment="drug", control="control",
-                                   outcome="died", event_values="yes",
-                                   covariates={"age": "AGE_Y", "sex": "sex"})},
-        covariates=("age", "sex"), categorical=("sex",), missing="drop")
+    h = analysis.Harmonisation(
+        "binary",
+        {
+            a: analysis.DatasetMapping(
+                arm="arm",
+                treatment="active",
+                control="placebo",
+                outcome="died",
+                event_values="yes",
+                covariates={"age": "age", "sex": "sex"},
+            ),
+            b: analysis.DatasetMapping(
+                arm="arm",
+                treatment="drug",
+                control="control",
+                outcome="died",
+                event_values="yes",
+                covariates={"age": "AGE_Y", "sex": "sex"},
+            ),
+        },
+        covariates=("age", "sex"),
+        categorical=("sex",),
+        missing="drop",
+    )
     return analysis.one_stage(h.apply(frames), covariates=covariates, filters=filters)
 
 
 def test_one_stage_through_the_pages_is_stored_shown_and_rerun_identically(
-        client, auth, trials, member, session):
+    client, auth, trials, member, session
+):
     (a, _), (b, _) = trials.values()
     auth.login(member)
-    response = client.post("/analyses/new", data={
-        "csrf_token": csrf_token(client, "/analyses/new?kind=participant"),
-        "kind": "participant", "title": "Adjusted one-stage", "datasets": [f"{a}@1", f"{b}@1"]})
+    response = client.post(
+        "/analyses/new",
+        data={
+            "csrf_token": csrf_token(client, "/analyses/new?kind=participant"),
+            "kind": "participant",
+            "title": "Adjusted one-stage",
+            "datasets": [f"{a}@1", f"{b}@1"],
+        },
+    )
     map_url = response.headers["Location"]
     run_id = int(re.search(r"/analyses/(\d+)/map", map_url)[1])
     assert 'name="d0_covariates"' in client.get(map_url).get_data(as_text=True)
-    response = client.post(map_url, data={
-        "csrf_token": csrf_token(client, map_url), "outcome_type": "binary",
-        "categorical": "sex",
-        "d0_arm": "arm", "d0_treatment": "active", "d0_control": "placebo",
-        "d0_outcome": "died", "d0_event_values": "yes", "d0_covariates": "age, sex",
-        "d1_arm": "arm", "d1_treatment": "drug", "d1_control": "control",
-        "d1_outcome": "died", "d1_event_values": "yes", "d1_covariates": "age=AGE_Y, sex=sex"})
+    response = client.post(
+        map_url,
+        data={
+            "csrf_token": csrf_token(client, map_url),
+            "outcome_type": "binary",
+            "categorical": "sex",
+            "d0_arm": "arm",
+            "d0_treatment": "active",
+            "d0_control": "placebo",
+            "d0_outcome": "died",
+            "d0_event_values": "yes",
+            "d0_covariates": "age, sex",
+            "d1_arm": "arm",
+            "d1_treatment": "drug",
+            "d1_control": "control",
+            "d1_outcome": "died",
+            "d1_event_values": "yes",
+            "d1_covariates": "age=AGE_Y, sex=sex",
+        },
+    )
     assert response.status_code == 303
     method_url = response.headers["Location"]
     page = client.get(method_url).get_data(as_text=True)
     assert "mapped: age, sex" in page and 'value="one-stage"' in page
-    response = client.post(method_url, data={
-        "csrf_token": csrf_token(client, method_url), "measure": "OR", "method": "FE",
-        "stage": "one-stage", "covariates": "age, sex", "study_effect": "fixed",
-        "filters": "age >= 40\n"})
+    response = client.post(
+        method_url,
+        data={
+            "csrf_token": csrf_token(client, method_url),
+            "measure": "OR",
+            "method": "FE",
+            "stage": "one-stage",
+            "covariates": "age, sex",
+            "study_effect": "fixed",
+            "filters": "age >= 40\n",
+        },
+    )
     assert response.status_code == 303, response.get_data(as_text=True)
     job = client.get(response.headers["Location"] + ".json").get_json()
     assert job["state"] == "finished", job
@@ -97,34 +152,50 @@ def test_one_stage_through_the_pages_is_stored_shown_and_rerun_identically(
     csv = client.get(f"/analyses/{run_id}/results.csv").get_data(as_text=True)
     assert csv.count("one-stage") >= 2
 
-    response = client.post(f"/analyses/{run_id}/rerun",
-                           data={"csrf_token": csrf_token(client, f"/analyses/{run_id}")})
+    response = client.post(
+        f"/analyses/{run_id}/rerun", data={"csrf_token": csrf_token(client, f"/analyses/{run_id}")}
+    )
     job = client.get(response.headers["Location"] + ".json").get_json()
     second = session.get(AnalysisRun, job["result"]["analysis"])
     assert second.options == run.options
     assert second.results["one_stage"]["estimate"] == one["estimate"]
 
 
-def test_method_page_reports_bad_options_and_records_nothing(client, auth, trials, member,
-                                                             session):
+def test_method_page_reports_bad_options_and_records_nothing(client, auth, trials, member, session):
     (a, _), _ = trials.values()
     auth.login(member)
-    response = client.post("/analyses/new", data={
-        "csrf_token": csrf_token(client, "/analyses/new?kind=participant"),
-        "kind": "participant", "title": "Bad", "datasets": f"{a}@1"})
+    response = client.post(
+        "/analyses/new",
+        data={
+            "csrf_token": csrf_token(client, "/analyses/new?kind=participant"),
+            "kind": "participant",
+            "title": "Bad",
+            "datasets": f"{a}@1",
+        },
+    )
     map_url = response.headers["Location"]
-    method_url = client.post(map_url, data={
-        "csrf_token": csrf_token(client, map_url), "outcome_type": "binary", "d0_arm": "arm",
-        "d0_treatment": "active", "d0_control": "placebo", "d0_outcome": "died",
-        "d0_event_values": "yes", "d0_covariates": "age"}).headers["Location"]
+    method_url = client.post(
+        map_url,
+        data={
+            "csrf_token": csrf_token(client, map_url),
+            "outcome_type": "binary",
+            "d0_arm": "arm",
+            "d0_treatment": "active",
+            "d0_control": "placebo",
+            "d0_outcome": "died",
+            "d0_event_values": "yes",
+            "d0_covariates": "age",
+        },
+    ).headers["Location"]
     for data, message in [
         ({"stage": "one-stage", "measure": "RR"}, "A one-stage model estimates"),
         ({"stage": "one-stage", "measure": "OR", "covariates": "weight"}, "is not mapped"),
         ({"stage": "one-stage", "measure": "OR", "filters": "age ~ 3"}, "cannot read the filter"),
         ({"stage": "two-stage", "measure": "OR", "study_effect": "random"}, "one-stage option"),
     ]:
-        response = client.post(method_url, data={"csrf_token": csrf_token(client, method_url),
-                                                 "method": "FE", **data})
+        response = client.post(
+            method_url, data={"csrf_token": csrf_token(client, method_url), "method": "FE", **data}
+        )
         assert response.status_code == 400
         assert message in response.get_data(as_text=True)
     run_id = int(re.search(r"/analyses/(\d+)/", method_url)[1])
@@ -132,19 +203,30 @@ def test_method_page_reports_bad_options_and_records_nothing(client, auth, trial
     assert session.get(AnalysisRun, run_id).status == "draft"
 
 
-def test_the_api_runs_a_random_intercept_model_and_validates_options(client, auth, trials,
-                                                                     member):
+def test_the_api_runs_a_random_intercept_model_and_validates_options(client, auth, trials, member):
     (a, text_a), (b, text_b) = trials.values()
     auth.login(member)
     token = new_token(client)
-    harmonisation = {"outcome_type": "continuous", "datasets": {
-        a: {"arm": "arm", "treatment": "active", "control": "placebo", "outcome": "age"},
-        b: {"arm": "arm", "treatment": "drug", "control": "control", "outcome": "AGE_Y"}}}
-    body = {"title": "Age by arm", "kind": "participant",
-            "datasets": [{"slug": a, "version": 1}, {"slug": b, "version": 1}],
-            "harmonisation": harmonisation, "measure": "MD", "method": "REML",
-            "options": {"stage": "one-stage", "study_effect": "random",
-                        "filters": [{"column": "y", "op": "<", "value": 80}]}}
+    harmonisation = {
+        "outcome_type": "continuous",
+        "datasets": {
+            a: {"arm": "arm", "treatment": "active", "control": "placebo", "outcome": "age"},
+            b: {"arm": "arm", "treatment": "drug", "control": "control", "outcome": "AGE_Y"},
+        },
+    }
+    body = {
+        "title": "Age by arm",
+        "kind": "participant",
+        "datasets": [{"slug": a, "version": 1}, {"slug": b, "version": 1}],
+        "harmonisation": harmonisation,
+        "measure": "MD",
+        "method": "REML",
+        "options": {
+            "stage": "one-stage",
+            "study_effect": "random",
+            "filters": [{"column": "y", "op": "<", "value": 80}],
+        },
+    }
     headers = {"Authorization": f"Bearer {token}"}
     response = client.post("/api/v1/analyses", headers=headers, json=body)
     assert response.status_code == 202, response.get_json()
@@ -163,23 +245,37 @@ def test_the_api_runs_a_random_intercept_model_and_validates_options(client, aut
 
 
 def test_one_stage_stands_when_adjusted_per_study_estimates_cannot_be_computed(
-        client, auth, sharing, member):
-    a = sharing.share("Mixed", trial(21, 200, ("active", "placebo"), "age"),
-                      level="participant")
+    client, auth, sharing, member
+):
+    a = sharing.share("Mixed", trial(21, 200, ("active", "placebo"), "age"), level="participant")
     women = pd.read_csv(StringIO(trial(22, 200, ("active", "placebo"), "age"))).assign(sex="F")
     b = sharing.share("Women only", women.to_csv(index=False), level="participant")
     auth.login(member)
     token = new_token(client)
-    mapping = {"arm": "arm", "treatment": "active", "control": "placebo", "outcome": "died",
-               "event_values": ["yes"], "covariates": {"sex": "sex"}}
-    body = {"title": "Sex-adjusted", "kind": "participant",
-            "datasets": [{"slug": a, "version": 1}, {"slug": b, "version": 1}],
-            "harmonisation": {"outcome_type": "binary", "categorical": ["sex"],
-                              "datasets": {a: mapping, b: mapping}},
-            "measure": "OR", "method": "FE",
-            "options": {"stage": "one-stage", "covariates": ["sex"]}}
-    response = client.post("/api/v1/analyses", json=body,
-                           headers={"Authorization": f"Bearer {token}"})
+    mapping = {
+        "arm": "arm",
+        "treatment": "active",
+        "control": "placebo",
+        "outcome": "died",
+        "event_values": ["yes"],
+        "covariates": {"sex": "sex"},
+    }
+    body = {
+        "title": "Sex-adjusted",
+        "kind": "participant",
+        "datasets": [{"slug": a, "version": 1}, {"slug": b, "version": 1}],
+        "harmonisation": {
+            "outcome_type": "binary",
+            "categorical": ["sex"],
+            "datasets": {a: mapping, b: mapping},
+        },
+        "measure": "OR",
+        "method": "FE",
+        "options": {"stage": "one-stage", "covariates": ["sex"]},
+    }
+    response = client.post(
+        "/api/v1/analyses", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 202
     run = client.get(f"/api/v1/analyses/{response.get_json()['analysis']['id']}").get_json()
     assert run["status"] == "finished", run["error"]
@@ -189,6 +285,7 @@ def test_one_stage_stands_when_adjusted_per_study_estimates_cannot_be_computed(
     assert "single level" in run["results"]["two_stage"]["notes"][0]
 
     body["method"] = "MH"
-    response = client.post("/api/v1/analyses", json=body,
-                           headers={"Authorization": f"Bearer {token}"})
+    response = client.post(
+        "/api/v1/analyses", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 400 and response.get_json()["error"]["field"] == "method"

@@ -1,4 +1,5 @@
 """The security tests use the community and API fixtures."""
+
 from __future__ import annotations
 
 from tests.portal.api.conftest import token_for  # noqa: F401

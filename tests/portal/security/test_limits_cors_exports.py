@@ -1,4 +1,5 @@
 """Rate limits answer 429 in the API's error shape; CORS is closed; exports carry no formulas."""
+
 from __future__ import annotations
 
 import csv
@@ -18,34 +19,46 @@ def limited_app(make_app):
 
 
 def test_posting_questions_and_comments_through_the_api_is_rate_limited(
-        limited_app, community, person, token_for):
+    limited_app, community, person, token_for
+):
     client = limited_app.test_client()
     token = token_for(person("sam", member_of=(community,)))
     for n in range(2):
-        answer = client.post("/api/v1/communities/colon-cancer/questions", headers=bearer(token),
-                             json=form_data(pico(f"Does treatment number {n} improve survival "
-                                                 "in colon cancer?")))
+        answer = client.post(
+            "/api/v1/communities/colon-cancer/questions",
+            headers=bearer(token),
+            json=form_data(pico(f"Does treatment number {n} improve survival in colon cancer?")),
+        )
         assert answer.status_code == 201, answer.get_json()
     question_id = answer.get_json()["id"]
-    limited = client.post("/api/v1/communities/colon-cancer/questions", headers=bearer(token),
-                          json=form_data(pico("Does a third treatment improve survival in "
-                                              "colon cancer at all?")))
+    limited = client.post(
+        "/api/v1/communities/colon-cancer/questions",
+        headers=bearer(token),
+        json=form_data(pico("Does a third treatment improve survival in colon cancer at all?")),
+    )
     assert limited.status_code == 429
     error = limited.get_json()["error"]
     assert error["code"] == "too_many_requests" and set(error) >= {"message", "field"}
     # Comments share the posting budget: the member has used it up.
-    limited = client.post(f"/api/v1/questions/{question_id}/comments", headers=bearer(token),
-                          json={"body": "One more thing."})
+    limited = client.post(
+        f"/api/v1/questions/{question_id}/comments",
+        headers=bearer(token),
+        json={"body": "One more thing."},
+    )
     assert limited.status_code == 429
     # Another member is counted separately.
     other = token_for(person("priya", member_of=(community,)))
-    answer = client.post(f"/api/v1/questions/{question_id}/comments", headers=bearer(other),
-                         json={"body": "My own first comment."})
+    answer = client.post(
+        f"/api/v1/questions/{question_id}/comments",
+        headers=bearer(other),
+        json={"body": "My own first comment."},
+    )
     assert answer.status_code == 201
 
 
-def test_voting_through_the_api_and_the_pages_is_rate_limited(limited_app, community, person,
-                                                               token_for, session):
+def test_voting_through_the_api_and_the_pages_is_rate_limited(
+    limited_app, community, person, token_for, session
+):
     from portal.community import questions
 
     sam = person("sam", member_of=(community,))
@@ -53,9 +66,10 @@ def test_voting_through_the_api_and_the_pages_is_rate_limited(limited_app, commu
     session.commit()
     client = limited_app.test_client()
     token = token_for(sam)
-    statuses = [client.post(f"/api/v1/questions/{question.id}/{action}",
-                            headers=bearer(token)).status_code
-                for action in ("support", "withdraw", "support", "withdraw")]
+    statuses = [
+        client.post(f"/api/v1/questions/{question.id}/{action}", headers=bearer(token)).status_code
+        for action in ("support", "withdraw", "support", "withdraw")
+    ]
     assert statuses == [200, 200, 200, 429]
 
     # The pages draw on the same budget: the member has used it up through the API,
@@ -85,9 +99,14 @@ def test_cors_is_closed_by_default(client):
         response = client.get(url, headers=evil)
         assert "Access-Control-Allow-Origin" not in response.headers
         assert "Access-Control-Allow-Credentials" not in response.headers
-    preflight = client.options("/api/v1/datasets", headers={
-        **evil, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "Authorization"})
+    preflight = client.options(
+        "/api/v1/datasets",
+        headers={
+            **evil,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Authorization",
+        },
+    )
     assert not any(h.startswith("Access-Control-Allow") for h, _value in preflight.headers.items())
 
 

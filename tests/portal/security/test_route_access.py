@@ -15,6 +15,7 @@ here fails ``test_every_route_is_classified``. Access classes:
 Every post carries the client's CSRF token so that authorisation, not a missing
 token, is what answers; after the sweep, the private objects are checked unchanged.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -41,8 +42,7 @@ from tests.portal.conftest import AuthActions, csrf_token
 from tests.portal.reanalysis.conftest import BCG_CSV, Sharing
 
 ROLES = ["anonymous", "member", "other", "researcher", "moderator", "admin"]
-USERS = {"member": "mia", "other": "otto", "researcher": "rita", "moderator": "moe",
-         "admin": "ada"}
+USERS = {"member": "mia", "other": "otto", "researcher": "rita", "moderator": "moe", "admin": "ada"}
 
 C = "/communities/{slug}"
 Q = C + "/questions/{qid}"
@@ -70,17 +70,14 @@ ROUTES: dict[str, tuple[str, str]] = {
     "notifications.index": ("/notifications/", "signed_in"),
     "notifications.mark_read": ("/notifications/read", "signed_in"),
     "question_feed.index": ("/questions/", "public"),
-    "question_feed.similar": ("/api/communities/{slug}/similar-questions?title=chemo",
-                              "public"),
+    "question_feed.similar": ("/api/communities/{slug}/similar-questions?title=chemo", "public"),
     "community.index": ("/communities/", "public"),
     "community.show": (C, "public"),
     "community.join": (C + "/join", "signed_in"),
     "community.leave": (C + "/leave", "signed_in"),
     "community.moderation.queue": (C + "/moderation/", "moderator"),
-    "community.moderation.decide_comment": (C + "/moderation/comments/{cid}/hide",
-                                            "moderator"),
-    "community.moderation.decide_question": (C + "/moderation/questions/{qid}/hide",
-                                             "moderator"),
+    "community.moderation.decide_comment": (C + "/moderation/comments/{cid}/hide", "moderator"),
+    "community.moderation.decide_question": (C + "/moderation/questions/{qid}/hide", "moderator"),
     "community.questions.index": (C + "/questions/", "public"),
     "community.questions.new": (C + "/questions/new", "signed_in"),
     "community.questions.show": (Q, "public"),
@@ -176,11 +173,24 @@ ROUTES: dict[str, tuple[str, str]] = {
 }
 
 #: What a hostile form post carries: every field an action might read.
-FORM = {"body": "Changed by the authorisation sweep.", "title": "Changed by the sweep, " * 3,
-        "population": "p", "intervention": "i", "comparator": "c", "outcome": "o",
-        "rationale": "r", "role": "admin", "name": "sweep", "scope": "write",
-        "change_note": "sweep", "reason": "spam", "nickname": "sweeper", "verdict": "supports",
-        "rows": "[]", "description": "sweep"}
+FORM = {
+    "body": "Changed by the authorisation sweep.",
+    "title": "Changed by the sweep, " * 3,
+    "population": "p",
+    "intervention": "i",
+    "comparator": "c",
+    "outcome": "o",
+    "rationale": "r",
+    "role": "admin",
+    "name": "sweep",
+    "scope": "write",
+    "change_note": "sweep",
+    "reason": "spam",
+    "nickname": "sweeper",
+    "verdict": "supports",
+    "rows": "[]",
+    "description": "sweep",
+}
 
 REFUSED = {302, 303, 400, 401, 403, 404, 405}
 
@@ -220,29 +230,52 @@ def world(make_app, auth, make_user):
     db_session = app.extensions["portal.db"].factory()
     rita = db_session.scalar(select(User).where(User.username == "rita"))
     users = {name: db_session.get(User, user_id) for name, user_id in ids.items()}
-    community = services.create_community(db_session, slug="colon-cancer", name="Colon cancer",
-                                          condition="Colon cancer")
+    community = services.create_community(
+        db_session, slug="colon-cancer", name="Colon cancer", condition="Colon cancer"
+    )
     for user in (*users.values(), rita):
-        services.join(db_session, community, user,
-                      role="moderator" if user.username == "moe" else "member")
+        services.join(
+            db_session, community, user, role="moderator" if user.username == "moe" else "member"
+        )
     mia = users["mia"]
     question = questions.propose(db_session, community, mia, pico())
     comment = discussion.add(db_session, question, mia, "Mia's own words.")
     version = run_services.find_version(db_session, rita, published, 1)
-    run = run_services.create_run(db_session, rita, title="Rita's draft run", kind="aggregate",
-                                  versions=[version])
+    run = run_services.create_run(
+        db_session, rita, title="Rita's draft run", kind="aggregate", versions=[version]
+    )
     token, _plain = create_token(db_session, mia, name="mia's", scope="write")
     puzzle = play_services.ensure_tutorial(db_session)
-    db_session.add(AlignmentSource(slug="tiny", title="Tiny", kind="dna",
-                                   names_json='["a", "b"]', rows_json='["AC-GT", "ACGGT"]',
-                                   original_json='["AC-GT", "ACGGT"]'))
+    db_session.add(
+        AlignmentSource(
+            slug="tiny",
+            title="Tiny",
+            kind="dna",
+            names_json='["a", "b"]',
+            rows_json='["AC-GT", "ACGGT"]',
+            original_json='["AC-GT", "ACGGT"]',
+        )
+    )
     moe = users["moe"]
     treatment = treatments.propose(db_session, community, moe, name="Aspirin", kind="drug")
-    proposal = treatments.propose(db_session, community, users["otto"], name="Yoga",
-                                  kind="non-drug")
-    report = treatments.create_report(db_session, community, mia, treatments.ReportInput(
-        treatment=str(treatment.id), started_on="2025-01-01", effectiveness="moderate",
-        adherence="4", burden="2", cost_band="low", member=str(mia.id)), today=date.today())
+    proposal = treatments.propose(
+        db_session, community, users["otto"], name="Yoga", kind="non-drug"
+    )
+    report = treatments.create_report(
+        db_session,
+        community,
+        mia,
+        treatments.ReportInput(
+            treatment=str(treatment.id),
+            started_on="2025-01-01",
+            effectiveness="moderate",
+            adherence="4",
+            burden="2",
+            cost_band="low",
+            member=str(mia.id),
+        ),
+        today=date.today(),
+    )
     db_session.commit()
     plain_tokens = {}
     for role, name in USERS.items():
@@ -250,13 +283,31 @@ def world(make_app, auth, make_user):
         plain_tokens[role] = create_token(db_session, user, name="sweep", scope="write")[1]
     db_session.commit()
     job = db_session.scalar(select(Job).where(Job.owner_id == rita.id).order_by(Job.created_at))
-    values = {"slug": community.slug, "qid": question.id, "cid": comment.id, "draft": draft,
-              "run": run.id, "job": job.id, "token": token.id, "otto": users["otto"].id,
-              "puzzle": puzzle.id, "static": "portal.css", "treatment": treatment.id,
-              "proposal": proposal.id, "report": report.id, "alignment": "tiny",
-              "dataset": db_session.scalar(select(Dataset.id).where(Dataset.slug == published))}
-    ids = {"question": question.id, "comment": comment.id, "token": token.id, "run": run.id,
-           "report": report.id, "proposal": proposal.id}
+    values = {
+        "slug": community.slug,
+        "qid": question.id,
+        "cid": comment.id,
+        "draft": draft,
+        "run": run.id,
+        "job": job.id,
+        "token": token.id,
+        "otto": users["otto"].id,
+        "puzzle": puzzle.id,
+        "static": "portal.css",
+        "treatment": treatment.id,
+        "proposal": proposal.id,
+        "report": report.id,
+        "alignment": "tiny",
+        "dataset": db_session.scalar(select(Dataset.id).where(Dataset.slug == published)),
+    }
+    ids = {
+        "question": question.id,
+        "comment": comment.id,
+        "token": token.id,
+        "run": run.id,
+        "report": report.id,
+        "proposal": proposal.id,
+    }
     db_session.close()
     return app, values, plain_tokens, ids
 
@@ -288,8 +339,7 @@ def test_route_access_for_every_role(world, role):
             if method == "GET":
                 response = client.get(url, headers=headers)
             elif api:
-                response = client.post(url, headers={"X-CSRFToken": token, **headers},
-                                       json={})
+                response = client.post(url, headers={"X-CSRFToken": token, **headers}, json={})
             else:
                 response = client.post(url, headers=headers, data=data)
             status = response.status_code
@@ -300,8 +350,12 @@ def test_route_access_for_every_role(world, role):
             elif not allowed(access, role):
                 if status not in REFUSED:
                     problems.append(where + f" ({access}: should be refused)")
-                elif status in (302, 303) and method == "GET" and role == "anonymous" \
-                        and "/login" not in response.headers.get("Location", ""):
+                elif (
+                    status in (302, 303)
+                    and method == "GET"
+                    and role == "anonymous"
+                    and "/login" not in response.headers.get("Location", "")
+                ):
                     problems.append(where + " (a visitor should be sent to log in)")
     assert not problems, "\n".join(problems)
 

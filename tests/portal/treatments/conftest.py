@@ -1,4 +1,5 @@
 """Fixtures for treatment reports: a community, an approved treatment, members, reports."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -23,8 +24,9 @@ TODAY = date.today()
 
 @pytest.fixture
 def community(session: Session) -> Community:
-    created = communities.create_community(session, slug=SLUG, name="Migraine",
-                                           condition="Migraine")
+    created = communities.create_community(
+        session, slug=SLUG, name="Migraine", condition="Migraine"
+    )
     session.commit()
     return created
 
@@ -33,8 +35,13 @@ def community(session: Session) -> Community:
 def person(make_user, session: Session) -> Callable[..., User]:
     """A user, optionally a member or moderator of ``community``, loaded in the test session."""
 
-    def make(username: str, *, role: Role = Role.MEMBER, member_of: Community | None = None,
-             moderator_of: Community | None = None) -> User:
+    def make(
+        username: str,
+        *,
+        role: Role = Role.MEMBER,
+        member_of: Community | None = None,
+        moderator_of: Community | None = None,
+    ) -> User:
         user = session.get(User, make_user(username, role=role))
         if member_of is not None:
             communities.join(session, member_of, user)
@@ -85,8 +92,7 @@ def add_reports(session: Session, community: Community) -> Callable[..., list[Us
     """
     made = {"count": 0}
 
-    def add(treatment: Treatment, n: int, *, consent: bool = False,
-            **overrides) -> list[User]:
+    def add(treatment: Treatment, n: int, *, consent: bool = False, **overrides) -> list[User]:
         members = []
         for _ in range(n):
             made["count"] += 1
@@ -96,7 +102,8 @@ def add_reports(session: Session, community: Community) -> Callable[..., list[Us
             session.flush()
             communities.join(session, community, member)
             data = services.ReportInput.from_mapping(
-                report_data(treatment, consent_to_publish=consent, **overrides))
+                report_data(treatment, consent_to_publish=consent, **overrides)
+            )
             services.create_report(session, community, member, data, today=TODAY)
             members.append(member)
         session.commit()
@@ -131,5 +138,4 @@ def reports_url(suffix: str = "") -> str:
     return f"/communities/{SLUG}/treatments{suffix}"
 
 
-__all__ = ["SLUG", "TODAY", "TreatmentReport", "count", "post_form", "report_data",
-           "reports_url"]
+__all__ = ["SLUG", "TODAY", "TreatmentReport", "count", "post_form", "report_data", "reports_url"]

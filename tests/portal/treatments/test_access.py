@@ -1,4 +1,5 @@
 """Who may do what: reports belong to their author; moderators curate; CSRF everywhere."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,14 +13,19 @@ from tests.portal.treatments.conftest import count, post_form, report_data, repo
 def sams_report(login, session, person, community, treatment) -> int:
     person("sam", member_of=community)
     client = login("sam")
-    assert post_form(client, reports_url("/report"),
-                     report_data(treatment, consent_to_publish="y")).status_code == 303
+    assert (
+        post_form(
+            client, reports_url("/report"), report_data(treatment, consent_to_publish="y")
+        ).status_code
+        == 303
+    )
     return session.scalar(select(TreatmentReport.id))
 
 
 @pytest.mark.parametrize("suffix", ["/edit", "/withdraw", "/consent/withdraw"])
 def test_another_member_cannot_see_edit_or_withdraw_my_report(
-        login, session, person, community, sams_report, suffix):
+    login, session, person, community, sams_report, suffix
+):
     person("olga", member_of=community)
     client = login("olga")
     assert client.get(reports_url(f"/reports/{sams_report}/edit")).status_code == 404
@@ -32,8 +38,7 @@ def test_another_member_cannot_see_edit_or_withdraw_my_report(
     assert report.consent_to_publish is True
 
 
-def test_my_report_is_not_on_anyone_elses_pages(login, person, community, treatment,
-                                                sams_report):
+def test_my_report_is_not_on_anyone_elses_pages(login, person, community, treatment, sams_report):
     person("olga", member_of=community)
     client = login("olga")
     for url in (reports_url("/"), reports_url(f"/{treatment.id}")):
@@ -43,35 +48,48 @@ def test_my_report_is_not_on_anyone_elses_pages(login, person, community, treatm
 
 def test_a_member_withdraws_consent(login, session, sams_report):
     client = login("sam")
-    response = post_form(client, reports_url(f"/reports/{sams_report}/consent/withdraw"), {},
-                         token_from=reports_url("/"))
+    response = post_form(
+        client,
+        reports_url(f"/reports/{sams_report}/consent/withdraw"),
+        {},
+        token_from=reports_url("/"),
+    )
     assert response.status_code == 303
     session.expire_all()
     assert session.get(TreatmentReport, sams_report).consent_to_publish is False
 
 
-def test_members_propose_and_only_moderators_decide(login, session, person, community,
-                                                    moderator):
+def test_members_propose_and_only_moderators_decide(login, session, person, community, moderator):
     person("sam", member_of=community)
     client = login("sam")
-    response = post_form(client, reports_url("/propose"),
-                         {"name": "Feverfew", "kind": "non-drug"}, token_from=reports_url("/"))
+    response = post_form(
+        client,
+        reports_url("/propose"),
+        {"name": "Feverfew", "kind": "non-drug"},
+        token_from=reports_url("/"),
+    )
     assert response.status_code == 303
     proposed = session.scalar(select(Treatment).where(Treatment.name == "Feverfew"))
     assert proposed.status == "proposed"
-    response = post_form(client, reports_url(f"/{proposed.id}/approve"), {},
-                         token_from=reports_url("/"))
+    response = post_form(
+        client, reports_url(f"/{proposed.id}/approve"), {}, token_from=reports_url("/")
+    )
     assert response.status_code == 403
     session.expire_all()
     assert session.get(Treatment, proposed.id).status == "proposed"
-    again = post_form(client, reports_url("/propose"), {"name": "  feverfew ", "kind": "drug"},
-                      token_from=reports_url("/"))
+    again = post_form(
+        client,
+        reports_url("/propose"),
+        {"name": "  feverfew ", "kind": "drug"},
+        token_from=reports_url("/"),
+    )
     assert "already on this community" in client.get(again.location).text
     assert count(session, Treatment) == 1
     moderator_client = login("moira")
     assert "Proposed treatments" in moderator_client.get(reports_url("/")).text
-    response = post_form(moderator_client, reports_url(f"/{proposed.id}/reject"), {},
-                         token_from=reports_url("/"))
+    response = post_form(
+        moderator_client, reports_url(f"/{proposed.id}/reject"), {}, token_from=reports_url("/")
+    )
     assert response.status_code == 303
     session.expire_all()
     assert session.get(Treatment, proposed.id).status == "rejected"
@@ -83,11 +101,15 @@ def test_a_plain_member_cannot_publish(login, person, community, sams_report):
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize("url, data", [
-    ("/report", None), ("/propose", {"name": "Feverfew", "kind": "drug"}), ("/publish", {}),
-])
-def test_every_form_needs_the_csrf_token(login, session, person, community, treatment,
-                                         url, data):
+@pytest.mark.parametrize(
+    "url, data",
+    [
+        ("/report", None),
+        ("/propose", {"name": "Feverfew", "kind": "drug"}),
+        ("/publish", {}),
+    ],
+)
+def test_every_form_needs_the_csrf_token(login, session, person, community, treatment, url, data):
     person("sam", member_of=community)
     client = login("sam")
     response = client.post(reports_url(url), data=data or report_data(treatment))
@@ -110,8 +132,9 @@ def test_pages_send_no_inline_script(client, treatment):
         assert "<script>" not in response.text and " style=" not in response.text
 
 
-def test_a_proposed_treatment_is_visible_to_moderators_only(login, session, person,
-                                                            community, moderator):
+def test_a_proposed_treatment_is_visible_to_moderators_only(
+    login, session, person, community, moderator
+):
     from portal.treatments import services
 
     sam = person("sam", member_of=community)
@@ -122,15 +145,15 @@ def test_a_proposed_treatment_is_visible_to_moderators_only(login, session, pers
     assert login("moira").get(url).status_code == 200
 
 
-def test_a_member_who_left_can_still_withdraw_their_report(login, session, community,
-                                                           sams_report):
+def test_a_member_who_left_can_still_withdraw_their_report(login, session, community, sams_report):
     from portal.community import services as communities
 
     communities.leave(session, community, _user(session, "sam"))
     session.commit()
     client = login("sam")
-    response = post_form(client, reports_url(f"/reports/{sams_report}/withdraw"), {},
-                         token_from=reports_url("/"))
+    response = post_form(
+        client, reports_url(f"/reports/{sams_report}/withdraw"), {}, token_from=reports_url("/")
+    )
     assert response.status_code == 303
     assert count(session, TreatmentReport) == 0
 

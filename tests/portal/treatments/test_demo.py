@@ -1,4 +1,5 @@
 """`portal demo load` gives every demo community a treatment list and synthetic reports."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -10,8 +11,10 @@ from portal.treatments.models import Treatment, TreatmentReport
 
 def counts(session):
     session.expire_all()
-    return tuple(session.scalar(select(func.count()).select_from(model))
-                 for model in (Treatment, TreatmentReport, User))
+    return tuple(
+        session.scalar(select(func.count()).select_from(model))
+        for model in (Treatment, TreatmentReport, User)
+    )
 
 
 def test_demo_load_is_idempotent_and_shows_charts_labelled_synthetic(runner, session, client):
@@ -24,12 +27,15 @@ def test_demo_load_is_idempotent_and_shows_charts_labelled_synthetic(runner, ses
     assert second.exit_code == 0, second.output
     assert counts(session) == loaded
 
-    authors = set(session.scalars(select(User.username).join(
-        TreatmentReport, TreatmentReport.user_id == User.id)))
+    authors = set(
+        session.scalars(
+            select(User.username).join(TreatmentReport, TreatmentReport.user_id == User.id)
+        )
+    )
     assert authors and all(name.startswith(SYNTHETIC_PREFIX) for name in authors)
     page = client.get("/communities/smoking-cessation/treatments/").get_data(as_text=True)
     assert "synthetic demo accounts" in page
     assert "<svg" in page and "n = 35 reports across 5 treatments" in page
     assert "Hypnotherapy" in page  # listed, with 3 reporters: below k, so not in the chart
-    chart = page[page.index("<svg"):page.index("</svg>")]
+    chart = page[page.index("<svg") : page.index("</svg>")]
     assert "Hypnotherapy" not in chart

@@ -1,4 +1,5 @@
 """Consenting reports become versions of an open dataset that passes the datasets screening."""
+
 from __future__ import annotations
 
 import csv
@@ -31,7 +32,8 @@ def latest(session) -> DatasetVersion:
 
 
 def test_the_published_version_passes_screening_and_carries_no_identity(
-        app, runner, session, treatment, add_reports, moderator):
+    app, runner, session, treatment, add_reports, moderator
+):
     members = add_reports(treatment, 5, consent=True)
     add_reports(treatment, 2, consent=False)
     result = publish(runner)
@@ -54,7 +56,8 @@ def test_the_published_version_passes_screening_and_carries_no_identity(
 
 
 def test_withdrawing_consent_removes_the_report_from_the_next_version(
-        app, runner, session, community, treatment, add_reports, moderator):
+    app, runner, session, community, treatment, add_reports, moderator
+):
     members = add_reports(treatment, 5, consent=True)
     leaving = add_reports(treatment, 1, consent=True, dose="3 drops at bedtime")[0]
     assert publish(runner).exit_code == 0
@@ -70,13 +73,13 @@ def test_withdrawing_consent_removes_the_report_from_the_next_version(
     rows = rows_of(app, second)
     assert len(rows) == 5 and "3 drops at bedtime" not in {row["dose"] for row in rows}
     # Ids are drawn afresh for every version: rows cannot be linked across versions.
-    assert not ({r["participant"] for r in rows}
-                & {r["participant"] for r in rows_of(app, first)})
+    assert not ({r["participant"] for r in rows} & {r["participant"] for r in rows_of(app, first)})
     assert count(session, Dataset) == 1 and len(members) == 5
 
 
-def test_fewer_than_k_consenting_members_publishes_nothing(runner, session, treatment,
-                                                           add_reports, moderator):
+def test_fewer_than_k_consenting_members_publishes_nothing(
+    runner, session, treatment, add_reports, moderator
+):
     add_reports(treatment, 4, consent=True)
     add_reports(treatment, 3, consent=False)
     result = publish(runner)
@@ -84,8 +87,9 @@ def test_fewer_than_k_consenting_members_publishes_nothing(runner, session, trea
     assert count(session, Dataset) == 0 and count(session, DatasetVersion) == 0
 
 
-def test_an_identifier_typed_into_a_report_blocks_publication(runner, session, treatment,
-                                                               add_reports, moderator):
+def test_an_identifier_typed_into_a_report_blocks_publication(
+    runner, session, treatment, add_reports, moderator
+):
     add_reports(treatment, 4, consent=True)
     add_reports(treatment, 1, consent=True, dose="ask me: jo.bloggs@example.org")
     result = publish(runner)
@@ -93,8 +97,9 @@ def test_an_identifier_typed_into_a_report_blocks_publication(runner, session, t
     assert count(session, Dataset) == 0 and count(session, DatasetVersion) == 0
 
 
-def test_only_researchers_moderators_and_admins_publish(runner, person, community, treatment,
-                                                       add_reports, session):
+def test_only_researchers_moderators_and_admins_publish(
+    runner, person, community, treatment, add_reports, session
+):
     person("sam", member_of=community)
     add_reports(treatment, 5, consent=True)
     result = publish(runner, by="sam")
@@ -103,8 +108,9 @@ def test_only_researchers_moderators_and_admins_publish(runner, person, communit
 
 
 @pytest.mark.parametrize("username", ["moira"])
-def test_a_moderator_publishes_from_the_page(login, session, treatment, add_reports,
-                                             moderator, username):
+def test_a_moderator_publishes_from_the_page(
+    login, session, treatment, add_reports, moderator, username
+):
     add_reports(treatment, 5, consent=True)
     client = login(username)
     response = post_form(client, reports_url("/publish"), {}, token_from=reports_url("/"))

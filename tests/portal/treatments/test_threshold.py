@@ -1,4 +1,5 @@
 """Aggregates appear only when at least k members contributed; below k, no numbers at all."""
+
 from __future__ import annotations
 
 import re
@@ -26,12 +27,17 @@ def test_k_minus_one_reporters_show_nothing(client, treatment, add_reports):
     index = client.get(reports_url("/")).get_data(as_text=True)
     assert "<svg" not in index and "not enough reports yet" in index
     summary = client.get(reports_url("/summary.json")).get_json()
-    assert summary["treatments"] == [{"treatment": {"id": treatment.id, "name": "Propranolol",
-                                                    "kind": "drug"}, "enough_reports": False}]
+    assert summary["treatments"] == [
+        {
+            "treatment": {"id": treatment.id, "name": "Propranolol", "kind": "drug"},
+            "enough_reports": False,
+        }
+    ]
 
 
 def test_k_reporters_show_counts_distribution_side_effects_and_the_chart(
-        client, treatment, add_reports):
+    client, treatment, add_reports
+):
     add_reports(treatment, K - 2, effectiveness="major")
     add_reports(treatment, 2, effectiveness="worse", side_effects="nausea: severe")
     page = treatment_page(client, treatment)
@@ -46,21 +52,26 @@ def test_k_reporters_show_counts_distribution_side_effects_and_the_chart(
     assert "n = 5 reports across 1 treatment" in index
     summary = client.get(reports_url("/summary.json")).get_json()["treatments"][0]
     assert summary["reporters"] == K
-    assert summary["effectiveness"] == {"worse": 2, "none": 0, "slight": 0, "moderate": 0,
-                                        "major": 3}
+    assert summary["effectiveness"] == {
+        "worse": 2,
+        "none": 0,
+        "slight": 0,
+        "moderate": 0,
+        "major": 3,
+    }
 
 
-def test_the_chart_leaves_out_treatments_below_k(client, session, community, moderator,
-                                                 treatment, add_reports):
+def test_the_chart_leaves_out_treatments_below_k(
+    client, session, community, moderator, treatment, add_reports
+):
     from portal.treatments import services
 
-    rare = services.propose(session, community, moderator, name="Acupuncture",
-                            kind="non-drug")
+    rare = services.propose(session, community, moderator, name="Acupuncture", kind="non-drug")
     session.commit()
     add_reports(treatment, K)
     add_reports(rare, K - 1)
     index = client.get(reports_url("/")).get_data(as_text=True)
-    chart = index[index.index("<svg"):index.index("</svg>")]
+    chart = index[index.index("<svg") : index.index("</svg>")]
     assert "Propranolol" in chart and "Acupuncture" not in chart
     assert "n = 5 reports across 1 treatment" in chart
 
