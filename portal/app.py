@@ -8,8 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from portal import commands, errors, logging_setup, page_cache, security, templating
-from portal import config as portal_config
+from portal import commands, errors, logging_setup, page_cache, security, settings, templating
 from portal.accounts.views import bp as accounts_bp
 from portal.api.auth import protect_api
 from portal.api.communities import bp as community_api_bp
@@ -42,18 +41,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Configuration comes from the defaults, then ``<instance>/portal.cfg``, then
     ``PORTAL_*`` environment variables, then ``config`` (what tests pass).
     """
-    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("PORTAL_INSTANCE_PATH")
-    app = Flask("portal", instance_path=instance_path, instance_relative_config=True)
+    environ = os.environ
+    app = Flask(
+        "portal",
+        instance_path=settings.instance_path(config, environ),
+        instance_relative_config=True,
+    )
     os.makedirs(app.instance_path, exist_ok=True)
 
-    app.config.from_mapping(portal_config.defaults(app.instance_path))
+    app.config.from_mapping(settings.defaults(app.instance_path))
     app.config.from_pyfile("portal.cfg", silent=True)
-    app.config.from_mapping(portal_config.from_environment())
+    app.config.from_mapping(settings.from_environment(environ))
     if config:
         app.config.from_mapping(config)
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = portal_config.load_or_create_secret_key(app.instance_path)
-    portal_config.finalise(app.config)
+    settings.finalise(app.config)
     os.makedirs(app.config["DATA_DIR"], exist_ok=True)
 
     # Extensions before blueprints: views and the CLI expect them bound.

@@ -100,9 +100,9 @@ class Database:
         engine = make_engine(
             app.config["DATABASE_URL"],
             app.config["DB_POOL_SIZE"],
-            max_overflow=app.config.get("DB_MAX_OVERFLOW"),
-            pool_pre_ping=app.config.get("DB_POOL_PRE_PING", True),
-            pool_recycle=app.config.get("DB_POOL_RECYCLE", 1800),
+            max_overflow=app.config["DB_MAX_OVERFLOW"],
+            pool_pre_ping=app.config["DB_POOL_PRE_PING"],
+            pool_recycle=app.config["DB_POOL_RECYCLE"],
         )
         app.extensions["portal.db"] = _State(engine, sessionmaker(engine, expire_on_commit=False))
         app.teardown_appcontext(_close_session)

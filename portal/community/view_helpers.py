@@ -20,8 +20,6 @@ from portal.community.forms import FlagForm
 from portal.community.models import Community
 from portal.community.question_models import Question
 
-DEFAULT_EDIT_WINDOW_MINUTES = 15
-
 
 def community_or_404(slug: str) -> Community:
     community = db.session().scalar(select(Community).where(Community.slug == slug))
@@ -43,7 +41,7 @@ def me() -> User:
 
 
 def edit_window() -> timedelta:
-    minutes = current_app.config.get("COMMUNITY_EDIT_WINDOW_MINUTES", DEFAULT_EDIT_WINDOW_MINUTES)
+    minutes = current_app.config["COMMUNITY_EDIT_WINDOW_MINUTES"]
     return timedelta(minutes=int(minutes))
 
 

@@ -33,7 +33,7 @@ class Periodic:
 
 def prune_finished_jobs(app: Flask) -> int:
     """Delete finished and failed jobs past the retention period that nothing points to."""
-    cutoff = utcnow() - timedelta(days=app.config.get("JOB_RETENTION_DAYS", 30))
+    cutoff = utcnow() - timedelta(days=app.config["JOB_RETENTION_DAYS"])
     # Rows that refer to a job (an analysis run, ...) keep it: their pages show it.
     referrers = [
         exists().where(fk.parent == Job.id)

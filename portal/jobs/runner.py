@@ -138,7 +138,7 @@ def submit(
         kind=kind,
         payload_json=json.dumps(payload),
         owner_id=owner_id,
-        max_attempts=config.get("JOB_MAX_ATTEMPTS", 3),
+        max_attempts=config["JOB_MAX_ATTEMPTS"],
         heartbeat_at=utcnow(),
         request_id=current_request_id() if has_request_context() else "",
     )
@@ -163,7 +163,7 @@ def _held_by(job_id: str, attempt: int) -> tuple:
 
 
 def _stale_before(app: Flask):
-    return utcnow() - timedelta(seconds=app.config.get("JOB_STALE_AFTER", 120.0))
+    return utcnow() - timedelta(seconds=app.config["JOB_STALE_AFTER"])
 
 
 def _claimable(app: Flask):
@@ -205,7 +205,7 @@ def run_job(app: Flask, job_id: str) -> RunResult:
             return RunResult(Outcome.SKIPPED)
         if not claimed:
             if job.state == "running":
-                return RunResult(Outcome.BUSY, retry_in=app.config.get("JOB_STALE_AFTER", 120.0))
+                return RunResult(Outcome.BUSY, retry_in=app.config["JOB_STALE_AFTER"])
             return RunResult(Outcome.SKIPPED)
         with job_context(job_id, job.request_id), _Heartbeat(app, job_id, job.attempts):
             return _execute(app, session, job)
@@ -268,7 +268,7 @@ def _after_transient_error(
             "the job was not completed.",
         )
         return RunResult(Outcome.FAILED)
-    delay = app.config.get("JOB_RETRY_BACKOFF", 5.0) * 2 ** (attempt - 1)
+    delay = app.config["JOB_RETRY_BACKOFF"] * 2 ** (attempt - 1)
     log.warning("Job %s hit a temporary error (%s); retrying in %.1f s", job_id, error, delay)
     session.execute(
         update(Job)
@@ -316,7 +316,7 @@ class _Heartbeat:
 
     def __init__(self, app: Flask, job_id: str, attempt: int) -> None:
         self.app, self.job_id, self.attempt = app, job_id, attempt
-        self.interval = app.config.get("JOB_HEARTBEAT_SECONDS", 15.0)
+        self.interval = app.config["JOB_HEARTBEAT_SECONDS"]
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._beat, name=f"heartbeat-{job_id[:8]}", daemon=True
@@ -441,19 +441,19 @@ class JobExecutor:
 
 def import_task_modules(app: Flask) -> None:
     """Import the modules named in ``JOB_TASK_MODULES`` so their kinds are registered."""
-    names = (part.strip() for part in app.config.get("JOB_TASK_MODULES", "").split(","))
+    names = (part.strip() for part in app.config["JOB_TASK_MODULES"].split(","))
     for name in filter(None, names):
         importlib.import_module(name)
 
 
 def init_app(app: Flask) -> None:
     import_task_modules(app)
-    if app.config.get("BROKER_URL") and not app.config.get("JOBS_INLINE"):
+    if app.config["BROKER_URL"] and not app.config["JOBS_INLINE"]:
         # Celery is loaded only when a broker is configured (celery_app imports this module).
         from portal.jobs.celery_app import CeleryExecutor, celery_for
 
         app.extensions["portal.jobs"] = CeleryExecutor(celery_for(app))
     else:
         app.extensions["portal.jobs"] = JobExecutor(
-            workers=app.config.get("JOB_WORKERS", 2), inline=app.config.get("JOBS_INLINE", False)
+            workers=app.config["JOB_WORKERS"], inline=app.config["JOBS_INLINE"]
         )

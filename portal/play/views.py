@@ -48,11 +48,11 @@ MAX_SUBMISSION_BYTES = 16 * 1024
 
 
 def submit_limit() -> str:
-    return current_app.config.get("PLAY_SUBMIT_RATE_LIMIT", "30 per minute")
+    return current_app.config["PLAY_SUBMIT_RATE_LIMIT"]
 
 
 def submit_ip_limit() -> str:
-    return current_app.config.get("PLAY_SUBMIT_IP_RATE_LIMIT", "120 per minute")
+    return current_app.config["PLAY_SUBMIT_IP_RATE_LIMIT"]
 
 
 def player_rate_key() -> str:
