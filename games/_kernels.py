@@ -1,5 +1,6 @@
-"""Numba kernels behind :mod:`games.scoring`.  Private: the layout contract below
-is enforced by the callers in ``scoring.py``, not here.
+"""Numba kernels behind :mod:`games.encoding` and :mod:`games.scoring`.  Private:
+the layout contract below is enforced by the callers in ``encoding.py`` and
+``scoring.py``, not here.
 
 Data layout
 -----------
@@ -468,7 +469,7 @@ FILL_SIGNATURE = "void(int64[:, ::1], int64[::1], uint8[::1], int64[::1], uint8,
 
 def compile_all(*, parallel: bool = True) -> None:
     """Compiles (or loads from numba's on-disk cache) the entry points for
-    the argument types ``scoring.py`` passes, without running them.
+    the argument types ``encoding.py`` and ``scoring.py`` pass, without running them.
 
     Loading the parallel batch kernel starts numba's threading layer; with
     GNU OpenMP a process that has done so cannot fork children that use it

@@ -28,7 +28,8 @@ from typing import Any
 
 import click
 
-from games.scoring import PRESETS, ScoringError, ScoringScheme, score_alignment
+from games.scheme import PRESETS, ScoringError, ScoringScheme
+from games.scoring import score_alignment
 
 #: Formats read with ``Bio.Align.read``.
 ALIGN_FORMATS = ("fasta", "clustal", "stockholm", "phylip", "nexus", "maf", "a2m", "msf", "mauve")

@@ -30,7 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from games.scoring import ScoringScheme, encode_batch, encode_rows, score_alignment, score_batch
+from games.encoding import encode_batch, encode_rows
+from games.scheme import GAP_SCORE_FIELDS, ScoringScheme
+from games.scoring import score_alignment, score_batch
 
 GAP = "-"
 
@@ -74,8 +76,6 @@ def scheme_to_params(scheme: ScoringScheme) -> dict:
     substitution table (``alphabet`` and ``matrix``, or ``match_score`` and
     ``mismatch_score``) and the twelve gap scores.  The play page scores
     with this; :func:`scheme_from_params` rebuilds the scheme."""
-    from games.scoring import GAP_SCORE_FIELDS
-
     params: dict = {"matrix_name": scheme.matrix_name}
     if scheme.matrix is not None:
         params["alphabet"] = scheme.alphabet
@@ -90,8 +90,6 @@ def scheme_to_params(scheme: ScoringScheme) -> dict:
 
 
 def scheme_from_params(params: dict) -> ScoringScheme:
-    from games.scoring import GAP_SCORE_FIELDS
-
     gaps = {name: params[name] for name in GAP_SCORE_FIELDS}
     if params.get("matrix") is not None:
         return ScoringScheme(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from Bio.Align import Alignment
 
-from games.scoring import GAP_SCORE_FIELDS, ScoringScheme
+from games.scheme import GAP_SCORE_FIELDS, ScoringScheme
 
 DATA = Path(__file__).resolve().parents[2] / "games" / "data"
 

@@ -9,7 +9,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from games.scoring import ScoringScheme, _score_codes, encode_rows, score_alignment
+from games.encoding import encode_rows
+from games.scheme import ScoringScheme
+from games.scoring import _score_codes, score_alignment
 
 from .naive import naive_score
 from .strategies import scheme_and_rows, weights_for
