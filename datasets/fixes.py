@@ -26,9 +26,10 @@ import pyarrow.compute as pc
 from .detect import Dialect, Progress
 from .errors import FixError
 from .fieldtypes import bool_mask, checker_for, missing_mask
+from .inference import profile
 from .limits import DEFAULT_LIMITS, Limits
 from .reading import Table, open_table
-from .schema import missing_values, normalise_schema, profile
+from .schema import missing_values, normalise_schema
 from .writing import CsvWriter, open_dest
 
 SECONDS_PER_DAY = 86_400

@@ -29,9 +29,10 @@ import pyarrow.compute as pc
 from .detect import Dialect, Progress
 from .errors import DatasetError
 from .fieldtypes import bool_mask, checker_for, combine_hashes, hash_values, missing_mask
+from .inference import profile
 from .limits import DEFAULT_LIMITS, Limits
 from .reading import Table, open_table
-from .schema import missing_values, normalise_schema, profile
+from .schema import missing_values, normalise_schema
 
 MAX_EXAMPLES = 5
 

@@ -11,6 +11,8 @@ MODULES = [
     "datasets",
     "datasets.reading",
     "datasets.schema",
+    "datasets.inference",
+    "datasets.suggestions",
     "datasets.validation",
     "datasets.screening",
     "datasets.fixes",
