@@ -24,6 +24,7 @@ the column name. Errors are ``DatasetError`` subclasses (``ValueError``).
 
 from __future__ import annotations
 
+from .batch import Batch
 from .detect import Detection, Dialect, detect
 from .errors import (
     BinaryFileError,
@@ -69,7 +70,7 @@ from .ingest import IngestResult, ingest
 from .issues import Issue
 from .limits import DEFAULT_LIMITS, Limits
 from .metadata import LICENCES, DatasetMetadata, Source
-from .reading import Batch, Table, open_table
+from .reading import Table, open_table
 from .report import ValidationReport
 from .schema import ROLES, check_schema, normalise_schema
 from .screening import Finding, KAnonymity, ScreeningReport, mask, screen

@@ -10,6 +10,10 @@ from pathlib import Path
 MODULES = [
     "datasets",
     "datasets.reading",
+    "datasets.batch",
+    "datasets.csvfile",
+    "datasets.excel",
+    "datasets.parquet",
     "datasets.schema",
     "datasets.inference",
     "datasets.suggestions",
