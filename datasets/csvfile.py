@@ -14,7 +14,7 @@ import csv
 import io
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -34,6 +34,8 @@ from .issues import Issue
 from .limits import Limits
 
 if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
     from .reading import Table
 
 #: Rows gathered from the CSV parser's small blocks before handing them on.
@@ -117,7 +119,7 @@ def _ensure_field_limit(limits: Limits) -> None:
 class _CountingReader(io.RawIOBase):
     """Reports bytes consumed so long reads can show progress."""
 
-    def __init__(self, raw: BinaryIO, total: int, progress: Progress | None) -> None:
+    def __init__(self, raw: io.BufferedReader, total: int, progress: Progress | None) -> None:
         self.raw = raw
         self.total = total
         self.done = 0
@@ -126,8 +128,8 @@ class _CountingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
-        n = self.raw.readinto(b)  # type: ignore[attr-defined]
+    def readinto(self, b: WriteableBuffer) -> int:
+        n = self.raw.readinto(b)
         if n:
             self.done += n
             if self.progress:

@@ -25,6 +25,8 @@ from .fieldtypes import (
     DATE_FORMATS,
     DATETIME_FORMATS,
     ISO_DATETIME_RE,
+    NumericChecker,
+    TemporalChecker,
     checker_for,
     hash_values,
     matches,
@@ -34,7 +36,7 @@ from .fieldtypes import (
 from .issues import Issue, IssueCollector
 from .reading import Table
 from .report import Structure, ValidationReport, add_table_issues, build_report
-from .stats import ColumnStats, ValueCounter, distinct_cap
+from .stats import ColumnStats, ColumnSummary, ValueCounter, distinct_cap
 from .suggestions import guess_unit, humanise, role_from_name, suggest_roles_and_keys
 
 #: Missing-value codes recognised during inference.
@@ -292,15 +294,16 @@ class _ColumnInference:
             if cand.type in ("date", "datetime"):
                 stats = self.temporal.setdefault(key, ColumnStats(self.name, cand.type))
                 checker = checker_for({"type": cand.type, "format": cand.extra["format"]})
-                stats.add_seconds(checker.seconds(values))  # type: ignore[attr-defined]
+                assert isinstance(checker, TemporalChecker)  # a date or datetime candidate
+                stats.add_seconds(checker.seconds(values))
 
     def _declared_stats(self, values: pa.Array, counts: np.ndarray | None = None) -> None:
         checker = checker_for({"type": self.declared})
-        if checker.numeric:
-            self.numeric.numeric.update(checker.numbers(values), counts)  # type: ignore
-        elif checker.temporal:
-            stats = self.temporal.setdefault("declared", ColumnStats(self.name, self.declared))
-            stats.add_seconds(checker.seconds(values))  # type: ignore[attr-defined]
+        if isinstance(checker, NumericChecker):
+            self.numeric.numeric.update(checker.numbers(values), counts)
+        elif isinstance(checker, TemporalChecker):
+            stats = self.temporal.setdefault("declared", ColumnStats(self.name, checker.type))
+            stats.add_seconds(checker.seconds(values))
 
     # -- results -----------------------------------------------------------
 
@@ -435,7 +438,7 @@ def infer_schema(table: Table) -> dict[str, Any]:
 
 def _summary(
     col: _ColumnInference, ftype: str, extra: dict[str, Any], key: str | None, codes: set[str]
-):
+) -> ColumnSummary:
     fmt = extra.get("format")
     stats = ColumnStats(col.name, ftype, None if fmt == "default" else fmt, col.values.cap)
     missing_total = sum(col.codes.values())

@@ -158,7 +158,7 @@ def open_table(
     path: str | os.PathLike[str],
     *,
     filename: str | None = None,
-    dialect: Dialect | dict | None = None,
+    dialect: Dialect | dict[str, Any] | None = None,
     limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
     engine: str = "arrow",

@@ -183,7 +183,7 @@ def normalise_schema(schema: Any) -> dict[str, Any]:
     problems = check_schema(schema)
     if problems:
         raise SchemaError(problems)
-    out = copy.deepcopy(schema)
+    out: dict[str, Any] = copy.deepcopy(schema)
     pk = out.get("primaryKey")
     if isinstance(pk, str):
         out["primaryKey"] = [pk]
@@ -191,7 +191,8 @@ def normalise_schema(schema: Any) -> dict[str, Any]:
 
 
 def field_by_name(schema: dict[str, Any], name: str) -> dict[str, Any]:
-    for fdef in schema["fields"]:
+    fields: list[dict[str, Any]] = schema["fields"]
+    for fdef in fields:
         if fdef["name"] == name:
             return fdef
     raise KeyError(name)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,7 @@ def read_alignment(path: Path, fmt: str) -> Any:
     """Reads exactly one alignment; parser errors become ClickExceptions."""
     from Bio import Align, AlignIO
 
-    reader = AlignIO.read if fmt in ALIGNIO_FORMATS else Align.read
+    reader: Callable[[Any, str], Any] = AlignIO.read if fmt in ALIGNIO_FORMATS else Align.read
     try:
         # Our own handle: Biopython leaves a file it opened unclosed when its
         # parser rejects the first lines.
@@ -188,7 +189,7 @@ def score_command(
     except ScoringError as exc:
         raise click.ClickException(f"{file.name}: {exc}") from None
     sequences, columns = _shape(alignment)
-    result = {
+    result: dict[str, Any] = {
         "file": str(file),
         "format": fmt,
         "sequences": sequences,

@@ -52,11 +52,12 @@ def compile_scheme(scheme: ScoringScheme) -> CompiledScheme:
         raise ScoringError(f"expected a ScoringScheme, not {type(scheme).__name__}")
     # Cached on the (immutable) scheme: hashing a 24x24 matrix on every call
     # would cost more than scoring a small alignment.
-    cached = scheme.__dict__.get("_compiled")
+    cached: CompiledScheme | None = scheme.__dict__.get("_compiled")
     if cached is not None:
         return cached
     lut = np.full(256, -1, dtype=np.int16)
     if scheme.matrix is not None:
+        assert scheme.alphabet is not None  # ScoringScheme sets both or neither
         size = len(scheme.alphabet) + 1
         table = np.zeros((size, size), dtype=np.float64)
         table[1:, 1:] = np.array(scheme.matrix, dtype=np.float64)
@@ -231,6 +232,7 @@ def _unknown_letter(
     if scheme.matrix is None:
         message = f"{where}: letter {letter!r} cannot be scored (NUL is not a letter)"
     else:
+        assert scheme.alphabet is not None  # ScoringScheme sets both or neither
         label = scheme.matrix_name or "the custom substitution matrix"
         message = (
             f"{where}: letter {letter!r} is not in the alphabet of {label} ({scheme.alphabet})"
@@ -244,7 +246,7 @@ def _encode(
     raw: np.ndarray, scheme: ScoringScheme, names: Sequence[str | None] | None
 ) -> np.ndarray:
     compiled = compile_scheme(scheme)
-    codes = compiled.lut[raw]
+    codes: np.ndarray = compiled.lut[raw]
     if codes.min() < 0:
         bad = np.unravel_index(int(np.argmax(codes < 0)), codes.shape)
         letter = chr(int(raw[bad]))
@@ -260,6 +262,7 @@ def encode_rows(alignment: Alignment | Iterable[str], scheme: ScoringScheme) -> 
     """The (rows, columns) uint8 codes of one alignment under ``scheme``
     (:data:`GAP_CODE` for gaps).  Codes are only meaningful to the scheme
     they were made with."""
+    names: Sequence[str | None] | None
     if isinstance(alignment, Alignment):
         raw, names = _raw_from_alignment(alignment)
     else:
@@ -288,9 +291,9 @@ def encode_batch(solutions: Iterable[Sequence[str]], scheme: ScoringScheme) -> n
     length = len(flat[0])
     if any(len(row) != length for row in flat):
         position = next(k for k, row in enumerate(flat) if len(row) != length)
-        solution, row = divmod(position, n_rows)
+        number, row = divmod(position, n_rows)
         raise ScoringError(
-            f"solution {solution + 1}, row {row + 1} has {len(flat[position])} columns,"
+            f"solution {number + 1}, row {row + 1} has {len(flat[position])} columns,"
             f" expected {length}",
             row=row + 1,
         )
@@ -301,10 +304,10 @@ def encode_batch(solutions: Iterable[Sequence[str]], scheme: ScoringScheme) -> n
         data = joined.encode("latin-1")
     except UnicodeEncodeError as exc:
         position, column = divmod(exc.start, length)
-        solution, row = divmod(position, n_rows)
+        number, row = divmod(position, n_rows)
         letter = joined[exc.start]
         raise ScoringError(
-            f"solution {solution + 1}, row {row + 1}, column {column + 1}: letter {letter!r}"
+            f"solution {number + 1}, row {row + 1}, column {column + 1}: letter {letter!r}"
             " is not a single-byte character",
             row=row + 1,
             column=column + 1,

@@ -88,7 +88,8 @@ def _load_matrix(name: str) -> substitution_matrices.Array:
         raise ScoringError(
             f"unknown substitution matrix {name!r}; available: {', '.join(available)}"
         )
-    return substitution_matrices.load(name)
+    array: substitution_matrices.Array = substitution_matrices.load(name)
+    return array
 
 
 def _matrix_fields(array: Any, what: str) -> tuple[str, tuple[tuple[float, ...], ...]]:
