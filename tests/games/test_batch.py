@@ -21,7 +21,7 @@ from games.scoring import score_alignment, score_batch, warmup
 
 from .naive import naive_score
 from .strategies import letters_of, schemes
-from .support import assert_close
+from .support import assert_close, examples
 
 PUZZLE = ScoringScheme.puzzle_dna()
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +34,7 @@ def random_solutions(rng: random.Random, count: int, n_rows: int, n_columns: int
     ]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     scheme=schemes(),
     count=st.integers(0, 12),

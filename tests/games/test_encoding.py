@@ -18,7 +18,7 @@ from games.scheme import ScoringError, ScoringScheme
 from games.scoring import score_alignment
 
 from .strategies import alignments
-from .support import DATA, to_alignment
+from .support import DATA, examples, to_alignment
 
 BLASTN = ScoringScheme.preset("blastn")
 BLOSUM62 = ScoringScheme(matrix_name="BLOSUM62")
@@ -62,7 +62,7 @@ def test_only_the_aligned_part_of_a_sequence_counts():
     assert score_alignment(alignment, BLASTN) == alignment.counts(BLASTN.to_aligner()).score
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(rows=alignments("ACGTNacgtn*é"))
 def test_an_alignment_object_encodes_like_its_rows_without_all_gap_columns(rows):
     kept = [c for c in range(len(rows[0])) if any(row[c] != "-" for row in rows)]
