@@ -35,7 +35,8 @@ from games.puzzles import (
     solve,
     strip_common_gaps,
 )
-from games.scoring import ScoringScheme, score_alignment
+from games.scheme import ScoringScheme
+from games.scoring import score_alignment
 from games.splice import Candidate, apply_solutions
 from portal.db import utcnow
 from portal.errors import Conflict, NotFound, ServiceError
