@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from portal.db import Base, UTCDateTime, utcnow
+from portal.db import Base, JSONDocument, UTCDateTime, utcnow
 
 
 class AuditEvent(Base):
@@ -23,11 +22,7 @@ class AuditEvent(Base):
     )
     subject: Mapped[str] = mapped_column(String(200), default="")
     ip_address: Mapped[str] = mapped_column(String(64), default="")
-    details_json: Mapped[str] = mapped_column(Text, default="{}")
-
-    @property
-    def details(self) -> dict[str, Any]:
-        return json.loads(self.details_json)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
 
 
 def record(
@@ -45,7 +40,7 @@ def record(
         actor_id=actor_id,
         subject=subject[:200],
         ip_address=ip_address[:64],
-        details_json=json.dumps(details, sort_keys=True, default=str),
+        details=details,
     )
     db_session.add(event)
     return event

@@ -7,6 +7,8 @@ request handler, a CLI command, a job) commits or rolls back.
 from __future__ import annotations
 
 import enum
+import json
+import math
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -100,6 +102,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    return value
+
+
+def dump_document(value: Any) -> str:
+    """A JSON document's text as stored: keys sorted, so a value always reads the same;
+    NaN and infinity as null (JSON has no such numbers, and JSONB refuses them); dates
+    and other values JSON lacks as their text."""
+    return json.dumps(_finite(value), sort_keys=True, default=str, allow_nan=False)
+
+
 def make_engine(
     url: str,
     pool_size: int = 5,
@@ -109,11 +128,16 @@ def make_engine(
     pool_recycle: int = 1800,
 ) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 15},
+            json_serializer=dump_document,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
         url,
+        json_serializer=dump_document,
         pool_size=pool_size,
         max_overflow=pool_size if max_overflow is None else max_overflow,
         # A connection the server dropped (restart, failover) is replaced, not handed out.

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -15,14 +14,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, UTCDateTime, utcnow
+from portal.db import Base, JSONDocument, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
-
-
-def _loads(text: str | None, default: Any) -> Any:
-    return json.loads(text) if text else default
 
 
 class Dataset(Base):
@@ -35,13 +30,14 @@ class Dataset(Base):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     # The searchable and filterable fields are columns; the rest of the metadata
-    # (as datasets.metadata.DatasetMetadata.to_dict()) is kept whole in metadata_json.
+    # (as datasets.metadata.DatasetMetadata.to_dict()) is kept whole in "metadata"
+    # (a name SQLAlchemy reserves for the attribute, hence ``meta``).
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     licence: Mapped[str] = mapped_column(String(64))
     level: Mapped[str] = mapped_column(String(16), default="participant")
     study_design: Mapped[str] = mapped_column(String(64), default="")
-    metadata_json: Mapped[str] = mapped_column(Text, default="{}")
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSONDocument, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None, index=True)
@@ -52,10 +48,6 @@ class Dataset(Base):
     )
 
     tags: Mapped[list[DatasetTag]] = relationship(cascade="all, delete-orphan")
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        return _loads(self.metadata_json, {})
 
     @property
     def is_published(self) -> bool:
@@ -104,14 +96,15 @@ class DatasetVersion(Base):
     file_format: Mapped[str] = mapped_column(String(16))
     row_count: Mapped[int] = mapped_column(BigInteger, default=0)
     column_count: Mapped[int] = mapped_column(Integer, default=0)
-    dialect_json: Mapped[str] = mapped_column(Text, default="{}")
-    schema_json: Mapped[str] = mapped_column(Text, default="{}")
-    report_json: Mapped[str] = mapped_column(Text, default="{}")
-    screening_json: Mapped[str] = mapped_column(Text, default="{}")
-    preview_json: Mapped[str] = mapped_column(Text, default="[]")
-    fixes_json: Mapped[str] = mapped_column(Text, default="[]")
+    dialect: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    schema: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    report: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    screening: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    #: The header and the first rows, identifiers masked: [[cell, ...], ...].
+    preview: Mapped[list[list[str | None]]] = mapped_column(JSONDocument, default=list)
+    fixes: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
     change_note: Mapped[str] = mapped_column(Text, default="")
-    quasi_identifiers_json: Mapped[str] = mapped_column(Text, default="[]")
+    quasi_identifiers: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
@@ -123,31 +116,3 @@ class DatasetVersion(Base):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
-
-    @property
-    def schema(self) -> dict[str, Any]:
-        return _loads(self.schema_json, {})
-
-    @property
-    def report(self) -> dict[str, Any]:
-        return _loads(self.report_json, {})
-
-    @property
-    def screening(self) -> dict[str, Any]:
-        return _loads(self.screening_json, {})
-
-    @property
-    def dialect(self) -> dict[str, Any]:
-        return _loads(self.dialect_json, {})
-
-    @property
-    def preview(self) -> list[list[str]]:
-        return _loads(self.preview_json, [])
-
-    @property
-    def fixes(self) -> list[dict[str, Any]]:
-        return _loads(self.fixes_json, [])
-
-    @property
-    def quasi_identifiers(self) -> list[str]:
-        return _loads(self.quasi_identifiers_json, [])

@@ -72,7 +72,7 @@ def _apply_metadata(dataset: Dataset, metadata: DatasetMetadata) -> None:
     dataset.licence = metadata.licence
     dataset.level = metadata.level
     dataset.study_design = metadata.study_design or ""
-    dataset.metadata_json = json.dumps(metadata.to_dict(), sort_keys=True)
+    dataset.meta = metadata.to_dict()
     wanted = {
         (kind, value.strip().lower()): value.strip()
         for kind, attribute in TAG_KINDS.items()
@@ -178,14 +178,14 @@ def add_version(
         file_format=result.dialect.format,
         row_count=result.row_count,
         column_count=result.report.column_count,
-        dialect_json=json.dumps(result.dialect.to_dict()),
-        schema_json=json.dumps(result.schema),
-        report_json=json.dumps(result.report.to_dict(), default=str),
-        screening_json=json.dumps(result.screening.to_dict(), default=str),
-        preview_json=json.dumps(preview or []),
-        fixes_json=json.dumps(fixes or []),
+        dialect=result.dialect.to_dict(),
+        schema=result.schema,
+        report=result.report.to_dict(),
+        screening=result.screening.to_dict(),
+        preview=preview or [],
+        fixes=fixes or [],
         change_note=change_note,
-        quasi_identifiers_json=json.dumps(quasi_identifiers or []),
+        quasi_identifiers=quasi_identifiers or [],
         created_by_id=user.id,
     )
     session.add(version)
@@ -248,10 +248,10 @@ def replace_analysis(
     """Store a draft's re-validation against an edited schema."""
     if version.is_published:
         raise Conflict("A published version never changes; upload a new version instead.")
-    version.schema_json = json.dumps(result.schema)
-    version.report_json = json.dumps(result.report.to_dict(), default=str)
-    version.screening_json = json.dumps(result.screening.to_dict(), default=str)
-    version.quasi_identifiers_json = json.dumps(quasi_identifiers)
+    version.schema = result.schema
+    version.report = result.report.to_dict()
+    version.screening = result.screening.to_dict()
+    version.quasi_identifiers = list(quasi_identifiers)
 
 
 def publication_problems(version: DatasetVersion) -> list[str]:

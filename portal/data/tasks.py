@@ -14,7 +14,7 @@ from datasets.storage import local_copy
 from portal.accounts.models import User
 from portal.data import services
 from portal.data.models import Dataset, DatasetVersion
-from portal.jobs.runner import JobContext, JobFailure, task
+from portal.jobs.runner import JobContext, JobFailure, TaskFunction
 
 PHASES = {"scan": "Checking the bytes", "read": "Reading the table"}
 
@@ -54,7 +54,6 @@ def _ingest_into(context: JobContext, path: Path, **options: Any) -> dict[str, A
     }
 
 
-@task("dataset.ingest")
 def ingest_upload(
     context: JobContext,
     *,
@@ -86,7 +85,6 @@ def ingest_upload(
         path.unlink(missing_ok=True)
 
 
-@task("dataset.revalidate")
 def revalidate(
     context: JobContext, *, version_id: int, schema: dict, quasi_identifiers: list[str]
 ) -> dict[str, Any]:
@@ -110,7 +108,6 @@ def revalidate(
     return {"url": _dataset_url(version.dataset, version), "valid": result.valid}
 
 
-@task("dataset.fix")
 def fix(context: JobContext, *, version_id: int, fixes: list[dict], user_id: int) -> dict[str, Any]:
     """Apply de-identification fixes, producing a new draft version that records them."""
     session, app = context.session, context.app
@@ -147,3 +144,11 @@ def fix(context: JobContext, *, version_id: int, fixes: list[dict], user_id: int
         raise JobFailure(str(error)) from None
     finally:
         fixed.unlink(missing_ok=True)
+
+
+#: The job kinds this feature runs (registered by portal.data.init_app).
+TASKS: dict[str, TaskFunction] = {
+    "dataset.ingest": ingest_upload,
+    "dataset.revalidate": revalidate,
+    "dataset.fix": fix,
+}

@@ -16,7 +16,8 @@ from kombu import Connection
 from sqlalchemy.exc import OperationalError
 
 from portal import db
-from portal.jobs.periodic import PERIODIC, Periodic
+from portal.jobs import periodic
+from portal.jobs.periodic import Periodic
 from portal.jobs.runner import Outcome, run_job
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def celery_for(app: Flask) -> Celery:
         timezone="UTC",
         beat_schedule={
             entry.name: {"task": f"portal.periodic.{entry.name}", "schedule": entry.every}
-            for entry in PERIODIC
+            for entry in periodic.entries(app)
         },
     )
     _register_tasks(celery, app)
@@ -81,7 +82,7 @@ def _register_tasks(celery: Celery, app: Flask) -> None:
             raise self.retry(countdown=result.retry_in)
         return result.outcome.value
 
-    for entry in PERIODIC:
+    for entry in periodic.entries(app):
         _register_periodic(celery, app, entry)
 
     @signals.worker_process_init.connect(weak=False)

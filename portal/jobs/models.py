@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 import enum
-import json
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import Base, StrEnumType, UTCDateTime, utcnow
+from portal.db import Base, JSONDocument, StrEnumType, UTCDateTime, utcnow
 
 
 class JobState(enum.StrEnum):
@@ -35,8 +34,8 @@ class Job(Base):
     )
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     message: Mapped[str] = mapped_column(String(500), default="")
-    payload_json: Mapped[str] = mapped_column(Text, default="{}")
-    result_json: Mapped[str] = mapped_column(Text, default="{}")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    result: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     error: Mapped[str] = mapped_column(Text, default="")
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None, index=True
@@ -53,14 +52,6 @@ class Job(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None, index=True)
     # The web request that submitted the job, so its logs and the job's can be joined.
     request_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
-
-    @property
-    def payload(self) -> dict[str, Any]:
-        return json.loads(self.payload_json or "{}")
-
-    @property
-    def result(self) -> dict[str, Any]:
-        return json.loads(self.result_json or "{}")
 
     @property
     def done(self) -> bool:

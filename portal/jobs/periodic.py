@@ -1,9 +1,10 @@
-"""The portal's periodic work, listed once for both schedulers.
+"""The portal's periodic work, listed once per app for both schedulers.
 
-Celery beat (``portal beat``) sends these as tasks when a broker is configured;
-otherwise the in-process scheduler (``portal.jobs.scheduler``) calls them. Each
-function takes the app, does a bounded amount of work, and is safe to run in several
-processes at once (every change is a conditional UPDATE or an idempotent DELETE).
+Each feature adds its own entries when the app is built (``add``); Celery beat
+(``portal beat``) sends them as tasks when a broker is configured, otherwise the
+in-process scheduler (``portal.jobs.scheduler``) calls them. Each function takes the
+app, does a bounded amount of work, and is safe to run in several processes at once
+(every change is a conditional UPDATE or an idempotent DELETE).
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import and_, delete, exists, select
-from sqlalchemy.exc import IntegrityError
 
 from portal.db import utcnow
 from portal.jobs.models import Job, JobState
 from portal.jobs.runner import job_session, recover_stale_jobs
-from portal.play import services
-from portal.play.models import AlignmentSource
+
+EXTENSION = "portal.periodic"
 
 
 @dataclass(frozen=True)
@@ -55,29 +55,20 @@ def prune_finished_jobs(app: Flask) -> int:
     return deleted
 
 
-def recut_puzzles(app: Flask) -> int:
-    """New puzzles where every puzzle of a level of an alignment has retired."""
-    added = 0
-    with job_session(app) as session:
-        for alignment_id in session.scalars(select(AlignmentSource.id)).all():
-            plan = services.plan_cuts(session, session.get(AlignmentSource, alignment_id))
-            session.rollback()  # no transaction stays open through seconds of solving
-            cuts = services.solve_cuts(plan)
-            try:
-                added += len(
-                    services.store_cuts(session, session.get(AlignmentSource, alignment_id), cuts)
-                )
-                session.commit()
-            except IntegrityError:  # another process stored the same cut first
-                session.rollback()
-    return added
-
-
-#: Everything that runs on a timer. Leaderboards are computed when shown and kept
-#: for a second per web process (portal.play.payload_cache), so they need no
-#: refresh; sessions are signed cookies, so there are none to clean.
-PERIODIC: tuple[Periodic, ...] = (
+#: The jobs' own upkeep. Sessions are signed cookies, so there are none to clean.
+UPKEEP: tuple[Periodic, ...] = (
     Periodic("jobs.recover_stale", recover_stale_jobs, every=60.0),
     Periodic("jobs.prune_finished", prune_finished_jobs, every=3600.0),
-    Periodic("play.recut_puzzles", recut_puzzles, every=600.0),
 )
+
+
+def add(app: Flask, *entries: Periodic) -> None:
+    """Run ``entries`` on their timers in this app (adding one twice changes nothing)."""
+    listed: dict[str, Periodic] = app.extensions.setdefault(EXTENSION, {})
+    for entry in entries:
+        listed[entry.name] = entry
+
+
+def entries(app: Flask) -> tuple[Periodic, ...]:
+    """Everything that runs on a timer in this app."""
+    return tuple(app.extensions.get(EXTENSION, {}).values())

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import enum
 import importlib
-import json
 import logging
 import threading
 import time
@@ -55,7 +54,14 @@ class TransientJobError(Exception):
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError, TransientJobError)
 
 
+def register_tasks(tasks: dict[str, TaskFunction]) -> None:
+    """Make ``tasks`` (kind -> function) runnable in this process."""
+    _TASKS.update(tasks)
+
+
 def task(kind: str) -> Callable[[TaskFunction], TaskFunction]:
+    """Register the decorated function under ``kind`` (for JOB_TASK_MODULES)."""
+
     def register(function: TaskFunction) -> TaskFunction:
         _TASKS[kind] = function
         return function
@@ -136,7 +142,7 @@ def submit(
     job = Job(
         id=uuid.uuid4().hex,
         kind=kind,
-        payload_json=json.dumps(payload),
+        payload=payload,
         owner_id=owner_id,
         max_attempts=config["JOB_MAX_ATTEMPTS"],
         heartbeat_at=utcnow(),
@@ -301,7 +307,7 @@ def _finish(
             error=error,
             finished_at=utcnow(),
             progress=1.0 if state == JobState.FINISHED else Job.progress,
-            result_json=json.dumps(result or {}, default=str),
+            result=result or {},
         )
     ).rowcount
     if not written:
@@ -444,16 +450,3 @@ def import_task_modules(app: Flask) -> None:
     names = (part.strip() for part in app.config["JOB_TASK_MODULES"].split(","))
     for name in filter(None, names):
         importlib.import_module(name)
-
-
-def init_app(app: Flask) -> None:
-    import_task_modules(app)
-    if app.config["BROKER_URL"] and not app.config["JOBS_INLINE"]:
-        # Celery is loaded only when a broker is configured (celery_app imports this module).
-        from portal.jobs.celery_app import CeleryExecutor, celery_for
-
-        app.extensions["portal.jobs"] = CeleryExecutor(celery_for(app))
-    else:
-        app.extensions["portal.jobs"] = JobExecutor(
-            workers=app.config["JOB_WORKERS"], inline=app.config["JOBS_INLINE"]
-        )

@@ -2,7 +2,7 @@
 
 It starts with the first request (not at import or for CLI commands, which must not
 sweep a database they are about to migrate) and only when no broker is configured:
-with one, Celery beat runs the same list (``portal.jobs.periodic.PERIODIC``).
+with one, Celery beat runs the same list (``portal.jobs.periodic.entries``).
 """
 
 from __future__ import annotations
@@ -13,15 +13,16 @@ import time
 
 from flask import Flask
 
-from portal.jobs.periodic import PERIODIC, Periodic
+from portal.jobs import periodic
+from portal.jobs.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
 
 class Scheduler:
-    def __init__(self, app: Flask, entries: tuple[Periodic, ...] = PERIODIC) -> None:
+    def __init__(self, app: Flask, entries: tuple[Periodic, ...] | None = None) -> None:
         self.app = app
-        self.entries = entries
+        self.entries = periodic.entries(app) if entries is None else entries
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
 from games.commands import FORMATS, detect_format
+from games.scoring import score_alignment
 from portal import db
 from portal.play import services
+from portal.play.models import AlignmentSource
 
 
 @click.group("puzzles", help="Alignment puzzles.")
@@ -100,11 +102,6 @@ def import_command(
 def splice_command(slug: str) -> None:
     """Put the best solutions of SLUG's puzzles back into its alignment,
     keeping each only where it raises the whole alignment's score."""
-    from sqlalchemy import select
-
-    from games.scoring import score_alignment
-    from portal.play.models import AlignmentSource
-
     session = db.session()
     alignment = session.scalar(select(AlignmentSource).where(AlignmentSource.slug == slug))
     if alignment is None:
@@ -112,7 +109,7 @@ def splice_command(slug: str) -> None:
     changes = services.splice_best(session, alignment)
     session.commit()
     scheme = services.scheme_for(alignment.kind)
-    before = score_alignment(json.loads(alignment.original_json), scheme)
+    before = score_alignment(alignment.original_rows, scheme)
     after = score_alignment(alignment.rows, scheme)
     click.echo(f"{slug}: {len(changes)} solutions spliced in; score {before:g} -> {after:g}.")
     for change in changes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -17,18 +16,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, UTCDateTime, utcnow
+from portal.db import Base, JSONDocument, UTCDateTime, utcnow
 
 NICKNAME_MAX = 32
 
 
-def _loads(text: str | None, default: Any) -> Any:
-    return json.loads(text) if text else default
-
-
 class AlignmentSource(Base):
-    """A research alignment puzzles are cut from; ``rows_json`` is its current
-    state (improved by spliced solutions), ``original_json`` as imported."""
+    """A research alignment puzzles are cut from; ``rows`` is its current
+    state (improved by spliced solutions), ``original_rows`` as imported."""
 
     __tablename__ = "alignment_sources"
     __table_args__ = (CheckConstraint("kind IN ('dna', 'protein')", name="kind_known"),)
@@ -39,20 +34,12 @@ class AlignmentSource(Base):
     kind: Mapped[str] = mapped_column(String(16))
     licence: Mapped[str] = mapped_column(String(64), default="")
     source: Mapped[str] = mapped_column(Text, default="")
-    names_json: Mapped[str] = mapped_column(Text)
-    rows_json: Mapped[str] = mapped_column(Text)
-    original_json: Mapped[str] = mapped_column(Text)
+    names: Mapped[list[str]] = mapped_column(JSONDocument)
+    rows: Mapped[list[str]] = mapped_column(JSONDocument)
+    original_rows: Mapped[list[str]] = mapped_column(JSONDocument)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     puzzles: Mapped[list[Puzzle]] = relationship(back_populates="alignment")
-
-    @property
-    def names(self) -> list[str]:
-        return _loads(self.names_json, [])
-
-    @property
-    def rows(self) -> list[str]:
-        return _loads(self.rows_json, [])
 
 
 class Puzzle(Base):
@@ -73,18 +60,18 @@ class Puzzle(Base):
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
     level: Mapped[str] = mapped_column(String(16))
-    scheme_json: Mapped[str] = mapped_column(Text)
-    names_json: Mapped[str] = mapped_column(Text)
-    sequences_json: Mapped[str] = mapped_column(Text)
-    start_json: Mapped[str] = mapped_column(Text)
+    scheme: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    names: Mapped[list[str]] = mapped_column(JSONDocument)
+    sequences: Mapped[list[str]] = mapped_column(JSONDocument)
+    start: Mapped[list[str]] = mapped_column(JSONDocument)
     width: Mapped[int] = mapped_column(Integer)
     start_score: Mapped[float] = mapped_column(Float)
     par: Mapped[float] = mapped_column(Float)
-    par_json: Mapped[str] = mapped_column(Text)
+    par_layout: Mapped[list[str]] = mapped_column(JSONDocument)
     difficulty: Mapped[float] = mapped_column(Float, default=1.0)
     source_start: Mapped[int] = mapped_column(Integer, default=0)
     source_end: Mapped[int] = mapped_column(Integer, default=0)
-    source_rows_json: Mapped[str] = mapped_column(Text, default="[]")
+    source_rows: Mapped[list[int]] = mapped_column(JSONDocument, default=list)
     active: Mapped[bool] = mapped_column(default=True)
     #: Set when the puzzle stops being offered (see services.retire_finished);
     #: a retired puzzle stays viewable but takes no new solutions.
@@ -93,26 +80,6 @@ class Puzzle(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     alignment: Mapped[AlignmentSource | None] = relationship(back_populates="puzzles")
-
-    @property
-    def names(self) -> list[str]:
-        return _loads(self.names_json, [])
-
-    @property
-    def sequences(self) -> list[str]:
-        return _loads(self.sequences_json, [])
-
-    @property
-    def start(self) -> list[str]:
-        return _loads(self.start_json, [])
-
-    @property
-    def scheme_params(self) -> dict[str, Any]:
-        return _loads(self.scheme_json, {})
-
-    @property
-    def source_rows(self) -> list[int]:
-        return _loads(self.source_rows_json, [])
 
 
 class Solution(Base):
@@ -130,7 +97,7 @@ class Solution(Base):
     player_key: Mapped[str] = mapped_column(String(80), index=True)
     nickname: Mapped[str] = mapped_column(String(NICKNAME_MAX))
     layout_hash: Mapped[str] = mapped_column(String(64))
-    rows_json: Mapped[str] = mapped_column(Text)
+    rows: Mapped[list[str]] = mapped_column(JSONDocument)
     score: Mapped[float] = mapped_column(Float)
     points: Mapped[int] = mapped_column(Integer, default=0)
     submissions: Mapped[int] = mapped_column(Integer, default=1)
@@ -140,10 +107,6 @@ class Solution(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
     puzzle: Mapped[Puzzle] = relationship()
-
-    @property
-    def rows(self) -> list[str]:
-        return _loads(self.rows_json, [])
 
 
 class AlignmentChange(Base):

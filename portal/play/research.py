@@ -6,7 +6,6 @@ Services here take a session and never commit.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -89,7 +88,7 @@ def get_alignment(session: Session, slug: str) -> AlignmentSource:
 
 
 def original_rows(alignment: AlignmentSource) -> list[str]:
-    return json.loads(alignment.original_json)
+    return alignment.original_rows
 
 
 def improved_rows(alignment: AlignmentSource) -> list[str]:

@@ -75,16 +75,17 @@ class Player:
 
 
 @functools.lru_cache(maxsize=64)
-def _scheme(scheme_json: str) -> ScoringScheme:
-    return scheme_from_params(json.loads(scheme_json))
+def _scheme(params: str) -> ScoringScheme:
+    return scheme_from_params(json.loads(params))
 
 
 def scheme_of(puzzle: Puzzle) -> ScoringScheme:
-    return _scheme(puzzle.scheme_json)
+    # Built once per distinct scheme: every submission is scored with its puzzle's.
+    return _scheme(json.dumps(puzzle.scheme, sort_keys=True))
 
 
 def scheme_words(puzzle: Puzzle) -> str:
-    return describe_scheme(puzzle.scheme_params)
+    return describe_scheme(puzzle.scheme)
 
 
 def clean_nickname(value: Any) -> str:
@@ -112,18 +113,18 @@ def _puzzle_row(
         title=title,
         kind=kind,
         level=game.level,
-        scheme_json=json.dumps(scheme_to_params(scheme)),
-        names_json=json.dumps(game.names),
-        sequences_json=json.dumps(game.sequences),
-        start_json=json.dumps(game.start),
+        scheme=scheme_to_params(scheme),
+        names=game.names,
+        sequences=game.sequences,
+        start=game.start,
         width=game.width,
         start_score=game.start_score,
         par=game.par,
-        par_json=json.dumps(game.par_layout),
+        par_layout=game.par_layout,
         difficulty=game.difficulty,
         source_start=game.source_start,
         source_end=game.source_end,
-        source_rows_json=json.dumps(game.source_rows),
+        source_rows=game.source_rows,
     )
 
 
@@ -156,9 +157,9 @@ def import_alignment(
         kind=kind,
         licence=licence,
         source=source,
-        names_json=json.dumps(game_source.names),
-        rows_json=json.dumps(game_source.rows),
-        original_json=json.dumps(game_source.rows),
+        names=game_source.names,
+        rows=game_source.rows,
+        original_rows=list(game_source.rows),
     )
     session.add(alignment)
     puzzles = []
@@ -203,9 +204,7 @@ def plan_cuts(session: Session, alignment: AlignmentSource) -> CutPlan:
         level: [(p.source_start, p.source_end) for p in puzzles]
         for level, puzzles in _retired_levels(session, alignment.id).items()
     }
-    return CutPlan(
-        alignment.kind, GameSource(alignment.names, json.loads(alignment.original_json)), done
-    )
+    return CutPlan(alignment.kind, GameSource(alignment.names, alignment.original_rows), done)
 
 
 def solve_cuts(
@@ -286,14 +285,14 @@ def ensure_tutorial(session: Session) -> Puzzle:
         title=TUTORIAL_TITLE,
         kind="dna",
         level="tutorial",
-        scheme_json=json.dumps(scheme_to_params(scheme)),
-        names_json=json.dumps(TUTORIAL_NAMES),
-        sequences_json=json.dumps([row.replace("-", "") for row in TUTORIAL_START]),
-        start_json=json.dumps(TUTORIAL_START),
+        scheme=scheme_to_params(scheme),
+        names=TUTORIAL_NAMES,
+        sequences=[row.replace("-", "") for row in TUTORIAL_START],
+        start=TUTORIAL_START,
         width=len(TUTORIAL_START[0]),
         start_score=score_alignment(TUTORIAL_START, scheme),
         par=TUTORIAL_PAR,
-        par_json=json.dumps(solved.rows),
+        par_layout=solved.rows,
         difficulty=1.0,
     )
     session.add(puzzle)
@@ -325,7 +324,7 @@ def visible_puzzles(session: Session) -> list[PuzzleSummary]:
                 Puzzle.level,
                 Puzzle.par,
                 Puzzle.difficulty,
-                Puzzle.names_json,
+                Puzzle.names,
             )
         )
         .where(Puzzle.active.is_(True))
@@ -362,7 +361,7 @@ def page_data(puzzle: Puzzle) -> dict[str, Any]:
         "par": puzzle.par,
         "start_score": puzzle.start_score,
         "difficulty": puzzle.difficulty,
-        "scheme": puzzle.scheme_params,
+        "scheme": puzzle.scheme,
         "retired": puzzle.retired_at is not None,
     }
 
@@ -528,7 +527,7 @@ def submit(
         "player_key": player.key,
         "nickname": player.nickname,
         "layout_hash": digest,
-        "rows_json": json.dumps(rows),
+        "rows": rows,
         "score": score,
         "points": points,
         "submissions": 1,
@@ -618,7 +617,7 @@ def splice_best(session: Session, alignment: AlignmentSource) -> list[AlignmentC
                     label=best.id,
                 )
             )
-    original = json.loads(alignment.original_json)
+    original = alignment.original_rows
     report = apply_solutions(original, candidates, scheme)
     for old in session.scalars(
         select(AlignmentChange).where(AlignmentChange.alignment_id == alignment.id)
@@ -638,7 +637,7 @@ def splice_best(session: Session, alignment: AlignmentSource) -> list[AlignmentC
     ]
     session.add_all(changes)
     check_same_sequences(original, report.rows)  # never store an alignment with lost residues
-    alignment.rows_json = json.dumps(report.rows)
+    alignment.rows = list(report.rows)
     session.flush()
     for change in changes:
         solution = session.get(Solution, change.solution_id)

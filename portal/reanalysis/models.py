@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import enum
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, StrEnumType, UTCDateTime, utcnow
+from portal.db import Base, JSONDocument, StrEnumType, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -27,10 +26,6 @@ class RunStatus(enum.StrEnum):
     RUNNING = "running"
     FINISHED = "finished"
     FAILED = "failed"
-
-
-def _loads(text: str | None, default: Any) -> Any:
-    return json.loads(text) if text else default
 
 
 class AnalysisRun(Base):
@@ -55,12 +50,12 @@ class AnalysisRun(Base):
     measure: Mapped[str] = mapped_column(String(8), default="")
     method: Mapped[str] = mapped_column(String(8), default="REML")
     #: {"hk": bool, "level": float}
-    options_json: Mapped[str] = mapped_column(Text, default="{}")
+    options: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     #: aggregate: {"columns": {role: column}, "study", "year", "subgroup"};
     #: participant: analysis.Harmonisation.to_dict(), datasets keyed by slug.
-    harmonisation_json: Mapped[str] = mapped_column(Text, default="{}")
-    results_json: Mapped[str] = mapped_column(Text, default="{}")
-    software_json: Mapped[str] = mapped_column(Text, default="{}")
+    harmonisation: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    results: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    software: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     error: Mapped[str] = mapped_column(Text, default="")
     error_study: Mapped[str | None] = mapped_column(String(300), default=None)
     error_field: Mapped[str | None] = mapped_column(String(120), default=None)
@@ -77,22 +72,6 @@ class AnalysisRun(Base):
     inputs: Mapped[list[AnalysisInput]] = relationship(
         back_populates="run", order_by="AnalysisInput.position", cascade="all, delete-orphan"
     )
-
-    @property
-    def options(self) -> dict[str, Any]:
-        return _loads(self.options_json, {})
-
-    @property
-    def harmonisation(self) -> dict[str, Any]:
-        return _loads(self.harmonisation_json, {})
-
-    @property
-    def results(self) -> dict[str, Any]:
-        return _loads(self.results_json, {})
-
-    @property
-    def software(self) -> dict[str, Any]:
-        return _loads(self.software_json, {})
 
     @property
     def is_finished(self) -> bool:

@@ -8,7 +8,7 @@ versions and calls the ``analysis`` package. Every input problem becomes an
 
 from __future__ import annotations
 
-import json
+import copy
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +33,8 @@ from portal.data import services as data_services
 from portal.data.models import Dataset, DatasetVersion
 from portal.db import utcnow
 from portal.errors import Conflict, NotFound, ServiceError
+from portal.jobs import runner
+from portal.jobs.models import Job
 from portal.reanalysis.models import KINDS, AnalysisInput, AnalysisRun, RunStatus
 
 OUTCOME_TYPES = ("binary", "continuous", "time-to-event")
@@ -199,7 +201,7 @@ def _require_draft(run: AnalysisRun) -> None:
 
 def set_harmonisation(run: AnalysisRun, harmonisation: dict[str, Any]) -> None:
     _require_draft(run)
-    run.harmonisation_json = json.dumps(harmonisation, sort_keys=True)
+    run.harmonisation = harmonisation
 
 
 STAGES = ("two-stage", "one-stage")
@@ -338,13 +340,11 @@ def set_method(
             "Stage, covariates and filters apply to participant-level runs only.", "options"
         )
     run.measure, run.method = measure, method
-    run.options_json = json.dumps(options, sort_keys=True)
+    run.options = options
 
 
-def queue(session: Session, run: AnalysisRun) -> Any:
+def queue(session: Session, run: AnalysisRun) -> Job:
     """Submit the run's job (it starts when the caller commits and calls runner.start)."""
-    from portal.jobs import runner
-
     _require_draft(run)
     if not run.measure:
         raise ServiceError("Choose a measure and a method first.", "measure")
@@ -364,8 +364,8 @@ def rerun(session: Session, run: AnalysisRun, owner: User) -> AnalysisRun:
         status=RunStatus.DRAFT,
         measure=run.measure,
         method=run.method,
-        options_json=run.options_json,
-        harmonisation_json=run.harmonisation_json,
+        options=copy.deepcopy(run.options),
+        harmonisation=copy.deepcopy(run.harmonisation),
         rerun_of_id=run.id,
     )
     new.inputs = [
@@ -646,8 +646,8 @@ def compute(app: Flask, run: AnalysisRun, progress=lambda fraction, message: Non
 
 
 def record_success(run: AnalysisRun, computed: Computed) -> None:
-    run.results_json = json.dumps(computed.results, sort_keys=True, allow_nan=False)
-    run.software_json = json.dumps(computed.results["software"], sort_keys=True)
+    run.results = computed.results
+    run.software = computed.results["software"]
     run.status = RunStatus.FINISHED
     run.error, run.error_study, run.error_field = "", None, None
     run.finished_at = utcnow()
@@ -660,7 +660,7 @@ def record_failure(
     run.error = message
     run.error_study = study[:300] if study else None
     run.error_field = field[:120] if field else None
-    run.results_json = "{}"
+    run.results = {}
     run.finished_at = utcnow()
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import update
 
 import analysis
-from portal.jobs.runner import JobContext, JobFailure, job_session, task
+from portal.jobs.runner import JobContext, JobFailure, TaskFunction, job_session
 from portal.reanalysis import services
 from portal.reanalysis.models import AnalysisRun, RunStatus
 
@@ -34,7 +34,6 @@ def _fail(
         session.commit()
 
 
-@task("analysis.run")
 def run_analysis(context: JobContext, *, run_id: int) -> dict[str, Any]:
     session = context.session
     run = session.get(AnalysisRun, run_id)
@@ -71,3 +70,7 @@ def run_analysis(context: JobContext, *, run_id: int) -> dict[str, Any]:
         "analysis": run_id,
         "estimate": computed.results["pooled"]["estimate"],
     }
+
+
+#: The job kinds this feature runs (registered by portal.reanalysis.init_app).
+TASKS: dict[str, TaskFunction] = {"analysis.run": run_analysis}

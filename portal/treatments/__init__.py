@@ -4,9 +4,21 @@ Models          models (treatments, reports, side effects, the community's open 
 Services        services (curate the list, report, edit, withdraw, consent; never commit),
                 aggregates (k-anonymous summaries), publication (consenting reports as a
                 dataset version), charts (server-rendered SVG, no script)
-Web             views (pages under /communities/<slug>/treatments, a JSON summary), forms
+Web             views (pages under /communities/<slug>/treatments), forms; the JSON lives
+                in portal.api.treatments
 CLI / demo      commands (`portal treatments publish COMMUNITY`), demo (synthetic reports)
 
 Setting: TREATMENT_MIN_REPORTERS (environment PORTAL_TREATMENT_MIN_REPORTERS, default 5):
 no aggregate is shown until that many distinct members contributed to it.
 """
+
+from __future__ import annotations
+
+from flask import Flask
+
+from portal.treatments import commands, views
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(views.bp)
+    app.cli.add_command(commands.treatments_group)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -72,8 +70,8 @@ def add_dataset(
             size_bytes=10,
             filename="data.csv",
             file_format="csv",
-            schema_json=json.dumps({"fields": [{"name": c, "type": "string"} for c in columns]}),
-            report_json=json.dumps({"valid": True, "row_count": 1, "column_count": len(columns)}),
+            schema=({"fields": [{"name": c, "type": "string"} for c in columns]}),
+            report=({"valid": True, "row_count": 1, "column_count": len(columns)}),
             published_at=now,
         )
     ]
@@ -91,7 +89,7 @@ def add_run(session, owner, dataset, title, *, status="finished") -> AnalysisRun
         kind="participant",
         status=status,
         measure="OR",
-        results_json=json.dumps(results),
+        results=(results),
         finished_at=utcnow() if status == "finished" else None,
     )
     run.inputs = [AnalysisInput(version_id=dataset.versions[0].id, sha256="0" * 64)]

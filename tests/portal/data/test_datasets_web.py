@@ -216,14 +216,14 @@ def test_the_data_dictionary_of_a_draft_can_be_corrected(client, researcher, dat
 def test_published_versions_never_change(client, researcher, data_actions, session):
     data_actions.follow_job(data_actions.upload())
     data_actions.publish("aspirin-after-stroke", 1)
-    before = session.scalar(select(DatasetVersion)).schema_json
+    before = session.scalar(select(DatasetVersion)).schema
     url = "/datasets/aspirin-after-stroke/versions/1/schema"
     response = client.post(
         url, data={"csrf_token": csrf_token(client, "/datasets/new"), "field-0-type": "string"}
     )
     assert response.status_code == 303
     session.expire_all()
-    assert session.scalar(select(DatasetVersion)).schema_json == before
+    assert session.scalar(select(DatasetVersion)).schema == before
 
 
 def test_search_and_filters(client, researcher, data_actions):
@@ -273,7 +273,7 @@ def test_a_version_without_a_validation_report_still_renders(
     from portal.data.models import DatasetVersion
 
     data_actions.follow_job(data_actions.upload())
-    session.execute(update(DatasetVersion).values(report_json="{}"))
+    session.execute(update(DatasetVersion).values(report={}))
     session.commit()
     page = client.get("/datasets/aspirin-after-stroke")
     assert page.status_code == 200

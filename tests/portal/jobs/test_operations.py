@@ -19,10 +19,10 @@ from sqlalchemy import select
 from portal import settings
 from portal.accounts.models import Role
 from portal.db import make_engine
+from portal.jobs import periodic
 from portal.jobs.celery_app import RUN_TASK, CeleryExecutor, celery_for
 from portal.jobs.commands import gunicorn_argv
 from portal.jobs.models import Job
-from portal.jobs.periodic import PERIODIC
 from portal.logging_setup import JsonFormatter, configure, job_context, make_handler
 from tests.portal.conftest import AuthActions, csrf_token
 from tests.portal.data.conftest import GOOD_CSV, METADATA
@@ -248,7 +248,7 @@ def test_celery_gets_the_delivery_guarantees_and_the_one_periodic_list(make_app)
     assert conf.worker_prefetch_multiplier == 1
     assert conf.broker_transport_options == {"visibility_timeout": 42}
     assert {name: entry["schedule"] for name, entry in conf.beat_schedule.items()} == {
-        entry.name: entry.every for entry in PERIODIC
+        entry.name: entry.every for entry in periodic.entries(app)
     }
     assert RUN_TASK in celery.tasks
-    assert all(f"portal.periodic.{entry.name}" in celery.tasks for entry in PERIODIC)
+    assert all(f"portal.periodic.{entry.name}" in celery.tasks for entry in periodic.entries(app))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -104,7 +103,7 @@ def _solve_on(session, puzzle: Puzzle, user_id: int, when: datetime, n: int) -> 
         player_key=f"user:{user_id}",
         nickname="carol",
         layout_hash=f"h{n}",
-        rows_json=json.dumps(SOLVED),
+        rows=(SOLVED),
         score=10.0,
         created_at=when,
     )
@@ -125,14 +124,14 @@ def test_three_days_in_a_row_and_ten_puzzles_earn_their_badges(app, make_user, s
                     c: getattr(tutorial, c)
                     for c in (
                         "kind",
-                        "scheme_json",
-                        "names_json",
-                        "sequences_json",
-                        "start_json",
+                        "scheme",
+                        "names",
+                        "sequences",
+                        "start",
                         "width",
                         "start_score",
                         "par",
-                        "par_json",
+                        "par_layout",
                     )
                 },
                 title=f"copy {n}",
@@ -170,7 +169,7 @@ def test_players_whose_solution_is_spliced_in_become_contributors(
                 player_key=f"user:{user_id}",
                 nickname="carol",
                 layout_hash="x",
-                rows_json=json.dumps(BEST),
+                rows=(BEST),
                 score=100.0,
             )
         )
@@ -194,26 +193,26 @@ def _tiny_alignment(session):
         slug="tiny",
         title="tiny",
         kind="dna",
-        names_json=json.dumps(r.NAMES),
-        rows_json=json.dumps(r.ORIGINAL),
-        original_json=json.dumps(r.ORIGINAL),
+        names=(r.NAMES),
+        rows=(r.ORIGINAL),
+        original_rows=(r.ORIGINAL),
     )
     puzzle = Puzzle(
         alignment=alignment,
         title="tiny 4-8",
         kind="dna",
         level="beginner",
-        scheme_json=json.dumps(services.scheme_to_params(scheme)),
-        names_json=json.dumps(r.NAMES),
-        sequences_json=json.dumps([x.replace("-", "") for x in r.START]),
-        start_json=json.dumps(r.START),
+        scheme=(services.scheme_to_params(scheme)),
+        names=(r.NAMES),
+        sequences=([x.replace("-", "") for x in r.START]),
+        start=(r.START),
         width=6,
         start_score=0.0,
         par=1.0,
-        par_json=json.dumps(r.GOOD),
+        par_layout=(r.GOOD),
         source_start=3,
         source_end=8,
-        source_rows_json="[0, 1, 2]",
+        source_rows=[0, 1, 2],
     )
     session.add_all([alignment, puzzle])
     session.flush()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -22,14 +21,14 @@ def second_puzzle(session) -> Puzzle:
         title="Two rows",
         kind="dna",
         level="beginner",
-        scheme_json=json.dumps(scheme_to_params(scheme_for("dna"))),
-        names_json='["a", "b"]',
-        sequences_json='["ACGT", "AGT"]',
-        start_json='["ACGT-", "AGT--"]',
+        scheme=(scheme_to_params(scheme_for("dna"))),
+        names=["a", "b"],
+        sequences=["ACGT", "AGT"],
+        start=["ACGT-", "AGT--"],
         width=5,
         start_score=-1.0,
         par=1.0,
-        par_json='["ACGT-", "A-GT-"]',
+        par_layout=["ACGT-", "A-GT-"],
         difficulty=2.0,
     )
     session.add(puzzle)

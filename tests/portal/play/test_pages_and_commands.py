@@ -85,7 +85,7 @@ def test_import_protein_guesses_the_kind(runner, session):
     assert result.exit_code == 0, result.output
     assert "protein" in result.output
     puzzle = session.scalars(select(Puzzle)).one()
-    assert puzzle.kind == "protein" and puzzle.scheme_params["matrix_name"] == "BLOSUM62"
+    assert puzzle.kind == "protein" and puzzle.scheme["matrix_name"] == "BLOSUM62"
 
 
 def test_import_refuses_unreadable_files(runner, tmp_path):
@@ -127,7 +127,6 @@ def test_demo_puzzles_load_once(app, session):
 
 
 def test_splice_puts_better_solutions_back_and_records_them(runner, app, session):
-    import json as _json
 
     from portal import db
     from portal.play import services
@@ -147,7 +146,7 @@ def test_splice_puts_better_solutions_back_and_records_them(runner, app, session
         # The par layout of the first puzzle as one player's solution; its start
         # layout (no better than what is there) as another's.
         good = services.submit(
-            work, puzzles[0], _json.loads(puzzles[0].par_json), Player("guest:a", "Ann")
+            work, puzzles[0], puzzles[0].par_layout, Player("guest:a", "Ann")
         ).solution
         services.submit(work, puzzles[0], puzzles[0].start, Player("guest:b", "Bob"))
         work.commit()
@@ -161,7 +160,7 @@ def test_splice_puts_better_solutions_back_and_records_them(runner, app, session
     change = session.scalars(select(AlignmentChange)).one()
     assert change.solution_id == good_id and change.score_after > change.score_before
     scheme = services.scheme_for("dna")
-    original = _json.loads(alignment.original_json)
+    original = alignment.original_rows
     assert score_alignment(alignment.rows, scheme) > score_alignment(original, scheme)
     assert [r.replace("-", "") for r in alignment.rows] == [r.replace("-", "") for r in original]
     # Running it again gives the same alignment and one record, not two.

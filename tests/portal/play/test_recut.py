@@ -8,10 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal import db
-from portal.jobs.periodic import PERIODIC, recut_puzzles
+from portal.jobs import periodic
 from portal.play import services
 from portal.play.demo import DATA
 from portal.play.models import AlignmentSource, Puzzle
+from portal.play.tasks import recut_puzzles
 
 
 def _import_one(app) -> int:
@@ -46,7 +47,7 @@ def test_nothing_is_cut_while_a_level_still_has_a_puzzle_on_offer(app, session):
     alignment_id = _import_one(app)
     assert recut_puzzles(app) == 0
     assert len(_puzzles(session, alignment_id)) == 1
-    assert "play.recut_puzzles" in {entry.name for entry in PERIODIC}
+    assert "play.recut_puzzles" in {entry.name for entry in periodic.entries(app)}
 
 
 def test_a_retired_level_gets_a_new_puzzle_in_an_unplayed_window(app, session):

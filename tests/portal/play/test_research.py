@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
 import pytest
 from Bio import Align
@@ -37,9 +36,9 @@ def research(app, session) -> dict:
         kind="dna",
         licence="CC0-1.0",
         source="made by hand",
-        names_json=json.dumps(NAMES),
-        rows_json=json.dumps(ORIGINAL),
-        original_json=json.dumps(ORIGINAL),
+        names=(NAMES),
+        rows=(ORIGINAL),
+        original_rows=(ORIGINAL),
     )
     start_score = score_alignment(START, scheme)
     puzzle = Puzzle(
@@ -47,17 +46,17 @@ def research(app, session) -> dict:
         title="A tiny alignment, columns 4-8",
         kind="dna",
         level="beginner",
-        scheme_json=json.dumps(services.scheme_to_params(scheme)),
-        names_json=json.dumps(NAMES),
-        sequences_json=json.dumps([r.replace("-", "") for r in START]),
-        start_json=json.dumps(START),
+        scheme=(services.scheme_to_params(scheme)),
+        names=(NAMES),
+        sequences=([r.replace("-", "") for r in START]),
+        start=(START),
         width=6,
         start_score=start_score,
         par=start_score + 1,
-        par_json=json.dumps(GOOD),
+        par_layout=(GOOD),
         source_start=3,
         source_end=8,
-        source_rows_json="[0, 1, 2]",
+        source_rows=[0, 1, 2],
     )
     session.add_all([alignment, puzzle])
     session.commit()
@@ -233,7 +232,7 @@ def test_a_puzzle_is_retired_after_enough_solutions(app, research, session):
                     player_key=f"guest:{i}",
                     nickname="N",
                     layout_hash=str(i),
-                    rows_json=json.dumps(rows),
+                    rows=(rows),
                     score=1.0,
                 )
             )

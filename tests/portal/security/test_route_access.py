@@ -256,9 +256,9 @@ def world(make_app, auth, make_user):
             slug="tiny",
             title="Tiny",
             kind="dna",
-            names_json='["a", "b"]',
-            rows_json='["AC-GT", "ACGGT"]',
-            original_json='["AC-GT", "ACGGT"]',
+            names=["a", "b"],
+            rows=["AC-GT", "ACGGT"],
+            original_rows=["AC-GT", "ACGGT"],
         )
     )
     moe = users["moe"]

@@ -1,0 +1,35 @@
+"""The game's periodic work: new puzzles where every puzzle of a level has retired."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal.jobs.periodic import Periodic
+from portal.jobs.runner import job_session
+from portal.play import services
+from portal.play.models import AlignmentSource
+
+
+def recut_puzzles(app: Flask) -> int:
+    """New puzzles where every puzzle of a level of an alignment has retired."""
+    added = 0
+    with job_session(app) as session:
+        for alignment_id in session.scalars(select(AlignmentSource.id)).all():
+            plan = services.plan_cuts(session, session.get(AlignmentSource, alignment_id))
+            session.rollback()  # no transaction stays open through seconds of solving
+            cuts = services.solve_cuts(plan)
+            try:
+                added += len(
+                    services.store_cuts(session, session.get(AlignmentSource, alignment_id), cuts)
+                )
+                session.commit()
+            except IntegrityError:  # another process stored the same cut first
+                session.rollback()
+    return added
+
+
+#: Leaderboards need no refresh: they are computed when shown and kept for a
+#: second per web process (portal.play.payload_cache).
+PERIODIC: tuple[Periodic, ...] = (Periodic("play.recut_puzzles", recut_puzzles, every=600.0),)
