@@ -22,19 +22,15 @@ import pandas as pd
 
 from .effect_sizes import effect_sizes_from_table, required_roles
 from .errors import AnalysisInputError, ConvergenceError
-from .ipd import (
-    STUDY_EFFECTS,
-    DatasetMapping,
-    Harmonisation,
-    OneStageResult,
-    one_stage,
-    two_stage,
-)
-from .pooling import METHODS, pool, with_options
+from .ipd import DatasetMapping, Harmonisation, OneStageResult, one_stage, two_stage
+from .pooling import pool, with_options
 from .results import MetaAnalysisResult
 from .validation import parse_column_mapping
+from .vocabulary import Kind, Method, OutcomeType, StudyEffect
 
-_MEASURE_CHOICES = ("OR", "RR", "RD", "MD", "SMD")
+# click matches text choices; it would match enum members by their names instead
+_MEASURE_CHOICES = [m.value for m in Kind.AGGREGATE.measures]
+_METHOD_CHOICES = [m.value for m in Method]
 
 
 @click.command("meta")
@@ -49,7 +45,7 @@ _MEASURE_CHOICES = ("OR", "RR", "RD", "MD", "SMD")
     "--method",
     default="REML",
     show_default=True,
-    type=click.Choice(METHODS, case_sensitive=False),
+    type=click.Choice(_METHOD_CHOICES, case_sensitive=False),
     help="FE, DL, REML, PM (inverse variance); MH (Mantel-Haenszel); PETO.",
 )
 @click.option(
@@ -187,9 +183,7 @@ def format_result(result: MetaAnalysisResult) -> str:
     required=True,
     type=click.Path(exists=True, dir_okay=False, readable=True),
 )
-@click.option(
-    "--outcome-type", required=True, type=click.Choice(("binary", "continuous", "time-to-event"))
-)
+@click.option("--outcome-type", required=True, type=click.Choice([t.value for t in OutcomeType]))
 @click.option(
     "--spec",
     type=click.Path(exists=True, dir_okay=False),
@@ -231,12 +225,12 @@ def format_result(result: MetaAnalysisResult) -> str:
     "--method",
     default="REML",
     show_default=True,
-    type=click.Choice(METHODS, case_sensitive=False),
+    type=click.Choice(_METHOD_CHOICES, case_sensitive=False),
     help="Two-stage pooling method.",
 )
 @click.option(
     "--study-effect",
-    type=click.Choice(STUDY_EFFECTS),
+    type=click.Choice([e.value for e in StudyEffect]),
     default="fixed",
     show_default=True,
     help="One-stage: study as stratum or random intercept.",
@@ -320,7 +314,7 @@ def ipd(
             out = result.to_dict()
             text = format_one_stage(result)
         else:
-            default = {"binary": "OR", "continuous": "MD", "time-to-event": "HR"}[outcome_type]
+            default = OutcomeType(outcome_type).default_measure
             two = two_stage(
                 data,
                 (measure or default).upper(),

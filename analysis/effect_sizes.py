@@ -53,14 +53,12 @@ from .validation import (
     numeric_column,
     study_labels,
 )
+from .vocabulary import RATIO_MEASURES, OutcomeType
 
-BINARY_MEASURES = ("OR", "RR", "RD")
-CONTINUOUS_MEASURES = ("MD", "SMD")
-MEASURES = BINARY_MEASURES + CONTINUOUS_MEASURES + ("HR", "GEN")
-RATIO_MEASURES = frozenset({"OR", "RR", "HR"})
-
-BINARY_ROLES = ("ai", "n1i", "ci", "n2i")
-CONTINUOUS_ROLES = ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")
+BINARY_MEASURES = OutcomeType.BINARY.measures
+CONTINUOUS_MEASURES = OutcomeType.CONTINUOUS.measures
+BINARY_ROLES = OutcomeType.BINARY.roles
+CONTINUOUS_ROLES = OutcomeType.CONTINUOUS.roles
 
 _CORRECTION_TARGETS = ("only0", "all", "if0all", "none")
 
@@ -484,6 +482,7 @@ def continuous_effect_sizes(
 
 
 def required_roles(measure: str) -> tuple[str, ...]:
+    """The columns of a study-level table that ``measure`` is computed from."""
     measure = measure.upper()
     if measure in BINARY_MEASURES:
         return BINARY_ROLES

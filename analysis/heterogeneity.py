@@ -40,9 +40,10 @@ from scipy import stats
 
 from ._rootfind import DOUBLE_EPS, R_DEFAULT_TOL, uniroot
 from .errors import AnalysisInputError, ConvergenceError
+from .vocabulary import Method
 
-TAU2_METHODS = ("DL", "REML", "PM")
-FIXED_METHODS = ("FE",)
+TAU2_METHODS = tuple(m for m in Method if m.estimates_tau2)
+FIXED_METHODS = (Method.FE,)
 
 DEFAULT_CONTROL: dict[str, Any] = {
     "threshold": 1e-5,  # REML convergence threshold on the change in tau^2

@@ -21,17 +21,11 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from scipy import stats
 
 from .results import MetaAnalysisResult
+from .vocabulary import MEASURE_LABELS
 
 _SVG_SALT = "analysis-plots"
-_MEASURE_LABELS = {
-    "OR": "Odds ratio",
-    "RR": "Risk ratio",
-    "HR": "Hazard ratio",
-    "RD": "Risk difference",
-    "MD": "Mean difference",
-    "SMD": "Standardised mean difference (Hedges' g)",
-    "GEN": "Estimate",
-}
+# "GEN" marks estimates pooled as given (effect_sizes_from_estimates)
+_AXIS_LABELS = {**MEASURE_LABELS, "GEN": "Estimate"}
 
 
 def _fmt(value: float | None, ratio: bool, digits: int = 2) -> str:
@@ -174,7 +168,7 @@ def forest_plot(
     )
     ax.set_xlabel(
         xlabel
-        or _MEASURE_LABELS.get(result.measure, result.measure) + (" (log scale)" if ratio else "")
+        or _AXIS_LABELS.get(result.measure, result.measure) + (" (log scale)" if ratio else "")
     )
     het = (
         f"Heterogeneity: tau\u00b2 = {result.tau2:.3g}; I\u00b2 = {result.i2:.1f}%; "
@@ -233,7 +227,7 @@ def funnel_plot(
     ax.set_ylabel("Standard error")
     ax.set_xlabel(
         xlabel
-        or _MEASURE_LABELS.get(result.measure, result.measure) + (" (log scale)" if ratio else "")
+        or _AXIS_LABELS.get(result.measure, result.measure) + (" (log scale)" if ratio else "")
     )
     span = np.concatenate([yi, left, right])
     pad = 0.03 * (span.max() - span.min() or 1.0)

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from .effect_sizes import RATIO_MEASURES
 from .heterogeneity import HeterogeneityCI
 from .provenance import json_safe, software_versions
+from .vocabulary import RATIO_MEASURES
 
 RESULT_SCHEMA = "analysis.meta-analysis/1"
 

@@ -27,9 +27,9 @@ import pandas as pd
 from ..errors import AnalysisInputError
 from ..filters import apply_filters, as_filters
 from ..provenance import json_safe
+from ..vocabulary import OutcomeType
 
-OUTCOME_TYPES = ("binary", "continuous", "time-to-event")
-_MEASURES = {"binary": ("OR", "RR", "RD"), "continuous": ("MD", "SMD"), "time-to-event": ("HR",)}
+OUTCOME_TYPES = tuple(OutcomeType)
 
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:

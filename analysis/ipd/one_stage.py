@@ -28,6 +28,7 @@ from ..errors import AnalysisInputError
 from ..filters import as_filters
 from ..pooling import normalise_level
 from ..provenance import json_safe, software_versions
+from ..vocabulary import StudyEffect
 from ._design import covariate_matrix, first_dependent_column
 from .harmonise import HarmonisedData, as_harmonised
 
@@ -92,7 +93,7 @@ class OneStageResult:
         )
 
 
-STUDY_EFFECTS = ("fixed", "random")
+STUDY_EFFECTS = tuple(StudyEffect)
 
 
 def _check_events(frame: pd.DataFrame, outcome_type: str) -> int | None:

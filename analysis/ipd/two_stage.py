@@ -27,16 +27,17 @@ from ..filters import as_filters
 from ..pooling import pool, with_options
 from ..provenance import json_safe
 from ..results import MetaAnalysisResult
+from ..vocabulary import OutcomeType
 from ._design import covariate_matrix
-from .harmonise import _MEASURES, HarmonisedData, as_harmonised
+from .harmonise import HarmonisedData, as_harmonised
 
 
 def _check_measure(outcome_type: str, measure: str) -> str:
     measure = measure.upper()
-    if measure not in _MEASURES[outcome_type]:
+    offered = OutcomeType(outcome_type).measures
+    if measure not in offered:
         raise AnalysisInputError(
-            f"measure {measure} does not fit a {outcome_type} outcome (use "
-            f"{', '.join(_MEASURES[outcome_type])})",
+            f"measure {measure} does not fit a {outcome_type} outcome (use {', '.join(offered)})",
             field="measure",
         )
     return measure

@@ -23,8 +23,6 @@ from scipy import stats
 
 from ..errors import AnalysisInputError
 from ..heterogeneity import (
-    FIXED_METHODS,
-    TAU2_METHODS,
     design,
     estimate_tau2,
     hartung_knapp_scale,
@@ -35,10 +33,11 @@ from ..heterogeneity import (
 )
 from ..results import MetaAnalysisResult
 from ..validation import check_lengths, default_labels
+from ..vocabulary import Method
 from ._common import normalise_level, study_rows, z_crit
 
-IV_METHODS = FIXED_METHODS + TAU2_METHODS
-METHODS = IV_METHODS + ("MH", "PETO")
+IV_METHODS = tuple(m for m in Method if m.is_inverse_variance)
+METHODS = tuple(Method)
 
 
 def fit_inverse_variance(
