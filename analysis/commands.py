@@ -22,7 +22,7 @@ import pandas as pd
 
 from .effect_sizes import effect_sizes_from_table, required_roles
 from .errors import AnalysisInputError, ConvergenceError
-from .ipd import DatasetMapping, Harmonisation, OneStageResult, one_stage, two_stage
+from .ipd import Harmonisation, OneStageResult, one_stage, two_stage
 from .pooling import pool, with_options
 from .results import MetaAnalysisResult
 from .validation import parse_column_mapping
@@ -272,35 +272,37 @@ def ipd(
         pairs = {k.strip(): (v.strip() or k.strip()) for k, v in pairs.items()}
         if spec:
             with open(spec, encoding="utf-8") as handle:
-                h = Harmonisation.from_dict(json.load(handle))
+                h = Harmonisation.from_dict(json.load(handle), frames)
         else:
             if not (arm and treatment is not None and control is not None):
                 raise AnalysisInputError(
                     "give --arm, --treatment and --control (or --spec)", field="arm"
                 )
-
-            def mapping(frame: pd.DataFrame) -> DatasetMapping:
-                return DatasetMapping(
-                    arm=arm,
-                    treatment=_typed(treatment, frame.get(arm)),
-                    control=_typed(control, frame.get(arm)),
-                    outcome=outcome_column,
-                    event=event,
-                    time=time,
-                    event_values=[
-                        _typed(v, frame.get(event or outcome_column)) for v in event_values
-                    ]
-                    or None,
-                    covariates=pairs,
-                    study=study_column,
-                )
-
-            h = Harmonisation(
-                outcome_type,
-                {n: mapping(f) for n, f in frames.items()},
-                covariates=tuple(pairs),
-                missing="drop",
-                categorical=tuple(categorical),
+            for name in categorical:
+                if name not in pairs:
+                    raise AnalysisInputError(
+                        f"categorical variable {name!r} is not one of the covariates",
+                        field=name,
+                    )
+            mapping = {
+                "arm": arm,
+                "treatment": treatment,
+                "control": control,
+                "outcome": outcome_column,
+                "event": event,
+                "time": time,
+                "event_values": list(event_values),
+                "covariates": pairs,
+                "study": study_column,
+            }
+            h = Harmonisation.from_dict(
+                {
+                    "outcome_type": outcome_type,
+                    "covariates": list(pairs),
+                    "categorical": list(categorical),
+                    "datasets": dict.fromkeys(frames, mapping),
+                },
+                frames,
             )
         data = h.apply(frames)
         if stage == "one":
@@ -327,16 +329,6 @@ def ipd(
     except (AnalysisInputError, ConvergenceError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(out, indent=2, allow_nan=False) if as_json else text)
-
-
-def _typed(value: str, column: pd.Series | None) -> object:
-    """Command-line values are text; a numeric column's codes are numbers."""
-    if column is not None and pd.api.types.is_numeric_dtype(column.dtype):
-        try:
-            return float(value)
-        except ValueError:
-            return value
-    return value
 
 
 def format_one_stage(result: OneStageResult) -> str:

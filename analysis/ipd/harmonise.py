@@ -10,6 +10,11 @@ one long table with standard columns:
 ``y`` (binary 0/1 or continuous) or ``time, event`` (time-to-event),
 plus the requested covariates under their analysis names.
 
+One parser, :meth:`Harmonisation.from_dict`, reads a harmonisation however it was
+written (a stored run, a page, the API, a JSON file given to the command line),
+with one default for missing values: rows with a missing value are left out, and
+the notes say how many.
+
 Row filters on analysis variables (:mod:`analysis.filters`) select rows of
 the harmonised table; they are recorded in the results so that a rerun
 applies the same ones.
@@ -18,7 +23,7 @@ applies the same ones.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -30,6 +35,10 @@ from ..provenance import json_safe
 from ..vocabulary import OutcomeType
 
 OUTCOME_TYPES = tuple(OutcomeType)
+MISSING_RULES = ("drop", "error")
+DEFAULT_MISSING = "drop"
+"""Rows with a missing value are left out (and counted in the notes) unless a
+harmonisation says ``missing="error"``; every run the portal stored was computed so."""
 
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:
@@ -76,12 +85,17 @@ class DatasetMapping:
 
 @dataclass(frozen=True)
 class Harmonisation:
-    """Per-dataset mappings onto one set of analysis variables (storable via ``to_dict``)."""
+    """Per-dataset mappings onto one set of analysis variables (storable via ``to_dict``).
+
+    ``missing`` says what a missing value (or study label) in a mapped column does:
+    ``"drop"`` leaves the row out and the notes count such rows; ``"error"`` stops at
+    the first one, naming its row.
+    """
 
     outcome_type: str
     datasets: Mapping[str, DatasetMapping]
     covariates: tuple[str, ...] = ()
-    missing: str = "error"
+    missing: str = DEFAULT_MISSING
     categorical: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -97,7 +111,7 @@ class Harmonisation:
                 f"{', '.join(OUTCOME_TYPES)}",
                 field="outcome_type",
             )
-        if self.missing not in ("error", "drop"):
+        if self.missing not in MISSING_RULES:
             raise AnalysisInputError("missing must be 'error' or 'drop'", field="missing")
         if not self.datasets:
             raise AnalysisInputError("no datasets to harmonise", field="datasets")
@@ -112,13 +126,51 @@ class Harmonisation:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Harmonisation:
+    def from_dict(
+        cls,
+        data: Mapping[str, Any],
+        frames: Mapping[str, pd.DataFrame] | None = None,
+        *,
+        datasets: Sequence[str] | None = None,
+    ) -> Harmonisation:
+        """The harmonisation ``data`` describes: the ``to_dict`` form, or what a page, the
+        API or a JSON file gave (unknown keys are ignored, empty values mean none).
+
+        ``datasets`` are the names to harmonise, in order (default: those of
+        ``data["datasets"]``).  The analysis covariates are those listed in
+        ``data["covariates"]`` and those any dataset maps; a categorical name that is
+        not a covariate is ignored.  With ``frames``, every mapped column must exist,
+        and treatment, control and event values chosen as text match a numeric
+        column's numbers.  Problems raise :class:`AnalysisInputError` naming the
+        dataset and the field.
+        """
+        outcome_type = data.get("outcome_type")
+        if outcome_type not in OUTCOME_TYPES:
+            raise AnalysisInputError(
+                f"choose the outcome type ({', '.join(OUTCOME_TYPES)})", field="outcome_type"
+            )
+        stored = data.get("datasets") or {}
+        if not isinstance(stored, Mapping):
+            raise AnalysisInputError(
+                "datasets map each dataset's name to its mapping", field="datasets"
+            )
+        mappings = {}
+        for name in stored if datasets is None else datasets:
+            frame = None
+            if frames is not None:
+                if name not in frames:
+                    raise AnalysisInputError(
+                        "dataset was not supplied", study=name, field="dataset"
+                    )
+                frame = frames[name]
+            mappings[name] = _mapping_from_dict(stored.get(name) or {}, name, frame)
+        covariates = mapped_covariates(data)
         return cls(
-            outcome_type=data["outcome_type"],
-            datasets={name: DatasetMapping(**m) for name, m in data["datasets"].items()},
-            covariates=tuple(data.get("covariates", ())),
-            missing=data.get("missing", "error"),
-            categorical=tuple(data.get("categorical", ())),
+            outcome_type=outcome_type,
+            datasets=mappings,
+            covariates=tuple(covariates),
+            missing=data.get("missing", DEFAULT_MISSING),
+            categorical=tuple(c for c in data.get("categorical") or () if c in covariates),
         )
 
     def apply(self, frames: Mapping[str, pd.DataFrame]) -> HarmonisedData:
@@ -167,6 +219,89 @@ class HarmonisedData:
         )
 
 
+def mapped_covariates(data: Mapping[str, Any]) -> list[str]:
+    """The analysis covariates a harmonisation dict lists or any of its datasets maps,
+    in order of appearance."""
+    names = list(data.get("covariates") or [])
+    datasets = data.get("datasets") or {}
+    for m in datasets.values() if isinstance(datasets, Mapping) else ():
+        for name in (m or {}).get("covariates") or {}:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def check_columns(frame: pd.DataFrame, study: str, mapping: Mapping[str, str | None]) -> None:
+    """Every column ``mapping`` names (role -> column; None: not mapped) is in ``frame``."""
+    for role, column in mapping.items():
+        if column and column not in frame.columns:
+            raise AnalysisInputError(
+                f"column {column!r} (mapped to {role!r}) does not exist; available: "
+                f"{_show([str(c) for c in frame.columns], 20)}",
+                study=study,
+                field=role,
+            )
+
+
+_MAPPING_FIELDS = frozenset(f.name for f in fields(DatasetMapping))
+
+
+def _mapping_from_dict(stored: Any, name: str, frame: pd.DataFrame | None) -> DatasetMapping:
+    if not isinstance(stored, Mapping):
+        raise AnalysisInputError(
+            "a dataset's mapping names its columns and values", study=name, field="dataset"
+        )
+    m = dict(stored)
+    if not m.get("arm"):
+        raise AnalysisInputError("no column mapped for 'arm'", study=name, field="arm")
+    if frame is not None:
+        check_columns(
+            frame, name, {k: m.get(k) for k in ("arm", "outcome", "event", "time", "study")}
+        )
+    for side in ("treatment", "control"):
+        if m.get(side) in (None, "", []):
+            raise AnalysisInputError(
+                f"choose the {side} value of the arm column", study=name, field=side
+            )
+        if frame is not None:
+            m[side] = _coerce(m[side], frame[m["arm"]])
+    event_column = m.get("event") or m.get("outcome")
+    for key in ("event_values", "non_event_values"):
+        if m.get(key) in ("", []):
+            m[key] = None
+        if m.get(key) is not None and event_column and frame is not None:
+            m[key] = _coerce(m[key], frame[event_column])
+    if not m.get("study"):
+        m["study"] = None
+    covariates = m.get("covariates") or {}
+    if not isinstance(covariates, Mapping):
+        raise AnalysisInputError(
+            "covariates map analysis names to columns", study=name, field="covariates"
+        )
+    if frame is not None:
+        check_columns(frame, name, {f"covariate {k}": v for k, v in covariates.items()})
+    m["covariates"] = dict(covariates)
+    return DatasetMapping(**{k: v for k, v in m.items() if k in _MAPPING_FIELDS})
+
+
+def _coerce(values: Any, series: pd.Series) -> Any:
+    """Values chosen on a page or typed on a command line are text; a numeric column's
+    codes are numbers."""
+    if values is None:
+        return None
+    many = isinstance(values, (list, tuple))
+    items = list(values) if many else [values]
+    if pd.api.types.is_numeric_dtype(series):
+        out = []
+        for item in items:
+            try:
+                out.append(float(item))
+            except (TypeError, ValueError):
+                out.append(item)
+        items = out
+    return items if many else items[0]
+
+
 def _check_arms(frame: pd.DataFrame, when: str = "") -> None:
     arms = frame.groupby("study", sort=False)["treat"].agg(["min", "max"])
     bad = arms[(arms["min"] != 0) | (arms["max"] != 1)]
@@ -197,20 +332,12 @@ def _harmonise_one(
             )
         roles[cov] = m.covariates[cov]
     for role, column in roles.items():
-        if role == "study" and column is None:
-            continue
-        if column is None:
+        if not column and role != "study":
             raise AnalysisInputError(f"no column mapped for {role!r}", study=name, field=role)
-        if column not in df.columns:
-            raise AnalysisInputError(
-                f"column {column!r} (mapped to {role!r}) does not exist; available: "
-                f"{_show([str(c) for c in df.columns], 20)}",
-                study=name,
-                field=role,
-            )
+    check_columns(df, name, roles)
 
     notes = []
-    if m.study is not None:
+    if m.study:
         unlabelled = df[m.study].isna().to_numpy()
         if unlabelled.any():
             # a missing study label is not a study called "nan"

@@ -477,23 +477,6 @@ class Computed:
     results: dict[str, Any]
 
 
-def _coerce(values: Any, series: pd.Series) -> Any:
-    """Values chosen on a page are text; match them to a numeric column's numbers."""
-    if values is None:
-        return None
-    many = isinstance(values, (list, tuple))
-    items = list(values) if many else [values]
-    if pd.api.types.is_numeric_dtype(series):
-        out = []
-        for item in items:
-            try:
-                out.append(float(item))
-            except (TypeError, ValueError):
-                out.append(item)
-        items = out
-    return items if many else items[0]
-
-
 def _check_columns(frame: pd.DataFrame, study: str, mapping: dict[str, str | None]) -> None:
     for role, column in mapping.items():
         if column and column not in frame.columns:
@@ -527,69 +510,6 @@ def _effects_aggregate(app: Flask, run: AnalysisRun) -> tuple[analysis.EffectSiz
     return effects, context
 
 
-def _harmonisation(run: AnalysisRun, frames: dict[str, pd.DataFrame]) -> analysis.Harmonisation:
-    h = run.harmonisation
-    outcome_type = h.get("outcome_type")
-    if outcome_type not in OUTCOME_TYPES:
-        raise analysis.AnalysisInputError(
-            f"choose the outcome type ({', '.join(OUTCOME_TYPES)})", field="outcome_type"
-        )
-    mappings = {}
-    for item in run.inputs:
-        slug = item.version.dataset.slug
-        m = dict(h.get("datasets", {}).get(slug) or {})
-        if not m.get("arm"):
-            raise analysis.AnalysisInputError("no column mapped for 'arm'", study=slug, field="arm")
-        frame = frames[slug]
-        _check_columns(
-            frame, slug, {k: m.get(k) for k in ("arm", "outcome", "event", "time", "study")}
-        )
-        for side in ("treatment", "control"):
-            if m.get(side) in (None, "", []):
-                raise analysis.AnalysisInputError(
-                    f"choose the {side} value of the arm column", study=slug, field=side
-                )
-            m[side] = _coerce(m[side], frame[m["arm"]])
-        event_column = m.get("event") or m.get("outcome")
-        for key in ("event_values", "non_event_values"):
-            if m.get(key) in ("", []):
-                m[key] = None
-            if m.get(key) is not None and event_column:
-                m[key] = _coerce(m[key], frame[event_column])
-        if not m.get("study"):
-            m["study"] = None
-            m.setdefault("study_label", slug)
-        covariates = m.get("covariates") or {}
-        if not isinstance(covariates, dict):
-            raise analysis.AnalysisInputError(
-                "covariates map analysis names to columns", study=slug, field="covariates"
-            )
-        _check_columns(frame, slug, {f"covariate {k}": v for k, v in covariates.items()})
-        m["covariates"] = covariates
-        allowed = {
-            "arm",
-            "treatment",
-            "control",
-            "outcome",
-            "event",
-            "time",
-            "event_values",
-            "non_event_values",
-            "study",
-            "study_label",
-            "covariates",
-        }
-        mappings[slug] = analysis.DatasetMapping(**{k: v for k, v in m.items() if k in allowed})
-    names = harmonisation_covariates(h)
-    return analysis.Harmonisation(
-        outcome_type=outcome_type,
-        datasets=mappings,
-        covariates=tuple(names),
-        missing=h.get("missing", "drop"),
-        categorical=tuple(c for c in h.get("categorical") or () if c in names),
-    )
-
-
 def compute(app: Flask, run: AnalysisRun, progress=lambda fraction, message: None) -> Computed:
     """Run the analysis the run describes. Raises AnalysisInputError or ConvergenceError."""
     for item in run.inputs:
@@ -611,7 +531,9 @@ def compute(app: Flask, run: AnalysisRun, progress=lambda fraction, message: Non
     else:
         frames = {i.version.dataset.slug: read_frame(app, i.version, i.sha256) for i in run.inputs}
         progress(0.3, "Harmonising the datasets")
-        harmonised = _harmonisation(run, frames).apply(frames)
+        slugs = [i.version.dataset.slug for i in run.inputs]
+        harmonisation = analysis.Harmonisation.from_dict(run.harmonisation, frames, datasets=slugs)
+        harmonised = harmonisation.apply(frames)
         harmonised = harmonised.filtered(options.get("filters") or ())
         covariates = tuple(options.get("covariates") or ())
         if options.get("stage") == "one-stage":

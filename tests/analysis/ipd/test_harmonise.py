@@ -62,16 +62,16 @@ class TestHarmonisation:
             bad.apply(trials["raw"])
         assert (err.value.study, err.value.field) == ("A", "event")
 
-    def test_missing_values_error_or_drop(self, trials):
+    def test_missing_values_are_dropped_unless_they_are_errors(self, trials):
         raw = {"A": trials["raw"]["A"].copy()}
         raw["A"].loc[3, "score"] = np.nan
         mapping = {
             "A": DatasetMapping(arm="arm", treatment="Active", control="Placebo", outcome="score")
         }
         with pytest.raises(AnalysisInputError, match="row 4") as err:
-            Harmonisation("continuous", mapping).apply(raw)
+            Harmonisation("continuous", mapping, missing="error").apply(raw)
         assert (err.value.study, err.value.field) == ("A", "y")
-        dropped = Harmonisation("continuous", mapping, missing="drop").apply(raw)
+        dropped = Harmonisation("continuous", mapping).apply(raw)
         assert len(dropped.frame) == 299 and any("missing" in n for n in dropped.notes)
 
     def test_several_studies_in_one_dataset(self, trials):
@@ -95,6 +95,98 @@ class TestHarmonisation:
         with pytest.raises(AnalysisInputError) as err:
             harmonisation("binary").apply({"A": trials["raw"]["A"]})
         assert (err.value.study, err.value.field) == ("B", "dataset")
+
+
+class TestFromDict:
+    """One parser reads a harmonisation however it was written: a stored run, a page,
+    the API or a JSON file."""
+
+    def as_sent(self):
+        """What a page sends: values chosen as text, empty fields, keys it does not know."""
+        return {
+            "outcome_type": "binary",
+            "datasets": {
+                "A": {
+                    "arm": "arm",
+                    "treatment": "Active",
+                    "control": "Placebo",
+                    "outcome": "died",
+                    "event_values": ["yes"],
+                    "time": "",
+                    "covariates": {"age": "age_years"},
+                    "colour": "blue",
+                },
+                "B": {
+                    "arm": "group",
+                    "treatment": "1",
+                    "control": ["2"],
+                    "event": "event",
+                    "event_values": ["1"],
+                    "study": "",
+                    "covariates": {"age": "AGE"},
+                },
+            },
+        }
+
+    def test_text_values_match_numeric_codes(self, trials):
+        raw = {name: trials["raw"][name] for name in ("A", "B")}
+        h = Harmonisation.from_dict(self.as_sent(), raw)
+        assert (h.datasets["B"].treatment, h.datasets["B"].control) == (1.0, [2.0])
+        assert h.datasets["B"].event_values == [1.0] and h.datasets["B"].study is None
+        assert h.covariates == ("age",) and h.missing == "drop"
+        expected = harmonisation("binary").apply(trials["raw"]).frame
+        got = h.apply(raw).frame
+        pd.testing.assert_frame_equal(got, expected[expected.dataset != "C"])
+
+    def test_without_frames_the_values_are_kept_as_given(self):
+        h = Harmonisation.from_dict(self.as_sent())
+        assert h.datasets["B"].treatment == "1" and h.datasets["A"].time == ""
+
+    def test_one_default_for_missing_values(self):
+        assert Harmonisation.from_dict(self.as_sent()).missing == "drop"
+        mapping = {"A": DatasetMapping(arm="arm", treatment="Active", control="Placebo")}
+        assert Harmonisation("binary", mapping).missing == "drop"
+
+    def test_mapped_columns_must_exist(self, trials):
+        sent = self.as_sent()
+        sent["datasets"]["B"]["covariates"] = {"age": "age_years"}
+        with pytest.raises(AnalysisInputError, match="'age_years' .* does not exist") as err:
+            Harmonisation.from_dict(sent, trials["raw"])
+        assert (err.value.study, err.value.field) == ("B", "covariate age")
+
+    def test_datasets_in_the_order_given_each_with_a_mapping(self, trials):
+        h = Harmonisation.from_dict(self.as_sent(), trials["raw"], datasets=["B", "A"])
+        assert list(h.datasets) == ["B", "A"]
+        with pytest.raises(AnalysisInputError, match="no column mapped for 'arm'") as err:
+            Harmonisation.from_dict(self.as_sent(), trials["raw"], datasets=["A", "C"])
+        assert (err.value.study, err.value.field) == ("C", "arm")
+        with pytest.raises(AnalysisInputError, match="not supplied") as err:
+            Harmonisation.from_dict(self.as_sent(), {"A": trials["raw"]["A"]})
+        assert (err.value.study, err.value.field) == ("B", "dataset")
+
+    @pytest.mark.parametrize(
+        "change, field",
+        [
+            ({"outcome_type": "counts"}, "outcome_type"),
+            ({"datasets": ["A"]}, "datasets"),
+        ],
+    )
+    def test_the_outcome_type_and_the_datasets_are_checked(self, change, field):
+        with pytest.raises(AnalysisInputError) as err:
+            Harmonisation.from_dict({**self.as_sent(), **change})
+        assert err.value.field == field
+
+    def test_a_value_must_be_chosen_for_each_arm(self):
+        sent = self.as_sent()
+        sent["datasets"]["A"]["control"] = ""
+        with pytest.raises(AnalysisInputError, match="choose the control value") as err:
+            Harmonisation.from_dict(sent)
+        assert (err.value.study, err.value.field) == ("A", "control")
+
+    def test_covariates_are_those_listed_or_mapped(self):
+        sent = {**self.as_sent(), "covariates": ["sex"], "categorical": ["sex", "site"]}
+        h = Harmonisation.from_dict(sent)
+        assert h.covariates == ("sex", "age") and h.categorical == ("sex",)
 
 
 class TestStudyLabels:
