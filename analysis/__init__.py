@@ -27,6 +27,7 @@ from .ipd import DatasetMapping, Harmonisation, one_stage, two_stage
 from .pooling import mantel_haenszel, meta_analysis, meta_regression, peto, pool
 from .publication_bias import egger_test
 from .results import MetaAnalysisResult, MetaRegressionResult
+from .runs import RunResult, RunSpec, execute
 from .sensitivity import cumulative, leave_one_out
 from .subgroups import subgroup_analysis
 from .vocabulary import (
@@ -62,6 +63,8 @@ __all__ = [
     "MetaRegressionResult",
     "Method",
     "OutcomeType",
+    "RunResult",
+    "RunSpec",
     "Stage",
     "StudyEffect",
     "binary_effect_sizes",
@@ -70,6 +73,7 @@ __all__ = [
     "effect_sizes_from_estimates",
     "effect_sizes_from_table",
     "egger_test",
+    "execute",
     "hazard_ratio_effect_sizes",
     "leave_one_out",
     "mantel_haenszel",

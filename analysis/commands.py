@@ -7,8 +7,10 @@ standalone::
     python -m analysis.commands FILE.csv --measure RR --method REML \\
         --columns ai=tpos,n1i=n1,ci=cpos,n2i=n2 --study trial --json
 
-Every input problem exits with status 1 and a one-line message naming the
-study (row) and field; no traceback.
+Both build a :class:`~analysis.runs.RunSpec` and compute it with
+:func:`~analysis.runs.execute`, as the portal computes its runs, and print only the
+model asked for.  Every input problem exits with status 1 and a one-line message
+naming the study (row) and field; no traceback.
 """
 
 from __future__ import annotations
@@ -16,15 +18,17 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import click
 import pandas as pd
 
-from .effect_sizes import effect_sizes_from_table, required_roles
+from .effect_sizes import required_roles
 from .errors import AnalysisInputError, ConvergenceError
-from .ipd import Harmonisation, OneStageResult, one_stage, two_stage
-from .pooling import pool, with_options
+from .ipd import OneStageResult
+from .pooling import with_options
 from .results import MetaAnalysisResult
+from .runs import RunSpec, execute
 from .validation import parse_column_mapping
 from .vocabulary import Kind, Method, OutcomeType, StudyEffect
 
@@ -82,14 +86,23 @@ def meta(
 ) -> None:
     """Meta-analysis of the studies in FILE (one study per row)."""
     measure, method = measure.upper(), method.upper()
+    name = Path(file).stem
     try:
         frame = _read_csv(file)
         mapping = parse_column_mapping(columns, required_roles(measure))
-        effects = effect_sizes_from_table(frame, measure, mapping, study=study_column)
-        result = pool(effects, method, hk=hk, level=level)
+        spec = RunSpec.from_options(
+            kind=Kind.AGGREGATE,
+            measure=measure,
+            method=method,
+            datasets=[name],
+            harmonisation={"columns": mapping, "study": study_column},
+            options={"hk": hk, "level": level},
+        )
+        pooled = execute(spec, {name: frame}, primary_only=True).pooled
     except (AnalysisInputError, ConvergenceError) as exc:
         raise click.ClickException(str(exc)) from None
-    result = with_options(result, input={"file": file, "columns": mapping, "study": study_column})
+    assert pooled is not None  # an aggregate run always pools
+    result = with_options(pooled, input={"file": file, "columns": mapping, "study": study_column})
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, allow_nan=False))
     else:
@@ -271,64 +284,83 @@ def ipd(
         pairs = dict(c.partition("=")[::2] for c in covariates)
         pairs = {k.strip(): (v.strip() or k.strip()) for k, v in pairs.items()}
         if spec:
-            with open(spec, encoding="utf-8") as handle:
-                h = Harmonisation.from_dict(json.load(handle), frames)
+            harmonisation = _read_spec(spec)
+            stored = harmonisation.get("datasets")
+            names = list(stored) if isinstance(stored, dict) else list(frames)
         else:
-            if not (arm and treatment is not None and control is not None):
-                raise AnalysisInputError(
-                    "give --arm, --treatment and --control (or --spec)", field="arm"
-                )
-            for name in categorical:
-                if name not in pairs:
-                    raise AnalysisInputError(
-                        f"categorical variable {name!r} is not one of the covariates",
-                        field=name,
-                    )
-            mapping = {
-                "arm": arm,
-                "treatment": treatment,
-                "control": control,
-                "outcome": outcome_column,
-                "event": event,
-                "time": time,
-                "event_values": list(event_values),
-                "covariates": pairs,
-                "study": study_column,
-            }
-            h = Harmonisation.from_dict(
-                {
-                    "outcome_type": outcome_type,
-                    "covariates": list(pairs),
-                    "categorical": list(categorical),
-                    "datasets": dict.fromkeys(frames, mapping),
-                },
-                frames,
+            harmonisation = _harmonisation(
+                outcome_type,
+                list(frames),
+                arm=arm,
+                treatment=treatment,
+                control=control,
+                outcome=outcome_column,
+                event=event,
+                time=time,
+                event_values=list(event_values),
+                covariates=pairs,
+                study=study_column,
+                categorical=list(categorical),
             )
-        data = h.apply(frames)
-        if stage == "one":
-            result = one_stage(
-                data,
-                covariates=tuple(pairs),
-                study_effect=study_effect,
-                filters=filters,
-                level=level,
-            )
-            out = result.to_dict()
-            text = format_one_stage(result)
-        else:
-            default = OutcomeType(outcome_type).default_measure
-            two = two_stage(
-                data,
-                (measure or default).upper(),
-                method.upper(),
-                covariates=tuple(pairs),
-                filters=filters,
-                level=level,
-            )
-            out, text = two.to_dict(), format_result(two.pooled)
+            names = list(frames)
+        run = RunSpec.from_options(
+            kind=Kind.PARTICIPANT,
+            measure=measure or OutcomeType(outcome_type).default_measure,
+            method=method,
+            datasets=names,
+            harmonisation=harmonisation,
+            options={
+                "level": level,
+                "stage": f"{stage}-stage",
+                "covariates": list(pairs),
+                "study_effect": study_effect,
+                "filters": list(filters),
+            },
+        )
+        result = execute(run, frames, primary_only=True)
     except (AnalysisInputError, ConvergenceError) as exc:
         raise click.ClickException(str(exc)) from None
+    if result.one_stage is not None:
+        out, text = result.one_stage.to_dict(), format_one_stage(result.one_stage)
+    else:
+        assert result.two_stage is not None  # a two-stage run always pools
+        out, text = result.two_stage.to_dict(), format_result(result.two_stage.pooled)
     click.echo(json.dumps(out, indent=2, allow_nan=False) if as_json else text)
+
+
+def _read_spec(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise AnalysisInputError(f"cannot read {path} as JSON: {exc}", field="spec") from None
+    if not isinstance(data, dict):
+        raise AnalysisInputError(f"{path} holds no harmonisation object", field="spec")
+    return data
+
+
+def _harmonisation(
+    outcome_type: str,
+    names: list[str],
+    *,
+    covariates: dict[str, str],
+    categorical: list[str],
+    **mapping: Any,
+) -> dict[str, Any]:
+    """The harmonisation the column options describe: every file mapped the same way."""
+    if not (mapping["arm"] and mapping["treatment"] is not None and mapping["control"] is not None):
+        raise AnalysisInputError("give --arm, --treatment and --control (or --spec)", field="arm")
+    for name in categorical:
+        if name not in covariates:
+            raise AnalysisInputError(
+                f"categorical variable {name!r} is not one of the covariates", field=name
+            )
+    return {
+        "outcome_type": outcome_type,
+        "covariates": list(covariates),
+        "categorical": categorical,
+        "datasets": dict.fromkeys(names, {**mapping, "covariates": covariates}),
+    }
 
 
 def format_one_stage(result: OneStageResult) -> str:

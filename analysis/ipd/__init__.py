@@ -10,7 +10,13 @@
 from __future__ import annotations
 
 from ._design import covariate_matrix
-from .harmonise import OUTCOME_TYPES, DatasetMapping, Harmonisation, HarmonisedData
+from .harmonise import (
+    OUTCOME_TYPES,
+    DatasetMapping,
+    Harmonisation,
+    HarmonisedData,
+    mapped_covariates,
+)
 from .one_stage import STUDY_EFFECTS, OneStageResult, one_stage
 from .two_stage import TwoStageResult, two_stage
 
@@ -23,6 +29,7 @@ __all__ = [
     "OneStageResult",
     "TwoStageResult",
     "covariate_matrix",
+    "mapped_covariates",
     "one_stage",
     "two_stage",
 ]

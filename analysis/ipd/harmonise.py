@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AnalysisInputError
-from ..filters import apply_filters, as_filters
+from ..filters import RowFilter, apply_filters, as_filters
 from ..provenance import json_safe
 from ..vocabulary import OutcomeType
 
@@ -196,11 +196,15 @@ class Harmonisation:
 
 @dataclass(frozen=True, eq=False)
 class HarmonisedData:
+    """One table of participants in the standard columns; ``notes`` say which rows
+    harmonising and filtering left out, ``filters`` which row filters were applied."""
+
     frame: pd.DataFrame
     outcome_type: str
     covariates: tuple[str, ...]
     notes: tuple[str, ...] = ()
     categorical: tuple[str, ...] = ()
+    filters: tuple[RowFilter, ...] = ()
 
     @property
     def studies(self) -> tuple[str, ...]:
@@ -215,7 +219,12 @@ class HarmonisedData:
         frame, notes = apply_filters(self.frame, rules)
         _check_arms(frame, "after the filters")
         return HarmonisedData(
-            frame, self.outcome_type, self.covariates, (*self.notes, *notes), self.categorical
+            frame,
+            self.outcome_type,
+            self.covariates,
+            (*self.notes, *notes),
+            self.categorical,
+            (*self.filters, *rules),
         )
 
 

@@ -25,7 +25,6 @@ from scipy import stats
 from .._mixed import fit_random_intercept
 from .._modelfit import fitting
 from ..errors import AnalysisInputError
-from ..filters import as_filters
 from ..pooling import normalise_level
 from ..provenance import json_safe, software_versions
 from ..vocabulary import StudyEffect
@@ -154,7 +153,8 @@ def one_stage(
     for those outcomes anyway.
 
     Covariates are numeric or categorical (dummy-coded, first level as the
-    reference).  ``filters`` (see :mod:`analysis.filters`) select rows first.
+    reference).  ``filters`` (see :mod:`analysis.filters`) select rows first; the
+    options record every filter the data passed, here or before.
     """
     import statsmodels.api as sm
     from statsmodels.duration.hazard_regression import PHReg
@@ -205,7 +205,7 @@ def one_stage(
         "level": level,
         "covariates": list(covs),
         "categorical": [c for c in cats if c in covs],
-        "filters": [f.to_dict() for f in as_filters(filters)],
+        "filters": [f.to_dict() for f in h.filters],
     }
     df = None
     tau2 = None

@@ -23,7 +23,6 @@ from ..effect_sizes import (
     hazard_ratio_effect_sizes,
 )
 from ..errors import AnalysisInputError
-from ..filters import as_filters
 from ..pooling import pool, with_options
 from ..provenance import json_safe
 from ..results import MetaAnalysisResult
@@ -83,6 +82,8 @@ def two_stage(
     available too) and continuous studies give arm means/SDs (MD or SMD).
     With covariates, study estimates come from a logistic (log OR) or linear
     (adjusted MD) regression per study.  Time-to-event always uses a Cox model.
+    ``filters`` select rows first; the pooled result's options record every filter
+    the data passed, here or before.
     """
     h = as_harmonised(data, outcome_type, covariates).filtered(filters)
     measure = _check_measure(h.outcome_type, measure)
@@ -143,7 +144,7 @@ def two_stage(
             "stage": "two-stage",
             "stage1": stage1,
             "adjusted_for": list(covs),
-            "filters": [f.to_dict() for f in as_filters(filters)],
+            "filters": [f.to_dict() for f in h.filters],
         },
     )
     return TwoStageResult(effects, pooled, covs, stage1, h.notes)
