@@ -273,12 +273,10 @@ def ipd(
     as_json: bool,
 ) -> None:
     """Participant-level pooling of the trials in FILES (one participant per row)."""
-    frames = {}
-    for path in files:
-        name = Path(path).stem
-        if name in frames:
+    stems = [Path(path).stem for path in files]
+    for i, name in enumerate(stems):
+        if name in stems[:i]:
             raise click.ClickException(f"two files are named {name!r}; rename one")
-        frames[name] = None
     try:
         frames = {Path(path).stem: _read_csv(path) for path in files}
         pairs = dict(c.partition("=")[::2] for c in covariates)

@@ -61,11 +61,11 @@ def forest_plot(
     rows = np.arange(n)[::-1] + 1.0
     max_w = max((s.weight for s in studies if s.included), default=1.0) or 1.0
 
-    lows = []
-    highs = []
+    lows: list[float] = []
+    highs: list[float] = []
     for row, s in zip(rows, studies, strict=True):
         ax_lab.text(0, row, s.label, va="center", ha="left", fontsize=9)
-        if s.yi is None:
+        if s.yi is None or s.ci_low is None or s.ci_high is None:
             ax_txt.text(0, row, "not estimable", va="center", ha="left", fontsize=9, color="0.4")
             continue
         lows.append(s.ci_low)

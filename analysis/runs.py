@@ -325,10 +325,12 @@ def _aggregate_effects(
     """The studies' effect sizes, and the optional order (year) and subgroup of each."""
     h = spec.harmonisation
     mapped = h.get("columns") or {}
-    columns = {role: mapped.get(role) for role in required_roles(spec.measure)}
-    for role, column in columns.items():
+    columns: dict[str, str] = {}
+    for role in required_roles(spec.measure):
+        column = mapped.get(role)
         if not column:
             raise AnalysisInputError(f"no column mapped for {role!r}", study=name, field=role)
+        columns[role] = column
     extra = {key: h.get(key) for key in ("study", "year", "subgroup")}
     check_columns(frame, name, {**columns, **extra})
     effects = effect_sizes_from_table(frame, spec.measure, columns, study=h.get("study"))
@@ -341,14 +343,16 @@ def _per_study(spec: RunSpec, data: HarmonisedData) -> tuple[TwoStageResult, lis
     """The two-stage analysis: the run's model, or the per-study estimates (forest plot,
     sensitivity analyses) shown beside a one-stage model, with the same covariates
     where the studies allow them."""
-    options = {"hk": spec.hk, "level": spec.level}
+    hk, level = spec.hk, spec.level
     try:
-        two = pool_two_stage(data, spec.measure, spec.method, covariates=spec.covariates, **options)
+        two = pool_two_stage(
+            data, spec.measure, spec.method, covariates=spec.covariates, hk=hk, level=level
+        )
     except AnalysisInputError as error:
         if spec.stage is not Stage.ONE_STAGE or not spec.covariates:
             raise
         # the one-stage model stands; only the per-study display loses its adjustment
-        two = pool_two_stage(data, spec.measure, spec.method, **options)
+        two = pool_two_stage(data, spec.measure, spec.method, hk=hk, level=level)
         return two, [
             f"Per-study estimates are unadjusted: the adjusted ones could not be computed "
             f"({error})."

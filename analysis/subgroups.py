@@ -25,7 +25,7 @@ from scipy import stats
 from .effect_sizes import EffectSizes
 from .errors import AnalysisInputError
 from .pooling import meta_regression, pool
-from .provenance import json_safe, software_versions
+from .provenance import json_object, software_versions
 from .results import MetaAnalysisResult
 
 
@@ -46,7 +46,7 @@ class SubgroupResult:
         return self.results[self.groups.index(group)]
 
     def to_dict(self) -> dict[str, Any]:
-        return json_safe(
+        return json_object(
             {
                 "schema": "analysis.subgroups/1",
                 "tau2": self.tau2,

@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..errors import AnalysisInputError
 from ..filters import RowFilter, apply_filters, as_filters
-from ..provenance import json_safe
+from ..provenance import json_object
 from ..vocabulary import OutcomeType
 
 OUTCOME_TYPES = tuple(OutcomeType)
@@ -80,7 +80,7 @@ class DatasetMapping:
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["covariates"] = dict(self.covariates)
-        return json_safe(out)
+        return json_object(out)
 
 
 @dataclass(frozen=True)
@@ -344,6 +344,7 @@ def _harmonise_one(
         if not column and role != "study":
             raise AnalysisInputError(f"no column mapped for {role!r}", study=name, field=role)
     check_columns(df, name, roles)
+    columns = {role: column for role, column in roles.items() if column}
 
     notes = []
     if m.study:
@@ -396,21 +397,20 @@ def _harmonise_one(
 
     out = pd.DataFrame({"dataset": name, "study": study, "treat": is_treat.astype(float)})
     if h.outcome_type == "continuous":
-        out["y"] = _numeric(df[m.outcome], study, "outcome", m.outcome)
+        out["y"] = _numeric(df[columns["outcome"]], study, "outcome", columns["outcome"])
     elif h.outcome_type == "binary":
-        column = roles["event"]
-        out["y"] = _event_indicator(df[column], study, column, m)
+        out["y"] = _event_indicator(df[columns["event"]], study, columns["event"], m)
     else:
-        out["time"] = _numeric(df[m.time], study, "time", m.time)
-        out["event"] = _event_indicator(df[m.event], study, m.event, m)
+        out["time"] = _numeric(df[columns["time"]], study, "time", columns["time"])
+        out["event"] = _event_indicator(df[columns["event"]], study, columns["event"], m)
     for cov in h.covariates:
-        column = df[m.covariates[cov]]
+        cells = df[columns[cov]]
         if cov in h.categorical:
             # categories compare as text, so 1 and "1" from two datasets are one level
-            out[cov] = column.map(lambda v: v if pd.isna(v) else str(v)).to_numpy(dtype=object)
+            out[cov] = cells.map(lambda v: v if pd.isna(v) else str(v)).to_numpy(dtype=object)
         else:
-            out[cov] = _numeric(column, study, cov, m.covariates[cov])
-    out = out[~other].reset_index(drop=True)
+            out[cov] = _numeric(cells, study, cov, columns[cov])
+    out = out.loc[~other].reset_index(drop=True)
     study_kept = study[~other]
 
     value_columns = [c for c in out.columns if c not in ("dataset", "study", "treat")]
@@ -423,9 +423,9 @@ def _harmonise_one(
                 study=str(study_kept[row]),
                 field=value_columns[col],
             )
-        drop = missing.any(axis=1)
+        drop = np.asarray(missing.any(axis=1), dtype=bool)
         notes.append(f"{name}: {int(drop.sum())} row(s) with missing values excluded.")
-        out = out[~drop].reset_index(drop=True)
+        out = out.loc[~drop].reset_index(drop=True)
     if h.outcome_type == "time-to-event":
         negative = out["time"] < 0
         if negative.any():

@@ -26,7 +26,7 @@ from .._mixed import fit_random_intercept
 from .._modelfit import fitting
 from ..errors import AnalysisInputError
 from ..pooling import normalise_level
-from ..provenance import json_safe, software_versions
+from ..provenance import json_object, software_versions
 from ..vocabulary import StudyEffect
 from ._design import covariate_matrix, first_dependent_column
 from .harmonise import HarmonisedData, as_harmonised
@@ -61,7 +61,7 @@ class OneStageResult:
 
     def to_dict(self) -> dict[str, Any]:
         ratio = self.is_ratio
-        return json_safe(
+        return json_object(
             {
                 "schema": "analysis.ipd-one-stage/1",
                 "measure": self.measure,
@@ -207,8 +207,8 @@ def one_stage(
         "categorical": [c for c in cats if c in covs],
         "filters": [f.to_dict() for f in h.filters],
     }
-    df = None
-    tau2 = None
+    df: float | None = None
+    tau2: float | None = None
     names = ["treat", *cov_names]
     notes = list(h.notes)
     if h.outcome_type == "time-to-event":
@@ -221,7 +221,7 @@ def one_stage(
                 strata=codes,
                 ties=ties,
             ).fit()
-            params, cov = np.asarray(fit.params), np.asarray(fit.cov_params())
+            params, vcov = np.asarray(fit.params), np.asarray(fit.cov_params())
         measure, model = "HR", f"Cox proportional hazards stratified by study ({ties} ties)"
         options["ties"] = ties
     elif study_effect == "random":
@@ -229,7 +229,7 @@ def one_stage(
         exog = np.column_stack([np.ones(len(frame)), treat, covx])
         with fitting(None, "linear mixed model", "y"):
             fit = fit_random_intercept(exog, y, codes.astype(np.intp))
-        params, cov, tau2 = fit.params[1:], fit.cov[1:, 1:], fit.tau2
+        params, vcov, tau2 = fit.params[1:], fit.cov[1:, 1:], fit.tau2
         measure, model = "MD", "linear mixed model with a random study intercept (REML)"
     else:
         y = frame["y"].to_numpy(float)
@@ -237,16 +237,16 @@ def one_stage(
         if h.outcome_type == "binary":
             with fitting(None, "logistic regression", "y"):
                 fit = sm.GLM(y, exog, family=sm.families.Binomial()).fit()
-                params, cov = np.asarray(fit.params), np.asarray(fit.cov_params())
+                params, vcov = np.asarray(fit.params), np.asarray(fit.cov_params())
             measure, model = "OR", "logistic regression with study fixed effects"
-            notes.extend(_separation_notes(np.sqrt(np.diag(cov)), [*names, *study_names]))
+            notes.extend(_separation_notes(np.sqrt(np.diag(vcov)), [*names, *study_names]))
         else:
             with fitting(None, "linear regression", "y"):
                 fit = sm.OLS(y, exog).fit()
-                params, cov = np.asarray(fit.params), np.asarray(fit.cov_params())
+                params, vcov = np.asarray(fit.params), np.asarray(fit.cov_params())
             df = float(fit.df_resid)
             measure, model = "MD", "linear regression with study fixed effects"
-    beta, se = float(params[0]), float(np.sqrt(cov[0, 0]))
+    beta, se = float(params[0]), float(np.sqrt(vcov[0, 0]))
     if not (math.isfinite(beta) and math.isfinite(se) and se > 0):
         raise AnalysisInputError(f"the {model} gave no finite treatment effect", field="treat")
     if covs:

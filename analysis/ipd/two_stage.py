@@ -24,7 +24,7 @@ from ..effect_sizes import (
 )
 from ..errors import AnalysisInputError
 from ..pooling import pool, with_options
-from ..provenance import json_safe
+from ..provenance import json_object
 from ..results import MetaAnalysisResult
 from ..vocabulary import OutcomeType
 from ._design import covariate_matrix
@@ -51,7 +51,7 @@ class TwoStageResult:
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return json_safe(
+        return json_object(
             {
                 "schema": "analysis.ipd-two-stage/1",
                 "stage1": self.stage1,

@@ -58,6 +58,7 @@ def binary_tables(
 ) -> tuple[dict[str, np.ndarray], list[str]]:
     # validation (names, negative counts, empty arms) is shared with escalc
     es = binary_effect_sizes(ai, n1i, ci, n2i, "RD", labels=labels)
+    assert es.counts is not None  # binary effect sizes always keep their tables
     return es.counts, list(es.labels)
 
 

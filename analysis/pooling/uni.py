@@ -23,6 +23,7 @@ from scipy import stats
 
 from ..errors import AnalysisInputError
 from ..heterogeneity import (
+    HeterogeneityCI,
     design,
     estimate_tau2,
     hartung_knapp_scale,
@@ -182,10 +183,11 @@ def meta_analysis(
         pi_low, pi_high = estimate - fit["crit"] * pi_se, estimate + fit["crit"] * pi_se
     het = fit["het"]
     con = resolve_control(control)
-    het_ci = None
+    het_ci: HeterogeneityCI | None = None
     if method != "FE" and k > 1:
         het_ci = tau2_confint(y, v, design(k), tau2=tau2, level=level, control=control)
-        all_notes.extend(het_ci.notes)
+        if het_ci is not None:  # k > 1 studies always have one
+            all_notes.extend(het_ci.notes)
     return MetaAnalysisResult(
         measure=measure.upper(),
         method=method,
