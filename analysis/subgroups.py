@@ -24,7 +24,7 @@ from scipy import stats
 
 from .effect_sizes import EffectSizes
 from .errors import AnalysisInputError
-from .pooling import meta_regression, pool
+from .pooling import IV_METHODS, meta_regression, pool
 from .provenance import json_object, software_versions
 from .results import MetaAnalysisResult
 
@@ -106,7 +106,7 @@ def subgroup_analysis(
         pvalue = float(stats.chi2.sf(q, df))
         test = "chi2"
     else:
-        if method.upper() in ("MH", "PETO"):
+        if method.upper() not in IV_METHODS:
             raise AnalysisInputError(
                 "a common tau^2 needs an inverse-variance method", field="method"
             )

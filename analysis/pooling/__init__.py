@@ -58,7 +58,7 @@ def pool(
         raise AnalysisInputError(
             f"unknown method {method!r}; expected one of {', '.join(METHODS)}", field="method"
         )
-    if method in ("MH", "PETO"):
+    if method not in IV_METHODS:
         if hk:
             raise AnalysisInputError(
                 f"the Hartung-Knapp adjustment applies to inverse-variance models, not {method}",
