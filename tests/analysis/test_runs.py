@@ -49,26 +49,23 @@ INDO = {
 }
 
 
-def aggregate(measure="RR", method="REML", **options):
+def run_spec(kind, name, harmonisation, measure, method, options):
     return RunSpec.from_options(
-        kind="aggregate",
+        kind=kind,
         measure=measure,
         method=method,
-        datasets=["bcg"],
-        harmonisation=BCG,
+        datasets=[name],
+        harmonisation=harmonisation,
         options=options,
     )
+
+
+def aggregate(measure="RR", method="REML", **options):
+    return run_spec("aggregate", "bcg", BCG, measure, method, options)
 
 
 def participant(measure="OR", method="FE", **options):
-    return RunSpec.from_options(
-        kind="participant",
-        measure=measure,
-        method=method,
-        datasets=["indo"],
-        harmonisation=INDO,
-        options=options,
-    )
+    return run_spec("participant", "indo", INDO, measure, method, options)
 
 
 @pytest.fixture(scope="module")

@@ -9,18 +9,9 @@ import pytest
 from analysis_reference_data import ROTHMAN_15_1, ROTHMAN_15_5, bcg
 from statsmodels.stats.contingency_tables import StratifiedTable
 
-from analysis.effect_sizes import binary_effect_sizes
 from analysis.pooling import mantel_haenszel, pool
 
-
-def bcg_effects(measure):
-    d = bcg()
-    return binary_effect_sizes(d.tpos, d.n1, d.cpos, d.n2, measure, labels=d.trial)
-
-
-def approx4(value):
-    """A value published with 4 decimals."""
-    return pytest.approx(value, abs=5e-5)
+from . import approx4, bcg_effects
 
 
 class TestMantelHaenszelAgainstStatsmodels:

@@ -26,6 +26,8 @@ from analysis import AnalysisInputError, MetaAnalysisResult
 from analysis.effect_sizes import binary_effect_sizes, continuous_effect_sizes
 from analysis.pooling import meta_analysis, peto, pool
 
+from . import approx4, bcg_effects
+
 ALL_KEYS = {
     "k",
     "estimate",
@@ -52,16 +54,6 @@ ALL_KEYS = {
     "options",
     "software",
 }
-
-
-def bcg_effects(measure):
-    d = bcg()
-    return binary_effect_sizes(d.tpos, d.n1, d.cpos, d.n2, measure, labels=d.trial)
-
-
-def approx4(value):
-    """A value published with 4 decimals."""
-    return pytest.approx(value, abs=5e-5)
 
 
 class TestKackerFullPrecision:
