@@ -89,7 +89,8 @@ class RunSpec:
                     "An aggregate meta-analysis uses exactly one dataset whose rows are studies.",
                     field="datasets",
                 )
-            if self.stage is not Stage.TWO_STAGE or self.covariates or self.filters:
+            participant = (self.stage, self.study_effect) != (Stage.TWO_STAGE, StudyEffect.FIXED)
+            if participant or self.covariates or self.filters:
                 raise _participant_only()
             return
         self._check_participant_options()
@@ -193,6 +194,7 @@ def _not_one_of(name: str, offered: Sequence[str]) -> AnalysisInputError:
 def _word(
     words: type[_Word], value: Any, name: str, offered: Sequence[_Word] | None = None
 ) -> _Word:
+    """``value`` as one of the ``offered`` words (default: all of them)."""
     offered = tuple(words) if offered is None else tuple(offered)
     if value not in offered:
         raise _not_one_of(name, offered)
