@@ -24,6 +24,7 @@ the column name. Errors are ``DatasetError`` subclasses (``ValueError``).
 
 from __future__ import annotations
 
+from .batch import Batch
 from .detect import Detection, Dialect, detect
 from .errors import (
     BinaryFileError,
@@ -64,13 +65,14 @@ from .fixes import (
     apply_fixes,
     fix_from_dict,
 )
+from .inference import Profile, infer_schema, profile
 from .ingest import IngestResult, ingest
 from .issues import Issue
 from .limits import DEFAULT_LIMITS, Limits
 from .metadata import LICENCES, DatasetMetadata, Source
-from .reading import Batch, Table, open_table
+from .reading import Table, open_table
 from .report import ValidationReport
-from .schema import ROLES, Profile, check_schema, infer_schema, normalise_schema, profile
+from .schema import ROLES, check_schema, normalise_schema
 from .screening import Finding, KAnonymity, ScreeningReport, mask, screen
 from .stats import ColumnSummary
 from .storage import BlobInfo, BlobStore, LocalBlobStore, local_copy

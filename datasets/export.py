@@ -101,7 +101,7 @@ def export_csv(
     neutralise: bool = True,
     bom: bool = False,
     filename: str | None = None,
-    dialect: Dialect | dict | None = None,
+    dialect: Dialect | dict[str, Any] | None = None,
     limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
 ) -> ExportResult:
@@ -229,7 +229,7 @@ def export_datapackage(
     version: str | None = None,
     neutralise: bool = True,
     filename: str | None = None,
-    dialect: Dialect | dict | None = None,
+    dialect: Dialect | dict[str, Any] | None = None,
     limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
 ) -> ExportResult:
@@ -251,7 +251,9 @@ def export_datapackage(
     out, close = open_dest(dest)
     try:
         counter = _HashingWriter(out)
-        with zipfile.ZipFile(counter, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        # ZipFile never closes a file object it is handed, so _HashingWriter has
+        # no close() and misses typeshed's protocol for writable archives.
+        with zipfile.ZipFile(counter, "w", compression=zipfile.ZIP_DEFLATED) as zf:  # type: ignore[call-overload]
             data_path = f"data/{slug}.csv"
             with zf.open(data_path, "w", force_zip64=True) as member:
                 writer, changed = _write_table(

@@ -200,18 +200,25 @@ class AnyChecker(Checker):
     type = "any"
 
 
-class IntegerChecker(Checker):
-    type = "integer"
+class NumericChecker(Checker):
+    """A type whose cells stand for numbers (integer, number, year)."""
+
     numeric = True
 
-    def valid(self, arr: pa.Array) -> np.ndarray:
-        return matches(arr, INTEGER_RE)
-
     def numbers(self, arr: pa.Array) -> np.ndarray:
-        return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+        """float64 values of the (valid) cells."""
+        numbers: np.ndarray = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+        return numbers
 
     def canonical(self, arr: pa.Array) -> np.ndarray:
         return self.numbers(arr)
+
+
+class IntegerChecker(NumericChecker):
+    type = "integer"
+
+    def valid(self, arr: pa.Array) -> np.ndarray:
+        return matches(arr, INTEGER_RE)
 
     def parse_scalar(self, value: Any) -> float:
         if isinstance(value, bool):
@@ -223,9 +230,8 @@ class IntegerChecker(Checker):
         raise ValueError(f"{value!r} is not an integer")
 
 
-class NumberChecker(Checker):
+class NumberChecker(NumericChecker):
     type = "number"
-    numeric = True
 
     def __init__(self, field: dict[str, Any]) -> None:
         super().__init__(field)
@@ -246,10 +252,7 @@ class NumberChecker(Checker):
 
     def numbers(self, arr: pa.Array) -> np.ndarray:
         norm = pc.replace_substring(self._normalise(arr), pattern="INF", replacement="inf")
-        return pc.cast(norm, pa.float64()).to_numpy(zero_copy_only=False)
-
-    def canonical(self, arr: pa.Array) -> np.ndarray:
-        return self.numbers(arr)
+        return super().numbers(norm)
 
     def parse_scalar(self, value: Any) -> float:
         if isinstance(value, bool):
@@ -290,7 +293,9 @@ class BooleanChecker(Checker):
         raise ValueError(f"{value!r} is not one of the true/false values")
 
 
-class _TemporalChecker(Checker):
+class TemporalChecker(Checker):
+    """A type whose cells stand for instants or times of day (date, datetime, time)."""
+
     temporal = True
     default_formats: tuple[str, ...] = ()
     any_formats: tuple[str, ...] = ()
@@ -343,7 +348,7 @@ class _TemporalChecker(Checker):
         return int(secs[0])
 
 
-class DateChecker(_TemporalChecker):
+class DateChecker(TemporalChecker):
     type = "date"
     default_formats = ("%Y-%m-%d",)
     any_formats = DATE_FORMATS
@@ -352,7 +357,7 @@ class DateChecker(_TemporalChecker):
         return arr, matches(arr, ISO_DATE_RE)
 
 
-class DatetimeChecker(_TemporalChecker):
+class DatetimeChecker(TemporalChecker):
     type = "datetime"
     default_formats = ("%Y-%m-%dT%H:%M:%S",)
     any_formats = DATETIME_FORMATS + ("%Y-%m-%dT%H:%M:%S",)
@@ -363,7 +368,7 @@ class DatetimeChecker(_TemporalChecker):
         return pc.utf8_slice_codeunits(arr, 0, 19), matches(arr, ISO_DATETIME_RE)
 
 
-class TimeChecker(_TemporalChecker):
+class TimeChecker(TemporalChecker):
     type = "time"
     default_formats = ("%H:%M:%S",)
     any_formats = ("%H:%M:%S", "%H:%M")
@@ -376,18 +381,11 @@ class TimeChecker(_TemporalChecker):
         return ok, secs % 86_400
 
 
-class YearChecker(Checker):
+class YearChecker(NumericChecker):
     type = "year"
-    numeric = True
 
     def valid(self, arr: pa.Array) -> np.ndarray:
         return matches(arr, YEAR_RE)
-
-    def numbers(self, arr: pa.Array) -> np.ndarray:
-        return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
-
-    def canonical(self, arr: pa.Array) -> np.ndarray:
-        return self.numbers(arr)
 
     def parse_scalar(self, value: Any) -> float:
         return float(int(value))
@@ -430,7 +428,7 @@ def hash_values(values: np.ndarray) -> np.ndarray:
 
 
 def combine_hashes(parts: list[np.ndarray]) -> np.ndarray:
-    out = parts[0].astype(np.uint64, copy=True)
+    out: np.ndarray = parts[0].astype(np.uint64, copy=True)
     mult = np.full(out.shape, 0x9E3779B97F4A7C15, dtype=np.uint64)
     for part in parts[1:]:
         out = np.multiply(out, mult) ^ part.astype(np.uint64)

@@ -25,10 +25,17 @@ import pyarrow.compute as pc
 
 from .detect import Dialect, Progress
 from .errors import FixError
-from .fieldtypes import bool_mask, checker_for, missing_mask
+from .fieldtypes import (
+    NumericChecker,
+    TemporalChecker,
+    bool_mask,
+    checker_for,
+    missing_mask,
+)
+from .inference import profile
 from .limits import DEFAULT_LIMITS, Limits
 from .reading import Table, open_table
-from .schema import missing_values, normalise_schema, profile
+from .schema import missing_values, normalise_schema
 from .writing import CsvWriter, open_dest
 
 SECONDS_PER_DAY = 86_400
@@ -81,7 +88,7 @@ class RenameColumn:
 
 
 Fix = DropColumn | DatesToYear | DatesToDays | AgesTo90Plus | PostcodesTo3 | RenameColumn
-_FIXES: dict[str, type] = {
+_FIXES: dict[str, type[Fix]] = {
     c.name: c
     for c in (DropColumn, DatesToYear, DatesToDays, AgesTo90Plus, PostcodesTo3, RenameColumn)
 }
@@ -94,7 +101,7 @@ def fix_from_dict(data: dict[str, Any]) -> Fix:
         raise FixError(f"Unknown fix {kind!r}; use one of {', '.join(sorted(_FIXES))}.")
     params = {k: v for k, v in data.items() if k != "fix"}
     try:
-        return cls(**params)  # type: ignore[return-value]
+        return cls(**params)
     except TypeError as exc:
         raise FixError(f"Bad parameters for {kind}: {exc}", field=data.get("column")) from exc
 
@@ -160,7 +167,8 @@ class _Applied:
         miss = missing_mask(arr, self.missing)
         if isinstance(fix, (DatesToYear, DatesToDays)):
             checker = checker_for(self.fdef)
-            ok, seconds = checker.parse(arr)  # type: ignore[attr-defined]
+            assert isinstance(checker, TemporalChecker)  # apply_fixes allows dates only
+            ok, seconds = checker.parse(arr)
             ok &= ~miss
             if isinstance(fix, DatesToYear):
                 years = (seconds // SECONDS_PER_DAY).astype("datetime64[D]").astype(
@@ -170,7 +178,9 @@ class _Applied:
             else:
                 assert self.ref is not None
                 ref_arr = columns[self.ref[0]]
-                ref_ok, ref_seconds = checker_for(self.ref[1]).parse(ref_arr)  # type: ignore
+                ref_checker = checker_for(self.ref[1])
+                assert isinstance(ref_checker, TemporalChecker)  # a date, as checked
+                ref_ok, ref_seconds = ref_checker.parse(ref_arr)
                 ref_ok &= ~missing_mask(ref_arr, self.ref_missing)
                 ok &= ref_ok
                 values = np.floor_divide(seconds - ref_seconds, SECONDS_PER_DAY)
@@ -182,6 +192,7 @@ class _Applied:
             return pc.if_else(pa.array(miss), arr, out)
         if isinstance(fix, AgesTo90Plus):
             checker = checker_for(self.fdef)
+            assert isinstance(checker, NumericChecker)  # apply_fixes allows numbers only
             present = ~miss
             ok = np.zeros(len(arr), dtype=bool)
             numbers = np.full(len(arr), np.nan)
@@ -190,9 +201,7 @@ class _Applied:
                 idx = np.flatnonzero(present)[valid]
                 ok[idx] = True
                 if idx.size:
-                    numbers[idx] = checker.numbers(  # type: ignore[attr-defined]
-                        arr.take(pa.array(idx))
-                    )
+                    numbers[idx] = checker.numbers(arr.take(pa.array(idx)))
             with np.errstate(invalid="ignore"):
                 old = ok & (numbers >= fix.threshold)
             self.changed += int(old.sum())
@@ -304,7 +313,7 @@ def apply_fixes(
     *,
     schema: dict[str, Any] | None = None,
     filename: str | None = None,
-    dialect: Dialect | dict | None = None,
+    dialect: Dialect | dict[str, Any] | None = None,
     limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
 ) -> FixResult:
@@ -388,7 +397,8 @@ def apply_fixes(
     except BaseException:
         if close:
             out.close()
-            os.unlink(dest)  # type: ignore[arg-type]  # no half-written files
+            if isinstance(dest, (str, os.PathLike)):  # always, when we opened it
+                os.unlink(dest)  # no half-written files
         raise
     if close:
         out.close()

@@ -18,11 +18,11 @@ from typing import Any, BinaryIO
 
 from .detect import Dialect, Progress
 from .errors import DatasetError, EmptyFileError, FileTooLargeError
+from .inference import profile
 from .issues import Issue
 from .limits import DEFAULT_LIMITS, Limits
 from .reading import open_table
 from .report import ValidationReport
-from .schema import profile
 from .screening import DIRECT, ScreeningReport, mask, screen
 from .storage import BlobInfo, BlobStore
 from .validation import validate

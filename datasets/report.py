@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pyarrow.compute as pc
 
+from .batch import Batch
 from .detect import Dialect
 from .issues import Issue, IssueCollector, truncate
-from .reading import Batch
 from .stats import ColumnSummary
 
 #: Issue codes that are warnings: reported, but the file is still valid.

@@ -28,10 +28,18 @@ import pyarrow.compute as pc
 
 from .detect import Dialect, Progress
 from .errors import DatasetError
-from .fieldtypes import bool_mask, checker_for, combine_hashes, hash_values, missing_mask
+from .fieldtypes import (
+    NumericChecker,
+    bool_mask,
+    checker_for,
+    combine_hashes,
+    hash_values,
+    missing_mask,
+)
+from .inference import profile
 from .limits import DEFAULT_LIMITS, Limits
 from .reading import Table, open_table
-from .schema import missing_values, normalise_schema, profile
+from .schema import missing_values, normalise_schema
 
 MAX_EXAMPLES = 5
 
@@ -455,10 +463,11 @@ class _ColumnScreen:
 
     def _ages(self, arr: pa.Array, rows: np.ndarray) -> None:
         checker = checker_for(self.fdef)
+        assert isinstance(checker, NumericChecker)  # ages are screened in number columns only
         ok = checker.valid(arr)
         numbers = np.full(len(arr), np.nan)
         if ok.any():
-            numbers[ok] = checker.numbers(arr.filter(pa.array(ok)))  # type: ignore[attr-defined]
+            numbers[ok] = checker.numbers(arr.filter(pa.array(ok)))
         with np.errstate(invalid="ignore"):
             old = numbers >= 90
         if old.any():
@@ -546,10 +555,10 @@ class _ColumnScreen:
                 )
             )
         for n, rule in enumerate(_CONTENT_RULES):
-            hits = self.content.get(n)
-            if hits is None or rule.kind in named:
+            matched = self.content.get(n)
+            if matched is None or rule.kind in named:
                 continue
-            fraction = hits.count / max(1, self.nonmissing)
+            fraction = matched.count / max(1, self.nonmissing)
             if fraction < rule.min_fraction:
                 continue
             if rule.kind == "name" and (
@@ -568,10 +577,10 @@ class _ColumnScreen:
                     category=rule.category,
                     severity=BLOCK if confident else WARN,
                     evidence="content",
-                    count=hits.count,
-                    rows=hits.rows,
-                    examples=hits.examples,
-                    message=f"{hits.count:,} cell(s) in column {self.name!r} look like "
+                    count=matched.count,
+                    rows=matched.rows,
+                    examples=matched.examples,
+                    message=f"{matched.count:,} cell(s) in column {self.name!r} look like "
                     f"{rule.description} ({fraction:.0%} of non-empty cells).",
                     suggested_fix=_fix_for(rule.kind, self.name, reference, self.type),
                 )
@@ -676,7 +685,9 @@ def _fix_for(kind: str, column: str, reference: str | None, ftype: str) -> dict[
 
 
 def _reference_date(schema: dict[str, Any]) -> str | None:
-    dates = [f["name"] for f in schema["fields"] if f.get("type") in ("date", "datetime")]
+    dates: list[str] = [
+        f["name"] for f in schema["fields"] if f.get("type") in ("date", "datetime")
+    ]
     for name in dates:
         if re.fullmatch(_REFERENCE_DATE_NAME, _norm(name)):
             return name
@@ -690,7 +701,7 @@ def screen(
     quasi_identifiers: Sequence[str] | None = None,
     k: int = 5,
     filename: str | None = None,
-    dialect: Dialect | dict | None = None,
+    dialect: Dialect | dict[str, Any] | None = None,
     limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
 ) -> ScreeningReport:

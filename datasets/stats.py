@@ -52,7 +52,7 @@ class NumericAccumulator:
             b_mean = float((values * w).sum() / k)
             b_m2 = float((w * (values - b_mean) ** 2).sum())
         lo, hi = float(values.min()), float(values.max())
-        if self.n == 0:
+        if self.n == 0 or self.min is None or self.max is None:  # the first batch
             self.n, self.mean, self.m2, self.min, self.max = k, b_mean, b_m2, lo, hi
             return
         n = self.n + k
@@ -60,8 +60,8 @@ class NumericAccumulator:
         self.mean += delta * k / n
         self.m2 += b_m2 + delta * delta * self.n * k / n
         self.n = n
-        self.min = min(self.min, lo)  # type: ignore[type-var]
-        self.max = max(self.max, hi)  # type: ignore[type-var]
+        self.min = min(self.min, lo)
+        self.max = max(self.max, hi)
 
     @property
     def sd(self) -> float | None:
@@ -199,13 +199,14 @@ class ColumnStats:
         )
         if self.type in ("integer", "number", "year"):
             acc = self.numeric
-            if acc.n:
+            if acc.n and acc.min is not None and acc.max is not None:
                 s.min, s.max, s.mean, s.sd = acc.min, acc.max, acc.mean, acc.sd
                 if self.type in ("integer", "year"):
-                    s.min, s.max = int(acc.min), int(acc.max)  # type: ignore[arg-type]
+                    s.min, s.max = int(acc.min), int(acc.max)
         elif self.type in ("date", "datetime", "time") and self.tmin is not None:
+            assert self.tmax is not None  # add_seconds sets both
             s.min = _render_seconds(self.tmin, self.type)
-            s.max = _render_seconds(self.tmax, self.type)  # type: ignore[arg-type]
+            s.max = _render_seconds(self.tmax, self.type)
         if self.type in ("string", "boolean", "any") or (
             self.values.distinct is not None and self.values.distinct <= 20
         ):

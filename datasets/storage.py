@@ -24,9 +24,12 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, BinaryIO, Protocol, runtime_checkable
 
 from .errors import BlobCorruptedError, BlobNotFoundError, FileTooLargeError
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 CHUNK = 1 << 20
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -86,13 +89,14 @@ class VerifyingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
-        data = self._raw.read(len(b))
-        if not data:
-            self._verify()
-            return 0
-        self._digest.update(data)
-        b[: len(data)] = data
+    def readinto(self, b: WriteableBuffer) -> int:
+        with memoryview(b) as view:
+            data = self._raw.read(len(view))
+            if not data:
+                self._verify()
+                return 0
+            self._digest.update(data)
+            view[: len(data)] = data
         return len(data)
 
     def _verify(self) -> None:
@@ -168,7 +172,7 @@ class LocalBlobStore:
             raw = open(path, "rb")  # noqa: SIM115 - owned by the returned reader
         except FileNotFoundError:
             raise BlobNotFoundError(f"No blob {sha256}.") from None
-        return io.BufferedReader(VerifyingReader(raw, sha256), CHUNK)  # type: ignore[return-value]
+        return io.BufferedReader(VerifyingReader(raw, sha256), CHUNK)
 
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).is_file()

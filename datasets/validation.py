@@ -21,7 +21,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .detect import Dialect, Progress
-from .fieldtypes import Checker, bool_mask, checker_for, combine_hashes, hash_values, missing_mask
+from .fieldtypes import (
+    Checker,
+    NumericChecker,
+    TemporalChecker,
+    bool_mask,
+    checker_for,
+    combine_hashes,
+    hash_values,
+    missing_mask,
+)
 from .issues import Issue, IssueCollector, truncate
 from .limits import DEFAULT_LIMITS, Limits
 from .reading import Table, open_table
@@ -231,11 +240,11 @@ class _FieldValidator:
                     mm["max"] if stats.max_len is None else max(stats.max_len, mm["max"])
                 )
         canonical: np.ndarray | None = None
-        if checker.numeric:
-            canonical = checker.numbers(values)  # type: ignore[attr-defined]
+        if isinstance(checker, NumericChecker):
+            canonical = checker.numbers(values)
             stats.numeric.update(canonical, weights)
-        elif checker.temporal:
-            canonical = checker.seconds(values)  # type: ignore[attr-defined]
+        elif isinstance(checker, TemporalChecker):
+            canonical = checker.seconds(values)
             stats.add_seconds(canonical)
 
         n_labels = self._n_labels
@@ -265,7 +274,7 @@ class _FieldValidator:
                     lambda v, words=words, shown=shown: f"{truncate(v)!r} is {words} {shown!r}.",
                 )
         if self.enum is not None:
-            if checker.numeric or checker.temporal:
+            if canonical is not None:  # numbers or instants
                 bad = ~np.isin(canonical, np.array(self.enum))
             elif checker.type == "boolean":
                 bad = ~np.isin(checker.canonical(values), np.array(self.enum, dtype=bool))
@@ -344,7 +353,7 @@ def validate(
     schema: dict[str, Any],
     *,
     filename: str | None = None,
-    dialect: Dialect | dict | None = None,
+    dialect: Dialect | dict[str, Any] | None = None,
     limits: Limits = DEFAULT_LIMITS,
     max_errors_per_code: int = 1000,
     progress: Progress | None = None,

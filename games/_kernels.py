@@ -1,5 +1,6 @@
-"""Numba kernels behind :mod:`games.scoring`.  Private: the layout contract below
-is enforced by the callers in ``scoring.py``, not here.
+"""Numba kernels behind :mod:`games.encoding` and :mod:`games.scoring`.  Private:
+the layout contract below is enforced by the callers in ``encoding.py`` and
+``scoring.py``, not here.
 
 Data layout
 -----------
@@ -50,6 +51,14 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
+from numpy.typing import NDArray
+
+# Array types of the layout above; numba reads the signatures at the bottom of
+# this module, these annotations are for readers and type checkers.
+U8 = NDArray[np.uint8]
+I64 = NDArray[np.int64]
+U64 = NDArray[np.uint64]
+F64 = NDArray[np.float64]
 
 _ONE = np.uint64(1)
 _M1 = np.uint64(0x5555555555555555)
@@ -65,7 +74,7 @@ _LOW7 = np.uint64(0x7F)
 
 
 @njit(cache=True, nogil=True)
-def _popcount(x):
+def _popcount(x: np.uint64) -> np.int64:
     # No multiply: the usual "* 0x0101..." overflows, which numpy (used when
     # NUMBA_DISABLE_JIT=1) reports as a warning.  Byte sums below never carry.
     x = x - ((x >> _SH1) & _M1)
@@ -78,7 +87,7 @@ def _popcount(x):
 
 
 @njit(cache=True, nogil=True)
-def _transpose(codes, cols):
+def _transpose(codes: U8, cols: U8) -> None:
     n_rows, n_cols = codes.shape
     # Blocked, so that both the reads and the writes stay within cache lines.
     for c0 in range(0, n_cols, 64):
@@ -91,7 +100,9 @@ def _transpose(codes, cols):
 
 
 @njit(cache=True, nogil=True)
-def _substitution_symmetric(cols, table, weights, wsum, wsq, present):
+def _substitution_symmetric(
+    cols: U8, table: F64, weights: F64, wsum: F64, wsq: F64, present: I64
+) -> float:
     """Substitution part of the score for a symmetric ``table``."""
     n_cols, n_rows = cols.shape
     total = 0.0
@@ -127,7 +138,7 @@ def _substitution_symmetric(cols, table, weights, wsum, wsq, present):
 
 
 @njit(cache=True, nogil=True)
-def _substitution_ordered(cols, table, weights, wsum, present):
+def _substitution_ordered(cols: U8, table: F64, weights: F64, wsum: F64, present: I64) -> float:
     """Substitution part of the score for any ``table``: pair (i < j) scores
     ``table[x_i, x_j]``, as Biopython does (earlier row first)."""
     n_cols, n_rows = cols.shape
@@ -158,7 +169,9 @@ def _substitution_ordered(cols, table, weights, wsum, present):
 
 
 @njit(cache=True, nogil=True)
-def _gaps_symmetric(cols, weights, gaps, last, hist, prefix, letter_rows):
+def _gaps_symmetric(
+    cols: U8, weights: F64, gaps: F64, last: I64, hist: F64, prefix: F64, letter_rows: I64
+) -> float:
     """Gap part of the score when insertion and deletion scores are equal.
 
     ``last[i]``: column of row i's latest letter (-1 before its first).
@@ -227,7 +240,16 @@ def _gaps_symmetric(cols, weights, gaps, last, hist, prefix, letter_rows):
 
 
 @njit(cache=True, nogil=True)
-def _gaps_directional(codes, weights, gaps, unit_weights, bits, after, column_weight, acc):
+def _gaps_directional(
+    codes: U8,
+    weights: F64,
+    gaps: F64,
+    unit_weights: bool,
+    bits: U64,
+    after: F64,
+    column_weight: F64,
+    acc: U64,
+) -> float:
     """Gap part of the score for any gap scores (insertion != deletion allowed)."""
     n_rows, n_cols = codes.shape
     n_words = bits.shape[1]
@@ -285,8 +307,8 @@ def _gaps_directional(codes, weights, gaps, unit_weights, bits, after, column_we
             opened_later = 0.0
             opened_earlier = 0.0
             if unit_weights:
-                n_later = 0
-                n_all = 0
+                n_later = np.int64(0)
+                n_all = np.int64(0)
                 for k in range(n_words):
                     x = acc[k]
                     n_all += _popcount(x)
@@ -325,7 +347,16 @@ def _gaps_directional(codes, weights, gaps, unit_weights, bits, after, column_we
 
 
 @njit(cache=True, nogil=True)
-def score_codes(codes, cols, table, weights, gaps, symmetric_gaps, symmetric_table, unit_weights):
+def score_codes(
+    codes: U8,
+    cols: U8,
+    table: F64,
+    weights: F64,
+    gaps: F64,
+    symmetric_gaps: bool,
+    symmetric_table: bool,
+    unit_weights: bool,
+) -> float:
     """Sum-of-pairs score of one encoded alignment (serial, deterministic)."""
     n_rows, n_cols = codes.shape
     size = table.shape[0]
@@ -356,8 +387,16 @@ def score_codes(codes, cols, table, weights, gaps, symmetric_gaps, symmetric_tab
 
 @njit(cache=True, nogil=True, parallel=True)
 def score_batch_codes(
-    solutions, table, weights, gaps, symmetric_gaps, symmetric_table, unit_weights, n_chunks, out
-):
+    solutions: U8,
+    table: F64,
+    weights: F64,
+    gaps: F64,
+    symmetric_gaps: bool,
+    symmetric_table: bool,
+    unit_weights: bool,
+    n_chunks: int,
+    out: F64,
+) -> None:
     """Scores ``solutions[b]`` into ``out[b]``.  Chunks of the batch run in
     parallel, each with its own scratch arrays and its own slice of ``out``; a
     solution is always scored serially, so results do not depend on threads.
@@ -401,7 +440,7 @@ def score_batch_codes(
 
 
 @njit(cache=True, nogil=True)
-def alignment_layout(coordinates, widths, directions):
+def alignment_layout(coordinates: I64, widths: I64, directions: I64) -> int:
     """Reads a Bio.Align.Alignment's coordinates (rows x blocks + 1): the
     width of each block into ``widths`` and, per row, +1 (forward), -1
     (reverse strand) or 0 (never moves) into ``directions``, 2 if the row goes
@@ -434,7 +473,9 @@ def alignment_layout(coordinates, widths, directions):
 
 
 @njit(cache=True, nogil=True)
-def fill_rows(coordinates, widths, letters, offsets, gap, out):
+def fill_rows(
+    coordinates: I64, widths: I64, letters: U8, offsets: I64, gap: np.uint8, out: U8
+) -> None:
     """Writes row i of the gapped alignment into ``out[i]``: the letters
     ``letters[offsets[i]:offsets[i + 1]]`` (already in display order) where
     the row moves, ``gap`` where it does not."""
@@ -468,7 +509,7 @@ FILL_SIGNATURE = "void(int64[:, ::1], int64[::1], uint8[::1], int64[::1], uint8,
 
 def compile_all(*, parallel: bool = True) -> None:
     """Compiles (or loads from numba's on-disk cache) the entry points for
-    the argument types ``scoring.py`` passes, without running them.
+    the argument types ``encoding.py`` and ``scoring.py`` pass, without running them.
 
     Loading the parallel batch kernel starts numba's threading layer; with
     GNU OpenMP a process that has done so cannot fork children that use it

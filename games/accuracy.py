@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 GAPS = frozenset("-.")
 
@@ -40,7 +41,7 @@ class Accuracy:
     reference_columns: int
     recovered_columns: int
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -62,7 +63,9 @@ def _pairs(count: int) -> int:
     return count * (count - 1) // 2
 
 
-def _order(estimate_names, reference_names, n: int) -> list[int]:
+def _order(
+    estimate_names: Sequence[str] | None, reference_names: Sequence[str] | None, n: int
+) -> list[int]:
     """For each reference row, the estimate row holding its sequence."""
     if (
         estimate_names is not None

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from games.scoring import PRESETS, ScoringError, ScoringScheme, score_alignment
+from games.scheme import PRESETS, ScoringError, ScoringScheme
+from games.scoring import score_alignment
 
 #: Formats read with ``Bio.Align.read``.
 ALIGN_FORMATS = ("fasta", "clustal", "stockholm", "phylip", "nexus", "maf", "a2m", "msf", "mauve")
@@ -81,7 +83,7 @@ def read_alignment(path: Path, fmt: str) -> Any:
     """Reads exactly one alignment; parser errors become ClickExceptions."""
     from Bio import Align, AlignIO
 
-    reader = AlignIO.read if fmt in ALIGNIO_FORMATS else Align.read
+    reader: Callable[[Any, str], Any] = AlignIO.read if fmt in ALIGNIO_FORMATS else Align.read
     try:
         # Our own handle: Biopython leaves a file it opened unclosed when its
         # parser rejects the first lines.
@@ -187,7 +189,7 @@ def score_command(
     except ScoringError as exc:
         raise click.ClickException(f"{file.name}: {exc}") from None
     sequences, columns = _shape(alignment)
-    result = {
+    result: dict[str, Any] = {
         "file": str(file),
         "format": fmt,
         "sequences": sequences,

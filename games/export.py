@@ -11,6 +11,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from Bio.Align import Alignment
 
 GAP = "-"
 
@@ -56,7 +60,7 @@ def _safe_names(names: Sequence[str]) -> list[str]:
     return out
 
 
-def to_alignment(names: Sequence[str], rows: Sequence[str]):
+def to_alignment(names: Sequence[str], rows: Sequence[str]) -> Alignment:
     """A ``Bio.Align.Alignment`` of the gapped ``rows`` (named ``names``)."""
     from Bio.Align import Alignment
     from Bio.Seq import Seq
@@ -72,9 +76,10 @@ def to_alignment(names: Sequence[str], rows: Sequence[str]):
         for name, seq in zip(_safe_names(names), letters, strict=True)
     ]
     alignment = Alignment(records, coordinates)
-    # The Stockholm writer reads these even when there is nothing to write.
-    alignment.column_annotations = {}
-    alignment.annotations = {}
+    # The Stockholm writer reads these even when there is nothing to write;
+    # Biopython's Alignment does not declare these optional attributes.
+    alignment.column_annotations = {}  # type: ignore[attr-defined]
+    alignment.annotations = {}  # type: ignore[attr-defined]
     return alignment
 
 
@@ -90,7 +95,7 @@ def write_alignment(names: Sequence[str], rows: Sequence[str], fmt: str) -> str:
     return out.getvalue()
 
 
-def credit_csv(lines: Iterable[dict]) -> str:
+def credit_csv(lines: Iterable[dict[str, Any]]) -> str:
     """The credit report as CSV: one line per spliced solution."""
     columns = [
         "puzzle_id",

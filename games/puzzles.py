@@ -24,13 +24,16 @@ import math
 import random
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from games.scoring import ScoringScheme, encode_batch, encode_rows, score_alignment, score_batch
+from games.encoding import encode_batch, encode_rows
+from games.scheme import GAP_SCORE_FIELDS, ScoringScheme
+from games.scoring import score_alignment, score_batch
 
 GAP = "-"
 
@@ -69,14 +72,12 @@ def scheme_for(kind: str) -> ScoringScheme:
     raise ValueError(f"unknown puzzle kind {kind!r}; expected 'dna' or 'protein'")
 
 
-def scheme_to_params(scheme: ScoringScheme) -> dict:
+def scheme_to_params(scheme: ScoringScheme) -> dict[str, Any]:
     """Everything needed to score exactly as ``scheme`` does, as JSON: the
     substitution table (``alphabet`` and ``matrix``, or ``match_score`` and
     ``mismatch_score``) and the twelve gap scores.  The play page scores
     with this; :func:`scheme_from_params` rebuilds the scheme."""
-    from games.scoring import GAP_SCORE_FIELDS
-
-    params: dict = {"matrix_name": scheme.matrix_name}
+    params: dict[str, Any] = {"matrix_name": scheme.matrix_name}
     if scheme.matrix is not None:
         params["alphabet"] = scheme.alphabet
         params["matrix"] = [list(row) for row in scheme.matrix]
@@ -89,9 +90,7 @@ def scheme_to_params(scheme: ScoringScheme) -> dict:
     return params
 
 
-def scheme_from_params(params: dict) -> ScoringScheme:
-    from games.scoring import GAP_SCORE_FIELDS
-
+def scheme_from_params(params: dict[str, Any]) -> ScoringScheme:
     gaps = {name: params[name] for name in GAP_SCORE_FIELDS}
     if params.get("matrix") is not None:
         return ScoringScheme(
@@ -109,7 +108,7 @@ def scheme_from_params(params: dict) -> ScoringScheme:
     )
 
 
-def describe_scheme(params: dict) -> str:
+def describe_scheme(params: dict[str, Any]) -> str:
     """The scheme in plain words, for the play page."""
 
     def number(value: float) -> str:
@@ -263,7 +262,9 @@ class Solved:
     evaluations: int
 
 
-def _neighbours(sequences: Sequence[str], cols: list[list[int]], width: int, deltas):
+def _neighbours(
+    sequences: Sequence[str], cols: list[list[int]], width: int, deltas: Sequence[int]
+) -> Iterator[tuple[int, list[int]]]:
     for r, row_cols in enumerate(cols):
         for k in range(len(row_cols)):
             for delta in deltas:
@@ -332,9 +333,9 @@ def solve(
             if not current[r]:
                 continue
             k = rng.randrange(len(current[r]))
-            new = move(current[r], k, rng.choice(deltas), width, tail=rng.random() < 0.5)
-            if new is not None:
-                current[r] = new
+            moved = move(current[r], k, rng.choice(deltas), width, tail=rng.random() < 0.5)
+            if moved is not None:
+                current[r] = moved
         current_score = score_alignment(render(current), scheme)
         evaluations += 1
     return Solved(render(best), best_score, start_score, evaluations)
@@ -359,7 +360,7 @@ class Puzzle:
     par_layout: list[str]
     level: str
     badness: float = 0.0
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def difficulty(self) -> float:

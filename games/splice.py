@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from games.scoring import ScoringScheme, score_alignment
+from games.scheme import ScoringScheme
+from games.scoring import score_alignment
 
 GAP = "-"
 

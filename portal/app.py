@@ -8,14 +8,8 @@ from typing import Any
 
 from flask import Flask
 
-from portal import commands, errors, logging_setup, page_cache, security, templating
-from portal import config as portal_config
+from portal import api, commands, errors, logging_setup, page_cache, security, settings, templating
 from portal.accounts.views import bp as accounts_bp
-from portal.api.auth import protect_api
-from portal.api.communities import bp as community_api_bp
-from portal.api.openapi import bp as api_docs_bp
-from portal.api.puzzles import bp as puzzle_api_bp
-from portal.api.views import bp as api_bp
 from portal.community.feed_views import bp as question_feed_bp
 from portal.community.notification_views import bp as notifications_bp
 from portal.community.views import bp as community_bp
@@ -27,10 +21,8 @@ from portal.jobs import scheduler as job_scheduler
 from portal.jobs.views import bp as jobs_bp
 from portal.main.views import bp as main_bp
 from portal.play import payload_cache as puzzle_payloads
-from portal.play.views import api as play_api_bp
 from portal.play.views import bp as play_bp
 from portal.reanalysis import tasks as _reanalysis_tasks  # noqa: F401 - registers the analysis job
-from portal.reanalysis.api import bp as reanalysis_api_bp
 from portal.reanalysis.views import bp as reanalysis_bp
 from portal.treatments.commands import treatments_group
 from portal.treatments.views import bp as treatments_bp
@@ -42,18 +34,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Configuration comes from the defaults, then ``<instance>/portal.cfg``, then
     ``PORTAL_*`` environment variables, then ``config`` (what tests pass).
     """
-    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("PORTAL_INSTANCE_PATH")
-    app = Flask("portal", instance_path=instance_path, instance_relative_config=True)
+    environ = os.environ
+    app = Flask(
+        "portal",
+        instance_path=settings.instance_path(config, environ),
+        instance_relative_config=True,
+    )
     os.makedirs(app.instance_path, exist_ok=True)
 
-    app.config.from_mapping(portal_config.defaults(app.instance_path))
+    app.config.from_mapping(settings.defaults(app.instance_path))
     app.config.from_pyfile("portal.cfg", silent=True)
-    app.config.from_mapping(portal_config.from_environment())
+    app.config.from_mapping(settings.from_environment(environ))
     if config:
         app.config.from_mapping(config)
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = portal_config.load_or_create_secret_key(app.instance_path)
-    portal_config.finalise(app.config)
+    settings.finalise(app.config)
     os.makedirs(app.config["DATA_DIR"], exist_ok=True)
 
     # Extensions before blueprints: views and the CLI expect them bound.
@@ -76,17 +70,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(community_bp)
     app.register_blueprint(data_bp)
     app.register_blueprint(jobs_bp)
-    app.register_blueprint(api_bp)
     app.register_blueprint(play_bp)
-    app.register_blueprint(play_api_bp)
     app.register_blueprint(reanalysis_bp)
-    app.register_blueprint(reanalysis_api_bp)
-    app.register_blueprint(community_api_bp)
-    app.register_blueprint(puzzle_api_bp)
-    app.register_blueprint(api_docs_bp)
-    protect_api(app)
     app.register_blueprint(question_feed_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(treatments_bp)
+    api.init_app(app)
     app.cli.add_command(treatments_group)
     return app

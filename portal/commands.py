@@ -20,6 +20,7 @@ from portal.community import demo_content
 from portal.data.commands import datasets_group
 from portal.data.demo import DEMO_DATA_OWNER
 from portal.data.demo import load_datasets as load_demo_datasets
+from portal.errors import ServiceError
 from portal.jobs.commands import COMMANDS as scale_commands
 from portal.play.commands import puzzles_group
 from portal.play.demo import load_puzzles as load_demo_puzzles
@@ -81,7 +82,7 @@ def user_create(username: str, email: str, password: str, admin: bool, role: str
         user = account_services.register_user(
             session, username=username, email=email, password=password, role=chosen
         )
-    except account_services.AccountError as error:
+    except ServiceError as error:
         session.rollback()
         raise click.ClickException(f"{error.field}: {error}") from None
     session.commit()

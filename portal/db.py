@@ -6,11 +6,13 @@ request handler, a CLI command, a job) commits or rolls back.
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -50,6 +52,38 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+E = TypeVar("E", bound=enum.StrEnum)
+
+
+class StrEnumType(TypeDecorator[E], Generic[E]):
+    """A string column that holds one of a StrEnum's values and reads back the member.
+
+    The table keeps plain text (and its CHECK constraint lists the values), so a value
+    added to the enum needs a migration of the constraint only.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_class: type[E], length: int = 16) -> None:
+        super().__init__(length)
+        self.enum_class = enum_class
+        self.length = length
+
+    def process_bind_param(self, value: E | str | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        return self.enum_class(value).value
+
+    def process_result_value(self, value: str | None, dialect: Any) -> E | None:
+        return None if value is None else self.enum_class(value)
+
+
+#: A JSON document: JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.
+#: JSONB does not keep the order of an object's keys: where order matters, store a list.
+JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 
 
 def utcnow() -> datetime:
@@ -100,9 +134,9 @@ class Database:
         engine = make_engine(
             app.config["DATABASE_URL"],
             app.config["DB_POOL_SIZE"],
-            max_overflow=app.config.get("DB_MAX_OVERFLOW"),
-            pool_pre_ping=app.config.get("DB_POOL_PRE_PING", True),
-            pool_recycle=app.config.get("DB_POOL_RECYCLE", 1800),
+            max_overflow=app.config["DB_MAX_OVERFLOW"],
+            pool_pre_ping=app.config["DB_POOL_PRE_PING"],
+            pool_recycle=app.config["DB_POOL_RECYCLE"],
         )
         app.extensions["portal.db"] = _State(engine, sessionmaker(engine, expire_on_commit=False))
         app.teardown_appcontext(_close_session)

@@ -40,9 +40,9 @@ def user_or_address() -> str:
 
 def post_limit() -> str:
     """Questions and comments, through the pages or the API."""
-    return current_app.config.get("POST_RATE_LIMIT", "20 per minute; 200 per day")
+    return current_app.config["POST_RATE_LIMIT"]
 
 
 def vote_limit() -> str:
     """Supporting and withdrawing support for questions."""
-    return current_app.config.get("VOTE_RATE_LIMIT", "60 per minute")
+    return current_app.config["VOTE_RATE_LIMIT"]

@@ -10,11 +10,28 @@ if [[ ! -x /usr/bin/chromium && $(id -u) -eq 0 && "${CI:-}" == "true" ]]; then
         || { echo "error: could not install chromium" >&2; exit 1; }
 fi
 
-.venv/bin/python -m pytest "$@"
-status=$?
 # pytest exits 5 when it collected no test: that is a broken suite, say so.
-if [[ $status -eq 5 ]]; then
-    echo "error: pytest collected no tests" >&2
-    exit 1
+run_pytest() {
+    "$@"
+    local status=$?
+    if [[ $status -eq 5 ]]; then
+        echo "error: pytest collected no tests" >&2
+        return 1
+    fi
+    return $status
+}
+
+run_pytest .venv/bin/python -m pytest "$@"
+suite=$?
+
+# The numba kernels' tests once more with the compiler off, so that every line
+# of games/_kernels.py also runs as plain Python (fewer hypothesis examples).
+echo "Kernel tests with NUMBA_DISABLE_JIT=1:"
+NUMBA_DISABLE_JIT=1 run_pytest .venv/bin/python -m pytest -q \
+    tests/games/test_kernels.py tests/games/test_batch.py tests/games/test_encoding.py
+kernels=$?
+
+if [[ $suite -ne 0 ]]; then
+    exit $suite
 fi
-exit $status
+exit $kernels

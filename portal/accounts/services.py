@@ -22,6 +22,7 @@ from portal.accounts.passwords import (
     verify_password,
 )
 from portal.db import utcnow
+from portal.errors import ServiceError
 
 USERNAME_PATTERN = re.compile(rf"^[a-z0-9][a-z0-9_.-]{{2,{USERNAME_MAX - 1}}}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -29,14 +30,6 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # A hash to verify against when the user does not exist, so that a wrong username
 # costs the same time as a wrong password and does not reveal which accounts exist.
 _DUMMY_HASH = hash_password("not-a-real-password-for-timing")
-
-
-class AccountError(ValueError):
-    """A request about an account that cannot be honoured; ``field`` names the input."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def normalise_username(username: str) -> str:
@@ -63,27 +56,27 @@ def register_user(
     display_name: str = "",
     role: Role = Role.MEMBER,
 ) -> User:
-    """Create an account after checking every rule; raises AccountError naming the field."""
+    """Create an account after checking every rule; raises ServiceError naming the field."""
     username = normalise_username(username)
     email = normalise_email(email)
     display_name = display_name.strip()
     if not USERNAME_PATTERN.match(username):
-        raise AccountError(
+        raise ServiceError(
             f"Usernames are 3 to {USERNAME_MAX} characters: letters, digits, '_', '.', '-',"
             " starting with a letter or digit.",
             "username",
         )
     if len(email) > EMAIL_MAX or not EMAIL_PATTERN.match(email):
-        raise AccountError("Enter a valid e-mail address.", "email")
+        raise ServiceError("Enter a valid e-mail address.", "email")
     if len(display_name) > DISPLAY_NAME_MAX:
-        raise AccountError(f"Use at most {DISPLAY_NAME_MAX} characters.", "display_name")
+        raise ServiceError(f"Use at most {DISPLAY_NAME_MAX} characters.", "display_name")
     problems = password_problems(password, username=username, email=email)
     if problems:
-        raise AccountError(" ".join(problems), "password")
+        raise ServiceError(" ".join(problems), "password")
     if db.scalar(select(func.count()).where(User.username == username)):
-        raise AccountError("That username is taken.", "username")
+        raise ServiceError("That username is taken.", "username")
     if db.scalar(select(func.count()).where(User.email == email)):
-        raise AccountError("An account with that e-mail address already exists.", "email")
+        raise ServiceError("An account with that e-mail address already exists.", "email")
     user = User(
         username=username,
         email=email,
@@ -135,5 +128,5 @@ def set_role(db: Session, user: User, role: Role, *, actor: User | None = None) 
 def update_profile(db: Session, user: User, *, display_name: str) -> None:
     display_name = display_name.strip()
     if len(display_name) > DISPLAY_NAME_MAX:
-        raise AccountError(f"Use at most {DISPLAY_NAME_MAX} characters.", "display_name")
+        raise ServiceError(f"Use at most {DISPLAY_NAME_MAX} characters.", "display_name")
     user.display_name = display_name

@@ -16,6 +16,7 @@ from portal.accounts.forms import (
 )
 from portal.accounts.models import Role, User
 from portal.api.auth import forget_tokens
+from portal.errors import ServiceError
 from portal.extensions import limiter, login_key, login_manager
 from portal.security import role_required, safe_next_url
 
@@ -62,7 +63,7 @@ def register():
                 password=form.password.data,
                 display_name=form.display_name.data or "",
             )
-        except services.AccountError as error:
+        except ServiceError as error:
             session.rollback()
             getattr(form, error.field or "username").errors.append(str(error))
         else:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, Request, abort, current_app, g, request
+from flask import Flask, Request, current_app, g, request
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -27,6 +27,7 @@ from portal import db
 from portal.accounts.models import User
 from portal.accounts.tokens import ApiToken, find_token, token_digest
 from portal.db import utcnow
+from portal.errors import Forbidden
 from portal.extensions import csrf, login_manager
 from portal.short_cache import ShortLivedCache
 
@@ -44,7 +45,7 @@ def bearer_token(req: Request) -> str | None:
 def require_scope(scope: str) -> None:
     token = g.get("api_token")
     if token is not None and not token.allows(scope):
-        abort(403, description=f"This token is '{token.scope}' only; this needs '{scope}'.")
+        raise Forbidden(f"This token is '{token.scope}' only; this needs '{scope}'.")
 
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)

@@ -11,10 +11,10 @@ from pydantic import BaseModel
 from werkzeug.routing import Rule
 
 from portal.api import schemas
+from portal.api.blueprint import PREFIX
 from portal.api.spec import Operation, operation_of
 
 bp = Blueprint("api_docs", __name__)
-PREFIX = "/api/v1"
 REF = "#/components/schemas/{model}"
 _CONVERTER = re.compile(r"<(?:(?P<conv>[a-z]+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 #: Flask's int converter accepts digits only; the upper bound keeps ids in a 32-bit column.
@@ -184,7 +184,8 @@ def document(app: Flask) -> dict:
         "info": {
             "title": "Open Research Portal API",
             "version": "1",
-            "description": "Datasets, analyses, communities, questions, puzzles and jobs. "
+            "description": "Datasets, analyses, communities, questions, treatments, puzzles "
+            "and jobs. "
             'Errors are always {"error": {"code", "message", '
             '"field"}}. Lists take page and per_page and answer '
             "{items, page, per_page, has_more}.",

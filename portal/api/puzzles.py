@@ -1,66 +1,108 @@
-"""/api/v1 leaderboards, and the OpenAPI description of the puzzle operations that
-portal.play.views serves (the play feature owns those views and their checks)."""
+"""/api/v1/puzzles: the alignment puzzles, and players' solutions to them."""
 
 from __future__ import annotations
 
-from flask import Blueprint
-from werkzeug.exceptions import HTTPException
+from typing import Any
 
+from flask import current_app, jsonify, request, url_for
+
+from portal import db
 from portal.api import schemas
-from portal.api.errors import ApiError
-from portal.api.spec import Operation, describe, operation
-from portal.api.views import api_error, http_error
-from portal.extensions import csrf
-from portal.play import services
-from portal.play.payload_cache import overall_leaderboard
-
-bp = Blueprint("puzzle_api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
-bp.register_error_handler(ApiError, api_error)
-bp.register_error_handler(HTTPException, http_error)
+from portal.api.blueprint import bp
+from portal.api.spec import operation
+from portal.errors import ServiceError, TooLarge
+from portal.extensions import limiter
+from portal.play import players, services
+from portal.play.payload_cache import note_solution, payloads, visible_puzzles
 
 
-def standings_json(standings: list[services.Standing]) -> list[dict]:
-    return [{"rank": s.rank, "nickname": s.nickname, "points": s.value} for s in standings]
+@bp.get("/puzzles")
+@operation("List puzzles", "puzzles", responses={200: schemas.PuzzleList})
+def list_puzzles() -> dict[str, Any]:
+    return {
+        "items": [
+            {
+                "id": p.id,
+                "title": p.title,
+                "kind": p.kind,
+                "level": p.level,
+                "par": p.par,
+                "difficulty": p.difficulty,
+                "url": url_for("api.get_puzzle", puzzle_id=p.id, _external=True),
+            }
+            for p in visible_puzzles()
+        ]
+    }
 
 
-@bp.get("/leaderboard")
+@bp.get("/puzzles/<int:puzzle_id>")
 @operation(
-    "Overall leaderboard",
+    "Fetch a puzzle, with its leaderboard",
     "puzzles",
-    query=schemas.LeaderboardQuery,
-    responses={200: schemas.Leaderboard},
-    description="Points summed over puzzles, each player's best solution of each.",
+    responses={200: schemas.Puzzle},
+    errors=(404,),
 )
-def leaderboard(query: schemas.LeaderboardQuery):
-    return {"period": query.period, "items": standings_json(overall_leaderboard(query.period))}
+def get_puzzle(puzzle_id: int) -> Any:
+    def make() -> bytes:
+        session = db.session()
+        found = services.get_puzzle(session, puzzle_id)
+        return jsonify(
+            {
+                **services.page_data(found),
+                "scheme_words": services.scheme_words(found),
+                "leaderboard": [
+                    {"rank": s.rank, "nickname": s.nickname, "score": s.value}
+                    for s in services.puzzle_leaderboard(session, found)
+                ],
+                "page": url_for("play.puzzle", puzzle_id=found.id, _external=True),
+            }
+        ).get_data()
+
+    body = payloads().get_or_make((puzzle_id, request.scheme, request.host), make)
+    return current_app.response_class(body, mimetype="application/json")
 
 
-describe(
-    "play_api.api_puzzles",
-    Operation("List puzzles", "puzzles", responses={200: schemas.PuzzleList}),
+@bp.post("/puzzles/<int:puzzle_id>/solutions")
+@limiter.limit(players.submit_ip_limit)
+@limiter.limit(players.submit_limit, key_func=players.player_rate_key)
+@operation(
+    "Submit a solution",
+    "puzzles",
+    scope="write",
+    body=schemas.SolutionCreate,
+    view_reads_body=True,
+    responses={200: schemas.SolutionResult, 201: schemas.SolutionResult},
+    errors=(409, 413),
+    description="The server rescores every solution. Guests send a nickname; a signed-in "
+    "player's token (scope write) or session is used when present. 200 when the "
+    "same layout was already submitted.",
+    example={"rows": ["AC-GT", "ACGGT"], "nickname": "ada"},
 )
-describe(
-    "play_api.get_puzzle",
-    Operation(
-        "Fetch a puzzle, with its leaderboard",
-        "puzzles",
-        responses={200: schemas.Puzzle},
-        errors=(404,),
-    ),
-)
-describe(
-    "play_api.post_solution",
-    Operation(
-        "Submit a solution",
-        "puzzles",
-        scope="write",
-        body=schemas.SolutionCreate,
-        responses={200: schemas.SolutionResult, 201: schemas.SolutionResult},
-        errors=(413,),
-        description="The server rescores every solution. Guests send a nickname; a signed-in "
-        "player's token (scope write) or session is used when present. 200 when the "
-        "same layout was already submitted.",
-        example={"rows": ["AC-GT", "ACGGT"], "nickname": "ada"},
-    ),
-)
+def post_solution(puzzle_id: int) -> tuple[dict[str, Any], int]:
+    if players.too_large():
+        raise TooLarge(f"A solution is at most {players.MAX_SUBMISSION_BYTES} bytes.", "rows")
+    session = db.session()
+    # The puzzle first (a missing one is 404 whatever was sent), with what the
+    # submission needs to know, in one query; read for the player as known so far.
+    known_key = players.guest_key() or ""
+    found, state = services.puzzle_for_submission(session, puzzle_id, known_key)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or "rows" not in body:
+        raise ServiceError('Send JSON like {"rows": ["AC-GT", ...]}.', "rows")
+    nickname = body.get("nickname")
+    if nickname is not None and not isinstance(nickname, str):
+        raise ServiceError("nickname must be a string.", "nickname")
+    player = players.current_player(nickname)
+    result = services.submit(
+        session,
+        found,
+        body["rows"],
+        player,
+        state=state if player.key == known_key else None,  # a guest's first: read again
+        retire_after=current_app.config["PUZZLE_RETIRE_AFTER"],
+    )
+    session.commit()
+    note_solution(found, result)  # see portal.play.payload_cache
+    payload = result.to_dict()
+    payload["message"] = players.outcome(result)
+    return payload, 201 if result.created else 200

@@ -241,6 +241,31 @@ class QuestionQuery(PageQuery):
     community: SearchText = Field("", description="Only this community's questions (slug).")
 
 
+#: Longer drafts are cut: the first few hundred words say what a question is about.
+DraftText = Annotated[str, StringConstraints(max_length=20_000, pattern=NO_CONTROL)]
+
+
+class SimilarQuery(Request):
+    title: DraftText = Field("", description="The draft question's title.")
+    details: DraftText = Field("", description="Its population, intervention and outcome.")
+    exclude: int | None = Field(
+        None, ge=1, le=2**31 - 1, description="A question not to list (the one being edited)."
+    )
+
+
+class SimilarQuestion(Response):
+    id: int
+    title: str
+    status: str
+    similarity: float
+    url: str
+
+
+class SimilarQuestions(Response):
+    method: str
+    questions: list[SimilarQuestion]
+
+
 class Question(Response):
     id: int
     community: str
@@ -352,3 +377,101 @@ class LeaderboardQuery(Request):
 class Leaderboard(Response):
     period: str
     items: list[dict[str, Any]]
+
+
+# -- treatments ----------------------------------------------------------------------
+
+
+class TreatmentRef(Response):
+    id: int
+    name: str
+    kind: str
+
+
+class TreatmentSideEffectCount(Response):
+    name: str
+    reports: int
+    severity: dict[str, int]
+
+
+class TreatmentAggregate(Response):
+    treatment: TreatmentRef
+    enough_reports: bool = Field(
+        ...,
+        description="False while fewer members than min_reporters reported it: "
+        "then nothing else is given.",
+    )
+    reporters: int | None = None
+    reports: int | None = None
+    effectiveness: dict[str, int] | None = None
+    mean_effectiveness_score: float | None = None
+    side_effects: list[TreatmentSideEffectCount] | None = None
+
+
+class TreatmentPage(Page):
+    items: list[TreatmentAggregate]  # type: ignore[assignment]
+    community: str
+    min_reporters: int
+    warning: str
+
+
+class SideEffect(Request):
+    name: Annotated[str, StringConstraints(max_length=200, pattern=NO_CONTROL)]
+    severity: Annotated[str, StringConstraints(max_length=16, pattern=NO_CONTROL)]
+
+
+ShortText = Annotated[str, StringConstraints(max_length=200, pattern=NO_CONTROL)]
+
+
+class TreatmentReportBody(Request):
+    """One member's report; the values are checked as on the page, naming the field."""
+
+    treatment: int = Field(..., ge=1, le=2**31 - 1, description="A treatment's id.")
+    started_on: ShortText = Field(..., description="YYYY-MM-DD; only you ever see it.")
+    stopped_on: ShortText = Field("", description="YYYY-MM-DD, or empty while you use it.")
+    dose: ShortText = ""
+    effectiveness: ShortText = Field(..., description="worse, none, slight, moderate or major.")
+    side_effects: list[SideEffect] = Field([], max_length=50)
+    adherence: int = Field(..., ge=0, le=100, description="1 (rarely) to 5 (always).")
+    burden: int = Field(..., ge=0, le=100, description="1 (none) to 5 (very burdensome).")
+    cost_band: ShortText = Field(..., description="none, low, medium or high.")
+    reason_stopped: ShortText = Field(
+        "",
+        description="Why you stopped: finished, ineffective, side-effects, burden, cost, "
+        "advice or other; empty while you use it.",
+    )
+    consent_to_publish: bool = Field(
+        False,
+        description="Include this report, without dates or ids, in the community's open dataset.",
+    )
+
+
+class TreatmentReport(Response):
+    id: int
+    community: str
+    treatment: TreatmentRef
+    started_on: str
+    stopped_on: str | None
+    duration_days: int
+    dose: str
+    effectiveness: str
+    side_effects: list[dict[str, str]]
+    adherence: int
+    burden: int
+    cost_band: str
+    reason_stopped: str
+    consent_to_publish: bool
+    updated_at: str
+
+
+class TreatmentReportPage(Page):
+    items: list[TreatmentReport]  # type: ignore[assignment]
+
+
+class TreatmentReportQuery(PageQuery):
+    community: SearchText = Field("", description="Only your reports in this community (slug).")
+
+
+class Withdrawn(Response):
+    id: int
+    withdrawn: bool

@@ -4,8 +4,7 @@
 validates the query string, the JSON body or the form fields through pydantic
 models, and passes the validated models to the view as ``query``, ``body`` or
 ``form``. The same ``Operation`` is what portal.api.openapi reads to write the
-document, so the two cannot drift apart. Views in modules the API does not own
-are described with ``describe(endpoint, Operation(...))``.
+document, so the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -21,10 +20,7 @@ from flask_login import current_user
 from pydantic import BaseModel, ValidationError
 
 from portal.api.auth import require_scope
-from portal.api.errors import ApiError
-
-#: Operations described from outside their view function, by endpoint name.
-DESCRIBED: dict[str, Operation] = {}
+from portal.errors import ServiceError, Unauthorized
 
 
 @dataclass
@@ -46,14 +42,13 @@ class Operation:
     example: dict | None = None
     #: Statuses the view may answer with the error shape, besides the generic ones.
     errors: tuple[int, ...] = ()
-
-
-def describe(endpoint: str, op: Operation) -> None:
-    DESCRIBED[endpoint] = op
+    #: The view reads ``body`` itself, after checks that must come first (the object
+    #: exists, the size is allowed); the model still documents it.
+    view_reads_body: bool = False
 
 
 def operation_of(endpoint: str, view: Callable) -> Operation | None:
-    return getattr(view, "api_operation", None) or DESCRIBED.get(endpoint)
+    return getattr(view, "api_operation", None)
 
 
 def _location(loc: tuple, prefix: str | None) -> str | None:
@@ -69,14 +64,14 @@ def _location(loc: tuple, prefix: str | None) -> str | None:
     return path or None
 
 
-def validation_error(error: ValidationError, prefix: str | None = None) -> ApiError:
+def validation_error(error: ValidationError, prefix: str | None = None) -> ServiceError:
     """The first problem pydantic found, with the field path it is about."""
     first = error.errors()[0]
     where = _location(tuple(first.get("loc", ())), prefix)
     message = first.get("msg", "invalid value")
     if where:
         message = f"{where}: {message}"
-    return ApiError(400, "invalid", message, where)
+    return ServiceError(message, where)
 
 
 def validate(model: type[BaseModel], data: Any, prefix: str | None = None) -> BaseModel:
@@ -101,10 +96,10 @@ def _is_list(annotation: Any) -> bool:
     return getattr(annotation, "__origin__", None) is list
 
 
-def _json_body(model: type[BaseModel]) -> BaseModel:
+def json_body(model: type[BaseModel]) -> BaseModel:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ApiError(400, "invalid", "Send a JSON object (Content-Type: application/json).", None)
+        raise ServiceError("Send a JSON object (Content-Type: application/json).")
     return validate(model, body)
 
 
@@ -119,17 +114,13 @@ def _form_data(model: type[BaseModel]) -> BaseModel:
                 try:
                     value = json.loads(value)
                 except json.JSONDecodeError as error:
-                    raise ApiError(
-                        400, "invalid", f"{key} is not valid JSON: {error}", key
-                    ) from None
+                    raise ServiceError(f"{key} is not valid JSON: {error}", key) from None
             data[key] = value
     return validate(model, data)
 
 
-def unauthorized() -> ApiError:
-    return ApiError(
-        401, "unauthorized", "Send a personal API token as 'Authorization: Bearer <token>'."
-    )
+def unauthorized() -> Unauthorized:
+    return Unauthorized("Send a personal API token as 'Authorization: Bearer <token>'.")
 
 
 def operation(summary: str, tag: str, **options: Any) -> Callable:
@@ -144,8 +135,8 @@ def operation(summary: str, tag: str, **options: Any) -> Callable:
                 require_scope(op.scope)
             if op.query is not None:
                 kwargs["query"] = validate(op.query, _query_data(op.query))
-            if op.body is not None:
-                kwargs["body"] = _json_body(op.body)
+            if op.body is not None and not op.view_reads_body:
+                kwargs["body"] = json_body(op.body)
             if op.form is not None:
                 kwargs["form"] = _form_data(op.form)
             return view(*args, **kwargs)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from portal import db
+from portal import db, policy
 from portal.community import discussion
 from portal.community.comment_models import Comment
-from portal.community.errors import CommunityError
 from portal.community.forms import ActionForm, CommentForm
 from portal.community.view_helpers import (
     attach,
@@ -22,6 +21,7 @@ from portal.community.view_helpers import (
     trust_policy,
 )
 from portal.db import utcnow
+from portal.errors import Conflict, ServiceError
 from portal.extensions import limiter, post_limit, user_or_address
 
 bp = Blueprint("comments", __name__, url_prefix="/<slug>/questions/<int:question_id>/comments")
@@ -52,7 +52,7 @@ def add(slug: str, question_id: int):
         return redirect(back, code=303)
     parent = form.parent_id.data
     if parent and not str(parent).isdigit():
-        return refuse(CommunityError("The comment you replied to is not in this discussion."), back)
+        return refuse(Conflict("The comment you replied to is not in this discussion."), back)
     try:
         comment = discussion.add(
             session,
@@ -60,9 +60,9 @@ def add(slug: str, question_id: int):
             me(),
             form.body.data,
             parent_id=int(parent) if parent else None,
-            policy=trust_policy(),
+            limits=trust_policy(),
         )
-    except CommunityError as error:
+    except ServiceError as error:
         return refuse(error, back)
     session.commit()
     flash("Comment posted.", "success")
@@ -80,14 +80,14 @@ def edit(slug: str, question_id: int, comment_id: int):
         abort(403)
     back = _question_url(slug, question_id, f"comment-{comment.id}")
     minutes = int(edit_window().total_seconds() // 60)
-    if not discussion.can_edit(comment, me(), utcnow(), edit_window()):
+    if not policy.can_edit_comment(me(), comment, utcnow(), edit_window()):
         flash(f"Comments can be edited for {minutes} minutes after posting.", "error")
         return redirect(back, code=303)
     form = CommentForm(obj=comment)
     if form.validate_on_submit():
         try:
             discussion.edit(session, comment, me(), form.body.data, window=edit_window())
-        except CommunityError as error:
+        except ServiceError as error:
             attach(error, form, "body")
         else:
             session.commit()
@@ -115,7 +115,7 @@ def delete(slug: str, question_id: int, comment_id: int):
     back = _question_url(slug, question_id, f"comment-{comment.id}")
     try:
         discussion.delete(session, comment, me())
-    except CommunityError as error:
+    except ServiceError as error:
         return refuse(error, back)
     session.commit()
     flash("Comment deleted. Replies to it stay in place.", "info")

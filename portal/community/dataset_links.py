@@ -13,15 +13,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import audit
+from portal import audit, policy
 from portal.accounts.models import User
-from portal.community import dataset_matching, permissions
-from portal.community.errors import CommunityError
+from portal.community import dataset_matching
 from portal.community.link_models import MATCHED_MAX, LinkDecision, QuestionDataset
 from portal.community.question_models import Question
-from portal.data import services as data
 from portal.data.models import Dataset
 from portal.db import utcnow
+from portal.errors import Conflict, ServiceError
 from portal.upsert import insert
 
 
@@ -71,7 +70,7 @@ class Suggested:
 
 
 def _scored(db: Session, question: Question, viewer: Any, min_score: float) -> list[Suggested]:
-    datasets = {d.id: d for d in db.scalars(data.visible_datasets(viewer))}
+    datasets = {d.id: d for d in db.scalars(policy.visible_datasets(viewer))}
     ranked = dataset_matching.rank(
         query(question),
         {key: document(d) for key, d in datasets.items()},
@@ -96,13 +95,13 @@ def decide(
     db: Session, question: Question, dataset: Dataset, actor: User, decision: str
 ) -> QuestionDataset:
     """Confirm or reject a dataset for a question; deciding again replaces the decision."""
-    permissions.require_reviewer(db, question.community_id, actor)
+    policy.require_reviewer(db, question.community_id, actor)
     if decision not in {d.value for d in LinkDecision}:
-        raise CommunityError("Confirm or reject the dataset.", "decision")
-    if not data.can_view(actor, dataset):
-        raise CommunityError("That dataset does not exist or is not visible to you.")
+        raise ServiceError("Confirm or reject the dataset.", "decision")
+    if not policy.can_view_dataset(actor, dataset):
+        raise Conflict("That dataset does not exist or is not visible to you.")
     if question.hidden:
-        raise CommunityError("This question is hidden while moderators review it.")
+        raise Conflict("This question is hidden while moderators review it.")
     # Keep the score as it was shown, so the decision can be read against it later.
     shown = {s.dataset.id: s.suggestion for s in _scored(db, question, actor, 0.0)}
     match = shown.get(dataset.id)
@@ -150,7 +149,7 @@ def confirmed(db: Session, question: Question, viewer: Any) -> list[QuestionData
         )
         .order_by(QuestionDataset.score.desc(), QuestionDataset.id)
     )
-    return [link for link in links if data.can_view(viewer, link.dataset)]
+    return [link for link in links if policy.can_view_dataset(viewer, link.dataset)]
 
 
 def rejected(db: Session, question: Question, viewer: Any) -> list[QuestionDataset]:
@@ -162,7 +161,7 @@ def rejected(db: Session, question: Question, viewer: Any) -> list[QuestionDatas
         )
         .order_by(QuestionDataset.id)
     )
-    return [link for link in links if data.can_view(viewer, link.dataset)]
+    return [link for link in links if policy.can_view_dataset(viewer, link.dataset)]
 
 
 def questions_for(db: Session, dataset: Dataset) -> list[Question]:
@@ -194,4 +193,4 @@ def for_community(db: Session, community_id: int, viewer: Any) -> list[Dataset]:
         )
         .order_by(Dataset.title)
     ).unique()
-    return [dataset for dataset in dict.fromkeys(found) if data.can_view(viewer, dataset)]
+    return [dataset for dataset in dict.fromkeys(found) if policy.can_view_dataset(viewer, dataset)]

@@ -37,7 +37,7 @@ from portal.community.question_models import Question
 from portal.community.round_models import PriorityRound
 from portal.data.models import Dataset
 from portal.db import utcnow
-from portal.reanalysis.models import AnalysisRun
+from portal.reanalysis.models import AnalysisRun, RunStatus
 
 DEMO_POLICY = trust.TrustPolicy(
     new_account_questions_per_day=10_000,
@@ -366,7 +366,7 @@ def _add_question(
         community,
         users[spec.author],
         text,
-        policy=DEMO_POLICY,
+        limits=DEMO_POLICY,
         now=utcnow() - timedelta(days=spec.days_ago),
     )
     for name in spec.supporters:
@@ -379,7 +379,7 @@ def _add_question(
             users[author],
             body,
             parent_id=comment_ids.get(parent) if parent else None,
-            policy=DEMO_POLICY,
+            limits=DEMO_POLICY,
         )
         comment_ids[own] = comment.id
     for step in spec.steps:
@@ -504,7 +504,9 @@ def link_data(db: Session, echo: Callable[[str], None] = lambda _: None) -> Load
     key, run_title = ANSWERED_BY_RUN
     question = _demo_question(db, key)
     run = db.scalar(
-        select(AnalysisRun).where(AnalysisRun.title == run_title, AnalysisRun.status == "finished")
+        select(AnalysisRun).where(
+            AnalysisRun.title == run_title, AnalysisRun.status == RunStatus.FINISHED
+        )
     )
     if question is None or run is None:
         return loaded

@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from portal import policy
 from portal.accounts.models import User
-from portal.community import markdown, permissions, trust, watching
+from portal.community import markdown, trust, watching
 from portal.community.comment_models import BODY_MAX, Comment
-from portal.community.errors import CommunityError, NotAllowed
 from portal.community.question_models import Question
 from portal.db import utcnow
+from portal.errors import Conflict, Forbidden, ServiceError
 
 #: Replies deeper than this are attached to the deepest allowed level, so that a
 #: long back-and-forth stays readable on a phone.
@@ -23,11 +24,11 @@ MAX_DEPTH = 5
 def _clean_body(body: str) -> str:
     body = (body or "").strip()
     if not body:
-        raise CommunityError("Write something first.", "body")
+        raise ServiceError("Write something first.", "body")
     if len(body) > BODY_MAX:
-        raise CommunityError(f"Use at most {BODY_MAX:,} characters.", "body")
+        raise ServiceError(f"Use at most {BODY_MAX:,} characters.", "body")
     if found := markdown.problems(body):
-        raise CommunityError(
+        raise ServiceError(
             "Comments are Markdown, and nothing in them may run. Remove "
             + " and ".join(found)
             + ", then post again.",
@@ -43,19 +44,19 @@ def add(
     body: str,
     *,
     parent_id: int | None = None,
-    policy: trust.TrustPolicy | None = None,
+    limits: trust.TrustPolicy | None = None,
     now: datetime | None = None,
 ) -> Comment:
     now = now or utcnow()
     if question.hidden:
-        raise CommunityError("This question is hidden while a moderator reviews it.")
-    permissions.require_member(db, question.community, author, "join the discussion")
+        raise Conflict("This question is hidden while a moderator reviews it.")
+    policy.require_member(db, question.community, author, "join the discussion")
     body = _clean_body(body)
     if parent_id is not None:
         parent = db.get(Comment, parent_id)
         if parent is None or parent.question_id != question.id:
-            raise CommunityError("The comment you replied to is not in this discussion.")
-    trust.ensure_allowed(db, author, "comment", now, policy or trust.TrustPolicy())
+            raise Conflict("The comment you replied to is not in this discussion.")
+    trust.ensure_allowed(db, author, "comment", now, limits or trust.TrustPolicy())
     comment = Comment(
         question_id=question.id, author_id=author.id, parent_id=parent_id, body=body, created_at=now
     )
@@ -63,26 +64,6 @@ def add(
     db.flush()
     watching.watch(db, question, author)
     return comment
-
-
-def can_edit(comment: Comment, user: User | None, now: datetime, window: timedelta) -> bool:
-    return (
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and comment.author_id == user.id
-        and not comment.is_deleted
-        and not comment.hidden
-        and now - comment.created_at <= window
-    )
-
-
-def can_delete(comment: Comment, user: User | None) -> bool:
-    return (
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and comment.author_id == user.id
-        and not comment.is_deleted
-    )
 
 
 def edit(
@@ -96,9 +77,9 @@ def edit(
 ) -> None:
     now = now or utcnow()
     if comment.author_id != user.id:
-        raise NotAllowed("You can only edit your own comments.")
-    if not can_edit(comment, user, now, window):
-        raise CommunityError(
+        raise Forbidden("You can only edit your own comments.")
+    if not policy.can_edit_comment(user, comment, now, window):
+        raise Conflict(
             f"Comments can be edited for {int(window.total_seconds() // 60)} minutes after posting."
         )
     comment.body = _clean_body(body)
@@ -108,7 +89,7 @@ def edit(
 def delete(db: Session, comment: Comment, user: User, now: datetime | None = None) -> None:
     """Soft delete: the text goes, the place in the thread stays for the replies."""
     if comment.author_id != user.id:
-        raise NotAllowed("You can only delete your own comments.")
+        raise Forbidden("You can only delete your own comments.")
     if comment.is_deleted:
         return
     comment.body = ""

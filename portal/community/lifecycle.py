@@ -11,10 +11,9 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from portal import audit
+from portal import audit, policy
 from portal.accounts.models import User
-from portal.community import permissions, run_links, watching
-from portal.community.errors import CommunityError
+from portal.community import run_links, watching
 from portal.community.question_models import (
     URL_MAX,
     EvidenceReview,
@@ -24,6 +23,7 @@ from portal.community.question_models import (
     QuestionVote,
 )
 from portal.db import utcnow
+from portal.errors import Conflict, ServiceError
 from portal.reanalysis.models import AnalysisRun
 from portal.upsert import insert
 
@@ -50,7 +50,7 @@ def _move(
 ) -> None:
     current = question.status_enum
     if to not in ALLOWED[current]:
-        raise CommunityError(f"A question that is {current.label} cannot become {to.label}.")
+        raise Conflict(f"A question that is {current.label} cannot become {to.label}.")
     question.status = to.value
     question.status_changed_at = now
     audit.record(
@@ -69,9 +69,9 @@ def _move(
 def _text(value: str, limit: int, field: str, label: str, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise CommunityError(f"{label} is required.", field)
+        raise ServiceError(f"{label} is required.", field)
     if len(value) > limit:
-        raise CommunityError(f"Use at most {limit} characters.", field)
+        raise ServiceError(f"Use at most {limit} characters.", field)
     return value
 
 
@@ -87,9 +87,9 @@ def record_review(
 ) -> EvidenceReview:
     """A researcher's verdict on whether existing evidence answers the question."""
     now = now or utcnow()
-    permissions.require_reviewer(db, question.community_id, reviewer)
+    policy.require_reviewer(db, question.community_id, reviewer)
     if verdict not in {v.value for v in EvidenceVerdict}:
-        raise CommunityError("Choose one of the listed verdicts.", "verdict")
+        raise ServiceError("Choose one of the listed verdicts.", "verdict")
     citations = _text(
         citations,
         CITATIONS_MAX,
@@ -122,7 +122,7 @@ def record_review(
 def start_analysis(
     db: Session, question: Question, actor: User, now: datetime | None = None
 ) -> None:
-    permissions.require_reviewer(db, question.community_id, actor)
+    policy.require_reviewer(db, question.community_id, actor)
     _move(db, question, S.IN_ANALYSIS, actor, f"In analysis: {question.title}", now or utcnow())
 
 
@@ -138,13 +138,13 @@ def mark_answered(
 ) -> None:
     """Record the answer: a short summary, the finished analysis runs that answer it
     and/or a link to where the answer is published."""
-    permissions.require_reviewer(db, question.community_id, actor)
+    policy.require_reviewer(db, question.community_id, actor)
     url = _text(url, URL_MAX, "url", "A link to the analysis", required=False)
     if url and not (
         url.startswith(("https://", "http://"))
         or (url.startswith("/") and not url.startswith("//"))
     ):
-        raise CommunityError("Give an http(s) address or a path on this site.", "url")
+        raise ServiceError("Give an http(s) address or a path on this site.", "url")
     note = _text(note, NOTE_MAX, "note", "A summary of the answer")
     runs = list(dict.fromkeys(runs))
     run_links.require_answering(actor, runs)
@@ -178,15 +178,15 @@ def close(
     Support is not moved: each supporter is asked and moves it themselves
     (``move_support``), so nobody's vote is cast for them.
     """
-    permissions.require_moderator(db, question.community_id, actor)
+    policy.require_moderator(db, question.community_id, actor)
     reason = _text(reason, NOTE_MAX, "reason", "A reason")
     if duplicate_of is not None:
         if duplicate_of.id == question.id:
-            raise CommunityError("A question cannot duplicate itself.", "duplicate_of")
+            raise ServiceError("A question cannot duplicate itself.", "duplicate_of")
         if duplicate_of.community_id != question.community_id:
-            raise CommunityError("The original must be in the same community.", "duplicate_of")
+            raise ServiceError("The original must be in the same community.", "duplicate_of")
         if duplicate_of.hidden or duplicate_of.status == S.CLOSED.value:
-            raise CommunityError(
+            raise ServiceError(
                 "Merge into a question that is visible and not closed.", "duplicate_of"
             )
     message = (
@@ -225,11 +225,11 @@ def move_support(db: Session, duplicate: Question, user: User) -> Question:
     """With the supporter's consent, move their support from a duplicate to its original."""
     original = duplicate.duplicate_of
     if original is None:
-        raise CommunityError("This question was not merged into another one.")
+        raise Conflict("This question was not merged into another one.")
     if not can_move_support(db, duplicate, user):
-        raise CommunityError("You did not support this question, so there is nothing to move.")
+        raise Conflict("You did not support this question, so there is nothing to move.")
     if not original.status_enum.is_open or original.hidden:
-        raise CommunityError("The question it was merged into no longer takes support.")
+        raise Conflict("The question it was merged into no longer takes support.")
     db.execute(
         delete(QuestionVote).where(
             QuestionVote.question_id == duplicate.id, QuestionVote.user_id == user.id

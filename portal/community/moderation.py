@@ -14,14 +14,14 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from portal import audit
+from portal import audit, policy
 from portal.accounts.models import User
-from portal.community import permissions, trust
+from portal.community import trust
 from portal.community.comment_models import Comment
-from portal.community.errors import CommunityError
 from portal.community.moderation_models import NOTE_MAX, ContentFlag, FlagReason
 from portal.community.question_models import Question
 from portal.db import utcnow
+from portal.errors import Conflict, ServiceError
 from portal.upsert import insert
 
 FLAGS_TO_HIDE = 3
@@ -55,21 +55,21 @@ def flag(
     *,
     reason: str,
     note: str = "",
-    policy: trust.TrustPolicy | None = None,
+    limits: trust.TrustPolicy | None = None,
     now: datetime | None = None,
 ) -> bool:
     """Record ``user``'s flag; True if new. Hides the target at the third flag."""
     now = now or utcnow()
     if reason not in {r.value for r in FlagReason}:
-        raise CommunityError("Choose why you are flagging this.", "reason")
+        raise ServiceError("Choose why you are flagging this.", "reason")
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        raise CommunityError(f"Use at most {NOTE_MAX} characters.", "note")
+        raise ServiceError(f"Use at most {NOTE_MAX} characters.", "note")
     if target.author_id == user.id:
-        raise CommunityError(f"You cannot flag your own {_kind(target)}.")
+        raise Conflict(f"You cannot flag your own {_kind(target)}.")
     if isinstance(target, Comment) and target.is_deleted:
-        raise CommunityError("This comment was deleted by its author.")
-    trust.ensure_allowed(db, user, "flag", now, policy or trust.TrustPolicy())
+        raise Conflict("This comment was deleted by its author.")
+    trust.ensure_allowed(db, user, "flag", now, limits or trust.TrustPolicy())
     # Lock the target so that concurrent flags are counted one after another: two
     # members adding the third flag at once must still hide it.
     model = type(target)
@@ -122,12 +122,12 @@ def _decide(
 ) -> None:
     now = now or utcnow()
     community_id = community_id_of(db, target)
-    permissions.require_moderator(db, community_id, actor)
+    policy.require_moderator(db, community_id, actor)
     reason = (reason or "").strip()
     if not reason:
-        raise CommunityError("Give a reason: it is kept in the audit log.", "reason")
+        raise ServiceError("Give a reason: it is kept in the audit log.", "reason")
     if len(reason) > REASON_MAX:
-        raise CommunityError(f"Use at most {REASON_MAX} characters.", "reason")
+        raise ServiceError(f"Use at most {REASON_MAX} characters.", "reason")
     target.hidden = hide
     target.hidden_reason = reason if hide else ""
     resolved = _resolve(db, target, actor, now)

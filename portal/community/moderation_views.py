@@ -5,21 +5,21 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import login_required
 
-from portal import db
-from portal.community import moderation, permissions
+from portal import db, policy
+from portal.community import moderation
 from portal.community.comment_models import Comment
-from portal.community.errors import CommunityError
 from portal.community.forms import ModerationForm
 from portal.community.models import Community
 from portal.community.question_models import Question
 from portal.community.view_helpers import community_or_404, me, question_or_404, refuse
+from portal.errors import ServiceError
 
 bp = Blueprint("moderation", __name__, url_prefix="/<slug>/moderation")
 
 
 def _moderator_community(slug: str) -> Community:
     community = community_or_404(slug)
-    if not permissions.can_moderate(db.session(), community.id, me()):
+    if not policy.can_moderate(db.session(), community.id, me()):
         abort(403)
     return community
 
@@ -50,7 +50,7 @@ def _decide(community: Community, target: Question | Comment, action: str):
     decide = moderation.hide if action == "hide" else moderation.restore
     try:
         decide(session, me(), target, reason=form.reason.data)
-    except CommunityError as error:
+    except ServiceError as error:
         return refuse(error, back)
     session.commit()
     flash(

@@ -18,10 +18,9 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal import audit
+from portal import audit, policy
 from portal.accounts.models import User
-from portal.community import bradley_terry, permissions
-from portal.community.errors import CommunityError
+from portal.community import bradley_terry
 from portal.community.models import Community
 from portal.community.question_models import Question
 from portal.community.round_models import (
@@ -33,6 +32,7 @@ from portal.community.round_models import (
     RoundQuestion,
 )
 from portal.db import utcnow
+from portal.errors import Conflict, ServiceError
 from portal.upsert import insert
 
 MIN_QUESTIONS = 2
@@ -58,18 +58,16 @@ def open_round(
     question_ids: list[int],
     now: datetime | None = None,
 ) -> PriorityRound:
-    permissions.require_moderator(db, community.id, actor)
+    policy.require_moderator(db, community.id, actor)
     title = " ".join((title or "").split())
     if not 3 <= len(title) <= ROUND_TITLE_MAX:
-        raise CommunityError(
-            f"Give the round a title of 3 to {ROUND_TITLE_MAX} characters.", "title"
-        )
+        raise ServiceError(f"Give the round a title of 3 to {ROUND_TITLE_MAX} characters.", "title")
     description = (description or "").strip()
     if len(description) > DESCRIPTION_MAX:
-        raise CommunityError(f"Use at most {DESCRIPTION_MAX} characters.", "description")
+        raise ServiceError(f"Use at most {DESCRIPTION_MAX} characters.", "description")
     ids = sorted(set(question_ids))
     if not MIN_QUESTIONS <= len(ids) <= MAX_QUESTIONS:
-        raise CommunityError(
+        raise ServiceError(
             f"Choose {MIN_QUESTIONS} to {MAX_QUESTIONS} questions for the round.", "questions"
         )
     found = db.scalars(
@@ -78,7 +76,7 @@ def open_round(
         )
     ).all()
     if len(found) != len(ids) or not all(q.status_enum.is_open for q in found):
-        raise CommunityError("Choose open questions of this community.", "questions")
+        raise ServiceError("Choose open questions of this community.", "questions")
     round_ = PriorityRound(
         community_id=community.id,
         title=title,
@@ -103,9 +101,9 @@ def open_round(
 def close_round(
     db: Session, round_: PriorityRound, actor: User, now: datetime | None = None
 ) -> None:
-    permissions.require_moderator(db, round_.community_id, actor)
+    policy.require_moderator(db, round_.community_id, actor)
     if not round_.is_open:
-        raise CommunityError("This round is already closed.")
+        raise Conflict("This round is already closed.")
     round_.closed_at = now or utcnow()
     audit.record(
         db,
@@ -157,15 +155,15 @@ def participant(db: Session, round_: PriorityRound, user: User | None) -> RoundP
 
 def _check_open(round_: PriorityRound) -> None:
     if not round_.is_open:
-        raise CommunityError("This round is closed; its priority list is final.")
+        raise Conflict("This round is closed; its priority list is final.")
 
 
 def take_part(db: Session, round_: PriorityRound, user: User, perspective: str) -> None:
     """Join the round as a patient, carer or clinician (saying it again corrects it)."""
     _check_open(round_)
-    permissions.require_member(db, round_.community, user, "take part in its rounds")
+    policy.require_member(db, round_.community, user, "take part in its rounds")
     if perspective not in {p.value for p in Perspective}:
-        raise CommunityError(
+        raise ServiceError(
             "Say whether you take part as a patient, a carer or a clinician.", "perspective"
         )
     db.execute(
@@ -228,11 +226,9 @@ def compare(
     """
     _check_open(round_)
     if participant(db, round_, user) is None:
-        raise CommunityError(
-            "First say whether you take part as a patient, a carer or a clinician."
-        )
+        raise Conflict("First say whether you take part as a patient, a carer or a clinician.")
     if first_id == second_id:
-        raise CommunityError("Compare two different questions.")
+        raise Conflict("Compare two different questions.")
     in_round = set(
         db.scalars(
             select(RoundQuestion.question_id).where(
@@ -242,9 +238,9 @@ def compare(
         )
     )
     if in_round != {first_id, second_id}:
-        raise CommunityError("These two questions are not both in this round.")
+        raise Conflict("These two questions are not both in this round.")
     if winner_id not in (first_id, second_id):
-        raise CommunityError("Choose one of the two questions.")
+        raise Conflict("Choose one of the two questions.")
     low, high = sorted((first_id, second_id))
     db.execute(
         insert(db, Comparison)
@@ -302,7 +298,7 @@ def results(
 ) -> RoundResults:
     """The priority list, with how many comparisons back it and how stable it is."""
     if weighting not in WEIGHTINGS:
-        raise CommunityError(f"Unknown weighting {weighting!r}.")
+        raise Conflict(f"Unknown weighting {weighting!r}.")
     questions = questions_in(db, round_)
     index = {q.id: i for i, q in enumerate(questions)}
     rows = db.execute(

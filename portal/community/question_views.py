@@ -7,21 +7,19 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from portal import db
+from portal import db, policy
 from portal.community import (
     dataset_links,
     dataset_matching,
     discussion,
     lifecycle,
     markdown,
-    permissions,
     questions,
     ranking,
     run_links,
     votes,
     watching,
 )
-from portal.community.errors import CommunityError
 from portal.community.forms import (
     ActionForm,
     AnswerForm,
@@ -49,6 +47,7 @@ from portal.community.view_helpers import (
 )
 from portal.data.models import Dataset
 from portal.db import utcnow
+from portal.errors import Conflict, ServiceError
 from portal.extensions import limiter, post_limit, user_or_address, vote_limit
 
 bp = Blueprint("questions", __name__, url_prefix="/<slug>/questions")
@@ -112,16 +111,16 @@ def _text(form: QuestionForm) -> questions.QuestionText:
 def new(slug: str):
     session = db.session()
     community = community_or_404(slug)
-    if not permissions.is_member(session, community.id, me()):
+    if not policy.is_member(session, community.id, me()):
         flash(f"Join {community.name} to propose questions.", "info")
         return redirect(url_for("community.show", slug=slug), code=303)
     form = QuestionForm()
     if form.validate_on_submit():
         try:
             question = questions.propose(
-                session, community, me(), _text(form), policy=trust_policy()
+                session, community, me(), _text(form), limits=trust_policy()
             )
-        except CommunityError as error:
+        except ServiceError as error:
             attach(error, form, "title")
         else:
             session.commit()
@@ -139,8 +138,8 @@ def show(slug: str, question_id: int):
     community = community_or_404(slug)
     question = question_or_404(community, question_id)
     user = current_user if current_user.is_authenticated else None
-    may_moderate = permissions.can_moderate(session, community.id, user)
-    may_review = permissions.can_review(session, community.id, user)
+    may_moderate = policy.can_moderate(session, community.id, user)
+    may_review = policy.can_review(session, community.id, user)
     is_author = user is not None and question.author_id == user.id
     if question.hidden and not (may_moderate or is_author):
         return render_template(
@@ -169,8 +168,8 @@ def show(slug: str, question_id: int):
         support=questions.support_count(session, question),
         supported=votes.has_supported(session, question, user),
         watching=user is not None and watching.is_watching(session, question, user),
-        is_member=permissions.is_member(session, community.id, user),
-        may_edit=questions.can_edit(question, user, now, edit_window()),
+        is_member=policy.is_member(session, community.id, user),
+        may_edit=policy.can_edit_question(user, question, now, edit_window()),
         may_moderate=may_moderate,
         may_review=may_review,
         may_move_support=lifecycle.can_move_support(session, question, user),
@@ -178,8 +177,8 @@ def show(slug: str, question_id: int):
         mentions=mentions,
         now=now,
         window=edit_window(),
-        can_edit_comment=lambda c: discussion.can_edit(c, user, now, edit_window()),
-        can_delete_comment=lambda c: discussion.can_delete(c, user),
+        can_edit_comment=lambda c: policy.can_edit_comment(user, c, now, edit_window()),
+        can_delete_comment=lambda c: policy.can_delete_comment(user, c),
         reviews=session.scalars(
             select(EvidenceReview)
             .where(EvidenceReview.question_id == question.id)
@@ -230,7 +229,7 @@ def edit(slug: str, question_id: int):
     back = url_for(".show", slug=slug, question_id=question_id)
     if question.author_id != current_user.id:
         abort(403)
-    if not questions.can_edit(question, me(), utcnow(), edit_window()):
+    if not policy.can_edit_question(me(), question, utcnow(), edit_window()):
         flash(
             "This question can no longer be edited: the edit window has passed or it is "
             "already under way.",
@@ -241,7 +240,7 @@ def edit(slug: str, question_id: int):
     if form.validate_on_submit():
         try:
             questions.edit(session, question, me(), _text(form), window=edit_window())
-        except CommunityError as error:
+        except ServiceError as error:
             attach(error, form, "title")
         else:
             session.commit()
@@ -262,7 +261,7 @@ def _act(slug: str, question_id: int, action, success: str | None):
     back = url_for(".show", slug=slug, question_id=question_id)
     try:
         message = action(session, question)
-    except CommunityError as error:
+    except ServiceError as error:
         return refuse(error, back)
     session.commit()
     # A message from the action says something unexpected happened ("already done").
@@ -392,7 +391,7 @@ def start_analysis(slug: str, question_id: int):
 def answer(slug: str, question_id: int):
     def apply(session, question, f):
         # Who may answer is checked before the runs, so a member learns nothing about them.
-        permissions.require_reviewer(session, question.community_id, me())
+        policy.require_reviewer(session, question.community_id, me())
         runs = [run_links.get_run(session, me(), run_id) for run_id in f.runs.data or []]
         lifecycle.mark_answered(
             session, question, me(), url=f.url.data or "", note=f.note.data or "", runs=runs
@@ -411,10 +410,10 @@ def answer(slug: str, question_id: int):
 @login_required
 def link_run(slug: str, question_id: int):
     def apply(session, question, f):
-        permissions.require_reviewer(session, question.community_id, me())
+        policy.require_reviewer(session, question.community_id, me())
         run = run_links.get_run(session, me(), f.run_id.data)
         if not run_links.link_analysis(session, question, run, me()):
-            raise CommunityError("That analysis is already linked to this question.")
+            raise Conflict("That analysis is already linked to this question.")
 
     return _lifecycle_form(
         slug,
@@ -432,7 +431,7 @@ def decide_dataset(slug: str, question_id: int, dataset_id: int):
     def apply(session, question, f):
         dataset = session.get(Dataset, dataset_id)
         if dataset is None:
-            raise CommunityError("That dataset does not exist or is not visible to you.")
+            raise Conflict("That dataset does not exist or is not visible to you.")
         dataset_links.decide(session, question, dataset, me(), f.decision.data)
 
     return _lifecycle_form(
@@ -454,10 +453,10 @@ def close(slug: str, question_id: int):
         original = None
         if f.duplicate_of.data:
             if not f.duplicate_of.data.isdigit():
-                raise CommunityError("Choose the question it repeats from the list.")
+                raise Conflict("Choose the question it repeats from the list.")
             original = questions.get(session, question.community, int(f.duplicate_of.data))
             if original is None:
-                raise CommunityError("The question it repeats is not in this community.")
+                raise Conflict("The question it repeats is not in this community.")
         lifecycle.close(session, question, me(), reason=f.reason.data, duplicate_of=original)
 
     return _lifecycle_form(slug, question_id, form, apply, "The question is closed.")

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from portal import policy
 from portal.accounts.models import User
-from portal.community import permissions, ranking, trust, watching
-from portal.community.errors import CommunityError, NotAllowed
+from portal.community import ranking, trust, watching
 from portal.community.models import Community
 from portal.community.question_models import (
     PICO_MAX,
@@ -23,6 +23,7 @@ from portal.community.question_models import (
 )
 from portal.community.similarity import Draft, most_similar
 from portal.db import utcnow
+from portal.errors import Conflict, Forbidden, ServiceError
 
 STATUS_FILTERS = {
     "open": [s.value for s in QuestionStatus if s.is_open],
@@ -55,7 +56,7 @@ class QuestionText:
 
     def check(self) -> None:
         if not TITLE_MIN <= len(self.title) <= TITLE_MAX:
-            raise CommunityError(
+            raise ServiceError(
                 f"Write the question in {TITLE_MIN} to {TITLE_MAX} characters.", "title"
             )
         for name, label in (
@@ -64,14 +65,14 @@ class QuestionText:
             ("outcome", "Outcome"),
         ):
             if not getattr(self, name):
-                raise CommunityError(f"{label} is part of a PICO question; fill it in.", name)
+                raise ServiceError(f"{label} is part of a PICO question; fill it in.", name)
         for name in ("population", "intervention", "comparator", "outcome"):
             if len(getattr(self, name)) > PICO_MAX:
-                raise CommunityError(f"Use at most {PICO_MAX} characters.", name)
+                raise ServiceError(f"Use at most {PICO_MAX} characters.", name)
         if not self.rationale:
-            raise CommunityError("Say why this question matters.", "rationale")
+            raise ServiceError("Say why this question matters.", "rationale")
         if len(self.rationale) > RATIONALE_MAX:
-            raise CommunityError(f"Use at most {RATIONALE_MAX} characters.", "rationale")
+            raise ServiceError(f"Use at most {RATIONALE_MAX} characters.", "rationale")
 
     def as_draft(self) -> Draft:
         return Draft(
@@ -86,13 +87,13 @@ def propose(
     author: User,
     text: QuestionText,
     *,
-    policy: trust.TrustPolicy | None = None,
+    limits: trust.TrustPolicy | None = None,
     now: datetime | None = None,
 ) -> Question:
     now = now or utcnow()
-    permissions.require_member(db, community, author, "propose questions")
+    policy.require_member(db, community, author, "propose questions")
     text = text.cleaned()
-    trust.ensure_allowed(db, author, "question", now, policy or trust.TrustPolicy())
+    trust.ensure_allowed(db, author, "question", now, limits or trust.TrustPolicy())
     question = Question(
         community_id=community.id, author_id=author.id, created_at=now, **vars(text)
     )
@@ -100,18 +101,6 @@ def propose(
     db.flush()
     watching.watch(db, question, author)
     return question
-
-
-def can_edit(question: Question, user: User | None, now: datetime, window: timedelta) -> bool:
-    """Authors may fix their own question shortly after posting, before others act on it."""
-    return (
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and question.author_id == user.id
-        and question.status == QuestionStatus.PROPOSED.value
-        and not question.hidden
-        and now - question.created_at <= window
-    )
 
 
 def edit(
@@ -125,9 +114,9 @@ def edit(
 ) -> None:
     now = now or utcnow()
     if question.author_id != user.id:
-        raise NotAllowed("Only the author can edit a question.")
-    if not can_edit(question, user, now, window):
-        raise CommunityError(
+        raise Forbidden("Only the author can edit a question.")
+    if not policy.can_edit_question(user, question, now, window):
+        raise Conflict(
             f"Questions can be edited for {int(window.total_seconds() // 60)} minutes after "
             "posting, while they are still proposed."
         )
@@ -177,9 +166,9 @@ def listed(
     """
     now = now or utcnow()
     if status not in STATUS_FILTERS:
-        raise CommunityError(f"Unknown status filter {status!r}.")
+        raise Conflict(f"Unknown status filter {status!r}.")
     if sort not in ranking.SORTS:
-        raise CommunityError(f"Unknown sort {sort!r}.")
+        raise Conflict(f"Unknown sort {sort!r}.")
     support = (
         select(QuestionVote.question_id, func.count().label("n"))
         .group_by(QuestionVote.question_id)

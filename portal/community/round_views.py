@@ -8,9 +8,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from portal import db
-from portal.community import permissions, prioritisation, questions
-from portal.community.errors import CommunityError
+from portal import db, policy
+from portal.community import prioritisation, questions
 from portal.community.forms import ActionForm, CompareForm, PerspectiveForm, RoundForm
 from portal.community.models import Community
 from portal.community.round_models import Perspective, PriorityRound
@@ -22,6 +21,7 @@ from portal.community.view_helpers import (
     require_valid,
     submit,
 )
+from portal.errors import ServiceError
 
 bp = Blueprint("rounds", __name__, url_prefix="/<slug>/rounds")
 
@@ -41,7 +41,7 @@ def index(slug: str):
         "community/rounds/index.html",
         community=community,
         rounds=prioritisation.rounds_of(session, community),
-        may_moderate=permissions.can_moderate(session, community.id, current_user),
+        may_moderate=policy.can_moderate(session, community.id, current_user),
     )
 
 
@@ -50,7 +50,7 @@ def index(slug: str):
 def new(slug: str):
     session = db.session()
     community = community_or_404(slug)
-    if not permissions.can_moderate(session, community.id, me()):
+    if not policy.can_moderate(session, community.id, me()):
         abort(403)
     form = RoundForm()
     candidates = questions.listed(session, community=community, status="open", sort="top")
@@ -67,7 +67,7 @@ def new(slug: str):
                 description=form.description.data or "",
                 question_ids=form.questions.data,
             )
-        except CommunityError as error:
+        except ServiceError as error:
             attach(error, form, "title")
         else:
             session.commit()
@@ -104,8 +104,8 @@ def show(slug: str, round_id: int):
         pair=pair,
         done=done,
         total_pairs=math.comb(len(in_round), 2),
-        is_member=permissions.is_member(session, community.id, user),
-        may_moderate=permissions.can_moderate(session, community.id, user),
+        is_member=policy.is_member(session, community.id, user),
+        may_moderate=policy.can_moderate(session, community.id, user),
         comparisons=prioritisation.comparison_count(session, round_),
         perspective_form=PerspectiveForm(
             perspective=taking_part.perspective if taking_part else None
@@ -180,7 +180,7 @@ def close(slug: str, round_id: int):
     back = url_for(".show", slug=slug, round_id=round_id)
     try:
         prioritisation.close_round(session, round_, me())
-    except CommunityError as error:
+    except ServiceError as error:
         return refuse(error, back)
     session.commit()
     flash("The round is closed; its priority list is final.", "success")

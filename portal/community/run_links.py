@@ -1,6 +1,6 @@
 """Analysis runs made for a question, and the ones that answer it. Never commits.
 
-Runs are shown only to viewers who may see them (``reanalysis.services.can_view``):
+Runs are shown only to viewers who may see them (``portal.policy.can_view_run``):
 a draft or a run on unpublished data stays its owner's until it is public.
 """
 
@@ -13,15 +13,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import audit
+from portal import audit, policy
 from portal.accounts.models import User
-from portal.community import permissions, watching
-from portal.community.errors import CommunityError
+from portal.community import watching
 from portal.community.link_models import QuestionRun, RunRole
 from portal.community.question_models import Question, QuestionStatus
 from portal.db import utcnow
+from portal.errors import Conflict, ServiceError
 from portal.reanalysis import services as reanalysis
-from portal.reanalysis.models import AnalysisRun
+from portal.reanalysis.models import AnalysisRun, RunStatus
 from portal.upsert import insert
 
 #: How many of a researcher's runs the forms offer, newest first.
@@ -31,18 +31,18 @@ CHOICES_MAX = 50
 def get_run(db: Session, actor: Any, run_id: int) -> AnalysisRun:
     """The run, if ``actor`` may see it; otherwise the same error as for a missing one."""
     run = db.get(AnalysisRun, run_id)
-    if run is None or not reanalysis.can_view(actor, run):
-        raise CommunityError("That analysis does not exist or is not visible to you.", "runs")
+    if run is None or not policy.can_view_run(actor, run):
+        raise ServiceError("That analysis does not exist or is not visible to you.", "runs")
     return run
 
 
 def require_answering(actor: Any, runs: Sequence[AnalysisRun]) -> None:
     """Only finished runs the actor may see can stand as an answer."""
     for run in runs:
-        if not reanalysis.can_view(actor, run):
-            raise CommunityError("That analysis does not exist or is not visible to you.", "runs")
+        if not policy.can_view_run(actor, run):
+            raise ServiceError("That analysis does not exist or is not visible to you.", "runs")
         if not run.is_finished:
-            raise CommunityError(
+            raise ServiceError(
                 f"“{run.title}” has not finished: only finished analyses can answer a question.",
                 "runs",
             )
@@ -78,13 +78,11 @@ def link_answers(db: Session, question: Question, runs: Sequence[AnalysisRun], a
 
 def link_analysis(db: Session, question: Question, run: AnalysisRun, actor: User) -> bool:
     """Note that ``run`` was made for the question; returns False if it already was."""
-    permissions.require_reviewer(db, question.community_id, actor)
-    if not reanalysis.can_view(actor, run):
-        raise CommunityError("That analysis does not exist or is not visible to you.", "run")
+    policy.require_reviewer(db, question.community_id, actor)
+    if not policy.can_view_run(actor, run):
+        raise ServiceError("That analysis does not exist or is not visible to you.", "run")
     if question.hidden or question.status == QuestionStatus.CLOSED.value:
-        raise CommunityError(
-            "Analyses can be linked only to visible questions that are not closed."
-        )
+        raise Conflict("Analyses can be linked only to visible questions that are not closed.")
     exists = db.scalar(
         select(QuestionRun.id).where(
             QuestionRun.question_id == question.id, QuestionRun.run_id == run.id
@@ -153,7 +151,7 @@ def for_question(db: Session, question: Question, viewer: Any) -> list[LinkedRun
     linked = [
         LinkedRun(run, link.role, link.linked_at, pooled_summary(run))
         for link, run in rows
-        if reanalysis.can_view(viewer, run)
+        if policy.can_view_run(viewer, run)
     ]
     return sorted(linked, key=lambda item: not item.answers)
 
@@ -174,12 +172,12 @@ def questions_for(db: Session, run: AnalysisRun) -> list[tuple[Question, str]]:
 def choices(db: Session, actor: Any) -> list[AnalysisRun]:
     """Finished runs the actor may see, newest first, to offer in the forms."""
     runs = db.scalars(
-        reanalysis.visible_runs(actor)
-        .where(AnalysisRun.status == "finished")
+        policy.visible_runs(actor)
+        .where(AnalysisRun.status == RunStatus.FINISHED)
         .order_by(AnalysisRun.finished_at.desc(), AnalysisRun.id.desc())
         .limit(CHOICES_MAX)
     )
-    return [run for run in runs if reanalysis.can_view(actor, run)]
+    return [run for run in runs if policy.can_view_run(actor, run)]
 
 
 def for_community(db: Session, community_id: int, viewer: Any) -> list[LinkedRun]:
@@ -194,7 +192,7 @@ def for_community(db: Session, community_id: int, viewer: Any) -> list[LinkedRun
     ).all()
     seen: dict[int, LinkedRun] = {}
     for link, run in rows:
-        if not reanalysis.can_view(viewer, run):
+        if not policy.can_view_run(viewer, run):
             continue
         if run.id not in seen or link.role == RunRole.ANSWER.value:
             seen[run.id] = LinkedRun(run, link.role, link.linked_at, pooled_summary(run))

@@ -8,8 +8,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
-from portal.community.errors import CommunityError
 from portal.community.models import Community, Membership
+from portal.errors import ServiceError
 from portal.upsert import insert
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -19,11 +19,11 @@ def create_community(
     db: Session, *, slug: str, name: str, condition: str, description: str = ""
 ) -> Community:
     if not SLUG_PATTERN.match(slug) or len(slug) > 64:
-        raise CommunityError("Use lower-case letters, digits and single hyphens.", "slug")
+        raise ServiceError("Use lower-case letters, digits and single hyphens.", "slug")
     if not name.strip() or len(name) > 120:
-        raise CommunityError("A name of 1 to 120 characters is required.", "name")
+        raise ServiceError("A name of 1 to 120 characters is required.", "name")
     if db.scalar(select(func.count()).where(Community.slug == slug)):
-        raise CommunityError("A community with that address already exists.", "slug")
+        raise ServiceError("A community with that address already exists.", "slug")
     community = Community(
         slug=slug, name=name.strip(), condition=condition.strip(), description=description
     )

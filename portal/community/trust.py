@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
 from portal.community.comment_models import Comment
-from portal.community.errors import CommunityError
 from portal.community.models import Membership
 from portal.community.moderation_models import ContentFlag
 from portal.community.question_models import Question
+from portal.errors import Conflict
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def ensure_allowed(
     )
     if recent < limit or is_trusted(db, user, now, policy):
         return
-    raise CommunityError(
+    raise Conflict(
         f"New accounts can post {limit} {noun}{'' if limit == 1 else 's'} {per}; you have "
         "reached that for now. "
         f"The limit lifts when your account is {policy.trusted_after_days} days old "

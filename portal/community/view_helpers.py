@@ -15,12 +15,11 @@ from werkzeug.wrappers import Response
 from portal import db
 from portal.accounts.models import User
 from portal.community import moderation, questions, trust
-from portal.community.errors import CommunityError, NotAllowed
 from portal.community.forms import FlagForm
 from portal.community.models import Community
 from portal.community.question_models import Question
-
-DEFAULT_EDIT_WINDOW_MINUTES = 15
+from portal.errors import Forbidden, ServiceError
+from portal.policy import MembershipRequired
 
 
 def community_or_404(slug: str) -> Community:
@@ -43,7 +42,7 @@ def me() -> User:
 
 
 def edit_window() -> timedelta:
-    minutes = current_app.config.get("COMMUNITY_EDIT_WINDOW_MINUTES", DEFAULT_EDIT_WINDOW_MINUTES)
+    minutes = current_app.config["COMMUNITY_EDIT_WINDOW_MINUTES"]
     return timedelta(minutes=int(minutes))
 
 
@@ -51,23 +50,24 @@ def trust_policy() -> trust.TrustPolicy:
     return trust.policy_from_config(current_app.config)
 
 
-def refuse(error: CommunityError, back: str) -> Response:
+def refuse(error: ServiceError, back: str) -> Response:
     """Undo the unit of work and tell the member why, on the page they came from.
 
-    Permission failures get the friendly 403 page instead.
+    A refusal of the member's role is shown as the error page instead; one that asks
+    them to join is said on the page, next to the button that joins.
     """
     db.session().rollback()
-    if isinstance(error, NotAllowed):
-        abort(403)
-    flash(str(error), "error")
+    if isinstance(error, Forbidden) and not isinstance(error, MembershipRequired):
+        raise error
+    flash(error.message, "error")
     return redirect(back, code=303)
 
 
-def attach(error: CommunityError, form: FlaskForm, default_field: str) -> None:
+def attach(error: ServiceError, form: FlaskForm, default_field: str) -> None:
     """Show a service's complaint next to the form field it is about."""
     db.session().rollback()
     field = getattr(form, error.field or default_field, None) or getattr(form, default_field)
-    field.errors = [*field.errors, str(error)]
+    field.errors = [*field.errors, error.message]
 
 
 def require_valid(form: FlaskForm) -> None:
@@ -98,7 +98,7 @@ def submit(
         return redirect(back, code=303)
     try:
         result = apply()
-    except CommunityError as error:
+    except ServiceError as error:
         return refuse(error, back)
     db.session().commit()
     said = success(result) if callable(success) else success
@@ -120,7 +120,7 @@ def flag_content(target: Any, back: str, noun: str) -> Response:
             target,
             reason=form.reason.data,
             note=form.note.data or "",
-            policy=trust_policy(),
+            limits=trust_policy(),
         ),
         success=lambda new: (
             "Thank you: moderators will look at it."

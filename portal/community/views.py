@@ -6,13 +6,12 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from portal import db
+from portal import db, policy
 from portal.community import (
     comment_views,
     dataset_links,
     moderation,
     moderation_views,
-    permissions,
     prioritisation,
     question_views,
     questions,
@@ -68,7 +67,7 @@ def show(slug: str):
     if current_user.is_authenticated:
         mine = services.membership(session, community, current_user)
     top = questions.listed(session, community=community, status="open", sort="top")
-    may_moderate = permissions.can_moderate(session, community.id, current_user)
+    may_moderate = policy.can_moderate(session, community.id, current_user)
     return render_template(
         "community/show.html",
         community=community,

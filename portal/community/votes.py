@@ -5,19 +5,20 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from portal import policy
 from portal.accounts.models import User
-from portal.community import permissions, watching
-from portal.community.errors import CommunityError
+from portal.community import watching
 from portal.community.question_models import Question, QuestionVote
 from portal.db import utcnow
+from portal.errors import Conflict
 from portal.upsert import insert
 
 
 def _check_open(question: Question) -> None:
     if question.hidden:
-        raise CommunityError("This question is hidden while a moderator reviews it.")
+        raise Conflict("This question is hidden while a moderator reviews it.")
     if not question.status_enum.is_open:
-        raise CommunityError(
+        raise Conflict(
             f"This question is {question.status_enum.label}; its support can no longer change."
         )
 
@@ -29,7 +30,7 @@ def support(db: Session, question: Question, user: User) -> bool:
     safe under any number of simultaneous requests: exactly one row can exist.
     """
     _check_open(question)
-    permissions.require_member(db, question.community, user, "support its questions")
+    policy.require_member(db, question.community, user, "support its questions")
     # RETURNING yields the new row, or nothing when the vote already existed.
     added = (
         db.execute(

@@ -16,6 +16,7 @@ from datasets.errors import DatasetError
 from portal import db
 from portal.accounts.models import User
 from portal.data import services
+from portal.errors import ServiceError
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -77,7 +78,7 @@ def add(file: Path, owner: str, publish: bool, **fields) -> None:
     if publish:
         try:
             services.publish(session, version, actor=user)
-        except services.DataError as error:
+        except ServiceError as error:
             session.commit()
             click.echo(f"Kept as a draft: {error}", err=True)
             sys.exit(1)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from datasets.detect import Progress
@@ -20,20 +20,13 @@ from datasets.reading import open_table
 from datasets.screening import DIRECT, mask
 from datasets.storage import LocalBlobStore
 from portal import audit
-from portal.accounts.models import Role, User
+from portal.accounts.models import User
 from portal.data.models import Dataset, DatasetTag, DatasetVersion
 from portal.db import utcnow
+from portal.errors import Conflict
 
 PREVIEW_ROWS = 20
 TAG_KINDS = {"condition": "conditions", "intervention": "interventions", "keyword": "keywords"}
-
-
-class DataError(ValueError):
-    """A request about a dataset that cannot be honoured; ``field`` names the input."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def blob_store(app: Flask) -> LocalBlobStore:
@@ -254,7 +247,7 @@ def replace_analysis(
 ) -> None:
     """Store a draft's re-validation against an edited schema."""
     if version.is_published:
-        raise DataError("A published version never changes; upload a new version instead.")
+        raise Conflict("A published version never changes; upload a new version instead.")
     version.schema_json = json.dumps(result.schema)
     version.report_json = json.dumps(result.report.to_dict(), default=str)
     version.screening_json = json.dumps(result.screening.to_dict(), default=str)
@@ -288,7 +281,7 @@ def publish(session: Session, version: DatasetVersion, *, actor: User) -> None:
         return
     problems = publication_problems(version)
     if problems:
-        raise DataError(" ".join(problems))
+        raise Conflict(" ".join(problems), code="not_publishable")
     now = utcnow()
     version.published_at = now
     dataset = version.dataset
@@ -303,32 +296,6 @@ def publish(session: Session, version: DatasetVersion, *, actor: User) -> None:
         version=version.number,
         sha256=version.sha256,
     )
-
-
-def can_edit(user: Any, dataset: Dataset) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and (user.id == dataset.owner_id or user.has_role(Role.ADMIN))
-    )
-
-
-def can_view(user: Any, dataset: Dataset) -> bool:
-    return dataset.is_published or can_edit(user, dataset)
-
-
-def visible_versions(user: Any, dataset: Dataset) -> list[DatasetVersion]:
-    if can_edit(user, dataset):
-        return list(dataset.versions)
-    return dataset.published_versions()
-
-
-def visible_datasets(user: Any) -> Select:
-    statement = select(Dataset)
-    if getattr(user, "is_authenticated", False):
-        if user.has_role(Role.ADMIN):
-            return statement
-        return statement.where(or_(Dataset.published_at.is_not(None), Dataset.owner_id == user.id))
-    return statement.where(Dataset.published_at.is_not(None))
 
 
 def column_changes(old: DatasetVersion | None, new: DatasetVersion) -> dict[str, Any]:

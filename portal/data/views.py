@@ -25,12 +25,13 @@ from datasets.ingest import spool
 from datasets.metadata import LICENCES, STUDY_DESIGNS, DatasetMetadata
 from datasets.schema import check_schema
 from datasets.storage import local_copy
-from portal import db
+from portal import db, policy
 from portal.accounts.models import Role, User
 from portal.data import services
 from portal.data.forms import EmptyForm, FixForm, MetadataForm, UploadForm, VersionForm
 from portal.data.models import Dataset, DatasetVersion
 from portal.data.search import Filters, apply_filters, facet_values
+from portal.errors import ServiceError
 from portal.jobs import runner
 from portal.security import role_required
 
@@ -43,20 +44,20 @@ TYPES = ["string", "integer", "number", "boolean", "date", "datetime", "year"]
 def get_dataset(slug: str) -> Dataset:
     dataset = db.session().scalar(select(Dataset).where(Dataset.slug == slug))
     # A draft is not merely forbidden to others: it does not exist for them.
-    if dataset is None or not services.can_view(current_user, dataset):
+    if dataset is None or not policy.can_view_dataset(current_user, dataset):
         abort(404)
     return dataset
 
 
 def get_version(dataset: Dataset, number: int) -> DatasetVersion:
-    for version in services.visible_versions(current_user, dataset):
+    for version in policy.visible_versions(current_user, dataset):
         if version.number == number:
             return version
     abort(404)
 
 
 def require_editor(dataset: Dataset) -> None:
-    if not services.can_edit(current_user, dataset):
+    if not policy.can_edit_dataset(current_user, dataset):
         abort(403)
 
 
@@ -74,7 +75,7 @@ def _spool_upload(file_storage) -> Path:
             max_bytes=services.limits(current_app).max_bytes,
         )
     except DatasetError as error:
-        raise services.DataError(str(error), "file") from None
+        raise ServiceError(str(error), "file") from None
 
 
 def start_job(kind: str, payload: dict) -> str:
@@ -91,7 +92,7 @@ def index():
     filters = Filters(
         **{name: request.args.get(name, "")[:200] for name in Filters.__annotations__}
     )
-    statement = apply_filters(session, services.visible_datasets(current_user), filters)
+    statement = apply_filters(session, policy.visible_datasets(current_user), filters)
     page = max(1, request.args.get("page", 1, type=int))
     per_page = 20
     datasets = session.scalars(
@@ -122,7 +123,7 @@ def new():
             upload = _spool_upload(form.file.data)
         except MetadataError as error:
             metadata_problems_to_form(form, error)
-        except services.DataError as error:
+        except ServiceError as error:
             form.file.errors.append(str(error))
         else:
             job_id = start_job(
@@ -143,13 +144,13 @@ def new():
 @bp.get("/<slug>")
 def show(slug: str):
     dataset = get_dataset(slug)
-    versions = services.visible_versions(current_user, dataset)
+    versions = policy.visible_versions(current_user, dataset)
     if not versions:
         abort(404)
     number = request.args.get("version", type=int)
     version = get_version(dataset, number) if number else versions[-1]
     previous = next((v for v in reversed(versions) if v.number < version.number), None)
-    editor = services.can_edit(current_user, dataset)
+    editor = policy.can_edit_dataset(current_user, dataset)
     jsonld = None
     if version.is_published:
         jsonld = dataset_jsonld(
@@ -255,7 +256,7 @@ def new_version(slug: str):
     if form.validate_on_submit():
         try:
             upload = _spool_upload(form.file.data)
-        except services.DataError as error:
+        except ServiceError as error:
             form.file.errors.append(str(error))
         else:
             job_id = start_job(
@@ -284,7 +285,7 @@ def publish(slug: str, number: int):
     version = get_version(dataset, number)
     try:
         services.publish(session, version, actor=session.get(User, current_user.id))
-    except services.DataError as error:
+    except ServiceError as error:
         session.rollback()
         flash(str(error), "error")
     else:

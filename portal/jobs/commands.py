@@ -19,7 +19,7 @@ WSGI_APP = "portal.app:create_app()"
 
 
 def _celery_or_fail(app: Flask):
-    if not app.config.get("BROKER_URL"):
+    if not app.config["BROKER_URL"]:
         raise click.ClickException(
             "PORTAL_BROKER_URL is not set: without a broker, jobs run inside the web process "
             "and no worker is needed."

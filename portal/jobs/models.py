@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import enum
 import json
 from datetime import datetime
 from typing import Any
@@ -7,9 +8,18 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import Base, UTCDateTime, utcnow
+from portal.db import Base, StrEnumType, UTCDateTime, utcnow
 
-STATES = ("queued", "running", "finished", "failed")
+
+class JobState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+    @property
+    def done(self) -> bool:
+        return self in (JobState.FINISHED, JobState.FAILED)
 
 
 class Job(Base):
@@ -20,7 +30,9 @@ class Job(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     kind: Mapped[str] = mapped_column(String(64), index=True)
-    state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    state: Mapped[JobState] = mapped_column(
+        StrEnumType(JobState), default=JobState.QUEUED, index=True
+    )
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     message: Mapped[str] = mapped_column(String(500), default="")
     payload_json: Mapped[str] = mapped_column(Text, default="{}")
@@ -52,7 +64,7 @@ class Job(Base):
 
     @property
     def done(self) -> bool:
-        return self.state in ("finished", "failed")
+        return self.state.done
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,7 +74,7 @@ class Job(Base):
             "progress": round(self.progress, 4),
             "message": self.message,
             "error": self.error or None,
-            "result": self.result if self.state == "finished" else None,
+            "result": self.result if self.state == JobState.FINISHED else None,
             "created_at": self.created_at.isoformat() if self.created_at else None,
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "attempts": self.attempts,

@@ -18,7 +18,7 @@ from sqlalchemy import and_, delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.db import utcnow
-from portal.jobs.models import Job
+from portal.jobs.models import Job, JobState
 from portal.jobs.runner import job_session, recover_stale_jobs
 from portal.play import services
 from portal.play.models import AlignmentSource
@@ -33,7 +33,7 @@ class Periodic:
 
 def prune_finished_jobs(app: Flask) -> int:
     """Delete finished and failed jobs past the retention period that nothing points to."""
-    cutoff = utcnow() - timedelta(days=app.config.get("JOB_RETENTION_DAYS", 30))
+    cutoff = utcnow() - timedelta(days=app.config["JOB_RETENTION_DAYS"])
     # Rows that refer to a job (an analysis run, ...) keep it: their pages show it.
     referrers = [
         exists().where(fk.parent == Job.id)
@@ -42,7 +42,7 @@ def prune_finished_jobs(app: Flask) -> int:
         if fk.column.table is Job.__table__
     ]
     condition = and_(
-        Job.state.in_(("finished", "failed")),
+        Job.state.in_((JobState.FINISHED, JobState.FAILED)),
         Job.finished_at < cutoff,
         *[~referrer for referrer in referrers],
     )

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from portal import db
 from portal.db import utcnow
-from portal.jobs.models import Job
+from portal.jobs.models import Job, JobState
 from portal.logging_setup import current_request_id, job_context
 
 log = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ def submit(
         kind=kind,
         payload_json=json.dumps(payload),
         owner_id=owner_id,
-        max_attempts=config.get("JOB_MAX_ATTEMPTS", 3),
+        max_attempts=config["JOB_MAX_ATTEMPTS"],
         heartbeat_at=utcnow(),
         request_id=current_request_id() if has_request_context() else "",
     )
@@ -159,19 +159,19 @@ def executor_of(app: Flask) -> Executor:
 
 def _held_by(job_id: str, attempt: int) -> tuple:
     """The rows this runner may still write: its own attempt, still running."""
-    return (Job.id == job_id, Job.state == "running", Job.attempts == attempt)
+    return (Job.id == job_id, Job.state == JobState.RUNNING, Job.attempts == attempt)
 
 
 def _stale_before(app: Flask):
-    return utcnow() - timedelta(seconds=app.config.get("JOB_STALE_AFTER", 120.0))
+    return utcnow() - timedelta(seconds=app.config["JOB_STALE_AFTER"])
 
 
 def _claimable(app: Flask):
     """Queued, or running under a runner whose heartbeat stopped, with attempts left."""
     return or_(
-        Job.state == "queued",
+        Job.state == JobState.QUEUED,
         and_(
-            Job.state == "running",
+            Job.state == JobState.RUNNING,
             Job.attempts < Job.max_attempts,
             func.coalesce(Job.heartbeat_at, Job.started_at) < _stale_before(app),
         ),
@@ -190,7 +190,7 @@ def run_job(app: Flask, job_id: str) -> RunResult:
             update(Job)
             .where(Job.id == job_id, _claimable(app))
             .values(
-                state="running",
+                state=JobState.RUNNING,
                 started_at=now,
                 heartbeat_at=now,
                 progress=0.0,
@@ -204,8 +204,8 @@ def run_job(app: Flask, job_id: str) -> RunResult:
         if job is None:
             return RunResult(Outcome.SKIPPED)
         if not claimed:
-            if job.state == "running":
-                return RunResult(Outcome.BUSY, retry_in=app.config.get("JOB_STALE_AFTER", 120.0))
+            if job.state == JobState.RUNNING:
+                return RunResult(Outcome.BUSY, retry_in=app.config["JOB_STALE_AFTER"])
             return RunResult(Outcome.SKIPPED)
         with job_context(job_id, job.request_id), _Heartbeat(app, job_id, job.attempts):
             return _execute(app, session, job)
@@ -219,7 +219,7 @@ def _execute(app: Flask, session: Session, job: Job) -> RunResult:
             session,
             job_id,
             attempt,
-            state="failed",
+            state=JobState.FAILED,
             error=f"This portal cannot run jobs of kind {kind!r}.",
         )
         return RunResult(Outcome.FAILED)
@@ -229,7 +229,7 @@ def _execute(app: Flask, session: Session, job: Job) -> RunResult:
         result = function(context, **job.payload)
     except JobFailure as failure:
         session.rollback()
-        _finish(session, job_id, attempt, state="failed", error=str(failure))
+        _finish(session, job_id, attempt, state=JobState.FAILED, error=str(failure))
         return RunResult(Outcome.FAILED)
     except TRANSIENT_ERRORS as error:
         session.rollback()
@@ -241,12 +241,12 @@ def _execute(app: Flask, session: Session, job: Job) -> RunResult:
             session,
             job_id,
             attempt,
-            state="failed",
+            state=JobState.FAILED,
             error=f"Internal error ({type(error).__name__}); the job was not completed.",
         )
         return RunResult(Outcome.FAILED)
     # The task's writes and the "finished" state commit together, fenced on the attempt.
-    if not _finish(session, job_id, attempt, state="finished", result=result):
+    if not _finish(session, job_id, attempt, state=JobState.FINISHED, result=result):
         log.warning("Job %s lost its claim (taken over as stale); its work is discarded", job_id)
         return RunResult(Outcome.SKIPPED)
     log.info("Job %s (%s) finished", job_id, kind)
@@ -263,18 +263,18 @@ def _after_transient_error(
             session,
             job_id,
             attempt,
-            state="failed",
+            state=JobState.FAILED,
             error=f"A temporary error ({reason}) persisted over {attempt} attempts; "
             "the job was not completed.",
         )
         return RunResult(Outcome.FAILED)
-    delay = app.config.get("JOB_RETRY_BACKOFF", 5.0) * 2 ** (attempt - 1)
+    delay = app.config["JOB_RETRY_BACKOFF"] * 2 ** (attempt - 1)
     log.warning("Job %s hit a temporary error (%s); retrying in %.1f s", job_id, error, delay)
     session.execute(
         update(Job)
         .where(*_held_by(job_id, attempt))
         .values(
-            state="queued",
+            state=JobState.QUEUED,
             heartbeat_at=utcnow(),
             message=f"Waiting to try again after a temporary error "
             f"(attempt {attempt} of {max_attempts}).",
@@ -300,7 +300,7 @@ def _finish(
             state=state,
             error=error,
             finished_at=utcnow(),
-            progress=1.0 if state == "finished" else Job.progress,
+            progress=1.0 if state == JobState.FINISHED else Job.progress,
             result_json=json.dumps(result or {}, default=str),
         )
     ).rowcount
@@ -316,7 +316,7 @@ class _Heartbeat:
 
     def __init__(self, app: Flask, job_id: str, attempt: int) -> None:
         self.app, self.job_id, self.attempt = app, job_id, attempt
-        self.interval = app.config.get("JOB_HEARTBEAT_SECONDS", 15.0)
+        self.interval = app.config["JOB_HEARTBEAT_SECONDS"]
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._beat, name=f"heartbeat-{job_id[:8]}", daemon=True
@@ -359,29 +359,29 @@ def recover_stale_jobs(app: Flask) -> dict[str, int]:
         last_sign = func.coalesce(Job.heartbeat_at, Job.started_at, Job.created_at)
         rows = session.execute(
             select(Job.id, Job.state, Job.attempts, Job.max_attempts).where(
-                Job.state.in_(("queued", "running")), last_sign < stale
+                Job.state.in_((JobState.QUEUED, JobState.RUNNING)), last_sign < stale
             )
         ).all()
         for job_id, state, attempts, max_attempts in rows:
             still = (Job.id == job_id, Job.state == state, last_sign < stale)
-            if state == "running" and attempts >= max_attempts:
+            if state == JobState.RUNNING and attempts >= max_attempts:
                 changed = session.execute(
                     update(Job)
                     .where(*still)
                     .values(
-                        state="failed",
+                        state=JobState.FAILED,
                         finished_at=utcnow(),
                         error=f"The process running this job stopped {attempts} times; "
                         "the job was not completed.",
                     )
                 ).rowcount
                 counts["failed"] += changed
-            elif state == "running":
+            elif state == JobState.RUNNING:
                 changed = session.execute(
                     update(Job)
                     .where(*still)
                     .values(
-                        state="queued",
+                        state=JobState.QUEUED,
                         heartbeat_at=utcnow(),
                         message="Queued again: the process running it stopped.",
                     )
@@ -441,19 +441,19 @@ class JobExecutor:
 
 def import_task_modules(app: Flask) -> None:
     """Import the modules named in ``JOB_TASK_MODULES`` so their kinds are registered."""
-    names = (part.strip() for part in app.config.get("JOB_TASK_MODULES", "").split(","))
+    names = (part.strip() for part in app.config["JOB_TASK_MODULES"].split(","))
     for name in filter(None, names):
         importlib.import_module(name)
 
 
 def init_app(app: Flask) -> None:
     import_task_modules(app)
-    if app.config.get("BROKER_URL") and not app.config.get("JOBS_INLINE"):
+    if app.config["BROKER_URL"] and not app.config["JOBS_INLINE"]:
         # Celery is loaded only when a broker is configured (celery_app imports this module).
         from portal.jobs.celery_app import CeleryExecutor, celery_for
 
         app.extensions["portal.jobs"] = CeleryExecutor(celery_for(app))
     else:
         app.extensions["portal.jobs"] = JobExecutor(
-            workers=app.config.get("JOB_WORKERS", 2), inline=app.config.get("JOBS_INLINE", False)
+            workers=app.config["JOB_WORKERS"], inline=app.config["JOBS_INLINE"]
         )

@@ -65,10 +65,10 @@ class Scheduler:
 def init_app(app: Flask) -> None:
     config = app.config
     if (
-        config.get("TESTING")
-        or config.get("JOBS_INLINE")
-        or config.get("BROKER_URL")
-        or not config.get("SCHEDULER", True)
+        config["TESTING"]
+        or config["JOBS_INLINE"]
+        or config["BROKER_URL"]
+        or not config["SCHEDULER"]
     ):
         return
     scheduler = Scheduler(app)

@@ -51,7 +51,7 @@ def readyz():
         checks["database"] = "ok"
     except Exception as error:  # noqa: BLE001 - any failure means "not ready"
         checks["database"] = type(error).__name__
-    broker_url = current_app.config.get("BROKER_URL")
+    broker_url = current_app.config["BROKER_URL"]
     if broker_url:
         from portal.jobs.celery_app import broker_problem  # Celery only when a broker is set
 

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from games.export import FORMATS, ExportError, check_same_sequences, credit_csv, write_alignment
 from games.puzzles import scheme_for
 from games.scoring import score_alignment
+from portal.errors import NotFound, ServiceError
 from portal.play.models import AlignmentChange, AlignmentSource, Puzzle, Solution
-from portal.play.services import PlayError
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def list_alignments(session: Session) -> list[AlignmentSource]:
 def get_alignment(session: Session, slug: str) -> AlignmentSource:
     found = session.scalar(select(AlignmentSource).where(AlignmentSource.slug == slug))
     if found is None:
-        raise PlayError(f"There is no alignment called {slug!r}.", status=404, code="not_found")
+        raise NotFound(f"There is no alignment called {slug!r}.")
     return found
 
 
@@ -160,14 +160,14 @@ def report(session: Session, alignment: AlignmentSource) -> Report:
 def download(alignment: AlignmentSource, fmt: str, which: str = "improved") -> tuple[str, str]:
     """(file name, text) of the improved or original alignment in ``fmt``."""
     if fmt not in FORMATS:
-        raise PlayError(f"format is one of {', '.join(FORMATS)}", field="format")
+        raise ServiceError(f"format is one of {', '.join(FORMATS)}", field="format")
     if which not in ("improved", "original"):
-        raise PlayError("version is 'improved' or 'original'", field="version")
+        raise ServiceError("version is 'improved' or 'original'", field="version")
     rows = improved_rows(alignment) if which == "improved" else original_rows(alignment)
     try:
         text = write_alignment(alignment.names, rows, fmt)
     except ExportError as error:
-        raise PlayError(str(error), status=500, code="export_failed") from None
+        raise ServiceError(str(error), status=500, code="export_failed") from None
     return f"{alignment.slug}.{which}.{FORMATS[fmt][1]}", text
 
 

@@ -35,9 +35,11 @@ from games.puzzles import (
     solve,
     strip_common_gaps,
 )
-from games.scoring import ScoringScheme, score_alignment
+from games.scheme import ScoringScheme
+from games.scoring import score_alignment
 from games.splice import Candidate, apply_solutions
 from portal.db import utcnow
+from portal.errors import Conflict, NotFound, ServiceError
 from portal.play import badges
 from portal.play.models import (
     NICKNAME_MAX,
@@ -65,24 +67,6 @@ PERIODS = {"today": timedelta(days=1), "week": timedelta(days=7), "all": None}
 NICKNAME_PATTERN = re.compile(r"^[\w .'-]{2,32}$")
 
 
-class PlayError(Exception):
-    """A problem to show to the player; ``field``, ``row`` and ``column`` locate it."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int = 400,
-        code: str = "invalid",
-        field: str | None = None,
-        row: int | None = None,
-        column: int | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message, self.status, self.code, self.field = message, status, code, field
-        self.row, self.column = row, column
-
-
 @dataclass(frozen=True)
 class Player:
     key: str  # "user:<id>" or "guest:<token>"
@@ -106,7 +90,7 @@ def scheme_words(puzzle: Puzzle) -> str:
 def clean_nickname(value: Any) -> str:
     name = " ".join(str(value or "").split())
     if not NICKNAME_PATTERN.match(name):
-        raise PlayError(
+        raise ServiceError(
             f"A nickname is 2 to {NICKNAME_MAX} letters, digits, spaces or . ' - _",
             field="nickname",
         )
@@ -360,7 +344,7 @@ def get_puzzle(session: Session, puzzle_id: int) -> Puzzle:
 
 def _viewable(puzzle: Puzzle | None, puzzle_id: int) -> Puzzle:
     if puzzle is None or (not puzzle.active and puzzle.retired_at is None):
-        raise PlayError(f"There is no puzzle {puzzle_id}.", status=404, code="not_found")
+        raise NotFound(f"There is no puzzle {puzzle_id}.")
     return puzzle
 
 
@@ -523,16 +507,16 @@ def submit(
     the puzzle retires at its ``retire_after``-th distinct layout. ``state``
     comes from ``puzzle_for_submission`` when the caller loaded the puzzle so."""
     if puzzle.retired_at is not None:
-        raise PlayError(
+        raise Conflict(
             "This puzzle is retired: its best solution is already in the research"
             " alignment. Try another puzzle.",
-            status=409,
             code="retired",
         )
     try:
         rows = check_solution(puzzle.sequences, rows, max_width=puzzle.width)
     except SolutionError as error:
-        raise PlayError(str(error), field="rows", row=error.row, column=error.column) from None
+        where = {"row": error.row, "column": error.column} if error.row is not None else {}
+        raise ServiceError(str(error), "rows", **where) from None
     score = score_alignment(rows, scheme_of(puzzle))
     digest = layout_hash(rows)
     points = points_for(score, puzzle.par, puzzle.difficulty)
@@ -735,7 +719,7 @@ def retire_finished(
 
 def _since(period: str) -> datetime | None:
     if period not in PERIODS:
-        raise PlayError(f"period is one of {', '.join(PERIODS)}", field="period")
+        raise ServiceError(f"period is one of {', '.join(PERIODS)}", field="period")
     span = PERIODS[period]
     return utcnow() - span if span else None
 

@@ -16,7 +16,7 @@ from portal.accounts.models import User
 from portal.data.models import Dataset
 from portal.jobs import runner
 from portal.reanalysis import services
-from portal.reanalysis.models import AnalysisRun
+from portal.reanalysis.models import AnalysisRun, RunStatus
 
 DEMO_ANALYSES = [
     {
@@ -101,7 +101,7 @@ def load_analyses(
     finished = set(
         session.scalars(
             select(AnalysisRun.title).where(
-                AnalysisRun.owner_id == owner.id, AnalysisRun.status == "finished"
+                AnalysisRun.owner_id == owner.id, AnalysisRun.status == RunStatus.FINISHED
             )
         )
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -9,14 +10,23 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, UTCDateTime, utcnow
+from portal.db import Base, StrEnumType, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
     from portal.data.models import DatasetVersion
 
 KINDS = ("aggregate", "participant")
-STATUSES = ("draft", "queued", "running", "finished", "failed")
+
+
+class RunStatus(enum.StrEnum):
+    """A run is a draft while its owner builds it; started, it never changes again."""
+
+    DRAFT = "draft"
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
 
 
 def _loads(text: str | None, default: Any) -> Any:
@@ -39,7 +49,9 @@ class AnalysisRun(Base):
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    status: Mapped[RunStatus] = mapped_column(
+        StrEnumType(RunStatus), default=RunStatus.DRAFT, index=True
+    )
     measure: Mapped[str] = mapped_column(String(8), default="")
     method: Mapped[str] = mapped_column(String(8), default="REML")
     #: {"hk": bool, "level": float}
@@ -84,11 +96,11 @@ class AnalysisRun(Base):
 
     @property
     def is_finished(self) -> bool:
-        return self.status == "finished"
+        return self.status == RunStatus.FINISHED
 
     @property
     def is_draft(self) -> bool:
-        return self.status == "draft"
+        return self.status == RunStatus.DRAFT
 
 
 class AnalysisInput(Base):

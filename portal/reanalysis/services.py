@@ -15,68 +15,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from flask import Flask
-from sqlalchemy import Select, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import analysis
 import analysis.filters
 from datasets.reading import open_table
 from datasets.storage import local_copy
-from portal.accounts.models import Role, User
+from portal import policy
+from portal.accounts.models import User
 from portal.data import services as data_services
 from portal.data.models import Dataset, DatasetVersion
 from portal.db import utcnow
-from portal.reanalysis.models import KINDS, AnalysisInput, AnalysisRun
-
-
-class RunError(ValueError):
-    """A request about a run that cannot be honoured; ``field`` names the input."""
-
-    def __init__(self, message: str, field: str | None = None, status: int = 400) -> None:
-        super().__init__(message)
-        self.field = field
-        self.status = status
-
-
-# --- who may see and do what ---------------------------------------------------------------
-
-
-def can_create(user: Any) -> bool:
-    """Any logged-in member may create runs (on published versions only)."""
-    return bool(getattr(user, "is_authenticated", False))
-
-
-def is_admin(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.has_role(Role.ADMIN))
-
-
-def can_edit(user: Any, run: AnalysisRun) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False) and (user.id == run.owner_id or is_admin(user))
-    )
-
-
-def can_view(user: Any, run: AnalysisRun) -> bool:
-    if can_edit(user, run):
-        return True
-    return run.is_finished and all(i.version.is_published for i in run.inputs)
-
-
-def visible_runs(user: Any) -> Select:
-    statement = select(AnalysisRun)
-    if is_admin(user):
-        return statement
-    public = AnalysisRun.status == "finished"
-    if getattr(user, "is_authenticated", False):
-        return statement.where(or_(public, AnalysisRun.owner_id == user.id))
-    return statement.where(public)
+from portal.errors import Conflict, NotFound, ServiceError
+from portal.reanalysis.models import KINDS, AnalysisInput, AnalysisRun, RunStatus
 
 
 def latest_finished(session: Session, limit: int = 5) -> list[AnalysisRun]:
     return list(
         session.scalars(
             select(AnalysisRun)
-            .where(AnalysisRun.status == "finished")
+            .where(AnalysisRun.status == RunStatus.FINISHED)
             .order_by(AnalysisRun.finished_at.desc(), AnalysisRun.id.desc())
             .limit(limit)
         )
@@ -90,7 +49,9 @@ def runs_using(session: Session, dataset: Dataset, limit: int = 10) -> list[Anal
             select(AnalysisRun)
             .join(AnalysisInput)
             .join(DatasetVersion)
-            .where(DatasetVersion.dataset_id == dataset.id, AnalysisRun.status == "finished")
+            .where(
+                DatasetVersion.dataset_id == dataset.id, AnalysisRun.status == RunStatus.FINISHED
+            )
             .order_by(AnalysisRun.finished_at.desc(), AnalysisRun.id.desc())
             .limit(limit)
         ).unique()
@@ -116,23 +77,23 @@ def published_versions(session: Session, level: str | None = None) -> list[Datas
 def find_version(
     session: Session, user: Any, slug: str, number: Any, *, field: str = "datasets"
 ) -> DatasetVersion:
-    """A published version by dataset slug and version number, or RunError naming the field."""
+    """A published version by dataset slug and version number, or an error naming the field."""
     dataset = session.scalar(select(Dataset).where(Dataset.slug == str(slug)))
-    if dataset is None or not data_services.can_view(user, dataset):
-        raise RunError(f"No dataset {slug!r}.", field, 404)
+    if dataset is None or not policy.can_view_dataset(user, dataset):
+        raise NotFound(f"No dataset {slug!r}.", field)
     try:
         number = int(number)
     except (TypeError, ValueError):
-        raise RunError(f"The version of {slug!r} must be a whole number.", field) from None
+        raise ServiceError(f"The version of {slug!r} must be a whole number.", field) from None
     version = next((v for v in dataset.versions if v.number == number), None)
-    if version is None or not (version.is_published or data_services.can_edit(user, dataset)):
-        raise RunError(f"No version {number} of dataset {slug!r}.", field, 404)
+    if version is None or not (version.is_published or policy.can_edit_dataset(user, dataset)):
+        raise NotFound(f"No version {number} of dataset {slug!r}.", field)
     if not version.is_published:
-        raise RunError(
+        raise Conflict(
             f"Version {number} of {slug!r} is not published; only published "
             "versions can be analysed.",
             field,
-            409,
+            code="not_published",
         )
     return version
 
@@ -156,31 +117,31 @@ def create_run(
 ) -> AnalysisRun:
     title = (title or "").strip()
     if not title:
-        raise RunError("Give the analysis a title.", "title")
+        raise ServiceError("Give the analysis a title.", "title")
     if kind not in KINDS:
-        raise RunError(f"kind must be one of {', '.join(KINDS)}.", "kind")
+        raise ServiceError(f"kind must be one of {', '.join(KINDS)}.", "kind")
     if not versions:
-        raise RunError("Choose at least one published dataset version.", "datasets")
+        raise ServiceError("Choose at least one published dataset version.", "datasets")
     if kind == "aggregate" and len(versions) != 1:
-        raise RunError(
+        raise ServiceError(
             "An aggregate meta-analysis uses exactly one dataset whose rows are studies.",
             "datasets",
         )
     if len({v.id for v in versions}) != len(versions):
-        raise RunError("The same dataset version is chosen twice.", "datasets")
+        raise ServiceError("The same dataset version is chosen twice.", "datasets")
     for version in versions:
         if not version.is_published:
-            raise RunError(
+            raise Conflict(
                 f"Version {version.number} of {version.dataset.slug!r} is not published.",
                 "datasets",
-                409,
+                code="not_published",
             )
     run = AnalysisRun(
         owner_id=owner.id,
         title=title[:300],
         description=description or "",
         kind=kind,
-        status="draft",
+        status=RunStatus.DRAFT,
     )
     run.inputs = [
         AnalysisInput(version_id=v.id, sha256=v.sha256, position=i) for i, v in enumerate(versions)
@@ -192,10 +153,9 @@ def create_run(
 
 def _require_draft(run: AnalysisRun) -> None:
     if not run.is_draft:
-        raise RunError(
+        raise Conflict(
             "This run has been started and can no longer change; rerun it to make a new one.",
             None,
-            409,
         )
 
 
@@ -235,7 +195,7 @@ def set_method(
             options={"hk": hk, "level": level, **(participant or {})},
         )
     except analysis.AnalysisInputError as error:
-        raise RunError(error.reason, error.field) from None
+        raise ServiceError(error.reason, error.field) from None
     run.measure, run.method = spec.measure.value, spec.method.value
     run.options_json = json.dumps(spec.options(), sort_keys=True)
 
@@ -246,9 +206,9 @@ def queue(session: Session, run: AnalysisRun) -> Any:
 
     _require_draft(run)
     if not run.measure:
-        raise RunError("Choose a measure and a method first.", "measure")
+        raise ServiceError("Choose a measure and a method first.", "measure")
     job = runner.submit(session, "analysis.run", {"run_id": run.id}, owner_id=run.owner_id)
-    run.status = "queued"
+    run.status = RunStatus.QUEUED
     run.job_id = job.id
     return job
 
@@ -260,7 +220,7 @@ def rerun(session: Session, run: AnalysisRun, owner: User) -> AnalysisRun:
         title=run.title,
         description=run.description,
         kind=run.kind,
-        status="draft",
+        status=RunStatus.DRAFT,
         measure=run.measure,
         method=run.method,
         options_json=run.options_json,
@@ -362,7 +322,7 @@ def compute(
 def record_success(run: AnalysisRun, computed: analysis.RunResult) -> None:
     run.results_json = json.dumps(computed.results, sort_keys=True, allow_nan=False)
     run.software_json = json.dumps(computed.results["software"], sort_keys=True)
-    run.status = "finished"
+    run.status = RunStatus.FINISHED
     run.error, run.error_study, run.error_field = "", None, None
     run.finished_at = utcnow()
 
@@ -370,7 +330,7 @@ def record_success(run: AnalysisRun, computed: analysis.RunResult) -> None:
 def record_failure(
     run: AnalysisRun, message: str, *, study: str | None = None, field: str | None = None
 ) -> None:
-    run.status = "failed"
+    run.status = RunStatus.FAILED
     run.error = message
     run.error_study = study[:300] if study else None
     run.error_field = field[:120] if field else None
@@ -411,7 +371,7 @@ def run_json(run: AnalysisRun, url_for) -> dict[str, Any]:
         "software": run.software or None,
         "error": (
             {"message": run.error, "study": run.error_study, "field": run.error_field}
-            if run.status == "failed"
+            if run.status == RunStatus.FAILED
             else None
         ),
         "rerun_of": run.rerun_of_id,

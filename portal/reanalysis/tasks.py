@@ -9,7 +9,7 @@ from sqlalchemy import update
 import analysis
 from portal.jobs.runner import JobContext, JobFailure, job_session, task
 from portal.reanalysis import services
-from portal.reanalysis.models import AnalysisRun
+from portal.reanalysis.models import AnalysisRun, RunStatus
 
 
 def _set_state(context: JobContext, run_id: int, **values: Any) -> None:
@@ -40,10 +40,10 @@ def run_analysis(context: JobContext, *, run_id: int) -> dict[str, Any]:
     run = session.get(AnalysisRun, run_id)
     if run is None:
         raise JobFailure("The analysis was deleted before it ran.")
-    if run.status not in ("queued", "running"):
+    if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
         raise JobFailure(f"The analysis is {run.status}; only a queued analysis runs.")
     session.rollback()  # end the read transaction before another connection writes
-    _set_state(context, run_id, status="running")
+    _set_state(context, run_id, status=RunStatus.RUNNING)
     context.progress(0.05, "Starting the analysis", force=True)
     run = session.get(AnalysisRun, run_id)
     try:

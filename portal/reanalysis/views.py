@@ -19,13 +19,13 @@ from flask import (
 from flask_login import current_user, login_required
 
 import analysis
-from portal import db
+from portal import db, policy
 from portal.accounts.models import User
+from portal.errors import ServiceError
 from portal.jobs import runner
 from portal.reanalysis import services
 from portal.reanalysis.forms import StepForm
-from portal.reanalysis.models import AnalysisRun
-from portal.reanalysis.services import RunError
+from portal.reanalysis.models import AnalysisRun, RunStatus
 
 bp = Blueprint("reanalysis", __name__, url_prefix="/analyses")
 PER_PAGE = 30
@@ -41,14 +41,14 @@ def reanalysis_globals() -> dict:
 
 def _run(run_id: int) -> AnalysisRun:
     run = db.session().get(AnalysisRun, run_id)
-    if run is None or not services.can_view(current_user, run):
+    if run is None or not policy.can_view_run(current_user, run):
         abort(404)
     return run
 
 
 def _editable(run_id: int) -> AnalysisRun:
     run = _run(run_id)
-    if not services.can_edit(current_user, run):
+    if not policy.can_edit_run(current_user, run):
         abort(403)
     if not run.is_draft:
         flash("This analysis has been started; rerun it to change anything.", "info")
@@ -60,7 +60,7 @@ def _editable(run_id: int) -> AnalysisRun:
 def index():
     session = db.session()
     runs = session.scalars(
-        services.visible_runs(current_user)
+        policy.visible_runs(current_user)
         .order_by(AnalysisRun.created_at.desc(), AnalysisRun.id.desc())
         .limit(PER_PAGE)
     ).all()
@@ -88,7 +88,7 @@ def new():
                 versions=versions,
                 description=request.form.get("description", ""),
             )
-        except RunError as error:
+        except ServiceError as error:
             session.rollback()
             errors[error.field or "form"] = str(error)
         else:
@@ -207,7 +207,7 @@ def method(run_id: int):
                 participant=participant,
             )
             job = services.queue(session, run)
-        except RunError as problem:
+        except ServiceError as problem:
             session.rollback()
             error = str(problem)
         else:
@@ -243,7 +243,7 @@ def show(run_id: int):
         results=run.results,
         fmt=services.fmt,
         fmt_p=services.fmt_p,
-        can_edit=services.can_edit(current_user, run),
+        can_edit=policy.can_edit_run(current_user, run),
         measure_labels=analysis.MEASURE_LABELS,
         method_labels=analysis.METHOD_LABELS,
     )
@@ -253,7 +253,7 @@ def show(run_id: int):
 @login_required
 def rerun(run_id: int):
     run = _run(run_id)
-    if run.status not in ("finished", "failed"):
+    if run.status not in (RunStatus.FINISHED, RunStatus.FAILED):
         abort(409)
     session = db.session()
     new_run = services.rerun(session, run, session.get(User, current_user.id))

@@ -25,7 +25,6 @@ from portal.treatments.models import (
     TreatmentStatus,
 )
 
-DEFAULT_MIN_REPORTERS = 5
 TOP_SIDE_EFFECTS = 8
 WARNING = (
     "These are members' own reports, not evidence from a clinical trial: people "
@@ -37,7 +36,7 @@ WARNING = (
 def min_reporters(config: Any = None) -> int:
     """k: the app's TREATMENT_MIN_REPORTERS (PORTAL_TREATMENT_MIN_REPORTERS), never below 2."""
     config = current_app.config if config is None else config
-    value = config.get("TREATMENT_MIN_REPORTERS") or DEFAULT_MIN_REPORTERS
+    value = config["TREATMENT_MIN_REPORTERS"]
     # k = 1 would show single reports; 2 is the least that still pools anything.
     return max(2, int(value))
 

@@ -9,10 +9,9 @@ from sqlalchemy import select
 
 from portal import db
 from portal.accounts.models import Role, User
-from portal.community.errors import CommunityError
 from portal.community.models import Community
-from portal.treatments import aggregates, publication
-from portal.treatments.views import today
+from portal.errors import ServiceError
+from portal.treatments import aggregates, publication, services
 
 
 @click.group("treatments", help="Treatment reports.")
@@ -50,9 +49,9 @@ def publish_command(community_slug: str, username: str | None) -> None:
             community,
             actor,
             k=aggregates.min_reporters(),
-            today=today(),
+            today=services.today(),
         )
-    except CommunityError as error:
+    except ServiceError as error:
         session.rollback()
         raise click.ClickException(str(error)) from None
     session.commit()

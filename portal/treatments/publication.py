@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session
 
 from datasets.errors import DatasetError
 from datasets.ingest import ingest
+from portal import policy
 from portal.accounts.models import User
-from portal.community import permissions
-from portal.community.errors import CommunityError
 from portal.community.models import Community
 from portal.data import services as data
 from portal.data.models import DatasetVersion
+from portal.errors import Conflict, ServiceError
 from portal.treatments.models import (
     EFFECT_SCORES,
     Effectiveness,
@@ -140,12 +140,12 @@ def dataset_of(db: Session, community: Community) -> TreatmentDataset | None:
 def publish(
     db: Session, app: Flask, community: Community, actor: User, *, k: int, today: date
 ) -> DatasetVersion:
-    """Write, screen and publish the next version; raises CommunityError when refused."""
-    permissions.require_reviewer(db, community.id, actor)
+    """Write, screen and publish the next version; raises ServiceError when refused."""
+    policy.require_reviewer(db, community.id, actor)
     reports = consenting(db, community)
     members = len({r.user_id for r in reports})
     if members < k:
-        raise CommunityError(
+        raise Conflict(
             f"Fewer than {k} members have agreed to publish their reports; "
             "a dataset needs at least that many."
         )
@@ -167,8 +167,8 @@ def publish(
             schema=_annotated_schema(path),
         )
         data.publish(db, version, actor=actor)
-    except (DatasetError, data.DataError) as error:
-        raise CommunityError(f"The datasets screening refused this version: {error}") from None
+    except (DatasetError, ServiceError) as error:
+        raise Conflict(f"The datasets screening refused this version: {error}") from None
     finally:
         path.unlink(missing_ok=True)
     if link is None:

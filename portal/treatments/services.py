@@ -1,8 +1,8 @@
 """What members and moderators do with treatments. Functions take a session and never commit.
 
 Every check happens before the first write, so a refused request leaves nothing behind.
-Errors are the community feature's: ``CommunityError(message, field)`` for bad input,
-``NotAllowed`` for someone else's report, ``MembershipRequired`` for non-members.
+Bad input raises ``ServiceError(message, field)``; someone else's report, ``Forbidden``;
+a non-member, ``MembershipRequired``.
 """
 
 from __future__ import annotations
@@ -10,18 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from portal import policy
 from portal.accounts.models import User
-from portal.community import permissions
-from portal.community.errors import CommunityError, NotAllowed
 from portal.community.models import Community
 from portal.db import utcnow
+from portal.errors import Conflict, ServiceError
 from portal.treatments.models import (
     DOSE_MAX,
     NAME_MAX,
@@ -39,6 +39,11 @@ from portal.treatments.models import (
 
 MAX_SIDE_EFFECTS = 12
 SCALE = range(1, 6)
+
+
+def today() -> date:
+    """The latest date anywhere on Earth (UTC+14): a member's "today" is never "future"."""
+    return (utcnow() + timedelta(hours=14)).date()
 
 
 def name_key(name: str) -> str:
@@ -78,24 +83,24 @@ def propose(
     db: Session, community: Community, user: User, *, name: str, kind: str, description: str = ""
 ) -> Treatment:
     """Add a treatment to the list: approved at once when a moderator adds it."""
-    permissions.require_member(db, community, user, "propose a treatment")
+    policy.require_member(db, community, user, "propose a treatment")
     clean = re.sub(r"\s+", " ", name or "").strip()
     if not clean or len(clean) > NAME_MAX:
-        raise CommunityError(f"Give the treatment a name of 1 to {NAME_MAX} characters.", "name")
+        raise ServiceError(f"Give the treatment a name of 1 to {NAME_MAX} characters.", "name")
     if kind not in {k.value for k in TreatmentKind}:
-        raise CommunityError("Choose whether it is a drug or a non-drug treatment.", "kind")
+        raise ServiceError("Choose whether it is a drug or a non-drug treatment.", "kind")
     existing = db.scalar(
         select(Treatment).where(
             Treatment.community_id == community.id, Treatment.key == name_key(clean)
         )
     )
     if existing is not None:
-        raise CommunityError(
+        raise ServiceError(
             f"“{existing.name}” is already on this community's list"
             + (" (waiting for a moderator)." if existing.status == "proposed" else "."),
             "name",
         )
-    approved = permissions.can_moderate(db, community.id, user)
+    approved = policy.can_moderate(db, community.id, user)
     treatment = Treatment(
         community_id=community.id,
         name=clean,
@@ -110,14 +115,14 @@ def propose(
         with db.begin_nested():
             db.add(treatment)
     except IntegrityError:  # the same name proposed at the same moment in another tab
-        raise CommunityError(f"“{clean}” is already on this community's list.", "name") from None
+        raise ServiceError(f"“{clean}” is already on this community's list.", "name") from None
     return treatment
 
 
 def decide(db: Session, treatment: Treatment, moderator: User, *, approve: bool) -> None:
-    permissions.require_moderator(db, treatment.community_id, moderator)
+    policy.require_moderator(db, treatment.community_id, moderator)
     if treatment.status != TreatmentStatus.PROPOSED:
-        raise CommunityError("That proposal has already been decided.")
+        raise Conflict("That proposal has already been decided.")
     treatment.status = (TreatmentStatus.APPROVED if approve else TreatmentStatus.REJECTED).value
     treatment.decided_at = utcnow()
 
@@ -168,17 +173,17 @@ def _date(value: Any, name: str, label: str, today: date, *, required: bool) -> 
         parsed = value
     elif value is None or str(value).strip() == "":
         if required:
-            raise CommunityError(f"{label} is required.", name)
+            raise ServiceError(f"{label} is required.", name)
         return None
     else:
         try:
             parsed = date.fromisoformat(str(value).strip())
         except ValueError:
-            raise CommunityError(f"{label} must be a date (YYYY-MM-DD).", name) from None
+            raise ServiceError(f"{label} must be a date (YYYY-MM-DD).", name) from None
     if parsed > today:
-        raise CommunityError(f"{label} cannot be in the future.", name)
+        raise ServiceError(f"{label} cannot be in the future.", name)
     if parsed.year < 1900:
-        raise CommunityError(f"{label} must be after 1900.", name)
+        raise ServiceError(f"{label} must be after 1900.", name)
     return parsed
 
 
@@ -186,9 +191,9 @@ def _scale(value: Any, name: str, label: str) -> int:
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
-        raise CommunityError(f"{label} must be a whole number from 1 to 5.", name) from None
+        raise ServiceError(f"{label} must be a whole number from 1 to 5.", name) from None
     if number not in SCALE:
-        raise CommunityError(f"{label} must be from 1 to 5 (you gave {number}).", name)
+        raise ServiceError(f"{label} must be from 1 to 5 (you gave {number}).", name)
     return number
 
 
@@ -197,7 +202,7 @@ def _choice(value: Any, name: str, label: str, allowed: Iterable[str]) -> str:
     allowed = list(allowed)
     if text not in allowed:
         shown = ", ".join(repr(a) for a in allowed if a) or "none"
-        raise CommunityError(f"{label} must be one of {shown}.", name)
+        raise ServiceError(f"{label} must be one of {shown}.", name)
     return text
 
 
@@ -210,7 +215,7 @@ def parse_side_effects(value: Any) -> list[tuple[str, str]]:
     elif isinstance(value, list):
         items = value
     else:
-        raise CommunityError("Side effects must be a list.", "side_effects")
+        raise ServiceError("Side effects must be a list.", "side_effects")
     seen: dict[str, str] = {}
     for number, item in enumerate(items, start=1):
         if isinstance(item, dict):
@@ -220,23 +225,23 @@ def parse_side_effects(value: Any) -> list[tuple[str, str]]:
             if not _:
                 name, severity = item, ""
         else:
-            raise CommunityError(f"Side effect {number} must be “name: severity”.", "side_effects")
+            raise ServiceError(f"Side effect {number} must be “name: severity”.", "side_effects")
         name = re.sub(r"\s+", " ", str(name)).strip().lower()
         severity = str(severity).strip().lower()
         if not name or len(name) > SIDE_EFFECT_MAX:
-            raise CommunityError(
+            raise ServiceError(
                 f"Side effect {number} needs a name of 1 to {SIDE_EFFECT_MAX} characters.",
                 "side_effects",
             )
         if severity not in {s.value for s in Severity}:
-            raise CommunityError(
+            raise ServiceError(
                 f"Side effect {number} ({name}) needs a severity: mild, "
                 "moderate or severe, e.g. “nausea: mild”.",
                 "side_effects",
             )
         seen[name] = severity  # the same side effect twice: the last severity counts
     if len(seen) > MAX_SIDE_EFFECTS:
-        raise CommunityError(f"List at most {MAX_SIDE_EFFECTS} side effects.", "side_effects")
+        raise ServiceError(f"List at most {MAX_SIDE_EFFECTS} side effects.", "side_effects")
     return sorted(seen.items())
 
 
@@ -250,22 +255,22 @@ def check(
     """Every rule a report must meet, in form order; raises naming the first bad field."""
     if data.member not in (None, "") and str(data.member).strip() != str(actor.id):
         # A plain error, not a 403: the form shows it next to the field that was forged.
-        raise CommunityError(
+        raise ServiceError(
             "You can only report your own treatments, not another member's.", "member"
         )
-    permissions.require_member(db, community, actor, "report a treatment")
+    policy.require_member(db, community, actor, "report a treatment")
     treatment = get_treatment(db, community, data.treatment)
     if treatment is None or not treatment.is_approved:
-        raise CommunityError(
+        raise ServiceError(
             "Choose a treatment from this community's list (or propose a new one).", "treatment"
         )
     started = _date(data.started_on, "started_on", "Start date", today, required=True)
     stopped = _date(data.stopped_on, "stopped_on", "Stop date", today, required=False)
     if stopped is not None and stopped < started:
-        raise CommunityError("Stop date is before the start date.", "stopped_on")
+        raise ServiceError("Stop date is before the start date.", "stopped_on")
     dose = re.sub(r"\s+", " ", str(data.dose or "")).strip()
     if len(dose) > DOSE_MAX:
-        raise CommunityError(f"Dose must be at most {DOSE_MAX} characters.", "dose")
+        raise ServiceError(f"Dose must be at most {DOSE_MAX} characters.", "dose")
     effectiveness = _choice(
         data.effectiveness, "effectiveness", "Effectiveness", [e.value for e in Effectiveness]
     )
@@ -280,11 +285,11 @@ def check(
         [r.value for r in ReasonStopped],
     )
     if stopped is None and reason:
-        raise CommunityError(
+        raise ServiceError(
             "Give a stop date, or leave the reason for stopping empty.", "stopped_on"
         )
     if stopped is not None and not reason:
-        raise CommunityError("Say why you stopped (or “finished the course”).", "reason_stopped")
+        raise ServiceError("Say why you stopped (or “finished the course”).", "reason_stopped")
     return CheckedReport(
         treatment,
         started,
@@ -321,7 +326,7 @@ def create_report(
 ) -> TreatmentReport:
     checked = check(db, community, actor, data, today=today)
     if own_report(db, checked.treatment, actor) is not None:
-        raise CommunityError(
+        raise ServiceError(
             f"You already reported {checked.treatment.name}; edit that report instead.", "treatment"
         )
     report = TreatmentReport(user_id=actor.id)
@@ -330,27 +335,22 @@ def create_report(
         with db.begin_nested():
             db.add(report)
     except IntegrityError:  # the same report sent twice at once (two tabs, a double click)
-        raise CommunityError(
+        raise ServiceError(
             f"You already reported {checked.treatment.name}; edit that report instead.", "treatment"
         ) from None
     return report
 
 
-def require_owner(report: TreatmentReport, actor: User) -> None:
-    if report.user_id != getattr(actor, "id", None):
-        raise NotAllowed("Only the member who wrote a report can change it.")
-
-
 def update_report(
     db: Session, report: TreatmentReport, actor: User, data: ReportInput, *, today: date
 ) -> TreatmentReport:
-    require_owner(report, actor)
+    policy.require_report_author(actor, report)
     community = report.treatment.community
     checked = check(db, community, actor, data, today=today)
     if checked.treatment.id != report.treatment_id:
         other = own_report(db, checked.treatment, actor)
         if other is not None:
-            raise CommunityError(f"You already reported {checked.treatment.name}.", "treatment")
+            raise ServiceError(f"You already reported {checked.treatment.name}.", "treatment")
     # Replace the side effects in a separate flush so the (report, name) constraint
     # never sees the old and new rows together.
     report.side_effects.clear()
@@ -362,13 +362,13 @@ def update_report(
 
 def withdraw_report(db: Session, report: TreatmentReport, actor: User) -> None:
     """Delete the report: it leaves every aggregate and every future dataset version."""
-    require_owner(report, actor)
+    policy.require_report_author(actor, report)
     db.delete(report)
     db.flush()
 
 
 def set_consent(db: Session, report: TreatmentReport, actor: User, consent: bool) -> None:
-    require_owner(report, actor)
+    policy.require_report_author(actor, report)
     report.consent_to_publish = consent
     db.flush()
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -18,22 +15,16 @@ from flask import (
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from portal import db
-from portal.community import permissions
-from portal.community.errors import CommunityError, MembershipRequired
+from portal import db, policy
 from portal.community.models import Community
 from portal.community.view_helpers import attach, community_or_404, me, refuse, require_valid
-from portal.db import utcnow
+from portal.errors import ServiceError
+from portal.policy import MembershipRequired
 from portal.treatments import aggregates, charts, demo, publication, services
 from portal.treatments.forms import ActionForm, ProposeForm, ReportForm
 from portal.treatments.models import Treatment, TreatmentReport, TreatmentStatus
 
 bp = Blueprint("treatments", __name__, url_prefix="/communities/<slug>/treatments")
-
-
-def today() -> date:
-    """The latest date anywhere on Earth (UTC+14): a member's "today" is never "future"."""
-    return (utcnow() + timedelta(hours=14)).date()
 
 
 def _user():
@@ -68,7 +59,7 @@ def index(slug: str):
     listed = services.treatments(session, community)
     enough = aggregates.has_enough(session, [t.id for t in listed], k)
     points = aggregates.community_points(session, community, k)
-    may_moderate = permissions.can_moderate(session, community.id, user)
+    may_moderate = policy.can_moderate(session, community.id, user)
     return render_template(
         "treatments/index.html",
         community=community,
@@ -81,9 +72,9 @@ def index(slug: str):
         if points
         else None,
         warning=aggregates.WARNING,
-        is_member=permissions.is_member(session, community.id, user),
+        is_member=policy.is_member(session, community.id, user),
         may_moderate=may_moderate,
-        may_publish=permissions.can_review(session, community.id, user),
+        may_publish=policy.can_review(session, community.id, user),
         proposals=services.treatments(session, community, status=TreatmentStatus.PROPOSED)
         if may_moderate
         else [],
@@ -91,35 +82,8 @@ def index(slug: str):
         dataset=publication.dataset_of(session, community),
         propose_form=ProposeForm(),
         action_form=ActionForm(),
-        today=today(),
+        today=services.today(),
         synthetic=demo.has_synthetic_reports(session, community),
-    )
-
-
-@bp.get("/summary.json")
-def summary_json(slug: str):
-    """The same aggregates as the pages, k-anonymous, for scripts and other sites."""
-    session = db.session()
-    community = community_or_404(slug)
-    k = aggregates.min_reporters()
-    out = []
-    for treatment in services.treatments(session, community):
-        found = aggregates.summary(session, treatment, k)
-        out.append(
-            found.to_dict()
-            if found
-            else {
-                "treatment": {"id": treatment.id, "name": treatment.name, "kind": treatment.kind},
-                "enough_reports": False,
-            }
-        )
-    return jsonify(
-        {
-            "community": community.slug,
-            "min_reporters": k,
-            "warning": aggregates.WARNING,
-            "treatments": out,
-        }
     )
 
 
@@ -139,7 +103,7 @@ def propose(slug: str):
             kind=form.kind.data or "",
             description=form.description.data or "",
         )
-    except CommunityError as error:
+    except ServiceError as error:
         return refuse(error, _back(slug))
     session.commit()
     if treatment.is_approved:
@@ -158,7 +122,7 @@ def decide(slug: str, treatment_id: int, decision: str):
     treatment = _treatment_or_404(community, treatment_id)
     try:
         services.decide(session, treatment, me(), approve=decision == "approve")
-    except CommunityError as error:
+    except ServiceError as error:
         return refuse(error, _back(slug))
     session.commit()
     flash(f"{treatment.name}: {treatment.status}.", "success")
@@ -170,7 +134,7 @@ def show(slug: str, treatment_id: int):
     session = db.session()
     community = community_or_404(slug)
     treatment = _treatment_or_404(community, treatment_id)
-    if not treatment.is_approved and not permissions.can_moderate(session, community.id, _user()):
+    if not treatment.is_approved and not policy.can_moderate(session, community.id, _user()):
         abort(404)
     k = aggregates.min_reporters()
     found = aggregates.summary(session, treatment, k)
@@ -188,7 +152,7 @@ def show(slug: str, treatment_id: int):
         else None,
         warning=aggregates.WARNING,
         mine=services.own_report(session, treatment, user) if user else None,
-        is_member=permissions.is_member(session, community.id, user),
+        is_member=policy.is_member(session, community.id, user),
         synthetic=demo.has_synthetic_reports(session, community),
     )
 
@@ -227,7 +191,7 @@ def _input(form: ReportForm) -> services.ReportInput:
 def new_report(slug: str):
     session = db.session()
     community = community_or_404(slug)
-    if not permissions.is_member(session, community.id, me()):
+    if not policy.is_member(session, community.id, me()):
         if request.method == "POST":
             require_valid(ReportForm())
         flash(f"Join {community.name} to report a treatment.", "info")
@@ -239,10 +203,12 @@ def new_report(slug: str):
         form.treatment.data = request.args.get("treatment", "")
     if form.validate_on_submit():
         try:
-            report = services.create_report(session, community, me(), _input(form), today=today())
+            report = services.create_report(
+                session, community, me(), _input(form), today=services.today()
+            )
         except MembershipRequired as error:
             return refuse(error, url_for("community.show", slug=slug))
-        except CommunityError as error:
+        except ServiceError as error:
             attach(error, form, "treatment")
         else:
             session.commit()
@@ -254,7 +220,11 @@ def new_report(slug: str):
             return redirect(url_for(".show", slug=slug, treatment_id=report.treatment_id), code=303)
     status = 400 if form.is_submitted() else 200
     return render_template(
-        "treatments/report_form.html", community=community, form=form, report=None, today=today()
+        "treatments/report_form.html",
+        community=community,
+        form=form,
+        report=None,
+        today=services.today(),
     ), status
 
 
@@ -281,10 +251,10 @@ def edit_report(slug: str, report_id: int):
         form.consent_to_publish.data = report.consent_to_publish
     if form.validate_on_submit():
         try:
-            services.update_report(session, report, me(), _input(form), today=today())
+            services.update_report(session, report, me(), _input(form), today=services.today())
         except MembershipRequired as error:
             return refuse(error, url_for("community.show", slug=slug))
-        except CommunityError as error:
+        except ServiceError as error:
             attach(error, form, "treatment")
         else:
             session.commit()
@@ -297,7 +267,7 @@ def edit_report(slug: str, report_id: int):
         form=form,
         report=report,
         action_form=ActionForm(),
-        today=today(),
+        today=services.today(),
     ), status
 
 
@@ -349,9 +319,9 @@ def publish(slug: str):
             community,
             me(),
             k=aggregates.min_reporters(),
-            today=today(),
+            today=services.today(),
         )
-    except CommunityError as error:
+    except ServiceError as error:
         return refuse(error, _back(slug))
     session.commit()
     flash(f"Published version {version.number} ({version.row_count} reports).", "success")

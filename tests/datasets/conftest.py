@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from datasets import demo
+from datasets.reading import Table
 
 
 @pytest.fixture
@@ -22,6 +24,23 @@ def write(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return _write
+
+
+@pytest.fixture
+def read_rows() -> Callable[[Table], tuple[list[Any], list[Any]]]:
+    """read_rows(table) -> ([(row number, [cells])], [(code, row, column)]): every
+    row and issue of the table, read through the public API."""
+
+    def _read_rows(table: Table) -> tuple[list[Any], list[Any]]:
+        out, issues = [], []
+        for batch in table.batches():
+            cols = [c.to_pylist() for c in batch.columns]
+            for i, number in enumerate(batch.row_numbers.tolist()):
+                out.append((number, [c[i] for c in cols]))
+            issues.extend((i.code, i.row, i.column) for i in batch.issues)
+        return out, sorted(issues, key=lambda t: t[1])
+
+    return _read_rows
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,13 @@ from pathlib import Path
 MODULES = [
     "datasets",
     "datasets.reading",
+    "datasets.batch",
+    "datasets.csvfile",
+    "datasets.excel",
+    "datasets.parquet",
     "datasets.schema",
+    "datasets.inference",
+    "datasets.suggestions",
     "datasets.validation",
     "datasets.screening",
     "datasets.fixes",

@@ -21,8 +21,8 @@ from datasets.export import (
     is_dangerous,
     neutralise_formulas,
 )
+from datasets.inference import profile
 from datasets.reading import open_table
-from datasets.schema import profile
 
 PAYLOAD = "=cmd|' /C calc'!A0"
 

@@ -19,8 +19,8 @@ from datasets.fixes import (
     fix_from_dict,
     fix_to_dict,
 )
+from datasets.inference import profile
 from datasets.reading import open_table
-from datasets.schema import profile
 from datasets.screening import screen
 from datasets.validation import validate
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from games.scoring import ScoringScheme
+from games.scheme import ScoringScheme
 
 GAP = "-"
 

@@ -6,7 +6,7 @@ import dataclasses
 
 from hypothesis import strategies as st
 
-from games.scoring import GAP_SCORE_FIELDS, ScoringScheme
+from games.scheme import GAP_SCORE_FIELDS, ScoringScheme
 
 # Matrices with an alphabet of single letters (SCHNEIDER is a codon matrix).
 MATRIX_NAMES = (

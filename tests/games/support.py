@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numba
 from Bio.Align import Alignment
 
-from games.scoring import GAP_SCORE_FIELDS, ScoringScheme
+from games.scheme import GAP_SCORE_FIELDS, ScoringScheme
 
 DATA = Path(__file__).resolve().parents[2] / "games" / "data"
+
+
+def examples(count: int) -> int:
+    """Hypothesis examples for a kernel test: ``count``, or a third of it when
+    NUMBA_DISABLE_JIT=1 runs the kernels as plain Python (scripts/run-tests.sh
+    does so once, so that their lines run as Python), which is far slower."""
+    return max(count // 3, 10) if numba.config.DISABLE_JIT else count
 
 
 def to_alignment(rows: Sequence[str]) -> Alignment:

@@ -15,19 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from games.scoring import (
-    GAP_CODE,
-    ScoringScheme,
-    encode_batch,
-    encode_rows,
-    score_alignment,
-    score_batch,
-    warmup,
-)
+from games.encoding import encode_batch
+from games.scheme import ScoringScheme
+from games.scoring import score_alignment, score_batch, warmup
 
 from .naive import naive_score
 from .strategies import letters_of, schemes
-from .support import assert_close
+from .support import assert_close, examples
 
 PUZZLE = ScoringScheme.puzzle_dna()
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +34,7 @@ def random_solutions(rng: random.Random, count: int, n_rows: int, n_columns: int
     ]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     scheme=schemes(),
     count=st.integers(0, 12),
@@ -84,14 +78,6 @@ def test_results_do_not_depend_on_the_number_of_threads():
     assert np.array_equal(serial, score_batch(codes, PUZZLE, weights))
 
 
-def test_encode_rows_and_encode_batch_agree():
-    solution = ["AC-GT", "A--GT"]
-    codes = encode_rows(solution, PUZZLE)
-    assert np.array_equal(encode_batch([solution], PUZZLE)[0], codes)
-    assert codes[0, 2] == GAP_CODE and codes[1, 1] == GAP_CODE
-    assert (codes[0] != GAP_CODE).sum() == 4
-
-
 def test_an_empty_batch_scores_to_an_empty_array():
     assert encode_batch([], PUZZLE).shape == (0, 0, 0)
     assert score_batch(encode_batch([], PUZZLE), PUZZLE).shape == (0,)
@@ -115,7 +101,9 @@ def test_a_process_warmed_up_without_the_parallel_kernel_can_fork_batch_workers(
     code = "\n".join(
         [
             "import os",
-            "from games.scoring import ScoringScheme, encode_batch, score_batch, warmup",
+            "from games.encoding import encode_batch",
+            "from games.scheme import ScoringScheme",
+            "from games.scoring import score_batch, warmup",
             "scheme = ScoringScheme.puzzle_dna()",
             "codes = encode_batch([['ACGT', 'AC-T']] * 50, scheme)",
             "warmup(parallel=False)",

@@ -24,7 +24,8 @@ from Bio import Align, AlignIO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from games.scoring import ScoringScheme, score_alignment
+from games.scheme import ScoringScheme
+from games.scoring import score_alignment
 
 from .naive import biopython_counts_model, naive_score
 from .strategies import letters_of, scheme_and_rows

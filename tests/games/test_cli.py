@@ -13,7 +13,8 @@ from Bio import Align, AlignIO
 from click.testing import CliRunner
 
 from games.commands import align
-from games.scoring import ScoringScheme, score_alignment
+from games.scheme import ScoringScheme
+from games.scoring import score_alignment
 
 from .support import DATA
 

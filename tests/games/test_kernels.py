@@ -9,11 +9,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from games.scoring import ScoringScheme, _score_codes, encode_rows, score_alignment
+from games.encoding import encode_rows
+from games.scheme import ScoringScheme
+from games.scoring import _score_codes, score_alignment
 
 from .naive import naive_score
 from .strategies import scheme_and_rows, weights_for
-from .support import assert_close
+from .support import assert_close, examples
 
 PUZZLE = ScoringScheme.puzzle_dna()
 BLASTP = ScoringScheme.preset("blastp")
@@ -135,7 +137,7 @@ def test_an_asymmetric_matrix_is_read_earlier_row_first():
 # -- random alignments -------------------------------------------------------
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_every_kernel_matches_the_reference(data):
     scheme, rows = data.draw(scheme_and_rows())
@@ -145,7 +147,7 @@ def test_every_kernel_matches_the_reference(data):
         assert_close(value, expected, rows, scheme, weights)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=scheme_and_rows(integer=True))
 def test_integer_schemes_score_exactly(case):
     scheme, rows = case
@@ -179,7 +181,7 @@ def test_many_rows_cross_bitset_words(n_rows):
             assert_close(value, expected, rows, scheme, w)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(data=st.data())
 def test_row_order_does_not_matter_when_scores_are_symmetric(data):
     scheme, rows = data.draw(scheme_and_rows(symmetric_gaps=True))

@@ -22,7 +22,8 @@ from games.puzzles import (
     solve,
     source_from_rows,
 )
-from games.scoring import ScoringScheme, score_alignment
+from games.scheme import ScoringScheme
+from games.scoring import score_alignment
 from tests.games.support import DATA
 
 DNA = ScoringScheme.puzzle_dna()

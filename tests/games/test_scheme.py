@@ -9,7 +9,8 @@ import pytest
 from Bio.Align import PairwiseAligner, substitution_matrices
 from hypothesis import given, settings
 
-from games.scoring import GAP_SCORE_FIELDS, PRESETS, ScoringError, ScoringScheme, score_alignment
+from games.scheme import GAP_SCORE_FIELDS, PRESETS, ScoringError, ScoringScheme
+from games.scoring import score_alignment
 
 from .strategies import schemes
 from .support import biopython_pairwise_sum
@@ -172,3 +173,12 @@ def test_aligners_that_cannot_score_are_refused():
         ScoringScheme.from_aligner(plain_matrix)
     with pytest.raises(ScoringError, match="expected a Bio.Align.PairwiseAligner"):
         ScoringScheme.from_aligner("blastp")  # type: ignore[arg-type]
+
+
+def test_scoring_error_is_a_value_error():
+    assert issubclass(ScoringError, ValueError)
+
+
+def test_an_unknown_matrix_name_is_refused():
+    with pytest.raises(ScoringError, match="unknown substitution matrix 'BLOSUM00'; available: "):
+        ScoringScheme(matrix_name="BLOSUM00")

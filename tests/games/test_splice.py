@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from games.puzzles import residues
-from games.scoring import ScoringScheme, score_alignment
+from games.scheme import ScoringScheme
+from games.scoring import score_alignment
 from games.splice import Candidate, apply_solutions, splice
 
 SCHEME = ScoringScheme.puzzle_dna()

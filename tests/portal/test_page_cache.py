@@ -8,8 +8,8 @@ import pytest
 
 from portal import db
 from portal.community.models import Community
-from portal.config import finalise
 from portal.page_cache import EXTENSION as PAGE_CACHE
+from portal.settings import defaults, finalise
 from portal.short_cache import ShortLivedCache
 from tests.portal.conftest import Clock
 
@@ -63,11 +63,11 @@ def test_zero_seconds_keeps_nothing():
 
 
 @pytest.mark.parametrize(("env", "expected"), [("production", 1.0), ("development", 0.0)])
-def test_anonymous_pages_are_kept_only_in_production_unless_told(env, expected):
-    config = {"PORTAL_ENV": env, "RATELIMIT_STORAGE_URL": "memory://"}
+def test_anonymous_pages_are_kept_only_in_production_unless_told(env, expected, tmp_path):
+    config = {**defaults(str(tmp_path)), "PORTAL_ENV": env}
     finalise(config)
     assert config["PAGE_CACHE_SECONDS"] == expected
-    told = {"PORTAL_ENV": env, "RATELIMIT_STORAGE_URL": "memory://", "PAGE_CACHE_SECONDS": 5.0}
+    told = {**defaults(str(tmp_path)), "PORTAL_ENV": env, "PAGE_CACHE_SECONDS": 5.0}
     finalise(told)
     assert told["PAGE_CACHE_SECONDS"] == 5.0
 

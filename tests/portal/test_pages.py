@@ -52,7 +52,7 @@ def test_api_clients_get_json_errors(client):
     assert response.status_code == 404
     assert response.get_json() == {
         "error": {
-            "code": "page_not_found",
+            "code": "not_found",
             "message": "There is no page at this address.",
             "field": None,
         }

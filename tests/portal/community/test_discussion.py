@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from portal import policy
 from portal.community import discussion
 from portal.community.comment_models import Comment
 from portal.db import utcnow
@@ -131,8 +132,8 @@ def test_the_edit_window_is_configurable(community, person, question, session):
     comment = discussion.add(session, question, question.author, "Hello")
     session.commit()
     now = comment.created_at + timedelta(minutes=3)
-    assert discussion.can_edit(comment, question.author, now, timedelta(minutes=5))
-    assert not discussion.can_edit(comment, question.author, now, timedelta(minutes=2))
+    assert policy.can_edit_comment(question.author, comment, now, timedelta(minutes=5))
+    assert not policy.can_edit_comment(question.author, comment, now, timedelta(minutes=2))
 
 
 def test_deleting_keeps_the_thread_shape(community, person, login, question, session):

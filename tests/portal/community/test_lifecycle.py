@@ -8,9 +8,9 @@ from sqlalchemy import select
 from portal.accounts.models import Role
 from portal.audit import AuditEvent
 from portal.community import lifecycle, votes, watching
-from portal.community.errors import CommunityError, NotAllowed
 from portal.community.notification_models import Notification
 from portal.community.question_models import EvidenceReview, Question, QuestionVote
+from portal.errors import Forbidden, ServiceError
 from tests.portal.community.conftest import count, question_url, reload
 from tests.portal.conftest import csrf_token
 
@@ -131,7 +131,7 @@ def test_the_lifecycle_cannot_skip_or_go_back(cast, session, community, person, 
     for step in steps:
         do[step]()
     session.commit()
-    with pytest.raises(CommunityError, match="cannot become"):
+    with pytest.raises(ServiceError, match="cannot become"):
         do[attempt]()
     session.rollback()
 
@@ -140,7 +140,7 @@ def test_the_lifecycle_cannot_skip_or_go_back(cast, session, community, person, 
 def test_answer_links_must_be_web_addresses_or_paths_here(cast, session, url):
     sam, priya, ada, question = cast
     lifecycle.record_review(session, question, ada, verdict="not_answered", citations="", note="")
-    with pytest.raises(CommunityError, match="http"):
+    with pytest.raises(ServiceError, match="http"):
         lifecycle.mark_answered(session, question, ada, url=url, note="Answer")
     session.rollback()
 
@@ -155,7 +155,7 @@ def test_members_cannot_move_questions_along(cast, login, session):
     )
     assert response.status_code == 403
     assert reload(session, Question, question.id).status == "proposed"
-    with pytest.raises(NotAllowed):
+    with pytest.raises(Forbidden):
         lifecycle.start_analysis(session, question, sam)
 
 
@@ -226,6 +226,6 @@ def test_a_question_cannot_be_merged_into_another_communitys(
     sam, priya, ada, question = cast
     moira = person("moira", moderator_of=(community,), member_of=(other_community,))
     elsewhere = propose(other_community, moira, "A tuberculosis question about BCG?")
-    with pytest.raises(CommunityError, match="same community"):
+    with pytest.raises(ServiceError, match="same community"):
         lifecycle.close(session, question, moira, reason="dup", duplicate_of=elsewhere)
     session.rollback()

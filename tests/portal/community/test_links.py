@@ -11,13 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from datasets.metadata import DatasetMetadata
 from portal.accounts.models import Role
 from portal.community import dataset_links, lifecycle, run_links, watching
-from portal.community.errors import CommunityError, NotAllowed
 from portal.community.link_models import QuestionDataset, QuestionRun
 from portal.community.notification_models import Notification
 from portal.community.question_models import Question
 from portal.data import services as data
 from portal.data.models import Dataset, DatasetVersion
 from portal.db import utcnow
+from portal.errors import Forbidden, ServiceError
 from portal.reanalysis.models import AnalysisInput, AnalysisRun
 from tests.portal.community.conftest import count, question_url, reload
 from tests.portal.conftest import csrf_token
@@ -220,7 +220,7 @@ def test_datasets_the_viewer_may_not_see_are_neither_linked_nor_listed(
     cast, session, client, person, login
 ):
     sam, ada, rita, question, colon, tb, draft = cast
-    with pytest.raises(CommunityError, match="not visible"):
+    with pytest.raises(ServiceError, match="not visible"):
         dataset_links.decide(session, question, draft, ada, "confirmed")
     session.rollback()
     # Rita may link her own draft; nobody else sees the link until it is published.
@@ -323,11 +323,11 @@ def test_analyses_run_for_a_question_are_listed_and_followers_told(cast, login, 
 def test_members_cannot_link_runs_and_closed_questions_take_none(cast, session, person, community):
     sam, ada, rita, question, colon, tb, draft = cast
     run = add_run(session, ada, colon, "A run")
-    with pytest.raises(NotAllowed):
+    with pytest.raises(Forbidden):
         run_links.link_analysis(session, question, run, sam)
     moira = person("moira", moderator_of=(community,))
     lifecycle.close(session, question, moira, reason="Out of scope")
-    with pytest.raises(CommunityError, match="not closed"):
+    with pytest.raises(ServiceError, match="not closed"):
         run_links.link_analysis(session, question, run, ada)
     session.rollback()
     assert count(session, QuestionRun) == 0

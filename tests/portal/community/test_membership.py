@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.community import services
 from portal.community.models import Community, Membership
+from portal.errors import ServiceError
 from tests.portal.conftest import csrf_token
 
 
@@ -61,5 +62,5 @@ def test_unknown_community_is_404(client):
 
 @pytest.mark.parametrize("slug", ["Bad Slug", "-x", "a--b", "x" * 65])
 def test_community_addresses_are_checked(session, slug):
-    with pytest.raises(services.CommunityError):
+    with pytest.raises(ServiceError):
         services.create_community(session, slug=slug, name="n", condition="c")

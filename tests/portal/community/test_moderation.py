@@ -13,9 +13,9 @@ from portal.accounts.models import Role, User
 from portal.audit import AuditEvent
 from portal.community import discussion, moderation
 from portal.community.comment_models import Comment
-from portal.community.errors import CommunityError, NotAllowed
 from portal.community.moderation_models import ContentFlag
 from portal.community.question_models import Question
+from portal.errors import Forbidden, ServiceError
 from tests.portal.community.conftest import SLUG, count, question_url, reload
 from tests.portal.conftest import csrf_token
 
@@ -108,7 +108,7 @@ def test_a_flagged_comment_is_hidden_but_keeps_its_place(
 
 
 def test_members_cannot_flag_their_own_content(question, session):
-    with pytest.raises(CommunityError, match="your own question"):
+    with pytest.raises(ServiceError, match="your own question"):
         moderation.flag(session, question.author, question, reason="spam")
     session.rollback()
 
@@ -168,7 +168,7 @@ def test_moderators_act_only_in_their_own_communities(
     assert response.status_code == 403
     assert not reload(session, Question, question.id).hidden
     otto = session.scalar(select(User).where(User.username == "otto"))
-    with pytest.raises(NotAllowed):
+    with pytest.raises(Forbidden):
         moderation.hide(session, otto, question, reason="no")
     session.rollback()
     assert audit(session, "moderation.hidden") == []

@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.audit import AuditEvent
 from portal.community import prioritisation
-from portal.community.errors import CommunityError, NotAllowed
 from portal.community.round_models import Comparison, PriorityRound, RoundParticipant
+from portal.errors import Forbidden, ServiceError
 from tests.portal.community.conftest import SLUG, count
 from tests.portal.conftest import csrf_token
 
@@ -91,7 +91,7 @@ def test_a_round_needs_at_least_two_questions(community, moira, three, login, se
 def test_members_cannot_open_rounds(community, person, three, login, session):
     sam = person("sam", member_of=(community,))
     assert login("sam").get(f"{ROUNDS}/new").status_code == 403
-    with pytest.raises(NotAllowed):
+    with pytest.raises(Forbidden):
         prioritisation.open_round(
             session,
             community,
@@ -167,7 +167,7 @@ def test_comparisons_with_a_question_outside_the_round_are_refused(
         question_ids=[outsider.id, three[0].id],
     )
     session.commit()
-    with pytest.raises(CommunityError, match="not both in this round"):
+    with pytest.raises(ServiceError, match="not both in this round"):
         prioritisation.compare(
             session,
             open_round,
@@ -219,7 +219,7 @@ def test_comparisons_with_a_question_outside_the_round_are_refused(
 )
 def test_bad_comparisons_are_refused(three, open_round, sam_in_round, session, pick, message):
     first, second, winner = pick(*(q.id for q in three))
-    with pytest.raises(CommunityError, match=message):
+    with pytest.raises(ServiceError, match=message):
         prioritisation.compare(
             session, open_round, sam_in_round, first_id=first, second_id=second, winner_id=winner
         )
@@ -229,7 +229,7 @@ def test_bad_comparisons_are_refused(three, open_round, sam_in_round, session, p
 
 def test_one_must_take_part_before_comparing(community, person, open_round, three, session):
     sam = person("sam", member_of=(community,))
-    with pytest.raises(CommunityError, match="patient, a carer or a clinician"):
+    with pytest.raises(ServiceError, match="patient, a carer or a clinician"):
         prioritisation.compare(
             session,
             open_round,
@@ -249,7 +249,7 @@ def test_a_closed_round_takes_no_more_comparisons(
     session.expire_all()
     round_ = session.get(PriorityRound, open_round.id)
     assert not round_.is_open
-    with pytest.raises(CommunityError, match="closed"):
+    with pytest.raises(ServiceError, match="closed"):
         prioritisation.compare(
             session,
             round_,

@@ -39,7 +39,7 @@ def test_the_proposal_form_asks_for_pico_and_loads_the_similar_questions_script(
     page = login("sam").get(NEW).get_data(as_text=True)
     for label in ("Population", "Intervention", "Comparator", "Outcome", "Why does it matter?"):
         assert label in page
-    assert f'data-similar-url="/api/communities/{SLUG}/similar-questions"' in page
+    assert f'data-similar-url="/api/v1/communities/{SLUG}/similar-questions"' in page
     assert 'src="/static/similar-questions.js"' in page
     assert 'aria-live="polite"' in page
 
@@ -89,7 +89,7 @@ def test_similar_questions_are_returned_as_json_while_typing(community, person, 
         outcome="Quality of life",
     )
     response = client.get(
-        f"/api/communities/{SLUG}/similar-questions",
+        f"/api/v1/communities/{SLUG}/similar-questions",
         query_string={
             "title": "adjuvant chemotherapy survival stage III colon",
             "details": "levamisole fluorouracil",
@@ -101,14 +101,14 @@ def test_similar_questions_are_returned_as_json_while_typing(community, person, 
     assert body["questions"][0]["url"] == question_url(original)
     assert "trigram" in body["method"]
     none = client.get(
-        f"/api/communities/{SLUG}/similar-questions",
+        f"/api/v1/communities/{SLUG}/similar-questions",
         query_string={"title": "BCG vaccination for tuberculosis"},
     ).get_json()
     assert none["questions"] == []
 
 
 def test_the_similar_lookup_of_an_unknown_community_is_a_json_404(client):
-    response = client.get("/api/communities/nowhere/similar-questions?title=x")
+    response = client.get("/api/v1/communities/nowhere/similar-questions?title=x")
     assert response.status_code == 404 and "error" in response.get_json()
 
 

@@ -8,9 +8,9 @@ import pytest
 
 from portal.accounts.models import Role
 from portal.community import discussion, questions, trust
-from portal.community.errors import CommunityError
 from portal.community.question_models import Question
 from portal.db import utcnow
+from portal.errors import ServiceError
 from tests.portal.community.conftest import SLUG, count, form_data, pico
 from tests.portal.conftest import AuthActions, csrf_token
 
@@ -20,7 +20,7 @@ POLICY = trust.TrustPolicy(new_account_questions_per_day=1, new_account_comments
 def propose_titles(session, community, user, n):
     for i in range(n):
         questions.propose(
-            session, community, user, pico(f"New member's question number {i}?"), policy=POLICY
+            session, community, user, pico(f"New member's question number {i}?"), limits=POLICY
         )
         session.commit()
 
@@ -28,7 +28,7 @@ def propose_titles(session, community, user, n):
 def test_a_brand_new_account_can_always_post_its_first_question(community, person, session):
     newcomer = person("newcomer", member_of=(community,), new=True)
     propose_titles(session, community, newcomer, 1)
-    with pytest.raises(CommunityError, match="New accounts can post 1 question a day"):
+    with pytest.raises(ServiceError, match="New accounts can post 1 question a day"):
         propose_titles(session, community, newcomer, 1)
     session.rollback()
     assert count(session, Question) == 1
@@ -67,7 +67,7 @@ def test_trust_is_earned_by_age_role_or_contributions(
                 question,
                 user,
                 f"comment {n}",
-                policy=trust.TrustPolicy(new_account_comments_per_hour=100),
+                limits=trust.TrustPolicy(new_account_comments_per_hour=100),
             )
         session.commit()
     propose_titles(session, community, user, 3)
@@ -78,9 +78,9 @@ def test_comments_of_new_accounts_are_rate_limited_too(community, person, propos
     question = propose(community, author)
     newcomer = person("newcomer", member_of=(community,), new=True)
     for n in range(2):
-        discussion.add(session, question, newcomer, f"comment {n}", policy=POLICY)
-    with pytest.raises(CommunityError, match="2 comments an hour"):
-        discussion.add(session, question, newcomer, "one too many", policy=POLICY)
+        discussion.add(session, question, newcomer, f"comment {n}", limits=POLICY)
+    with pytest.raises(ServiceError, match="2 comments an hour"):
+        discussion.add(session, question, newcomer, "one too many", limits=POLICY)
     session.rollback()
 
 

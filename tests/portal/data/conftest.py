@@ -61,7 +61,7 @@ class DatasetActions:
         assert response.status_code == 303, response.get_data(as_text=True)[:500]
         job_url = response.headers["Location"]
         assert re.match(r"^/jobs/[0-9a-f]{32}$", job_url), job_url
-        return self.client.get(job_url + ".json").get_json()
+        return self.client.get("/api/v1" + job_url).get_json()
 
     def publish(self, slug: str, number: int):
         token = csrf_token(self.client, f"/datasets/{slug}?version={number}")

@@ -40,7 +40,8 @@ def test_an_upload_on_the_web_is_ingested_by_a_worker_and_shown_on_the_job_page(
     # The web process only sent the id: the worker runs it while the page polls the row.
     status = wait_for(
         lambda: (
-            (s := client.get(job_url + ".json").get_json())["state"] in ("finished", "failed") and s
+            (s := client.get("/api/v1" + job_url).get_json())["state"] in ("finished", "failed")
+            and s
         ),
         60,
         "the worker to run the job",

@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 from sqlalchemy import select
 
-from portal import config as portal_config
+from portal import settings
 from portal.accounts.models import Role
 from portal.db import make_engine
 from portal.jobs.celery_app import RUN_TASK, CeleryExecutor, celery_for
@@ -108,7 +108,7 @@ def test_text_logs_name_the_ids_and_unknown_formats_are_refused():
 
 
 def test_scaling_settings_come_from_the_environment():
-    found = portal_config.from_environment(
+    found = settings.from_environment(
         {
             "PORTAL_LOG_FORMAT": "json",
             "PORTAL_DB_POOL_SIZE": "12",

@@ -10,6 +10,7 @@ import pytest
 from games.puzzles import scheme_for, scheme_to_params
 from portal import db
 from portal.db import utcnow
+from portal.errors import ServiceError
 from portal.play import services
 from portal.play.models import Puzzle, Solution
 from portal.play.services import Player
@@ -123,6 +124,6 @@ def test_pages_show_the_leaderboards(client, world):
 def test_unknown_period_is_refused(app, world):
     with app.app_context():
         session = db.new_session()
-        with pytest.raises(services.PlayError):
+        with pytest.raises(ServiceError):
             services.overall_leaderboard(session, "year")
         session.close()

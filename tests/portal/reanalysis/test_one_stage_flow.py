@@ -132,7 +132,7 @@ def test_one_stage_through_the_pages_is_stored_shown_and_rerun_identically(
         },
     )
     assert response.status_code == 303, response.get_data(as_text=True)
-    job = client.get(response.headers["Location"] + ".json").get_json()
+    job = client.get("/api/v1" + response.headers["Location"]).get_json()
     assert job["state"] == "finished", job
 
     run = session.get(AnalysisRun, run_id)
@@ -155,7 +155,7 @@ def test_one_stage_through_the_pages_is_stored_shown_and_rerun_identically(
     response = client.post(
         f"/analyses/{run_id}/rerun", data={"csrf_token": csrf_token(client, f"/analyses/{run_id}")}
     )
-    job = client.get(response.headers["Location"] + ".json").get_json()
+    job = client.get("/api/v1" + response.headers["Location"]).get_json()
     second = session.get(AnalysisRun, job["result"]["analysis"])
     assert second.options == run.options
     assert second.results["one_stage"]["estimate"] == one["estimate"]

@@ -79,7 +79,7 @@ def run_through_pages(
     assert response.status_code == 303, response.get_data(as_text=True)
     job_url = response.headers["Location"]
     assert re.match(r"^/jobs/[0-9a-f]{32}$", job_url)
-    return run_id, client.get(job_url + ".json").get_json()
+    return run_id, client.get("/api/v1" + job_url).get_json()
 
 
 def test_an_aggregate_analysis_through_the_pages_gives_the_numbers_of_analysis_pool(
@@ -146,7 +146,7 @@ def test_a_rerun_on_the_same_versions_gives_identical_numbers(client, auth, bcg,
     page_url = f"/analyses/{run_id}"
     response = client.post(f"{page_url}/rerun", data={"csrf_token": csrf_token(client, page_url)})
     assert response.status_code == 303
-    job = client.get(response.headers["Location"] + ".json").get_json()
+    job = client.get("/api/v1" + response.headers["Location"]).get_json()
     assert job["state"] == "finished"
     first = session.get(AnalysisRun, run_id)
     second = session.get(AnalysisRun, job["result"]["analysis"])
@@ -304,7 +304,7 @@ def test_the_mapping_page_offers_the_top_values_of_each_column(client, auth, sha
         method_url,
         data={"csrf_token": csrf_token(client, method_url), "measure": "RR", "method": "MH"},
     )
-    job = client.get(response.headers["Location"] + ".json").get_json()
+    job = client.get("/api/v1" + response.headers["Location"]).get_json()
     assert job["state"] == "finished", job
     run = client.get(f"/api/v1/analyses/{job['result']['analysis']}").get_json()
     expected = analysis.pool(analysis.binary_effect_sizes([5], [30], [12], [30], "RR"), "MH")

@@ -208,14 +208,14 @@ def test_a_report_racing_another_of_the_same_treatment_is_refused_by_the_databas
     session, community, sam, treatment, monkeypatch
 ):
     """The check-then-insert race: the unique constraint settles it with a clear message."""
-    from portal.community.errors import CommunityError
+    from portal.errors import ServiceError
     from portal.treatments import services
 
     data = services.ReportInput.from_mapping(report_data(treatment))
     services.create_report(session, community, sam, data, today=TODAY)
     session.commit()
     monkeypatch.setattr(services, "own_report", lambda *_: None)  # both pass the check
-    with pytest.raises(CommunityError, match="already reported Propranolol"):
+    with pytest.raises(ServiceError, match="already reported Propranolol"):
         services.create_report(session, community, sam, data, today=TODAY)
     session.rollback()
     assert count(session, TreatmentReport) == 1

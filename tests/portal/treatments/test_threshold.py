@@ -6,9 +6,10 @@ import re
 
 import pytest
 
-from tests.portal.treatments.conftest import reports_url
+from tests.portal.treatments.conftest import SLUG, reports_url
 
 K = 5
+API = f"/api/v1/communities/{SLUG}/treatments"
 
 
 def treatment_page(client, treatment) -> str:
@@ -26,8 +27,8 @@ def test_k_minus_one_reporters_show_nothing(client, treatment, add_reports):
     assert not re.search(rf"\b{K - 1}\b", page.split("<main", 1)[1].split("</main>")[0])
     index = client.get(reports_url("/")).get_data(as_text=True)
     assert "<svg" not in index and "not enough reports yet" in index
-    summary = client.get(reports_url("/summary.json")).get_json()
-    assert summary["treatments"] == [
+    summary = client.get(API).get_json()
+    assert summary["items"] == [
         {
             "treatment": {"id": treatment.id, "name": "Propranolol", "kind": "drug"},
             "enough_reports": False,
@@ -50,7 +51,7 @@ def test_k_reporters_show_counts_distribution_side_effects_and_the_chart(
     index = client.get(reports_url("/")).get_data(as_text=True)
     assert "effectiveness against popularity" in index
     assert "n = 5 reports across 1 treatment" in index
-    summary = client.get(reports_url("/summary.json")).get_json()["treatments"][0]
+    summary = client.get(API).get_json()["items"][0]
     assert summary["reporters"] == K
     assert summary["effectiveness"] == {
         "worse": 2,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.community.errors import CommunityError
+from portal.errors import ServiceError
 from portal.treatments import aggregates, charts
 from portal.treatments.services import MAX_SIDE_EFFECTS, parse_side_effects
 
@@ -39,7 +39,7 @@ def test_side_effects_written_one_per_line_come_back_lower_cased_and_sorted(effe
     ],
 )
 def test_bad_side_effects_say_which_and_why(text, message):
-    with pytest.raises(CommunityError, match=message) as raised:
+    with pytest.raises(ServiceError, match=message) as raised:
         parse_side_effects(text)
     assert raised.value.field == "side_effects"
 

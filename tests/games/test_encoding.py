@@ -1,28 +1,86 @@
-"""Input that cannot be scored raises ScoringError (a ValueError) whose message
-says where: the row, the column and the letter, numbered from 1."""
+"""Alignments become the kernels' codes: Bio.Align.Alignment objects are read
+from their coordinates, exactly as Biopython shows them, and input that cannot
+be encoded raises ScoringError (a ValueError) whose message says where: the
+row, the column and the letter, numbered from 1."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from Bio import Align
 from Bio.Align import Alignment
 from Bio.Seq import Seq
 from Bio.SeqRecord import SeqRecord
+from hypothesis import assume, given, settings
 
-from games.scoring import (
-    ScoringError,
-    ScoringScheme,
-    encode_batch,
-    score_alignment,
-    score_batch,
-)
+from games.encoding import GAP_CODE, encode_batch, encode_rows
+from games.scheme import ScoringError, ScoringScheme
+from games.scoring import score_alignment
 
+from .strategies import alignments
+from .support import DATA, examples, to_alignment
+
+BLASTN = ScoringScheme.preset("blastn")
 BLOSUM62 = ScoringScheme(matrix_name="BLOSUM62")
 PUZZLE = ScoringScheme.puzzle_dna()
 
 
-def test_scoring_error_is_a_value_error():
-    assert issubclass(ScoringError, ValueError)
+def rows_of(alignment: Alignment) -> list[str]:
+    return [alignment[i] for i in range(len(alignment))]
+
+
+def test_rows_are_those_biopython_prints():
+    alignment = Align.read(DATA / "tp53.prot.fasta", "fasta")
+    scheme = ScoringScheme.preset("blastp")
+    assert np.array_equal(encode_rows(alignment, scheme), encode_rows(rows_of(alignment), scheme))
+
+
+def test_str_seq_and_seqrecord_sequences_score_alike():
+    rows = ["AC-GT", "A-CGT", "--CG-"]
+    plain = to_alignment(rows)
+    as_seq = Alignment([Seq(s) for s in plain.sequences], plain.coordinates)
+    as_records = Alignment(
+        [SeqRecord(Seq(s), id=f"r{i}") for i, s in enumerate(plain.sequences)], plain.coordinates
+    )
+    expected = score_alignment(rows, BLASTN)
+    assert score_alignment(plain, BLASTN) == score_alignment(as_seq, BLASTN) == expected
+    assert score_alignment(as_records, BLASTN) == expected
+
+
+def test_a_minus_strand_row_is_scored_reverse_complemented_like_biopython():
+    alignment = Alignment(["ACGTA", "AACC"], np.array([[0, 1, 5], [4, 4, 0]]))
+    assert rows_of(alignment) == ["ACGTA", "-GGTT"]
+    score = score_alignment(alignment, BLASTN)
+    assert score == score_alignment(["ACGTA", "-GGTT"], BLASTN)
+    assert score == alignment.counts(BLASTN.to_aligner()).score
+
+
+def test_only_the_aligned_part_of_a_sequence_counts():
+    # Coordinates may start and end inside the sequences, as in local alignments.
+    alignment = Alignment(["TTACGTTT", "GACGA"], np.array([[2, 6], [1, 5]]))
+    assert rows_of(alignment) == ["ACGT", "ACGA"]
+    assert score_alignment(alignment, BLASTN) == alignment.counts(BLASTN.to_aligner()).score
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(rows=alignments("ACGTNacgtn*é"))
+def test_an_alignment_object_encodes_like_its_rows_without_all_gap_columns(rows):
+    kept = [c for c in range(len(rows[0])) if any(row[c] != "-" for row in rows)]
+    assume(kept)  # an Alignment cannot hold columns without letters
+    expected = ["".join(row[c] for c in kept) for row in rows]
+    scheme = ScoringScheme.puzzle_dna()
+    assert np.array_equal(encode_rows(to_alignment(rows), scheme), encode_rows(expected, scheme))
+
+
+def test_encode_rows_and_encode_batch_agree():
+    solution = ["AC-GT", "A--GT"]
+    codes = encode_rows(solution, PUZZLE)
+    assert np.array_equal(encode_batch([solution], PUZZLE)[0], codes)
+    assert codes[0, 2] == GAP_CODE and codes[1, 1] == GAP_CODE
+    assert (codes[0] != GAP_CODE).sum() == 4
+
+
+# -- input that cannot be encoded names its row, column and letter --------------
 
 
 def test_a_letter_outside_the_matrix_alphabet_is_named_with_its_place():
@@ -87,20 +145,6 @@ def test_gaps_inside_the_sequences_of_an_alignment_are_refused():
         score_alignment(alignment, PUZZLE)
 
 
-@pytest.mark.parametrize(
-    ("weights", "message"),
-    [
-        ([1.0], "expected one weight per row (2)"),
-        ([1.0, float("nan")], "the weight of row 2 is not finite"),
-        (["a", "b"], "weights must be numbers"),
-    ],
-)
-def test_bad_weights(weights, message):
-    with pytest.raises(ScoringError) as caught:
-        score_alignment(["AC", "AC"], PUZZLE, weights)
-    assert message in str(caught.value)
-
-
 def test_a_batch_solution_with_an_unknown_letter_is_located():
     with pytest.raises(ScoringError, match=r"solution 2, row 1, column 2: letter 'Z'"):
         encode_batch([["AC", "AC"], ["AZ", "AC"]], ScoringScheme.preset("blastn"))
@@ -119,23 +163,6 @@ def test_malformed_batches(solutions, message):
     with pytest.raises(ScoringError) as caught:
         encode_batch(solutions, PUZZLE)
     assert message in str(caught.value)
-
-
-def test_batch_codes_must_be_uint8_and_belong_to_the_scheme():
-    with pytest.raises(ScoringError, match="must be a uint8 array of shape"):
-        score_batch(np.zeros((2, 3, 4), dtype=np.int64), PUZZLE)
-    with pytest.raises(ScoringError, match="must be a uint8 array of shape"):
-        score_batch(np.zeros((3, 4), dtype=np.uint8), PUZZLE)
-    codes = encode_batch([["AC", "AC"]], PUZZLE)  # byte codes: 'A' is 65
-    with pytest.raises(ScoringError, match=r"solution 1, row 1, column 1: code 65 is not a letter"):
-        score_batch(codes, ScoringScheme.preset("blastn"))
-    with pytest.raises(ScoringError, match="no rows or no columns"):
-        score_batch(np.zeros((2, 0, 4), dtype=np.uint8), PUZZLE)
-
-
-def test_an_unknown_matrix_name_is_refused():
-    with pytest.raises(ScoringError, match="unknown substitution matrix 'BLOSUM00'; available: "):
-        ScoringScheme(matrix_name="BLOSUM00")
 
 
 def test_a_non_scheme_is_refused():

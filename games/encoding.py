@@ -1,0 +1,317 @@
+"""Alignments as the kernels read them: letters turned into small integer codes.
+
+A scheme assigns every letter it can score a code (``uint8``, :data:`GAP_CODE`
+for ``-``) and lays out its substitution and gap scores as arrays indexed by
+those codes (:func:`compile_scheme`, the layout is described in
+``games/_kernels.py``).  :func:`encode_rows` turns one alignment, a
+``Bio.Align.Alignment``, a ``MultipleSeqAlignment`` or a list of gapped
+strings, into a (rows, columns) array of codes; :func:`encode_batch` turns
+many same-shaped alignments into a (solutions, rows, columns) array.  Codes
+are only meaningful to the scheme they were made with.
+
+Letters the scheme cannot score, rows of unequal length and the like raise
+:class:`~games.scheme.ScoringError` naming the row (and its sequence's id
+when it has one), the column and the letter, numbered from 1.
+
+Public API: :func:`encode_rows`, :func:`encode_batch`, :data:`GAP_CODE`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+from Bio.Align import Alignment, MultipleSeqAlignment
+from Bio.Seq import reverse_complement
+
+from games import _kernels
+from games.scheme import GAP, GAP_SCORE_FIELDS, ScoringError, ScoringScheme
+
+__all__ = ["GAP_CODE", "encode_batch", "encode_rows"]
+
+#: The code of a gap in the arrays made by :func:`encode_rows` / :func:`encode_batch`.
+GAP_CODE = 0
+
+
+class CompiledScheme(NamedTuple):
+    """A scheme as the kernels read it (for :mod:`games.scoring`)."""
+
+    lut: np.ndarray  # int16[256]: byte -> code, -1 for letters the scheme cannot score
+    table: np.ndarray  # float64 (D, D), indexed by codes
+    gaps: np.ndarray  # float64 (2, 3, 2), see games/_kernels.py
+    symmetric_table: bool
+    symmetric_gaps: bool
+
+
+def compile_scheme(scheme: ScoringScheme) -> CompiledScheme:
+    """The codes of ``scheme``'s letters and its scores as arrays indexed by
+    them.  With a matrix, letters are numbered in alphabet order from 1; with
+    match/mismatch, a letter's code is its byte."""
+    if not isinstance(scheme, ScoringScheme):
+        raise ScoringError(f"expected a ScoringScheme, not {type(scheme).__name__}")
+    # Cached on the (immutable) scheme: hashing a 24x24 matrix on every call
+    # would cost more than scoring a small alignment.
+    cached: CompiledScheme | None = scheme.__dict__.get("_compiled")
+    if cached is not None:
+        return cached
+    lut = np.full(256, -1, dtype=np.int16)
+    if scheme.matrix is not None:
+        assert scheme.alphabet is not None  # ScoringScheme sets both or neither
+        size = len(scheme.alphabet) + 1
+        table = np.zeros((size, size), dtype=np.float64)
+        table[1:, 1:] = np.array(scheme.matrix, dtype=np.float64)
+        for code, letter in enumerate(scheme.alphabet, start=1):
+            lut[ord(letter)] = code
+    else:
+        # Match/mismatch schemes accept any byte as a letter, so the codes are
+        # the bytes themselves; NUL is excluded because code 0 is the gap.
+        table = np.full((256, 256), scheme.mismatch_score, dtype=np.float64)
+        np.fill_diagonal(table, scheme.match_score)
+        if scheme.wildcard is not None:
+            table[ord(scheme.wildcard), :] = 0.0
+            table[:, ord(scheme.wildcard)] = 0.0
+        table[0, :] = 0.0
+        table[:, 0] = 0.0
+        lut[1:] = np.arange(1, 256, dtype=np.int16)
+    lut[ord(GAP)] = GAP_CODE
+    gaps = np.array([getattr(scheme, name) for name in GAP_SCORE_FIELDS], dtype=np.float64).reshape(
+        2, 3, 2
+    )
+    compiled = CompiledScheme(
+        lut=lut,
+        table=np.ascontiguousarray(table),
+        gaps=np.ascontiguousarray(gaps),
+        symmetric_table=bool(np.array_equal(table, table.T)),
+        symmetric_gaps=scheme.symmetric_gaps,
+    )
+    object.__setattr__(scheme, "_compiled", compiled)
+    return compiled
+
+
+def _where(row: int, column: int | None, names: Sequence[str | None] | None) -> str:
+    label = f"row {row + 1}"
+    if names is not None and names[row]:
+        label += f" ({names[row]!r})"
+    if column is not None:
+        label += f", column {column + 1}"
+    return label
+
+
+def _text_rows(rows: Any) -> tuple[list[str], list[str | None] | None]:
+    if isinstance(rows, (str, bytes)):
+        raise ScoringError("expected a list of gapped rows, not a single string")
+    if isinstance(rows, MultipleSeqAlignment):
+        return [str(record.seq) for record in rows], [record.id for record in rows]
+    try:
+        items = list(rows)
+    except TypeError:
+        raise ScoringError(
+            f"expected a Bio.Align.Alignment or a list of gapped strings, not {type(rows).__name__}"
+        ) from None
+    texts: list[str] = []
+    for index, item in enumerate(items):
+        if isinstance(item, str):
+            texts.append(item)
+        elif isinstance(item, (bytes, bytearray)):
+            texts.append(bytes(item).decode("latin-1"))
+        else:
+            raise ScoringError(
+                f"row {index + 1} is a {type(item).__name__}; rows must be strings",
+                row=index + 1,
+            )
+    return texts, None
+
+
+def _raw_from_texts(texts: list[str], names: Sequence[str | None] | None) -> np.ndarray:
+    if not texts:
+        raise ScoringError("the alignment is empty: it has no rows")
+    length = len(texts[0])
+    for index, text in enumerate(texts):
+        if len(text) != length:
+            raise ScoringError(
+                f"{_where(index, None, names)} has {len(text)} columns but row 1 has {length};"
+                " all rows of an alignment must be equally long",
+                row=index + 1,
+            )
+    if length == 0:
+        raise ScoringError("the alignment is empty: its rows have no columns")
+    joined = "".join(texts)
+    try:
+        data = joined.encode("latin-1")
+    except UnicodeEncodeError as exc:
+        row, column = divmod(exc.start, length)
+        letter = joined[exc.start]
+        raise ScoringError(
+            f"{_where(row, column, names)}: letter {letter!r} is not a single-byte character",
+            row=row + 1,
+            column=column + 1,
+            letter=letter,
+        ) from None
+    return np.frombuffer(data, dtype=np.uint8).reshape(len(texts), length)
+
+
+def _sequence_bytes(
+    sequence: Any, start: int, end: int, row: int, names: list[str | None]
+) -> bytes:
+    data = getattr(sequence, "seq", sequence)  # SeqRecord -> Seq
+    try:
+        whole = start == 0 and end == len(data)
+        piece = data if whole else data[start:end]  # slicing a Seq copies it
+        if isinstance(piece, str):
+            return piece.encode("latin-1")
+        return bytes(piece)
+    except UnicodeEncodeError as exc:
+        letter = piece[exc.start]
+        raise ScoringError(
+            f"{_where(row, None, names)}: letter {letter!r} is not a single-byte character",
+            row=row + 1,
+            letter=letter,
+        ) from None
+    except Exception as exc:  # e.g. UndefinedSequenceError for a Seq without content
+        raise ScoringError(
+            f"{_where(row, None, names)}: cannot read its letters ({exc})", row=row + 1
+        ) from None
+
+
+def _raw_from_alignment(alignment: Alignment) -> tuple[np.ndarray, list[str | None]]:
+    """The gapped rows of a Bio.Align.Alignment as bytes, built from its
+    coordinates (Biopython's own row formatting is far slower than scoring)."""
+    sequences = list(alignment.sequences)
+    names = [getattr(sequence, "id", None) for sequence in sequences]
+    if not sequences:
+        raise ScoringError("the alignment is empty: it has no rows")
+    coordinates = np.ascontiguousarray(alignment.coordinates, dtype=np.int64)
+    if coordinates.ndim != 2 or coordinates.shape[0] != len(sequences):
+        raise ScoringError("the alignment's coordinates do not have one row per sequence")
+    widths = np.zeros(max(coordinates.shape[1] - 1, 0), dtype=np.int64)
+    directions = np.zeros(len(sequences), dtype=np.int64)
+    uneven = _kernels.alignment_layout(coordinates, widths, directions)
+    if uneven >= 0:
+        raise ScoringError(
+            f"{_where(uneven, None, names)}: its coordinates step by a different amount than"
+            " another row's in the same block",
+            row=uneven + 1,
+        )
+    length = int(widths.sum())
+    if length == 0:
+        raise ScoringError("the alignment is empty: its rows have no columns")
+    pieces = []
+    for row, sequence in enumerate(sequences):
+        first, last = int(coordinates[row, 0]), int(coordinates[row, -1])
+        if directions[row] == 2:
+            raise ScoringError(
+                f"{_where(row, None, names)}: its coordinates go both forwards and backwards",
+                row=row + 1,
+            )
+        if directions[row] >= 0:
+            piece = _sequence_bytes(sequence, first, last, row, names)
+        else:
+            # A row on the minus strand is shown, and scored, reverse-complemented.
+            forward = _sequence_bytes(sequence, last, first, row, names).decode("latin-1")
+            piece = reverse_complement(forward).encode("latin-1")
+        if GAP.encode() in piece:
+            raise ScoringError(
+                f"{_where(row, None, names)}: its sequence contains {GAP!r}; in a"
+                " Bio.Align.Alignment gaps come from the coordinates, not the sequence",
+                row=row + 1,
+                letter=GAP,
+            )
+        pieces.append(piece)
+    offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
+    np.cumsum([len(piece) for piece in pieces], out=offsets[1:])
+    letters = np.frombuffer(b"".join(pieces), dtype=np.uint8)
+    raw = np.empty((len(sequences), length), dtype=np.uint8)
+    _kernels.fill_rows(coordinates, widths, letters, offsets, np.uint8(ord(GAP)), raw)
+    return raw, names
+
+
+def _unknown_letter(
+    scheme: ScoringScheme, letter: str, where: str, row: int, column: int
+) -> ScoringError:
+    if scheme.matrix is None:
+        message = f"{where}: letter {letter!r} cannot be scored (NUL is not a letter)"
+    else:
+        assert scheme.alphabet is not None  # ScoringScheme sets both or neither
+        label = scheme.matrix_name or "the custom substitution matrix"
+        message = (
+            f"{where}: letter {letter!r} is not in the alphabet of {label} ({scheme.alphabet})"
+        )
+        if letter != letter.upper() and letter.upper() in scheme.alphabet:
+            message += "; letters are case-sensitive, as in Biopython"
+    return ScoringError(message, row=row, column=column, letter=letter)
+
+
+def _encode(
+    raw: np.ndarray, scheme: ScoringScheme, names: Sequence[str | None] | None
+) -> np.ndarray:
+    compiled = compile_scheme(scheme)
+    codes: np.ndarray = compiled.lut[raw]
+    if codes.min() < 0:
+        bad = np.unravel_index(int(np.argmax(codes < 0)), codes.shape)
+        letter = chr(int(raw[bad]))
+        row, column = int(bad[-2]), int(bad[-1])
+        where = _where(row, column, names)
+        if codes.ndim == 3:
+            where = f"solution {int(bad[0]) + 1}, {where}"
+        raise _unknown_letter(scheme, letter, where, row + 1, column + 1)
+    return codes.astype(np.uint8)
+
+
+def encode_rows(alignment: Alignment | Iterable[str], scheme: ScoringScheme) -> np.ndarray:
+    """The (rows, columns) uint8 codes of one alignment under ``scheme``
+    (:data:`GAP_CODE` for gaps).  Codes are only meaningful to the scheme
+    they were made with."""
+    names: Sequence[str | None] | None
+    if isinstance(alignment, Alignment):
+        raw, names = _raw_from_alignment(alignment)
+    else:
+        texts, names = _text_rows(alignment)
+        raw = _raw_from_texts(texts, names)
+    return _encode(raw, scheme, names)
+
+
+def encode_batch(solutions: Iterable[Sequence[str]], scheme: ScoringScheme) -> np.ndarray:
+    """The (solutions, rows, columns) uint8 codes of same-shaped alignments,
+    each given as a list of gapped strings, for :func:`score_batch`."""
+    solutions = [list(solution) for solution in solutions]
+    if not solutions:
+        return np.zeros((0, 0, 0), dtype=np.uint8)
+    n_rows = len(solutions[0])
+    for index, solution in enumerate(solutions):
+        if len(solution) != n_rows:
+            raise ScoringError(
+                f"solution {index + 1} has {len(solution)} rows but solution 1 has {n_rows}"
+            )
+    if n_rows == 0:
+        raise ScoringError("the solutions are empty: they have no rows")
+    flat = [row for solution in solutions for row in solution]
+    if not all(isinstance(row, str) for row in flat):
+        raise ScoringError("the rows of every solution must be strings")
+    length = len(flat[0])
+    if any(len(row) != length for row in flat):
+        position = next(k for k, row in enumerate(flat) if len(row) != length)
+        number, row = divmod(position, n_rows)
+        raise ScoringError(
+            f"solution {number + 1}, row {row + 1} has {len(flat[position])} columns,"
+            f" expected {length}",
+            row=row + 1,
+        )
+    if length == 0:
+        raise ScoringError("the solutions are empty: their rows have no columns")
+    joined = "".join(flat)
+    try:
+        data = joined.encode("latin-1")
+    except UnicodeEncodeError as exc:
+        position, column = divmod(exc.start, length)
+        number, row = divmod(position, n_rows)
+        letter = joined[exc.start]
+        raise ScoringError(
+            f"solution {number + 1}, row {row + 1}, column {column + 1}: letter {letter!r}"
+            " is not a single-byte character",
+            row=row + 1,
+            column=column + 1,
+            letter=letter,
+        ) from None
+    raw = np.frombuffer(data, dtype=np.uint8).reshape(len(solutions), n_rows, length)
+    return _encode(raw, scheme, None)

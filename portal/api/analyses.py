@@ -1,0 +1,116 @@
+"""/api/v1/analyses: create and start a run, list runs, read a run's results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from flask_login import current_user
+
+from portal import db, policy
+from portal.api import schemas
+from portal.api.blueprint import bp
+from portal.api.jobs import job_url
+from portal.api.pagination import paged
+from portal.api.spec import operation
+from portal.errors import NotFound
+from portal.jobs import runner
+from portal.reanalysis import services
+from portal.reanalysis.models import AnalysisRun
+
+
+def analysis_url(run: AnalysisRun) -> str:
+    return url_for("api.get_analysis", run_id=run.id, _external=True)
+
+
+@bp.post("/analyses")
+@operation(
+    "Create and start an analysis run",
+    "analyses",
+    auth=True,
+    scope="write",
+    body=schemas.AnalysisCreate,
+    responses={202: schemas.AnalysisAccepted},
+    errors=(404, 409),
+    example={
+        "title": "BCG and tuberculosis",
+        "kind": "aggregate",
+        "datasets": [{"slug": "bcg", "version": 2}],
+        "measure": "RR",
+        "method": "REML",
+        "options": {"hk": False, "level": 0.95},
+        "harmonisation": {
+            "study": "author",
+            "columns": {"ai": "tpos", "n1i": "n1", "ci": "cpos", "n2i": "n2"},
+        },
+    },
+)
+def create_analysis(body: schemas.AnalysisCreate) -> tuple[dict[str, Any], int]:
+    session = db.session()
+    owner = policy.require_account(current_user)
+    versions = [
+        services.find_version(session, owner, item.slug, item.version, field=f"datasets[{index}]")
+        for index, item in enumerate(body.datasets)
+    ]
+    run = services.create_run(
+        session,
+        owner,
+        title=body.title,
+        kind=body.kind,
+        versions=versions,
+        description=body.description,
+    )
+    services.set_harmonisation(run, body.harmonisation)
+    services.set_method(
+        run,
+        measure=body.measure,
+        method=body.method or "REML",
+        hk=body.options.hk,
+        level=body.options.level,
+        participant=body.options.participant(),
+    )
+    job = services.queue(session, run)
+    session.commit()
+    runner.start(job.id)
+    session.refresh(run)
+    session.refresh(job)
+    return {
+        "analysis": services.run_json(run, url_for),
+        "job": job.to_dict(),
+        "links": {"analysis": analysis_url(run), "job": job_url(job)},
+    }, 202
+
+
+def _summary(run: AnalysisRun) -> dict[str, Any]:
+    item = services.run_json(run, url_for)
+    item.pop("results", None)
+    return item
+
+
+@bp.get("/analyses")
+@operation(
+    "List analysis runs",
+    "analyses",
+    query=schemas.PageQuery,
+    responses={200: schemas.AnalysisPage},
+    description="Finished runs, and your own drafts when signed in. Without results.",
+)
+def list_analyses(query: schemas.PageQuery) -> dict[str, Any]:
+    return paged(
+        policy.visible_runs(current_user).order_by(
+            AnalysisRun.created_at.desc(), AnalysisRun.id.desc()
+        ),
+        query,
+        _summary,
+    )
+
+
+@bp.get("/analyses/<int:run_id>")
+@operation(
+    "Read a run and its results", "analyses", responses={200: schemas.Analysis}, errors=(404,)
+)
+def get_analysis(run_id: int) -> dict[str, Any]:
+    run = db.session().get(AnalysisRun, run_id)
+    if run is None or not policy.can_view_run(current_user, run):
+        raise NotFound(f"No analysis {run_id}.")
+    return services.run_json(run, url_for)

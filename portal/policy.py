@@ -1,0 +1,248 @@
+"""Who may see or change what: the one place the portal decides access.
+
+Pages, the API and jobs ask the same functions, so a rule changes in one place.
+Each function takes the viewer first: a :class:`User`, Flask-Login's anonymous user
+or None (both mean a visitor). ``can_*`` answers yes or no; ``visible_*`` gives the
+query of what the viewer may list; ``require_*`` raises the error a refusal shows.
+Objects a viewer may not see are reported as missing, never as forbidden, so their
+existence does not leak.
+
+The rules:
+- Datasets: published ones are public; drafts belong to their owner (and admins).
+  Researchers share datasets.
+- Analyses: any member may run one on published versions; a run is public once it
+  has finished on published versions, otherwise its owner's (and admins').
+- Jobs: a job started by someone is theirs (and admins'); a job nobody started is
+  public (it carries nothing private).
+- Communities: powers come from membership. A community's moderators moderate it and
+  no other; site admins moderate all. Researchers (or moderators) record evidence
+  reviews and move questions through analysis in any community. The site role
+  "moderator" alone gives no power inside a community.
+- Questions and comments: their authors may edit them for a short window, before
+  others act on them; a comment's author may delete it.
+- Treatment reports: only their author ever sees or changes one.
+- Research alignments: researchers splice solutions into them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from flask_login import AnonymousUserMixin, current_user
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import Role, User
+from portal.community.models import Community, Membership
+from portal.data.models import Dataset, DatasetVersion
+from portal.errors import Forbidden, Unauthorized
+from portal.jobs.models import Job
+from portal.reanalysis.models import AnalysisRun, RunStatus
+
+if TYPE_CHECKING:
+    from portal.community.comment_models import Comment
+    from portal.community.question_models import Question
+    from portal.treatments.models import Treatment, TreatmentReport
+
+#: Who is asking: an account, or a visitor (Flask-Login's anonymous user, or None).
+Viewer = User | AnonymousUserMixin | None
+
+
+class MembershipRequired(Forbidden):
+    """Only members of the community may do this; the message invites the person to join."""
+
+    code = "membership_required"
+
+
+def signed_in(viewer: Viewer) -> User | None:
+    """The viewer's account, or None for a visitor."""
+    if isinstance(viewer, User):
+        return viewer
+    # current_user is a proxy: ask it for the object behind it.
+    inner = getattr(viewer, "_get_current_object", None)
+    if inner is not None:
+        return signed_in(inner())
+    return None
+
+
+def current() -> User | None:
+    """The account making this request, or None for a visitor."""
+    return signed_in(current_user)
+
+
+def require_account(viewer: Viewer) -> User:
+    """The viewer's account; a visitor is asked to sign in."""
+    user = signed_in(viewer)
+    if user is None:
+        raise Unauthorized("Log in to do that.")
+    return user
+
+
+def has_role(viewer: Viewer, role: Role) -> bool:
+    user = signed_in(viewer)
+    return user is not None and user.has_role(role)
+
+
+def is_admin(viewer: Viewer) -> bool:
+    return has_role(viewer, Role.ADMIN)
+
+
+def _owns(viewer: Viewer, owner_id: int | None) -> bool:
+    user = signed_in(viewer)
+    return user is not None and owner_id is not None and user.id == owner_id
+
+
+# -- datasets ------------------------------------------------------------------------
+
+
+def can_share_datasets(viewer: Viewer) -> bool:
+    return has_role(viewer, Role.RESEARCHER)
+
+
+def can_edit_dataset(viewer: Viewer, dataset: Dataset) -> bool:
+    return _owns(viewer, dataset.owner_id) or is_admin(viewer)
+
+
+def can_view_dataset(viewer: Viewer, dataset: Dataset) -> bool:
+    return dataset.is_published or can_edit_dataset(viewer, dataset)
+
+
+def visible_versions(viewer: Viewer, dataset: Dataset) -> list[DatasetVersion]:
+    if can_edit_dataset(viewer, dataset):
+        return list(dataset.versions)
+    return dataset.published_versions()
+
+
+def visible_datasets(viewer: Viewer) -> Select[tuple[Dataset]]:
+    statement = select(Dataset)
+    user = signed_in(viewer)
+    if user is None:
+        return statement.where(Dataset.published_at.is_not(None))
+    if user.has_role(Role.ADMIN):
+        return statement
+    return statement.where(or_(Dataset.published_at.is_not(None), Dataset.owner_id == user.id))
+
+
+# -- analyses ------------------------------------------------------------------------
+
+
+def can_create_run(viewer: Viewer) -> bool:
+    """Any member may run an analysis (on published versions only)."""
+    return signed_in(viewer) is not None
+
+
+def can_edit_run(viewer: Viewer, run: AnalysisRun) -> bool:
+    return _owns(viewer, run.owner_id) or is_admin(viewer)
+
+
+def can_view_run(viewer: Viewer, run: AnalysisRun) -> bool:
+    if can_edit_run(viewer, run):
+        return True
+    return run.is_finished and all(item.version.is_published for item in run.inputs)
+
+
+def visible_runs(viewer: Viewer) -> Select[tuple[AnalysisRun]]:
+    statement = select(AnalysisRun)
+    if is_admin(viewer):
+        return statement
+    public = AnalysisRun.status == RunStatus.FINISHED
+    user = signed_in(viewer)
+    if user is not None:
+        return statement.where(or_(public, AnalysisRun.owner_id == user.id))
+    return statement.where(public)
+
+
+# -- jobs ----------------------------------------------------------------------------
+
+
+def can_view_job(viewer: Viewer, job: Job) -> bool:
+    """A job may carry an uploader's draft: only its owner (or an admin) follows it."""
+    return job.owner_id is None or _owns(viewer, job.owner_id) or is_admin(viewer)
+
+
+# -- communities ---------------------------------------------------------------------
+
+
+def membership_role(db: Session, community_id: int, viewer: Viewer) -> str | None:
+    user = signed_in(viewer)
+    if user is None:
+        return None
+    return db.scalar(
+        select(Membership.role).where(
+            Membership.community_id == community_id, Membership.user_id == user.id
+        )
+    )
+
+
+def is_member(db: Session, community_id: int, viewer: Viewer) -> bool:
+    return membership_role(db, community_id, viewer) is not None
+
+
+def can_moderate(db: Session, community_id: int, viewer: Viewer) -> bool:
+    if signed_in(viewer) is None:
+        return False
+    return is_admin(viewer) or membership_role(db, community_id, viewer) == "moderator"
+
+
+def can_review(db: Session, community_id: int, viewer: Viewer) -> bool:
+    """Record evidence reviews and move questions towards an answer."""
+    return has_role(viewer, Role.RESEARCHER) or can_moderate(db, community_id, viewer)
+
+
+def require_member(db: Session, community: Community, viewer: Viewer, doing: str) -> None:
+    if not is_member(db, community.id, viewer):
+        raise MembershipRequired(f"Join {community.name} to {doing}.")
+
+
+def require_moderator(db: Session, community_id: int, viewer: Viewer) -> None:
+    if not can_moderate(db, community_id, viewer):
+        raise Forbidden("Only this community's moderators can do that.")
+
+
+def require_reviewer(db: Session, community_id: int, viewer: Viewer) -> None:
+    if not can_review(db, community_id, viewer):
+        raise Forbidden("Only researchers and this community's moderators can do that.")
+
+
+def can_edit_question(viewer: Viewer, question: Question, now: datetime, window: timedelta) -> bool:
+    """Authors may fix their own question shortly after posting, before others act on it."""
+    return (
+        _owns(viewer, question.author_id)
+        and question.status == "proposed"
+        and not question.hidden
+        and now - question.created_at <= window
+    )
+
+
+def can_edit_comment(viewer: Viewer, comment: Comment, now: datetime, window: timedelta) -> bool:
+    return (
+        _owns(viewer, comment.author_id)
+        and not comment.is_deleted
+        and not comment.hidden
+        and now - comment.created_at <= window
+    )
+
+
+def can_delete_comment(viewer: Viewer, comment: Comment) -> bool:
+    return _owns(viewer, comment.author_id) and not comment.is_deleted
+
+
+# -- treatments ----------------------------------------------------------------------
+
+
+def can_view_treatment(db: Session, viewer: Viewer, treatment: Treatment) -> bool:
+    """A proposed treatment is shown to the community's moderators until approved."""
+    return treatment.is_approved or can_moderate(db, treatment.community_id, viewer)
+
+
+def require_report_author(viewer: Viewer, report: TreatmentReport) -> None:
+    if not _owns(viewer, report.user_id):
+        raise Forbidden("Only the member who wrote a report can change it.")
+
+
+# -- research alignments -------------------------------------------------------------
+
+
+def can_splice(viewer: Viewer) -> bool:
+    return has_role(viewer, Role.RESEARCHER)
