@@ -1,4 +1,4 @@
-"""Computational core for pooled reanalysis (issue #4): effect sizes, meta-analysis,
+"""Computational core for pooled reanalysis: effect sizes, meta-analysis,
 participant-level pooling and plots.
 
 Plain Python (numpy, scipy, statsmodels, pandas, matplotlib, click): it never
@@ -6,8 +6,10 @@ imports the web framework, the database layer or the ``portal`` package, so
 the web app, the CLI, workers and tests all call the same functions.  Numbers
 follow R's metafor (see each module's docstring for the exact definitions).
 
-Plots live in :mod:`analysis.plots` (imported on demand, as it loads
-matplotlib); the CLI command in :mod:`analysis.commands`.
+The words analyses are described in (:class:`Measure`, :class:`Method`,
+:class:`OutcomeType`, :class:`Kind`, :class:`Stage`, :class:`StudyEffect` and their
+labels) come from :mod:`analysis.vocabulary`.  Plots live in :mod:`analysis.plots`
+(imported on demand, as it loads matplotlib); the CLI command in :mod:`analysis.commands`.
 """
 
 from __future__ import annotations
@@ -25,23 +27,53 @@ from .ipd import DatasetMapping, Harmonisation, one_stage, two_stage
 from .pooling import mantel_haenszel, meta_analysis, meta_regression, peto, pool
 from .publication_bias import egger_test
 from .results import MetaAnalysisResult, MetaRegressionResult
+from .runs import RunResult, RunSpec, execute
 from .sensitivity import cumulative, leave_one_out
 from .subgroups import subgroup_analysis
+from .vocabulary import (
+    MEASURE_LABELS,
+    METHOD_LABELS,
+    OUTCOME_TYPE_LABELS,
+    ROLE_LABELS,
+    STAGE_LABELS,
+    STUDY_EFFECT_LABELS,
+    Kind,
+    Measure,
+    Method,
+    OutcomeType,
+    Stage,
+    StudyEffect,
+)
 
 __all__ = [
+    "MEASURE_LABELS",
+    "METHOD_LABELS",
+    "OUTCOME_TYPE_LABELS",
+    "ROLE_LABELS",
+    "STAGE_LABELS",
+    "STUDY_EFFECT_LABELS",
     "AnalysisInputError",
     "ConvergenceError",
     "DatasetMapping",
     "EffectSizes",
     "Harmonisation",
+    "Kind",
+    "Measure",
     "MetaAnalysisResult",
     "MetaRegressionResult",
+    "Method",
+    "OutcomeType",
+    "RunResult",
+    "RunSpec",
+    "Stage",
+    "StudyEffect",
     "binary_effect_sizes",
     "continuous_effect_sizes",
     "cumulative",
     "effect_sizes_from_estimates",
     "effect_sizes_from_table",
     "egger_test",
+    "execute",
     "hazard_ratio_effect_sizes",
     "leave_one_out",
     "mantel_haenszel",

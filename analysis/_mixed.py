@@ -26,7 +26,10 @@ class RandomInterceptFit:
     tau2: float
 
 
-def _sums(X: np.ndarray, y: np.ndarray, groups: np.ndarray):
+def _sums(
+    X: np.ndarray, y: np.ndarray, groups: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-group sizes, column sums of ``X`` and sums of ``y``."""
     k = int(groups.max()) + 1
     n = np.bincount(groups, minlength=k).astype(float)
     sx = np.zeros((k, X.shape[1]))
@@ -42,7 +45,7 @@ def fit_random_intercept(X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> Ra
     n, sx, sy = _sums(X, y, groups)
     xtx, xty, yty = X.T @ X, X.T @ y, float(y @ y)
 
-    def parts(gamma: float):
+    def parts(gamma: float) -> tuple[np.ndarray, np.ndarray, float]:
         c = gamma / (1.0 + n * gamma)  # V_i^-1 = I - c_i J
         a = xtx - (sx * c[:, None]).T @ sx
         b = xty - (sx * c[:, None]).T @ sy
@@ -55,7 +58,7 @@ def fit_random_intercept(X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> Ra
         a, _, rss = parts(gamma)
         logdet_v = float(np.sum(np.log1p(n * gamma)))
         logdet_a = float(np.linalg.slogdet(a)[1])
-        return 0.5 * ((N - p) * np.log(rss / (N - p)) + logdet_v + logdet_a)
+        return float(0.5 * ((N - p) * np.log(rss / (N - p)) + logdet_v + logdet_a))
 
     # a coarse log-spaced grid then a bounded refinement around its best point
     grid = np.concatenate([[0.0], np.logspace(-8, 4, 61)])

@@ -7,8 +7,10 @@ standalone::
     python -m analysis.commands FILE.csv --measure RR --method REML \\
         --columns ai=tpos,n1i=n1,ci=cpos,n2i=n2 --study trial --json
 
-Every input problem exits with status 1 and a one-line message naming the
-study (row) and field; no traceback.
+Both build a :class:`~analysis.runs.RunSpec` and compute it with
+:func:`~analysis.runs.execute`, as the portal computes its runs, and print only the
+model asked for.  Every input problem exits with status 1 and a one-line message
+naming the study (row) and field; no traceback.
 """
 
 from __future__ import annotations
@@ -16,25 +18,23 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import click
 import pandas as pd
 
-from .effect_sizes import effect_sizes_from_table, required_roles
+from .effect_sizes import required_roles
 from .errors import AnalysisInputError, ConvergenceError
-from .ipd import (
-    STUDY_EFFECTS,
-    DatasetMapping,
-    Harmonisation,
-    OneStageResult,
-    one_stage,
-    two_stage,
-)
-from .pooling import METHODS, pool, with_options
+from .ipd import OneStageResult
+from .pooling import with_options
 from .results import MetaAnalysisResult
+from .runs import RunSpec, execute
 from .validation import parse_column_mapping
+from .vocabulary import Kind, Method, OutcomeType, StudyEffect
 
-_MEASURE_CHOICES = ("OR", "RR", "RD", "MD", "SMD")
+# click matches text choices; it would match enum members by their names instead
+_MEASURE_CHOICES = [m.value for m in Kind.AGGREGATE.measures]
+_METHOD_CHOICES = [m.value for m in Method]
 
 
 @click.command("meta")
@@ -49,7 +49,7 @@ _MEASURE_CHOICES = ("OR", "RR", "RD", "MD", "SMD")
     "--method",
     default="REML",
     show_default=True,
-    type=click.Choice(METHODS, case_sensitive=False),
+    type=click.Choice(_METHOD_CHOICES, case_sensitive=False),
     help="FE, DL, REML, PM (inverse variance); MH (Mantel-Haenszel); PETO.",
 )
 @click.option(
@@ -86,14 +86,23 @@ def meta(
 ) -> None:
     """Meta-analysis of the studies in FILE (one study per row)."""
     measure, method = measure.upper(), method.upper()
+    name = Path(file).stem
     try:
         frame = _read_csv(file)
         mapping = parse_column_mapping(columns, required_roles(measure))
-        effects = effect_sizes_from_table(frame, measure, mapping, study=study_column)
-        result = pool(effects, method, hk=hk, level=level)
+        spec = RunSpec.from_options(
+            kind=Kind.AGGREGATE,
+            measure=measure,
+            method=method,
+            datasets=[name],
+            harmonisation={"columns": mapping, "study": study_column},
+            options={"hk": hk, "level": level},
+        )
+        pooled = execute(spec, {name: frame}, primary_only=True).pooled
     except (AnalysisInputError, ConvergenceError) as exc:
         raise click.ClickException(str(exc)) from None
-    result = with_options(result, input={"file": file, "columns": mapping, "study": study_column})
+    assert pooled is not None  # an aggregate run always pools
+    result = with_options(pooled, input={"file": file, "columns": mapping, "study": study_column})
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, allow_nan=False))
     else:
@@ -187,9 +196,7 @@ def format_result(result: MetaAnalysisResult) -> str:
     required=True,
     type=click.Path(exists=True, dir_okay=False, readable=True),
 )
-@click.option(
-    "--outcome-type", required=True, type=click.Choice(("binary", "continuous", "time-to-event"))
-)
+@click.option("--outcome-type", required=True, type=click.Choice([t.value for t in OutcomeType]))
 @click.option(
     "--spec",
     type=click.Path(exists=True, dir_okay=False),
@@ -231,12 +238,12 @@ def format_result(result: MetaAnalysisResult) -> str:
     "--method",
     default="REML",
     show_default=True,
-    type=click.Choice(METHODS, case_sensitive=False),
+    type=click.Choice(_METHOD_CHOICES, case_sensitive=False),
     help="Two-stage pooling method.",
 )
 @click.option(
     "--study-effect",
-    type=click.Choice(STUDY_EFFECTS),
+    type=click.Choice([e.value for e in StudyEffect]),
     default="fixed",
     show_default=True,
     help="One-stage: study as stratum or random intercept.",
@@ -266,83 +273,92 @@ def ipd(
     as_json: bool,
 ) -> None:
     """Participant-level pooling of the trials in FILES (one participant per row)."""
-    frames = {}
-    for path in files:
-        name = Path(path).stem
-        if name in frames:
+    stems = [Path(path).stem for path in files]
+    for i, name in enumerate(stems):
+        if name in stems[:i]:
             raise click.ClickException(f"two files are named {name!r}; rename one")
-        frames[name] = None
     try:
         frames = {Path(path).stem: _read_csv(path) for path in files}
         pairs = dict(c.partition("=")[::2] for c in covariates)
         pairs = {k.strip(): (v.strip() or k.strip()) for k, v in pairs.items()}
         if spec:
-            with open(spec, encoding="utf-8") as handle:
-                h = Harmonisation.from_dict(json.load(handle))
+            harmonisation = _read_spec(spec)
+            stored = harmonisation.get("datasets")
+            names = list(stored) if isinstance(stored, dict) else list(frames)
         else:
-            if not (arm and treatment is not None and control is not None):
-                raise AnalysisInputError(
-                    "give --arm, --treatment and --control (or --spec)", field="arm"
-                )
-
-            def mapping(frame: pd.DataFrame) -> DatasetMapping:
-                return DatasetMapping(
-                    arm=arm,
-                    treatment=_typed(treatment, frame.get(arm)),
-                    control=_typed(control, frame.get(arm)),
-                    outcome=outcome_column,
-                    event=event,
-                    time=time,
-                    event_values=[
-                        _typed(v, frame.get(event or outcome_column)) for v in event_values
-                    ]
-                    or None,
-                    covariates=pairs,
-                    study=study_column,
-                )
-
-            h = Harmonisation(
+            harmonisation = _harmonisation(
                 outcome_type,
-                {n: mapping(f) for n, f in frames.items()},
-                covariates=tuple(pairs),
-                missing="drop",
-                categorical=tuple(categorical),
+                list(frames),
+                arm=arm,
+                treatment=treatment,
+                control=control,
+                outcome=outcome_column,
+                event=event,
+                time=time,
+                event_values=list(event_values),
+                covariates=pairs,
+                study=study_column,
+                categorical=list(categorical),
             )
-        data = h.apply(frames)
-        if stage == "one":
-            result = one_stage(
-                data,
-                covariates=tuple(pairs),
-                study_effect=study_effect,
-                filters=filters,
-                level=level,
-            )
-            out = result.to_dict()
-            text = format_one_stage(result)
-        else:
-            default = {"binary": "OR", "continuous": "MD", "time-to-event": "HR"}[outcome_type]
-            two = two_stage(
-                data,
-                (measure or default).upper(),
-                method.upper(),
-                covariates=tuple(pairs),
-                filters=filters,
-                level=level,
-            )
-            out, text = two.to_dict(), format_result(two.pooled)
+            names = list(frames)
+        run = RunSpec.from_options(
+            kind=Kind.PARTICIPANT,
+            measure=measure or OutcomeType(outcome_type).default_measure,
+            method=method,
+            datasets=names,
+            harmonisation=harmonisation,
+            options={
+                "level": level,
+                "stage": f"{stage}-stage",
+                "covariates": list(pairs),
+                "study_effect": study_effect,
+                "filters": list(filters),
+            },
+        )
+        result = execute(run, frames, primary_only=True)
     except (AnalysisInputError, ConvergenceError) as exc:
         raise click.ClickException(str(exc)) from None
+    if result.one_stage is not None:
+        out, text = result.one_stage.to_dict(), format_one_stage(result.one_stage)
+    else:
+        assert result.two_stage is not None  # a two-stage run always pools
+        out, text = result.two_stage.to_dict(), format_result(result.two_stage.pooled)
     click.echo(json.dumps(out, indent=2, allow_nan=False) if as_json else text)
 
 
-def _typed(value: str, column: pd.Series | None) -> object:
-    """Command-line values are text; a numeric column's codes are numbers."""
-    if column is not None and pd.api.types.is_numeric_dtype(column.dtype):
-        try:
-            return float(value)
-        except ValueError:
-            return value
-    return value
+def _read_spec(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise AnalysisInputError(f"cannot read {path} as JSON: {exc}", field="spec") from None
+    if not isinstance(data, dict):
+        raise AnalysisInputError(f"{path} holds no harmonisation object", field="spec")
+    return data
+
+
+def _harmonisation(
+    outcome_type: str,
+    names: list[str],
+    *,
+    covariates: dict[str, str],
+    categorical: list[str],
+    **mapping: Any,
+) -> dict[str, Any]:
+    """The harmonisation the column options describe: every file mapped the same way."""
+    if not (mapping["arm"] and mapping["treatment"] is not None and mapping["control"] is not None):
+        raise AnalysisInputError("give --arm, --treatment and --control (or --spec)", field="arm")
+    for name in categorical:
+        if name not in covariates:
+            raise AnalysisInputError(
+                f"categorical variable {name!r} is not one of the covariates", field=name
+            )
+    return {
+        "outcome_type": outcome_type,
+        "covariates": list(covariates),
+        "categorical": categorical,
+        "datasets": dict.fromkeys(names, {**mapping, "covariates": covariates}),
+    }
 
 
 def format_one_stage(result: OneStageResult) -> str:

@@ -45,7 +45,7 @@ from scipy.special import gammaln
 
 from ._modelfit import fitting
 from .errors import AnalysisInputError
-from .provenance import json_safe
+from .provenance import json_object
 from .validation import (
     as_float_array,
     check_lengths,
@@ -53,14 +53,12 @@ from .validation import (
     numeric_column,
     study_labels,
 )
+from .vocabulary import RATIO_MEASURES, OutcomeType
 
-BINARY_MEASURES = ("OR", "RR", "RD")
-CONTINUOUS_MEASURES = ("MD", "SMD")
-MEASURES = BINARY_MEASURES + CONTINUOUS_MEASURES + ("HR", "GEN")
-RATIO_MEASURES = frozenset({"OR", "RR", "HR"})
-
-BINARY_ROLES = ("ai", "n1i", "ci", "n2i")
-CONTINUOUS_ROLES = ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")
+BINARY_MEASURES = OutcomeType.BINARY.measures
+CONTINUOUS_MEASURES = OutcomeType.CONTINUOUS.measures
+BINARY_ROLES = OutcomeType.BINARY.roles
+CONTINUOUS_ROLES = OutcomeType.CONTINUOUS.roles
 
 _CORRECTION_TARGETS = ("only0", "all", "if0all", "none")
 
@@ -94,7 +92,7 @@ class EffectSizes:
 
     @property
     def sei(self) -> np.ndarray:
-        return np.sqrt(self.vi)
+        return np.asarray(np.sqrt(self.vi), dtype=float)
 
     @property
     def is_ratio(self) -> bool:
@@ -103,7 +101,7 @@ class EffectSizes:
     @property
     def included(self) -> np.ndarray:
         """Studies with a usable estimate (not dropped at this stage)."""
-        return np.isfinite(self.yi) & np.isfinite(self.vi)
+        return np.asarray(np.isfinite(self.yi) & np.isfinite(self.vi), dtype=bool)
 
     def subset(self, index: ArrayLike) -> EffectSizes:
         """The same effect sizes restricted to ``index`` (positions or boolean mask)."""
@@ -153,7 +151,7 @@ class EffectSizes:
                 if source:
                     row.update({name: values[i] for name, values in source.items()})
             studies.append(row)
-        return json_safe(
+        return json_object(
             {
                 "measure": self.measure,
                 "scale": "log" if self.is_ratio else "identity",
@@ -326,7 +324,7 @@ def _correction_mask(
     a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, *, to: str, add: float
 ) -> np.ndarray:
     """Which studies get ``add`` in every cell (escalc's ``to`` argument)."""
-    any_zero = (a == 0) | (b == 0) | (c == 0) | (d == 0)
+    any_zero = np.asarray((a == 0) | (b == 0) | (c == 0) | (d == 0), dtype=bool)
     if add == 0 or to == "none":
         return np.zeros(a.shape, dtype=bool)
     if to == "all":
@@ -484,6 +482,7 @@ def continuous_effect_sizes(
 
 
 def required_roles(measure: str) -> tuple[str, ...]:
+    """The columns of a study-level table that ``measure`` is computed from."""
     measure = measure.upper()
     if measure in BINARY_MEASURES:
         return BINARY_ROLES
@@ -540,9 +539,10 @@ def effect_sizes_from_table(
         )
     except AnalysisInputError as exc:
         # say which CSV column the role came from, so the cell can be found
-        if exc.field in columns and columns[exc.field] != exc.field:
+        column = columns.get(exc.field or "")
+        if column is not None and column != exc.field:
             raise AnalysisInputError(
-                exc.reason, study=exc.study, field=f"{exc.field} ({columns[exc.field]})"
+                exc.reason, study=exc.study, field=f"{exc.field} ({column})"
             ) from None
         raise
 

@@ -40,9 +40,10 @@ from scipy import stats
 
 from ._rootfind import DOUBLE_EPS, R_DEFAULT_TOL, uniroot
 from .errors import AnalysisInputError, ConvergenceError
+from .vocabulary import Method
 
-TAU2_METHODS = ("DL", "REML", "PM")
-FIXED_METHODS = ("FE",)
+TAU2_METHODS = tuple(m for m in Method if m.estimates_tau2)
+FIXED_METHODS = (Method.FE,)
 
 DEFAULT_CONTROL: dict[str, Any] = {
     "threshold": 1e-5,  # REML convergence threshold on the change in tau^2
@@ -122,7 +123,7 @@ def _centered(y: np.ndarray, X: np.ndarray) -> np.ndarray:
     # metafor mean-centres y for tau^2 computations; P annihilates the intercept,
     # so this changes nothing mathematically but matches its rounding
     if np.any(np.all(X == 1.0, axis=0)):
-        return y - y.mean()
+        return np.asarray(y - y.mean(), dtype=float)
     return y
 
 
@@ -184,7 +185,7 @@ def tau2_hedges(yi: ArrayLike, vi: ArrayLike, X: np.ndarray | None = None) -> fl
     rss = float(np.dot(resid, resid))
     # tr(PV) with P = I - X (X'X)^-1 X'
     tr_pv = float(v.sum() - np.trace(inv @ ((X.T * v) @ X)))
-    return (rss - tr_pv) / (k - p)
+    return float((rss - tr_pv) / (k - p))
 
 
 def _r_mad(y: np.ndarray) -> float:
@@ -208,7 +209,7 @@ def tau2_paule_mandel(
     def generalised_q(tau2: float) -> float:
         w = 1.0 / (v + tau2)
         _, _, resid = wls(ymc, w, X)
-        return float(np.dot(w, resid**2)) - target
+        return float(np.dot(w, resid**2)) - float(target)
 
     if generalised_q(0.0) < 0:
         return Tau2Estimate(0.0, "PM", notes=("Q(0) < k - p, so tau^2 = 0.",))

@@ -21,17 +21,11 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from scipy import stats
 
 from .results import MetaAnalysisResult
+from .vocabulary import MEASURE_LABELS
 
 _SVG_SALT = "analysis-plots"
-_MEASURE_LABELS = {
-    "OR": "Odds ratio",
-    "RR": "Risk ratio",
-    "HR": "Hazard ratio",
-    "RD": "Risk difference",
-    "MD": "Mean difference",
-    "SMD": "Standardised mean difference (Hedges' g)",
-    "GEN": "Estimate",
-}
+# "GEN" marks estimates pooled as given (effect_sizes_from_estimates)
+_AXIS_LABELS = {**MEASURE_LABELS, "GEN": "Estimate"}
 
 
 def _fmt(value: float | None, ratio: bool, digits: int = 2) -> str:
@@ -67,11 +61,11 @@ def forest_plot(
     rows = np.arange(n)[::-1] + 1.0
     max_w = max((s.weight for s in studies if s.included), default=1.0) or 1.0
 
-    lows = []
-    highs = []
+    lows: list[float] = []
+    highs: list[float] = []
     for row, s in zip(rows, studies, strict=True):
         ax_lab.text(0, row, s.label, va="center", ha="left", fontsize=9)
-        if s.yi is None:
+        if s.yi is None or s.ci_low is None or s.ci_high is None:
             ax_txt.text(0, row, "not estimable", va="center", ha="left", fontsize=9, color="0.4")
             continue
         lows.append(s.ci_low)
@@ -174,7 +168,7 @@ def forest_plot(
     )
     ax.set_xlabel(
         xlabel
-        or _MEASURE_LABELS.get(result.measure, result.measure) + (" (log scale)" if ratio else "")
+        or _AXIS_LABELS.get(result.measure, result.measure) + (" (log scale)" if ratio else "")
     )
     het = (
         f"Heterogeneity: tau\u00b2 = {result.tau2:.3g}; I\u00b2 = {result.i2:.1f}%; "
@@ -233,7 +227,7 @@ def funnel_plot(
     ax.set_ylabel("Standard error")
     ax.set_xlabel(
         xlabel
-        or _MEASURE_LABELS.get(result.measure, result.measure) + (" (log scale)" if ratio else "")
+        or _AXIS_LABELS.get(result.measure, result.measure) + (" (log scale)" if ratio else "")
     )
     span = np.concatenate([yi, left, right])
     pad = 0.03 * (span.max() - span.min() or 1.0)

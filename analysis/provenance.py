@@ -51,9 +51,14 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return [json_safe(v) for v in value.tolist()]
     if isinstance(value, Mapping):
-        return {str(k): json_safe(v) for k, v in value.items()}
+        return json_object(value)
     if isinstance(value, Sequence):
         return [json_safe(v) for v in value]
     if hasattr(value, "to_dict"):
         return json_safe(value.to_dict())
     raise TypeError(f"cannot convert {type(value).__name__} to JSON")
+
+
+def json_object(value: Mapping[Any, Any]) -> dict[str, Any]:
+    """:func:`json_safe` of a mapping: a JSON object with text keys."""
+    return {str(k): json_safe(v) for k, v in value.items()}

@@ -25,7 +25,7 @@ from scipy import stats
 from .effect_sizes import EffectSizes
 from .errors import AnalysisInputError
 from .pooling import meta_regression, normalise_level
-from .provenance import json_safe, software_versions
+from .provenance import json_object, software_versions
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class EggerResult:
     software: dict[str, str] = field(default_factory=software_versions)
 
     def to_dict(self) -> dict[str, Any]:
-        return json_safe(
+        return json_object(
             {
                 "schema": "analysis.egger/1",
                 **{

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from .effect_sizes import RATIO_MEASURES
 from .heterogeneity import HeterogeneityCI
-from .provenance import json_safe, software_versions
+from .provenance import json_object, software_versions
+from .vocabulary import RATIO_MEASURES
 
 RESULT_SCHEMA = "analysis.meta-analysis/1"
 
@@ -182,7 +182,7 @@ class MetaAnalysisResult:
 
     def to_dict(self) -> dict[str, Any]:
         ratio = self.is_ratio
-        return json_safe(
+        return json_object(
             {
                 "schema": RESULT_SCHEMA,
                 "model": self.model,
@@ -264,7 +264,7 @@ class MetaRegressionResult:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return json_safe(
+        return json_object(
             {
                 "schema": "analysis.meta-regression/1",
                 "method": self.method,

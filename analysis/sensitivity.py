@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike
 from .effect_sizes import EffectSizes
 from .errors import AnalysisInputError
 from .pooling import pool
-from .provenance import json_safe, software_versions
+from .provenance import json_object, json_safe, software_versions
 from .results import MetaAnalysisResult
 
 _ROW_FIELDS = (
@@ -75,7 +75,7 @@ class SequentialResult:
                 }
             )
             rows.append(row)
-        return json_safe(
+        return json_object(
             {
                 "schema": f"analysis.{self.kind}/1",
                 "kind": self.kind,

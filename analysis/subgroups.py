@@ -24,8 +24,8 @@ from scipy import stats
 
 from .effect_sizes import EffectSizes
 from .errors import AnalysisInputError
-from .pooling import meta_regression, pool
-from .provenance import json_safe, software_versions
+from .pooling import IV_METHODS, meta_regression, pool
+from .provenance import json_object, software_versions
 from .results import MetaAnalysisResult
 
 
@@ -46,7 +46,7 @@ class SubgroupResult:
         return self.results[self.groups.index(group)]
 
     def to_dict(self) -> dict[str, Any]:
-        return json_safe(
+        return json_object(
             {
                 "schema": "analysis.subgroups/1",
                 "tau2": self.tau2,
@@ -106,7 +106,7 @@ def subgroup_analysis(
         pvalue = float(stats.chi2.sf(q, df))
         test = "chi2"
     else:
-        if method.upper() in ("MH", "PETO"):
+        if method.upper() not in IV_METHODS:
             raise AnalysisInputError(
                 "a common tau^2 needs an inverse-variance method", field="method"
             )

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+import analysis
+
 #: Text from a client: no NUL or other control characters (PostgreSQL refuses NUL,
 #: and none of them belong in a search or a title), bounded length.
 NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
@@ -150,15 +152,18 @@ class DatasetRef(Request):
 
 
 class AnalysisOptions(Request):
+    # the analysis vocabulary's words, kept as their text
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+
     hk: bool = False
     level: float = Field(0.95, gt=0, lt=1)
-    # Participant-level runs only; portal.reanalysis.services.participant_options
-    # checks them against the run's harmonisation (which covariates are mapped).
-    stage: Literal["two-stage", "one-stage"] | None = None
+    # Participant-level runs only; analysis.RunSpec checks them against the run's
+    # harmonisation (which covariates are mapped).
+    stage: analysis.Stage | None = None
     covariates: list[Annotated[str, StringConstraints(max_length=64)]] | None = Field(
         None, max_length=20
     )
-    study_effect: Literal["fixed", "random"] | None = None
+    study_effect: analysis.StudyEffect | None = None
     filters: list[str | dict[str, Any]] | None = Field(
         None,
         max_length=20,
@@ -173,9 +178,11 @@ class AnalysisOptions(Request):
 
 
 class AnalysisCreate(Request):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+
     title: Line = ""
     description: LongText = ""
-    kind: Literal["aggregate", "participant"] = "aggregate"
+    kind: analysis.Kind = Field(analysis.Kind.AGGREGATE, validate_default=True)
     datasets: list[DatasetRef] = Field(..., min_length=1, max_length=50)
     harmonisation: dict[str, Any]
     measure: Annotated[str, StringConstraints(max_length=16, pattern=NO_CONTROL)] = ""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,10 +20,6 @@ from sqlalchemy.orm import Session
 
 import analysis
 import analysis.filters
-import analysis.ipd
-from analysis.effect_sizes import required_roles
-from analysis.pooling import METHODS
-from analysis.provenance import json_safe, software_versions
 from datasets.reading import open_table
 from datasets.storage import local_copy
 from portal import policy
@@ -36,39 +31,6 @@ from portal.errors import Conflict, NotFound, ServiceError
 from portal.jobs import runner
 from portal.jobs.models import Job
 from portal.reanalysis.models import KINDS, AnalysisInput, AnalysisRun, RunStatus
-
-OUTCOME_TYPES = ("binary", "continuous", "time-to-event")
-MEASURES = {
-    "aggregate": ("OR", "RR", "RD", "MD", "SMD"),
-    "participant": ("OR", "RR", "RD", "MD", "SMD", "HR"),
-}
-MEASURE_LABELS = {
-    "OR": "Odds ratio",
-    "RR": "Risk ratio",
-    "RD": "Risk difference",
-    "MD": "Mean difference",
-    "SMD": "Standardised mean difference (Hedges' g)",
-    "HR": "Hazard ratio (Cox model per study)",
-}
-METHOD_LABELS = {
-    "FE": "Fixed effect (inverse variance)",
-    "DL": "Random effects, DerSimonian-Laird",
-    "REML": "Random effects, REML",
-    "PM": "Random effects, Paule-Mandel",
-    "MH": "Mantel-Haenszel (fixed effect)",
-    "PETO": "Peto (fixed effect, OR)",
-}
-AGGREGATE_ROLES = {
-    "ai": "Events, treatment",
-    "n1i": "Total, treatment",
-    "ci": "Events, control",
-    "n2i": "Total, control",
-    "m1i": "Mean, treatment",
-    "sd1i": "SD, treatment",
-    "m2i": "Mean, control",
-    "sd2i": "SD, control",
-}
-RATIO = ("OR", "RR", "HR")
 
 
 def latest_finished(session: Session, limit: int = 5) -> list[AnalysisRun]:
@@ -204,101 +166,12 @@ def set_harmonisation(run: AnalysisRun, harmonisation: dict[str, Any]) -> None:
     run.harmonisation = harmonisation
 
 
-STAGES = ("two-stage", "one-stage")
-STAGE_LABELS = {
-    "two-stage": "Two-stage: estimate per study, then pool",
-    "one-stage": "One-stage: one regression on all participants, study as stratum",
-}
-ONE_STAGE_MEASURES = ("OR", "MD", "HR")  # what the one-stage models estimate
-PARTICIPANT_OPTIONS = ("stage", "covariates", "study_effect", "filters")
-
-
-def _names(value: Any, field: str) -> list[str]:
-    """A list of names from a list or a comma-separated string (forms send text)."""
-    if value is None or value == "":
-        return []
-    if isinstance(value, str):
-        value = value.split(",")
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ServiceError(f"{field} is a list of names.", field)
-    return [v.strip() for v in value if v.strip()]
-
-
-def participant_options(
-    run: AnalysisRun,
-    measure: str,
-    *,
-    stage: str = "two-stage",
-    covariates: Any = (),
-    study_effect: str = "fixed",
-    filters: Any = (),
-) -> dict[str, Any]:
-    """Validated participant-level options, stored in the run's spec so a rerun
-    reproduces them (filters as dicts, whatever form they were typed in)."""
-    stage = str(stage or "two-stage").strip().lower()
-    if stage not in STAGES:
-        raise ServiceError(f"stage must be one of {', '.join(STAGES)}.", "stage")
-    covariates = _names(covariates, "covariates")
-    mapped = harmonisation_covariates(run.harmonisation)
-    unknown = [c for c in covariates if c not in mapped]
-    if unknown:
-        raise ServiceError(
-            f"Covariate {unknown[0]!r} is not mapped; map it on the previous step "
-            f"(mapped: {', '.join(mapped) or 'none'}).",
-            "covariates",
-        )
-    if study_effect not in analysis.ipd.STUDY_EFFECTS:
-        raise ServiceError("study_effect must be 'fixed' or 'random'.", "study_effect")
-    if stage == "one-stage" and measure not in ONE_STAGE_MEASURES:
-        raise ServiceError(
-            f"A one-stage model estimates {', '.join(ONE_STAGE_MEASURES)} (odds "
-            "ratio, mean difference, hazard ratio); choose one of those.",
-            "measure",
-        )
-    if stage == "two-stage" and study_effect != "fixed":
-        raise ServiceError(
-            "A random study intercept is a one-stage option; a two-stage analysis "
-            "chooses random effects with its pooling method.",
-            "study_effect",
-        )
-    if covariates and measure not in ONE_STAGE_MEASURES:
-        raise ServiceError(
-            "Covariate adjustment estimates odds ratios, mean differences or "
-            "hazard ratios; choose OR, MD or HR.",
-            "measure",
-        )
-    if isinstance(filters, str):
-        filters = filters.splitlines()
-    if not isinstance(filters, (list, tuple)):
-        raise ServiceError('filters is a list such as ["age >= 50"].', "filters")
-    try:
-        rules = analysis.filters.as_filters(filters)
-    except analysis.AnalysisInputError as error:
-        raise ServiceError(error.reason, "filters") from None
-    return {
-        "stage": stage,
-        "covariates": covariates,
-        "study_effect": study_effect,
-        "filters": [f.to_dict() for f in rules],
-    }
-
-
 def filters_text(filters: Any) -> str:
     """Stored filters as the lines a user types ("age >= 50")."""
     try:
         return "\n".join(str(f) for f in analysis.filters.as_filters(filters))
     except analysis.AnalysisInputError:
         return ""
-
-
-def harmonisation_covariates(h: dict[str, Any]) -> list[str]:
-    """The analysis covariate names a participant harmonisation maps (in order)."""
-    names = list(h.get("covariates") or [])
-    for m in (h.get("datasets") or {}).values():
-        for name in (m or {}).get("covariates") or {}:
-            if name not in names:
-                names.append(name)
-    return names
 
 
 def set_method(
@@ -311,36 +184,22 @@ def set_method(
     participant: dict[str, Any] | None = None,
 ) -> None:
     """``participant`` holds the participant-level options (stage, covariates,
-    study_effect, filters); see :func:`participant_options`."""
+    study_effect, filters), checked by :class:`analysis.RunSpec` and stored so that a
+    rerun reproduces them (filters as dicts, whatever form they were typed in)."""
     _require_draft(run)
-    measure, method = (measure or "").upper(), (method or "").upper()
-    if measure not in MEASURES[run.kind]:
-        raise ServiceError(f"measure must be one of {', '.join(MEASURES[run.kind])}.", "measure")
-    if method not in METHODS:
-        raise ServiceError(f"method must be one of {', '.join(METHODS)}.", "method")
     try:
-        level = float(level)
-    except (TypeError, ValueError):
-        raise ServiceError("level must be a number such as 0.95.", "level") from None
-    if 1 < level < 100:  # 95 means 95%
-        level /= 100
-    if not 0 < level < 1:
-        raise ServiceError("level must be between 0 and 1 (e.g. 0.95) or a percentage.", "level")
-    options: dict[str, Any] = {"hk": bool(hk), "level": level}
-    if run.kind == "participant":
-        options.update(participant_options(run, measure, **(participant or {})))
-        if options["covariates"] and method in ("MH", "PETO"):
-            raise ServiceError(
-                "Covariate-adjusted study estimates are pooled by inverse variance "
-                "(FE, DL, REML or PM), not by Mantel-Haenszel or Peto.",
-                "method",
-            )
-    elif participant:
-        raise ServiceError(
-            "Stage, covariates and filters apply to participant-level runs only.", "options"
+        spec = analysis.RunSpec.from_options(
+            kind=run.kind,
+            measure=measure,
+            method=method,
+            datasets=_dataset_names(run),
+            harmonisation=run.harmonisation,
+            options={"hk": hk, "level": level, **(participant or {})},
         )
-    run.measure, run.method = measure, method
-    run.options = options
+    except analysis.AnalysisInputError as error:
+        raise ServiceError(error.reason, error.field) from None
+    run.measure, run.method = spec.measure.value, spec.method.value
+    run.options = spec.options()
 
 
 def queue(session: Session, run: AnalysisRun) -> Job:
@@ -430,128 +289,16 @@ def top_values(version: DatasetVersion) -> dict[str, list[str]]:
 # --- computing --------------------------------------------------------------------------------
 
 
-@dataclass
-class Computed:
-    pooled: analysis.MetaAnalysisResult
-    effects: analysis.EffectSizes
-    results: dict[str, Any]
+def _dataset_names(run: AnalysisRun) -> list[str]:
+    """Each input's name in the harmonisation and in messages: its dataset's slug."""
+    return [item.version.dataset.slug for item in run.inputs]
 
 
-def _coerce(values: Any, series: pd.Series) -> Any:
-    """Values chosen on a page are text; match them to a numeric column's numbers."""
-    if values is None:
-        return None
-    many = isinstance(values, (list, tuple))
-    items = list(values) if many else [values]
-    if pd.api.types.is_numeric_dtype(series):
-        out = []
-        for item in items:
-            try:
-                out.append(float(item))
-            except (TypeError, ValueError):
-                out.append(item)
-        items = out
-    return items if many else items[0]
-
-
-def _check_columns(frame: pd.DataFrame, study: str, mapping: dict[str, str | None]) -> None:
-    for role, column in mapping.items():
-        if column and column not in frame.columns:
-            raise analysis.AnalysisInputError(
-                f"column {column!r} (mapped to {role!r}) does not exist; available: "
-                f"{', '.join(map(str, frame.columns))}",
-                study=study,
-                field=role,
-            )
-
-
-def _effects_aggregate(app: Flask, run: AnalysisRun) -> tuple[analysis.EffectSizes, dict]:
-    h = run.harmonisation
-    (item,) = run.inputs
-    frame = read_frame(app, item.version, item.sha256)
-    roles = required_roles(run.measure)
-    columns = {role: h.get("columns", {}).get(role) for role in roles}
-    for role, column in columns.items():
-        if not column:
-            raise analysis.AnalysisInputError(
-                f"no column mapped for {role!r}", study=item.version.dataset.slug, field=role
-            )
-    extra = {"study": h.get("study"), "year": h.get("year"), "subgroup": h.get("subgroup")}
-    _check_columns(frame, item.version.dataset.slug, {**columns, **extra})
-    effects = analysis.effect_sizes_from_table(frame, run.measure, columns, study=h.get("study"))
-    context = {"frame": frame}
-    if h.get("year"):
-        context["order"] = frame[h["year"]].to_numpy()
-    if h.get("subgroup"):
-        context["groups"] = frame[h["subgroup"]].astype(str).to_numpy()
-    return effects, context
-
-
-def _harmonisation(run: AnalysisRun, frames: dict[str, pd.DataFrame]) -> analysis.Harmonisation:
-    h = run.harmonisation
-    outcome_type = h.get("outcome_type")
-    if outcome_type not in OUTCOME_TYPES:
-        raise analysis.AnalysisInputError(
-            f"choose the outcome type ({', '.join(OUTCOME_TYPES)})", field="outcome_type"
-        )
-    mappings = {}
-    for item in run.inputs:
-        slug = item.version.dataset.slug
-        m = dict(h.get("datasets", {}).get(slug) or {})
-        if not m.get("arm"):
-            raise analysis.AnalysisInputError("no column mapped for 'arm'", study=slug, field="arm")
-        frame = frames[slug]
-        _check_columns(
-            frame, slug, {k: m.get(k) for k in ("arm", "outcome", "event", "time", "study")}
-        )
-        for side in ("treatment", "control"):
-            if m.get(side) in (None, "", []):
-                raise analysis.AnalysisInputError(
-                    f"choose the {side} value of the arm column", study=slug, field=side
-                )
-            m[side] = _coerce(m[side], frame[m["arm"]])
-        event_column = m.get("event") or m.get("outcome")
-        for key in ("event_values", "non_event_values"):
-            if m.get(key) in ("", []):
-                m[key] = None
-            if m.get(key) is not None and event_column:
-                m[key] = _coerce(m[key], frame[event_column])
-        if not m.get("study"):
-            m["study"] = None
-            m.setdefault("study_label", slug)
-        covariates = m.get("covariates") or {}
-        if not isinstance(covariates, dict):
-            raise analysis.AnalysisInputError(
-                "covariates map analysis names to columns", study=slug, field="covariates"
-            )
-        _check_columns(frame, slug, {f"covariate {k}": v for k, v in covariates.items()})
-        m["covariates"] = covariates
-        allowed = {
-            "arm",
-            "treatment",
-            "control",
-            "outcome",
-            "event",
-            "time",
-            "event_values",
-            "non_event_values",
-            "study",
-            "study_label",
-            "covariates",
-        }
-        mappings[slug] = analysis.DatasetMapping(**{k: v for k, v in m.items() if k in allowed})
-    names = harmonisation_covariates(h)
-    return analysis.Harmonisation(
-        outcome_type=outcome_type,
-        datasets=mappings,
-        covariates=tuple(names),
-        missing=h.get("missing", "drop"),
-        categorical=tuple(c for c in h.get("categorical") or () if c in names),
-    )
-
-
-def compute(app: Flask, run: AnalysisRun, progress=lambda fraction, message: None) -> Computed:
-    """Run the analysis the run describes. Raises AnalysisInputError or ConvergenceError."""
+def compute(
+    app: Flask, run: AnalysisRun, progress: analysis.runs.Progress = lambda fraction, message: None
+) -> analysis.RunResult:
+    """Run the analysis the run describes on the stored bytes of its dataset versions.
+    Raises AnalysisInputError or ConvergenceError."""
     for item in run.inputs:
         if not item.version.is_published:
             raise analysis.AnalysisInputError(
@@ -559,93 +306,20 @@ def compute(app: Flask, run: AnalysisRun, progress=lambda fraction, message: Non
                 study=item.version.dataset.slug,
                 field="version",
             )
-    options = run.options
-    hk, level = bool(options.get("hk", False)), float(options.get("level", 0.95))
-    method = run.method
-    results: dict[str, Any] = {"kind": run.kind}
+    spec = analysis.RunSpec.from_options(
+        kind=run.kind,
+        measure=run.measure,
+        method=run.method,
+        datasets=_dataset_names(run),
+        harmonisation=run.harmonisation,
+        options=run.options,
+    )
     progress(0.1, "Reading the dataset versions")
-    if run.kind == "aggregate":
-        effects, context = _effects_aggregate(app, run)
-        progress(0.4, "Pooling the studies")
-        pooled = analysis.pool(effects, method, hk=hk, level=level)
-    else:
-        frames = {i.version.dataset.slug: read_frame(app, i.version, i.sha256) for i in run.inputs}
-        progress(0.3, "Harmonising the datasets")
-        harmonised = _harmonisation(run, frames).apply(frames)
-        harmonised = harmonised.filtered(options.get("filters") or ())
-        covariates = tuple(options.get("covariates") or ())
-        if options.get("stage") == "one-stage":
-            progress(0.4, "Fitting the one-stage model")
-            results["one_stage"] = analysis.one_stage(
-                harmonised,
-                covariates=covariates,
-                study_effect=options.get("study_effect", "fixed"),
-                level=level,
-            ).to_dict()
-        # the per-study estimates (forest plot, sensitivity) come from the two-stage
-        # analysis, with the same covariates, for one-stage runs too
-        progress(0.5, "Estimating the effect in each study, then pooling")
-        display_notes = []
-        try:
-            two = analysis.two_stage(
-                harmonised, run.measure, method, hk=hk, level=level, covariates=covariates
-            )
-        except analysis.AnalysisInputError as error:
-            if options.get("stage") != "one-stage" or not covariates:
-                raise
-            # the one-stage model stands; only the per-study display loses its adjustment
-            two = analysis.two_stage(harmonised, run.measure, method, hk=hk, level=level)
-            display_notes.append(
-                f"Per-study estimates are unadjusted: the adjusted ones "
-                f"could not be computed ({error})."
-            )
-        effects, pooled, context = two.effects, two.pooled, {}
-        results["two_stage"] = {
-            "stage1": two.stage1,
-            "notes": [*display_notes, *two.notes],
-            "participants": int(len(harmonised.frame)),
-            "adjusted_for": list(two.adjusted_for),
-            "filters": list(options.get("filters") or ()),
-        }
-    results["pooled"] = pooled.to_dict()
-    results["effect_sizes"] = effects.to_dict()
-    progress(0.7, "Sensitivity analyses")
-    sensitivity_method = "FE" if method in ("MH", "PETO") else method
-    sensitivity_hk = hk if method not in ("MH", "PETO") else False
-    try:
-        results["leave_one_out"] = analysis.leave_one_out(
-            effects, method, hk=hk, level=level
-        ).to_dict()
-    except analysis.AnalysisInputError as error:
-        results["leave_one_out"] = {"unavailable": error.reason}
-    if "order" in context:
-        try:
-            results["cumulative"] = analysis.cumulative(
-                effects, context["order"], method, hk=hk, level=level
-            ).to_dict()
-        except analysis.AnalysisInputError as error:
-            results["cumulative"] = {"unavailable": error.reason}
-    if "groups" in context:
-        try:
-            results["subgroups"] = analysis.subgroup_analysis(
-                effects, context["groups"], sensitivity_method, hk=sensitivity_hk, level=level
-            ).to_dict()
-        except (analysis.AnalysisInputError, TypeError) as error:
-            results["subgroups"] = {"unavailable": str(getattr(error, "reason", error))}
-    if pooled.k >= 3:
-        try:
-            results["egger"] = analysis.egger_test(effects, method, hk=hk, level=level).to_dict()
-        except (analysis.AnalysisInputError, analysis.ConvergenceError) as error:
-            results["egger"] = {"unavailable": getattr(error, "reason", str(error))}
-    else:
-        results["egger"] = {
-            "unavailable": f"Egger's test needs at least 3 studies (this analysis has {pooled.k})."
-        }
-    results["software"] = software_versions()
-    return Computed(pooled=pooled, effects=effects, results=json_safe(results))
+    frames = {i.version.dataset.slug: read_frame(app, i.version, i.sha256) for i in run.inputs}
+    return analysis.execute(spec, frames, progress=progress)
 
 
-def record_success(run: AnalysisRun, computed: Computed) -> None:
+def record_success(run: AnalysisRun, computed: analysis.RunResult) -> None:
     run.results = computed.results
     run.software = computed.results["software"]
     run.status = RunStatus.FINISHED

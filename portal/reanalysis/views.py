@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+import analysis
 from portal import db, policy
 from portal.accounts.models import User
 from portal.errors import ServiceError
@@ -72,8 +73,8 @@ def new():
     session = db.session()
     form = StepForm()
     kind = request.values.get("kind", "aggregate")
-    if kind not in ("aggregate", "participant"):
-        kind = "aggregate"
+    if kind not in tuple(analysis.Kind):
+        kind = analysis.Kind.AGGREGATE.value
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         keys = request.form.getlist("datasets")
@@ -107,7 +108,7 @@ def new():
 
 
 def _aggregate_mapping(form) -> dict:
-    columns = {role: form.get(f"col_{role}") or None for role in services.AGGREGATE_ROLES}
+    columns = {role: form.get(f"col_{role}") or None for role in analysis.ROLE_LABELS}
     return {
         "columns": {k: v for k, v in columns.items() if v},
         "study": form.get("study") or None,
@@ -172,7 +173,8 @@ def mapping(run_id: int):
         title="Map the variables",
         run=run,
         form=form,
-        roles=services.AGGREGATE_ROLES,
+        roles=analysis.ROLE_LABELS,
+        outcome_types=analysis.OutcomeType,
         h=run.harmonisation,
         columns={i.id: services.column_names(i.version) for i in run.inputs},
         values={i.id: services.top_values(i.version) for i in run.inputs},
@@ -218,14 +220,15 @@ def method(run_id: int):
         run=run,
         form=form,
         error=error,
-        measures=services.MEASURES[run.kind],
-        measure_labels=services.MEASURE_LABELS,
-        method_labels=services.METHOD_LABELS,
-        stage_labels=services.STAGE_LABELS,
+        measures=analysis.Kind(run.kind).measures,
+        measure_labels=analysis.MEASURE_LABELS,
+        method_labels=analysis.METHOD_LABELS,
+        stage_labels=analysis.STAGE_LABELS,
+        study_effect_labels=analysis.STUDY_EFFECT_LABELS,
         filters_text=request.form.get("filters")
         if error
         else services.filters_text(run.options.get("filters")),
-        mapped_covariates=services.harmonisation_covariates(run.harmonisation),
+        mapped_covariates=analysis.ipd.mapped_covariates(run.harmonisation),
     ), 400 if error else 200
 
 
@@ -241,8 +244,8 @@ def show(run_id: int):
         fmt=services.fmt,
         fmt_p=services.fmt_p,
         can_edit=policy.can_edit_run(current_user, run),
-        measure_labels=services.MEASURE_LABELS,
-        method_labels=services.METHOD_LABELS,
+        measure_labels=analysis.MEASURE_LABELS,
+        method_labels=analysis.METHOD_LABELS,
     )
 
 
@@ -261,7 +264,7 @@ def rerun(run_id: int):
 
 
 @lru_cache(maxsize=32)
-def _computed(data_dir: str, run_id: int, finished_at: str) -> services.Computed:
+def _computed(data_dir: str, run_id: int, finished_at: str) -> analysis.RunResult:
     """A finished run recomputed from its immutable inputs (for its plots); the key names
     the store and the run's end, so a reused id in another database never hits."""
     run = db.session().get(AnalysisRun, run_id)

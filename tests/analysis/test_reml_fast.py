@@ -37,9 +37,15 @@ def both(yi, vi, stepadj=1.0):
     st.sampled_from([1.0, 0.5]),
 )
 def test_same_iterates_within_1e_10(data, stepadj):
+    """Both stop at the same iteration with the same verdict and, when they converged,
+    at the same tau^2. When neither converged (the iteration limit ran out while the
+    steps still oscillate) the last iterates carry no meaning, and the two sum in
+    different orders: only the verdict must agree, and the caller then retries with a
+    shorter step or reports that REML did not converge."""
     (fast, n_fast, ok_fast), (slow, n_slow, ok_slow) = both(*data, stepadj=stepadj)
     assert (n_fast, ok_fast) == (n_slow, ok_slow)
-    assert fast == pytest.approx(slow, abs=1e-10, rel=1e-10)
+    if ok_fast:
+        assert fast == pytest.approx(slow, abs=1e-10, rel=1e-10)
 
 
 def test_ten_thousand_studies():

@@ -1,4 +1,5 @@
-"""Pooled estimates agree with metafor's rma / rma.mh / rma.peto."""
+"""Pooled estimates agree with metafor's rma (and, where one table of BCG results covers
+every method, rma.mh and rma.peto)."""
 
 from __future__ import annotations
 
@@ -15,18 +16,17 @@ from analysis_reference_data import (
     FINE_NEI,
     KACKER_V,
     KACKER_Y,
-    ROTHMAN_15_1,
-    ROTHMAN_15_5,
     bcg,
     results_meta,
 )
 from scipy import stats
-from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.meta_analysis import combine_effects
 
 from analysis import AnalysisInputError, MetaAnalysisResult
 from analysis.effect_sizes import binary_effect_sizes, continuous_effect_sizes
-from analysis.pooling import mantel_haenszel, meta_analysis, peto, pool
+from analysis.pooling import meta_analysis, peto, pool
+
+from . import approx4, bcg_effects
 
 ALL_KEYS = {
     "k",
@@ -54,16 +54,6 @@ ALL_KEYS = {
     "options",
     "software",
 }
-
-
-def bcg_effects(measure):
-    d = bcg()
-    return binary_effect_sizes(d.tpos, d.n1, d.cpos, d.n2, measure, labels=d.trial)
-
-
-def approx4(value):
-    """A value published with 4 decimals."""
-    return pytest.approx(value, abs=5e-5)
 
 
 class TestKackerFullPrecision:
@@ -299,89 +289,6 @@ class TestBCG:
         w = b * c / (d.n1 + d.n2)
         assert np.allclose(mh.weights, 100 * w / w.sum())
         assert sum(pool(bcg_effects("OR"), "PETO").weights) == pytest.approx(100)
-
-
-class TestMantelHaenszelAgainstStatsmodels:
-    """statsmodels' StratifiedTable implements the same MH estimators."""
-
-    def tables(self):
-        d = bcg()
-        return [
-            np.array([[a, n1 - a], [c, n2 - c]])
-            for a, n1, c, n2 in zip(d.tpos, d.n1, d.cpos, d.n2, strict=True)
-        ]
-
-    def test_odds_ratio_and_robins_breslow_greenland_se(self):
-        st = StratifiedTable(self.tables())
-        r = pool(bcg_effects("OR"), "MH")
-        assert r.estimate == pytest.approx(st.logodds_pooled, rel=1e-12)
-        assert r.se == pytest.approx(st.logodds_pooled_se, rel=1e-12)
-        bd = st.test_equal_odds(adjust=False)
-        assert r.extra["breslow_day"] == pytest.approx(bd.statistic, rel=1e-8)
-
-    def test_risk_ratio(self):
-        st = StratifiedTable(self.tables())
-        r = pool(bcg_effects("RR"), "MH")
-        assert math.exp(r.estimate) == pytest.approx(st.riskratio_pooled, rel=1e-12)
-
-
-class TestRothman:
-    """Rothman et al. (2008) chapter 15 tables, level 90% ([MT] rothman2008)."""
-
-    def run(self, table, measure):
-        t = table
-        return mantel_haenszel(
-            t["ai"], t["ai"] + t["bi"], t["ci"], t["ci"] + t["di"], measure, level=90, correct=False
-        )
-
-    def test_risk_difference(self):
-        r = self.run(ROTHMAN_15_1, "RD")
-        assert (r.estimate, r.ci_low, r.ci_high) == (
-            approx4(0.0349),
-            approx4(-0.0176),
-            approx4(0.0874),
-        )
-        assert (r.q, r.q_pvalue) == (approx4(0.0017), approx4(0.9669))
-
-    def test_risk_ratio(self):
-        r = self.run(ROTHMAN_15_1, "RR")
-        assert (r.estimate, r.ci_low, r.ci_high) == (
-            approx4(0.2818),
-            approx4(-0.1442),
-            approx4(0.7078),
-        )
-        assert (r.q, r.q_pvalue) == (approx4(0.4472), approx4(0.5037))
-        assert [r.estimate_exp, r.ci_low_exp, r.ci_high_exp] == [
-            approx4(1.3256),
-            approx4(0.8658),
-            approx4(2.0296),
-        ]
-
-    def test_odds_ratio_with_association_and_homogeneity_tests(self):
-        r = self.run(ROTHMAN_15_1, "OR")
-        assert (r.estimate, r.ci_low, r.ci_high) == (
-            approx4(0.3387),
-            approx4(-0.1731),
-            approx4(0.8505),
-        )
-        assert (r.q, r.q_pvalue) == (approx4(0.3474), approx4(0.5556))
-        x = r.extra
-        assert (x["cochran"], x["cochran_pvalue"]) == (approx4(1.1976), approx4(0.2738))
-        assert (x["cmh"], x["cmh_pvalue"]) == (approx4(1.1914), approx4(0.2750))
-        assert (x["tarone"], x["tarone_pvalue"]) == (approx4(0.3489), approx4(0.5547))
-
-    def test_sparse_table(self):
-        r = self.run(ROTHMAN_15_5, "OR")
-        assert (r.estimate, r.ci_low, r.ci_high) == (
-            approx4(1.3300),
-            approx4(0.3579),
-            approx4(2.3021),
-        )
-        assert (r.q, r.q_pvalue) == (approx4(0.1378), approx4(0.7105))
-        x = r.extra
-        assert (x["cochran"], x["cochran_pvalue"]) == (approx4(5.8248), approx4(0.0158))
-        assert (x["cmh"], x["cmh_pvalue"]) == (approx4(5.8092), approx4(0.0159))
-        assert (x["tarone"], x["tarone_pvalue"]) == (approx4(0.1391), approx4(0.7092))
 
 
 class TestContinuousPooling:

@@ -1,0 +1,86 @@
+"""Meta-regression ``yi ~ 1 + mods`` (``rma(yi, vi, mods=...)``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import stats
+
+from ..errors import AnalysisInputError
+from ..heterogeneity import design, resolve_control
+from ..results import MetaRegressionResult
+from ._common import normalise_level
+from .uni import fit_inverse_variance
+
+
+def meta_regression(
+    yi: ArrayLike,
+    vi: ArrayLike,
+    mods: ArrayLike,
+    *,
+    names: Sequence[str] | None = None,
+    method: str = "REML",
+    hk: bool = False,
+    level: float = 0.95,
+    control: Mapping[str, Any] | None = None,
+) -> MetaRegressionResult:
+    """Meta-regression ``yi ~ 1 + mods`` (``rma(yi, vi, mods=...)``).
+
+    The omnibus QM test of the moderators is a chi^2 Wald test, or an F test
+    on (m, k-p) degrees of freedom under Hartung-Knapp, as in metafor.
+    """
+    level = normalise_level(level)
+    y = np.asarray(yi, dtype=float)
+    v = np.asarray(vi, dtype=float)
+    X = design(len(y), mods)
+    k, p = X.shape
+    if np.linalg.matrix_rank(X) < p:
+        raise AnalysisInputError(
+            "moderators are collinear (model matrix not of full rank)", field="mods"
+        )
+    if names is None:
+        names = [f"mod{j}" for j in range(1, p)]
+    names = ["intercept", *names]
+    fit = fit_inverse_variance(y, v, X, method, hk, level, control)
+    b = fit["beta"][1:]
+    vb = fit["vb"][1:, 1:]
+    m = p - 1
+    qm = float(b @ np.linalg.solve(vb, b)) if m else 0.0
+    if fit["df"] is None:
+        qm_p = float(stats.chi2.sf(qm, m)) if m else 1.0
+    else:
+        qm = qm / m if m else 0.0
+        qm_p = float(stats.f.sf(qm, m, fit["df"])) if m else 1.0
+    het = fit["het"]
+    return MetaRegressionResult(
+        names=tuple(names),
+        coefficients=tuple(map(float, fit["beta"])),
+        se=tuple(map(float, fit["se"])),
+        statistic=tuple(map(float, fit["stat"])),
+        pvalue=tuple(map(float, fit["pval"])),
+        ci_low=tuple(map(float, fit["ci_low"])),
+        ci_high=tuple(map(float, fit["ci_high"])),
+        df=fit["df"],
+        method=method.upper(),
+        test="knha" if hk else "z",
+        level=level,
+        k=k,
+        tau2=fit["tau"].tau2,
+        i2=het.i2,
+        h2=het.h2,
+        qe=het.q,
+        qe_df=het.q_df,
+        qe_pvalue=het.q_pvalue,
+        qm=qm,
+        qm_df=m,
+        qm_pvalue=qm_p,
+        options={
+            "method": method.upper(),
+            "hk": hk,
+            "level": level,
+            "control": resolve_control(control),
+        },
+    )

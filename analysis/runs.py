@@ -1,0 +1,403 @@
+"""A run specification, and the one function that computes it for the portal and the CLI.
+
+A :class:`RunSpec` says everything a run computes from: the kind of analysis, the
+measure, the pooling method and its options, the harmonisation (as stored) and the
+datasets in order.  It checks itself, so a spec that exists can be run.
+:func:`execute` takes a spec and the datasets' tables and returns a :class:`RunResult`
+whose ``results`` are what the portal stores for a run: the pooled estimate, the
+per-study effect sizes, leave-one-out and cumulative tables, subgroups, Egger's test,
+the one-stage model and the two-stage details of participant-level runs, and the
+software versions.  The command line asks only for the model it prints
+(``primary_only``).
+
+Stored harmonisations have two forms.  Aggregate runs name the columns of the one
+study-level table: ``{"columns": {role: column}, "study", "year", "subgroup"}``
+(``year`` orders the cumulative meta-analysis, ``subgroup`` groups the studies).
+Participant-level runs store :meth:`~analysis.ipd.Harmonisation.to_dict`'s form,
+datasets keyed by their names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from .effect_sizes import EffectSizes, effect_sizes_from_table, required_roles
+from .errors import AnalysisInputError, ConvergenceError
+from .filters import RowFilter, as_filters
+from .ipd import Harmonisation, HarmonisedData, OneStageResult, TwoStageResult, one_stage
+from .ipd import two_stage as pool_two_stage
+from .ipd.harmonise import check_columns, mapped_covariates
+from .pooling import pool
+from .provenance import json_safe, software_versions
+from .publication_bias import egger_test
+from .results import MetaAnalysisResult
+from .sensitivity import cumulative, leave_one_out
+from .subgroups import subgroup_analysis
+from .vocabulary import Kind, Measure, Method, Stage, StudyEffect
+
+Progress = Callable[[float, str], None]
+"""Told the fraction done and what is being done (a job's progress bar)."""
+
+PARTICIPANT_OPTIONS = ("stage", "covariates", "study_effect", "filters")
+
+_Word = TypeVar("_Word", bound=StrEnum)
+
+
+def _no_progress(fraction: float, message: str) -> None:
+    """Progress that nobody follows."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What a run computes.  Construction checks the options against one another and
+    against the harmonisation (which covariates it maps), raising
+    :class:`AnalysisInputError` with the offending ``field``.  Build one from text (a
+    form, a stored run, the command line) with :meth:`from_options`.
+
+    ``datasets`` names the tables in the order their studies are reported; an
+    aggregate analysis has exactly one.  ``stage``, ``covariates``, ``study_effect``
+    and ``filters`` are options of participant-level runs.
+    """
+
+    kind: Kind
+    measure: Measure
+    method: Method
+    datasets: tuple[str, ...]
+    harmonisation: Mapping[str, Any] = field(default_factory=dict)
+    hk: bool = False
+    level: float = 0.95
+    stage: Stage = Stage.TWO_STAGE
+    covariates: tuple[str, ...] = ()
+    study_effect: StudyEffect = StudyEffect.FIXED
+    filters: tuple[RowFilter, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.measure not in self.kind.measures:
+            raise _not_one_of("measure", self.kind.measures)
+        _check_level(self.level)
+        if not self.datasets:
+            raise AnalysisInputError("Choose at least one dataset.", field="datasets")
+        if self.kind is Kind.AGGREGATE:
+            if len(self.datasets) != 1:
+                raise AnalysisInputError(
+                    "An aggregate meta-analysis uses exactly one dataset whose rows are studies.",
+                    field="datasets",
+                )
+            participant = (self.stage, self.study_effect) != (Stage.TWO_STAGE, StudyEffect.FIXED)
+            if participant or self.covariates or self.filters:
+                raise _participant_only()
+            return
+        self._check_participant_options()
+
+    def _check_participant_options(self) -> None:
+        mapped = mapped_covariates(self.harmonisation)
+        unknown = [c for c in self.covariates if c not in mapped]
+        if unknown:
+            raise AnalysisInputError(
+                f"Covariate {unknown[0]!r} is not mapped; map it to a column of every "
+                f"dataset first (mapped: {', '.join(mapped) or 'none'}).",
+                field="covariates",
+            )
+        one_stage_measures = Stage.ONE_STAGE.measures
+        if self.stage is Stage.ONE_STAGE and self.measure not in one_stage_measures:
+            raise AnalysisInputError(
+                f"A one-stage model estimates {', '.join(one_stage_measures)} (odds "
+                "ratio, mean difference, hazard ratio); choose one of those.",
+                field="measure",
+            )
+        if self.stage is Stage.TWO_STAGE and self.study_effect is not StudyEffect.FIXED:
+            raise AnalysisInputError(
+                "A random study intercept is a one-stage option; a two-stage analysis "
+                "chooses random effects with its pooling method.",
+                field="study_effect",
+            )
+        if self.covariates and self.measure not in one_stage_measures:
+            raise AnalysisInputError(
+                "Covariate adjustment estimates odds ratios, mean differences or "
+                "hazard ratios; choose OR, MD or HR.",
+                field="measure",
+            )
+        if self.covariates and not self.method.is_inverse_variance:
+            raise AnalysisInputError(
+                "Covariate-adjusted study estimates are pooled by inverse variance "
+                "(FE, DL, REML or PM), not by Mantel-Haenszel or Peto.",
+                field="method",
+            )
+
+    @classmethod
+    def from_options(
+        cls,
+        *,
+        kind: str,
+        measure: str,
+        method: str,
+        datasets: Sequence[str],
+        harmonisation: Mapping[str, Any] | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> RunSpec:
+        """A spec from text: measure and method in any case, the level as a fraction or a
+        percentage, and the participant-level options as :meth:`options` stores them or
+        as a form sends them (covariates comma-separated, filters one per line)."""
+        options = dict(options or {})
+        run_kind = _word(Kind, kind, "kind")
+        chosen_measure = _word(Measure, (measure or "").upper(), "measure", run_kind.measures)
+        chosen_method = _word(Method, (method or "").upper(), "method")
+        level = _level(options.get("level", 0.95))
+        participant = {k: options[k] for k in PARTICIPANT_OPTIONS if options.get(k) is not None}
+        if run_kind is Kind.AGGREGATE and participant:
+            raise _participant_only()
+        stage = str(participant.get("stage") or Stage.TWO_STAGE).strip().lower()
+        return cls(
+            kind=run_kind,
+            measure=chosen_measure,
+            method=chosen_method,
+            datasets=tuple(datasets),
+            harmonisation=dict(harmonisation or {}),
+            hk=bool(options.get("hk", False)),
+            level=level,
+            stage=_word(Stage, stage, "stage"),
+            covariates=tuple(_names(participant.get("covariates"), "covariates")),
+            study_effect=_study_effect(participant.get("study_effect", StudyEffect.FIXED)),
+            filters=_filters(participant.get("filters", ())),
+        )
+
+    def options(self) -> dict[str, Any]:
+        """The options as a run stores them (JSON), so that :meth:`from_options` gives
+        this spec back."""
+        out: dict[str, Any] = {"hk": self.hk, "level": self.level}
+        if self.kind is Kind.PARTICIPANT:
+            out.update(
+                stage=self.stage.value,
+                covariates=list(self.covariates),
+                study_effect=self.study_effect.value,
+                filters=[f.to_dict() for f in self.filters],
+            )
+        return out
+
+
+def _participant_only() -> AnalysisInputError:
+    return AnalysisInputError(
+        "Stage, covariates and filters apply to participant-level runs only.", field="options"
+    )
+
+
+def _not_one_of(name: str, offered: Sequence[str]) -> AnalysisInputError:
+    return AnalysisInputError(f"{name} must be one of {', '.join(offered)}.", field=name)
+
+
+def _word(
+    words: type[_Word], value: Any, name: str, offered: Sequence[_Word] | None = None
+) -> _Word:
+    """``value`` as one of the ``offered`` words (default: all of them)."""
+    offered = tuple(words) if offered is None else tuple(offered)
+    if value not in offered:
+        raise _not_one_of(name, offered)
+    return words(value)
+
+
+def _level(value: Any) -> float:
+    try:
+        level = float(value)
+    except (TypeError, ValueError):
+        raise AnalysisInputError("level must be a number such as 0.95.", field="level") from None
+    if 1 < level < 100:  # 95 means 95%
+        level /= 100
+    _check_level(level)
+    return level
+
+
+def _check_level(level: float) -> None:
+    if not 0 < level < 1:
+        raise AnalysisInputError(
+            "level must be between 0 and 1 (e.g. 0.95) or a percentage.", field="level"
+        )
+
+
+def _names(value: Any, name: str) -> list[str]:
+    """A list of names from a list or a comma-separated string (forms send text)."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise AnalysisInputError(f"{name} is a list of names.", field=name)
+    return [v.strip() for v in value if v.strip()]
+
+
+def _study_effect(value: Any) -> StudyEffect:
+    if value not in tuple(StudyEffect):
+        raise AnalysisInputError("study_effect must be 'fixed' or 'random'.", field="study_effect")
+    return StudyEffect(value)
+
+
+def _filters(value: Any) -> tuple[RowFilter, ...]:
+    """Filters as stored (dicts) or typed (one per line, or a list of lines)."""
+    if isinstance(value, str):
+        value = value.splitlines()
+    if not isinstance(value, (list, tuple)):
+        raise AnalysisInputError('filters is a list such as ["age >= 50"].', field="filters")
+    try:
+        return as_filters(value)
+    except AnalysisInputError as error:
+        raise AnalysisInputError(error.reason, field="filters") from None
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """What :func:`execute` computed: ``results`` as stored (plain JSON values) and the
+    result objects behind them, for plots and for the command line's text."""
+
+    results: dict[str, Any]
+    pooled: MetaAnalysisResult | None = None
+    effects: EffectSizes | None = None
+    one_stage: OneStageResult | None = None
+    two_stage: TwoStageResult | None = None
+
+
+def execute(
+    spec: RunSpec,
+    frames: Mapping[str, pd.DataFrame],
+    *,
+    progress: Progress = _no_progress,
+    primary_only: bool = False,
+) -> RunResult:
+    """Compute ``spec`` on ``frames`` (each dataset's table by its name).
+
+    ``primary_only`` computes only the model asked for: the pooled estimate, or the
+    one-stage model of a one-stage run, without the sensitivity analyses and the
+    per-study estimates shown beside a one-stage model.  Raises
+    :class:`AnalysisInputError` (naming the study or dataset and the field) or
+    :class:`ConvergenceError`.
+    """
+    for name in spec.datasets:
+        if name not in frames:
+            raise AnalysisInputError("dataset was not supplied", study=name, field="dataset")
+    results: dict[str, Any] = {"kind": spec.kind.value}
+    order = groups = None
+    one = two = None
+    if spec.kind is Kind.AGGREGATE:
+        (name,) = spec.datasets
+        effects, order, groups = _aggregate_effects(spec, name, frames[name])
+        progress(0.4, "Pooling the studies")
+        pooled = pool(effects, spec.method, hk=spec.hk, level=spec.level)
+    else:
+        progress(0.3, "Harmonising the datasets")
+        harmonisation = Harmonisation.from_dict(spec.harmonisation, frames, datasets=spec.datasets)
+        data = harmonisation.apply(frames).filtered(spec.filters)
+        if spec.stage is Stage.ONE_STAGE:
+            progress(0.4, "Fitting the one-stage model")
+            one = one_stage(
+                data,
+                covariates=spec.covariates,
+                study_effect=spec.study_effect,
+                level=spec.level,
+            )
+            results["one_stage"] = one.to_dict()
+            if primary_only:
+                results["software"] = software_versions()
+                return RunResult(json_safe(results), one_stage=one)
+        progress(0.5, "Estimating the effect in each study, then pooling")
+        two, display_notes = _per_study(spec, data)
+        effects, pooled = two.effects, two.pooled
+        results["two_stage"] = {
+            "stage1": two.stage1,
+            "notes": [*display_notes, *two.notes],
+            "participants": len(data.frame),
+            "adjusted_for": list(two.adjusted_for),
+            "filters": [f.to_dict() for f in spec.filters],
+        }
+    results["pooled"] = pooled.to_dict()
+    results["effect_sizes"] = effects.to_dict()
+    if not primary_only:
+        progress(0.7, "Sensitivity analyses")
+        results.update(_sensitivity(spec, effects, pooled, order, groups))
+    results["software"] = software_versions()
+    return RunResult(json_safe(results), pooled, effects, one, two)
+
+
+def _aggregate_effects(
+    spec: RunSpec, name: str, frame: pd.DataFrame
+) -> tuple[EffectSizes, np.ndarray | None, np.ndarray | None]:
+    """The studies' effect sizes, and the optional order (year) and subgroup of each."""
+    h = spec.harmonisation
+    mapped = h.get("columns") or {}
+    columns: dict[str, str] = {}
+    for role in required_roles(spec.measure):
+        column = mapped.get(role)
+        if not column:
+            raise AnalysisInputError(f"no column mapped for {role!r}", study=name, field=role)
+        columns[role] = column
+    extra = {key: h.get(key) for key in ("study", "year", "subgroup")}
+    check_columns(frame, name, {**columns, **extra})
+    effects = effect_sizes_from_table(frame, spec.measure, columns, study=h.get("study"))
+    order = frame[h["year"]].to_numpy() if h.get("year") else None
+    groups = frame[h["subgroup"]].astype(str).to_numpy() if h.get("subgroup") else None
+    return effects, order, groups
+
+
+def _per_study(spec: RunSpec, data: HarmonisedData) -> tuple[TwoStageResult, list[str]]:
+    """The two-stage analysis: the run's model, or the per-study estimates (forest plot,
+    sensitivity analyses) shown beside a one-stage model, with the same covariates
+    where the studies allow them."""
+    hk, level = spec.hk, spec.level
+    try:
+        two = pool_two_stage(
+            data, spec.measure, spec.method, covariates=spec.covariates, hk=hk, level=level
+        )
+    except AnalysisInputError as error:
+        if spec.stage is not Stage.ONE_STAGE or not spec.covariates:
+            raise
+        # the one-stage model stands; only the per-study display loses its adjustment
+        two = pool_two_stage(data, spec.measure, spec.method, hk=hk, level=level)
+        return two, [
+            f"Per-study estimates are unadjusted: the adjusted ones could not be computed "
+            f"({error})."
+        ]
+    return two, []
+
+
+def _sensitivity(
+    spec: RunSpec,
+    effects: EffectSizes,
+    pooled: MetaAnalysisResult,
+    order: np.ndarray | None,
+    groups: np.ndarray | None,
+) -> dict[str, Any]:
+    """Leave-one-out, cumulative (given an order), subgroups (given groups) and Egger's
+    test; one that cannot be computed says why instead of failing the run."""
+    method, hk, level = spec.method, spec.hk, spec.level
+    out: dict[str, Any] = {}
+    try:
+        out["leave_one_out"] = leave_one_out(effects, method, hk=hk, level=level).to_dict()
+    except AnalysisInputError as error:
+        out["leave_one_out"] = {"unavailable": error.reason}
+    if order is not None:
+        try:
+            out["cumulative"] = cumulative(effects, order, method, hk=hk, level=level).to_dict()
+        except AnalysisInputError as error:
+            out["cumulative"] = {"unavailable": error.reason}
+    if groups is not None:
+        # subgroups of an MH or Peto analysis are pooled by inverse variance, without HK
+        iv = method.is_inverse_variance
+        try:
+            out["subgroups"] = subgroup_analysis(
+                effects, list(groups), method if iv else Method.FE, hk=hk and iv, level=level
+            ).to_dict()
+        except (AnalysisInputError, TypeError) as error:
+            out["subgroups"] = {"unavailable": str(getattr(error, "reason", error))}
+    if pooled.k >= 3:
+        try:
+            out["egger"] = egger_test(effects, method, hk=hk, level=level).to_dict()
+        except (AnalysisInputError, ConvergenceError) as error:
+            out["egger"] = {"unavailable": getattr(error, "reason", str(error))}
+    else:
+        out["egger"] = {
+            "unavailable": f"Egger's test needs at least 3 studies (this analysis has {pooled.k})."
+        }
+    return out
