@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.jobs import periodic, runner, scheduler
+from portal.jobs import periodic, runner, scheduler, views
 
 
 def init_app(app: Flask) -> None:
@@ -27,3 +27,4 @@ def init_app(app: Flask) -> None:
             workers=app.config["JOB_WORKERS"], inline=app.config["JOBS_INLINE"]
         )
     scheduler.init_app(app)
+    app.register_blueprint(views.bp)
