@@ -61,8 +61,9 @@ def _modules() -> dict[str, Path]:
 
 
 def _module_imports(path: Path, name: str, modules: dict[str, Path]) -> set[str]:
-    """The project modules ``path`` imports when it is loaded: its top-level imports,
-    not those under ``if TYPE_CHECKING`` nor those inside functions."""
+    """The project modules ``path`` imports when it is loaded: its top-level imports
+    and the packages they run first, not those under ``if TYPE_CHECKING`` nor those
+    inside functions."""
 
     def known(dotted: str) -> str | None:
         while dotted and dotted not in modules:
@@ -95,6 +96,16 @@ def _module_imports(path: Path, name: str, modules: dict[str, Path]) -> set[str]
                     visit(handler.body)
 
     visit(ast.parse(path.read_text(), filename=str(path)).body)
+    # Importing a.b.c runs a/__init__ and a/b/__init__ first, unless the importer is
+    # inside them already (then they are being run, and Python lets it through).
+    parents = set()
+    for target in found:
+        parts = target.split(".")
+        for size in range(1, len(parts)):
+            parent = ".".join(parts[:size])
+            if parent in modules and not (name == parent or name.startswith(parent + ".")):
+                parents.add(parent)
+    found |= parents
     found.discard(name)
     return found
 

@@ -8,27 +8,33 @@ list the same envelope. Errors are rendered by the app (portal.errors), in one s
 
 from __future__ import annotations
 
+import importlib
+
 from flask import Flask
 
-from portal.api import (  # each module adds its routes to the blueprint
-    analyses,
-    communities,
-    datasets,
-    jobs,
-    leaderboards,
-    openapi,
-    puzzles,
-    questions,
-    treatments,
+#: One module per resource; each adds its routes to the blueprint when imported.
+RESOURCES = (
+    "analyses",
+    "communities",
+    "datasets",
+    "jobs",
+    "leaderboards",
+    "puzzles",
+    "questions",
+    "treatments",
 )
-from portal.api.auth import protect_api
-from portal.api.blueprint import bp
-from portal.extensions import csrf
-
-RESOURCES = (analyses, communities, datasets, jobs, leaderboards, puzzles, questions, treatments)
 
 
 def init_app(app: Flask) -> None:
+    # Imported here, as flaskr's factory does: a module that needs one part of the API
+    # (the token cache, a schema) must not load every resource.
+    from portal.api import openapi
+    from portal.api.auth import protect_api
+    from portal.api.blueprint import bp
+    from portal.extensions import csrf
+
+    for name in RESOURCES:
+        importlib.import_module(f"portal.api.{name}")
     # API clients authenticate with tokens; calls made with the session cookie are
     # checked for CSRF by protect_api instead.
     csrf.exempt(bp)

@@ -15,7 +15,7 @@ from portal.api.pagination import paged
 from portal.api.spec import operation
 from portal.errors import NotFound
 from portal.jobs import runner
-from portal.reanalysis import services
+from portal.reanalysis import building, presenting
 from portal.reanalysis.models import AnalysisRun
 
 
@@ -49,10 +49,10 @@ def create_analysis(body: schemas.AnalysisCreate) -> tuple[dict[str, Any], int]:
     session = db.session()
     owner = policy.require_account(current_user)
     versions = [
-        services.find_version(session, owner, item.slug, item.version, field=f"datasets[{index}]")
+        building.find_version(session, owner, item.slug, item.version, field=f"datasets[{index}]")
         for index, item in enumerate(body.datasets)
     ]
-    run = services.create_run(
+    run = building.create_run(
         session,
         owner,
         title=body.title,
@@ -60,8 +60,8 @@ def create_analysis(body: schemas.AnalysisCreate) -> tuple[dict[str, Any], int]:
         versions=versions,
         description=body.description,
     )
-    services.set_harmonisation(run, body.harmonisation)
-    services.set_method(
+    building.set_harmonisation(run, body.harmonisation)
+    building.set_method(
         run,
         measure=body.measure,
         method=body.method or "REML",
@@ -69,20 +69,20 @@ def create_analysis(body: schemas.AnalysisCreate) -> tuple[dict[str, Any], int]:
         level=body.options.level,
         participant=body.options.participant(),
     )
-    job = services.queue(session, run)
+    job = building.queue(session, run)
     session.commit()
     runner.start(job.id)
     session.refresh(run)
     session.refresh(job)
     return {
-        "analysis": services.run_json(run, url_for),
+        "analysis": presenting.run_json(run, url_for),
         "job": job.to_dict(),
         "links": {"analysis": analysis_url(run), "job": job_url(job)},
     }, 202
 
 
 def _summary(run: AnalysisRun) -> dict[str, Any]:
-    item = services.run_json(run, url_for)
+    item = presenting.run_json(run, url_for)
     item.pop("results", None)
     return item
 
@@ -113,4 +113,4 @@ def get_analysis(run_id: int) -> dict[str, Any]:
     run = db.session().get(AnalysisRun, run_id)
     if run is None or not policy.can_view_run(current_user, run):
         raise NotFound(f"No analysis {run_id}.")
-    return services.run_json(run, url_for)
+    return presenting.run_json(run, url_for)

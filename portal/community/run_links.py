@@ -20,7 +20,7 @@ from portal.community.link_models import QuestionRun, RunRole
 from portal.community.question_models import Question, QuestionStatus
 from portal.db import utcnow
 from portal.errors import Conflict, ServiceError
-from portal.reanalysis import services as reanalysis
+from portal.reanalysis import presenting
 from portal.reanalysis.models import AnalysisRun, RunStatus
 from portal.upsert import insert
 
@@ -127,7 +127,7 @@ def pooled_summary(run: AnalysisRun) -> str:
         return ""
     ratio = pooled.get("scale") == "log"
     suffix = "_exp" if ratio else ""
-    fmt = reanalysis.fmt
+    fmt = presenting.fmt
     level = pooled.get("level")
     ci = f"{level * 100:g}% CI" if isinstance(level, int | float) else "CI"
     text = (

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.data import tasks, views
-from portal.jobs import runner
-
 
 def init_app(app: Flask) -> None:
+    # Imported here, as flaskr's factory does: importing the package (its models, say)
+    # must not load its pages, which import the rest of the portal.
+    from portal.data import tasks, views
+    from portal.jobs import runner
+
     runner.register_tasks(tasks.TASKS)
     app.register_blueprint(views.bp)

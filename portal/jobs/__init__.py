@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.jobs import periodic, runner, scheduler, views
-
 
 def init_app(app: Flask) -> None:
+    # Imported here, as flaskr's factory does: importing the package (its models, say)
+    # must not load its pages, which import the rest of the portal.
+    from portal.jobs import periodic, runner, scheduler, views
+
     periodic.add(app, *periodic.UPKEEP)
     runner.import_task_modules(app)
     if app.config["BROKER_URL"] and not app.config["JOBS_INLINE"]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.main import views
-
 
 def init_app(app: Flask) -> None:
+    # Imported here, as flaskr's factory does: importing the package (its models, say)
+    # must not load its pages, which import the rest of the portal.
+    from portal.main import views
+
     app.register_blueprint(views.bp)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.jobs import periodic
-from portal.play import payload_cache, tasks, views
-
 
 def init_app(app: Flask) -> None:
+    # Imported here, as flaskr's factory does: importing the package (its models, say)
+    # must not load its pages, which import the rest of the portal.
+    from portal.jobs import periodic
+    from portal.play import payload_cache, tasks, views
+
     payload_cache.init_app(app)
     periodic.add(app, *tasks.PERIODIC)
     app.register_blueprint(views.bp)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.jobs import runner
-from portal.reanalysis import tasks, views
-
 
 def init_app(app: Flask) -> None:
+    # Imported here, as flaskr's factory does: importing the package (its models, say)
+    # must not load its pages, which import the rest of the portal.
+    from portal.jobs import runner
+    from portal.reanalysis import tasks, views
+
     runner.register_tasks(tasks.TASKS)
     app.register_blueprint(views.bp)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from portal.accounts.models import User
 from portal.data.models import Dataset
 from portal.jobs import runner
-from portal.reanalysis import services
+from portal.reanalysis import building
 from portal.reanalysis.models import AnalysisRun, RunStatus
 
 DEMO_ANALYSES = [
@@ -123,7 +123,7 @@ def load_analyses(
                     versions[int(key[1:])].dataset.slug: value
                     for key, value in harmonisation["datasets"].items()
                 }
-            run = services.create_run(
+            run = building.create_run(
                 session,
                 owner,
                 title=spec["title"],
@@ -131,14 +131,14 @@ def load_analyses(
                 versions=versions,
                 description=spec["description"],
             )
-            services.set_harmonisation(run, harmonisation)
-            services.set_method(
+            building.set_harmonisation(run, harmonisation)
+            building.set_method(
                 run,
                 measure=spec["measure"],
                 method=spec["method"],
                 participant=spec.get("participant"),
             )
-            job = services.queue(session, run)
+            job = building.queue(session, run)
             session.commit()
             runner.run_job(app, job.id)
             session.refresh(run)

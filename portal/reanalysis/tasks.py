@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 import analysis
 from portal.jobs.runner import JobContext, JobFailure, TaskFunction, job_session
-from portal.reanalysis import services
+from portal.reanalysis import computing
 from portal.reanalysis.models import AnalysisRun, RunStatus
 
 
@@ -30,7 +30,7 @@ def _fail(
 ) -> None:
     with job_session(context.app) as session:
         run = session.get(AnalysisRun, run_id)
-        services.record_failure(run, message, study=study, field=field)
+        computing.record_failure(run, message, study=study, field=field)
         session.commit()
 
 
@@ -46,7 +46,7 @@ def run_analysis(context: JobContext, *, run_id: int) -> dict[str, Any]:
     context.progress(0.05, "Starting the analysis", force=True)
     run = session.get(AnalysisRun, run_id)
     try:
-        computed = services.compute(context.app, run, progress=context.progress)
+        computed = computing.compute(context.app, run, progress=context.progress)
     except analysis.AnalysisInputError as error:
         session.rollback()
         _fail(context, run_id, str(error), study=error.study, field=error.field)
@@ -64,7 +64,7 @@ def run_analysis(context: JobContext, *, run_id: int) -> dict[str, Any]:
         )
         raise
     context.progress(0.95, "Recording the results", force=True)
-    services.record_success(run, computed)
+    computing.record_success(run, computed)
     return {
         "url": f"/analyses/{run_id}",
         "analysis": run_id,

@@ -23,7 +23,7 @@ from portal import db, policy
 from portal.accounts.models import User
 from portal.errors import ServiceError
 from portal.jobs import runner
-from portal.reanalysis import services
+from portal.reanalysis import building, computing, inputs, presenting
 from portal.reanalysis.forms import StepForm
 from portal.reanalysis.models import AnalysisRun, RunStatus
 
@@ -34,8 +34,8 @@ PER_PAGE = 30
 @bp.app_context_processor
 def reanalysis_globals() -> dict:
     return {
-        "latest_analyses": lambda limit=5: services.latest_finished(db.session(), limit),
-        "analyses_using": lambda dataset: services.runs_using(db.session(), dataset),
+        "latest_analyses": lambda limit=5: building.latest_finished(db.session(), limit),
+        "analyses_using": lambda dataset: building.runs_using(db.session(), dataset),
     }
 
 
@@ -79,8 +79,8 @@ def new():
     if form.validate_on_submit():
         keys = request.form.getlist("datasets")
         try:
-            versions = [services.version_by_key(session, current_user, key) for key in keys]
-            run = services.create_run(
+            versions = [building.version_by_key(session, current_user, key) for key in keys]
+            run = building.create_run(
                 session,
                 session.get(User, current_user.id),
                 title=request.form.get("title", ""),
@@ -95,7 +95,7 @@ def new():
             session.commit()
             return redirect(url_for("reanalysis.mapping", run_id=run.id), 303)
     choices = {
-        level: services.published_versions(session, level) for level in ("aggregate", "participant")
+        level: building.published_versions(session, level) for level in ("aggregate", "participant")
     }
     return render_template(
         "reanalysis/new.html",
@@ -165,7 +165,7 @@ def mapping(run_id: int):
             if run.kind == "aggregate"
             else _participant_mapping(run, request.form)
         )
-        services.set_harmonisation(run, mapping)
+        building.set_harmonisation(run, mapping)
         db.session().commit()
         return redirect(url_for("reanalysis.method", run_id=run.id), 303)
     return render_template(
@@ -176,8 +176,8 @@ def mapping(run_id: int):
         roles=analysis.ROLE_LABELS,
         outcome_types=analysis.OutcomeType,
         h=run.harmonisation,
-        columns={i.id: services.column_names(i.version) for i in run.inputs},
-        values={i.id: services.top_values(i.version) for i in run.inputs},
+        columns={i.id: inputs.column_names(i.version) for i in run.inputs},
+        values={i.id: inputs.top_values(i.version) for i in run.inputs},
     )
 
 
@@ -198,7 +198,7 @@ def method(run_id: int):
                     "study_effect": request.form.get("study_effect", "fixed"),
                     "filters": request.form.get("filters", ""),
                 }
-            services.set_method(
+            building.set_method(
                 run,
                 measure=request.form.get("measure", ""),
                 method=request.form.get("method", ""),
@@ -206,7 +206,7 @@ def method(run_id: int):
                 level=request.form.get("level") or 0.95,
                 participant=participant,
             )
-            job = services.queue(session, run)
+            job = building.queue(session, run)
         except ServiceError as problem:
             session.rollback()
             error = str(problem)
@@ -227,7 +227,7 @@ def method(run_id: int):
         study_effect_labels=analysis.STUDY_EFFECT_LABELS,
         filters_text=request.form.get("filters")
         if error
-        else services.filters_text(run.options.get("filters")),
+        else presenting.filters_text(run.options.get("filters")),
         mapped_covariates=analysis.ipd.mapped_covariates(run.harmonisation),
     ), 400 if error else 200
 
@@ -241,8 +241,8 @@ def show(run_id: int):
         run=run,
         form=StepForm(),
         results=run.results,
-        fmt=services.fmt,
-        fmt_p=services.fmt_p,
+        fmt=presenting.fmt,
+        fmt_p=presenting.fmt_p,
         can_edit=policy.can_edit_run(current_user, run),
         measure_labels=analysis.MEASURE_LABELS,
         method_labels=analysis.METHOD_LABELS,
@@ -256,8 +256,8 @@ def rerun(run_id: int):
     if run.status not in (RunStatus.FINISHED, RunStatus.FAILED):
         abort(409)
     session = db.session()
-    new_run = services.rerun(session, run, session.get(User, current_user.id))
-    job = services.queue(session, new_run)
+    new_run = building.rerun(session, run, session.get(User, current_user.id))
+    job = building.queue(session, new_run)
     session.commit()
     runner.start(job.id)
     return redirect(url_for("jobs.show", job_id=job.id), 303)
@@ -268,7 +268,7 @@ def _computed(data_dir: str, run_id: int, finished_at: str) -> analysis.RunResul
     """A finished run recomputed from its immutable inputs (for its plots); the key names
     the store and the run's end, so a reused id in another database never hits."""
     run = db.session().get(AnalysisRun, run_id)
-    computed = services.compute(current_app._get_current_object(), run)
+    computed = computing.compute(current_app._get_current_object(), run)
     if computed.results["pooled"]["estimate"] != run.results["pooled"]["estimate"]:
         current_app.logger.error("Analysis %s no longer reproduces its estimate", run_id)
         abort(500)
@@ -303,10 +303,10 @@ def results(run_id: int, fmt: str):
     if not run.is_finished:
         abort(404)
     if fmt == "json":
-        body = json.dumps(services.run_json(run, url_for), indent=2, sort_keys=True)
+        body = json.dumps(presenting.run_json(run, url_for), indent=2, sort_keys=True)
         mimetype = "application/json"
     else:
-        body, mimetype = services.results_csv(run), "text/csv"
+        body, mimetype = presenting.results_csv(run), "text/csv"
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="analysis-{run.id}.{fmt}"'
     return response

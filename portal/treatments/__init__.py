@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.treatments import commands, views
-
 
 def init_app(app: Flask) -> None:
+    # Imported here, as flaskr's factory does: importing the package (its models, say)
+    # must not load its pages, which import the rest of the portal.
+    from portal.treatments import commands, views
+
     app.register_blueprint(views.bp)
     app.cli.add_command(commands.treatments_group)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 import analysis
 from portal.jobs.models import Job
 from portal.reanalysis.models import AnalysisRun
-from portal.reanalysis.services import fmt_p
+from portal.reanalysis.presenting import fmt_p
 from tests.portal.conftest import csrf_token
 from tests.portal.reanalysis.conftest import BCG_COLUMNS, BCG_CSV, BCG_REML, new_token, trial_csv
 

@@ -33,7 +33,7 @@ from portal.data.models import Dataset
 from portal.jobs.models import Job
 from portal.play import services as play_services
 from portal.play.models import AlignmentSource
-from portal.reanalysis import services as run_services
+from portal.reanalysis import building
 from portal.reanalysis.models import AnalysisRun
 from portal.treatments import services as treatments
 from portal.treatments.models import Treatment, TreatmentReport
@@ -245,8 +245,8 @@ def world(make_app, auth, make_user):
     mia = users["mia"]
     question = questions.propose(db_session, community, mia, pico())
     comment = discussion.add(db_session, question, mia, "Mia's own words.")
-    version = run_services.find_version(db_session, rita, published, 1)
-    run = run_services.create_run(
+    version = building.find_version(db_session, rita, published, 1)
+    run = building.create_run(
         db_session, rita, title="Rita's draft run", kind="aggregate", versions=[version]
     )
     token, _plain = create_token(db_session, mia, name="mia's", scope="write")

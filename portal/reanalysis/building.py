@@ -1,0 +1,221 @@
+"""Finding published inputs, building a run and starting it. Functions take a session
+and never commit.
+
+A run records its inputs (dataset versions by id and SHA-256), the harmonisation, the
+measure, method and options; it changes only while it is a draft, and a rerun is a
+new draft with the same of each.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import analysis
+from portal import policy
+from portal.accounts.models import User
+from portal.data.models import Dataset, DatasetVersion
+from portal.errors import Conflict, NotFound, ServiceError
+from portal.jobs import runner
+from portal.jobs.models import Job
+from portal.reanalysis.models import KINDS, AnalysisInput, AnalysisRun, RunStatus
+
+
+def latest_finished(session: Session, limit: int = 5) -> list[AnalysisRun]:
+    return list(
+        session.scalars(
+            select(AnalysisRun)
+            .where(AnalysisRun.status == RunStatus.FINISHED)
+            .order_by(AnalysisRun.finished_at.desc(), AnalysisRun.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def runs_using(session: Session, dataset: Dataset, limit: int = 10) -> list[AnalysisRun]:
+    """Finished runs that used any version of ``dataset``."""
+    return list(
+        session.scalars(
+            select(AnalysisRun)
+            .join(AnalysisInput)
+            .join(DatasetVersion)
+            .where(
+                DatasetVersion.dataset_id == dataset.id, AnalysisRun.status == RunStatus.FINISHED
+            )
+            .order_by(AnalysisRun.finished_at.desc(), AnalysisRun.id.desc())
+            .limit(limit)
+        ).unique()
+    )
+
+
+def published_versions(session: Session, level: str | None = None) -> list[DatasetVersion]:
+    """Every published version (of datasets of ``level``), newest datasets first."""
+    statement = (
+        select(DatasetVersion)
+        .join(Dataset)
+        .where(DatasetVersion.published_at.is_not(None))
+        .order_by(Dataset.title, DatasetVersion.number.desc())
+    )
+    if level:
+        statement = statement.where(Dataset.level == level)
+    return list(session.scalars(statement))
+
+
+def find_version(
+    session: Session, user: Any, slug: str, number: Any, *, field: str = "datasets"
+) -> DatasetVersion:
+    """A published version by dataset slug and version number, or an error naming the field."""
+    dataset = session.scalar(select(Dataset).where(Dataset.slug == str(slug)))
+    if dataset is None or not policy.can_view_dataset(user, dataset):
+        raise NotFound(f"No dataset {slug!r}.", field)
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        raise ServiceError(f"The version of {slug!r} must be a whole number.", field) from None
+    version = next((v for v in dataset.versions if v.number == number), None)
+    if version is None or not (version.is_published or policy.can_edit_dataset(user, dataset)):
+        raise NotFound(f"No version {number} of dataset {slug!r}.", field)
+    if not version.is_published:
+        raise Conflict(
+            f"Version {number} of {slug!r} is not published; only published "
+            "versions can be analysed.",
+            field,
+            code="not_published",
+        )
+    return version
+
+
+def version_by_key(
+    session: Session, user: Any, key: str, field: str = "datasets"
+) -> DatasetVersion:
+    """``key`` is ``slug@number`` (what the pages' selects submit)."""
+    slug, _, number = key.rpartition("@")
+    return find_version(session, user, slug, number, field=field)
+
+
+def create_run(
+    session: Session,
+    owner: User,
+    *,
+    title: str,
+    kind: str,
+    versions: list[DatasetVersion],
+    description: str = "",
+) -> AnalysisRun:
+    title = (title or "").strip()
+    if not title:
+        raise ServiceError("Give the analysis a title.", "title")
+    if kind not in KINDS:
+        raise ServiceError(f"kind must be one of {', '.join(KINDS)}.", "kind")
+    if not versions:
+        raise ServiceError("Choose at least one published dataset version.", "datasets")
+    if kind == "aggregate" and len(versions) != 1:
+        raise ServiceError(
+            "An aggregate meta-analysis uses exactly one dataset whose rows are studies.",
+            "datasets",
+        )
+    if len({v.id for v in versions}) != len(versions):
+        raise ServiceError("The same dataset version is chosen twice.", "datasets")
+    for version in versions:
+        if not version.is_published:
+            raise Conflict(
+                f"Version {version.number} of {version.dataset.slug!r} is not published.",
+                "datasets",
+                code="not_published",
+            )
+    run = AnalysisRun(
+        owner_id=owner.id,
+        title=title[:300],
+        description=description or "",
+        kind=kind,
+        status=RunStatus.DRAFT,
+    )
+    run.inputs = [
+        AnalysisInput(version_id=v.id, sha256=v.sha256, position=i) for i, v in enumerate(versions)
+    ]
+    session.add(run)
+    session.flush()
+    return run
+
+
+def _require_draft(run: AnalysisRun) -> None:
+    if not run.is_draft:
+        raise Conflict(
+            "This run has been started and can no longer change; rerun it to make a new one.",
+            None,
+        )
+
+
+def set_harmonisation(run: AnalysisRun, harmonisation: dict[str, Any]) -> None:
+    _require_draft(run)
+    run.harmonisation = harmonisation
+
+
+def set_method(
+    run: AnalysisRun,
+    *,
+    measure: str,
+    method: str,
+    hk: bool = False,
+    level: float = 0.95,
+    participant: dict[str, Any] | None = None,
+) -> None:
+    """``participant`` holds the participant-level options (stage, covariates,
+    study_effect, filters), checked by :class:`analysis.RunSpec` and stored so that a
+    rerun reproduces them (filters as dicts, whatever form they were typed in)."""
+    _require_draft(run)
+    try:
+        spec = analysis.RunSpec.from_options(
+            kind=run.kind,
+            measure=measure,
+            method=method,
+            datasets=dataset_names(run),
+            harmonisation=run.harmonisation,
+            options={"hk": hk, "level": level, **(participant or {})},
+        )
+    except analysis.AnalysisInputError as error:
+        raise ServiceError(error.reason, error.field) from None
+    run.measure, run.method = spec.measure.value, spec.method.value
+    run.options = spec.options()
+
+
+def queue(session: Session, run: AnalysisRun) -> Job:
+    """Submit the run's job (it starts when the caller commits and calls runner.start)."""
+    _require_draft(run)
+    if not run.measure:
+        raise ServiceError("Choose a measure and a method first.", "measure")
+    job = runner.submit(session, "analysis.run", {"run_id": run.id}, owner_id=run.owner_id)
+    run.status = RunStatus.QUEUED
+    run.job_id = job.id
+    return job
+
+
+def rerun(session: Session, run: AnalysisRun, owner: User) -> AnalysisRun:
+    """A new draft with the same inputs, harmonisation, measure, method and options."""
+    new = AnalysisRun(
+        owner_id=owner.id,
+        title=run.title,
+        description=run.description,
+        kind=run.kind,
+        status=RunStatus.DRAFT,
+        measure=run.measure,
+        method=run.method,
+        options=copy.deepcopy(run.options),
+        harmonisation=copy.deepcopy(run.harmonisation),
+        rerun_of_id=run.id,
+    )
+    new.inputs = [
+        AnalysisInput(version_id=i.version_id, sha256=i.sha256, position=i.position)
+        for i in run.inputs
+    ]
+    session.add(new)
+    session.flush()
+    return new
+
+
+def dataset_names(run: AnalysisRun) -> list[str]:
+    """Each input's name in the harmonisation and in messages: its dataset's slug."""
+    return [item.version.dataset.slug for item in run.inputs]

@@ -1,0 +1,138 @@
+"""A run's results for people and programs: JSON, CSV and the numbers' printing."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+import analysis
+import analysis.filters
+from portal.reanalysis.models import AnalysisRun, RunStatus
+
+
+def filters_text(filters: Any) -> str:
+    """Stored filters as the lines a user types ("age >= 50")."""
+    try:
+        return "\n".join(str(f) for f in analysis.filters.as_filters(filters))
+    except analysis.AnalysisInputError:
+        return ""
+
+
+def run_json(run: AnalysisRun, url_for) -> dict[str, Any]:
+    out = {
+        "id": run.id,
+        "title": run.title,
+        "description": run.description,
+        "kind": run.kind,
+        "status": run.status,
+        "owner": run.owner.username,
+        "measure": run.measure or None,
+        "method": run.method or None,
+        "options": run.options,
+        "datasets": [
+            {
+                "slug": i.version.dataset.slug,
+                "version": i.version.number,
+                "version_id": i.version_id,
+                "sha256": i.sha256,
+                "url": url_for(
+                    "data.show",
+                    slug=i.version.dataset.slug,
+                    version=i.version.number,
+                    _external=True,
+                ),
+            }
+            for i in run.inputs
+        ],
+        "harmonisation": run.harmonisation,
+        "software": run.software or None,
+        "error": (
+            {"message": run.error, "study": run.error_study, "field": run.error_field}
+            if run.status == RunStatus.FAILED
+            else None
+        ),
+        "rerun_of": run.rerun_of_id,
+        "job": run.job_id,
+        "created_at": run.created_at.isoformat() if run.created_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "url": url_for("reanalysis.show", run_id=run.id, _external=True),
+    }
+    if run.is_finished:
+        out["results"] = run.results
+    return out
+
+
+def fmt(value: Any, digits: int = 3) -> str:
+    # Runs are immutable records: one made by an older version lacks newer fields.
+    if (
+        not isinstance(value, (int, float, np.number))
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+    ):
+        return "–"
+    if isinstance(value, (int, np.integer)):
+        return str(value)
+    return f"{value:.{digits}f}"
+
+
+def fmt_p(value: Any) -> str:
+    """A p-value as journals print it: "< 0.0001" rather than a row of zeros."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "= –"
+    return "< 0.0001" if value < 0.0001 else f"= {value:.4f}"
+
+
+def results_csv(run: AnalysisRun) -> str:
+    """Per-study rows then the pooled row, numbers at full precision."""
+    import csv
+    import io
+
+    pooled = run.results.get("pooled", {})
+    ratio = pooled.get("scale") == "log"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    header = ["row", "study", "yi", "se", "ci_low", "ci_high", "weight_percent"]
+    if ratio:
+        header += ["yi_exp", "ci_low_exp", "ci_high_exp"]
+    writer.writerow(header)
+    for s in pooled.get("studies", []):
+        row = ["study", s["study"], s["yi"], s["se"], s["ci_low"], s["ci_high"], s["weight"]]
+        if ratio:
+            row += [s["yi_exp"], s["ci_low_exp"], s["ci_high_exp"]]
+        writer.writerow(row)
+    row = [
+        "pooled",
+        f"{pooled.get('method')} ({pooled.get('measure')})",
+        pooled.get("estimate"),
+        pooled.get("se"),
+        pooled.get("ci_low"),
+        pooled.get("ci_high"),
+        100.0,
+    ]
+    if ratio:
+        row += [pooled.get("estimate_exp"), pooled.get("ci_low_exp"), pooled.get("ci_high_exp")]
+    writer.writerow(row)
+    for name in ("tau2", "i2", "q", "q_df", "q_pvalue", "pvalue", "pi_low", "pi_high"):
+        writer.writerow(["statistic", name, pooled.get(name)])
+    for name in ("tau2_ci_low", "tau2_ci_high", "i2_ci_low", "i2_ci_high"):
+        if pooled.get(name) is not None:
+            writer.writerow(["statistic", name, pooled.get(name)])
+    one = run.results.get("one_stage")
+    if one:
+        row = [
+            "one-stage",
+            one["model"],
+            one["estimate"],
+            one["se"],
+            one["ci_low"],
+            one["ci_high"],
+            "",
+        ]
+        if ratio:
+            row += [one.get("estimate_exp"), one.get("ci_low_exp"), one.get("ci_high_exp")]
+        writer.writerow(row)
+        for name in ("pvalue", "n", "events", "tau2"):
+            writer.writerow(["one-stage statistic", name, one.get(name)])
+    return out.getvalue()
