@@ -1,4 +1,4 @@
-"""Benchmarks for the meta-analysis core (issue #4).
+"""Benchmarks for the meta-analysis core.
 
 1. Random-effects meta-analysis of 10,000 simulated studies: our REML (and DL,
    PM) against statsmodels' ``combine_effects`` on the same input, timed in

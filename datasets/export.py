@@ -16,7 +16,7 @@ import os
 import re
 import zipfile
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -77,7 +77,7 @@ class ExportResult:
 
 
 def _write_table(
-    table: Table, out: BinaryIO, *, neutralise: bool, bom: bool, progress: Progress | None
+    table: Table, out: IO[bytes], *, neutralise: bool, bom: bool, progress: Progress | None
 ) -> tuple[CsvWriter, int]:
     writer = CsvWriter(out, list(table.header), bom=bom)
     changed = 0
@@ -96,7 +96,7 @@ def _write_table(
 
 def export_csv(
     source: str | os.PathLike[str] | Table,
-    dest: str | os.PathLike[str] | BinaryIO,
+    dest: str | os.PathLike[str] | IO[bytes],
     *,
     neutralise: bool = True,
     bom: bool = False,
@@ -221,7 +221,7 @@ def datapackage_descriptor(
 
 def export_datapackage(
     source: str | os.PathLike[str] | Table,
-    dest: str | os.PathLike[str] | BinaryIO,
+    dest: str | os.PathLike[str] | IO[bytes],
     *,
     schema: dict[str, Any],
     metadata: DatasetMetadata | dict[str, Any],
@@ -281,7 +281,7 @@ def export_datapackage(
 class _HashingWriter:
     """A write-only file wrapper that hashes what passes through it."""
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: IO[bytes]) -> None:
         import hashlib
 
         self.raw = raw

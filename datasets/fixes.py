@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
@@ -308,8 +309,8 @@ def _updated_schema(schema: dict[str, Any], fixes: list[Fix]) -> dict[str, Any]:
 
 def apply_fixes(
     source: str | os.PathLike[str] | Table,
-    fixes: list[Fix | dict[str, Any]],
-    dest: str | os.PathLike[str] | BinaryIO,
+    fixes: Sequence[Fix | dict[str, Any]],
+    dest: str | os.PathLike[str] | IO[bytes],
     *,
     schema: dict[str, Any] | None = None,
     filename: str | None = None,

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from .detect import Dialect, Progress
 from .errors import DatasetError, EmptyFileError, FileTooLargeError
@@ -75,7 +75,7 @@ class IngestResult:
         }
 
 
-def spool(stream: BinaryIO, directory: str | os.PathLike[str], *, max_bytes: int) -> Path:
+def spool(stream: IO[bytes], directory: str | os.PathLike[str], *, max_bytes: int) -> Path:
     """Copy a stream to a file in ``directory``, refusing to go past ``max_bytes``."""
     fd, name = tempfile.mkstemp(prefix="spool-", dir=directory)
     size = 0
@@ -114,7 +114,7 @@ def redact_summaries(report: ValidationReport, screening: ScreeningReport) -> No
 
 
 def ingest(
-    source: str | os.PathLike[str] | BinaryIO,
+    source: str | os.PathLike[str] | IO[bytes],
     *,
     filename: str | None = None,
     store: BlobStore | None = None,

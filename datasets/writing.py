@@ -12,7 +12,7 @@ import hashlib
 import io
 import os
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 import numpy as np
 import pyarrow as pa
@@ -36,7 +36,7 @@ def quote_cells(arr: pa.Array) -> pa.Array:
 class CsvWriter:
     """Streams CSV to a binary file object while hashing it."""
 
-    def __init__(self, dest: BinaryIO, header: list[str], *, bom: bool = False) -> None:
+    def __init__(self, dest: IO[bytes], header: list[str], *, bom: bool = False) -> None:
         self.dest = dest
         self.digest = hashlib.sha256()
         self.size = 0
@@ -80,7 +80,7 @@ class CsvWriter:
         return self.digest.hexdigest()
 
 
-def open_dest(dest: str | os.PathLike[str] | BinaryIO) -> tuple[BinaryIO, bool]:
+def open_dest(dest: str | os.PathLike[str] | IO[bytes]) -> tuple[IO[bytes], bool]:
     """(binary file object, whether we opened it and must close it)."""
     if isinstance(dest, (str, os.PathLike)):
         return open(Path(dest), "wb"), True

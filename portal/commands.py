@@ -121,6 +121,8 @@ def demo_load(force: bool) -> None:
     )
     session.commit()
     owner = session.scalar(select(User).where(User.username == DEMO_DATA_OWNER))
+    if owner is None:
+        raise click.ClickException(f"The demo accounts lack {DEMO_DATA_OWNER!r}.")
     datasets = load_demo_datasets(session, current_app, owner, echo=click.echo)
     session.commit()
     analyses = load_demo_analyses(session, current_app, owner, echo=click.echo)

@@ -10,13 +10,14 @@ import enum
 import json
 import math
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from flask import Flask, current_app, g
 from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names, so Alembic can alter and drop them on every backend.
@@ -178,6 +179,11 @@ def _state() -> _State:
 
 def engine() -> Engine:
     return _state().engine
+
+
+def rows_changed(session: Session, statement: Executable) -> int:
+    """How many rows an UPDATE or DELETE changed (a conditional write's verdict)."""
+    return cast("CursorResult[Any]", session.execute(statement)).rowcount
 
 
 def session() -> Session:

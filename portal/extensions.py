@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
@@ -20,6 +20,13 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "strong"
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+
+def the_app() -> Flask:
+    """The app behind ``current_app``, to hand to a thread or a job that outlives the
+    request (the proxy itself only works inside it)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    return app
 
 
 def login_key() -> str:

@@ -27,7 +27,7 @@ The rules:
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from flask_login import AnonymousUserMixin, current_user
 from sqlalchemy import Select, or_, select
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from portal.treatments.models import Treatment, TreatmentReport
 
 #: Who is asking: an account, or a visitor (Flask-Login's anonymous user, or None).
-Viewer = User | AnonymousUserMixin | None
+Viewer: TypeAlias = User | AnonymousUserMixin | None
 
 
 class MembershipRequired(Forbidden):
@@ -114,7 +114,7 @@ def visible_versions(viewer: Viewer, dataset: Dataset) -> list[DatasetVersion]:
     return dataset.published_versions()
 
 
-def visible_datasets(viewer: Viewer) -> Select[tuple[Dataset]]:
+def visible_datasets(viewer: Viewer) -> Select[Dataset]:
     statement = select(Dataset)
     user = signed_in(viewer)
     if user is None:
@@ -142,7 +142,7 @@ def can_view_run(viewer: Viewer, run: AnalysisRun) -> bool:
     return run.is_finished and all(item.version.is_published for item in run.inputs)
 
 
-def visible_runs(viewer: Viewer) -> Select[tuple[AnalysisRun]]:
+def visible_runs(viewer: Viewer) -> Select[AnalysisRun]:
     statement = select(AnalysisRun)
     if is_admin(viewer):
         return statement

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from portal import db
+from portal import db, policy
 from portal.accounts import services, tokens
 from portal.accounts.forms import (
     LoginForm,
@@ -115,7 +115,7 @@ def account():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         session = db.session()
-        user = session.get(User, current_user.id)
+        user = policy.require_account(current_user)
         services.update_profile(session, user, display_name=form.display_name.data or "")
         session.commit()
         flash("Profile saved.", "success")
@@ -143,7 +143,7 @@ def create_token():
     if not token_form.validate_on_submit():
         return _account_page(token_form=token_form, status=400)
     session = db.session()
-    user = session.get(User, current_user.id)
+    user = policy.require_account(current_user)
     _, plain = tokens.create_token(
         session, user, name=token_form.name.data, scope=token_form.scope.data
     )
@@ -162,7 +162,7 @@ def revoke_token(token_id: int):
     token = session.get(tokens.ApiToken, token_id)
     if token is None or token.user_id != current_user.id:
         abort(404)
-    tokens.revoke_token(session, token, actor=session.get(User, current_user.id))
+    tokens.revoke_token(session, token, actor=policy.require_account(current_user))
     session.commit()
     flash(f"Token '{token.name}' revoked.", "info")
     return redirect(url_for("accounts.account"), 303)
@@ -195,7 +195,7 @@ def admin_set_role(user_id: int):
     if not form.validate_on_submit():
         flash("Choose one of the listed roles.", "error")
         return redirect(url_for("accounts.admin_users")), 303
-    actor = session.get(User, current_user.id)
+    actor = policy.require_account(current_user)
     if user.id == actor.id and form.role.data != Role.ADMIN.value:
         flash("You cannot remove your own admin role; ask another admin.", "error")
         return redirect(url_for("accounts.admin_users")), 303

@@ -4,7 +4,7 @@ and the readable API page that renders the same document as HTML."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from flask import Blueprint, Flask, current_app, render_template
 from pydantic import BaseModel
@@ -39,7 +39,11 @@ class _Components:
     def __init__(self) -> None:
         self.schemas: dict[str, Any] = {}
 
-    def ref(self, model: type[BaseModel], mode: str = "validation") -> dict:
+    def ref(
+        self,
+        model: type[BaseModel],
+        mode: Literal["validation", "serialization"] = "validation",
+    ) -> dict[str, Any]:
         schema = model.model_json_schema(ref_template=REF, mode=mode)
         for name, definition in schema.pop("$defs", {}).items():
             self.schemas.setdefault(name, definition)
@@ -101,7 +105,9 @@ def _request_body(op: Operation, components: _Components) -> dict | None:
                 "description": "The file (CSV, TSV, XLSX, Parquet).",
             }
         required = [*schema.get("required", ()), *op.files]
-        form = {"schema": {"type": "object", "properties": properties, "required": required}}
+        form: dict[str, Any] = {
+            "schema": {"type": "object", "properties": properties, "required": required}
+        }
         if encoding:
             form["encoding"] = encoding
         return {"required": True, "content": {"multipart/form-data": form}}

@@ -20,7 +20,7 @@ from portal.community import trust
 from portal.community.comment_models import Comment
 from portal.community.moderation_models import NOTE_MAX, ContentFlag, FlagReason
 from portal.community.question_models import Question
-from portal.db import utcnow
+from portal.db import rows_changed, utcnow
 from portal.errors import Conflict, ServiceError
 from portal.upsert import insert
 
@@ -109,12 +109,12 @@ def flag(
 
 
 def _resolve(db: Session, target: Target, actor: User, now: datetime) -> int:
-    result = db.execute(
+    return rows_changed(
+        db,
         update(ContentFlag)
         .where(_flag_column(target) == target.id, ContentFlag.resolved_at.is_(None))
-        .values(resolved_at=now, resolved_by_id=actor.id)
+        .values(resolved_at=now, resolved_by_id=actor.id),
     )
-    return result.rowcount
 
 
 def _decide(

@@ -9,7 +9,7 @@ from portal import policy
 from portal.accounts.models import User
 from portal.community import watching
 from portal.community.question_models import Question, QuestionVote
-from portal.db import utcnow
+from portal.db import rows_changed, utcnow
 from portal.errors import Conflict
 from portal.upsert import insert
 
@@ -48,12 +48,13 @@ def support(db: Session, question: Question, user: User) -> bool:
 def withdraw(db: Session, question: Question, user: User) -> bool:
     """Withdraw ``user``'s support; True if there was support to withdraw."""
     _check_open(question)
-    result = db.execute(
+    removed = rows_changed(
+        db,
         delete(QuestionVote).where(
             QuestionVote.question_id == question.id, QuestionVote.user_id == user.id
-        )
+        ),
     )
-    return result.rowcount == 1
+    return removed == 1
 
 
 def has_supported(db: Session, question: Question, user: User | None) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -106,9 +107,9 @@ def read_preview(
     path: Path,
     filename: str | None,
     *,
-    masked: set[str] = frozenset(),
+    masked: Collection[str] = frozenset(),
     rows: int = PREVIEW_ROWS,
-    dialect: dict | None = None,
+    dialect: dict[str, Any] | None = None,
 ) -> list[list[str | None]]:
     """The header and the first rows, as text, with identifying columns masked."""
     table = open_table(path, filename=filename, dialect=dialect)
@@ -212,7 +213,8 @@ def ingest_file(
 
     Raises DatasetError or MetadataError before anything is written.
     """
-    parsed = DatasetMetadata.from_dict(metadata or {}) if dataset is None else None
+    # A new dataset's metadata is checked first, so a refusal writes nothing.
+    into = dataset if dataset is not None else DatasetMetadata.from_dict(metadata or {})
     result = ingest(
         path,
         filename=filename,
@@ -225,10 +227,12 @@ def ingest_file(
     preview = read_preview(path, filename, masked=result.screening.columns_flagged(DIRECT))
     # Writes come last: progress reports use their own connection, and on SQLite
     # they would wait behind this session's write transaction.
-    if dataset is None:
-        dataset = create_dataset(session, user, parsed)
-    elif schema is None and dataset.versions:
-        result.schema = carry_over_annotations(result.schema, dataset.versions[-1].schema)
+    if isinstance(into, DatasetMetadata):
+        dataset = create_dataset(session, user, into)
+    else:
+        dataset = into
+        if schema is None and dataset.versions:
+            result.schema = carry_over_annotations(result.schema, dataset.versions[-1].schema)
     version = add_version(
         session,
         dataset,

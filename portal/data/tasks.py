@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,13 @@ from portal.jobs.runner import JobContext, JobFailure, TaskFunction
 PHASES = {"scan": "Checking the bytes", "read": "Reading the table"}
 
 
-def _reporter(context: JobContext):
-    passes = {"count": 0, "phase": None}
+def _reporter(context: JobContext) -> Callable[[str, int, int], None]:
+    passes = {"count": 0}
+    seen = {"phase": ""}
 
     def report(phase: str, done: int, total: int) -> None:
-        if phase != passes["phase"]:
-            passes["phase"] = phase
+        if phase != seen["phase"]:
+            seen["phase"] = phase
             passes["count"] += 1
         fraction = done / total if total else 0.0
         # Four passes over the file (scan, profile, screen, preview): spread them.
@@ -61,17 +63,14 @@ def ingest_upload(
     filename: str,
     user_id: int,
     dataset_id: int | None = None,
-    metadata: dict | None = None,
+    metadata: dict[str, Any] | None = None,
     change_note: str = "",
 ) -> dict[str, Any]:
     """Analyse and store an uploaded file as a new draft version (of a new dataset)."""
     path = Path(upload)
-    session = context.session
     try:
-        user = session.get(User, user_id)
-        dataset = session.get(Dataset, dataset_id) if dataset_id else None
-        if dataset_id and dataset is None:
-            raise JobFailure("The dataset was deleted before the upload was processed.")
+        user = context.row(User, user_id, "account")
+        dataset = context.row(Dataset, dataset_id, "dataset") if dataset_id else None
         return _ingest_into(
             context,
             path,
@@ -89,8 +88,8 @@ def revalidate(
     context: JobContext, *, version_id: int, schema: dict, quasi_identifiers: list[str]
 ) -> dict[str, Any]:
     """Check a draft against its edited data dictionary."""
-    session, app = context.session, context.app
-    version = session.get(DatasetVersion, version_id)
+    app = context.app
+    version = context.row(DatasetVersion, version_id, "version")
     store = services.blob_store(app)
     try:
         with local_copy(store, version.sha256, verify=True) as path:
@@ -108,11 +107,13 @@ def revalidate(
     return {"url": _dataset_url(version.dataset, version), "valid": result.valid}
 
 
-def fix(context: JobContext, *, version_id: int, fixes: list[dict], user_id: int) -> dict[str, Any]:
+def fix(
+    context: JobContext, *, version_id: int, fixes: list[dict[str, Any]], user_id: int
+) -> dict[str, Any]:
     """Apply de-identification fixes, producing a new draft version that records them."""
-    session, app = context.session, context.app
-    version = session.get(DatasetVersion, version_id)
-    user = session.get(User, user_id)
+    app = context.app
+    version = context.row(DatasetVersion, version_id, "version")
+    user = context.row(User, user_id, "account")
     store = services.blob_store(app)
     fd, name = tempfile.mkstemp(prefix="fixed-", suffix=".csv", dir=services.incoming_dir(app))
     os.close(fd)

@@ -3,10 +3,10 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -26,7 +26,7 @@ from datasets.metadata import LICENCES, STUDY_DESIGNS, DatasetMetadata
 from datasets.schema import check_schema
 from datasets.storage import local_copy
 from portal import db, policy
-from portal.accounts.models import Role, User
+from portal.accounts.models import Role
 from portal.data import services
 from portal.data.forms import EmptyForm, FixForm, MetadataForm, UploadForm, VersionForm
 from portal.data.models import Dataset, DatasetVersion
@@ -152,7 +152,7 @@ def show(slug: str):
     previous = next((v for v in reversed(versions) if v.number < version.number), None)
     editor = policy.can_edit_dataset(current_user, dataset)
     jsonld = None
-    if version.is_published:
+    if version.published_at is not None:
         jsonld = dataset_jsonld(
             dataset.meta,
             schema=version.schema,
@@ -160,7 +160,7 @@ def show(slug: str):
             download_url=url_for(
                 "data.download", slug=slug, number=version.number, kind="csv", _external=True
             ),
-            date_published=dataset.published_at.date().isoformat(),
+            date_published=(dataset.published_at or version.published_at).date().isoformat(),
             date_modified=version.published_at.date().isoformat(),
             version=str(version.number),
             sha256=version.sha256,
@@ -232,7 +232,7 @@ def edit(slug: str):
             metadata_problems_to_form(form, error)
         else:
             services.update_metadata(
-                session, dataset, metadata, actor=session.get(User, current_user.id)
+                session, dataset, metadata, actor=policy.require_account(current_user)
             )
             session.commit()
             flash("Metadata saved.", "success")
@@ -284,7 +284,7 @@ def publish(slug: str, number: int):
     session = db.session()
     version = get_version(dataset, number)
     try:
-        services.publish(session, version, actor=session.get(User, current_user.id))
+        services.publish(session, version, actor=policy.require_account(current_user))
     except ServiceError as error:
         session.rollback()
         flash(str(error), "error")
@@ -427,7 +427,7 @@ def download(slug: str, number: int, kind: str):
 
 
 @bp.get("/<slug>/versions/<int:number>/report.json")
-def report_json(slug: str, number: int) -> Response:
+def report_json(slug: str, number: int) -> dict[str, Any]:
     dataset = get_dataset(slug)
     version = get_version(dataset, number)
     return {

@@ -120,7 +120,7 @@ def broker_problem(url: str, timeout: float = 2.0) -> str | None:
     try:
         with Connection(url, connect_timeout=timeout) as connection:
             connection.ensure_connection(
-                max_retries=1, interval_start=0, interval_step=0, timeout=timeout
+                max_retries=1, interval_start=0, interval_step=0, timeout=int(timeout)
             )
     except Exception as error:  # noqa: BLE001 - any failure means "not ready"
         return type(error).__name__

@@ -13,6 +13,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from portal.extensions import the_app
+
 # A factory call rather than ``wsgi:app``: it imports from any folder, and each
 # gunicorn worker builds its own app (its own database pool) after the fork.
 WSGI_APP = "portal.app:create_app()"
@@ -48,7 +50,7 @@ def _celery_or_fail(app: Flask):
 @with_appcontext
 def worker_command(concurrency: int | None, pool: str | None, loglevel: str | None) -> None:
     """Run a Celery worker taking the portal's jobs from the broker."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = the_app()
     celery = _celery_or_fail(app)
     config = app.config
     celery.worker_main(
@@ -69,7 +71,7 @@ def worker_command(concurrency: int | None, pool: str | None, loglevel: str | No
 @with_appcontext
 def beat_command(loglevel: str | None) -> None:
     """Run Celery beat: sends the periodic tasks (run exactly one of these)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = the_app()
     celery = _celery_or_fail(app)
     schedule = Path(app.instance_path) / "celerybeat-schedule"
     celery.start(

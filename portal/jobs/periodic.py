@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import and_, delete, exists, select
 
-from portal.db import utcnow
+from portal.db import rows_changed, utcnow
 from portal.jobs.models import Job, JobState
 from portal.jobs.runner import job_session, recover_stale_jobs
 
@@ -50,7 +50,7 @@ def prune_finished_jobs(app: Flask) -> int:
         ids = session.scalars(select(Job.id).where(condition).limit(1000)).all()
         if not ids:
             return 0
-        deleted = session.execute(delete(Job).where(Job.id.in_(ids), condition)).rowcount
+        deleted = rows_changed(session, delete(Job).where(Job.id.in_(ids), condition))
         session.commit()
     return deleted
 

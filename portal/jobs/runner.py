@@ -24,7 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from flask import Flask, current_app, has_request_context
 from sqlalchemy import and_, func, or_, select, update
@@ -32,13 +32,15 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from portal import db
-from portal.db import utcnow
+from portal.db import rows_changed, utcnow
+from portal.extensions import the_app
 from portal.jobs.models import Job, JobState
 from portal.logging_setup import current_request_id, job_context
 
 log = logging.getLogger(__name__)
 
 TaskFunction = Callable[..., dict[str, Any]]
+T = TypeVar("T")
 _TASKS: dict[str, TaskFunction] = {}
 
 
@@ -96,6 +98,13 @@ class JobContext:
     app: Flask
     attempt: int = 1
     _last_report: float = 0.0
+
+    def row(self, model: type[T], key: Any, what: str) -> T:
+        """The row the job works on; gone (deleted since the job was queued), the job fails."""
+        found = self.session.get(model, key)
+        if found is None:
+            raise JobFailure(f"The {what} was deleted before this job ran.")
+        return found
 
     def progress(self, fraction: float, message: str = "", *, force: bool = False) -> None:
         """Record progress (and a heartbeat), committed at once on a separate connection.
@@ -155,7 +164,7 @@ def submit(
 
 def start(job_id: str) -> Future | None:
     """Hand a committed job to the executor of this app (or run it now, in inline mode)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = the_app()
     return executor_of(app).start(app, job_id)
 
 
@@ -192,7 +201,8 @@ def run_job(app: Flask, job_id: str) -> RunResult:
     """
     with job_session(app) as session:
         now = utcnow()
-        claimed = session.execute(
+        claimed = rows_changed(
+            session,
             update(Job)
             .where(Job.id == job_id, _claimable(app))
             .values(
@@ -203,8 +213,8 @@ def run_job(app: Flask, job_id: str) -> RunResult:
                 attempts=Job.attempts + 1,
                 error="",
             )
-            .execution_options(synchronize_session=False)
-        ).rowcount
+            .execution_options(synchronize_session=False),
+        )
         session.commit()
         job = session.get(Job, job_id)
         if job is None:
@@ -299,7 +309,8 @@ def _finish(
     error: str = "",
     result: dict[str, Any] | None = None,
 ) -> bool:
-    written = session.execute(
+    written = rows_changed(
+        session,
         update(Job)
         .where(*_held_by(job_id, attempt))
         .values(
@@ -308,8 +319,8 @@ def _finish(
             finished_at=utcnow(),
             progress=1.0 if state == JobState.FINISHED else Job.progress,
             result=result or {},
-        )
-    ).rowcount
+        ),
+    )
     if not written:
         session.rollback()
         return False
@@ -371,7 +382,8 @@ def recover_stale_jobs(app: Flask) -> dict[str, int]:
         for job_id, state, attempts, max_attempts in rows:
             still = (Job.id == job_id, Job.state == state, last_sign < stale)
             if state == JobState.RUNNING and attempts >= max_attempts:
-                changed = session.execute(
+                changed = rows_changed(
+                    session,
                     update(Job)
                     .where(*still)
                     .values(
@@ -379,25 +391,26 @@ def recover_stale_jobs(app: Flask) -> dict[str, int]:
                         finished_at=utcnow(),
                         error=f"The process running this job stopped {attempts} times; "
                         "the job was not completed.",
-                    )
-                ).rowcount
+                    ),
+                )
                 counts["failed"] += changed
             elif state == JobState.RUNNING:
-                changed = session.execute(
+                changed = rows_changed(
+                    session,
                     update(Job)
                     .where(*still)
                     .values(
                         state=JobState.QUEUED,
                         heartbeat_at=utcnow(),
                         message="Queued again: the process running it stopped.",
-                    )
-                ).rowcount
+                    ),
+                )
                 counts["requeued"] += changed
                 to_send += [job_id] if changed else []
             else:
-                changed = session.execute(
-                    update(Job).where(*still).values(heartbeat_at=utcnow())
-                ).rowcount
+                changed = rows_changed(
+                    session, update(Job).where(*still).values(heartbeat_at=utcnow())
+                )
                 counts["resent"] += changed
                 to_send += [job_id] if changed else []
             session.commit()

@@ -160,7 +160,7 @@ def set_method(
     measure: str,
     method: str,
     hk: bool = False,
-    level: float = 0.95,
+    level: float | str = 0.95,
     participant: dict[str, Any] | None = None,
 ) -> None:
     """``participant`` holds the participant-level options (stage, covariates,

@@ -7,6 +7,7 @@ Both run through the job runner, synchronously, on the published demo dataset ve
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from portal.jobs import runner
 from portal.reanalysis import building
 from portal.reanalysis.models import AnalysisRun, RunStatus
 
-DEMO_ANALYSES = [
+DEMO_ANALYSES: list[dict[str, Any]] = [
     {
         "title": "BCG vaccine and tuberculosis: pooled risk ratio (REML)",
         "description": "The 13 BCG trials pooled as log risk ratios with a REML random-effects "

@@ -36,7 +36,7 @@ def read_frame(app: Flask, version: DatasetVersion, sha256: str) -> pd.DataFrame
         columns: dict[str, list[Any]] = {name: [] for name in table.header}
         for batch in table.batches():
             for name, array in zip(table.header, batch.columns, strict=True):
-                columns[name].extend(array.to_pylist())
+                columns[name].extend(array.to_pylist() if array is not None else [])
     frame = pd.DataFrame(
         {
             name: pd.Series([None if v in missing else v for v in values], dtype=object)

@@ -30,21 +30,20 @@ def _fail(
 ) -> None:
     with job_session(context.app) as session:
         run = session.get(AnalysisRun, run_id)
-        computing.record_failure(run, message, study=study, field=field)
-        session.commit()
+        if run is not None:
+            computing.record_failure(run, message, study=study, field=field)
+            session.commit()
 
 
 def run_analysis(context: JobContext, *, run_id: int) -> dict[str, Any]:
     session = context.session
-    run = session.get(AnalysisRun, run_id)
-    if run is None:
-        raise JobFailure("The analysis was deleted before it ran.")
+    run = context.row(AnalysisRun, run_id, "analysis")
     if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
         raise JobFailure(f"The analysis is {run.status}; only a queued analysis runs.")
     session.rollback()  # end the read transaction before another connection writes
     _set_state(context, run_id, status=RunStatus.RUNNING)
     context.progress(0.05, "Starting the analysis", force=True)
-    run = session.get(AnalysisRun, run_id)
+    run = context.row(AnalysisRun, run_id, "analysis")
     try:
         computed = computing.compute(context.app, run, progress=context.progress)
     except analysis.AnalysisInputError as error:

@@ -20,8 +20,8 @@ from flask_login import current_user, login_required
 
 import analysis
 from portal import db, policy
-from portal.accounts.models import User
 from portal.errors import ServiceError
+from portal.extensions import the_app
 from portal.jobs import runner
 from portal.reanalysis import building, computing, inputs, presenting
 from portal.reanalysis.forms import StepForm
@@ -82,7 +82,7 @@ def new():
             versions = [building.version_by_key(session, current_user, key) for key in keys]
             run = building.create_run(
                 session,
-                session.get(User, current_user.id),
+                policy.require_account(current_user),
                 title=request.form.get("title", ""),
                 kind=kind,
                 versions=versions,
@@ -256,7 +256,7 @@ def rerun(run_id: int):
     if run.status not in (RunStatus.FINISHED, RunStatus.FAILED):
         abort(409)
     session = db.session()
-    new_run = building.rerun(session, run, session.get(User, current_user.id))
+    new_run = building.rerun(session, run, policy.require_account(current_user))
     job = building.queue(session, new_run)
     session.commit()
     runner.start(job.id)
@@ -268,7 +268,9 @@ def _computed(data_dir: str, run_id: int, finished_at: str) -> analysis.RunResul
     """A finished run recomputed from its immutable inputs (for its plots); the key names
     the store and the run's end, so a reused id in another database never hits."""
     run = db.session().get(AnalysisRun, run_id)
-    computed = computing.compute(current_app._get_current_object(), run)
+    if run is None:
+        abort(404)
+    computed = computing.compute(the_app(), run)
     if computed.results["pooled"]["estimate"] != run.results["pooled"]["estimate"]:
         current_app.logger.error("Analysis %s no longer reproduces its estimate", run_id)
         abort(500)
@@ -283,9 +285,11 @@ def plot(run_id: int, plot: str, fmt: str):
     from analysis import plots
 
     run = _run(run_id)
-    if not run.is_finished:
+    if not run.is_finished or run.finished_at is None:
         abort(404)
     computed = _computed(current_app.config["DATA_DIR"], run.id, run.finished_at.isoformat())
+    if computed.pooled is None:
+        abort(404, description="This analysis has no pooled estimate to plot.")
     draw = plots.forest_plot if plot == "forest" else plots.funnel_plot
     body = plots.render(draw(computed.pooled, title=run.title[:80]), fmt)
     response = Response(body, mimetype=PLOT_TYPES[fmt])

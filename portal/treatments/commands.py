@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -11,6 +10,7 @@ from portal import db
 from portal.accounts.models import Role, User
 from portal.community.models import Community
 from portal.errors import ServiceError
+from portal.extensions import the_app
 from portal.treatments import aggregates, publication, services
 
 
@@ -45,7 +45,7 @@ def publish_command(community_slug: str, username: str | None) -> None:
     try:
         version = publication.publish(
             session,
-            current_app._get_current_object(),
+            the_app(),
             community,
             actor,
             k=aggregates.min_reporters(),

@@ -168,12 +168,11 @@ class CheckedReport:
     consent_to_publish: bool = False
 
 
-def _date(value: Any, name: str, label: str, today: date, *, required: bool) -> date | None:
+def _date(value: Any, name: str, label: str, today: date) -> date | None:
+    """The date typed, or None when left empty."""
     if isinstance(value, date):
         parsed = value
     elif value is None or str(value).strip() == "":
-        if required:
-            raise ServiceError(f"{label} is required.", name)
         return None
     else:
         try:
@@ -264,8 +263,10 @@ def check(
         raise ServiceError(
             "Choose a treatment from this community's list (or propose a new one).", "treatment"
         )
-    started = _date(data.started_on, "started_on", "Start date", today, required=True)
-    stopped = _date(data.stopped_on, "stopped_on", "Stop date", today, required=False)
+    started = _date(data.started_on, "started_on", "Start date", today)
+    if started is None:
+        raise ServiceError("Start date is required.", "started_on")
+    stopped = _date(data.stopped_on, "stopped_on", "Stop date", today)
     if stopped is not None and stopped < started:
         raise ServiceError("Stop date is before the start date.", "stopped_on")
     dose = re.sub(r"\s+", " ", str(data.dose or "")).strip()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -19,6 +18,7 @@ from portal import db, policy
 from portal.community.models import Community
 from portal.community.view_helpers import attach, community_or_404, me, refuse, require_valid
 from portal.errors import ServiceError
+from portal.extensions import the_app
 from portal.policy import MembershipRequired
 from portal.treatments import aggregates, charts, demo, publication, services
 from portal.treatments.forms import ActionForm, ProposeForm, ReportForm
@@ -315,7 +315,7 @@ def publish(slug: str):
     try:
         version = publication.publish(
             session,
-            current_app._get_current_object(),
+            the_app(),
             community,
             me(),
             k=aggregates.min_reporters(),
