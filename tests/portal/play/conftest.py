@@ -5,7 +5,7 @@ import re
 import pytest
 
 from portal import db
-from portal.play import services
+from portal.play.tutorial import ensure_tutorial
 
 SOLVED = ["ACGTTGCA---", "ACGTTGCA---", "ACG--GCA---"]  # scores 10; par is 8
 AT_PAR = ["ACGTTGCA---", "ACGTTGCA---", "ACGGCA-----"]  # scores 8
@@ -15,7 +15,7 @@ AT_PAR = ["ACGTTGCA---", "ACGTTGCA---", "ACGGCA-----"]  # scores 8
 def tutorial_id(app) -> int:
     with app.app_context():
         session = db.new_session()
-        puzzle = services.ensure_tutorial(session)
+        puzzle = ensure_tutorial(session)
         session.commit()
         puzzle_id = puzzle.id
         session.close()

@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.play import badges, services
+from games.puzzles import scheme_to_params
+from portal.play import badges, splicing
 from portal.play.models import Badge, Puzzle, Solution
+from portal.play.tutorial import ensure_tutorial
 from tests.portal.play.conftest import AT_PAR, SOLVED, Player
 
 
@@ -116,7 +118,7 @@ def test_three_days_in_a_row_and_ten_puzzles_earn_their_badges(app, make_user, s
     user_id = make_user("carol")
     now = datetime.now(UTC)
     with app.app_context():
-        tutorial = services.ensure_tutorial(session)
+        tutorial = ensure_tutorial(session)
         puzzles = [tutorial]
         for n in range(9):
             clone = Puzzle(
@@ -174,7 +176,7 @@ def test_players_whose_solution_is_spliced_in_become_contributors(
             )
         )
         session.flush()
-        assert len(services.splice_best(session, alignment)) == 1
+        assert len(splicing.splice_best(session, alignment)) == 1
         session.commit()
     assert codes(session, user_id) == {"contributor"}
     auth.login("carol")
@@ -202,7 +204,7 @@ def _tiny_alignment(session):
         title="tiny 4-8",
         kind="dna",
         level="beginner",
-        scheme=(services.scheme_to_params(scheme)),
+        scheme=(scheme_to_params(scheme)),
         names=(r.NAMES),
         sequences=([x.replace("-", "") for x in r.START]),
         start=(r.START),

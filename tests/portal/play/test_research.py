@@ -10,10 +10,10 @@ import pytest
 from Bio import Align
 from sqlalchemy import func, select
 
-from games.puzzles import scheme_for
+from games.puzzles import scheme_for, scheme_to_params
 from games.scoring import score_alignment
 from portal.accounts.models import Role
-from portal.play import services
+from portal.play import puzzles, retirement, splicing
 from portal.play.models import AlignmentChange, AlignmentSource, Puzzle, Solution
 from tests.portal.conftest import csrf_token
 from tests.portal.play.conftest import Player
@@ -46,7 +46,7 @@ def research(app, session) -> dict:
         title="A tiny alignment, columns 4-8",
         kind="dna",
         level="beginner",
-        scheme=(services.scheme_to_params(scheme)),
+        scheme=(scheme_to_params(scheme)),
         names=(NAMES),
         sequences=([r.replace("-", "") for r in START]),
         start=(START),
@@ -177,11 +177,11 @@ def test_a_spliced_alignment_that_lost_residues_is_never_stored(
     def broken_splice(rows, candidates, scheme):
         return SpliceReport(["ACGTACGT", "ACGTAC--", "ACGTACGT"], 0.0, 1.0)
 
-    monkeypatch.setattr(services, "apply_solutions", broken_splice)
+    monkeypatch.setattr(splicing, "apply_solutions", broken_splice)
     with app.app_context():
         alignment = session.get(AlignmentSource, research["alignment_id"])
         with pytest.raises(ValueError, match="row 2 of the improved alignment"):
-            services.splice_best(session, alignment)
+            splicing.splice_best(session, alignment)
         session.rollback()
     session.expire_all()
     assert session.get(AlignmentSource, research["alignment_id"]).rows == ORIGINAL
@@ -237,15 +237,15 @@ def test_a_puzzle_is_retired_after_enough_solutions(app, research, session):
                 )
             )
         session.flush()
-        assert not services.retire_if_exhausted(session, puzzle, limit=3)
-        assert services.retire_if_exhausted(session, puzzle, limit=2)
+        assert not retirement.retire_if_exhausted(session, puzzle, limit=3)
+        assert retirement.retire_if_exhausted(session, puzzle, limit=2)
         assert "2 solutions received" in puzzle.retired_reason
         session.commit()
-    assert research["puzzle_id"] not in [p.id for p in services.visible_puzzles(session)]
+    assert research["puzzle_id"] not in [p.id for p in puzzles.visible_puzzles(session)]
 
 
 def test_the_tutorial_is_never_retired(app, tutorial_id, session):
     with app.app_context():
         tutorial = session.get(Puzzle, tutorial_id)
-        assert not services.retire_if_exhausted(session, tutorial, limit=0)
+        assert not retirement.retire_if_exhausted(session, tutorial, limit=0)
         assert tutorial.retired_at is None
