@@ -12,7 +12,7 @@ from portal.db import utcnow
 from portal.errors import ServiceError
 from portal.play import leaderboards
 from portal.play.models import Puzzle, Solution
-from portal.play.submissions import Player, points_for, submit
+from portal.play.submissions import Player, submit
 from tests.portal.play.conftest import AT_PAR, SOLVED
 
 
@@ -103,13 +103,6 @@ def test_overall_leaderboard_sums_best_points_per_puzzle(app, world):
             "Bob",
         ]
         session.close()
-
-
-def test_points_are_scaled_by_difficulty():
-    assert points_for(11, 10, 1.0) == 100
-    assert points_for(11, 10, 2.5) == 250
-    assert points_for(10, 10, 2.0) == 100
-    assert points_for(9, 10, 3.0) == 0
 
 
 def test_pages_show_the_leaderboards(client, world):

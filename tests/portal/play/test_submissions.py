@@ -34,6 +34,13 @@ def test_client_claims_about_the_score_are_ignored(player, session):
     assert response.get_json()["points"] == 50
 
 
+def test_points_are_scaled_by_difficulty():
+    assert submissions.points_for(11, 10, 1.0) == 100
+    assert submissions.points_for(11, 10, 2.5) == 250
+    assert submissions.points_for(10, 10, 2.0) == 100
+    assert submissions.points_for(9, 10, 3.0) == 0
+
+
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
