@@ -12,7 +12,7 @@ from portal.api.blueprint import bp
 from portal.api.spec import operation
 from portal.errors import ServiceError, TooLarge
 from portal.extensions import limiter
-from portal.play import players, services
+from portal.play import leaderboards, players, puzzles, submissions
 from portal.play.payload_cache import note_solution, payloads, visible_puzzles
 
 
@@ -45,14 +45,14 @@ def list_puzzles() -> dict[str, Any]:
 def get_puzzle(puzzle_id: int) -> Any:
     def make() -> bytes:
         session = db.session()
-        found = services.get_puzzle(session, puzzle_id)
+        found = puzzles.get_puzzle(session, puzzle_id)
         return jsonify(
             {
-                **services.page_data(found),
-                "scheme_words": services.scheme_words(found),
+                **puzzles.page_data(found),
+                "scheme_words": puzzles.scheme_words(found),
                 "leaderboard": [
                     {"rank": s.rank, "nickname": s.nickname, "score": s.value}
-                    for s in services.puzzle_leaderboard(session, found)
+                    for s in leaderboards.puzzle_leaderboard(session, found)
                 ],
                 "page": url_for("play.puzzle", puzzle_id=found.id, _external=True),
             }
@@ -85,7 +85,7 @@ def post_solution(puzzle_id: int) -> tuple[dict[str, Any], int]:
     # The puzzle first (a missing one is 404 whatever was sent), with what the
     # submission needs to know, in one query; read for the player as known so far.
     known_key = players.guest_key() or ""
-    found, state = services.puzzle_for_submission(session, puzzle_id, known_key)
+    found, state = submissions.puzzle_for_submission(session, puzzle_id, known_key)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or "rows" not in body:
         raise ServiceError('Send JSON like {"rows": ["AC-GT", ...]}.', "rows")
@@ -93,7 +93,7 @@ def post_solution(puzzle_id: int) -> tuple[dict[str, Any], int]:
     if nickname is not None and not isinstance(nickname, str):
         raise ServiceError("nickname must be a string.", "nickname")
     player = players.current_player(nickname)
-    result = services.submit(
+    result = submissions.submit(
         session,
         found,
         body["rows"],

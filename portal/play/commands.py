@@ -10,9 +10,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from games.commands import FORMATS, detect_format
+from games.puzzles import read_source, scheme_for
 from games.scoring import score_alignment
 from portal import db
-from portal.play import services
+from portal.play import cutting, splicing
 from portal.play.models import AlignmentSource
 
 
@@ -56,8 +57,6 @@ def import_command(
     limit: int,
 ) -> None:
     """Record the alignment in FILE and cut puzzles where it looks wrong."""
-    from games.puzzles import read_source
-
     fmt = fmt or detect_format(file)
     try:
         rows = read_source(file, fmt).rows
@@ -69,7 +68,7 @@ def import_command(
     slug = slug or re.sub(r"[^a-z0-9]+", "-", file.stem.lower()).strip("-")[:80]
     session = db.session()
     try:
-        alignment, puzzles = services.import_alignment(
+        alignment, puzzles = cutting.import_alignment(
             session,
             file,
             fmt=fmt,
@@ -106,9 +105,9 @@ def splice_command(slug: str) -> None:
     alignment = session.scalar(select(AlignmentSource).where(AlignmentSource.slug == slug))
     if alignment is None:
         raise click.ClickException(f"No alignment called {slug!r}.")
-    changes = services.splice_best(session, alignment)
+    changes = splicing.splice_best(session, alignment)
     session.commit()
-    scheme = services.scheme_for(alignment.kind)
+    scheme = scheme_for(alignment.kind)
     before = score_alignment(alignment.original_rows, scheme)
     after = score_alignment(alignment.rows, scheme)
     click.echo(f"{slug}: {len(changes)} solutions spliced in; score {before:g} -> {after:g}.")

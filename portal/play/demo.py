@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from portal.play import services
+from portal.play import cutting, tutorial
 
 DATA = Path(__file__).resolve().parents[2] / "games" / "data"
 SOURCE = (
@@ -47,10 +47,10 @@ def load_puzzles(
 ) -> int:
     """Adds the tutorial and the demo puzzles (idempotent); returns how many
     puzzles there are from these sources."""
-    services.ensure_tutorial(session)
+    tutorial.ensure_tutorial(session)
     total = 1
     for name, kind, slug, title, limits in DEMO_ALIGNMENTS:
-        _alignment, puzzles = services.import_alignment(
+        _alignment, puzzles = cutting.import_alignment(
             session,
             DATA / name,
             kind=kind,

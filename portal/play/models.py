@@ -73,7 +73,7 @@ class Puzzle(Base):
     source_end: Mapped[int] = mapped_column(Integer, default=0)
     source_rows: Mapped[list[int]] = mapped_column(JSONDocument, default=list)
     active: Mapped[bool] = mapped_column(default=True)
-    #: Set when the puzzle stops being offered (see services.retire_finished);
+    #: Set when the puzzle stops being offered (see retirement.retire_finished);
     #: a retired puzzle stays viewable but takes no new solutions.
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     retired_reason: Mapped[str] = mapped_column(String(200), default="")
@@ -101,7 +101,7 @@ class Solution(Base):
     score: Mapped[float] = mapped_column(Float)
     points: Mapped[int] = mapped_column(Integer, default=0)
     submissions: Mapped[int] = mapped_column(Integer, default=1)
-    #: Sent faster than a person plays (see services.FLAG_BURST): kept, and
+    #: Sent faster than a person plays (see submissions.FLAG_BURST): kept, and
     #: still usable for research, but left off the leaderboards.
     flagged: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -23,7 +23,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from portal import db
-from portal.play import services
+from portal.play import leaderboards, puzzles, submissions
 from portal.play.models import Puzzle
 from portal.short_cache import ShortLivedCache
 
@@ -46,7 +46,7 @@ def listings() -> ShortLivedCache:
     return current_app.extensions[LISTINGS]
 
 
-def note_solution(puzzle: Puzzle, result: services.Submitted) -> None:
+def note_solution(puzzle: Puzzle, result: submissions.Submitted) -> None:
     """What this process must not show stale after ``result`` was stored: a
     retired puzzle, and the overall leaderboard when the solution scored points
     (rare enough to keep the copy useful, and the player looks for their name)."""
@@ -61,11 +61,11 @@ def forget_puzzle(puzzle_id: int) -> None:
     listings().forget(lambda key: key == "puzzles")
 
 
-def overall_leaderboard(period: str) -> list[services.Standing]:
+def overall_leaderboard(period: str) -> list[leaderboards.Standing]:
     return listings().get_or_make(
-        period, lambda: services.overall_leaderboard(db.session(), period)
+        period, lambda: leaderboards.overall_leaderboard(db.session(), period)
     )
 
 
-def visible_puzzles() -> list[services.PuzzleSummary]:
-    return listings().get_or_make("puzzles", lambda: services.visible_puzzles(db.session()))
+def visible_puzzles() -> list[puzzles.PuzzleSummary]:
+    return listings().get_or_make("puzzles", lambda: puzzles.visible_puzzles(db.session()))

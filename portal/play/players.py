@@ -14,8 +14,8 @@ from flask import session as web_session
 from flask_login import current_user
 
 from portal.errors import ServiceError
-from portal.play import badges, services
-from portal.play.services import Player
+from portal.play import badges, submissions
+from portal.play.submissions import Player
 
 #: Largest submission body accepted (a 12 x 60 board is under 2 KiB).
 MAX_SUBMISSION_BYTES = 16 * 1024
@@ -42,7 +42,7 @@ def current_player(nickname: str | None = None) -> Player:
     if current_user.is_authenticated:
         return Player(f"user:{current_user.id}", current_user.username, current_user.id)
     if nickname:
-        web_session["play_nickname"] = services.clean_nickname(nickname)
+        web_session["play_nickname"] = submissions.clean_nickname(nickname)
     chosen = web_session.get("play_nickname")
     if not chosen:
         raise ServiceError(
@@ -66,7 +66,7 @@ def too_large() -> bool:
     return (request.content_length or 0) > MAX_SUBMISSION_BYTES
 
 
-def outcome(result: services.Submitted) -> str:
+def outcome(result: submissions.Submitted) -> str:
     """What the player is told about a submission, in words."""
     text = f"Server score: {result.score:g} (par {result.par:g})."
     if result.beats_par:

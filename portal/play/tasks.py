@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.jobs.periodic import Periodic
 from portal.jobs.runner import job_session
-from portal.play import services
+from portal.play import cutting
 from portal.play.models import AlignmentSource
 
 
@@ -17,12 +17,12 @@ def recut_puzzles(app: Flask) -> int:
     added = 0
     with job_session(app) as session:
         for alignment_id in session.scalars(select(AlignmentSource.id)).all():
-            plan = services.plan_cuts(session, session.get(AlignmentSource, alignment_id))
+            plan = cutting.plan_cuts(session, session.get(AlignmentSource, alignment_id))
             session.rollback()  # no transaction stays open through seconds of solving
-            cuts = services.solve_cuts(plan)
+            cuts = cutting.solve_cuts(plan)
             try:
                 added += len(
-                    services.store_cuts(session, session.get(AlignmentSource, alignment_id), cuts)
+                    cutting.store_cuts(session, session.get(AlignmentSource, alignment_id), cuts)
                 )
                 session.commit()
             except IntegrityError:  # another process stored the same cut first

@@ -25,7 +25,7 @@ from flask_login import current_user, login_required
 from portal import db, policy
 from portal.errors import Forbidden, ServiceError, TooLarge
 from portal.extensions import limiter
-from portal.play import badges, players, research, services
+from portal.play import badges, leaderboards, players, puzzles, research, splicing, submissions
 from portal.play.forms import NicknameForm, SolutionForm, SpliceForm
 from portal.play.models import Puzzle
 from portal.play.payload_cache import note_solution, overall_leaderboard, visible_puzzles
@@ -39,7 +39,7 @@ bp = Blueprint("play", __name__, url_prefix="/play")
 @bp.get("/")
 def index():
     period = request.args.get("period", "all")
-    if period not in services.PERIODS:
+    if period not in leaderboards.PERIODS:
         period = "all"
     return render_template(
         "play/index.html",
@@ -47,7 +47,7 @@ def index():
         puzzles=visible_puzzles(),
         leaders=overall_leaderboard(period),
         period=period,
-        periods=list(services.PERIODS),
+        periods=list(leaderboards.PERIODS),
         nickname_form=NicknameForm(nickname=web_session.get("play_nickname", "")),
         nickname=web_session.get("play_nickname"),
     )
@@ -58,7 +58,7 @@ def set_nickname():
     form = NicknameForm()
     if form.validate_on_submit():
         try:
-            web_session["play_nickname"] = services.clean_nickname(form.nickname.data)
+            web_session["play_nickname"] = submissions.clean_nickname(form.nickname.data)
         except ServiceError as error:
             flash(error.message, "error")
         else:
@@ -80,7 +80,7 @@ def _render_puzzle(
 ):
     session = db.session()
     period = request.args.get("period", "all")
-    if period not in services.PERIODS:
+    if period not in leaderboards.PERIODS:
         period = "all"
     key = players.guest_key()
     form = form or SolutionForm(
@@ -92,12 +92,12 @@ def _render_puzzle(
         puzzle=puzzle,
         form=form,
         error=error,
-        data=json.dumps(services.page_data(puzzle)),
-        scheme_words=services.scheme_words(puzzle),
-        leaders=services.puzzle_leaderboard(session, puzzle, period),
+        data=json.dumps(puzzles.page_data(puzzle)),
+        scheme_words=puzzles.scheme_words(puzzle),
+        leaders=leaderboards.puzzle_leaderboard(session, puzzle, period),
         period=period,
-        periods=list(services.PERIODS),
-        best=services.best_score(session, puzzle, key) if key else None,
+        periods=list(leaderboards.PERIODS),
+        best=leaderboards.best_score(session, puzzle, key) if key else None,
         nickname=(
             current_user.username
             if current_user.is_authenticated
@@ -108,7 +108,7 @@ def _render_puzzle(
 
 @bp.get("/<int:puzzle_id>")
 def puzzle(puzzle_id: int):
-    return _render_puzzle(services.get_puzzle(db.session(), puzzle_id))
+    return _render_puzzle(puzzles.get_puzzle(db.session(), puzzle_id))
 
 
 @bp.post("/<int:puzzle_id>/solutions")
@@ -118,13 +118,13 @@ def submit_form(puzzle_id: int):
     if players.too_large():
         raise TooLarge("That layout is larger than any puzzle allows.")
     session = db.session()
-    found = services.get_puzzle(session, puzzle_id)
+    found = puzzles.get_puzzle(session, puzzle_id)
     form = SolutionForm()
     if not form.validate_on_submit():
         return _render_puzzle(found, form, 400)
     rows = [line.strip() for line in (form.rows.data or "").splitlines() if line.strip()]
     try:
-        result = services.submit(
+        result = submissions.submit(
             session,
             found,
             rows,
@@ -144,7 +144,7 @@ def submit_form(puzzle_id: int):
 @login_required
 def history():
     session = db.session()
-    solutions = services.history(session, current_user.id)
+    solutions = leaderboards.history(session, current_user.id)
     earned = [
         (badge, *badges.BADGES.get(badge.badge, (badge.badge, "")))
         for badge in badges.of_user(session, current_user.id)
@@ -217,7 +217,7 @@ def splice_alignment(slug: str):
         flash("The form expired; please try again.", "error")
         return redirect(url_for("play.alignment", slug=slug))
     session = db.session()
-    changes = services.splice_best(session, found)
+    changes = splicing.splice_best(session, found)
     session.commit()
     flash(f"{len(changes)} solutions spliced into the alignment.", "success")
     return redirect(url_for("play.alignment", slug=slug))

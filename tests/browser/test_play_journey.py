@@ -11,9 +11,10 @@ import pytest
 
 from games.scoring import score_alignment
 from portal import create_app, db
-from portal.play import services
+from portal.play.cutting import import_alignment
 from portal.play.models import Puzzle
-from portal.play.services import scheme_of
+from portal.play.puzzles import scheme_of
+from portal.play.tutorial import ensure_tutorial
 from tests.browser.conftest import screenshot
 from tests.games.support import DATA
 
@@ -33,8 +34,8 @@ def puzzles(live_server, tmp_path):
     )
     with app.app_context():
         session = db.new_session()
-        tutorial = services.ensure_tutorial(session)
-        _, proteins = services.import_alignment(
+        tutorial = ensure_tutorial(session)
+        _, proteins = import_alignment(
             session, DATA / "tp53.prot.fasta", kind="protein", slug="tp53", title="p53", limit=1
         )
         session.commit()

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.play import badges, services
-from portal.play.models import Badge, Puzzle, Solution
-from tests.portal.play.conftest import AT_PAR, SOLVED, Player
+from portal.play import badges, splicing
+from portal.play.models import AlignmentSource, Badge, Puzzle, Solution
+from portal.play.tutorial import ensure_tutorial
+from tests.portal.play.conftest import AT_PAR, BEST, SOLVED, Player
 
 
 def codes(session, user_id: int) -> set[str]:
@@ -116,7 +117,7 @@ def test_three_days_in_a_row_and_ten_puzzles_earn_their_badges(app, make_user, s
     user_id = make_user("carol")
     now = datetime.now(UTC)
     with app.app_context():
-        tutorial = services.ensure_tutorial(session)
+        tutorial = ensure_tutorial(session)
         puzzles = [tutorial]
         for n in range(9):
             clone = Puzzle(
@@ -155,16 +156,13 @@ def test_three_days_in_a_row_and_ten_puzzles_earn_their_badges(app, make_user, s
 
 
 def test_players_whose_solution_is_spliced_in_become_contributors(
-    app, client, auth, make_user, session
+    app, client, auth, make_user, research, session
 ):
-    from tests.portal.play.test_research import BEST
-
     user_id = make_user("carol")
     with app.app_context():
-        alignment, puzzle = _tiny_alignment(session)
         session.add(
             Solution(
-                puzzle_id=puzzle.id,
+                puzzle_id=research["puzzle_id"],
                 user_id=user_id,
                 player_key=f"user:{user_id}",
                 nickname="carol",
@@ -174,46 +172,11 @@ def test_players_whose_solution_is_spliced_in_become_contributors(
             )
         )
         session.flush()
-        assert len(services.splice_best(session, alignment)) == 1
+        alignment = session.get(AlignmentSource, research["alignment_id"])
+        assert len(splicing.splice_best(session, alignment)) == 1
         session.commit()
     assert codes(session, user_id) == {"contributor"}
     auth.login("carol")
     page = client.get("/play/history").get_data(as_text=True)
     assert 'id="contributions"' in page and "columns 4-8" in page
     assert "Research contributor" in page
-
-
-def _tiny_alignment(session):
-    from games.puzzles import scheme_for
-    from portal.play.models import AlignmentSource
-    from tests.portal.play import test_research as r
-
-    scheme = scheme_for("dna")
-    alignment = AlignmentSource(
-        slug="tiny",
-        title="tiny",
-        kind="dna",
-        names=(r.NAMES),
-        rows=(r.ORIGINAL),
-        original_rows=(r.ORIGINAL),
-    )
-    puzzle = Puzzle(
-        alignment=alignment,
-        title="tiny 4-8",
-        kind="dna",
-        level="beginner",
-        scheme=(services.scheme_to_params(scheme)),
-        names=(r.NAMES),
-        sequences=([x.replace("-", "") for x in r.START]),
-        start=(r.START),
-        width=6,
-        start_score=0.0,
-        par=1.0,
-        par_layout=(r.GOOD),
-        source_start=3,
-        source_end=8,
-        source_rows=[0, 1, 2],
-    )
-    session.add_all([alignment, puzzle])
-    session.flush()
-    return alignment, puzzle

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from portal import db
-from portal.play import services
+from portal.play import submissions
 from portal.play.models import Puzzle
 from portal.play.payload_cache import LISTINGS, PAYLOADS
 from tests.portal.conftest import Clock
@@ -58,8 +58,11 @@ def test_points_scored_in_another_process_show_within_the_cache_seconds(
     assert _overall(client) == []
     with app.app_context():  # stored as another web process would: this one is not told
         session = db.new_session()
-        services.submit(
-            session, session.get(Puzzle, tutorial_id), AT_PAR, services.Player("guest:bea", "Bea")
+        submissions.submit(
+            session,
+            session.get(Puzzle, tutorial_id),
+            AT_PAR,
+            submissions.Player("guest:bea", "Bea"),
         )
         session.commit()
         session.close()

@@ -10,9 +10,9 @@ from games.puzzles import scheme_for, scheme_to_params
 from portal import db
 from portal.db import utcnow
 from portal.errors import ServiceError
-from portal.play import services
+from portal.play import leaderboards
 from portal.play.models import Puzzle, Solution
-from portal.play.services import Player
+from portal.play.submissions import Player, submit
 from tests.portal.play.conftest import AT_PAR, SOLVED
 
 
@@ -44,13 +44,13 @@ def world(app, tutorial_id):
         tutorial = session.get(Puzzle, tutorial_id)
         other = second_puzzle(session)
         ann, bob, cat = (Player(f"guest:{n}", n) for n in ("Ann", "Bob", "Cat"))
-        services.submit(session, tutorial, AT_PAR, ann)  # 8: 50 points
-        services.submit(session, tutorial, SOLVED, ann)  # 10: 100 points
-        services.submit(session, tutorial, SOLVED, bob)  # 10, later than Ann
-        services.submit(session, other, ["A-CGT", "A--GT"], bob)
-        services.submit(session, other, ["ACGT", "A-GT"], bob)
-        services.submit(session, other, ["ACGT-", "AGT--"], ann)
-        old = services.submit(session, tutorial, SOLVED, cat).solution
+        submit(session, tutorial, AT_PAR, ann)  # 8: 50 points
+        submit(session, tutorial, SOLVED, ann)  # 10: 100 points
+        submit(session, tutorial, SOLVED, bob)  # 10, later than Ann
+        submit(session, other, ["A-CGT", "A--GT"], bob)
+        submit(session, other, ["ACGT", "A-GT"], bob)
+        submit(session, other, ["ACGT-", "AGT--"], ann)
+        old = submit(session, tutorial, SOLVED, cat).solution
         old.created_at = utcnow() - timedelta(days=10)
         session.commit()
         # Make Bob's tutorial solution later than Ann's, whatever the clock's resolution.
@@ -66,13 +66,13 @@ def test_puzzle_leaderboard_keeps_each_players_best(app, world):
     with app.app_context():
         session = db.new_session()
         tutorial = session.get(Puzzle, world[0])
-        board = services.puzzle_leaderboard(session, tutorial)
+        board = leaderboards.puzzle_leaderboard(session, tutorial)
         assert [(s.rank, s.nickname, s.value) for s in board] == [
             (1, "Cat", 10.0),
             (2, "Ann", 10.0),
             (3, "Bob", 10.0),
         ]
-        week = services.puzzle_leaderboard(session, tutorial, "week")
+        week = leaderboards.puzzle_leaderboard(session, tutorial, "week")
         assert [s.nickname for s in week] == ["Ann", "Bob"]  # ties: first to reach it first
         session.close()
 
@@ -87,26 +87,22 @@ def test_overall_leaderboard_sums_best_points_per_puzzle(app, world):
         }
         # Scores of the second puzzle (par 1, difficulty 2): none reaches par.
         assert all(score < other.par for score in scores.values())
-        board = services.overall_leaderboard(session)
+        board = leaderboards.overall_leaderboard(session)
         # Ann: max(50, 100) = 100 (not 150); Bob 100; Cat 100 but ten days ago.
         assert [(s.nickname, s.value) for s in board] == [
             ("Ann", 100.0),
             ("Bob", 100.0),
             ("Cat", 100.0),
         ]
-        assert [s.nickname for s in services.overall_leaderboard(session, "today")] == [
+        assert [s.nickname for s in leaderboards.overall_leaderboard(session, "today")] == [
             "Ann",
             "Bob",
         ]
-        assert [s.nickname for s in services.overall_leaderboard(session, "week")] == ["Ann", "Bob"]
+        assert [s.nickname for s in leaderboards.overall_leaderboard(session, "week")] == [
+            "Ann",
+            "Bob",
+        ]
         session.close()
-
-
-def test_points_are_scaled_by_difficulty():
-    assert services.points_for(11, 10, 1.0) == 100
-    assert services.points_for(11, 10, 2.5) == 250
-    assert services.points_for(10, 10, 2.0) == 100
-    assert services.points_for(9, 10, 3.0) == 0
 
 
 def test_pages_show_the_leaderboards(client, world):
@@ -124,5 +120,5 @@ def test_unknown_period_is_refused(app, world):
     with app.app_context():
         session = db.new_session()
         with pytest.raises(ServiceError):
-            services.overall_leaderboard(session, "year")
+            leaderboards.overall_leaderboard(session, "year")
         session.close()

@@ -8,9 +8,10 @@ import re
 
 from sqlalchemy import func, select
 
+from games.puzzles import scheme_for
 from games.scoring import score_alignment
 from portal.play.models import AlignmentSource, Puzzle
-from portal.play.services import scheme_of
+from portal.play.puzzles import scheme_of
 from tests.games.support import DATA
 
 
@@ -129,9 +130,8 @@ def test_demo_puzzles_load_once(app, session):
 def test_splice_puts_better_solutions_back_and_records_them(runner, app, session):
 
     from portal import db
-    from portal.play import services
     from portal.play.models import AlignmentChange
-    from portal.play.services import Player
+    from portal.play.submissions import Player, submit
 
     assert (
         runner.invoke(
@@ -145,10 +145,8 @@ def test_splice_puts_better_solutions_back_and_records_them(runner, app, session
         puzzles = list(alignment.puzzles)
         # The par layout of the first puzzle as one player's solution; its start
         # layout (no better than what is there) as another's.
-        good = services.submit(
-            work, puzzles[0], puzzles[0].par_layout, Player("guest:a", "Ann")
-        ).solution
-        services.submit(work, puzzles[0], puzzles[0].start, Player("guest:b", "Bob"))
+        good = submit(work, puzzles[0], puzzles[0].par_layout, Player("guest:a", "Ann")).solution
+        submit(work, puzzles[0], puzzles[0].start, Player("guest:b", "Bob"))
         work.commit()
         good_id = good.id
         work.close()
@@ -159,7 +157,7 @@ def test_splice_puts_better_solutions_back_and_records_them(runner, app, session
     alignment = session.scalars(select(AlignmentSource)).one()
     change = session.scalars(select(AlignmentChange)).one()
     assert change.solution_id == good_id and change.score_after > change.score_before
-    scheme = services.scheme_for("dna")
+    scheme = scheme_for("dna")
     original = alignment.original_rows
     assert score_alignment(alignment.rows, scheme) > score_alignment(original, scheme)
     assert [r.replace("-", "") for r in alignment.rows] == [r.replace("-", "") for r in original]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from portal.play import leaderboards, submissions
 from portal.play.models import Puzzle, Solution
 from tests.portal.conftest import csrf_token
 from tests.portal.play.conftest import AT_PAR, SOLVED
@@ -31,6 +32,13 @@ def test_client_claims_about_the_score_are_ignored(player, session):
     assert response.get_json()["score"] == 8
     assert response.get_json()["reaches_par"] is True
     assert response.get_json()["points"] == 50
+
+
+def test_points_are_scaled_by_difficulty():
+    assert submissions.points_for(11, 10, 1.0) == 100
+    assert submissions.points_for(11, 10, 2.5) == 250
+    assert submissions.points_for(10, 10, 2.0) == 100
+    assert submissions.points_for(9, 10, 3.0) == 0
 
 
 @pytest.mark.parametrize(
@@ -207,32 +215,27 @@ def test_a_layout_another_request_stored_is_counted_by_the_unique_constraint(
     check and a write: the second request's INSERT meets the unique constraint,
     does nothing, and the layout counts as sent twice."""
     from portal import db
-    from portal.play import services
-    from portal.play.models import Puzzle
-    from portal.play.services import Player
 
-    ann = Player("guest:ann", "Ann")
+    ann = submissions.Player("guest:ann", "Ann")
     with app.app_context():
         results = []
         for _ in range(2):
             request_session = db.new_session()
             results.append(
-                services.submit(
+                submissions.submit(
                     request_session, request_session.get(Puzzle, tutorial_id), SOLVED, ann
                 )
             )
             request_session.commit()
-            submissions = results[-1].solution.submissions
+            sent = results[-1].solution.submissions
             request_session.close()
     assert [r.created for r in results] == [True, False]
-    assert results[0].solution.id == results[1].solution.id and submissions == 2
+    assert results[0].solution.id == results[1].solution.id and sent == 2
     assert count(session) == 1
 
 
 def test_a_burst_of_layouts_is_flagged_and_left_off_the_leaderboards(player, session, monkeypatch):
-    from portal.play import services
-
-    monkeypatch.setattr(services, "FLAG_BURST", (3, services.FLAG_BURST[1]))
+    monkeypatch.setattr(submissions, "FLAG_BURST", (3, submissions.FLAG_BURST[1]))
     layouts = [
         ["ACGTTGCA---", "ACGTTGCA---", "ACG" + "-" * k + "GCA" + "-" * (5 - k)] for k in range(5)
     ]
@@ -242,7 +245,7 @@ def test_a_burst_of_layouts_is_flagged_and_left_off_the_leaderboards(player, ses
     # The flagged layouts are stored, scored, but ranked nowhere.
     assert count(session) == 5
     puzzle = session.get(Puzzle, player.puzzle_id)
-    assert [s.value for s in services.puzzle_leaderboard(session, puzzle)] == [
+    assert [s.value for s in leaderboards.puzzle_leaderboard(session, puzzle)] == [
         max(b["score"] for b in bodies[:3])
     ]
 

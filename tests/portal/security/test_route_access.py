@@ -31,8 +31,8 @@ from portal.community.comment_models import Comment
 from portal.community.question_models import Question
 from portal.data.models import Dataset
 from portal.jobs.models import Job
-from portal.play import services as play_services
 from portal.play.models import AlignmentSource
+from portal.play.tutorial import ensure_tutorial
 from portal.reanalysis import building
 from portal.reanalysis.models import AnalysisRun
 from portal.treatments import services as treatments
@@ -250,7 +250,7 @@ def world(make_app, auth, make_user):
         db_session, rita, title="Rita's draft run", kind="aggregate", versions=[version]
     )
     token, _plain = create_token(db_session, mia, name="mia's", scope="write")
-    puzzle = play_services.ensure_tutorial(db_session)
+    puzzle = ensure_tutorial(db_session)
     db_session.add(
         AlignmentSource(
             slug="tiny",

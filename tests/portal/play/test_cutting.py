@@ -9,16 +9,17 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import db
 from portal.jobs import periodic
-from portal.play import services
+from portal.play import cutting
 from portal.play.demo import DATA
 from portal.play.models import AlignmentSource, Puzzle
+from portal.play.retirement import retire
 from portal.play.tasks import recut_puzzles
 
 
 def _import_one(app) -> int:
     with app.app_context():
         session = db.new_session()
-        alignment, puzzles = services.import_alignment(
+        alignment, puzzles = cutting.import_alignment(
             session,
             DATA / "il6.nucl.fasta",
             kind="dna",
@@ -53,7 +54,7 @@ def test_nothing_is_cut_while_a_level_still_has_a_puzzle_on_offer(app, session):
 def test_a_retired_level_gets_a_new_puzzle_in_an_unplayed_window(app, session):
     alignment_id = _import_one(app)
     [first] = _puzzles(session, alignment_id)
-    services.retire(first, "test: done")
+    retire(first, "test: done")
     session.commit()
 
     assert recut_puzzles(app) == 1  # the periodic task, as the scheduler or beat runs it
@@ -65,8 +66,7 @@ def test_a_retired_level_gets_a_new_puzzle_in_an_unplayed_window(app, session):
     assert new.par > new.start_score  # a puzzle worth playing
     # The level has a puzzle on offer again: the next run cuts nothing.
     assert (
-        services.replenish(session, session.get(AlignmentSource, alignment_id), time_limit=0.2)
-        == []
+        cutting.replenish(session, session.get(AlignmentSource, alignment_id), time_limit=0.2) == []
     )
 
 

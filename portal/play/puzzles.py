@@ -1,0 +1,101 @@
+"""What players see of a puzzle: the list on offer, one puzzle, what the play
+page's script needs and the scoring scheme in words.
+
+Services take a session and never commit.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, load_only
+
+from games.puzzles import describe_scheme, scheme_from_params
+from games.scheme import ScoringScheme
+from portal.errors import NotFound
+from portal.play.models import Puzzle
+
+
+@functools.lru_cache(maxsize=64)
+def _scheme(params: str) -> ScoringScheme:
+    return scheme_from_params(json.loads(params))
+
+
+def scheme_of(puzzle: Puzzle) -> ScoringScheme:
+    # Built once per distinct scheme: every submission is scored with its puzzle's.
+    return _scheme(json.dumps(puzzle.scheme, sort_keys=True))
+
+
+def scheme_words(puzzle: Puzzle) -> str:
+    return describe_scheme(puzzle.scheme)
+
+
+@dataclass(frozen=True)
+class PuzzleSummary:
+    """What a list of puzzles shows: plain values, so a list can outlive its session."""
+
+    id: int
+    title: str
+    kind: str
+    level: str
+    rows: int
+    par: float
+    difficulty: float
+
+
+def visible_puzzles(session: Session) -> list[PuzzleSummary]:
+    """The offered puzzles, tutorial first, then by difficulty."""
+    puzzles = session.scalars(
+        select(Puzzle)
+        .options(
+            load_only(
+                Puzzle.title,
+                Puzzle.kind,
+                Puzzle.level,
+                Puzzle.par,
+                Puzzle.difficulty,
+                Puzzle.names,
+            )
+        )
+        .where(Puzzle.active.is_(True))
+        .order_by((Puzzle.level != "tutorial"), Puzzle.difficulty, Puzzle.id)
+    )
+    return [
+        PuzzleSummary(p.id, p.title, p.kind, p.level, len(p.names), p.par, p.difficulty)
+        for p in puzzles
+    ]
+
+
+def get_puzzle(session: Session, puzzle_id: int) -> Puzzle:
+    """An offered or retired puzzle (retired ones stay viewable)."""
+    return viewable(session.get(Puzzle, puzzle_id), puzzle_id)
+
+
+def viewable(puzzle: Puzzle | None, puzzle_id: int) -> Puzzle:
+    """``puzzle`` (read as ``puzzle_id``) if players may see it: offered, or retired."""
+    if puzzle is None or (not puzzle.active and puzzle.retired_at is None):
+        raise NotFound(f"There is no puzzle {puzzle_id}.")
+    return puzzle
+
+
+def page_data(puzzle: Puzzle) -> dict[str, Any]:
+    """What the play page's script needs: rows, board, scheme, par."""
+    return {
+        "id": puzzle.id,
+        "title": puzzle.title,
+        "kind": puzzle.kind,
+        "level": puzzle.level,
+        "names": puzzle.names,
+        "sequences": puzzle.sequences,
+        "start": puzzle.start,
+        "width": puzzle.width,
+        "par": puzzle.par,
+        "start_score": puzzle.start_score,
+        "difficulty": puzzle.difficulty,
+        "scheme": puzzle.scheme,
+        "retired": puzzle.retired_at is not None,
+    }

@@ -1,0 +1,234 @@
+"""A player's solution: checked and scored on the server, stored once per
+player and layout, flagged when layouts arrive faster than anyone plays.
+
+Submitting is the busiest write: after BEGIN it is one prebuilt query reading
+the puzzle with what deciding needs, one INSERT ... ON CONFLICT DO NOTHING
+RETURNING, and the caller's commit.
+
+Services take a session and never commit.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session, make_transient_to_detached
+
+from games.checking import SolutionError, check_solution
+from games.puzzles import strip_common_gaps
+from games.scoring import score_alignment
+from portal.db import utcnow
+from portal.errors import Conflict, ServiceError
+from portal.play import badges
+from portal.play.models import NICKNAME_MAX, Puzzle, Solution
+from portal.play.puzzles import scheme_of, viewable
+from portal.play.retirement import RETIRE_AFTER_SOLUTIONS, retire_if_exhausted
+from portal.play.splicing import update_research
+from portal.upsert import insert
+
+NICKNAME_PATTERN = re.compile(r"^[\w .'-]{2,32}$")
+
+
+@dataclass(frozen=True)
+class Player:
+    key: str  # "user:<id>" or "guest:<token>"
+    nickname: str
+    user_id: int | None = None
+
+
+def clean_nickname(value: Any) -> str:
+    name = " ".join(str(value or "").split())
+    if not NICKNAME_PATTERN.match(name):
+        raise ServiceError(
+            f"A nickname is 2 to {NICKNAME_MAX} letters, digits, spaces or . ' - _",
+            field="nickname",
+        )
+    return name
+
+
+def points_for(score: float, par: float, difficulty: float) -> int:
+    """100 x difficulty for beating par, half that for equalling it."""
+    if score > par + 1e-9:
+        return round(100 * difficulty)
+    if abs(score - par) <= 1e-9:
+        return round(50 * difficulty)
+    return 0
+
+
+def layout_hash(rows: list[str]) -> str:
+    """The same alignment gives the same hash whatever all-gap columns it has."""
+    canonical = "\n".join(strip_common_gaps(rows))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Submitted:
+    solution: Solution
+    created: bool
+    score: float
+    par: float
+    points: int
+    badges: list[str] = field(default_factory=list)
+
+    @property
+    def beats_par(self) -> bool:
+        return self.score > self.par + 1e-9
+
+    @property
+    def reaches_par(self) -> bool:
+        return self.score >= self.par - 1e-9
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.solution.id,
+            "score": self.score,
+            "par": self.par,
+            "beats_par": self.beats_par,
+            "reaches_par": self.reaches_par,
+            "points": self.points,
+            "duplicate": not self.created,
+            "nickname": self.solution.nickname,
+            "flagged": self.solution.flagged,
+            "badges": [{"code": code, "title": badges.title(code)} for code in self.badges],
+        }
+
+
+#: More than FLAG_BURST[0] new layouts of one puzzle from one player within
+#: FLAG_BURST[1] is faster than anyone solves by hand: a script trying layouts.
+FLAG_BURST = (12, timedelta(minutes=1))
+
+
+@dataclass(frozen=True)
+class PuzzleState:
+    """What deciding on a new solution needs to know, read in one query."""
+
+    recent: int  # this player's layouts of this puzzle within FLAG_BURST[1]
+    solutions: int  # distinct layouts of this puzzle so far
+    best: float | None  # the best score so far
+
+
+def _state_columns() -> tuple:
+    # Built once: submissions are the busiest write, and building a statement
+    # costs more Python than running it.
+    of_puzzle = Solution.puzzle_id == bindparam("puzzle_id")
+    recent = (
+        select(func.count(Solution.id))
+        .where(
+            of_puzzle,
+            Solution.player_key == bindparam("player_key"),
+            Solution.created_at >= bindparam("since"),
+        )
+        .scalar_subquery()
+    )
+    solutions = select(func.count(Solution.id)).where(of_puzzle).scalar_subquery()
+    best = select(func.max(Solution.score)).where(of_puzzle).scalar_subquery()
+    return recent, solutions, best
+
+
+_STATE_COLUMNS = _state_columns()
+_STATE = select(*_STATE_COLUMNS)
+_PUZZLE_AND_STATE = select(Puzzle, *_STATE_COLUMNS).where(Puzzle.id == bindparam("puzzle_id"))
+
+
+def _state_parameters(puzzle_id: int, player_key: str) -> dict[str, Any]:
+    return {"puzzle_id": puzzle_id, "player_key": player_key, "since": utcnow() - FLAG_BURST[1]}
+
+
+def _state_of(row: Any) -> PuzzleState:
+    recent, solutions, best = row[-3:]
+    return PuzzleState(recent, solutions, None if best is None else float(best))
+
+
+@functools.cache
+def _insert_solution_for(dialect: str) -> Any:
+    # Built once per kind of database, like _STATE: the values come as parameters.
+    return (
+        insert(dialect, Solution.__table__)
+        .on_conflict_do_nothing(index_elements=["puzzle_id", "player_key", "layout_hash"])
+        .returning(Solution.id)
+    )
+
+
+def _insert_solution(session: Session) -> Any:
+    return _insert_solution_for(session.get_bind().dialect.name)
+
+
+def puzzle_for_submission(
+    session: Session, puzzle_id: int, player_key: str
+) -> tuple[Puzzle, PuzzleState]:
+    """The puzzle and what ``submit`` needs to know about it for the player
+    ``player_key``, in one round trip."""
+    row = session.execute(_PUZZLE_AND_STATE, _state_parameters(puzzle_id, player_key)).first()
+    puzzle = viewable(row[0] if row is not None else None, puzzle_id)
+    return puzzle, _state_of(row)
+
+
+def submit(
+    session: Session,
+    puzzle: Puzzle,
+    rows: Any,
+    player: Player,
+    *,
+    retire_after: int = RETIRE_AFTER_SOLUTIONS,
+    state: PuzzleState | None = None,
+) -> Submitted:
+    """Checks and scores ``rows`` and stores them once per player and layout;
+    the puzzle retires at its ``retire_after``-th distinct layout. ``state``
+    comes from ``puzzle_for_submission`` when the caller loaded the puzzle so."""
+    if puzzle.retired_at is not None:
+        raise Conflict(
+            "This puzzle is retired: its best solution is already in the research"
+            " alignment. Try another puzzle.",
+            code="retired",
+        )
+    try:
+        rows = check_solution(puzzle.sequences, rows, max_width=puzzle.width)
+    except SolutionError as error:
+        where = {"row": error.row, "column": error.column} if error.row is not None else {}
+        raise ServiceError(str(error), "rows", **where) from None
+    score = score_alignment(rows, scheme_of(puzzle))
+    digest = layout_hash(rows)
+    points = points_for(score, puzzle.par, puzzle.difficulty)
+    if state is None:
+        state = _state_of(session.execute(_STATE, _state_parameters(puzzle.id, player.key)).one())
+    values = {
+        "puzzle_id": puzzle.id,
+        "user_id": player.user_id,
+        "player_key": player.key,
+        "nickname": player.nickname,
+        "layout_hash": digest,
+        "rows": rows,
+        "score": score,
+        "points": points,
+        "submissions": 1,
+        "flagged": state.recent >= FLAG_BURST[0],
+        "created_at": utcnow(),
+    }
+    # The unique (puzzle, player, layout) constraint settles two identical
+    # submissions racing: the second INSERT does nothing and counts as a repeat.
+    new_id = session.execute(_insert_solution(session), values).scalar()
+    if new_id is not None:
+        # Every column was written just now, so the row is known without reading it back.
+        solution = Solution(id=new_id, **values)
+        make_transient_to_detached(solution)
+        session.add(solution)
+        earned = [] if solution.flagged else badges.after_solution(session, solution, puzzle)
+        if not retire_if_exhausted(session, puzzle, retire_after, solutions=state.solutions + 1):
+            update_research(session, puzzle, solution, state.best)
+        return Submitted(solution, True, score, puzzle.par, points, earned)
+    existing = session.scalar(
+        select(Solution).where(
+            Solution.puzzle_id == puzzle.id,
+            Solution.player_key == player.key,
+            Solution.layout_hash == digest,
+        )
+    )
+    existing.submissions += 1
+    session.flush()
+    return Submitted(existing, False, existing.score, puzzle.par, existing.points)
