@@ -88,10 +88,13 @@ def after_solution(session: Session, solution: Solution, puzzle: Puzzle) -> list
         )
         if not earlier:
             give("first_to_beat_par", puzzle.id)
-    solved = session.scalar(
-        select(func.count(func.distinct(Solution.puzzle_id)))
-        .join(Puzzle)
-        .where(Solution.user_id == user_id, Solution.score >= Puzzle.par - _EPSILON)
+    solved = (
+        session.scalar(
+            select(func.count(func.distinct(Solution.puzzle_id)))
+            .join(Puzzle)
+            .where(Solution.user_id == user_id, Solution.score >= Puzzle.par - _EPSILON)
+        )
+        or 0
     )
     if solved >= MANY_PUZZLES:
         give("ten_puzzles")

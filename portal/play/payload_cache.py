@@ -57,7 +57,7 @@ def note_solution(puzzle: Puzzle, result: submissions.Submitted) -> None:
 
 
 def forget_puzzle(puzzle_id: int) -> None:
-    payloads().forget(lambda key: key[0] == puzzle_id)
+    payloads().forget(lambda key: isinstance(key, tuple) and key[0] == puzzle_id)
     listings().forget(lambda key: key == "puzzles")
 
 

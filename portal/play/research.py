@@ -149,7 +149,7 @@ def report(session: Session, alignment: AlignmentSource) -> Report:
         )
     by_id = {p.id: p for p in puzzles}
     for change in changes:
-        solution = solutions.get(change.solution_id)
+        solution = solutions.get(change.solution_id) if change.solution_id is not None else None
         out.credits.append(
             CreditLine(change, solution, by_id.get(solution.puzzle_id) if solution else None)
         )
@@ -179,8 +179,8 @@ def contributions(
 ) -> list[tuple[AlignmentChange, Solution, AlignmentSource]]:
     """The user's solutions spliced into research alignments, with where."""
     return [
-        tuple(row)
-        for row in session.execute(
+        (change, solution, source)
+        for change, solution, source in session.execute(
             select(AlignmentChange, Solution, AlignmentSource)
             .join(Solution, AlignmentChange.solution_id == Solution.id)
             .join(AlignmentSource, AlignmentChange.alignment_id == AlignmentSource.id)

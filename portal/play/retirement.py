@@ -40,6 +40,7 @@ def retire_if_exhausted(
         solutions
         if solutions is not None
         else session.scalar(select(func.count(Solution.id)).where(Solution.puzzle_id == puzzle.id))
+        or 0
     )
     if count >= limit:
         retire(puzzle, f"{count} solutions received")
@@ -71,10 +72,13 @@ def retire_finished(
         )
         if best is None or best.id not in spliced:
             continue
-        players = session.scalar(
-            select(func.count(func.distinct(Solution.player_key))).where(
-                Solution.puzzle_id == puzzle.id, Solution.score >= best.score - 1e-9
+        players = (
+            session.scalar(
+                select(func.count(func.distinct(Solution.player_key))).where(
+                    Solution.puzzle_id == puzzle.id, Solution.score >= best.score - 1e-9
+                )
             )
+            or 0
         )
         if players >= consensus:
             retire(puzzle, f"best score {best.score:g} spliced in and reached by {players} players")

@@ -24,21 +24,23 @@ def update_research(
     is credited and the puzzle can retire without waiting for a researcher);
     a solution that equals the best may complete the consensus that retires
     the puzzle. ``best_before`` is the puzzle's best score before ``solution``."""
-    if puzzle.alignment_id is None or solution.score <= puzzle.start_score + 1e-9:
+    alignment = puzzle.alignment
+    if alignment is None or solution.score <= puzzle.start_score + 1e-9:
         return
     if best_before is None or solution.score > best_before + 1e-9:
-        splice_best(session, puzzle.alignment)
+        splice_best(session, alignment)
         return
     if solution.score < best_before - 1e-9:
         return  # below the best: it cannot change who reached the best
     spliced = set(
         session.scalars(
             select(AlignmentChange.solution_id).where(
-                AlignmentChange.alignment_id == puzzle.alignment_id
+                AlignmentChange.alignment_id == alignment.id,
+                AlignmentChange.solution_id.is_not(None),
             )
         )
     )
-    retire_finished(session, puzzle.alignment, spliced, only=puzzle)
+    retire_finished(session, alignment, {s for s in spliced if s is not None}, only=puzzle)
 
 
 def splice_best(session: Session, alignment: AlignmentSource) -> list[AlignmentChange]:
@@ -99,5 +101,9 @@ def splice_best(session: Session, alignment: AlignmentSource) -> list[AlignmentC
         solution = session.get(Solution, change.solution_id)
         if solution is not None and solution.user_id is not None:
             badges.award(session, solution.user_id, "contributor", solution.puzzle_id)
-    retire_finished(session, alignment, {change.solution_id for change in changes})
+    retire_finished(
+        session,
+        alignment,
+        {change.solution_id for change in changes if change.solution_id is not None},
+    )
     return changes

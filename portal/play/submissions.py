@@ -24,7 +24,7 @@ from games.checking import SolutionError, check_solution
 from games.puzzles import strip_common_gaps
 from games.scoring import score_alignment
 from portal.db import utcnow
-from portal.errors import Conflict, ServiceError
+from portal.errors import Conflict, NotFound, ServiceError
 from portal.play import badges
 from portal.play.models import NICKNAME_MAX, Puzzle, Solution
 from portal.play.puzzles import scheme_of, viewable
@@ -190,8 +190,9 @@ def submit(
     try:
         rows = check_solution(puzzle.sequences, rows, max_width=puzzle.width)
     except SolutionError as error:
-        where = {"row": error.row, "column": error.column} if error.row is not None else {}
-        raise ServiceError(str(error), "rows", **where) from None
+        if error.row is None:
+            raise ServiceError(str(error), "rows") from None
+        raise ServiceError(str(error), "rows", row=error.row, column=error.column) from None
     score = score_alignment(rows, scheme_of(puzzle))
     digest = layout_hash(rows)
     points = points_for(score, puzzle.par, puzzle.difficulty)
@@ -229,6 +230,8 @@ def submit(
             Solution.layout_hash == digest,
         )
     )
+    if existing is None:  # the puzzle went (and its solutions with it) in between
+        raise NotFound(f"There is no puzzle {puzzle.id}.")
     existing.submissions += 1
     session.flush()
     return Submitted(existing, False, existing.score, puzzle.par, existing.points)

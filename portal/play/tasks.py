@@ -17,13 +17,17 @@ def recut_puzzles(app: Flask) -> int:
     added = 0
     with job_session(app) as session:
         for alignment_id in session.scalars(select(AlignmentSource.id)).all():
-            plan = cutting.plan_cuts(session, session.get(AlignmentSource, alignment_id))
+            alignment = session.get(AlignmentSource, alignment_id)
+            if alignment is None:  # removed since the list was read
+                continue
+            plan = cutting.plan_cuts(session, alignment)
             session.rollback()  # no transaction stays open through seconds of solving
             cuts = cutting.solve_cuts(plan)
+            alignment = session.get(AlignmentSource, alignment_id)
+            if alignment is None:
+                continue
             try:
-                added += len(
-                    cutting.store_cuts(session, session.get(AlignmentSource, alignment_id), cuts)
-                )
+                added += len(cutting.store_cuts(session, alignment, cuts))
                 session.commit()
             except IntegrityError:  # another process stored the same cut first
                 session.rollback()
