@@ -23,3 +23,19 @@ Demo                   demo_content (called by portal.demo)
 Settings read from the app config (e.g. in <instance>/portal.cfg):
 COMMUNITY_EDIT_WINDOW_MINUTES (15), and the new-account limits of trust.CONFIG_KEYS.
 """
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the community pages (each part's pages nested in them), the questions
+    of all communities, and a member's notifications."""
+    # Imported here, as flaskr's factory does: importing the package (its models, say)
+    # must not load its pages, which import the rest of the portal.
+    from portal.community import feed_views, notification_views, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(feed_views.bp)
+    app.register_blueprint(notification_views.bp)
