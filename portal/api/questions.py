@@ -14,10 +14,12 @@ from portal.api.blueprint import bp
 from portal.api.communities import find_community
 from portal.api.pagination import page_of
 from portal.api.spec import operation
-from portal.community import discussion, questions, trust, votes
+from portal.community import discussion, trust
 from portal.community.comment_models import Comment
-from portal.community.question_models import Question
-from portal.community.similarity import DEFAULT_THRESHOLD, Draft
+from portal.community.questions import services as questions
+from portal.community.questions import votes
+from portal.community.questions.models import Question
+from portal.community.questions.similarity import DEFAULT_THRESHOLD, Draft
 from portal.errors import NotFound
 from portal.extensions import limiter, post_limit, user_or_address, vote_limit
 

@@ -34,8 +34,9 @@ def init_app(app: Flask) -> None:
     of all communities, and a member's notifications."""
     # Imported here, as flaskr's factory does: importing the package (its models, say)
     # must not load its pages, which import the rest of the portal.
-    from portal.community import feed_views, notification_views, views
+    from portal.community import notification_views, views
+    from portal.community.questions import feed
 
     app.register_blueprint(views.bp)
-    app.register_blueprint(feed_views.bp)
+    app.register_blueprint(feed.bp)
     app.register_blueprint(notification_views.bp)

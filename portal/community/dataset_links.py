@@ -17,7 +17,7 @@ from portal import audit, policy
 from portal.accounts.models import User
 from portal.community import dataset_matching
 from portal.community.link_models import MATCHED_MAX, LinkDecision, QuestionDataset
-from portal.community.question_models import Question
+from portal.community.questions.models import Question
 from portal.data.models import Dataset
 from portal.db import utcnow
 from portal.errors import Conflict, ServiceError

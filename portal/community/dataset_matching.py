@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from portal.community.similarity import STOP_WORDS
+from portal.community.questions.similarity import STOP_WORDS
 
 K1 = 1.2
 B = 0.75

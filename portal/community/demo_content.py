@@ -22,18 +22,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
-from portal.community import (
-    dataset_links,
-    discussion,
-    lifecycle,
-    prioritisation,
-    questions,
-    trust,
-    votes,
-)
+from portal.community import dataset_links, discussion, prioritisation, trust
 from portal.community.link_models import LinkDecision, QuestionDataset, QuestionRun
 from portal.community.models import Community
-from portal.community.question_models import Question
+from portal.community.questions import lifecycle, votes
+from portal.community.questions import services as questions
+from portal.community.questions.models import Question
 from portal.community.round_models import PriorityRound
 from portal.data.models import Dataset
 from portal.db import utcnow

@@ -18,7 +18,7 @@ from portal.db import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
-    from portal.community.question_models import Question
+    from portal.community.questions.models import Question
     from portal.data.models import Dataset
     from portal.reanalysis.models import AnalysisRun
 

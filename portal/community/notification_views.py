@@ -10,7 +10,7 @@ from portal import db
 from portal.community import watching
 from portal.community.forms import ActionForm
 from portal.community.models import Community
-from portal.community.question_models import Question
+from portal.community.questions.models import Question
 from portal.community.view_helpers import me, require_valid
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")

@@ -22,7 +22,7 @@ from portal import audit, policy
 from portal.accounts.models import User
 from portal.community import bradley_terry
 from portal.community.models import Community
-from portal.community.question_models import Question
+from portal.community.questions.models import Question
 from portal.community.round_models import (
     ROUND_TITLE_MAX,
     Comparison,

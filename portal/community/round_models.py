@@ -20,7 +20,7 @@ from portal.db import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from portal.community.models import Community
-    from portal.community.question_models import Question
+    from portal.community.questions.models import Question
 
 ROUND_TITLE_MAX = 200
 

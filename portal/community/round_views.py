@@ -9,9 +9,10 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from portal import db, policy
-from portal.community import prioritisation, questions
+from portal.community import prioritisation
 from portal.community.forms import ActionForm, CompareForm, PerspectiveForm, RoundForm
 from portal.community.models import Community
+from portal.community.questions import services as questions
 from portal.community.round_models import Perspective, PriorityRound
 from portal.community.view_helpers import (
     attach,

@@ -17,7 +17,7 @@ from portal import audit, policy
 from portal.accounts.models import User
 from portal.community import watching
 from portal.community.link_models import QuestionRun, RunRole
-from portal.community.question_models import Question, QuestionStatus
+from portal.community.questions.models import Question, QuestionStatus
 from portal.db import utcnow
 from portal.errors import Conflict, ServiceError
 from portal.reanalysis import presenting

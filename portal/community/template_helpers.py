@@ -8,7 +8,7 @@ from flask_login import current_user
 from portal import db
 from portal.community import contributions, dataset_links, markdown, run_links, watching
 from portal.community.link_models import RunRole
-from portal.community.question_models import QuestionStatus
+from portal.community.questions.models import QuestionStatus
 
 
 def register(bp: Blueprint) -> None:

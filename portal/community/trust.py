@@ -21,7 +21,7 @@ from portal.accounts.models import Role, User
 from portal.community.comment_models import Comment
 from portal.community.models import Membership
 from portal.community.moderation_models import ContentFlag
-from portal.community.question_models import Question
+from portal.community.questions.models import Question
 from portal.errors import Conflict
 
 

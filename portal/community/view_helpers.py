@@ -14,10 +14,11 @@ from werkzeug.wrappers import Response
 
 from portal import db
 from portal.accounts.models import User
-from portal.community import moderation, questions, trust
+from portal.community import moderation, trust
 from portal.community.forms import FlagForm
 from portal.community.models import Community
-from portal.community.question_models import Question
+from portal.community.questions import services as questions
+from portal.community.questions.models import Question
 from portal.errors import Forbidden, ServiceError
 from portal.policy import MembershipRequired
 

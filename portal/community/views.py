@@ -13,9 +13,6 @@ from portal.community import (
     moderation,
     moderation_views,
     prioritisation,
-    question_views,
-    questions,
-    ranking,
     round_views,
     run_links,
     services,
@@ -23,7 +20,10 @@ from portal.community import (
 )
 from portal.community.forms import MembershipForm
 from portal.community.models import Community, Membership
-from portal.community.question_models import Question
+from portal.community.questions import ranking
+from portal.community.questions import services as questions
+from portal.community.questions import views as question_views
+from portal.community.questions.models import Question
 from portal.community.view_helpers import community_or_404, require_valid
 
 bp = Blueprint("community", __name__, url_prefix="/communities")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.community.notification_models import MESSAGE_MAX, Notification
-from portal.community.question_models import Question, QuestionWatch
+from portal.community.questions.models import Question, QuestionWatch
 from portal.db import utcnow
 from portal.upsert import insert
 

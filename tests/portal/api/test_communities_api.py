@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.community.comment_models import Comment
-from portal.community.question_models import Question, QuestionVote
+from portal.community.questions.models import Question, QuestionVote
 from tests.portal.api.conftest import bearer
 from tests.portal.community.conftest import form_data, pico
 
@@ -97,7 +97,7 @@ def test_read_tokens_and_visitors_cannot_write(client, community, person, token_
 
 
 def _propose(session, community, author, title):
-    from portal.community import questions
+    from portal.community.questions import services as questions
 
     question = questions.propose(session, community, author, pico(title))
     session.commit()
@@ -110,7 +110,7 @@ def test_questions_filter_sort_and_paginate(client, community, other_community, 
     made = [_propose(session, community, sam, title) for title in titles]
     _propose(session, other_community, sam, "Does BCG vaccination prevent tuberculosis here?")
     priya = person("priya", member_of=(community,))
-    from portal.community import votes
+    from portal.community.questions import votes
 
     votes.support(session, made[2], priya)
     session.commit()

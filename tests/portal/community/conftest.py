@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
-from portal.community import questions, services
+from portal.community import services
 from portal.community.models import Community
-from portal.community.question_models import Question
+from portal.community.questions import services as questions
+from portal.community.questions.models import Question
 from portal.db import utcnow
 from tests.portal.conftest import AuthActions
 

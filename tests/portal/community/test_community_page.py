@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from portal.community import discussion, votes
+from portal.community import discussion
+from portal.community.questions import votes
 from tests.portal.community.conftest import SLUG
 
 

@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from portal.accounts.models import Role
 from portal.audit import AuditEvent
-from portal.community import lifecycle, votes, watching
+from portal.community import watching
 from portal.community.notification_models import Notification
-from portal.community.question_models import EvidenceReview, Question, QuestionVote
+from portal.community.questions import lifecycle, votes
+from portal.community.questions.models import EvidenceReview, Question, QuestionVote
 from portal.errors import Forbidden, ServiceError
 from tests.portal.community.conftest import count, question_url, reload
 from tests.portal.conftest import csrf_token

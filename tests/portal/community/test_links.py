@@ -8,10 +8,11 @@ from sqlalchemy.exc import IntegrityError
 
 from datasets.metadata import DatasetMetadata
 from portal.accounts.models import Role
-from portal.community import dataset_links, lifecycle, run_links, watching
+from portal.community import dataset_links, run_links, watching
 from portal.community.link_models import QuestionDataset, QuestionRun
 from portal.community.notification_models import Notification
-from portal.community.question_models import Question
+from portal.community.questions import lifecycle
+from portal.community.questions.models import Question
 from portal.data import services as data
 from portal.data.models import Dataset, DatasetVersion
 from portal.db import utcnow

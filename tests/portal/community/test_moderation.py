@@ -14,7 +14,7 @@ from portal.audit import AuditEvent
 from portal.community import discussion, moderation
 from portal.community.comment_models import Comment
 from portal.community.moderation_models import ContentFlag
-from portal.community.question_models import Question
+from portal.community.questions.models import Question
 from portal.errors import Forbidden, ServiceError
 from tests.portal.community.conftest import SLUG, count, question_url, reload
 from tests.portal.conftest import csrf_token

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from portal.community import votes
-from portal.community.question_models import Question
+from portal.community.questions import votes
+from portal.community.questions.models import Question
 from portal.db import utcnow
 from tests.portal.community.conftest import SLUG, count, form_data, pico, question_url, reload
 from tests.portal.conftest import AuthActions, csrf_token

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from portal.community import ranking
-from portal.community.ranking import Rankable
+from portal.community.questions import ranking
+from portal.community.questions.ranking import Rankable
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.community.similarity import Draft, most_similar, similarity, trigrams
+from portal.community.questions.similarity import Draft, most_similar, similarity, trigrams
 
 
 def test_trigrams_are_taken_from_padded_lower_case_words_without_filler():

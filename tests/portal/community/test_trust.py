@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 
 from portal.accounts.models import Role
-from portal.community import discussion, questions, trust
-from portal.community.question_models import Question
+from portal.community import discussion, trust
+from portal.community.questions import services as questions
+from portal.community.questions.models import Question
 from portal.db import utcnow
 from portal.errors import ServiceError
 from tests.portal.community.conftest import SLUG, count, form_data, pico

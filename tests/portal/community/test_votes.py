@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import db
 from portal.accounts.models import User
-from portal.community import lifecycle, services, votes
-from portal.community.question_models import QuestionVote
+from portal.community import services
+from portal.community.questions import lifecycle, votes
+from portal.community.questions.models import QuestionVote
 from tests.portal.community.conftest import SLUG, count, question_url
 from tests.portal.conftest import csrf_token
 

@@ -26,9 +26,10 @@ from sqlalchemy import select
 
 from portal.accounts.models import Role, User
 from portal.accounts.tokens import ApiToken, create_token
-from portal.community import discussion, questions, services
+from portal.community import discussion, services
 from portal.community.comment_models import Comment
-from portal.community.question_models import Question
+from portal.community.questions import services as questions
+from portal.community.questions.models import Question
 from portal.data.models import Dataset
 from portal.jobs.models import Job
 from portal.play import services as play_services

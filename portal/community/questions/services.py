@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal import policy
 from portal.accounts.models import User
-from portal.community import ranking, trust, watching
+from portal.community import trust, watching
 from portal.community.models import Community
-from portal.community.question_models import (
+from portal.community.questions import ranking
+from portal.community.questions.models import (
     PICO_MAX,
     RATIONALE_MAX,
     TITLE_MAX,
@@ -21,7 +22,7 @@ from portal.community.question_models import (
     QuestionStatus,
     QuestionVote,
 )
-from portal.community.similarity import Draft, most_similar
+from portal.community.questions.similarity import Draft, most_similar
 from portal.db import utcnow
 from portal.errors import Conflict, Forbidden, ServiceError
 
@@ -162,7 +163,7 @@ def listed(
     """Visible questions (of one community, or all), ordered by ``sort``.
 
     Counts are counted rows, so they are exact; ordering happens in Python with the
-    formulas of portal.community.ranking, which the pages show.
+    formulas of portal.community.questions.ranking, which the pages show.
     """
     now = now or utcnow()
     if status not in STATUS_FILTERS:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from portal import audit, policy
 from portal.accounts.models import User
 from portal.community import run_links, watching
-from portal.community.question_models import (
+from portal.community.questions.models import (
     URL_MAX,
     EvidenceReview,
     EvidenceVerdict,

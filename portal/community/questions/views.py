@@ -12,27 +12,22 @@ from portal.community import (
     dataset_links,
     dataset_matching,
     discussion,
-    lifecycle,
     markdown,
-    questions,
-    ranking,
     run_links,
-    votes,
     watching,
 )
 from portal.community.forms import (
     ActionForm,
-    AnswerForm,
-    CloseForm,
     CommentForm,
     DatasetDecisionForm,
     FlagForm,
     LinkRunForm,
-    QuestionForm,
-    ReviewForm,
 )
 from portal.community.moderation_models import FlagReason
-from portal.community.question_models import EvidenceReview, Question, QuestionStatus
+from portal.community.questions import lifecycle, ranking, votes
+from portal.community.questions import services as questions
+from portal.community.questions.forms import AnswerForm, CloseForm, QuestionForm, ReviewForm
+from portal.community.questions.models import EvidenceReview, Question, QuestionStatus
 from portal.community.view_helpers import (
     attach,
     community_or_404,

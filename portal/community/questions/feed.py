@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from portal import db
-from portal.community import questions, ranking
-from portal.community.question_views import list_arguments, paginate
+from portal.community.questions import ranking
+from portal.community.questions import services as questions
+from portal.community.questions.views import list_arguments, paginate
 
 bp = Blueprint("question_feed", __name__)
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from portal import policy
 from portal.accounts.models import User
 from portal.community import watching
-from portal.community.question_models import Question, QuestionVote
+from portal.community.questions.models import Question, QuestionVote
 from portal.db import rows_changed, utcnow
 from portal.errors import Conflict
 from portal.upsert import insert
