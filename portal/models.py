@@ -6,7 +6,6 @@ Alembic's autogenerate and the migration test read the metadata from here.
 from portal.accounts.models import User
 from portal.accounts.tokens import ApiToken
 from portal.audit import AuditEvent
-from portal.community.comment_models import Comment
 from portal.community.link_models import QuestionDataset, QuestionRun
 from portal.community.models import Community, Membership
 from portal.community.moderation_models import ContentFlag
@@ -18,6 +17,7 @@ from portal.community.round_models import (
     RoundParticipant,
     RoundQuestion,
 )
+from portal.community.threads.models import Comment
 from portal.data.models import Dataset, DatasetTag, DatasetVersion
 from portal.db import Base
 from portal.jobs.models import Job

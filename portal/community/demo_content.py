@@ -22,13 +22,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
-from portal.community import dataset_links, discussion, prioritisation, trust
+from portal.community import dataset_links, prioritisation, trust
 from portal.community.link_models import LinkDecision, QuestionDataset, QuestionRun
 from portal.community.models import Community
 from portal.community.questions import lifecycle, votes
 from portal.community.questions import services as questions
 from portal.community.questions.models import Question
 from portal.community.round_models import PriorityRound
+from portal.community.threads import services as threads
 from portal.data.models import Dataset
 from portal.db import utcnow
 from portal.reanalysis.models import AnalysisRun, RunStatus
@@ -367,7 +368,7 @@ def _add_question(
         votes.support(db, question, users[name])
     comment_ids: dict[str, int] = {}
     for author, body, parent, own in spec.comments:
-        comment = discussion.add(
+        comment = threads.add(
             db,
             question,
             users[author],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -16,7 +15,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.community.comment_models import BODY_MAX
 from portal.community.moderation_models import NOTE_MAX, FlagReason
 from portal.community.round_models import ROUND_TITLE_MAX, Perspective
 
@@ -27,16 +25,6 @@ class MembershipForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes something (support, follow, delete...): only the CSRF token."""
-
-
-class CommentForm(FlaskForm):
-    body = TextAreaField(
-        "Your comment",
-        validators=[DataRequired(), Length(max=BODY_MAX)],
-        description="Markdown works: **bold**, *italic*, [links](https://…), lists, > quotes. "
-        "Mention a dataset or analysis with [[dataset:name]] or [[analysis:id]].",
-    )
-    parent_id = HiddenField()
 
 
 class FlagForm(FlaskForm):

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from portal import audit, policy
 from portal.accounts.models import User
 from portal.community import trust
-from portal.community.comment_models import Comment
 from portal.community.moderation_models import NOTE_MAX, ContentFlag, FlagReason
 from portal.community.questions.models import Question
+from portal.community.threads.models import Comment
 from portal.db import rows_changed, utcnow
 from portal.errors import Conflict, ServiceError
 from portal.upsert import insert

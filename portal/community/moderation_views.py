@@ -7,10 +7,10 @@ from flask_login import login_required
 
 from portal import db, policy
 from portal.community import moderation
-from portal.community.comment_models import Comment
 from portal.community.forms import ModerationForm
 from portal.community.models import Community
 from portal.community.questions.models import Question
+from portal.community.threads.models import Comment
 from portal.community.view_helpers import community_or_404, me, question_or_404, refuse
 from portal.errors import ServiceError
 

@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from portal import db, policy
 from portal.community import (
-    comment_views,
     dataset_links,
     moderation,
     moderation_views,
@@ -24,6 +23,7 @@ from portal.community.questions import ranking
 from portal.community.questions import services as questions
 from portal.community.questions import views as question_views
 from portal.community.questions.models import Question
+from portal.community.threads import views as comment_views
 from portal.community.view_helpers import community_or_404, require_valid
 
 bp = Blueprint("community", __name__, url_prefix="/communities")

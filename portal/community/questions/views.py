@@ -8,17 +8,9 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from portal import db, policy
-from portal.community import (
-    dataset_links,
-    dataset_matching,
-    discussion,
-    markdown,
-    run_links,
-    watching,
-)
+from portal.community import dataset_links, dataset_matching, markdown, run_links, watching
 from portal.community.forms import (
     ActionForm,
-    CommentForm,
     DatasetDecisionForm,
     FlagForm,
     LinkRunForm,
@@ -28,6 +20,8 @@ from portal.community.questions import lifecycle, ranking, votes
 from portal.community.questions import services as questions
 from portal.community.questions.forms import AnswerForm, CloseForm, QuestionForm, ReviewForm
 from portal.community.questions.models import EvidenceReview, Question, QuestionStatus
+from portal.community.threads import services as threads
+from portal.community.threads.forms import CommentForm
 from portal.community.view_helpers import (
     attach,
     community_or_404,
@@ -141,7 +135,7 @@ def show(slug: str, question_id: int):
             "community/questions/hidden.html", community=community, question=question
         )
     now = utcnow()
-    nodes = discussion.thread(session, question)
+    nodes = threads.thread(session, question)
     mentions = _mentions(nodes)
     close_form = CloseForm()
     if may_moderate:
@@ -200,7 +194,7 @@ def show(slug: str, question_id: int):
     )
 
 
-def _mentions(nodes: list[discussion.Node]) -> list[markdown.Mention]:
+def _mentions(nodes: list[threads.Node]) -> list[markdown.Mention]:
     """Datasets and analyses the visible discussion links to, each once."""
     found: dict[str, markdown.Mention] = {}
     stack = list(nodes)

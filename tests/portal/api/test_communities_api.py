@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from portal.community.comment_models import Comment
 from portal.community.questions.models import Question, QuestionVote
+from portal.community.threads.models import Comment
 from tests.portal.api.conftest import bearer
 from tests.portal.community.conftest import form_data, pico
 
@@ -147,10 +147,10 @@ def test_hidden_questions_and_deleted_comments_are_not_shown(client, community, 
     question = _propose(
         session, community, sam, "Does aspirin after surgery prevent colon cancer recurrence?"
     )
-    from portal.community import discussion
+    from portal.community.threads import services as threads
     from portal.db import utcnow
 
-    comment = discussion.add(session, question, sam, "A secret I regret writing.")
+    comment = threads.add(session, question, sam, "A secret I regret writing.")
     comment.deleted_at = utcnow()
     session.commit()
     detail = client.get(f"/api/v1/questions/{question.id}").get_json()

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from portal import policy
-from portal.community import discussion
-from portal.community.comment_models import Comment
+from portal.community.threads import services as threads
+from portal.community.threads.models import Comment
 from portal.db import utcnow
 from tests.portal.community.conftest import count, question_url, reload
 from tests.portal.conftest import AuthActions, csrf_token
@@ -98,7 +98,7 @@ def test_a_reply_to_a_comment_of_another_question_is_refused(
 ):
     priya = person("priya", member_of=(community,))
     other = propose(community, priya, "Another question about colon cancer?")
-    elsewhere = discussion.add(session, other, priya, "Elsewhere")
+    elsewhere = threads.add(session, other, priya, "Elsewhere")
     session.commit()
     client = login("sam")
     post(client, question, "Sneaky reply", parent_id=elsewhere.id)
@@ -129,7 +129,7 @@ def test_authors_edit_within_the_window_only(make_app, community, person, questi
 
 
 def test_the_edit_window_is_configurable(community, person, question, session):
-    comment = discussion.add(session, question, question.author, "Hello")
+    comment = threads.add(session, question, question.author, "Hello")
     session.commit()
     now = comment.created_at + timedelta(minutes=3)
     assert policy.can_edit_comment(question.author, comment, now, timedelta(minutes=5))
@@ -168,15 +168,15 @@ def test_members_cannot_edit_or_delete_others_comments(community, person, login,
 
 def test_very_deep_replies_are_attached_at_the_deepest_level(community, person, question, session):
     parent_id = None
-    for n in range(discussion.MAX_DEPTH + 3):
-        parent_id = discussion.add(
+    for n in range(threads.MAX_DEPTH + 3):
+        parent_id = threads.add(
             session, question, question.author, f"level {n}", parent_id=parent_id
         ).id
     session.commit()
     depths = []
-    stack = discussion.thread(session, question)
+    stack = threads.thread(session, question)
     while stack:
         node = stack.pop()
         depths.append(node.depth)
         stack.extend(node.replies)
-    assert max(depths) == discussion.MAX_DEPTH and len(depths) == discussion.MAX_DEPTH + 3
+    assert max(depths) == threads.MAX_DEPTH and len(depths) == threads.MAX_DEPTH + 3

@@ -11,10 +11,11 @@ from sqlalchemy import select
 from portal import db
 from portal.accounts.models import Role, User
 from portal.audit import AuditEvent
-from portal.community import discussion, moderation
-from portal.community.comment_models import Comment
+from portal.community import moderation
 from portal.community.moderation_models import ContentFlag
 from portal.community.questions.models import Question
+from portal.community.threads import services as threads
+from portal.community.threads.models import Comment
 from portal.errors import Forbidden, ServiceError
 from tests.portal.community.conftest import SLUG, count, question_url, reload
 from tests.portal.conftest import csrf_token
@@ -96,8 +97,8 @@ def test_three_flags_arriving_at_once_still_hide(app, community, person, questio
 def test_a_flagged_comment_is_hidden_but_keeps_its_place(
     community, person, question, flaggers, session, login
 ):
-    comment = discussion.add(session, question, question.author, "Buy cheap pills here")
-    discussion.add(session, question, flaggers[0], "A reply", parent_id=comment.id)
+    comment = threads.add(session, question, question.author, "Buy cheap pills here")
+    threads.add(session, question, flaggers[0], "A reply", parent_id=comment.id)
     session.commit()
     for user in flaggers:
         moderation.flag(session, user, comment, reason="spam")
@@ -188,7 +189,7 @@ def test_site_admins_moderate_everywhere(community, person, question, login, ses
 def test_comments_are_moderated_through_their_community_only(
     community, other_community, person, question, login, session
 ):
-    comment = discussion.add(session, question, question.author, "Hello")
+    comment = threads.add(session, question, question.author, "Hello")
     session.commit()
     person("otto", moderator_of=(other_community,))
     client = login("otto")

@@ -6,9 +6,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal import db, policy
-from portal.community import discussion
-from portal.community.comment_models import Comment
-from portal.community.forms import ActionForm, CommentForm
+from portal.community.forms import ActionForm
+from portal.community.threads import services as threads
+from portal.community.threads.forms import CommentForm
+from portal.community.threads.models import Comment
 from portal.community.view_helpers import (
     attach,
     community_or_404,
@@ -54,7 +55,7 @@ def add(slug: str, question_id: int):
     if parent and not str(parent).isdigit():
         return refuse(Conflict("The comment you replied to is not in this discussion."), back)
     try:
-        comment = discussion.add(
+        comment = threads.add(
             session,
             question,
             me(),
@@ -86,7 +87,7 @@ def edit(slug: str, question_id: int, comment_id: int):
     form = CommentForm(obj=comment)
     if form.validate_on_submit():
         try:
-            discussion.edit(session, comment, me(), form.body.data, window=edit_window())
+            threads.edit(session, comment, me(), form.body.data, window=edit_window())
         except ServiceError as error:
             attach(error, form, "body")
         else:
@@ -114,7 +115,7 @@ def delete(slug: str, question_id: int, comment_id: int):
     comment = _comment_or_404(question.id, comment_id)
     back = _question_url(slug, question_id, f"comment-{comment.id}")
     try:
-        discussion.delete(session, comment, me())
+        threads.delete(session, comment, me())
     except ServiceError as error:
         return refuse(error, back)
     session.commit()

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, joinedload
 from portal import policy
 from portal.accounts.models import User
 from portal.community import markdown, trust, watching
-from portal.community.comment_models import BODY_MAX, Comment
 from portal.community.questions.models import Question
+from portal.community.threads.models import BODY_MAX, Comment
 from portal.db import utcnow
 from portal.errors import Conflict, Forbidden, ServiceError
 
