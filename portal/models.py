@@ -11,7 +11,7 @@ from portal.community.models import Community, Membership
 from portal.community.moderation_models import ContentFlag
 from portal.community.notification_models import Notification
 from portal.community.questions.models import EvidenceReview, Question, QuestionVote, QuestionWatch
-from portal.community.round_models import (
+from portal.community.rounds.models import (
     Comparison,
     PriorityRound,
     RoundParticipant,

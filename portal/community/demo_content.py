@@ -22,13 +22,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
-from portal.community import dataset_links, prioritisation, trust
+from portal.community import dataset_links, trust
 from portal.community.link_models import LinkDecision, QuestionDataset, QuestionRun
 from portal.community.models import Community
 from portal.community.questions import lifecycle, votes
 from portal.community.questions import services as questions
 from portal.community.questions.models import Question
-from portal.community.round_models import PriorityRound
+from portal.community.rounds import services as rounds
+from portal.community.rounds.models import PriorityRound
 from portal.community.threads import services as threads
 from portal.data.models import Dataset
 from portal.db import utcnow
@@ -386,7 +387,7 @@ def _add_round(
     db: Session, community: Community, users: dict[str, User], by_key: dict[str, Question]
 ) -> None:
     ids = [by_key[key].id for key in ROUND_QUESTIONS]
-    round_ = prioritisation.open_round(
+    round_ = rounds.open_round(
         db,
         community,
         users["moira-moderator"],
@@ -396,10 +397,10 @@ def _add_round(
         question_ids=ids,
     )
     for name, (perspective, order) in ROUND_PREFERENCES.items():
-        prioritisation.take_part(db, round_, users[name], perspective)
+        rounds.take_part(db, round_, users[name], perspective)
         for first, second in itertools.combinations(order, 2):
             # ``order`` lists the questions from most to least important to this person.
-            prioritisation.compare(
+            rounds.compare(
                 db,
                 round_,
                 users[name],

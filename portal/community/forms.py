@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
-    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.community.moderation_models import NOTE_MAX, FlagReason
-from portal.community.round_models import ROUND_TITLE_MAX, Perspective
 
 
 class MembershipForm(FlaskForm):
@@ -65,25 +62,3 @@ class ModerationForm(FlaskForm):
     reason = StringField(
         "Reason (kept in the audit log)", validators=[DataRequired(), Length(max=2000)]
     )
-
-
-class RoundForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(min=3, max=ROUND_TITLE_MAX)])
-    description = TextAreaField(
-        "What the round is for (optional)", validators=[Optional(), Length(max=5000)]
-    )
-    questions = MultiCheckboxField("Questions in the round", coerce=int)
-
-
-class PerspectiveForm(FlaskForm):
-    perspective = RadioField(
-        "I take part as",
-        choices=[SelectChoice(p.value, p.label) for p in Perspective],
-        validators=[DataRequired(message="Choose one.")],
-    )
-
-
-class CompareForm(FlaskForm):
-    first_id = IntegerField(validators=[DataRequired()])
-    second_id = IntegerField(validators=[DataRequired()])
-    winner_id = IntegerField(validators=[DataRequired()])

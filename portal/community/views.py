@@ -11,8 +11,6 @@ from portal.community import (
     dataset_links,
     moderation,
     moderation_views,
-    prioritisation,
-    round_views,
     run_links,
     services,
     template_helpers,
@@ -23,6 +21,8 @@ from portal.community.questions import ranking
 from portal.community.questions import services as questions
 from portal.community.questions import views as question_views
 from portal.community.questions.models import Question
+from portal.community.rounds import services as rounds
+from portal.community.rounds import views as round_views
 from portal.community.threads import views as comment_views
 from portal.community.view_helpers import community_or_404, require_valid
 
@@ -77,7 +77,7 @@ def show(slug: str):
         top_questions=top[:QUESTIONS_ON_COMMUNITY_PAGE],
         open_question_count=len(top),
         top_formula=ranking.FORMULAS["top"],
-        rounds=[r for r in prioritisation.rounds_of(session, community) if r.is_open],
+        rounds=[r for r in rounds.rounds_of(session, community) if r.is_open],
         may_moderate=may_moderate,
         queue_size=len(moderation.queue(session, community.id)) if may_moderate else 0,
         form=MembershipForm(),

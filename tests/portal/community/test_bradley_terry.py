@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from portal.community import bradley_terry as bt
+from portal.community.rounds import bradley_terry as bt
 
 
 def expand(record: dict[tuple[int, int], int]) -> tuple[list[int], list[int]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from portal.community import prioritisation
+from portal.community.rounds import services as rounds
 from portal.community.threads import services as threads
 from portal.models import (
     Comment,
@@ -85,10 +85,10 @@ def ids(community, other_community, person, propose, session):
     q1 = propose(community, moira)
     q2 = propose(community, moira, "A second question for the forged-token tests?")
     comment = threads.add(session, q1, moira, "A comment")
-    round_ = prioritisation.open_round(
+    round_ = rounds.open_round(
         session, community, moira, title="Round", description="", question_ids=[q1.id, q2.id]
     )
-    prioritisation.take_part(session, round_, moira, "patient")
+    rounds.take_part(session, round_, moira, "patient")
     session.commit()
     return {"q1": q1.id, "q2": q2.id, "c": comment.id, "r": round_.id}
 

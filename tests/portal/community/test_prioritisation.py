@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit import AuditEvent
-from portal.community import prioritisation
-from portal.community.round_models import Comparison, PriorityRound, RoundParticipant
+from portal.community.rounds import services as rounds
+from portal.community.rounds.models import Comparison, PriorityRound, RoundParticipant
 from portal.errors import Forbidden, ServiceError
 from tests.portal.community.conftest import SLUG, count
 from tests.portal.conftest import csrf_token
@@ -38,7 +38,7 @@ def three(community, propose, moira):
 
 @pytest.fixture
 def open_round(session, community, moira, three):
-    round_ = prioritisation.open_round(
+    round_ = rounds.open_round(
         session,
         community,
         moira,
@@ -65,7 +65,7 @@ def test_a_moderator_opens_a_round_over_chosen_questions(community, moira, three
     )
     assert response.status_code == 303
     round_ = session.query(PriorityRound).one()
-    assert [q.id for q in prioritisation.questions_in(session, round_)] == [
+    assert [q.id for q in rounds.questions_in(session, round_)] == [
         three[0].id,
         three[1].id,
     ]
@@ -92,7 +92,7 @@ def test_members_cannot_open_rounds(community, person, three, login, session):
     sam = person("sam", member_of=(community,))
     assert login("sam").get(f"{ROUNDS}/new").status_code == 403
     with pytest.raises(Forbidden):
-        prioritisation.open_round(
+        rounds.open_round(
             session,
             community,
             sam,
@@ -137,10 +137,10 @@ def test_answering_the_same_pair_again_replaces_the_answer(
     community, person, open_round, three, session
 ):
     sam = person("sam", member_of=(community,))
-    prioritisation.take_part(session, open_round, sam, "patient")
+    rounds.take_part(session, open_round, sam, "patient")
     a, b = three[0].id, three[1].id
-    prioritisation.compare(session, open_round, sam, first_id=a, second_id=b, winner_id=a)
-    prioritisation.compare(session, open_round, sam, first_id=b, second_id=a, winner_id=b)
+    rounds.compare(session, open_round, sam, first_id=a, second_id=b, winner_id=a)
+    rounds.compare(session, open_round, sam, first_id=b, second_id=a, winner_id=b)
     session.commit()
     [comparison] = session.query(Comparison).all()
     assert comparison.winner_id == b
@@ -149,7 +149,7 @@ def test_answering_the_same_pair_again_replaces_the_answer(
 @pytest.fixture
 def sam_in_round(community, person, open_round, session):
     sam = person("sam", member_of=(community,))
-    prioritisation.take_part(session, open_round, sam, "patient")
+    rounds.take_part(session, open_round, sam, "patient")
     session.commit()
     return sam
 
@@ -158,7 +158,7 @@ def test_comparisons_with_a_question_outside_the_round_are_refused(
     community, moira, three, open_round, sam_in_round, propose, session, login
 ):
     outsider = propose(community, moira, "A question that is not in this round at all?")
-    other_round = prioritisation.open_round(
+    other_round = rounds.open_round(
         session,
         community,
         moira,
@@ -168,7 +168,7 @@ def test_comparisons_with_a_question_outside_the_round_are_refused(
     )
     session.commit()
     with pytest.raises(ServiceError, match="not both in this round"):
-        prioritisation.compare(
+        rounds.compare(
             session,
             open_round,
             sam_in_round,
@@ -220,7 +220,7 @@ def test_comparisons_with_a_question_outside_the_round_are_refused(
 def test_bad_comparisons_are_refused(three, open_round, sam_in_round, session, pick, message):
     first, second, winner = pick(*(q.id for q in three))
     with pytest.raises(ServiceError, match=message):
-        prioritisation.compare(
+        rounds.compare(
             session, open_round, sam_in_round, first_id=first, second_id=second, winner_id=winner
         )
     session.rollback()
@@ -230,7 +230,7 @@ def test_bad_comparisons_are_refused(three, open_round, sam_in_round, session, p
 def test_one_must_take_part_before_comparing(community, person, open_round, three, session):
     sam = person("sam", member_of=(community,))
     with pytest.raises(ServiceError, match="patient, a carer or a clinician"):
-        prioritisation.compare(
+        rounds.compare(
             session,
             open_round,
             sam,
@@ -250,7 +250,7 @@ def test_a_closed_round_takes_no_more_comparisons(
     round_ = session.get(PriorityRound, open_round.id)
     assert not round_.is_open
     with pytest.raises(ServiceError, match="closed"):
-        prioritisation.compare(
+        rounds.compare(
             session,
             round_,
             sam_in_round,
@@ -268,17 +268,17 @@ def test_the_priority_list_weighs_groups_equally_when_asked(
     patients = [person(f"patient{n}", member_of=(community,)) for n in range(3)]
     clinician = person("clinician", member_of=(community,))
     for patient in patients:
-        prioritisation.take_part(session, open_round, patient, "patient")
-        prioritisation.compare(
+        rounds.take_part(session, open_round, patient, "patient")
+        rounds.compare(
             session, open_round, patient, first_id=first, second_id=second, winner_id=first
         )
-    prioritisation.take_part(session, open_round, clinician, "clinician")
-    prioritisation.compare(
+    rounds.take_part(session, open_round, clinician, "clinician")
+    rounds.compare(
         session, open_round, clinician, first_id=first, second_id=second, winner_id=second
     )
     session.commit()
-    pooled = prioritisation.results(session, open_round, weighting="pooled", samples=50)
-    equal = prioritisation.results(session, open_round, weighting="equal", samples=50)
+    pooled = rounds.results(session, open_round, weighting="pooled", samples=50)
+    equal = rounds.results(session, open_round, weighting="equal", samples=50)
     strength = {r.question.id: r.strength for r in pooled.rows}
     assert pooled.rows[0].question.id == first and strength[first] > strength[second]
     equal_strength = {r.question.id: r.strength for r in equal.rows}
@@ -298,12 +298,12 @@ def test_the_fit_behind_the_list_matches_the_pure_function(
     # Two questions, one member: 1 comparison either way would be a tie; with the prior
     # the single answer gives a modest, finite lead that the page reports as a share.
     sam = person("sam", member_of=(community,))
-    prioritisation.take_part(session, open_round, sam, "patient")
-    prioritisation.compare(
+    rounds.take_part(session, open_round, sam, "patient")
+    rounds.compare(
         session, open_round, sam, first_id=three[0].id, second_id=three[1].id, winner_id=three[1].id
     )
     session.commit()
-    result = prioritisation.results(session, open_round, samples=20)
+    result = rounds.results(session, open_round, samples=20)
     top = result.rows[0]
     assert top.question.id == three[1].id
     assert top.preferred_share == pytest.approx(1 / (1 + math.exp(-top.strength)))
@@ -313,10 +313,10 @@ def test_the_fit_behind_the_list_matches_the_pure_function(
 def test_pairs_are_spread_over_the_least_compared(community, person, open_round, three, session):
     people = [person(f"member{n}", member_of=(community,)) for n in range(3)]
     for member in people:
-        prioritisation.take_part(session, open_round, member, "patient")
+        rounds.take_part(session, open_round, member, "patient")
     a, b = three[0].id, three[1].id
-    prioritisation.compare(session, open_round, people[0], first_id=a, second_id=b, winner_id=a)
+    rounds.compare(session, open_round, people[0], first_id=a, second_id=b, winner_id=a)
     session.commit()
     for seed in range(5):
-        pair = prioritisation.next_pair(session, open_round, people[1], random.Random(seed))
+        pair = rounds.next_pair(session, open_round, people[1], random.Random(seed))
         assert {pair[0].id, pair[1].id} != {a, b}, "an unseen pair comes first"

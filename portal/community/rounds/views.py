@@ -9,11 +9,12 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from portal import db, policy
-from portal.community import prioritisation
-from portal.community.forms import ActionForm, CompareForm, PerspectiveForm, RoundForm
+from portal.community.forms import ActionForm
 from portal.community.models import Community
 from portal.community.questions import services as questions
-from portal.community.round_models import Perspective, PriorityRound
+from portal.community.rounds import services as rounds
+from portal.community.rounds.forms import CompareForm, PerspectiveForm, RoundForm
+from portal.community.rounds.models import Perspective, PriorityRound
 from portal.community.view_helpers import (
     attach,
     community_or_404,
@@ -28,7 +29,7 @@ bp = Blueprint("rounds", __name__, url_prefix="/<slug>/rounds")
 
 
 def _round_or_404(community: Community, round_id: int) -> PriorityRound:
-    round_ = prioritisation.get(db.session(), community, round_id)
+    round_ = rounds.get(db.session(), community, round_id)
     if round_ is None:
         abort(404)
     return round_
@@ -41,7 +42,7 @@ def index(slug: str):
     return render_template(
         "community/rounds/index.html",
         community=community,
-        rounds=prioritisation.rounds_of(session, community),
+        rounds=rounds.rounds_of(session, community),
         may_moderate=policy.can_moderate(session, community.id, current_user),
     )
 
@@ -60,7 +61,7 @@ def new(slug: str):
     ]
     if form.validate_on_submit():
         try:
-            round_ = prioritisation.open_round(
+            round_ = rounds.open_round(
                 session,
                 community,
                 me(),
@@ -80,7 +81,7 @@ def new(slug: str):
         community=community,
         form=form,
         supports={item.question.id: item.support for item in candidates},
-        limits=(prioritisation.MIN_QUESTIONS, prioritisation.MAX_QUESTIONS),
+        limits=(rounds.MIN_QUESTIONS, rounds.MAX_QUESTIONS),
     ), status
 
 
@@ -90,12 +91,12 @@ def show(slug: str, round_id: int):
     community = community_or_404(slug)
     round_ = _round_or_404(community, round_id)
     user = current_user if current_user.is_authenticated else None
-    taking_part = prioritisation.participant(session, round_, user)
-    in_round = prioritisation.questions_in(session, round_)
+    taking_part = rounds.participant(session, round_, user)
+    in_round = rounds.questions_in(session, round_)
     pair = done = None
     if taking_part is not None and round_.is_open:
-        pair = prioritisation.next_pair(session, round_, user)
-        done = len(prioritisation.pairs_done(session, round_, user))
+        pair = rounds.next_pair(session, round_, user)
+        done = len(rounds.pairs_done(session, round_, user))
     return render_template(
         "community/rounds/show.html",
         community=community,
@@ -107,7 +108,7 @@ def show(slug: str, round_id: int):
         total_pairs=math.comb(len(in_round), 2),
         is_member=policy.is_member(session, community.id, user),
         may_moderate=policy.can_moderate(session, community.id, user),
-        comparisons=prioritisation.comparison_count(session, round_),
+        comparisons=rounds.comparison_count(session, round_),
         perspective_form=PerspectiveForm(
             perspective=taking_part.perspective if taking_part else None
         ),
@@ -126,7 +127,7 @@ def take_part(slug: str, round_id: int):
         form,
         url_for(".show", slug=slug, round_id=round_id),
         invalid="Say whether you take part as a patient, a carer or a clinician.",
-        apply=lambda: prioritisation.take_part(db.session(), round_, me(), form.perspective.data),
+        apply=lambda: rounds.take_part(db.session(), round_, me(), form.perspective.data),
         success=lambda _: f"You take part as {Perspective(form.perspective.data).label}.",
     )
 
@@ -140,7 +141,7 @@ def compare(slug: str, round_id: int):
         form,
         url_for(".show", slug=slug, round_id=round_id, _anchor="compare"),
         invalid="Choose one of the two questions.",
-        apply=lambda: prioritisation.compare(
+        apply=lambda: rounds.compare(
             db.session(),
             round_,
             me(),
@@ -157,16 +158,16 @@ def results(slug: str, round_id: int):
     community = community_or_404(slug)
     round_ = _round_or_404(community, round_id)
     weighting = request.args.get("weighting", "pooled")
-    if weighting not in prioritisation.WEIGHTINGS:
+    if weighting not in rounds.WEIGHTINGS:
         weighting = "pooled"
-    outcome = prioritisation.results(db.session(), round_, weighting=weighting)
+    outcome = rounds.results(db.session(), round_, weighting=weighting)
     return render_template(
         "community/rounds/results.html",
         community=community,
         round_=round_,
         results=outcome,
-        weightings=prioritisation.WEIGHTINGS,
-        ridge=prioritisation.RIDGE,
+        weightings=rounds.WEIGHTINGS,
+        ridge=rounds.RIDGE,
         perspectives=Perspective,
     )
 
@@ -180,7 +181,7 @@ def close(slug: str, round_id: int):
     round_ = _round_or_404(community, round_id)
     back = url_for(".show", slug=slug, round_id=round_id)
     try:
-        prioritisation.close_round(session, round_, me())
+        rounds.close_round(session, round_, me())
     except ServiceError as error:
         return refuse(error, back)
     session.commit()

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from portal import audit, policy
 from portal.accounts.models import User
-from portal.community import bradley_terry
 from portal.community.models import Community
 from portal.community.questions.models import Question
-from portal.community.round_models import (
+from portal.community.rounds import bradley_terry
+from portal.community.rounds.models import (
     ROUND_TITLE_MAX,
     Comparison,
     Perspective,
