@@ -8,7 +8,7 @@ from portal.accounts.tokens import ApiToken
 from portal.audit import AuditEvent
 from portal.community.link_models import QuestionDataset, QuestionRun
 from portal.community.models import Community, Membership
-from portal.community.moderation_models import ContentFlag
+from portal.community.moderation.models import ContentFlag
 from portal.community.notification_models import Notification
 from portal.community.questions.models import EvidenceReview, Question, QuestionVote, QuestionWatch
 from portal.community.rounds.models import (

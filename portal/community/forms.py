@@ -7,13 +7,10 @@ from wtforms import (
     RadioField,
     SelectField,
     SelectMultipleField,
-    StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired
 from wtforms.widgets import CheckboxInput, ListWidget
-
-from portal.community.moderation_models import NOTE_MAX, FlagReason
 
 
 class MembershipForm(FlaskForm):
@@ -22,18 +19,6 @@ class MembershipForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes something (support, follow, delete...): only the CSRF token."""
-
-
-class FlagForm(FlaskForm):
-    reason = RadioField(
-        "Why are you flagging this?",
-        choices=[SelectChoice(r.value, r.label) for r in FlagReason],
-        validators=[DataRequired(message="Choose a reason.")],
-    )
-    note = StringField(
-        "Anything a moderator should know? (optional)",
-        validators=[Optional(), Length(max=NOTE_MAX)],
-    )
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -55,10 +40,4 @@ class DatasetDecisionForm(FlaskForm):
         "Could this dataset answer the question?",
         choices=[SelectChoice("confirmed", "Yes, confirm"), SelectChoice("rejected", "No, reject")],
         validators=[DataRequired()],
-    )
-
-
-class ModerationForm(FlaskForm):
-    reason = StringField(
-        "Reason (kept in the audit log)", validators=[DataRequired(), Length(max=2000)]
     )

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
 from portal.community.models import Membership
-from portal.community.moderation_models import ContentFlag
+from portal.community.moderation.models import ContentFlag
 from portal.community.questions.models import Question
 from portal.community.threads.models import Comment
 from portal.errors import Conflict

@@ -14,9 +14,10 @@ from werkzeug.wrappers import Response
 
 from portal import db
 from portal.accounts.models import User
-from portal.community import moderation, trust
-from portal.community.forms import FlagForm
+from portal.community import trust
 from portal.community.models import Community
+from portal.community.moderation import services as moderation
+from portal.community.moderation.forms import FlagForm
 from portal.community.questions import services as questions
 from portal.community.questions.models import Question
 from portal.errors import Forbidden, ServiceError

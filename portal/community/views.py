@@ -9,14 +9,14 @@ from sqlalchemy import func, select
 from portal import db, policy
 from portal.community import (
     dataset_links,
-    moderation,
-    moderation_views,
     run_links,
     services,
     template_helpers,
 )
 from portal.community.forms import MembershipForm
 from portal.community.models import Community, Membership
+from portal.community.moderation import services as moderation
+from portal.community.moderation import views as moderation_views
 from portal.community.questions import ranking
 from portal.community.questions import services as questions
 from portal.community.questions import views as question_views

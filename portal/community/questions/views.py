@@ -12,10 +12,10 @@ from portal.community import dataset_links, dataset_matching, markdown, run_link
 from portal.community.forms import (
     ActionForm,
     DatasetDecisionForm,
-    FlagForm,
     LinkRunForm,
 )
-from portal.community.moderation_models import FlagReason
+from portal.community.moderation.forms import FlagForm
+from portal.community.moderation.models import FlagReason
 from portal.community.questions import lifecycle, ranking, votes
 from portal.community.questions import services as questions
 from portal.community.questions.forms import AnswerForm, CloseForm, QuestionForm, ReviewForm

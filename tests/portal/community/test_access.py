@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.accounts.models import Role
-from portal.community.moderation_models import ContentFlag
+from portal.community.moderation.models import ContentFlag
 from portal.community.questions.models import Question, QuestionVote
 from portal.community.rounds.models import PriorityRound
 from portal.community.threads.models import Comment

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from portal import db
 from portal.accounts.models import Role, User
 from portal.audit import AuditEvent
-from portal.community import moderation
-from portal.community.moderation_models import ContentFlag
+from portal.community.moderation import services as moderation
+from portal.community.moderation.models import ContentFlag
 from portal.community.questions.models import Question
 from portal.community.threads import services as threads
 from portal.community.threads.models import Comment

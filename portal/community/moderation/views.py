@@ -6,9 +6,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from portal import db, policy
-from portal.community import moderation
-from portal.community.forms import ModerationForm
 from portal.community.models import Community
+from portal.community.moderation import services as moderation
+from portal.community.moderation.forms import ModerationForm
 from portal.community.questions.models import Question
 from portal.community.threads.models import Comment
 from portal.community.view_helpers import community_or_404, me, question_or_404, refuse

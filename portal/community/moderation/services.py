@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from portal import audit, policy
 from portal.accounts.models import User
 from portal.community import trust
-from portal.community.moderation_models import NOTE_MAX, ContentFlag, FlagReason
+from portal.community.moderation.models import NOTE_MAX, ContentFlag, FlagReason
 from portal.community.questions.models import Question
 from portal.community.threads.models import Comment
 from portal.db import rows_changed, utcnow
