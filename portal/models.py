@@ -6,7 +6,7 @@ Alembic's autogenerate and the migration test read the metadata from here.
 from portal.accounts.models import User
 from portal.accounts.tokens import ApiToken
 from portal.audit import AuditEvent
-from portal.community.link_models import QuestionDataset, QuestionRun
+from portal.community.links.models import QuestionDataset, QuestionRun
 from portal.community.models import Community, Membership
 from portal.community.moderation.models import ContentFlag
 from portal.community.notification_models import Notification

@@ -22,8 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
-from portal.community import dataset_links, trust
-from portal.community.link_models import LinkDecision, QuestionDataset, QuestionRun
+from portal.community import trust
+from portal.community.links import datasets as dataset_links
+from portal.community.links.models import LinkDecision, QuestionDataset, QuestionRun
 from portal.community.models import Community
 from portal.community.questions import lifecycle, votes
 from portal.community.questions import services as questions

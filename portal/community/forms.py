@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    RadioField,
-    SelectField,
     SelectMultipleField,
 )
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -24,20 +20,3 @@ class ActionForm(FlaskForm):
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-class LinkRunForm(FlaskForm):
-    run_id = SelectField(
-        "Analysis run for this question",
-        coerce=int,
-        validate_choice=False,
-        validators=[DataRequired()],
-    )
-
-
-class DatasetDecisionForm(FlaskForm):
-    decision = RadioField(
-        "Could this dataset answer the question?",
-        choices=[SelectChoice("confirmed", "Yes, confirm"), SelectChoice("rejected", "No, reject")],
-        validators=[DataRequired()],
-    )

@@ -6,8 +6,10 @@ from flask import Blueprint
 from flask_login import current_user
 
 from portal import db
-from portal.community import contributions, dataset_links, markdown, run_links, watching
-from portal.community.link_models import RunRole
+from portal.community import contributions, markdown, watching
+from portal.community.links import datasets as dataset_links
+from portal.community.links import runs as run_links
+from portal.community.links.models import RunRole
 from portal.community.questions.models import QuestionStatus
 
 

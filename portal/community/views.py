@@ -7,13 +7,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from portal import db, policy
-from portal.community import (
-    dataset_links,
-    run_links,
-    services,
-    template_helpers,
-)
+from portal.community import services, template_helpers
 from portal.community.forms import MembershipForm
+from portal.community.links import datasets as dataset_links
+from portal.community.links import runs as run_links
 from portal.community.models import Community, Membership
 from portal.community.moderation import services as moderation
 from portal.community.moderation import views as moderation_views

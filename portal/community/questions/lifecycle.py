@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from portal import audit, policy
 from portal.accounts.models import User
-from portal.community import run_links, watching
+from portal.community import watching
+from portal.community.links import runs as run_links
 from portal.community.questions.models import (
     URL_MAX,
     EvidenceReview,

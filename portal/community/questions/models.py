@@ -85,7 +85,7 @@ class Question(Base):
         ForeignKey("questions.id", ondelete="SET NULL"), default=None
     )
     # The answer's summary, and optionally where it is published; the analysis runs
-    # that answer it are linked in question_runs (link_models.QuestionRun).
+    # that answer it are linked in question_runs (links.models.QuestionRun).
     answer_url: Mapped[str] = mapped_column(String(URL_MAX), default="")
     answer_note: Mapped[str] = mapped_column(Text, default="")
     hidden: Mapped[bool] = mapped_column(Boolean, default=False, index=True)

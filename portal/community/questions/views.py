@@ -8,12 +8,12 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from portal import db, policy
-from portal.community import dataset_links, dataset_matching, markdown, run_links, watching
-from portal.community.forms import (
-    ActionForm,
-    DatasetDecisionForm,
-    LinkRunForm,
-)
+from portal.community import markdown, watching
+from portal.community.forms import ActionForm
+from portal.community.links import datasets as dataset_links
+from portal.community.links import matching as dataset_matching
+from portal.community.links import runs as run_links
+from portal.community.links.forms import DatasetDecisionForm, LinkRunForm
 from portal.community.moderation.forms import FlagForm
 from portal.community.moderation.models import FlagReason
 from portal.community.questions import lifecycle, ranking, votes

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.community import dataset_matching as m
-from portal.community.dataset_matching import Document
+from portal.community.links import matching as m
+from portal.community.links.matching import Document
 
 
 def test_the_score_is_bm25_as_written_on_the_page():

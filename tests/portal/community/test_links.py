@@ -8,8 +8,10 @@ from sqlalchemy.exc import IntegrityError
 
 from datasets.metadata import DatasetMetadata
 from portal.accounts.models import Role
-from portal.community import dataset_links, run_links, watching
-from portal.community.link_models import QuestionDataset, QuestionRun
+from portal.community import watching
+from portal.community.links import datasets as dataset_links
+from portal.community.links import runs as run_links
+from portal.community.links.models import QuestionDataset, QuestionRun
 from portal.community.notification_models import Notification
 from portal.community.questions import lifecycle
 from portal.community.questions.models import Question

@@ -1,6 +1,6 @@
 """Datasets that could answer a question: suggested by matching, decided by a researcher.
 
-Suggestions come from ``dataset_matching`` over the datasets the viewer may see;
+Suggestions come from ``links.matching`` over the datasets the viewer may see;
 a researcher confirms or rejects each, and the decision is stored once per
 question and dataset (the database enforces it). Never commits.
 """
@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from portal import audit, policy
 from portal.accounts.models import User
-from portal.community import dataset_matching
-from portal.community.link_models import MATCHED_MAX, LinkDecision, QuestionDataset
+from portal.community.links import matching as dataset_matching
+from portal.community.links.models import MATCHED_MAX, LinkDecision, QuestionDataset
 from portal.community.questions.models import Question
 from portal.data.models import Dataset
 from portal.db import utcnow

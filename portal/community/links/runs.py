@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from portal import audit, policy
 from portal.accounts.models import User
 from portal.community import watching
-from portal.community.link_models import QuestionRun, RunRole
+from portal.community.links.models import QuestionRun, RunRole
 from portal.community.questions.models import Question, QuestionStatus
 from portal.db import utcnow
 from portal.errors import Conflict, ServiceError
@@ -70,7 +70,7 @@ def _upsert(
 
 
 def link_answers(db: Session, question: Question, runs: Sequence[AnalysisRun], actor: User) -> None:
-    """Record ``runs`` as the question's answer (``lifecycle.mark_answered`` calls this
+    """Record ``runs`` as the question's answer (``questions.lifecycle.mark_answered`` calls this
     after its own checks, and notifies the followers)."""
     for run in runs:
         _upsert(db, question, run, actor, RunRole.ANSWER)
