@@ -9,8 +9,8 @@ from portal.audit import AuditEvent
 from portal.community.links.models import QuestionDataset, QuestionRun
 from portal.community.models import Community, Membership
 from portal.community.moderation.models import ContentFlag
-from portal.community.notification_models import Notification
-from portal.community.questions.models import EvidenceReview, Question, QuestionVote, QuestionWatch
+from portal.community.notifications.models import Notification, QuestionWatch
+from portal.community.questions.models import EvidenceReview, Question, QuestionVote
 from portal.community.rounds.models import (
     Comparison,
     PriorityRound,

@@ -34,7 +34,8 @@ def init_app(app: Flask) -> None:
     of all communities, and a member's notifications."""
     # Imported here, as flaskr's factory does: importing the package (its models, say)
     # must not load its pages, which import the rest of the portal.
-    from portal.community import notification_views, views
+    from portal.community import views
+    from portal.community.notifications import views as notification_views
     from portal.community.questions import feed
 
     app.register_blueprint(views.bp)

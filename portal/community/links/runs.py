@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from portal import audit, policy
 from portal.accounts.models import User
-from portal.community import watching
 from portal.community.links.models import QuestionRun, RunRole
+from portal.community.notifications import services as notifications
 from portal.community.questions.models import Question, QuestionStatus
 from portal.db import utcnow
 from portal.errors import Conflict, ServiceError
@@ -99,7 +99,7 @@ def link_analysis(db: Session, question: Question, run: AnalysisRun, actor: User
         community_id=question.community_id,
         run=run.id,
     )
-    watching.notify_watchers(
+    notifications.notify_watchers(
         db, question, f"An analysis was run for “{question.title}”: {run.title}", actor=actor
     )
     return True

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from portal import audit, policy
 from portal.accounts.models import User
-from portal.community import watching
 from portal.community.links import runs as run_links
+from portal.community.notifications import services as notifications
 from portal.community.questions.models import (
     URL_MAX,
     EvidenceReview,
@@ -64,7 +64,7 @@ def _move(
         new=to.value,
         **details,
     )
-    watching.notify_watchers(db, question, message, actor=actor)
+    notifications.notify_watchers(db, question, message, actor=actor)
 
 
 def _text(value: str, limit: int, field: str, label: str, required: bool = True) -> str:
@@ -241,5 +241,5 @@ def move_support(db: Session, duplicate: Question, user: User) -> Question:
         .values(question_id=original.id, user_id=user.id, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["question_id", "user_id"])
     )
-    watching.watch(db, original, user)
+    notifications.watch(db, original, user)
     return original

@@ -1,4 +1,4 @@
-"""Research questions, the support they receive, who follows them, and evidence reviews."""
+"""Research questions, the support they receive, and evidence reviews."""
 
 from __future__ import annotations
 
@@ -118,20 +118,6 @@ class QuestionVote(Base):
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-
-
-class QuestionWatch(Base):
-    """A member follows a question and is told when its status changes."""
-
-    __tablename__ = "question_watches"
-    __table_args__ = (UniqueConstraint("question_id", "user_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    question_id: Mapped[int] = mapped_column(
-        ForeignKey("questions.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class EvidenceVerdict(enum.StrEnum):

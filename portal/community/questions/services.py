@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal import policy
 from portal.accounts.models import User
-from portal.community import trust, watching
+from portal.community import trust
 from portal.community.models import Community
+from portal.community.notifications import services as notifications
 from portal.community.questions import ranking
 from portal.community.questions.models import (
     PICO_MAX,
@@ -100,7 +101,7 @@ def propose(
     )
     db.add(question)
     db.flush()
-    watching.watch(db, question, author)
+    notifications.watch(db, question, author)
     return question
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from portal import db, policy
-from portal.community import markdown, watching
+from portal.community import markdown
 from portal.community.forms import ActionForm
 from portal.community.links import datasets as dataset_links
 from portal.community.links import matching as dataset_matching
@@ -16,6 +16,7 @@ from portal.community.links import runs as run_links
 from portal.community.links.forms import DatasetDecisionForm, LinkRunForm
 from portal.community.moderation.forms import FlagForm
 from portal.community.moderation.models import FlagReason
+from portal.community.notifications import services as notifications
 from portal.community.questions import lifecycle, ranking, votes
 from portal.community.questions import services as questions
 from portal.community.questions.forms import AnswerForm, CloseForm, QuestionForm, ReviewForm
@@ -156,7 +157,7 @@ def show(slug: str, question_id: int):
         question=question,
         support=questions.support_count(session, question),
         supported=votes.has_supported(session, question, user),
-        watching=user is not None and watching.is_watching(session, question, user),
+        watching=user is not None and notifications.is_watching(session, question, user),
         is_member=policy.is_member(session, community.id, user),
         may_edit=policy.can_edit_question(user, question, now, edit_window()),
         may_moderate=may_moderate,
@@ -289,7 +290,7 @@ def watch(slug: str, question_id: int):
     return _act(
         slug,
         question_id,
-        lambda s, q: watching.watch(s, q, me()),
+        lambda s, q: notifications.watch(s, q, me()),
         "You follow this question: changes will appear in your notifications.",
     )
 
@@ -300,7 +301,7 @@ def unwatch(slug: str, question_id: int):
     return _act(
         slug,
         question_id,
-        lambda s, q: watching.unwatch(s, q, me()),
+        lambda s, q: notifications.unwatch(s, q, me()),
         "You no longer follow this question.",
     )
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from portal import policy
 from portal.accounts.models import User
-from portal.community import watching
+from portal.community.notifications import services as notifications
 from portal.community.questions.models import Question, QuestionVote
 from portal.db import rows_changed, utcnow
 from portal.errors import Conflict
@@ -41,7 +41,7 @@ def support(db: Session, question: Question, user: User) -> bool:
         ).first()
         is not None
     )
-    watching.watch(db, question, user)
+    notifications.watch(db, question, user)
     return added
 
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal import policy
 from portal.accounts.models import User
-from portal.community import markdown, trust, watching
+from portal.community import markdown, trust
+from portal.community.notifications import services as notifications
 from portal.community.questions.models import Question
 from portal.community.threads.models import BODY_MAX, Comment
 from portal.db import utcnow
@@ -62,7 +63,7 @@ def add(
     )
     db.add(comment)
     db.flush()
-    watching.watch(db, question, author)
+    notifications.watch(db, question, author)
     return comment
 
 

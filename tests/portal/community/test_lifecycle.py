@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from portal.accounts.models import Role
 from portal.audit import AuditEvent
-from portal.community import watching
-from portal.community.notification_models import Notification
+from portal.community.notifications import services as notifications
+from portal.community.notifications.models import Notification
 from portal.community.questions import lifecycle, votes
 from portal.community.questions.models import EvidenceReview, Question, QuestionVote
 from portal.errors import Forbidden, ServiceError
@@ -26,7 +26,7 @@ def cast(community, person, propose):
     return sam, priya, ada, question
 
 
-def notifications(session, user) -> list[str]:
+def messages_to(session, user) -> list[str]:
     session.expire_all()
     return [
         n.message
@@ -69,9 +69,9 @@ def test_a_researcher_takes_a_question_from_review_to_answer(cast, login, sessio
         f"In analysis: {question.title}",
         f"Answered: {question.title}",
     ]
-    assert notifications(session, sam) == expected
-    assert notifications(session, priya) == expected
-    assert notifications(session, ada) == [], "the researcher is not told of their own steps"
+    assert messages_to(session, sam) == expected
+    assert messages_to(session, priya) == expected
+    assert messages_to(session, ada) == [], "the researcher is not told of their own steps"
     page = login("sam").get(question_url(question)).get_data(as_text=True)
     assert "Five-year survival improved." in page
     assert "See the published answer" in page
@@ -94,7 +94,7 @@ def test_followers_read_and_clear_their_notifications(cast, login, session):
     assert f"Under review: {question.title}" in page and ">new<" in page
     assert "1 unread" in client.get("/u/sam").get_data(as_text=True)
     client.post("/notifications/read", data={"csrf_token": csrf_token(client, "/notifications/")})
-    assert watching.unread_count(session, sam) == 0
+    assert notifications.unread_count(session, sam) == 0
 
 
 def test_unfollowing_stops_notifications(cast, login, session):
@@ -106,7 +106,7 @@ def test_unfollowing_stops_notifications(cast, login, session):
     )
     lifecycle.record_review(session, question, ada, verdict="not_answered", citations="", note="")
     session.commit()
-    assert notifications(session, sam) == []
+    assert messages_to(session, sam) == []
 
 
 @pytest.mark.parametrize(
@@ -184,7 +184,7 @@ def test_a_duplicate_is_merged_and_supporters_choose_to_move_their_support(
     assert (duplicate.status, duplicate.duplicate_of_id) == ("closed", original.id)
     # Nobody's support was moved for them.
     assert count(session, QuestionVote, QuestionVote.question_id == original.id) == 0
-    assert any("Merged into" in m for m in notifications(session, priya))
+    assert any("Merged into" in m for m in messages_to(session, priya))
     priya_client = login("priya")
     page = priya_client.get(question_url(duplicate)).get_data(as_text=True)
     assert "Move my support to that question" in page

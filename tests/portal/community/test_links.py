@@ -8,11 +8,11 @@ from sqlalchemy.exc import IntegrityError
 
 from datasets.metadata import DatasetMetadata
 from portal.accounts.models import Role
-from portal.community import watching
 from portal.community.links import datasets as dataset_links
 from portal.community.links import runs as run_links
 from portal.community.links.models import QuestionDataset, QuestionRun
-from portal.community.notification_models import Notification
+from portal.community.notifications import services as notifications
+from portal.community.notifications.models import Notification
 from portal.community.questions import lifecycle
 from portal.community.questions.models import Question
 from portal.data import services as data
@@ -299,7 +299,7 @@ def test_only_finished_runs_the_researcher_may_see_can_answer(cast, login, sessi
 
 def test_analyses_run_for_a_question_are_listed_and_followers_told(cast, login, session, client):
     sam, ada, rita, question, colon, tb, draft = cast
-    watching.watch(session, question, sam)
+    notifications.watch(session, question, sam)
     run = add_run(session, ada, colon, "First look at the colon data")
     private = add_run(session, ada, colon, "Unfinished draft by Ada", status="draft")
     researcher = login("ada")

@@ -7,9 +7,9 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from portal import db
-from portal.community import watching
 from portal.community.forms import ActionForm
 from portal.community.models import Community
+from portal.community.notifications import services as notifications
 from portal.community.questions.models import Question
 from portal.community.view_helpers import me, require_valid
 
@@ -20,7 +20,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @login_required
 def index():
     session = db.session()
-    notes = watching.notifications_for(session, me())
+    notes = notifications.notifications_for(session, me())
     ids = {n.question_id for n in notes if n.question_id}
     slugs = (
         dict(
@@ -43,7 +43,7 @@ def index():
 def mark_read():
     require_valid(ActionForm())
     session = db.session()
-    watching.mark_all_read(session, me())
+    notifications.mark_all_read(session, me())
     session.commit()
     flash("All notifications are marked read.", "info")
     return redirect(url_for(".index"), code=303)

@@ -8,8 +8,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
-from portal.community.notification_models import MESSAGE_MAX, Notification
-from portal.community.questions.models import Question, QuestionWatch
+from portal.community.notifications.models import MESSAGE_MAX, Notification, QuestionWatch
+from portal.community.questions.models import Question
 from portal.db import utcnow
 from portal.upsert import insert
 
