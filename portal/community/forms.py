@@ -1,11 +1,12 @@
-"""Forms for one-button actions and the choice lists the parts of a community share."""
+"""Forms every part of a community uses: one-button forms and a list of checkboxes.
+
+Each part keeps its own forms beside its views (questions/forms.py, rounds/forms.py...).
+"""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    SelectMultipleField,
-)
+from wtforms import SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -18,5 +19,7 @@ class ActionForm(FlaskForm):
 
 
 class MultiCheckboxField(SelectMultipleField):
+    """Several choices shown as checkboxes (a round's questions, the runs of an answer)."""
+
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()

@@ -13,21 +13,21 @@ from portal.community.links import datasets as dataset_links
 from portal.community.links import runs as run_links
 from portal.community.models import Community, Membership
 from portal.community.moderation import services as moderation
-from portal.community.moderation import views as moderation_views
+from portal.community.moderation.views import bp as moderation_bp
 from portal.community.questions import ranking
 from portal.community.questions import services as questions
-from portal.community.questions import views as question_views
 from portal.community.questions.models import Question
+from portal.community.questions.views import bp as questions_bp
 from portal.community.rounds import services as rounds
-from portal.community.rounds import views as round_views
-from portal.community.threads import views as comment_views
-from portal.community.view_helpers import community_or_404, require_valid
+from portal.community.rounds.views import bp as rounds_bp
+from portal.community.threads.views import bp as comments_bp
+from portal.community.web import community_or_404, require_valid
 
 bp = Blueprint("community", __name__, url_prefix="/communities")
-bp.register_blueprint(question_views.bp)
-bp.register_blueprint(comment_views.bp)
-bp.register_blueprint(round_views.bp)
-bp.register_blueprint(moderation_views.bp)
+bp.register_blueprint(questions_bp)
+bp.register_blueprint(comments_bp)
+bp.register_blueprint(rounds_bp)
+bp.register_blueprint(moderation_bp)
 template_helpers.register(bp)
 
 QUESTIONS_ON_COMMUNITY_PAGE = 5

@@ -11,7 +11,7 @@ from portal.community.moderation import services as moderation
 from portal.community.moderation.forms import ModerationForm
 from portal.community.questions.models import Question
 from portal.community.threads.models import Comment
-from portal.community.view_helpers import community_or_404, me, question_or_404, refuse
+from portal.community.web import community_or_404, me, question_or_404, refuse
 from portal.errors import ServiceError
 
 bp = Blueprint("moderation", __name__, url_prefix="/<slug>/moderation")

@@ -11,7 +11,7 @@ from portal.community.forms import ActionForm
 from portal.community.models import Community
 from portal.community.notifications import services as notifications
 from portal.community.questions.models import Question
-from portal.community.view_helpers import me, require_valid
+from portal.community.web import me, require_valid
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 

@@ -23,7 +23,7 @@ from portal.community.questions.forms import AnswerForm, CloseForm, QuestionForm
 from portal.community.questions.models import EvidenceReview, Question, QuestionStatus
 from portal.community.threads import services as threads
 from portal.community.threads.forms import CommentForm
-from portal.community.view_helpers import (
+from portal.community.web import (
     attach,
     community_or_404,
     edit_window,

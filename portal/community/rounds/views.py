@@ -15,14 +15,7 @@ from portal.community.questions import services as questions
 from portal.community.rounds import services as rounds
 from portal.community.rounds.forms import CompareForm, PerspectiveForm, RoundForm
 from portal.community.rounds.models import Perspective, PriorityRound
-from portal.community.view_helpers import (
-    attach,
-    community_or_404,
-    me,
-    refuse,
-    require_valid,
-    submit,
-)
+from portal.community.web import attach, community_or_404, me, refuse, require_valid, submit
 from portal.errors import ServiceError
 
 bp = Blueprint("rounds", __name__, url_prefix="/<slug>/rounds")

@@ -10,7 +10,7 @@ from portal.community.forms import ActionForm
 from portal.community.threads import services as threads
 from portal.community.threads.forms import CommentForm
 from portal.community.threads.models import Comment
-from portal.community.view_helpers import (
+from portal.community.web import (
     attach,
     community_or_404,
     edit_window,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from portal.community.demo_content import ROUND_TITLE
+from portal.community.demo import ROUND_TITLE
 from portal.community.rounds import services as rounds
 from portal.models import (
     Comment,
