@@ -14,11 +14,6 @@ from tests.portal.community.conftest import count, question_url, reload
 from tests.portal.conftest import AuthActions, csrf_token
 
 
-@pytest.fixture
-def question(community, person, propose):
-    return propose(community, person("sam", member_of=(community,)))
-
-
 def post(client, question, body, parent_id=None):
     data = {"csrf_token": csrf_token(client, question_url(question)), "body": body}
     if parent_id is not None:

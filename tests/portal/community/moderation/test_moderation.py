@@ -24,11 +24,6 @@ QUEUE = f"/communities/{SLUG}/moderation/"
 
 
 @pytest.fixture
-def question(community, person, propose):
-    return propose(community, person("sam", member_of=(community,)))
-
-
-@pytest.fixture
 def flaggers(community, person):
     return [person(name, member_of=(community,)) for name in ("ann", "bob", "cat")]
 

@@ -7,12 +7,10 @@ from sqlalchemy import select
 
 from portal.accounts.models import Role
 from portal.audit import AuditEvent
-from portal.community.notifications import services as notifications
-from portal.community.notifications.models import Notification
 from portal.community.questions import lifecycle, votes
 from portal.community.questions.models import EvidenceReview, Question, QuestionVote
 from portal.errors import Forbidden, ServiceError
-from tests.portal.community.conftest import count, question_url, reload
+from tests.portal.community.conftest import count, messages_to, question_url, reload
 from tests.portal.conftest import csrf_token
 
 
@@ -24,16 +22,6 @@ def cast(community, person, propose):
     ada = person("ada", role=Role.RESEARCHER)
     question = propose(community, sam)
     return sam, priya, ada, question
-
-
-def messages_to(session, user) -> list[str]:
-    session.expire_all()
-    return [
-        n.message
-        for n in session.scalars(
-            select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
-        )
-    ]
 
 
 def test_a_researcher_takes_a_question_from_review_to_answer(cast, login, session):
@@ -83,30 +71,6 @@ def test_a_researcher_takes_a_question_from_review_to_answer(cast, login, sessio
         ("under_review", "in_analysis"),
         ("in_analysis", "answered"),
     ]
-
-
-def test_followers_read_and_clear_their_notifications(cast, login, session):
-    sam, priya, ada, question = cast
-    lifecycle.record_review(session, question, ada, verdict="not_answered", citations="", note="")
-    session.commit()
-    client = login("sam")
-    page = client.get("/notifications/").get_data(as_text=True)
-    assert f"Under review: {question.title}" in page and ">new<" in page
-    assert "1 unread" in client.get("/u/sam").get_data(as_text=True)
-    client.post("/notifications/read", data={"csrf_token": csrf_token(client, "/notifications/")})
-    assert notifications.unread_count(session, sam) == 0
-
-
-def test_unfollowing_stops_notifications(cast, login, session):
-    sam, priya, ada, question = cast
-    client = login("sam")
-    client.post(
-        question_url(question, "/unwatch"),
-        data={"csrf_token": csrf_token(client, question_url(question))},
-    )
-    lifecycle.record_review(session, question, ada, verdict="not_answered", citations="", note="")
-    session.commit()
-    assert messages_to(session, sam) == []
 
 
 @pytest.mark.parametrize(
