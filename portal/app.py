@@ -12,6 +12,7 @@ from portal import (
     accounts,
     api,
     commands,
+    community,
     data,
     errors,
     jobs,
@@ -25,9 +26,6 @@ from portal import (
     templating,
     treatments,
 )
-from portal.community.feed_views import bp as question_feed_bp
-from portal.community.notification_views import bp as notifications_bp
-from portal.community.views import bp as community_bp
 from portal.extensions import csrf, db, limiter, login_manager
 
 
@@ -68,9 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Each feature registers its pages, job kinds, periodic work and commands.
     main.init_app(app)
     accounts.init_app(app)
-    app.register_blueprint(community_bp)
-    app.register_blueprint(question_feed_bp)
-    app.register_blueprint(notifications_bp)
+    community.init_app(app)
     data.init_app(app)
     reanalysis.init_app(app)
     play.init_app(app)

@@ -16,7 +16,7 @@ from games.scoring import warmup as warm_scorer
 from portal import db, demo, migrate
 from portal.accounts import services as account_services
 from portal.accounts.models import Role, User
-from portal.community import demo_content
+from portal.community import demo as community_demo
 from portal.data.commands import datasets_group
 from portal.data.demo import DEMO_DATA_OWNER
 from portal.data.demo import load_datasets as load_demo_datasets
@@ -127,7 +127,7 @@ def demo_load(force: bool) -> None:
     session.commit()
     analyses = load_demo_analyses(session, current_app, owner, echo=click.echo)
     session.commit()
-    demo_content.link_data(session, echo=click.echo)
+    community_demo.link_data(session, echo=click.echo)
     session.commit()
     load_demo_puzzles(session, echo=click.echo)
     session.commit()

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from portal.accounts import services as accounts
 from portal.accounts.models import Role, User
-from portal.community import demo_content
+from portal.community import demo as community_demo
 from portal.community import services as communities
 from portal.community.models import Community
 from portal.treatments import demo as treatment_demo
@@ -123,7 +123,7 @@ def load(
         else:
             report.kept.append(f"community {slug}")
 
-    questions = demo_content.load(db, users, echo)
+    questions = community_demo.load(db, users, echo)
     report.created += questions.created
     report.kept += questions.kept
     created, kept = treatment_demo.load(db, users, echo)

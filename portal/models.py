@@ -6,23 +6,18 @@ Alembic's autogenerate and the migration test read the metadata from here.
 from portal.accounts.models import User
 from portal.accounts.tokens import ApiToken
 from portal.audit import AuditEvent
-from portal.community.comment_models import Comment
-from portal.community.link_models import QuestionDataset, QuestionRun
+from portal.community.links.models import QuestionDataset, QuestionRun
 from portal.community.models import Community, Membership
-from portal.community.moderation_models import ContentFlag
-from portal.community.notification_models import Notification
-from portal.community.question_models import (
-    EvidenceReview,
-    Question,
-    QuestionVote,
-    QuestionWatch,
-)
-from portal.community.round_models import (
+from portal.community.moderation.models import ContentFlag
+from portal.community.notifications.models import Notification, QuestionWatch
+from portal.community.questions.models import EvidenceReview, Question, QuestionVote
+from portal.community.rounds.models import (
     Comparison,
     PriorityRound,
     RoundParticipant,
     RoundQuestion,
 )
+from portal.community.threads.models import Comment
 from portal.data.models import Dataset, DatasetTag, DatasetVersion
 from portal.db import Base
 from portal.jobs.models import Job

@@ -41,8 +41,8 @@ from portal.jobs.models import Job
 from portal.reanalysis.models import AnalysisRun, RunStatus
 
 if TYPE_CHECKING:
-    from portal.community.comment_models import Comment
-    from portal.community.question_models import Question
+    from portal.community.questions.models import Question
+    from portal.community.threads.models import Comment
     from portal.treatments.models import Treatment, TreatmentReport
 
 #: Who is asking: an account, or a visitor (Flask-Login's anonymous user, or None).

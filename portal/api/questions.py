@@ -14,10 +14,13 @@ from portal.api.blueprint import bp
 from portal.api.communities import find_community
 from portal.api.pagination import page_of
 from portal.api.spec import operation
-from portal.community import discussion, questions, trust, votes
-from portal.community.comment_models import Comment
-from portal.community.question_models import Question
-from portal.community.similarity import DEFAULT_THRESHOLD, Draft
+from portal.community import trust
+from portal.community.questions import services as questions
+from portal.community.questions import votes
+from portal.community.questions.models import Question
+from portal.community.questions.similarity import DEFAULT_THRESHOLD, Draft
+from portal.community.threads import services as threads
+from portal.community.threads.models import Comment
 from portal.errors import NotFound
 from portal.extensions import limiter, post_limit, user_or_address, vote_limit
 
@@ -192,7 +195,7 @@ def propose(slug: str, body: schemas.QuestionCreate) -> tuple[dict[str, Any], in
 def comment(question_id: int, body: schemas.CommentCreate) -> tuple[dict[str, Any], int]:
     session = db.session()
     question = _question(question_id)
-    added = discussion.add(
+    added = threads.add(
         session,
         question,
         policy.require_account(current_user),

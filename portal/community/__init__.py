@@ -1,25 +1,51 @@
 """Communities: one per condition, where members propose, discuss, support and
 prioritise research questions.
 
-Models (tables)        models (communities, memberships), question_models (questions,
-                       votes, watches, evidence reviews), comment_models, moderation_models
-                       (flags), notification_models, round_models (prioritisation rounds),
-                       link_models (question <-> datasets, question <-> analysis runs)
-Pure functions         bradley_terry (pairwise-comparison fit, numpy only), ranking
-                       ("top"/"new"/"trending"), similarity (trigrams), markdown (render +
-                       sanitise), dataset_matching (BM25 of a question's PICO against
-                       dataset metadata)
-Services (never commit) services (communities), questions, votes, discussion, lifecycle,
-                       moderation, prioritisation, watching (follows + notifications),
-                       trust (new-account limits), permissions, contributions,
-                       dataset_links (suggest, confirm/reject), run_links (analyses run
-                       for a question, and the ones that answer it)
-Web                    views (community pages; nests question_views, comment_views,
-                       round_views, moderation_views), feed_views (/questions/ and the
-                       similar-questions JSON), notification_views; forms, view_helpers,
-                       template_helpers
-Demo                   demo_content (called by portal.demo)
+A community has members (some of them its moderators); each part of what they do
+there is a sub-package with the same shape: models.py (tables), services.py (what it
+does: functions that take a session and never commit), views.py (a blueprint) and
+forms.py.
+
+The community itself   models (communities, memberships), services (create, join,
+                        leave, members), views (the community pages, with each part's
+                        pages nested in them), forms (shared one-button forms); the
+                        app factory calls init_app, below, to register them all
+questions/              research questions in PICO form: models, services, votes
+                        (support), lifecycle (review -> analysis -> answer, or closed),
+                        ranking ("top"/"new"/"trending"), similarity (trigrams), views,
+                        feed (/questions/, across communities), forms
+threads/                the discussion under a question: threaded Markdown comments
+rounds/                 prioritisation rounds: pairwise comparisons, bradley_terry fit
+moderation/             flags, hiding and restoring content, the moderation queue
+links/                  a question's datasets (datasets: suggested by matching, BM25,
+                        and confirmed by researchers) and analyses (runs)
+notifications/          following questions and the notifications followers receive
+Shared                  web (what every community view uses: lookups that 404, the
+                        shape of a small POST), template_helpers (filters, profile and
+                        dataset-page helpers), trust (new-account limits), markdown
+                        (render and sanitise), contributions (a member's, for the
+                        profile), demo (demo content, called by portal.demo)
+
+Access rules are portal.policy's; errors are portal.errors.ServiceError and its kinds.
 
 Settings read from the app config (e.g. in <instance>/portal.cfg):
 COMMUNITY_EDIT_WINDOW_MINUTES (15), and the new-account limits of trust.CONFIG_KEYS.
 """
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the community pages (each part's pages nested in them), the questions
+    of all communities, and a member's notifications."""
+    # Imported here, as flaskr's factory does: importing the package (its models, say)
+    # must not load its pages, which import the rest of the portal.
+    from portal.community import views
+    from portal.community.notifications import views as notification_views
+    from portal.community.questions import feed
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(feed.bp)
+    app.register_blueprint(notification_views.bp)

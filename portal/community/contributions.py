@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.accounts.models import User
-from portal.community.comment_models import Comment
-from portal.community.question_models import Question, QuestionVote
+from portal.community.questions.models import Question, QuestionVote
+from portal.community.threads.models import Comment
 
 RECENT = 10
 

@@ -6,9 +6,12 @@ from flask import Blueprint
 from flask_login import current_user
 
 from portal import db
-from portal.community import contributions, dataset_links, markdown, run_links, watching
-from portal.community.link_models import RunRole
-from portal.community.question_models import QuestionStatus
+from portal.community import contributions, markdown
+from portal.community.links import datasets as dataset_links
+from portal.community.links import runs as run_links
+from portal.community.links.models import RunRole
+from portal.community.notifications import services as notifications
+from portal.community.questions.models import QuestionStatus
 
 
 def register(bp: Blueprint) -> None:
@@ -29,7 +32,7 @@ def register(bp: Blueprint) -> None:
         def unread() -> int:
             if not current_user.is_authenticated:
                 return 0
-            return watching.unread_count(db.session(), current_user)
+            return notifications.unread_count(db.session(), current_user)
 
         return {
             "community_contributions": lambda user: contributions.of(db.session(), user),

@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
-from portal.community.comment_models import Comment
 from portal.community.models import Membership
-from portal.community.moderation_models import ContentFlag
-from portal.community.question_models import Question
+from portal.community.moderation.models import ContentFlag
+from portal.community.questions.models import Question
+from portal.community.threads.models import Comment
 from portal.errors import Conflict
 
 

@@ -7,30 +7,27 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from portal import db, policy
-from portal.community import (
-    comment_views,
-    dataset_links,
-    moderation,
-    moderation_views,
-    prioritisation,
-    question_views,
-    questions,
-    ranking,
-    round_views,
-    run_links,
-    services,
-    template_helpers,
-)
+from portal.community import services, template_helpers
 from portal.community.forms import MembershipForm
+from portal.community.links import datasets as dataset_links
+from portal.community.links import runs as run_links
 from portal.community.models import Community, Membership
-from portal.community.question_models import Question
-from portal.community.view_helpers import community_or_404, require_valid
+from portal.community.moderation import services as moderation
+from portal.community.moderation.views import bp as moderation_bp
+from portal.community.questions import ranking
+from portal.community.questions import services as questions
+from portal.community.questions.models import Question
+from portal.community.questions.views import bp as questions_bp
+from portal.community.rounds import services as rounds
+from portal.community.rounds.views import bp as rounds_bp
+from portal.community.threads.views import bp as comments_bp
+from portal.community.web import community_or_404, require_valid
 
 bp = Blueprint("community", __name__, url_prefix="/communities")
-bp.register_blueprint(question_views.bp)
-bp.register_blueprint(comment_views.bp)
-bp.register_blueprint(round_views.bp)
-bp.register_blueprint(moderation_views.bp)
+bp.register_blueprint(questions_bp)
+bp.register_blueprint(comments_bp)
+bp.register_blueprint(rounds_bp)
+bp.register_blueprint(moderation_bp)
 template_helpers.register(bp)
 
 QUESTIONS_ON_COMMUNITY_PAGE = 5
@@ -77,7 +74,7 @@ def show(slug: str):
         top_questions=top[:QUESTIONS_ON_COMMUNITY_PAGE],
         open_question_count=len(top),
         top_formula=ranking.FORMULAS["top"],
-        rounds=[r for r in prioritisation.rounds_of(session, community) if r.is_open],
+        rounds=[r for r in rounds.rounds_of(session, community) if r.is_open],
         may_moderate=may_moderate,
         queue_size=len(moderation.queue(session, community.id)) if may_moderate else 0,
         form=MembershipForm(),

@@ -12,7 +12,7 @@ bp = Blueprint("main", __name__)
 # Sections whose pages are still being built: each landing page says honestly what
 # exists today (often a command-line tool) and what is coming.
 # "questions" stays in the route below so url_for can build /questions/, but the
-# page is served by portal.community.feed_views (a static rule, matched first); likewise
+# page is served by portal.community.questions.feed (a static rule, matched first); likewise
 # "analyses" by portal.reanalysis.views.
 # "play" is served by portal.play.views.
 SECTIONS: dict[str, str] = {}

@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal import db, policy
 from portal.community.models import Community
-from portal.community.view_helpers import attach, community_or_404, me, refuse, require_valid
+from portal.community.web import attach, community_or_404, me, refuse, require_valid
 from portal.errors import ServiceError
 from portal.extensions import the_app
 from portal.policy import MembershipRequired

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from portal.community.comment_models import Comment
-from portal.community.question_models import Question, QuestionVote
+from portal.community.questions.models import Question, QuestionVote
+from portal.community.threads.models import Comment
 from tests.portal.api.conftest import bearer
 from tests.portal.community.conftest import form_data, pico
 
@@ -97,7 +97,7 @@ def test_read_tokens_and_visitors_cannot_write(client, community, person, token_
 
 
 def _propose(session, community, author, title):
-    from portal.community import questions
+    from portal.community.questions import services as questions
 
     question = questions.propose(session, community, author, pico(title))
     session.commit()
@@ -110,7 +110,7 @@ def test_questions_filter_sort_and_paginate(client, community, other_community, 
     made = [_propose(session, community, sam, title) for title in titles]
     _propose(session, other_community, sam, "Does BCG vaccination prevent tuberculosis here?")
     priya = person("priya", member_of=(community,))
-    from portal.community import votes
+    from portal.community.questions import votes
 
     votes.support(session, made[2], priya)
     session.commit()
@@ -147,10 +147,10 @@ def test_hidden_questions_and_deleted_comments_are_not_shown(client, community, 
     question = _propose(
         session, community, sam, "Does aspirin after surgery prevent colon cancer recurrence?"
     )
-    from portal.community import discussion
+    from portal.community.threads import services as threads
     from portal.db import utcnow
 
-    comment = discussion.add(session, question, sam, "A secret I regret writing.")
+    comment = threads.add(session, question, sam, "A secret I regret writing.")
     comment.deleted_at = utcnow()
     session.commit()
     detail = client.get(f"/api/v1/questions/{question.id}").get_json()

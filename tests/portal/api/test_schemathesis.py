@@ -19,7 +19,7 @@ from schemathesis.checks import (
 )
 
 from portal.accounts.models import Role
-from portal.community import questions
+from portal.community.questions import services as questions
 from tests.portal.community.conftest import pico
 
 #: Generated requests per operation and caller: a bounded run that fits in CI.

@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
-from portal.community import questions, services
+from portal.community import services
 from portal.community.models import Community
-from portal.community.question_models import Question
+from portal.community.notifications.models import Notification
+from portal.community.questions import services as questions
+from portal.community.questions.models import Question
 from portal.db import utcnow
 from tests.portal.conftest import AuthActions
 
@@ -114,6 +116,12 @@ def propose(session: Session) -> Callable[..., Question]:
     return make
 
 
+@pytest.fixture
+def question(community: Community, person, propose) -> Question:
+    """A question proposed by Sam, a member of the community."""
+    return propose(community, person("sam", member_of=(community,)))
+
+
 def question_url(question: Question, suffix: str = "") -> str:
     return f"/communities/{SLUG}/questions/{question.id}{suffix}"
 
@@ -126,3 +134,15 @@ def reload(session: Session, model, id_: int):
 def count(session: Session, model, *where) -> int:
     session.expire_all()
     return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def messages_to(session: Session, user: User) -> list[str]:
+    """The notifications ``user`` has received, oldest first."""
+    session.expire_all()
+    return list(
+        session.scalars(
+            select(Notification.message)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.id)
+        )
+    )

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.accounts.models import Role
-from portal.community.comment_models import Comment
-from portal.community.moderation_models import ContentFlag
-from portal.community.question_models import Question, QuestionVote
-from portal.community.round_models import PriorityRound
+from portal.community.moderation.models import ContentFlag
+from portal.community.questions.models import Question, QuestionVote
+from portal.community.rounds.models import PriorityRound
+from portal.community.threads.models import Comment
 from tests.portal.community.conftest import SLUG, form_data, pico, question_url
 from tests.portal.conftest import csrf_token
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from portal.community import discussion, votes
+from portal.community.questions import votes
+from portal.community.threads import services as threads
 from tests.portal.community.conftest import SLUG
 
 
@@ -40,7 +41,7 @@ def test_the_index_counts_open_questions(community, person, propose, client):
 def test_a_profile_shows_communities_and_contributions(community, person, propose, session, client):
     sam = person("sam", member_of=(community,))
     question = propose(community, sam)
-    discussion.add(session, question, sam, "A first comment")
+    threads.add(session, question, sam, "A first comment")
     votes.support(session, question, sam)
     session.commit()
     page = client.get("/u/sam").get_data(as_text=True)

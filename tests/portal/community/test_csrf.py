@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from portal.community import discussion, prioritisation
+from portal.community.rounds import services as rounds
+from portal.community.threads import services as threads
 from portal.models import (
     Comment,
     Comparison,
@@ -83,11 +84,11 @@ def ids(community, other_community, person, propose, session):
     moira = person("moira", moderator_of=(community,))
     q1 = propose(community, moira)
     q2 = propose(community, moira, "A second question for the forged-token tests?")
-    comment = discussion.add(session, q1, moira, "A comment")
-    round_ = prioritisation.open_round(
+    comment = threads.add(session, q1, moira, "A comment")
+    round_ = rounds.open_round(
         session, community, moira, title="Round", description="", question_ids=[q1.id, q2.id]
     )
-    prioritisation.take_part(session, round_, moira, "patient")
+    rounds.take_part(session, round_, moira, "patient")
     session.commit()
     return {"q1": q1.id, "q2": q2.id, "c": comment.id, "r": round_.id}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from portal.community import prioritisation
-from portal.community.demo_content import ROUND_TITLE
+from portal.community.demo import ROUND_TITLE
+from portal.community.rounds import services as rounds
 from portal.models import (
     Comment,
     Comparison,
@@ -59,7 +59,7 @@ def test_demo_load_creates_questions_discussions_votes_and_an_open_round(demo, s
     assert duplicate.status == "closed"
     round_ = session.scalar(select(PriorityRound).where(PriorityRound.title == ROUND_TITLE))
     assert round_.is_open
-    results = prioritisation.results(session, round_, weighting="equal", samples=20)
+    results = rounds.results(session, round_, weighting="equal", samples=20)
     assert results.participants == {"patient": 1, "carer": 1, "clinician": 1}
     assert results.rows[0].question.title.startswith("Do people with more than four")
 

@@ -7,8 +7,10 @@ from datetime import timedelta
 import pytest
 
 from portal.accounts.models import Role
-from portal.community import discussion, questions, trust
-from portal.community.question_models import Question
+from portal.community import trust
+from portal.community.questions import services as questions
+from portal.community.questions.models import Question
+from portal.community.threads import services as threads
 from portal.db import utcnow
 from portal.errors import ServiceError
 from tests.portal.community.conftest import SLUG, count, form_data, pico
@@ -62,7 +64,7 @@ def test_trust_is_earned_by_age_role_or_contributions(
         user = person("trusted", new=True, **kwargs)
         question = propose(community, user)
         for n in range(POLICY.trusted_after_contributions - 1):
-            discussion.add(
+            threads.add(
                 session,
                 question,
                 user,
@@ -78,9 +80,9 @@ def test_comments_of_new_accounts_are_rate_limited_too(community, person, propos
     question = propose(community, author)
     newcomer = person("newcomer", member_of=(community,), new=True)
     for n in range(2):
-        discussion.add(session, question, newcomer, f"comment {n}", limits=POLICY)
+        threads.add(session, question, newcomer, f"comment {n}", limits=POLICY)
     with pytest.raises(ServiceError, match="2 comments an hour"):
-        discussion.add(session, question, newcomer, "one too many", limits=POLICY)
+        threads.add(session, question, newcomer, "one too many", limits=POLICY)
     session.rollback()
 
 

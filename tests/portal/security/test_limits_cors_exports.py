@@ -59,7 +59,7 @@ def test_posting_questions_and_comments_through_the_api_is_rate_limited(
 def test_voting_through_the_api_and_the_pages_is_rate_limited(
     limited_app, community, person, token_for, session
 ):
-    from portal.community import questions
+    from portal.community.questions import services as questions
 
     sam = person("sam", member_of=(community,))
     question = questions.propose(session, community, sam, pico())

@@ -26,9 +26,11 @@ from sqlalchemy import select
 
 from portal.accounts.models import Role, User
 from portal.accounts.tokens import ApiToken, create_token
-from portal.community import discussion, questions, services
-from portal.community.comment_models import Comment
-from portal.community.question_models import Question
+from portal.community import services
+from portal.community.questions import services as questions
+from portal.community.questions.models import Question
+from portal.community.threads import services as threads
+from portal.community.threads.models import Comment
 from portal.data.models import Dataset
 from portal.jobs.models import Job
 from portal.play.models import AlignmentSource
@@ -244,7 +246,7 @@ def world(make_app, auth, make_user):
         )
     mia = users["mia"]
     question = questions.propose(db_session, community, mia, pico())
-    comment = discussion.add(db_session, question, mia, "Mia's own words.")
+    comment = threads.add(db_session, question, mia, "Mia's own words.")
     version = building.find_version(db_session, rita, published, 1)
     run = building.create_run(
         db_session, rita, title="Rita's draft run", kind="aggregate", versions=[version]

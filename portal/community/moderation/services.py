@@ -1,0 +1,214 @@
+"""Flags from members, and moderators hiding or restoring content. Never commits.
+
+Content flagged by ``FLAGS_TO_HIDE`` different members is hidden at once and
+waits in the community's moderation queue; a moderator then hides it for good or
+restores it, with a reason. Every moderation action goes to the audit log.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from portal import audit, policy
+from portal.accounts.models import User
+from portal.community import trust
+from portal.community.moderation.models import NOTE_MAX, ContentFlag, FlagReason
+from portal.community.questions.models import Question
+from portal.community.threads.models import Comment
+from portal.db import rows_changed, utcnow
+from portal.errors import Conflict, ServiceError
+from portal.upsert import insert
+
+FLAGS_TO_HIDE = 3
+REASON_MAX = 2000
+
+Target = Question | Comment
+
+
+def _kind(target: Target) -> str:
+    return "question" if isinstance(target, Question) else "comment"
+
+
+def _flag_column(target: Target):
+    return ContentFlag.question_id if isinstance(target, Question) else ContentFlag.comment_id
+
+
+def community_id_of(db: Session, target: Target) -> int:
+    if isinstance(target, Question):
+        return target.community_id
+    return db.scalar(select(Question.community_id).where(Question.id == target.question_id))
+
+
+def _subject(target: Target) -> str:
+    return f"{_kind(target)}:{target.id}"
+
+
+def flag(
+    db: Session,
+    user: User,
+    target: Target,
+    *,
+    reason: str,
+    note: str = "",
+    limits: trust.TrustPolicy | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Record ``user``'s flag; True if new. Hides the target at the third flag."""
+    now = now or utcnow()
+    if reason not in {r.value for r in FlagReason}:
+        raise ServiceError("Choose why you are flagging this.", "reason")
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ServiceError(f"Use at most {NOTE_MAX} characters.", "note")
+    if target.author_id == user.id:
+        raise Conflict(f"You cannot flag your own {_kind(target)}.")
+    if isinstance(target, Comment) and target.is_deleted:
+        raise Conflict("This comment was deleted by its author.")
+    trust.ensure_allowed(db, user, "flag", now, limits or trust.TrustPolicy())
+    # Lock the target so that concurrent flags are counted one after another: two
+    # members adding the third flag at once must still hide it.
+    model = type(target)
+    db.execute(select(model.id).where(model.id == target.id).with_for_update())
+    column = "question_id" if isinstance(target, Question) else "comment_id"
+    added = db.execute(
+        insert(db, ContentFlag)
+        .values(**{column: target.id}, user_id=user.id, reason=reason, note=note, created_at=now)
+        .on_conflict_do_nothing()
+        .returning(ContentFlag.id)
+    ).first()
+    if added is None:
+        return False
+    open_flags = (
+        db.scalar(
+            select(func.count(func.distinct(ContentFlag.user_id))).where(
+                _flag_column(target) == target.id, ContentFlag.resolved_at.is_(None)
+            )
+        )
+        or 0
+    )
+    db.refresh(target)
+    if open_flags >= FLAGS_TO_HIDE and not target.hidden:
+        target.hidden = True
+        target.hidden_reason = (
+            f"Hidden automatically after {open_flags} members flagged it; "
+            "a moderator will look at it."
+        )
+        audit.record(
+            db,
+            "moderation.auto_hidden",
+            subject=_subject(target),
+            community_id=community_id_of(db, target),
+            flags=open_flags,
+        )
+    return True
+
+
+def _resolve(db: Session, target: Target, actor: User, now: datetime) -> int:
+    return rows_changed(
+        db,
+        update(ContentFlag)
+        .where(_flag_column(target) == target.id, ContentFlag.resolved_at.is_(None))
+        .values(resolved_at=now, resolved_by_id=actor.id),
+    )
+
+
+def _decide(
+    db: Session, actor: User, target: Target, *, hide: bool, reason: str, now: datetime | None
+) -> None:
+    now = now or utcnow()
+    community_id = community_id_of(db, target)
+    policy.require_moderator(db, community_id, actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("Give a reason: it is kept in the audit log.", "reason")
+    if len(reason) > REASON_MAX:
+        raise ServiceError(f"Use at most {REASON_MAX} characters.", "reason")
+    target.hidden = hide
+    target.hidden_reason = reason if hide else ""
+    resolved = _resolve(db, target, actor, now)
+    audit.record(
+        db,
+        "moderation.hidden" if hide else "moderation.restored",
+        actor_id=actor.id,
+        subject=_subject(target),
+        community_id=community_id,
+        reason=reason,
+        flags_resolved=resolved,
+    )
+
+
+def hide(
+    db: Session, actor: User, target: Target, *, reason: str, now: datetime | None = None
+) -> None:
+    _decide(db, actor, target, hide=True, reason=reason, now=now)
+
+
+def restore(
+    db: Session, actor: User, target: Target, *, reason: str, now: datetime | None = None
+) -> None:
+    _decide(db, actor, target, hide=False, reason=reason, now=now)
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    kind: str
+    target: Target
+    question: Question
+    reasons: list[tuple[str, int]]
+    flaggers: int
+    notes: list[str]
+
+
+def queue(db: Session, community_id: int) -> list[QueueItem]:
+    """Flagged content of one community that no moderator has looked at yet."""
+    flags = db.execute(
+        select(ContentFlag, Question, Comment)
+        .outerjoin(Comment, Comment.id == ContentFlag.comment_id)
+        .join(Question, Question.id == func.coalesce(ContentFlag.question_id, Comment.question_id))
+        .where(Question.community_id == community_id, ContentFlag.resolved_at.is_(None))
+        .order_by(ContentFlag.created_at)
+    ).all()
+    grouped: dict[tuple[str, int], list[tuple[ContentFlag, Question, Comment | None]]] = {}
+    for row in flags:
+        flag_row, question, comment = row
+        key = ("comment", comment.id) if comment is not None else ("question", question.id)
+        grouped.setdefault(key, []).append((flag_row, question, comment))
+    items = []
+    for (kind, _), rows in grouped.items():
+        question = rows[0][1]
+        target: Target = rows[0][2] if kind == "comment" else question
+        reasons = Counter(FlagReason(f.reason).label for f, _, _ in rows)
+        items.append(
+            QueueItem(
+                kind=kind,
+                target=target,
+                question=question,
+                reasons=sorted(reasons.items(), key=lambda kv: -kv[1]),
+                flaggers=len(rows),
+                notes=[f.note for f, _, _ in rows if f.note],
+            )
+        )
+    # Hidden content first: it is waiting on a moderator.
+    items.sort(key=lambda item: (not item.target.hidden, -item.flaggers))
+    return items
+
+
+def hidden_content(db: Session, community_id: int) -> tuple[list[Question], list[Comment]]:
+    """Everything a moderator has hidden in a community, to restore if need be."""
+    questions = db.scalars(
+        select(Question)
+        .where(Question.community_id == community_id, Question.hidden.is_(True))
+        .order_by(Question.created_at.desc())
+    ).all()
+    comments = db.scalars(
+        select(Comment)
+        .join(Question, Question.id == Comment.question_id)
+        .where(Question.community_id == community_id, Comment.hidden.is_(True))
+        .order_by(Comment.created_at.desc())
+    ).all()
+    return list(questions), list(comments)

@@ -1,0 +1,134 @@
+"""The discussion under a question: comment, reply, edit, delete, flag."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from portal import db, policy
+from portal.community.forms import ActionForm
+from portal.community.threads import services as threads
+from portal.community.threads.forms import CommentForm
+from portal.community.threads.models import Comment
+from portal.community.web import (
+    attach,
+    community_or_404,
+    edit_window,
+    flag_content,
+    me,
+    question_or_404,
+    refuse,
+    require_valid,
+    trust_policy,
+)
+from portal.db import utcnow
+from portal.errors import Conflict, ServiceError
+from portal.extensions import limiter, post_limit, user_or_address
+
+bp = Blueprint("comments", __name__, url_prefix="/<slug>/questions/<int:question_id>/comments")
+
+
+def _question_url(slug: str, question_id: int, anchor: str | None = None) -> str:
+    return url_for("community.questions.show", slug=slug, question_id=question_id, _anchor=anchor)
+
+
+def _comment_or_404(question_id: int, comment_id: int) -> Comment:
+    comment = db.session().get(Comment, comment_id)
+    if comment is None or comment.question_id != question_id:
+        abort(404)
+    return comment
+
+
+@bp.post("/")
+@limiter.shared_limit(post_limit, "post", key_func=user_or_address)
+@login_required
+def add(slug: str, question_id: int):
+    session = db.session()
+    community = community_or_404(slug)
+    question = question_or_404(community, question_id)
+    form = CommentForm()
+    back = _question_url(slug, question_id, "discussion")
+    if not form.validate_on_submit():
+        flash("Nothing was posted: " + " ".join(form.body.errors or ["write a comment."]), "error")
+        return redirect(back, code=303)
+    parent = form.parent_id.data
+    if parent and not str(parent).isdigit():
+        return refuse(Conflict("The comment you replied to is not in this discussion."), back)
+    try:
+        comment = threads.add(
+            session,
+            question,
+            me(),
+            form.body.data,
+            parent_id=int(parent) if parent else None,
+            limits=trust_policy(),
+        )
+    except ServiceError as error:
+        return refuse(error, back)
+    session.commit()
+    flash("Comment posted.", "success")
+    return redirect(_question_url(slug, question_id, f"comment-{comment.id}"), code=303)
+
+
+@bp.route("/<int:comment_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str, question_id: int, comment_id: int):
+    session = db.session()
+    community = community_or_404(slug)
+    question = question_or_404(community, question_id)
+    comment = _comment_or_404(question.id, comment_id)
+    if comment.author_id != current_user.id:
+        abort(403)
+    back = _question_url(slug, question_id, f"comment-{comment.id}")
+    minutes = int(edit_window().total_seconds() // 60)
+    if not policy.can_edit_comment(me(), comment, utcnow(), edit_window()):
+        flash(f"Comments can be edited for {minutes} minutes after posting.", "error")
+        return redirect(back, code=303)
+    form = CommentForm(obj=comment)
+    if form.validate_on_submit():
+        try:
+            threads.edit(session, comment, me(), form.body.data, window=edit_window())
+        except ServiceError as error:
+            attach(error, form, "body")
+        else:
+            session.commit()
+            flash("Comment updated.", "success")
+            return redirect(back, code=303)
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "community/comments/edit.html",
+        community=community,
+        question=question,
+        comment=comment,
+        form=form,
+        minutes=minutes,
+    ), status
+
+
+@bp.post("/<int:comment_id>/delete")
+@login_required
+def delete(slug: str, question_id: int, comment_id: int):
+    require_valid(ActionForm())
+    session = db.session()
+    community = community_or_404(slug)
+    question = question_or_404(community, question_id)
+    comment = _comment_or_404(question.id, comment_id)
+    back = _question_url(slug, question_id, f"comment-{comment.id}")
+    try:
+        threads.delete(session, comment, me())
+    except ServiceError as error:
+        return refuse(error, back)
+    session.commit()
+    flash("Comment deleted. Replies to it stay in place.", "info")
+    return redirect(back, code=303)
+
+
+@bp.post("/<int:comment_id>/flag")
+@login_required
+def flag(slug: str, question_id: int, comment_id: int):
+    community = community_or_404(slug)
+    question = question_or_404(community, question_id)
+    comment = _comment_or_404(question.id, comment_id)
+    return flag_content(
+        comment, _question_url(slug, question_id, f"comment-{comment.id}"), "comment"
+    )

@@ -1,0 +1,133 @@
+"""Small things every community view needs: lookups that 404, settings, failures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from flask import abort, current_app, flash, redirect
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from portal import db
+from portal.accounts.models import User
+from portal.community import trust
+from portal.community.models import Community
+from portal.community.moderation import services as moderation
+from portal.community.moderation.forms import FlagForm
+from portal.community.questions import services as questions
+from portal.community.questions.models import Question
+from portal.errors import Forbidden, ServiceError
+from portal.policy import MembershipRequired
+
+
+def community_or_404(slug: str) -> Community:
+    community = db.session().scalar(select(Community).where(Community.slug == slug))
+    if community is None:
+        abort(404)
+    return community
+
+
+def question_or_404(community: Community, question_id: int) -> Question:
+    question = questions.get(db.session(), community, question_id)
+    if question is None:
+        abort(404)
+    return question
+
+
+def me() -> User:
+    """The logged-in user, as loaded in this request's session."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def edit_window() -> timedelta:
+    minutes = current_app.config["COMMUNITY_EDIT_WINDOW_MINUTES"]
+    return timedelta(minutes=int(minutes))
+
+
+def trust_policy() -> trust.TrustPolicy:
+    return trust.policy_from_config(current_app.config)
+
+
+def refuse(error: ServiceError, back: str) -> Response:
+    """Undo the unit of work and tell the member why, on the page they came from.
+
+    A refusal of the member's role is shown as the error page instead; one that asks
+    them to join is said on the page, next to the button that joins.
+    """
+    db.session().rollback()
+    if isinstance(error, Forbidden) and not isinstance(error, MembershipRequired):
+        raise error
+    flash(error.message, "error")
+    return redirect(back, code=303)
+
+
+def attach(error: ServiceError, form: FlaskForm, default_field: str) -> None:
+    """Show a service's complaint next to the form field it is about."""
+    db.session().rollback()
+    field = getattr(form, error.field or default_field, None) or getattr(form, default_field)
+    field.errors = [*field.errors, error.message]
+
+
+def require_valid(form: FlaskForm) -> None:
+    """For one-button forms: a bad or missing CSRF token is a 400, like everywhere else."""
+    if not form.validate_on_submit():
+        abort(400)
+
+
+#: What a posted form's success says: a message, or (message, flash category).
+Success = str | Callable[[Any], "str | tuple[str, str]"]
+
+
+def submit(
+    form: FlaskForm,
+    back: str,
+    *,
+    invalid: str | Callable[[FlaskForm], str],
+    apply: Callable[[], Any],
+    success: Success,
+) -> Response:
+    """The shape of every small POST on the community pages: check the form, call one
+    service, commit, tell the member, and go back to the page they came from.
+
+    An invalid form or a refusing service writes nothing and says why.
+    """
+    if not form.validate_on_submit():
+        flash(invalid if isinstance(invalid, str) else invalid(form), "error")
+        return redirect(back, code=303)
+    try:
+        result = apply()
+    except ServiceError as error:
+        return refuse(error, back)
+    db.session().commit()
+    said = success(result) if callable(success) else success
+    message, category = (said, "success") if isinstance(said, str) else said
+    flash(message, category)
+    return redirect(back, code=303)
+
+
+def flag_content(target: Any, back: str, noun: str) -> Response:
+    """A member flags a question or a comment (``noun`` names which, for the messages)."""
+    form = FlagForm()
+    return submit(
+        form,
+        back,
+        invalid=f"Choose why you are flagging this {noun}.",
+        apply=lambda: moderation.flag(
+            db.session(),
+            me(),
+            target,
+            reason=form.reason.data,
+            note=form.note.data or "",
+            limits=trust_policy(),
+        ),
+        success=lambda new: (
+            "Thank you: moderators will look at it."
+            if new
+            else f"You have already flagged this {noun}.",
+            "info",
+        ),
+    )
