@@ -98,7 +98,9 @@ def _mention_kind(href: str) -> str | None:
 
 
 class _ShorthandMention(InlineProcessor):
-    def handleMatch(self, m: re.Match, data: str):  # noqa: N802 - Markdown's API
+    def handleMatch(  # type: ignore[override]  # noqa: N802 - InlineProcessor's API
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element, int, int]:
         kind, key = m.group(1), m.group(2)
         link = etree.Element("a", {"href": MENTION_PATHS[kind] + key})
         link.text = f"{kind}: {key}"

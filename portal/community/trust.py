@@ -130,7 +130,7 @@ _LIMITS = {
 def ensure_allowed(
     db: Session, user: User, action: str, now: datetime, policy: TrustPolicy
 ) -> None:
-    """Raise CommunityError when a new account has reached its limit for ``action``."""
+    """Raise Conflict when a new account has reached its limit for ``action``."""
     model, author, created, field, window, (noun, per) = _LIMITS[action]
     limit = getattr(policy, field)
     recent = (

@@ -40,7 +40,8 @@ def question_or_404(community: Community, question_id: int) -> Question:
 
 def me() -> User:
     """The logged-in user, as loaded in this request's session."""
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    user: User = current_user._get_current_object()
+    return user
 
 
 def edit_window() -> timedelta:

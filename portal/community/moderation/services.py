@@ -21,7 +21,7 @@ from portal.community.moderation.models import NOTE_MAX, ContentFlag, FlagReason
 from portal.community.questions.models import Question
 from portal.community.threads.models import Comment
 from portal.db import rows_changed, utcnow
-from portal.errors import Conflict, ServiceError
+from portal.errors import Conflict, NotFound, ServiceError
 from portal.upsert import insert
 
 FLAGS_TO_HIDE = 3
@@ -41,7 +41,10 @@ def _flag_column(target: Target):
 def community_id_of(db: Session, target: Target) -> int:
     if isinstance(target, Question):
         return target.community_id
-    return db.scalar(select(Question.community_id).where(Question.id == target.question_id))
+    community_id = db.scalar(select(Question.community_id).where(Question.id == target.question_id))
+    if community_id is None:  # a comment always belongs to a question; this one's went
+        raise NotFound("That discussion no longer exists.")
+    return community_id
 
 
 def _subject(target: Target) -> str:
@@ -180,8 +183,8 @@ def queue(db: Session, community_id: int) -> list[QueueItem]:
         grouped.setdefault(key, []).append((flag_row, question, comment))
     items = []
     for (kind, _), rows in grouped.items():
-        question = rows[0][1]
-        target: Target = rows[0][2] if kind == "comment" else question
+        question, flagged_comment = rows[0][1], rows[0][2]
+        target: Target = flagged_comment if flagged_comment is not None else question
         reasons = Counter(FlagReason(f.reason).label for f, _, _ in rows)
         items.append(
             QueueItem(

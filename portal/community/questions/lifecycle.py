@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -47,7 +48,7 @@ def _move(
     actor: User,
     message: str,
     now: datetime,
-    **details: object,
+    **details: Any,
 ) -> None:
     current = question.status_enum
     if to not in ALLOWED[current]:

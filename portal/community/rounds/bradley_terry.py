@@ -184,7 +184,9 @@ def bootstrap_rank_intervals(
     rng = np.random.default_rng(seed)
     all_ranks = np.empty((samples, n_items), dtype=np.intp)
     for s in range(samples):
-        chosen = rng.integers(0, labels.size, size=labels.size) if labels.size else []
+        chosen: np.ndarray | list[int] = (
+            rng.integers(0, labels.size, size=labels.size) if labels.size else []
+        )
         rows = (
             np.concatenate([members[k] for k in chosen])
             if len(chosen)

@@ -87,7 +87,7 @@ def show(slug: str, round_id: int):
     taking_part = rounds.participant(session, round_, user)
     in_round = rounds.questions_in(session, round_)
     pair = done = None
-    if taking_part is not None and round_.is_open:
+    if taking_part is not None and user is not None and round_.is_open:
         pair = rounds.next_pair(session, round_, user)
         done = len(rounds.pairs_done(session, round_, user))
     return render_template(

@@ -120,7 +120,7 @@ def thread(db: Session, question: Question) -> list[Node]:
         if parent is None:
             roots.append(node)
             continue
-        while parent.depth >= MAX_DEPTH:
+        while parent.depth >= MAX_DEPTH and parent.comment.parent_id is not None:
             parent = nodes[parent.comment.parent_id]
         node.depth = parent.depth + 1
         parent.replies.append(node)
