@@ -28,8 +28,7 @@ Shared                  web (what every community view uses: lookups that 404, t
 
 Access rules are portal.policy's; errors are portal.errors.ServiceError and its kinds.
 
-Settings read from the app config (e.g. in <instance>/portal.cfg):
-COMMUNITY_EDIT_WINDOW_MINUTES (15), and the new-account limits of trust.CONFIG_KEYS.
+Settings: the COMMUNITY_* entries of portal.settings (the edit window, new-account limits).
 """
 
 from __future__ import annotations
