@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from portal import db
+from portal import db, policy
 from portal.accounts.models import User
 from portal.community import trust
 from portal.community.models import Community
@@ -39,9 +39,8 @@ def question_or_404(community: Community, question_id: int) -> Question:
 
 
 def me() -> User:
-    """The logged-in user, as loaded in this request's session."""
-    user: User = current_user._get_current_object()
-    return user
+    """The logged-in user, as loaded in this request's session (views that need one)."""
+    return policy.require_account(current_user)
 
 
 def edit_window() -> timedelta:

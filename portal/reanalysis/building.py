@@ -21,7 +21,7 @@ from portal.data.models import Dataset, DatasetVersion
 from portal.errors import Conflict, NotFound, ServiceError
 from portal.jobs import runner
 from portal.jobs.models import Job
-from portal.reanalysis.models import KINDS, AnalysisInput, AnalysisRun, RunStatus
+from portal.reanalysis.models import AnalysisInput, AnalysisRun, RunStatus
 
 
 def latest_finished(session: Session, limit: int = 5) -> list[AnalysisRun]:
@@ -108,8 +108,8 @@ def create_run(
     title = (title or "").strip()
     if not title:
         raise ServiceError("Give the analysis a title.", "title")
-    if kind not in KINDS:
-        raise ServiceError(f"kind must be one of {', '.join(KINDS)}.", "kind")
+    if kind not in tuple(analysis.Kind):
+        raise ServiceError(f"kind must be one of {', '.join(analysis.Kind)}.", "kind")
     if not versions:
         raise ServiceError("Choose at least one published dataset version.", "datasets")
     if kind == "aggregate" and len(versions) != 1:

@@ -15,8 +15,6 @@ if TYPE_CHECKING:
     from portal.accounts.models import User
     from portal.data.models import DatasetVersion
 
-KINDS = ("aggregate", "participant")
-
 
 class RunStatus(enum.StrEnum):
     """A run is a draft while its owner builds it; started, it never changes again."""
