@@ -56,6 +56,9 @@ def _empty_tables(url: str) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
+            # A connection a failed test left in a transaction would make TRUNCATE wait
+            # for ever: fail this test's teardown instead, naming the cause.
+            connection.execute(text("SET lock_timeout = '60s'"))
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             for table in tables:
@@ -183,8 +186,9 @@ def make_user(app: Flask):
     """Create a user with a role directly through the service layer."""
 
     def make(username: str, role: Role = Role.MEMBER, password: str = DEFAULT_PASSWORD):
-        with app.app_context():
-            db_session = db.new_session()
+        # The session closes whatever happens: a refused user must not leave a
+        # transaction open for the tables' emptying to wait on.
+        with app.app_context(), db.new_session() as db_session:
             user = register_user(
                 db_session,
                 username=username,
@@ -193,9 +197,7 @@ def make_user(app: Flask):
                 role=role,
             )
             db_session.commit()
-            user_id = user.id
-            db_session.close()
-        return user_id
+            return user.id
 
     return make
 
