@@ -23,7 +23,13 @@ from portal.db import Base
 from portal.jobs.models import Job
 from portal.play.models import AlignmentChange, AlignmentSource, Badge, Puzzle, Solution
 from portal.reanalysis.models import AnalysisInput, AnalysisRun
-from portal.treatments.models import ReportSideEffect, Treatment, TreatmentDataset, TreatmentReport
+from portal.treatments.models import (
+    ReportSideEffect,
+    Treatment,
+    TreatmentDataset,
+    TreatmentRelease,
+    TreatmentReport,
+)
 
 __all__ = [
     "AlignmentChange",
@@ -59,5 +65,6 @@ __all__ = [
     "ReportSideEffect",
     "Treatment",
     "TreatmentDataset",
+    "TreatmentRelease",
     "TreatmentReport",
 ]

@@ -20,7 +20,9 @@ The rules:
   "moderator" alone gives no power inside a community.
 - Questions and comments: their authors may edit them for a short window, before
   others act on them; a comment's author may delete it.
-- Treatment reports: only their author ever sees or changes one.
+- Treatment reports: only their author ever sees or changes one. Only reports of
+  trusted accounts (active, and older than TRUST_AFTER_DAYS) count in what is
+  published about treatments, so throwaway accounts cannot make up a crowd.
 - Research alignments: researchers splice solutions into them.
 """
 
@@ -30,7 +32,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeAlias
 
 from flask_login import AnonymousUserMixin, current_user
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
@@ -234,6 +236,17 @@ def can_delete_comment(viewer: Viewer, comment: Comment) -> bool:
 def can_view_treatment(db: Session, viewer: Viewer, treatment: Treatment) -> bool:
     """A proposed treatment is shown to the community's moderators until approved."""
     return treatment.is_approved or can_moderate(db, treatment.community_id, viewer)
+
+
+def is_trusted(user: User, now: datetime, age: timedelta) -> bool:
+    """Whether ``user``'s reports count in published figures: an active account at
+    least ``age`` old (TRUST_AFTER_DAYS)."""
+    return user.active and user.created_at <= now - age
+
+
+def trusted_accounts(now: datetime, age: timedelta) -> ColumnElement[bool]:
+    """The accounts whose reports count in published figures, as a condition on User."""
+    return and_(User.active.is_(True), User.created_at <= now - age)
 
 
 def require_report_author(viewer: Viewer, report: TreatmentReport) -> None:

@@ -214,7 +214,13 @@ SETTINGS: tuple[Setting, ...] = (
         "TREATMENT_MIN_REPORTERS",
         int,
         5,
-        "fewest members behind any treatment aggregate (never below 2)",
+        "k: fewest members behind any published figure about treatments (never below 2)",
+    ),
+    Setting(
+        "TRUST_AFTER_DAYS",
+        int,
+        7,
+        "an account's treatment reports count in published figures once it is this old",
     ),
     # -- jobs ------------------------------------------------------------------------
     Setting(

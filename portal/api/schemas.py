@@ -388,23 +388,39 @@ class TreatmentRef(Response):
     kind: str
 
 
+class FigureCell(Response):
+    label: str
+    answers: list[str] = Field(..., description="The answers counted together in this group.")
+    count: int
+
+
 class TreatmentSideEffectCount(Response):
     name: str
-    reports: int
-    severity: dict[str, int]
+    reporters: int
+    severity: list[FigureCell] | None = Field(
+        None, description="Null when no grouping of severities rests on min_reporters each."
+    )
 
 
 class TreatmentAggregate(Response):
     treatment: TreatmentRef
     enough_reports: bool = Field(
         ...,
-        description="False while fewer members than min_reporters reported it: "
-        "then nothing else is given.",
+        description="False while fewer trusted members than min_reporters count: then "
+        "nothing else is given.",
+    )
+    released_at: str | None = Field(
+        None,
+        description="When these figures were made; they change only once min_reporters "
+        "reports have changed since.",
     )
     reporters: int | None = None
-    reports: int | None = None
-    effectiveness: dict[str, int] | None = None
-    mean_effectiveness_score: float | None = None
+    effectiveness: list[FigureCell] | None = Field(
+        None,
+        description="Ratings, grouped until every group with reports holds min_reporters; "
+        "null when no grouping passes.",
+    )
+    share_helped: float | None = None
     side_effects: list[TreatmentSideEffectCount] | None = None
 
 

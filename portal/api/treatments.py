@@ -21,19 +21,23 @@ from portal.api.pagination import page_of, paged
 from portal.api.spec import operation
 from portal.errors import NotFound
 from portal.extensions import limiter, post_limit, user_or_address
-from portal.treatments import aggregates, services
-from portal.treatments.models import Treatment, TreatmentReport
+from portal.treatments import aggregates, releases, services
+from portal.treatments.models import Treatment, TreatmentRelease, TreatmentReport
 
 
 def _treatment_ref(treatment: Treatment) -> dict[str, Any]:
     return {"id": treatment.id, "name": treatment.name, "kind": treatment.kind}
 
 
-def aggregate_json(treatment: Treatment, k: int) -> dict[str, Any]:
-    found = aggregates.summary(db.session(), treatment, k)
-    if found is None:
+def aggregate_json(treatment: Treatment, release: TreatmentRelease | None) -> dict[str, Any]:
+    if release is None or not release.shown:
         return {"treatment": _treatment_ref(treatment), "enough_reports": False}
-    return {**found.to_dict(), "enough_reports": True}
+    return {
+        "treatment": _treatment_ref(treatment),
+        "enough_reports": True,
+        "released_at": release.released_at.isoformat(),
+        **release.figures,
+    }
 
 
 def report_json(report: TreatmentReport) -> dict[str, Any]:
@@ -80,16 +84,18 @@ def _own_report(report_id: int) -> TreatmentReport:
     query=schemas.PageQuery,
     responses={200: schemas.TreatmentPage},
     errors=(404,),
-    description="The curated list of approved treatments. Each carries aggregates of "
-    "members' reports only once min_reporters members reported it. Members' own "
-    "reports are not trial evidence: see warning.",
+    description="The curated list of approved treatments. Each carries figures from "
+    "trusted members' reports once min_reporters of them count; every published group of "
+    "answers rests on at least that many, and the figures change only when that many "
+    "reports have changed. Members' own reports are not trial evidence: see warning.",
 )
 def list_treatments(slug: str, query: schemas.PageQuery) -> dict[str, Any]:
     community = find_community(slug)
     k = aggregates.min_reporters()
     listed = services.treatments(db.session(), community)
+    published = releases.current(db.session(), [t.id for t in listed])
     return {
-        **page_of(listed, query, lambda treatment: aggregate_json(treatment, k)),
+        **page_of(listed, query, lambda t: aggregate_json(t, published.get(t.id))),
         "community": community.slug,
         "min_reporters": k,
         "warning": aggregates.WARNING,
@@ -109,7 +115,7 @@ def get_treatment(slug: str, treatment_id: int) -> dict[str, Any]:
     treatment = services.get_treatment(session, community, treatment_id)
     if treatment is None or not treatment.is_approved:
         raise NotFound(f"No treatment {treatment_id} in {community.slug!r}.")
-    return aggregate_json(treatment, aggregates.min_reporters())
+    return aggregate_json(treatment, releases.current(session, [treatment.id]).get(treatment.id))
 
 
 # -- one's own reports ---------------------------------------------------------------
@@ -150,7 +156,7 @@ def list_reports(query: schemas.TreatmentReportQuery) -> dict[str, Any]:
     responses={201: schemas.TreatmentReport},
     errors=(403, 404),
     description="Members of the community only, one report per treatment. Nobody else "
-    "ever sees it; it counts in the aggregates.",
+    "ever sees it; it counts in the published figures once enough reports changed.",
     example={
         "treatment": 1,
         "started_on": "2026-01-15",
@@ -170,6 +176,7 @@ def create_report(slug: str, body: schemas.TreatmentReportBody) -> tuple[dict[st
         policy.require_account(current_user),
         _input(body),
         today=services.today(),
+        floor=aggregates.floor(),
     )
     session.commit()
     return report_json(report), 201
@@ -204,7 +211,12 @@ def update_report(report_id: int, body: schemas.TreatmentReportBody) -> dict[str
     session = db.session()
     report = _own_report(report_id)
     services.update_report(
-        session, report, policy.require_account(current_user), _input(body), today=services.today()
+        session,
+        report,
+        policy.require_account(current_user),
+        _input(body),
+        today=services.today(),
+        floor=aggregates.floor(),
     )
     session.commit()
     return report_json(report)
@@ -218,11 +230,14 @@ def update_report(report_id: int, body: schemas.TreatmentReportBody) -> dict[str
     scope="write",
     responses={200: schemas.Withdrawn},
     errors=(404,),
-    description="Deletes it: it leaves every aggregate and every future dataset version.",
+    description="Deletes it: it leaves the published figures at their next release and "
+    "every future dataset version.",
 )
 def withdraw_report(report_id: int) -> dict[str, Any]:
     session = db.session()
     report = _own_report(report_id)
-    services.withdraw_report(session, report, policy.require_account(current_user))
+    services.withdraw_report(
+        session, report, policy.require_account(current_user), floor=aggregates.floor()
+    )
     session.commit()
     return {"id": report_id, "withdrawn": True}

@@ -1,30 +1,29 @@
-"""What the community may see of its reports: aggregates over at least k members.
+"""What may be published about a treatment: figures over trusted members' reports that
+no one can be singled out from.
 
-Below the threshold nothing is returned at all, not even the number of reports, so
-no one's report can be singled out by comparing pages before and after it.
+The figures of a treatment are computed from the reports of trusted accounts only
+(portal.policy.trusted_accounts), and nothing is computed below k reporters. Each
+table in them passes portal.treatments.disclosure: every group of answers shown holds
+at least k reporters, and at least two groups hold any. Side effects are free text:
+one is named only when at least k reporters named it and at least k did not. The
+figures are stored as a release (portal.treatments.releases) and pages show releases,
+never live counts.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from portal.community.models import Community
-from portal.treatments.models import (
-    EFFECT_LABELS,
-    EFFECT_SCORES,
-    Effectiveness,
-    ReportSideEffect,
-    Treatment,
-    TreatmentReport,
-    TreatmentStatus,
-)
+from portal.treatments import disclosure
+from portal.treatments.models import Treatment, TreatmentReport
 
+#: At most this many side effects are listed, the most often named first.
 TOP_SIDE_EFFECTS = 8
 WARNING = (
     "These are members' own reports, not evidence from a clinical trial: people "
@@ -33,7 +32,7 @@ WARNING = (
 )
 
 
-def min_reporters(config: Any = None) -> int:
+def min_reporters(config: Mapping[str, Any] | None = None) -> int:
     """k: the app's TREATMENT_MIN_REPORTERS (PORTAL_TREATMENT_MIN_REPORTERS), never below 2."""
     config = current_app.config if config is None else config
     value = config["TREATMENT_MIN_REPORTERS"]
@@ -41,112 +40,63 @@ def min_reporters(config: Any = None) -> int:
     return max(2, int(value))
 
 
-@dataclass
-class Summary:
-    treatment: Treatment
-    reporters: int
-    reports: int
-    distribution: list[tuple[str, str, int]]  # (value, label, count) in scale order
-    side_effects: list[tuple[str, int, dict[str, int]]] = field(default_factory=list)
-    mean_score: float = 0.0
+@dataclass(frozen=True)
+class Floor:
+    """The privacy floor of published figures: k, and how old an account must be for
+    its reports to count (portal.policy.trusted_accounts)."""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "treatment": {
-                "id": self.treatment.id,
-                "name": self.treatment.name,
-                "kind": self.treatment.kind,
-            },
-            "reporters": self.reporters,
-            "reports": self.reports,
-            "effectiveness": {value: count for value, _, count in self.distribution},
-            "mean_effectiveness_score": round(self.mean_score, 3),
-            "side_effects": [
-                {"name": name, "reports": count, "severity": severities}
-                for name, count, severities in self.side_effects
-            ],
-        }
+    k: int
+    trusted_after: timedelta
 
 
-def _reporter_counts(db: Session, treatment_ids: list[int]) -> dict[int, int]:
-    if not treatment_ids:
-        return {}
-    rows = db.execute(
-        select(TreatmentReport.treatment_id, func.count(func.distinct(TreatmentReport.user_id)))
-        .where(TreatmentReport.treatment_id.in_(treatment_ids))
-        .group_by(TreatmentReport.treatment_id)
-    ).all()
-    return {treatment_id: count for treatment_id, count in rows}
+def floor(config: Mapping[str, Any] | None = None) -> Floor:
+    """The app's floor (TREATMENT_MIN_REPORTERS, TRUST_AFTER_DAYS)."""
+    config = current_app.config if config is None else config
+    return Floor(min_reporters(config), timedelta(days=int(config["TRUST_AFTER_DAYS"])))
 
 
-def summary(db: Session, treatment: Treatment, k: int) -> Summary | None:
-    """The treatment's aggregate, or None when fewer than k members reported it."""
-    reporters = _reporter_counts(db, [treatment.id]).get(treatment.id, 0)
+def figures(reports: Iterable[TreatmentReport], k: int) -> dict[str, Any]:
+    """The publishable figures of one treatment's reports ({} below k reporters).
+
+    One report per member and treatment (the database enforces it), so reporters
+    and reports are the same count.
+    """
+    chosen = list(reports)
+    reporters = len(chosen)
     if reporters < k:
-        return None
-    effects = Counter(
-        dict(
-            db.execute(
-                select(TreatmentReport.effectiveness, func.count())
-                .where(TreatmentReport.treatment_id == treatment.id)
-                .group_by(TreatmentReport.effectiveness)
-            ).all()
-        )
+        return {}
+    effectiveness = disclosure.finest_publishable(
+        Counter(report.effectiveness for report in chosen), disclosure.EFFECTIVENESS, k
     )
-    reports = sum(effects.values())
-    distribution = [(e.value, EFFECT_LABELS[e], effects.get(e.value, 0)) for e in Effectiveness]
-    mean = sum(EFFECT_SCORES[Effectiveness(v)] * n for v, n in effects.items()) / reports
-    by_effect: dict[str, Counter] = {}
-    for name, severity, count in db.execute(
-        select(ReportSideEffect.name, ReportSideEffect.severity, func.count())
-        .join(TreatmentReport, TreatmentReport.id == ReportSideEffect.report_id)
-        .where(TreatmentReport.treatment_id == treatment.id)
-        .group_by(ReportSideEffect.name, ReportSideEffect.severity)
-    ).all():
-        by_effect.setdefault(name, Counter())[severity] += count
-    side_effects = sorted(
-        ((name, sum(c.values()), dict(c)) for name, c in by_effect.items()),
-        key=lambda item: (-item[1], item[0]),
-    )[:TOP_SIDE_EFFECTS]
-    return Summary(treatment, reporters, reports, distribution, side_effects, mean)
+    named: dict[str, Counter[str]] = {}
+    for report in chosen:
+        for effect in report.side_effects:
+            named.setdefault(effect.name, Counter())[effect.severity] += 1
+    side_effects = []
+    for name, severities in sorted(named.items(), key=lambda item: (-item[1].total(), item[0])):
+        count = severities.total()
+        if not disclosure.presence(reporters, count, k):
+            continue
+        split = disclosure.finest_publishable(severities, disclosure.SEVERITY, k)
+        side_effects.append(
+            {
+                "name": name,
+                "reporters": count,
+                "severity": [cell.to_dict() for cell in split] if split else None,
+            }
+        )
+    return {
+        "reporters": reporters,
+        "effectiveness": [cell.to_dict() for cell in effectiveness] if effectiveness else None,
+        "share_helped": (
+            round(disclosure.share_helped(effectiveness), 4) if effectiveness else None
+        ),
+        "side_effects": side_effects[:TOP_SIDE_EFFECTS],
+    }
 
 
 @dataclass
 class ChartPoint:
     treatment: Treatment
     reporters: int
-    mean_score: float
-
-
-def community_points(db: Session, community: Community, k: int) -> list[ChartPoint]:
-    """Effectiveness against popularity, for the treatments with at least k reporters."""
-    approved = list(
-        db.scalars(
-            select(Treatment).where(
-                Treatment.community_id == community.id,
-                Treatment.status == TreatmentStatus.APPROVED.value,
-            )
-        )
-    )
-    counts = _reporter_counts(db, [t.id for t in approved])
-    shown = [t for t in approved if counts.get(t.id, 0) >= k]
-    if not shown:
-        return []
-    scores: dict[int, list[int]] = {}
-    for treatment_id, effectiveness, count in db.execute(
-        select(TreatmentReport.treatment_id, TreatmentReport.effectiveness, func.count())
-        .where(TreatmentReport.treatment_id.in_([t.id for t in shown]))
-        .group_by(TreatmentReport.treatment_id, TreatmentReport.effectiveness)
-    ).all():
-        total = scores.setdefault(treatment_id, [0, 0])
-        total[0] += EFFECT_SCORES[Effectiveness(effectiveness)] * count
-        total[1] += count
-    return sorted(
-        (ChartPoint(t, counts[t.id], scores[t.id][0] / scores[t.id][1]) for t in shown),
-        key=lambda p: (-p.reporters, p.treatment.name),
-    )
-
-
-def has_enough(db: Session, treatment_ids: list[int], k: int) -> dict[int, bool]:
-    counts = _reporter_counts(db, treatment_ids)
-    return {treatment_id: counts.get(treatment_id, 0) >= k for treatment_id in treatment_ids}
+    share_helped: float

@@ -6,12 +6,12 @@ copied chart keeps its denominator.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from markupsafe import Markup, escape
 
 from portal.treatments.aggregates import ChartPoint
-from portal.treatments.models import EFFECT_SCORES
 
 INK, MUTED, BAR, WORSE, GRID = "#1f2933", "#616e7c", "#2f6f9f", "#b5452f", "#d9dee3"
 
@@ -20,17 +20,19 @@ def _n(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
+def _percent(share: float) -> str:
+    return f"{share * 100:.0f}%"
+
+
 def _reports(n: int) -> str:
     return f"{n} report{'' if n == 1 else 's'}"
 
 
-def effectiveness_bars(
-    distribution: Sequence[tuple[str, str, int]], reports: int, title: str
-) -> Markup:
-    """Horizontal bars, one per rating, each labelled with its count."""
+def effectiveness_bars(cells: Sequence[Mapping[str, Any]], reports: int, title: str) -> Markup:
+    """Horizontal bars, one per published group of ratings, each labelled with its count."""
     width, row, left, top = 520, 30, 130, 40
-    height = top + row * len(distribution) + 30
-    longest = max((count for _, _, count in distribution), default=0) or 1
+    height = top + row * len(cells) + 30
+    longest = max((cell["count"] for cell in cells), default=0) or 1
     span = width - left - 60
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
@@ -38,14 +40,15 @@ def effectiveness_bars(
         f'aria-labelledby="bars-title bars-desc">',
         f'<title id="bars-title">{escape(title)}</title>',
         '<desc id="bars-desc">'
-        + escape("; ".join(f"{label}: {count}" for _, label, count in distribution))
+        + escape("; ".join(f"{cell['label']}: {cell['count']}" for cell in cells))
         + f" ({_reports(reports)})</desc>",
         f'<text x="4" y="18" fill="{INK}" font-size="14" font-weight="bold">{escape(title)}</text>',
     ]
-    for index, (value, label, count) in enumerate(distribution):
+    for index, cell in enumerate(cells):
+        label, count = cell["label"], cell["count"]
         y = top + index * row
         length = span * count / longest
-        colour = WORSE if value == "worse" else BAR
+        colour = WORSE if list(cell["answers"]) == ["worse"] else BAR
         parts.append(
             f'<text x="{left - 8}" y="{y + 18}" text-anchor="end" fill="{INK}" '
             f'font-size="13">{escape(label)}</text>'
@@ -67,11 +70,10 @@ def effectiveness_bars(
 
 
 def effectiveness_vs_popularity(points: Sequence[ChartPoint], title: str) -> Markup:
-    """CureTogether's view: x = members who reported it, y = mean rating (-1 worse .. 3 major)."""
+    """CureTogether's view: x = members who reported it, y = the share it helped."""
     width, height = 640, 400
     left, right, top, bottom = 96, 30, 40, 70
     plot_w, plot_h = width - left - right, height - top - bottom
-    low, high = min(EFFECT_SCORES.values()), max(EFFECT_SCORES.values())
     most = max((p.reporters for p in points), default=1)
     x_max = max(5, most + (-most % 5))
     reports = sum(p.reporters for p in points)
@@ -79,8 +81,8 @@ def effectiveness_vs_popularity(points: Sequence[ChartPoint], title: str) -> Mar
     def x(value: float) -> float:
         return left + plot_w * value / x_max
 
-    def y(value: float) -> float:
-        return top + plot_h * (high - value) / (high - low)
+    def y(share: float) -> float:
+        return top + plot_h * (1.0 - share)
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
@@ -90,22 +92,21 @@ def effectiveness_vs_popularity(points: Sequence[ChartPoint], title: str) -> Mar
         '<desc id="scatter-desc">'
         + escape(
             "; ".join(
-                f"{p.treatment.name}: {p.reporters} members, mean rating {p.mean_score:.2f}"
+                f"{p.treatment.name}: {p.reporters} members, {_percent(p.share_helped)} helped"
                 for p in points
             )
         )
         + f" ({_reports(reports)})</desc>",
         f'<text x="4" y="18" fill="{INK}" font-size="14" font-weight="bold">{escape(title)}</text>',
     ]
-    labels = {-1: "Made it worse", 0: "None", 1: "Slight", 2: "Moderate", 3: "Major"}
-    for score, label in labels.items():
+    for share in (0.0, 0.25, 0.5, 0.75, 1.0):
         parts.append(
-            f'<line x1="{left}" x2="{left + plot_w}" y1="{_n(y(score))}" '
-            f'y2="{_n(y(score))}" stroke="{GRID}"/>'
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{_n(y(share))}" '
+            f'y2="{_n(y(share))}" stroke="{GRID}"/>'
         )
         parts.append(
-            f'<text x="{left - 6}" y="{_n(y(score) + 4)}" text-anchor="end" '
-            f'fill="{MUTED}" font-size="11">{label}</text>'
+            f'<text x="{left - 6}" y="{_n(y(share) + 4)}" text-anchor="end" '
+            f'fill="{MUTED}" font-size="11">{_percent(share)} helped</text>'
         )
     for tick in range(0, x_max + 1, max(1, x_max // 5)):
         parts.append(
@@ -122,12 +123,12 @@ def effectiveness_vs_popularity(points: Sequence[ChartPoint], title: str) -> Mar
         f"reported it</text>"
     )
     for point in points:
-        cx, cy = x(point.reporters), y(point.mean_score)
-        colour = WORSE if point.mean_score < 0 else BAR
+        cx, cy = x(point.reporters), y(point.share_helped)
+        colour = WORSE if point.share_helped < 0.5 else BAR
         parts.append(
             f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="6" fill="{colour}">'
             f"<title>{escape(point.treatment.name)}: {point.reporters} members, "
-            f"mean {point.mean_score:.2f}</title></circle>"
+            f"{_percent(point.share_helped)} helped</title></circle>"
         )
         anchor = "end" if cx > left + plot_w * 0.75 else "start"
         dx = -9 if anchor == "end" else 9

@@ -48,7 +48,7 @@ def publish_command(community_slug: str, username: str | None) -> None:
             the_app(),
             community,
             actor,
-            k=aggregates.min_reporters(),
+            floor=aggregates.floor(),
             today=services.today(),
         )
     except ServiceError as error:

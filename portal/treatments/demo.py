@@ -22,21 +22,23 @@ from portal.accounts.models import User
 from portal.community import services as communities
 from portal.community.models import Community
 from portal.db import utcnow
-from portal.treatments import services
+from portal.treatments import aggregates, services
 from portal.treatments.models import Treatment, TreatmentKind, TreatmentReport, TreatmentStatus
 
-SYNTHETIC_MEMBERS = 8
+SYNTHETIC_MEMBERS = 25
 SYNTHETIC_PREFIX = "synthetic-demo-"
 DRUG, OTHER = TreatmentKind.DRUG.value, TreatmentKind.NON_DRUG.value
 
-# (name, kind, dose, synthetic reporters, mean rating -1..3, likely side effects)
+# (name, kind, dose, synthetic reporters, mean rating -1..3, likely side effects).
+# Reporters come in fives: figures are released every five changed reports, and a
+# few treatments stay below k to show what members then see.
 LISTS: dict[str, list[tuple[str, str, str, int, float, tuple[str, ...]]]] = {
     "colon-cancer": [
         (
             "Fluorouracil (5-FU)",
             DRUG,
             "as prescribed in cycles",
-            7,
+            20,
             1.6,
             ("fatigue", "nausea", "mouth sores", "diarrhoea"),
         ),
@@ -44,12 +46,12 @@ LISTS: dict[str, list[tuple[str, str, str, int, float, tuple[str, ...]]]] = {
             "Levamisole",
             DRUG,
             "50 mg three times a day, 3 days every 2 weeks",
-            6,
+            15,
             0.8,
             ("nausea", "metallic taste", "fatigue"),
         ),
-        ("Capecitabine", DRUG, "as prescribed", 5, 1.9, ("hand-foot syndrome", "diarrhoea")),
-        ("Walking programme", OTHER, "", 8, 1.7, ("sore legs",)),
+        ("Capecitabine", DRUG, "as prescribed", 15, 1.9, ("hand-foot syndrome", "diarrhoea")),
+        ("Walking programme", OTHER, "", 25, 1.7, ("sore legs",)),
         ("Ginger for nausea", OTHER, "", 3, 1.0, ()),
     ],
     "primary-biliary-cholangitis": [
@@ -57,26 +59,26 @@ LISTS: dict[str, list[tuple[str, str, str, int, float, tuple[str, ...]]]] = {
             "Ursodeoxycholic acid (UDCA)",
             DRUG,
             "13-15 mg/kg a day",
-            8,
+            25,
             1.9,
             ("weight gain", "hair thinning", "diarrhoea"),
         ),
-        ("Obeticholic acid", DRUG, "5 mg a day", 5, 1.4, ("itching",)),
+        ("Obeticholic acid", DRUG, "5 mg a day", 15, 1.4, ("itching",)),
         (
             "Cholestyramine for itching",
             DRUG,
             "4 g up to four times a day",
-            6,
+            15,
             1.1,
             ("bloating", "constipation"),
         ),
-        ("Cool showers for itching", OTHER, "", 7, 0.6, ()),
+        ("Cool showers for itching", OTHER, "", 20, 0.6, ()),
         ("D-penicillamine", DRUG, "as prescribed", 2, 0.0, ("rash",)),
     ],
     "tuberculosis": [
-        ("Streptomycin", DRUG, "as prescribed", 5, 2.0, ("hearing loss", "dizziness")),
-        ("Isoniazid", DRUG, "300 mg a day", 8, 2.3, ("tingling", "nausea")),
-        ("Rifampicin", DRUG, "600 mg a day", 7, 2.4, ("orange urine", "nausea")),
+        ("Streptomycin", DRUG, "as prescribed", 15, 2.0, ("hearing loss", "dizziness")),
+        ("Isoniazid", DRUG, "300 mg a day", 25, 2.3, ("tingling", "nausea")),
+        ("Rifampicin", DRUG, "600 mg a day", 20, 2.4, ("orange urine", "nausea")),
         ("Vitamin D supplements", DRUG, "1000 IU a day", 4, 0.4, ()),
     ],
     "smoking-cessation": [
@@ -84,28 +86,28 @@ LISTS: dict[str, list[tuple[str, str, str, int, float, tuple[str, ...]]]] = {
             "Nicotine patch",
             DRUG,
             "21 mg a day, stepping down",
-            8,
+            25,
             1.6,
             ("skin irritation", "vivid dreams"),
         ),
-        ("Nicotine gum", DRUG, "2 mg as needed", 7, 1.2, ("jaw ache", "hiccups")),
-        ("Varenicline", DRUG, "1 mg twice a day", 6, 2.1, ("nausea", "vivid dreams")),
-        ("E-cigarettes", OTHER, "", 8, 1.8, ("cough",)),
-        ("Quitting cold turkey", OTHER, "", 6, 0.7, ("irritability", "insomnia")),
+        ("Nicotine gum", DRUG, "2 mg as needed", 20, 1.2, ("jaw ache", "hiccups")),
+        ("Varenicline", DRUG, "1 mg twice a day", 15, 2.1, ("nausea", "vivid dreams")),
+        ("E-cigarettes", OTHER, "", 25, 1.8, ("cough",)),
+        ("Quitting cold turkey", OTHER, "", 15, 0.7, ("irritability", "insomnia")),
         ("Hypnotherapy", OTHER, "", 3, 0.2, ()),
     ],
     "multiple-sclerosis": [
-        ("Interferon beta", DRUG, "as prescribed", 6, 1.0, ("flu-like symptoms", "fatigue")),
-        ("Ocrelizumab", DRUG, "every 6 months", 5, 2.2, ("infusion reaction",)),
-        ("Exercise programme", OTHER, "", 8, 1.8, ("fatigue",)),
-        ("Vitamin D supplements", DRUG, "2000 IU a day", 7, 0.6, ()),
-        ("Cooling vest", OTHER, "", 5, 1.3, ()),
-        ("Gluten-free diet", OTHER, "", 6, -0.2, ("weight loss",)),
+        ("Interferon beta", DRUG, "as prescribed", 15, 1.0, ("flu-like symptoms", "fatigue")),
+        ("Ocrelizumab", DRUG, "every 6 months", 15, 2.2, ("infusion reaction",)),
+        ("Exercise programme", OTHER, "", 25, 1.8, ("fatigue",)),
+        ("Vitamin D supplements", DRUG, "2000 IU a day", 20, 0.6, ()),
+        ("Cooling vest", OTHER, "", 15, 1.3, ()),
+        ("Gluten-free diet", OTHER, "", 15, -0.2, ("weight loss",)),
     ],
     "pancreatitis": [
-        ("Rectal indometacin", DRUG, "100 mg once", 6, 1.5, ("abdominal pain",)),
-        ("Aggressive IV fluids", OTHER, "", 5, 1.4, ("swelling",)),
-        ("Low-fat diet", OTHER, "", 7, 1.1, ()),
+        ("Rectal indometacin", DRUG, "100 mg once", 15, 1.5, ("abdominal pain",)),
+        ("Aggressive IV fluids", OTHER, "", 15, 1.4, ("swelling",)),
+        ("Low-fat diet", OTHER, "", 20, 1.1, ()),
         ("Pancreatic enzymes", DRUG, "with meals", 4, 1.6, ("bloating",)),
     ],
 }
@@ -130,6 +132,9 @@ def _synthetic_members(db: Session, echo: Callable[[str], None], created: list[s
             )
             created.append(f"user {username}")
             echo(f"  + synthetic user {username}")
+        # Invented members are shown as established ones, so their reports count in
+        # the figures the demo exists to show (portal.policy.trusted_accounts).
+        user.created_at = min(user.created_at, utcnow() - timedelta(days=90))
         members.append(user)
     return members
 
@@ -173,6 +178,7 @@ def load(
     """Curated lists and synthetic reports; returns (created, kept) labels."""
     created: list[str] = []
     kept: list[str] = []
+    floor = aggregates.floor()
     moderator = users["moira-moderator"]
     members = _synthetic_members(db, echo, created)
     today = utcnow().date()
@@ -201,7 +207,7 @@ def load(
             for member in members[:reporters]:
                 data = _report(rng, treatment, dose, mean, side_effects, today)
                 if services.own_report(db, treatment, member) is None:
-                    services.create_report(db, community, member, data, today=today)
+                    services.create_report(db, community, member, data, today=today, floor=floor)
     return created, kept
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
@@ -19,10 +19,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, UTCDateTime, utcnow
+from portal.db import Base, JSONDocument, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from portal.community.models import Community
@@ -194,5 +195,36 @@ class TreatmentDataset(Base):
         ForeignKey("communities.id", ondelete="CASCADE"), unique=True
     )
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    #: The consenting reports behind the last version (report id -> when it last
+    #: changed): the next version waits until k of them differ. Never shown.
+    basis: Mapped[dict[str, str]] = mapped_column(
+        JSONDocument, default=dict, server_default=text("'{}'")
+    )
 
     dataset: Mapped[Dataset] = relationship()
+
+
+class TreatmentRelease(Base):
+    """What was published about one treatment, and on which reports it rests.
+
+    Pages and the API show a treatment's latest release, never live counts: a new
+    release is made only when at least k of the reports behind it changed (see
+    portal.treatments.releases), so comparing two releases never isolates one report.
+    ``basis`` (report id -> when it was last changed) is the server's own record,
+    never shown; ``figures`` is what is shown, empty while too few members count.
+    """
+
+    __tablename__ = "treatment_releases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    treatment_id: Mapped[int] = mapped_column(
+        ForeignKey("treatments.id", ondelete="CASCADE"), index=True
+    )
+    released_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reporters: Mapped[int] = mapped_column(Integer, default=0)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    basis: Mapped[dict[str, str]] = mapped_column(JSONDocument, default=dict)
+
+    @property
+    def shown(self) -> bool:
+        return self.reporters > 0

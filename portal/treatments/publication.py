@@ -2,9 +2,14 @@
 
 Rows are participant-level but carry no identity: each member gets a random id that
 is made afresh for every version (so versions cannot be linked member by member),
-and dates become whole weeks of use. The file goes through the datasets feature like
-any upload (validation and identifier screening); a dose typed as an e-mail address
-blocks publication exactly as it would in a researcher's file.
+dates become bands of weeks of use, and the rows are made k-anonymous and 2-diverse
+(portal.treatments.anonymise): only trusted members' consenting reports are used, no
+treatment with fewer than k of them appears, and free text appears only where k
+members wrote the same. A new version is made only when at least k consenting
+reports changed since the last one, so comparing two versions isolates no one. The
+file goes through the datasets feature like any upload (validation and identifier
+screening); a dose typed as an e-mail address blocks publication exactly as it would
+in a researcher's file.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import csv
 import os
 import secrets
 import tempfile
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +33,10 @@ from portal.accounts.models import User
 from portal.community.models import Community
 from portal.data import services as data
 from portal.data.models import DatasetVersion
+from portal.db import utcnow
 from portal.errors import Conflict, ServiceError
+from portal.treatments import anonymise, releases
+from portal.treatments.aggregates import Floor
 from portal.treatments.models import (
     EFFECT_SCORES,
     Effectiveness,
@@ -43,50 +51,54 @@ COLUMNS: dict[str, str] = {
     "participant": "Random id of the member, new in every version of this dataset",
     "treatment": "Treatment, from the community's curated list",
     "treatment_kind": "drug or non-drug",
-    "weeks_used": "Whole weeks from start to stop (to publication when still in use)",
+    "weeks_used": "Weeks from start to stop (to publication when still in use), in bands "
+    "(0-4, 5-12, 13-26, 27-52, 53+, or 0-12, 13-52, 53+), or withheld",
     "still_using": "yes when no stop date was given",
-    "dose": "Dose as the member wrote it (may be empty)",
+    "dose": "Dose as written, when at least k members of the treatment wrote the same; "
+    "otherwise other, or withheld",
     "effectiveness": "Perceived effectiveness: worse, none, slight, moderate, major",
     "effectiveness_score": "-1 (made it worse) to 3 (major)",
-    "side_effects": "Side effects as name:severity (mild, moderate, severe), separated by ;",
+    "side_effects": "Side effects named by at least k members of the treatment, as "
+    "name:severity (mild, moderate, severe), separated by ;",
     "adherence": "1 (rarely as planned) to 5 (always as planned)",
     "burden": "1 (no burden) to 5 (very burdensome)",
-    "cost_band": "none, low, medium or high",
-    "reason_stopped": "Why the member stopped (empty when still using)",
+    "cost_band": "none, low, medium or high, or withheld",
+    "reason_stopped": "Why the member stopped (empty when still using), or just stopped",
 }
 
 
-def consenting(db: Session, community: Community) -> list[TreatmentReport]:
+def consenting(
+    db: Session, community: Community, floor: Floor, now: datetime
+) -> list[TreatmentReport]:
+    """The reports whose authors agreed to publication, from trusted accounts."""
     return list(
         db.scalars(
             select(TreatmentReport)
             .join(Treatment)
+            .join(User, User.id == TreatmentReport.user_id)
             .where(
-                Treatment.community_id == community.id, TreatmentReport.consent_to_publish.is_(True)
+                Treatment.community_id == community.id,
+                TreatmentReport.consent_to_publish.is_(True),
+                policy.trusted_accounts(now, floor.trusted_after),
             )
+            .order_by(TreatmentReport.id)
         )
     )
 
 
-def rows(reports: list[TreatmentReport], today: date) -> list[dict[str, Any]]:
-    """One row per report, members replaced by ids drawn now and never stored."""
-    ids: dict[int, str] = {}
-    for report in reports:
-        while report.user_id not in ids:
-            candidate = "R" + secrets.token_hex(5)
-            if candidate not in ids.values():
-                ids[report.user_id] = candidate
-    out = [
+def rows(reports: list[TreatmentReport], today: date, k: int) -> anonymise.Anonymised:
+    """The rows to publish, members replaced by ids drawn now and never stored."""
+    raw = [
         {
-            "participant": ids[r.user_id],
+            "user_id": r.user_id,
             "treatment": r.treatment.name,
             "treatment_kind": r.treatment.kind,
-            "weeks_used": r.duration_days(today) // 7,
+            "weeks": r.duration_days(today) // 7,
+            "weeks_used": "",
             "still_using": "no" if r.stopped_on else "yes",
             "dose": r.dose,
             "effectiveness": r.effectiveness,
-            "effectiveness_score": EFFECT_SCORES[Effectiveness(r.effectiveness)],
-            "side_effects": "; ".join(f"{s.name}:{s.severity}" for s in r.side_effects),
+            "side_effects": [(s.name, s.severity) for s in r.side_effects],
             "adherence": r.adherence,
             "burden": r.burden,
             "cost_band": r.cost_band,
@@ -94,8 +106,36 @@ def rows(reports: list[TreatmentReport], today: date) -> list[dict[str, Any]]:
         }
         for r in reports
     ]
+    result = anonymise.anonymise(raw, k)
+    ids: dict[int, str] = {}
+    for row in result.rows:
+        while row["user_id"] not in ids:
+            candidate = "R" + secrets.token_hex(5)
+            if candidate not in ids.values():
+                ids[row["user_id"]] = candidate
+    table = [
+        {
+            "participant": ids[row["user_id"]],
+            "treatment": row["treatment"],
+            "treatment_kind": row["treatment_kind"],
+            "weeks_used": row["weeks_used"],
+            "still_using": row["still_using"],
+            "dose": row["dose"],
+            "effectiveness": row["effectiveness"],
+            "effectiveness_score": EFFECT_SCORES[Effectiveness(row["effectiveness"])],
+            "side_effects": "; ".join(
+                f"{name}:{severity}" for name, severity in row["side_effects"]
+            ),
+            "adherence": row["adherence"],
+            "burden": row["burden"],
+            "cost_band": row["cost_band"],
+            "reason_stopped": row["reason_stopped"],
+        }
+        for row in result.rows
+    ]
     # Sorted by random id: the order of rows must not follow the order of reporting.
-    return sorted(out, key=lambda row: (row["treatment"], row["participant"]))
+    result.rows = sorted(table, key=lambda row: (row["treatment"], row["participant"]))
+    return result
 
 
 def write_csv(table: list[dict[str, Any]], path: Path) -> None:
@@ -137,24 +177,48 @@ def dataset_of(db: Session, community: Community) -> TreatmentDataset | None:
     return db.scalar(select(TreatmentDataset).where(TreatmentDataset.community_id == community.id))
 
 
+def _change_note(table: anonymise.Anonymised, members: int) -> str:
+    note = f"{len(table.rows)} consenting reports from {members} members"
+    if table.left_out:
+        note += f" ({table.left_out} left out so that no one can be singled out)"
+    return note + (f"; coarsened: {', '.join(table.steps)}." if table.steps else ".")
+
+
 def publish(
-    db: Session, app: Flask, community: Community, actor: User, *, k: int, today: date
+    db: Session, app: Flask, community: Community, actor: User, *, floor: Floor, today: date
 ) -> DatasetVersion:
     """Write, screen and publish the next version; raises ServiceError when refused."""
     policy.require_reviewer(db, community.id, actor)
-    reports = consenting(db, community)
+    k = floor.k
+    reports = consenting(db, community, floor, utcnow())
     members = len({r.user_id for r in reports})
     if members < k:
         raise Conflict(
-            f"Fewer than {k} members have agreed to publish their reports; "
+            f"Fewer than {k} established members have agreed to publish their reports; "
             "a dataset needs at least that many."
         )
     link = dataset_of(db, community)
+    basis = releases.basis_of(reports)
+    if link is not None and link.basis:
+        differ = releases.changed(link.basis, basis)
+        if differ < k:
+            raise Conflict(
+                f"{differ} consenting report{'' if differ == 1 else 's'} changed since the "
+                f"last version; a new version is made once at least {k} have, so that "
+                "comparing versions cannot single out one member's report."
+            )
+    table = rows(reports, today, k)
+    if not table.rows:
+        raise Conflict(
+            f"No treatment has at least {k} consenting reports that can be published "
+            "without singling anyone out."
+        )
     fd, name = tempfile.mkstemp(prefix="treatments-", suffix=".csv", dir=data.incoming_dir(app))
     os.close(fd)
     path = Path(name)
+    published_members = len({row["participant"] for row in table.rows})
     try:
-        write_csv(rows(reports, today), path)
+        write_csv(table.rows, path)
         dataset, version, _ = data.ingest_file(
             db,
             app,
@@ -162,8 +226,16 @@ def publish(
             filename=f"{community.slug}-treatment-reports.csv",
             user=actor,
             dataset=link.dataset if link else None,
-            metadata=None if link else metadata(community, members),
-            change_note=f"{len(reports)} consenting reports from {members} members.",
+            metadata=None if link else metadata(community, published_members),
+            change_note=(
+                f"{len(table.rows)} consenting reports from {published_members} members"
+                + (
+                    f" ({table.left_out} left out to keep everyone anonymous)"
+                    if table.left_out
+                    else ""
+                )
+                + (f"; coarsened: {', '.join(table.steps)}." if table.steps else ".")
+            ),
             schema=_annotated_schema(path),
         )
         data.publish(db, version, actor=actor)
@@ -172,7 +244,9 @@ def publish(
     finally:
         path.unlink(missing_ok=True)
     if link is None:
-        db.add(TreatmentDataset(community_id=community.id, dataset_id=dataset.id))
+        link = TreatmentDataset(community_id=community.id, dataset_id=dataset.id)
+        db.add(link)
+    link.basis = basis
     db.flush()
     return version
 

@@ -22,6 +22,7 @@ from portal.accounts.models import User
 from portal.community.models import Community
 from portal.db import utcnow
 from portal.errors import Conflict, ServiceError
+from portal.treatments import aggregates, releases
 from portal.treatments.models import (
     DOSE_MAX,
     NAME_MAX,
@@ -323,7 +324,13 @@ def _apply(report: TreatmentReport, checked: CheckedReport) -> None:
 
 
 def create_report(
-    db: Session, community: Community, actor: User, data: ReportInput, *, today: date
+    db: Session,
+    community: Community,
+    actor: User,
+    data: ReportInput,
+    *,
+    today: date,
+    floor: aggregates.Floor,
 ) -> TreatmentReport:
     checked = check(db, community, actor, data, today=today)
     if own_report(db, checked.treatment, actor) is not None:
@@ -339,11 +346,24 @@ def create_report(
         raise ServiceError(
             f"You already reported {checked.treatment.name}; edit that report instead.", "treatment"
         ) from None
+    _release(db, floor, checked.treatment)
     return report
 
 
+def _release(db: Session, floor: aggregates.Floor, *treatments: Treatment) -> None:
+    """Publish the figures anew where enough reports changed (portal.treatments.releases)."""
+    for treatment in dict.fromkeys(treatments):
+        releases.refresh(db, treatment, floor)
+
+
 def update_report(
-    db: Session, report: TreatmentReport, actor: User, data: ReportInput, *, today: date
+    db: Session,
+    report: TreatmentReport,
+    actor: User,
+    data: ReportInput,
+    *,
+    today: date,
+    floor: aggregates.Floor,
 ) -> TreatmentReport:
     policy.require_report_author(actor, report)
     community = report.treatment.community
@@ -354,18 +374,29 @@ def update_report(
             raise ServiceError(f"You already reported {checked.treatment.name}.", "treatment")
     # Replace the side effects in a separate flush so the (report, name) constraint
     # never sees the old and new rows together.
+    before = report.treatment
     report.side_effects.clear()
     db.flush()
     _apply(report, checked)
+    # Changed side effects alone leave the report's row as it was: it is a new
+    # report all the same for what is published (portal.treatments.releases).
+    report.updated_at = utcnow()
     db.flush()
+    db.refresh(report, ["treatment"])
+    _release(db, floor, before, report.treatment)
     return report
 
 
-def withdraw_report(db: Session, report: TreatmentReport, actor: User) -> None:
-    """Delete the report: it leaves every aggregate and every future dataset version."""
+def withdraw_report(
+    db: Session, report: TreatmentReport, actor: User, *, floor: aggregates.Floor
+) -> None:
+    """Delete the report. It leaves the published figures at their next release, and
+    every future version of the community's dataset."""
     policy.require_report_author(actor, report)
+    treatment = report.treatment
     db.delete(report)
     db.flush()
+    _release(db, floor, treatment)
 
 
 def set_consent(db: Session, report: TreatmentReport, actor: User, consent: bool) -> None:

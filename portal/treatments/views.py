@@ -20,7 +20,7 @@ from portal.community.web import attach, community_or_404, me, refuse, require_v
 from portal.errors import ServiceError
 from portal.extensions import the_app
 from portal.policy import MembershipRequired
-from portal.treatments import aggregates, charts, demo, publication, services
+from portal.treatments import aggregates, charts, demo, publication, releases, services
 from portal.treatments.forms import ActionForm, ProposeForm, ReportForm
 from portal.treatments.models import Treatment, TreatmentReport, TreatmentStatus
 
@@ -57,8 +57,9 @@ def index(slug: str):
     user = _user()
     k = aggregates.min_reporters()
     listed = services.treatments(session, community)
-    enough = aggregates.has_enough(session, [t.id for t in listed], k)
-    points = aggregates.community_points(session, community, k)
+    published = releases.current(session, [t.id for t in listed])
+    enough = {t.id: t.id in published and published[t.id].shown for t in listed}
+    points = releases.chart_points(listed, published)
     may_moderate = policy.can_moderate(session, community.id, user)
     return render_template(
         "treatments/index.html",
@@ -137,18 +138,22 @@ def show(slug: str, treatment_id: int):
     if not treatment.is_approved and not policy.can_moderate(session, community.id, _user()):
         abort(404)
     k = aggregates.min_reporters()
-    found = aggregates.summary(session, treatment, k)
+    release = releases.current(session, [treatment.id]).get(treatment.id)
+    figures = release.figures if release is not None and release.shown else None
     user = _user()
     return render_template(
         "treatments/show.html",
         community=community,
         treatment=treatment,
-        summary=found,
+        figures=figures,
+        released_at=release.released_at if release is not None and figures else None,
         k=k,
         chart=charts.effectiveness_bars(
-            found.distribution, found.reports, f"{treatment.name}: perceived effectiveness"
+            figures["effectiveness"],
+            figures["reporters"],
+            f"{treatment.name}: perceived effectiveness",
         )
-        if found
+        if figures and figures["effectiveness"]
         else None,
         warning=aggregates.WARNING,
         mine=services.own_report(session, treatment, user) if user else None,
@@ -204,7 +209,12 @@ def new_report(slug: str):
     if form.validate_on_submit():
         try:
             report = services.create_report(
-                session, community, me(), _input(form), today=services.today()
+                session,
+                community,
+                me(),
+                _input(form),
+                today=services.today(),
+                floor=aggregates.floor(),
             )
         except MembershipRequired as error:
             return refuse(error, url_for("community.show", slug=slug))
@@ -251,7 +261,14 @@ def edit_report(slug: str, report_id: int):
         form.consent_to_publish.data = report.consent_to_publish
     if form.validate_on_submit():
         try:
-            services.update_report(session, report, me(), _input(form), today=services.today())
+            services.update_report(
+                session,
+                report,
+                me(),
+                _input(form),
+                today=services.today(),
+                floor=aggregates.floor(),
+            )
         except MembershipRequired as error:
             return refuse(error, url_for("community.show", slug=slug))
         except ServiceError as error:
@@ -278,11 +295,11 @@ def withdraw_report(slug: str, report_id: int):
     session = db.session()
     community = community_or_404(slug)
     report = _own_report_or_404(community, report_id)
-    services.withdraw_report(session, report, me())
+    services.withdraw_report(session, report, me(), floor=aggregates.floor())
     session.commit()
     flash(
-        "Your report is withdrawn and deleted. It is no longer in any aggregate and will "
-        "not be in the next published version of the dataset.",
+        "Your report is withdrawn and deleted. It leaves the published figures when they "
+        "are next updated, and will not be in the next version of the open dataset.",
         "success",
     )
     return redirect(_back(slug), code=303)
@@ -318,7 +335,7 @@ def publish(slug: str):
             the_app(),
             community,
             me(),
-            k=aggregates.min_reporters(),
+            floor=aggregates.floor(),
             today=services.today(),
         )
     except ServiceError as error:

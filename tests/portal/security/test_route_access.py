@@ -18,7 +18,7 @@ token, is what answers; after the sweep, the private objects are checked unchang
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -38,6 +38,7 @@ from portal.play.tutorial import ensure_tutorial
 from portal.reanalysis import building
 from portal.reanalysis.models import AnalysisRun
 from portal.treatments import services as treatments
+from portal.treatments.aggregates import Floor
 from portal.treatments.models import Treatment, TreatmentReport
 from tests.portal.community.conftest import pico
 from tests.portal.conftest import AuthActions, csrf_token
@@ -282,6 +283,7 @@ def world(make_app, auth, make_user):
             member=str(mia.id),
         ),
         today=date.today(),
+        floor=Floor(k=5, trusted_after=timedelta(days=7)),
     )
     db_session.commit()
     plain_tokens = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -14,12 +14,16 @@ from sqlalchemy.orm import Session
 from portal.accounts.models import Role, User
 from portal.community import services as communities
 from portal.community.models import Community
-from portal.treatments import services
+from portal.treatments import aggregates, services
 from portal.treatments.models import Treatment, TreatmentReport
 from tests.portal.conftest import AuthActions, csrf_token
 
 SLUG = "migraine"
 TODAY = date.today()
+#: The floor of the test app's settings (TREATMENT_MIN_REPORTERS, TRUST_AFTER_DAYS).
+FLOOR = aggregates.Floor(k=5, trusted_after=timedelta(days=7))
+#: When the members add_reports makes joined: long enough ago for their reports to count.
+ESTABLISHED = datetime.now(UTC) - timedelta(days=30)
 
 
 @pytest.fixture
@@ -88,23 +92,34 @@ def add_reports(session: Session, community: Community) -> Callable[..., list[Us
     """``n`` new members each reporting ``treatment`` through the service; returns them.
 
     The reporters never log in, so they get an unusable password hash instead of
-    paying for argon2 a hundred times.
+    paying for argon2 a hundred times. They are established members (``fresh=True``
+    makes them new accounts, whose reports do not count in published figures).
     """
     made = {"count": 0}
 
-    def add(treatment: Treatment, n: int, *, consent: bool = False, **overrides) -> list[User]:
+    def add(
+        treatment: Treatment,
+        n: int,
+        *,
+        consent: bool = False,
+        fresh: bool = False,
+        floor: aggregates.Floor = FLOOR,
+        **overrides,
+    ) -> list[User]:
         members = []
         for _ in range(n):
             made["count"] += 1
             name = f"reporter{made['count']}"
             member = User(username=name, email=f"{name}@example.org", password_hash="!")
+            if not fresh:
+                member.created_at = ESTABLISHED
             session.add(member)
             session.flush()
             communities.join(session, community, member)
             data = services.ReportInput.from_mapping(
                 report_data(treatment, consent_to_publish=consent, **overrides)
             )
-            services.create_report(session, community, member, data, today=TODAY)
+            services.create_report(session, community, member, data, today=TODAY, floor=floor)
             members.append(member)
         session.commit()
         return members
@@ -138,4 +153,13 @@ def reports_url(suffix: str = "") -> str:
     return f"/communities/{SLUG}/treatments{suffix}"
 
 
-__all__ = ["SLUG", "TODAY", "TreatmentReport", "count", "post_form", "report_data", "reports_url"]
+__all__ = [
+    "FLOOR",
+    "SLUG",
+    "TODAY",
+    "TreatmentReport",
+    "count",
+    "post_form",
+    "report_data",
+    "reports_url",
+]

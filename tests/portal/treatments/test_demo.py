@@ -35,7 +35,7 @@ def test_demo_load_is_idempotent_and_shows_charts_labelled_synthetic(runner, ses
     assert authors and all(name.startswith(SYNTHETIC_PREFIX) for name in authors)
     page = client.get("/communities/smoking-cessation/treatments/").get_data(as_text=True)
     assert "synthetic demo accounts" in page
-    assert "<svg" in page and "n = 35 reports across 5 treatments" in page
+    assert "<svg" in page and "n = 35 reports across 2 treatments" in page
     assert "Hypnotherapy" in page  # listed, with 3 reporters: below k, so not in the chart
     chart = page[page.index("<svg") : page.index("</svg>")]
     assert "Hypnotherapy" not in chart

@@ -10,7 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from portal.treatments.models import ReportSideEffect, TreatmentReport
-from tests.portal.treatments.conftest import TODAY, count, post_form, report_data, reports_url
+from tests.portal.treatments.conftest import (
+    FLOOR,
+    TODAY,
+    count,
+    post_form,
+    report_data,
+    reports_url,
+)
 
 NEW = reports_url("/report")
 
@@ -212,10 +219,10 @@ def test_a_report_racing_another_of_the_same_treatment_is_refused_by_the_databas
     from portal.treatments import services
 
     data = services.ReportInput.from_mapping(report_data(treatment))
-    services.create_report(session, community, sam, data, today=TODAY)
+    services.create_report(session, community, sam, data, today=TODAY, floor=FLOOR)
     session.commit()
     monkeypatch.setattr(services, "own_report", lambda *_: None)  # both pass the check
     with pytest.raises(ServiceError, match="already reported Propranolol"):
-        services.create_report(session, community, sam, data, today=TODAY)
+        services.create_report(session, community, sam, data, today=TODAY, floor=FLOOR)
     session.rollback()
     assert count(session, TreatmentReport) == 1

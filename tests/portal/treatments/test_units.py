@@ -65,7 +65,9 @@ def test_bars_are_proportional_to_their_counts(counts):
     labels = ["worse", "none", "slight", "moderate", "major"]
     svg = str(
         charts.effectiveness_bars(
-            [(v, v, n) for v, n in zip(labels, counts, strict=True)], sum(counts), "T"
+            [{"label": v, "answers": [v], "count": n} for v, n in zip(labels, counts, strict=True)],
+            sum(counts),
+            "T",
         )
     )
     widths = [float(w) for w in re.findall(r'<rect [^>]*width="([0-9.]+)"', svg)]
