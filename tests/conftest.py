@@ -11,6 +11,8 @@ import os
 import pytest
 from sqlalchemy import create_engine, text
 
+pytest_plugins = ["tests.portal.fixtures"]
+
 POSTGRES_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
