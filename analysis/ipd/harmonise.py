@@ -360,7 +360,7 @@ def _harmonise_one(
                 )
             notes.append(f"{name}: {int(unlabelled.sum())} row(s) without a study label excluded.")
             df = df[~unlabelled].reset_index(drop=True)
-        study = df[m.study].astype(str).to_numpy()
+        study = df[m.study].map(category_label).to_numpy(dtype=object)
     else:
         study = np.full(len(df), m.study_label or name, dtype=object)
 
@@ -406,8 +406,7 @@ def _harmonise_one(
     for cov in h.covariates:
         cells = df[columns[cov]]
         if cov in h.categorical:
-            # categories compare as text, so 1 and "1" from two datasets are one level
-            out[cov] = cells.map(lambda v: v if pd.isna(v) else str(v)).to_numpy(dtype=object)
+            out[cov] = cells.map(category_label).to_numpy(dtype=object)
         else:
             out[cov] = _numeric(cells, study, cov, columns[cov])
     out = out.loc[~other].reset_index(drop=True)
@@ -434,6 +433,20 @@ def _harmonise_one(
                 "follow-up time is negative", study=str(out["study"][i]), field="time"
             )
     return out, notes
+
+
+def category_label(value: Any) -> Any:
+    """A category as text, so 1 and "1" from two datasets are one level.
+
+    A numeric column with missing values reads as floats; its whole numbers keep
+    their integer spelling ("2", not "2.0") so that a filter such as ``ecog in 0,1,2``
+    and the labels on the page say what the data says.
+    """
+    if pd.isna(value):
+        return value
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _numeric(series: pd.Series, study: np.ndarray, role: str, column: str) -> np.ndarray:

@@ -29,6 +29,7 @@ from ..pooling import normalise_level
 from ..provenance import json_object, software_versions
 from ..vocabulary import StudyEffect
 from ._design import covariate_matrix, first_dependent_column
+from .cox import fit_cox
 from .harmonise import HarmonisedData, as_harmonised
 
 
@@ -157,7 +158,6 @@ def one_stage(
     options record every filter the data passed, here or before.
     """
     import statsmodels.api as sm
-    from statsmodels.duration.hazard_regression import PHReg
 
     h = as_harmonised(data, outcome_type, covariates)
     h = h.filtered(filters)
@@ -214,14 +214,16 @@ def one_stage(
     if h.outcome_type == "time-to-event":
         exog = np.column_stack([treat, covx])
         with fitting(None, "stratified Cox model", "time"):
-            fit = PHReg(
+            cox = fit_cox(
                 frame["time"].to_numpy(float),
+                frame["event"].to_numpy(float),
                 exog,
-                status=frame["event"].to_numpy(float),
                 strata=codes,
                 ties=ties,
-            ).fit()
-            params, vcov = np.asarray(fit.params), np.asarray(fit.cov_params())
+                names=names,
+            )
+        params, vcov = cox.params, cox.cov
+        notes.extend(cox.notes)
         measure, model = "HR", f"Cox proportional hazards stratified by study ({ties} ties)"
         options["ties"] = ties
     elif study_effect == "random":

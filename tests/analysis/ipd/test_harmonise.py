@@ -209,7 +209,7 @@ class TestStudyLabels:
     def test_rows_without_a_study_label_are_dropped_or_reported(self):
         colon = rdata("survival", "colon")
         data = self.mapping("drop").apply({"colon": colon})
-        assert sorted(data.studies) == ["1.0", "2.0", "3.0"]
+        assert sorted(data.studies) == ["1", "2", "3"]
         assert any("without a study label" in note for note in data.notes)
         with pytest.raises(AnalysisInputError, match="missing study label") as err:
             self.mapping("error").apply({"colon": colon})
