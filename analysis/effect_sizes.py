@@ -278,8 +278,16 @@ def _check_binary(
                     f"arm size is negative ({value:g})", study=study, field=name
                 )
             if value == 0:
+                # metafor's escalc still returns an effect here, made of the 0.5 added
+                # to every cell and nothing the study observed; a published number
+                # must not be, so the study is refused with the reason
                 raise AnalysisInputError(
-                    f"the {arm} arm is empty ({name}=0)", study=study, field=name
+                    f"the {arm} arm is empty ({name}=0): with no participants it compares "
+                    "nothing (an effect computed after the continuity correction would "
+                    "come from the added 0.5 alone); correct the count or leave the "
+                    "study out",
+                    study=study,
+                    field=name,
                 )
         if a[i] > n1[i]:
             raise AnalysisInputError(

@@ -228,6 +228,8 @@ class TestInputErrors:
         with pytest.raises(AnalysisInputError, match="control arm is empty") as err:
             binary_effect_sizes([5], [10], [0], [0], labels=["A"])
         assert (err.value.study, err.value.field) == ("A", "n2i")
+        # refused where metafor's escalc computes a number, so the message says why
+        assert "continuity correction" in str(err.value)
 
     def test_negative_standard_deviation(self):
         with pytest.raises(AnalysisInputError, match="negative") as err:
