@@ -22,6 +22,7 @@ wrong options with status 2, each with a one-line message.
 from __future__ import annotations
 
 import json
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +31,7 @@ from typing import Any
 import click
 
 from games.scheme import PRESETS, ScoringError, ScoringScheme
-from games.scoring import score_alignment
+from games.scoring import score_alignment, warmup
 
 #: Formats read with ``Bio.Align.read``.
 ALIGN_FORMATS = ("fasta", "clustal", "stockholm", "phylip", "nexus", "maf", "a2m", "msf", "mauve")
@@ -264,6 +265,19 @@ def _shape(alignment: Any) -> tuple[int, int]:
         return len(alignment), alignment.get_alignment_length()
     rows, columns = alignment.shape
     return int(rows), int(columns)
+
+
+@click.command("warmup")
+@click.option(
+    "--serial-only",
+    is_flag=True,
+    help="Skip the parallel kernels (call this before forking worker processes).",
+)
+def warmup_command(serial_only: bool) -> None:
+    """Compile or load the scorer's kernels so no player's request pays for it."""
+    started = time.perf_counter()
+    warmup(parallel=not serial_only)
+    click.echo(f"Scorer kernels ready in {time.perf_counter() - started:.2f} s.")
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through a subprocess in the tests

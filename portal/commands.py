@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
@@ -12,7 +10,7 @@ from sqlalchemy import select
 from analysis.commands import ipd as ipd_command
 from analysis.commands import meta as meta_command
 from games.commands import align as align_group
-from games.scoring import warmup as warm_scorer
+from games.commands import warmup_command
 from portal import db, demo, migrate
 from portal.accounts import services as account_services
 from portal.accounts.models import Role, User
@@ -134,19 +132,6 @@ def demo_load(force: bool) -> None:
     click.echo(report.summary())
     click.echo(f"Demo datasets: {len(datasets)} recorded.")
     click.echo(f"Demo analyses: {len(analyses)} run.")
-
-
-@click.command("warmup")
-@click.option(
-    "--serial-only",
-    is_flag=True,
-    help="Skip the parallel kernels (call this before forking worker processes).",
-)
-def warmup_command(serial_only: bool) -> None:
-    """Compile or load the scorer's kernels so no player's request pays for it."""
-    started = time.perf_counter()
-    warm_scorer(parallel=not serial_only)
-    click.echo(f"Scorer kernels ready in {time.perf_counter() - started:.2f} s.")
 
 
 def init_app(app: Flask) -> None:

@@ -1,11 +1,16 @@
-"""The `portal` command's account and demo commands."""
+"""The `portal` command: its account and demo commands, and what each command loads."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
+import click
 from sqlalchemy import func, select
 
+from portal import cli
 from portal.accounts.models import User
 from portal.community.models import Community, Membership
 from tests.portal.conftest import DEFAULT_PASSWORD
@@ -156,3 +161,57 @@ def test_the_portal_command_pools_participant_level_data(runner, tmp_path):
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert out["n"] == 602 and out["estimate"] < 0  # indomethacin lowered the odds of pancreatitis
+
+
+def _portal(*args: str, tmp_path) -> subprocess.CompletedProcess[str]:
+    """The installed console script's entry point in a fresh interpreter, which then
+    says whether the web application was imported."""
+    code = (
+        "import sys\n"
+        "from portal.cli import main\n"
+        "try:\n"
+        f"    main({list(args)!r}, standalone_mode=False)\n"
+        "finally:\n"
+        "    print('APP LOADED' if 'portal.app' in sys.modules else 'NO APP', file=sys.stderr)\n"
+    )
+    env = {**os.environ, "PORTAL_INSTANCE_PATH": str(tmp_path)}
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+
+
+def test_help_lists_every_command_without_building_the_app(app, tmp_path):
+    result = _portal("--help", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == "NO APP"
+    ctx = click.Context(cli.main)
+    real = {name: app.cli.get_command(ctx, name) for name in app.cli.list_commands(ctx)}
+    real.update({name: cli.main.commands[name] for name in cli.main.commands})
+    real.update(
+        {name: cli.main.get_command(ctx, name) for name in cli.STANDALONE if name not in real}
+    )
+    assert {n: c.get_short_help_str(limit=1000) for n, c in real.items()} == cli.SUMMARIES
+    for name, summary in cli.SUMMARIES.items():
+        assert name in result.stdout and summary[:40] in " ".join(result.stdout.split())
+
+
+def test_standalone_commands_do_not_build_the_app(tmp_path):
+    result = _portal(
+        "align",
+        "score",
+        "games/data/il6.prot.fasta",
+        "--scoring",
+        "blastp",
+        "--json",
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["score"] == 10830.0
+    assert result.stderr.strip().endswith("NO APP")
+
+
+def test_application_commands_still_build_it(tmp_path):
+    result = _portal("db", "upgrade", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Database at head." in result.stdout
+    assert result.stderr.strip().endswith("APP LOADED")
