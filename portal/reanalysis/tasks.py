@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 import analysis
 from portal.jobs.runner import JobContext, JobFailure, TaskFunction, job_session
-from portal.reanalysis import computing
+from portal.reanalysis import computing, figures
 from portal.reanalysis.models import AnalysisRun, RunStatus
 
 
@@ -62,8 +62,15 @@ def run_analysis(context: JobContext, *, run_id: int) -> dict[str, Any]:
             f"Internal error ({type(error).__name__}); the analysis was not completed.",
         )
         raise
-    context.progress(0.95, "Recording the results", force=True)
+    context.progress(0.9, "Recording the results", force=True)
+    # in memory until the job commits: nothing here may write through this session,
+    # or the progress updates (another connection) would wait behind it on SQLite
     computing.record_success(run, computed)
+    context.progress(0.95, "Drawing the plots", force=True)
+    try:
+        figures.draw_all(context.app, run, computed)
+    except Exception:  # noqa: BLE001 - a page can still draw them on first request
+        context.app.logger.exception("Could not draw the plots of analysis %s", run_id)
     return {
         "url": f"/analyses/{run_id}",
         "analysis": run_id,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 
 from flask import (
     Blueprint,
@@ -21,9 +20,8 @@ from flask_login import current_user, login_required
 import analysis
 from portal import db, policy
 from portal.errors import ServiceError
-from portal.extensions import the_app
 from portal.jobs import runner
-from portal.reanalysis import building, computing, inputs, presenting
+from portal.reanalysis import building, figures, inputs, presenting
 from portal.reanalysis.forms import StepForm
 from portal.reanalysis.models import AnalysisRun, RunStatus
 
@@ -263,42 +261,24 @@ def rerun(run_id: int):
     return redirect(url_for("jobs.show", job_id=job.id), 303)
 
 
-@lru_cache(maxsize=32)
-def _computed(data_dir: str, run_id: int, finished_at: str) -> analysis.RunResult:
-    """A finished run recomputed from its immutable inputs (for its plots); the key names
-    the store and the run's end, so a reused id in another database never hits."""
-    run = db.session().get(AnalysisRun, run_id)
-    if run is None:
-        abort(404)
-    computed = computing.compute(the_app(), run)
-    if computed.results["pooled"]["estimate"] != run.results["pooled"]["estimate"]:
-        current_app.logger.error("Analysis %s no longer reproduces its estimate", run_id)
-        abort(500)
-    return computed
-
-
-PLOT_TYPES = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
-
-
 @bp.get("/<int:run_id>/<any(forest, funnel):plot>.<any(svg, png, pdf):fmt>")
 def plot(run_id: int, plot: str, fmt: str):
-    from analysis import plots
-
     run = _run(run_id)
     if not run.is_finished or run.finished_at is None:
         abort(404)
-    computed = _computed(current_app.config["DATA_DIR"], run.id, run.finished_at.isoformat())
-    if computed.pooled is None:
+    try:
+        body = figures.drawing(current_app, run, plot, fmt)
+    except figures.NoPlot:
         abort(404, description="This analysis has no pooled estimate to plot.")
-    draw = plots.forest_plot if plot == "forest" else plots.funnel_plot
-    body = plots.render(draw(computed.pooled, title=run.title[:80]), fmt)
-    response = Response(body, mimetype=PLOT_TYPES[fmt])
+    response = Response(body, mimetype=figures.MEDIA_TYPES[fmt])
     if request.args.get("download"):
         response.headers["Content-Disposition"] = (
             f'attachment; filename="analysis-{run.id}-{plot}.{fmt}"'
         )
+    # the drawing never changes under this key; a retitled run gets a new one
+    response.set_etag(figures.key(run, plot, fmt))
     response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    return response.make_conditional(request)
 
 
 @bp.get("/<int:run_id>/results.<any(json, csv):fmt>")

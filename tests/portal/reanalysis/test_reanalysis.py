@@ -119,6 +119,40 @@ def test_an_aggregate_analysis_through_the_pages_gives_the_numbers_of_analysis_p
     assert run.results["egger"]["pvalue"] == pytest.approx(egger.pvalue, abs=1e-12)
 
 
+def test_plots_are_drawn_once_and_kept(app, client, auth, bcg, member, monkeypatch, session):
+    from analysis import plots
+    from portal.reanalysis import figures
+
+    auth.login(member)
+    run_id, _ = run_through_pages(client, bcg)
+    run = session.get(AnalysisRun, run_id)
+    # the job drew what the results page shows
+    for plot in figures.PLOTS:
+        assert figures.path(app, run, plot, "svg").read_bytes().startswith(b"<?xml")
+    png = client.get(f"/analyses/{run_id}/forest.png")
+    assert png.status_code == 200 and figures.path(app, run, "forest", "png").exists()
+
+    drawn: list[str] = []
+    for name in ("forest_plot", "funnel_plot"):
+        original = getattr(plots, name)
+        monkeypatch.setattr(
+            plots, name, lambda *a, _f=original, _n=name, **k: drawn.append(_n) or _f(*a, **k)
+        )
+    again = client.get(f"/analyses/{run_id}/forest.png")
+    assert again.data == png.data
+    assert client.get(f"/analyses/{run_id}/funnel.svg").status_code == 200
+    assert drawn == []
+    etag = again.headers["ETag"]
+    conditional = client.get(f"/analyses/{run_id}/forest.png", headers={"If-None-Match": etag})
+    assert conditional.status_code == 304
+
+    # a new title is printed on the plot: it is drawn anew under another name
+    run.title = "BCG vaccine, retitled"
+    session.commit()
+    assert client.get(f"/analyses/{run_id}/forest.png").status_code == 200
+    assert drawn == ["forest_plot"]
+
+
 def test_plots_and_downloads_are_served_with_their_types(client, auth, bcg, member):
     auth.login(member)
     run_id, _ = run_through_pages(client, bcg)

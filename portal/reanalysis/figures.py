@@ -1,0 +1,113 @@
+"""A finished run's plots, drawn once and kept as files.
+
+A run never changes once it has finished, so its forest and funnel plots are drawn
+when the job records the results (SVG, which the results page shows) or on the
+first request for another format, and served from ``DATA_DIR/plots`` after that.
+The file's name carries a digest of everything the drawing depends on (the run,
+its end, the title printed on the plot, the plot and the format), so a reused id
+in another database or a retitled run never gets a stale picture. Writes go to a
+temporary file renamed into place, so two processes drawing the same plot at once
+both leave a whole file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, abort, current_app
+
+import analysis
+from portal import db
+from portal.extensions import the_app
+from portal.reanalysis import computing
+from portal.reanalysis.models import AnalysisRun
+
+PLOTS = ("forest", "funnel")
+MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
+
+
+class NoPlot(LookupError):
+    """The run has no pooled estimate to plot."""
+
+
+def key(run: AnalysisRun, plot: str, fmt: str) -> str:
+    """The digest naming one drawing of one run (also its ETag)."""
+    assert run.finished_at is not None
+    # the same instant whether read back from the database (naive on SQLite) or
+    # still in the job's hands (aware)
+    finished = run.finished_at.replace(tzinfo=None).isoformat(timespec="microseconds")
+    parts = (str(run.id), finished, _title(run), plot, fmt)
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def path(app: Flask, run: AnalysisRun, plot: str, fmt: str) -> Path:
+    return (
+        Path(app.config["DATA_DIR"]) / "plots" / str(run.id) / f"{plot}-{key(run, plot, fmt)}.{fmt}"
+    )
+
+
+def drawing(app: Flask, run: AnalysisRun, plot: str, fmt: str) -> bytes:
+    """The plot's bytes: from its file, or drawn now and kept. NoPlot when the run has
+    no pooled estimate."""
+    target = path(app, run, plot, fmt)
+    try:
+        return target.read_bytes()
+    except FileNotFoundError:
+        pass
+    computed = _computed(app.config["DATA_DIR"], run.id, run.finished_at.isoformat())  # type: ignore[union-attr]
+    return _draw_and_keep(target, computed, run, plot, fmt)
+
+
+def draw_all(app: Flask, run: AnalysisRun, computed: analysis.RunResult) -> None:
+    """Draw the SVG plots the results page shows, while the job has the results."""
+    if computed.pooled is None:
+        return
+    for plot in PLOTS:
+        target = path(app, run, plot, "svg")
+        if not target.exists():
+            _draw_and_keep(target, computed, run, plot, "svg")
+
+
+def _draw_and_keep(
+    target: Path, computed: analysis.RunResult, run: AnalysisRun, plot: str, fmt: str
+) -> bytes:
+    from analysis import plots
+
+    if computed.pooled is None:
+        raise NoPlot(run.id)
+    draw = plots.forest_plot if plot == "forest" else plots.funnel_plot
+    body = plots.render(draw(computed.pooled, title=_title(run)), fmt)
+    data = body.encode() if isinstance(body, str) else body
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".drawing-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return data
+
+
+def _title(run: AnalysisRun) -> str:
+    return run.title[:80]
+
+
+@lru_cache(maxsize=32)
+def _computed(data_dir: str, run_id: int, finished_at: str) -> analysis.RunResult:
+    """A finished run recomputed from its immutable inputs, for a plot not yet drawn;
+    the key names the store and the run's end, so a reused id in another database
+    never hits."""
+    run = db.session().get(AnalysisRun, run_id)
+    if run is None:
+        abort(404)
+    computed = computing.compute(the_app(), run)
+    if computed.results["pooled"]["estimate"] != run.results["pooled"]["estimate"]:
+        current_app.logger.error("Analysis %s no longer reproduces its estimate", run_id)
+        abort(500)
+    return computed
