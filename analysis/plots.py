@@ -17,7 +17,7 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 from scipy import stats
 
 from .results import MetaAnalysisResult
@@ -184,9 +184,16 @@ def _set_x_axis(ax: Any, low: float, high: float, ratio: bool) -> None:
     """Linear axis, or for ratios a log axis with 1-2-5 ticks labelled as ratios."""
     if ratio:
         ax.set_xscale("log")
-        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        # 1-2-5 ticks fit a narrow range; over many decades their labels ("0.005",
+        # "0.01", ...) would run into each other, so wider ranges get fewer per decade
+        # and, past six decades, not every decade
+        decades = math.log10(high / low) if low > 0 and high > low else 1.0
+        subs = (1.0, 2.0, 5.0) if decades <= 1.5 else (1.0, 3.0) if decades <= 3 else (1.0,)
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs, numticks=7))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
     ax.set_xlim(low, high)
 
 

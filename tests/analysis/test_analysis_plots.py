@@ -5,11 +5,19 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from analysis_reference_data import BORENSTEIN, bcg
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from analysis.effect_sizes import binary_effect_sizes, continuous_effect_sizes
+from analysis.effect_sizes import (
+    binary_effect_sizes,
+    continuous_effect_sizes,
+    effect_sizes_from_estimates,
+)
 from analysis.plots import forest_plot, funnel_plot, render, to_pdf, to_png, to_svg
 from analysis.pooling import pool
 
@@ -92,3 +100,34 @@ def test_plotting_does_not_touch_pyplot():
         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def _tick_labels_overlap(fig: Figure) -> list[tuple[str, str]]:
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # lays the figure out, so the labels have their places
+    renderer = canvas.get_renderer()
+    clashes = []
+    for ax in fig.axes:
+        labels = [t for t in ax.get_xticklabels() if t.get_visible() and t.get_text()]
+        boxes = [t.get_window_extent(renderer) for t in labels]
+        for i in range(len(boxes) - 1):
+            if boxes[i].x1 > boxes[i + 1].x0:
+                clashes.append((labels[i].get_text(), labels[i + 1].get_text()))
+    return clashes
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    centre=st.floats(-4, 4),
+    spread=st.floats(0.01, 6),
+    k=st.integers(2, 12),
+    measure=st.sampled_from(["RR", "OR", "MD"]),
+)
+def test_axis_labels_never_run_into_each_other(centre, spread, k, measure):
+    """Ratios whose intervals span from 0.005 to 50 once printed "0.0050.01"."""
+    rng = np.random.default_rng(k)
+    yi = centre + rng.uniform(-spread, spread, k)
+    vi = rng.uniform(0.01, (spread / 2) ** 2 + 0.02, k)
+    result = pool(effect_sizes_from_estimates(yi, vi, measure=measure), "DL")
+    for fig in (forest_plot(result), funnel_plot(result)):
+        assert _tick_labels_overlap(fig) == []
