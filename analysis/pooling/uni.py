@@ -14,6 +14,7 @@ The fit itself (:func:`fit_inverse_variance`) takes any design matrix, so
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -188,6 +189,7 @@ def meta_analysis(
         het_ci = tau2_confint(y, v, design(k), tau2=tau2, level=level, control=control)
         if het_ci is not None:  # k > 1 studies always have one
             all_notes.extend(het_ci.notes)
+            all_notes.extend(_outside_interval_note(method, tau2, het_ci, level))
     return MetaAnalysisResult(
         measure=measure.upper(),
         method=method,
@@ -220,3 +222,30 @@ def meta_analysis(
             else ("t" if hk else "normal"),
         },
     )
+
+
+def _outside_interval_note(
+    method: str, tau2: float, ci: HeterogeneityCI, level: float
+) -> list[str]:
+    """Why tau^2 may lie outside its own interval, for readers who would take it for a bug.
+
+    The interval is the Q-profile (metafor's ``confint()``), built on the generalised
+    Q statistic; only the Paule-Mandel estimate is defined by that statistic, so a
+    DerSimonian-Laird, REML, ML or other estimate can fall outside it, and metafor
+    gives the same numbers.
+    """
+    low, high = ci.tau2_low, ci.tau2_high
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return []
+    slack = 1e-10 * max(1.0, abs(tau2))
+    if low - slack <= tau2 <= high + slack:
+        return []
+    side = "below" if tau2 < low else "above"
+    return [
+        f"The between-study variance tau^2 = {tau2:.4g} ({method}) lies {side} its "
+        f"{level:.0%} interval ({low:.4g} to {high:.4g}). This is not an error: the "
+        "interval comes from another method (the Q-profile, as metafor's confint()) than "
+        f"the {method} estimate, and the two need not agree; metafor gives the same "
+        "numbers. The Paule-Mandel estimate (method PM) is built on the same statistic "
+        "as the interval and always lies inside it."
+    ]

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from analysis.effect_sizes import effect_sizes_from_table
+from analysis.effect_sizes import effect_sizes_from_estimates, effect_sizes_from_table
 from analysis.heterogeneity import tau2_confint
 from analysis.pooling import meta_analysis, pool
 
@@ -123,3 +123,39 @@ def test_bounds_solve_the_q_profile_equations(data, level):
     assert 0 <= ci.tau2_low <= ci.tau2_high
     assert ci.tau2_low == pytest.approx(low, abs=1e-8)
     assert ci.tau2_high == pytest.approx(high, abs=1e-8)
+
+
+def test_a_tau2_outside_its_interval_is_explained():
+    """DL's tau^2 below its own Q-profile interval, as metafor gives it
+    (reference/tau2_outside_interval.R), with a note in plain words; PM, built on the
+    interval's statistic, lies inside and needs none."""
+    yi = [1.509, -0.279, 0.006, -0.136, -0.53, 0.408, 0.504]
+    vi = [0.0432, 0.3727, 0.0002, 0.0127, 0.0263, 0.1255, 0.0002]
+    dl = pool(effect_sizes_from_estimates(yi, vi), "DL")
+    assert dl.tau2 == pytest.approx(0.131459132501563, rel=1e-9)
+    assert dl.heterogeneity_ci.tau2_low == pytest.approx(0.144291487125125, rel=1e-6)
+    assert dl.heterogeneity_ci.tau2_high == pytest.approx(2.16845750806847, rel=1e-6)
+    (note,) = [n for n in dl.notes if "not an error" in n]
+    assert "lies below its 95% interval" in note and "metafor gives the same" in note
+    assert "not an error" in " ".join(dl.to_dict()["notes"])
+    pm = pool(effect_sizes_from_estimates(yi, vi), "PM")
+    assert not any("not an error" in n for n in pm.notes)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(-3, 3), st.floats(1e-3, 2)),
+        min_size=2,
+        max_size=12,
+    ),
+    st.sampled_from([0.8, 0.9, 0.95, 0.99]),
+)
+def test_the_paule_mandel_estimate_always_lies_inside_the_interval(studies, level):
+    """What the note promises readers."""
+    yi, vi = zip(*studies, strict=True)
+    pm = pool(effect_sizes_from_estimates(yi, vi), "PM", level=level)
+    ci = pm.heterogeneity_ci
+    slack = 1e-8 * max(1.0, pm.tau2)
+    assert ci.tau2_low - slack <= pm.tau2 <= ci.tau2_high + slack
+    assert not any("not an error" in n for n in pm.notes)
