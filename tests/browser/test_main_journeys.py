@@ -123,6 +123,34 @@ def test_an_analysis_is_built_run_and_shows_its_forest_plot(page, live_server, a
     forest.wait_for()
     assert page.evaluate("img => img.complete && img.naturalWidth > 0", forest.element_handle())
     screenshot(page, "analysis-forest-plot")
+    analysis_url = page.url
+    # on a phone, the results and the dataset they came from fit the screen's width
+    page.set_viewport_size({"width": 390, "height": 844})
+    for url in (analysis_url, f"{live_server}/datasets/"):
+        page.goto(url)
+        assert_fits_the_screen(page)
+    page.get_by_role("link", name="BCG trials").first.click()
+    page.wait_for_load_state()
+    assert_fits_the_screen(page)
+    screenshot(page, "dataset-phone")
+    page.goto(analysis_url)
+    screenshot(page, "analysis-phone")
+
+
+def assert_fits_the_screen(page) -> None:
+    """Nothing makes the page scroll sideways (a wide table scrolls inside its box)."""
+    wider = page.evaluate(
+        """() => {
+            const width = document.documentElement.clientWidth;
+            return [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > width + 1
+                             && !e.closest('.table-scroll'))
+                .filter(e => getComputedStyle(e).position !== 'fixed')
+                .slice(0, 5)
+                .map(e => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right}`);
+        }"""
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, (page.url, wider)
 
 
 def test_a_member_proposes_a_question_comments_and_supports_it(page, live_server, accounts):
