@@ -147,6 +147,8 @@ def test_one_stage_through_the_pages_is_stored_shown_and_rerun_identically(
 
     page = client.get(f"/analyses/{run_id}").get_data(as_text=True)
     assert "One-stage estimate" in page and f"{want.n} participants" in page
+    assert "One model of all participants (one-stage)" in page
+    assert "Two-stage pooling of participant-level data" not in page
     assert "<code>age &gt;= 40</code>" in page and "adjusted for: age, sex" in page
     assert "age = <code>AGE_Y</code>" in page and "sex = <code>sex</code> (categorical)" in page
     csv = client.get(f"/analyses/{run_id}/results.csv").get_data(as_text=True)
