@@ -25,6 +25,7 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as etree
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import markdown as python_markdown
@@ -83,6 +84,10 @@ _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
 
 
+#: (kind, key) -> the title the reader may see, or None.
+Titles = Callable[[str, str], str | None]
+
+
 @dataclass(frozen=True)
 class Mention:
     kind: str  # "dataset" or "analysis"
@@ -103,7 +108,11 @@ class _ShorthandMention(InlineProcessor):
     ) -> tuple[etree.Element, int, int]:
         kind, key = m.group(1), m.group(2)
         link = etree.Element("a", {"href": MENTION_PATHS[kind] + key})
-        link.text = f"{kind}: {key}"
+        titles: Titles | None = getattr(self.md, "portal_titles", None)
+        title = titles(kind, key) if titles is not None else None
+        # the reader sees what the dataset or analysis is called; the shorthand stays
+        # as the fallback for what this reader may not see (a draft's title is private)
+        link.text = title or f"{kind}: {key}"
         return link, m.start(0), m.end(0)
 
 
@@ -197,11 +206,12 @@ def sanitise(html: str) -> str:
     )
 
 
-def _convert(text: str) -> tuple[str, python_markdown.Markdown]:
+def _convert(text: str, titles: Titles | None = None) -> tuple[str, python_markdown.Markdown]:
     # A fresh converter each time: Markdown objects keep state and are not thread-safe.
     converter = python_markdown.Markdown(
         extensions=["fenced_code", "sane_lists", _PortalMarkdown()], output_format="html"
     )
+    converter.portal_titles = titles  # type: ignore[attr-defined]
     return converter.convert(text), converter
 
 
@@ -210,11 +220,13 @@ def problems(text: str) -> list[str]:
     return list(getattr(_convert(text)[1], "portal_problems", []))
 
 
-def render_with_mentions(text: str) -> tuple[Markup, list[Mention]]:
-    rendered, converter = _convert(text)
+def render_with_mentions(text: str, titles: Titles | None = None) -> tuple[Markup, list[Mention]]:
+    """The sanitised HTML and the mentions in it; ``titles(kind, key)`` names a
+    ``[[dataset:slug]]`` or ``[[analysis:id]]`` shorthand for the reader, or None."""
+    rendered, converter = _convert(text, titles)
     mentions: list[Mention] = getattr(converter, "portal_mentions", [])
     return Markup(sanitise(rendered)), mentions  # noqa: S704 - sanitised just above
 
 
-def render(text: str) -> Markup:
-    return render_with_mentions(text)[0]
+def render(text: str, titles: Titles | None = None) -> Markup:
+    return render_with_mentions(text, titles)[0]

@@ -4,20 +4,37 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask_login import current_user
+from sqlalchemy import select
 
-from portal import db
+from portal import db, policy
 from portal.community import contributions, markdown
 from portal.community.links import datasets as dataset_links
 from portal.community.links import runs as run_links
 from portal.community.links.models import RunRole
 from portal.community.notifications import services as notifications
 from portal.community.questions.models import QuestionStatus
+from portal.data.models import Dataset
+from portal.reanalysis.models import AnalysisRun
+
+
+def mention_title(kind: str, key: str) -> str | None:
+    """The title of a mentioned dataset or analysis, if the reader may see it."""
+    session = db.session()
+    if kind == "dataset":
+        dataset = session.scalar(select(Dataset).where(Dataset.slug == key))
+        if dataset is not None and policy.can_view_dataset(current_user, dataset):
+            return dataset.title
+    elif kind == "analysis" and key.isdigit():
+        run = session.get(AnalysisRun, int(key))
+        if run is not None and policy.can_view_run(current_user, run):
+            return run.title
+    return None
 
 
 def register(bp: Blueprint) -> None:
     @bp.app_template_filter("markdown")
     def render_markdown(text: str):
-        return markdown.render(text or "")
+        return markdown.render(text or "", mention_title)
 
     @bp.app_template_filter("when")
     def when(value) -> str:

@@ -12,6 +12,7 @@ from portal.community.threads.models import Comment
 from portal.db import utcnow
 from tests.portal.community.conftest import count, question_url, reload
 from tests.portal.conftest import AuthActions, csrf_token
+from tests.portal.reanalysis.conftest import BCG_CSV, Sharing
 
 
 def post(client, question, body, parent_id=None):
@@ -175,3 +176,21 @@ def test_very_deep_replies_are_attached_at_the_deepest_level(community, person, 
         depths.append(node.depth)
         stack.extend(node.replies)
     assert max(depths) == threads.MAX_DEPTH and len(depths) == threads.MAX_DEPTH + 3
+
+
+def test_mentions_show_titles_only_of_what_the_reader_may_see(
+    client, auth, make_user, community, person, login, question
+):
+    sharing = Sharing(client, auth, make_user)
+    published = sharing.share("BCG vaccine trials", BCG_CSV)
+    draft = sharing.share("Unpublished interim data", BCG_CSV, publish=False)
+    person("priya", member_of=(community,))
+    priya = login("priya")
+    body = f"Compare [[dataset:{published}]] with [[dataset:{draft}]]."
+    assert post(priya, question, body).status_code == 303
+    page = priya.get(question_url(question)).get_data(as_text=True)
+    link = f'href="/datasets/{published}" rel="nofollow noopener">'
+    assert link + "BCG vaccine trials</a>" in page
+    # a draft's title is its owner's until it is published
+    assert "Unpublished interim data" not in page
+    assert f'href="/datasets/{draft}" rel="nofollow noopener">dataset: {draft}</a>' in page
