@@ -28,6 +28,7 @@ def index():
         pages=pages,
         total=len(listed),
         formulas=ranking.FORMULAS,
+        plain=ranking.PLAIN,
         sorts=ranking.SORTS,
         statuses=list(questions.STATUS_FILTERS),
     )

@@ -23,6 +23,16 @@ TRENDING_AGE_OFFSET_HOURS = 2.0
 #: How fast age wins over recent support; 1.5 is a common choice for news feeds.
 TRENDING_GRAVITY = 1.5
 
+#: Each order in a sentence for members; the formulas sit behind "how is this ranked?".
+PLAIN = {
+    "top": "Questions with the most support come first.",
+    "new": "The newest questions come first.",
+    "trending": (
+        "Questions gaining support fastest this week come first; older questions need "
+        "more support to stay near the top."
+    ),
+}
+
 FORMULAS = {
     "top": "Most support first. Equal support: the newer question first.",
     "new": "Most recently proposed first.",

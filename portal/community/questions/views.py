@@ -79,6 +79,7 @@ def index(slug: str):
         pages=pages,
         total=len(listed),
         formulas=ranking.FORMULAS,
+        plain=ranking.PLAIN,
         sorts=ranking.SORTS,
         statuses=list(questions.STATUS_FILTERS),
     )

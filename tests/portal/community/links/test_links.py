@@ -152,7 +152,9 @@ def test_a_researcher_confirms_a_suggested_dataset_and_its_page_lists_the_questi
     assert colon.title in suggested and "score" in suggested and "colon (" in suggested
     assert tb.title not in suggested, "a tuberculosis trial does not match a colon question"
     assert draft.title not in page, "another researcher's draft is not suggested"
-    assert "idf = ln(1 + (N − n + 0.5) / (n + 0.5))" in page
+    # members read the reason in words; the formula waits behind a disclosure
+    how = page.split("<summary>How are they matched?</summary>")[1].split("</details>")[0]
+    assert "idf = ln(1 + (N − n + 0.5) / (n + 0.5))" in how
 
     response = decide(researcher, question, colon, "confirmed")
     assert response.status_code == 303

@@ -161,7 +161,9 @@ def test_lists_show_the_formula_and_order_by_support(community, person, propose,
     trending = (
         login("sam").get(f"/communities/{SLUG}/questions/?sort=trending").get_data(as_text=True)
     )
-    assert "s / (h + 2)^1.5" in trending
+    assert "Questions gaining support fastest this week come first" in trending
+    how = trending.split("<summary>How is this ranked?</summary>")[1].split("</details>")[0]
+    assert "s / (h + 2)^1.5" in how
 
 
 def test_the_questions_section_lists_every_community(

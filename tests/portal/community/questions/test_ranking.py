@@ -70,7 +70,7 @@ def test_trending_favours_recent_support_on_young_questions():
 def test_the_formulas_are_written_out_for_the_pages():
     assert "s / (h + 2)^1.5" in ranking.FORMULAS["trending"]
     assert "last 7 days" in ranking.FORMULAS["trending"]
-    assert set(ranking.FORMULAS) == set(ranking.SORTS)
+    assert set(ranking.FORMULAS) == set(ranking.SORTS) == set(ranking.PLAIN)
 
 
 def test_unknown_sorts_are_refused():

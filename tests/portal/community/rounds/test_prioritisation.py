@@ -288,6 +288,7 @@ def test_the_priority_list_weighs_groups_equally_when_asked(
     assert {r.question.id: r.comparisons for r in pooled.rows} == {first: 4, second: 4, third: 0}
     page = client.get(f"{ROUNDS}/{open_round.id}/results?weighting=equal").get_data(as_text=True)
     assert "Bradley–Terry model" in page and "patients, carers and clinicians count equally" in page
+    assert page.index("<summary>How is this computed?</summary>") < page.index("Bradley–Terry")
     assert "<strong>4</strong> comparisons by 3 patients, 0 carers, 1 clinician." in page
     assert "Likely rank range (95%)" in page
 
