@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -194,3 +195,21 @@ def test_a_question_of_another_community_is_not_found_here(
     question = propose(other_community, sam)
     assert client.get(question_url(question)).status_code == 404
     assert client.get(f"/communities/{SLUG}/questions/999999").status_code == 404
+
+
+def test_why_it_matters_reads_as_markdown_and_the_status_is_said_once(
+    community, person, propose, login
+):
+    sam = person("sam", member_of=(community,))
+    question = propose(
+        community,
+        sam,
+        rationale="Because **half of us** stop treatment early. <script>alert(1)</script>",
+    )
+    page = login("sam").get(question_url(question)).get_data(as_text=True)
+    rationale = page.split('<div class="rationale">')[1].split("</div>")[0]
+    assert "<strong>half of us</strong>" in rationale and "<script>" not in rationale
+    listing = login("sam").get(f"/communities/{SLUG}/questions/").get_data(as_text=True)
+    row = listing.split('class="question-row"')[1].split("</li>")[0]
+    words = " ".join(re.sub(r"<[^>]+>", " ", row).split())
+    assert words.count("proposed") == 1 and "proposed posted" in words
