@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -125,6 +127,27 @@ def new(slug: str):
 
 @bp.get("/<int:question_id>")
 def show(slug: str, question_id: int):
+    return question_page(slug, question_id)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A reply the member wrote that could not be posted: shown again in its box, open,
+    with the reason next to it."""
+
+    parent_id: int
+    text: str
+    error: str
+
+
+def question_page(
+    slug: str,
+    question_id: int,
+    *,
+    comment_form: CommentForm | None = None,
+    draft: Draft | None = None,
+) -> str:
+    """The question's page; a comment or reply refused on posting comes back in its box."""
     session = db.session()
     community = community_or_404(slug)
     question = question_or_404(community, question_id)
@@ -179,7 +202,8 @@ def show(slug: str, question_id: int):
             select(Question).where(Question.duplicate_of_id == question.id)
         ).all(),
         action_form=ActionForm(),
-        comment_form=CommentForm(),
+        comment_form=comment_form or CommentForm(formdata=None),
+        draft=draft,
         flag_form=FlagForm(),
         review_form=ReviewForm(),
         answer_form=answer_form,

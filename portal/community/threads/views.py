@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from portal import db, policy
 from portal.community.forms import ActionForm
+from portal.community.questions.views import Draft, question_page
 from portal.community.threads import services as threads
 from portal.community.threads.forms import CommentForm
 from portal.community.threads.models import Comment
@@ -39,6 +40,18 @@ def _comment_or_404(question_id: int, comment_id: int) -> Comment:
     return comment
 
 
+def _written_again(
+    slug: str, question_id: int, form: CommentForm, parent: str | None, message: str
+) -> tuple[str, int]:
+    """The question's page again, with what the member wrote back in the box they wrote
+    it in and the reason beside it: nothing they typed is lost."""
+    if parent:
+        draft = Draft(parent_id=int(parent), text=form.body.data or "", error=message)
+        return question_page(slug, question_id, draft=draft), 400
+    form.body.errors = [message]
+    return question_page(slug, question_id, comment_form=form), 400
+
+
 @bp.post("/")
 @limiter.shared_limit(post_limit, "post", key_func=user_or_address)
 @login_required
@@ -48,12 +61,12 @@ def add(slug: str, question_id: int):
     question = question_or_404(community, question_id)
     form = CommentForm()
     back = _question_url(slug, question_id, "discussion")
-    if not form.validate_on_submit():
-        flash("Nothing was posted: " + " ".join(form.body.errors or ["write a comment."]), "error")
-        return redirect(back, code=303)
     parent = form.parent_id.data
     if parent and not str(parent).isdigit():
         return refuse(Conflict("The comment you replied to is not in this discussion."), back)
+    if not form.validate_on_submit():  # the CSRF token was checked before the view
+        message = " ".join(form.body.errors or ["Write something first."])
+        return _written_again(slug, question_id, form, parent, message)
     try:
         comment = threads.add(
             session,
@@ -64,7 +77,10 @@ def add(slug: str, question_id: int):
             limits=trust_policy(),
         )
     except ServiceError as error:
-        return refuse(error, back)
+        if error.field != "body":
+            return refuse(error, back)
+        session.rollback()
+        return _written_again(slug, question_id, form, parent, error.message)
     session.commit()
     flash("Comment posted.", "success")
     return redirect(_question_url(slug, question_id, f"comment-{comment.id}"), code=303)

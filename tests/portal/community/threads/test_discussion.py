@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from markupsafe import escape
 
 from portal import policy
 from portal.community.threads import services as threads
@@ -57,9 +58,30 @@ def test_comments_with_script_or_event_handlers_are_refused(
     person("mallory", member_of=(community,))
     client = login("mallory")
     response = post(client, question, body)
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Comments are Markdown, and nothing in them may run." in page
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    box = page.split('<form method="post"')[-1].split("</form>")[0]
+    # the reason beside the box, and what was written still in it
+    assert "Comments are Markdown, and nothing in them may run." in box
+    assert escape(body) in box and 'aria-invalid="true"' in box
     assert count(session, Comment) == 0
+
+
+def test_a_refused_reply_comes_back_in_its_own_box(community, person, login, question, session):
+    person("mallory", member_of=(community,))
+    client = login("mallory")
+    assert post(client, question, "A first comment.").status_code == 303
+    parent = session.query(Comment).one()
+    long_text = "I tried this for a year and it helped. <script>alert(1)</script>"
+    response = post(client, question, long_text, parent_id=parent.id)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    reply = page.split(f'id="reply-{parent.id}"')[1].split("</details>")[0]
+    assert escape(long_text) in reply and "nothing in them may run" in reply
+    assert page.split(f'id="reply-{parent.id}"')[0].rsplit("<details", 1)[1].startswith(" open")
+    main_box = page.split('class="comment-form"')[1].split("</form>")[0]
+    assert escape(long_text) not in main_box
+    assert count(session, Comment) == 1
 
 
 def test_script_stored_before_the_check_still_never_reaches_the_page(
@@ -84,8 +106,9 @@ def test_script_stored_before_the_check_still_never_reaches_the_page(
 def test_empty_or_over_long_comments_are_refused(community, person, login, question, session, body):
     client = login("sam")
     response = post(client, question, body)
-    assert response.status_code == 303
-    assert "Nothing was posted" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert response.status_code == 400
+    box = response.get_data(as_text=True).split('class="comment-form"')[1].split("</form>")[0]
+    assert 'aria-invalid="true"' in box and 'role="alert"' in box
     assert count(session, Comment) == 0
 
 
