@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -95,12 +95,18 @@ def join(slug: str):
     return redirect(url_for("community.show", slug=slug)), 303
 
 
-@bp.post("/<slug>/leave")
+@bp.route("/<slug>/leave", methods=["GET", "POST"])
 @login_required
 def leave(slug: str):
-    require_valid(MembershipForm())
+    """Leaving asks first: the button on the community page leads to this question."""
     session = db.session()
     community = community_or_404(slug)
+    if services.membership(session, community, current_user) is None:
+        flash(f"You are not a member of {community.name}.", "info")
+        return redirect(url_for("community.show", slug=slug)), 303
+    if request.method == "GET":
+        return render_template("community/leave.html", community=community, form=MembershipForm())
+    require_valid(MembershipForm())
     services.leave(session, community, current_user)
     session.commit()
     flash(f"You left {community.name}.", "info")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from portal.community import services
 from portal.community.demo import ROUND_TITLE
 from portal.community.rounds import services as rounds
 from portal.models import (
@@ -82,6 +83,18 @@ def test_demo_pages_render(demo, client):
         "/communities/colon-cancer/rounds/",
     ]:
         assert client.get(url).status_code == 200, url
+
+
+def test_demo_communities_say_their_content_is_invented(demo, client, session):
+    for url in [
+        "/communities/colon-cancer",
+        "/communities/colon-cancer/questions/",
+        "/communities/colon-cancer/rounds/",
+    ]:
+        assert "were invented to show how the portal works" in client.get(url).text, url
+    services.create_community(session, slug="real", name="Real", condition="Asthma")
+    session.commit()
+    assert "were invented" not in client.get("/communities/real").text
 
 
 def test_every_demo_question_and_round_page_renders_for_a_member(demo, app, session):

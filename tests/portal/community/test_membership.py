@@ -35,8 +35,14 @@ def test_join_and_leave(client, auth, make_user, session, community_slug):
     assert memberships(session) == 1, "joining twice keeps one membership"
     assert "1 member" in client.get(page).get_data(as_text=True)
     assert "Colon cancer" in client.get("/u/alice").get_data(as_text=True)
+    # the page's Leave button asks first; only the answer to the question leaves
+    assert f'href="{page}/leave"' in client.get(page).get_data(as_text=True)
+    asked = client.get(f"{page}/leave").get_data(as_text=True)
+    assert "Leave Colon cancer?" in asked and "Yes, leave Colon cancer" in asked
+    assert memberships(session) == 1
     assert client.post(f"{page}/leave", data={"csrf_token": token}).status_code == 303
     assert memberships(session) == 0
+    assert client.get(f"{page}/leave").status_code == 303, "nothing to leave"
 
 
 def test_visitors_must_log_in_to_join(client, community_slug, session):
