@@ -22,6 +22,10 @@ def test_home_page_explains_the_portal_and_links_every_section(client):
     ]:
         assert f'<a href="{href}">{label}</a>' in page
     assert 'href="#main"' in page, "skip link for keyboard users"
+    # the pitch for the game leads to it, signed in or not
+    hero = page.split('<section class="hero">')[1].split("</section>")[0]
+    assert '<a class="button secondary" href="/play/">Play the puzzle</a>' in hero
+    assert '<a href="/play/">playing a sequence-alignment puzzle</a>' in hero
 
 
 def test_home_page_shows_what_is_new(app, client):
