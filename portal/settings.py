@@ -130,6 +130,19 @@ SETTINGS: tuple[Setting, ...] = (
         shown="512 MiB",
     ),
     Setting(
+        "UPLOAD_MAX_UNPACKED_BYTES",
+        int,
+        1024 * 1024 * 1024,
+        "most a compressed upload (Parquet, Excel) may unpack to; refused before it is read",
+        shown="1 GiB",
+    ),
+    Setting(
+        "UPLOAD_MAX_CELLS",
+        int,
+        100_000_000,
+        "most cells (rows × columns) in an uploaded table",
+    ),
+    Setting(
         "DEMO_PASSWORD", str, "", "password of the demo accounts", shown="`open-research-demo`"
     ),
     # -- database --------------------------------------------------------------------

@@ -35,7 +35,14 @@ def blob_store(app: Flask) -> LocalBlobStore:
 
 
 def limits(app: Flask) -> Limits:
-    return replace(DEFAULT_LIMITS, max_bytes=app.config["MAX_CONTENT_LENGTH"])
+    config = app.config
+    return replace(
+        DEFAULT_LIMITS,
+        max_bytes=config["MAX_CONTENT_LENGTH"],
+        max_unpacked_bytes=config["UPLOAD_MAX_UNPACKED_BYTES"],
+        max_xlsx_uncompressed_bytes=config["UPLOAD_MAX_UNPACKED_BYTES"],
+        max_cells=config["UPLOAD_MAX_CELLS"],
+    )
 
 
 def incoming_dir(app: Flask) -> Path:
@@ -110,9 +117,10 @@ def read_preview(
     masked: Collection[str] = frozenset(),
     rows: int = PREVIEW_ROWS,
     dialect: dict[str, Any] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[list[str | None]]:
     """The header and the first rows, as text, with identifying columns masked."""
-    table = open_table(path, filename=filename, dialect=dialect)
+    table = open_table(path, filename=filename, dialect=dialect, limits=limits)
     preview: list[list[str | None]] = [list(table.header)]
     hide = [name in masked for name in table.header]
     for batch in table.batches():
@@ -224,7 +232,9 @@ def ingest_file(
         limits=limits(app),
         progress=progress,
     )
-    preview = read_preview(path, filename, masked=result.screening.columns_flagged(DIRECT))
+    preview = read_preview(
+        path, filename, masked=result.screening.columns_flagged(DIRECT), limits=limits(app)
+    )
     # Writes come last: progress reports use their own connection, and on SQLite
     # they would wait behind this session's write transaction.
     if isinstance(into, DatasetMetadata):
