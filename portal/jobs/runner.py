@@ -32,7 +32,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from portal import db
-from portal.db import rows_changed, utcnow
+from portal.db import Base, rows_changed, utcnow
+from portal.errors import ServiceError
 from portal.extensions import the_app
 from portal.jobs.models import Job, JobState
 from portal.logging_setup import current_request_id, job_context
@@ -141,13 +142,56 @@ def job_session(app: Flask) -> Iterator[Session]:
             session.close()
 
 
+class TooManyJobs(ServiceError):
+    """The member already has as many jobs waiting or running as one member may."""
+
+    status = 429
+    code = "too_many_jobs"
+
+
+ACTIVE = (JobState.QUEUED, JobState.RUNNING)
+
+
+def check_room(session: Session, owner_id: int | None) -> None:
+    """Raise TooManyJobs when ``owner_id`` may not queue another job now.
+
+    Views call it before costly work (spooling an upload); ``submit`` calls it again,
+    holding the owner's row, so two requests at once cannot both take the last place.
+    """
+    limit = current_app.config["JOBS_ACTIVE_PER_USER"]
+    if owner_id is None or limit <= 0:
+        return
+    active = session.scalar(
+        select(func.count()).select_from(Job).where(Job.owner_id == owner_id, Job.state.in_(ACTIVE))
+    )
+    if active is not None and active >= limit:
+        waiting = "job" if active == 1 else "jobs"
+        raise TooManyJobs(
+            f"You have {active} {waiting} waiting or running, the most one member may have "
+            "at once; try again when one finishes."
+        )
+
+
+def _lock_owner(session: Session, owner_id: int) -> None:
+    # The owner's row serialises its submissions (PostgreSQL; SQLite has one writer).
+    users = Base.metadata.tables["users"]
+    session.execute(select(users.c.id).where(users.c.id == owner_id).with_for_update())
+
+
 def submit(
     session: Session, kind: str, payload: dict[str, Any], *, owner_id: int | None = None
 ) -> Job:
-    """Record a job in the caller's unit of work; it starts once the caller commits."""
+    """Record a job in the caller's unit of work; it starts once the caller commits.
+
+    Raises TooManyJobs when the owner already has ``JOBS_ACTIVE_PER_USER`` jobs
+    waiting or running.
+    """
     if kind not in _TASKS:
         raise KeyError(f"no task registered for {kind!r}")
     config = current_app.config
+    if owner_id is not None:
+        _lock_owner(session, owner_id)
+        check_room(session, owner_id)
     job = Job(
         id=uuid.uuid4().hex,
         kind=kind,
