@@ -323,9 +323,14 @@ def fix(slug: str, number: int):
         flash("Choose at least one of the offered fixes.", "error")
         return redirect(url_for("data.show", slug=slug, version=number), 303)
     chosen = [options[int(index)] for index in form.fixes.data]
-    job_id = start_job(
-        "dataset.fix", {"version_id": version.id, "fixes": chosen, "user_id": current_user.id}
-    )
+    try:
+        job_id = start_job(
+            "dataset.fix", {"version_id": version.id, "fixes": chosen, "user_id": current_user.id}
+        )
+    except runner.TooManyJobs as error:
+        db.session().rollback()
+        flash(error.message, "error")
+        return redirect(url_for("data.show", slug=slug, version=number), 303)
     return redirect(url_for("jobs.show", job_id=job_id), 303)
 
 
@@ -349,13 +354,21 @@ def schema(slug: str, number: int):
     if form.validate_on_submit():
         schema_doc, quasi = schema_from_form(version.schema, request.form)
         problems = check_schema(schema_doc, [f["name"] for f in version.schema["fields"]])
+        status = 400
         if not problems:
-            job_id = start_job(
-                "dataset.revalidate",
-                {"version_id": version.id, "schema": schema_doc, "quasi_identifiers": quasi},
-            )
-            return redirect(url_for("jobs.show", job_id=job_id), 303)
-    status = 400 if problems else 200
+            try:
+                job_id = start_job(
+                    "dataset.revalidate",
+                    {"version_id": version.id, "schema": schema_doc, "quasi_identifiers": quasi},
+                )
+            except runner.TooManyJobs as error:
+                # The corrected dictionary is shown again, to send once a job has finished.
+                db.session().rollback()
+                problems, status = [{"field": None, "message": error.message}], error.status
+            else:
+                return redirect(url_for("jobs.show", job_id=job_id), 303)
+    else:
+        status = 200
     return render_template(
         "data/schema.html",
         dataset=dataset,

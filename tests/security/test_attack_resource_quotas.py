@@ -15,6 +15,7 @@ from portal.accounts.models import Role, User
 from portal.data.models import DatasetVersion
 from portal.jobs.models import Job, JobState
 from tests.portal.api.conftest import bearer
+from tests.portal.conftest import csrf_token
 from tests.portal.data.conftest import GOOD_CSV, DatasetActions
 
 API_METADATA = {
@@ -149,3 +150,20 @@ def test_a_member_cannot_fill_the_disk_beyond_their_storage(app, rita: DatasetAc
     assert "One part too many" in text, "the form keeps what the member typed"
     assert incoming_files(app) == []
     assert session.scalar(select(func.count()).select_from(DatasetVersion)) == 2
+
+
+def test_a_full_queue_keeps_the_corrected_data_dictionary_on_its_page(
+    client, rita: DatasetActions, session
+):
+    assert rita.follow_job(rita.upload())["state"] == "finished"
+    before = session.scalar(select(DatasetVersion)).schema
+    queue_jobs(session, "rita", 3)
+    url = "/datasets/aspirin-after-stroke/versions/1/schema"
+    form = {"csrf_token": csrf_token(client, url), "field-2-unit": "years of age"}
+    page = client.post(url, data=form)
+    assert page.status_code == 429
+    text = page.get_data(as_text=True)
+    assert "You have 3 jobs waiting or running" in text
+    assert 'value="years of age"' in text, "the member's correction is still on the page"
+    session.expire_all()
+    assert session.scalar(select(DatasetVersion)).schema == before
