@@ -225,6 +225,7 @@ def xlsx_batches(table: Table, wanted: list[int], progress: Progress | None) -> 
         rows: list[list[str]] = []
         numbers: list[int] = []
         issues: list[Issue] = []
+        held = 0  # characters in the rows held: a batch is bounded in size as in rows
         for number, cells in sheet.rows():
             if len(cells) > width:
                 issues.append(ragged_issue(number, width, len(cells), None))
@@ -235,11 +236,12 @@ def xlsx_batches(table: Table, wanted: list[int], progress: Progress | None) -> 
                 cells = cells + [""] * (width - len(cells))
             rows.append(cells)
             numbers.append(number)
-            if len(rows) >= BATCH_ROWS:
+            held += sum(map(len, cells))
+            if len(rows) >= BATCH_ROWS or held >= table.limits.max_batch_bytes:
                 if progress:
                     progress("read", number, 0)
                 yield rows_to_batch(rows, numbers, issues, wanted, width, table)
-                rows, numbers, issues = [], [], []
+                rows, numbers, issues, held = [], [], [], 0
         if rows or issues:
             yield rows_to_batch(rows, numbers, issues, wanted, width, table)
     finally:

@@ -114,3 +114,15 @@ def test_xlsx_column_and_cell_limits(tmp_path):
     with pytest.raises(CellTooLargeError) as err:
         list(open_table(big, limits=Limits(max_cell_bytes=10_000)).batches())
     assert err.value.row == 2
+
+
+def test_xlsx_rows_are_handed_on_in_batches_bounded_in_size(tmp_path, read_rows):
+    path = make_xlsx(
+        tmp_path / "long.xlsx", [["id", "note"]] + [[n, "x" * 1_000] for n in range(300)]
+    )
+    table = open_table(path, limits=Limits(max_batch_bytes=50_000))
+    sizes = [batch.num_rows for batch in table.batches()]
+    assert sum(sizes) == 300
+    assert max(sizes) == 50  # 50 rows of 1,001 characters reach the budget
+    rows, _ = read_rows(table)
+    assert [number for number, _ in rows] == list(range(2, 302))
