@@ -191,7 +191,7 @@ def arrow_csv_batches(
     pending: list[tuple[int, int, int, str]] = []
     first = True
     parts: list[Batch] = []
-    rows_held = 0
+    rows_held = bytes_held = 0
     with open(table.path, "rb") as raw:
         counted = _CountingReader(raw, table.size, progress)
         try:
@@ -237,9 +237,11 @@ def arrow_csv_batches(
                     columns = [c.slice(1) if c is not None else None for c in columns]
                 parts.append(Batch(columns, numbers, issues))
                 rows_held += len(numbers)
-                if rows_held >= MERGE_ROWS:
+                bytes_held += record_batch.nbytes
+                # Long rows: a batch is also bounded in bytes, so memory stays flat.
+                if rows_held >= MERGE_ROWS or bytes_held >= limits.max_batch_bytes:
                     yield _merge(parts, table)
-                    parts, rows_held = [], 0
+                    parts, rows_held, bytes_held = [], 0, 0
     pending.extend(skipped)
     if pending:
         parts.append(

@@ -84,6 +84,16 @@ class ZipBombError(DatasetError):
     code = "zip-bomb"
 
 
+class TooManyCellsError(DatasetError):
+    code = "too-many-cells"
+
+
+class UnpackedTooLargeError(DatasetError):
+    """A compressed file would expand beyond the limit once decoded."""
+
+    code = "unpacked-too-large"
+
+
 class ParseError(DatasetError):
     code = "parse-error"
 

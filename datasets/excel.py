@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 _DOCTYPE_SCAN_BYTES = 4096
 
 
-def check_xlsx_archive(path: str | os.PathLike[str], limits: Limits) -> None:
+def check_xlsx_archive(
+    path: str | os.PathLike[str], limits: Limits, name: str = "The workbook"
+) -> None:
     """Raise ZipBombError if the archive could expand beyond the limits."""
     try:
         zf = zipfile.ZipFile(path)
@@ -39,24 +41,24 @@ def check_xlsx_archive(path: str | os.PathLike[str], limits: Limits) -> None:
         infos = zf.infolist()
         if len(infos) > limits.max_zip_entries:
             raise ZipBombError(
-                f"The workbook has {len(infos)} parts (limit {limits.max_zip_entries})."
+                f"{name} has {len(infos):,} parts; the limit is {limits.max_zip_entries:,}."
             )
         total = 0
         for info in infos:
             total += info.file_size
             if total > limits.max_xlsx_uncompressed_bytes:
                 raise ZipBombError(
-                    "The workbook would expand to more than "
-                    f"{limits.max_xlsx_uncompressed_bytes:,} bytes when unpacked "
+                    f"{name} would unpack to more than "
+                    f"{limits.max_xlsx_uncompressed_bytes:,} bytes, the limit "
                     f"(part {info.filename!r} alone is {info.file_size:,} bytes)."
                 )
             if info.file_size > 1_000_000:
                 ratio = info.file_size / max(1, info.compress_size)
                 if ratio > limits.max_compression_ratio:
                     raise ZipBombError(
-                        f"Part {info.filename!r} of the workbook is compressed {ratio:,.0f}:1 "
-                        f"(limit {limits.max_compression_ratio:,.0f}:1), which is how zip "
-                        "bombs look."
+                        f"Part {info.filename!r} of {name} is compressed {ratio:,.0f}:1 "
+                        f"(the limit is {limits.max_compression_ratio:,.0f}:1), which is how "
+                        "zip bombs look."
                     )
         for info in infos:
             if not info.filename.endswith((".xml", ".rels")) or info.file_size == 0:
@@ -100,10 +102,16 @@ def cell_text(value: Any) -> str:
 class XlsxSheet:
     """Rows of one worksheet as lists of strings, with Excel's row numbers."""
 
-    def __init__(self, path: str | os.PathLike[str], sheet: str | None, limits: Limits) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        sheet: str | None,
+        limits: Limits,
+        name: str = "The workbook",
+    ) -> None:
         import openpyxl  # imported lazily: only spreadsheet uploads need it
 
-        check_xlsx_archive(path, limits)
+        check_xlsx_archive(path, limits, name)
         self.limits = limits
         # A file object, because openpyxl judges paths by their extension and
         # stored blobs are named by their hash.
@@ -217,6 +225,7 @@ def xlsx_batches(table: Table, wanted: list[int], progress: Progress | None) -> 
         rows: list[list[str]] = []
         numbers: list[int] = []
         issues: list[Issue] = []
+        held = 0  # characters in the rows held: a batch is bounded in size as in rows
         for number, cells in sheet.rows():
             if len(cells) > width:
                 issues.append(ragged_issue(number, width, len(cells), None))
@@ -227,11 +236,12 @@ def xlsx_batches(table: Table, wanted: list[int], progress: Progress | None) -> 
                 cells = cells + [""] * (width - len(cells))
             rows.append(cells)
             numbers.append(number)
-            if len(rows) >= BATCH_ROWS:
+            held += sum(map(len, cells))
+            if len(rows) >= BATCH_ROWS or held >= table.limits.max_batch_bytes:
                 if progress:
                     progress("read", number, 0)
                 yield rows_to_batch(rows, numbers, issues, wanted, width, table)
-                rows, numbers, issues = [], [], []
+                rows, numbers, issues, held = [], [], [], 0
         if rows or issues:
             yield rows_to_batch(rows, numbers, issues, wanted, width, table)
     finally:

@@ -33,6 +33,15 @@ class Limits:
     max_compression_ratio: float = 200.0
     max_zip_entries: int = 10_000
     max_rows: int | None = None
+    #: Rows x columns; a trial's participant-level data is far below this.
+    max_cells: int = 100_000_000
+    #: What a compressed format (Parquet) may expand to once decoded, as text.
+    #: A few kilobytes of dictionary-encoded strings can otherwise unpack to gigabytes.
+    max_unpacked_bytes: int = 1 * GIB
+    #: One Parquet row group, uncompressed; its pages are buffered while they are decoded.
+    max_row_group_bytes: int = 256 * MIB
+    #: Decoded text handed on in one batch: rows are read in slices this small.
+    max_batch_bytes: int = 32 * MIB
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

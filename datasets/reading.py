@@ -40,6 +40,7 @@ from .errors import (
     EmptyFileError,
     EncodingError,
     FileTooLargeError,
+    TooManyCellsError,
     UnsupportedFormatError,
 )
 from .excel import XlsxSheet, xlsx_batches
@@ -95,12 +96,20 @@ class Table:
         else:  # pragma: no cover - Dialect is validated on open
             raise UnsupportedFormatError(f"Unknown format {fmt!r}.")
         max_rows = self.limits.max_rows
+        # Text files are bounded by their size; a table's cells are bounded too, because
+        # every cell costs memory in the checks that follow however short it is.
+        max_cells = self.limits.max_cells
         seen = 0
         for batch in _prefetch(reader(self, wanted, progress)):
             seen += batch.num_rows
             if max_rows is not None and seen > max_rows:
                 raise DatasetError(
                     f"The file has more than {max_rows:,} data rows, the configured limit."
+                )
+            if seen * max(1, self.width) > max_cells:
+                raise TooManyCellsError(
+                    f"The file has more than {max_cells:,} cells ({seen:,} rows of "
+                    f"{self.width:,} columns so far), the configured limit."
                 )
             yield batch
 
@@ -214,7 +223,7 @@ def open_table(
             engine=engine,
         )
     if dialect.format == "xlsx":
-        sheet = XlsxSheet(path, dialect.sheet, limits)
+        sheet = XlsxSheet(path, dialect.sheet, limits, f"'{filename or path.name}'")
         try:
             others = sheet.other_sheets_with_data()
             if others:
@@ -241,7 +250,7 @@ def open_table(
         finally:
             sheet.close()
     if dialect.format == "parquet":
-        header, declared = parquet_header(path, limits)
+        header, declared = parquet_header(path, limits, f"'{filename or path.name}'")
         return Table(
             path,
             Dialect(format="parquet", multiline_cells=False),

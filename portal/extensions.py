@@ -53,3 +53,13 @@ def post_limit() -> str:
 def vote_limit() -> str:
     """Supporting and withdrawing support for questions."""
     return current_app.config["VOTE_RATE_LIMIT"]
+
+
+def upload_limit() -> str:
+    """Dataset files uploaded, through the pages or the API."""
+    return current_app.config["UPLOAD_RATE_LIMIT"]
+
+
+def analysis_limit() -> str:
+    """Analyses started or rerun, through the pages or the API."""
+    return current_app.config["ANALYSIS_RATE_LIMIT"]

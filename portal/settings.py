@@ -130,6 +130,25 @@ SETTINGS: tuple[Setting, ...] = (
         shown="512 MiB",
     ),
     Setting(
+        "UPLOAD_MAX_UNPACKED_BYTES",
+        int,
+        1024 * 1024 * 1024,
+        "most a compressed upload (Parquet, Excel) may unpack to; refused before it is read",
+        shown="1 GiB",
+    ),
+    Setting(
+        "UPLOAD_MAX_CELLS",
+        int,
+        100_000_000,
+        "most cells (rows × columns) in an uploaded table",
+    ),
+    Setting(
+        "STORAGE_PER_USER_MB",
+        int,
+        2048,
+        "most megabytes of files one member's dataset versions may hold (0: no limit)",
+    ),
+    Setting(
         "DEMO_PASSWORD", str, "", "password of the demo accounts", shown="`open-research-demo`"
     ),
     # -- database --------------------------------------------------------------------
@@ -167,6 +186,18 @@ SETTINGS: tuple[Setting, ...] = (
         "questions and comments per account (pages and API together)",
     ),
     Setting("VOTE_RATE_LIMIT", str, "60 per minute", "supports and withdrawals per account"),
+    Setting(
+        "UPLOAD_RATE_LIMIT",
+        str,
+        "10 per hour; 50 per day",
+        "dataset files uploaded per account (pages and API together)",
+    ),
+    Setting(
+        "ANALYSIS_RATE_LIMIT",
+        str,
+        "20 per hour; 100 per day",
+        "analyses started and rerun per account (pages and API together)",
+    ),
     Setting(
         "PLAY_SUBMIT_RATE_LIMIT",
         str,
@@ -236,6 +267,13 @@ SETTINGS: tuple[Setting, ...] = (
         "seconds before Redis hands an unacknowledged job (its worker died) to another",
     ),
     Setting("JOB_WORKERS", int, 2, "job threads per web process (no broker)"),
+    Setting(
+        "JOBS_ACTIVE_PER_USER",
+        int,
+        3,
+        "jobs (uploads being checked, analyses) one member may have waiting or running "
+        "at once (0: no limit)",
+    ),
     Setting("JOBS_INLINE", bool, False, "run each job inside the request that submits it (tests)"),
     Setting(
         "JOB_MAX_ATTEMPTS", int, 3, "tries per job (transient errors, dead workers) before it fails"

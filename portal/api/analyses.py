@@ -14,6 +14,7 @@ from portal.api.jobs import job_url
 from portal.api.pagination import paged
 from portal.api.spec import operation
 from portal.errors import NotFound
+from portal.extensions import analysis_limit, limiter, user_or_address
 from portal.jobs import runner
 from portal.reanalysis import building, presenting
 from portal.reanalysis.models import AnalysisRun
@@ -24,6 +25,7 @@ def analysis_url(run: AnalysisRun) -> str:
 
 
 @bp.post("/analyses")
+@limiter.shared_limit(analysis_limit, "analysis", key_func=user_or_address)
 @operation(
     "Create and start an analysis run",
     "analyses",

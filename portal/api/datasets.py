@@ -22,6 +22,8 @@ from portal.data import services
 from portal.data.models import Dataset, DatasetVersion
 from portal.data.search import Filters, apply_filters
 from portal.errors import Forbidden, NotFound, ServiceError
+from portal.extensions import limiter, upload_limit, user_or_address
+from portal.jobs import runner
 
 
 def version_json(dataset: Dataset, version: DatasetVersion) -> dict[str, Any]:
@@ -114,6 +116,8 @@ def _uploaded_file() -> tuple[Path, str]:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ServiceError("Send the data as a multipart field named 'file'.", "file")
+    session = db.session()
+    runner.check_room(session, current_user.id)
     try:
         path = spool(
             upload.stream,
@@ -122,10 +126,16 @@ def _uploaded_file() -> tuple[Path, str]:
         )
     except DatasetError as error:
         raise ServiceError(str(error), "file", code="invalid_file") from None
+    try:
+        services.check_storage(session, current_app, current_user.id, path.stat().st_size)
+    except ServiceError:
+        path.unlink()
+        raise
     return path, Path(upload.filename).name
 
 
 @bp.post("/datasets")
+@limiter.shared_limit(upload_limit, "upload", key_func=user_or_address)
 @operation(
     "Share a dataset (its first version)",
     "datasets",
@@ -165,6 +175,7 @@ def create_dataset(form: schemas.DatasetUpload) -> tuple[dict[str, Any], int]:
 
 
 @bp.post("/datasets/<slug>/versions")
+@limiter.shared_limit(upload_limit, "upload", key_func=user_or_address)
 @operation(
     "Upload a new version of a dataset",
     "datasets",

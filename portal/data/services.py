@@ -24,7 +24,7 @@ from portal import audit
 from portal.accounts.models import User
 from portal.data.models import Dataset, DatasetTag, DatasetVersion
 from portal.db import utcnow
-from portal.errors import Conflict
+from portal.errors import Conflict, TooLarge
 
 PREVIEW_ROWS = 20
 TAG_KINDS = {"condition": "conditions", "intervention": "interventions", "keyword": "keywords"}
@@ -35,7 +35,39 @@ def blob_store(app: Flask) -> LocalBlobStore:
 
 
 def limits(app: Flask) -> Limits:
-    return replace(DEFAULT_LIMITS, max_bytes=app.config["MAX_CONTENT_LENGTH"])
+    config = app.config
+    return replace(
+        DEFAULT_LIMITS,
+        max_bytes=config["MAX_CONTENT_LENGTH"],
+        max_unpacked_bytes=config["UPLOAD_MAX_UNPACKED_BYTES"],
+        max_xlsx_uncompressed_bytes=config["UPLOAD_MAX_UNPACKED_BYTES"],
+        max_cells=config["UPLOAD_MAX_CELLS"],
+    )
+
+
+def storage_used(session: Session, user_id: int) -> int:
+    """Bytes of the files behind every dataset version ``user_id`` uploaded."""
+    used = session.scalar(
+        select(func.coalesce(func.sum(DatasetVersion.size_bytes), 0)).where(
+            DatasetVersion.created_by_id == user_id
+        )
+    )
+    return int(used or 0)
+
+
+def check_storage(session: Session, app: Flask, user_id: int, size: int) -> None:
+    """Refuse a file of ``size`` bytes that would take the member past their storage."""
+    quota_mb = app.config["STORAGE_PER_USER_MB"]
+    if quota_mb <= 0:
+        return
+    used = storage_used(session, user_id)
+    if used + size > quota_mb * 1024 * 1024:
+        raise TooLarge(
+            f"This file ({size / 1024 / 1024:,.1f} MB) would take your uploads past the "
+            f"{quota_mb:,} MB each member may store (yours take {used / 1024 / 1024:,.1f} MB).",
+            "file",
+            code="storage_quota",
+        )
 
 
 def incoming_dir(app: Flask) -> Path:
@@ -110,9 +142,10 @@ def read_preview(
     masked: Collection[str] = frozenset(),
     rows: int = PREVIEW_ROWS,
     dialect: dict[str, Any] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[list[str | None]]:
     """The header and the first rows, as text, with identifying columns masked."""
-    table = open_table(path, filename=filename, dialect=dialect)
+    table = open_table(path, filename=filename, dialect=dialect, limits=limits)
     preview: list[list[str | None]] = [list(table.header)]
     hide = [name in masked for name in table.header]
     for batch in table.batches():
@@ -224,7 +257,9 @@ def ingest_file(
         limits=limits(app),
         progress=progress,
     )
-    preview = read_preview(path, filename, masked=result.screening.columns_flagged(DIRECT))
+    preview = read_preview(
+        path, filename, masked=result.screening.columns_flagged(DIRECT), limits=limits(app)
+    )
     # Writes come last: progress reports use their own connection, and on SQLite
     # they would wait behind this session's write transaction.
     if isinstance(into, DatasetMetadata):

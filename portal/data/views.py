@@ -32,6 +32,7 @@ from portal.data.forms import EmptyForm, FixForm, MetadataForm, UploadForm, Vers
 from portal.data.models import Dataset, DatasetVersion
 from portal.data.search import Filters, apply_filters, facet_values
 from portal.errors import ServiceError
+from portal.extensions import limiter, upload_limit, user_or_address
 from portal.jobs import runner
 from portal.security import role_required
 
@@ -68,14 +69,23 @@ def metadata_problems_to_form(form, error: MetadataError) -> None:
 
 
 def _spool_upload(file_storage) -> Path:
+    """The uploaded file on disk, once the member has room for another job and the file."""
+    session = db.session()
+    runner.check_room(session, current_user.id)
     try:
-        return spool(
+        path = spool(
             file_storage.stream,
             services.incoming_dir(current_app),
             max_bytes=services.limits(current_app).max_bytes,
         )
     except DatasetError as error:
         raise ServiceError(str(error), "file") from None
+    try:
+        services.check_storage(session, current_app, current_user.id, path.stat().st_size)
+    except ServiceError:
+        path.unlink()
+        raise
+    return path
 
 
 def start_job(kind: str, payload: dict) -> str:
@@ -115,8 +125,10 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(Role.RESEARCHER)
+@limiter.shared_limit(upload_limit, "upload", key_func=user_or_address, methods=["POST"])
 def new():
     form = UploadForm()
+    refused = 400
     if form.validate_on_submit():
         try:
             DatasetMetadata.from_dict(form.metadata_dict())
@@ -125,6 +137,7 @@ def new():
             metadata_problems_to_form(form, error)
         except ServiceError as error:
             form.file.errors.append(str(error))
+            refused = error.status
         else:
             job_id = start_job(
                 "dataset.ingest",
@@ -137,7 +150,7 @@ def new():
                 },
             )
             return redirect(url_for("jobs.show", job_id=job_id), 303)
-    status = 400 if form.is_submitted() else 200
+    status = refused if form.is_submitted() else 200
     return render_template("data/new.html", form=form), status
 
 
@@ -249,15 +262,18 @@ def _kept_metadata(dataset: Dataset) -> dict:
 
 @bp.route("/<slug>/versions/new", methods=["GET", "POST"])
 @login_required
+@limiter.shared_limit(upload_limit, "upload", key_func=user_or_address, methods=["POST"])
 def new_version(slug: str):
     dataset = get_dataset(slug)
     require_editor(dataset)
     form = VersionForm()
+    refused = 400
     if form.validate_on_submit():
         try:
             upload = _spool_upload(form.file.data)
         except ServiceError as error:
             form.file.errors.append(str(error))
+            refused = error.status
         else:
             job_id = start_job(
                 "dataset.ingest",
@@ -270,7 +286,7 @@ def new_version(slug: str):
                 },
             )
             return redirect(url_for("jobs.show", job_id=job_id), 303)
-    status = 400 if form.is_submitted() else 200
+    status = refused if form.is_submitted() else 200
     return render_template("data/new_version.html", form=form, dataset=dataset), status
 
 
@@ -307,9 +323,14 @@ def fix(slug: str, number: int):
         flash("Choose at least one of the offered fixes.", "error")
         return redirect(url_for("data.show", slug=slug, version=number), 303)
     chosen = [options[int(index)] for index in form.fixes.data]
-    job_id = start_job(
-        "dataset.fix", {"version_id": version.id, "fixes": chosen, "user_id": current_user.id}
-    )
+    try:
+        job_id = start_job(
+            "dataset.fix", {"version_id": version.id, "fixes": chosen, "user_id": current_user.id}
+        )
+    except runner.TooManyJobs as error:
+        db.session().rollback()
+        flash(error.message, "error")
+        return redirect(url_for("data.show", slug=slug, version=number), 303)
     return redirect(url_for("jobs.show", job_id=job_id), 303)
 
 
@@ -333,13 +354,21 @@ def schema(slug: str, number: int):
     if form.validate_on_submit():
         schema_doc, quasi = schema_from_form(version.schema, request.form)
         problems = check_schema(schema_doc, [f["name"] for f in version.schema["fields"]])
+        status = 400
         if not problems:
-            job_id = start_job(
-                "dataset.revalidate",
-                {"version_id": version.id, "schema": schema_doc, "quasi_identifiers": quasi},
-            )
-            return redirect(url_for("jobs.show", job_id=job_id), 303)
-    status = 400 if problems else 200
+            try:
+                job_id = start_job(
+                    "dataset.revalidate",
+                    {"version_id": version.id, "schema": schema_doc, "quasi_identifiers": quasi},
+                )
+            except runner.TooManyJobs as error:
+                # The corrected dictionary is shown again, to send once a job has finished.
+                db.session().rollback()
+                problems, status = [{"field": None, "message": error.message}], error.status
+            else:
+                return redirect(url_for("jobs.show", job_id=job_id), 303)
+    else:
+        status = 200
     return render_template(
         "data/schema.html",
         dataset=dataset,

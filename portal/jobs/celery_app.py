@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from portal import db
 from portal.jobs import periodic
 from portal.jobs.periodic import Periodic
-from portal.jobs.runner import Outcome, run_job
+from portal.jobs.runner import Outcome, run_next
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def _register_tasks(celery: Celery, app: Flask) -> None:
     @celery.task(name=RUN_TASK, bind=True, max_retries=None, shared=False)
     def run(self, job_id: str) -> str:
         try:
-            result = run_job(app, job_id)
+            result = run_next(app, job_id)
         except OperationalError as error:
             # The database was unreachable before the job could even be claimed or
             # recorded: nothing ran, so the message is simply tried again later.

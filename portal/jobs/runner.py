@@ -9,6 +9,17 @@ writes are committed together with the job's "finished" state, so a job run twic
 Where jobs run depends on configuration alone: inline (tests), on a thread pool of
 the web process (the embedded default), or on Celery workers when
 ``PORTAL_BROKER_URL`` is set (see ``portal.jobs.celery_app``).
+
+Fairness. Neither a thread pool nor a Celery queue knows whose job it holds: both
+run what was queued first, so one member's backlog would make everyone else wait.
+So what they carry is a *turn*, not an order: submitting a job queues one turn
+(naming the job), and a runner taking a turn claims the fairest job waiting in the
+database at that moment (``fair_order``: the member with the fewest jobs running,
+then the one served longest ago), which may be another than the one named. The
+database stays the one queue, the same code is fair on both backends, and nothing
+is lost: each turn runs at most one job and each job brings one turn. Members
+cannot flood the queue either: ``submit`` refuses more than
+``JOBS_ACTIVE_PER_USER`` jobs waiting or running per member.
 """
 
 from __future__ import annotations
@@ -32,7 +43,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from portal import db
-from portal.db import rows_changed, utcnow
+from portal.db import Base, rows_changed, utcnow
+from portal.errors import ServiceError
 from portal.extensions import the_app
 from portal.jobs.models import Job, JobState
 from portal.logging_setup import current_request_id, job_context
@@ -141,13 +153,56 @@ def job_session(app: Flask) -> Iterator[Session]:
             session.close()
 
 
+class TooManyJobs(ServiceError):
+    """The member already has as many jobs waiting or running as one member may."""
+
+    status = 429
+    code = "too_many_jobs"
+
+
+ACTIVE = (JobState.QUEUED, JobState.RUNNING)
+
+
+def check_room(session: Session, owner_id: int | None) -> None:
+    """Raise TooManyJobs when ``owner_id`` may not queue another job now.
+
+    Views call it before costly work (spooling an upload); ``submit`` calls it again,
+    holding the owner's row, so two requests at once cannot both take the last place.
+    """
+    limit = current_app.config["JOBS_ACTIVE_PER_USER"]
+    if owner_id is None or limit <= 0:
+        return
+    active = session.scalar(
+        select(func.count()).select_from(Job).where(Job.owner_id == owner_id, Job.state.in_(ACTIVE))
+    )
+    if active is not None and active >= limit:
+        waiting = "job" if active == 1 else "jobs"
+        raise TooManyJobs(
+            f"You have {active} {waiting} waiting or running, the most one member may have "
+            "at once; try again when one finishes."
+        )
+
+
+def _lock_owner(session: Session, owner_id: int) -> None:
+    # The owner's row serialises its submissions (PostgreSQL; SQLite has one writer).
+    users = Base.metadata.tables["users"]
+    session.execute(select(users.c.id).where(users.c.id == owner_id).with_for_update())
+
+
 def submit(
     session: Session, kind: str, payload: dict[str, Any], *, owner_id: int | None = None
 ) -> Job:
-    """Record a job in the caller's unit of work; it starts once the caller commits."""
+    """Record a job in the caller's unit of work; it starts once the caller commits.
+
+    Raises TooManyJobs when the owner already has ``JOBS_ACTIVE_PER_USER`` jobs
+    waiting or running.
+    """
     if kind not in _TASKS:
         raise KeyError(f"no task registered for {kind!r}")
     config = current_app.config
+    if owner_id is not None:
+        _lock_owner(session, owner_id)
+        check_room(session, owner_id)
     job = Job(
         id=uuid.uuid4().hex,
         kind=kind,
@@ -199,12 +254,93 @@ def run_job(app: Flask, job_id: str) -> RunResult:
     The claim is one conditional UPDATE, so of two deliveries of the same job only
     one runs it; the other sees it finished (skip) or held by a live runner (busy).
     """
+    result = _claim_and_run(app, job_id, _claimable(app))
+    if result is not None:
+        return result
+    with job_session(app) as session:
+        job = session.get(Job, job_id)
+        if job is not None and job.state == JobState.RUNNING:
+            return RunResult(Outcome.BUSY, retry_in=app.config["JOB_STALE_AFTER"])
+    return RunResult(Outcome.SKIPPED)
+
+
+def run_next(app: Flask, job_id: str) -> RunResult:
+    """Take a turn: run the fairest waiting job, or else ``job_id`` (see ``fair_order``).
+
+    Every submitted job gives the runners one turn (a thread-pool item or a broker
+    message naming it), and each turn runs at most one job, so there are always at
+    least as many turns as waiting jobs, and every job runs. Which job a turn runs is
+    decided when it starts, not when it was queued: that is what lets a member's one
+    small upload go before another member's backlog. Only when no job is waiting does
+    the turn fall back to the job it names (a stale one to take over, or a duplicate
+    message to skip).
+    """
+    for _ in range(_FAIR_ROUNDS):
+        with job_session(app) as session:
+            candidates = session.scalars(fair_order(app).limit(_FAIR_CANDIDATES)).all()
+        if not candidates:
+            break
+        for candidate in candidates:
+            result = _claim_and_run(app, candidate, _waiting())
+            if result is not None:
+                return result
+        # Every candidate was taken by another runner meanwhile: look again.
+    return run_job(app, job_id)
+
+
+#: Waiting jobs tried per look, and looks, before a turn falls back to its own job.
+_FAIR_CANDIDATES = 8
+_FAIR_ROUNDS = 3
+
+
+def _waiting():
+    """Queued and due: a job waiting out a retry's back-off holds a future heartbeat."""
+    return and_(
+        Job.state == JobState.QUEUED, func.coalesce(Job.heartbeat_at, Job.created_at) <= utcnow()
+    )
+
+
+def fair_order(app: Flask):
+    """Waiting job ids, fairest first, so one member's backlog cannot starve the others.
+
+    Owners are taken by how many of their jobs are running now (fewest first), then by
+    how long ago one of their jobs last started (never, then longest ago): with one
+    runner the owners take turns, with several each owner gets one before anyone
+    gets a second. Within an owner, oldest first. Jobs without an owner (the portal's
+    own) come first: they are few and short.
+    """
+    owners = (
+        select(
+            Job.owner_id.label("owner_id"),
+            func.count(Job.id).filter(Job.state == JobState.RUNNING).label("running"),
+            func.max(Job.started_at).label("served"),
+        )
+        .where(Job.owner_id.is_not(None))
+        .group_by(Job.owner_id)
+        .subquery()
+    )
+    return (
+        select(Job.id)
+        .outerjoin(owners, owners.c.owner_id == Job.owner_id)
+        .where(_waiting())
+        .order_by(
+            func.coalesce(owners.c.running, 0),
+            owners.c.served.is_not(None),
+            owners.c.served,
+            Job.created_at,
+            Job.id,
+        )
+    )
+
+
+def _claim_and_run(app: Flask, job_id: str, claimable: Any) -> RunResult | None:
+    """Run ``job_id`` if this runner can claim it under ``claimable``; None if not."""
     with job_session(app) as session:
         now = utcnow()
         claimed = rows_changed(
             session,
             update(Job)
-            .where(Job.id == job_id, _claimable(app))
+            .where(Job.id == job_id, claimable)
             .values(
                 state=JobState.RUNNING,
                 started_at=now,
@@ -216,13 +352,11 @@ def run_job(app: Flask, job_id: str) -> RunResult:
             .execution_options(synchronize_session=False),
         )
         session.commit()
+        if not claimed:
+            return None
         job = session.get(Job, job_id)
         if job is None:
-            return RunResult(Outcome.SKIPPED)
-        if not claimed:
-            if job.state == JobState.RUNNING:
-                return RunResult(Outcome.BUSY, retry_in=app.config["JOB_STALE_AFTER"])
-            return RunResult(Outcome.SKIPPED)
+            return None
         with job_context(job_id, job.request_id), _Heartbeat(app, job_id, job.attempts):
             return _execute(app, session, job)
 
@@ -291,7 +425,8 @@ def _after_transient_error(
         .where(*_held_by(job_id, attempt))
         .values(
             state=JobState.QUEUED,
-            heartbeat_at=utcnow(),
+            # Not before the back-off has passed: no other turn takes it early.
+            heartbeat_at=utcnow() + timedelta(seconds=delay),
             message=f"Waiting to try again after a temporary error "
             f"(attempt {attempt} of {max_attempts}).",
         )
@@ -445,7 +580,7 @@ class JobExecutor:
         return self._pool.submit(self._run, app, job_id)
 
     def _run(self, app: Flask, job_id: str) -> RunResult:
-        result = run_job(app, job_id)
+        result = run_next(app, job_id)
         if result.outcome is Outcome.RETRY:
             # Back off without holding a pool thread.
             timer = threading.Timer(result.retry_in, self.start, args=(app, job_id))

@@ -20,6 +20,7 @@ from flask_login import current_user, login_required
 import analysis
 from portal import db, policy
 from portal.errors import ServiceError
+from portal.extensions import analysis_limit, limiter, user_or_address
 from portal.jobs import runner
 from portal.reanalysis import building, figures, inputs, presenting
 from portal.reanalysis.forms import StepForm
@@ -181,10 +182,12 @@ def mapping(run_id: int):
 
 @bp.route("/<int:run_id>/method", methods=["GET", "POST"])
 @login_required
+@limiter.shared_limit(analysis_limit, "analysis", key_func=user_or_address, methods=["POST"])
 def method(run_id: int):
     run = _editable(run_id)
     form = StepForm()
     error = None
+    status = 200
     if form.validate_on_submit():
         session = db.session()
         try:
@@ -207,7 +210,7 @@ def method(run_id: int):
             job = building.queue(session, run)
         except ServiceError as problem:
             session.rollback()
-            error = str(problem)
+            error, status = str(problem), problem.status
         else:
             session.commit()
             runner.start(job.id)
@@ -227,7 +230,7 @@ def method(run_id: int):
         if error
         else presenting.filters_text(run.options.get("filters")),
         mapped_covariates=analysis.ipd.mapped_covariates(run.harmonisation),
-    ), 400 if error else 200
+    ), status
 
 
 @bp.get("/<int:run_id>")
@@ -249,6 +252,7 @@ def show(run_id: int):
 
 @bp.post("/<int:run_id>/rerun")
 @login_required
+@limiter.shared_limit(analysis_limit, "analysis", key_func=user_or_address)
 def rerun(run_id: int):
     run = _run(run_id)
     if run.status not in (RunStatus.FINISHED, RunStatus.FAILED):

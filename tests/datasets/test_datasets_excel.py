@@ -88,7 +88,7 @@ def test_xlsx_zip_bomb_is_refused_by_compression_ratio(tmp_path):
 def test_xlsx_zip_bomb_is_refused_by_total_size(tmp_path):
     path = _bomb(tmp_path / "bomb.xlsx", 8 << 20)
     limits = Limits(max_xlsx_uncompressed_bytes=4 << 20, max_compression_ratio=1e9)
-    with pytest.raises(ZipBombError, match="expand"):
+    with pytest.raises(ZipBombError, match="unpack to more than 4,194,304 bytes, the limit"):
         open_table(path, limits=limits)
 
 
@@ -114,3 +114,15 @@ def test_xlsx_column_and_cell_limits(tmp_path):
     with pytest.raises(CellTooLargeError) as err:
         list(open_table(big, limits=Limits(max_cell_bytes=10_000)).batches())
     assert err.value.row == 2
+
+
+def test_xlsx_rows_are_handed_on_in_batches_bounded_in_size(tmp_path, read_rows):
+    path = make_xlsx(
+        tmp_path / "long.xlsx", [["id", "note"]] + [[n, "x" * 1_000] for n in range(300)]
+    )
+    table = open_table(path, limits=Limits(max_batch_bytes=50_000))
+    sizes = [batch.num_rows for batch in table.batches()]
+    assert sum(sizes) == 300
+    assert max(sizes) == 50  # 50 rows of 1,001 characters reach the budget
+    rows, _ = read_rows(table)
+    assert [number for number, _ in rows] == list(range(2, 302))

@@ -17,7 +17,7 @@ from datasets.errors import (
     RowTooLargeError,
     TooManyColumnsError,
 )
-from datasets.limits import Limits
+from datasets.limits import MIB, Limits
 from datasets.reading import open_table
 
 
@@ -165,3 +165,13 @@ def test_a_stored_utf8_dialect_on_a_non_utf8_file_is_an_error(write):
     path = write("w.csv", "a\nMálaga\n".encode("cp1252"))
     with pytest.raises(EncodingError):
         open_table(path, dialect={"format": "csv", "encoding": "utf-8", "delimiter": ","})
+
+
+def test_long_rows_are_handed_on_in_batches_bounded_in_bytes(write):
+    row = ",".join(["x" * 200] * 5) + "\n"
+    path = write("long.csv", "a,b,c,d,e\n" + row * 20_000)  # 20 MB, 20,000 rows
+    table = open_table(path, limits=Limits(max_batch_bytes=2 * MIB))
+    sizes = [sum(c.nbytes for c in batch.columns) for batch in table.batches()]
+    assert sum(sizes) > 20_000 * 1_000
+    # Each batch stops at the first parser block (1 MiB) that takes it past the budget.
+    assert max(sizes) < 4 * MIB

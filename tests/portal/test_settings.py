@@ -23,6 +23,8 @@ TEXT_SAMPLES = {
     "REGISTER_RATE_LIMIT": "7 per hour",
     "POST_RATE_LIMIT": "7 per minute",
     "VOTE_RATE_LIMIT": "7 per minute",
+    "UPLOAD_RATE_LIMIT": "7 per hour",
+    "ANALYSIS_RATE_LIMIT": "7 per hour",
     "PLAY_SUBMIT_RATE_LIMIT": "7 per minute",
     "PLAY_SUBMIT_IP_RATE_LIMIT": "8 per minute",
     "BROKER_URL": "redis://127.0.0.1:1/0",

@@ -204,3 +204,15 @@ def test_the_periodic_list_holds_the_sweep_and_the_embedded_scheduler_starts_on_
         embedded.extensions["portal.jobs"].shutdown()
     with_broker = make_app(TESTING=False, JOBS_INLINE=False, BROKER_URL="redis://127.0.0.1:1/0")
     assert "portal.scheduler" not in with_broker.extensions, "Celery beat runs it instead"
+
+
+def test_a_job_waiting_out_its_back_off_is_not_taken_early_by_another_turn(make_app):
+    app = make_app(**{**FAST_RECOVERY, "JOB_RETRY_BACKOFF": 600.0}, JOB_TASK_MODULES=SLOW_TASKS)
+    flaky = submit(app, "test.flaky", failures=1, marker="patient")
+    assert run_job(app, flaky).outcome is Outcome.RETRY
+    done = submit(app, "test.slow", seconds=0.01, marker="other")
+    assert runner.run_next(app, done).outcome is Outcome.FINISHED
+    # A turn left over (its job already ran) finds only the job in back-off: it waits.
+    assert runner.run_next(app, done).outcome is Outcome.SKIPPED
+    assert job_row(app, flaky).state == "queued"
+    assert times_counted(app, "patient") == 0
