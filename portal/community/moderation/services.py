@@ -8,6 +8,7 @@ restores it, with a reason. Every moderation action goes to the audit log.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -109,6 +110,34 @@ def flag(
             flags=open_flags,
         )
     return True
+
+
+def awaiting_review(
+    db: Session, *, comment_ids: Collection[int] = (), question_id: int | None = None
+) -> set[int]:
+    """Which of these comments (or the question) carry flags no moderator has looked at.
+
+    Hidden content with such flags is "waiting for a moderator"; hidden content without
+    them was hidden by a decision, and readers are told that outcome instead.
+    """
+    found: set[int] = set()
+    if comment_ids:
+        found.update(
+            db.scalars(
+                select(ContentFlag.comment_id).where(
+                    ContentFlag.comment_id.in_(list(comment_ids)), ContentFlag.resolved_at.is_(None)
+                )
+            )
+        )
+    if question_id is not None:
+        found.update(
+            db.scalars(
+                select(ContentFlag.question_id).where(
+                    ContentFlag.question_id == question_id, ContentFlag.resolved_at.is_(None)
+                )
+            )
+        )
+    return found
 
 
 def _resolve(db: Session, target: Target, actor: User, now: datetime) -> int:

@@ -16,6 +16,7 @@ from portal.community.links import datasets as dataset_links
 from portal.community.links import matching as dataset_matching
 from portal.community.links import runs as run_links
 from portal.community.links.forms import DatasetDecisionForm, LinkRunForm
+from portal.community.moderation import services as moderation
 from portal.community.moderation.forms import FlagForm
 from portal.community.moderation.models import FlagReason
 from portal.community.notifications import services as notifications
@@ -157,10 +158,14 @@ def question_page(
     is_author = user is not None and question.author_id == user.id
     if question.hidden and not (may_moderate or is_author):
         return render_template(
-            "community/questions/hidden.html", community=community, question=question
+            "community/questions/hidden.html",
+            community=community,
+            question=question,
+            waiting=bool(moderation.awaiting_review(session, question_id=question.id)),
         )
     now = utcnow()
     nodes = threads.thread(session, question)
+    hidden_ids = [node.comment.id for node in threads.walk(nodes) if node.comment.hidden]
     mentions = _mentions(nodes)
     close_form = CloseForm()
     if may_moderate:
@@ -188,6 +193,7 @@ def question_page(
         may_review=may_review,
         may_move_support=lifecycle.can_move_support(session, question, user),
         nodes=nodes,
+        awaiting_review=moderation.awaiting_review(session, comment_ids=hidden_ids),
         mentions=mentions,
         now=now,
         window=edit_window(),
@@ -223,10 +229,7 @@ def question_page(
 def _mentions(nodes: list[threads.Node]) -> list[markdown.Mention]:
     """Datasets and analyses the visible discussion links to, each once."""
     found: dict[str, markdown.Mention] = {}
-    stack = list(nodes)
-    while stack:
-        node = stack.pop()
-        stack.extend(node.replies)
+    for node in threads.walk(nodes):
         comment = node.comment
         if comment.is_deleted or comment.hidden:
             continue

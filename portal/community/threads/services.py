@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -102,6 +103,15 @@ class Node:
     comment: Comment
     depth: int
     replies: list[Node] = field(default_factory=list)
+
+
+def walk(nodes: list[Node]) -> Iterator[Node]:
+    """Every node of a discussion tree, each once."""
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        stack.extend(node.replies)
+        yield node
 
 
 def thread(db: Session, question: Question) -> list[Node]:

@@ -101,6 +101,14 @@ def test_a_flagged_comment_is_hidden_but_keeps_its_place(
     page = login("ann").get(question_url(question)).get_data(as_text=True)
     assert "Hidden while a moderator reviews it." in page
     assert "Buy cheap pills" not in page and "A reply" in page
+    # once a moderator has decided, readers see the outcome, not a review in progress
+    moira = person("moira", moderator_of=(community,))
+    moderation.hide(session, moira, comment, reason="Spam.")
+    session.commit()
+    page = login("ann").get(question_url(question)).get_data(as_text=True)
+    assert "Hidden while a moderator reviews it." not in page
+    assert f"Hidden by a moderator of {community.name}." in page
+    assert "Buy cheap pills" not in page
 
 
 def test_members_cannot_flag_their_own_content(question, session):
@@ -148,6 +156,9 @@ def test_a_moderator_reviews_the_queue_restores_and_hides_with_audited_reasons(
     question = reload(session, Question, question.id)
     assert question.hidden and question.hidden_reason == "On reflection: misleading."
     assert len(audit(session, "moderation.hidden")) == 1
+    seen = login("ann").get(question_url(question)).get_data(as_text=True)
+    assert f"A moderator of {community.name} hid this question." in seen
+    assert "It stays hidden until a moderator" not in seen
 
 
 def test_moderators_act_only_in_their_own_communities(
