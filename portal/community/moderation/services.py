@@ -194,6 +194,11 @@ class QueueItem:
     reasons: list[tuple[str, int]]
     flaggers: int
     notes: list[str]
+    #: (who flagged, the reason's label, their note), oldest first
+    flags: list[tuple[str, str, str]]
+    author: User | None
+    #: how much of the author's other content moderators have hidden before
+    author_hidden: int
 
 
 def queue(db: Session, community_id: int) -> list[QueueItem]:
@@ -223,11 +228,27 @@ def queue(db: Session, community_id: int) -> list[QueueItem]:
                 reasons=sorted(reasons.items(), key=lambda kv: -kv[1]),
                 flaggers=len(rows),
                 notes=[f.note for f, _, _ in rows if f.note],
+                flags=[(f.user.name, FlagReason(f.reason).label, f.note) for f, _, _ in rows],
+                author=target.author,
+                author_hidden=_hidden_count(db, target.author_id, exclude=target),
             )
         )
     # Hidden content first: it is waiting on a moderator.
     items.sort(key=lambda item: (not item.target.hidden, -item.flaggers))
     return items
+
+
+def _hidden_count(db: Session, author_id: int | None, *, exclude: Target) -> int:
+    """The author's other questions and comments that are hidden, anywhere."""
+    if author_id is None:
+        return 0
+    questions = select(func.count()).where(Question.author_id == author_id, Question.hidden)
+    comments = select(func.count()).where(Comment.author_id == author_id, Comment.hidden)
+    if isinstance(exclude, Question):
+        questions = questions.where(Question.id != exclude.id)
+    else:
+        comments = comments.where(Comment.id != exclude.id)
+    return (db.scalar(questions) or 0) + (db.scalar(comments) or 0)
 
 
 def hidden_content(db: Session, community_id: int) -> tuple[list[Question], list[Comment]]:

@@ -133,6 +133,10 @@ def test_a_moderator_reviews_the_queue_restores_and_hides_with_audited_reasons(
     client = login("moira")
     queue = client.get(QUEUE).get_data(as_text=True)
     assert question.title in queue and "Misinformation (3)" in queue
+    # the context a decision needs: who wrote it, their record, who flagged it and why
+    words = " ".join(queue.split())
+    assert f">{question.author.name}</a>, nothing of theirs hidden before." in words
+    assert "ann: Misinformation" in words and "cat: Misinformation" in words
     token = csrf_token(client, QUEUE)
     restore = f"{QUEUE}questions/{question.id}/restore"
     client.post(restore, data={"csrf_token": token, "reason": ""})
@@ -207,3 +211,18 @@ def test_comments_are_moderated_through_their_community_only(
     )
     assert response.status_code == 404
     assert not reload(session, Comment, comment.id).hidden
+
+
+def test_the_queue_shows_each_flag_note_and_the_authors_record(
+    community, person, question, flaggers, login, session
+):
+    moira = person("moira", moderator_of=(community,))
+    earlier = threads.add(session, question, question.author, "Earlier spam")
+    moderation.hide(session, moira, earlier, reason="Spam.")
+    comment = threads.add(session, question, question.author, "Stop your chemotherapy now")
+    session.commit()
+    moderation.flag(session, flaggers[0], comment, reason="misinformation", note="Dangerous advice")
+    session.commit()
+    words = " ".join(login("moira").get(QUEUE).get_data(as_text=True).split())
+    assert "ann: Misinformation — “Dangerous advice”" in words
+    assert "1 other post of theirs hidden by moderators" in words
