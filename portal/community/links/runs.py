@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from portal import audit, policy
 from portal.accounts.models import User
+from portal.community.links import datasets as dataset_links
+from portal.community.links import matching
 from portal.community.links.models import QuestionRun, RunRole
 from portal.community.notifications import services as notifications
 from portal.community.questions.models import Question, QuestionStatus
@@ -169,15 +171,57 @@ def questions_for(db: Session, run: AnalysisRun) -> list[tuple[Question, str]]:
     ]
 
 
-def choices(db: Session, actor: Any) -> list[AnalysisRun]:
-    """Finished runs the actor may see, newest first, to offer in the forms."""
-    runs = db.scalars(
-        policy.visible_runs(actor)
-        .where(AnalysisRun.status == RunStatus.FINISHED)
-        .order_by(AnalysisRun.finished_at.desc(), AnalysisRun.id.desc())
-        .limit(CHOICES_MAX)
+def choices(db: Session, actor: Any, question: Question | None = None) -> list[AnalysisRun]:
+    """Finished runs the actor may see, to offer in the forms.
+
+    For a question, the runs already linked to its community's questions come first,
+    then every run in order of how well its title, description and data match the
+    question's title and PICO (the same matching as dataset suggestions), newest first
+    among equals; without one, newest first.
+    """
+    runs = [
+        run
+        for run in db.scalars(
+            policy.visible_runs(actor)
+            .where(AnalysisRun.status == RunStatus.FINISHED)
+            .order_by(AnalysisRun.finished_at.desc(), AnalysisRun.id.desc())
+            .limit(CHOICES_MAX)
+        )
+        if policy.can_view_run(actor, run)
+    ]
+    if question is None or not runs:
+        return runs
+    scores = {
+        s.key: s.score
+        for s in matching.rank(
+            dataset_links.query(question),
+            {run.id: _document(run) for run in runs},
+            min_score=0.0,
+            limit=len(runs),
+        )
+    }
+    in_community = set(
+        db.scalars(
+            select(QuestionRun.run_id)
+            .join(Question, Question.id == QuestionRun.question_id)
+            .where(Question.community_id == question.community_id)
+        )
     )
-    return [run for run in runs if policy.can_view_run(actor, run)]
+    newest = {run.id: position for position, run in enumerate(runs)}
+    return sorted(
+        runs, key=lambda r: (r.id not in in_community, -scores.get(r.id, 0.0), newest[r.id])
+    )
+
+
+def _document(run: AnalysisRun) -> matching.Document:
+    """A run as the matching sees it: its own words and those of the data it pooled."""
+    datasets = [dataset_links.document(i.version.dataset) for i in run.inputs]
+    return matching.Document(
+        title=run.title,
+        description=" ".join([run.description or "", *(d.title for d in datasets)]),
+        tags=tuple(tag for d in datasets for tag in d.tags),
+        variables=tuple(v for d in datasets for v in d.variables),
+    )
 
 
 def for_community(db: Session, community_id: int, viewer: Any) -> list[LinkedRun]:

@@ -177,7 +177,7 @@ def question_page(
     answer_form = AnswerForm()
     link_run_form = LinkRunForm()
     if may_review:
-        offered = run_links.choices(session, user)
+        offered = run_links.choices(session, user, question)
         answer_form.runs.choices = [SelectChoice(run.id, run.title) for run in offered]
         link_run_form.run_id.choices = [SelectChoice(run.id, run.title) for run in offered]
     return render_template(

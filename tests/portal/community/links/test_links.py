@@ -361,3 +361,18 @@ def test_the_community_page_lists_its_questions_datasets_and_analyses(cast, sess
     resources = page.split('id="resources-heading"')[1].split("</section>")[0]
     assert colon.title in resources and run.title in resources and "OR 0.607" in resources
     assert draft_run.title not in resources and tb.title not in resources
+
+
+def test_the_analyses_offered_for_a_question_are_those_that_match_it(cast, session, login):
+    """A colon-cancer question was offered the newest runs, aspirin after a heart attack
+    first; the runs on matching data come first now, and those of its community before."""
+    sam, ada, _, question, colon, tb, _ = cast
+    on_colon = add_run(session, ada, colon, "Colon cancer: chemotherapy and survival")
+    add_run(session, ada, tb, "Streptomycin and tuberculosis")
+    offered = run_links.choices(session, ada, question)
+    assert offered[0].id == on_colon.id
+    # an unrelated run linked to another of the community's questions comes first
+    other = add_run(session, ada, tb, "Aspirin after heart attack")
+    session.add(QuestionRun(question_id=question.id, run_id=other.id, role="analysis"))
+    session.commit()
+    assert [r.id for r in run_links.choices(session, ada, question)][:2] == [other.id, on_colon.id]
