@@ -34,6 +34,7 @@ from portal.data.search import Filters, apply_filters, facet_values
 from portal.errors import ServiceError
 from portal.extensions import limiter, upload_limit, user_or_address
 from portal.jobs import runner
+from portal.jobs.models import Job
 from portal.security import role_required
 
 bp = Blueprint("data", __name__, url_prefix="/datasets")
@@ -123,11 +124,22 @@ def index():
     )
 
 
+def _failed_upload(job_id: str) -> Job | None:
+    """The member's own upload job, whose details a new upload may start from."""
+    job = db.session().get(Job, job_id) if job_id else None
+    if job is None or job.owner_id != current_user.id or job.kind != "dataset.ingest":
+        return None
+    return job
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(Role.RESEARCHER)
 @limiter.shared_limit(upload_limit, "upload", key_func=user_or_address, methods=["POST"])
 def new():
     form = UploadForm()
+    if request.method == "GET" and (retry := _failed_upload(request.args.get("from_job", ""))):
+        # try again after a failed upload: everything typed then is typed again
+        form.fill_from(retry.payload.get("metadata") or {})
     refused = 400
     if form.validate_on_submit():
         try:

@@ -1,4 +1,4 @@
-"""The home page, section landing pages and health checks."""
+"""The home page, section landing pages, a member's own work, and health checks."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     # Imported here, as flaskr's factory does: importing the package (its models, say)
     # must not load its pages, which import the rest of the portal.
-    from portal.main import views
+    from portal.main import views, work
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(work.bp)

@@ -74,6 +74,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "notifications.mark_read": ("/notifications/read", "signed_in"),
     "question_feed.index": ("/questions/", "public"),
     "community.index": ("/communities/", "public"),
+    "work.index": ("/my-work", "signed_in"),
     "community.show": (C, "public"),
     "community.join": (C + "/join", "signed_in"),
     "community.leave": (C + "/leave", "signed_in"),

@@ -1,0 +1,87 @@
+"""My work: a researcher's drafts, failed uploads and analyses, reachable without their
+addresses, and a failed upload tried again with everything typed kept."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from portal.accounts.models import Role, User
+from portal.jobs.models import Job, JobState
+from portal.reanalysis.models import AnalysisRun, RunStatus
+from tests.portal.reanalysis.conftest import BCG_CSV, Sharing
+
+METADATA = {
+    "title": "Survival after adjuvant chemotherapy",
+    "description": "Participant data of a colon cancer trial.",
+    "licence": "CC-BY-4.0",
+    "level": "participant",
+    "conditions": ["Colon cancer"],
+    "interventions": ["Levamisole", "Fluorouracil"],
+    "outcomes": ["Death"],
+    "citation": "Moertel CG et al. 1990.",
+}
+
+
+def _failed_upload(session, owner_id: int) -> Job:
+    job = Job(
+        id="f" * 32,
+        kind="dataset.ingest",
+        state=JobState.FAILED,
+        owner_id=owner_id,
+        error="The file is not a table: it looks like a PNG image.",
+        payload={"filename": "trial.csv", "user_id": owner_id, "metadata": METADATA},
+    )
+    session.add(job)
+    session.commit()
+    return job
+
+
+def test_my_work_lists_drafts_failed_uploads_and_analyses(client, auth, make_user, session):
+    sharing = Sharing(client, auth, make_user)
+    published = sharing.share("BCG vaccine trials", BCG_CSV)
+    draft = sharing.share("Interim data, not yet checked", BCG_CSV, publish=False)
+    make_user("rosa", role=Role.RESEARCHER)  # another researcher sees none of it
+    owner_id = session.scalar(select(User.id).where(User.username == "rita"))
+    job = _failed_upload(session, owner_id)
+    session.add(
+        AnalysisRun(
+            owner_id=owner_id,
+            title="Pooled risk ratio that failed",
+            kind="aggregate",
+            status=RunStatus.FAILED,
+            error="Study 3: the control arm is empty.",
+        )
+    )
+    session.commit()
+
+    auth.login("rita")
+    page = client.get("/my-work").get_data(as_text=True)
+    words = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert (
+        "3 things need you: 1 draft to publish or fix, 1 upload to try again, "
+        "1 analysis that failed." in words
+    )
+    assert f'href="/datasets/{draft}">Interim data, not yet checked</a>' in page
+    assert "Survival after adjuvant chemotherapy" in page and "looks like a PNG" in page
+    assert "Pooled risk ratio that failed" in page and "control arm is empty" in page
+    published_part = page.split('id="published-heading"')[1]
+    assert f'href="/datasets/{published}"' in published_part
+    assert 'href="/my-work"' in client.get("/").get_data(as_text=True), "in the header"
+
+    retry = client.get(f"/datasets/new?from_job={job.id}").get_data(as_text=True)
+    assert 'value="Survival after adjuvant chemotherapy"' in retry
+    assert "Participant data of a colon cancer trial." in retry
+    assert 'value="Levamisole; Fluorouracil"' in retry
+    auth.logout()
+
+    auth.login("rosa")
+    assert "Survival after adjuvant" not in client.get("/my-work").get_data(as_text=True)
+    other = client.get(f"/datasets/new?from_job={job.id}")
+    assert "Survival after adjuvant" not in other.get_data(as_text=True)
+
+
+def test_my_work_needs_an_account(client):
+    response = client.get("/my-work")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
