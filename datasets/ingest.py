@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from .detect import Dialect, Progress
+from .detect import Dialect, Progress, precheck
 from .errors import DatasetError, EmptyFileError, FileTooLargeError
 from .inference import profile
 from .issues import Issue
@@ -75,8 +75,19 @@ class IngestResult:
         }
 
 
-def spool(stream: IO[bytes], directory: str | os.PathLike[str], *, max_bytes: int) -> Path:
-    """Copy a stream to a file in ``directory``, refusing to go past ``max_bytes``."""
+def spool(
+    stream: IO[bytes],
+    directory: str | os.PathLike[str],
+    *,
+    max_bytes: int,
+    filename: str | None = None,
+) -> Path:
+    """Copy a stream to a file in ``directory``, refusing to go past ``max_bytes``.
+
+    The file is then looked at as the full check will look at it (what it is, from its
+    first bytes; whether text is text), so a picture renamed ``.csv`` is refused while
+    the member is still on the form, not later in a job.
+    """
     fd, name = tempfile.mkstemp(prefix="spool-", dir=directory)
     size = 0
     try:
@@ -94,6 +105,11 @@ def spool(stream: IO[bytes], directory: str | os.PathLike[str], *, max_bytes: in
     if size == 0:
         os.unlink(name)
         raise EmptyFileError("The upload is empty (0 bytes).")
+    try:
+        precheck(name, filename)
+    except DatasetError:
+        os.unlink(name)
+        raise
     return Path(name)
 
 

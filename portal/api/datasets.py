@@ -123,6 +123,7 @@ def _uploaded_file() -> tuple[Path, str]:
             upload.stream,
             services.incoming_dir(current_app),
             max_bytes=services.limits(current_app).max_bytes,
+            filename=Path(upload.filename).name,
         )
     except DatasetError as error:
         raise ServiceError(str(error), "file", code="invalid_file") from None

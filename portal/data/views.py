@@ -78,6 +78,7 @@ def _spool_upload(file_storage) -> Path:
             file_storage.stream,
             services.incoming_dir(current_app),
             max_bytes=services.limits(current_app).max_bytes,
+            filename=Path(file_storage.filename or "data").name,
         )
     except DatasetError as error:
         raise ServiceError(str(error), "file") from None

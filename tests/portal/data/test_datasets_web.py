@@ -6,15 +6,18 @@ import hashlib
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from portal.accounts.models import Role
 from portal.audit import AuditEvent
 from portal.data.models import Dataset, DatasetVersion
+from portal.jobs.models import Job
 from tests.portal.conftest import AuthActions, csrf_token
-from tests.portal.data.conftest import GOOD_CSV, DatasetActions
+from tests.portal.data.conftest import GOOD_CSV, METADATA, DatasetActions
 
 
 def count(session, model) -> int:
@@ -116,6 +119,21 @@ def test_unreadable_files_fail_with_a_reason_and_leave_nothing(
         assert "Traceback" not in job["error"]
     assert count(session, Dataset) == 0
     assert count(session, DatasetVersion) == 0
+
+
+def test_a_picture_named_csv_is_refused_on_the_form_with_everything_typed_kept(
+    client, researcher, data_actions, session
+):
+    png = b"\x89PNG\r\n\x1a\n" + bytes(2000)
+    response = data_actions.upload(content=png, filename="trial.csv")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "PNG image" in page and "not a table" in page
+    for value in METADATA.values():
+        if isinstance(value, str) and value and "\n" not in value:
+            assert escape(value) in page, value
+    assert count(session, Job) == 0 and count(session, Dataset) == 0
+    assert list((Path(client.application.config["DATA_DIR"]) / "incoming").iterdir()) == []
 
 
 def test_bad_metadata_is_explained_and_no_job_starts(client, researcher, data_actions, session):
