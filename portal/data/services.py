@@ -22,7 +22,7 @@ from datasets.screening import DIRECT, mask
 from datasets.storage import LocalBlobStore
 from portal import audit
 from portal.accounts.models import User
-from portal.data.models import Dataset, DatasetTag, DatasetVersion
+from portal.data.models import TAG_LENGTH, Dataset, DatasetTag, DatasetVersion
 from portal.db import utcnow
 from portal.errors import Conflict
 
@@ -74,8 +74,11 @@ def _apply_metadata(dataset: Dataset, metadata: DatasetMetadata) -> None:
     dataset.level = metadata.level
     dataset.study_design = metadata.study_design or ""
     dataset.meta = metadata.to_dict()
+    # Keyed as stored (the column holds TAG_LENGTH characters): a term recorded before
+    # terms were limited is longer, and must still match its own tag, or the tag would
+    # be deleted and inserted again under the same key.
     wanted = {
-        (kind, value.strip().lower()): value.strip()
+        (kind, value.strip().lower()[:TAG_LENGTH]): value.strip()[:TAG_LENGTH]
         for kind, attribute in TAG_KINDS.items()
         for value in getattr(metadata, attribute)
         if value.strip()
@@ -84,7 +87,7 @@ def _apply_metadata(dataset: Dataset, metadata: DatasetMetadata) -> None:
     present = {(tag.kind, tag.value) for tag in dataset.tags}
     for (kind, value), label in wanted.items():
         if (kind, value) not in present:
-            dataset.tags.append(DatasetTag(kind=kind, value=value[:200], label=label[:200]))
+            dataset.tags.append(DatasetTag(kind=kind, value=value, label=label))
 
 
 def create_dataset(session: Session, owner: User, metadata: DatasetMetadata) -> Dataset:
