@@ -263,6 +263,10 @@ def replace_analysis(
 
 def publication_problems(version: DatasetVersion) -> list[str]:
     problems = []
+    if not version.row_count:
+        problems.append(
+            "The file has column names but no rows of data; upload a version with data."
+        )
     if not version.report.get("valid", False):
         count = sum(version.report.get("error_counts", {}).values()) or "some"
         problems.append(
