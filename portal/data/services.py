@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from datasets.detect import Progress
@@ -90,7 +90,27 @@ def _apply_metadata(dataset: Dataset, metadata: DatasetMetadata) -> None:
             dataset.tags.append(DatasetTag(kind=kind, value=value, label=label))
 
 
+#: Key of the PostgreSQL advisory lock that serialises choosing new datasets' slugs.
+_SLUG_LOCK = 0x5106_0001
+
+
+def _lock_slugs(session: Session) -> None:
+    """Hold, until this transaction ends, the right to choose a new slug.
+
+    Without it two uploads with one title both find the slug free and one fails
+    on the unique index. The lock is taken just before the dataset's rows are
+    written, when the slower part of an upload (reading the file) is done.
+    On SQLite, where one connection writes at a time, starting to write takes the
+    database's write lock; any other writer has committed, so its slug is seen.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_SLUG_LOCK)))
+    else:
+        session.execute(update(Dataset).where(false()).values(slug=Dataset.slug))
+
+
 def create_dataset(session: Session, owner: User, metadata: DatasetMetadata) -> Dataset:
+    _lock_slugs(session)
     dataset = Dataset(slug=unique_slug(session, metadata.title), owner_id=owner.id)
     _apply_metadata(dataset, metadata)
     session.add(dataset)
