@@ -51,7 +51,7 @@ def _without_credentials() -> bool:
     """No token, no signed-in account and no browser session: a script or a stranger,
     not a page whose CSRF token went missing."""
     return not current_user.is_authenticated and (
-        current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
+        current_app.session_interface.get_cookie_name(current_app) not in request.cookies
     )
 
 
