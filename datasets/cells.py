@@ -70,7 +70,9 @@ def _field(value: Any) -> str:
 
 def csv_line(row: Iterable[Any]) -> str:
     """One neutralised CSV row, with its ``\\n``."""
-    return ",".join(_field(v) for v in neutral_row(row)) + "\n"
+    line = ",".join(_field(v) for v in neutral_row(row))
+    # A lone empty cell would be a blank line, which readers skip.
+    return (line or '""') + "\n"
 
 
 def csv_text(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
