@@ -1,11 +1,8 @@
 """Exports: safe CSV, Frictionless Data Package (zip) and schema.org JSON-LD.
 
-Spreadsheet programs execute cells that start with ``=``, ``+``, ``-`` or
-``@`` (and tab or carriage return), so a downloaded CSV could run
-``=cmd|' /C calc'!A0``. Following the OWASP CSV-injection guidance, such
-cells get a leading apostrophe unless they are plain numbers (``-5`` stays
-``-5``). Exports change only what is downloaded; stored blobs keep the
-uploaded values.
+Every CSV written here neutralises formula-like cells, header included, by
+the one rule of :mod:`datasets.cells` (``-5`` stays ``-5``). Exports change
+only what is downloaded; stored blobs keep the uploaded values.
 """
 
 from __future__ import annotations
@@ -18,44 +15,17 @@ import zipfile
 from dataclasses import dataclass
 from typing import IO, Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
+# The rule lives in .cells and its vectorised form in .writing; both are part of
+# this module's interface because exports are where they apply.
+from .cells import is_dangerous as is_dangerous
+from .cells import neutral_cell
 from .detect import Dialect, Progress
-from .fieldtypes import bool_mask
 from .limits import DEFAULT_LIMITS, Limits
 from .metadata import DatasetMetadata
 from .reading import Table, open_table
 from .schema import normalise_schema
 from .writing import CsvWriter, open_dest
-
-# Full-width variants are included because some spreadsheet programs fold
-# them to their ASCII forms before evaluating.
-_DANGEROUS = r"^[ ]*[=+\-@\t\r\x{FF1D}\x{FF0B}\x{FF0D}\x{FF20}]"
-_PLAIN_NUMBER = r"^[ ]*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?[ ]*$|^[+-]?INF$"
-
-
-def neutralise_formulas(arr: pa.Array) -> tuple[pa.Array, int]:
-    """Prefix formula-like cells with an apostrophe; returns (cells, how many changed)."""
-    danger = bool_mask(pc.match_substring_regex(arr, pattern=_DANGEROUS))
-    if not danger.any():
-        return arr, 0
-    danger &= ~bool_mask(pc.match_substring_regex(arr, pattern=_PLAIN_NUMBER))
-    if not danger.any():
-        return arr, 0
-    fixed = pc.binary_join_element_wise("'", arr, "")
-    return pc.if_else(pa.array(danger), fixed, arr), int(danger.sum())
-
-
-def is_dangerous(value: str) -> bool:
-    """Slow, obvious statement of the rule (used to test the fast one)."""
-    stripped = value.lstrip(" ")
-    if not stripped or stripped[0] not in "=+-@\t\r\uff1d\uff0b\uff0d\uff20":
-        return False
-    return not (
-        re.fullmatch(r" *[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)? *", value)
-        or re.fullmatch(r"[+-]?INF", value)
-    )
+from .writing import neutralise_formulas as neutralise_formulas
 
 
 @dataclass
@@ -79,19 +49,11 @@ class ExportResult:
 def _write_table(
     table: Table, out: IO[bytes], *, neutralise: bool, bom: bool, progress: Progress | None
 ) -> tuple[CsvWriter, int]:
-    writer = CsvWriter(out, list(table.header), bom=bom)
-    changed = 0
+    writer = CsvWriter(out, list(table.header), bom=bom, neutralise=neutralise)
     for batch in table.batches(progress=progress):
-        if not batch.num_rows:
-            continue
-        columns = []
-        for arr in batch.columns:
-            if neutralise:
-                arr, n = neutralise_formulas(arr)
-                changed += n
-            columns.append(arr)
-        writer.write_columns(columns)
-    return writer, changed
+        if batch.num_rows:
+            writer.write_columns(list(batch.columns))
+    return writer, writer.neutralised
 
 
 def export_csv(
@@ -173,10 +135,14 @@ def datapackage_descriptor(
         "schema": schema,
     }
     if neutralised:
+        # The CSV's header row is neutralised too; the schema must name the
+        # columns as they appear there.
+        schema = _neutral_names(schema)
+        resource["schema"] = schema
         resource["description"] = (
             "Text cells that a spreadsheet would run as a formula "
-            "(starting with =, +, -, @) are prefixed with an "
-            "apostrophe."
+            "(starting with =, +, -, @), column names included, are prefixed "
+            "with an apostrophe."
         )
     if data_sha256:
         resource["hash"] = f"sha256:{data_sha256}"
@@ -217,6 +183,17 @@ def datapackage_descriptor(
     if version:
         package["version"] = version
     return package
+
+
+def _neutral_names(schema: dict[str, Any]) -> dict[str, Any]:
+    fields = [{**f, "name": neutral_cell(f["name"])} for f in schema.get("fields", [])]
+    out = {**schema, "fields": fields}
+    key = schema.get("primaryKey")
+    if isinstance(key, str):
+        out["primaryKey"] = neutral_cell(key)
+    elif isinstance(key, list):
+        out["primaryKey"] = [neutral_cell(k) for k in key]
+    return out
 
 
 def export_datapackage(

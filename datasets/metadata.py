@@ -202,6 +202,11 @@ def licence_info(value: str) -> list[Licence]:
     return [LICENCES[p.strip()] for p in re.split(r"\s+OR\s+", value.strip())]
 
 
+#: The longest condition, intervention, outcome, keyword, registry id or creator:
+#: each is one term (several are separated), and the catalogue filters by them.
+MAX_TERM = 200
+
+
 @dataclass(frozen=True)
 class Source:
     title: str
@@ -263,6 +268,16 @@ class DatasetMetadata:
                 isinstance(v, str) and v.strip() for v in value
             ):
                 bad(name, "must be a list of non-empty texts")
+            elif any(len(v.strip()) > MAX_TERM for v in value):
+                long = next(v.strip() for v in value if len(v.strip()) > MAX_TERM)
+                bad(
+                    name,
+                    f"each must be at most {MAX_TERM} characters "
+                    f"({long[:40]!r}... has {len(long)}); separate several with semicolons",
+                )
+        for name, value in self._texts():
+            if "\x00" in value:
+                bad(name, "contains a NUL character; remove it")
         if self.comparator is not None and not isinstance(self.comparator, str):
             bad("comparator", "must be text")
         if self.study_design is not None and self.study_design not in STUDY_DESIGNS:
@@ -294,6 +309,19 @@ class DatasetMetadata:
                 bad("sources", f"source {i + 1} needs a title")
             elif src.path is not None and not _URL.fullmatch(src.path):
                 bad("sources", f"source {i + 1} path must be a web address")
+        return out
+
+    def _texts(self) -> list[tuple[str, str]]:
+        """(field, text) for every text in the metadata, list items included."""
+        out: list[tuple[str, str]] = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                if isinstance(item, Source):
+                    out += [(f.name, t) for t in (item.title, item.path) if isinstance(t, str)]
+                elif isinstance(item, str):
+                    out.append((f.name, item))
         return out
 
     def validate(self) -> DatasetMetadata:

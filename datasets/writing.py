@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .cells import DANGEROUS_PATTERN, PLAIN_NUMBER_PATTERN, csv_line
 from .fieldtypes import bool_mask
 
 _NEEDS_QUOTES = r'[",\r\n]'
@@ -33,20 +34,47 @@ def quote_cells(arr: pa.Array) -> pa.Array:
     return pc.if_else(pa.array(needs), quoted, arr)
 
 
-class CsvWriter:
-    """Streams CSV to a binary file object while hashing it."""
+def neutralise_formulas(arr: pa.Array) -> tuple[pa.Array, int]:
+    """Prefix formula-like cells with an apostrophe; returns (cells, how many changed).
 
-    def __init__(self, dest: IO[bytes], header: list[str], *, bom: bool = False) -> None:
+    The vectorised form of :func:`datasets.cells.is_dangerous`.
+    """
+    danger = bool_mask(pc.match_substring_regex(arr, pattern=DANGEROUS_PATTERN))
+    if not danger.any():
+        return arr, 0
+    danger &= ~bool_mask(pc.match_substring_regex(arr, pattern=PLAIN_NUMBER_PATTERN))
+    if not danger.any():
+        return arr, 0
+    fixed = pc.binary_join_element_wise("'", arr, "")
+    return pc.if_else(pa.array(danger), fixed, arr), int(danger.sum())
+
+
+class CsvWriter:
+    """Streams CSV to a binary file object while hashing it.
+
+    With ``neutralise=True`` (every download) formula-like cells, header
+    included, get the apostrophe of :mod:`datasets.cells`; ``neutralised``
+    counts the data cells changed.
+    """
+
+    def __init__(
+        self, dest: IO[bytes], header: list[str], *, bom: bool = False, neutralise: bool = False
+    ) -> None:
         self.dest = dest
         self.digest = hashlib.sha256()
         self.size = 0
         self.rows = 0
+        self.neutralise = neutralise
+        self.neutralised = 0
         self.width = len(header)
         if bom:
             self._write(b"\xef\xbb\xbf")
-        text = io.StringIO()
-        csv.writer(text, lineterminator="\n").writerow(header)
-        self._write(text.getvalue().encode("utf-8"))
+        if neutralise:
+            self._write(csv_line(header).encode("utf-8"))
+        else:
+            text = io.StringIO()
+            csv.writer(text, lineterminator="\n").writerow(header)
+            self._write(text.getvalue().encode("utf-8"))
 
     def _write(self, data: bytes | memoryview) -> None:
         self.dest.write(data)
@@ -59,6 +87,13 @@ class CsvWriter:
         n = len(columns[0]) if columns else 0
         if n == 0:
             return
+        if self.neutralise:
+            safe = []
+            for column in columns:
+                column, changed = neutralise_formulas(column)
+                self.neutralised += changed
+                safe.append(column)
+            columns = safe
         quoted = [quote_cells(c) for c in columns]
         if len(quoted) == 1:
             # An empty single cell would be a blank line, which readers skip.

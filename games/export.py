@@ -8,7 +8,6 @@ printers), so a file written here reads back with ``Bio.Align.read`` /
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -108,9 +107,8 @@ def credit_csv(lines: Iterable[dict[str, Any]]) -> str:
         "gain",
         "points",
     ]
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for line in lines:
-        writer.writerow(line)
-    return out.getvalue()
+    # Puzzle titles and nicknames are typed by people, so the text goes through
+    # the download writer that neutralises spreadsheet formulas.
+    from datasets.cells import dict_csv_text
+
+    return dict_csv_text(columns, lines)

@@ -24,6 +24,8 @@ class ServiceError(Exception):
 
     status = 400
     code = "invalid"
+    #: Response headers the answer must carry (``WWW-Authenticate`` for a 401).
+    headers: dict[str, str] = {}
 
     def __init__(
         self,
@@ -69,6 +71,13 @@ class Unauthorized(ServiceError):
     code = "unauthorized"
 
 
+class InvalidToken(Unauthorized):
+    """A bearer token that is unknown, revoked or whose account is closed (RFC 6750)."""
+
+    code = "invalid_token"
+    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
 class Conflict(ServiceError):
     """The object's state forbids this now (already published, already started ...)."""
 
@@ -103,14 +112,16 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
 
 
-def render(status: int, body: dict[str, Any]) -> Any:
+def render(status: int, body: dict[str, Any], headers: Any = None) -> Any:
     """``body`` is the error's JSON form; browsers get the same message as a page."""
+    headers = headers or {}
     if wants_json():
-        return {"error": body}, status
+        return {"error": body}, status, headers
     title, _ = TITLES.get(status, ("Error", ""))
     return (
         render_template("errors/error.html", status=status, title=title, message=body["message"]),
         status,
+        headers,
     )
 
 
@@ -138,7 +149,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError) -> Any:
         _rollback()
-        return render(error.status, error.to_dict())
+        return render(error.status, error.to_dict(), error.headers)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:
@@ -148,7 +159,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         _rollback()
-        return render(error.code or 500, http_body(error))
+        # Werkzeug's own headers carry meaning (``Allow`` on a 405, ``WWW-Authenticate``
+        # on a 401); the body is ours, so its content type is not kept.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        return render(error.code or 500, http_body(error), headers)
 
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> Any:

@@ -9,9 +9,11 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, request
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
 from portal.accounts.models import Role
+from portal.errors import ServiceError
 from portal.extensions import login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -100,9 +102,60 @@ def refuse_malformed_forms() -> None:
         abort(400, description="A form field's name is not valid text.")
 
 
+def _nul_in(value: Any, where: str) -> str | None:
+    """The place (``where``, then keys and list positions) of the first NUL in ``value``."""
+    if isinstance(value, str):
+        return where if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            place = f"{where}.{key}" if where else str(key)
+            if "\x00" in str(key):
+                return place
+            found = _nul_in(item, place)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _nul_in(item, f"{where}[{i}]")
+            if found is not None:
+                return found
+    return None
+
+
+def refuse_nul_bytes() -> None:
+    """Refuse a NUL character in the address, the query, a form or a JSON body.
+
+    No text this portal keeps may hold one, and PostgreSQL refuses to store or even
+    compare it (a server error on any query that uses the value), so it is answered
+    here once, naming where it was, instead of in every view.
+    """
+    if "\x00" in request.path:
+        raise ServiceError("The address contains a NUL character.", "path", code="nul_byte")
+    sources: list[tuple[str, Any]] = [("query", request.args)]
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            sources.append(("form", request.form))
+            names = [(k, f.filename or "") for k, f in request.files.items(multi=True)]
+            sources.append(("file name", MultiDict(names)))
+        elif request.is_json:
+            sources.append(("JSON", request.get_json(silent=True)))
+    for kind, data in sources:
+        if isinstance(data, MultiDict):
+            data = {key: v for key, v in data.items(multi=True) if _nul_in(v, "") is not None}
+        place = _nul_in(data, "")
+        if place is not None:
+            place = place or kind
+            raise ServiceError(
+                f"The {kind} field {place!r} contains a NUL character; remove it and try again.",
+                place,
+                code="nul_byte",
+            )
+
+
 def init_app(app: Flask) -> None:
     # Before any blueprint adds its rules: they are compiled with the converter they find.
     app.url_map.converters["int"] = DatabaseInteger
     app.after_request(add_security_headers)
     # First of all before-request functions: CSRFProtect's check reads the form keys.
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_malformed_forms)
+    app.before_request_funcs[None].insert(1, refuse_nul_bytes)

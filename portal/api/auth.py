@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, Request, current_app, g, request
+from flask_login import current_user
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -27,13 +28,31 @@ from portal import db
 from portal.accounts.models import User
 from portal.accounts.tokens import ApiToken, find_token, token_digest
 from portal.db import utcnow
-from portal.errors import Forbidden
-from portal.extensions import csrf, login_manager
+from portal.errors import Forbidden, InvalidToken, Unauthorized
+from portal.extensions import csrf
 from portal.short_cache import ShortLivedCache
 
 TOKEN_CACHE = "portal.token_cache"
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class MissingCredentials(Unauthorized):
+    """A call that needs an account and carries none (RFC 6750 asks for the challenge)."""
+
+    headers = {"WWW-Authenticate": 'Bearer realm="api"'}
+
+
+def missing_credentials() -> MissingCredentials:
+    return MissingCredentials("Send a personal API token as 'Authorization: Bearer <token>'.")
+
+
+def _without_credentials() -> bool:
+    """No token, no signed-in account and no browser session: a script or a stranger,
+    not a page whose CSRF token went missing."""
+    return not current_user.is_authenticated and (
+        current_app.session_interface.get_cookie_name(current_app) not in request.cookies
+    )
 
 
 def bearer_token(req: Request) -> str | None:
@@ -83,8 +102,12 @@ def _authenticate(plain: str) -> None:
         generation = cache.generation
         token = find_token(session, plain)
         if token is None:  # unknown tokens are never kept: guessing must not fill memory
-            g._login_user = login_manager.anonymous_user()
-            return
+            # Served as anonymous, a revoked token would look like it still works on
+            # every public read; the client must learn it has to get a new one.
+            raise InvalidToken(
+                "This API token is unknown, revoked or expired, or its account is closed. "
+                "Create a new token on your account page."
+            )
     else:
         user = _from_columns(session, User, kept[1])
         token = _from_columns(session, ApiToken, kept[0])
@@ -116,7 +139,10 @@ def protect_api(app: Flask) -> None:
         plain = bearer_token(request)
         if plain is not None:
             _authenticate(plain)
-        elif request.method in UNSAFE:
+        elif request.method in UNSAFE and request.routing_exception is None:
+            # (A route that does not exist or take this method answers 404 or 405.)
+            if _without_credentials():
+                raise missing_credentials()
             # Called with the session cookie, like a page: the same CSRF rule applies.
             # (portal.security has already refused form fields whose names are not text.)
             csrf.protect()

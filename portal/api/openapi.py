@@ -25,7 +25,8 @@ _PARAM_SCHEMAS = {
 }
 GENERIC_ERRORS = {
     400: "The request is invalid; error.field names what.",
-    401: "Needs a signed-in user: send 'Authorization: Bearer <token>'.",
+    401: "Needs a signed-in user: send 'Authorization: Bearer <token>'; a token that is "
+    "unknown or revoked is refused on every operation (error.code invalid_token).",
     403: "Signed in, but not allowed (role, scope or ownership).",
     404: "No such object, or not visible to you.",
     405: "Method not allowed.",
@@ -125,9 +126,9 @@ def _responses(op: Operation, components: _Components, method: str) -> dict:
                 "application/json": {"schema": components.ref(model, "serialization")}
             }
         out[str(status)] = body
-    statuses = {400, 404, 405, *op.errors}
-    if op.auth:
-        statuses |= {401}
+    # Any operation refuses a revoked or unknown token, and any write one without
+    # credentials, so every operation may answer 401.
+    statuses = {400, 401, 404, 405, *op.errors}
     if op.scope == "write" or op.auth:
         statuses |= {403}
     if method in ("post", "put", "patch", "delete"):

@@ -19,7 +19,7 @@ from flask import request
 from flask_login import current_user
 from pydantic import BaseModel, ValidationError
 
-from portal.api.auth import require_scope
+from portal.api.auth import missing_credentials, require_scope
 from portal.errors import ServiceError, Unauthorized
 
 
@@ -120,7 +120,7 @@ def _form_data(model: type[BaseModel]) -> BaseModel:
 
 
 def unauthorized() -> Unauthorized:
-    return Unauthorized("Send a personal API token as 'Authorization: Bearer <token>'.")
+    return missing_credentials()
 
 
 def operation(summary: str, tag: str, **options: Any) -> Callable:

@@ -61,6 +61,10 @@ class Dataset(Base):
         return published[-1] if published else None
 
 
+#: Characters kept of a tag (the metadata allows terms of this length, datasets.metadata).
+TAG_LENGTH = 200
+
+
 class DatasetTag(Base):
     """A condition, intervention or keyword of a dataset, lower-cased for filtering."""
 
@@ -75,8 +79,8 @@ class DatasetTag(Base):
         ForeignKey("datasets.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(16))
-    value: Mapped[str] = mapped_column(String(200), index=True)
-    label: Mapped[str] = mapped_column(String(200))
+    value: Mapped[str] = mapped_column(String(TAG_LENGTH), index=True)
+    label: Mapped[str] = mapped_column(String(TAG_LENGTH))
 
 
 class DatasetVersion(Base):

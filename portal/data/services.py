@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from datasets.detect import Progress
@@ -22,7 +22,7 @@ from datasets.screening import DIRECT, mask
 from datasets.storage import LocalBlobStore
 from portal import audit
 from portal.accounts.models import User
-from portal.data.models import Dataset, DatasetTag, DatasetVersion
+from portal.data.models import TAG_LENGTH, Dataset, DatasetTag, DatasetVersion
 from portal.db import utcnow
 from portal.errors import Conflict, TooLarge
 
@@ -106,8 +106,11 @@ def _apply_metadata(dataset: Dataset, metadata: DatasetMetadata) -> None:
     dataset.level = metadata.level
     dataset.study_design = metadata.study_design or ""
     dataset.meta = metadata.to_dict()
+    # Keyed as stored (the column holds TAG_LENGTH characters): a term recorded before
+    # terms were limited is longer, and must still match its own tag, or the tag would
+    # be deleted and inserted again under the same key.
     wanted = {
-        (kind, value.strip().lower()): value.strip()
+        (kind, value.strip().lower()[:TAG_LENGTH]): value.strip()[:TAG_LENGTH]
         for kind, attribute in TAG_KINDS.items()
         for value in getattr(metadata, attribute)
         if value.strip()
@@ -116,10 +119,30 @@ def _apply_metadata(dataset: Dataset, metadata: DatasetMetadata) -> None:
     present = {(tag.kind, tag.value) for tag in dataset.tags}
     for (kind, value), label in wanted.items():
         if (kind, value) not in present:
-            dataset.tags.append(DatasetTag(kind=kind, value=value[:200], label=label[:200]))
+            dataset.tags.append(DatasetTag(kind=kind, value=value, label=label))
+
+
+#: Key of the PostgreSQL advisory lock that serialises choosing new datasets' slugs.
+_SLUG_LOCK = 0x5106_0001
+
+
+def _lock_slugs(session: Session) -> None:
+    """Hold, until this transaction ends, the right to choose a new slug.
+
+    Without it two uploads with one title both find the slug free and one fails
+    on the unique index. The lock is taken just before the dataset's rows are
+    written, when the slower part of an upload (reading the file) is done.
+    On SQLite, where one connection writes at a time, starting to write takes the
+    database's write lock; any other writer has committed, so its slug is seen.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_SLUG_LOCK)))
+    else:
+        session.execute(update(Dataset).where(false()).values(slug=Dataset.slug))
 
 
 def create_dataset(session: Session, owner: User, metadata: DatasetMetadata) -> Dataset:
+    _lock_slugs(session)
     dataset = Dataset(slug=unique_slug(session, metadata.title), owner_id=owner.id)
     _apply_metadata(dataset, metadata)
     session.add(dataset)
@@ -295,6 +318,10 @@ def replace_analysis(
 
 def publication_problems(version: DatasetVersion) -> list[str]:
     problems = []
+    if not version.row_count:
+        problems.append(
+            "The file has column names but no rows of data; upload a version with data."
+        )
     if not version.report.get("valid", False):
         count = sum(version.report.get("error_counts", {}).values()) or "some"
         problems.append(

@@ -204,7 +204,7 @@ def show(slug: str):
         form=EmptyForm(),
         fix_options=fix_options(version),
         fix_form=FixForm(),
-        jsonld=json.dumps(jsonld, indent=1).replace("</", "<\\/") if jsonld else None,
+        jsonld=jsonld,
         citation=citation_text(dataset, version),
     )
 

@@ -65,11 +65,12 @@ def set_nickname():
             flash(f"You play as {web_session['play_nickname']}.", "success")
     else:
         flash("A nickname is 2 to 32 characters.", "error")
-    return redirect(
-        request.form.get("next_puzzle")
-        and url_for("play.puzzle", puzzle_id=int(request.form["next_puzzle"]))
-        or url_for("play.index")
-    )
+    # Back to the puzzle being played: only an id ever becomes the address, so
+    # anything else (text, another site) leads to the puzzle list.
+    next_puzzle = request.form.get("next_puzzle", type=int)
+    if next_puzzle is not None and 0 < next_puzzle < 2**31:
+        return redirect(url_for("play.puzzle", puzzle_id=next_puzzle))
+    return redirect(url_for("play.index"))
 
 
 def _render_puzzle(

@@ -9,6 +9,7 @@ import numpy as np
 
 import analysis
 import analysis.filters
+from datasets.cells import csv_text
 from portal.reanalysis.models import AnalysisRun, RunStatus
 
 
@@ -85,23 +86,22 @@ def fmt_p(value: Any) -> str:
 
 
 def results_csv(run: AnalysisRun) -> str:
-    """Per-study rows then the pooled row, numbers at full precision."""
-    import csv
-    import io
+    """Per-study rows then the pooled row, numbers at full precision.
 
+    Study names come from uploaded data, so the text goes through the download
+    writer that neutralises formulas; numbers stay numbers.
+    """
     pooled = run.results.get("pooled", {})
     ratio = pooled.get("scale") == "log"
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    rows: list[list[Any]] = []
     header = ["row", "study", "yi", "se", "ci_low", "ci_high", "weight_percent"]
     if ratio:
         header += ["yi_exp", "ci_low_exp", "ci_high_exp"]
-    writer.writerow(header)
     for s in pooled.get("studies", []):
         row = ["study", s["study"], s["yi"], s["se"], s["ci_low"], s["ci_high"], s["weight"]]
         if ratio:
             row += [s["yi_exp"], s["ci_low_exp"], s["ci_high_exp"]]
-        writer.writerow(row)
+        rows.append(row)
     row = [
         "pooled",
         f"{pooled.get('method')} ({pooled.get('measure')})",
@@ -113,12 +113,12 @@ def results_csv(run: AnalysisRun) -> str:
     ]
     if ratio:
         row += [pooled.get("estimate_exp"), pooled.get("ci_low_exp"), pooled.get("ci_high_exp")]
-    writer.writerow(row)
+    rows.append(row)
     for name in ("tau2", "i2", "q", "q_df", "q_pvalue", "pvalue", "pi_low", "pi_high"):
-        writer.writerow(["statistic", name, pooled.get(name)])
+        rows.append(["statistic", name, pooled.get(name)])
     for name in ("tau2_ci_low", "tau2_ci_high", "i2_ci_low", "i2_ci_high"):
         if pooled.get(name) is not None:
-            writer.writerow(["statistic", name, pooled.get(name)])
+            rows.append(["statistic", name, pooled.get(name)])
     one = run.results.get("one_stage")
     if one:
         row = [
@@ -132,7 +132,7 @@ def results_csv(run: AnalysisRun) -> str:
         ]
         if ratio:
             row += [one.get("estimate_exp"), one.get("ci_low_exp"), one.get("ci_high_exp")]
-        writer.writerow(row)
+        rows.append(row)
         for name in ("pvalue", "n", "events", "tau2"):
-            writer.writerow(["one-stage statistic", name, one.get(name)])
-    return out.getvalue()
+            rows.append(["one-stage statistic", name, one.get(name)])
+    return csv_text(header, rows)

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from datasets.cells import csv_text, neutral_cell
 from datasets.errors import MetadataError
 from datasets.export import (
     dataset_jsonld,
@@ -91,6 +92,25 @@ def test_fast_neutralisation_matches_the_rule(value):
     cells, n = neutralise_formulas(pa.array([value]))
     assert cells[0].as_py() == ("'" + value if is_dangerous(value) else value)
     assert n == int(is_dangerous(value))
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.text(max_size=12), st.floats(allow_nan=False), st.integers(), st.none()),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_the_small_csv_writer_neutralises_text_keeps_numbers_and_reads_back(row):
+    header = [f"={i}" for i in range(len(row))]
+    text = csv_text(header, [row])
+    back = list(csv.reader(io.StringIO(text, newline="")))
+    assert back[0] == ["'" + h for h in header]
+    expected = [
+        "" if v is None else str(v) if not isinstance(v, str) else neutral_cell(v) for v in row
+    ]
+    assert back[1] == expected
 
 
 def test_export_round_trips_other_formats(tmp_path):

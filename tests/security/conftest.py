@@ -1,6 +1,7 @@
-"""The security tests use the community and API fixtures."""
+"""The security tests use the community, API and alignment fixtures."""
 
 from __future__ import annotations
 
 from tests.portal.api.conftest import token_for  # noqa: F401
 from tests.portal.community.conftest import community, other_community, person  # noqa: F401
+from tests.portal.play.conftest import research  # noqa: F401

@@ -99,11 +99,13 @@ def test_revoked_and_unknown_tokens_are_refused(client, auth, token, session):
     auth.logout()
     response = upload(client, token)
     assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
     assert response.get_json() == {
         "error": {
-            "code": "unauthorized",
+            "code": "invalid_token",
             "field": None,
-            "message": "Send a personal API token as 'Authorization: Bearer <token>'.",
+            "message": "This API token is unknown, revoked or expired, or its account is "
+            "closed. Create a new token on your account page.",
         }
     }
 

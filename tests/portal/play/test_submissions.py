@@ -116,10 +116,13 @@ def test_the_nickname_is_remembered_in_the_session(player):
 
 
 def test_csrf_is_required_for_cookie_calls(client, tutorial_id, session):
-    response = client.post(
-        f"/api/v1/puzzles/{tutorial_id}/solutions", json={"rows": SOLVED, "nickname": "Zed"}
-    )
+    url = f"/api/v1/puzzles/{tutorial_id}/solutions"
+    # Without a session or a token there are no credentials at all.
+    assert client.post(url, json={"rows": SOLVED, "nickname": "Zed"}).status_code == 401
+    client.get(f"/play/{tutorial_id}")  # a guest's browser session
+    response = client.post(url, json={"rows": SOLVED, "nickname": "Zed"})
     assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "csrf_failed"
     assert count(session) == 0
 
 
