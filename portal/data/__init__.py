@@ -15,5 +15,5 @@ def init_app(app: Flask) -> None:
     from portal.data import tasks, views
     from portal.jobs import runner
 
-    runner.register_tasks(tasks.TASKS)
+    runner.register_tasks(tasks.TASKS, tasks.LABELS)
     app.register_blueprint(views.bp)

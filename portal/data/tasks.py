@@ -147,6 +147,13 @@ def fix(
         fixed.unlink(missing_ok=True)
 
 
+#: What each kind does, in the words of the job and "My work" pages.
+LABELS = {
+    "dataset.ingest": "Checking an upload",
+    "dataset.revalidate": "Checking a data dictionary",
+    "dataset.fix": "Applying fixes to a dataset",
+}
+
 #: The job kinds this feature runs (registered by portal.data.init_app).
 TASKS: dict[str, TaskFunction] = {
     "dataset.ingest": ingest_upload,

@@ -30,7 +30,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 TaskFunction = Callable[..., dict[str, Any]]
 T = TypeVar("T")
 _TASKS: dict[str, TaskFunction] = {}
+_LABELS: dict[str, str] = {}
 
 
 class JobFailure(Exception):
@@ -68,9 +69,16 @@ class TransientJobError(Exception):
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError, TransientJobError)
 
 
-def register_tasks(tasks: dict[str, TaskFunction]) -> None:
-    """Make ``tasks`` (kind -> function) runnable in this process."""
+def register_tasks(tasks: dict[str, TaskFunction], labels: Mapping[str, str] | None = None) -> None:
+    """Make ``tasks`` (kind -> function) runnable in this process; ``labels`` say what
+    each kind does in the words of the pages ("Checking an upload")."""
     _TASKS.update(tasks)
+    _LABELS.update(labels or {})
+
+
+def label(kind: str) -> str:
+    """What a job of this kind does, for people; never its internal name."""
+    return _LABELS.get(kind, "Background work")
 
 
 def task(kind: str) -> Callable[[TaskFunction], TaskFunction]:

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from portal import db, policy
+from portal.jobs import runner
 from portal.jobs.models import Job
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
@@ -16,6 +17,11 @@ def _visible_job(job_id: str) -> Job:
     if job is None or not policy.can_view_job(current_user, job):
         abort(404)
     return job
+
+
+@bp.app_template_global("job_label")
+def job_label(kind: str) -> str:
+    return runner.label(kind)
 
 
 @bp.get("/<job_id>")

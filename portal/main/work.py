@@ -28,14 +28,6 @@ bp = Blueprint("work", __name__)
 RECENT = timedelta(days=30)
 JOBS_SHOWN = 20
 
-#: What each kind of job is, in the words of the page.
-JOB_KINDS = {
-    "dataset.ingest": "Checking an upload",
-    "dataset.revalidate": "Checking a data dictionary",
-    "dataset.fix": "Applying fixes",
-    "analysis.run": "Running an analysis",
-}
-
 
 @dataclass(frozen=True)
 class FailedUpload:
@@ -103,4 +95,4 @@ def of(session: Session, user: Any) -> Work:
 @bp.get("/my-work")
 @login_required
 def index():
-    return render_template("work.html", work=of(db.session(), current_user), kinds=JOB_KINDS)
+    return render_template("work.html", work=of(db.session(), current_user))

@@ -15,5 +15,5 @@ def init_app(app: Flask) -> None:
     from portal.jobs import runner
     from portal.reanalysis import tasks, views
 
-    runner.register_tasks(tasks.TASKS)
+    runner.register_tasks(tasks.TASKS, tasks.LABELS)
     app.register_blueprint(views.bp)

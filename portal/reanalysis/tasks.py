@@ -78,5 +78,8 @@ def run_analysis(context: JobContext, *, run_id: int) -> dict[str, Any]:
     }
 
 
+#: What each kind does, in the words of the job and "My work" pages.
+LABELS = {"analysis.run": "Running an analysis"}
+
 #: The job kinds this feature runs (registered by portal.reanalysis.init_app).
 TASKS: dict[str, TaskFunction] = {"analysis.run": run_analysis}

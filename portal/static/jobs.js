@@ -8,6 +8,7 @@
     var message = box.querySelector(".job-message");
     var error = box.querySelector(".job-error");
     var link = box.querySelector(".job-link");
+    var wayBack = box.querySelector(".job-way-back");
     function poll() {
       fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then(function (response) { return response.json(); })
@@ -19,6 +20,7 @@
           if (job.state === "failed") {
             error.textContent = job.error;
             error.hidden = false;
+            if (wayBack) { wayBack.hidden = false; }
           } else if (job.state === "finished") {
             if (job.result && job.result.url) {
               link.querySelector("a").href = job.result.url;

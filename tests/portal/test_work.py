@@ -85,3 +85,16 @@ def test_my_work_lists_drafts_failed_uploads_and_analyses(client, auth, make_use
 def test_my_work_needs_an_account(client):
     response = client.get("/my-work")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_failed_job_page_speaks_plain_words_and_offers_the_way_back(
+    client, auth, make_user, session
+):
+    owner_id = make_user("rita", role=Role.RESEARCHER)
+    job = _failed_upload(session, owner_id)
+    auth.login("rita")
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert "<title>Checking an upload" in page and "dataset.ingest" not in page
+    assert "Checking an upload: it did not work" in page and "looks like a PNG" in page
+    assert f'href="/datasets/new?from_job={job.id}">Try again with the same details' in page
+    assert 'href="/my-work">Back to my work' in page
