@@ -325,7 +325,9 @@ def test_clinical_sentences_are_not_names(write):
 
 
 def test_free_text_is_held_for_a_person_to_read(write):
-    notes = [f"week {i}: the participant felt tired in the afternoons and slept badly" for i in range(9)]
+    notes = [
+        f"week {i}: the participant felt tired in the afternoons and slept badly" for i in range(9)
+    ]
     report = screened(write, "id,notes,arm", [f"{i},{n},A" for i, n in enumerate(notes)])
     text = finding(report, "notes")["free-text"]
     assert (text.category, text.severity) == ("free-text", "warn")
