@@ -136,7 +136,8 @@ class FixForm(FlaskForm):
 class ConfirmForm(FlaskForm):
     """The findings of a draft a person has read and confirms (their keys)."""
 
-    findings = SelectMultipleField("Findings I have checked", choices=[])
+    # The service names any key that is not one of the version's open findings.
+    findings = SelectMultipleField("Findings I have checked", choices=[], validate_choice=False)
 
 
 class RiskForm(FlaskForm):

@@ -325,7 +325,6 @@ def confirm(slug: str, number: int):
     require_editor(dataset)
     version = get_version(dataset, number)
     form = ConfirmForm()
-    form.findings.choices = [f["key"] for f in services.must_confirm(version)]
     if not form.validate_on_submit():
         flash(
             "; ".join(e for errors in form.errors.values() for e in errors)
