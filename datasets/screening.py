@@ -983,7 +983,9 @@ def _fix_for(kind: str, column: str, reference: str | None, ftype: str) -> dict[
         if kind == "full-date" and reference and reference != column:
             return {"fix": "dates_to_days", "column": column, "reference": reference}
         return {"fix": "dates_to_year", "column": column}
-    if kind in ("postcode", "zip-code") and ftype == "string":
+    if kind == "zip-code":
+        return {"fix": "zips_to_3", "column": column}
+    if kind == "postcode" and ftype == "string":
         return {"fix": "postcodes_to_3", "column": column}
     return {"fix": "drop_column", "column": column}
 

@@ -341,7 +341,7 @@ def test_five_digit_zip_codes_under_another_header(write):
     zip_code = finding(report, "area")["zip-code"]
     assert (zip_code.category, zip_code.severity) == ("direct", "block")
     assert "US ZIP codes" in zip_code.message
-    assert zip_code.suggested_fix == {"fix": "postcodes_to_3", "column": "area"}
+    assert zip_code.suggested_fix == {"fix": "zips_to_3", "column": "area"}
     # Whole numbers are ZIP codes only in a column named for a place.
     numbers = ["12139", "10001", "94110", "60614", "73301", "33101", "98109", "30301"]
     assert "zip-code" in finding(screened(write, "region", numbers), "region")

@@ -117,7 +117,7 @@ def test_five_digit_zip_codes_under_area(uploader, session):
     assert found["severity"] == "block" and "US ZIP codes" in found["message"]
     assert_refused(uploader, session, slug, 1, "Direct identifiers", "area")
     # Reduced to ZIP3 (groups of six), it is a quasi-identifier someone must confirm.
-    fixed = uploader.fix(slug, 1, "postcodes_to_3", "area")
+    fixed = uploader.fix(slug, 1, "zips_to_3", "area")
     assert findings(session, slug, fixed, "area")["geography"]["severity"] == "warn"
     assert_refused(uploader, session, slug, fixed, "column 'area' (geography)")
     assert uploader.publish(slug, fixed).status_code == 303
