@@ -58,8 +58,18 @@ def _all_names() -> pa.Array:
 def name_cells(values: pa.Array, *, max_words: int = 3) -> np.ndarray:
     """For each cell, whether it is a personal name: one to ``max_words``
     words, every one of them a known given name or surname."""
-    if len(values) == 0:
-        return np.zeros(0, dtype=bool)
+    result: np.ndarray = np.zeros(len(values), dtype=bool)
+    # Only short cells can be a name: free text is not split word by word.
+    short = np.flatnonzero(
+        np.asarray(pc.less_equal(pc.utf8_length(values), 20 * max_words).fill_null(False))
+    )
+    if short.size == 0:
+        return result
+    result[short] = _name_cells(values.take(pa.array(short)), max_words)
+    return result
+
+
+def _name_cells(values: pa.Array, max_words: int) -> np.ndarray:
     words = pc.split_pattern_regex(pc.utf8_lower(values), pattern=r"[\s,.]+")
     flat = pc.list_flatten(words)
     parents = pc.list_parent_indices(words).to_numpy(zero_copy_only=False)

@@ -74,6 +74,12 @@ PHONE_REGIONS = ("US", "GB")
 #: mostly differ from each other.
 FREE_TEXT_MIN_CHARS = 25
 FREE_TEXT_MIN_WORDS = 4
+#: How many cells of a column are measured for that.
+TEXT_SAMPLE = 10_000
+#: How many cells of text that could mention a person are read word by word,
+#: per column: at most an eighth of them from one batch, spread evenly over it,
+#: so the sample reaches well into a large file.
+NAME_SAMPLE = 20_000
 
 
 def mask(value: str, keep: int = 1, limit: int = 24) -> str:
@@ -598,10 +604,11 @@ class _ColumnScreen:
             self._ages(arr, rows)
         if self.is_postcode:
             self._postcodes(arr, rows)
-        if self.scan_content:
-            self.text_cells += len(arr)
-            self.text_chars += int(pc.sum(pc.utf8_length(arr)).as_py() or 0)
-            self.text_spaces += int(pc.sum(pc.count_substring(arr, pattern=" ")).as_py() or 0)
+        if self.scan_content and self.text_cells < TEXT_SAMPLE:
+            sample = arr.slice(0, TEXT_SAMPLE - self.text_cells)
+            self.text_cells += len(sample)
+            self.text_chars += int(pc.sum(pc.utf8_length(sample)).as_py() or 0)
+            self.text_spaces += int(pc.sum(pc.count_substring(sample, pattern=" ")).as_py() or 0)
         if self.scan_content or self.scan_digits or self.scan_geography:
             self._content(arr, rows, arr, None)
 
@@ -725,10 +732,16 @@ class _ColumnScreen:
             cells = named[indices] if indices is not None else named
             idx = np.flatnonzero(cells)
             self.name_cells.add(rows[idx], arr.take(pa.array(idx)))
-        if self.text_checked >= CHECK_LIMIT:
+        room = min(NAME_SAMPLE - self.text_checked, NAME_SAMPLE // 8)
+        if room <= 0:
             return
-        candidate = bool_mask(pc.match_substring_regex(values, pattern=TEXT_CANDIDATE)) & ~named
-        positions = np.flatnonzero(candidate)[: CHECK_LIMIT - self.text_checked]
+        picks = np.arange(len(values))
+        if len(values) > 4 * room:  # most cells of free text are candidates
+            picks = np.linspace(0, len(values) - 1, 4 * room).astype(np.int64)
+        candidate = bool_mask(
+            pc.match_substring_regex(values.take(pa.array(picks)), pattern=TEXT_CANDIDATE)
+        )
+        positions = picks[candidate & ~named[picks]][:room]
         if not positions.size:
             return
         self.text_checked += int(positions.size)
@@ -943,10 +956,10 @@ class _ColumnScreen:
                     count=mentions.count,
                     rows=mentions.rows,
                     examples=mentions.examples,
-                    message=f"{mentions.count:,} cell(s) of text in column {self.name!r} mention "
-                    "what look like people's names (a given name and a surname, or a title "
-                    "such as Dr or Mrs and a name). Remove the names from the text, or the "
-                    "column.",
+                    message=f"{mentions.count:,} of the {self.text_checked:,} cells of text read "
+                    f"in column {self.name!r} mention what look like people's names (a given "
+                    "name and a surname, or a title such as Dr or Mrs and a name). Remove the "
+                    "names from the text, or the column.",
                     suggested_fix=_fix_for("name", self.name, None, self.type),
                 )
             ]
