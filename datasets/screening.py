@@ -77,9 +77,9 @@ FREE_TEXT_MIN_WORDS = 4
 #: How many cells of a column are measured for that.
 TEXT_SAMPLE = 10_000
 #: How many cells of text that could mention a person are read word by word,
-#: per column: at most an eighth of them from one batch, spread evenly over it,
+#: per column: at most a quarter of them from one batch, spread evenly over it,
 #: so the sample reaches well into a large file.
-NAME_SAMPLE = 20_000
+NAME_SAMPLE = 10_000
 
 
 def mask(value: str, keep: int = 1, limit: int = 24) -> str:
@@ -539,6 +539,7 @@ class _ColumnScreen:
         self.name_values: set[int] = set()  # distinct names among them (bounded)
         self.text_names = _Hits()  # cells of text that mention a person
         self.text_checked = 0
+        self.text_sampled = False  # some cells of text were not read for names
         self.text_cells = self.text_chars = self.text_spaces = 0
 
     def reads(self, rule: _ContentRule) -> bool:
@@ -732,16 +733,21 @@ class _ColumnScreen:
             cells = named[indices] if indices is not None else named
             idx = np.flatnonzero(cells)
             self.name_cells.add(rows[idx], arr.take(pa.array(idx)))
-        room = min(NAME_SAMPLE - self.text_checked, NAME_SAMPLE // 8)
+        room = min(NAME_SAMPLE - self.text_checked, NAME_SAMPLE // 4)
         if room <= 0:
+            self.text_sampled = True
             return
         picks = np.arange(len(values))
         if len(values) > 4 * room:  # most cells of free text are candidates
             picks = np.linspace(0, len(values) - 1, 4 * room).astype(np.int64)
+            self.text_sampled = True
         candidate = bool_mask(
             pc.match_substring_regex(values.take(pa.array(picks)), pattern=TEXT_CANDIDATE)
         )
-        positions = picks[candidate & ~named[picks]][:room]
+        positions = picks[candidate & ~named[picks]]
+        if positions.size > room:
+            spread = np.linspace(0, positions.size - 1, room).astype(np.int64)
+            positions, self.text_sampled = positions[spread], True
         if not positions.size:
             return
         self.text_checked += int(positions.size)
@@ -956,10 +962,15 @@ class _ColumnScreen:
                     count=mentions.count,
                     rows=mentions.rows,
                     examples=mentions.examples,
-                    message=f"{mentions.count:,} of the {self.text_checked:,} cells of text read "
-                    f"in column {self.name!r} mention what look like people's names (a given "
-                    "name and a surname, or a title such as Dr or Mrs and a name). Remove the "
-                    "names from the text, or the column.",
+                    message=f"{mentions.count:,} cell(s) of text in column {self.name!r} mention "
+                    "what look like people's names (a given name and a surname, or a title "
+                    "such as Dr or Mrs and a name). Remove the names from the text, or the "
+                    "column."
+                    + (
+                        f" Only a sample of {self.text_checked:,} cells was read for names."
+                        if self.text_sampled
+                        else ""
+                    ),
                     suggested_fix=_fix_for("name", self.name, None, self.type),
                 )
             ]
