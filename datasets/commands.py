@@ -213,6 +213,16 @@ def render_text(result: IngestResult, *, show: int = 20) -> str:
             f"{ka.min_class_size}, {ka.classes_below_k} group(s) below k={ka.k} "
             f"({ka.rows_in_classes_below_k} rows)"
         )
+    if scr.must_confirm:
+        lines.append(
+            f"  {len(scr.must_confirm)} finding(s) marked warn must be confirmed by a person"
+        )
+    if scr.risk and scr.risk.rows:
+        risk = scr.risk
+        lines.append(
+            f"  re-identification risk over {', '.join(risk.quasi_identifiers)}: smallest group "
+            f"{risk.min_class_size}, {risk.unique_share:.1%} of rows unique"
+        )
     return "\n".join(lines)
 
 

@@ -81,6 +81,40 @@ class PostcodesTo3:
     name = "postcodes_to_3"
 
 
+#: Three-digit ZIP code areas with 20,000 people or fewer (2000 Census, as listed
+#: in the HHS guidance on the HIPAA Safe Harbor method): these become "000".
+SPARSE_ZIP3 = frozenset(
+    [
+        "036",
+        "059",
+        "063",
+        "102",
+        "203",
+        "556",
+        "692",
+        "790",
+        "821",
+        "823",
+        "830",
+        "831",
+        "878",
+        "879",
+        "884",
+        "890",
+        "893",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class ZipsTo3:
+    """US ZIP codes (5-digit or ZIP+4) to their first three digits, as HIPAA Safe
+    Harbor allows, and to "000" where those three digits cover 20,000 people or fewer."""
+
+    column: str
+    name = "zips_to_3"
+
+
 @dataclass(frozen=True)
 class RenameColumn:
     column: str
@@ -88,10 +122,18 @@ class RenameColumn:
     name = "rename_column"
 
 
-Fix = DropColumn | DatesToYear | DatesToDays | AgesTo90Plus | PostcodesTo3 | RenameColumn
+Fix = DropColumn | DatesToYear | DatesToDays | AgesTo90Plus | PostcodesTo3 | ZipsTo3 | RenameColumn
 _FIXES: dict[str, type[Fix]] = {
     c.name: c
-    for c in (DropColumn, DatesToYear, DatesToDays, AgesTo90Plus, PostcodesTo3, RenameColumn)
+    for c in (
+        DropColumn,
+        DatesToYear,
+        DatesToDays,
+        AgesTo90Plus,
+        PostcodesTo3,
+        ZipsTo3,
+        RenameColumn,
+    )
 }
 
 
@@ -215,6 +257,19 @@ class _Applied:
             differs = present & ~bool_mask(pc.equal(short, arr))
             self.changed += int(differs.sum())
             return pc.if_else(pa.array(differs), short, arr)
+        if isinstance(fix, ZipsTo3):
+            present = ~miss
+            digits = pc.replace_substring_regex(arr, pattern=r"[^0-9]", replacement="")
+            # Whole-number columns lose a ZIP code's leading zeros ("2139" is 02139).
+            five = pc.if_else(
+                pc.less(pc.utf8_length(digits), 5), pc.utf8_lpad(digits, 5, "0"), digits
+            )
+            zip3 = pc.utf8_slice_codeunits(five, 0, 3)
+            sparse = bool_mask(pc.is_in(zip3, value_set=pa.array(sorted(SPARSE_ZIP3))))
+            zip3 = pc.if_else(pa.array(sparse), "000", zip3)
+            differs = present & ~bool_mask(pc.equal(zip3, arr))
+            self.changed += int(differs.sum())
+            return pc.if_else(pa.array(differs), zip3, arr)
         return arr  # rename/drop change the header, not the cells
 
     def record(self) -> FixRecord:
@@ -237,6 +292,11 @@ class _Applied:
             text = (
                 f"Grouped {self.changed:,} age(s) of {fix.threshold} or over in {col!r} as "
                 f"{label!r}."
+            )
+        elif isinstance(fix, ZipsTo3):
+            text = (
+                f"Shortened {self.changed:,} ZIP code(s) in {col!r} to their first three "
+                "digits (000 where those cover 20,000 people or fewer)."
             )
         else:
             text = f"Shortened {self.changed:,} postcode(s) in {col!r} to {fix.length} characters."
@@ -277,6 +337,10 @@ def _updated_schema(schema: dict[str, Any], fixes: list[Fix]) -> dict[str, Any]:
                 note = f"Ages of {fix.threshold} and over are recorded as {fix.threshold}."
         elif isinstance(fix, PostcodesTo3):
             note = f"Postcodes shortened to {fix.length} characters."
+        elif isinstance(fix, ZipsTo3):
+            fdef["type"] = "string"
+            fdef.pop("format", None)
+            note = "ZIP codes shortened to 3 digits (000 for areas of 20,000 people or fewer)."
         elif isinstance(fix, RenameColumn):
             fdef["name"] = fix.new_name
             pk = out.get("primaryKey") or []

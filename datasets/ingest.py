@@ -167,7 +167,12 @@ def ingest(
                 table, schema, max_errors_per_code=max_errors_per_code, progress=progress
             )
         screening = screen(
-            table, used_schema, quasi_identifiers=quasi_identifiers, k=k, progress=progress
+            table,
+            used_schema,
+            quasi_identifiers=quasi_identifiers,
+            k=k,
+            progress=progress,
+            ranges={c.name: (c.min, c.max) for c in report.columns if c.type == "integer"},
         )
         redact_summaries(report, screening)
         blob = None

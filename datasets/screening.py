@@ -1,30 +1,46 @@
 """Screen a table for information that could identify participants.
 
 Two kinds of evidence are combined: column names (``email``, ``dob``,
-``nhs_number`` ...) and cell contents (patterns for e-mail addresses, phone
-numbers, postcodes, national numbers, street addresses, full dates and ages
-over 89, following the HIPAA Safe Harbor list). Findings never carry the
-sensitive values themselves: examples are masked (``J*** S****``) and rows
-are given by number.
+``nhs_number`` ...) and cell contents, whatever the header says, following
+the HIPAA Safe Harbor list: e-mail addresses (also written out as "name at
+example dot org"), telephone numbers (checked with ``phonenumbers``), UK
+postcodes and US ZIP codes, social security numbers with or without dashes
+(SSA numbering rules), NHS numbers (modulus-11 check, ``python-stdnum``),
+street addresses, full dates, ages over 89, and personal names: cells that
+are names (checked against bundled lists of common given names and
+surnames, see :mod:`datasets.lexicon`) and names mentioned inside free text.
+Findings never carry the sensitive values themselves: examples are masked
+(``J*** S****``) and rows are given by number.
 
 Severity: direct identifiers found with confidence **block** publication;
-quasi-identifiers (and direct identifiers found only by a weak pattern)
-**warn**. For the quasi-identifier columns the uploader marks, k-anonymity
-reports the size of the smallest group of participants sharing the same
-combination of values.
+quasi-identifiers, free-text columns and direct identifiers found only by a
+weak pattern **warn**: a person must confirm each before publication.
+
+Re-identification risk is measured over the quasi-identifiers (those the
+uploader marks plus those recognised by name): the size of the smallest
+group of rows sharing the same combination of values (k-anonymity) and the
+share of rows that are unique on it. ``k_anonymity`` reports the marked
+columns alone.
+
+Cost: text columns are looked at once per distinct value where values
+repeat; free text is first filtered by a vectorised pattern, and the
+per-value checks (name lists, check digits, phone numbering plans) stop
+after a bounded number of values per column.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
+from stdnum.gb import nhs as stdnum_nhs
 
 from .detect import Dialect, Progress
 from .errors import DatasetError
@@ -37,14 +53,33 @@ from .fieldtypes import (
     missing_mask,
 )
 from .inference import profile
+from .lexicon import TEXT_CANDIDATE, mentions_name, name_cells
 from .limits import DEFAULT_LIMITS, Limits
 from .reading import Table, open_table
 from .schema import missing_values, normalise_schema
 
 MAX_EXAMPLES = 5
 
-DIRECT, QUASI = "direct", "quasi"
+DIRECT, QUASI, TEXT = "direct", "quasi", "free-text"
 BLOCK, WARN = "block", "warn"
+
+#: Per column and per check, how many values the Python-level checks (check
+#: digits, phone numbering plans, names in text) look at; past it the share
+#: seen so far decides, so a file of millions of rows costs no more.
+CHECK_LIMIT = 20_000
+#: Regions whose national phone formats are recognised (international
+#: "+<country code>" numbers are recognised whatever the region).
+PHONE_REGIONS = ("US", "GB")
+#: Free text: text cells at least this long on average, with spaces, that
+#: mostly differ from each other.
+FREE_TEXT_MIN_CHARS = 25
+FREE_TEXT_MIN_WORDS = 4
+#: How many cells of a column are measured for that.
+TEXT_SAMPLE = 10_000
+#: How many cells of text that could mention a person are read word by word,
+#: per column: at most a quarter of them from one batch, spread evenly over it,
+#: so the sample reaches well into a large file.
+NAME_SAMPLE = 10_000
 
 
 def mask(value: str, keep: int = 1, limit: int = 24) -> str:
@@ -69,6 +104,11 @@ def mask(value: str, keep: int = 1, limit: int = 24) -> str:
     return masked
 
 
+def finding_key(finding: dict[str, Any]) -> str:
+    """The key of a finding given as a dict (Finding.to_dict()'s fields)."""
+    return f"{finding['kind']}:{finding.get('column_number') or 0}:{finding.get('column') or ''}"
+
+
 @dataclass
 class Finding:
     column: str | None
@@ -83,8 +123,13 @@ class Finding:
     message: str
     suggested_fix: dict[str, Any] | None = None
 
+    @property
+    def key(self) -> str:
+        """Names the finding among a version's findings, for the confirmations."""
+        return finding_key(self.to_dict())
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "column": self.column,
             "column_number": self.column_number,
             "kind": self.kind,
@@ -97,6 +142,8 @@ class Finding:
             "message": self.message,
             "suggested_fix": self.suggested_fix,
         }
+        out["key"] = finding_key(out)
+        return out
 
 
 @dataclass
@@ -109,10 +156,16 @@ class KAnonymity:
     classes_below_k: int
     rows_in_classes_below_k: int
     example_rows: list[int]
+    unique_rows: int = 0
 
     @property
     def satisfied(self) -> bool:
         return self.min_class_size >= self.k
+
+    @property
+    def unique_share(self) -> float:
+        """The share of rows no other row shares the quasi-identifiers with."""
+        return self.unique_rows / self.rows if self.rows else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,6 +178,8 @@ class KAnonymity:
             "rows_in_classes_below_k": self.rows_in_classes_below_k,
             "example_rows": self.example_rows,
             "satisfied": self.satisfied,
+            "unique_rows": self.unique_rows,
+            "unique_share": self.unique_share,
         }
 
 
@@ -134,11 +189,18 @@ class ScreeningReport:
     suggested_quasi_identifiers: list[str]
     k_anonymity: KAnonymity | None
     rows_screened: int
+    #: Over every quasi-identifier, marked or recognised (None when there are none).
+    risk: KAnonymity | None = None
 
     @property
     def blocking(self) -> bool:
         """True when a direct identifier must be removed before publication."""
         return any(f.severity == BLOCK for f in self.findings)
+
+    @property
+    def must_confirm(self) -> list[Finding]:
+        """The findings a person must confirm before publication."""
+        return [f for f in self.findings if f.severity != BLOCK]
 
     def columns_flagged(self, category: str = DIRECT) -> set[str]:
         return {f.column for f in self.findings if f.category == category and f.column}
@@ -149,6 +211,7 @@ class ScreeningReport:
             "findings": [f.to_dict() for f in self.findings],
             "suggested_quasi_identifiers": self.suggested_quasi_identifiers,
             "k_anonymity": self.k_anonymity.to_dict() if self.k_anonymity else None,
+            "risk": self.risk.to_dict() if self.risk else None,
             "rows_screened": self.rows_screened,
         }
 
@@ -253,17 +316,44 @@ class _ContentRule:
     min_fraction: float = 0.0  # weak rules need this share of cells to match
     gate: str | None = None  # plain substring every match must contain
     check: Callable[[str], bool] | None = None
+    # Which columns the rule reads: "text" (string columns), "digits" (also
+    # whole numbers), "geography" (also whole numbers in a column named for a place).
+    scope: str = "text"
 
 
-def _nhs_checksum(value: str) -> bool:
-    digits = [int(c) for c in value if c.isdigit()]
-    if len(digits) != 10:
-        return False
-    total = sum(d * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    return check != 10 and check == digits[9]
+def _nhs_number(value: str) -> bool:
+    return bool(stdnum_nhs.is_valid(value))
+
+
+def _phone_number(value: str) -> bool:
+    """Whether the cell is one telephone number valid in its numbering plan."""
+    digits = sum(c.isdigit() for c in value)
+    for region in PHONE_REGIONS:
+        for match in phonenumbers.PhoneNumberMatcher(
+            value, region, leniency=phonenumbers.Leniency.VALID
+        ):
+            if sum(c.isdigit() for c in match.raw_string) >= digits - 1:
+                return True
+    return False
+
+
+# SSA numbering rules: no area 000, 666 or 900-999, no group 00, no serial 0000.
+_SSN_AREA = r"(?:00[1-9]|0[1-9]\d|[1-578]\d\d|6[0-57-9]\d|66[0-57-9])"
+_SSN_GROUP = r"(?:0[1-9]|[1-9]\d)"
+_SSN_SERIAL = r"(?:000[1-9]|00[1-9]\d|0[1-9]\d\d|[1-9]\d{3})"
+
+# E-mail addresses spelt out to get past filters: "name at gmail dot com",
+# "name [at] example [dot] org", "name(at)example.org".
+_SPELT_AT = r"(?:\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+|\s*@\s*)"
+_SPELT_DOT = r"(?:\.|\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+)"
+_TLD = (
+    r"(?:com|org|net|edu|gov|mil|int|info|biz|io|co|uk|de|fr|nl|es|it|ca|au|nz|ie|us|ch|"
+    r"se|no|dk|fi|be|pl|in|jp|cn|br|za|mx|ru|eu)"
+)
+_SPELT_EMAIL = (
+    rf"(?i)(?:^|[^a-z0-9._%+-])[a-z0-9._%+-]+{_SPELT_AT}[a-z0-9-]+(?:{_SPELT_DOT}[a-z0-9-]+)*"
+    rf"{_SPELT_DOT}{_TLD}(?:[^a-z0-9]|$)"
+)
 
 
 _CONTENT_RULES: tuple[_ContentRule, ...] = (
@@ -276,6 +366,13 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         gate="@",
     ),
     _ContentRule(
+        "email",
+        DIRECT,
+        _SPELT_EMAIL,
+        "e-mail addresses written out in words",
+        strong=True,
+    ),
+    _ContentRule(
         "national-id",
         DIRECT,
         r"(?:^|[^0-9])\d{3}-\d{2}-\d{4}(?:[^0-9]|$)",
@@ -286,11 +383,30 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
     _ContentRule(
         "national-id",
         DIRECT,
+        rf"^{_SSN_AREA} ?{_SSN_GROUP} ?{_SSN_SERIAL}$",
+        "US social security numbers (nine digits that follow the SSA numbering rules)",
+        strong=False,
+        min_fraction=0.5,
+        scope="digits",
+    ),
+    _ContentRule(
+        "national-id",
+        DIRECT,
         r"^\d{3}[ -]?\d{3}[ -]?\d{4}$",
         "NHS numbers (valid check digit)",
         strong=False,
         min_fraction=0.5,
-        check=_nhs_checksum,
+        check=_nhs_number,
+        scope="digits",
+    ),
+    _ContentRule(
+        "zip-code",
+        DIRECT,
+        r"^\d{5}(?:-\d{4})?$",
+        "US ZIP codes (5-digit or ZIP+4; Safe Harbor allows only the first three digits)",
+        strong=False,
+        min_fraction=0.5,
+        scope="geography",
     ),
     _ContentRule(
         "national-id",
@@ -309,10 +425,11 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
     _ContentRule(
         "phone",
         DIRECT,
-        r"^(?:\+|00|0)?[0-9][0-9 ()-]{7,18}[0-9]$",
+        r"^[+(]?[0-9][0-9 ().\-/]{6,24}[0-9]$",
         "telephone numbers",
         strong=False,
         min_fraction=0.5,
+        check=_phone_number,
     ),
     _ContentRule(
         "street-address",
@@ -370,8 +487,23 @@ class _Hits:
             self.examples.extend(mask(v) for v in values.slice(0, room).to_pylist())
 
 
+# Columns naming studies, their authors or their sites: names there are public
+# citations and places, not participants.
+_NOT_PEOPLE_NAME = (
+    r"(\w*_)?(authors?|investigators?|study|studies|trial|trials|reference|citation|source|"
+    r"journal|publication|drug|treatment|intervention|comparator|brand|product)(_\w*)?"
+)
+
+
 class _ColumnScreen:
-    def __init__(self, position: int, fdef: dict[str, Any], schema: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        position: int,
+        fdef: dict[str, Any],
+        schema: dict[str, Any],
+        *,
+        long_integers: bool = True,
+    ) -> None:
         self.position = position
         self.fdef = fdef
         self.name = fdef["name"]
@@ -389,16 +521,55 @@ class _ColumnScreen:
         )
         self.is_postcode = bool(re.fullmatch(_POSTCODE_NAME, self.norm))
         self.scan_content = self.type in ("string", "any")
+        # Whole numbers can be national numbers (nine or ten digits) and, in a
+        # column named for a place, ZIP codes; ``long_integers`` says whether
+        # the column has any number long enough to be an SSN or NHS number.
+        self.scan_digits = self.type == "integer" and long_integers
+        self.scan_geography = self.type == "integer" and (
+            self.is_postcode or self.quasi_kind() == "geography"
+        )
+        self.counter = True  # whole numbers that only ever go up: a running number
+        self.last_number: float | None = None
         # Distinct values tell names (mostly unique) from labels that merely
         # look like names; only text columns need it, and only up to a point.
         self.distinct: set[int] | None = set() if self.scan_content else None
         self.distinct_cap = 100_000
+        self.checks: dict[int, list[int]] = {}  # rule -> [values checked, passed]
+        self.name_cells = _Hits()  # cells that are personal names
+        self.name_values: set[int] = set()  # distinct names among them (bounded)
+        self.text_names = _Hits()  # cells of text that mention a person
+        self.text_checked = 0
+        self.text_sampled = False  # some cells of text were not read for names
+        self.text_cells = self.text_chars = self.text_spaces = 0
+
+    def reads(self, rule: _ContentRule) -> bool:
+        if self.scan_content:
+            return True
+        if rule.scope == "digits":
+            return self.scan_digits
+        if rule.scope == "geography":
+            return self.scan_geography
+        return False
+
+    @property
+    def free_text(self) -> bool:
+        """Long, mostly different texts with spaces: notes a person must read."""
+        if not self.text_cells or self.nonmissing < 2:
+            return False
+        varied = self.distinct is None or len(self.distinct) * 2 >= self.nonmissing
+        return (
+            varied
+            and self.text_chars >= FREE_TEXT_MIN_CHARS * self.text_cells
+            and self.text_spaces >= (FREE_TEXT_MIN_WORDS - 1) * self.text_cells
+        )
 
     @property
     def needed(self) -> bool:
         """Whether the column must be read at all (plain numbers need not)."""
         return (
             self.scan_content
+            or self.scan_digits
+            or self.scan_geography
             or self.is_age
             or self.is_postcode
             or self.type in ("date", "datetime")
@@ -407,8 +578,10 @@ class _ColumnScreen:
         )
 
     def feed(self, arr: pa.Array, rows: np.ndarray) -> None:
+        if self.scan_digits or self.scan_geography:
+            self._running_number(arr)
         # Text columns usually repeat a few labels: look at each label once.
-        if self.scan_content and len(arr) > 64:
+        if (self.scan_content or self.scan_digits or self.scan_geography) and len(arr) > 64:
             encoded = pc.dictionary_encode(arr)
             if isinstance(encoded, pa.ChunkedArray):
                 encoded = encoded.combine_chunks()
@@ -432,7 +605,12 @@ class _ColumnScreen:
             self._ages(arr, rows)
         if self.is_postcode:
             self._postcodes(arr, rows)
-        if self.scan_content:
+        if self.scan_content and self.text_cells < TEXT_SAMPLE:
+            sample = arr.slice(0, TEXT_SAMPLE - self.text_cells)
+            self.text_cells += len(sample)
+            self.text_chars += int(pc.sum(pc.utf8_length(sample)).as_py() or 0)
+            self.text_spaces += int(pc.sum(pc.count_substring(sample, pattern=" ")).as_py() or 0)
+        if self.scan_content or self.scan_digits or self.scan_geography:
             self._content(arr, rows, arr, None)
 
     def _feed_encoded(
@@ -454,6 +632,21 @@ class _ColumnScreen:
         # Missing labels must not match; blank them out of the label list.
         usable = pc.if_else(pa.array(label_missing), "", labels)
         self._content(usable, rows, arr, indices)
+
+    def _running_number(self, arr: pa.Array) -> None:
+        if not self.counter:
+            return
+        checker = checker_for(self.fdef)
+        assert isinstance(checker, NumericChecker)  # only whole-number columns get here
+        ok = checker.valid(arr) & ~missing_mask(arr, self.missing)
+        if not ok.any():
+            return
+        numbers = checker.numbers(arr.filter(pa.array(ok)))
+        if self.last_number is not None:
+            numbers = np.concatenate(([self.last_number], numbers))
+        if numbers.size > 1 and not bool(np.all(np.diff(numbers) > 0)):
+            self.counter = False
+        self.last_number = float(numbers[-1])
 
     def _distinct(self, values: pa.Array) -> None:
         assert self.distinct is not None
@@ -487,15 +680,15 @@ class _ColumnScreen:
         """Run the content rules on ``values`` (the cells, or the distinct labels
         that ``indices`` map the cells to)."""
         for n, rule in enumerate(_CONTENT_RULES):
+            if not self.reads(rule):
+                continue
             if rule.gate is not None and not bool(
                 pc.any(pc.match_substring(values, pattern=rule.gate)).as_py()
             ):
                 continue
             hit = bool_mask(pc.match_substring_regex(values, pattern=rule.pattern))
             if rule.check is not None and hit.any():
-                texts = values.to_pylist()
-                for i in np.flatnonzero(hit):
-                    hit[i] = rule.check(texts[i])
+                self._check(n, rule.check, values, hit)
             if rule.kind == "phone" and hit.any():
                 digits = pc.count_substring_regex(values, pattern=r"[0-9]").to_numpy(
                     zero_copy_only=False
@@ -507,6 +700,65 @@ class _ColumnScreen:
                 hit = hit[indices]
             idx = np.flatnonzero(hit)
             self.content.setdefault(n, _Hits()).add(rows[idx], arr.take(pa.array(idx)))
+        if self.scan_content:
+            self._names(values, rows, arr, indices)
+
+    def _check(
+        self, n: int, check: Callable[[str], bool], values: pa.Array, hit: np.ndarray
+    ) -> None:
+        """Narrow a rule's pattern matches ``hit`` to the values ``check`` accepts,
+        checking at most CHECK_LIMIT values of the column."""
+        state = self.checks.setdefault(n, [0, 0])
+        idx = np.flatnonzero(hit)
+        head, tail = idx[: max(0, CHECK_LIMIT - state[0])], idx[CHECK_LIMIT - state[0] :]
+        if head.size:
+            passed = np.array(
+                [check(text) for text in values.take(pa.array(head)).to_pylist()], dtype=bool
+            )
+            state[0] += int(head.size)
+            state[1] += int(passed.sum())
+            hit[head] = passed
+        if tail.size:  # past the limit the share seen so far decides
+            hit[tail] = state[1] * 2 >= state[0]
+
+    def _names(
+        self, values: pa.Array, rows: np.ndarray, arr: pa.Array, indices: np.ndarray | None
+    ) -> None:
+        """Cells that are personal names, and cells of text that mention one."""
+        named = name_cells(values)
+        if named.any():
+            if len(self.name_values) < 1_000:
+                found = values.filter(pa.array(named)).to_numpy(zero_copy_only=False)
+                self.name_values.update(np.unique(hash_values(found)).tolist())
+            cells = named[indices] if indices is not None else named
+            idx = np.flatnonzero(cells)
+            self.name_cells.add(rows[idx], arr.take(pa.array(idx)))
+        room = min(NAME_SAMPLE - self.text_checked, NAME_SAMPLE // 4)
+        if room <= 0:
+            self.text_sampled = True
+            return
+        picks = np.arange(len(values))
+        if len(values) > 4 * room:  # most cells of free text are candidates
+            picks = np.linspace(0, len(values) - 1, 4 * room).astype(np.int64)
+            self.text_sampled = True
+        candidate = bool_mask(
+            pc.match_substring_regex(values.take(pa.array(picks)), pattern=TEXT_CANDIDATE)
+        )
+        positions = picks[candidate & ~named[picks]]
+        if positions.size > room:
+            spread = np.linspace(0, positions.size - 1, room).astype(np.int64)
+            positions, self.text_sampled = positions[spread], True
+        if not positions.size:
+            return
+        self.text_checked += int(positions.size)
+        mentions = np.zeros(len(values), dtype=bool)
+        texts = values.take(pa.array(positions)).to_pylist()
+        for position, text in zip(positions, texts, strict=True):
+            mentions[position] = mentions_name(text)
+        if mentions.any():
+            cells = mentions[indices] if indices is not None else mentions
+            idx = np.flatnonzero(cells)
+            self.text_names.add(rows[idx], arr.take(pa.array(idx)))
 
     # -- findings -----------------------------------------------------------
 
@@ -561,6 +813,8 @@ class _ColumnScreen:
             fraction = matched.count / max(1, self.nonmissing)
             if fraction < rule.min_fraction:
                 continue
+            if rule.scope != "text" and not self.scan_content and self.counter:
+                continue  # numbers that only go up are a running number, not identifiers
             if rule.kind == "name" and (
                 self.distinct is not None
                 and len(self.distinct) < 0.5 * self.nonmissing
@@ -583,6 +837,27 @@ class _ColumnScreen:
                     message=f"{matched.count:,} cell(s) in column {self.name!r} look like "
                     f"{rule.description} ({fraction:.0%} of non-empty cells).",
                     suggested_fix=_fix_for(rule.kind, self.name, reference, self.type),
+                )
+            )
+        out.extend(self._name_findings(named))
+        if self.free_text:
+            words = self.text_spaces / self.text_cells + 1
+            out.append(
+                Finding(
+                    column=self.name,
+                    column_number=col,
+                    kind="free-text",
+                    category=TEXT,
+                    severity=WARN,
+                    evidence="content",
+                    count=self.nonmissing,
+                    rows=[],
+                    examples=[],
+                    message=f"Column {self.name!r} holds free text ({self.nonmissing:,} cells, "
+                    f"about {words:.0f} words each). Someone must read it for names, places, "
+                    "dates and other details that could identify a person before it is "
+                    "published.",
+                    suggested_fix={"fix": "drop_column", "column": self.name},
                 )
             )
         if (
@@ -625,7 +900,7 @@ class _ColumnScreen:
                     suggested_fix={"fix": "ages_to_90_plus", "column": self.name},
                 )
             )
-        if self.is_postcode:
+        if self.is_postcode and "zip-code" not in named:
             if self.fine_postcode.count:
                 h = self.fine_postcode
                 out.append(
@@ -647,6 +922,59 @@ class _ColumnScreen:
             else:
                 out.append(self._quasi("geography"))
         return out
+
+    def _name_findings(self, named: set[str]) -> list[Finding]:
+        if "name" in named or re.fullmatch(_NOT_PEOPLE_NAME, self.norm):
+            return []
+        col = self.position + 1
+        cells = self.name_cells
+        fraction = cells.count / max(1, self.nonmissing)
+        enough = min(10, max(3, self.nonmissing // 2))
+        if fraction >= 0.8 and len(self.name_values) >= enough and self.quasi_kind() is None:
+            named.add("name")
+            return [
+                Finding(
+                    column=self.name,
+                    column_number=col,
+                    kind="name",
+                    category=DIRECT,
+                    severity=BLOCK,
+                    evidence="content",
+                    count=cells.count,
+                    rows=cells.rows,
+                    examples=cells.examples,
+                    message=f"{cells.count:,} cell(s) in column {self.name!r} are personal names "
+                    f"({fraction:.0%} of non-empty cells are common given names or surnames).",
+                    suggested_fix=_fix_for("name", self.name, None, self.type),
+                )
+            ]
+        mentions = self.text_names
+        if mentions.count:
+            named.add("name")
+            return [
+                Finding(
+                    column=self.name,
+                    column_number=col,
+                    kind="name",
+                    category=DIRECT,
+                    severity=BLOCK,
+                    evidence="content",
+                    count=mentions.count,
+                    rows=mentions.rows,
+                    examples=mentions.examples,
+                    message=f"{mentions.count:,} cell(s) of text in column {self.name!r} mention "
+                    "what look like people's names (a given name and a surname, or a title "
+                    "such as Dr or Mrs and a name). Remove the names from the text, or the "
+                    "column."
+                    + (
+                        f" Only a sample of {self.text_checked:,} cells was read for names."
+                        if self.text_sampled
+                        else ""
+                    ),
+                    suggested_fix=_fix_for("name", self.name, None, self.type),
+                )
+            ]
+        return []
 
     def quasi_kind(self) -> str | None:
         if self.is_age:
@@ -679,6 +1007,8 @@ def _fix_for(kind: str, column: str, reference: str | None, ftype: str) -> dict[
         if kind == "full-date" and reference and reference != column:
             return {"fix": "dates_to_days", "column": column, "reference": reference}
         return {"fix": "dates_to_year", "column": column}
+    if kind == "zip-code":
+        return {"fix": "zips_to_3", "column": column}
     if kind == "postcode" and ftype == "string":
         return {"fix": "postcodes_to_3", "column": column}
     return {"fix": "drop_column", "column": column}
@@ -704,12 +1034,17 @@ def screen(
     dialect: Dialect | dict[str, Any] | None = None,
     limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
+    ranges: Mapping[str, tuple[Any, Any]] | None = None,
 ) -> ScreeningReport:
     """Screen a file for direct and quasi-identifiers.
 
     ``schema`` (typically the inferred or edited one) tells which columns are
     dates or numbers; it is inferred if omitted. ``quasi_identifiers`` are
-    the columns the uploader marked; k-anonymity is computed over them.
+    the columns the uploader marked; k-anonymity is computed over them, and
+    the re-identification risk over them and the columns recognised as
+    quasi-identifiers. ``ranges`` (column name -> (min, max), from the
+    validation report) lets whole-number columns too short to hold national
+    numbers go unread.
     """
     table = (
         source
@@ -735,31 +1070,40 @@ def screen(
                 f"Quasi-identifier {name!r} is not a column of the table.", field=name
             )
     qi_pos = [names.index(n) for n in qi]
-    columns = [_ColumnScreen(pos, fdef, schema) for pos, fdef in enumerate(fields)]
+    columns = [
+        _ColumnScreen(pos, fdef, schema, long_integers=_long_integers(fdef["name"], ranges))
+        for pos, fdef in enumerate(fields)
+    ]
+    risk_pos = sorted(
+        set(qi_pos) | {c.position for c in columns if c.quasi_kind() or c.is_postcode}
+    )
     k_hashes: list[np.ndarray] = []
+    r_hashes: list[np.ndarray] = []
     k_rows: list[np.ndarray] = []
     rows_screened = 0
     active = [c for c in columns if c.needed or c.position in qi_pos]
     texts = sum(1 for c in active if c.distinct is not None)
     for c in active:  # keep the distinct-value sets of wide files bounded in total
         c.distinct_cap = max(1_000, 2_000_000 // max(1, texts))
-    wanted = sorted({c.position for c in active} | set(qi_pos))
+    wanted = sorted({c.position for c in active} | set(risk_pos))
     for batch in table.batches(columns=wanted or [0], progress=progress):
         rows_screened += batch.num_rows
         if not batch.num_rows:
             continue
         for col in active:
             col.feed(batch.columns[col.position], batch.row_numbers)
-        if qi_pos:
-            parts = []
-            for pos in qi_pos:
+        if risk_pos:
+            parts = {}
+            for pos in risk_pos:
                 arr = batch.columns[pos]
                 miss = missing_mask(arr, columns[pos].missing)
                 # All missing codes form one group ("unknown"), as an attacker
                 # would see them.
                 text = pc.if_else(pa.array(miss), "", arr)
-                parts.append(hash_values(text.to_numpy(zero_copy_only=False)))
-            k_hashes.append(combine_hashes(parts))
+                parts[pos] = hash_values(text.to_numpy(zero_copy_only=False))
+            if qi_pos:
+                k_hashes.append(combine_hashes([parts[pos] for pos in qi_pos]))
+            r_hashes.append(combine_hashes([parts[pos] for pos in risk_pos]))
             k_rows.append(batch.row_numbers.astype(np.uint32))
     reference = _reference_date(schema)
     findings: list[Finding] = []
@@ -774,19 +1118,32 @@ def screen(
             suggested.append(col.name)
     findings.sort(key=lambda f: (f.severity != BLOCK, f.category != DIRECT, f.column_number or 0))
     kanon = _k_anonymity(qi, k, k_hashes, k_rows) if qi else None
+    risk = _k_anonymity([names[pos] for pos in risk_pos], k, r_hashes, k_rows) if risk_pos else None
     return ScreeningReport(
         findings=findings,
         suggested_quasi_identifiers=suggested,
         k_anonymity=kanon,
         rows_screened=rows_screened,
+        risk=risk,
     )
+
+
+def _long_integers(name: str, ranges: Mapping[str, tuple[Any, Any]] | None) -> bool:
+    """Whether a whole-number column may hold nine- or ten-digit numbers."""
+    if ranges is None or name not in ranges:
+        return True
+    low, high = ranges[name]
+    try:
+        return max(abs(float(low)), abs(float(high))) >= 1e8
+    except (TypeError, ValueError):
+        return True
 
 
 def _k_anonymity(
     qi: list[str], k: int, hashes: list[np.ndarray], rows: list[np.ndarray]
 ) -> KAnonymity:
     if not hashes or not sum(h.size for h in hashes):
-        return KAnonymity(qi, k, 0, 0, 0, 0, 0, [])
+        return KAnonymity(qi, k, 0, 0, 0, 0, 0, [], 0)
     h = np.concatenate(hashes)
     r = np.concatenate(rows)
     order = np.argsort(h, kind="stable")
@@ -810,4 +1167,5 @@ def _k_anonymity(
         classes_below_k=int(small.sum()),
         rows_in_classes_below_k=int(sizes[small].sum()),
         example_rows=sorted(example),
+        unique_rows=int((sizes == 1).sum()),
     )

@@ -18,7 +18,7 @@ from portal.community.rounds.models import (
     RoundQuestion,
 )
 from portal.community.threads.models import Comment
-from portal.data.models import Dataset, DatasetTag, DatasetVersion
+from portal.data.models import Dataset, DatasetTag, DatasetVersion, ScreeningReview
 from portal.db import Base
 from portal.jobs.models import Job
 from portal.play.models import AlignmentChange, AlignmentSource, Badge, Puzzle, Solution
@@ -58,6 +58,7 @@ __all__ = [
     "QuestionWatch",
     "RoundParticipant",
     "RoundQuestion",
+    "ScreeningReview",
     "User",
     "Puzzle",
     "Solution",

@@ -9,7 +9,8 @@ existence does not leak.
 
 The rules:
 - Datasets: published ones are public; drafts belong to their owner (and admins).
-  Researchers share datasets.
+  Researchers share datasets. Whoever may edit a draft confirms its screening
+  findings; only curators (admins) accept a re-identification risk above the threshold.
 - Analyses: any member may run one on published versions; a run is public once it
   has finished on published versions, otherwise its owner's (and admins').
 - Jobs: a job started by someone is theirs (and admins'); a job nobody started is
@@ -104,6 +105,12 @@ def can_share_datasets(viewer: Viewer) -> bool:
 
 def can_edit_dataset(viewer: Viewer, dataset: Dataset) -> bool:
     return _owns(viewer, dataset.owner_id) or is_admin(viewer)
+
+
+def is_curator(viewer: Viewer) -> bool:
+    """Curators accept a dataset's re-identification risk above the threshold, with a
+    reason. There is no separate curator role: site admins are the curators."""
+    return is_admin(viewer)
 
 
 def can_view_dataset(viewer: Viewer, dataset: Dataset) -> bool:

@@ -253,6 +253,20 @@ SETTINGS: tuple[Setting, ...] = (
         7,
         "an account's treatment reports count in published figures once it is this old",
     ),
+    # -- datasets --------------------------------------------------------------------
+    Setting(
+        "REID_MIN_K",
+        int,
+        5,
+        "a participant-level version is published only if every combination of its "
+        "quasi-identifiers is shared by at least this many rows (or a curator accepts the risk)",
+    ),
+    Setting(
+        "REID_MAX_UNIQUE_SHARE",
+        float,
+        0.05,
+        "and if at most this share of its rows is unique on them",
+    ),
     # -- jobs ------------------------------------------------------------------------
     Setting(
         "BROKER_URL",

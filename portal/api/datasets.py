@@ -46,8 +46,49 @@ def version_json(dataset: Dataset, version: DatasetVersion) -> dict[str, Any]:
         "change_note": version.change_note,
         "valid": version.report.get("valid"),
         "blocking_identifiers": bool(version.screening.get("blocking")),
+        **review_json(version),
         "schema": version.schema,
         "downloads": downloads,
+    }
+
+
+def review_json(version: DatasetVersion) -> dict[str, Any]:
+    """What a person must confirm, the re-identification risk, and what stops publication."""
+    reviews = services.reviews_by_finding(version)
+    must_confirm = []
+    for finding in services.must_confirm(version):
+        review = reviews.get(finding["key"])
+        must_confirm.append(
+            {
+                "key": finding["key"],
+                "kind": finding["kind"],
+                "column": finding.get("column"),
+                "message": finding["message"],
+                "confirmed_by": review.reviewer_name if review else None,
+                "confirmed_at": review.created_at.isoformat() if review else None,
+            }
+        )
+    risk = version.screening.get("risk")
+    risk_json = None
+    if risk and risk.get("rows") and version.dataset.level == "participant":
+        accepted = reviews.get(services.RISK)
+        problem = services.risk_problem(version, *services.risk_limits())
+        risk_json = {
+            "quasi_identifiers": risk["quasi_identifiers"],
+            "k": risk["min_class_size"],
+            "rows": risk["rows"],
+            "unique_rows": risk.get("unique_rows", 0),
+            "unique_share": risk.get("unique_share", 0.0),
+            "within_limits": problem is None,
+            "accepted_by": accepted.reviewer_name if accepted else None,
+            "accepted_reason": accepted.reason if accepted else None,
+        }
+    return {
+        "must_confirm": must_confirm,
+        "reidentification_risk": risk_json,
+        "publication_problems": []
+        if version.is_published
+        else services.publication_problems(version),
     }
 
 
@@ -215,14 +256,74 @@ def create_version(slug: str, form: schemas.VersionUpload) -> tuple[dict[str, An
     scope="write",
     responses={200: schemas.DatasetVersion},
     errors=(403, 404, 409),
-    description="Refused (409) while the version has validation errors or identifiers.",
+    description="Refused (409) while the version has validation errors or identifiers, "
+    "findings no one has confirmed, or a re-identification risk over the limits that no "
+    "curator accepted.",
 )
 def publish_version(slug: str, number: int) -> dict[str, Any]:
-    dataset = editable_dataset(slug, "publish it")
+    dataset, version = editable_version(slug, number, "publish it")
+    session = db.session()
+    services.publish(session, version, actor=policy.require_account(current_user))
+    session.commit()
+    return version_json(dataset, version)
+
+
+def editable_version(slug: str, number: int, doing: str) -> tuple[Dataset, DatasetVersion]:
+    dataset = editable_dataset(slug, doing)
     version = next((v for v in dataset.versions if v.number == number), None)
     if version is None:
         raise NotFound(f"No version {number} of {slug!r}.")
+    return dataset, version
+
+
+@bp.post("/datasets/<slug>/versions/<int:number>/confirmations")
+@operation(
+    "Confirm findings you have checked",
+    "datasets",
+    auth=True,
+    scope="write",
+    body=schemas.FindingConfirmation,
+    responses={200: schemas.DatasetVersion},
+    errors=(403, 404, 409),
+    description="The dataset's owner records, under their name, that they read the data "
+    "behind findings that need a person (free text, quasi-identifiers...).",
+    example={"findings": ["free-text:4:notes"]},
+)
+def confirm_findings(slug: str, number: int, body: schemas.FindingConfirmation) -> dict[str, Any]:
+    dataset, version = editable_version(slug, number, "confirm its findings")
     session = db.session()
-    services.publish(session, version, actor=policy.require_account(current_user))
+    services.confirm_findings(
+        session, version, body.findings, reviewer=policy.require_account(current_user)
+    )
+    session.commit()
+    return version_json(dataset, version)
+
+
+@bp.post("/datasets/<slug>/versions/<int:number>/risk-acceptance")
+@operation(
+    "Accept a re-identification risk over the limits (curators)",
+    "datasets",
+    auth=True,
+    scope="write",
+    body=schemas.RiskAcceptance,
+    responses={200: schemas.DatasetVersion},
+    errors=(403, 404, 409),
+    description="A curator lets a version be published although its quasi-identifiers "
+    "single out more people than the limits allow; the reason goes in the audit log.",
+    example={"reason": "Ages are already in five-year bands in the public registry."},
+)
+def accept_risk(slug: str, number: int, body: schemas.RiskAcceptance) -> dict[str, Any]:
+    dataset = visible_dataset(slug)
+    if not policy.is_curator(current_user):
+        raise Forbidden("Only a curator can accept a re-identification risk.")
+    version = next(
+        (v for v in policy.visible_versions(current_user, dataset) if v.number == number), None
+    )
+    if version is None:
+        raise NotFound(f"No version {number} of {slug!r}.")
+    session = db.session()
+    services.accept_risk(
+        session, version, body.reason, curator=policy.require_account(current_user), app=current_app
+    )
     session.commit()
     return version_json(dataset, version)

@@ -89,6 +89,26 @@ class DatasetQuery(PageQuery):
     level: SearchText = ""
 
 
+class FindingReview(Response):
+    key: str
+    kind: str
+    column: str | None
+    message: str
+    confirmed_by: str | None = Field(description="who read and confirmed it; null: not yet")
+    confirmed_at: str | None
+
+
+class ReidentificationRisk(Response):
+    quasi_identifiers: list[str]
+    k: int = Field(description="the smallest group of rows sharing the same quasi-identifiers")
+    rows: int
+    unique_rows: int
+    unique_share: float
+    within_limits: bool
+    accepted_by: str | None = Field(description="the curator who accepted a risk over the limits")
+    accepted_reason: str | None
+
+
 class DatasetVersion(Response):
     number: int
     published: bool
@@ -102,8 +122,24 @@ class DatasetVersion(Response):
     change_note: str | None
     valid: bool | None
     blocking_identifiers: bool
+    must_confirm: list[FindingReview]
+    reidentification_risk: ReidentificationRisk | None
+    publication_problems: list[str]
     schema_: Any = Field(None, alias="schema")
     downloads: dict[str, str]
+
+
+Key = Annotated[str, StringConstraints(max_length=300, pattern=NO_CONTROL)]
+
+
+class FindingConfirmation(Request):
+    findings: list[Key] = Field(
+        ..., min_length=1, max_length=200, description="keys of findings from must_confirm"
+    )
+
+
+class RiskAcceptance(Request):
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=NO_CONTROL)]
 
 
 class DatasetSummary(Response):

@@ -133,6 +133,21 @@ class FixForm(FlaskForm):
     fixes = SelectMultipleField("Fixes to apply", choices=[])
 
 
+class ConfirmForm(FlaskForm):
+    """The findings of a draft a person has read and confirms (their keys)."""
+
+    # The service names any key that is not one of the version's open findings.
+    findings = SelectMultipleField("Findings I have checked", choices=[], validate_choice=False)
+
+
+class RiskForm(FlaskForm):
+    reason = TextAreaField(
+        "Why this risk is acceptable",
+        validators=[DataRequired(message="Say why the risk is acceptable."), Length(max=2000)],
+        description="Recorded with your name in the audit log.",
+    )
+
+
 class QuasiIdentifierForm(FlaskForm):
     quasi_identifiers = SelectMultipleField("Quasi-identifiers", choices=[])
     confirm = BooleanField("Re-run the checks")

@@ -116,7 +116,42 @@ class DatasetVersion(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     dataset: Mapped[Dataset] = relationship(back_populates="versions")
+    reviews: Mapped[list[ScreeningReview]] = relationship(
+        back_populates="version", order_by="ScreeningReview.id", cascade="all, delete-orphan"
+    )
 
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+
+class ScreeningReview(Base):
+    """A named person's decision on a draft's screening: a finding read and
+    confirmed, or (a curator's) acceptance of a re-identification risk above the
+    threshold, with the reason. A version is published only once every finding
+    that does not block has one."""
+
+    __tablename__ = "screening_reviews"
+    __table_args__ = (
+        UniqueConstraint("version_id", "finding"),
+        CheckConstraint("decision IN ('confirmed', 'risk_accepted')", name="decision_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("dataset_versions.id", ondelete="CASCADE"), index=True
+    )
+    #: The finding's key (datasets.screening.Finding.key), or RISK for the risk decision.
+    finding: Mapped[str] = mapped_column(String(300))
+    decision: Mapped[str] = mapped_column(String(16))
+    reviewer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    #: Kept with the decision, so it still says who decided if the account goes.
+    reviewer_name: Mapped[str] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    #: What was decided on, as it was shown: the finding, or the risk figures.
+    details: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    version: Mapped[DatasetVersion] = relationship(back_populates="reviews")

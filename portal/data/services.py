@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import false, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -18,15 +18,19 @@ from datasets.ingest import IngestResult, ingest
 from datasets.limits import DEFAULT_LIMITS, Limits
 from datasets.metadata import DatasetMetadata
 from datasets.reading import open_table
-from datasets.screening import DIRECT, mask
+from datasets.screening import BLOCK, DIRECT, finding_key, mask
 from datasets.storage import LocalBlobStore
-from portal import audit
+from portal import audit, policy
 from portal.accounts.models import User
-from portal.data.models import TAG_LENGTH, Dataset, DatasetTag, DatasetVersion
+from portal.data.models import TAG_LENGTH, Dataset, DatasetTag, DatasetVersion, ScreeningReview
 from portal.db import utcnow
-from portal.errors import Conflict, TooLarge
+from portal.errors import Conflict, Forbidden, ServiceError, TooLarge
+from portal.settings import BY_NAME
 
 PREVIEW_ROWS = 20
+#: The review of a version's re-identification risk, beside its findings' keys.
+RISK = "reid-risk"
+REASON_MAX = 2000
 TAG_KINDS = {"condition": "conditions", "intervention": "interventions", "keyword": "keywords"}
 
 
@@ -277,6 +281,7 @@ def ingest_file(
         store=blob_store(app),
         schema=schema,
         quasi_identifiers=quasi_identifiers,
+        k=app.config["REID_MIN_K"],
         limits=limits(app),
         progress=progress,
     )
@@ -314,9 +319,60 @@ def replace_analysis(
     version.report = result.report.to_dict()
     version.screening = result.screening.to_dict()
     version.quasi_identifiers = list(quasi_identifiers)
+    # What was confirmed was the previous analysis: the new one is reviewed afresh.
+    version.reviews.clear()
 
 
-def publication_problems(version: DatasetVersion) -> list[str]:
+def must_confirm(version: DatasetVersion) -> list[dict[str, Any]]:
+    """The findings that do not block but that a person must confirm, each with its key."""
+    return [
+        {**finding, "key": finding_key(finding)}
+        for finding in version.screening.get("findings", [])
+        if finding.get("severity") != BLOCK
+    ]
+
+
+def reviews_by_finding(version: DatasetVersion) -> dict[str, ScreeningReview]:
+    return {review.finding: review for review in version.reviews}
+
+
+def _describe(finding: dict[str, Any]) -> str:
+    what = str(finding.get("kind", "finding")).replace("-", " ")
+    return f"column {finding['column']!r} ({what})" if finding.get("column") else what
+
+
+def risk_limits(app: Flask | None = None) -> tuple[int, float]:
+    """REID_MIN_K and REID_MAX_UNIQUE_SHARE of ``app`` or the current app; with
+    neither (a script checking a version), the settings' defaults."""
+    if app is None and has_app_context():
+        app = current_app
+    if app is None:
+        return BY_NAME["REID_MIN_K"].default, BY_NAME["REID_MAX_UNIQUE_SHARE"].default
+    return app.config["REID_MIN_K"], app.config["REID_MAX_UNIQUE_SHARE"]
+
+
+def risk_problem(version: DatasetVersion, min_k: int, max_unique_share: float) -> str | None:
+    """Why the version's re-identification risk is above the threshold, or None.
+
+    Only rows about people are measured: an aggregate dataset's rows are studies.
+    """
+    risk = version.screening.get("risk")
+    if version.dataset.level != "participant" or not risk or not risk.get("rows"):
+        return None
+    smallest, share = risk["min_class_size"], risk.get("unique_share", 0.0)
+    if smallest >= min_k and share <= max_unique_share:
+        return None
+    columns = ", ".join(risk["quasi_identifiers"])
+    return (
+        f"Re-identification risk is too high: on {columns}, the smallest group of rows "
+        f"sharing the same values has {smallest} row{'' if smallest == 1 else 's'} "
+        f"(at least {min_k} needed) and {share:.1%} of rows are unique (at most "
+        f"{max_unique_share:.1%} allowed). Group or remove values in these columns, or ask "
+        "a curator to accept the risk with a reason."
+    )
+
+
+def publication_problems(version: DatasetVersion, app: Flask | None = None) -> list[str]:
     problems = []
     if not version.row_count:
         problems.append(
@@ -339,7 +395,109 @@ def publication_problems(version: DatasetVersion) -> list[str]:
             "Direct identifiers must be removed or generalised first"
             + (f" (columns: {', '.join(columns)})." if columns else ".")
         )
+    reviewed = reviews_by_finding(version)
+    waiting = [f for f in must_confirm(version) if f["key"] not in reviewed]
+    if waiting:
+        problems.append(
+            "Someone must read and confirm these findings first: "
+            + "; ".join(_describe(f) for f in waiting)
+            + "."
+        )
+    risk = risk_problem(version, *risk_limits(app))
+    if risk and RISK not in reviewed:
+        problems.append(risk)
     return problems
+
+
+def confirm_findings(
+    session: Session, version: DatasetVersion, keys: Collection[str], *, reviewer: User
+) -> list[ScreeningReview]:
+    """Record that ``reviewer`` read and confirmed these findings of a draft."""
+    if version.is_published:
+        raise Conflict("A published version never changes; its findings were confirmed already.")
+    if not keys:
+        raise ServiceError("Choose at least one finding to confirm.", "findings")
+    open_findings = {f["key"]: f for f in must_confirm(version)}
+    unknown = sorted(key for key in keys if key not in open_findings)
+    if unknown:
+        raise ServiceError(
+            f"Not a finding of version {version.number} that needs confirming: "
+            f"{', '.join(unknown)}.",
+            "findings",
+        )
+    reviewed = reviews_by_finding(version)
+    added = []
+    for key in sorted(set(keys) - set(reviewed)):
+        finding = open_findings[key]
+        review = ScreeningReview(
+            finding=key,
+            decision="confirmed",
+            reviewer_id=reviewer.id,
+            reviewer_name=reviewer.name[:80],
+            details={name: finding.get(name) for name in ("kind", "category", "column", "message")},
+        )
+        version.reviews.append(review)
+        added.append(review)
+        audit.record(
+            session,
+            "dataset.finding_confirmed",
+            actor_id=reviewer.id,
+            subject=version.dataset.slug,
+            version=version.number,
+            finding=key,
+        )
+    session.flush()
+    return added
+
+
+def accept_risk(
+    session: Session, version: DatasetVersion, reason: str, *, curator: User, app: Flask
+) -> ScreeningReview:
+    """A curator accepts a draft's re-identification risk above the threshold, saying why."""
+    if not policy.is_curator(curator):
+        raise Forbidden("Only a curator can accept a re-identification risk above the threshold.")
+    if version.is_published:
+        raise Conflict("A published version never changes.")
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("Say why the risk is acceptable for this dataset.", "reason")
+    if len(reason) > REASON_MAX:
+        raise ServiceError(f"Keep the reason under {REASON_MAX:,} characters.", "reason")
+    problem = risk_problem(version, *risk_limits(app))
+    if problem is None:
+        raise Conflict("This version's re-identification risk is within the threshold.")
+    existing = reviews_by_finding(version).get(RISK)
+    if existing is not None:
+        raise Conflict(f"{existing.reviewer_name} accepted this version's risk already.")
+    min_k, max_share = risk_limits(app)
+    risk = version.screening["risk"]
+    details = {
+        "quasi_identifiers": risk["quasi_identifiers"],
+        "min_class_size": risk["min_class_size"],
+        "unique_share": risk.get("unique_share", 0.0),
+        "min_k": min_k,
+        "max_unique_share": max_share,
+    }
+    review = ScreeningReview(
+        finding=RISK,
+        decision="risk_accepted",
+        reviewer_id=curator.id,
+        reviewer_name=curator.name[:80],
+        reason=reason,
+        details=details,
+    )
+    version.reviews.append(review)
+    audit.record(
+        session,
+        "dataset.risk_accepted",
+        actor_id=curator.id,
+        subject=version.dataset.slug,
+        version=version.number,
+        reason=reason,
+        **details,
+    )
+    session.flush()
+    return review
 
 
 def publish(session: Session, version: DatasetVersion, *, actor: User) -> None:

@@ -98,6 +98,7 @@ def revalidate(
                 filename=version.filename,
                 schema=schema,
                 quasi_identifiers=quasi_identifiers,
+                k=app.config["REID_MIN_K"],
                 limits=services.limits(app),
                 progress=_reporter(context),
             )

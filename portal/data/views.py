@@ -28,7 +28,15 @@ from datasets.storage import local_copy
 from portal import db, policy
 from portal.accounts.models import Role
 from portal.data import services
-from portal.data.forms import EmptyForm, FixForm, MetadataForm, UploadForm, VersionForm
+from portal.data.forms import (
+    ConfirmForm,
+    EmptyForm,
+    FixForm,
+    MetadataForm,
+    RiskForm,
+    UploadForm,
+    VersionForm,
+)
 from portal.data.models import Dataset, DatasetVersion
 from portal.data.search import Filters, apply_filters, facet_values
 from portal.errors import ServiceError
@@ -175,6 +183,14 @@ def show(slug: str):
         abort(404)
     number = request.args.get("version", type=int)
     version = get_version(dataset, number) if number else versions[-1]
+    return render_version(dataset, version)
+
+
+def render_version(
+    dataset: Dataset, version: DatasetVersion, *, risk_form: RiskForm | None = None, status=200
+):
+    slug = dataset.slug
+    versions = policy.visible_versions(current_user, dataset)
     previous = next((v for v in reversed(versions) if v.number < version.number), None)
     editor = policy.can_edit_dataset(current_user, dataset)
     jsonld = None
@@ -206,7 +222,14 @@ def show(slug: str):
         fix_form=FixForm(),
         jsonld=jsonld,
         citation=citation_text(dataset, version),
-    )
+        must_confirm=services.must_confirm(version),
+        reviews=services.reviews_by_finding(version),
+        risk_problem=services.risk_problem(version, *services.risk_limits()),
+        risk_key=services.RISK,
+        curator=policy.is_curator(current_user),
+        confirm_form=ConfirmForm(),
+        risk_form=risk_form or RiskForm(formdata=None),
+    ), status
 
 
 def citation_text(dataset: Dataset, version: DatasetVersion) -> str:
@@ -321,6 +344,67 @@ def publish(slug: str, number: int):
         session.commit()
         flash(f"Version {number} is published.", "success")
     return redirect(url_for("data.show", slug=slug, version=number), 303)
+
+
+@bp.post("/<slug>/versions/<int:number>/confirm")
+@login_required
+def confirm(slug: str, number: int):
+    """The dataset's editor confirms findings they have read (free text, quasi-identifiers...)."""
+    dataset = get_dataset(slug)
+    require_editor(dataset)
+    version = get_version(dataset, number)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(
+            "; ".join(e for errors in form.errors.values() for e in errors)
+            or "Tick the findings you have checked.",
+            "error",
+        )
+        return redirect(url_for("data.show", slug=slug, version=number), 303)
+    session = db.session()
+    try:
+        added = services.confirm_findings(
+            session,
+            version,
+            form.findings.data or [],
+            reviewer=policy.require_account(current_user),
+        )
+    except ServiceError as error:
+        session.rollback()
+        flash(str(error), "error")
+    else:
+        session.commit()
+        flash(f"{len(added)} finding{'' if len(added) == 1 else 's'} confirmed.", "success")
+    return redirect(url_for("data.show", slug=slug, version=number) + "#screening", 303)
+
+
+@bp.post("/<slug>/versions/<int:number>/accept-risk")
+@login_required
+def accept_risk(slug: str, number: int):
+    """A curator accepts a re-identification risk above the threshold, giving a reason."""
+    dataset = get_dataset(slug)
+    version = get_version(dataset, number)
+    if not policy.is_curator(current_user):
+        abort(403)
+    form = RiskForm()
+    if not form.validate_on_submit():
+        return render_version(dataset, version, risk_form=form, status=400)
+    session = db.session()
+    try:
+        services.accept_risk(
+            session,
+            version,
+            form.reason.data or "",
+            curator=policy.require_account(current_user),
+            app=current_app,
+        )
+    except ServiceError as error:
+        session.rollback()
+        form.reason.errors = [str(error)]
+        return render_version(dataset, version, risk_form=form, status=error.status)
+    session.commit()
+    flash("The risk is accepted and recorded with your reason.", "success")
+    return redirect(url_for("data.show", slug=slug, version=number) + "#screening", 303)
 
 
 @bp.post("/<slug>/versions/<int:number>/fix")

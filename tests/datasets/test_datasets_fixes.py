@@ -15,6 +15,7 @@ from datasets.fixes import (
     DropColumn,
     PostcodesTo3,
     RenameColumn,
+    ZipsTo3,
     apply_fixes,
     fix_from_dict,
     fix_to_dict,
@@ -106,6 +107,24 @@ def test_top_coding_keeps_ages_numeric(source, tmp_path):
     result = apply_fixes(source, [AgesTo90Plus("age", label=None)], out)
     assert [r[2] for r in read_csv(out)[1:]] == ["45", "90", "90", "NA"]
     assert next(f for f in result.schema["fields"] if f["name"] == "age")["type"] == "integer"
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        # Text: ZIP and ZIP+4; 036 and 893 hold 20,000 people or fewer.
+        (["02139", "10001-1234", "03601", "89301", "NA"], ["021", "100", "000", "000", "NA"]),
+        # Whole numbers lost their leading zeros.
+        (["2139", "10001", "94110", "94110", "60614"], ["021", "100", "941", "941", "606"]),
+    ],
+)
+def test_zip_codes_to_three_digits_under_safe_harbor(write, tmp_path, values, expected):
+    path = write("z.csv", "id,area\n" + "".join(f"{i},{v}\n" for i, v in enumerate(values)))
+    result = apply_fixes(path, [ZipsTo3("area")], tmp_path / "o.csv")
+    assert [row[1] for row in read_csv(tmp_path / "o.csv")[1:]] == expected
+    assert result.schema["fields"][1]["type"] == "string"
+    assert "ZIP code(s)" in result.records[0].description
+    assert screen(tmp_path / "o.csv", result.schema).blocking is False
 
 
 def test_rename_and_dict_form(source, tmp_path):

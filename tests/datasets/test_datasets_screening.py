@@ -235,8 +235,11 @@ def test_screening_reads_only_the_columns_it_needs(write, monkeypatch):
             {"name": "email", "type": "string"},
         ]
     }
-    screen(table, schema)
+    # Whole numbers are read only when they may be long enough for a national number.
+    screen(table, schema, ranges={"id": (1, 1)})
     assert seen == [[2]]
+    screen(table, schema, ranges={"id": (1, 123_456_789)})
+    assert seen[1] == [0, 2]
 
 
 @settings(deadline=None)
@@ -252,3 +255,176 @@ def test_columns_left_out_of_an_edited_schema_are_still_screened(write):
     path = write("x.csv", "id,contact\n1,ann@example.org\n2,bob@example.org\n")
     report = screen(path, {"fields": [{"name": "id", "type": "integer"}]})
     assert ("contact", "email") in {(f.column, f.kind) for f in report.findings}
+
+
+# -- content, whatever the header -------------------------------------------------
+
+GIVEN = ["Grace", "John", "Maria", "David", "Linda", "James", "Susan", "Robert", "Karen", "Paul"]
+
+
+def finding(report, column):
+    return {f.kind: f for f in report.findings if f.column == column}
+
+
+def test_a_column_of_first_names_is_a_direct_identifier_whatever_its_header(write):
+    report = screened(write, "id,given", [f"{i},{name}" for i, name in enumerate(GIVEN)])
+    name = finding(report, "given")["name"]
+    assert (name.category, name.severity, name.evidence, name.count) == (
+        "direct",
+        "block",
+        "content",
+        10,
+    )
+    assert name.examples[0] == "G****"
+
+
+def test_labels_that_happen_to_be_names_are_not_a_name_column(write):
+    # Few distinct values: a category ("White" and "Black" are also surnames).
+    rows = [random.Random(i).choice(["White", "Black", "Asian"]) for i in range(60)]
+    assert "name" not in finding(screened(write, "group", rows), "group")
+    # Study-level files name their trials' authors: a citation, not a participant.
+    authors = ["Aronson", "Ferguson", "Rosenthal", "Hart", "Frimodt", "Stein", "Vandiviere"]
+    assert screened(write, "author", authors * 2).findings == []
+
+
+def test_names_inside_free_text_block(write):
+    notes = [
+        "Grace Evans reports dizziness after the second dose",
+        "no adverse events at the week four visit today",
+        "mild nausea resolved without treatment by day three",
+    ]
+    report = screened(write, "id,notes", [f"{i},{n}" for i, n in enumerate(notes)])
+    name = finding(report, "notes")["name"]
+    assert (name.severity, name.count, name.rows) == ("block", 1, [2])
+    assert "Grace" not in name.examples[0] and "Evans" not in name.examples[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "seen by Dr Okafor for follow up",
+        "Mrs Kowalski phoned about the rash",
+        "Michael Brown missed the visit",
+    ],
+)
+def test_titles_and_full_names_in_text_are_names(write, text):
+    report = screened(write, "comment", [text, "all well at the visit today, no complaints"])
+    assert finding(report, "comment")["name"].count == 1
+
+
+def test_clinical_sentences_are_not_names(write):
+    text = [
+        "Patient reports Severe Headache and Blood Pressure of 150/95",
+        "Mallory Weiss tear suspected after vomiting, referred",
+        "Parkinson Disease progression slower than expected",
+        "Grace period of two weeks before the Next Visit",
+        "Type 2 Diabetes, on Metformin since January",
+    ]
+    report = screened(write, "notes", text)
+    assert "name" not in finding(report, "notes")
+
+
+def test_free_text_is_held_for_a_person_to_read(write):
+    notes = [
+        f"week {i}: the participant felt tired in the afternoons and slept badly" for i in range(9)
+    ]
+    report = screened(write, "id,notes,arm", [f"{i},{n},A" for i, n in enumerate(notes)])
+    text = finding(report, "notes")["free-text"]
+    assert (text.category, text.severity) == ("free-text", "warn")
+    assert report.must_confirm == [text]
+    assert finding(report, "arm") == {}  # short repeated labels are not free text
+
+
+def test_five_digit_zip_codes_under_another_header(write):
+    zips = ["02139", "10001", "94110", "60614", "73301", "33101-1234", "98109", "30301"]
+    report = screened(write, "id,area", [f"{i},{z}" for i, z in enumerate(zips)])
+    zip_code = finding(report, "area")["zip-code"]
+    assert (zip_code.category, zip_code.severity) == ("direct", "block")
+    assert "US ZIP codes" in zip_code.message
+    assert zip_code.suggested_fix == {"fix": "zips_to_3", "column": "area"}
+    # Whole numbers are ZIP codes only in a column named for a place.
+    numbers = ["12139", "10001", "94110", "60614", "73301", "33101", "98109", "30301"]
+    assert "zip-code" in finding(screened(write, "region", numbers), "region")
+    assert screened(write, "dose_mg", numbers).findings == []
+
+
+def test_ssns_without_dashes(write):
+    ssns = ["219876543", "301456789", "412345678", "523456781", "134567892", "245678913"]
+    report = screened(write, "ref", ssns)  # inferred as whole numbers
+    assert finding(report, "ref")["national-id"].severity == "block"
+    spaced = screened(write, "ref", ["219 87 6543", "301 45 6789", "412 34 5678"])
+    assert "national-id" in finding(spaced, "ref")
+    # Numbers the SSA never issues (area 000, 666 or 9xx) are not SSNs.
+    never = ["000123456", "666123456", "912345678", "987654321"]
+    assert "national-id" not in finding(screened(write, "ref", never), "ref")
+    # A running number is a row id, even with nine digits.
+    running = [str(100_000_001 + i) for i in range(20)]
+    assert screened(write, "ref", running).findings == []
+
+
+def test_nhs_numbers_need_a_valid_check_digit(write):
+    valid = ["9434765919", "4010232137", "9876544321", "9434765870", "4505577104"]
+    assert "national-id" in finding(screened(write, "code", valid), "code")
+    wrong = ["9434765918", "4010232138", "9876544322", "9434765871", "4505577105"]
+    assert "national-id" not in finding(screened(write, "code", wrong), "code")
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "grace at gmail dot com",
+        "john [at] example [dot] org",
+        "maria(at)example.org",
+        "d.smith AT hotmail DOT co DOT uk",
+        "write to lee {at} clinic.nhs.uk",
+    ],
+)
+def test_e_mail_addresses_written_out(write, email):
+    report = screened(write, "contact", [email, "none"])
+    assert finding(report, "contact")["email"].severity == "block"
+
+
+def test_sentences_with_at_and_dot_are_not_e_mail_addresses(write):
+    text = ["seen at home. com fortable", "arrived at 5. Co-morbidities noted", "at rest"]
+    assert "email" not in finding(screened(write, "notes", text), "notes")
+
+
+def test_phone_numbers_in_international_formats(write):
+    phones = [
+        "+1 (415) 555-2671",
+        "+44 20 7946 0958",
+        "+33 1 42 68 53 00",
+        "+49 30 901820",
+        "(212) 555-0190",
+        "+61 2 9374 4000",
+        "020 7946 0000",
+        "+1 202.456.1111",
+    ]
+    found = finding(screened(write, "x", phones), "x")["phone"]
+    assert found.severity == "block"
+    # Measurements with many digits are not phone numbers.
+    readings = ["120/80 72 36.6", "2020-01-05", "1234.5678", "0.000123456"]
+    assert "phone" not in finding(screened(write, "reading", readings * 2), "reading")
+
+
+def test_re_identification_risk_counts_unique_rows_over_recognised_quasi_identifiers(write):
+    rows = ["M,30,A", "M,30,A", "M,30,A", "F,40,A", "F,41,A"]
+    report = screened(write, "sex,age,site", rows)
+    risk = report.risk
+    assert risk.quasi_identifiers == ["sex", "age", "site"]
+    assert (risk.min_class_size, risk.unique_rows, risk.unique_share) == (1, 2, 0.4)
+    assert report.to_dict()["risk"]["unique_share"] == 0.4
+
+
+def test_names_in_long_free_text_are_looked_for_in_a_sample_spread_over_the_file(write):
+    # 60,000 notes, most of them naming nobody; every 500th names a person.
+    rows = [
+        f"{i},Visit {i} Grace Evans felt dizzy"
+        if i % 500 == 0
+        else f"{i},Visit {i} Severe Headache settled with rest"
+        for i in range(60_000)
+    ]
+    name = finding(screened(write, "id,notes", rows), "notes")["name"]
+    assert name.severity == "block"
+    # 2,500 of the 60,000 read, evenly: about ten of the 120 that name someone.
+    assert 2 <= name.count <= 20 and "Only a sample of 2,500 cells" in name.message

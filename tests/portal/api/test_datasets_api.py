@@ -61,14 +61,43 @@ def test_tokens_are_stored_hashed_and_shown_once(client, token, session):
     assert len(stored.digest) == 64
 
 
-def test_a_script_uploads_publishes_and_lists_a_dataset(client, token):
+def test_a_script_uploads_publishes_and_lists_a_dataset(client, auth, make_user, token):
     response = upload(client, token)
     assert response.status_code == 202, response.get_json()
     job = client.get(response.get_json()["links"]["job"], headers=bearer(token)).get_json()
     assert job["state"] == "finished" and job["result"]["dataset"] == "scripted-upload"
-    published = client.post(
-        "/api/v1/datasets/scripted-upload/versions/1/publish", headers=bearer(token)
+    version_url = "/api/v1/datasets/scripted-upload/versions/1"
+    refused = client.post(f"{version_url}/publish", headers=bearer(token))
+    assert refused.status_code == 409
+    assert "column 'age' (age)" in refused.get_json()["error"]["message"]
+    draft = client.get("/api/v1/datasets/scripted-upload", headers=bearer(token)).get_json()
+    waiting = draft["versions"][0]["must_confirm"]
+    assert [(f["key"], f["confirmed_by"]) for f in waiting] == [("age:3:age", None)]
+    confirmed = client.post(
+        f"{version_url}/confirmations", headers=bearer(token), json={"findings": ["age:3:age"]}
+    ).get_json()
+    assert confirmed["must_confirm"][0]["confirmed_by"] == "rita"
+    # Four people, each unique by age: only a curator may let that out, saying why.
+    risk = confirmed["reidentification_risk"]
+    assert (risk["k"], risk["unique_share"], risk["within_limits"]) == (1, 1.0, False)
+    assert client.post(f"{version_url}/publish", headers=bearer(token)).status_code == 409
+    assert (
+        client.post(
+            f"{version_url}/risk-acceptance", headers=bearer(token), json={"reason": "mine"}
+        ).status_code
+        == 403
     )
+    make_user("cora", role=Role.ADMIN)
+    auth.login("cora")
+    curator = new_token(client)
+    auth.logout()
+    accepted = client.post(
+        f"{version_url}/risk-acceptance",
+        headers=bearer(curator),
+        json={"reason": "Invented rows for a demonstration; no real person."},
+    ).get_json()
+    assert accepted["reidentification_risk"]["accepted_by"] == "cora"
+    published = client.post(f"{version_url}/publish", headers=bearer(token))
     assert published.status_code == 200 and published.get_json()["published"] is True
     listing = client.get("/api/v1/datasets?q=scripted").get_json()
     assert [d["slug"] for d in listing["items"]] == ["scripted-upload"]

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import html
 import io
 import re
 
 import pytest
 
 from portal.accounts.models import Role
-from tests.portal.conftest import csrf_token
+from tests.portal.fixtures import CSRF_PATTERN, csrf_token
 
 GOOD_CSV = (
     b"patient_id,arm,age,outcome\n"
@@ -63,11 +64,35 @@ class DatasetActions:
         assert re.match(r"^/jobs/[0-9a-f]{32}$", job_url), job_url
         return self.client.get("/api/v1" + job_url).get_json()
 
-    def publish(self, slug: str, number: int):
+    def confirm(self, slug: str, number: int, keys: list[str] | None = None):
+        """Tick the findings waiting for a person on the version page (all of them
+        unless ``keys`` are given) and confirm them."""
+        page = self.client.get(f"/datasets/{slug}?version={number}").get_data(as_text=True)
+        if keys is None:
+            keys = [html.unescape(k) for k in re.findall(r'name="findings" value="([^"]+)"', page)]
+        token = CSRF_PATTERN.search(page)
+        assert token, "no form on the version page"
+        return self.client.post(
+            f"/datasets/{slug}/versions/{number}/confirm",
+            data={"csrf_token": token.group(1), "findings": keys},
+        )
+
+    def publish(self, slug: str, number: int, *, confirm: bool = True):
+        """Publish a version, first confirming what waits for a person (as its owner
+        would) unless ``confirm`` is off."""
+        if confirm:
+            self.confirm(slug, number)
         token = csrf_token(self.client, f"/datasets/{slug}?version={number}")
         return self.client.post(
             f"/datasets/{slug}/versions/{number}/publish", data={"csrf_token": token}
         )
+
+
+@pytest.fixture
+def app_config(app_config: dict) -> dict:
+    """These tests follow uploads and downloads of tiny files, whose few rows are all
+    unique: the re-identification limits are tested in tests/security."""
+    return {**app_config, "REID_MIN_K": 1, "REID_MAX_UNIQUE_SHARE": 1.0}
 
 
 @pytest.fixture

@@ -207,6 +207,11 @@ def test_a_new_version_keeps_the_old_one_and_shows_what_changed(
 
 def test_the_data_dictionary_of_a_draft_can_be_corrected(client, researcher, data_actions, session):
     data_actions.follow_job(data_actions.upload())
+    # What was confirmed was the first analysis: the corrected one is reviewed afresh.
+    assert data_actions.confirm("aspirin-after-stroke", 1).status_code == 303
+    assert "Confirmed</strong> by rita" in client.get("/datasets/aspirin-after-stroke").get_data(
+        as_text=True
+    )
     url = "/datasets/aspirin-after-stroke/versions/1/schema"
     form = {"csrf_token": csrf_token(client, url)}
     for index, (kind, role) in enumerate(
@@ -229,6 +234,9 @@ def test_the_data_dictionary_of_a_draft_can_be_corrected(client, researcher, dat
     assert fields["age"]["unit"] == "years"
     assert fields["outcome"]["role"] == "outcome"
     assert version.screening["k_anonymity"]["quasi_identifiers"] == ["age"]
+    assert version.reviews == []
+    page = client.get("/datasets/aspirin-after-stroke").get_data(as_text=True)
+    assert 'name="findings" value="age:3:age"' in page
 
 
 def test_published_versions_never_change(client, researcher, data_actions, session):

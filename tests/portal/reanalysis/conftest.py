@@ -46,6 +46,14 @@ def trial_csv(
     return "\n".join(rows) + "\n" + extra
 
 
+@pytest.fixture
+def app_config(app_config: dict) -> dict:
+    """The invented participant-level trials analysed here are small enough that every
+    row is unique on age and sex: the re-identification limits are tested in
+    tests/security, not here."""
+    return {**app_config, "REID_MIN_K": 1, "REID_MAX_UNIQUE_SHARE": 1.0}
+
+
 class Sharing:
     """Upload and publish datasets as the researcher 'rita' (logged in on the client)."""
 
