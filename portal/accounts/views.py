@@ -109,7 +109,6 @@ def login():
     if current_user.is_authenticated:
         return redirect(next_url or url_for("main.index"))
     form = LoginForm()
-    headers: dict[str, str] = {}
     status = 200
     if form.validate_on_submit():
         session = db.session()
@@ -119,8 +118,8 @@ def login():
             )
         except services.TryLater as wait:
             session.commit()
+            # The message says when; Flask-Limiter's headers speak of the address's limit.
             form.password.errors.append(str(wait))
-            headers["Retry-After"] = str(wait.retry_after)
             status = 429
         else:
             session.commit()
@@ -131,8 +130,7 @@ def login():
             form.password.errors.append("Wrong username/e-mail or password.")
     if form.is_submitted() and status == 200:
         status = 400
-    page = render_template("accounts/login.html", form=form, next_url=next_url)
-    return page, status, headers
+    return render_template("accounts/login.html", form=form, next_url=next_url), status
 
 
 @bp.post("/logout")
