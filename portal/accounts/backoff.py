@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import LoginFailures, User
+from portal.db import rows_changed
 from portal.upsert import insert
 
 KEY_MAX = 300
@@ -67,3 +68,14 @@ def clear(db: Session, key: str) -> None:
 
 def failures(db: Session, key: str) -> int:
     return db.scalar(select(LoginFailures.failures).where(LoginFailures.key == key)) or 0
+
+
+#: A count with no new failure for this long starts again from nothing.
+FORGET_AFTER = timedelta(days=1)
+
+
+def forget_old(db: Session, now: datetime) -> int:
+    """Delete counts idle for FORGET_AFTER, so names typed once do not pile up."""
+    return rows_changed(
+        db, delete(LoginFailures).where(LoginFailures.last_failed_at < now - FORGET_AFTER)
+    )
