@@ -4,6 +4,7 @@ file and console transports of the embedded default."""
 from __future__ import annotations
 
 import socket
+import ssl
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
+import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
@@ -63,6 +65,76 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
         controller.start()
     yield inbox, port
     controller.stop()
+
+
+@pytest.fixture
+def certificate_authority(monkeypatch, tmp_path) -> trustme.CA:
+    """A test CA the portal's TLS client trusts (OpenSSL reads SSL_CERT_FILE), as a
+    production server's would be trusted through the system's store."""
+    authority = trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    return authority
+
+
+def tls_server(
+    authority: trustme.CA, context_keyword: str, **options
+) -> tuple[Inbox, int, Controller]:
+    """An SMTP server with a certificate from ``authority``, handed to aiosmtpd as
+    ``ssl_context`` (TLS from the first byte) or ``tls_context`` (STARTTLS)."""
+    inbox = Inbox()
+    port = free_port()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    with warnings.catch_warnings():
+        # See smtp_server; with ssl_context the whole connection is TLS, which aiosmtpd's
+        # AUTH check (written for STARTTLS) does not see.
+        warnings.simplefilter("ignore")
+        controller = Controller(
+            inbox,
+            hostname="127.0.0.1",
+            port=port,
+            authenticator=inbox.authenticate,
+            **{context_keyword: context},
+            **options,
+        )
+        controller.start()
+    return inbox, port, controller
+
+
+def test_starttls_upgrades_before_the_password_is_sent(make_app, certificate_authority):
+    inbox, port, controller = tls_server(
+        certificate_authority, "tls_context", require_starttls=True
+    )
+    try:
+        app = make_app(MAIL_URL=f"smtp://portal:s3cret@127.0.0.1:{port}?starttls=1")
+        with app.test_request_context():
+            assert mail.send(mail.message("bob@example.org", "Over STARTTLS", "Hello"))
+    finally:
+        controller.stop()
+    assert inbox.logins == ["portal"]
+    assert [m["Subject"] for m in inbox.messages] == ["Over STARTTLS"]
+
+
+def test_smtps_speaks_tls_from_the_first_byte_and_checks_the_certificate(
+    make_app, certificate_authority, monkeypatch, caplog
+):
+    inbox, port, controller = tls_server(
+        certificate_authority, "ssl_context", auth_require_tls=False
+    )
+    try:
+        app = make_app(MAIL_URL=f"smtps://portal:s3cret@127.0.0.1:{port}")
+        with app.test_request_context():
+            assert mail.send(mail.message("bob@example.org", "Over TLS", "Hello"))
+            # A server whose certificate no trusted authority signed is refused.
+            monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent/ca.pem")
+            assert not mail.send(mail.message("bob@example.org", "Not sent", "Hello"))
+    finally:
+        controller.stop()
+    assert [m["Subject"] for m in inbox.messages] == ["Over TLS"]
+    assert inbox.logins == ["portal"]
+    assert "CERTIFICATE_VERIFY_FAILED" in caplog.text
 
 
 def test_registration_mail_reaches_a_real_smtp_server(make_app, smtp_server, session):
