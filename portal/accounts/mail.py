@@ -17,6 +17,7 @@ import smtplib
 import ssl
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -24,6 +25,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
 
+from portal.extensions import the_app
 from portal.settings import TRUE_WORDS
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,30 @@ def send(mail: EmailMessage) -> bool:
     return True
 
 
+#: Sends mail that nobody waits for. Two threads: a slow server delays mail, never pages.
+_outbox = ThreadPoolExecutor(max_workers=2, thread_name_prefix="portal-mail")
+
+
+def send_later(mail: EmailMessage) -> Future[bool] | None:
+    """Send ``mail`` without making the request wait for the server.
+
+    Whether a page sends a message must not show in how long it takes to answer (a
+    reset asked for an address with an account would otherwise answer later than
+    one without). With JOBS_INLINE (tests) the message is sent at once. Returns what
+    will say whether it was sent, when it is sent later.
+    """
+    app = the_app()
+    if app.config["JOBS_INLINE"]:
+        send(mail)
+        return None
+
+    def deliver() -> bool:
+        with app.app_context():
+            return send(mail)
+
+    return _outbox.submit(deliver)
+
+
 def _deliver(url: str, mail: EmailMessage) -> None:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -69,8 +95,11 @@ def _deliver(url: str, mail: EmailMessage) -> None:
     elif scheme == "file":
         folder = Path(unquote(parts.path))
         folder.mkdir(parents=True, exist_ok=True)
-        name = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.eml"
-        (folder / name).write_bytes(mail.as_bytes())
+        name = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}"
+        # Written aside, then renamed: whoever reads the folder never sees half a message.
+        partial = folder / f".{name}.part"
+        partial.write_bytes(mail.as_bytes())
+        partial.replace(folder / f"{name}.eml")
     elif scheme in ("smtp", "smtps"):
         _send_smtp(parts.hostname or "localhost", parts, mail, tls=scheme == "smtps")
     else:

@@ -52,12 +52,6 @@ def _register_limit() -> str:
     return current_app.config["REGISTER_RATE_LIMIT"]
 
 
-def _send_after_commit(message) -> bool:
-    """Send once the unit of work is committed: a mail server that fails loses no
-    account, and the log says what was not sent."""
-    return mail.send(message)
-
-
 REGISTERED = (
     "Thank you. If the address is yours, a message is on its way to it: open the link "
     "in it to confirm your address, then log in."
@@ -86,15 +80,17 @@ def register():
             session.rollback()
             owner = services.find_by_login(session, form.email.data)
             if owner is not None:
-                _send_after_commit(notices.registration_attempt(owner))
+                mail.send_later(notices.registration_attempt(owner))
             flash(REGISTERED, "success")
             return redirect(url_for("accounts.login"))
         except ServiceError as error:
             session.rollback()
             getattr(form, error.field or "username").errors.append(str(error))
         else:
+            # Sent once the account is committed: a mail server that fails loses no
+            # account, and the member can ask for the link again.
             session.commit()
-            _send_after_commit(notices.confirmation(user))
+            mail.send_later(notices.confirmation(user))
             flash(REGISTERED, "success")
             return redirect(url_for("accounts.login"))
     status = 400 if form.is_submitted() else 200
@@ -236,7 +232,7 @@ def change_password():
             getattr(password_form, error.field or "new_password").errors.append(str(error))
         else:
             session.commit()
-            _send_after_commit(notices.password_changed(user))
+            mail.send_later(notices.password_changed(user))
             # Every other session has ended; this one carries on with the new version.
             login_user(user, remember=REMEMBER_COOKIE in request.cookies)
             flash("Password changed. Every other device has been logged out.", "success")
@@ -266,7 +262,8 @@ def send_confirmation_again():
     user = policy.require_account(current_user)
     if user.email_confirmed:
         flash("Your e-mail address is already confirmed.", "info")
-    elif _send_after_commit(notices.confirmation(user)):
+    # Sent while the member waits, to say whether it went.
+    elif mail.send(notices.confirmation(user)):
         flash(f"We sent a new link to {user.email}.", "success")
     else:
         flash("The message could not be sent just now. Please try again later.", "error")
@@ -306,7 +303,7 @@ def forgot_password():
         session = db.session()
         user = services.find_by_login(session, form.login.data)
         if user is not None and user.is_active:
-            _send_after_commit(notices.password_reset(user))
+            mail.send_later(notices.password_reset(user))
         # The same answer whether or not an account exists.
         flash(RESET_SENT.format(minutes=current_app.config["RESET_LINK_MINUTES"]), "info")
         return redirect(url_for("accounts.login"))

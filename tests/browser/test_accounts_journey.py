@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from email import message_from_bytes, policy
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +13,15 @@ from tests.browser.conftest import screenshot
 pytestmark = pytest.mark.browser
 
 PASSWORD = "a long and unusual passphrase"
+
+
+def wait_for_mail(folder: Path) -> list[Path]:
+    for _ in range(600):
+        found = list(folder.glob("*.eml"))
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"no mail in {folder} after 30 s")
 
 
 def test_register_confirm_and_log_in(page, live_server, tmp_path):
@@ -24,8 +35,9 @@ def test_register_confirm_and_log_in(page, live_server, tmp_path):
     assert "open the link in it to confirm" in page.locator(".flashes").inner_text()
     screenshot(page, "accounts-registered")
 
-    # The embedded default writes mail as files in the instance folder.
-    [sent] = (tmp_path / "instance" / "mail").glob("*.eml")
+    # The embedded default writes mail as files in the instance folder, from the mail
+    # thread (the page does not wait for it).
+    [sent] = wait_for_mail(tmp_path / "instance" / "mail")
     message = message_from_bytes(sent.read_bytes(), policy=policy.default)
     body = message.get_body(("plain",)).get_content()
     link = next(word for word in body.split() if word.startswith(live_server + "/confirm/"))

@@ -157,6 +157,16 @@ def test_registration_mail_reaches_a_real_smtp_server(make_app, smtp_server, ses
     assert session.scalar(select(User.email_confirmed_at)) is not None
 
 
+def test_outside_tests_mail_is_sent_without_making_the_request_wait(make_app, smtp_server):
+    inbox, port = smtp_server
+    app = make_app(JOBS_INLINE=False, MAIL_URL=f"smtp://127.0.0.1:{port}")
+    with app.test_request_context():
+        outcome = mail.send_later(mail.message("bob@example.org", "Later", "A body"))
+    assert outcome is not None, "handed to the mail thread"
+    assert outcome.result(timeout=60) is True
+    assert [m["Subject"] for m in inbox.messages] == ["Later"]
+
+
 def test_a_failed_send_is_logged_keeps_the_account_and_can_be_asked_again(
     make_app, smtp_server, session, caplog
 ):
