@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import (
     accounts,
@@ -50,6 +51,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     settings.finalise(app.config)
     os.makedirs(app.config["DATA_DIR"], exist_ok=True)
+    proxies = app.config["PROXY_COUNT"]
+    if proxies > 0:
+        # Only the headers the last ``proxies`` hops wrote are believed; a client's own
+        # X-Forwarded-For entries sit further left and are ignored.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
 
     # What every feature relies on, before the features: views and commands expect
     # the extensions bound.

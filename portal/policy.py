@@ -22,8 +22,13 @@ The rules:
 - Questions and comments: their authors may edit them for a short window, before
   others act on them; a comment's author may delete it.
 - Treatment reports: only their author ever sees or changes one. Only reports of
-  trusted accounts (active, and older than TRUST_AFTER_DAYS) count in what is
+  trusted accounts (active, e-mail confirmed, older than TRUST_AFTER_DAYS) count in what is
   published about treatments, so throwaway accounts cannot make up a crowd.
+- Accounts: anyone may register and sign in; an account counts as trusted only once
+  its e-mail address is confirmed, it is active and old enough.
+- Membership of a community tells of a health condition: others see it only when
+  the member chose to show it; the community's moderators (and admins) see every
+  member, to moderate.
 - Research alignments: researchers splice solutions into them.
 """
 
@@ -59,13 +64,14 @@ class MembershipRequired(Forbidden):
 
 
 def signed_in(viewer: Viewer) -> User | None:
-    """The viewer's account, or None for a visitor."""
-    if isinstance(viewer, User):
-        return viewer
-    # current_user is a proxy: ask it for the object behind it.
+    """The viewer's account (never a proxy to it), or None for a visitor."""
+    # current_user is a proxy, which passes isinstance checks: ask it for the object
+    # behind it first, so what is returned can be stored (Flask-Login keeps it in g).
     inner = getattr(viewer, "_get_current_object", None)
     if inner is not None:
         return signed_in(inner())
+    if isinstance(viewer, User):
+        return viewer
     return None
 
 
@@ -199,6 +205,16 @@ def can_review(db: Session, community_id: int, viewer: Viewer) -> bool:
     return has_role(viewer, Role.RESEARCHER) or can_moderate(db, community_id, viewer)
 
 
+def can_see_membership(db: Session, viewer: Viewer, membership: Membership) -> bool:
+    """Membership tells of a health condition: seen by others only when the member
+    shows it, and by the member and the community's moderators always."""
+    return (
+        membership.visible
+        or _owns(viewer, membership.user_id)
+        or can_moderate(db, membership.community_id, viewer)
+    )
+
+
 def require_member(db: Session, community: Community, viewer: Viewer, doing: str) -> None:
     if not is_member(db, community.id, viewer):
         raise MembershipRequired(f"Join {community.name} to {doing}.")
@@ -246,14 +262,19 @@ def can_view_treatment(db: Session, viewer: Viewer, treatment: Treatment) -> boo
 
 
 def is_trusted(user: User, now: datetime, age: timedelta) -> bool:
-    """Whether ``user``'s reports count in published figures: an active account at
-    least ``age`` old (TRUST_AFTER_DAYS)."""
-    return user.active and user.created_at <= now - age
+    """Whether ``user``'s reports count in published figures: an active (not suspended)
+    account with a confirmed e-mail address, at least ``age`` old (TRUST_AFTER_DAYS)."""
+    return user.active and user.email_confirmed_at is not None and user.created_at <= now - age
 
 
 def trusted_accounts(now: datetime, age: timedelta) -> ColumnElement[bool]:
-    """The accounts whose reports count in published figures, as a condition on User."""
-    return and_(User.active.is_(True), User.created_at <= now - age)
+    """The accounts whose reports count in published figures, as a condition on User
+    (the same rule as :func:`is_trusted`)."""
+    return and_(
+        User.active.is_(True),
+        User.email_confirmed_at.is_not(None),
+        User.created_at <= now - age,
+    )
 
 
 def require_report_author(viewer: Viewer, report: TreatmentReport) -> None:

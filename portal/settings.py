@@ -14,6 +14,7 @@ import secrets
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,10 @@ def _sqlite_in(instance: Path) -> str:
 
 def _data_in(instance: Path) -> str:
     return str(instance / "data")
+
+
+def _mail_in(instance: Path) -> str:
+    return f"file://{instance / 'mail'}"
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -179,6 +184,45 @@ SETTINGS: tuple[Setting, ...] = (
         "LOGIN_RATE_LIMIT", str, "10 per minute", "per client address and, separately, per account"
     ),
     Setting("REGISTER_RATE_LIMIT", str, "20 per hour", "per client address"),
+    Setting(
+        "LOGIN_BACKOFF_AFTER",
+        int,
+        5,
+        "failed logins in a row on one account before each next try must wait, 2, 4, 8... seconds",
+    ),
+    Setting("LOGIN_BACKOFF_MAX_SECONDS", int, 900, "the longest wait between tries on one account"),
+    Setting("REMEMBER_DAYS", int, 14, "how long 'keep me logged in' lasts"),
+    Setting(
+        "PROXY_COUNT",
+        int,
+        0,
+        "reverse proxies in front of the web processes whose X-Forwarded-For/-Proto/-Host "
+        "headers are believed (0: none, the headers are ignored)",
+    ),
+    # -- mail and accounts -----------------------------------------------------------
+    Setting(
+        "MAIL_URL",
+        str,
+        _mail_in,
+        "where mail goes: `smtp://user:pass@host:587?starttls=1`, `smtps://user:pass@host`, "
+        "`file:///dir` (one .eml file per message) or `console:` (the log)",
+        shown="`file://<instance>/mail`",
+    ),
+    Setting(
+        "MAIL_FROM",
+        str,
+        "Open Research Portal <no-reply@localhost>",
+        "the sender of the portal's mail",
+    ),
+    Setting(
+        "BASE_URL",
+        str,
+        "",
+        "the portal's public address for links in mail, e.g. `https://portal.example.org` "
+        "(empty: the address of the request; set it in production)",
+    ),
+    Setting("CONFIRM_LINK_DAYS", int, 3, "how long an e-mail confirmation link works"),
+    Setting("RESET_LINK_MINUTES", int, 60, "how long a password reset link works"),
     Setting(
         "POST_RATE_LIMIT",
         str,
@@ -407,6 +451,7 @@ def finalise(config: dict[str, Any]) -> None:
         # Behind TLS in production: cookies must never travel in clear text.
         config["SESSION_COOKIE_SECURE"] = True
     config["REMEMBER_COOKIE_SECURE"] = bool(config["SESSION_COOKIE_SECURE"])
+    config["REMEMBER_COOKIE_DURATION"] = timedelta(days=config["REMEMBER_DAYS"])
     # Anonymous pages may be a second old in production (portal.page_cache); while
     # developing, a page must show the change just made.
     if config["PAGE_CACHE_SECONDS"] is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_login import current_user
 
 from portal import db
 from portal._version import __version__
@@ -29,7 +30,8 @@ def init_app(app: Flask) -> None:
             "logout_form": lambda: LogoutForm(formdata=None),
             "Role": Role,
             "portal_version": __version__,
-            "user_communities": lambda user: communities_of(db.session(), user),
+            # The memberships of ``user`` the person looking may see.
+            "user_communities": lambda user: communities_of(db.session(), user, current_user),
         }
 
     @app.template_filter("date")

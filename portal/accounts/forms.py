@@ -1,12 +1,25 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts.models import DISPLAY_NAME_MAX, EMAIL_MAX, USERNAME_MAX, Role
 from portal.accounts.passwords import PASSWORD_MAX
+
+PASSWORD_ADVICE = (
+    "At least 10 characters and hard to guess: a few unrelated words work well. "
+    "Common passwords, keyboard runs and your own name are refused."
+)
 
 
 class RegistrationForm(FlaskForm):
@@ -22,7 +35,7 @@ class RegistrationForm(FlaskForm):
     password = PasswordField(
         "Password",
         validators=[DataRequired(), Length(max=PASSWORD_MAX)],
-        description="At least 10 characters; a passphrase of a few words works well.",
+        description=PASSWORD_ADVICE,
     )
     confirm = PasswordField(
         "Repeat the password",
@@ -62,4 +75,47 @@ class TokenForm(FlaskForm):
             SelectChoice("read", "read: list, search and download"),
             SelectChoice("write", "write: also upload, publish, post and vote"),
         ],
+    )
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=PASSWORD_MAX)]
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+        description=PASSWORD_ADVICE,
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")],
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    login = StringField("Username or e-mail", validators=[DataRequired(), Length(max=EMAIL_MAX)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+        description=PASSWORD_ADVICE,
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
+    )
+
+
+class MembershipVisibilityForm(FlaskForm):
+    """Which of one's community memberships others may see."""
+
+    visible = SelectMultipleField(
+        "Show these memberships on my profile and the member lists",
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=True,
     )

@@ -46,6 +46,18 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # None until the owner follows the link mailed to ``email``.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Part of every session and remember-me cookie: raising it ends them all.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember-me cookie."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -64,3 +76,14 @@ class User(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.username} ({self.role})>"
+
+
+class LoginFailures(Base):
+    """Failed logins in a row, per account (or, for a name no account has, per spelling),
+    so back-off applies whatever spelling of the account an attacker types."""
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -6,12 +6,18 @@ Each part keeps its own forms beside its views (questions/forms.py, rounds/forms
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField
+from wtforms import BooleanField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class MembershipForm(FlaskForm):
-    """Join or leave: a POST carrying only the CSRF token."""
+    """Join or leave: a POST carrying the CSRF token, and on joining whether to show it."""
+
+    visible = BooleanField(
+        "Show on my profile and the member list that I am a member",
+        description="Off: only you and the community's moderators see it. "
+        "You can change this later on your account page.",
+    )
 
 
 class ActionForm(FlaskForm):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, utcnow
@@ -42,6 +42,9 @@ class Membership(Base):
     )
     role: Mapped[str] = mapped_column(String(16), default="member")
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Membership tells others of a health condition: shown on profiles and member
+    # lists only when the member chose to show it.
+    visible: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     user: Mapped[User] = relationship()
     community: Mapped[Community] = relationship(back_populates="memberships")

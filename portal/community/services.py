@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session, contains_eager
 
+from portal import policy
 from portal.accounts.models import User
 from portal.community.models import Community, Membership
 from portal.errors import ServiceError
+from portal.policy import Viewer
 from portal.upsert import insert
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -32,11 +34,15 @@ def create_community(
     return community
 
 
-def join(db: Session, community: Community, user: User, role: str = "member") -> None:
-    """Make ``user`` a member; joining twice is harmless, even when it races."""
+def join(
+    db: Session, community: Community, user: User, role: str = "member", *, visible: bool = False
+) -> None:
+    """Make ``user`` a member; joining twice is harmless, even when it races.
+
+    Membership tells of a health condition, so others see it only when ``visible``."""
     statement = (
         insert(db, Membership)
-        .values(user_id=user.id, community_id=community.id, role=role)
+        .values(user_id=user.id, community_id=community.id, role=role, visible=visible)
         .on_conflict_do_nothing(index_elements=["user_id", "community_id"])
     )
     db.execute(statement)
@@ -69,24 +75,50 @@ def member_count(db: Session, community: Community) -> int:
     )
 
 
-def communities_of(db: Session, user: User) -> list[Community]:
+def memberships_of(db: Session, user: User) -> list[Membership]:
+    """All of ``user``'s memberships, with their communities, by community name."""
     return list(
         db.scalars(
-            select(Community)
-            .join(Membership)
+            select(Membership)
+            .join(Membership.community)
+            .options(contains_eager(Membership.community))
             .where(Membership.user_id == user.id)
             .order_by(Community.name)
         )
     )
 
 
-def members(db: Session, community: Community, limit: int = 100) -> list[tuple[User, str]]:
-    """Members and their community role, moderators first, then by name."""
-    rows = db.execute(
+def communities_of(db: Session, user: User, viewer: Viewer) -> list[Membership]:
+    """The memberships of ``user`` that ``viewer`` may see (policy.can_see_membership)."""
+    return [
+        membership
+        for membership in memberships_of(db, user)
+        if policy.can_see_membership(db, viewer, membership)
+    ]
+
+
+def set_visible(db: Session, user: User, community_ids: set[int]) -> None:
+    """Show exactly the memberships of ``community_ids``; hide the others."""
+    for membership in memberships_of(db, user):
+        membership.visible = membership.community_id in community_ids
+
+
+def members(
+    db: Session, community: Community, viewer: Viewer, limit: int = 100
+) -> list[tuple[User, str]]:
+    """The members ``viewer`` may see and their community role, moderators first, then
+    by name: those who show their membership, or all of them for the community's
+    moderators."""
+    statement = (
         select(User, Membership.role)
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.community_id == community.id, User.active.is_(True))
-        .order_by((Membership.role == "moderator").desc(), User.username)
-        .limit(limit)
+    )
+    if not policy.can_moderate(db, community.id, viewer):
+        me = policy.signed_in(viewer)
+        shown = Membership.visible.is_(True)
+        statement = statement.where(shown if me is None else or_(shown, User.id == me.id))
+    rows = db.execute(
+        statement.order_by((Membership.role == "moderator").desc(), User.username).limit(limit)
     ).all()
     return [(user, role) for user, role in rows]

@@ -70,7 +70,7 @@ def show(slug: str):
         community=community,
         membership=mine,
         members=services.member_count(session, community),
-        member_list=services.members(session, community),
+        member_list=services.members(session, community, current_user),
         top_questions=top[:QUESTIONS_ON_COMMUNITY_PAGE],
         open_question_count=len(top),
         top_formula=ranking.FORMULAS["top"],
@@ -86,10 +86,11 @@ def show(slug: str):
 @bp.post("/<slug>/join")
 @login_required
 def join(slug: str):
-    require_valid(MembershipForm())
+    form = MembershipForm()
+    require_valid(form)
     session = db.session()
     community = community_or_404(slug)
-    services.join(session, community, current_user)
+    services.join(session, community, current_user, visible=bool(form.visible.data))
     session.commit()
     flash(f"You joined {community.name}.", "success")
     return redirect(url_for("community.show", slug=slug)), 303

@@ -129,6 +129,7 @@ def _synthetic_members(db: Session, echo: Callable[[str], None], created: list[s
                 email=f"{username}@demo.invalid",
                 password=secrets.token_urlsafe(24),
                 display_name=f"Synthetic demo member {number}",
+                confirmed=True,
             )
             created.append(f"user {username}")
             echo(f"  + synthetic user {username}")

@@ -43,6 +43,7 @@ def accounts(live_server, tmp_path):
                 email=f"{username}@example.org",
                 password=PASSWORD,
                 role=role,
+                confirmed=True,
             )
             # Old enough to be trusted with posting (new accounts are rate-limited).
             user.created_at = utcnow() - timedelta(days=30)

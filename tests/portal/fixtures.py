@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from email import policy as email_policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -163,6 +166,7 @@ class AuthActions:
         password: str = DEFAULT_PASSWORD,
         next_url: str | None = None,
         environ: dict | None = None,
+        remember: bool = False,
     ):
         url = "/login" + (f"?next={next_url}" if next_url else "")
         data = {
@@ -170,6 +174,8 @@ class AuthActions:
             "login": login,
             "password": password,
         }
+        if remember:
+            data["remember"] = "y"
         return self._client.post(url, data=data, environ_base=environ or {})
 
     def logout(self):
@@ -186,7 +192,13 @@ def auth(client: FlaskClient) -> AuthActions:
 def make_user(app: Flask):
     """Create a user with a role directly through the service layer."""
 
-    def make(username: str, role: Role = Role.MEMBER, password: str = DEFAULT_PASSWORD):
+    def make(
+        username: str,
+        role: Role = Role.MEMBER,
+        password: str = DEFAULT_PASSWORD,
+        *,
+        confirmed: bool = True,
+    ):
         # The session closes whatever happens: a refused user must not leave a
         # transaction open for the tables' emptying to wait on.
         with app.app_context(), db.new_session() as db_session:
@@ -196,11 +208,59 @@ def make_user(app: Flask):
                 email=f"{username}@example.org",
                 password=password,
                 role=role,
+                confirmed=confirmed,
             )
             db_session.commit()
             return user.id
 
     return make
+
+
+class Mailbox:
+    """The messages the app wrote to its mail folder (the embedded default transport
+    writes one .eml file per message), oldest first."""
+
+    def __init__(self, app: Flask) -> None:
+        url = app.config["MAIL_URL"]
+        assert url.startswith("file://"), f"the mailbox reads a file:// MAIL_URL, not {url}"
+        self.folder = Path(url.removeprefix("file://"))
+
+    def messages(self, to: str | None = None) -> list[EmailMessage]:
+        if not self.folder.exists():
+            return []
+        found = []
+        for path in sorted(self.folder.glob("*.eml")):
+            message = BytesParser(policy=email_policy.default).parsebytes(path.read_bytes())
+            assert isinstance(message, EmailMessage)
+            if to is None or message["To"] == to:
+                found.append(message)
+        return found
+
+    def last(self, to: str | None = None) -> EmailMessage:
+        messages = self.messages(to)
+        assert messages, f"no mail was sent{' to ' + to if to else ''}"
+        return messages[-1]
+
+
+LINK_PATTERN = re.compile(r"https?://\S+")
+
+
+def body_of(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    assert part is not None
+    return part.get_content()
+
+
+def link_in(message: EmailMessage) -> str:
+    """The first link in a message, as a path the test client can open."""
+    match = LINK_PATTERN.search(body_of(message))
+    assert match, f"no link in {message['Subject']!r}"
+    return "/" + match.group(0).split("/", 3)[3]
+
+
+@pytest.fixture
+def mailbox(app: Flask) -> Mailbox:
+    return Mailbox(app)
 
 
 class Clock:

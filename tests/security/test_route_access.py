@@ -68,6 +68,13 @@ ROUTES: dict[str, tuple[str, str]] = {
     "accounts.create_token": ("/account/tokens", "signed_in"),
     "accounts.revoke_token": ("/account/tokens/{token}/revoke", "owner:member"),
     "accounts.profile": ("/u/mia", "public"),
+    "accounts.logout_everywhere": ("/account/logout-everywhere", "signed_in"),
+    "accounts.change_password": ("/account/password", "signed_in"),
+    "accounts.membership_visibility": ("/account/memberships", "signed_in"),
+    "accounts.send_confirmation_again": ("/account/confirm-again", "signed_in"),
+    "accounts.confirm_email": ("/confirm/not-a-signed-link", "public"),
+    "accounts.forgot_password": ("/forgot-password", "public"),
+    "accounts.reset_password": ("/reset-password/not-a-signed-link", "public"),
     "accounts.admin_users": ("/admin/users", "admin"),
     "accounts.admin_set_role": ("/admin/users/{otto}/role", "admin"),
     "notifications.index": ("/notifications/", "signed_in"),
@@ -340,7 +347,9 @@ def test_route_access_for_every_role(world, role):
     app, values, tokens, ids = world
     client, token = _client(app, role)
     problems = []
-    rules = sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint == "accounts.logout")
+    # Logging out (here, or everywhere) ends the session the sweep uses: last of all.
+    ending = ("accounts.logout", "accounts.logout_everywhere")
+    rules = sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint in ending)
     for rule in rules:
         template, access = ROUTES[rule.endpoint]
         url = template.format(**values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from portal.community import services
 from portal.community.questions import votes
 from portal.community.threads import services as threads
 from tests.portal.community.conftest import SLUG
@@ -12,13 +13,17 @@ def test_the_community_page_shows_members_moderators_and_top_questions(
 ):
     moira = person("moira", moderator_of=(community,))
     sam = person("sam", member_of=(community,))
+    person("priya", member_of=(community,))
+    for shown in (moira, sam):
+        services.set_visible(session, shown, {community.id})
     popular = propose(community, sam, "Which adjuvant treatment helps most after surgery?")
     quiet = propose(community, sam, "Does follow-up by phone work as well as in clinic?")
     votes.support(session, popular, moira)
     session.commit()
     page = client.get(f"/communities/{SLUG}").get_data(as_text=True)
-    assert "2 members" in page
+    assert "3 members" in page
     assert 'href="/u/moira"' in page and ">moderator</span>" in page and 'href="/u/sam"' in page
+    assert "/u/priya" not in page and "1 more, who keep their membership private" in page
     assert page.index(popular.title) < page.index(quiet.title), "top questions first"
     assert "Datasets and analyses" in page, "the place the datasets features will fill"
     assert f'href="/communities/{SLUG}/questions/"' in page
