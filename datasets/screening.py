@@ -721,6 +721,33 @@ class _ColumnScreen:
         if tail.size:  # past the limit the share seen so far decides
             hit[tail] = state[1] * 2 >= state[0]
 
+    def _finding(
+        self,
+        kind: str,
+        hits: _Hits | None,
+        *,
+        message: str,
+        category: str = DIRECT,
+        severity: str = BLOCK,
+        evidence: str = "content",
+        suggested_fix: dict[str, Any] | None = None,
+    ) -> Finding:
+        """A finding about this column, with the cells that gave it away (``hits``);
+        without them, about the whole column."""
+        return Finding(
+            column=self.name,
+            column_number=self.position + 1,
+            kind=kind,
+            category=category,
+            severity=severity,
+            evidence=evidence,
+            count=hits.count if hits is not None else self.nonmissing,
+            rows=hits.rows if hits is not None else [],
+            examples=hits.examples if hits is not None else [],
+            message=message,
+            suggested_fix=suggested_fix,
+        )
+
     def _names(
         self, values: pa.Array, rows: np.ndarray, arr: pa.Array, indices: np.ndarray | None
     ) -> None:
@@ -765,7 +792,6 @@ class _ColumnScreen:
     def findings(self, reference: str | None) -> list[Finding]:
         out: list[Finding] = []
         named: set[str] = set()
-        col = self.position + 1
         if self.nonmissing == 0:
             return out
         for kind, category, pattern, description in _NAME_RULES:
@@ -791,16 +817,11 @@ class _ColumnScreen:
             evidence = "column-name+content" if content else "column-name"
             hits = self.present  # the column is named for it: every value counts
             out.append(
-                Finding(
-                    column=self.name,
-                    column_number=col,
-                    kind=kind,
+                self._finding(
+                    kind,
+                    hits,
                     category=category,
-                    severity=BLOCK,
                     evidence=evidence,
-                    count=hits.count,
-                    rows=hits.rows,
-                    examples=hits.examples,
                     message=f"Column {self.name!r} appears to hold {description} "
                     f"({self.nonmissing:,} non-empty cells).",
                     suggested_fix=_fix_for(kind, self.name, reference, self.type),
@@ -824,16 +845,11 @@ class _ColumnScreen:
             confident = rule.strong or fraction >= 0.8
             named.add(rule.kind)
             out.append(
-                Finding(
-                    column=self.name,
-                    column_number=col,
-                    kind=rule.kind,
+                self._finding(
+                    rule.kind,
+                    matched,
                     category=rule.category,
                     severity=BLOCK if confident else WARN,
-                    evidence="content",
-                    count=matched.count,
-                    rows=matched.rows,
-                    examples=matched.examples,
                     message=f"{matched.count:,} cell(s) in column {self.name!r} look like "
                     f"{rule.description} ({fraction:.0%} of non-empty cells).",
                     suggested_fix=_fix_for(rule.kind, self.name, reference, self.type),
@@ -843,16 +859,11 @@ class _ColumnScreen:
         if self.free_text:
             words = self.text_spaces / self.text_cells + 1
             out.append(
-                Finding(
-                    column=self.name,
-                    column_number=col,
-                    kind="free-text",
+                self._finding(
+                    "free-text",
+                    None,
                     category=TEXT,
                     severity=WARN,
-                    evidence="content",
-                    count=self.nonmissing,
-                    rows=[],
-                    examples=[],
                     message=f"Column {self.name!r} holds free text ({self.nonmissing:,} cells, "
                     f"about {words:.0f} words each). Someone must read it for names, places, "
                     "dates and other details that could identify a person before it is "
@@ -866,16 +877,9 @@ class _ColumnScreen:
             and "full-date" not in named
         ):
             out.append(
-                Finding(
-                    column=self.name,
-                    column_number=col,
-                    kind="full-date",
-                    category=DIRECT,
-                    severity=BLOCK,
-                    evidence="content",
-                    count=self.present.count,
-                    rows=self.present.rows,
-                    examples=self.present.examples,
+                self._finding(
+                    "full-date",
+                    self.present,
                     message=f"Column {self.name!r} holds exact {self.type}s "
                     f"({self.nonmissing:,} cells); dates about a participant must be "
                     "reduced to the year or made relative to a reference date.",
@@ -885,16 +889,10 @@ class _ColumnScreen:
         if self.is_age and self.over_89.count:
             h = self.over_89
             out.append(
-                Finding(
-                    column=self.name,
-                    column_number=col,
-                    kind="age-over-89",
-                    category=DIRECT,
-                    severity=BLOCK,
+                self._finding(
+                    "age-over-89",
+                    h,
                     evidence="column-name+content",
-                    count=h.count,
-                    rows=h.rows,
-                    examples=h.examples,
                     message=f"{h.count:,} participant(s) in column {self.name!r} are older than "
                     "89; ages of 90 and over must be grouped as '90+'.",
                     suggested_fix={"fix": "ages_to_90_plus", "column": self.name},
@@ -904,16 +902,10 @@ class _ColumnScreen:
             if self.fine_postcode.count:
                 h = self.fine_postcode
                 out.append(
-                    Finding(
-                        column=self.name,
-                        column_number=col,
-                        kind="postcode",
-                        category=DIRECT,
-                        severity=BLOCK,
+                    self._finding(
+                        "postcode",
+                        h,
                         evidence="column-name+content",
-                        count=h.count,
-                        rows=h.rows,
-                        examples=h.examples,
                         message=f"{h.count:,} postcode(s) in column {self.name!r} are finer than "
                         "3 characters.",
                         suggested_fix={"fix": "postcodes_to_3", "column": self.name},
@@ -926,23 +918,15 @@ class _ColumnScreen:
     def _name_findings(self, named: set[str]) -> list[Finding]:
         if "name" in named or re.fullmatch(_NOT_PEOPLE_NAME, self.norm):
             return []
-        col = self.position + 1
         cells = self.name_cells
         fraction = cells.count / max(1, self.nonmissing)
         enough = min(10, max(3, self.nonmissing // 2))
         if fraction >= 0.8 and len(self.name_values) >= enough and self.quasi_kind() is None:
             named.add("name")
             return [
-                Finding(
-                    column=self.name,
-                    column_number=col,
-                    kind="name",
-                    category=DIRECT,
-                    severity=BLOCK,
-                    evidence="content",
-                    count=cells.count,
-                    rows=cells.rows,
-                    examples=cells.examples,
+                self._finding(
+                    "name",
+                    cells,
                     message=f"{cells.count:,} cell(s) in column {self.name!r} are personal names "
                     f"({fraction:.0%} of non-empty cells are common given names or surnames).",
                     suggested_fix=_fix_for("name", self.name, None, self.type),
@@ -952,16 +936,9 @@ class _ColumnScreen:
         if mentions.count:
             named.add("name")
             return [
-                Finding(
-                    column=self.name,
-                    column_number=col,
-                    kind="name",
-                    category=DIRECT,
-                    severity=BLOCK,
-                    evidence="content",
-                    count=mentions.count,
-                    rows=mentions.rows,
-                    examples=mentions.examples,
+                self._finding(
+                    "name",
+                    mentions,
                     message=f"{mentions.count:,} cell(s) of text in column {self.name!r} mention "
                     "what look like people's names (a given name and a surname, or a title "
                     "such as Dr or Mrs and a name). Remove the names from the text, or the "
@@ -987,16 +964,12 @@ class _ColumnScreen:
         return None
 
     def _quasi(self, kind: str) -> Finding:
-        return Finding(
-            column=self.name,
-            column_number=self.position + 1,
-            kind=kind,
+        return self._finding(
+            kind,
+            None,
             category=QUASI,
             severity=WARN,
             evidence="column-name",
-            count=self.nonmissing,
-            rows=[],
-            examples=[],
             message=f"Column {self.name!r} ({kind.replace('-', ' ')}) can help re-identify "
             "people when combined with other columns; check k-anonymity.",
         )
