@@ -105,6 +105,7 @@ def start_server(
             "PORTAL_INSTANCE_PATH": str(instance),
             "PORTAL_DATABASE_URL": database_url,
             "PORTAL_ENV": "production",
+            "PORTAL_BASE_URL": f"http://127.0.0.1:{port}",
             "PORTAL_DB_POOL_SIZE": str(threads),
             "PYTHONPATH": str(ROOT),
         }

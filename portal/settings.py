@@ -219,7 +219,7 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "",
         "the portal's public address for links in mail, e.g. `https://portal.example.org` "
-        "(empty: the address of the request; set it in production)",
+        "(empty: the address of the request; required in production)",
     ),
     Setting("CONFIRM_LINK_DAYS", int, 3, "how long an e-mail confirmation link works"),
     Setting("RESET_LINK_MINUTES", int, 60, "how long a password reset link works"),
@@ -450,6 +450,14 @@ def finalise(config: dict[str, Any]) -> None:
     if production:
         # Behind TLS in production: cookies must never travel in clear text.
         config["SESSION_COOKIE_SECURE"] = True
+        if not config["BASE_URL"]:
+            # A link built from the request's Host header could be sent to another site
+            # by a client that forges the header (password-reset poisoning).
+            raise ValueError(
+                f"{BY_NAME['BASE_URL'].variable} must be set when PORTAL_ENV is production: "
+                "the links in the portal's mail (confirmation, password reset) are built "
+                "from it, never from a request's Host header, which a client can forge."
+            )
     config["REMEMBER_COOKIE_SECURE"] = bool(config["SESSION_COOKIE_SECURE"])
     config["REMEMBER_COOKIE_DURATION"] = timedelta(days=config["REMEMBER_DAYS"])
     # Anonymous pages may be a second old in production (portal.page_cache); while

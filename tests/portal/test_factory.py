@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import stat
 
+import pytest
 from sqlalchemy import text
 
 from portal import create_app, db
@@ -47,9 +48,17 @@ def test_secret_key_from_the_environment_wins(tmp_path, monkeypatch):
 
 def test_production_mode_forces_secure_cookies(tmp_path, monkeypatch):
     monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PORTAL_BASE_URL", "https://portal.example.org")
     app = create_app({"INSTANCE_PATH": str(tmp_path / "i")})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
+
+
+def test_production_mode_needs_the_public_address_for_links_in_mail(tmp_path, monkeypatch):
+    """Without it, a reset link would be built from a Host header a client can forge."""
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    with pytest.raises(ValueError, match="PORTAL_BASE_URL must be set"):
+        create_app({"INSTANCE_PATH": str(tmp_path / "i")})
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):

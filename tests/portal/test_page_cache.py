@@ -64,10 +64,11 @@ def test_zero_seconds_keeps_nothing():
 
 @pytest.mark.parametrize(("env", "expected"), [("production", 1.0), ("development", 0.0)])
 def test_anonymous_pages_are_kept_only_in_production_unless_told(env, expected, tmp_path):
-    config = {**defaults(str(tmp_path)), "PORTAL_ENV": env}
+    public = {"BASE_URL": "https://portal.example.org"}
+    config = {**defaults(str(tmp_path)), "PORTAL_ENV": env, **public}
     finalise(config)
     assert config["PAGE_CACHE_SECONDS"] == expected
-    told = {**defaults(str(tmp_path)), "PORTAL_ENV": env, "PAGE_CACHE_SECONDS": 5.0}
+    told = {**defaults(str(tmp_path)), "PORTAL_ENV": env, "PAGE_CACHE_SECONDS": 5.0, **public}
     finalise(told)
     assert told["PAGE_CACHE_SECONDS"] == 5.0
 
