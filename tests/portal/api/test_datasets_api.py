@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from portal.accounts.models import Role
 from portal.accounts.tokens import ApiToken
 from portal.data.models import Dataset
+from portal.jobs.models import Job
 from tests.portal.conftest import csrf_token
 from tests.portal.data.conftest import GOOD_CSV
 
@@ -154,11 +155,14 @@ def test_bad_metadata_names_the_field_and_writes_nothing(client, token, session,
     assert session.scalar(select(func.count()).select_from(Dataset)) == 0
 
 
-def test_a_file_that_cannot_be_read_fails_its_job_with_the_reason(client, token, session):
+def test_a_file_that_is_not_a_table_is_refused_before_any_job(client, token, session):
     response = upload(client, token, content=b"\x00\x01\x02" * 1000)
-    job = client.get(response.get_json()["links"]["job"], headers=bearer(token)).get_json()
-    assert job["state"] == "failed" and "binary" in job["error"].lower()
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_file" and error["field"] == "file"
+    assert "binary" in error["message"].lower()
     assert session.scalar(select(func.count()).select_from(Dataset)) == 0
+    assert session.scalar(select(func.count()).select_from(Job)) == 0
 
 
 def test_cookie_sessions_need_a_csrf_token_on_the_api(client, auth, make_user):
