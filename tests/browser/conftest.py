@@ -88,7 +88,10 @@ def _expected(console_text: str) -> bool:
 
 
 @pytest.fixture
-def page(chromium_path: Path, tmp_path) -> Iterator:
+def page(chromium_path: Path, live_server: str, tmp_path) -> Iterator:
+    """A page in a fresh browser. It asks for the live server so that the browser is
+    closed before the server stops: a test that ends while a file is still loading
+    must not see that load cut off (ERR_CONNECTION_RESET) and count it as a fault."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

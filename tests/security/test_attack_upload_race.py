@@ -30,7 +30,9 @@ def test_concurrent_uploads_with_one_title_all_succeed_with_distinct_slugs(
     # job's and its progress reports'): enough for ten of them at the same moment.
     # One member sends all ten, so the per-member job cap and upload rate are lifted:
     # this is about slugs, not quotas (tests/security/test_attack_resource_quotas.py).
-    app = make_app(DB_POOL_SIZE=40, JOBS_ACTIVE_PER_USER=UPLOADS, RATELIMIT_ENABLED=False)
+    app = make_app(
+        DB_POOL_SIZE=40, JOBS_ACTIVE_PER_USER=UPLOADS, UPLOAD_RATE_LIMIT="100 per minute"
+    )
     make_user("rita", role=Role.RESEARCHER)
     token = token_for(session.scalar(select(User).where(User.username == "rita")))
     start = threading.Barrier(UPLOADS)
