@@ -507,15 +507,22 @@ def sniff_delimiter(sample: str, filename: str | None = None) -> str:
     return ","
 
 
-def precheck(path: str | os.PathLike[str], filename: str | None = None) -> str:
-    """The file's kind from its first bytes (and a ZIP's directory), with the same
-    refusals as :func:`detect` but without reading the whole file: fast enough for a
-    web request, so a wrong file is refused before any job starts."""
+def _kind(path: str | os.PathLike[str], filename: str | None) -> tuple[str, bytes]:
+    """The kind ("text", "xlsx" or "parquet") from the first bytes and a ZIP's
+    directory, with those bytes; raises for anything that is not a table."""
     with open(path, "rb") as fh:
         head = fh.read(HEAD)
     kind = sniff_format(head, filename)
     if kind == "zip":
-        return sniff_zip(path, filename)
+        kind = sniff_zip(path, filename)
+    return kind, head
+
+
+def precheck(path: str | os.PathLike[str], filename: str | None = None) -> str:
+    """The file's kind, with the same refusals as :func:`detect` but without reading the
+    whole file: fast enough for a web request, so a wrong file is refused before any
+    job starts."""
+    kind, head = _kind(path, filename)
     if kind == "text":
         sniff_text_encoding(head, filename)
     return kind
@@ -536,12 +543,8 @@ def detect(
         raise FileTooLargeError(
             f"{_label(filename)} is {_human(size)}, over the {_human(limits.max_bytes)} limit."
         )
-    with open(path, "rb") as fh:
-        head = fh.read(HEAD)
-    kind = sniff_format(head, filename)
+    kind, head = _kind(path, filename)
     warnings: list[Issue] = []
-    if kind == "zip":
-        kind = sniff_zip(path, filename)
     if kind in ("xlsx", "parquet"):
         if _is_text_name(filename):
             warnings.append(
