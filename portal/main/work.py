@@ -45,10 +45,13 @@ class Work:
     jobs: list[Job]
 
     @property
+    def failed_analyses(self) -> list[AnalysisRun]:
+        return [run for run in self.analyses if run.status == RunStatus.FAILED]
+
+    @property
     def needs_action(self) -> int:
         """Drafts to publish or fix, uploads to try again, analyses that failed."""
-        failed_runs = sum(run.status == RunStatus.FAILED for run in self.analyses)
-        return len(self.drafts) + len(self.failed_uploads) + failed_runs
+        return len(self.drafts) + len(self.failed_uploads) + len(self.failed_analyses)
 
 
 def of(session: Session, user: Any) -> Work:
@@ -60,7 +63,11 @@ def of(session: Session, user: Any) -> Work:
         .order_by(Dataset.updated_at.desc())
     ).all()
     # a dataset is a draft while its newest version awaits publication (or fixes)
-    drafts = [d for d in datasets if d.versions and d.versions[-1].published_at is None]
+    drafts: list[Dataset] = []
+    published: list[Dataset] = []
+    for dataset in datasets:
+        waiting = bool(dataset.versions) and dataset.versions[-1].published_at is None
+        (drafts if waiting else published).append(dataset)
     since = utcnow() - RECENT
     jobs = session.scalars(
         select(Job)
@@ -85,7 +92,7 @@ def of(session: Session, user: Any) -> Work:
     ).all()
     return Work(
         drafts=drafts,
-        published=[d for d in datasets if d not in drafts],
+        published=published,
         failed_uploads=failed_uploads,
         analyses=list(analyses),
         jobs=list(jobs[:JOBS_SHOWN]),
