@@ -25,6 +25,7 @@ from portal.accounts.models import User
 from portal.data.models import TAG_LENGTH, Dataset, DatasetTag, DatasetVersion, ScreeningReview
 from portal.db import utcnow
 from portal.errors import Conflict, Forbidden, ServiceError, TooLarge
+from portal.jobs.models import Job
 from portal.settings import BY_NAME
 
 PREVIEW_ROWS = 20
@@ -32,6 +33,12 @@ PREVIEW_ROWS = 20
 RISK = "reid-risk"
 REASON_MAX = 2000
 TAG_KINDS = {"condition": "conditions", "intervention": "interventions", "keyword": "keywords"}
+
+
+def starts_a_dataset(job: Job) -> bool:
+    """Whether the job is an upload meant to start a new dataset: the details typed for
+    it (title, description, metadata) can start another upload."""
+    return job.kind == "dataset.ingest" and not job.payload.get("dataset_id")
 
 
 def blob_store(app: Flask) -> LocalBlobStore:

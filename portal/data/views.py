@@ -133,10 +133,15 @@ def index():
     )
 
 
+@bp.app_template_global("starts_a_dataset")
+def starts_a_dataset(job: Job) -> bool:
+    return services.starts_a_dataset(job)
+
+
 def _failed_upload(job_id: str) -> Job | None:
     """The member's own upload job, whose details a new upload may start from."""
     job = db.session().get(Job, job_id) if job_id else None
-    if job is None or job.owner_id != current_user.id or job.kind != "dataset.ingest":
+    if job is None or job.owner_id != current_user.id or not services.starts_a_dataset(job):
         return None
     return job
 

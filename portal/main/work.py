@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal import db, policy
 from portal.data.models import Dataset
+from portal.data.services import starts_a_dataset
 from portal.db import utcnow
 from portal.jobs.models import Job, JobState
 from portal.reanalysis.models import AnalysisRun, RunStatus
@@ -81,9 +82,7 @@ def of(session: Session, user: Any) -> Work:
             filename=str(job.payload.get("filename") or ""),
         )
         for job in jobs
-        if job.kind == "dataset.ingest"
-        and job.state == JobState.FAILED
-        and not job.payload.get("dataset_id")
+        if job.state == JobState.FAILED and starts_a_dataset(job)
     ]
     analyses = session.scalars(
         select(AnalysisRun)
