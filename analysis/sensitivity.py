@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from .batch import MaskRows, fit_subsets
 from .effect_sizes import EffectSizes
 from .errors import AnalysisInputError
 from .pooling import pool
 from .provenance import json_object, json_safe, software_versions
-from .results import MetaAnalysisResult
 
 _ROW_FIELDS = (
     "estimate",
@@ -38,52 +38,87 @@ _ROW_FIELDS = (
 
 @dataclass(frozen=True, eq=False)
 class SequentialResult:
-    """A sequence of re-fitted models: one per omitted study, or per cumulative step."""
+    """A sequence of re-fitted models: one per omitted study, or per cumulative step.
+
+    Kept as columns (one value per fit) rather than as whole results: a
+    leave-one-out analysis of a thousand studies is a thousand fits, and a
+    study table per fit would be a million rows nobody reads.
+    """
 
     kind: str
     labels: tuple[str, ...]
-    results: tuple[MetaAnalysisResult, ...]
+    columns: Mapping[str, np.ndarray]
+    is_ratio: bool
     options: dict[str, Any] = field(default_factory=dict)
     software: dict[str, str] = field(default_factory=software_versions)
 
     def __len__(self) -> int:
-        return len(self.results)
+        return len(self.labels)
 
     def column(self, name: str) -> np.ndarray:
-        return np.array([getattr(r, name) for r in self.results], dtype=float)
+        return np.asarray(self.columns[name], dtype=float)
+
+    def row(self, i: int) -> dict[str, Any]:
+        """The ``i``-th fit: ``k``, ``df`` (None for z tests) and the statistics."""
+        out: dict[str, Any] = {"study": self.labels[i], "k": int(self.columns["k"][i])}
+        df = self.columns["df"][i]
+        out["df"] = None if np.isnan(df) else int(df)
+        out.update({name: float(self.columns[name][i]) for name in _ROW_FIELDS})
+        for name in ("estimate", "ci_low", "ci_high"):
+            out[f"{name}_exp"] = _exp(out[name]) if self.is_ratio else None
+        return out
 
     def to_frame(self) -> pd.DataFrame:
         frame = pd.DataFrame({"study": list(self.labels)})
         for name in _ROW_FIELDS:
             frame[name] = self.column(name)
-        if self.results and self.results[0].is_ratio:
+        if self.is_ratio:
             for name in ("estimate", "ci_low", "ci_high"):
                 frame[f"{name}_exp"] = np.exp(frame[name])
         return frame
 
     def to_dict(self) -> dict[str, Any]:
-        rows = []
-        for label, result in zip(self.labels, self.results, strict=True):
-            row = {"study": label, "k": result.k}
-            row.update({name: getattr(result, name) for name in _ROW_FIELDS})
-            row.update(
-                {
-                    "estimate_exp": result.estimate_exp,
-                    "ci_low_exp": result.ci_low_exp,
-                    "ci_high_exp": result.ci_high_exp,
-                    "df": result.df,
-                }
-            )
-            rows.append(row)
         return json_object(
             {
                 "schema": f"analysis.{self.kind}/1",
                 "kind": self.kind,
                 "options": self.options,
-                "rows": rows,
+                "rows": [self.row(i) for i in range(len(self))],
                 "software": self.software,
             }
         )
+
+
+def _exp(value: float) -> float | None:
+    return float(np.exp(value)) if np.isfinite(value) else None
+
+
+def _refit(
+    kind: str,
+    effects: EffectSizes,
+    labels: tuple[str, ...],
+    masks: MaskRows,
+    n_fits: int,
+    method: str,
+    hk: bool,
+    level: float,
+    control: Mapping[str, Any] | None,
+    options: dict[str, Any],
+) -> SequentialResult:
+    """Fit every subset: as one batch where :mod:`analysis.batch` covers the model,
+    one by one (the same :func:`pool` a single analysis uses) for the rest."""
+    columns, fitted = fit_subsets(
+        effects.yi, effects.vi, masks, n_fits, method, hk=hk, level=level, control=control
+    )
+    for i in np.flatnonzero(~fitted).tolist():
+        result = pool(
+            effects.subset(masks(i, i + 1)[0]), method, hk=hk, level=level, control=control
+        )
+        columns["k"][i] = result.k
+        columns["df"][i] = np.nan if result.df is None else result.df
+        for name in _ROW_FIELDS:
+            columns[name][i] = getattr(result, name)
+    return SequentialResult(kind, labels, columns, effects.is_ratio, options)
 
 
 def _pool_options(
@@ -103,13 +138,16 @@ def leave_one_out(
     """Re-fit the model omitting each study in turn (row ``i`` omits study ``i``)."""
     if effects.k < 2:
         raise AnalysisInputError("leave-one-out needs at least 2 studies", field="k")
-    results = []
-    for i in range(effects.k):
-        keep = np.ones(effects.k, dtype=bool)
-        keep[i] = False
-        results.append(pool(effects.subset(keep), method, hk=hk, level=level, control=control))
-    return SequentialResult(
-        "leave-one-out", effects.labels, tuple(results), _pool_options(method, hk, level, control)
+    k = effects.k
+
+    def omit_one(lo: int, hi: int) -> np.ndarray:
+        keep = np.ones((hi - lo, k), dtype=bool)
+        keep[np.arange(hi - lo), np.arange(lo, hi)] = False
+        return keep
+
+    options = _pool_options(method, hk, level, control)
+    return _refit(
+        "leave-one-out", effects, effects.labels, omit_one, k, method, hk, level, control, options
     )
 
 
@@ -150,11 +188,14 @@ def cumulative(
         if collapse and j + 1 < k and sorted_key[j + 1] == sorted_key[j]:
             continue
         steps.append(j + 1)
-    results = tuple(
-        pool(ordered.subset(np.arange(n)), method, hk=hk, level=level, control=control)
-        for n in steps
-    )
+    sizes = np.asarray(steps)
+
+    def first_n(lo: int, hi: int) -> np.ndarray:
+        return np.arange(k)[None, :] < sizes[lo:hi, None]
+
     labels = tuple(ordered.labels[n - 1] for n in steps)
     options = _pool_options(method, hk, level, control)
     options.update({"order": json_safe(list(sorted_key)), "collapse": collapse})
-    return SequentialResult("cumulative", labels, results, options)
+    return _refit(
+        "cumulative", ordered, labels, first_n, len(steps), method, hk, level, control, options
+    )

@@ -23,36 +23,36 @@ class TestLeaveOneOut:
     """First row of leave1out() from [MT] test_misc_influence.r (full precision)."""
 
     def test_random_effects_reml(self):
-        first = leave_one_out(effects("RR")).results[0]
-        assert first.estimate == pytest.approx(-0.707083788031436, rel=1e-12)
-        assert first.se == pytest.approx(0.189961024702717, rel=1e-12)
-        assert first.statistic == pytest.approx(-3.72225717953459, rel=1e-12)
-        assert first.pvalue == pytest.approx(0.000197449759023198, rel=1e-10)
-        assert first.ci_low == pytest.approx(-1.07940055491509, rel=1e-12)
-        assert first.ci_high == pytest.approx(-0.334767021147788, rel=1e-12)
-        assert first.q == pytest.approx(151.582572747109, rel=1e-12)
-        assert first.q_pvalue == pytest.approx(7.0778599767807e-27, rel=1e-8)
-        assert first.tau2 == pytest.approx(0.336156745300306, rel=1e-12)
-        assert first.i2 == pytest.approx(93.2259349111223, rel=1e-12)
-        assert first.h2 == pytest.approx(14.762184698253, rel=1e-12)
+        first = leave_one_out(effects("RR")).row(0)
+        assert first["estimate"] == pytest.approx(-0.707083788031436, rel=1e-12)
+        assert first["se"] == pytest.approx(0.189961024702717, rel=1e-12)
+        assert first["statistic"] == pytest.approx(-3.72225717953459, rel=1e-12)
+        assert first["pvalue"] == pytest.approx(0.000197449759023198, rel=1e-10)
+        assert first["ci_low"] == pytest.approx(-1.07940055491509, rel=1e-12)
+        assert first["ci_high"] == pytest.approx(-0.334767021147788, rel=1e-12)
+        assert first["q"] == pytest.approx(151.582572747109, rel=1e-12)
+        assert first["q_pvalue"] == pytest.approx(7.0778599767807e-27, rel=1e-8)
+        assert first["tau2"] == pytest.approx(0.336156745300306, rel=1e-12)
+        assert first["i2"] == pytest.approx(93.2259349111223, rel=1e-12)
+        assert first["h2"] == pytest.approx(14.762184698253, rel=1e-12)
 
     def test_mantel_haenszel(self):
-        first = leave_one_out(effects("RR"), "MH").results[0]
-        assert first.estimate == pytest.approx(-0.451379469928476, rel=1e-12)
-        assert first.se == pytest.approx(0.0394350331703394, rel=1e-12)
-        assert first.statistic == pytest.approx(-11.4461541842439, rel=1e-12)
-        assert first.ci_low == pytest.approx(-0.528670714671484, rel=1e-12)
-        assert first.q == pytest.approx(151.915260738878, rel=1e-12)
-        assert first.i2 == pytest.approx(92.7591211399706, rel=1e-12)
-        assert first.h2 == pytest.approx(13.8104782489889, rel=1e-12)
+        first = leave_one_out(effects("RR"), "MH").row(0)
+        assert first["estimate"] == pytest.approx(-0.451379469928476, rel=1e-12)
+        assert first["se"] == pytest.approx(0.0394350331703394, rel=1e-12)
+        assert first["statistic"] == pytest.approx(-11.4461541842439, rel=1e-12)
+        assert first["ci_low"] == pytest.approx(-0.528670714671484, rel=1e-12)
+        assert first["q"] == pytest.approx(151.915260738878, rel=1e-12)
+        assert first["i2"] == pytest.approx(92.7591211399706, rel=1e-12)
+        assert first["h2"] == pytest.approx(13.8104782489889, rel=1e-12)
 
     def test_peto(self):
-        first = leave_one_out(effects("OR"), "PETO").results[0]
-        assert first.estimate == pytest.approx(-0.472177269248539, rel=1e-12)
-        assert first.se == pytest.approx(0.0407784291562603, rel=1e-12)
-        assert first.q == pytest.approx(167.200450619361, rel=1e-12)
-        assert first.i2 == pytest.approx(93.4210703623987, rel=1e-12)
-        assert first.h2 == pytest.approx(15.2000409653964, rel=1e-12)
+        first = leave_one_out(effects("OR"), "PETO").row(0)
+        assert first["estimate"] == pytest.approx(-0.472177269248539, rel=1e-12)
+        assert first["se"] == pytest.approx(0.0407784291562603, rel=1e-12)
+        assert first["q"] == pytest.approx(167.200450619361, rel=1e-12)
+        assert first["i2"] == pytest.approx(93.4210703623987, rel=1e-12)
+        assert first["h2"] == pytest.approx(15.2000409653964, rel=1e-12)
 
     def test_odds_ratio_table(self):
         """leave1out(rma(measure="OR")) on dat.bcg, printed to 7 significant digits [CN]."""
@@ -157,7 +157,7 @@ class TestLeaveOneOut:
         es = effects("RR")
         out = leave_one_out(es, "DL")
         assert out.labels == es.labels
-        assert all(r.k == 12 for r in out.results)
+        assert all(k == 12 for k in out.column("k"))
 
     def test_needs_two_studies(self):
         with pytest.raises(AnalysisInputError):
@@ -260,8 +260,8 @@ class TestCumulative:
     def test_last_step_is_the_full_analysis_and_first_is_the_first_study(self):
         es = effects("RR")
         out = cumulative(es, bcg().year)
-        assert out.results[-1].k == 13
-        assert out.results[0].estimate == pytest.approx(es.yi[0])
+        assert out.row(-1)["k"] == 13
+        assert out.row(0)["estimate"] == pytest.approx(es.yi[0])
 
     def test_order_must_match_and_be_complete(self):
         with pytest.raises(AnalysisInputError) as err:
