@@ -24,16 +24,17 @@ import math
 import random
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from games.encoding import encode_batch, encode_rows
+from games import _climb
+from games.encoding import compile_scheme, encode_rows
 from games.scheme import GAP_SCORE_FIELDS, ScoringScheme
-from games.scoring import score_alignment, score_batch
+from games.scoring import score_alignment
 
 GAP = "-"
 
@@ -262,16 +263,59 @@ class Solved:
     evaluations: int
 
 
-def _neighbours(
-    sequences: Sequence[str], cols: list[list[int]], width: int, deltas: Sequence[int]
-) -> Iterator[tuple[int, list[int]]]:
-    for r, row_cols in enumerate(cols):
-        for k in range(len(row_cols)):
-            for delta in deltas:
-                for tail in (False, True):
-                    new = move(row_cols, k, delta, width, tail=tail)
-                    if new is not None and new != row_cols:
-                        yield r, new
+class _Board:
+    """The solver's state as codes: each row's letters and columns, and every pair's
+    score, so that a candidate move re-scores only the pairs of the row it moves."""
+
+    def __init__(self, rows: Sequence[str], scheme: ScoringScheme) -> None:
+        compiled = compile_scheme(scheme)
+        self.table, self.gaps = compiled.table, compiled.gaps
+        self.codes = np.ascontiguousarray(encode_rows(rows, scheme))
+        n_rows, self.width = self.codes.shape
+        longest = max(1, int((self.codes != 0).sum(axis=1).max()))
+        self.letters = np.zeros((n_rows, longest), dtype=np.uint8)
+        self.lengths = np.zeros(n_rows, dtype=np.int64)
+        self.cols = np.zeros((n_rows, longest), dtype=np.int64)
+        for r in range(n_rows):
+            where = np.flatnonzero(self.codes[r])
+            self.lengths[r] = len(where)
+            self.letters[r, : len(where)] = self.codes[r, where]
+            self.cols[r, : len(where)] = where
+        self.pairs = np.zeros((n_rows, n_rows))
+        self.trial_cols = np.zeros(longest, dtype=np.int64)
+        self.trial_row = np.zeros(self.width, dtype=np.uint8)
+        _climb.pair_scores(self.codes, self.table, self.gaps, self.pairs)
+
+    def score(self) -> float:
+        return float(np.triu(self.pairs, 1).sum())
+
+    def best_move(self, deltas: np.ndarray) -> tuple[float, int, int, int, bool, int]:
+        return _climb.best_move(
+            self.codes,
+            self.letters,
+            self.lengths,
+            self.cols,
+            self.pairs,
+            self.table,
+            self.gaps,
+            deltas,
+            self.trial_cols,
+            self.trial_row,
+        )
+
+    def place(self, r: int, cols: Sequence[int]) -> None:
+        """Row ``r`` with its letters in columns ``cols``."""
+        n = int(self.lengths[r])
+        self.cols[r, :n] = cols
+        self.codes[r] = 0
+        self.codes[r, self.cols[r, :n]] = self.letters[r, :n]
+        for j in range(len(self.codes)):
+            if j != r:
+                earlier, later = (j, r) if j < r else (r, j)
+                value = _climb.pair_score(
+                    self.codes[earlier], self.codes[later], self.table, self.gaps
+                )
+                self.pairs[r, j] = self.pairs[j, r] = value
 
 
 def solve(
@@ -285,11 +329,11 @@ def solve(
     """The best layout a bounded local search finds, by the puzzle's moves.
 
     Steepest-ascent hill climbing over every single move (each residue, by
-    1 to 3 columns, alone or with its tail), scored in batches by the numba
-    scorer; at a local optimum, a few random moves perturb the best layout
-    and the climb restarts (iterated local search), until ``time_limit``
-    seconds or ``max_evaluations`` scorings have been spent.  Deterministic
-    for a given ``seed`` when it stops on evaluations, not time.
+    1 to 3 columns, alone or with its tail; a move re-scores only the pairs of
+    the row it moves); at a local optimum, a few random moves perturb the best
+    layout and the climb restarts (iterated local search), until
+    ``time_limit`` seconds or ``max_evaluations`` scorings have been spent.
+    Deterministic for a given ``seed`` when it stops on evaluations, not time.
     """
     rows = list(rows)
     width = len(rows[0])
@@ -297,32 +341,29 @@ def solve(
     rng = random.Random(seed)
     deadline = time.perf_counter() + time_limit
     start_score = score_alignment(rows, scheme)
+    board = _Board(rows, scheme)
     current = [positions(row) for row in rows]
-    current_score = start_score
-    best, best_score = [list(c) for c in current], start_score
+    current_score = board.score()
+    best, best_score = [list(c) for c in current], current_score
     evaluations = 0
     deltas = (-3, -2, -1, 1, 2, 3)
+    move_deltas = np.array(deltas, dtype=np.int64)
 
     def render(cols: list[list[int]]) -> list[str]:
         return [layout(s, c, width) for s, c in zip(sequences, cols, strict=True)]
 
     while evaluations < max_evaluations and time.perf_counter() < deadline:
-        candidates = list(_neighbours(sequences, current, width, deltas))
-        if not candidates:
+        gain, r, k, delta, tail, count = board.best_move(move_deltas)
+        if count == 0:
             break
-        batch = []
-        for r, new in candidates:
-            trial = list(current)
-            trial[r] = new
-            batch.append(render(trial))
-        scores = score_batch(encode_batch(batch, scheme), scheme)
-        evaluations += len(candidates)
-        top = int(np.argmax(scores))
-        if scores[top] > current_score + 1e-9:
-            r, new = candidates[top]
+        evaluations += count
+        if gain > 1e-9:
+            new = move(current[r], k, delta, width, tail=tail)
+            assert new is not None  # the kernel tried this very move
             current = list(current)
             current[r] = new
-            current_score = float(scores[top])
+            board.place(r, new)
+            current_score = board.score()
             if current_score > best_score + 1e-9:
                 best, best_score = [list(c) for c in current], current_score
             continue
@@ -336,9 +377,13 @@ def solve(
             moved = move(current[r], k, rng.choice(deltas), width, tail=rng.random() < 0.5)
             if moved is not None:
                 current[r] = moved
-        current_score = score_alignment(render(current), scheme)
+        for r, cols in enumerate(current):
+            board.place(r, cols)
+        current_score = board.score()
         evaluations += 1
-    return Solved(render(best), best_score, start_score, evaluations)
+    final = render(best)
+    # Reported with the scorer that checks players' solutions, so par is its number.
+    return Solved(final, score_alignment(final, scheme), start_score, evaluations)
 
 
 # -- cutting puzzles ------------------------------------------------------------

@@ -28,7 +28,8 @@ suite=$?
 # of games/_kernels.py also runs as plain Python (fewer hypothesis examples).
 echo "Kernel tests with NUMBA_DISABLE_JIT=1:"
 NUMBA_DISABLE_JIT=1 run_pytest .venv/bin/python -m pytest -q \
-    tests/games/test_kernels.py tests/games/test_batch.py tests/games/test_encoding.py
+    tests/games/test_kernels.py tests/games/test_batch.py tests/games/test_encoding.py \
+    tests/games/test_climb.py
 kernels=$?
 
 if [[ $suite -ne 0 ]]; then

@@ -19,6 +19,10 @@ PUBLIC_WORDS = ("open-research-demo", "open research portal", "open-research-por
 
 _hasher = PasswordHasher()
 
+#: Stored for accounts that have no password (the demo's invented members): it is
+#: not an argon2 hash, so no password verifies against it.
+UNUSABLE_PASSWORD = "!"
+
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)

@@ -19,6 +19,7 @@ from portal.accounts.models import (
     User,
 )
 from portal.accounts.passwords import (
+    UNUSABLE_PASSWORD,
     hash_password,
     needs_rehash,
     password_problems,
@@ -55,7 +56,7 @@ def register_user(
     *,
     username: str,
     email: str,
-    password: str,
+    password: str | None,
     display_name: str = "",
     role: Role = Role.MEMBER,
     confirmed: bool = False,
@@ -63,8 +64,9 @@ def register_user(
 ) -> User:
     """Create an account after checking every rule; raises ServiceError naming the field.
 
-    ``confirmed`` and ``check_strength=False`` are for accounts the portal makes
-    itself (the demo's, whose password is published), never for a visitor's.
+    ``confirmed``, ``check_strength=False`` and ``password=None`` (an account
+    nobody can sign in to) are for accounts the portal makes itself (the demo's),
+    never for a visitor's.
     """
     username = normalise_username(username)
     email = normalise_email(email)
@@ -79,7 +81,7 @@ def register_user(
         raise ServiceError("Enter a valid e-mail address.", "email")
     if len(display_name) > DISPLAY_NAME_MAX:
         raise ServiceError(f"Use at most {DISPLAY_NAME_MAX} characters.", "display_name")
-    if check_strength:
+    if check_strength and password is not None:
         problems = password_problems(
             password, username=username, email=email, display_name=display_name
         )
@@ -87,7 +89,7 @@ def register_user(
             raise ServiceError(" ".join(problems), "password")
     # Hashed before looking for the address: a taken address must cost the same time
     # as a new account, or the delay would tell who has an account.
-    password_hash = hash_password(password)
+    password_hash = UNUSABLE_PASSWORD if password is None else hash_password(password)
     if db.scalar(select(func.count()).where(User.username == username)):
         raise ServiceError("That username is taken.", "username")
     if db.scalar(select(func.count()).where(User.email == email)):

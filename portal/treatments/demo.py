@@ -10,7 +10,6 @@ by username, and a synthetic member's report is added only when missing.
 from __future__ import annotations
 
 import random
-import secrets
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -122,12 +121,12 @@ def _synthetic_members(db: Session, echo: Callable[[str], None], created: list[s
         username = f"{SYNTHETIC_PREFIX}{number}"
         user = db.scalar(select(User).where(User.username == username))
         if user is None:
-            # Nobody logs in as a synthetic member: the password is random and thrown away.
+            # Nobody signs in as a synthetic member: the account has no password.
             user = accounts.register_user(
                 db,
                 username=username,
                 email=f"{username}@demo.invalid",
-                password=secrets.token_urlsafe(24),
+                password=None,
                 display_name=f"Synthetic demo member {number}",
                 confirmed=True,
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
+from portal.accounts.passwords import UNUSABLE_PASSWORD, verify_password
 from portal.treatments.demo import LISTS, SYNTHETIC_PREFIX
 from portal.treatments.models import Treatment, TreatmentReport
 
@@ -39,3 +40,15 @@ def test_demo_load_is_idempotent_and_shows_charts_labelled_synthetic(runner, ses
     assert "Hypnotherapy" in page  # listed, with 3 reporters: below k, so not in the chart
     chart = page[page.index("<svg") : page.index("</svg>")]
     assert "Hypnotherapy" not in chart
+
+
+def test_nobody_can_sign_in_as_an_invented_member(runner, session, client, auth):
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    username = f"{SYNTHETIC_PREFIX}1"
+    stored = session.scalar(select(User.password_hash).where(User.username == username))
+    assert stored == UNUSABLE_PASSWORD
+    for password in ("", UNUSABLE_PASSWORD, "open-research-demo", "x" * 12):
+        auth.login(username, password)
+        assert b"/logout" not in client.get("/").data, password
+    assert not verify_password(stored, "")

@@ -1,0 +1,151 @@
+"""Numba kernels behind the par solver (:func:`games.puzzles.solve`).  Private.
+
+A move changes one row, so a candidate layout's score differs from the current
+one only in the pairs that involve that row.  The solver keeps every pair's
+score and, per candidate, re-scores the N - 1 pairs of the moved row, writing
+the candidate's codes straight into a scratch row: no strings, no batch of
+whole alignments.  The pair score is the sum-of-pairs score of
+:mod:`games._kernels` restricted to two rows (same codes, ``table`` and
+``gaps`` layout), so summing it over the pairs gives ``score_codes`` exactly
+for unit weights; the tests check that on random alignments.
+
+Pair (i < j): substitutions score ``table[x_i, x_j]`` where both rows hold a
+letter; each maximal gap run of one row holding m > 0 letters of the other is
+one gap of length m (columns where both rows are gaps vanish), scored
+``(open - extend) + m * extend`` with the direction of the gapped row (0 when
+it is the earlier row) and its position: left end if the run starts the row,
+right end if it ends the row, internal otherwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+U8 = NDArray[np.uint8]
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+
+
+@njit(cache=True, nogil=True)
+def _gap_runs(x: U8, y: U8, gaps: F64, direction: int) -> float:
+    n = x.shape[0]
+    total = 0.0
+    c = 0
+    while c < n:
+        if x[c] != 0:
+            c += 1
+            continue
+        start = c
+        held = 0
+        while c < n and x[c] == 0:
+            if y[c] != 0:
+                held += 1
+            c += 1
+        if held > 0:
+            # A row without letters has only a left-end gap, as in score_codes.
+            position = 0 if start == 0 else (2 if c == n else 1)
+            opened = gaps[direction, position, 0]
+            extended = gaps[direction, position, 1]
+            total += (opened - extended) + extended * held
+    return total
+
+
+@njit(cache=True, nogil=True)
+def pair_score(earlier: U8, later: U8, table: F64, gaps: F64) -> float:
+    """Score of the pair (earlier row, later row) of one alignment."""
+    total = 0.0
+    for c in range(earlier.shape[0]):
+        a = earlier[c]
+        b = later[c]
+        if a != 0 and b != 0:
+            total += table[a, b]
+    return total + _gap_runs(earlier, later, gaps, 0) + _gap_runs(later, earlier, gaps, 1)
+
+
+@njit(cache=True, nogil=True)
+def pair_scores(codes: U8, table: F64, gaps: F64, out: F64) -> None:
+    """``out[i, j] = out[j, i]`` = the score of pair (i, j); the diagonal is 0."""
+    n = codes.shape[0]
+    for i in range(n):
+        out[i, i] = 0.0
+        for j in range(i + 1, n):
+            value = pair_score(codes[i], codes[j], table, gaps)
+            out[i, j] = value
+            out[j, i] = value
+
+
+@njit(cache=True, nogil=True)
+def moved(cols: I64, length: int, k: int, delta: int, tail: bool, width: int, out: I64) -> bool:
+    """games.puzzles.move() into ``out``: False when a residue would leave the board."""
+    for t in range(length):
+        out[t] = cols[t]
+    if tail:
+        for t in range(k, length):
+            out[t] += delta
+    else:
+        out[k] += delta
+    if delta > 0:
+        for t in range(k + 1, length):
+            if out[t] <= out[t - 1]:
+                out[t] = out[t - 1] + 1
+    else:
+        for t in range(k - 1, -1, -1):
+            if out[t] >= out[t + 1]:
+                out[t] = out[t + 1] - 1
+    return bool(out[0] >= 0 and out[length - 1] < width)
+
+
+@njit(cache=True, nogil=True)
+def best_move(
+    codes: U8,
+    letters: U8,
+    lengths: I64,
+    cols: I64,
+    pairs: F64,
+    table: F64,
+    gaps: F64,
+    deltas: I64,
+    trial_cols: I64,
+    trial_row: U8,
+) -> tuple[float, int, int, int, bool, int]:
+    """The single move that raises the score most: (gain, row, residue, delta, tail,
+    candidates scored).  Candidates are tried in the order of games.puzzles._neighbours
+    and the first of equal gains wins, as ``argmax`` over a batch would pick."""
+    n_rows, width = codes.shape
+    best_gain = -np.inf
+    best_row = -1
+    best_k = -1
+    best_delta = 0
+    best_tail = False
+    count = 0
+    for r in range(n_rows):
+        length = lengths[r]
+        base = 0.0
+        for j in range(n_rows):
+            if j != r:
+                base += pairs[r, j]
+        for k in range(length):
+            for delta in deltas:
+                for tail in (False, True):
+                    if not moved(cols[r], length, k, delta, tail, width, trial_cols):
+                        continue
+                    trial_row[:] = 0
+                    for t in range(length):
+                        trial_row[trial_cols[t]] = letters[r, t]
+                    score = 0.0
+                    for j in range(n_rows):
+                        if j < r:
+                            score += pair_score(codes[j], trial_row, table, gaps)
+                        elif j > r:
+                            score += pair_score(trial_row, codes[j], table, gaps)
+                    count += 1
+                    gain = score - base
+                    if gain > best_gain:
+                        best_gain = gain
+                        best_row = r
+                        best_k = k
+                        best_delta = delta
+                        best_tail = tail
+    return best_gain, best_row, best_k, best_delta, best_tail, count
