@@ -126,28 +126,92 @@ def _pad_digits(arr: pa.Array) -> pa.Array:
 
 
 def strptime_checked(arr: pa.Array, fmt: str) -> tuple[np.ndarray, pa.Array]:
-    """Parse with ``fmt``; a value is valid only if it formats back to itself.
+    """Parse with ``fmt``; a value is valid only if it names the date it parses to.
 
     Arrow's strptime normalises impossible dates (30 February becomes 1 March)
-    instead of rejecting them; the round trip catches that. Formatting is slow,
-    so columns with repeated values (dates usually repeat a lot) are parsed
-    once per distinct value.
+    instead of rejecting them. For fixed-width layouts of numbers (the ISO ones)
+    Arrow's strict ISO cast settles a column whose dates are all real at once,
+    otherwise the fields cut from the text are compared with the parsed date's; other
+    layouts format the date back and compare the text, which is slower. Columns
+    with repeated values (dates usually repeat a lot) are checked once per
+    distinct value.
     """
     n = len(arr)
     if n == 0:
         return np.zeros(0, dtype=bool), pa.array([], pa.timestamp("s"))
+    check = _strptime_fields if _fixed_fields(fmt) is not None else strptime_round_trip
     if n > 1000:
         encoded = pc.dictionary_encode(arr)
         if isinstance(encoded, pa.ChunkedArray):
             encoded = encoded.combine_chunks()
         if len(encoded.dictionary) < n // 2:
-            ok_u, parsed_u = _strptime_distinct(encoded.dictionary, fmt)
+            ok_u, parsed_u = check(encoded.dictionary, fmt)
             idx = encoded.indices
             return ok_u[idx.to_numpy(zero_copy_only=False)], parsed_u.take(idx)
-    return _strptime_distinct(arr, fmt)
+    return check(arr, fmt)
 
 
-def _strptime_distinct(arr: pa.Array, fmt: str) -> tuple[np.ndarray, pa.Array]:
+#: Numeric strptime fields: their width, and how to read them off a timestamp.
+_NUMERIC_FIELDS = {
+    "%Y": (4, pc.year),
+    "%m": (2, pc.month),
+    "%d": (2, pc.day),
+    "%H": (2, pc.hour),
+    "%M": (2, pc.minute),
+    "%S": (2, pc.second),
+}
+
+
+def _fixed_fields(fmt: str) -> list[tuple[str, int]] | None:
+    """Each field of ``fmt`` with its offset in the text, when the layout's shape
+    pins every field's width; None for other layouts (unpadded, month names)."""
+    shape = _FORMAT_SHAPES.get(fmt)
+    if shape is None or "{1,2}" in shape:
+        return None
+    fields, offset, i = [], 0, 0
+    while i < len(fmt):
+        if fmt[i] == "%":
+            field = fmt[i : i + 2]
+            if field not in _NUMERIC_FIELDS:
+                return None
+            fields.append((field, offset))
+            offset += _NUMERIC_FIELDS[field][0]
+            i += 2
+        else:
+            offset += 1
+            i += 1
+    return fields
+
+
+def _strptime_fields(arr: pa.Array, fmt: str) -> tuple[np.ndarray, pa.Array]:
+    fields = _fixed_fields(fmt)
+    assert fields is not None
+    ok = matches(arr, _FORMAT_SHAPES[fmt])
+    if not ok.any():
+        return ok, pa.nulls(len(arr), pa.timestamp("s"))
+    parsed = pc.strptime(arr, format=fmt, unit="s", error_is_null=True)
+    ok &= bool_mask(pc.is_valid(parsed))
+    rows = np.flatnonzero(ok)
+    text = arr.take(rows)
+    try:
+        # Arrow's ISO cast refuses impossible dates: when every value passes, all are real.
+        pc.cast(text, pa.timestamp("s"))
+        return ok, parsed
+    except pa.ArrowInvalid:
+        pass
+    # The shape guarantees digits at every field's place in these rows.
+    dates = parsed.take(rows)
+    same = np.ones(len(rows), dtype=bool)
+    for field, offset in fields:
+        width, read = _NUMERIC_FIELDS[field]
+        written = pc.cast(pc.utf8_slice_codeunits(text, offset, offset + width), pa.int64())
+        same &= bool_mask(pc.equal(written, read(dates)))
+    ok[rows] = same
+    return ok, parsed
+
+
+def strptime_round_trip(arr: pa.Array, fmt: str) -> tuple[np.ndarray, pa.Array]:
+    """Parse with ``fmt``; valid where the parsed value formats back to the text."""
     shape = _FORMAT_SHAPES.get(fmt)
     pre = matches(arr, shape) if shape else np.ones(len(arr), dtype=bool)
     if not pre.any():
