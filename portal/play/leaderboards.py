@@ -118,3 +118,21 @@ def best_score(session: Session, puzzle: Puzzle, player_key: str) -> float | Non
             Solution.puzzle_id == puzzle.id, Solution.player_key == player_key
         )
     )
+
+
+def player_points(session: Session, player_key: str) -> tuple[int, int]:
+    """A player's points (their best solution of each puzzle) and the puzzles they scored on."""
+    per_puzzle = (
+        select(func.max(Solution.points).label("points"))
+        .where(
+            Solution.player_key == player_key,
+            Solution.points > 0,
+            Solution.flagged.is_(False),
+        )
+        .group_by(Solution.puzzle_id)
+        .subquery()
+    )
+    total, puzzles = session.execute(
+        select(func.coalesce(func.sum(per_puzzle.c.points), 0), func.count())
+    ).one()
+    return int(total), int(puzzles)

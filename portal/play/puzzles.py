@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +36,30 @@ def scheme_words(puzzle: Puzzle) -> str:
     return describe_scheme(puzzle.scheme)
 
 
+#: Difficulty values (board size and rows) where one more star begins.
+STAR_STEPS = (1.5, 3.0, 5.0, 8.0)
+
+_WORDLIKE = re.compile(r"^[A-Za-z][A-Za-z .'-]*$")
+
+
+def stars(difficulty: float, level: str) -> int:
+    """Difficulty as 1 to 5 stars, for players; the tutorial is always one."""
+    if level == "tutorial":
+        return 1
+    return 1 + sum(difficulty >= step for step in STAR_STEPS)
+
+
+def plain_title(title: str, kind: str, names: Sequence[str]) -> str:
+    """A puzzle's name in plain words: what the sequences are and how many.
+
+    Rows named like organisms ("human", "mouse") are counted as species; rows
+    named by accession numbers are counted as sequences.
+    """
+    subject = title.partition(", columns")[0].strip() or ("DNA" if kind == "dna" else "Protein")
+    what = "species" if names and all(_WORDLIKE.match(n) for n in names) else "sequences"
+    return f"{subject} from {len(names)} {what}"
+
+
 @dataclass(frozen=True)
 class PuzzleSummary:
     """What a list of puzzles shows: plain values, so a list can outlive its session."""
@@ -45,6 +71,21 @@ class PuzzleSummary:
     rows: int
     par: float
     difficulty: float
+    names: tuple[str, ...] = ()
+
+    @property
+    def plain_title(self) -> str:
+        return plain_title(self.title, self.kind, self.names)
+
+    @property
+    def stars(self) -> int:
+        return stars(self.difficulty, self.level)
+
+    @property
+    def window(self) -> str:
+        """Where in its research alignment the puzzle was cut ("columns 201-233")."""
+        _subject, _sep, where = self.title.partition(", ")
+        return where
 
 
 def visible_puzzles(session: Session) -> list[PuzzleSummary]:
@@ -65,7 +106,9 @@ def visible_puzzles(session: Session) -> list[PuzzleSummary]:
         .order_by((Puzzle.level != "tutorial"), Puzzle.difficulty, Puzzle.id)
     )
     return [
-        PuzzleSummary(p.id, p.title, p.kind, p.level, len(p.names), p.par, p.difficulty)
+        PuzzleSummary(
+            p.id, p.title, p.kind, p.level, len(p.names), p.par, p.difficulty, tuple(p.names)
+        )
         for p in puzzles
     ]
 

@@ -41,6 +41,11 @@ def index():
     period = request.args.get("period", "all")
     if period not in leaderboards.PERIODS:
         period = "all"
+    progress = None
+    if current_user.is_authenticated:
+        session = db.session()
+        points, scored = leaderboards.player_points(session, f"user:{current_user.id}")
+        progress = {"points": points, "scored": scored, "badges": _earned(session)}
     return render_template(
         "play/index.html",
         title="Play",
@@ -50,7 +55,16 @@ def index():
         periods=list(leaderboards.PERIODS),
         nickname_form=NicknameForm(nickname=web_session.get("play_nickname", "")),
         nickname=web_session.get("play_nickname"),
+        progress=progress,
     )
+
+
+def _earned(session) -> list[tuple]:
+    """The signed-in player's badges, each with its name and why it was given."""
+    return [
+        (badge, *badges.BADGES.get(badge.badge, (badge.badge, "")))
+        for badge in badges.of_user(session, current_user.id)
+    ]
 
 
 @bp.post("/nickname")
@@ -89,7 +103,10 @@ def _render_puzzle(
     )
     return render_template(
         "play/puzzle.html",
-        title=puzzle.title,
+        title=puzzle.title
+        if puzzle.level == "tutorial"
+        else puzzles.plain_title(puzzle.title, puzzle.kind, puzzle.names),
+        stars=puzzles.stars(puzzle.difficulty, puzzle.level),
         puzzle=puzzle,
         form=form,
         error=error,
@@ -146,15 +163,11 @@ def submit_form(puzzle_id: int):
 def history():
     session = db.session()
     solutions = leaderboards.history(session, current_user.id)
-    earned = [
-        (badge, *badges.BADGES.get(badge.badge, (badge.badge, "")))
-        for badge in badges.of_user(session, current_user.id)
-    ]
     return render_template(
         "play/history.html",
         title="Your solutions",
         solutions=solutions,
-        badges=earned,
+        badges=_earned(session),
         contributions=research.contributions(session, current_user.id),
     )
 

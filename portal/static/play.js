@@ -329,6 +329,41 @@
   catch (e) { /* storage may be off */ }
   safeBox.addEventListener("change", applyColours);
 
+  // -- the leaderboard, refreshed after each accepted solution ------------------------------
+  // The puzzle's JSON carries its all-time leaderboard; another period waits for a reload.
+  // The server keeps that JSON for data-cache-ms, so the fetch waits that long.
+  var refreshes = 0;  // data-leaderboard-refreshes: the browser tests wait on it
+  function refreshLeaderboard() {
+    if (root.getAttribute("data-period") !== "all") { return; }
+    window.setTimeout(fetchLeaderboard, Number(root.getAttribute("data-cache-ms") || 0) + 100);
+  }
+  function fetchLeaderboard() {
+    fetch(root.getAttribute("data-puzzle-url"), { credentials: "same-origin",
+                                                  headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) { return; }
+        var table = document.getElementById("puzzle-leaderboard");
+        var body = table.querySelector("tbody");
+        while (body.firstChild) { body.removeChild(body.firstChild); }
+        data.leaderboard.forEach(function (entry) {
+          var row = document.createElement("tr");
+          [String(entry.rank), entry.nickname, String(entry.score)].forEach(function (text) {
+            var cell = document.createElement("td");
+            cell.textContent = text;
+            row.appendChild(cell);
+          });
+          body.appendChild(row);
+        });
+        table.hidden = data.leaderboard.length === 0;
+        var empty = document.getElementById("no-leaders");
+        if (empty) { empty.hidden = data.leaderboard.length > 0; }
+        refreshes++;
+        root.setAttribute("data-leaderboard-refreshes", String(refreshes));
+      })
+      .catch(function () { /* the table stays as it was; a reload shows the new one */ });
+  }
+
   // -- submitting -------------------------------------------------------------------------
   var answers = 0;  // data-answers counts the server's replies (the browser tests wait on it)
   document.getElementById("submit").addEventListener("click", function () {
@@ -356,6 +391,7 @@
       root.setAttribute("data-server-score", String(answer.data.score));
       resultEl.className = answer.data.reaches_par ? "ok" : "";
       resultEl.textContent = answer.data.message;
+      refreshLeaderboard();
     }).catch(function () {
       resultEl.className = "error";
       resultEl.textContent = "Could not reach the server; your layout is still here, try again.";

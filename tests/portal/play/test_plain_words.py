@@ -1,0 +1,46 @@
+"""Puzzles named in plain words, difficulty as stars, and the player's progress on Play."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from portal.play.puzzles import STAR_STEPS, plain_title, stars
+from tests.portal.play.conftest import SOLVED
+
+
+def test_a_window_of_a_research_alignment_is_named_by_what_and_how_many():
+    title = "Interleukin-6 proteins, columns 201-233"
+    assert plain_title(title, "protein", ["human", "chimp", "mouse"]) == (
+        "Interleukin-6 proteins from 3 species"
+    )
+    # Rows named by accession numbers are sequences, not species.
+    assert plain_title(title, "protein", ["P05231.1", "Q9XXX1"]) == (
+        "Interleukin-6 proteins from 2 sequences"
+    )
+
+
+@given(st.floats(0, 50), st.floats(0, 50))
+def test_stars_run_from_one_to_five_and_never_fall_as_difficulty_rises(a, b):
+    low, high = sorted((a, b))
+    assert 1 <= stars(low, "beginner") <= stars(high, "expert") <= 5
+    assert stars(max(STAR_STEPS), "expert") == 5 and stars(0, "beginner") == 1
+    assert stars(high, "tutorial") == 1
+
+
+def test_play_page_shows_plain_names_stars_and_the_players_progress(
+    client, auth, make_user, research, player
+):
+    page = client.get("/play/").get_data(as_text=True)
+    assert "A tiny alignment from 3 species" in page
+    assert 'aria-label="Difficulty 1 of 5"' in page
+    assert "Your progress" not in page  # visitors have no account to count for
+    make_user("pia")
+    auth.login("pia")
+    assert player.submit(SOLVED, nickname=None).status_code == 201
+    page = client.get("/play/").get_data(as_text=True)
+    assert 'id="your-points">100<' in page
+    assert "from 1 puzzle." in page
+    puzzle = client.get(f"/play/{research['puzzle_id']}").get_data(as_text=True)
+    assert "<h1>A tiny alignment from 3 species" in puzzle
+    assert "human, mouse, rat" in puzzle
