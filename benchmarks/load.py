@@ -1,11 +1,14 @@
 """Load on the portal as deployed: gunicorn workers on 127.0.0.1, driven by separate
-client processes for a bounded time, first on /healthz (the ceiling: the same
-stack doing no work), then on a realistic mix of the hot paths, then on solution
-submissions alone.
+client processes for a bounded time in three phases: /healthz (the ceiling: the same
+stack doing no work), a realistic mix of the hot paths, and solution submissions
+alone. The phases are interleaved: several rounds of all three, each round in a
+rotated order, and every figure is the median over rounds, with each round's
+throughput ratio to the ceiling measured in that same round (this machine's
+speed drifts by tens of percent within a minute).
 
     .venv/bin/python benchmarks/load.py [--database-url postgresql+psycopg://...]
                                         [--workers 2] [--threads 4] [--clients 16]
-                                        [--duration 10] [--json]
+                                        [--duration 4] [--rounds 5] [--json]
 
 The mix: 70% puzzle fetches (GET /api/v1/puzzles/<id>), 20% solution submissions
 (POST /api/v1/puzzles/<id>/solutions with a player's token: a new random layout of
@@ -298,6 +301,35 @@ def summarise(samples: list, duration: float) -> dict[str, dict]:
     return table
 
 
+#: The three phases of a round, in the order of the first round.
+PHASES = ("baseline", "mixed", "submit")
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(v for v in values if v == v)
+    if not ordered:
+        return float("nan")
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def interleaved(rounds: int) -> list[tuple[str, ...]]:
+    """The phase order of each round, rotated by one each time, so that a slow spell
+    of the machine falls on every phase alike rather than on whichever runs last."""
+    return [PHASES[r % 3 :] + PHASES[: r % 3] for r in range(rounds)]
+
+
+def combine(per_round: list[dict[str, dict]]) -> dict[str, dict]:
+    """Per endpoint: the median over rounds of every figure, and the round figures."""
+    names = sorted({name for table in per_round for name in table})
+    out: dict[str, dict] = {}
+    for name in names:
+        rows = [table[name] for table in per_round if name in table]
+        out[name] = {key: median([row[key] for row in rows]) for key in rows[0]}
+        out[name]["rounds_rps"] = [row["rps"] for row in rows]
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default="")
@@ -305,10 +337,12 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--client-processes", type=int, default=2)
-    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--duration", type=float, default=4.0, help="seconds a phase")
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
+    results: dict[str, list[dict[str, dict]]] = {phase: [] for phase in PHASES}
     with tempfile.TemporaryDirectory(prefix="portal-load-") as folder:
         instance = Path(folder) / "instance"
         database_url = args.database_url or f"sqlite:///{Path(folder) / 'portal.db'}"
@@ -317,16 +351,30 @@ def main() -> int:
         server = start_server(instance, database_url, port, args.workers, args.threads)
         try:
             # A short warm-up so no phase pays for first imports and pool filling.
-            phase = (puzzles, tokens, args.clients, args.client_processes)
-            drive(port, "mixed", *phase, 2.0)
-            baseline = summarise(drive(port, "baseline", *phase, args.duration), args.duration)
-            mixed = summarise(drive(port, "mixed", *phase, args.duration), args.duration)
-            submits = summarise(drive(port, "submit", *phase, args.duration), args.duration)
+            setup = (puzzles, tokens, args.clients, args.client_processes)
+            drive(port, "mixed", *setup, 2.0)
+            for order in interleaved(args.rounds):
+                for phase in order:
+                    samples = drive(port, phase, *setup, args.duration)
+                    results[phase].append(summarise(samples, args.duration))
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
 
-    ratio = mixed["all"]["rps"] / baseline["all"]["rps"] if baseline["all"]["rps"] else float("nan")
+    ceilings = [table["healthz"]["rps"] for table in results["baseline"]]
+    mixed_ratio = median(
+        [m["all"]["rps"] / c for m, c in zip(results["mixed"], ceilings, strict=True) if c]
+    )
+    submit_ratio = median(
+        [
+            t["solution submit"]["rps"] / c
+            for t, c in zip(results["submit"], ceilings, strict=True)
+            if c and "solution submit" in t
+        ]
+    )
+    baseline = combine(results["baseline"])["healthz"]
+    mixed = combine(results["mixed"])
+    alone = combine(results["submit"])["solution submit"]
     backend = "postgresql" if database_url.startswith("postgres") else "sqlite"
     if args.json:
         print(
@@ -337,10 +385,12 @@ def main() -> int:
                     "threads": args.threads,
                     "clients": args.clients,
                     "duration_s": args.duration,
-                    "baseline": baseline["healthz"],
+                    "rounds": args.rounds,
+                    "baseline": baseline,
                     "mixed": mixed,
-                    "mixed_to_baseline": ratio,
-                    "submissions_only": submits["solution submit"],
+                    "mixed_to_baseline": mixed_ratio,
+                    "submissions_only": alone,
+                    "submissions_to_baseline": submit_ratio,
                 },
                 indent=2,
             )
@@ -348,29 +398,30 @@ def main() -> int:
         return 0
     print(
         f"gunicorn {args.workers} workers x {args.threads} threads, {backend}, "
-        f"{args.clients} clients in {args.client_processes} processes, "
-        f"{args.duration:.0f} s a phase"
+        f"{args.clients} clients in {args.client_processes} processes; {args.rounds} rounds "
+        f"of the three phases in rotating order, {args.duration:g} s a phase; medians over rounds"
     )
     print(
         f"{'endpoint':<18}{'requests':>9}{'errors':>8}{'4xx':>6}{'req/s':>9}"
-        f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}   req/s per round"
     )
     rows = (
-        [("healthz (ceiling)", baseline["healthz"])]
+        [("healthz (ceiling)", baseline)]
         + [(name, mixed[name]) for name in [n for n, _ in MIX] + ["all"] if name in mixed]
-        + [("submissions only", submits["solution submit"])]
+        + [("submissions only", alone)]
     )
     for label, row in rows:
         label = "mixed, all" if label == "all" else label
+        per_round = " ".join(f"{v:.0f}" for v in row["rounds_rps"])
         print(
-            f"{label:<18}{row['requests']:>9}{row['errors']:>8}{row['rejected']:>6}"
+            f"{label:<18}{row['requests']:>9.0f}{row['errors']:>8.0f}{row['rejected']:>6.0f}"
             f"{row['rps']:>9.1f}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}{row['p99_ms']:>9.1f}"
+            f"   {per_round}"
         )
-    print(f"mixed throughput / ceiling: {ratio:.2f} (the issue asks for at least 0.33)")
-    alone = submits["solution submit"]
+    print(f"mixed throughput / ceiling, median of the rounds' ratios: {mixed_ratio:.2f}")
     print(
         f"submissions alone: {alone['rps']:.0f}/s, p99 {alone['p99_ms']:.0f} ms "
-        "(the issue asks for at least 500/s with p99 under 100 ms)"
+        f"({submit_ratio:.2f} of the ceiling); target: 500/s with p99 under 100 ms"
     )
     return 0
 

@@ -43,3 +43,17 @@ def test_a_plan_encodes_complete_requests():
     assert len(json.loads(body)["rows"]) == len(ROWS)
     # Past the prepared layouts they come round again, in the same order.
     assert [plan.next()[1] for _ in range(3)][-1] == request
+
+
+def test_every_phase_comes_at_every_place_of_a_round_in_turn():
+    orders = load.interleaved(6)
+    assert all(sorted(order) == sorted(load.PHASES) for order in orders)
+    for place in range(3):
+        assert {order[place] for order in orders[:3]} == set(load.PHASES)
+
+
+def test_figures_are_medians_over_rounds():
+    rounds = [{"x": {"rps": v, "p99_ms": 10 * v}} for v in (1.0, 5.0, 3.0)]
+    combined = load.combine(rounds)["x"]
+    assert combined["rps"] == 3.0 and combined["p99_ms"] == 30.0
+    assert combined["rounds_rps"] == [1.0, 5.0, 3.0]
