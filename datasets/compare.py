@@ -122,6 +122,18 @@ class Comparison:
             or self.columns_retyped
         )
 
+    def cell_range(self, start: int, count: int) -> list[CellChange]:
+        """Changed cells ``start`` to ``start + count`` (for paging through them)."""
+        if self._changes is None or start >= self._changes.num_rows or count <= 0:
+            return []
+        part = self._changes.slice(max(0, start), count).to_pydict()
+        return [
+            CellChange(k, c, o, n)
+            for k, c, o, n in zip(
+                part["key"], part["column"], part["old"], part["new"], strict=True
+            )
+        ]
+
     def csv_lines(self) -> Iterator[str]:
         """Every change as neutralised CSV lines: one per changed cell, then one per row
         added and removed."""
