@@ -50,10 +50,6 @@ def compare_versions(slug: str, query: schemas.ComparisonQuery) -> dict[str, Any
     ]
     out.pop("cells_shown", None)
     out["offset"] = query.offset
-    out["csv"] = url_for(
-        "data.compare_csv",
-        slug=dataset.slug,
-        _external=True,
-        **{"from": old.number, "to": new.number, "key": comparison.key},
-    )
+    arguments: dict[str, Any] = {"from": old.number, "to": new.number, "key": comparison.key}
+    out["csv"] = url_for("data.compare_csv", slug=dataset.slug, _external=True, **arguments)
     return out
