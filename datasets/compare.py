@@ -320,7 +320,10 @@ def compare(
             )
     shared = [name for name in new_names if name in old_names and name != key]
     types = {
-        name: (_field(old.schema, name).get("type", "string"), _field(new.schema, name)["type"])
+        name: (
+            _field(old.schema, name).get("type", "string"),
+            _field(new.schema, name).get("type", "string"),
+        )
         for name in shared
     }
     retyped = [Retyped(name, a, b) for name, (a, b) in types.items() if a != b]

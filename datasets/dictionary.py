@@ -1,11 +1,12 @@
 """Carry a data dictionary from one version of a table to the next.
 
 What an uploader settled about a column (its type, label, description, unit, role,
-missing-value codes and whether it is required) describes the study, not one file,
-so a new version starts from it for every column it still has; columns new to the
-file keep what inference found. A carried type the new file's values no longer fit
-is given up for the inferred one (see :func:`give_up_types`), so carrying never
-turns a good file into one full of errors.
+missing-value codes, to which the new file's own are added, and whether it is
+required) describes the study, not one file, so a new version starts from it for
+every column it still has; columns new to the file keep what inference found. A
+carried type the new file's values no longer fit is given up for the inferred one
+(see :func:`give_up_types`), so carrying never turns a good file into one full of
+errors.
 """
 
 from __future__ import annotations
@@ -36,8 +37,12 @@ def carry_dictionary(inferred: dict[str, Any], previous: dict[str, Any]) -> dict
                 fdef[key] = copy.deepcopy(old[key])
             else:
                 fdef.pop(key, None)
-        # The codes as they applied to the column, whether set on it or on the table.
-        fdef["missingValues"] = missing_values(previous, old)
+        # The codes as they applied to the column, whether set on it or on the table, and
+        # any the new file brings: a new "NA" must not turn a column of numbers into text.
+        codes = missing_values(previous, old)
+        fdef["missingValues"] = codes + [
+            code for code in missing_values(inferred, fdef) if code not in codes
+        ]
         constraints = dict(fdef.get("constraints") or {})
         if (old.get("constraints") or {}).get("required"):
             constraints["required"] = True

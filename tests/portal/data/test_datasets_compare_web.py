@@ -88,6 +88,8 @@ def test_many_changes_are_paged_with_how_many_more(client, researcher, data_acti
     second = client.get(f"/datasets/{SLUG}/compare?from=1&to=2&page=2").get_data(as_text=True)
     assert "Showing 51–60 of 60 changed cells." in second
     assert "Previous 50" in second and "Next 50" not in second
+    beyond = client.get(f"/datasets/{SLUG}/compare?from=1&to=2&page=9").get_data(as_text=True)
+    assert "There are only 60 changed cells." in beyond
 
 
 def test_the_api_compares_the_same_way(client, two_versions) -> None:
