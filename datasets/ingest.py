@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from .detect import Dialect, Progress, precheck
-from .errors import DatasetError, EmptyFileError, FileTooLargeError
+from .dictionary import carried_types, carry_dictionary, give_up_types
+from .errors import DatasetError, EmptyFileError, FileTooLargeError, SchemaError
 from .inference import profile
 from .issues import Issue
 from .limits import DEFAULT_LIMITS, Limits
-from .reading import open_table
+from .reading import Table, open_table
 from .report import ValidationReport
 from .screening import DIRECT, ScreeningReport, mask, screen
 from .storage import BlobInfo, BlobStore
@@ -141,12 +142,15 @@ def ingest(
     max_errors_per_code: int = 1000,
     workdir: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
+    carry_from: dict[str, Any] | None = None,
 ) -> IngestResult:
     """Analyse an uploaded file and, if it can be read, put it in ``store``.
 
     ``source`` is a path or a binary stream. If ``schema`` is given (e.g. the
     previous version's edited schema) the report validates against it;
-    otherwise against the schema inferred from the file. Raises a
+    otherwise against the schema inferred from the file, onto which
+    ``carry_from`` (the previous version's dictionary) is carried, and
+    ``quasi_identifiers`` whose column is gone are left out. Raises a
     ``DatasetError`` subclass when the file cannot be read at all.
     """
     tmpdir = None
@@ -159,7 +163,23 @@ def ingest(
             path = spool(source, tmpdir, max_bytes=limits.max_bytes)
         table = open_table(path, filename=filename, limits=limits, progress=progress)
         prof = profile(table, max_errors_per_code=max_errors_per_code, progress=progress)
-        if schema is None:
+        notes = list(prof.notes)
+        if schema is None and carry_from is not None:
+            used_schema, report, given_up = _carry(
+                table, prof.schema, carry_from, progress, max_errors_per_code
+            )
+            if given_up:
+                notes.append(
+                    Issue(
+                        code="type-not-carried",
+                        message="The previous version's type did not fit every value of "
+                        f"{', '.join(repr(n) for n in given_up)}, so the type was inferred "
+                        "again from this file.",
+                    )
+                )
+            header = set(table.header)
+            quasi_identifiers = [q for q in quasi_identifiers or [] if q in header]
+        elif schema is None:
             used_schema, report = prof.schema, prof.report
         else:
             used_schema = schema
@@ -193,8 +213,40 @@ def ingest(
             report=report,
             screening=screening,
             blob=blob,
-            notes=prof.notes,
+            notes=notes,
         )
     finally:
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _carry(
+    table: Table,
+    inferred: dict[str, Any],
+    previous: dict[str, Any],
+    progress: Progress | None,
+    max_errors: int,
+) -> tuple[dict[str, Any], ValidationReport, list[str]]:
+    """The previous dictionary carried onto the inferred one, the file validated
+    against it, and the columns whose carried type had to be given up."""
+    merged = carry_dictionary(inferred, previous)
+    carried = carried_types(inferred, merged)
+    try:
+        report = validate(table, merged, max_errors_per_code=max_errors, progress=progress)
+    except SchemaError:
+        # A carried type under which an inferred constraint cannot even be read.
+        given_up = carried
+    else:
+        listed: list[str | None] = [e.field for e in report.errors if e.code == "type-error"]
+        if len(listed) < report.error_counts.get("type-error", 0):
+            # Not every type error is listed: any carried type may be among them.
+            listed = list(carried)
+        given_up = [name for name in carried if name in set(listed)]
+        if not given_up:
+            return merged, report, []
+    merged = give_up_types(inferred, merged, given_up)
+    return (
+        merged,
+        validate(table, merged, max_errors_per_code=max_errors, progress=progress),
+        given_up,
+    )

@@ -16,6 +16,7 @@ from flask import Flask
 RESOURCES = (
     "analyses",
     "communities",
+    "comparisons",
     "datasets",
     "jobs",
     "leaderboards",

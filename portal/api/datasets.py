@@ -17,7 +17,7 @@ from portal.api import schemas
 from portal.api.blueprint import bp
 from portal.api.jobs import accepted, start_job
 from portal.api.pagination import paged
-from portal.api.spec import operation
+from portal.api.spec import operation, validate
 from portal.data import services
 from portal.data.models import Dataset, DatasetVersion
 from portal.data.search import Filters, apply_filters
@@ -83,6 +83,11 @@ def review_json(version: DatasetVersion) -> dict[str, Any]:
             "accepted_by": accepted.reviewer_name if accepted else None,
             "accepted_reason": accepted.reason if accepted else None,
         }
+        summary = services.reidentification_summary(version)
+        if summary is not None:
+            risk_json["in_plain_words"] = " ".join(
+                part for part in (summary["sentence"], summary.get("detail")) if part
+            )
     return {
         "must_confirm": must_confirm,
         "reidentification_risk": risk_json,
@@ -254,16 +259,28 @@ def create_version(slug: str, form: schemas.VersionUpload) -> tuple[dict[str, An
     "datasets",
     auth=True,
     scope="write",
+    body=schemas.PublishConfirmation,
+    view_reads_body=True,
     responses={200: schemas.DatasetVersion},
     errors=(403, 404, 409),
-    description="Refused (409) while the version has validation errors or identifiers, "
-    "findings no one has confirmed, or a re-identification risk over the limits that no "
-    "curator accepted.",
+    description='Publishing cannot be undone: send {"confirm": true} once you have read '
+    "the version (its rows, columns, confirmed findings and reidentification_risk), as the "
+    "publish page asks. Refused (409) while the version has validation errors or "
+    "identifiers, findings no one has confirmed, or a re-identification risk over the "
+    "limits that no curator accepted; without the confirmation, 400.",
+    example={"confirm": True},
 )
 def publish_version(slug: str, number: int) -> dict[str, Any]:
     dataset, version = editable_version(slug, number, "publish it")
+    body = request.get_json(silent=True)
+    confirmation = validate(schemas.PublishConfirmation, body if isinstance(body, dict) else {})
     session = db.session()
-    services.publish(session, version, actor=policy.require_account(current_user))
+    services.publish(
+        session,
+        version,
+        actor=policy.require_account(current_user),
+        confirmed=bool(getattr(confirmation, "confirm", False)),
+    )
     session.commit()
     return version_json(dataset, version)
 

@@ -107,6 +107,10 @@ class ReidentificationRisk(Response):
     within_limits: bool
     accepted_by: str | None = Field(description="the curator who accepted a risk over the limits")
     accepted_reason: str | None
+    in_plain_words: str = Field(
+        description="how many participants the quasi-identifiers single out, as the "
+        "publish page says it"
+    )
 
 
 class DatasetVersion(Response):
@@ -135,6 +139,14 @@ Key = Annotated[str, StringConstraints(max_length=300, pattern=NO_CONTROL)]
 class FindingConfirmation(Request):
     findings: list[Key] = Field(
         ..., min_length=1, max_length=200, description="keys of findings from must_confirm"
+    )
+
+
+class PublishConfirmation(Request):
+    confirm: bool = Field(
+        False,
+        description="true once you have read what becomes public, including "
+        "reidentification_risk.in_plain_words: publishing cannot be undone",
     )
 
 
@@ -527,3 +539,63 @@ class TreatmentReportQuery(PageQuery):
 class Withdrawn(Response):
     id: int
     withdrawn: bool
+
+
+# -- comparing versions ----------------------------------------------------------------
+
+
+class ComparisonQuery(Request):
+    from_: int = Field(..., alias="from", ge=1, le=1_000_000, description="the earlier version")
+    to: int = Field(..., ge=1, le=1_000_000, description="the later version")
+    key: Annotated[str, StringConstraints(max_length=300, pattern=NO_CONTROL)] = Field(
+        "",
+        description="the column that identifies a row (default: the participant identifier "
+        "of the data dictionary)",
+    )
+    offset: int = Field(0, ge=0, le=100_000_000, description="the first changed cell listed")
+    limit: int = Field(100, ge=0, le=1000, description="how many changed cells to list")
+
+
+class ComparisonRows(Response):
+    old: int
+    new: int
+    added: int
+    removed: int
+    changed: int
+    unchanged: int
+
+
+class RetypedColumn(Response):
+    column: str
+    old_type: str
+    new_type: str
+
+
+class ComparisonColumns(Response):
+    added: list[str]
+    removed: list[str]
+    retyped: list[RetypedColumn]
+    changes: dict[str, int] = Field(description="changed cells per column both versions have")
+
+
+class ChangedCell(Response):
+    key: str
+    column: str
+    old: str | None
+    new: str | None
+
+
+class Comparison(Response):
+    key: str
+    old: str
+    new: str
+    rows: ComparisonRows
+    columns: ComparisonColumns
+    cells_changed: int
+    cells: list[ChangedCell]
+    offset: int
+    added_keys: list[str]
+    removed_keys: list[str]
+    notes: list[str]
+    identical: bool
+    csv: str = Field(description="every change as CSV")

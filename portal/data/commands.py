@@ -77,7 +77,7 @@ def add(file: Path, owner: str, publish: bool, **fields) -> None:
     )
     if publish:
         try:
-            services.publish(session, version, actor=user)
+            services.publish(session, version, actor=user, confirmed=True)
         except ServiceError as error:
             session.commit()
             click.echo(f"Kept as a draft: {error}", err=True)

@@ -99,7 +99,7 @@ def load_datasets(
                     fixes=[record.to_dict() for record in outcome.records],
                 )
             _review(session, app, version, owner)
-            services.publish(session, version, actor=owner)
+            services.publish(session, version, actor=owner, confirmed=True)
         created.append(dataset.slug)
         echo(f"  + dataset {dataset.title} (version {version.number}, {result.row_count:,} rows)")
     return created

@@ -151,3 +151,11 @@ class RiskForm(FlaskForm):
 class QuasiIdentifierForm(FlaskForm):
     quasi_identifiers = SelectMultipleField("Quasi-identifiers", choices=[])
     confirm = BooleanField("Re-run the checks")
+
+
+class PublishForm(FlaskForm):
+    """The last step before a version becomes public for good."""
+
+    confirm = BooleanField(
+        "I have read what will become public, and understand that publishing cannot be undone."
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Collection
 from dataclasses import replace
@@ -198,27 +197,6 @@ def read_preview(
     return preview
 
 
-ANNOTATIONS = ("title", "description", "unit", "role")
-
-
-def carry_over_annotations(schema: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
-    """The new file's inferred schema, keeping what the uploader wrote about the
-    columns that are still there (labels, descriptions, units, roles).
-
-    Types are not carried over: the new file is checked as it is, whole.
-    """
-    before = {field["name"]: field for field in previous.get("fields", [])}
-    merged = json.loads(json.dumps(schema))
-    for field in merged.get("fields", []):
-        old = before.get(field["name"])
-        if old is None:
-            continue
-        for key in ANNOTATIONS:
-            if key in old:
-                field[key] = old[key]
-    return merged
-
-
 def add_version(
     session: Session,
     dataset: Dataset,
@@ -282,11 +260,20 @@ def ingest_file(
     """
     # A new dataset's metadata is checked first, so a refusal writes nothing.
     into = dataset if dataset is not None else DatasetMetadata.from_dict(metadata or {})
+    previous = dataset.versions[-1] if dataset is not None and dataset.versions else None
+    carry_from = None
+    if previous is not None and schema is None:
+        # The dictionary and the quasi-identifier marks describe the study: a new file
+        # starts from what was settled for the last version.
+        carry_from = previous.schema
+        if quasi_identifiers is None:
+            quasi_identifiers = list(previous.quasi_identifiers)
     result = ingest(
         path,
         filename=filename,
         store=blob_store(app),
         schema=schema,
+        carry_from=carry_from,
         quasi_identifiers=quasi_identifiers,
         k=app.config["REID_MIN_K"],
         limits=limits(app),
@@ -297,12 +284,7 @@ def ingest_file(
     )
     # Writes come last: progress reports use their own connection, and on SQLite
     # they would wait behind this session's write transaction.
-    if isinstance(into, DatasetMetadata):
-        dataset = create_dataset(session, user, into)
-    else:
-        dataset = into
-        if schema is None and dataset.versions:
-            result.schema = carry_over_annotations(result.schema, dataset.versions[-1].schema)
+    dataset = create_dataset(session, user, into) if isinstance(into, DatasetMetadata) else into
     version = add_version(
         session,
         dataset,
@@ -311,7 +293,11 @@ def ingest_file(
         change_note=change_note,
         preview=preview,
         fixes=fixes,
-        quasi_identifiers=quasi_identifiers,
+        quasi_identifiers=[
+            name
+            for name in quasi_identifiers or []
+            if any(f["name"] == name for f in result.schema.get("fields", []))
+        ],
     )
     return dataset, version, result
 
@@ -377,6 +363,53 @@ def risk_problem(version: DatasetVersion, min_k: int, max_unique_share: float) -
         f"{max_unique_share:.1%} allowed). Group or remove values in these columns, or ask "
         "a curator to accept the risk with a reason."
     )
+
+
+def reidentification_summary(
+    version: DatasetVersion, app: Flask | None = None
+) -> dict[str, Any] | None:
+    """The version's k-anonymity result in plain words, for whoever is about to publish
+    it; None for aggregate data (its rows are studies, not people)."""
+    if version.dataset.level != "participant":
+        return None
+    min_k, max_share = risk_limits(app)
+    risk = version.screening.get("risk")
+    if not risk or not risk.get("rows") or not risk.get("quasi_identifiers"):
+        return {
+            "warning": False,
+            "measured": False,
+            "sentence": "No column is marked as, or recognised as, something that could "
+            "single a participant out (such as age, sex or postcode), so this was not "
+            "measured. Mark such columns in the data dictionary to measure it.",
+        }
+    columns = " + ".join(risk["quasi_identifiers"])
+    unique = int(risk.get("unique_rows", 0))
+    smallest = int(risk["min_class_size"])
+    if unique:
+        sentence = (
+            f"{unique:,} participant{'s' if unique != 1 else ''} can be singled out by "
+            f"{columns}: no one else in the file shares {'their' if unique != 1 else 'those'} "
+            "values."
+        )
+    else:
+        sentence = f"No participant can be singled out by {columns} alone."
+    detail = (
+        f"The smallest group of participants sharing the same {columns} has {smallest:,} "
+        f"{'person' if smallest == 1 else 'people'}; the portal asks for at least {min_k}."
+    )
+    accepted = reviews_by_finding(version).get(RISK)
+    return {
+        "warning": smallest < min_k or risk.get("unique_share", 0.0) > max_share,
+        "measured": True,
+        "columns": list(risk["quasi_identifiers"]),
+        "unique_rows": unique,
+        "smallest_group": smallest,
+        "min_k": min_k,
+        "sentence": sentence,
+        "detail": detail,
+        "accepted_by": accepted.reviewer_name if accepted else None,
+        "accepted_reason": accepted.reason if accepted else None,
+    }
 
 
 def publication_problems(version: DatasetVersion, app: Flask | None = None) -> list[str]:
@@ -507,12 +540,23 @@ def accept_risk(
     return review
 
 
-def publish(session: Session, version: DatasetVersion, *, actor: User) -> None:
+def publish(session: Session, version: DatasetVersion, *, actor: User, confirmed: bool) -> None:
+    """Make a draft public for good. ``confirmed`` says the publisher saw what becomes
+    public and the re-identification result (the publish page, or the API's version
+    with its ``reidentification_risk``) and asked to go on: nothing can take it back."""
     if version.is_published:
         return
     problems = publication_problems(version)
     if problems:
         raise Conflict(" ".join(problems), code="not_publishable")
+    if not confirmed:
+        summary = reidentification_summary(version)
+        warning = f" {summary['sentence']}" if summary and summary["warning"] else ""
+        raise ServiceError(
+            f"Publishing cannot be undone: confirm that version {version.number} may become "
+            f"public for good.{warning}",
+            "confirm",
+        )
     now = utcnow()
     version.published_at = now
     dataset = version.dataset

@@ -27,12 +27,13 @@ from datasets.schema import check_schema
 from datasets.storage import local_copy
 from portal import db, policy
 from portal.accounts.models import Role
-from portal.data import services
+from portal.data import comparing, services
 from portal.data.forms import (
     ConfirmForm,
     EmptyForm,
     FixForm,
     MetadataForm,
+    PublishForm,
     RiskForm,
     UploadForm,
     VersionForm,
@@ -220,6 +221,7 @@ def render_version(
         version=version,
         versions=versions,
         changes=services.column_changes(previous, version),
+        previous=previous,
         editor=editor,
         problems=services.publication_problems(version),
         form=EmptyForm(),
@@ -331,24 +333,110 @@ def new_version(slug: str):
     return render_template("data/new_version.html", form=form, dataset=dataset), status
 
 
-@bp.post("/<slug>/versions/<int:number>/publish")
+@bp.route("/<slug>/versions/<int:number>/publish", methods=["GET", "POST"])
 @login_required
 def publish(slug: str, number: int):
+    """What will become public, the re-identification result in plain words, and a
+    confirmation: publishing cannot be undone."""
     dataset = get_dataset(slug)
     require_editor(dataset)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    session = db.session()
     version = get_version(dataset, number)
+    if version.is_published:
+        flash(f"Version {number} is published already.", "success")
+        return redirect(url_for("data.show", slug=slug, version=number), 303)
+    form = PublishForm()
+    status = 200
+    if form.is_submitted():
+        if not form.validate():
+            abort(400)
+        session = db.session()
+        try:
+            services.publish(
+                session,
+                version,
+                actor=policy.require_account(current_user),
+                confirmed=bool(form.confirm.data),
+            )
+        except ServiceError as error:
+            session.rollback()
+            form.confirm.errors = [str(error)]
+            status = error.status
+        else:
+            session.commit()
+            flash(f"Version {number} is published.", "success")
+            return redirect(url_for("data.show", slug=slug, version=number), 303)
+    reviews = services.reviews_by_finding(version)
+    return render_template(
+        "data/publish.html",
+        dataset=dataset,
+        version=version,
+        form=form,
+        problems=services.publication_problems(version),
+        confirmed=[(f, reviews.get(f["key"])) for f in services.must_confirm(version)],
+        risk=services.reidentification_summary(version),
+        changes=_previous_changes(dataset, version),
+    ), status
+
+
+def _previous_changes(dataset: Dataset, version: DatasetVersion) -> dict[str, Any] | None:
+    """How the version differs from the one before it, when there is one."""
+    versions = policy.visible_versions(current_user, dataset)
+    previous = next((v for v in reversed(versions) if v.number < version.number), None)
+    if previous is None:
+        return None
+    return {"previous": previous, **services.column_changes(previous, version)}
+
+
+@bp.get("/<slug>/compare")
+def compare(slug: str):
+    """Two versions side by side, row by row and cell by cell."""
+    dataset = get_dataset(slug)
+    versions = policy.visible_versions(current_user, dataset)
+    if not versions:
+        abort(404)
+    new = get_version(dataset, request.args.get("to", type=int) or versions[-1].number)
+    before = next((v for v in reversed(versions) if v.number < new.number), new)
+    old = get_version(dataset, request.args.get("from", type=int) or before.number)
+    key = request.args.get("key", "")[:300]
+    page = max(1, request.args.get("page", 1, type=int))
+    per_page = comparing.CELLS_PER_PAGE
+    comparison, problem = None, None
     try:
-        services.publish(session, version, actor=policy.require_account(current_user))
+        comparison = comparing.compare_versions(current_app, old, new, key=key or None)
     except ServiceError as error:
-        session.rollback()
-        flash(str(error), "error")
-    else:
-        session.commit()
-        flash(f"Version {number} is published.", "success")
-    return redirect(url_for("data.show", slug=slug, version=number), 303)
+        problem = str(error)
+    cells = comparison.cell_range((page - 1) * per_page, per_page) if comparison else []
+    return render_template(
+        "data/compare.html",
+        dataset=dataset,
+        versions=versions,
+        old=old,
+        new=new,
+        key=comparison.key if comparison else key or comparing.suggested_key(old, new),
+        columns=comparing.shared_columns(old, new),
+        comparison=comparison,
+        problem=problem,
+        cells=cells,
+        page=page,
+        per_page=per_page,
+        first_cell=(page - 1) * per_page + 1,
+    ), 400 if problem else 200
+
+
+@bp.get("/<slug>/compare.csv")
+def compare_csv(slug: str):
+    """Every changed cell, and every row added or removed, as CSV."""
+    dataset = get_dataset(slug)
+    old = get_version(dataset, request.args.get("from", 0, type=int))
+    new = get_version(dataset, request.args.get("to", 0, type=int))
+    key = request.args.get("key", "")[:300]
+    comparison = comparing.compare_versions(current_app, old, new, key=key or None, limit=0)
+    return send_file(
+        comparing.changes_csv(comparison),
+        as_attachment=True,
+        download_name=f"{dataset.slug}-v{old.number}-to-v{new.number}-changes.csv",
+        mimetype="text/csv",
+    )
 
 
 @bp.post("/<slug>/versions/<int:number>/confirm")

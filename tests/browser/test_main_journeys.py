@@ -81,7 +81,9 @@ def share_and_publish(page, live_server: str, tmp_path: Path, title: str) -> str
     page.get_by_role("button", name="Upload and check").click()
     # The job page follows the check and moves on to the dataset when it ends.
     page.wait_for_url(re.compile(r".*/datasets/[a-z0-9-]+(\?.*)?$"), timeout=60_000)
-    page.get_by_role("button", name="Publish version 1").click()
+    page.get_by_role("link", name="Publish version 1").click()
+    page.get_by_label(re.compile("publishing cannot be undone")).check()
+    page.get_by_role("button", name="Publish version 1 for good").click()
     page.wait_for_load_state()
     assert "draft, visible only to you" not in page.content()
     return page.url.split("/datasets/")[1].split("?")[0]

@@ -46,10 +46,10 @@ class Uploader(DatasetActions):
         return self.client.get(f"/datasets/{slug}?version={number}").get_data(as_text=True)
 
     def try_publish(self, slug: str, number: int) -> str:
-        """Press "Publish" without confirming anything; the message shown after."""
+        """Publish without confirming anything: the refusal, on the publish step."""
         response = self.publish(slug, number, confirm=False)
-        assert response.status_code == 303
-        return html.unescape(self.client.get(response.headers["Location"]).get_data(as_text=True))
+        assert response.status_code == 409
+        return html.unescape(response.get_data(as_text=True))
 
     def fix(self, slug: str, number: int, fix: str, column: str) -> int:
         """Apply one offered fix; the number of the new draft."""

@@ -98,7 +98,16 @@ def test_a_script_uploads_publishes_and_lists_a_dataset(client, auth, make_user,
         json={"reason": "Invented rows for a demonstration; no real person."},
     ).get_json()
     assert accepted["reidentification_risk"]["accepted_by"] == "cora"
-    published = client.post(f"{version_url}/publish", headers=bearer(token))
+    # Publishing cannot be undone: the script must say it read what becomes public.
+    unconfirmed = client.post(f"{version_url}/publish", headers=bearer(token))
+    assert unconfirmed.status_code == 400
+    error = unconfirmed.get_json()["error"]
+    assert error["field"] == "confirm" and "cannot be undone" in error["message"]
+    assert "4 participants can be singled out by age" in error["message"]
+    assert accepted["reidentification_risk"]["in_plain_words"].startswith(
+        "4 participants can be singled out by age"
+    )
+    published = client.post(f"{version_url}/publish", headers=bearer(token), json={"confirm": True})
     assert published.status_code == 200 and published.get_json()["published"] is True
     listing = client.get("/api/v1/datasets?q=scripted").get_json()
     assert [d["slug"] for d in listing["items"]] == ["scripted-upload"]

@@ -82,10 +82,9 @@ class DatasetActions:
         would) unless ``confirm`` is off."""
         if confirm:
             self.confirm(slug, number)
+        url = f"/datasets/{slug}/versions/{number}/publish"
         token = csrf_token(self.client, f"/datasets/{slug}?version={number}")
-        return self.client.post(
-            f"/datasets/{slug}/versions/{number}/publish", data={"csrf_token": token}
-        )
+        return self.client.post(url, data={"csrf_token": token, "confirm": "y"})
 
 
 @pytest.fixture
