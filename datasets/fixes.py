@@ -146,9 +146,7 @@ def fix_from_dict(data: dict[str, Any]) -> Fix:
     cls = _FIXES.get(str(kind))
     if cls is None:
         raise FixError(f"Unknown fix {kind!r}; use one of {', '.join(sorted(_FIXES))}.")
-    params = {
-        k: v for k, v in data.items() if k != "fix" and not (former and k in _FORMER_PARAMS)
-    }
+    params = {k: v for k, v in data.items() if k != "fix" and not (former and k in _FORMER_PARAMS)}
     try:
         return cls(**params)
     except TypeError as exc:

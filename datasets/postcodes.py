@@ -98,7 +98,9 @@ def normalise_zip(values: pa.Array, *, whole_numbers: bool = False) -> pa.Array:
     length = np.asarray(pc.fill_null(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False))
     padded = short & ((length == 4) | whole_numbers)
     area = short & ~padded
-    out = pc.if_else(pa.array(padded), pc.utf8_lpad(text, 5, "0"), pa.nulls(len(values), pa.string()))
+    out = pc.if_else(
+        pa.array(padded), pc.utf8_lpad(text, 5, "0"), pa.nulls(len(values), pa.string())
+    )
     out = pc.if_else(pa.array(area), text, out)
     return pc.if_else(pa.array(five), digits, out)
 

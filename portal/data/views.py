@@ -19,7 +19,8 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from datasets.errors import DatasetError, MetadataError
+from datasets import fixes
+from datasets.errors import DatasetError, FixError, MetadataError
 from datasets.export import dataset_jsonld, export_csv, export_datapackage
 from datasets.ingest import spool
 from datasets.metadata import LICENCES, STUDY_DESIGNS, DatasetMetadata
@@ -249,6 +250,11 @@ def citation_text(dataset: Dataset, version: DatasetVersion) -> str:
     return text + (f" Original publication: https://doi.org/{doi}" if doi else "")
 
 
+@bp.app_template_global("fix_offer")
+def fix_offer(option: dict) -> str:
+    return fixes.offer(option)
+
+
 def fix_options(version: DatasetVersion) -> list[dict]:
     """The fixes offered for a draft's findings, in a stable order the form refers to."""
     options: list[dict] = []
@@ -257,7 +263,11 @@ def fix_options(version: DatasetVersion) -> list[dict]:
         column = finding.get("column")
         candidates = []
         if finding.get("suggested_fix"):
-            candidates.append(finding["suggested_fix"])
+            try:
+                # A draft screened earlier may name a fix by its former name.
+                candidates.append(fixes.fix_to_dict(fixes.fix_from_dict(finding["suggested_fix"])))
+            except FixError:
+                pass
         if column:
             candidates.append({"fix": "drop_column", "column": column})
         for fix in candidates:

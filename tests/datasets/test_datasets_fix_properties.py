@@ -9,11 +9,19 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
+import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from datasets import postcodes
-from datasets.fixes import DatesToYear, FirstCharacters, TopCodeAges, UkOutwardCodes, ZipsTo3, apply_fixes
+from datasets.fixes import (
+    DatesToYear,
+    FirstCharacters,
+    TopCodeAges,
+    UkOutwardCodes,
+    ZipsTo3,
+    apply_fixes,
+)
 
 AREA_FIRST = "ABCDEFGHIJKLMNOPRSTUWYZ"
 AREA_SECOND = "ABCDEFGHKLMNOPQRSTUVWXY"
@@ -97,7 +105,7 @@ def compact(value: str) -> str:
     return "".join(value.split()).upper()
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(rows)
 def test_a_fix_never_invents_a_value(table):
     out = fixed(table)
@@ -108,12 +116,11 @@ def test_a_fix_never_invents_a_value(table):
         if after["uk"]:
             assert compact(before["uk"]).startswith(after["uk"])
             assert after["uk"] == after["uk"].upper() and len(after["uk"]) <= 4
-        if before["uk"] and compact(before["uk"])[-3:-2].isdigit() and after["uk"]:
-            assert after["uk"] != compact(before["uk"])[:3] or len(after["uk"]) == 3
         # ZIP: a prefix of the five digits, or 000; "000" only for the sparse areas.
         if after["zip"] and after["zip"] != "000":
             assert len(after["zip"]) == 3
-            assert before["zip"].replace("-", "").zfill(5).startswith(after["zip"])
+            written = before["zip"].replace("-", "")
+            assert (written if len(written) == 3 else written.zfill(5)).startswith(after["zip"])
         if after["zip"] == "000":
             assert before["zip"].zfill(5)[:3] in postcodes.SPARSE_ZIP3 | {"000"}
         # Ages: min(age, 90), still a number.
@@ -134,7 +141,7 @@ def test_a_fix_never_invents_a_value(table):
 @given(uk_postcodes())
 def test_a_full_uk_postcode_keeps_exactly_its_outward_code(text):
     value = compact(text)
-    outward = postcodes.uk_outward(__import__("pyarrow").array([text])).to_pylist()[0]
+    outward = postcodes.uk_outward(pa.array([text])).to_pylist()[0]
     if len(value) >= 5 and value[-3].isdigit() and value[-2:].isalpha():
         assert outward == value[:-3]
     else:
