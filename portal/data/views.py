@@ -152,7 +152,8 @@ def _failed_upload(job_id: str) -> Job | None:
 @limiter.shared_limit(upload_limit, "upload", key_func=user_or_address, methods=["POST"])
 def new():
     form = UploadForm()
-    if request.method == "GET" and (retry := _failed_upload(request.args.get("from_job", ""))):
+    retry = _failed_upload(request.args.get("from_job", ""))
+    if request.method == "GET" and retry:
         # try again after a failed upload: everything typed then is typed again
         form.fill_from(retry.payload.get("metadata") or {})
     refused = 400
@@ -178,7 +179,7 @@ def new():
             )
             return redirect(url_for("jobs.show", job_id=job_id), 303)
     status = refused if form.is_submitted() else 200
-    return render_template("data/new.html", form=form), status
+    return render_template("data/new.html", form=form, retry=retry), status
 
 
 @bp.get("/<slug>")

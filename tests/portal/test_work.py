@@ -94,7 +94,22 @@ def test_a_failed_job_page_speaks_plain_words_and_offers_the_way_back(
     job = _failed_upload(session, owner_id)
     auth.login("rita")
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
-    assert "<title>Checking an upload" in page and "dataset.ingest" not in page
-    assert "Checking an upload: it did not work" in page and "looks like a PNG" in page
-    assert f'href="/datasets/new?from_job={job.id}">Try again with the same details' in page
+    failed = "The upload of “Survival after adjuvant chemotherapy” did not go through"
+    assert f"<title>{failed}" in page and "dataset.ingest" not in page
+    assert f">{failed}</h1>" in page and "looks like a PNG" in page
+    # What was typed is on the page, and the way back fills it in again.
+    kept = page.split('id="kept-heading"')[1]
+    for typed in (
+        "Participant data of a colon cancer trial.",
+        "CC-BY-4.0",
+        "Levamisole; Fluorouracil",
+        "Moertel CG et al. 1990.",
+        "individual participants",
+    ):
+        assert typed in kept, typed
+    assert f'href="/datasets/new?from_job={job.id}">Upload a new file for the same draft' in page
     assert 'href="/my-work">Back to my work' in page
+    form = client.get(f"/datasets/new?from_job={job.id}").get_data(as_text=True)
+    assert "It failed because: The file is not a table" in form and "(it was trial.csv)" in form
+    assert 'value="Survival after adjuvant chemotherapy"' in form
+    assert '<option selected value="participant">' in form
