@@ -151,7 +151,7 @@ class Shapes:
         is_uk = (uk_full | uk_alone) & ~is_zip
         other = ~is_uk & ~is_zip
         long_other = other & bool_mask(pc.greater(pc.utf8_length(norm), 3))
-        fine = (is_uk & uk_full) | (is_zip & ((zlen > 3) | sparse)) | long_other
+        fine: np.ndarray = (is_uk & uk_full) | (is_zip & ((zlen > 3) | sparse)) | long_other
         self.uk += int(is_uk.sum())
         self.zip += int(is_zip.sum())
         self.other += int(other.sum())

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 from pathlib import Path
@@ -264,11 +265,9 @@ def fix_options(version: DatasetVersion) -> list[dict]:
         column = finding.get("column")
         candidates = []
         if finding.get("suggested_fix"):
-            try:
-                # A draft screened earlier may name a fix by its former name.
+            # A draft screened earlier may name a fix by its former name.
+            with contextlib.suppress(FixError):
                 candidates.append(fixes.fix_to_dict(fixes.fix_from_dict(finding["suggested_fix"])))
-            except FixError:
-                pass
         if column:
             candidates.append({"fix": "drop_column", "column": column})
         for fix in candidates:

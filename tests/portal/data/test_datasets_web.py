@@ -167,9 +167,7 @@ def test_direct_identifiers_block_publication_until_fixed(
     token = csrf_token(client, "/datasets/with-emails")
     options = page.get_data(as_text=True)
     assert "Remove the column &#39;email&#39;." in options
-    index = re.search(
-        r'value="(\d+)" data-fix="drop_column" data-column="email"', options
-    ).group(1)
+    index = re.search(r'value="(\d+)" data-fix="drop_column" data-column="email"', options).group(1)
     job = data_actions.follow_job(
         client.post(
             "/datasets/with-emails/versions/1/fix", data={"csrf_token": token, "fixes": index}
