@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import zipfile
 
 import pytest
 
 from datasets.errors import FixError
+from datasets.export import export_datapackage
 from datasets.fixes import (
     DatesToDays,
     DatesToYear,
@@ -237,3 +240,19 @@ def test_unreadable_dates_are_emptied_and_counted(write, tmp_path):
     result = apply_fixes(path, [DatesToYear("d")], out, schema=schema)
     assert read_csv(out)[1:] == [["2020"], [""]]
     assert result.records[0].cells_cleared == 1 and "emptied" in result.records[0].description
+
+
+def test_a_fixed_version_is_still_a_valid_data_package(source, tmp_path):
+    frictionless = pytest.importorskip("frictionless")
+    out = tmp_path / "o.csv"
+    schema = profile(open_table(source)).schema
+    result = apply_fixes(source, [TopCodeAges("age"), UkOutwardCodes("zip")], out, schema=schema)
+    meta = {"title": "Fixed", "description": "A fixed table.", "licence": "CC0-1.0"}
+    export_datapackage(out, tmp_path / "p.zip", schema=result.schema, metadata=meta)
+    with zipfile.ZipFile(tmp_path / "p.zip") as zf:
+        zf.extractall(tmp_path / "p")
+        descriptor = json.loads(zf.read("datapackage.json"))
+    fields = {f["name"]: f for f in descriptor["resources"][0]["schema"]["fields"]}
+    assert fields["age"]["transformations"][0]["fix"] == "top_code_ages"
+    report = frictionless.validate(str(tmp_path / "p" / "datapackage.json"))
+    assert report.valid, report.flatten(["type", "note"])
