@@ -22,6 +22,7 @@ from datasets.fixes import (
     ZipsTo3,
     apply_fixes,
 )
+from datasets.screening import screen
 
 AREA_FIRST = "ABCDEFGHIJKLMNOPRSTUWYZ"
 AREA_SECOND = "ABCDEFGHKLMNOPQRSTUVWXY"
@@ -146,3 +147,27 @@ def test_a_full_uk_postcode_keeps_exactly_its_outward_code(text):
         assert outward == value[:-3]
     else:
         assert outward == value  # an outward code alone stays as it is
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.sampled_from(["uk", "zip"]),
+    st.lists(uk_postcodes(), min_size=3, max_size=12),
+    st.lists(
+        st.one_of(digits(5), st.tuples(digits(5), digits(4)).map("-".join)), min_size=3, max_size=12
+    ),
+)
+def test_the_suggested_postcode_rule_is_the_country_the_values_show(country, uk, zips):
+    values = uk if country == "uk" else zips
+    full = [v for v in values if len(compact(v)) >= 5] if country == "uk" else values
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "p.csv"
+        path.write_text("id,postcode\n" + "".join(f"{i},{v}\n" for i, v in enumerate(values)))
+        schema = {
+            "fields": [{"name": "id", "type": "integer"}, {"name": "postcode", "type": "string"}]
+        }
+        report = screen(path, schema)
+    suggested = {f.suggested_fix["fix"] for f in report.findings if f.suggested_fix}
+    if not full:
+        return  # outward codes alone: nothing to fix
+    assert suggested == {"uk_outward_codes" if country == "uk" else "zips_to_3"}
