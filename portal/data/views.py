@@ -148,6 +148,31 @@ def _failed_upload(job_id: str) -> Job | None:
     return job
 
 
+def _failed_version_upload(job_id: str, dataset: Dataset) -> Job | None:
+    """The member's own upload of a new version of ``dataset``, whose change note a new
+    upload may start from."""
+    job = db.session().get(Job, job_id) if job_id else None
+    if (
+        job is None
+        or job.owner_id != current_user.id
+        or job.kind != "dataset.ingest"
+        or job.payload.get("dataset_id") != dataset.id
+    ):
+        return None
+    return job
+
+
+@bp.app_template_global("version_retry_url")
+def version_retry_url(job: Job) -> str | None:
+    """Where a failed upload of a new version is tried again, for its owner."""
+    if job.kind != "dataset.ingest" or not job.payload.get("dataset_id"):
+        return None
+    dataset = db.session().get(Dataset, job.payload["dataset_id"])
+    if dataset is None or not policy.can_edit_dataset(current_user, dataset):
+        return None
+    return url_for("data.new_version", slug=dataset.slug, from_job=job.id)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(Role.RESEARCHER)
 @limiter.shared_limit(upload_limit, "upload", key_func=user_or_address, methods=["POST"])
@@ -318,6 +343,9 @@ def new_version(slug: str):
     dataset = get_dataset(slug)
     require_editor(dataset)
     form = VersionForm()
+    retry = _failed_version_upload(request.args.get("from_job", ""), dataset)
+    if request.method == "GET" and retry:
+        form.change_note.data = retry.payload.get("change_note", "")
     refused = 400
     if form.validate_on_submit():
         try:
@@ -338,7 +366,7 @@ def new_version(slug: str):
             )
             return redirect(url_for("jobs.show", job_id=job_id), 303)
     status = refused if form.is_submitted() else 200
-    return render_template("data/new_version.html", form=form, dataset=dataset), status
+    return render_template("data/new_version.html", form=form, dataset=dataset, retry=retry), status
 
 
 @bp.post("/<slug>/versions/<int:number>/publish")

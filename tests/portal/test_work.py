@@ -8,6 +8,7 @@ import re
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
+from portal.data.models import Dataset
 from portal.jobs.models import Job, JobState
 from portal.reanalysis.models import AnalysisRun, RunStatus
 from tests.portal.reanalysis.conftest import BCG_CSV, Sharing
@@ -113,3 +114,34 @@ def test_a_failed_job_page_speaks_plain_words_and_offers_the_way_back(
     assert "It failed because: The file is not a table" in form and "(it was trial.csv)" in form
     assert 'value="Survival after adjuvant chemotherapy"' in form
     assert '<option selected value="participant">' in form
+
+
+def test_a_failed_new_version_keeps_its_change_note(client, auth, make_user, session):
+    sharing = Sharing(client, auth, make_user)
+    slug = sharing.share("BCG vaccine trials", BCG_CSV, publish=False)
+    dataset_id = session.scalar(select(Dataset.id).where(Dataset.slug == slug))
+    owner_id = session.scalar(select(User.id).where(User.username == "rita"))
+    job = Job(
+        id="e" * 32,
+        kind="dataset.ingest",
+        state=JobState.FAILED,
+        owner_id=owner_id,
+        error="'bcg.csv' contains NUL bytes at line 9; it is not a text table.",
+        payload={
+            "filename": "bcg.csv",
+            "dataset_id": dataset_id,
+            "change_note": "Two trials added.",
+        },
+    )
+    session.add(job)
+    session.commit()
+    auth.login("rita")
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    retry = f"/datasets/{slug}/versions/new?from_job={job.id}"
+    assert f'href="{retry}">Upload a new file with the same change note' in page
+    form = client.get(retry).get_data(as_text=True)
+    assert "Two trials added.</textarea>" in form and "NUL bytes at line 9" in form
+    auth.logout()
+    make_user("rosa", role=Role.RESEARCHER)
+    auth.login("rosa")
+    assert "Two trials added." not in client.get(f"/jobs/{job.id}").get_data(as_text=True)
