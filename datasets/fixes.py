@@ -410,6 +410,10 @@ def _updated_schema(schema: dict[str, Any], fixes: list[Fix]) -> dict[str, Any]:
                 "maxLength",
             ):
                 constraints.pop(key, None)
+            if isinstance(fix, (UkOutwardCodes, ZipsTo3, FirstCharacters)):
+                # values no rule fits are emptied, and two people now share a code
+                constraints.pop("required", None)
+                constraints.pop("unique", None)
             if not constraints:
                 fdef.pop("constraints", None)
     dropped = {f.column for f in fixes if isinstance(f, DropColumn)}
