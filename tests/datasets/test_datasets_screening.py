@@ -84,7 +84,7 @@ def test_direct_identifiers_by_name_and_content_block_publication(people):
         "fix": "dates_to_year",
         "column": "dob",
     }
-    assert found[("postcode", "postcode")].suggested_fix["fix"] == "postcodes_to_3"
+    assert found[("postcode", "postcode")].suggested_fix["fix"] == "uk_outward_codes"
     assert report.blocking
     assert "score" not in {f.column for f in report.findings}
 
@@ -428,3 +428,44 @@ def test_names_in_long_free_text_are_looked_for_in_a_sample_spread_over_the_file
     assert name.severity == "block"
     # 2,500 of the 60,000 read, evenly: about ten of the 120 that name someone.
     assert 2 <= name.count <= 20 and "Only a sample of 2,500 cells" in name.message
+
+
+@pytest.mark.parametrize(
+    ("values", "fix", "words"),
+    [
+        # UK-shaped, however written: the outward-code rule, never a cut at 3 characters.
+        (
+            ["M1 1AE", "m11ae", "SW1A 1AA", "ec1a1bb", "B33 8TH", "CR2 6XH"],
+            {"fix": "uk_outward_codes", "column": "postcode"},
+            "full UK postcodes",
+        ),
+        # ZIP-shaped: Safe Harbor's three digits.
+        (
+            ["02139", "10001-1234", "94110", "60614", "73301", "98109"],
+            {"fix": "zips_to_3", "column": "postcode"},
+            "US ZIP codes",
+        ),
+        # Neither: the generic cut, offered as what it is.
+        (
+            ["75008 Paris", "1010 Wien", "20095 Hamburg", "00184 Roma", "1050 Bruxelles", "X"],
+            {"fix": "first_characters", "column": "postcode", "length": 3},
+            "neither the UK postcode nor the US ZIP code pattern",
+        ),
+    ],
+)
+def test_the_postcode_fix_follows_what_the_column_holds(write, values, fix, words):
+    report = screened(write, "id,postcode", [f"{i},{v}" for i, v in enumerate(values)])
+    found = finding(report, "postcode")
+    [postcode] = [f for kind, f in found.items() if kind in ("postcode", "zip-code")]
+    assert postcode.severity == "block" and postcode.suggested_fix == fix
+    assert words in postcode.message
+
+
+def test_outward_codes_and_zip_areas_are_coarse_enough(write):
+    outward = screened(write, "id,postcode", [f"{i},{v}" for i, v in enumerate(["M1", "SW1A"])])
+    assert not outward.blocking
+    areas = screened(write, "id,zip", ["1,021", "2,100", "3,000"])
+    assert not areas.blocking
+    # An area of 20,000 people or fewer must become 000.
+    sparse = screened(write, "id,zip", ["1,021", "2,036"])
+    assert finding(sparse, "zip")["postcode"].suggested_fix["fix"] == "zips_to_3"

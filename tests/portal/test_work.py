@@ -8,6 +8,7 @@ import re
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
+from portal.data.models import Dataset
 from portal.jobs.models import Job, JobState
 from portal.reanalysis.models import AnalysisRun, RunStatus
 from tests.portal.reanalysis.conftest import BCG_CSV, Sharing
@@ -94,7 +95,53 @@ def test_a_failed_job_page_speaks_plain_words_and_offers_the_way_back(
     job = _failed_upload(session, owner_id)
     auth.login("rita")
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
-    assert "<title>Checking an upload" in page and "dataset.ingest" not in page
-    assert "Checking an upload: it did not work" in page and "looks like a PNG" in page
-    assert f'href="/datasets/new?from_job={job.id}">Try again with the same details' in page
+    failed = "The upload of “Survival after adjuvant chemotherapy” did not go through"
+    assert f"<title>{failed}" in page and "dataset.ingest" not in page
+    assert f">{failed}</h1>" in page and "looks like a PNG" in page
+    # What was typed is on the page, and the way back fills it in again.
+    kept = page.split('id="kept-heading"')[1]
+    for typed in (
+        "Participant data of a colon cancer trial.",
+        "CC-BY-4.0",
+        "Levamisole; Fluorouracil",
+        "Moertel CG et al. 1990.",
+        "individual participants",
+    ):
+        assert typed in kept, typed
+    assert f'href="/datasets/new?from_job={job.id}">Upload a new file for the same draft' in page
     assert 'href="/my-work">Back to my work' in page
+    form = client.get(f"/datasets/new?from_job={job.id}").get_data(as_text=True)
+    assert "It failed because: The file is not a table" in form and "(it was trial.csv)" in form
+    assert 'value="Survival after adjuvant chemotherapy"' in form
+    assert '<option selected value="participant">' in form
+
+
+def test_a_failed_new_version_keeps_its_change_note(client, auth, make_user, session):
+    sharing = Sharing(client, auth, make_user)
+    slug = sharing.share("BCG vaccine trials", BCG_CSV, publish=False)
+    dataset_id = session.scalar(select(Dataset.id).where(Dataset.slug == slug))
+    owner_id = session.scalar(select(User.id).where(User.username == "rita"))
+    job = Job(
+        id="e" * 32,
+        kind="dataset.ingest",
+        state=JobState.FAILED,
+        owner_id=owner_id,
+        error="'bcg.csv' contains NUL bytes at line 9; it is not a text table.",
+        payload={
+            "filename": "bcg.csv",
+            "dataset_id": dataset_id,
+            "change_note": "Two trials added.",
+        },
+    )
+    session.add(job)
+    session.commit()
+    auth.login("rita")
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    retry = f"/datasets/{slug}/versions/new?from_job={job.id}"
+    assert f'href="{retry}">Upload a new file with the same change note' in page
+    form = client.get(retry).get_data(as_text=True)
+    assert "Two trials added.</textarea>" in form and "NUL bytes at line 9" in form
+    auth.logout()
+    make_user("rosa", role=Role.RESEARCHER)
+    auth.login("rosa")
+    assert "Two trials added." not in client.get(f"/jobs/{job.id}").get_data(as_text=True)

@@ -54,11 +54,10 @@ class Uploader(DatasetActions):
     def fix(self, slug: str, number: int, fix: str, column: str) -> int:
         """Apply one offered fix; the number of the new draft."""
         page = self.page(slug, number)
-        label = f"{fix.replace('_', ' ')}: <code>{column}</code>"
         offered = re.findall(
-            r'name="fixes" value="(\d+)">\s*<label for="fix-\d+">([^\n]*)</label>', page
+            r'name="fixes" value="(\d+)" data-fix="([a-z0-9_]+)" data-column="([^"]*)"', page
         )
-        index = next(value for value, text in offered if text.startswith(label))
+        index = next(value for value, kind, name in offered if (kind, name) == (fix, column))
         token = CSRF_PATTERN.search(page)
         assert token
         job = self.follow_job(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -165,10 +166,8 @@ def test_direct_identifiers_block_publication_until_fixed(
     page = client.get("/datasets/with-emails")
     token = csrf_token(client, "/datasets/with-emails")
     options = page.get_data(as_text=True)
-    assert "drop column: <code>email</code>" in options
-    index = (
-        options.split("drop column: <code>email</code>")[0].rsplit('value="', 1)[1].split('"')[0]
-    )
+    assert "Remove the column &#39;email&#39;." in options
+    index = re.search(r'value="(\d+)" data-fix="drop_column" data-column="email"', options).group(1)
     job = data_actions.follow_job(
         client.post(
             "/datasets/with-emails/versions/1/fix", data={"csrf_token": token, "fixes": index}
