@@ -200,6 +200,10 @@ def suggested_harmonisation(run: AnalysisRun) -> dict[str, Any]:
         )
         types.append(guess.pop("outcome_type"))
         datasets[version.dataset.slug] = guess
+    # a covariate suggested in one dataset only would stop the mapping until cleared
+    shared = set.intersection(*(set(m["covariates"]) for m in datasets.values()))
+    for m in datasets.values():
+        m["covariates"] = {k: v for k, v in m["covariates"].items() if k in shared}
     chosen = {t for t in types if t}
     return {
         "outcome_type": chosen.pop() if len(chosen) == 1 else None,

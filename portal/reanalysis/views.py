@@ -35,6 +35,7 @@ def reanalysis_globals() -> dict:
     return {
         "latest_analyses": lambda limit=5: building.latest_finished(db.session(), limit),
         "analyses_using": lambda dataset: building.runs_using(db.session(), dataset),
+        "analysis_failure": presenting.failure,
     }
 
 

@@ -14,7 +14,7 @@ from portal.reanalysis import living
 from portal.reanalysis.models import AnalysisRun
 from tests.portal.conftest import csrf_token
 from tests.portal.fixtures import body_of
-from tests.portal.reanalysis.conftest import NAMED_COLUMNS, NAMED_CSV, new_token
+from tests.portal.reanalysis.conftest import NAMED_COLUMNS, NAMED_CSV, new_token, trial_csv
 
 #: Twelve trials in version 1; version 2 adds the thirteenth.
 V1_CSV = "".join(NAMED_CSV.splitlines(keepends=True)[:-1])
@@ -279,3 +279,52 @@ def test_a_newer_version_without_a_mapped_column_opens_the_mapping_step(
     assert "Column &#39;n_ctrl&#39; chosen for Total, control is not in this dataset" in page
     draft = session.scalars(select(AnalysisRun).where(AnalysisRun.rerun_of_id == old_id)).one()
     assert draft.status == "draft" and draft.job_id is None
+
+
+def test_a_participant_mapping_is_prefilled_from_the_roles_and_values(
+    client, auth, sharing, member
+):
+    slugs = [
+        sharing.share(
+            f"Trial {name}",
+            trial_csv(("active", "placebo"), ("yes", "no"), counts),
+            level="participant",
+        )
+        for name, counts in (("A", (5, 30, 12, 30)), ("B", (8, 40, 15, 40)))
+    ]
+    auth.login(member)
+    response = client.post(
+        "/analyses/new",
+        data={
+            "csrf_token": csrf_token(client, "/analyses/new"),
+            "kind": "participant",
+            "title": "Two trials",
+            "datasets": [f"{slug}@1" for slug in slugs],
+        },
+    )
+    map_url = response.headers["Location"]
+    page = client.get(map_url).get_data(as_text=True)
+    assert 'id="mapping-suggested"' in page
+    assert selected(page, "outcome_type") == "binary"
+    for index in range(2):
+        p = f"d{index}_"
+        assert selected(page, p + "arm") == "arm" and selected(page, p + "outcome") == "outcome"
+        assert (selected(page, p + "treatment"), selected(page, p + "control")) == (
+            "active",
+            "placebo",
+        )
+    # what was guessed runs as it is
+    token = csrf_token(client, map_url)
+    data = {"csrf_token": token, "outcome_type": "binary"}
+    for index in range(2):
+        p = f"d{index}_"
+        data |= {p + "arm": "arm", p + "treatment": "active", p + "control": "placebo"}
+        data |= {p + "outcome": "outcome", p + "event_values": "yes"}
+    del data["d1_control"]
+    response = client.post(map_url, data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'id="d1_control-error">Trial B: Choose the control value of the arm column.' in page
+    assert selected(page, "d1_treatment") == "active"
+    data["d1_control"] = "placebo"
+    assert client.post(map_url, data=data).status_code == 303
