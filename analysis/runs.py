@@ -39,7 +39,7 @@ from .publication_bias import egger_test
 from .results import MetaAnalysisResult
 from .sensitivity import cumulative, leave_one_out
 from .subgroups import subgroup_analysis
-from .vocabulary import Kind, Measure, Method, Stage, StudyEffect
+from .vocabulary import ROLE_LABELS, Kind, Measure, Method, Stage, StudyEffect
 
 Progress = Callable[[float, str], None]
 """Told the fraction done and what is being done (a job's progress bar)."""
@@ -92,8 +92,32 @@ class RunSpec:
             participant = (self.stage, self.study_effect) != (Stage.TWO_STAGE, StudyEffect.FIXED)
             if participant or self.covariates or self.filters:
                 raise _participant_only()
+            self._check_measure_is_mapped()
             return
         self._check_participant_options()
+
+    def _check_measure_is_mapped(self) -> None:
+        """A measure needs its outcome's columns: counts for OR, RR and RD, means and
+        SDs for MD and SMD (said here, before a run is queued, not when it fails)."""
+        mapped = self.harmonisation.get("columns")
+        if not isinstance(mapped, Mapping) or not mapped:
+            return
+        missing = [role for role in self.measure.roles if not mapped.get(role)]
+        if missing:
+            offered = [
+                m for m in self.kind.measures if all(mapped.get(r) for r in m.roles) and m.roles
+            ]
+            raise AnalysisInputError(
+                f"{self.measure.label} is computed from "
+                f"{', '.join(ROLE_LABELS[r].lower() for r in self.measure.roles)}; the "
+                f"mapping has no column for {ROLE_LABELS[missing[0]].lower()}. "
+                + (
+                    f"Choose {' or '.join(offered)}, or map those columns first."
+                    if offered
+                    else "Map those columns first."
+                ),
+                field="measure",
+            )
 
     def _check_participant_options(self) -> None:
         mapped = mapped_covariates(self.harmonisation)

@@ -12,7 +12,10 @@ The rules:
   Researchers share datasets. Whoever may edit a draft confirms its screening
   findings; only curators (admins) accept a re-identification risk above the threshold.
 - Analyses: any member may run one on published versions; a run is public once it
-  has finished on published versions, otherwise its owner's (and admins').
+  has finished on published versions, otherwise its owner's (and admins'). Whoever may
+  run analyses and can see a finished or failed run may make a new run from it (rerun,
+  edit, run on newer versions); the new run is theirs. Any member may follow a run
+  they can see.
 - Jobs: a job started by someone is theirs (and admins'); a job nobody started is
   public (it carries nothing private).
 - Communities: powers come from membership. A community's moderators moderate it and
@@ -155,6 +158,21 @@ def can_view_run(viewer: Viewer, run: AnalysisRun) -> bool:
     if can_edit_run(viewer, run):
         return True
     return run.is_finished and all(item.version.is_published for item in run.inputs)
+
+
+def can_derive_run(viewer: Viewer, run: AnalysisRun) -> bool:
+    """Rerun, edit into a new run, or run on newer versions: whoever may run analyses
+    and may see the run (the new run is theirs; the run itself never changes)."""
+    return (
+        can_create_run(viewer)
+        and can_view_run(viewer, run)
+        and run.status in (RunStatus.FINISHED, RunStatus.FAILED)
+    )
+
+
+def can_follow_run(viewer: Viewer, run: AnalysisRun) -> bool:
+    """Any member who can see an analysis may follow it."""
+    return signed_in(viewer) is not None and can_view_run(viewer, run)
 
 
 def visible_runs(viewer: Viewer) -> Select[AnalysisRun]:

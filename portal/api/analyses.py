@@ -85,7 +85,8 @@ def create_analysis(body: schemas.AnalysisCreate) -> tuple[dict[str, Any], int]:
 
 def _summary(run: AnalysisRun) -> dict[str, Any]:
     item = presenting.run_json(run, url_for)
-    item.pop("results", None)
+    for key in ("results", "comparison"):
+        item.pop(key, None)
     return item
 
 

@@ -248,6 +248,16 @@ class Analysis(Response):
     method: str | None
     datasets: list[dict[str, Any]]
     url: str
+    newer_versions: list[dict[str, Any]] | None = Field(
+        None,
+        description="Finished runs: each dataset with a newer published version than the "
+        "run used (slug, used, newest, published_at).",
+    )
+    comparison: dict[str, Any] | None = Field(
+        None,
+        description="A finished run made from another finished run: each pooled number and "
+        "study weight before and after, with the change (analysis.comparison).",
+    )
 
 
 class AnalysisPage(Page):

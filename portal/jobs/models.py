@@ -65,7 +65,13 @@ class Job(Base):
             "progress": round(self.progress, 4),
             "message": self.message,
             "error": self.error or None,
-            "result": self.result if self.state == JobState.FINISHED else None,
+            # a failed job's result, when it has one, names the page explaining the failure
+            "result": (
+                self.result
+                if self.state == JobState.FINISHED
+                or (self.state == JobState.FAILED and self.result)
+                else None
+            ),
             "created_at": self.created_at.isoformat() if self.created_at else None,
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "attempts": self.attempts,

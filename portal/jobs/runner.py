@@ -58,7 +58,13 @@ _LABELS: dict[str, str] = {}
 
 
 class JobFailure(Exception):
-    """Raised by a task to fail its job with a message meant for the user."""
+    """Raised by a task to fail its job with a message meant for the user. ``url``, when
+    given, is the page that explains the failure and the way on: the job's page sends
+    the person there."""
+
+    def __init__(self, message: str, *, url: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
 
 
 class TransientJobError(Exception):
@@ -387,7 +393,14 @@ def _execute(app: Flask, session: Session, job: Job) -> RunResult:
         result = function(context, **job.payload)
     except JobFailure as failure:
         session.rollback()
-        _finish(session, job_id, attempt, state=JobState.FAILED, error=str(failure))
+        _finish(
+            session,
+            job_id,
+            attempt,
+            state=JobState.FAILED,
+            error=str(failure),
+            result={"url": failure.url} if failure.url else None,
+        )
         return RunResult(Outcome.FAILED)
     except TRANSIENT_ERRORS as error:
         session.rollback()

@@ -2,8 +2,9 @@
 and never commit.
 
 A run records its inputs (dataset versions by id and SHA-256), the harmonisation, the
-measure, method and options; it changes only while it is a draft, and a rerun is a
-new draft with the same of each.
+measure, method and options; it changes only while it is a draft. A rerun, an edit and
+a run on newer versions are new drafts derived from it (``rerun_of_id``) with the same
+of each, then changed as their builder says.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import analysis
+import analysis.mapping
 from portal import policy
 from portal.accounts.models import User
 from portal.data.models import Dataset, DatasetVersion
 from portal.errors import Conflict, NotFound, ServiceError
 from portal.jobs import runner
 from portal.jobs.models import Job
+from portal.reanalysis.inputs import column_names, top_values
 from portal.reanalysis.models import AnalysisInput, AnalysisRun, RunStatus
 
 
@@ -144,14 +147,70 @@ def create_run(
 def _require_draft(run: AnalysisRun) -> None:
     if not run.is_draft:
         raise Conflict(
-            "This run has been started and can no longer change; rerun it to make a new one.",
+            "This analysis has already run and is kept as it is; edit it into a new run instead.",
             None,
         )
 
 
+def mapping_field(run: AnalysisRun, error: analysis.AnalysisInputError) -> str | None:
+    """Where a mapping problem belongs: the role or extra of an aggregate mapping
+    (``n2i``, ``study``), ``datasets.<slug>.<part>`` in a participant-level one."""
+    if run.kind == "aggregate" or not error.study or error.study not in dataset_names(run):
+        return error.field
+    return f"datasets.{error.study}.{error.field or 'dataset'}"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return (text[:1].upper() + text[1:]).rstrip(".") + "." if text else text
+
+
+def check_harmonisation(run: AnalysisRun, harmonisation: Any) -> None:
+    """The one check of a mapping against the run's datasets (pages and API alike):
+    every chosen column exists and the outcome is complete. Raises ServiceError whose
+    field says where the problem is (see :func:`mapping_field`)."""
+    columns = {item.version.dataset.slug: column_names(item.version) for item in run.inputs}
+    try:
+        analysis.mapping.check_mapping(run.kind, harmonisation, columns)
+    except analysis.AnalysisInputError as error:
+        message = _sentence(error.reason)
+        if run.kind != "aggregate" and error.study:
+            titles = {i.version.dataset.slug: i.version.dataset.title for i in run.inputs}
+            message = f"{titles.get(error.study, error.study)}: {message}"
+        raise ServiceError(message, mapping_field(run, error)) from None
+
+
 def set_harmonisation(run: AnalysisRun, harmonisation: dict[str, Any]) -> None:
     _require_draft(run)
+    check_harmonisation(run, harmonisation)
     run.harmonisation = harmonisation
+
+
+def suggested_harmonisation(run: AnalysisRun) -> dict[str, Any]:
+    """A first mapping from the datasets' data dictionaries (roles, names, titles), for a
+    draft whose owner has not mapped anything yet."""
+    if run.kind == "aggregate":
+        return analysis.mapping.suggest_aggregate(run.inputs[0].version.schema.get("fields", []))
+    datasets: dict[str, Any] = {}
+    types = []
+    for item in run.inputs:
+        version = item.version
+        guess = analysis.mapping.suggest_participant(
+            version.schema.get("fields", []), top_values(version)
+        )
+        types.append(guess.pop("outcome_type"))
+        datasets[version.dataset.slug] = guess
+    # a covariate suggested in one dataset only would stop the mapping until cleared
+    shared = set.intersection(*(set(m["covariates"]) for m in datasets.values()))
+    for m in datasets.values():
+        m["covariates"] = {k: v for k, v in m["covariates"].items() if k in shared}
+    chosen = {t for t in types if t}
+    return {
+        "outcome_type": chosen.pop() if len(chosen) == 1 else None,
+        "datasets": datasets,
+        "missing": "drop",
+        "categorical": [],
+    }
 
 
 def set_method(
@@ -195,6 +254,20 @@ def queue(session: Session, run: AnalysisRun) -> Job:
 
 def rerun(session: Session, run: AnalysisRun, owner: User) -> AnalysisRun:
     """A new draft with the same inputs, harmonisation, measure, method and options."""
+    return derive(session, run, owner)
+
+
+def derive(
+    session: Session,
+    run: AnalysisRun,
+    owner: User,
+    versions: list[DatasetVersion] | None = None,
+) -> AnalysisRun:
+    """A new draft of ``owner`` made from ``run``, which stays as it is: the same
+    specification, on ``versions`` (by position; default: the run's own). The draft
+    records the run it came from."""
+    if run.is_draft:
+        raise Conflict("This analysis is still a draft; change it directly.", None)
     new = AnalysisRun(
         owner_id=owner.id,
         title=run.title,
@@ -207,9 +280,11 @@ def rerun(session: Session, run: AnalysisRun, owner: User) -> AnalysisRun:
         harmonisation=copy.deepcopy(run.harmonisation),
         rerun_of_id=run.id,
     )
+    if versions is None:
+        versions = [i.version for i in run.inputs]
     new.inputs = [
-        AnalysisInput(version_id=i.version_id, sha256=i.sha256, position=i.position)
-        for i in run.inputs
+        AnalysisInput(version_id=v.id, sha256=v.sha256, position=i.position)
+        for i, v in zip(run.inputs, versions, strict=True)
     ]
     session.add(new)
     session.flush()

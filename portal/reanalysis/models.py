@@ -6,7 +6,15 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, JSONDocument, StrEnumType, UTCDateTime, utcnow
@@ -98,3 +106,27 @@ class AnalysisInput(Base):
 
     run: Mapped[AnalysisRun] = relationship(back_populates="inputs")
     version: Mapped[DatasetVersion] = relationship()
+
+
+class AnalysisFollow(Base):
+    """A member follows an analysis: told when a newer run is made from it, or when a
+    dataset it uses gets a newer published version (and by e-mail if they asked).
+
+    ``notified_through`` is when the member was last told: everything that happened
+    after it is still news, so a notice is sent once even when the check is repeated.
+    """
+
+    __tablename__ = "analysis_follows"
+    __table_args__ = (UniqueConstraint("run_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("analysis_runs.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    email: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    notified_through: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    run: Mapped[AnalysisRun] = relationship()
+    user: Mapped[User] = relationship()

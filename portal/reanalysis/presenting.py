@@ -10,7 +10,117 @@ import numpy as np
 import analysis
 import analysis.filters
 from datasets.cells import csv_text
+from portal.reanalysis import living
 from portal.reanalysis.models import AnalysisRun, RunStatus
+
+#: Which step of the builder fixes a failure in a field (roles such as "ai (BCGTB)" are
+#: read by their first word).
+_MAPPING_FIELDS = {
+    *analysis.ROLE_LABELS,
+    "columns",
+    "study",
+    "year",
+    "subgroup",
+    "arm",
+    "treatment",
+    "control",
+    "outcome",
+    "event",
+    "time",
+    "event_values",
+    "covariate",
+    "dataset",
+}
+_METHOD_FIELDS = {
+    "measure",
+    "method",
+    "level",
+    "hk",
+    "stage",
+    "study_effect",
+    "covariates",
+    "filters",
+    "options",
+}
+_DATA_FIELDS = {"version", "sha256", "datasets"}
+INTERNAL_ERROR = "Internal error"
+
+
+def failure(run: AnalysisRun) -> dict[str, Any] | None:
+    """A failed run's problem for people: a title, what went wrong and where in plain
+    words, and the step of the builder that fixes it (``mapping``, ``method``, ``data``
+    or None)."""
+    if run.status != RunStatus.FAILED:
+        return None
+    if run.error.startswith(INTERNAL_ERROR) or not run.error:
+        return {
+            "title": "Something went wrong on our side",
+            "what": "The analysis stopped because of a fault in the portal, not because of "
+            "anything you chose. Nothing you chose is lost.",
+            "where": None,
+            "step": None,
+            "advice": "Run it again. If it fails again, tell the site's administrators: "
+            "the fault is in their log.",
+        }
+    field = run.error_field or ""
+    first = field.split(" ")[0]
+    column = field[field.find("(") + 1 : -1] if field.endswith(")") and "(" in field else None
+    slugs = {i.version.dataset.slug: i.version.dataset.title for i in run.inputs}
+    where = []
+    if run.error_study:
+        if run.error_study in slugs:
+            where.append(f"in the dataset “{slugs[run.error_study]}”")
+        else:
+            where.append(f"in the study “{run.error_study}”")
+    if first in analysis.ROLE_LABELS:
+        named = f"the column for {analysis.ROLE_LABELS[first].lower()}"
+        where.append(f"{named} (“{column}”)" if column else named)
+    elif field:
+        where.append(f"at “{field}”")
+    what = run.error
+    prefix_end = what.find(": ")
+    if (
+        (run.error_study or run.error_field)
+        and prefix_end > 0
+        and what.startswith(("study", "field"))
+    ):
+        what = what[prefix_end + 2 :]
+    if first in _MAPPING_FIELDS:
+        step = "mapping"
+    elif first in _METHOD_FIELDS:
+        step = "method"
+    elif first in _DATA_FIELDS:
+        step = "data"
+    else:
+        step = None
+    advice = {
+        "mapping": "The columns chosen for the analysis do not fit the data there. Edit the "
+        "analysis and check the mapping of the variables.",
+        "method": "The method chosen does not fit these data. Edit the analysis and choose "
+        "another measure or method.",
+        "data": "The data the analysis used are no longer available as they were. Start a "
+        "new analysis on a published version.",
+        None: "Edit the analysis to change what it uses, then run it again.",
+    }[step]
+    return {
+        "title": "This analysis could not be computed",
+        "what": what[:1].upper() + what[1:],
+        "where": ", ".join(where) if where else None,
+        "step": step,
+        "advice": advice,
+    }
+
+
+def fmt_change(value: Any, digits: int = 3) -> str:
+    """A change with its sign ("+0.012", "−0.300", "0"), or "–" when not computed."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        return "–"
+    if value == 0:
+        return "no change"
+    text = str(abs(value)) if isinstance(value, int) else f"{abs(value):.{digits}f}"
+    if float(text) == 0:
+        return "no change"
+    return ("+" if value > 0 else "−") + text
 
 
 def filters_text(filters: Any) -> str:
@@ -62,6 +172,21 @@ def run_json(run: AnalysisRun, url_for) -> dict[str, Any]:
     }
     if run.is_finished:
         out["results"] = run.results
+        out["newer_versions"] = [
+            {
+                "slug": n.used.dataset.slug,
+                "used": n.used.number,
+                "newest": n.newest.number,
+                "published_at": n.newest.published_at.isoformat()
+                if n.newest.published_at
+                else None,
+            }
+            for n in living.newer_versions(run)
+        ]
+        compared = living.comparison(run)
+        out["comparison"] = (
+            {"with": run.rerun_of_id, **compared.to_dict()} if compared is not None else None
+        )
     return out
 
 

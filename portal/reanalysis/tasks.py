@@ -10,6 +10,7 @@ import analysis
 from portal.jobs.runner import JobContext, JobFailure, TaskFunction, job_session
 from portal.reanalysis import computing, figures
 from portal.reanalysis.models import AnalysisRun, RunStatus
+from portal.reanalysis.presenting import INTERNAL_ERROR
 
 
 def _set_state(context: JobContext, run_id: int, **values: Any) -> None:
@@ -44,22 +45,24 @@ def run_analysis(context: JobContext, *, run_id: int) -> dict[str, Any]:
     _set_state(context, run_id, status=RunStatus.RUNNING)
     context.progress(0.05, "Starting the analysis", force=True)
     run = context.row(AnalysisRun, run_id, "analysis")
+    page = f"/analyses/{run_id}"
     try:
         computed = computing.compute(context.app, run, progress=context.progress)
     except analysis.AnalysisInputError as error:
         session.rollback()
         _fail(context, run_id, str(error), study=error.study, field=error.field)
-        raise JobFailure(str(error)) from None
+        raise JobFailure(str(error), url=page) from None
     except analysis.ConvergenceError as error:
         session.rollback()
         _fail(context, run_id, f"The model did not converge: {error}", field="method")
-        raise JobFailure(f"The model did not converge: {error}") from None
+        raise JobFailure(f"The model did not converge: {error}", url=page) from None
     except Exception as error:
         session.rollback()
+        # the page explains this in plain words; the log keeps the fault
         _fail(
             context,
             run_id,
-            f"Internal error ({type(error).__name__}); the analysis was not completed.",
+            f"{INTERNAL_ERROR} ({type(error).__name__}); the analysis was not completed.",
         )
         raise
     context.progress(0.9, "Recording the results", force=True)
@@ -72,7 +75,7 @@ def run_analysis(context: JobContext, *, run_id: int) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - a page can still draw them on first request
         context.app.logger.exception("Could not draw the plots of analysis %s", run_id)
     return {
-        "url": f"/analyses/{run_id}",
+        "url": page,
         "analysis": run_id,
         "estimate": computed.results["pooled"]["estimate"],
     }

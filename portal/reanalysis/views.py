@@ -22,7 +22,7 @@ from portal import db, policy
 from portal.errors import ServiceError
 from portal.extensions import analysis_limit, limiter, user_or_address
 from portal.jobs import runner
-from portal.reanalysis import building, figures, inputs, presenting
+from portal.reanalysis import building, figures, inputs, living, presenting
 from portal.reanalysis.forms import StepForm
 from portal.reanalysis.models import AnalysisRun, RunStatus
 
@@ -35,6 +35,7 @@ def reanalysis_globals() -> dict:
     return {
         "latest_analyses": lambda limit=5: building.latest_finished(db.session(), limit),
         "analyses_using": lambda dataset: building.runs_using(db.session(), dataset),
+        "analysis_failure": presenting.failure,
     }
 
 
@@ -50,8 +51,21 @@ def _editable(run_id: int) -> AnalysisRun:
     if not policy.can_edit_run(current_user, run):
         abort(403)
     if not run.is_draft:
-        flash("This analysis has been started; rerun it to change anything.", "info")
+        flash(
+            "This analysis has already run and is kept as it is. "
+            "“Edit and run again” makes a new run from it that you can change.",
+            "info",
+        )
         abort(redirect(url_for("reanalysis.show", run_id=run.id)))
+    return run
+
+
+def _derivable(run_id: int) -> AnalysisRun:
+    run = _run(run_id)
+    if run.status not in (RunStatus.FINISHED, RunStatus.FAILED):
+        abort(409)
+    if not policy.can_derive_run(current_user, run):
+        abort(403)
     return run
 
 
@@ -103,6 +117,7 @@ def new():
         kind=kind,
         choices=choices,
         errors=errors,
+        selected=request.form.getlist("datasets"),
     ), 400 if errors else 200
 
 
@@ -158,15 +173,24 @@ def _covariate_pairs(text: str) -> dict[str, str]:
 def mapping(run_id: int):
     run = _editable(run_id)
     form = StepForm()
+    errors: dict[str, str] = {}
+    suggested = False
+    h = run.harmonisation
     if form.validate_on_submit():
-        mapping = (
+        h = (
             _aggregate_mapping(request.form)
             if run.kind == "aggregate"
             else _participant_mapping(run, request.form)
         )
-        building.set_harmonisation(run, mapping)
-        db.session().commit()
-        return redirect(url_for("reanalysis.method", run_id=run.id), 303)
+        try:
+            building.set_harmonisation(run, h)
+        except ServiceError as problem:
+            errors[problem.field or "form"] = str(problem)
+        else:
+            db.session().commit()
+            return redirect(url_for("reanalysis.method", run_id=run.id), 303)
+    elif not h:
+        h, suggested = building.suggested_harmonisation(run), True
     return render_template(
         "reanalysis/map.html",
         title="Map the variables",
@@ -174,10 +198,12 @@ def mapping(run_id: int):
         form=form,
         roles=analysis.ROLE_LABELS,
         outcome_types=analysis.OutcomeType,
-        h=run.harmonisation,
+        h=h,
+        errors=errors,
+        suggested=suggested,
         columns={i.id: inputs.column_names(i.version) for i in run.inputs},
         values={i.id: inputs.top_values(i.version) for i in run.inputs},
-    )
+    ), 400 if errors else 200
 
 
 @bp.route("/<int:run_id>/method", methods=["GET", "POST"])
@@ -186,7 +212,7 @@ def mapping(run_id: int):
 def method(run_id: int):
     run = _editable(run_id)
     form = StepForm()
-    error = None
+    error, field = None, None
     status = 200
     if form.validate_on_submit():
         session = db.session()
@@ -210,7 +236,7 @@ def method(run_id: int):
             job = building.queue(session, run)
         except ServiceError as problem:
             session.rollback()
-            error, status = str(problem), problem.status
+            error, field, status = str(problem), problem.field, problem.status
         else:
             session.commit()
             runner.start(job.id)
@@ -221,6 +247,8 @@ def method(run_id: int):
         run=run,
         form=form,
         error=error,
+        error_field=field,
+        chosen=_chosen_method(run, request.form if error else None),
         measures=analysis.Kind(run.kind).measures,
         measure_labels=analysis.MEASURE_LABELS,
         method_labels=analysis.METHOD_LABELS,
@@ -233,9 +261,38 @@ def method(run_id: int):
     ), status
 
 
+def _chosen_method(run: AnalysisRun, form) -> dict:
+    """What the method step shows as chosen: what was just sent when it was refused (so
+    nothing typed is lost), else the run's own choice."""
+    o = run.options or {}
+    if form is None:
+        return {
+            "measure": run.measure,
+            "method": run.method,
+            "hk": bool(o.get("hk")),
+            "level": o.get("level", 0.95),
+            "stage": o.get("stage", "two-stage"),
+            "study_effect": o.get("study_effect", "fixed"),
+            "covariates": ", ".join(o.get("covariates") or []),
+        }
+    return {
+        "measure": form.get("measure", ""),
+        "method": form.get("method", ""),
+        "hk": bool(form.get("hk")),
+        "level": form.get("level", ""),
+        "stage": form.get("stage", "two-stage"),
+        "study_effect": form.get("study_effect", "fixed"),
+        "covariates": form.get("covariates", ""),
+    }
+
+
 @bp.get("/<int:run_id>")
 def show(run_id: int):
     run = _run(run_id)
+    session = db.session()
+    finished_or_failed = run.status in (RunStatus.FINISHED, RunStatus.FAILED)
+    derived = living.derived_runs(session, run, current_user)
+    newer = living.newer_versions(run) if run.is_finished else []
     return render_template(
         "reanalysis/show.html",
         title=run.title,
@@ -244,7 +301,18 @@ def show(run_id: int):
         results=run.results,
         fmt=presenting.fmt,
         fmt_p=presenting.fmt_p,
+        fmt_change=presenting.fmt_change,
         can_edit=policy.can_edit_run(current_user, run),
+        can_derive=finished_or_failed and policy.can_derive_run(current_user, run),
+        can_follow=policy.can_follow_run(current_user, run),
+        follow=living.following(session, run, current_user),
+        failure=presenting.failure(run),
+        newer=newer,
+        on_newest=next((r for r in derived if newer and living.on_newest(run, r)), None),
+        derived=derived,
+        parent=living.run_parent(run),
+        comparison=living.comparison(run),
+        version_changes=living.version_changes(run),
         measure_labels=analysis.MEASURE_LABELS,
         method_labels=analysis.METHOD_LABELS,
     )
@@ -254,15 +322,75 @@ def show(run_id: int):
 @login_required
 @limiter.shared_limit(analysis_limit, "analysis", key_func=user_or_address)
 def rerun(run_id: int):
-    run = _run(run_id)
-    if run.status not in (RunStatus.FINISHED, RunStatus.FAILED):
-        abort(409)
+    run = _derivable(run_id)
     session = db.session()
     new_run = building.rerun(session, run, policy.require_account(current_user))
     job = building.queue(session, new_run)
     session.commit()
     runner.start(job.id)
     return redirect(url_for("jobs.show", job_id=job.id), 303)
+
+
+@bp.post("/<int:run_id>/edit")
+@login_required
+def edit(run_id: int):
+    """A new draft with this run's specification, opened in the builder; the run
+    itself stays as it is."""
+    run = _derivable(run_id)
+    session = db.session()
+    draft = building.derive(session, run, policy.require_account(current_user))
+    session.commit()
+    flash(
+        f"This is a new draft made from analysis {run.id}, which stays as it is. "
+        "Change what you need, then run it.",
+        "info",
+    )
+    return redirect(url_for("reanalysis.mapping", run_id=draft.id), 303)
+
+
+@bp.post("/<int:run_id>/newest")
+@login_required
+@limiter.shared_limit(analysis_limit, "analysis", key_func=user_or_address)
+def run_newest(run_id: int):
+    """Run this analysis' specification on the newest published versions of its data.
+    When a newer version lacks a column the mapping names, the new draft opens at the
+    mapping step, saying which."""
+    run = _derivable(run_id)
+    session = db.session()
+    draft = living.run_on_newest(session, run, policy.require_account(current_user))
+    try:
+        building.check_harmonisation(draft, draft.harmonisation)
+    except ServiceError as problem:
+        session.commit()
+        flash(f"The newer data needs the mapping checked. {problem}", "error")
+        return redirect(url_for("reanalysis.mapping", run_id=draft.id), 303)
+    job = building.queue(session, draft)
+    session.commit()
+    runner.start(job.id)
+    return redirect(url_for("jobs.show", job_id=job.id), 303)
+
+
+@bp.post("/<int:run_id>/follow")
+@login_required
+def follow(run_id: int):
+    run = _run(run_id)
+    if not policy.can_follow_run(current_user, run):
+        abort(403)
+    session = db.session()
+    if request.form.get("action") == "unfollow":
+        living.unfollow(session, run, policy.require_account(current_user))
+        message = "You no longer follow this analysis."
+    else:
+        email = bool(request.form.get("email"))
+        living.follow(session, run, policy.require_account(current_user), email=email)
+        message = "You follow this analysis: you will be told when it gets a newer run or " + (
+            "its data a newer version, here and by e-mail."
+            if email
+            else "its data a newer version."
+        )
+    session.commit()
+    flash(message, "info")
+    return redirect(url_for("reanalysis.show", run_id=run.id), 303)
 
 
 @bp.get("/<int:run_id>/<any(forest, funnel):plot>.<any(svg, png, pdf):fmt>")

@@ -25,6 +25,13 @@
             var heading = document.querySelector("h1[data-failed-title]");
             if (heading) { heading.textContent = heading.getAttribute("data-failed-title"); }
             if (wayBack) { wayBack.hidden = false; }
+            // a task that names a page explaining its failure sends the person there
+            if (job.result && job.result.url) {
+              link.querySelector("a").href = job.result.url;
+              link.querySelector("a").textContent = "See what went wrong and how to fix it";
+              link.hidden = false;
+              window.location.assign(job.result.url);
+            }
           } else if (job.state === "finished") {
             if (job.result && job.result.url) {
               link.querySelector("a").href = job.result.url;

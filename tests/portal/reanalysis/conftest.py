@@ -27,6 +27,11 @@ BCG_CSV = (
     "13,27,16913,29,17854,33,1976,systematic\n"
 )
 BCG_COLUMNS = {"ai": "BCGTB", "n1i": "BCGVacc", "ci": "NoVaccTB", "n2i": "NoVacc"}
+#: The BCG trials with column names the builder recognises (metafor's roles spelt out).
+NAMED_CSV = BCG_CSV.replace(
+    "Study,BCGTB,BCGVacc,NoVaccTB,NoVacc,", "study,events_treat,n_treat,events_ctrl,n_ctrl,"
+)
+NAMED_COLUMNS = {"ai": "events_treat", "n1i": "n_treat", "ci": "events_ctrl", "n2i": "n_ctrl"}
 BCG_REML = {"estimate": -0.7145323483651012, "tau2": 0.3132433259808948}
 
 
@@ -72,6 +77,14 @@ class Sharing:
             assert self.actions.publish(slug, 1).status_code == 303
         self.auth.logout()
         return slug
+
+    def publish_version(self, slug: str, csv: str, number: int = 2) -> None:
+        """Upload and publish the next version of ``slug`` as its owner would."""
+        self.auth.login("rita")
+        job = self.actions.follow_job(self.actions.upload_version(slug, csv.encode()))
+        assert job["state"] == "finished", job
+        assert self.actions.publish(slug, number).status_code == 303
+        self.auth.logout()
 
 
 @pytest.fixture
