@@ -28,6 +28,7 @@ STANDALONE: dict[str, tuple[str, str]] = {
 SUMMARIES: dict[str, str] = {
     "align": "Score multiple sequence alignments.",
     "beat": "Run Celery beat: sends the periodic tasks (run exactly one of these).",
+    "communities": "Create, list and archive communities.",
     "datasets": "Open datasets: inspect and record files, materialise the demo catalogue.",
     "db": "Database migrations (Alembic).",
     "demo": "Demo content.",

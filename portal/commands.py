@@ -15,6 +15,7 @@ from portal import db, demo, migrate
 from portal.accounts import services as account_services
 from portal.accounts.models import Role, User
 from portal.community import demo as community_demo
+from portal.community.governance.commands import communities_group
 from portal.data.commands import datasets_group
 from portal.data.demo import DEMO_DATA_OWNER
 from portal.data.demo import load_datasets as load_demo_datasets
@@ -144,6 +145,7 @@ def init_app(app: Flask) -> None:
     for group in (
         db_group,
         user_group,
+        communities_group,
         demo_group,
         meta_command,
         ipd_command,

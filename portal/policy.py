@@ -18,9 +18,14 @@ The rules:
   they can see.
 - Jobs: a job started by someone is theirs (and admins'); a job nobody started is
   public (it carries nothing private).
-- Communities: powers come from membership. A community's moderators moderate it and
-  no other; site admins moderate all. Researchers (or moderators) record evidence
-  reviews and move questions through analysis in any community. The site role
+- Communities: any member may propose one; a proposal is seen by its founder and
+  site admins only, who approve, merge or decline it. Only active communities are
+  listed; archived ones stay readable and take no new contributions.
+  Powers come from membership. A community's moderators moderate it and
+  no other; site admins moderate all. They appoint and remove its moderators (from
+  its members) and choose its settings, among them who may propose questions.
+  Researchers (or moderators) record evidence reviews and move questions through
+  analysis in any community. The site role
   "moderator" alone gives no power inside a community.
 - Questions and comments: their authors may edit them for a short window, before
   others act on them; a comment's author may delete it.
@@ -45,9 +50,9 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import Role, User
-from portal.community.models import Community, Membership
+from portal.community.models import Community, CommunityStatus, Membership, QuestionProposers
 from portal.data.models import Dataset, DatasetVersion
-from portal.errors import Forbidden, Unauthorized
+from portal.errors import Conflict, Forbidden, Unauthorized
 from portal.jobs.models import Job
 from portal.reanalysis.models import AnalysisRun, RunStatus
 
@@ -197,6 +202,29 @@ def can_view_job(viewer: Viewer, job: Job) -> bool:
 # -- communities ---------------------------------------------------------------------
 
 
+def can_view_community(viewer: Viewer, community: Community) -> bool:
+    """Active and archived communities are public; a proposal (and a declined or merged
+    one) is its founder's and the site admins' only."""
+    return community.is_public or _owns(viewer, community.founder_id) or is_admin(viewer)
+
+
+def can_propose_community(viewer: Viewer) -> bool:
+    return signed_in(viewer) is not None
+
+
+def can_decide_proposals(viewer: Viewer) -> bool:
+    """Approve, merge or decline proposed communities, and archive communities."""
+    return is_admin(viewer)
+
+
+def require_open(community: Community) -> None:
+    """An archived (or not yet approved) community takes no new contributions."""
+    if community.status == CommunityStatus.ARCHIVED:
+        raise Conflict(f"{community.name} is archived: its pages can be read, not added to.")
+    if not community.is_active:
+        raise Conflict(f"{community.name} is not open yet: a site admin has to approve it.")
+
+
 def membership_role(db: Session, community_id: int, viewer: Viewer) -> str | None:
     user = signed_in(viewer)
     if user is None:
@@ -234,8 +262,36 @@ def can_see_membership(db: Session, viewer: Viewer, membership: Membership) -> b
 
 
 def require_member(db: Session, community: Community, viewer: Viewer, doing: str) -> None:
+    require_open(community)
     if not is_member(db, community.id, viewer):
         raise MembershipRequired(f"Join {community.name} to {doing}.")
+
+
+def can_propose_question(db: Session, community: Community, viewer: Viewer, trusted: bool) -> bool:
+    """The community's choice of who proposes questions; ``trusted``: whether the viewer
+    is past the new-account limits (portal.community.trust.is_trusted)."""
+    if not is_member(db, community.id, viewer):
+        return False
+    if can_moderate(db, community.id, viewer):
+        return True
+    chosen = community.question_proposers
+    if chosen == QuestionProposers.MODERATORS:
+        return False
+    return chosen == QuestionProposers.MEMBERS or trusted
+
+
+def require_question_proposer(
+    db: Session, community: Community, viewer: Viewer, trusted: bool
+) -> None:
+    require_member(db, community, viewer, "propose questions")
+    if can_propose_question(db, community, viewer, trusted):
+        return
+    if community.question_proposers == QuestionProposers.MODERATORS:
+        raise Forbidden(f"In {community.name}, only its moderators propose questions.")
+    raise Forbidden(
+        f"In {community.name}, members propose questions once they are past the "
+        "new-account limits; until then, support and discuss the questions there."
+    )
 
 
 def require_moderator(db: Session, community_id: int, viewer: Viewer) -> None:

@@ -18,13 +18,13 @@ from portal.api.blueprint import bp
 from portal.api.pagination import paged
 from portal.api.spec import operation
 from portal.community import services
-from portal.community.models import Community
+from portal.community.models import Community, CommunityStatus
 from portal.errors import NotFound
 
 
 def find_community(slug: str) -> Community:
     community = db.session().scalar(select(Community).where(Community.slug == slug))
-    if community is None:
+    if community is None or not policy.can_view_community(current_user, community):
         raise NotFound(f"No community {slug!r}.")
     return community
 
@@ -51,7 +51,8 @@ def community_json(community: Community) -> dict[str, Any]:
     responses={200: schemas.CommunityPage},
 )
 def list_communities(query: schemas.PageQuery) -> dict[str, Any]:
-    return paged(select(Community).order_by(Community.name, Community.id), query, community_json)
+    listed = select(Community).where(Community.status == CommunityStatus.ACTIVE)
+    return paged(listed.order_by(Community.name, Community.id), query, community_json)
 
 
 @bp.get("/communities/<slug>")

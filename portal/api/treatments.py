@@ -91,7 +91,7 @@ def _own_report(report_id: int) -> TreatmentReport:
 )
 def list_treatments(slug: str, query: schemas.PageQuery) -> dict[str, Any]:
     community = find_community(slug)
-    k = aggregates.min_reporters()
+    k = aggregates.for_community(aggregates.floor(), community.min_reporters).k
     listed = services.treatments(db.session(), community)
     published = releases.current(db.session(), [t.id for t in listed])
     return {

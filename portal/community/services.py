@@ -39,7 +39,9 @@ def join(
 ) -> None:
     """Make ``user`` a member; joining twice is harmless, even when it races.
 
-    Membership tells of a health condition, so others see it only when ``visible``."""
+    Membership tells of a health condition, so others see it only when ``visible``.
+    Only an active community takes new members."""
+    policy.require_open(community)
     statement = (
         insert(db, Membership)
         .values(user_id=user.id, community_id=community.id, role=role, visible=visible)

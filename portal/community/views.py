@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 from portal import db, policy
 from portal.community import services, template_helpers
 from portal.community.forms import MembershipForm
+from portal.community.governance import founding
+from portal.community.governance.views import bp as governance_bp
 from portal.community.links import datasets as dataset_links
 from portal.community.links import runs as run_links
-from portal.community.models import Community, Membership
+from portal.community.models import Community, CommunityStatus, Membership
 from portal.community.moderation import services as moderation
 from portal.community.moderation.views import bp as moderation_bp
 from portal.community.questions import ranking
@@ -28,6 +30,7 @@ bp.register_blueprint(questions_bp)
 bp.register_blueprint(comments_bp)
 bp.register_blueprint(rounds_bp)
 bp.register_blueprint(moderation_bp)
+bp.register_blueprint(governance_bp)
 template_helpers.register(bp)
 
 QUESTIONS_ON_COMMUNITY_PAGE = 5
@@ -51,9 +54,15 @@ def index():
         select(Community, func.coalesce(members.c.n, 0), func.coalesce(open_questions.c.n, 0))
         .outerjoin(members, members.c.community_id == Community.id)
         .outerjoin(open_questions, open_questions.c.community_id == Community.id)
+        .where(Community.status == CommunityStatus.ACTIVE)
         .order_by(Community.name)
     ).all()
-    return render_template("community/index.html", rows=rows)
+    return render_template(
+        "community/index.html",
+        rows=rows,
+        may_decide=policy.can_decide_proposals(current_user),
+        waiting=len(founding.proposals(session)) if policy.is_admin(current_user) else 0,
+    )
 
 
 @bp.get("/<slug>")
@@ -77,7 +86,11 @@ def show(slug: str):
         rounds=[r for r in rounds.rounds_of(session, community) if r.is_open],
         may_moderate=may_moderate,
         queue_size=len(moderation.queue(session, community.id)) if may_moderate else 0,
-        form=MembershipForm(),
+        form=MembershipForm(visible=community.membership_visible_default),
+        merged_into=session.get(Community, community.merged_into_id)
+        if community.merged_into_id
+        else None,
+        may_decide=policy.can_decide_proposals(current_user),
         datasets=dataset_links.for_community(session, community.id, current_user),
         analyses=run_links.for_community(session, community.id, current_user),
     )

@@ -25,8 +25,9 @@ from portal.policy import MembershipRequired
 
 
 def community_or_404(slug: str) -> Community:
+    """The community at ``slug``, as a missing page to whoever may not see it yet."""
     community = db.session().scalar(select(Community).where(Community.slug == slug))
-    if community is None:
+    if community is None or not policy.can_view_community(current_user, community):
         abort(404)
     return community
 

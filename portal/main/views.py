@@ -5,7 +5,7 @@ from sqlalchemy import select, text
 
 from portal import db
 from portal.accounts.models import User
-from portal.community.models import Community
+from portal.community.models import Community, CommunityStatus
 
 bp = Blueprint("main", __name__)
 
@@ -22,7 +22,10 @@ SECTIONS: dict[str, str] = {}
 def index():
     session = db.session()
     communities = session.scalars(
-        select(Community).order_by(Community.created_at.desc()).limit(6)
+        select(Community)
+        .where(Community.status == CommunityStatus.ACTIVE)
+        .order_by(Community.created_at.desc())
+        .limit(6)
     ).all()
     newest_members = session.scalars(
         select(User).where(User.active.is_(True)).order_by(User.created_at.desc()).limit(5)

@@ -55,6 +55,32 @@ def floor(config: Mapping[str, Any] | None = None) -> Floor:
     return Floor(min_reporters(config), timedelta(days=int(config["TRUST_AFTER_DAYS"])))
 
 
+def for_community(floor: Floor, raised_to: int | None) -> Floor:
+    """The floor in a community whose moderators set it to ``raised_to``: a community
+    may raise the site's floor, never lower it, whatever is stored."""
+    return Floor(max(floor.k, raised_to or 0), floor.trusted_after)
+
+
+def meets(published: Mapping[str, Any], reporters: int, k: int) -> bool:
+    """Whether figures published earlier (under a lower floor, say) rest on at least k
+    reporters in every group they show."""
+    if reporters < k:
+        return False
+
+    def cells(rows: list[dict[str, Any]]) -> list[disclosure.Cell]:
+        return [disclosure.Cell(row["label"], tuple(row["answers"]), row["count"]) for row in rows]
+
+    effectiveness = published.get("effectiveness")
+    if effectiveness and not disclosure.publishable(cells(effectiveness), k):
+        return False
+    for effect in published.get("side_effects", []):
+        if not disclosure.presence(reporters, effect["reporters"], k):
+            return False
+        if effect["severity"] and not disclosure.publishable(cells(effect["severity"]), k):
+            return False
+    return True
+
+
 def figures(reports: Iterable[TreatmentReport], k: int) -> dict[str, Any]:
     """The publishable figures of one treatment's reports ({} below k reporters).
 

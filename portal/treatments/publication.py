@@ -35,7 +35,7 @@ from portal.data import services as data
 from portal.data.models import DatasetVersion
 from portal.db import utcnow
 from portal.errors import Conflict, ServiceError
-from portal.treatments import anonymise, releases
+from portal.treatments import aggregates, anonymise, releases
 from portal.treatments.aggregates import Floor
 from portal.treatments.models import (
     EFFECT_SCORES,
@@ -189,6 +189,7 @@ def publish(
 ) -> DatasetVersion:
     """Write, screen and publish the next version; raises ServiceError when refused."""
     policy.require_reviewer(db, community.id, actor)
+    floor = aggregates.for_community(floor, community.min_reporters)
     k = floor.k
     reports = consenting(db, community, floor, utcnow())
     members = len({r.user_id for r in reports})

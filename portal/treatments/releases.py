@@ -110,28 +110,48 @@ def refresh(
     """Release the treatment's figures anew if the rules above allow; the new release,
     or None when the published figures stay as they are."""
     now = now or utcnow()
+    floor = aggregates.for_community(floor, treatment.community.min_reporters)
     k = floor.k
     reports = trusted_reports(db, treatment, floor, now)
+    previous = latest(db, treatment.id)
+    take_down = TreatmentRelease(treatment_id=treatment.id, released_at=now)
     if len(reports) < k:
-        previous = latest(db, treatment.id)
         if previous is None or not previous.shown:
             return None
-        release = TreatmentRelease(treatment_id=treatment.id, released_at=now)
+        release = take_down
     else:
         basis = basis_of(reports)
         last_shown = latest(db, treatment.id, shown=True)
-        if last_shown is not None and changed(last_shown.basis, basis) < k:
-            return None
-        release = TreatmentRelease(
-            treatment_id=treatment.id,
-            released_at=now,
-            reporters=len(reports),
-            figures=aggregates.figures(reports, k),
-            basis=basis,
-        )
+        if last_shown is not None and (difference := changed(last_shown.basis, basis)) < k:
+            # Figures on show that a raised floor no longer allows come down at once;
+            # they are recomputed at once only from exactly the same reports, where a
+            # coarser table tells nothing new.
+            if previous is None or not previous.shown:
+                return None
+            if aggregates.meets(previous.figures, previous.reporters, k):
+                return None
+            release = take_down if difference else _released(treatment, reports, basis, k, now)
+        else:
+            release = _released(treatment, reports, basis, k, now)
     db.add(release)
     db.flush()
     return release
+
+
+def _released(
+    treatment: Treatment,
+    reports: list[TreatmentReport],
+    basis: dict[str, str],
+    k: int,
+    now: datetime,
+) -> TreatmentRelease:
+    return TreatmentRelease(
+        treatment_id=treatment.id,
+        released_at=now,
+        reporters=len(reports),
+        figures=aggregates.figures(reports, k),
+        basis=basis,
+    )
 
 
 def refresh_community(

@@ -55,7 +55,7 @@ def index(slug: str):
     session = db.session()
     community = community_or_404(slug)
     user = _user()
-    k = aggregates.min_reporters()
+    k = aggregates.for_community(aggregates.floor(), community.min_reporters).k
     listed = services.treatments(session, community)
     published = releases.current(session, [t.id for t in listed])
     enough = {t.id: t.id in published and published[t.id].shown for t in listed}
@@ -137,7 +137,7 @@ def show(slug: str, treatment_id: int):
     treatment = _treatment_or_404(community, treatment_id)
     if not treatment.is_approved and not policy.can_moderate(session, community.id, _user()):
         abort(404)
-    k = aggregates.min_reporters()
+    k = aggregates.for_community(aggregates.floor(), community.min_reporters).k
     release = releases.current(session, [treatment.id]).get(treatment.id)
     figures = release.figures if release is not None and release.shown else None
     user = _user()

@@ -27,6 +27,8 @@ from sqlalchemy import select
 from portal.accounts.models import Role, User
 from portal.accounts.tokens import ApiToken, create_token
 from portal.community import services
+from portal.community.governance import founding
+from portal.community.models import Community, Membership
 from portal.community.questions import services as questions
 from portal.community.questions.models import Question
 from portal.community.threads import services as threads
@@ -88,6 +90,15 @@ ROUTES: dict[str, tuple[str, str]] = {
     "community.moderation.queue": (C + "/moderation/", "moderator"),
     "community.moderation.decide_comment": (C + "/moderation/comments/{cid}/hide", "moderator"),
     "community.moderation.decide_question": (C + "/moderation/questions/{qid}/hide", "moderator"),
+    "community.governance.propose": ("/communities/propose", "signed_in"),
+    "community.governance.proposals": ("/communities/proposals", "admin"),
+    "community.governance.decide": ("/communities/{proposed}/decision", "admin"),
+    "community.governance.archive": (C + "/archive", "admin"),
+    "community.governance.rules": (C + "/rules", "public"),
+    "community.governance.moderation_log": (C + "/moderation-log", "public"),
+    "community.governance.settings": (C + "/settings", "moderator"),
+    "community.governance.appoint": (C + "/moderators", "moderator"),
+    "community.governance.remove_moderator": (C + "/moderators/{moe}/remove", "moderator"),
     "community.questions.index": (C + "/questions/", "public"),
     "community.questions.new": (C + "/questions/new", "signed_in"),
     "community.questions.show": (Q, "public"),
@@ -264,6 +275,11 @@ def world(make_app, auth, make_user):
             db_session, community, user, role="moderator" if user.username == "moe" else "member"
         )
     mia = users["mia"]
+    proposed = founding.propose(
+        db_session,
+        mia,
+        founding.Proposal(name="Mia's proposal", condition="Lupus", description="For lupus."),
+    )
     question = questions.propose(db_session, community, mia, pico())
     comment = threads.add(db_session, question, mia, "Mia's own words.")
     version = building.find_version(db_session, rita, published, 1)
@@ -312,6 +328,8 @@ def world(make_app, auth, make_user):
     job = db_session.scalar(select(Job).where(Job.owner_id == rita.id).order_by(Job.created_at))
     values = {
         "slug": community.slug,
+        "proposed": proposed.slug,
+        "moe": users["moe"].id,
         "qid": question.id,
         "cid": comment.id,
         "draft": draft,
@@ -334,6 +352,8 @@ def world(make_app, auth, make_user):
         "run": run.id,
         "report": report.id,
         "proposal": proposal.id,
+        "community": community.id,
+        "proposed": proposed.id,
     }
     db_session.close()
     return app, values, plain_tokens, ids
@@ -411,4 +431,15 @@ def test_route_access_for_every_role(world, role):
         assert not report.consent_to_publish
     if role not in ("moderator", "admin"):
         assert db_session.get(Treatment, ids["proposal"]).status == "proposed"
+        community = db_session.get(Community, ids["community"])
+        assert community.question_proposers == "members" and community.rules == ""
+        moderators = db_session.scalars(
+            select(Membership.user_id).where(
+                Membership.community_id == community.id, Membership.role == "moderator"
+            )
+        ).all()
+        assert moderators == [values["moe"]]
+    if role != "admin":
+        assert db_session.get(Community, ids["community"]).status == "active"
+        assert db_session.get(Community, ids["proposed"]).status == "proposed"
     db_session.close()

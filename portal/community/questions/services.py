@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from portal import policy
 from portal.accounts.models import User
 from portal.community import trust
-from portal.community.models import Community
+from portal.community.models import Community, QuestionProposers
 from portal.community.notifications import services as notifications
 from portal.community.questions import ranking
 from portal.community.questions.models import (
@@ -83,6 +83,23 @@ class QuestionText:
         )
 
 
+def require_proposer(
+    db: Session,
+    community: Community,
+    author: User,
+    *,
+    limits: trust.TrustPolicy,
+    now: datetime | None = None,
+) -> None:
+    """Refuse unless ``author`` may propose questions here (the community's setting)."""
+    # Whether the author is past the new-account limits matters only where the
+    # community lets trusted members alone propose.
+    trusted = community.question_proposers != QuestionProposers.TRUSTED or trust.is_trusted(
+        db, author, now or utcnow(), limits
+    )
+    policy.require_question_proposer(db, community, author, trusted)
+
+
 def propose(
     db: Session,
     community: Community,
@@ -93,9 +110,10 @@ def propose(
     now: datetime | None = None,
 ) -> Question:
     now = now or utcnow()
-    policy.require_member(db, community, author, "propose questions")
+    limits = limits or trust.TrustPolicy()
+    require_proposer(db, community, author, limits=limits, now=now)
     text = text.cleaned()
-    trust.ensure_allowed(db, author, "question", now, limits or trust.TrustPolicy())
+    trust.ensure_allowed(db, author, "question", now, limits)
     question = Question(
         community_id=community.id, author_id=author.id, created_at=now, **vars(text)
     )

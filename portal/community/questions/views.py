@@ -105,8 +105,10 @@ def _text(form: QuestionForm) -> questions.QuestionText:
 def new(slug: str):
     session = db.session()
     community = community_or_404(slug)
-    if not policy.is_member(session, community.id, me()):
-        flash(f"Join {community.name} to propose questions.", "info")
+    try:
+        questions.require_proposer(session, community, me(), limits=trust_policy())
+    except ServiceError as error:
+        flash(error.message, "info")
         return redirect(url_for("community.show", slug=slug), code=303)
     form = QuestionForm()
     if form.validate_on_submit():

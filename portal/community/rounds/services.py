@@ -162,10 +162,11 @@ def take_part(db: Session, round_: PriorityRound, user: User, perspective: str) 
     """Join the round as a patient, carer or clinician (saying it again corrects it)."""
     _check_open(round_)
     policy.require_member(db, round_.community, user, "take part in its rounds")
-    if perspective not in {p.value for p in Perspective}:
-        raise ServiceError(
-            "Say whether you take part as a patient, a carer or a clinician.", "perspective"
-        )
+    groups = round_.community.stakeholder_groups
+    if perspective not in {p.value for p in Perspective} or perspective not in groups:
+        labels = [Perspective(group).label for group in groups]
+        listed = ", ".join(labels[:-1]) + " or " + labels[-1] if len(labels) > 1 else labels[0]
+        raise ServiceError(f"Say whether you take part as {listed}.", "perspective")
     db.execute(
         insert(db, RoundParticipant)
         .values(round_id=round_.id, user_id=user.id, perspective=perspective, joined_at=utcnow())

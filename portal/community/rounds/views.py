@@ -102,8 +102,8 @@ def show(slug: str, round_id: int):
         is_member=policy.is_member(session, community.id, user),
         may_moderate=policy.can_moderate(session, community.id, user),
         comparisons=rounds.comparison_count(session, round_),
-        perspective_form=PerspectiveForm(
-            perspective=taking_part.perspective if taking_part else None
+        perspective_form=_perspective_form(
+            community, perspective=taking_part.perspective if taking_part else None
         ),
         perspectives=Perspective,
         compare_form=CompareForm(),
@@ -111,11 +111,23 @@ def show(slug: str, round_id: int):
     )
 
 
+def _perspective_form(community: Community, **data: str | None) -> PerspectiveForm:
+    """Only the stakeholder groups the community's moderators chose."""
+    form = PerspectiveForm(**data)
+    form.perspective.choices = [
+        SelectChoice(p.value, p.label)
+        for p in Perspective
+        if p.value in community.stakeholder_groups
+    ]
+    return form
+
+
 @bp.post("/<int:round_id>/take-part")
 @login_required
 def take_part(slug: str, round_id: int):
-    round_ = _round_or_404(community_or_404(slug), round_id)
-    form = PerspectiveForm()
+    community = community_or_404(slug)
+    round_ = _round_or_404(community, round_id)
+    form = _perspective_form(community)
     return submit(
         form,
         url_for(".show", slug=slug, round_id=round_id),
