@@ -21,6 +21,7 @@ RESOURCES = (
     "leaderboards",
     "puzzles",
     "questions",
+    "support_threads",
     "treatments",
 )
 
