@@ -179,7 +179,8 @@ def message(user: User, news: list[CommunityNews], since: datetime) -> EmailMess
     return sent
 
 
-def _due(db: Session, now: datetime, every: timedelta) -> list[tuple[User, datetime | None]]:
+def due(db: Session, now: datetime, every: timedelta) -> list[tuple[User, datetime | None]]:
+    """Members whose digest is due, with when they had the last one (None: never)."""
     return [
         (user, sent_at)
         for user, sent_at in db.execute(
@@ -201,37 +202,39 @@ def _due(db: Session, now: datetime, every: timedelta) -> list[tuple[User, datet
     ]
 
 
-def send_due(db: Session, now: datetime, every: timedelta) -> int:
-    """Send every digest that is due; returns how many messages were sent.
-
-    Each member's turn is claimed with a conditional UPDATE and committed before the
-    message goes, so two processes running the job never mail a member twice. A
-    member with nothing new gets no message, and their turn still counts.
-    """
-    sent = 0
-    for user, sent_at in _due(db, now, every):
-        claim = update(DigestPreference).where(DigestPreference.user_id == user.id)
-        claim = claim.where(
-            DigestPreference.email_sent_at.is_(None)
-            if sent_at is None
-            else DigestPreference.email_sent_at == sent_at
-        )
-        if rows_changed(db, claim.values(email_sent_at=now)) != 1:
-            db.rollback()
-            continue
-        db.commit()
-        news = whats_new(db, user, sent_at or now - every)
-        if news and mail.send(message(user, news, sent_at or now - every)):
-            sent += 1
-    return sent
+def claim(db: Session, user: User, sent_at: datetime | None, now: datetime) -> bool:
+    """Take this member's turn, unless another process took it since ``due`` looked."""
+    statement = update(DigestPreference).where(DigestPreference.user_id == user.id)
+    statement = statement.where(
+        DigestPreference.email_sent_at.is_(None)
+        if sent_at is None
+        else DigestPreference.email_sent_at == sent_at
+    )
+    return rows_changed(db, statement.values(email_sent_at=now)) == 1
 
 
 def send_digests(app: Flask) -> int:
-    """The periodic task."""
+    """The periodic task: send every digest that is due; returns how many were sent.
+
+    Each member's turn is claimed and committed before the message goes, so two
+    processes running the task never mail a member twice. A member with nothing new
+    gets no message, and their turn still counts.
+    """
     from portal.jobs.runner import job_session
 
     every = timedelta(days=int(app.config["COMMUNITY_DIGEST_DAYS"]))
+    now = utcnow()
+    sent = 0
     # Links in the message are built as a page would build them: on BASE_URL when set.
     base = app.config["BASE_URL"] or None
     with job_session(app) as session, app.test_request_context(base_url=base):
-        return send_due(session, utcnow(), every)
+        for user, sent_at in due(session, now, every):
+            if not claim(session, user, sent_at, now):
+                session.rollback()
+                continue
+            session.commit()
+            since = sent_at or now - every
+            news = whats_new(session, user, since)
+            if news and mail.send(message(user, news, since)):
+                sent += 1
+    return sent

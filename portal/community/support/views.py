@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from portal import db, policy
+from portal.accounts.models import User
 from portal.community.forms import ActionForm
 from portal.community.models import Community
 from portal.community.moderation import services as moderation
@@ -128,6 +129,16 @@ def _post_thread(community: Community, form: ThreadForm):
     return redirect(url_for(".show", slug=community.slug, thread_id=thread.id), code=303)
 
 
+def _heading(thread: SupportPost, may_moderate: bool, viewer: User | None) -> str:
+    if thread.is_deleted:
+        return "A deleted post"
+    # A hidden thread's title is withheld too: it can say as much as its body.
+    mine = viewer is not None and viewer.id == thread.author_id
+    if thread.hidden and not (may_moderate or mine):
+        return "A hidden post"
+    return thread.title or ""
+
+
 def thread_page(
     community: Community, thread: SupportPost, reply_form: ReplyForm | None = None
 ) -> str:
@@ -146,6 +157,7 @@ def thread_page(
         following=support.is_following(session, thread, viewer),
         is_member=policy.is_member(session, community.id, current_user),
         may_moderate=may_moderate,
+        heading=_heading(thread, may_moderate, viewer),
         awaiting_review=moderation.awaiting_posts(session, ids),
         by=_byline_for(community),
         reply_form=reply_form or ReplyForm(formdata=None),

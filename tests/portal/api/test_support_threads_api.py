@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
 
 from portal.community.support import services as support
 from tests.portal.api.conftest import bearer
+from tests.portal.api.test_schemathesis import CHECKS
 
 API = "/api/v1/communities/colon-cancer/threads"
 STORY = {"kind": "story", "title": "Ten years on", "body": "I am *still* here."}
@@ -87,3 +90,36 @@ def test_missing_and_hidden_threads_are_not_found(client, community, person, ses
     assert client.get(f"{API}/{thread.id}").status_code == 404
     assert client.get(f"{API}/999999").status_code == 404
     assert client.get("/api/v1/communities/nowhere/threads").status_code == 404
+
+
+@pytest.mark.slow
+def test_generated_requests_to_a_real_community_conform(app, community, person, token_for, session):
+    """The schemathesis run of test_schemathesis, aimed at a community that exists, so
+    the generated queries and bodies reach the services instead of a 404."""
+    sam = person("sam", member_of=(community,))
+    thread = support.start_thread(session, community, sam, kind="story", title="T", body="b")
+    session.commit()
+    headers = bearer(token_for(sam))
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    operations = [
+        result.ok() for result in schema.include(path_regex="/threads").get_all_operations()
+    ]
+    assert len(operations) == 3
+
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=25,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def run(case) -> None:
+            case.path_parameters["slug"] = community.slug
+            if "thread_id" in case.path_parameters:
+                case.path_parameters["thread_id"] = thread.id
+            case.call_and_validate(headers=headers, checks=CHECKS)
+
+        run()

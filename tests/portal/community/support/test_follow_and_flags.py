@@ -82,6 +82,7 @@ def test_three_flags_hide_a_post_and_the_moderator_decides_in_the_queue(
     # A hidden thread's page says why; its words are not shown to members.
     page = clients[0].get(thread_url(thread.id)).get_data(as_text=True)
     assert "Hidden while a moderator reviews it." in page and "Words." not in page
+    assert "Buy my miracle cure" not in page
     # A member cannot flag their own post.
     response = flag(login("fay"), reply)
     assert count(session, ContentFlag, ContentFlag.post_id == reply.id) == 0
