@@ -17,6 +17,12 @@ from portal.community.rounds.models import (
     RoundParticipant,
     RoundQuestion,
 )
+from portal.community.support.models import (
+    DigestPreference,
+    HelpedReaction,
+    SupportPost,
+    ThreadFollow,
+)
 from portal.community.threads.models import Comment
 from portal.data.models import Dataset, DatasetTag, DatasetVersion, ScreeningReview
 from portal.db import Base
@@ -32,6 +38,10 @@ from portal.treatments.models import (
 )
 
 __all__ = [
+    "DigestPreference",
+    "HelpedReaction",
+    "SupportPost",
+    "ThreadFollow",
     "AlignmentChange",
     "AlignmentSource",
     "AnalysisInput",

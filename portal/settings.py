@@ -286,6 +286,12 @@ SETTINGS: tuple[Setting, ...] = (
         "flags a new account may raise a day (at least 1)",
     ),
     Setting(
+        "COMMUNITY_DIGEST_DAYS",
+        int,
+        7,
+        "days between two e-mail digests of new support posts (for members who ask for it)",
+    ),
+    Setting(
         "TREATMENT_MIN_REPORTERS",
         int,
         5,

@@ -22,6 +22,7 @@ RESOURCES = (
     "leaderboards",
     "puzzles",
     "questions",
+    "support_threads",
     "treatments",
 )
 

@@ -20,6 +20,9 @@ moderation/             flags, hiding and restoring content, the moderation queu
 links/                  a question's datasets (datasets: suggested by matching, BM25,
                         and confirmed by researchers) and analyses (runs)
 notifications/          following questions and the notifications followers receive
+support/                peer support: threads of stories, questions to peers and what
+                        helped, replies, "this helped", follows, anonymous posting, and
+                        the digest of what is new (a page and a periodic e-mail)
 Shared                  web (what every community view uses: lookups that 404, the
                         shape of a small POST), template_helpers (filters, profile and
                         dataset-page helpers), trust (new-account limits), markdown
@@ -28,7 +31,8 @@ Shared                  web (what every community view uses: lookups that 404, t
 
 Access rules are portal.policy's; errors are portal.errors.ServiceError and its kinds.
 
-Settings: the COMMUNITY_* entries of portal.settings (the edit window, new-account limits).
+Settings: the COMMUNITY_* entries of portal.settings (the edit window, new-account
+limits, how often the e-mail digest goes out).
 """
 
 from __future__ import annotations
@@ -38,13 +42,18 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the community pages (each part's pages nested in them), the questions
-    of all communities, and a member's notifications."""
+    of all communities, a member's notifications and digest, and the digest's mailing."""
     # Imported here, as flaskr's factory does: importing the package (its models, say)
     # must not load its pages, which import the rest of the portal.
     from portal.community import views
     from portal.community.notifications import views as notification_views
     from portal.community.questions import feed
+    from portal.community.support import digest, digest_views
+    from portal.jobs import periodic
 
     app.register_blueprint(views.bp)
     app.register_blueprint(feed.bp)
     app.register_blueprint(notification_views.bp)
+    app.register_blueprint(digest_views.bp)
+    # Hourly: each member's digest is due every COMMUNITY_DIGEST_DAYS from their last one.
+    periodic.add(app, periodic.Periodic("community.support_digest", digest.send_digests, 3600.0))

@@ -21,6 +21,7 @@ from portal.accounts.models import Role, User
 from portal.community.models import Membership
 from portal.community.moderation.models import ContentFlag
 from portal.community.questions.models import Question
+from portal.community.support.models import SupportPost
 from portal.community.threads.models import Comment
 from portal.errors import Conflict
 
@@ -59,7 +60,7 @@ def policy_from_config(config: Mapping[str, Any]) -> TrustPolicy:
 
 
 def contributions(db: Session, user: User) -> int:
-    """Questions and comments by ``user`` that are still visible."""
+    """Questions, comments and support posts by ``user`` that are still visible."""
     questions = (
         db.scalar(
             select(func.count())
@@ -80,7 +81,19 @@ def contributions(db: Session, user: User) -> int:
         )
         or 0
     )
-    return questions + comments
+    posts = (
+        db.scalar(
+            select(func.count())
+            .select_from(SupportPost)
+            .where(
+                SupportPost.author_id == user.id,
+                SupportPost.hidden.is_(False),
+                SupportPost.deleted_at.is_(None),
+            )
+        )
+        or 0
+    )
+    return questions + comments + posts
 
 
 def is_trusted(db: Session, user: User, now: datetime, policy: TrustPolicy) -> bool:
@@ -115,6 +128,15 @@ _LIMITS = {
         "new_account_comments_per_hour",
         timedelta(hours=1),
         ("comment", "an hour"),
+    ),
+    # Support posts and replies have the same hourly limit as comments, counted apart.
+    "post": (
+        SupportPost,
+        SupportPost.author_id,
+        SupportPost.created_at,
+        "new_account_comments_per_hour",
+        timedelta(hours=1),
+        ("post", "an hour"),
     ),
     "flag": (
         ContentFlag,

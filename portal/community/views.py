@@ -22,6 +22,7 @@ from portal.community.questions.models import Question
 from portal.community.questions.views import bp as questions_bp
 from portal.community.rounds import services as rounds
 from portal.community.rounds.views import bp as rounds_bp
+from portal.community.support.views import bp as support_bp
 from portal.community.threads.views import bp as comments_bp
 from portal.community.web import community_or_404, require_valid
 
@@ -31,6 +32,7 @@ bp.register_blueprint(comments_bp)
 bp.register_blueprint(rounds_bp)
 bp.register_blueprint(moderation_bp)
 bp.register_blueprint(governance_bp)
+bp.register_blueprint(support_bp)
 template_helpers.register(bp)
 
 QUESTIONS_ON_COMMUNITY_PAGE = 5

@@ -31,6 +31,8 @@ from portal.community.governance import founding
 from portal.community.models import Community, Membership
 from portal.community.questions import services as questions
 from portal.community.questions.models import Question
+from portal.community.support import services as support
+from portal.community.support.models import SupportPost
 from portal.community.threads import services as threads
 from portal.community.threads.models import Comment
 from portal.data.models import Dataset
@@ -117,6 +119,20 @@ ROUTES: dict[str, tuple[str, str]] = {
     "community.comments.edit": (Q + "/comments/{cid}/edit", "owner:member"),
     "community.comments.delete": (Q + "/comments/{cid}/delete", "owner:member"),
     "community.comments.flag": (Q + "/comments/{cid}/flag", "signed_in"),
+    "community.support.index": (C + "/support/", "public"),
+    "community.support.new": (C + "/support/new", "signed_in"),
+    "community.support.show": (C + "/support/{tid}", "public"),
+    "community.support.reply": (C + "/support/{tid}/replies", "signed_in"),
+    "community.support.follow": (C + "/support/{tid}/follow", "signed_in"),
+    "community.support.edit": (C + "/support/posts/{pid}/edit", "owner:member"),
+    "community.support.delete": (C + "/support/posts/{pid}/delete", "owner:member"),
+    "community.support.helped": (C + "/support/posts/{pid}/helped", "signed_in"),
+    "community.support.flag": (C + "/support/posts/{pid}/flag", "signed_in"),
+    "community.moderation.decide_post": (C + "/moderation/posts/{pid}/hide", "moderator"),
+    "support_digest.index": ("/whats-new/", "signed_in"),
+    "support_digest.seen": ("/whats-new/seen", "signed_in"),
+    "support_digest.email": ("/whats-new/email", "signed_in"),
+    "support_digest.unsubscribe": ("/whats-new/unsubscribe/not-a-signed-link", "public"),
     "community.rounds.index": (C + "/rounds/", "public"),
     "community.rounds.new": (C + "/rounds/new", "signed_in"),
     "community.rounds.show": (C + "/rounds/1", "public"),
@@ -196,6 +212,9 @@ ROUTES: dict[str, tuple[str, str]] = {
     "api.support": ("/api/v1/questions/{qid}/support", "signed_in"),
     "api.withdraw": ("/api/v1/questions/{qid}/withdraw", "signed_in"),
     "api.leaderboard": ("/api/v1/leaderboard", "public"),
+    "api.list_threads": ("/api/v1" + C + "/threads", "public"),
+    "api.get_thread": ("/api/v1" + C + "/threads/{tid}", "public"),
+    "api.start_thread": ("/api/v1" + C + "/threads", "signed_in"),
     "api.list_puzzles": ("/api/v1/puzzles", "public"),
     "api.get_puzzle": ("/api/v1/puzzles/{puzzle}", "public"),
     "api.post_solution": ("/api/v1/puzzles/{puzzle}/solutions", "public"),
@@ -282,6 +301,10 @@ def world(make_app, auth, make_user):
     )
     question = questions.propose(db_session, community, mia, pico())
     comment = threads.add(db_session, question, mia, "Mia's own words.")
+    story = support.start_thread(
+        db_session, community, mia, kind="story", title="Mia's story", body="It began..."
+    )
+    mias_reply = support.reply(db_session, story, mia, "Mia's own reply.")
     version = building.find_version(db_session, rita, published, 1)
     run = building.create_run(
         db_session, rita, title="Rita's draft run", kind="aggregate", versions=[version]
@@ -332,6 +355,8 @@ def world(make_app, auth, make_user):
         "moe": users["moe"].id,
         "qid": question.id,
         "cid": comment.id,
+        "tid": story.id,
+        "pid": mias_reply.id,
         "draft": draft,
         "run": run.id,
         "job": job.id,
@@ -348,6 +373,7 @@ def world(make_app, auth, make_user):
     ids = {
         "question": question.id,
         "comment": comment.id,
+        "post": mias_reply.id,
         "token": token.id,
         "run": run.id,
         "report": report.id,
@@ -416,6 +442,8 @@ def test_route_access_for_every_role(world, role):
     if role not in ("member", "moderator", "admin"):
         assert comment.body == "Mia's own words." and not comment.is_deleted
         assert not comment.hidden
+        post = db_session.get(SupportPost, ids["post"])
+        assert post.body == "Mia's own reply." and not post.is_deleted and not post.hidden
     if role != "member":
         assert db_session.get(ApiToken, ids["token"]).revoked_at is None
         assert db_session.get(Question, ids["question"]).title == pico().title

@@ -1,4 +1,4 @@
-"""Flags raised by members on questions and comments."""
+"""Flags raised by members on questions, comments and support posts."""
 
 from __future__ import annotations
 
@@ -36,10 +36,11 @@ class FlagReason(enum.StrEnum):
 class ContentFlag(Base):
     __tablename__ = "content_flags"
     __table_args__ = (
-        # A flag is about exactly one thing: a question or a comment.
+        # A flag is about exactly one thing: a question, a comment or a support post.
         CheckConstraint(
-            "(question_id IS NULL AND comment_id IS NOT NULL)"
-            " OR (question_id IS NOT NULL AND comment_id IS NULL)",
+            "(question_id IS NOT NULL AND comment_id IS NULL AND post_id IS NULL)"
+            " OR (question_id IS NULL AND comment_id IS NOT NULL AND post_id IS NULL)"
+            " OR (question_id IS NULL AND comment_id IS NULL AND post_id IS NOT NULL)",
             name="one_target",
         ),
         CheckConstraint(
@@ -49,6 +50,7 @@ class ContentFlag(Base):
         # Each member flags a thing once, so three flags mean three people.
         UniqueConstraint("question_id", "user_id"),
         UniqueConstraint("comment_id", "user_id"),
+        UniqueConstraint("post_id", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +59,9 @@ class ContentFlag(Base):
     )
     comment_id: Mapped[int | None] = mapped_column(
         ForeignKey("question_comments.id", ondelete="CASCADE"), index=True, default=None
+    )
+    post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("support_posts.id", ondelete="CASCADE"), index=True, default=None
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(String(32))

@@ -20,6 +20,7 @@ from portal.accounts.models import User
 from portal.community import trust
 from portal.community.moderation.models import NOTE_MAX, ContentFlag, FlagReason
 from portal.community.questions.models import Question
+from portal.community.support.models import SupportPost
 from portal.community.threads.models import Comment
 from portal.db import rows_changed, utcnow
 from portal.errors import Conflict, NotFound, ServiceError
@@ -28,19 +29,23 @@ from portal.upsert import insert
 FLAGS_TO_HIDE = 3
 REASON_MAX = 2000
 
-Target = Question | Comment
+Target = Question | Comment | SupportPost
 
 
 def _kind(target: Target) -> str:
+    if isinstance(target, SupportPost):
+        return "post"
     return "question" if isinstance(target, Question) else "comment"
 
 
 def _flag_column(target: Target):
+    if isinstance(target, SupportPost):
+        return ContentFlag.post_id
     return ContentFlag.question_id if isinstance(target, Question) else ContentFlag.comment_id
 
 
 def community_id_of(db: Session, target: Target) -> int:
-    if isinstance(target, Question):
+    if isinstance(target, Question | SupportPost):
         return target.community_id
     community_id = db.scalar(select(Question.community_id).where(Question.id == target.question_id))
     if community_id is None:  # a comment always belongs to a question; this one's went
@@ -71,14 +76,14 @@ def flag(
         raise ServiceError(f"Use at most {NOTE_MAX} characters.", "note")
     if target.author_id == user.id:
         raise Conflict(f"You cannot flag your own {_kind(target)}.")
-    if isinstance(target, Comment) and target.is_deleted:
-        raise Conflict("This comment was deleted by its author.")
+    if isinstance(target, Comment | SupportPost) and target.is_deleted:
+        raise Conflict(f"This {_kind(target)} was deleted by its author.")
     trust.ensure_allowed(db, user, "flag", now, limits or trust.TrustPolicy())
     # Lock the target so that concurrent flags are counted one after another: two
     # members adding the third flag at once must still hide it.
     model = type(target)
     db.execute(select(model.id).where(model.id == target.id).with_for_update())
-    column = "question_id" if isinstance(target, Question) else "comment_id"
+    column = _flag_column(target).key
     added = db.execute(
         insert(db, ContentFlag)
         .values(**{column: target.id}, user_id=user.id, reason=reason, note=note, created_at=now)
@@ -190,7 +195,8 @@ def restore(
 class QueueItem:
     kind: str
     target: Target
-    question: Question
+    #: the question a question or comment belongs to; None for a support post
+    question: Question | None
     reasons: list[tuple[str, int]]
     flaggers: int
     notes: list[str]
@@ -233,6 +239,7 @@ def queue(db: Session, community_id: int) -> list[QueueItem]:
                 author_hidden=_hidden_count(db, target.author_id, exclude=target),
             )
         )
+    items.extend(_post_items(db, community_id))
     # Hidden content first: it is waiting on a moderator.
     items.sort(key=lambda item: (not item.target.hidden, -item.flaggers))
     return items
@@ -244,11 +251,14 @@ def _hidden_count(db: Session, author_id: int | None, *, exclude: Target) -> int
         return 0
     questions = select(func.count()).where(Question.author_id == author_id, Question.hidden)
     comments = select(func.count()).where(Comment.author_id == author_id, Comment.hidden)
+    posts = select(func.count()).where(SupportPost.author_id == author_id, SupportPost.hidden)
     if isinstance(exclude, Question):
         questions = questions.where(Question.id != exclude.id)
+    elif isinstance(exclude, SupportPost):
+        posts = posts.where(SupportPost.id != exclude.id)
     else:
         comments = comments.where(Comment.id != exclude.id)
-    return (db.scalar(questions) or 0) + (db.scalar(comments) or 0)
+    return (db.scalar(questions) or 0) + (db.scalar(comments) or 0) + (db.scalar(posts) or 0)
 
 
 def hidden_content(db: Session, community_id: int) -> tuple[list[Question], list[Comment]]:
@@ -265,3 +275,61 @@ def hidden_content(db: Session, community_id: int) -> tuple[list[Question], list
         .order_by(Comment.created_at.desc())
     ).all()
     return list(questions), list(comments)
+
+
+# -- support posts ----------------------------------------------------------------------
+
+
+def _post_items(db: Session, community_id: int) -> list[QueueItem]:
+    """Flagged support posts of one community that no moderator has looked at yet."""
+    rows = db.execute(
+        select(ContentFlag, SupportPost)
+        .join(SupportPost, SupportPost.id == ContentFlag.post_id)
+        .where(SupportPost.community_id == community_id, ContentFlag.resolved_at.is_(None))
+        .order_by(ContentFlag.created_at)
+    ).all()
+    grouped: dict[int, list[ContentFlag]] = {}
+    posts: dict[int, SupportPost] = {}
+    for flag_row, post in rows:
+        grouped.setdefault(post.id, []).append(flag_row)
+        posts[post.id] = post
+    return [
+        QueueItem(
+            kind="post",
+            target=posts[post_id],
+            question=None,
+            reasons=sorted(
+                Counter(FlagReason(f.reason).label for f in flags).items(), key=lambda kv: -kv[1]
+            ),
+            flaggers=len(flags),
+            notes=[f.note for f in flags if f.note],
+            flags=[(f.user.name, FlagReason(f.reason).label, f.note) for f in flags],
+            author=posts[post_id].author,
+            author_hidden=_hidden_count(db, posts[post_id].author_id, exclude=posts[post_id]),
+        )
+        for post_id, flags in grouped.items()
+    ]
+
+
+def awaiting_posts(db: Session, post_ids: Collection[int]) -> set[int]:
+    """Which of these support posts carry flags no moderator has looked at."""
+    if not post_ids:
+        return set()
+    return set(
+        db.scalars(
+            select(ContentFlag.post_id).where(
+                ContentFlag.post_id.in_(list(post_ids)), ContentFlag.resolved_at.is_(None)
+            )
+        )
+    )
+
+
+def hidden_posts(db: Session, community_id: int) -> list[SupportPost]:
+    """Support posts a moderator (or enough flags) has hidden in a community."""
+    return list(
+        db.scalars(
+            select(SupportPost)
+            .where(SupportPost.community_id == community_id, SupportPost.hidden.is_(True))
+            .order_by(SupportPost.created_at.desc())
+        )
+    )

@@ -10,6 +10,7 @@ from portal.community.models import Community
 from portal.community.moderation import services as moderation
 from portal.community.moderation.forms import ModerationForm
 from portal.community.questions.models import Question
+from portal.community.support.models import SupportPost
 from portal.community.threads.models import Comment
 from portal.community.web import community_or_404, me, question_or_404, refuse
 from portal.errors import ServiceError
@@ -36,11 +37,12 @@ def queue(slug: str):
         items=moderation.queue(session, community.id),
         hidden_questions=hidden_questions,
         hidden_comments=hidden_comments,
+        hidden_posts=moderation.hidden_posts(session, community.id),
         form=ModerationForm(),
     )
 
 
-def _decide(community: Community, target: Question | Comment, action: str):
+def _decide(community: Community, target: Question | Comment | SupportPost, action: str):
     session = db.session()
     back = url_for(".queue", slug=community.slug)
     form = ModerationForm()
@@ -53,9 +55,9 @@ def _decide(community: Community, target: Question | Comment, action: str):
     except ServiceError as error:
         return refuse(error, back)
     session.commit()
+    noun = {Question: "question", Comment: "comment", SupportPost: "post"}[type(target)]
     flash(
-        f"The {'question' if isinstance(target, Question) else 'comment'} is "
-        f"{'hidden' if action == 'hide' else 'restored'}.",
+        f"The {noun} is {'hidden' if action == 'hide' else 'restored'}.",
         "success",
     )
     return redirect(back, code=303)
@@ -77,3 +79,13 @@ def decide_comment(slug: str, comment_id: int, action: str):
         abort(404)
     question_or_404(community, comment.question_id)  # the comment must be in this community
     return _decide(community, comment, action)
+
+
+@bp.post("/posts/<int:post_id>/<any(hide, restore):action>")
+@login_required
+def decide_post(slug: str, post_id: int, action: str):
+    community = _moderator_community(slug)
+    post = db.session().get(SupportPost, post_id)
+    if post is None or post.community_id != community.id:
+        abort(404)
+    return _decide(community, post, action)

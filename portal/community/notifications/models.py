@@ -38,6 +38,10 @@ class Notification(Base):
     run_id: Mapped[int | None] = mapped_column(
         ForeignKey("analysis_runs.id", ondelete="CASCADE"), default=None
     )
+    # Set for a new reply in a support thread the member follows (the thread's post).
+    post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("support_posts.id", ondelete="CASCADE"), default=None
+    )
     message: Mapped[str] = mapped_column(String(MESSAGE_MAX))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

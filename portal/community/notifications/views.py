@@ -1,4 +1,4 @@
-"""A member's on-site notifications about the questions they follow."""
+"""A member's on-site notifications about the questions and support threads they follow."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from portal.community.forms import ActionForm
 from portal.community.models import Community
 from portal.community.notifications import services as notifications
 from portal.community.questions.models import Question
+from portal.community.support.models import SupportPost
 from portal.community.web import me, require_valid
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -33,8 +34,28 @@ def index():
         if ids
         else {}
     )
+    post_ids = {n.post_id for n in notes if n.post_id}
+    # A reply's notification opens the thread at that reply.
+    threads = {
+        post_id: url_for(
+            "community.support.show", slug=slug, thread_id=thread_id, _anchor=f"post-{post_id}"
+        )
+        for post_id, thread_id, slug in (
+            session.execute(
+                select(SupportPost.id, SupportPost.thread_id, Community.slug)
+                .join(Community, Community.id == SupportPost.community_id)
+                .where(SupportPost.id.in_(post_ids))
+            ).all()
+            if post_ids
+            else []
+        )
+    }
     return render_template(
-        "community/notifications.html", notifications=notes, slugs=slugs, form=ActionForm()
+        "community/notifications.html",
+        notifications=notes,
+        slugs=slugs,
+        threads=threads,
+        form=ActionForm(),
     )
 
 

@@ -16,7 +16,7 @@ from alembic import op
 import portal.db
 
 revision = "7a4d2b9e1c05"
-down_revision = "3c5e8a1f0b27"
+down_revision = "7e4b2a9c1d35"
 branch_labels = None
 depends_on = None
 
