@@ -4,7 +4,7 @@ chosen by their moderators, and archiving.
 Communities that exist before this revision are active, with the site's defaults.
 
 Revision ID: 7a4d2b9e1c05
-Revises: 3c5e8a1f0b27
+Revises: 7e4b2a9c1d35
 Create Date: 2026-12-07
 """
 

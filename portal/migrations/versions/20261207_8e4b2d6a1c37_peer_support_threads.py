@@ -2,7 +2,7 @@
 thread follows and the digest preference; flags and notifications may point at a post.
 
 Revision ID: 8e4b2d6a1c37
-Revises: 3c5e8a1f0b27
+Revises: 7a4d2b9e1c05
 Create Date: 2026-12-07
 """
 
