@@ -29,7 +29,7 @@ from scipy import stats
 
 from ._rootfind import DOUBLE_EPS
 from .heterogeneity import resolve_control
-from .pooling._common import normalise_level, z_crit
+from .pooling._common import normalise_level, resolve_test, z_crit
 
 #: Methods whose tau^2 the batch computes; the others are fitted one by one.
 BATCH_METHODS = ("FE", "DL", "REML")
@@ -69,6 +69,7 @@ def fit_subsets(
     hk: bool = False,
     level: float = 0.95,
     control: Mapping[str, Any] | None = None,
+    test: str | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Fit ``method`` on each subset; ``masks(lo, hi)`` gives rows ``lo..hi-1`` as booleans.
 
@@ -78,6 +79,7 @@ def fit_subsets(
     method = method.upper()
     level = normalise_level(level)
     con = resolve_control(control)
+    test = resolve_test(hk, test)
     y_all = np.asarray(yi, dtype=float)
     v_all = np.asarray(vi, dtype=float)
     usable = np.isfinite(y_all) & np.isfinite(v_all)
@@ -97,7 +99,7 @@ def fit_subsets(
         rows = np.flatnonzero(keep)
         if rows.size == 0:
             continue
-        part, converged = _fit_block(y, v, m[rows].astype(float), method, hk, level, con)
+        part, converged = _fit_block(y, v, m[rows].astype(float), method, test, level, con)
         done = rows[converged]
         for name in COLUMNS:
             out[name][lo + done] = part[name][converged]
@@ -110,7 +112,7 @@ def _fit_block(
     v: np.ndarray,
     m: np.ndarray,
     method: str,
-    hk: bool,
+    test: str,
     level: float,
     con: Mapping[str, Any],
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -129,6 +131,7 @@ def _fit_block(
     s1 = w.sum(axis=1)
     beta = w @ y / s1
     vb = 1.0 / s1
+    hk = test == "knha"
     with np.errstate(divide="ignore", invalid="ignore"):
         if hk:
             resid = m * (y - beta[:, None])
@@ -137,7 +140,7 @@ def _fit_block(
             vb = vb * np.where(rss <= DOUBLE_EPS, 0.0, rss / df)
         se = np.sqrt(vb)
         stat = beta / se
-    if hk:
+    if test != "z":
         pval = 2 * stats.t.sf(np.abs(stat), df)
         crit = stats.t.isf((1 - level) / 2, df)
         dof = df.astype(float)

@@ -80,6 +80,7 @@ def egger_test(
     hk: bool = False,
     level: float = 0.95,
     control: Mapping[str, Any] | None = None,
+    test: str | None = None,
 ) -> EggerResult:
     """Regression test for funnel-plot asymmetry on the studies with usable estimates."""
     level = normalise_level(level)
@@ -98,7 +99,15 @@ def egger_test(
     if model == "rma":
         fit_method = "FE" if method in ("MH", "PETO") else method
         fit = meta_regression(
-            y, v, sei, names=["sei"], method=fit_method, hk=hk, level=level, control=control
+            y,
+            v,
+            sei,
+            names=["sei"],
+            method=fit_method,
+            hk=hk,
+            level=level,
+            control=control,
+            test=test,
         )
         return EggerResult(
             model="rma",
