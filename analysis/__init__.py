@@ -25,7 +25,7 @@ from .effect_sizes import (
 from .errors import AnalysisInputError, ConvergenceError
 from .ipd import DatasetMapping, Harmonisation, one_stage, two_stage
 from .pooling import mantel_haenszel, meta_analysis, meta_regression, peto, pool
-from .publication_bias import egger_test
+from .publication_bias import egger_test, fail_safe_n, rank_correlation_test, trim_and_fill
 from .results import MetaAnalysisResult, MetaRegressionResult
 from .runs import RunResult, RunSpec, execute
 from .sensitivity import cumulative, leave_one_out
@@ -78,6 +78,7 @@ __all__ = [
     "effect_sizes_from_table",
     "egger_test",
     "execute",
+    "fail_safe_n",
     "hazard_ratio_effect_sizes",
     "leave_one_out",
     "mantel_haenszel",
@@ -86,6 +87,8 @@ __all__ = [
     "one_stage",
     "peto",
     "pool",
+    "rank_correlation_test",
     "subgroup_analysis",
+    "trim_and_fill",
     "two_stage",
 ]

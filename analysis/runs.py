@@ -6,6 +6,7 @@ datasets in order.  It checks itself, so a spec that exists can be run.
 :func:`execute` takes a spec and the datasets' tables and returns a :class:`RunResult`
 whose ``results`` are what the portal stores for a run: the pooled estimate, the
 per-study effect sizes, leave-one-out and cumulative tables, subgroups, Egger's test,
+trim and fill, the rank correlation test and fail-safe N,
 the one-stage model and the two-stage details of participant-level runs, and the
 software versions.  The command line asks only for the model it prints
 (``primary_only``).
@@ -35,7 +36,13 @@ from .ipd import two_stage as pool_two_stage
 from .ipd.harmonise import check_columns, mapped_covariates
 from .pooling import pool
 from .provenance import json_safe, software_versions
-from .publication_bias import egger_test
+from .publication_bias import (
+    FSN_TYPES,
+    egger_test,
+    fail_safe_n,
+    rank_correlation_test,
+    trim_and_fill,
+)
 from .results import MetaAnalysisResult
 from .sensitivity import cumulative, leave_one_out
 from .subgroups import subgroup_analysis
@@ -436,4 +443,30 @@ def _sensitivity(
         out["egger"] = {
             "unavailable": f"Egger's test needs at least 3 studies (this analysis has {pooled.k})."
         }
+    out.update(_publication_bias(effects, method, test, level, pooled.k))
+    return out
+
+
+def _publication_bias(
+    effects: EffectSizes, method: Method, test: str | None, level: float, k: int
+) -> dict[str, Any]:
+    """Trim and fill (L0, side as metafor chooses), the rank correlation test and the
+    three fail-safe Ns, each saying why where it cannot be computed."""
+    out: dict[str, Any] = {}
+    tools: dict[str, Callable[[], Any]] = {
+        "trimfill": lambda: trim_and_fill(effects, method, level=level, test=test).to_dict(),
+        "ranktest": lambda: rank_correlation_test(effects).to_dict(),
+        "fsn": lambda: {t.lower(): fail_safe_n(effects, t).to_dict() for t in FSN_TYPES},
+    }
+    for name, compute in tools.items():
+        if k < 3:
+            out[name] = {
+                "unavailable": f"Publication-bias tools need at least 3 studies (this "
+                f"analysis has {k})."
+            }
+            continue
+        try:
+            out[name] = compute()
+        except (AnalysisInputError, ConvergenceError) as error:
+            out[name] = {"unavailable": getattr(error, "reason", str(error))}
     return out
