@@ -174,6 +174,9 @@ class TestExecute:
             "cumulative",
             "subgroups",
             "egger",
+            "trimfill",
+            "ranktest",
+            "fsn",
             "software",
         }
         assert steps == sorted(steps) and out.pooled.estimate == pooled["estimate"]
