@@ -23,6 +23,7 @@ from .effect_sizes import (
     hazard_ratio_effect_sizes,
 )
 from .errors import AnalysisInputError, ConvergenceError
+from .influence import influence
 from .ipd import DatasetMapping, Harmonisation, one_stage, two_stage
 from .pooling import mantel_haenszel, meta_analysis, meta_regression, peto, pool
 from .publication_bias import egger_test, fail_safe_n, rank_correlation_test, trim_and_fill
@@ -80,6 +81,7 @@ __all__ = [
     "execute",
     "fail_safe_n",
     "hazard_ratio_effect_sizes",
+    "influence",
     "leave_one_out",
     "mantel_haenszel",
     "meta_analysis",

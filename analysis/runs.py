@@ -6,7 +6,7 @@ datasets in order.  It checks itself, so a spec that exists can be run.
 :func:`execute` takes a spec and the datasets' tables and returns a :class:`RunResult`
 whose ``results`` are what the portal stores for a run: the pooled estimate, the
 per-study effect sizes, leave-one-out and cumulative tables, subgroups, Egger's test,
-trim and fill, the rank correlation test and fail-safe N,
+trim and fill, the rank correlation test, fail-safe N, influence diagnostics,
 the one-stage model and the two-stage details of participant-level runs, and the
 software versions.  The command line asks only for the model it prints
 (``primary_only``).
@@ -31,6 +31,7 @@ import pandas as pd
 from .effect_sizes import EffectSizes, effect_sizes_from_table, required_roles
 from .errors import AnalysisInputError, ConvergenceError
 from .filters import RowFilter, as_filters
+from .influence import influence
 from .ipd import Harmonisation, HarmonisedData, OneStageResult, TwoStageResult, one_stage
 from .ipd import two_stage as pool_two_stage
 from .ipd.harmonise import check_columns, mapped_covariates
@@ -444,6 +445,16 @@ def _sensitivity(
             "unavailable": f"Egger's test needs at least 3 studies (this analysis has {pooled.k})."
         }
     out.update(_publication_bias(effects, method, test, level, pooled.k))
+    if not method.is_inverse_variance:
+        out["influence"] = {
+            "unavailable": "Influence diagnostics are defined for inverse-variance models "
+            f"(FE or a random-effects method), not {method.value}."
+        }
+    else:
+        try:
+            out["influence"] = influence(effects, method, test=test, level=level).to_dict()
+        except (AnalysisInputError, ConvergenceError) as error:
+            out["influence"] = {"unavailable": getattr(error, "reason", str(error))}
     return out
 
 

@@ -177,6 +177,7 @@ class TestExecute:
             "trimfill",
             "ranktest",
             "fsn",
+            "influence",
             "software",
         }
         assert steps == sorted(steps) and out.pooled.estimate == pooled["estimate"]
