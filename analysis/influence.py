@@ -133,12 +133,14 @@ def influence(
     diff = beta - b_del
     resid = y - b_del
     resid[np.abs(resid) < 100 * DOUBLE_EPS] = 0.0
+    # Hartung-Knapp gives a zero variance when every estimate is equal: 0/0 is NaN,
+    # as in metafor
     with np.errstate(divide="ignore", invalid="ignore"):
         rstudent = resid / np.sqrt(v * s2w + vb_del + tau2_del * s2w)
         dffits = diff / np.sqrt(s2w * hat * (tau2_del + v))
         dfbetas = diff / np.sqrt(s2w / weights_all)
-    cook = diff**2 / vb
-    with np.errstate(invalid="ignore"):
+        cook = diff**2 / vb
+        cov_r = vb_del / vb
         flagged = (
             (np.abs(dffits) > 3 * np.sqrt(1 / (k - 1)))
             | (stats.chi2.cdf(cook, 1) > 0.5)
@@ -151,7 +153,7 @@ def influence(
             "rstudent": rstudent,
             "dffits": dffits,
             "cook_d": cook,
-            "cov_r": vb_del / vb,
+            "cov_r": cov_r,
             "tau2_del": tau2_del,
             "qe_del": loo.column("q"),
             "hat": hat,
