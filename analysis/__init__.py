@@ -23,9 +23,10 @@ from .effect_sizes import (
     hazard_ratio_effect_sizes,
 )
 from .errors import AnalysisInputError, ConvergenceError
+from .influence import influence
 from .ipd import DatasetMapping, Harmonisation, one_stage, two_stage
 from .pooling import mantel_haenszel, meta_analysis, meta_regression, peto, pool
-from .publication_bias import egger_test
+from .publication_bias import egger_test, fail_safe_n, rank_correlation_test, trim_and_fill
 from .results import MetaAnalysisResult, MetaRegressionResult
 from .runs import RunResult, RunSpec, execute
 from .sensitivity import cumulative, leave_one_out
@@ -37,6 +38,8 @@ from .vocabulary import (
     ROLE_LABELS,
     STAGE_LABELS,
     STUDY_EFFECT_LABELS,
+    TEST_LABELS,
+    CoefficientTest,
     Kind,
     Measure,
     Method,
@@ -52,7 +55,9 @@ __all__ = [
     "ROLE_LABELS",
     "STAGE_LABELS",
     "STUDY_EFFECT_LABELS",
+    "TEST_LABELS",
     "AnalysisInputError",
+    "CoefficientTest",
     "ConvergenceError",
     "DatasetMapping",
     "EffectSizes",
@@ -74,7 +79,9 @@ __all__ = [
     "effect_sizes_from_table",
     "egger_test",
     "execute",
+    "fail_safe_n",
     "hazard_ratio_effect_sizes",
+    "influence",
     "leave_one_out",
     "mantel_haenszel",
     "meta_analysis",
@@ -82,6 +89,8 @@ __all__ = [
     "one_stage",
     "peto",
     "pool",
+    "rank_correlation_test",
     "subgroup_analysis",
+    "trim_and_fill",
     "two_stage",
 ]

@@ -8,12 +8,13 @@ all rows at once.
 
 The batch follows :mod:`analysis.heterogeneity` and :mod:`analysis.pooling.uni`
 step for step (the same Hedges start, Fisher-scoring steps, step halving,
-stopping rule and restricted-likelihood check at tau^2 = 0), so each row equals
-what :func:`analysis.pooling.pool` gives for that subset, to rounding. Rows the
+stopping rule and likelihood check at tau^2 = 0 for REML, ML and EB; the
+closed forms of DL, HE, SJ, HS and HSK), so each row equals what
+:func:`analysis.pooling.pool` gives for that subset, to rounding. Rows the
 batch does not cover are marked so the caller can fit them one by one:
-methods other than FE, DL and REML, subsets of fewer than three studies, a
-REML iteration that did not converge (the single fit retries with smaller
-steps), and non-positive variances (the single fit reports the study).
+Paule-Mandel, subsets of fewer than three studies, a Fisher-scoring iteration
+that did not converge (the single fit retries with smaller steps), and
+non-positive variances (the single fit reports the study).
 
 Masks come in blocks of rows so that memory stays at ``ROW_BUDGET`` cells
 whatever the number of subsets.
@@ -29,10 +30,11 @@ from scipy import stats
 
 from ._rootfind import DOUBLE_EPS
 from .heterogeneity import resolve_control
-from .pooling._common import normalise_level, z_crit
+from .pooling._common import normalise_level, resolve_test, z_crit
 
-#: Methods whose tau^2 the batch computes; the others are fitted one by one.
-BATCH_METHODS = ("FE", "DL", "REML")
+#: Methods whose tau^2 the batch computes; the others (PM's root search) are fitted
+#: one by one.
+BATCH_METHODS = ("FE", "DL", "REML", "ML", "EB", "HE", "SJ", "HS", "HSK")
 
 #: Cells (subsets x studies) held in memory at a time.
 ROW_BUDGET = 2_000_000
@@ -69,6 +71,7 @@ def fit_subsets(
     hk: bool = False,
     level: float = 0.95,
     control: Mapping[str, Any] | None = None,
+    test: str | None = None,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Fit ``method`` on each subset; ``masks(lo, hi)`` gives rows ``lo..hi-1`` as booleans.
 
@@ -78,6 +81,7 @@ def fit_subsets(
     method = method.upper()
     level = normalise_level(level)
     con = resolve_control(control)
+    test = resolve_test(hk, test)
     y_all = np.asarray(yi, dtype=float)
     v_all = np.asarray(vi, dtype=float)
     usable = np.isfinite(y_all) & np.isfinite(v_all)
@@ -97,7 +101,7 @@ def fit_subsets(
         rows = np.flatnonzero(keep)
         if rows.size == 0:
             continue
-        part, converged = _fit_block(y, v, m[rows].astype(float), method, hk, level, con)
+        part, converged = _fit_block(y, v, m[rows].astype(float), method, test, level, con)
         done = rows[converged]
         for name in COLUMNS:
             out[name][lo + done] = part[name][converged]
@@ -110,7 +114,7 @@ def _fit_block(
     v: np.ndarray,
     m: np.ndarray,
     method: str,
-    hk: bool,
+    test: str,
     level: float,
     con: Mapping[str, Any],
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -123,12 +127,15 @@ def _fit_block(
         tau2 = np.zeros(len(m))
     elif method == "DL":
         tau2 = _dersimonian_laird(ymc, v, m, df)
+    elif method in ("HE", "SJ", "HS", "HSK"):
+        tau2 = _moment_estimate(method, ymc, v, m, k)
     else:
-        tau2, converged = _reml(ymc, v, m, k, con)
+        tau2, converged = _fisher(method, ymc, v, m, k, con)
     w = m / (v + tau2[:, None])
     s1 = w.sum(axis=1)
     beta = w @ y / s1
     vb = 1.0 / s1
+    hk = test == "knha"
     with np.errstate(divide="ignore", invalid="ignore"):
         if hk:
             resid = m * (y - beta[:, None])
@@ -137,7 +144,7 @@ def _fit_block(
             vb = vb * np.where(rss <= DOUBLE_EPS, 0.0, rss / df)
         se = np.sqrt(vb)
         stat = beta / se
-    if hk:
+    if test != "z":
         pval = 2 * stats.t.sf(np.abs(stat), df)
         crit = stats.t.isf((1 - level) / 2, df)
         dof = df.astype(float)
@@ -176,6 +183,29 @@ def _dersimonian_laird(ymc: np.ndarray, v: np.ndarray, m: np.ndarray, df: np.nda
     return np.asarray(np.maximum(0.0, (q - df) / trace_p))
 
 
+def _hedges(ymc: np.ndarray, v: np.ndarray, m: np.ndarray, k: np.ndarray) -> np.ndarray:
+    # residual sum of squares about the plain mean, minus tr(PV); not truncated
+    rss = (ymc * ymc).sum(axis=1)
+    sum_v = (m * v).sum(axis=1)
+    return np.asarray((rss - (sum_v - sum_v / k)) / (k - 1))
+
+
+def _moment_estimate(
+    method: str, ymc: np.ndarray, v: np.ndarray, m: np.ndarray, k: np.ndarray
+) -> np.ndarray:
+    """HE, SJ, HS and HSK as heterogeneity's closed forms, row-wise (intercept only)."""
+    if method == "HE":
+        return np.asarray(np.maximum(0.0, _hedges(ymc, v, m, k)))
+    if method == "SJ":
+        tau0 = (ymc * ymc).sum(axis=1) / k
+        q, _ = _weighted_q(ymc, m / (v + tau0[:, None]))
+        return np.asarray(np.maximum(0.0, tau0 * q / (k - 1)))
+    q, s1 = _weighted_q(ymc, m / v)
+    if method == "HSK":
+        q = k / (k - 1) * q
+    return np.asarray(np.maximum(0.0, (q - k) / s1))
+
+
 def _heterogeneity(
     ymc: np.ndarray, v: np.ndarray, m: np.ndarray, df: np.ndarray, tau2: np.ndarray, method: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -191,32 +221,41 @@ def _heterogeneity(
     return q, q_pvalue, np.asarray(100 * tau2 / (typical + tau2)), np.asarray(tau2 / typical + 1)
 
 
-def _reml(
-    ymc: np.ndarray, v: np.ndarray, m: np.ndarray, k: np.ndarray, con: Mapping[str, Any]
+def _fisher(
+    method: str,
+    ymc: np.ndarray,
+    v: np.ndarray,
+    m: np.ndarray,
+    k: np.ndarray,
+    con: Mapping[str, Any],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """metafor's Fisher scoring (see heterogeneity._fisher_scoring_intercept), row-wise."""
+    """metafor's Fisher scoring for REML, ML and EB (see
+    heterogeneity._fisher_scoring_intercept), row-wise."""
     threshold, maxiter = float(con["threshold"]), int(con["maxiter"])
     stepadj = float(con["stepadj"])
-    # Hedges' estimate: residual sum of squares about the plain mean, minus tr(PV).
-    rss = (ymc * ymc).sum(axis=1)
-    sum_v = (m * v).sum(axis=1)
-    tau2 = np.maximum(0.0, (rss - (sum_v - sum_v / k)) / (k - 1))
+    tau2 = np.maximum(0.0, _hedges(ymc, v, m, k))
     converged = np.zeros(len(m), dtype=bool)
     active = np.arange(len(m))
     iterations = 0
     while active.size:
         iterations += 1
-        ma, ya, t = m[active], ymc[active], tau2[active]
+        ma, ya, t, ka = m[active], ymc[active], tau2[active], k[active]
         w = ma / (v + t[:, None])
         s1 = w.sum(axis=1)
-        py = w * (ya - ((w * ya).sum(axis=1) / s1)[:, None])
+        resid = ya - ((w * ya).sum(axis=1) / s1)[:, None]
+        py = w * resid
         w2 = w * w
         s2 = w2.sum(axis=1)
-        s3 = (w2 * w).sum(axis=1)
-        trace_p = s1 - s2 / s1
-        trace_pp = s2 - 2 * s3 / s1 + (s2 / s1) ** 2
         with np.errstate(divide="ignore", invalid="ignore"):
-            step = ((py * py).sum(axis=1) - trace_p) / trace_pp
+            if method == "REML":
+                s3 = (w2 * w).sum(axis=1)
+                trace_p = s1 - s2 / s1
+                trace_pp = s2 - 2 * s3 / s1 + (s2 / s1) ** 2
+                step = ((py * py).sum(axis=1) - trace_p) / trace_pp
+            elif method == "ML":
+                step = ((py * py).sum(axis=1) - s1) / s2
+            else:  # EB
+                step = ((py * resid).sum(axis=1) * ka / (ka - 1) - ka) / s1
         step = np.where(np.isfinite(step), step * stepadj, 0.0)
         while (negative := t + step < 0).any():
             step = np.where(negative, step / 2, step)
@@ -227,23 +266,33 @@ def _reml(
         settled = np.abs(t - new) <= threshold
         converged[active[settled]] = True
         active = active[~settled]
-    if con["ll0check"]:
+    if con["ll0check"] and method != "EB":
         check = converged & (tau2 > con["threshold"])
         if check.any():
             rows = np.flatnonzero(check)
-            ll0 = _restricted_loglik(ymc[rows], v, m[rows], k[rows], np.zeros(rows.size))
-            ll = _restricted_loglik(ymc[rows], v, m[rows], k[rows], tau2[rows])
+            restricted = method == "REML"
+            zero = np.zeros(rows.size)
+            ll0 = _loglik(ymc[rows], v, m[rows], k[rows], zero, restricted)
+            ll = _loglik(ymc[rows], v, m[rows], k[rows], tau2[rows], restricted)
             tau2[rows[ll0 - ll > con["tol"]]] = 0.0
     return np.maximum(0.0, tau2), converged
 
 
-def _restricted_loglik(
-    ymc: np.ndarray, v: np.ndarray, m: np.ndarray, k: np.ndarray, tau2: np.ndarray
+def _loglik(
+    ymc: np.ndarray,
+    v: np.ndarray,
+    m: np.ndarray,
+    k: np.ndarray,
+    tau2: np.ndarray,
+    restricted: bool,
 ) -> np.ndarray:
+    """The restricted (REML) or full (ML) log-likelihood, row-wise."""
     total = v + tau2[:, None]
     w = m / total
     rss, s1 = _weighted_q(ymc, w)
     log_total = (m * np.log(total)).sum(axis=1)
+    if not restricted:
+        return np.asarray(-0.5 * k * np.log(2 * np.pi) - 0.5 * log_total - 0.5 * rss)
     return np.asarray(
         -0.5 * (k - 1) * np.log(2 * np.pi) - 0.5 * log_total - 0.5 * np.log(s1) - 0.5 * rss
     )

@@ -30,7 +30,7 @@ from .pooling import with_options
 from .results import MetaAnalysisResult
 from .runs import RunSpec, execute
 from .validation import parse_column_mapping
-from .vocabulary import Kind, Method, OutcomeType, StudyEffect
+from .vocabulary import CoefficientTest, Kind, Method, OutcomeType, StudyEffect
 
 # click matches text choices; it would match enum members by their names instead
 _MEASURE_CHOICES = [m.value for m in Kind.AGGREGATE.measures]
@@ -50,10 +50,17 @@ _METHOD_CHOICES = [m.value for m in Method]
     default="REML",
     show_default=True,
     type=click.Choice(_METHOD_CHOICES, case_sensitive=False),
-    help="FE, DL, REML, PM (inverse variance); MH (Mantel-Haenszel); PETO.",
+    help="FE or a tau^2 estimator: DL, REML, PM, ML, HE, SJ, EB, HS, HSK (inverse "
+    "variance); MH (Mantel-Haenszel); PETO.",
 )
 @click.option(
     "--hk", is_flag=True, help="Hartung-Knapp(-Sidik-Jonkman) adjustment (t distribution, k-1 df)."
+)
+@click.option(
+    "--test",
+    type=click.Choice([t.value for t in CoefficientTest], case_sensitive=False),
+    default=None,
+    help="metafor's test: z, t (k-1 df, variance not adjusted) or knha (same as --hk).",
 )
 @click.option(
     "--columns",
@@ -79,6 +86,7 @@ def meta(
     measure: str,
     method: str,
     hk: bool,
+    test: str | None,
     columns: str,
     study_column: str | None,
     level: float,
@@ -96,7 +104,7 @@ def meta(
             method=method,
             datasets=[name],
             harmonisation={"columns": mapping, "study": study_column},
-            options={"hk": hk, "level": level},
+            options={"hk": hk, "test": test, "level": level},
         )
         pooled = execute(spec, {name: frame}, primary_only=True).pooled
     except (AnalysisInputError, ConvergenceError) as exc:
@@ -141,7 +149,8 @@ def format_result(result: MetaAnalysisResult) -> str:
     }.get(result.method)
     if model is None:
         model = f"Random-effects model (tau^2 estimator: {result.method})"
-    lines.append(f"{model}, k = {result.k}" + (", Hartung-Knapp adjustment" if result.df else ""))
+    test = {"knha": ", Hartung-Knapp adjustment", "t": ", t tests"}.get(result.test, "")
+    lines.append(f"{model}, k = {result.k}{test}")
     lines.append(
         f"Measure: {result.measure}" + (" (log scale; exponentiated where noted)" if ratio else "")
     )
@@ -160,7 +169,8 @@ def format_result(result: MetaAnalysisResult) -> str:
         lines.append(row)
     lines.append("")
     if result.method not in ("FE", "MH", "PETO"):
-        lines.append(f"tau^2 = {_num(result.tau2)} (tau = {_num(result.tau)})")
+        se = "" if result.tau2_se is None else f" (SE = {_num(result.tau2_se)})"
+        lines.append(f"tau^2 = {_num(result.tau2)}{se} (tau = {_num(result.tau)})")
     lines.append(f"I^2 = {result.i2:.2f}%   H^2 = {_num(result.h2)}")
     q_p = "p < .0001" if result.q_pvalue < 1e-4 else f"p = {result.q_pvalue:.4f}"
     lines.append(f"Q(df = {result.q_df}) = {_num(result.q)}, {q_p}")

@@ -13,6 +13,19 @@ numbers agree with it, including the iteration and stopping rules:
            stopping when the change is below ``threshold`` (1e-5); then
            metafor's check that the restricted likelihood is not larger at
            tau^2 = 0.  Hence tau^2 is identical to metafor's, not just close.
+* ``ML``   the same Fisher scoring on the full likelihood, step
+           ``(y'PPy - sum w) / sum w^2``, and the same check at tau^2 = 0.
+* ``EB``   empirical Bayes (Morris): the same iteration with step
+           ``(y'Py k/(k-p) - k) / sum w``, no check at tau^2 = 0.
+* ``HE``   Hedges: ``(y'P0y - tr(P0 V)) / (k - p)`` with ordinary least squares
+           (``P0 = I - X(X'X)^-1X'``), truncated at 0; also ML, REML and EB's start.
+* ``SJ``   Sidik-Jonkman: ``tau0 y'Py / (k - p)`` with weights ``1/(v + tau0)`` and
+           ``tau0`` the variance of ``y`` with divisor ``k`` (metafor's ``tau2.0``).
+* ``HS``   Hunter-Schmidt: ``(Q - k) / sum w``; ``HSK`` (metafor ``"HSk"``)
+           ``(Q k/(k-p) - k) / sum w``; both truncated at 0.
+
+``Tau2Estimate.se`` is metafor's ``se.tau2`` for each estimator (the formula
+differs by method; see :func:`tau2_standard_error`).
 
 Heterogeneity statistics (metafor definitions):
 
@@ -31,7 +44,7 @@ thousands of studies are cheap.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -75,6 +88,8 @@ class Tau2Estimate:
     iterations: int = 0
     converged: bool = True
     notes: tuple[str, ...] = ()
+    #: metafor's ``se.tau2``; None where metafor gives NA (fixed effect, one study)
+    se: float | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +168,24 @@ def _trace_pp(w: np.ndarray, X: np.ndarray, inv: np.ndarray) -> float:
     return float((w**2).sum() - 2 * np.trace(inv @ xw3x) + np.trace(a2 @ a2))
 
 
+def _trace_pd(w: np.ndarray, X: np.ndarray, inv: np.ndarray, d: np.ndarray) -> float:
+    # tr(P D) = sum(w d) - tr(A X' diag(w^2 d) X) for a diagonal D
+    return float(np.dot(w, d) - np.trace(inv @ ((X.T * (w**2 * d)) @ X)))
+
+
+def _trace_pdpd(
+    w: np.ndarray, X: np.ndarray, inv: np.ndarray, d1: np.ndarray, d2: np.ndarray
+) -> float:
+    """``tr(P D1 P D2)`` for diagonal ``D1``, ``D2`` without forming ``P`` (k x k):
+    ``sum(w^2 d1 d2) - 2 tr(A X'diag(w^3 d1 d2)X) + tr(A X'diag(w^2 d1)X A X'diag(w^2 d2)X)``
+    with ``A = (X'WX)^-1``.  ``tr(PP)``, metafor's ``sum(P * P)``, is ``d1 = d2 = 1``;
+    ``sum(PV * t(PV))`` is ``d1 = d2 = v``; ``sum(PV * P)`` is ``d1 = 1, d2 = v``."""
+    a1 = inv @ ((X.T * (w**2 * d1)) @ X)
+    a2 = inv @ ((X.T * (w**2 * d2)) @ X)
+    w3 = inv @ ((X.T * (w**3 * d1 * d2)) @ X)
+    return float(np.sum(w**2 * d1 * d2) - 2 * np.trace(w3) + np.trace(a1 @ a2))
+
+
 def cochran_q(yi: ArrayLike, vi: ArrayLike, X: np.ndarray | None = None) -> float:
     """Cochran's Q (residual heterogeneity with fixed-effect weights)."""
     y, v, X = _prepare(yi, vi, X)
@@ -226,6 +259,49 @@ def tau2_paule_mandel(
     return Tau2Estimate(max(0.0, root.root), "PM", iterations=root.iterations)
 
 
+def tau2_hedges_estimator(
+    yi: ArrayLike, vi: ArrayLike, X: np.ndarray | None = None
+) -> Tau2Estimate:
+    """Hedges' estimator (metafor ``method="HE"``): :func:`tau2_hedges` truncated at 0."""
+    return Tau2Estimate(max(0.0, tau2_hedges(yi, vi, X)), "HE")
+
+
+def tau2_sidik_jonkman(yi: ArrayLike, vi: ArrayLike, X: np.ndarray | None = None) -> Tau2Estimate:
+    """Sidik-Jonkman: one weighted step from ``tau0 = var(y) (k-1)/k`` (metafor
+    ``tau2.0``); never negative, and 0 only when every ``y`` is the same."""
+    y, v, X = _prepare(yi, vi, X)
+    k, p = X.shape
+    ymc = _centered(y, X)
+    tau0 = float(np.mean((y - y.mean()) ** 2))
+    w = 1.0 / (v + tau0)
+    _, _, resid = wls(ymc, w, X)
+    rss = float(np.dot(w, resid**2))
+    return Tau2Estimate(max(0.0, tau0 * rss / (k - p)), "SJ")
+
+
+def tau2_hunter_schmidt(
+    yi: ArrayLike, vi: ArrayLike, X: np.ndarray | None = None, *, small_sample: bool = False
+) -> Tau2Estimate:
+    """Hunter-Schmidt ``(Q - k) / sum w``; ``small_sample`` scales Q by ``k/(k-p)``
+    first (metafor ``"HSk"``)."""
+    y, v, X = _prepare(yi, vi, X)
+    k, p = X.shape
+    w = 1.0 / v
+    _, _, resid = wls(_centered(y, X), w, X)
+    q = float(np.dot(w, resid**2))
+    if small_sample:
+        q = k / (k - p) * q
+    return Tau2Estimate(max(0.0, (q - k) / w.sum()), "HSK" if small_sample else "HS")
+
+
+def _ml_loglik(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float) -> float:
+    k = X.shape[0]
+    w = 1.0 / (v + tau2)
+    _, _, resid = wls(y, w, X)
+    rss = float(np.dot(w, resid**2))
+    return float(-0.5 * k * np.log(2 * np.pi) - 0.5 * np.log(v + tau2).sum() - 0.5 * rss)
+
+
 def _reml_loglik(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float) -> float:
     k, p = X.shape
     w = 1.0 / (v + tau2)
@@ -255,48 +331,88 @@ def tau2_reml(
     ``stepadj_retries`` times, and say so in the notes so that the same
     numbers can be reproduced in metafor.
     """
+    return _fisher_estimate("REML", yi, vi, X, control)
+
+
+def tau2_ml(
+    yi: ArrayLike,
+    vi: ArrayLike,
+    X: np.ndarray | None = None,
+    *,
+    control: Mapping[str, Any] | None = None,
+) -> Tau2Estimate:
+    """Maximum likelihood by metafor's Fisher scoring (as :func:`tau2_reml`)."""
+    return _fisher_estimate("ML", yi, vi, X, control)
+
+
+def tau2_empirical_bayes(
+    yi: ArrayLike,
+    vi: ArrayLike,
+    X: np.ndarray | None = None,
+    *,
+    control: Mapping[str, Any] | None = None,
+) -> Tau2Estimate:
+    """Empirical Bayes (Morris) by metafor's iteration (as :func:`tau2_reml`)."""
+    return _fisher_estimate("EB", yi, vi, X, control)
+
+
+_FISHER_NAMES = {"REML": "REML Fisher scoring", "ML": "ML Fisher scoring", "EB": "Empirical Bayes"}
+
+
+def _fisher_estimate(
+    method: str,
+    yi: ArrayLike,
+    vi: ArrayLike,
+    X: np.ndarray | None,
+    control: Mapping[str, Any] | None,
+) -> Tau2Estimate:
     con = resolve_control(control)
     y, v, X = _prepare(yi, vi, X)
     ymc = _centered(y, X)
     stepadj = float(con["stepadj"])
+    name = _FISHER_NAMES[method]
     for attempt in range(int(con["stepadj_retries"]) + 1):
-        tau2, iterations, converged = _fisher_scoring(ymc, v, X, con, stepadj)
+        tau2, iterations, converged = _fisher_scoring(method, ymc, v, X, con, stepadj)
         if converged:
             break
         if attempt < con["stepadj_retries"]:
             stepadj /= 2
     else:
         raise ConvergenceError(
-            f"REML Fisher scoring did not converge in {con['maxiter']} iterations (down to step "
+            f"{name} did not converge in {con['maxiter']} iterations (down to step "
             f"adjustment {stepadj:g}); raise control['maxiter'] or use another tau^2 estimator"
         )
     notes: list[str] = []
     if stepadj != con["stepadj"]:
         notes.append(
-            f"REML Fisher scoring oscillated with full steps; converged with step "
+            f"{name} oscillated with full steps; converged with step "
             f"adjustment {stepadj:g} (metafor: control=list(stepadj={stepadj:g}))."
         )
-    if con["ll0check"] and tau2 > con["threshold"]:
-        ll0 = _reml_loglik(ymc, v, X, 0.0)
-        ll = _reml_loglik(ymc, v, X, tau2)
+    if method != "EB" and con["ll0check"] and tau2 > con["threshold"]:
+        loglik = _reml_loglik if method == "REML" else _ml_loglik
+        ll0 = loglik(ymc, v, X, 0.0)
+        ll = loglik(ymc, v, X, tau2)
         if ll0 - ll > con["tol"]:
-            notes.append(
-                "REML Fisher scoring stopped at a local maximum; tau^2 set to 0 (as metafor)."
-            )
+            notes.append(f"{name} stopped at a local maximum; tau^2 set to 0 (as metafor).")
             tau2 = 0.0
-    return Tau2Estimate(max(0.0, tau2), "REML", iterations=iterations, notes=tuple(notes))
+    return Tau2Estimate(max(0.0, tau2), method, iterations=iterations, notes=tuple(notes))
 
 
 def _fisher_scoring(
-    ymc: np.ndarray, v: np.ndarray, X: np.ndarray, con: Mapping[str, Any], stepadj: float
+    method: str,
+    ymc: np.ndarray,
+    v: np.ndarray,
+    X: np.ndarray,
+    con: Mapping[str, Any],
+    stepadj: float,
 ) -> tuple[float, int, bool]:
     if _is_intercept_only(X):
-        return _fisher_scoring_intercept(ymc, v, con, stepadj)
-    return _fisher_scoring_general(ymc, v, X, con, stepadj)
+        return _fisher_scoring_intercept(method, ymc, v, con, stepadj)
+    return _fisher_scoring_general(method, ymc, v, X, con, stepadj)
 
 
 def _fisher_scoring_intercept(
-    ymc: np.ndarray, v: np.ndarray, con: Mapping[str, Any], stepadj: float
+    method: str, ymc: np.ndarray, v: np.ndarray, con: Mapping[str, Any], stepadj: float
 ) -> tuple[float, int, bool]:
     """The same iteration as :func:`_fisher_scoring_general` for ``X = 1``, with the traces
     in closed form: ``tr P = S1 - S2/S1`` and ``tr PP = S2 - 2 S3/S1 + (S2/S1)^2`` where
@@ -316,12 +432,17 @@ def _fisher_scoring_intercept(
         s1 = w.sum()
         resid = ymc - np.dot(w, ymc) / s1
         py = w * resid
-        w2 = w * w
-        s2 = w2.sum()
-        s3 = np.dot(w2, w)
-        trace_p = s1 - s2 / s1
-        trace_pp = s2 - 2 * s3 / s1 + (s2 / s1) ** 2
-        step = (float(np.dot(py, py)) - trace_p) / trace_pp
+        if method == "REML":
+            w2 = w * w
+            s2 = w2.sum()
+            s3 = np.dot(w2, w)
+            trace_p = s1 - s2 / s1
+            trace_pp = s2 - 2 * s3 / s1 + (s2 / s1) ** 2
+            step = (float(np.dot(py, py)) - trace_p) / trace_pp
+        elif method == "ML":
+            step = (float(np.dot(py, py)) - s1) / float(np.dot(w, w))
+        else:  # EB
+            step = (float(np.dot(py, resid)) * k / (k - 1) - k) / s1
         step = step * stepadj if np.isfinite(step) else 0.0
         while tau2 + step < 0:
             step /= 2
@@ -333,8 +454,14 @@ def _fisher_scoring_intercept(
 
 
 def _fisher_scoring_general(
-    ymc: np.ndarray, v: np.ndarray, X: np.ndarray, con: Mapping[str, Any], stepadj: float
+    method: str,
+    ymc: np.ndarray,
+    v: np.ndarray,
+    X: np.ndarray,
+    con: Mapping[str, Any],
+    stepadj: float,
 ) -> tuple[float, int, bool]:
+    k, p = X.shape
     tau2 = max(0.0, tau2_hedges(ymc, v, X))
     change = con["threshold"] + 1
     iterations = 0
@@ -344,7 +471,12 @@ def _fisher_scoring_general(
         w = 1.0 / (v + tau2)
         _, inv, resid = wls(ymc, w, X)
         py = w * resid
-        step = (float(np.dot(py, py)) - _trace_p(w, X, inv)) / _trace_pp(w, X, inv)
+        if method == "REML":
+            step = (float(np.dot(py, py)) - _trace_p(w, X, inv)) / _trace_pp(w, X, inv)
+        elif method == "ML":
+            step = (float(np.dot(py, py)) - float(w.sum())) / float(np.dot(w, w))
+        else:  # EB
+            step = (float(np.dot(py, resid)) * k / (k - p) - k) / float(w.sum())
         step = step * stepadj if np.isfinite(step) else 0.0
         while tau2 + step < 0:
             step /= 2
@@ -353,6 +485,60 @@ def _fisher_scoring_general(
         if iterations > con["maxiter"]:
             return tau2, iterations, False
     return tau2, iterations, True
+
+
+def tau2_standard_error(
+    method: str, yi: ArrayLike, vi: ArrayLike, tau2: float, X: np.ndarray | None = None
+) -> float | None:
+    """metafor's ``se.tau2`` of ``method``'s estimate ``tau2``; None for FE (NA there).
+
+    Moment estimators (DL, HE, SJ, HS, HSK): the variance of their quadratic form in
+    ``y``, ``2 tr(PMPM)`` with ``M = V + tau^2 I``, expanded as metafor writes it;
+    ML and REML: the inverse Fisher information ``2 / sum w^2`` and ``2 / tr(PP)``;
+    PM and EB: ``2 k^2 / ((k-p) (sum w)^2)``.
+    """
+    method = method.upper()
+    y, v, X = _prepare(yi, vi, X)
+    k, p = X.shape
+    df = k - p
+    t = max(0.0, tau2)
+    ones = np.ones(k)
+    if method == "FE" or df < 1:
+        return None
+    if method in ("DL", "HS", "HSK"):
+        w = 1.0 / v
+        _, inv, _ = wls(y, w, X)
+        trp = _trace_p(w, X, inv)
+        inner = 2 * df + 4 * t * trp + 2 * t**2 * _trace_pdpd(w, X, inv, ones, ones)
+        if method == "DL":
+            return float(np.sqrt(inner / trp**2))
+        se = float(np.sqrt(inner / w.sum() ** 2))
+        return k / df * se if method == "HSK" else se
+    if method == "HE":
+        w = ones
+        _, inv, _ = wls(y, w, X)
+        trpv = _trace_pd(w, X, inv, v)
+        inner = 2 * _trace_pdpd(w, X, inv, v, v) + 4 * t * trpv + 2 * t**2 * df
+        return float(np.sqrt(inner / df**2))
+    if method == "SJ":
+        tau0 = float(np.mean((y - y.mean()) ** 2))
+        w = 1.0 / (v + tau0)
+        _, inv, _ = wls(y, w, X)
+        inner = (
+            2 * _trace_pdpd(w, X, inv, v, v)
+            + 4 * t * _trace_pdpd(w, X, inv, ones, v)
+            + 2 * t**2 * _trace_pdpd(w, X, inv, ones, ones)
+        )
+        return float(np.sqrt(tau0**2 / df**2 * inner))
+    w = 1.0 / (v + t)
+    if method == "ML":
+        return float(np.sqrt(2 / np.dot(w, w)))
+    if method == "REML":
+        _, inv, _ = wls(y, w, X)
+        return float(np.sqrt(2 / _trace_pp(w, X, inv)))
+    if method in ("PM", "EB"):
+        return float(np.sqrt(2 * k**2 / df / w.sum() ** 2))
+    raise AnalysisInputError(f"unknown tau^2 estimator {method!r}", field="method")
 
 
 def estimate_tau2(
@@ -368,12 +554,21 @@ def estimate_tau2(
     y, v, X = _prepare(yi, vi, X)
     if method == "FE" or len(y) == 1:
         return Tau2Estimate(0.0, method)
-    if method == "DL":
-        return tau2_dersimonian_laird(y, v, X)
-    if method == "PM":
-        return tau2_paule_mandel(y, v, X, control=control)
-    if method == "REML":
-        return tau2_reml(y, v, X, control=control)
+    estimators: dict[str, Any] = {
+        "DL": lambda: tau2_dersimonian_laird(y, v, X),
+        "PM": lambda: tau2_paule_mandel(y, v, X, control=control),
+        "REML": lambda: tau2_reml(y, v, X, control=control),
+        "ML": lambda: tau2_ml(y, v, X, control=control),
+        "EB": lambda: tau2_empirical_bayes(y, v, X, control=control),
+        "HE": lambda: tau2_hedges_estimator(y, v, X),
+        "SJ": lambda: tau2_sidik_jonkman(y, v, X),
+        "HS": lambda: tau2_hunter_schmidt(y, v, X),
+        "HSK": lambda: tau2_hunter_schmidt(y, v, X, small_sample=True),
+    }
+    if method in estimators:
+        est: Tau2Estimate = estimators[method]()
+        tau2 = float(est.tau2)
+        return replace(est, tau2=tau2, se=tau2_standard_error(method, y, v, tau2, X))
     raise AnalysisInputError(
         f"unknown tau^2 estimator {method!r}; "
         f"expected one of {', '.join(FIXED_METHODS + TAU2_METHODS)}",

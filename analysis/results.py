@@ -105,7 +105,7 @@ class MetaAnalysisResult:
     Ratio measures are on the log scale (as metafor reports them);
     ``estimate_exp`` etc. give the back-transformed values.  ``i2`` is in
     percent.  ``statistic`` is a z value, or a t value with ``df`` degrees of
-    freedom when the Hartung-Knapp adjustment is used.
+    freedom under ``test`` "t" or "knha" (Hartung-Knapp).
     """
 
     measure: str
@@ -135,6 +135,8 @@ class MetaAnalysisResult:
     software: dict[str, str] = field(default_factory=software_versions)
     # Q-profile intervals for tau^2, I^2, H^2 (random-effects models with k > 1)
     heterogeneity_ci: HeterogeneityCI | None = None
+    #: metafor's se.tau2 (None where metafor gives NA: fixed-effect models, one study)
+    tau2_se: float | None = None
 
     @property
     def model(self) -> str:
@@ -208,6 +210,7 @@ class MetaAnalysisResult:
                 "pi_low_exp": _exp(self.pi_low) if ratio else None,
                 "pi_high_exp": _exp(self.pi_high) if ratio else None,
                 "tau2": self.tau2,
+                "tau2_se": self.tau2_se,
                 "tau": self.tau,
                 "i2": self.i2,
                 "h2": self.h2,
@@ -251,6 +254,7 @@ class MetaRegressionResult:
     qm_pvalue: float
     options: dict[str, Any] = field(default_factory=dict)
     software: dict[str, str] = field(default_factory=software_versions)
+    tau2_se: float | None = None
 
     def coefficient(self, name: str) -> dict[str, float]:
         i = self.names.index(name)
@@ -274,6 +278,7 @@ class MetaRegressionResult:
                 "df": self.df,
                 "coefficients": [dict(name=n, **self.coefficient(n)) for n in self.names],
                 "tau2": self.tau2,
+                "tau2_se": self.tau2_se,
                 "i2": self.i2,
                 "h2": self.h2,
                 "qe": self.qe,

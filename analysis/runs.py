@@ -6,6 +6,7 @@ datasets in order.  It checks itself, so a spec that exists can be run.
 :func:`execute` takes a spec and the datasets' tables and returns a :class:`RunResult`
 whose ``results`` are what the portal stores for a run: the pooled estimate, the
 per-study effect sizes, leave-one-out and cumulative tables, subgroups, Egger's test,
+trim and fill, the rank correlation test, fail-safe N, influence diagnostics,
 the one-stage model and the two-stage details of participant-level runs, and the
 software versions.  The command line asks only for the model it prints
 (``primary_only``).
@@ -30,16 +31,23 @@ import pandas as pd
 from .effect_sizes import EffectSizes, effect_sizes_from_table, required_roles
 from .errors import AnalysisInputError, ConvergenceError
 from .filters import RowFilter, as_filters
+from .influence import influence
 from .ipd import Harmonisation, HarmonisedData, OneStageResult, TwoStageResult, one_stage
 from .ipd import two_stage as pool_two_stage
 from .ipd.harmonise import check_columns, mapped_covariates
 from .pooling import pool
 from .provenance import json_safe, software_versions
-from .publication_bias import egger_test
+from .publication_bias import (
+    FSN_TYPES,
+    egger_test,
+    fail_safe_n,
+    rank_correlation_test,
+    trim_and_fill,
+)
 from .results import MetaAnalysisResult
 from .sensitivity import cumulative, leave_one_out
 from .subgroups import subgroup_analysis
-from .vocabulary import ROLE_LABELS, Kind, Measure, Method, Stage, StudyEffect
+from .vocabulary import ROLE_LABELS, CoefficientTest, Kind, Measure, Method, Stage, StudyEffect
 
 Progress = Callable[[float, str], None]
 """Told the fraction done and what is being done (a job's progress bar)."""
@@ -62,7 +70,9 @@ class RunSpec:
 
     ``datasets`` names the tables in the order their studies are reported; an
     aggregate analysis has exactly one.  ``stage``, ``covariates``, ``study_effect``
-    and ``filters`` are options of participant-level runs.
+    and ``filters`` are options of participant-level runs.  ``test`` is metafor's
+    (z, t or knha); ``hk=True`` is the same as ``test=CoefficientTest.KNHA`` and the two are
+    kept in step.
     """
 
     kind: Kind
@@ -76,8 +86,23 @@ class RunSpec:
     covariates: tuple[str, ...] = ()
     study_effect: StudyEffect = StudyEffect.FIXED
     filters: tuple[RowFilter, ...] = ()
+    test: CoefficientTest = CoefficientTest.Z
 
     def __post_init__(self) -> None:
+        if self.hk and self.test is CoefficientTest.T:
+            raise AnalysisInputError(
+                "Choose either the Hartung-Knapp adjustment or plain t tests.", field="test"
+            )
+        # frozen: the two spellings of Hartung-Knapp are made to agree once, here
+        object.__setattr__(self, "hk", self.hk or self.test is CoefficientTest.KNHA)
+        object.__setattr__(
+            self, "test", CoefficientTest.KNHA if self.hk else CoefficientTest(self.test)
+        )
+        if self.test is CoefficientTest.T and not self.method.is_inverse_variance:
+            raise AnalysisInputError(
+                f"{self.method.value} reports z tests; t tests apply to inverse-variance methods.",
+                field="test",
+            )
         if self.measure not in self.kind.measures:
             raise _not_one_of("measure", self.kind.measures)
         _check_level(self.level)
@@ -184,6 +209,11 @@ class RunSpec:
             datasets=tuple(datasets),
             harmonisation=dict(harmonisation or {}),
             hk=bool(options.get("hk", False)),
+            test=_word(
+                CoefficientTest,
+                str(options.get("test") or CoefficientTest.Z).strip().lower(),
+                "test",
+            ),
             level=level,
             stage=_word(Stage, stage, "stage"),
             covariates=tuple(_names(participant.get("covariates"), "covariates")),
@@ -195,6 +225,8 @@ class RunSpec:
         """The options as a run stores them (JSON), so that :meth:`from_options` gives
         this spec back."""
         out: dict[str, Any] = {"hk": self.hk, "level": self.level}
+        if self.test is CoefficientTest.T:
+            out["test"] = self.test.value
         if self.kind is Kind.PARTICIPANT:
             out.update(
                 stage=self.stage.value,
@@ -203,6 +235,14 @@ class RunSpec:
                 filters=[f.to_dict() for f in self.filters],
             )
         return out
+
+
+def _test(spec: RunSpec) -> str | None:
+    """The test to pass on: None leaves MH and Peto (z tests only) their default, and a
+    Hartung-Knapp request on them fails where it always did, in the pooling."""
+    if spec.method.is_inverse_variance or spec.hk:
+        return spec.test.value
+    return None
 
 
 def _participant_only() -> AnalysisInputError:
@@ -309,7 +349,7 @@ def execute(
         (name,) = spec.datasets
         effects, order, groups = _aggregate_effects(spec, name, frames[name])
         progress(0.4, "Pooling the studies")
-        pooled = pool(effects, spec.method, hk=spec.hk, level=spec.level)
+        pooled = pool(effects, spec.method, level=spec.level, test=_test(spec))
     else:
         progress(0.3, "Harmonising the datasets")
         harmonisation = Harmonisation.from_dict(spec.harmonisation, frames, datasets=spec.datasets)
@@ -369,16 +409,16 @@ def _per_study(spec: RunSpec, data: HarmonisedData) -> tuple[TwoStageResult, lis
     """The two-stage analysis: the run's model, or the per-study estimates (forest plot,
     sensitivity analyses) shown beside a one-stage model, with the same covariates
     where the studies allow them."""
-    hk, level = spec.hk, spec.level
+    test, level = _test(spec), spec.level
     try:
         two = pool_two_stage(
-            data, spec.measure, spec.method, covariates=spec.covariates, hk=hk, level=level
+            data, spec.measure, spec.method, covariates=spec.covariates, test=test, level=level
         )
     except AnalysisInputError as error:
         if spec.stage is not Stage.ONE_STAGE or not spec.covariates:
             raise
         # the one-stage model stands; only the per-study display loses its adjustment
-        two = pool_two_stage(data, spec.measure, spec.method, hk=hk, level=level)
+        two = pool_two_stage(data, spec.measure, spec.method, test=test, level=level)
         return two, [
             f"Per-study estimates are unadjusted: the adjusted ones could not be computed "
             f"({error})."
@@ -395,15 +435,15 @@ def _sensitivity(
 ) -> dict[str, Any]:
     """Leave-one-out, cumulative (given an order), subgroups (given groups) and Egger's
     test; one that cannot be computed says why instead of failing the run."""
-    method, hk, level = spec.method, spec.hk, spec.level
+    method, test, level = spec.method, _test(spec), spec.level
     out: dict[str, Any] = {}
     try:
-        out["leave_one_out"] = leave_one_out(effects, method, hk=hk, level=level).to_dict()
+        out["leave_one_out"] = leave_one_out(effects, method, test=test, level=level).to_dict()
     except AnalysisInputError as error:
         out["leave_one_out"] = {"unavailable": error.reason}
     if order is not None:
         try:
-            out["cumulative"] = cumulative(effects, order, method, hk=hk, level=level).to_dict()
+            out["cumulative"] = cumulative(effects, order, method, test=test, level=level).to_dict()
         except AnalysisInputError as error:
             out["cumulative"] = {"unavailable": error.reason}
     if groups is not None:
@@ -411,17 +451,57 @@ def _sensitivity(
         iv = method.is_inverse_variance
         try:
             out["subgroups"] = subgroup_analysis(
-                effects, list(groups), method if iv else Method.FE, hk=hk and iv, level=level
+                effects,
+                list(groups),
+                method if iv else Method.FE,
+                test=test if iv else None,
+                level=level,
             ).to_dict()
         except (AnalysisInputError, TypeError) as error:
             out["subgroups"] = {"unavailable": str(getattr(error, "reason", error))}
     if pooled.k >= 3:
         try:
-            out["egger"] = egger_test(effects, method, hk=hk, level=level).to_dict()
+            out["egger"] = egger_test(effects, method, test=test, level=level).to_dict()
         except (AnalysisInputError, ConvergenceError) as error:
             out["egger"] = {"unavailable": getattr(error, "reason", str(error))}
     else:
         out["egger"] = {
             "unavailable": f"Egger's test needs at least 3 studies (this analysis has {pooled.k})."
         }
+    out.update(_publication_bias(effects, method, test, level, pooled.k))
+    if not method.is_inverse_variance:
+        out["influence"] = {
+            "unavailable": "Influence diagnostics are defined for inverse-variance models "
+            f"(FE or a random-effects method), not {method.value}."
+        }
+    else:
+        try:
+            out["influence"] = influence(effects, method, test=test, level=level).to_dict()
+        except (AnalysisInputError, ConvergenceError) as error:
+            out["influence"] = {"unavailable": getattr(error, "reason", str(error))}
+    return out
+
+
+def _publication_bias(
+    effects: EffectSizes, method: Method, test: str | None, level: float, k: int
+) -> dict[str, Any]:
+    """Trim and fill (L0, side as metafor chooses), the rank correlation test and the
+    three fail-safe Ns, each saying why where it cannot be computed."""
+    out: dict[str, Any] = {}
+    tools: dict[str, Callable[[], Any]] = {
+        "trimfill": lambda: trim_and_fill(effects, method, level=level, test=test).to_dict(),
+        "ranktest": lambda: rank_correlation_test(effects).to_dict(),
+        "fsn": lambda: {t.lower(): fail_safe_n(effects, t).to_dict() for t in FSN_TYPES},
+    }
+    for name, compute in tools.items():
+        if k < 3:
+            out[name] = {
+                "unavailable": f"Publication-bias tools need at least 3 studies (this "
+                f"analysis has {k})."
+            }
+            continue
+        try:
+            out[name] = compute()
+        except (AnalysisInputError, ConvergenceError) as error:
+            out[name] = {"unavailable": getattr(error, "reason", str(error))}
     return out

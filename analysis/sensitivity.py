@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike
 from .batch import MaskRows, fit_subsets
 from .effect_sizes import EffectSizes
 from .errors import AnalysisInputError
-from .pooling import pool
+from .pooling import pool, resolve_test
 from .provenance import json_object, json_safe, software_versions
 
 _ROW_FIELDS = (
@@ -100,7 +100,7 @@ def _refit(
     masks: MaskRows,
     n_fits: int,
     method: str,
-    hk: bool,
+    test: str,
     level: float,
     control: Mapping[str, Any] | None,
     options: dict[str, Any],
@@ -108,11 +108,11 @@ def _refit(
     """Fit every subset: as one batch where :mod:`analysis.batch` covers the model,
     one by one (the same :func:`pool` a single analysis uses) for the rest."""
     columns, fitted = fit_subsets(
-        effects.yi, effects.vi, masks, n_fits, method, hk=hk, level=level, control=control
+        effects.yi, effects.vi, masks, n_fits, method, level=level, control=control, test=test
     )
     for i in np.flatnonzero(~fitted).tolist():
         result = pool(
-            effects.subset(masks(i, i + 1)[0]), method, hk=hk, level=level, control=control
+            effects.subset(masks(i, i + 1)[0]), method, level=level, control=control, test=test
         )
         columns["k"][i] = result.k
         columns["df"][i] = np.nan if result.df is None else result.df
@@ -122,9 +122,12 @@ def _refit(
 
 
 def _pool_options(
-    method: str, hk: bool, level: float, control: Mapping[str, Any] | None
+    method: str, test: str, level: float, control: Mapping[str, Any] | None
 ) -> dict[str, Any]:
-    return {"method": method.upper(), "hk": hk, "level": level, "control": dict(control or {})}
+    options = {"method": method.upper(), "hk": test == "knha", "level": level}
+    if test == "t":
+        options["test"] = test
+    return {**options, "control": dict(control or {})}
 
 
 def leave_one_out(
@@ -134,6 +137,7 @@ def leave_one_out(
     hk: bool = False,
     level: float = 0.95,
     control: Mapping[str, Any] | None = None,
+    test: str | None = None,
 ) -> SequentialResult:
     """Re-fit the model omitting each study in turn (row ``i`` omits study ``i``)."""
     if effects.k < 2:
@@ -145,9 +149,10 @@ def leave_one_out(
         keep[np.arange(hi - lo), np.arange(lo, hi)] = False
         return keep
 
-    options = _pool_options(method, hk, level, control)
+    test = resolve_test(hk, test)
+    options = _pool_options(method, test, level, control)
     return _refit(
-        "leave-one-out", effects, effects.labels, omit_one, k, method, hk, level, control, options
+        "leave-one-out", effects, effects.labels, omit_one, k, method, test, level, control, options
     )
 
 
@@ -160,6 +165,7 @@ def cumulative(
     level: float = 0.95,
     control: Mapping[str, Any] | None = None,
     collapse: bool = False,
+    test: str | None = None,
 ) -> SequentialResult:
     """Cumulative meta-analysis, adding studies in the order of ``order`` (e.g. year).
 
@@ -194,8 +200,9 @@ def cumulative(
         return np.arange(k)[None, :] < sizes[lo:hi, None]
 
     labels = tuple(ordered.labels[n - 1] for n in steps)
-    options = _pool_options(method, hk, level, control)
+    test = resolve_test(hk, test)
+    options = _pool_options(method, test, level, control)
     options.update({"order": json_safe(list(sorted_key)), "collapse": collapse})
     return _refit(
-        "cumulative", ordered, labels, first_n, len(steps), method, hk, level, control, options
+        "cumulative", ordered, labels, first_n, len(steps), method, test, level, control, options
     )

@@ -76,6 +76,7 @@ def subgroup_analysis(
     level: float = 0.95,
     control: Mapping[str, Any] | None = None,
     tau2: str = "separate",
+    test: str | None = None,
 ) -> SubgroupResult:
     """Pool within each subgroup and test whether the subgroup estimates differ."""
     if len(groups) != effects.k:
@@ -93,9 +94,10 @@ def subgroup_analysis(
         raise AnalysisInputError("tau2 must be 'separate' or 'common'", field="tau2")
     members = {g: np.array([v == g for v in values]) for g in names}
     results = tuple(
-        pool(effects.subset(members[g]), method, hk=hk, level=level, control=control) for g in names
+        pool(effects.subset(members[g]), method, hk=hk, level=level, control=control, test=test)
+        for g in names
     )
-    overall = pool(effects, method, hk=hk, level=level, control=control)
+    overall = pool(effects, method, hk=hk, level=level, control=control, test=test)
 
     if tau2 == "separate":
         est = np.array([r.estimate for r in results])
@@ -104,7 +106,7 @@ def subgroup_analysis(
         q = float(np.sum(w * (est - mean) ** 2))
         df = len(names) - 1
         pvalue = float(stats.chi2.sf(q, df))
-        test = "chi2"
+        between = "chi2"
     else:
         if method.upper() not in IV_METHODS:
             raise AnalysisInputError(
@@ -121,9 +123,10 @@ def subgroup_analysis(
             hk=hk,
             level=level,
             control=control,
+            test=test,
         )
         q, df, pvalue = fit.qm, fit.qm_df, fit.qm_pvalue
-        test = "F" if hk else "chi2"
+        between = "chi2" if fit.df is None else "F"
     return SubgroupResult(
         groups=names,
         results=results,
@@ -131,7 +134,7 @@ def subgroup_analysis(
         q_between=q,
         df=df,
         pvalue=pvalue,
-        test=test,
+        test=between,
         tau2=tau2,
         options={
             "method": method.upper(),

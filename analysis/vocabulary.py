@@ -46,13 +46,19 @@ class Measure(StrEnum):
 
 
 class Method(StrEnum):
-    """Pooling methods: inverse variance (FE, and the tau^2 estimators DL, REML, PM),
-    Mantel-Haenszel and Peto."""
+    """Pooling methods: inverse variance (FE, and the tau^2 estimators DL, REML, PM, ML,
+    HE, SJ, EB, HS and HSK, metafor's ``"HSk"``), Mantel-Haenszel and Peto."""
 
     FE = "FE"
     DL = "DL"
     REML = "REML"
     PM = "PM"
+    ML = "ML"
+    HE = "HE"
+    SJ = "SJ"
+    EB = "EB"
+    HS = "HS"
+    HSK = "HSK"
     MH = "MH"
     PETO = "PETO"
 
@@ -68,7 +74,21 @@ class Method(StrEnum):
     @property
     def estimates_tau2(self) -> bool:
         """A random-effects model: the between-study variance is estimated."""
-        return self in (Method.DL, Method.REML, Method.PM)
+        return self not in (Method.FE, Method.MH, Method.PETO)
+
+
+class CoefficientTest(StrEnum):
+    """How the coefficients of an inverse-variance model are tested (metafor ``test``):
+    normal z tests, t tests on k - p degrees of freedom, or t tests with the
+    Hartung-Knapp variance adjustment."""
+
+    Z = "z"
+    T = "t"
+    KNHA = "knha"
+
+    @property
+    def label(self) -> str:
+        return TEST_LABELS[self]
 
 
 class OutcomeType(StrEnum):
@@ -158,8 +178,21 @@ METHOD_LABELS: Mapping[str, str] = MappingProxyType(
         Method.DL: "Random effects, DerSimonian-Laird",
         Method.REML: "Random effects, REML",
         Method.PM: "Random effects, Paule-Mandel",
+        Method.ML: "Random effects, maximum likelihood",
+        Method.HE: "Random effects, Hedges (unweighted method of moments)",
+        Method.SJ: "Random effects, Sidik-Jonkman",
+        Method.EB: "Random effects, empirical Bayes (Morris)",
+        Method.HS: "Random effects, Hunter-Schmidt",
+        Method.HSK: "Random effects, Hunter-Schmidt with small-sample correction",
         Method.MH: "Mantel-Haenszel (fixed effect)",
         Method.PETO: "Peto (fixed effect, OR)",
+    }
+)
+TEST_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        CoefficientTest.Z: "Normal distribution (z tests)",
+        CoefficientTest.T: "t distribution (k - 1 degrees of freedom), variance not adjusted",
+        CoefficientTest.KNHA: "Hartung-Knapp adjustment (t distribution, adjusted variance)",
     }
 )
 OUTCOME_TYPE_LABELS: Mapping[str, str] = MappingProxyType(

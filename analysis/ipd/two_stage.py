@@ -71,6 +71,7 @@ def two_stage(
     outcome_type: str | None = None,
     covariates: Sequence[str] = (),
     hk: bool = False,
+    test: str | None = None,
     level: float = 0.95,
     control: Mapping[str, Any] | None = None,
     ties: str = "efron",
@@ -139,7 +140,7 @@ def two_stage(
         )
         stage1 = "arm means and SDs per study"
     pooled = with_options(
-        pool(effects, method, hk=hk, level=level, control=control),
+        pool(effects, method, hk=hk, level=level, control=control, test=test),
         ipd={
             "stage": "two-stage",
             "stage1": stage1,

@@ -20,7 +20,7 @@ from typing import Any
 from ..effect_sizes import BINARY_MEASURES, EffectSizes
 from ..errors import AnalysisInputError
 from ..results import MetaAnalysisResult
-from ._common import normalise_level
+from ._common import normalise_level, resolve_test
 from .mh import mantel_haenszel
 from .peto import peto
 from .regression import meta_regression
@@ -35,6 +35,7 @@ __all__ = [
     "normalise_level",
     "peto",
     "pool",
+    "resolve_test",
     "with_options",
 ]
 
@@ -46,8 +47,10 @@ def pool(
     hk: bool = False,
     level: float = 0.95,
     control: Mapping[str, Any] | None = None,
+    test: str | None = None,
 ) -> MetaAnalysisResult:
-    """Pool an :class:`EffectSizes` with any method (FE, DL, REML, PM, MH, PETO).
+    """Pool an :class:`EffectSizes` with any method (FE; the tau^2 estimators DL, REML,
+    PM, ML, HE, SJ, EB, HS, HSK; MH, PETO); ``test`` as :func:`meta_analysis`.
 
     MH and PETO use the uncorrected 2x2 tables kept in ``effects.counts``.
     The result's options record the effect-size options, so the run can be
@@ -59,10 +62,15 @@ def pool(
             f"unknown method {method!r}; expected one of {', '.join(METHODS)}", field="method"
         )
     if method not in IV_METHODS:
-        if hk:
+        if hk or test == "knha":
             raise AnalysisInputError(
                 f"the Hartung-Knapp adjustment applies to inverse-variance models, not {method}",
                 field="hk",
+            )
+        if test not in (None, "z"):
+            raise AnalysisInputError(
+                f"{method} reports z tests; t tests apply to inverse-variance models",
+                field="test",
             )
         if effects.counts is None or effects.measure not in BINARY_MEASURES:
             raise AnalysisInputError(
@@ -106,6 +114,7 @@ def pool(
         control=control,
         study_data=data,
         notes=effects.notes,
+        test=test,
     )
     return _with_effect_options(result, effects)
 

@@ -27,6 +27,25 @@ def normalise_level(level: float) -> float:
     return level
 
 
+TESTS = ("z", "t", "knha")
+
+
+def resolve_test(hk: bool, test: str | None) -> str:
+    """metafor's ``test`` from the older ``hk`` flag and an optional ``test``: ``hk=True``
+    is ``test="knha"``; asking for both Hartung-Knapp and another test is an error."""
+    chosen = (test or ("knha" if hk else "z")).lower()
+    if chosen not in TESTS:
+        raise AnalysisInputError(
+            f"unknown test {test!r}; expected one of {', '.join(TESTS)}", field="test"
+        )
+    if hk and chosen != "knha":
+        raise AnalysisInputError(
+            f"the Hartung-Knapp adjustment is test 'knha', not {chosen!r}; choose one",
+            field="test",
+        )
+    return chosen
+
+
 def z_crit(level: float) -> float:
     return float(stats.norm.isf((1 - level) / 2))
 

@@ -26,11 +26,12 @@ def meta_regression(
     hk: bool = False,
     level: float = 0.95,
     control: Mapping[str, Any] | None = None,
+    test: str | None = None,
 ) -> MetaRegressionResult:
     """Meta-regression ``yi ~ 1 + mods`` (``rma(yi, vi, mods=...)``).
 
     The omnibus QM test of the moderators is a chi^2 Wald test, or an F test
-    on (m, k-p) degrees of freedom under Hartung-Knapp, as in metafor.
+    on (m, k-p) degrees of freedom under Hartung-Knapp or the t test, as in metafor.
     """
     level = normalise_level(level)
     y = np.asarray(yi, dtype=float)
@@ -44,7 +45,7 @@ def meta_regression(
     if names is None:
         names = [f"mod{j}" for j in range(1, p)]
     names = ["intercept", *names]
-    fit = fit_inverse_variance(y, v, X, method, hk, level, control)
+    fit = fit_inverse_variance(y, v, X, method, hk, level, control, test)
     b = fit["beta"][1:]
     vb = fit["vb"][1:, 1:]
     m = p - 1
@@ -65,10 +66,11 @@ def meta_regression(
         ci_high=tuple(map(float, fit["ci_high"])),
         df=fit["df"],
         method=method.upper(),
-        test="knha" if hk else "z",
+        test=fit["test"],
         level=level,
         k=k,
         tau2=fit["tau"].tau2,
+        tau2_se=fit["tau"].se,
         i2=het.i2,
         h2=het.h2,
         qe=het.q,
@@ -79,8 +81,9 @@ def meta_regression(
         qm_pvalue=qm_p,
         options={
             "method": method.upper(),
-            "hk": hk,
+            "hk": fit["test"] == "knha",
             "level": level,
+            **({"test": "t"} if fit["test"] == "t" else {}),
             "control": resolve_control(control),
         },
     )

@@ -4,9 +4,11 @@
   CIs, or with ``hk=True`` the Hartung-Knapp(-Sidik-Jonkman) adjustment (metafor
   ``test="knha"``): the variance is multiplied by ``sum w r^2 / (k-1)`` (not
   truncated at 1) and t(k-1) quantiles are used.
+* ``test="t"`` (metafor's ``test="t"``): t(k-p) quantiles and p-values with the
+  unadjusted variance.
 * Prediction interval (random-effects models only, as ``predict.rma``):
   ``estimate +/- crit * sqrt(se^2 + tau^2)`` with ``crit`` the normal quantile,
-  or the t(k-1) quantile under Hartung-Knapp.
+  or the t(k-1) quantile under Hartung-Knapp or the t test.
 
 The fit itself (:func:`fit_inverse_variance`) takes any design matrix, so
 :mod:`analysis.pooling.regression` fits meta-regressions with it too.
@@ -36,7 +38,7 @@ from ..heterogeneity import (
 from ..results import MetaAnalysisResult
 from ..validation import check_lengths, default_labels
 from ..vocabulary import Method
-from ._common import normalise_level, study_rows, z_crit
+from ._common import normalise_level, resolve_test, study_rows, z_crit
 
 IV_METHODS = tuple(m for m in Method if m.is_inverse_variance)
 METHODS = tuple(Method)
@@ -50,11 +52,15 @@ def fit_inverse_variance(
     hk: bool,
     level: float,
     control: Mapping[str, Any] | None,
+    test: str | None = None,
 ) -> dict[str, Any]:
     """Inverse-variance fit of ``y`` on the design ``X``: tau^2 by ``method``, weights
-    ``1/(v + tau^2)``, then Wald tests (or Hartung-Knapp t tests) of every coefficient."""
+    ``1/(v + tau^2)``, then Wald tests (or t tests, Hartung-Knapp adjusted or not) of
+    every coefficient."""
     k, p = X.shape
     method = method.upper()
+    test = resolve_test(hk, test)
+    hk = test == "knha"
     if method not in IV_METHODS:
         raise AnalysisInputError(
             f"unknown method {method!r}; expected one of {', '.join(METHODS)}", field="method"
@@ -74,6 +80,10 @@ def fit_inverse_variance(
             f"the Hartung-Knapp adjustment needs more studies than coefficients (k={k}, p={p})",
             field="hk",
         )
+    if test == "t" and k - p < 1:
+        raise AnalysisInputError(
+            f"t tests need more studies than coefficients (k={k}, p={p})", field="test"
+        )
     tau = estimate_tau2(method, y, v, X, control=control)
     w = 1.0 / (v + tau.tau2)
     beta, vb, resid = wls(y, w, X)
@@ -87,6 +97,8 @@ def fit_inverse_variance(
                 "width, as in metafor."
             )
         vb = vb * scale
+        df = k - p
+    elif test == "t":
         df = k - p
     se = np.sqrt(np.diag(vb))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -112,6 +124,7 @@ def fit_inverse_variance(
         "het": het,
         "w": w,
         "notes": notes,
+        "test": test,
     }
 
 
@@ -127,6 +140,7 @@ def meta_analysis(
     control: Mapping[str, Any] | None = None,
     study_data: Mapping[str, np.ndarray] | None = None,
     notes: Sequence[str] = (),
+    test: str | None = None,
 ) -> MetaAnalysisResult:
     """Inverse-variance fixed- or random-effects meta-analysis (``rma.uni``).
 
@@ -134,10 +148,13 @@ def meta_analysis(
     their sampling variances.  Studies whose ``yi`` or ``vi`` is NaN (e.g.
     dropped by ``drop00``) are reported but left out, as metafor omits NAs.
     ``control`` tunes the tau^2 iterations (see
-    :data:`analysis.heterogeneity.DEFAULT_CONTROL`).
+    :data:`analysis.heterogeneity.DEFAULT_CONTROL`).  ``test`` is metafor's: ``"z"``,
+    ``"t"`` or ``"knha"`` (the same as ``hk=True``).
     """
     level = normalise_level(level)
     method = method.upper()
+    test = resolve_test(hk, test)
+    hk = test == "knha"
     raw_labels = None if labels is None else [str(x) for x in labels]
     try:
         y_all = np.asarray(yi, dtype=float).ravel()
@@ -159,7 +176,7 @@ def meta_analysis(
         )
     y, v = y_all[included], v_all[included]
     k = len(y)
-    fit = fit_inverse_variance(y, v, design(k), method, hk, level, control)
+    fit = fit_inverse_variance(y, v, design(k), method, hk, level, control, test)
 
     all_notes = list(notes) + fit["notes"]
     if (~included).any():
@@ -193,7 +210,7 @@ def meta_analysis(
     return MetaAnalysisResult(
         measure=measure.upper(),
         method=method,
-        test="knha" if hk else "z",
+        test=test,
         level=level,
         k=k,
         estimate=estimate,
@@ -204,6 +221,7 @@ def meta_analysis(
         ci_high=float(fit["ci_high"][0]),
         df=fit["df"],
         tau2=tau2,
+        tau2_se=fit["tau"].se,
         i2=het.i2,
         h2=het.h2,
         q=het.q,
@@ -212,14 +230,20 @@ def meta_analysis(
         pi_low=None if pi_low is None else float(pi_low),
         pi_high=None if pi_high is None else float(pi_high),
         study_table=study_rows(names, y_all, v_all, weights, included, level, study_data),
-        options={"method": method, "hk": hk, "level": level, "control": con},
+        options={
+            "method": method,
+            "hk": hk,
+            "level": level,
+            "control": con,
+            **({"test": test} if test == "t" else {}),
+        },
         notes=tuple(all_notes),
         heterogeneity_ci=het_ci,
         extra={
             "tau2_iterations": fit["tau"].iterations,
             "prediction_interval_distribution": None
             if method == "FE"
-            else ("t" if hk else "normal"),
+            else ("normal" if test == "z" else "t"),
         },
     )
 

@@ -157,7 +157,7 @@ class TestTruncationAndEdges:
 
     def test_unknown_estimator_and_control_option(self):
         with pytest.raises(AnalysisInputError) as err:
-            estimate_tau2("SJ", [0.1, 0.2], [0.1, 0.1])
+            estimate_tau2("GENQM", [0.1, 0.2], [0.1, 0.1])
         assert err.value.field == "method"
         with pytest.raises(AnalysisInputError):
             resolve_control({"treshold": 1e-6})

@@ -117,7 +117,7 @@ class TestRunSpec:
         "spec, field, words",
         [
             (lambda: aggregate("HR"), "measure", "measure must be one of OR, RR, RD, MD, SMD."),
-            (lambda: aggregate(method="ML"), "method", "method must be one of FE, DL, REML"),
+            (lambda: aggregate(method="GLMM"), "method", "method must be one of FE, DL, REML"),
             (lambda: aggregate(level="high"), "level", "a number such as 0.95"),
             (lambda: aggregate(level=150), "level", "between 0 and 1"),
             (lambda: aggregate(stage="one-stage"), "options", "participant-level runs only"),
@@ -174,6 +174,10 @@ class TestExecute:
             "cumulative",
             "subgroups",
             "egger",
+            "trimfill",
+            "ranktest",
+            "fsn",
+            "influence",
             "software",
         }
         assert steps == sorted(steps) and out.pooled.estimate == pooled["estimate"]

@@ -21,6 +21,7 @@ from analysis import (
     Stage,
     StudyEffect,
 )
+from analysis.vocabulary import TEST_LABELS, CoefficientTest
 
 
 @pytest.mark.parametrize(
@@ -31,6 +32,7 @@ from analysis import (
         (OutcomeType, OUTCOME_TYPE_LABELS),
         (Stage, STAGE_LABELS),
         (StudyEffect, STUDY_EFFECT_LABELS),
+        (CoefficientTest, TEST_LABELS),
     ],
 )
 def test_every_word_is_its_text_and_has_a_label(words, labels):
@@ -58,4 +60,14 @@ def test_measures_know_their_outcome_roles_and_scale():
 
 def test_methods_are_inverse_variance_or_work_on_tables():
     assert [m for m in Method if not m.is_inverse_variance] == ["MH", "PETO"]
-    assert [m for m in Method if m.estimates_tau2] == ["DL", "REML", "PM"]
+    assert [m for m in Method if m.estimates_tau2] == [
+        "DL",
+        "REML",
+        "PM",
+        "ML",
+        "HE",
+        "SJ",
+        "EB",
+        "HS",
+        "HSK",
+    ]
