@@ -271,11 +271,18 @@ def trim_and_fill(
     yy, vv = yy[order], v[order]
     k0, previous, iterations = 0, -1, 0
     se_k0, beta = float("nan"), 0.0
+    seen: list[int] = []
     while k0 != previous:
         previous = k0
         iterations += 1
         if iterations > maxiter:
-            raise ConvergenceError("trim and fill did not converge")
+            last = sorted(set(seen[-4:]))
+            raise ConvergenceError(
+                "Trim and fill did not settle: the number of missing studies keeps changing "
+                f"({' and '.join(map(str, last))}) after {maxiter} steps, so it has no "
+                "answer for these studies (metafor stops the same way)."
+            )
+        seen.append(k0)
         tau = estimate_tau2(method, yy[: k - k0], vv[: k - k0], control=control)
         w = 1.0 / (vv[: k - k0] + tau.tau2)
         beta = float(np.dot(w, yy[: k - k0]) / w.sum())
