@@ -198,3 +198,11 @@ def test_rank_test_and_fail_safe_n_never_raise_on_valid_input(data):
     for kind in ("Rosenthal", "Orwin", "Rosenberg"):
         f = fail_safe_n(es, kind)
         assert f.fsnum is None or (f.fsnum >= 0 and f.fsnum == int(f.fsnum))
+
+
+def test_many_studies_use_the_normal_approximation_quickly():
+    rng = np.random.default_rng(6)
+    k = 2000
+    es = effect_sizes_from_estimates(rng.normal(0, 0.3, k), rng.uniform(0.01, 0.5, k))
+    rt = rank_correlation_test(es)
+    assert not rt.exact and 0 <= rt.pvalue <= 1 and rt.k == k
