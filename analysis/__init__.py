@@ -23,7 +23,7 @@ from .effect_sizes import (
     hazard_ratio_effect_sizes,
 )
 from .errors import AnalysisInputError, ConvergenceError
-from .influence import influence
+from .influence import influence_diagnostics
 from .ipd import DatasetMapping, Harmonisation, one_stage, two_stage
 from .pooling import mantel_haenszel, meta_analysis, meta_regression, peto, pool
 from .publication_bias import egger_test, fail_safe_n, rank_correlation_test, trim_and_fill
@@ -81,7 +81,7 @@ __all__ = [
     "execute",
     "fail_safe_n",
     "hazard_ratio_effect_sizes",
-    "influence",
+    "influence_diagnostics",
     "leave_one_out",
     "mantel_haenszel",
     "meta_analysis",

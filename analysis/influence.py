@@ -30,6 +30,7 @@ import pandas as pd
 from scipy import stats
 
 from ._rootfind import DOUBLE_EPS
+from .batch import ROW_BUDGET
 from .effect_sizes import EffectSizes
 from .errors import AnalysisInputError
 from .heterogeneity import design
@@ -92,7 +93,17 @@ class InfluenceResult:
         )
 
 
-def influence(
+def _total_weights(v: np.ndarray, tau2: np.ndarray) -> np.ndarray:
+    """``sum_j 1/(v_j + tau2_i)`` for every ``i``, in blocks of rows so that memory stays
+    at :data:`analysis.batch.ROW_BUDGET` cells however many studies there are."""
+    out = np.empty(len(tau2))
+    block = max(1, ROW_BUDGET // max(1, len(v)))
+    for lo in range(0, len(tau2), block):
+        out[lo : lo + block] = (1.0 / (v[None, :] + tau2[lo : lo + block, None])).sum(axis=1)
+    return out
+
+
+def influence_diagnostics(
     effects: EffectSizes,
     method: str = "REML",
     *,
@@ -126,8 +137,7 @@ def influence(
     vb_del = loo.column("se") ** 2
     tau2_del = loo.column("tau2")
     # the refit's total weight with all studies but i, and with all of them
-    total = v[None, :] + tau2_del[:, None]
-    weights_all = (1.0 / total).sum(axis=1)
+    weights_all = _total_weights(v, tau2_del)
     weights_del = weights_all - 1.0 / (v + tau2_del)
     s2w = vb_del * weights_del if test == "knha" else np.ones(k)
     diff = beta - b_del

@@ -31,7 +31,7 @@ import pandas as pd
 from .effect_sizes import EffectSizes, effect_sizes_from_table, required_roles
 from .errors import AnalysisInputError, ConvergenceError
 from .filters import RowFilter, as_filters
-from .influence import influence
+from .influence import influence_diagnostics
 from .ipd import Harmonisation, HarmonisedData, OneStageResult, TwoStageResult, one_stage
 from .ipd import two_stage as pool_two_stage
 from .ipd.harmonise import check_columns, mapped_covariates
@@ -476,7 +476,9 @@ def _sensitivity(
         }
     else:
         try:
-            out["influence"] = influence(effects, method, test=test, level=level).to_dict()
+            out["influence"] = influence_diagnostics(
+                effects, method, test=test, level=level
+            ).to_dict()
         except (AnalysisInputError, ConvergenceError) as error:
             out["influence"] = {"unavailable": getattr(error, "reason", str(error))}
     return out
