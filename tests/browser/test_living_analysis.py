@@ -126,4 +126,10 @@ def test_a_failed_analysis_is_edited_into_a_good_run_that_lives_on_newer_data(
     assert re.search(r"Number of studies \(k\)\s+12\s+13\s+\+1", text)
     assert "Pooled estimate" in text and "Between-study variance" in text
     at_both_widths(page, tmp_path, "analysis-changes")
+    page.set_viewport_size({"width": 390, "height": 844})
+    # on a phone the table of changes fits whole: no column hides behind a scroll
+    assert page.evaluate(
+        "() => { const t = document.querySelector('#changes table');"
+        " return t.scrollWidth <= t.parentElement.clientWidth; }"
+    )
     assert page.url != good_url

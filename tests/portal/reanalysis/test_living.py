@@ -226,7 +226,7 @@ def test_a_newer_published_version_is_announced_run_compared_and_followers_told(
     assert "BCG named: version 1 → version 2." in page and "Studies added: 13." in page
     assert re.search(r"Number of studies \(k\)</th><td>12</td><td>13</td><td>\+1</td>", page)
     old_rr, new_rr = old.results["pooled"]["estimate_exp"], new.results["pooled"]["estimate_exp"]
-    assert f"<td>{old_rr:.4f}</td><td>{new_rr:.4f}</td>" in page
+    assert f"<td>{old_rr:.3f}</td><td>{new_rr:.3f}</td>" in page
     assert "How is this computed?" in page
     api = client.get(f"/api/v1/analyses/{new_id}").get_json()["comparison"]
     assert api["with"] == old_id and api["studies_added"] == ["13"]
