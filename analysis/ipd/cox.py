@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -51,6 +52,13 @@ def fit_cox(
 
     model = PHReg(time, exog, status=event, strata=strata, ties=ties)
     labels = list(names) or [f"x{i + 1}" for i in range(exog.shape[1])]
+    # A trial step can overflow exp(x'b); the loop treats a non-finite likelihood as
+    # a step too far and halves it, as coxph does, so the warnings carry no news.
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        return _fit(model, exog, labels)
+
+
+def _fit(model: Any, exog: np.ndarray, labels: list[str]) -> CoxFit:
     beta = np.zeros(exog.shape[1])
     loglik = float(model.loglike(beta))
     step = _newton_step(model, beta, labels)
