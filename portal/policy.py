@@ -19,6 +19,12 @@ The rules:
   no other; site admins moderate all. Researchers (or moderators) record evidence
   reviews and move questions through analysis in any community. The site role
   "moderator" alone gives no power inside a community.
+- Moderation: a community's moderators hide, keep, edit and warn; suspending or banning
+  an account (site-wide) also takes the site role moderator, or admin. An appeal is
+  decided by someone who may make the decision, other than whoever made it when anyone
+  else can. Suspended and banned accounts read and appeal but write nothing
+  (portal.accounts.sanctions enforces it for every request).
+- Site admin area: admins only.
 - Questions and comments: their authors may edit them for a short window, before
   others act on them; a comment's author may delete it.
 - Treatment reports: only their author ever sees or changes one. Only reports of
@@ -198,6 +204,24 @@ def can_moderate(db: Session, community_id: int, viewer: Viewer) -> bool:
     if signed_in(viewer) is None:
         return False
     return is_admin(viewer) or membership_role(db, community_id, viewer) == "moderator"
+
+
+def can_sanction_accounts(viewer: Viewer) -> bool:
+    """Suspending or banning an account reaches every community, so it takes a site
+    moderator (who must also moderate the community the content is in) or an admin."""
+    return has_role(viewer, Role.MODERATOR)
+
+
+def can_decide_appeal(
+    db: Session, viewer: Viewer, community_id: int | None, *, sanction: bool
+) -> bool:
+    """Who may decide an appeal: the community's moderators (site moderators, for an
+    appeal against a suspension or ban), or admins; the admin area's decisions, admins."""
+    if is_admin(viewer):
+        return True
+    if community_id is None or not can_moderate(db, community_id, viewer):
+        return False
+    return not sanction or can_sanction_accounts(viewer)
 
 
 def can_review(db: Session, community_id: int, viewer: Viewer) -> bool:

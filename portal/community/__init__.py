@@ -16,7 +16,9 @@ questions/              research questions in PICO form: models, services, votes
                         feed (/questions/, across communities), forms
 threads/                the discussion under a question: threaded Markdown comments
 rounds/                 prioritisation rounds: pairwise comparisons, bradley_terry fit
-moderation/             flags, hiding and restoring content, the moderation queue
+moderation/             flags, decisions with a reason (hide, keep, edit, warn, suspend,
+                        ban), the queue with the author's history, appeals, targets
+                        (what can be flagged)
 links/                  a question's datasets (datasets: suggested by matching, BM25,
                         and confirmed by researchers) and analyses (runs)
 notifications/          following questions and the notifications followers receive
@@ -42,9 +44,11 @@ def init_app(app: Flask) -> None:
     # Imported here, as flaskr's factory does: importing the package (its models, say)
     # must not load its pages, which import the rest of the portal.
     from portal.community import views
+    from portal.community.moderation import appeal_views
     from portal.community.notifications import views as notification_views
     from portal.community.questions import feed
 
     app.register_blueprint(views.bp)
     app.register_blueprint(feed.bp)
     app.register_blueprint(notification_views.bp)
+    app.register_blueprint(appeal_views.bp)
