@@ -28,8 +28,9 @@ The rules:
 - Questions and comments: their authors may edit them for a short window, before
   others act on them; a comment's author may delete it.
 - Treatment reports: only their author ever sees or changes one. Only reports of
-  trusted accounts (active, e-mail confirmed, older than TRUST_AFTER_DAYS) count in what is
-  published about treatments, so throwaway accounts cannot make up a crowd.
+  trusted accounts (active, not banned or suspended, e-mail confirmed, older than
+  TRUST_AFTER_DAYS) count in what is published about treatments, so throwaway
+  accounts cannot make up a crowd.
 - Accounts: anyone may register and sign in; an account counts as trusted only once
   its e-mail address is confirmed, it is active and old enough.
 - Membership of a community tells of a health condition: others see it only when
@@ -286,9 +287,16 @@ def can_view_treatment(db: Session, viewer: Viewer, treatment: Treatment) -> boo
 
 
 def is_trusted(user: User, now: datetime, age: timedelta) -> bool:
-    """Whether ``user``'s reports count in published figures: an active (not suspended)
-    account with a confirmed e-mail address, at least ``age`` old (TRUST_AFTER_DAYS)."""
-    return user.active and user.email_confirmed_at is not None and user.created_at <= now - age
+    """Whether ``user``'s reports count in published figures: an active account, neither
+    banned nor suspended now, with a confirmed e-mail address, at least ``age`` old
+    (TRUST_AFTER_DAYS)."""
+    return (
+        user.active
+        and user.banned_at is None
+        and (user.suspended_until is None or user.suspended_until <= now)
+        and user.email_confirmed_at is not None
+        and user.created_at <= now - age
+    )
 
 
 def trusted_accounts(now: datetime, age: timedelta) -> ColumnElement[bool]:
@@ -296,6 +304,8 @@ def trusted_accounts(now: datetime, age: timedelta) -> ColumnElement[bool]:
     (the same rule as :func:`is_trusted`)."""
     return and_(
         User.active.is_(True),
+        User.banned_at.is_(None),
+        or_(User.suspended_until.is_(None), User.suspended_until <= now),
         User.email_confirmed_at.is_not(None),
         User.created_at <= now - age,
     )

@@ -222,7 +222,9 @@ def audit_page(db: Session, where: AuditFilter, page: int = 1) -> Page[AuditEven
 
 
 def actor_names(db: Session, events: list[AuditEvent]) -> dict[int, str]:
+    """Usernames of the events' actors and of the members they concern (``user_id``)."""
     ids = {e.actor_id for e in events if e.actor_id is not None}
+    ids |= {e.details["user_id"] for e in events if isinstance(e.details.get("user_id"), int)}
     if not ids:
         return {}
     return dict(db.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
