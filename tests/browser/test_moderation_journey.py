@@ -54,7 +54,9 @@ def world(live_server, tmp_path):
             communities.join(session, community, people[name])
         communities.join(session, community, people["moira"], role="moderator")
         question = questions.propose(session, community, people["ann"], pico())
-        threads.add(session, question, people["sam"], "Cheap pills, no prescription, at pills.example")
+        threads.add(
+            session, question, people["sam"], "Cheap pills, no prescription, at pills.example"
+        )
         session.commit()
         question_id = question.id
     with app.app_context():
@@ -115,7 +117,9 @@ def test_flag_hide_appeal_and_suspend(page, live_server, world, tmp_path):
 
     # A visitor sees the outcome.
     page.goto(question_url)
-    assert "Removed by a moderator: Spam or advertising." in page.locator("#discussion").inner_text()
+    assert (
+        "Removed by a moderator: Spam or advertising." in page.locator("#discussion").inner_text()
+    )
 
     # Sam reads the reason in his notices and appeals.
     log_in(page, live_server, "sam")
