@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import (
     accounts,
+    admin,
     api,
     commands,
     community,
@@ -27,6 +28,7 @@ from portal import (
     templating,
     treatments,
 )
+from portal.accounts import sanctions
 from portal.extensions import csrf, db, limiter, login_manager
 
 
@@ -80,6 +82,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     play.init_app(app)
     treatments.init_app(app)
     api.init_app(app)
+    admin.init_app(app)
+    # After the API's token check: a sanctioned account's writes are refused alike
+    # whether they come from a page or through a token.
+    sanctions.enforce(app)
 
     # Jobs last: they run what the features registered.
     jobs.init_app(app)

@@ -8,7 +8,7 @@ from portal.accounts.tokens import ApiToken
 from portal.audit import AuditEvent
 from portal.community.links.models import QuestionDataset, QuestionRun
 from portal.community.models import Community, Membership
-from portal.community.moderation.models import ContentFlag
+from portal.community.moderation.models import Appeal, ContentFlag, ModerationDecision
 from portal.community.notifications.models import Notification, QuestionWatch
 from portal.community.questions.models import EvidenceReview, Question, QuestionVote
 from portal.community.rounds.models import (
@@ -47,6 +47,7 @@ __all__ = [
     "AnalysisInput",
     "AnalysisRun",
     "ApiToken",
+    "Appeal",
     "AuditEvent",
     "Base",
     "Comment",
@@ -59,6 +60,7 @@ __all__ = [
     "Job",
     "EvidenceReview",
     "Membership",
+    "ModerationDecision",
     "Notification",
     "PriorityRound",
     "Question",

@@ -27,11 +27,18 @@ The rules:
   Researchers (or moderators) record evidence reviews and move questions through
   analysis in any community. The site role
   "moderator" alone gives no power inside a community.
+- Moderation: a community's moderators hide, keep, edit and warn; suspending or banning
+  an account (site-wide) also takes the site role moderator, or admin. An appeal is
+  decided by someone who may make the decision, other than whoever made it when anyone
+  else can. Suspended and banned accounts read and appeal but write nothing
+  (portal.accounts.sanctions enforces it for every request).
+- Site admin area: admins only.
 - Questions and comments: their authors may edit them for a short window, before
   others act on them; a comment's author may delete it.
 - Treatment reports: only their author ever sees or changes one. Only reports of
-  trusted accounts (active, e-mail confirmed, older than TRUST_AFTER_DAYS) count in what is
-  published about treatments, so throwaway accounts cannot make up a crowd.
+  trusted accounts (active, not banned or suspended, e-mail confirmed, older than
+  TRUST_AFTER_DAYS) count in what is published about treatments, so throwaway
+  accounts cannot make up a crowd.
 - Accounts: anyone may register and sign in; an account counts as trusted only once
   its e-mail address is confirmed, it is active and old enough.
 - Membership of a community tells of a health condition: others see it only when
@@ -246,6 +253,24 @@ def can_moderate(db: Session, community_id: int, viewer: Viewer) -> bool:
     return is_admin(viewer) or membership_role(db, community_id, viewer) == "moderator"
 
 
+def can_sanction_accounts(viewer: Viewer) -> bool:
+    """Suspending or banning an account reaches every community, so it takes a site
+    moderator (who must also moderate the community the content is in) or an admin."""
+    return has_role(viewer, Role.MODERATOR)
+
+
+def can_decide_appeal(
+    db: Session, viewer: Viewer, community_id: int | None, *, sanction: bool
+) -> bool:
+    """Who may decide an appeal: the community's moderators (site moderators, for an
+    appeal against a suspension or ban), or admins; the admin area's decisions, admins."""
+    if is_admin(viewer):
+        return True
+    if community_id is None or not can_moderate(db, community_id, viewer):
+        return False
+    return not sanction or can_sanction_accounts(viewer)
+
+
 def can_review(db: Session, community_id: int, viewer: Viewer) -> bool:
     """Record evidence reviews and move questions towards an answer."""
     return has_role(viewer, Role.RESEARCHER) or can_moderate(db, community_id, viewer)
@@ -336,9 +361,16 @@ def can_view_treatment(db: Session, viewer: Viewer, treatment: Treatment) -> boo
 
 
 def is_trusted(user: User, now: datetime, age: timedelta) -> bool:
-    """Whether ``user``'s reports count in published figures: an active (not suspended)
-    account with a confirmed e-mail address, at least ``age`` old (TRUST_AFTER_DAYS)."""
-    return user.active and user.email_confirmed_at is not None and user.created_at <= now - age
+    """Whether ``user``'s reports count in published figures: an active account, neither
+    banned nor suspended now, with a confirmed e-mail address, at least ``age`` old
+    (TRUST_AFTER_DAYS)."""
+    return (
+        user.active
+        and user.banned_at is None
+        and (user.suspended_until is None or user.suspended_until <= now)
+        and user.email_confirmed_at is not None
+        and user.created_at <= now - age
+    )
 
 
 def trusted_accounts(now: datetime, age: timedelta) -> ColumnElement[bool]:
@@ -346,6 +378,8 @@ def trusted_accounts(now: datetime, age: timedelta) -> ColumnElement[bool]:
     (the same rule as :func:`is_trusted`)."""
     return and_(
         User.active.is_(True),
+        User.banned_at.is_(None),
+        or_(User.suspended_until.is_(None), User.suspended_until <= now),
         User.email_confirmed_at.is_not(None),
         User.created_at <= now - age,
     )

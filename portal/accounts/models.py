@@ -50,6 +50,10 @@ class User(UserMixin, Base):
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     # Part of every session and remember-me cookie: raising it ends them all.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Sanctions (portal.accounts.sanctions): a suspended or banned member still signs
+    # in, reads and appeals, but writes nothing.
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session and the remember-me cookie."""

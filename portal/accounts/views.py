@@ -16,15 +16,14 @@ from portal.accounts.forms import (
     ProfileForm,
     RegistrationForm,
     ResetPasswordForm,
-    RoleForm,
     TokenForm,
 )
-from portal.accounts.models import Role, User
+from portal.accounts.models import User
 from portal.api.auth import forget_tokens
 from portal.community import services as community_services
 from portal.errors import ServiceError
 from portal.extensions import limiter, login_key, login_manager
-from portal.security import role_required, safe_next_url
+from portal.security import safe_next_url
 
 bp = Blueprint("accounts", __name__)
 
@@ -379,32 +378,3 @@ def profile(username: str):
     if user is None or not user.is_active:
         abort(404)
     return render_template("accounts/profile.html", user=user)
-
-
-@bp.get("/admin/users")
-@role_required(Role.ADMIN)
-def admin_users():
-    users = db.session().scalars(select(User).order_by(User.created_at.desc())).all()
-    forms = {u.id: RoleForm(prefix=f"u{u.id}", role=u.role) for u in users}
-    return render_template("accounts/admin_users.html", users=users, forms=forms)
-
-
-@bp.post("/admin/users/<int:user_id>/role")
-@role_required(Role.ADMIN)
-def admin_set_role(user_id: int):
-    session = db.session()
-    user = session.get(User, user_id)
-    if user is None:
-        abort(404)
-    form = RoleForm(prefix=f"u{user_id}")
-    if not form.validate_on_submit():
-        flash("Choose one of the listed roles.", "error")
-        return redirect(url_for("accounts.admin_users")), 303
-    actor = policy.require_account(current_user)
-    if user.id == actor.id and form.role.data != Role.ADMIN.value:
-        flash("You cannot remove your own admin role; ask another admin.", "error")
-        return redirect(url_for("accounts.admin_users")), 303
-    services.set_role(session, user, Role(form.role.data), actor=actor)
-    session.commit()
-    flash(f"{user.username} is now a {user.role}.", "success")
-    return redirect(url_for("accounts.admin_users")), 303

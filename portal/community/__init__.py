@@ -16,7 +16,9 @@ questions/              research questions in PICO form: models, services, votes
                         feed (/questions/, across communities), forms
 threads/                the discussion under a question: threaded Markdown comments
 rounds/                 prioritisation rounds: pairwise comparisons, bradley_terry fit
-moderation/             flags, hiding and restoring content, the moderation queue
+moderation/             flags, decisions with a reason (hide, keep, edit, warn, suspend,
+                        ban), the queue with the author's history, appeals, targets
+                        (what can be flagged)
 links/                  a question's datasets (datasets: suggested by matching, BM25,
                         and confirmed by researchers) and analyses (runs)
 notifications/          following questions and the notifications followers receive
@@ -46,6 +48,7 @@ def init_app(app: Flask) -> None:
     # Imported here, as flaskr's factory does: importing the package (its models, say)
     # must not load its pages, which import the rest of the portal.
     from portal.community import views
+    from portal.community.moderation import appeal_views
     from portal.community.notifications import views as notification_views
     from portal.community.questions import feed
     from portal.community.support import digest, digest_views
@@ -57,3 +60,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(digest_views.bp)
     # Hourly: each member's digest is due every COMMUNITY_DIGEST_DAYS from their last one.
     periodic.add(app, periodic.Periodic("community.support_digest", digest.send_digests, 3600.0))
+    app.register_blueprint(appeal_views.bp)

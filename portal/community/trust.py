@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal.accounts import sanctions
 from portal.accounts.models import Role, User
 from portal.community.models import Membership
 from portal.community.moderation.models import ContentFlag
@@ -153,6 +154,9 @@ def ensure_allowed(
     db: Session, user: User, action: str, now: datetime, policy: TrustPolicy
 ) -> None:
     """Raise Conflict when a new account has reached its limit for ``action``."""
+    # Refused before any limit: every request is checked already, and this keeps a
+    # command or job that calls the service from posting for a sanctioned account.
+    sanctions.require_can_write(user)
     model, author, created, field, window, (noun, per) = _LIMITS[action]
     limit = getattr(policy, field)
     recent = (

@@ -3,5 +3,12 @@
 from __future__ import annotations
 
 from tests.portal.api.conftest import token_for  # noqa: F401
-from tests.portal.community.conftest import community, other_community, person  # noqa: F401
+from tests.portal.community.conftest import (  # noqa: F401
+    community,
+    login,
+    other_community,
+    person,
+    propose,
+    question,
+)
 from tests.portal.play.conftest import research  # noqa: F401

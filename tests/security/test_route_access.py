@@ -79,8 +79,19 @@ ROUTES: dict[str, tuple[str, str]] = {
     "accounts.confirm_email": ("/confirm/not-a-signed-link", "public"),
     "accounts.forgot_password": ("/forgot-password", "public"),
     "accounts.reset_password": ("/reset-password/not-a-signed-link", "public"),
-    "accounts.admin_users": ("/admin/users", "admin"),
-    "accounts.admin_set_role": ("/admin/users/{otto}/role", "admin"),
+    "admin.dashboard": ("/admin/", "admin"),
+    "admin.users": ("/admin/users", "admin"),
+    "admin.user": ("/admin/users/{otto}", "admin"),
+    "admin.set_role": ("/admin/users/{otto}/role", "admin"),
+    "admin.suspend": ("/admin/users/{otto}/suspend", "admin"),
+    "admin.ban": ("/admin/users/{otto}/ban", "admin"),
+    "admin.restore": ("/admin/users/{otto}/restore", "admin"),
+    "admin.audit_log": ("/admin/audit", "admin"),
+    "admin.audit_csv": ("/admin/audit.csv", "admin"),
+    "appeals.mine": ("/appeals/", "signed_in"),
+    "appeals.queue": ("/appeals/queue", "signed_in"),
+    "appeals.submit": ("/appeals/decisions/0", "signed_in"),
+    "appeals.decide": ("/appeals/0/decide", "moderator"),
     "notifications.index": ("/notifications/", "signed_in"),
     "notifications.mark_read": ("/notifications/read", "signed_in"),
     "question_feed.index": ("/questions/", "public"),
@@ -101,6 +112,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "community.governance.settings": (C + "/settings", "moderator"),
     "community.governance.appoint": (C + "/moderators", "moderator"),
     "community.governance.remove_moderator": (C + "/moderators/{moe}/remove", "moderator"),
+    "community.moderation.decide": (C + "/moderation/comment/{cid}/decide", "moderator"),
     "community.questions.index": (C + "/questions/", "public"),
     "community.questions.new": (C + "/questions/new", "signed_in"),
     "community.questions.show": (Q, "public"),
@@ -409,7 +421,7 @@ def test_route_access_for_every_role(world, role):
         headers = {"Authorization": f"Bearer {tokens[role]}"} if api and role in tokens else {}
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             data = {**FORM, "csrf_token": token}
-            if rule.endpoint == "accounts.admin_set_role":
+            if rule.endpoint == "admin.set_role":
                 data[f"u{values['otto']}-role"] = "member" if role == "admin" else "admin"
             if method == "GET":
                 response = client.get(url, headers=headers)

@@ -1,8 +1,9 @@
-"""Flags from members, and moderators hiding or restoring content. Never commits.
+"""Flags from members and the moderation queue. Never commits.
 
 Content flagged by ``FLAGS_TO_HIDE`` different members is hidden at once and
-waits in the community's moderation queue; a moderator then hides it for good or
-restores it, with a reason. Every moderation action goes to the audit log.
+waits in the community's moderation queue, shown with every flag and its author's
+history; a moderator then decides (decisions.py), with a reason. Every moderation
+action goes to the audit log.
 """
 
 from __future__ import annotations
@@ -12,18 +13,25 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal import audit, policy
+from portal import audit
 from portal.accounts.models import User
 from portal.community import trust
-from portal.community.moderation.models import NOTE_MAX, ContentFlag, FlagReason
+from portal.community.moderation import decisions, targets
+from portal.community.moderation.models import (
+    NOTE_MAX,
+    ContentFlag,
+    Decision,
+    FlagReason,
+    ModerationDecision,
+)
 from portal.community.questions.models import Question
 from portal.community.support.models import SupportPost
 from portal.community.threads.models import Comment
-from portal.db import rows_changed, utcnow
-from portal.errors import Conflict, NotFound, ServiceError
+from portal.db import utcnow
+from portal.errors import Conflict, ServiceError
 from portal.upsert import insert
 
 FLAGS_TO_HIDE = 3
@@ -33,28 +41,19 @@ Target = Question | Comment | SupportPost
 
 
 def _kind(target: Target) -> str:
-    if isinstance(target, SupportPost):
-        return "post"
-    return "question" if isinstance(target, Question) else "comment"
+    return targets.kind_of(target).name
 
 
 def _flag_column(target: Target):
-    if isinstance(target, SupportPost):
-        return ContentFlag.post_id
-    return ContentFlag.question_id if isinstance(target, Question) else ContentFlag.comment_id
+    return getattr(ContentFlag, targets.kind_of(target).flag_column)
 
 
 def community_id_of(db: Session, target: Target) -> int:
-    if isinstance(target, Question | SupportPost):
-        return target.community_id
-    community_id = db.scalar(select(Question.community_id).where(Question.id == target.question_id))
-    if community_id is None:  # a comment always belongs to a question; this one's went
-        raise NotFound("That discussion no longer exists.")
-    return community_id
+    return targets.kind_of(target).community_id(db, target)
 
 
 def _subject(target: Target) -> str:
-    return f"{_kind(target)}:{target.id}"
+    return targets.subject(target)
 
 
 def flag(
@@ -83,7 +82,7 @@ def flag(
     # members adding the third flag at once must still hide it.
     model = type(target)
     db.execute(select(model.id).where(model.id == target.id).with_for_update())
-    column = _flag_column(target).key
+    column = targets.kind_of(target).flag_column
     added = db.execute(
         insert(db, ContentFlag)
         .values(**{column: target.id}, user_id=user.id, reason=reason, note=note, created_at=now)
@@ -145,50 +144,16 @@ def awaiting_review(
     return found
 
 
-def _resolve(db: Session, target: Target, actor: User, now: datetime) -> int:
-    return rows_changed(
-        db,
-        update(ContentFlag)
-        .where(_flag_column(target) == target.id, ContentFlag.resolved_at.is_(None))
-        .values(resolved_at=now, resolved_by_id=actor.id),
-    )
-
-
-def _decide(
-    db: Session, actor: User, target: Target, *, hide: bool, reason: str, now: datetime | None
-) -> None:
-    now = now or utcnow()
-    community_id = community_id_of(db, target)
-    policy.require_moderator(db, community_id, actor)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError("Give a reason: it is kept in the audit log.", "reason")
-    if len(reason) > REASON_MAX:
-        raise ServiceError(f"Use at most {REASON_MAX} characters.", "reason")
-    target.hidden = hide
-    target.hidden_reason = reason if hide else ""
-    resolved = _resolve(db, target, actor, now)
-    audit.record(
-        db,
-        "moderation.hidden" if hide else "moderation.restored",
-        actor_id=actor.id,
-        subject=_subject(target),
-        community_id=community_id,
-        reason=reason,
-        flags_resolved=resolved,
-    )
-
-
 def hide(
     db: Session, actor: User, target: Target, *, reason: str, now: datetime | None = None
-) -> None:
-    _decide(db, actor, target, hide=True, reason=reason, now=now)
+) -> ModerationDecision:
+    return decisions.decide(db, actor, target, Decision.HIDE, reason=reason, now=now)
 
 
 def restore(
     db: Session, actor: User, target: Target, *, reason: str, now: datetime | None = None
-) -> None:
-    _decide(db, actor, target, hide=False, reason=reason, now=now)
+) -> ModerationDecision:
+    return decisions.decide(db, actor, target, Decision.RESTORE, reason=reason, now=now)
 
 
 @dataclass(frozen=True)
@@ -205,6 +170,8 @@ class QueueItem:
     author: User | None
     #: how much of the author's other content moderators have hidden before
     author_hidden: int
+    #: the author's earlier decisions, warnings, appeals and account age
+    history: decisions.AuthorHistory | None
 
 
 def queue(db: Session, community_id: int) -> list[QueueItem]:
@@ -236,29 +203,18 @@ def queue(db: Session, community_id: int) -> list[QueueItem]:
                 notes=[f.note for f, _, _ in rows if f.note],
                 flags=[(f.user.name, FlagReason(f.reason).label, f.note) for f, _, _ in rows],
                 author=target.author,
-                author_hidden=_hidden_count(db, target.author_id, exclude=target),
+                author_hidden=decisions.hidden_count(db, target.author_id, exclude=target),
+                history=(
+                    decisions.author_history(db, target.author, exclude=target)
+                    if target.author is not None
+                    else None
+                ),
             )
         )
     items.extend(_post_items(db, community_id))
     # Hidden content first: it is waiting on a moderator.
     items.sort(key=lambda item: (not item.target.hidden, -item.flaggers))
     return items
-
-
-def _hidden_count(db: Session, author_id: int | None, *, exclude: Target) -> int:
-    """The author's other questions and comments that are hidden, anywhere."""
-    if author_id is None:
-        return 0
-    questions = select(func.count()).where(Question.author_id == author_id, Question.hidden)
-    comments = select(func.count()).where(Comment.author_id == author_id, Comment.hidden)
-    posts = select(func.count()).where(SupportPost.author_id == author_id, SupportPost.hidden)
-    if isinstance(exclude, Question):
-        questions = questions.where(Question.id != exclude.id)
-    elif isinstance(exclude, SupportPost):
-        posts = posts.where(SupportPost.id != exclude.id)
-    else:
-        comments = comments.where(Comment.id != exclude.id)
-    return (db.scalar(questions) or 0) + (db.scalar(comments) or 0) + (db.scalar(posts) or 0)
 
 
 def hidden_content(db: Session, community_id: int) -> tuple[list[Question], list[Comment]]:
@@ -293,22 +249,32 @@ def _post_items(db: Session, community_id: int) -> list[QueueItem]:
     for flag_row, post in rows:
         grouped.setdefault(post.id, []).append(flag_row)
         posts[post.id] = post
-    return [
-        QueueItem(
-            kind="post",
-            target=posts[post_id],
-            question=None,
-            reasons=sorted(
-                Counter(FlagReason(f.reason).label for f in flags).items(), key=lambda kv: -kv[1]
-            ),
-            flaggers=len(flags),
-            notes=[f.note for f in flags if f.note],
-            flags=[(f.user.name, FlagReason(f.reason).label, f.note) for f in flags],
-            author=posts[post_id].author,
-            author_hidden=_hidden_count(db, posts[post_id].author_id, exclude=posts[post_id]),
+    items = []
+    for post_id, flags in grouped.items():
+        post = posts[post_id]
+        author = post.author
+        items.append(
+            QueueItem(
+                kind="post",
+                target=post,
+                question=None,
+                reasons=sorted(
+                    Counter(FlagReason(f.reason).label for f in flags).items(),
+                    key=lambda kv: -kv[1],
+                ),
+                flaggers=len(flags),
+                notes=[f.note for f in flags if f.note],
+                flags=[(f.user.name, FlagReason(f.reason).label, f.note) for f in flags],
+                author=author,
+                author_hidden=decisions.hidden_count(db, post.author_id, exclude=post),
+                history=(
+                    decisions.author_history(db, author, exclude=post)
+                    if author is not None
+                    else None
+                ),
+            )
         )
-        for post_id, flags in grouped.items()
-    ]
+    return items
 
 
 def awaiting_posts(db: Session, post_ids: Collection[int]) -> set[int]:

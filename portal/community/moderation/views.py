@@ -1,4 +1,4 @@
-"""A community's moderation queue: flagged content to hide or restore, with a reason."""
+"""A community's moderation queue: flagged content with its context, and the decisions on it."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from portal import db, policy
+from portal.accounts.mail import send_later
 from portal.community.models import Community
+from portal.community.moderation import decisions, notices, targets
 from portal.community.moderation import services as moderation
-from portal.community.moderation.forms import ModerationForm
+from portal.community.moderation.forms import DecisionForm, ModerationForm
+from portal.community.moderation.models import CATEGORIES, Decision
 from portal.community.questions.models import Question
 from portal.community.support.models import SupportPost
 from portal.community.threads.models import Comment
@@ -39,7 +42,51 @@ def queue(slug: str):
         hidden_comments=hidden_comments,
         hidden_posts=moderation.hidden_posts(session, community.id),
         form=ModerationForm(),
+        decision_choices=[(d.value, d.label) for d in Decision if d is not Decision.RESTORE],
+        categories=CATEGORIES,
+        may_sanction=policy.can_sanction_accounts(me()),
     )
+
+
+@bp.post("/<kind>/<int:target_id>/decide")
+@login_required
+def decide(slug: str, kind: str, target_id: int):
+    """Any decision on any kind of flagged content (targets.KINDS)."""
+    session = db.session()
+    community = _moderator_community(slug)
+    back = url_for(".queue", slug=community.slug)
+    if kind not in targets.KINDS:
+        abort(404)
+    target = targets.load(session, kind, target_id)
+    if targets.kind_of(target).community_id(session, target) != community.id:
+        abort(404)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        problems = "; ".join(
+            f"{form[name].label.text}: {', '.join(errs)}" for name, errs in form.errors.items()
+        )
+        flash(f"Nothing was changed. {problems}", "error")
+        return redirect(back, code=303)
+    try:
+        record = decisions.decide(
+            session,
+            me(),
+            target,
+            form.decision.data,
+            reason=form.reason.data,
+            category=form.category.data,
+            new_text=form.new_text.data or "",
+            days=form.days.data,
+        )
+        line = decisions.notice_line(session, record, target)
+    except ServiceError as error:
+        return refuse(error, back)
+    session.commit()
+    message = notices.decision_mail(record, line)
+    if message is not None:
+        send_later(message)
+    flash(f"Done: {Decision(record.action).label.lower()}. The author is told why.", "success")
+    return redirect(back, code=303)
 
 
 def _decide(community: Community, target: Question | Comment | SupportPost, action: str):
@@ -51,11 +98,15 @@ def _decide(community: Community, target: Question | Comment | SupportPost, acti
         return redirect(back, code=303)
     decide = moderation.hide if action == "hide" else moderation.restore
     try:
-        decide(session, me(), target, reason=form.reason.data)
+        record = decide(session, me(), target, reason=form.reason.data)
+        line = decisions.notice_line(session, record, target)
     except ServiceError as error:
         return refuse(error, back)
     session.commit()
-    noun = {Question: "question", Comment: "comment", SupportPost: "post"}[type(target)]
+    message = notices.decision_mail(record, line)
+    if message is not None:
+        send_later(message)
+    noun = targets.kind_of(target).name
     flash(
         f"The {noun} is {'hidden' if action == 'hide' else 'restored'}.",
         "success",

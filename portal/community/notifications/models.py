@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.db import Base, UTCDateTime, utcnow
 
 MESSAGE_MAX = 300
+LINK_MAX = 300
 
 
 class QuestionWatch(Base):
@@ -43,5 +44,8 @@ class Notification(Base):
         ForeignKey("support_posts.id", ondelete="CASCADE"), default=None
     )
     message: Mapped[str] = mapped_column(String(MESSAGE_MAX))
+    # A path on this site to open, for notices that are about no question (a moderator's
+    # decision points to where it can be appealed).
+    link: Mapped[str] = mapped_column(String(LINK_MAX), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -8,7 +8,12 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
-from portal.community.notifications.models import MESSAGE_MAX, Notification, QuestionWatch
+from portal.community.notifications.models import (
+    LINK_MAX,
+    MESSAGE_MAX,
+    Notification,
+    QuestionWatch,
+)
 from portal.community.questions.models import Question
 from portal.db import utcnow
 from portal.upsert import insert
@@ -63,6 +68,21 @@ def notify_watchers(
         )
         told += 1
     return told
+
+
+def notify(
+    db: Session, user_id: int, message: str, *, link: str = "", question_id: int | None = None
+) -> Notification:
+    """Tell one member something that concerns them alone (a moderator's decision)."""
+    notice = Notification(
+        user_id=user_id,
+        question_id=question_id,
+        message=message[:MESSAGE_MAX],
+        link=link[:LINK_MAX],
+        created_at=utcnow(),
+    )
+    db.add(notice)
+    return notice
 
 
 def notifications_for(db: Session, user: User, limit: int = 100) -> list[Notification]:

@@ -16,6 +16,7 @@ from portal.community.links import datasets as dataset_links
 from portal.community.links import matching as dataset_matching
 from portal.community.links import runs as run_links
 from portal.community.links.forms import DatasetDecisionForm, LinkRunForm
+from portal.community.moderation import decisions
 from portal.community.moderation import services as moderation
 from portal.community.moderation.forms import FlagForm
 from portal.community.moderation.models import FlagReason
@@ -164,6 +165,7 @@ def question_page(
             community=community,
             question=question,
             waiting=bool(moderation.awaiting_review(session, question_id=question.id)),
+            outcome=decisions.outcomes(session, "question", [question.id]).get(question.id),
         )
     now = utcnow()
     nodes = threads.thread(session, question)
@@ -196,6 +198,7 @@ def question_page(
         may_move_support=lifecycle.can_move_support(session, question, user),
         nodes=nodes,
         awaiting_review=moderation.awaiting_review(session, comment_ids=hidden_ids),
+        outcomes=decisions.outcomes(session, "comment", hidden_ids),
         mentions=mentions,
         now=now,
         window=edit_window(),

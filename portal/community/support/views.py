@@ -12,6 +12,7 @@ from portal import db, policy
 from portal.accounts.models import User
 from portal.community.forms import ActionForm
 from portal.community.models import Community
+from portal.community.moderation import decisions
 from portal.community.moderation import services as moderation
 from portal.community.moderation.models import FlagReason
 from portal.community.support import authors
@@ -159,6 +160,7 @@ def thread_page(
         may_moderate=may_moderate,
         heading=_heading(thread, may_moderate, viewer),
         awaiting_review=moderation.awaiting_posts(session, ids),
+        outcomes=decisions.outcomes(session, "post", ids),
         by=_byline_for(community),
         reply_form=reply_form or ReplyForm(formdata=None),
         action_form=ActionForm(),
