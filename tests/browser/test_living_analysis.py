@@ -32,9 +32,17 @@ def upload(page, live_server: str, path: Path, title: str) -> str:
     page.locator("#level").select_option("aggregate")
     page.get_by_role("button", name="Upload and check").click()
     page.wait_for_url(re.compile(r".*/datasets/[a-z0-9-]+(\?.*)?$"), timeout=60_000)
-    page.get_by_role("button", name="Publish version 1").click()
-    page.wait_for_load_state()
+    publish(page, 1)
     return page.url.split("/datasets/")[1].split("?")[0]
+
+
+def publish(page, number: int) -> None:
+    """Through the last step: publishing cannot be undone, so it asks once more."""
+    page.get_by_role("link", name=f"Publish version {number}").click()
+    page.wait_for_url(re.compile(rf".*/versions/{number}/publish$"))
+    page.get_by_label(re.compile("publishing cannot be undone")).check()
+    page.get_by_role("button", name=f"Publish version {number} for good").click()
+    page.wait_for_url(re.compile(rf".*/datasets/[a-z0-9-]+\?version={number}$"))
 
 
 def at_both_widths(page, tmp_path: Path, name: str) -> None:
@@ -108,8 +116,7 @@ def test_a_failed_analysis_is_edited_into_a_good_run_that_lives_on_newer_data(
     page.locator("#change_note").fill("The thirteenth trial.")
     page.get_by_role("button", name="Upload and check").click()
     page.wait_for_url(re.compile(r".*/datasets/[a-z0-9-]+(\?.*)?$"), timeout=60_000)
-    page.get_by_role("button", name="Publish version 2").click()
-    page.wait_for_load_state()
+    publish(page, 2)
     page.goto(good_url)
     notice = page.locator("#newer-data")
     assert re.search(
