@@ -118,6 +118,14 @@ def test_an_aggregate_analysis_through_the_pages_gives_the_numbers_of_analysis_p
         "REML",
     )
     assert run.results["egger"]["pvalue"] == pytest.approx(egger.pvalue, abs=1e-12)
+    # the other small-study checks, in words, with the numbers the run kept
+    trim = run.results["trimfill"]
+    assert f"on the {trim['side']} side of the funnel plot" in page
+    if trim["k0"]:
+        assert f"would be {trim['estimate_exp']:.3f}" in page
+    assert f"Kendall's τ = {run.results['ranktest']['tau']:.3f}" in page
+    rosenthal = run.results["fsn"]["rosenthal"]
+    assert f"Fail-safe N (Rosenthal): {rosenthal['fsnum']:g} unpublished studies" in page
 
 
 def test_plots_are_drawn_once_and_kept(app, client, auth, bcg, member, monkeypatch, session):
