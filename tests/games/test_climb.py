@@ -3,7 +3,9 @@ the puzzle's move, and the fast solver takes the steps of a whole-alignment sear
 
 from __future__ import annotations
 
+import importlib.util
 import random
+from pathlib import Path
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +13,7 @@ from hypothesis import strategies as st
 
 from games import _climb
 from games.encoding import compile_scheme, encode_rows
-from games.puzzles import layout, move, positions, residues, solve
+from games.puzzles import layout, move, solve
 from games.scheme import ScoringScheme
 from games.scoring import score_alignment
 
@@ -20,6 +22,12 @@ from .strategies import scheme_and_rows
 from .support import assert_close, examples
 
 DNA = ScoringScheme.puzzle_dna()
+
+_spec = importlib.util.spec_from_file_location(
+    "solver_benchmark", Path(__file__).resolve().parents[2] / "benchmarks" / "solver.py"
+)
+solver_benchmark = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(solver_benchmark)
 
 
 def pair_total(rows, scheme):
@@ -67,58 +75,6 @@ def test_the_kernel_move_is_the_puzzle_move(length, extra, k, delta, tail, seed)
         assert out.tolist() == expected
 
 
-def whole_alignment_solve(rows, scheme, max_evaluations, seed=0):
-    """The obviously-correct solver: every candidate rendered and scored whole."""
-    width = len(rows[0])
-    sequences = [residues(r) for r in rows]
-    rng = random.Random(seed)
-    current = [positions(r) for r in rows]
-    current_score = score_alignment(rows, scheme)
-    best, best_score = [list(c) for c in current], current_score
-    evaluations = 0
-    deltas = (-3, -2, -1, 1, 2, 3)
-
-    def render(cols):
-        return [layout(s, c, width) for s, c in zip(sequences, cols, strict=True)]
-
-    while evaluations < max_evaluations:
-        candidates = [
-            (r, new)
-            for r, row_cols in enumerate(current)
-            for k in range(len(row_cols))
-            for delta in deltas
-            for tail in (False, True)
-            if (new := move(row_cols, k, delta, width, tail=tail)) is not None
-        ]
-        if not candidates:
-            break
-        scores = []
-        for r, new in candidates:
-            trial = list(current)
-            trial[r] = new
-            scores.append(score_alignment(render(trial), scheme))
-        evaluations += len(candidates)
-        top = int(np.argmax(scores))
-        if scores[top] > current_score + 1e-9:
-            r, new = candidates[top]
-            current = list(current)
-            current[r] = new
-            current_score = scores[top]
-            if current_score > best_score + 1e-9:
-                best, best_score = [list(c) for c in current], current_score
-            continue
-        current = [list(c) for c in best]
-        for _ in range(rng.randint(1, 3)):
-            r = rng.randrange(len(current))
-            k = rng.randrange(len(current[r]))
-            moved = move(current[r], k, rng.choice(deltas), width, tail=rng.random() < 0.5)
-            if moved is not None:
-                current[r] = moved
-        current_score = score_alignment(render(current), scheme)
-        evaluations += 1
-    return render(best), best_score, evaluations
-
-
 @settings(max_examples=examples(25), deadline=None)
 @given(seed=st.integers(0, 10_000), n_rows=st.integers(2, 5), length=st.integers(3, 9))
 def test_the_solver_takes_the_steps_of_the_whole_alignment_search(seed, n_rows, length):
@@ -129,5 +85,8 @@ def test_the_solver_takes_the_steps_of_the_whole_alignment_search(seed, n_rows, 
         cols = sorted(rng.sample(range(width), length))
         rows.append(layout("".join(rng.choice("ACGT") for _ in range(length)), cols, width))
     fast = solve(rows, DNA, time_limit=60, max_evaluations=600, seed=seed)
-    slow_rows, slow_score, slow_evaluations = whole_alignment_solve(rows, DNA, 600, seed=seed)
+    # the obviously-correct search: every candidate rendered and scored whole
+    slow_rows, slow_score, slow_evaluations = solver_benchmark.whole_layout_solve(
+        rows, DNA, 600, seed=seed
+    )
     assert (fast.rows, fast.score, fast.evaluations) == (slow_rows, slow_score, slow_evaluations)
