@@ -17,6 +17,7 @@ from portal.accounts.models import Role, User
 from portal.community import demo as community_demo
 from portal.community import services as communities
 from portal.community.models import Community
+from portal.community.support import demo as support_demo
 from portal.treatments import demo as treatment_demo
 
 DEFAULT_DEMO_PASSWORD = "open-research-demo"
@@ -133,6 +134,9 @@ def load(
     report.created += questions.created
     report.kept += questions.kept
     created, kept = treatment_demo.load(db, users, echo)
+    report.created += created
+    report.kept += kept
+    created, kept = support_demo.load(db, users, echo)
     report.created += created
     report.kept += kept
     return report
