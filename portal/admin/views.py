@@ -116,66 +116,76 @@ def _refused(error: ServiceError, back: str):
     return redirect(back, code=303)
 
 
-@bp.post("/users/<int:user_id>/role")
-def set_role(user_id: int):
+def _act(user_id: int, form, invalid: str, change, success):
+    """Apply one form-driven change to an account and go back to where the admin was.
+
+    ``change(session, admin, account, form)`` makes the change through the service
+    layer; ``success(account, result)`` words what happened.
+    """
     account = _user_or_404(user_id)
     back = _back(user_id)
-    form = RoleForm(prefix=f"u{user_id}")
     if not form.validate_on_submit():
-        flash("Choose one of the listed roles.", "error")
+        flash(invalid, "error")
         return redirect(back, code=303)
     try:
-        services.change_role(db.session(), _me(), account, form.role.data)
+        result = change(db.session(), _me(), account, form)
     except ServiceError as error:
         return _refused(error, back)
-    return _done(f"{account.username} is now a {account.role}.", back)
+    return _done(success(account, result), back)
+
+
+@bp.post("/users/<int:user_id>/role")
+def set_role(user_id: int):
+    return _act(
+        user_id,
+        RoleForm(prefix=f"u{user_id}"),
+        "Choose one of the listed roles.",
+        lambda session, me, account, form: services.change_role(
+            session, me, account, form.role.data
+        ),
+        lambda account, _: f"{account.username} is now a {account.role}.",
+    )
 
 
 @bp.post("/users/<int:user_id>/suspend")
 def suspend(user_id: int):
-    account = _user_or_404(user_id)
-    back = url_for(".user", user_id=user_id)
-    form = SuspendForm()
-    if not form.validate_on_submit():
-        flash("Nothing was changed: give a number of days and a reason.", "error")
-        return redirect(back, code=303)
-    try:
-        record = services.suspend(
-            db.session(), _me(), account, days=form.days.data, reason=form.reason.data
-        )
-    except ServiceError as error:
-        return _refused(error, back)
-    return _done(f"{account.username} is suspended until {record.suspended_until:%d %B %Y}.", back)
+    return _act(
+        user_id,
+        SuspendForm(),
+        "Nothing was changed: give a number of days and a reason.",
+        lambda session, me, account, form: services.suspend(
+            session, me, account, days=form.days.data, reason=form.reason.data
+        ),
+        lambda account, record: (
+            f"{account.username} is suspended until {record.suspended_until:%d %B %Y}."
+        ),
+    )
 
 
 @bp.post("/users/<int:user_id>/ban")
 def ban(user_id: int):
-    account = _user_or_404(user_id)
-    back = url_for(".user", user_id=user_id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        flash("Nothing was changed: give a reason.", "error")
-        return redirect(back, code=303)
-    try:
-        services.ban(db.session(), _me(), account, reason=form.reason.data)
-    except ServiceError as error:
-        return _refused(error, back)
-    return _done(f"{account.username} is banned.", back)
+    return _act(
+        user_id,
+        ReasonForm(),
+        "Nothing was changed: give a reason.",
+        lambda session, me, account, form: services.ban(
+            session, me, account, reason=form.reason.data
+        ),
+        lambda account, _: f"{account.username} is banned.",
+    )
 
 
 @bp.post("/users/<int:user_id>/restore")
 def restore(user_id: int):
-    account = _user_or_404(user_id)
-    back = url_for(".user", user_id=user_id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        flash("Nothing was changed: give a reason.", "error")
-        return redirect(back, code=303)
-    try:
-        services.restore(db.session(), _me(), account, reason=form.reason.data)
-    except ServiceError as error:
-        return _refused(error, back)
-    return _done(f"{account.username} may post again.", back)
+    return _act(
+        user_id,
+        ReasonForm(),
+        "Nothing was changed: give a reason.",
+        lambda session, me, account, form: services.restore(
+            session, me, account, reason=form.reason.data
+        ),
+        lambda account, _: f"{account.username} may post again.",
+    )
 
 
 def _filters() -> services.AuditFilter:
