@@ -80,7 +80,7 @@ def require_valid(form: FlaskForm) -> None:
 
 
 #: What a posted form's success says: a message, or (message, flash category).
-Success = str | Callable[[Any], "str | tuple[str, str]"]
+Success = str | tuple[str, str] | Callable[[Any], "str | tuple[str, str]"]
 
 
 def submit(
@@ -99,6 +99,16 @@ def submit(
     if not form.validate_on_submit():
         flash(invalid if isinstance(invalid, str) else invalid(form), "error")
         return redirect(back, code=303)
+    return apply_and_return(back, apply, success)
+
+
+def apply_and_return(back: str, apply: Callable[[], Any], success: Success) -> Response:
+    """Call one service, commit, tell the member, and go back to ``back``.
+
+    The tail of every community POST whose form is already checked (one-button forms
+    check theirs with ``require_valid`` before looking anything up, so a forged post
+    is a 400 whatever it names). A refusing service writes nothing and says why.
+    """
     try:
         result = apply()
     except ServiceError as error:

@@ -20,6 +20,7 @@ from portal.community.support import services as support
 from portal.community.support.forms import ReplyForm, ThreadForm
 from portal.community.support.models import SupportPost, ThreadKind
 from portal.community.web import (
+    apply_and_return,
     attach,
     community_or_404,
     flag_content,
@@ -246,14 +247,11 @@ def delete(slug: str, post_id: int):
     session = db.session()
     community = community_or_404(slug)
     post = _post_or_404(community, post_id)
-    back = _thread_url(post, slug)
-    try:
-        support.delete_post(session, post, me())
-    except ServiceError as error:
-        return refuse(error, back)
-    session.commit()
-    flash("Post deleted. Replies to the thread stay in place.", "info")
-    return redirect(back, code=303)
+    return apply_and_return(
+        _thread_url(post, slug),
+        lambda: support.delete_post(session, post, me()),
+        ("Post deleted. Replies to the thread stay in place.", "info"),
+    )
 
 
 @bp.post("/posts/<int:post_id>/helped")
@@ -264,19 +262,15 @@ def helped(slug: str, post_id: int):
     session = db.session()
     community = community_or_404(slug)
     post = _post_or_404(community, post_id)
-    back = _thread_url(post, slug)
-    try:
-        now_helped = support.toggle_helped(session, post, me())
-    except ServiceError as error:
-        return refuse(error, back)
-    session.commit()
-    flash(
-        "Thank you: the author will see it helped someone."
-        if now_helped
-        else "You took back your “this helped”.",
-        "success",
+    return apply_and_return(
+        _thread_url(post, slug),
+        lambda: support.toggle_helped(session, post, me()),
+        lambda now_helped: (
+            "Thank you: the author will see it helped someone."
+            if now_helped
+            else "You took back your “this helped”."
+        ),
     )
-    return redirect(back, code=303)
 
 
 @bp.post("/<int:thread_id>/<any(follow, unfollow):action>")
@@ -286,22 +280,17 @@ def follow(slug: str, thread_id: int, action: str):
     session = db.session()
     community = community_or_404(slug)
     thread = _thread_or_404(community, thread_id)
-    back = _thread_url(thread, slug)
-    try:
-        if action == "follow":
-            support.follow_as_member(session, thread, me())
-        else:
-            support.unfollow(session, thread, me())
-    except ServiceError as error:
-        return refuse(error, back)
-    session.commit()
-    flash(
-        "You follow this thread: new replies will show in your notifications."
-        if action == "follow"
-        else "You no longer follow this thread.",
-        "info",
+    if action == "follow":
+        return apply_and_return(
+            _thread_url(thread, slug),
+            lambda: support.follow_as_member(session, thread, me()),
+            ("You follow this thread: new replies will show in your notifications.", "info"),
+        )
+    return apply_and_return(
+        _thread_url(thread, slug),
+        lambda: support.unfollow(session, thread, me()),
+        ("You no longer follow this thread.", "info"),
     )
-    return redirect(back, code=303)
 
 
 @bp.post("/posts/<int:post_id>/flag")

@@ -12,6 +12,7 @@ from portal.community.threads import services as threads
 from portal.community.threads.forms import CommentForm
 from portal.community.threads.models import Comment
 from portal.community.web import (
+    apply_and_return,
     attach,
     community_or_404,
     edit_window,
@@ -129,14 +130,11 @@ def delete(slug: str, question_id: int, comment_id: int):
     community = community_or_404(slug)
     question = question_or_404(community, question_id)
     comment = _comment_or_404(question.id, comment_id)
-    back = _question_url(slug, question_id, f"comment-{comment.id}")
-    try:
-        threads.delete(session, comment, me())
-    except ServiceError as error:
-        return refuse(error, back)
-    session.commit()
-    flash("Comment deleted. Replies to it stay in place.", "info")
-    return redirect(back, code=303)
+    return apply_and_return(
+        _question_url(slug, question_id, f"comment-{comment.id}"),
+        lambda: threads.delete(session, comment, me()),
+        ("Comment deleted. Replies to it stay in place.", "info"),
+    )
 
 
 @bp.post("/<int:comment_id>/flag")
