@@ -186,7 +186,11 @@ def _includes(low: Any, high: Any, value: float) -> bool:
     return low is not None and high is not None and float(low) <= value <= float(high)
 
 
-def _shown(value: float, measure: str) -> str:
+def _shown(value: Any, measure: str) -> str:
+    """A bound as the page reports it (ratios exponentiated); a dash when absent."""
+    if value is None:
+        return "–"
+    value = float(value)
     return f"{math.exp(value):.3g}" if measure in RATIO_MEASURES else f"{value:.3g}"
 
 

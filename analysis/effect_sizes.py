@@ -435,9 +435,7 @@ def continuous_effect_sizes(
             f"{', '.join(CONTINUOUS_MEASURES)}",
             field="measure",
         )
-    allowed_vtypes = {"MD": ("LS", "UB", "HO"), "SMD": ("LS", "LS2", "UB"), "ROM": ("LS",)}[
-        measure
-    ]
+    allowed_vtypes = {"MD": ("LS", "UB", "HO"), "SMD": ("LS", "LS2", "UB"), "ROM": ("LS",)}[measure]
     if vtype not in allowed_vtypes:
         raise AnalysisInputError(
             f"vtype {vtype!r} not available for {measure}; "
@@ -666,9 +664,7 @@ def proportion_effect_sizes(
     x, n = arrays["xi"], arrays["ni"]
     for i, study in enumerate(names):
         if x[i] < 0:
-            raise AnalysisInputError(
-                f"event count is negative ({x[i]:g})", study=study, field="xi"
-            )
+            raise AnalysisInputError(f"event count is negative ({x[i]:g})", study=study, field="xi")
         if n[i] <= 0:
             raise AnalysisInputError(
                 f"the study is empty (ni={n[i]:g}): with no participants it has no "
@@ -842,8 +838,8 @@ def effect_sizes_from_table(
     """Effect sizes from a study-level table whose columns are named in ``columns``.
 
     ``columns`` maps roles (``ai, n1i, ci, n2i``; ``m1i, sd1i, n1i, m2i, sd2i,
-    n2i``; ``ri, ni``; ``xi, ni``; or ``x1i, t1i, x2i, t2i``) to column names.  Rows are labelled by ``study`` or, if not
-    given, by their 1-based row number.
+    n2i``; ``ri, ni``; ``xi, ni``; or ``x1i, t1i, x2i, t2i``) to column names.
+    Rows are labelled by ``study`` or, if not given, by their 1-based row number.
     """
     roles = required_roles(measure)
     missing = [r for r in roles if r not in columns]

@@ -56,8 +56,7 @@ def mantel_haenszel_rates(
         if x1.sum() == 0 or x2.sum() == 0:
             arm = "treatment" if x1.sum() == 0 else "control"
             raise AnalysisInputError(
-                f"Mantel-Haenszel rate ratio is undefined: no events in the {arm} arm of "
-                "any study",
+                f"Mantel-Haenszel rate ratio is undefined: no events in the {arm} arm of any study",
                 field="x1i" if x1.sum() == 0 else "x2i",
             )
         r = float(np.sum(x1 * (t2 / tt)))
@@ -79,11 +78,7 @@ def mantel_haenszel_rates(
     double = ~np.isfinite(es.yi)
     keep = ~double
     k_q = int(keep.sum())
-    q = (
-        max(0.0, float(np.sum((es.yi[keep] - beta) ** 2 / es.vi[keep])))
-        if k_q > 1
-        else 0.0
-    )
+    q = max(0.0, float(np.sum((es.yi[keep] - beta) ** 2 / es.vi[keep]))) if k_q > 1 else 0.0
     q_p, i2, h2, q_df = _fixed_heterogeneity(q, k_q)
     notes = []
     if se == 0:

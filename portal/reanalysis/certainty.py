@@ -76,7 +76,8 @@ def rate(run: AnalysisRun, user: User, form: Mapping[str, str]) -> list[str]:
         try:
             _, checked, why = grading.check_edit(domain, rating, reason)
         except AnalysisInputError as error:
-            raise ServiceError(error.reason[:1].upper() + error.reason[1:] + ".", error.field)
+            message = error.reason[:1].upper() + error.reason[1:] + "."
+            raise ServiceError(message, error.field) from None
         edits[domain] = {
             "rating": checked.value,
             "reason": why,

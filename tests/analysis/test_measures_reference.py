@@ -112,7 +112,9 @@ def test_bad_rows_are_refused_with_the_study_and_column(measure, frame, field, w
     data = pd.DataFrame(frame)
     data["study"] = [f"S{i}" for i in range(len(data))]
     with pytest.raises(AnalysisInputError, match=words) as caught:
-        effect_sizes_from_table(data, measure, {r: r for r in required_roles(measure)}, study="study")
+        effect_sizes_from_table(
+            data, measure, {r: r for r in required_roles(measure)}, study="study"
+        )
     assert caught.value.field == field
     assert caught.value.study is not None
 
@@ -140,9 +142,7 @@ def test_portal_meta_computes_the_new_measures(tmp_path, measure):
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     (row,) = [
-        r
-        for r in POOLED
-        if (r["measure"], r["dataset"], r["method"]) == (measure, dataset, method)
+        r for r in POOLED if (r["measure"], r["dataset"], r["method"]) == (measure, dataset, method)
     ]
     assert close(out["estimate"], row["estimate"]) and close(out["se"], row["se"])
 
@@ -180,7 +180,12 @@ def tables(draw, measure: str) -> pd.DataFrame:
             rows.append({"xi": draw(st.integers(0, n)), "ni": n})
         else:
             rows.append(
-                {"x1i": draw(counts), "t1i": draw(positive), "x2i": draw(counts), "t2i": draw(positive)}
+                {
+                    "x1i": draw(counts),
+                    "t1i": draw(positive),
+                    "x2i": draw(counts),
+                    "t2i": draw(positive),
+                }
             )
     return pd.DataFrame(rows)
 

@@ -89,9 +89,7 @@ def test_the_owner_rates_a_domain_with_a_reason_and_it_is_kept(client, auth, bcg
     assert any(r[:2] == ["certainty", "overall"] for r in rows)
 
     # back to the draft
-    response = client.post(
-        url, data={"csrf_token": token, "rating_risk_of_bias": "draft"}
-    )
+    response = client.post(url, data={"csrf_token": token, "rating_risk_of_bias": "draft"})
     assert response.status_code == 303
     session.expire_all()
     assert "risk_of_bias" not in session.get(AnalysisRun, run_id).certainty
