@@ -46,6 +46,7 @@ from .vocabulary import (
     OutcomeType,
     Stage,
     StudyEffect,
+    StudyTable,
 )
 
 __all__ = [
@@ -72,6 +73,7 @@ __all__ = [
     "RunSpec",
     "Stage",
     "StudyEffect",
+    "StudyTable",
     "binary_effect_sizes",
     "continuous_effect_sizes",
     "cumulative",

@@ -27,6 +27,34 @@ Continuous outcomes (means, SDs and sizes of both arms):
   ``vi = 1/n1i + 1/n2i + yi^2 / (2 (n1i + n2i))``.  ``vtype="LS2"``
   (Borenstein) and ``vtype="UB"`` (unbiased) are also available.
 
+* ``ROM`` log ratio of means, ``vi = sd1i^2/(n1i m1i^2) + sd2i^2/(n2i m2i^2)``
+  (escalc ``vtype="LS"``); the two means must have the same sign.
+
+One correlation per study (``ri`` of ``ni`` participants):
+
+* ``COR``  raw correlation, ``vi = (1 - ri^2)^2 / (ni - 1)``
+* ``ZCOR`` Fisher's z, ``yi = atanh(ri)``, ``vi = 1 / (ni - 3)``
+
+One proportion per study (``xi`` events of ``ni``):
+
+* ``PR``  raw proportion, ``vi = p(1-p)/ni``
+* ``PLO`` log odds, ``vi = 1/(ni p (1-p))``
+* ``PAS`` arcsine square root, ``yi = asin(sqrt(p))``, ``vi = 1/(4 ni)``
+
+Events over person-time in two arms (``x1i`` events in ``t1i``, ``x2i`` in ``t2i``):
+
+* ``IRR`` log incidence rate ratio, ``vi = 1/x1i + 1/x2i``
+* ``IRD`` incidence rate difference, ``vi = x1i/t1i^2 + x2i/t2i^2``
+
+The continuity correction follows escalc: ``add=1/2, to="only0"`` adds 1/2 to
+the events and the non-events of a proportion with a zero among them (PR, PLO),
+or to both event counts of a rate table with a zero event count (IRR, IRD);
+PAS adds nothing by default, as escalc (its variance needs no correction).
+
+An empty arm or study (a total or person-time of 0) is refused for every
+measure: escalc still returns an effect after the correction, but that number
+would come from the added 1/2 alone, not from anything the study observed.
+
 Time-to-event outcomes: log hazard ratio per study from a Cox model on
 participant-level data (statsmodels ``PHReg``, Efron ties as in R's
 ``survival::coxph``).
@@ -53,12 +81,15 @@ from .validation import (
     numeric_column,
     study_labels,
 )
-from .vocabulary import RATIO_MEASURES, OutcomeType
+from .vocabulary import RATIO_MEASURES, Measure, StudyTable
 
-BINARY_MEASURES = OutcomeType.BINARY.measures
-CONTINUOUS_MEASURES = OutcomeType.CONTINUOUS.measures
-BINARY_ROLES = OutcomeType.BINARY.roles
-CONTINUOUS_ROLES = OutcomeType.CONTINUOUS.roles
+BINARY_MEASURES = StudyTable.COUNTS.measures
+CONTINUOUS_MEASURES = StudyTable.SUMMARIES.measures
+BINARY_ROLES = StudyTable.COUNTS.roles
+CONTINUOUS_ROLES = StudyTable.SUMMARIES.roles
+CORRELATION_MEASURES = StudyTable.CORRELATIONS.measures
+PROPORTION_MEASURES = StudyTable.PROPORTIONS.measures
+RATE_MEASURES = StudyTable.RATES.measures
 
 _CORRECTION_TARGETS = ("only0", "all", "if0all", "none")
 
@@ -404,7 +435,7 @@ def continuous_effect_sizes(
             f"{', '.join(CONTINUOUS_MEASURES)}",
             field="measure",
         )
-    allowed_vtypes = {"MD": ("LS", "UB", "HO"), "SMD": ("LS", "LS2", "UB")}[measure]
+    allowed_vtypes = {"MD": ("LS", "UB", "HO"), "SMD": ("LS", "LS2", "UB"), "ROM": ("LS",)}[measure]
     if vtype not in allowed_vtypes:
         raise AnalysisInputError(
             f"vtype {vtype!r} not available for {measure}; "
@@ -444,7 +475,9 @@ def continuous_effect_sizes(
     with np.errstate(divide="ignore", invalid="ignore"):
         sdpi = np.sqrt(((n1 - 1) * s1**2 + (n2 - 1) * s2**2) / mi)
 
-    if measure == "MD":
+    if measure == "ROM":
+        yi, vi = _ratio_of_means(m1, s1, n1, m2, s2, n2, names)
+    elif measure == "MD":
         yi = m1 - m2
         vi = sdpi**2 * (1 / n1 + 1 / n2) if vtype == "HO" else s1**2 / n1 + s2**2 / n2
         for i, study in enumerate(names):
@@ -485,6 +518,298 @@ def continuous_effect_sizes(
     )
 
 
+def _ratio_of_means(
+    m1: np.ndarray,
+    s1: np.ndarray,
+    n1: np.ndarray,
+    m2: np.ndarray,
+    s2: np.ndarray,
+    n2: np.ndarray,
+    names: Sequence[str],
+) -> tuple[np.ndarray, np.ndarray]:
+    for i, study in enumerate(names):
+        if not m1[i] * m2[i] > 0:
+            raise AnalysisInputError(
+                f"a ratio of means needs two means of the same sign, neither zero "
+                f"(m1i={m1[i]:g}, m2i={m2[i]:g})",
+                study=study,
+                field="m1i" if m1[i] == 0 or m2[i] != 0 else "m2i",
+            )
+    yi = np.log(m1 / m2)
+    vi = s1**2 / (n1 * m1**2) + s2**2 / (n2 * m2**2)
+    for i, study in enumerate(names):
+        if not (np.isfinite(vi[i]) and vi[i] > 0):
+            raise AnalysisInputError(
+                "sampling variance is zero or not finite (both standard deviations are 0, "
+                "or a mean is too close to 0)",
+                study=study,
+                field="sd1i",
+            )
+    return yi, vi
+
+
+# ---------------------------------------------------------------------------
+# one correlation, one proportion, or rates over person-time
+
+
+def _arrays(
+    values: Mapping[str, ArrayLike], labels: Sequence[Any] | None
+) -> tuple[dict[str, np.ndarray], list[str]]:
+    raw_labels = None if labels is None else [str(x) for x in labels]
+    arrays = {name: as_float_array(v, name, raw_labels) for name, v in values.items()}
+    k = check_lengths(arrays, raw_labels)
+    return arrays, default_labels(k, raw_labels)
+
+
+def _check_measure(measure: str, offered: Sequence[str], what: str) -> str:
+    measure = measure.upper()
+    if measure not in offered:
+        raise AnalysisInputError(
+            f"unknown {what} measure {measure!r}; expected one of {', '.join(offered)}",
+            field="measure",
+        )
+    return measure
+
+
+def _check_correction(add: float, to: str) -> None:
+    if to not in _CORRECTION_TARGETS:
+        raise AnalysisInputError(
+            f"unknown continuity-correction target {to!r}; expected one of "
+            f"{', '.join(_CORRECTION_TARGETS)}",
+            field="to",
+        )
+    if not np.isfinite(add) or add < 0:
+        raise AnalysisInputError("continuity correction must be a non-negative number", field="add")
+
+
+def _zero_mask(any_zero: np.ndarray, *, to: str, add: float) -> np.ndarray:
+    """Which studies get ``add`` (escalc's ``to``), given which have a zero cell."""
+    if add == 0 or to == "none":
+        return np.zeros(any_zero.shape, dtype=bool)
+    if to == "all":
+        return np.ones(any_zero.shape, dtype=bool)
+    if to == "if0all":
+        return np.full(any_zero.shape, bool(any_zero.any()))
+    return any_zero.copy()
+
+
+def _require_estimable(
+    yi: np.ndarray, vi: np.ndarray, names: Sequence[str], field_name: str, why: str
+) -> None:
+    for i, study in enumerate(names):
+        if not (np.isfinite(yi[i]) and np.isfinite(vi[i]) and vi[i] > 0):
+            raise AnalysisInputError(why, study=study, field=field_name)
+
+
+def correlation_effect_sizes(
+    ri: ArrayLike,
+    ni: ArrayLike,
+    measure: str = "ZCOR",
+    *,
+    labels: Sequence[Any] | None = None,
+) -> EffectSizes:
+    """Raw correlations (COR) or Fisher's z (ZCOR), escalc equivalent."""
+    measure = _check_measure(measure, CORRELATION_MEASURES, "correlation")
+    arrays, names = _arrays({"ri": ri, "ni": ni}, labels)
+    r, n = arrays["ri"], arrays["ni"]
+    smallest = 4 if measure == "ZCOR" else 2
+    for i, study in enumerate(names):
+        if not -1 <= r[i] <= 1:
+            raise AnalysisInputError(
+                f"a correlation lies between -1 and 1 (got {r[i]:g})", study=study, field="ri"
+            )
+        if n[i] < smallest:
+            raise AnalysisInputError(
+                f"{Measure(measure).label} needs a sample size of at least {smallest} "
+                f"(got {n[i]:g})",
+                study=study,
+                field="ni",
+            )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if measure == "COR":
+            yi = r.copy()
+            vi = (1 - r**2) ** 2 / (n - 1)
+        else:
+            yi = np.arctanh(r)
+            vi = 1 / (n - 3)
+    _require_estimable(
+        yi, vi, names, "ri", "a correlation of exactly -1 or 1 has no sampling variance"
+    )
+    return EffectSizes(
+        measure=measure,
+        yi=np.asarray(yi, dtype=float),
+        vi=np.asarray(vi, dtype=float),
+        labels=tuple(names),
+        corrected=np.zeros(len(names), dtype=bool),
+        options={"vtype": "LS"},
+        summaries={"ri": r, "ni": n},
+    )
+
+
+def proportion_effect_sizes(
+    xi: ArrayLike,
+    ni: ArrayLike,
+    measure: str = "PLO",
+    *,
+    labels: Sequence[Any] | None = None,
+    add: float | None = None,
+    to: str = "only0",
+) -> EffectSizes:
+    """Single-arm proportions: raw (PR), log odds (PLO) or arcsine (PAS), escalc
+    equivalent.  ``add`` defaults to escalc's: 1/2, or 0 for PAS."""
+    measure = _check_measure(measure, PROPORTION_MEASURES, "proportion")
+    add = (0.0 if measure == "PAS" else 0.5) if add is None else float(add)
+    _check_correction(add, to)
+    arrays, names = _arrays({"xi": xi, "ni": ni}, labels)
+    x, n = arrays["xi"], arrays["ni"]
+    for i, study in enumerate(names):
+        if x[i] < 0:
+            raise AnalysisInputError(f"event count is negative ({x[i]:g})", study=study, field="xi")
+        if n[i] <= 0:
+            raise AnalysisInputError(
+                f"the study is empty (ni={n[i]:g}): with no participants it has no "
+                "proportion (an effect computed after the continuity correction would "
+                "come from the added 0.5 alone); correct the count or leave the study out",
+                study=study,
+                field="ni",
+            )
+        if x[i] > n[i]:
+            raise AnalysisInputError(
+                f"events exceed the sample size (xi={x[i]:g} > ni={n[i]:g})",
+                study=study,
+                field="xi",
+            )
+    m = n - x
+    corrected = _zero_mask((x == 0) | (m == 0), to=to, add=add)
+    inc = np.where(corrected, add, 0.0)
+    xc, mc = x + inc, m + inc
+    nc = xc + mc
+    p = xc / nc
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if measure == "PR":
+            yi = p.copy()
+            vi = p * (1 - p) / nc
+        elif measure == "PLO":
+            yi = np.log(p / (1 - p))
+            vi = 1 / (nc * p * (1 - p))
+        else:
+            yi = np.arcsin(np.sqrt(p))
+            vi = 1 / (4 * nc)
+    _require_estimable(
+        yi,
+        vi,
+        names,
+        "xi",
+        f"{Measure(measure).label} is not estimable when no participant or every "
+        f"participant has the event, without a continuity correction (to={to!r}, add={add:g})",
+    )
+    notes = []
+    if corrected.any():
+        notes.append(
+            f"Continuity correction {add:g} added to the events and non-events of "
+            f"{int(corrected.sum())} study(ies) (to={to!r})."
+        )
+    return EffectSizes(
+        measure=measure,
+        yi=np.asarray(yi, dtype=float),
+        vi=np.asarray(vi, dtype=float),
+        labels=tuple(names),
+        corrected=corrected,
+        options={"add": add, "to": to, "vtype": "LS"},
+        summaries={"xi": x, "ni": n},
+        notes=tuple(notes),
+    )
+
+
+def rate_effect_sizes(
+    x1i: ArrayLike,
+    t1i: ArrayLike,
+    x2i: ArrayLike,
+    t2i: ArrayLike,
+    measure: str = "IRR",
+    *,
+    labels: Sequence[Any] | None = None,
+    add: float = 0.5,
+    to: str = "only0",
+    drop00: bool = False,
+) -> EffectSizes:
+    """Log incidence rate ratios (IRR) or rate differences (IRD) from events and
+    person-time in two arms, escalc equivalent; arm 1 is treatment."""
+    measure = _check_measure(measure, RATE_MEASURES, "incidence rate")
+    _check_correction(add, to)
+    arrays, names = _arrays({"x1i": x1i, "t1i": t1i, "x2i": x2i, "t2i": t2i}, labels)
+    x1, t1, x2, t2 = arrays["x1i"], arrays["t1i"], arrays["x2i"], arrays["t2i"]
+    _check_rates(x1, t1, x2, t2, names)
+    double = (x1 == 0) & (x2 == 0)
+    corrected = _zero_mask((x1 == 0) | (x2 == 0), to=to, add=add)
+    yi, vi = _rate_outcomes(x1, t1, x2, t2, measure, np.where(corrected, add, 0.0))
+    notes = []
+    if drop00 and double.any():
+        yi[double] = np.nan
+        vi[double] = np.nan
+        notes.append(
+            f"{int(double.sum())} study(ies) with no events in either arm dropped (drop00=True)."
+        )
+    if corrected.any():
+        notes.append(
+            f"Continuity correction {add:g} added to both event counts of "
+            f"{int(corrected.sum())} study(ies) (to={to!r})."
+        )
+    keep = ~(drop00 & double)
+    _require_estimable(
+        np.where(keep, yi, 0.0),
+        np.where(keep, vi, 1.0),
+        names,
+        "x1i",
+        f"{Measure(measure).label} is not estimable with no events in an arm, without a "
+        f"continuity correction (to={to!r}, add={add:g})",
+    )
+    return EffectSizes(
+        measure=measure,
+        yi=yi,
+        vi=vi,
+        labels=tuple(names),
+        corrected=corrected,
+        options={"add": add, "to": to, "drop00": drop00, "vtype": "LS"},
+        counts={"x1i": x1.copy(), "t1i": t1.copy(), "x2i": x2.copy(), "t2i": t2.copy()},
+        notes=tuple(notes),
+    )
+
+
+def _check_rates(
+    x1: np.ndarray, t1: np.ndarray, x2: np.ndarray, t2: np.ndarray, names: Sequence[str]
+) -> None:
+    for i, study in enumerate(names):
+        for name, value in (("x1i", x1[i]), ("x2i", x2[i])):
+            if value < 0:
+                raise AnalysisInputError(
+                    f"event count is negative ({value:g})", study=study, field=name
+                )
+        for name, value, arm in (("t1i", t1[i], "treatment"), ("t2i", t2[i], "control")):
+            if not value > 0:
+                raise AnalysisInputError(
+                    f"the {arm} arm has no person-time ({name}={value:g}): with no time at "
+                    "risk it has no rate (an effect computed after the continuity correction "
+                    "would come from the added 0.5 alone); correct it or leave the study out",
+                    study=study,
+                    field=name,
+                )
+
+
+def _rate_outcomes(
+    x1: np.ndarray, t1: np.ndarray, x2: np.ndarray, t2: np.ndarray, measure: str, inc: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    a, c = x1 + inc, x2 + inc
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if measure == "IRR":
+            yi = np.log(a / t1) - np.log(c / t2)
+            vi = 1 / a + 1 / c
+        else:
+            yi = a / t1 - c / t2
+            vi = a / t1**2 + c / t2**2
+    return np.asarray(yi, dtype=float), np.asarray(vi, dtype=float)
+
+
 # ---------------------------------------------------------------------------
 # tables
 
@@ -492,13 +817,12 @@ def continuous_effect_sizes(
 def required_roles(measure: str) -> tuple[str, ...]:
     """The columns of a study-level table that ``measure`` is computed from."""
     measure = measure.upper()
-    if measure in BINARY_MEASURES:
-        return BINARY_ROLES
-    if measure in CONTINUOUS_MEASURES:
-        return CONTINUOUS_ROLES
+    for table in StudyTable:
+        if measure in table.measures:
+            return table.roles
     raise AnalysisInputError(
         f"unknown measure {measure!r}; expected one of "
-        f"{', '.join(BINARY_MEASURES + CONTINUOUS_MEASURES)}",
+        f"{', '.join(m for t in StudyTable for m in t.measures)}",
         field="measure",
     )
 
@@ -513,9 +837,9 @@ def effect_sizes_from_table(
 ) -> EffectSizes:
     """Effect sizes from a study-level table whose columns are named in ``columns``.
 
-    ``columns`` maps roles (``ai, n1i, ci, n2i`` or ``m1i, sd1i, n1i, m2i,
-    sd2i, n2i``) to column names.  Rows are labelled by ``study`` or, if not
-    given, by their 1-based row number.
+    ``columns`` maps roles (``ai, n1i, ci, n2i``; ``m1i, sd1i, n1i, m2i, sd2i,
+    n2i``; ``ri, ni``; ``xi, ni``; or ``x1i, t1i, x2i, t2i``) to column names.
+    Rows are labelled by ``study`` or, if not given, by their 1-based row number.
     """
     roles = required_roles(measure)
     missing = [r for r in roles if r not in columns]
@@ -523,13 +847,32 @@ def effect_sizes_from_table(
         raise AnalysisInputError(f"no column given for {', '.join(missing)}", field=missing[0])
     labels = study_labels(frame, study)
     values = {role: numeric_column(frame, columns[role], labels, role=role) for role in roles}
+    measure = measure.upper()
     try:
-        if measure.upper() in BINARY_MEASURES:
+        if measure in BINARY_MEASURES:
             return binary_effect_sizes(
                 values["ai"],
                 values["n1i"],
                 values["ci"],
                 values["n2i"],
+                measure,
+                labels=labels,
+                **options,
+            )
+        if measure in CORRELATION_MEASURES:
+            return correlation_effect_sizes(
+                values["ri"], values["ni"], measure, labels=labels, **options
+            )
+        if measure in PROPORTION_MEASURES:
+            return proportion_effect_sizes(
+                values["xi"], values["ni"], measure, labels=labels, **options
+            )
+        if measure in RATE_MEASURES:
+            return rate_effect_sizes(
+                values["x1i"],
+                values["t1i"],
+                values["x2i"],
+                values["t2i"],
                 measure,
                 labels=labels,
                 **options,

@@ -22,17 +22,14 @@ from typing import Any
 
 from .errors import AnalysisInputError
 from .ipd.harmonise import Harmonisation, mapped_covariates
-from .vocabulary import ROLE_LABELS, OutcomeType
+from .vocabulary import ROLE_LABELS, OutcomeType, StudyTable
 
 Fields = Sequence[Mapping[str, Any]]
 """A Table Schema's ``fields``: each a mapping with ``name`` and optionally ``role``,
 ``title``, ``unit`` and ``type``."""
 
 #: The aggregate outcome sets, in the order a guess prefers them.
-AGGREGATE_SETS: tuple[tuple[str, ...], ...] = (
-    OutcomeType.BINARY.roles,
-    OutcomeType.CONTINUOUS.roles,
-)
+AGGREGATE_SETS: tuple[tuple[str, ...], ...] = tuple(t.roles for t in StudyTable)
 EXTRAS = ("study", "year", "subgroup")
 
 _TREATMENT = {

@@ -1,5 +1,5 @@
-"""The words an analysis is described in: measures, methods, outcome types, kinds of
-analysis, stages and study effects, with their plain-word labels.
+"""The words an analysis is described in: measures, methods, outcome types, study-level
+tables, kinds of analysis, stages and study effects, with their plain-word labels.
 
 Each is an :class:`enum.StrEnum`, so a member equals its text (``Measure.OR == "OR"``),
 serialises as that text in JSON, and a stored run, a form or the command line can give
@@ -24,6 +24,14 @@ class Measure(StrEnum):
     MD = "MD"
     SMD = "SMD"
     HR = "HR"
+    ROM = "ROM"
+    COR = "COR"
+    ZCOR = "ZCOR"
+    PLO = "PLO"
+    PR = "PR"
+    PAS = "PAS"
+    IRR = "IRR"
+    IRD = "IRD"
 
     @property
     def label(self) -> str:
@@ -35,14 +43,21 @@ class Measure(StrEnum):
         return self in RATIO_MEASURES
 
     @property
-    def outcome_type(self) -> OutcomeType:
-        return next(t for t in OutcomeType if self in t.measures)
+    def outcome_type(self) -> OutcomeType | None:
+        """The participant-level outcome this measure is estimated from (None for the
+        measures computed from study-level tables only, such as COR or IRR)."""
+        return next((t for t in OutcomeType if self in t.measures), None)
+
+    @property
+    def table(self) -> StudyTable | None:
+        """The kind of study-level table this measure is computed from (None for HR)."""
+        return next((t for t in StudyTable if self in t.measures), None)
 
     @property
     def roles(self) -> tuple[str, ...]:
         """The columns of a study-level table this measure is computed from (none for HR,
         which needs participant-level data)."""
-        return self.outcome_type.roles
+        return () if self.table is None else self.table.roles
 
 
 class Method(StrEnum):
@@ -117,6 +132,30 @@ class OutcomeType(StrEnum):
         return _OUTCOME_ROLES[self]
 
 
+class StudyTable(StrEnum):
+    """What a study-level table holds: two arms' counts or summaries, one correlation or
+    one proportion per study, or events over person-time in two arms.  It decides the
+    columns to map and the measures that apply (metafor's ``escalc`` arguments)."""
+
+    COUNTS = "counts"
+    SUMMARIES = "summaries"
+    CORRELATIONS = "correlations"
+    PROPORTIONS = "proportions"
+    RATES = "rates"
+
+    @property
+    def label(self) -> str:
+        return TABLE_LABELS[self]
+
+    @property
+    def measures(self) -> tuple[Measure, ...]:
+        return _TABLE_MEASURES[self]
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return _TABLE_ROLES[self]
+
+
 class Kind(StrEnum):
     """An aggregate analysis pools one table of studies; a participant-level one pools
     participant rows from several datasets."""
@@ -128,8 +167,8 @@ class Kind(StrEnum):
     def measures(self) -> tuple[Measure, ...]:
         """The measures this kind of analysis offers."""
         if self is Kind.AGGREGATE:
-            return (*OutcomeType.BINARY.measures, *OutcomeType.CONTINUOUS.measures)
-        return tuple(Measure)
+            return tuple(m for t in StudyTable for m in t.measures)
+        return tuple(m for t in OutcomeType for m in t.measures)
 
 
 class Stage(StrEnum):
@@ -170,6 +209,14 @@ MEASURE_LABELS: Mapping[str, str] = MappingProxyType(
         Measure.MD: "Mean difference",
         Measure.SMD: "Standardised mean difference (Hedges' g)",
         Measure.HR: "Hazard ratio",
+        Measure.ROM: "Ratio of means",
+        Measure.COR: "Correlation coefficient",
+        Measure.ZCOR: "Correlation, Fisher's z scale",
+        Measure.PLO: "Proportion, log odds scale",
+        Measure.PR: "Proportion",
+        Measure.PAS: "Proportion, arcsine square-root scale",
+        Measure.IRR: "Incidence rate ratio (events per person-time)",
+        Measure.IRD: "Incidence rate difference (events per person-time)",
     }
 )
 METHOD_LABELS: Mapping[str, str] = MappingProxyType(
@@ -224,17 +271,53 @@ ROLE_LABELS: Mapping[str, str] = MappingProxyType(
         "sd1i": "SD, treatment",
         "m2i": "Mean, control",
         "sd2i": "SD, control",
+        "ri": "Correlation",
+        "xi": "Events",
+        "ni": "Sample size",
+        "x1i": "Events, treatment (person-time)",
+        "t1i": "Person-time, treatment",
+        "x2i": "Events, control (person-time)",
+        "t2i": "Person-time, control",
     }
 )
 """The columns of a study-level table (metafor's ``escalc`` argument names)."""
 
-RATIO_MEASURES = frozenset({Measure.OR, Measure.RR, Measure.HR})
+TABLE_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        StudyTable.COUNTS: "Binary outcome: events and totals in two arms",
+        StudyTable.SUMMARIES: "Continuous outcome: means, SDs and totals in two arms",
+        StudyTable.CORRELATIONS: "Correlation: one coefficient and sample size per study",
+        StudyTable.PROPORTIONS: "Single-arm proportion: events and sample size per study",
+        StudyTable.RATES: "Incidence rates: events and person-time in two arms",
+    }
+)
+
+RATIO_MEASURES = frozenset({Measure.OR, Measure.RR, Measure.HR, Measure.ROM, Measure.IRR})
+"""Analysed on the log scale and reported exponentiated."""
 
 _OUTCOME_MEASURES: Mapping[OutcomeType, tuple[Measure, ...]] = MappingProxyType(
     {
         OutcomeType.BINARY: (Measure.OR, Measure.RR, Measure.RD),
         OutcomeType.CONTINUOUS: (Measure.MD, Measure.SMD),
         OutcomeType.TIME_TO_EVENT: (Measure.HR,),
+    }
+)
+_TABLE_MEASURES: Mapping[StudyTable, tuple[Measure, ...]] = MappingProxyType(
+    {
+        StudyTable.COUNTS: (Measure.OR, Measure.RR, Measure.RD),
+        StudyTable.SUMMARIES: (Measure.MD, Measure.SMD, Measure.ROM),
+        StudyTable.CORRELATIONS: (Measure.COR, Measure.ZCOR),
+        StudyTable.PROPORTIONS: (Measure.PLO, Measure.PR, Measure.PAS),
+        StudyTable.RATES: (Measure.IRR, Measure.IRD),
+    }
+)
+_TABLE_ROLES: Mapping[StudyTable, tuple[str, ...]] = MappingProxyType(
+    {
+        StudyTable.COUNTS: ("ai", "n1i", "ci", "n2i"),
+        StudyTable.SUMMARIES: ("m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"),
+        StudyTable.CORRELATIONS: ("ri", "ni"),
+        StudyTable.PROPORTIONS: ("xi", "ni"),
+        StudyTable.RATES: ("x1i", "t1i", "x2i", "t2i"),
     }
 )
 _OUTCOME_ROLES: Mapping[OutcomeType, tuple[str, ...]] = MappingProxyType(

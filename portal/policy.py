@@ -166,6 +166,11 @@ def can_edit_run(viewer: Viewer, run: AnalysisRun) -> bool:
     return _owns(viewer, run.owner_id) or is_admin(viewer)
 
 
+def can_rate_certainty(viewer: Viewer, run: AnalysisRun) -> bool:
+    """The certainty of evidence of a finished run is rated by whoever owns the run."""
+    return run.is_finished and can_edit_run(viewer, run)
+
+
 def can_view_run(viewer: Viewer, run: AnalysisRun) -> bool:
     if can_edit_run(viewer, run):
         return True

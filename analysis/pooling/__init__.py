@@ -5,7 +5,8 @@ One estimator per module, as metafor has one function per model:
 * :mod:`~analysis.pooling.uni`: inverse variance, FE, DL, REML, PM and Hartung-Knapp
   (``rma.uni``);
 * :mod:`~analysis.pooling.regression`: meta-regression (``rma.uni`` with ``mods``);
-* :mod:`~analysis.pooling.mh`: Mantel-Haenszel (``rma.mh``);
+* :mod:`~analysis.pooling.mh`: Mantel-Haenszel of 2x2 tables (``rma.mh``);
+* :mod:`~analysis.pooling.mh_rates`: Mantel-Haenszel of person-time (``rma.mh`` IRR, IRD);
 * :mod:`~analysis.pooling.peto`: Peto's one-step odds ratio (``rma.peto``).
 
 :func:`pool` applies any of the methods to an :class:`~analysis.effect_sizes.EffectSizes`.
@@ -17,11 +18,12 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from ..effect_sizes import BINARY_MEASURES, EffectSizes
+from ..effect_sizes import BINARY_MEASURES, RATE_MEASURES, EffectSizes
 from ..errors import AnalysisInputError
 from ..results import MetaAnalysisResult
 from ._common import normalise_level, resolve_test
 from .mh import mantel_haenszel
+from .mh_rates import mantel_haenszel_rates
 from .peto import peto
 from .regression import meta_regression
 from .uni import IV_METHODS, METHODS, meta_analysis
@@ -30,6 +32,7 @@ __all__ = [
     "IV_METHODS",
     "METHODS",
     "mantel_haenszel",
+    "mantel_haenszel_rates",
     "meta_analysis",
     "meta_regression",
     "normalise_level",
@@ -52,7 +55,8 @@ def pool(
     """Pool an :class:`EffectSizes` with any method (FE; the tau^2 estimators DL, REML,
     PM, ML, HE, SJ, EB, HS, HSK; MH, PETO); ``test`` as :func:`meta_analysis`.
 
-    MH and PETO use the uncorrected 2x2 tables kept in ``effects.counts``.
+    MH and PETO use the uncorrected 2x2 tables kept in ``effects.counts`` (MH also the
+    events and person-time of IRR and IRD).
     The result's options record the effect-size options, so the run can be
     repeated.
     """
@@ -72,9 +76,23 @@ def pool(
                 f"{method} reports z tests; t tests apply to inverse-variance models",
                 field="test",
             )
-        if effects.counts is None or effects.measure not in BINARY_MEASURES:
+        c = effects.counts
+        if method == "MH" and c is not None and effects.measure in RATE_MEASURES:
+            rates = mantel_haenszel_rates(
+                c["x1i"],
+                c["t1i"],
+                c["x2i"],
+                c["t2i"],
+                effects.measure,
+                labels=effects.labels,
+                level=level,
+            )
+            return _with_effect_options(rates, effects)
+        if c is None or effects.measure not in BINARY_MEASURES:
             raise AnalysisInputError(
-                f"{method} needs 2x2 tables (measure OR, RR or RD), got measure {effects.measure}",
+                f"{method} needs 2x2 tables (measure OR, RR or RD"
+                + (", or IRR or IRD for MH" if method == "MH" else "")
+                + f"), got measure {effects.measure}",
                 field="method",
             )
         if method == "PETO" and effects.measure != "OR":
@@ -82,7 +100,6 @@ def pool(
                 f"Peto's method estimates odds ratios; use measure OR (got {effects.measure})",
                 field="measure",
             )
-        c = effects.counts
         if method == "MH":
             result = mantel_haenszel(
                 c["ai"],
@@ -101,7 +118,11 @@ def pool(
         data = {
             n: v
             for n, v in data.items()
-            if n in ("ai", "bi", "ci", "di", "m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i")
+            if n
+            in (
+                *("ai", "bi", "ci", "di", "m1i", "sd1i", "n1i", "m2i", "sd2i", "n2i"),
+                *("ri", "ni", "xi", "x1i", "t1i", "x2i", "t2i"),
+            )
         }
     result = meta_analysis(
         effects.yi,

@@ -62,6 +62,9 @@ class AnalysisRun(Base):
     harmonisation: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     results: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     software: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    #: The analyst's certainty-of-evidence ratings, laid over the drafted ones:
+    #: {domain: {"rating", "reason", "by", "at"}} (see portal.reanalysis.certainty).
+    certainty: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, default=None)
     error: Mapped[str] = mapped_column(Text, default="")
     error_study: Mapped[str | None] = mapped_column(String(300), default=None)
     error_field: Mapped[str | None] = mapped_column(String(120), default=None)

@@ -10,7 +10,7 @@ import numpy as np
 import analysis
 import analysis.filters
 from datasets.cells import csv_text
-from portal.reanalysis import living
+from portal.reanalysis import certainty, living
 from portal.reanalysis.models import AnalysisRun, RunStatus
 
 #: Which step of the builder fixes a failure in a field (roles such as "ai (BCGTB)" are
@@ -172,6 +172,7 @@ def run_json(run: AnalysisRun, url_for) -> dict[str, Any]:
     }
     if run.is_finished:
         out["results"] = run.results
+        out["certainty"] = certainty.summary(run)
         out["newer_versions"] = [
             {
                 "slug": n.used.dataset.slug,
@@ -260,4 +261,9 @@ def results_csv(run: AnalysisRun) -> str:
         rows.append(row)
         for name in ("pvalue", "n", "events", "tau2"):
             rows.append(["one-stage statistic", name, one.get(name)])
+    summary = certainty.summary(run)
+    if summary:
+        rows.append(["certainty", "overall", summary["certainty"], "", "", "", ""])
+        for d in summary["domains"]:
+            rows.append(["certainty", d["label"], d["rating"], d["reason"], d["source"], "", ""])
     return csv_text(header, rows)

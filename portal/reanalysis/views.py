@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from flask import (
     Blueprint,
@@ -22,7 +23,7 @@ from portal import db, policy
 from portal.errors import ServiceError
 from portal.extensions import analysis_limit, limiter, user_or_address
 from portal.jobs import runner
-from portal.reanalysis import building, figures, inputs, living, presenting
+from portal.reanalysis import building, certainty, figures, inputs, living, presenting
 from portal.reanalysis.forms import StepForm
 from portal.reanalysis.models import AnalysisRun, RunStatus
 
@@ -198,6 +199,7 @@ def mapping(run_id: int):
         form=form,
         roles=analysis.ROLE_LABELS,
         outcome_types=analysis.OutcomeType,
+        tables=analysis.StudyTable,
         h=h,
         errors=errors,
         suggested=suggested,
@@ -288,7 +290,15 @@ def _chosen_method(run: AnalysisRun, form) -> dict:
 
 @bp.get("/<int:run_id>")
 def show(run_id: int):
-    run = _run(run_id)
+    return _show(_run(run_id))
+
+
+def _show(
+    run: AnalysisRun,
+    *,
+    certainty_error: ServiceError | None = None,
+    typed: Mapping[str, str] | None = None,
+):
     session = db.session()
     finished_or_failed = run.status in (RunStatus.FINISHED, RunStatus.FAILED)
     derived = living.derived_runs(session, run, current_user)
@@ -315,7 +325,39 @@ def show(run_id: int):
         version_changes=living.version_changes(run),
         measure_labels=analysis.MEASURE_LABELS,
         method_labels=analysis.METHOD_LABELS,
+        certainty=certainty.summary(run),
+        can_rate=policy.can_rate_certainty(current_user, run),
+        ratings=certainty.RATINGS,
+        certainty_error=certainty_error,
+        typed=typed or {},
+    ), 400 if certainty_error else 200
+
+
+@bp.post("/<int:run_id>/certainty")
+@login_required
+def rate_certainty(run_id: int):
+    """The analyst's ratings of the certainty of evidence, each with its reason; a
+    refused one shows the page again with what was typed and the problem beside it."""
+    run = _run(run_id)
+    if not policy.can_rate_certainty(current_user, run):
+        abort(403)
+    form = StepForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session = db.session()
+    try:
+        changed = certainty.rate(run, policy.require_account(current_user), request.form)
+    except ServiceError as problem:
+        session.rollback()
+        return _show(run, certainty_error=problem, typed=request.form)
+    session.commit()
+    flash(
+        f"Certainty of evidence updated: {', '.join(changed)}."
+        if changed
+        else "Nothing changed in the certainty of evidence.",
+        "info",
     )
+    return redirect(url_for("reanalysis.show", run_id=run.id, _anchor="certainty"), 303)
 
 
 @bp.post("/<int:run_id>/rerun")

@@ -109,7 +109,7 @@ def test_a_complete_aggregate_mapping_passes():
         ({"columns": BCG_COLUMNS, "year": "When"}, "year", "column 'When' chosen for year"),
         ({"columns": {**BCG_COLUMNS, "ci": "BCGTB"}}, "ci", "chosen for both"),
         ({"columns": {"m1i": "BCGTB"}}, "sd1i", "SD, treatment"),
-        ({"columns": {"xi": "BCGTB"}}, "columns", "'xi' is not a role"),
+        ({"columns": {"zi": "BCGTB"}}, "columns", "'zi' is not a role"),
     ],
 )
 def test_an_aggregate_mapping_that_could_not_run_is_refused_naming_the_field(h, field, words):

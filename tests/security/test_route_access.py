@@ -176,6 +176,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "reanalysis.edit": (R + "/edit", "owner:researcher"),
     "reanalysis.run_newest": (R + "/newest", "owner:researcher"),
     "reanalysis.follow": (R + "/follow", "owner:researcher"),
+    "reanalysis.rate_certainty": (R + "/certainty", "owner:researcher"),
     "reanalysis.results": (R + "/results.json", "owner:researcher"),
     "reanalysis.plot": (R + "/forest.svg", "owner:researcher"),
     "play.index": ("/play/", "public"),
