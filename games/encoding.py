@@ -174,9 +174,19 @@ def _sequence_bytes(
         ) from None
 
 
-def _raw_from_alignment(alignment: Alignment) -> tuple[np.ndarray, list[str | None]]:
-    """The gapped rows of a Bio.Align.Alignment as bytes, built from its
-    coordinates (Biopython's own row formatting is far slower than scoring)."""
+class _Layout(NamedTuple):
+    """A Bio.Align.Alignment read off its coordinates: each row's letters in
+    display order, one after the other, and where the gaps go."""
+
+    coordinates: np.ndarray  # int64 (rows, blocks + 1)
+    widths: np.ndarray  # int64 (blocks,): columns per block
+    letters: np.ndarray  # uint8: every row's letters, row after row
+    offsets: np.ndarray  # int64 (rows + 1,): row i's letters are letters[offsets[i]:offsets[i + 1]]
+    length: int  # columns
+    names: list[str | None]
+
+
+def _alignment_layout(alignment: Alignment) -> _Layout:
     sequences = list(alignment.sequences)
     names = [getattr(sequence, "id", None) for sequence in sequences]
     if not sequences:
@@ -210,20 +220,49 @@ def _raw_from_alignment(alignment: Alignment) -> tuple[np.ndarray, list[str | No
             # A row on the minus strand is shown, and scored, reverse-complemented.
             forward = _sequence_bytes(sequence, last, first, row, names).decode("latin-1")
             piece = reverse_complement(forward).encode("latin-1")
-        if GAP.encode() in piece:
-            raise ScoringError(
-                f"{_where(row, None, names)}: its sequence contains {GAP!r}; in a"
-                " Bio.Align.Alignment gaps come from the coordinates, not the sequence",
-                row=row + 1,
-                letter=GAP,
-            )
         pieces.append(piece)
     offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
     np.cumsum([len(piece) for piece in pieces], out=offsets[1:])
     letters = np.frombuffer(b"".join(pieces), dtype=np.uint8)
-    raw = np.empty((len(sequences), length), dtype=np.uint8)
-    _kernels.fill_rows(coordinates, widths, letters, offsets, np.uint8(ord(GAP)), raw)
-    return raw, names
+    gap_at = np.flatnonzero(letters == ord(GAP))
+    if gap_at.size:
+        row = int(np.searchsorted(offsets, gap_at[0], side="right")) - 1
+        raise ScoringError(
+            f"{_where(row, None, names)}: its sequence contains {GAP!r}; in a"
+            " Bio.Align.Alignment gaps come from the coordinates, not the sequence",
+            row=row + 1,
+            letter=GAP,
+        )
+    return _Layout(coordinates, widths, letters, offsets, length, names)
+
+
+def _raw_from_alignment(layout: _Layout) -> np.ndarray:
+    """The gapped rows as bytes, built from the coordinates (Biopython's own
+    row formatting is far slower than scoring)."""
+    raw = np.empty((len(layout.names), layout.length), dtype=np.uint8)
+    _kernels.fill_rows(
+        layout.coordinates, layout.widths, layout.letters, layout.offsets, np.uint8(ord(GAP)), raw
+    )
+    return raw
+
+
+def _codes_from_alignment(layout: _Layout, scheme: ScoringScheme) -> np.ndarray:
+    """The codes straight from the letters: only the letters are looked up,
+    and the gaps are written as codes by the same pass that places them."""
+    letter_codes = compile_scheme(scheme).lut[layout.letters]
+    if letter_codes.size and letter_codes.min() < 0:
+        # Rare: let the byte path find the row and column for the message.
+        return _encode(_raw_from_alignment(layout), scheme, layout.names)
+    codes = np.empty((len(layout.names), layout.length), dtype=np.uint8)
+    _kernels.fill_rows(
+        layout.coordinates,
+        layout.widths,
+        letter_codes.astype(np.uint8),
+        layout.offsets,
+        np.uint8(GAP_CODE),
+        codes,
+    )
+    return codes
 
 
 def _unknown_letter(
@@ -262,13 +301,10 @@ def encode_rows(alignment: Alignment | Iterable[str], scheme: ScoringScheme) -> 
     """The (rows, columns) uint8 codes of one alignment under ``scheme``
     (:data:`GAP_CODE` for gaps).  Codes are only meaningful to the scheme
     they were made with."""
-    names: Sequence[str | None] | None
     if isinstance(alignment, Alignment):
-        raw, names = _raw_from_alignment(alignment)
-    else:
-        texts, names = _text_rows(alignment)
-        raw = _raw_from_texts(texts, names)
-    return _encode(raw, scheme, names)
+        return _codes_from_alignment(_alignment_layout(alignment), scheme)
+    texts, names = _text_rows(alignment)
+    return _encode(_raw_from_texts(texts, names), scheme, names)
 
 
 def encode_batch(solutions: Iterable[Sequence[str]], scheme: ScoringScheme) -> np.ndarray:

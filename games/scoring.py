@@ -88,11 +88,9 @@ def _score_codes(
         raise ValueError("the symmetric gap kernel needs equal insertion and deletion scores")
     if symmetric_table and not compiled.symmetric_table:
         raise ValueError("the symmetric substitution kernel needs a symmetric matrix")
-    columns = np.ascontiguousarray(codes.T)
     return float(
         _kernels.score_codes(
             codes,
-            columns,
             compiled.table,
             values,
             compiled.gaps,
