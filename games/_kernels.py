@@ -12,8 +12,10 @@ Data layout
   earlier row of a pair, Biopython's "target") and 1 = deletion (a gap in the
   later row, the "query"); position 0 = left end, 1 = internal, 2 = right end;
   kind 0 = open (first gap position), 1 = extend (each further position).
-* ``codes`` is row-major (N rows, L columns); ``cols`` is the same alignment
-  column-major (L, N), because the column sweeps below read whole columns.
+* ``codes`` is row-major (N rows, L columns).  The column sweeps below read
+  whole columns, so the kernel transposes a tile of columns at a time (about
+  32 KB, so it stays in the level-1 cache while both passes read it) into a
+  uint64 array whose bytes are the tile's columns, eight rows to a word.
 
 The algorithms
 --------------
@@ -39,7 +41,15 @@ and both sums over j are cheap: sum_j m_j(R) is the number of letters in the
 columns of R (prefix sums over columns), and the number of rows j with a
 letter in R is the number of rows whose last letter before e lies in [s, e),
 read off a per-column histogram of "last letter seen" maintained by a single
-column sweep (``_gaps_symmetric``).  Cost O(N L) overall.
+column sweep (``_gaps_symmetric_*``).  Cost O(N L) overall.
+
+Speed: both passes used to wait on chains of dependent memory updates (a
+histogram slot incremented by row after row holding the same letter, and
+every row moved through the same slot of the sweep's histogram), about 25
+cycles a cell.  The substitution pass now counts into four interleaved integer
+histograms; the sweep moves the rows that had a letter in the previous column
+as one sum, and with unit weights reads eight rows a word and visits only the
+rows that switch between letters and gaps (``_gaps_unit_columns``).
 
 That histogram cannot tell rows j < i from rows j > i, which matters only when
 insertion and deletion scores differ.  ``_gaps_directional`` then ORs per-column
@@ -49,6 +59,8 @@ costing O(N L + G N / 64) for G gap cells.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
@@ -56,6 +68,7 @@ from numpy.typing import NDArray
 # Array types of the layout above; numba reads the signatures at the bottom of
 # this module, these annotations are for readers and type checkers.
 U8 = NDArray[np.uint8]
+I16 = NDArray[np.int16]
 I64 = NDArray[np.int64]
 U64 = NDArray[np.uint64]
 F64 = NDArray[np.float64]
@@ -171,7 +184,7 @@ def _column_letters(cols: U8, c: int, size: int, lanes: I64, letters: I64, count
     k = 0
     if LANES * size <= n_rows:
         for a in range(1, size):
-            base = LANES * a
+            base = LANES * np.int64(a)
             count = lanes[base] + lanes[base + 1] + lanes[base + 2] + lanes[base + 3]
             if count != 0:
                 letters[k] = a
@@ -181,11 +194,11 @@ def _column_letters(cols: U8, c: int, size: int, lanes: I64, letters: I64, count
                     lanes[base + lane] = 0
     else:
         for i in range(n_rows):
-            a = np.int64(cols[c, i])
-            base = LANES * a
+            letter = np.int64(cols[c, i])
+            base = LANES * letter
             count = lanes[base] + lanes[base + 1] + lanes[base + 2] + lanes[base + 3]
-            if count != 0 and a != 0:  # zeroed below, so each letter is taken once
-                letters[k] = a
+            if count != 0 and letter != 0:  # zeroed below, so each letter is taken once
+                letters[k] = letter
                 counts[k] = count
                 k += 1
                 for lane in range(LANES):
@@ -609,7 +622,7 @@ def _score_one(
     symmetric_gaps: bool,
     symmetric_table: bool,
     unit_weights: bool,
-    scratch: tuple,
+    scratch: tuple[Any, ...],
 ) -> float:
     (
         tile, counts_lanes, weight_lanes, square_lanes, letters, counts, wsum, wsq, present,
@@ -621,7 +634,8 @@ def _score_one(
     score = 0.0
     if symmetric_gaps:
         _gaps_symmetric_start(weights, last, hist, prefix)
-        # In the unit-weight sweep, last[i] + 1 is where row i's gap run starts.
+    if symmetric_gaps and unit_weights:
+        # In the unit-weight sweep, last[i] is where row i's gap run starts.
         for i in range(last.shape[0]):
             last[i] = 0
         for g in range(previous.shape[0]):
@@ -660,14 +674,18 @@ def _score_one(
 
 
 @njit(cache=True, nogil=True)
-def _scratch(n_rows: int, n_cols: int, size: int, symmetric_gaps: bool) -> tuple:
-    """Work arrays for scoring (rows, columns) alignments with ``size`` codes;
-    the histogram lanes are left zeroed by every use."""
+def _scratch(
+    n_rows: int, n_cols: int, size: int, symmetric_gaps: bool, tile_cols: int
+) -> tuple[Any, ...]:
+    """Work arrays for scoring (rows, columns) alignments with ``size`` codes
+    ``tile_cols`` columns at a time (0: about 32 KB of columns, a level-1
+    cache, in multiples of the transpose's blocks); the histogram lanes are
+    left zeroed by every use."""
     n_words = (n_rows + 63) // 64 if not symmetric_gaps else 0
     n_bit_cols = n_cols if not symmetric_gaps else 0
-    # About 32 KB of columns per tile (a level-1 cache), a multiple of the
-    # transpose's blocks.
-    tile_cols = min(n_cols, max(16, 32768 // max(n_rows, 1) // 16 * 16))
+    if tile_cols <= 0:
+        tile_cols = max(16, 32768 // max(n_rows, 1) // 16 * 16)
+    tile_cols = max(1, min(n_cols, tile_cols))
     return (
         np.empty((tile_cols, (n_rows + 7) // 8), np.uint64),
         np.zeros(LANES * size, np.int64),
@@ -700,10 +718,12 @@ def score_codes(
     symmetric_gaps: bool,
     symmetric_table: bool,
     unit_weights: bool,
+    tile_cols: int,
 ) -> float:
-    """Sum-of-pairs score of one encoded alignment (serial, deterministic)."""
+    """Sum-of-pairs score of one encoded alignment (serial, deterministic),
+    ``tile_cols`` columns at a time (0 for the default, see ``_scratch``)."""
     n_rows, n_cols = codes.shape
-    scratch = _scratch(n_rows, n_cols, table.shape[0], symmetric_gaps)
+    scratch = _scratch(n_rows, n_cols, table.shape[0], symmetric_gaps, tile_cols)
     return _score_one(
         codes, table, weights, gaps, symmetric_gaps, symmetric_table, unit_weights, scratch
     )
@@ -734,7 +754,7 @@ def score_batch_codes(
     for chunk in prange(n_chunks):
         lo = chunk * n_batch // n_chunks
         hi = (chunk + 1) * n_batch // n_chunks
-        scratch = _scratch(n_rows, n_cols, size, symmetric_gaps)
+        scratch = _scratch(n_rows, n_cols, size, symmetric_gaps, 0)
         for b in range(lo, hi):
             out[b] = _score_one(
                 solutions[b],
@@ -763,21 +783,59 @@ def alignment_layout(coordinates: I64, widths: I64, directions: I64) -> int:
             step = abs(coordinates[i, k + 1] - coordinates[i, k])
             if step > widths[k]:
                 widths[k] = step
+    # Flags ORed over whole rows rather than branches per block: Biopython
+    # makes a block at every column where any row starts or ends a gap.
     bad = -1
     for i in range(n_rows):
-        direction = 0
+        forward = False
+        backward = False
+        uneven = False
         for k in range(n_points - 1):
             step = coordinates[i, k + 1] - coordinates[i, k]
-            if step == 0:
-                continue
-            if abs(step) != widths[k] and bad < 0:
-                bad = i
-            sign = 1 if step > 0 else -1
-            if direction == 0:
-                direction = sign
-            elif direction != sign:
-                direction = 2
-        directions[i] = direction
+            size = abs(step)
+            forward |= step > 0
+            backward |= step < 0
+            uneven |= (size != 0) & (size != widths[k])
+        if uneven and bad < 0:
+            bad = i
+        directions[i] = 2 if forward and backward else (1 if forward else (-1 if backward else 0))
+    return bad
+
+
+@njit(cache=True, nogil=True)
+def fill_codes(coordinates: I64, widths: I64, letters: U8, offsets: I64, lut: I16, out: U8) -> int:
+    """``fill_rows`` writing codes: ``lut[letter]`` where the row moves, 0 (a
+    gap) where it does not.  ``letters`` has one byte more than the rows'
+    letters (any byte), so that a one-column block may read past a row's end
+    without a branch.  Returns the first row with a letter whose code is
+    negative (the scheme cannot score it), or -1."""
+    n_rows, n_points = coordinates.shape
+    bad = -1
+    for i in range(n_rows):
+        position = offsets[i]
+        column = 0
+        unknown = False
+        for k in range(n_points - 1):
+            width = widths[k]
+            moving = coordinates[i, k + 1] != coordinates[i, k]
+            if width == 1:  # the common block: no branch on moving
+                code = lut[letters[position]]
+                keep = moving & (code >= 0)
+                out[i, column] = code if keep else 0
+                unknown |= moving & (code < 0)
+                position += 1 if moving else 0
+            elif moving:
+                for q in range(width):
+                    code = lut[letters[position + q]]
+                    out[i, column + q] = code if code >= 0 else 0
+                    unknown |= code < 0
+                position += width
+            else:
+                for q in range(width):
+                    out[i, column + q] = 0
+            column += width
+        if unknown and bad < 0:
+            bad = i
     return bad
 
 
@@ -806,7 +864,7 @@ def fill_rows(
 
 SCORE_CODES_SIGNATURE = (
     "float64(uint8[:, ::1], float64[:, ::1], float64[::1], float64[:, :, ::1],"
-    " boolean, boolean, boolean)"
+    " boolean, boolean, boolean, int64)"
 )
 SCORE_BATCH_SIGNATURE = (
     "void(uint8[:, :, ::1], float64[:, ::1], float64[::1], float64[:, :, ::1],"
@@ -814,6 +872,9 @@ SCORE_BATCH_SIGNATURE = (
 )
 LAYOUT_SIGNATURE = "int64(int64[:, ::1], int64[::1], int64[::1])"
 FILL_SIGNATURE = "void(int64[:, ::1], int64[::1], uint8[::1], int64[::1], uint8, uint8[:, ::1])"
+FILL_CODES_SIGNATURE = (
+    "int64(int64[:, ::1], int64[::1], uint8[::1], int64[::1], int16[::1], uint8[:, ::1])"
+)
 
 
 def compile_all(*, parallel: bool = True) -> None:
@@ -829,6 +890,7 @@ def compile_all(*, parallel: bool = True) -> None:
         (score_codes, SCORE_CODES_SIGNATURE),
         (alignment_layout, LAYOUT_SIGNATURE),
         (fill_rows, FILL_SIGNATURE),
+        (fill_codes, FILL_CODES_SIGNATURE),
     ]
     if parallel:
         kernels.append((score_batch_codes, SCORE_BATCH_SIGNATURE))

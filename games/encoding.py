@@ -247,21 +247,17 @@ def _raw_from_alignment(layout: _Layout) -> np.ndarray:
 
 
 def _codes_from_alignment(layout: _Layout, scheme: ScoringScheme) -> np.ndarray:
-    """The codes straight from the letters: only the letters are looked up,
-    and the gaps are written as codes by the same pass that places them."""
-    letter_codes = compile_scheme(scheme).lut[layout.letters]
-    if letter_codes.size and letter_codes.min() < 0:
-        # Rare: let the byte path find the row and column for the message.
-        return _encode(_raw_from_alignment(layout), scheme, layout.names)
+    """The codes straight from the sequences' bytes and the coordinates, in
+    one pass that looks up each letter and places it (no Python strings, no
+    intermediate array of gapped bytes)."""
     codes = np.empty((len(layout.names), layout.length), dtype=np.uint8)
-    _kernels.fill_rows(
-        layout.coordinates,
-        layout.widths,
-        letter_codes.astype(np.uint8),
-        layout.offsets,
-        np.uint8(GAP_CODE),
-        codes,
+    padded = np.append(layout.letters, np.uint8(ord(GAP)))  # see fill_codes
+    unknown = _kernels.fill_codes(
+        layout.coordinates, layout.widths, padded, layout.offsets, compile_scheme(scheme).lut, codes
     )
+    if unknown >= 0:
+        # Rare: let the byte path find the column and word the message.
+        return _encode(_raw_from_alignment(layout), scheme, layout.names)
     return codes
 
 

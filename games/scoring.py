@@ -72,9 +72,12 @@ def _score_codes(
     *,
     gap_method: str = "auto",
     substitution_method: str = "auto",
+    tile_columns: int = 0,
 ) -> float:
     """Scores encoded rows.  The method overrides exist so that tests can run
-    every kernel on every input, not just the one ``auto`` picks."""
+    every kernel on every input, not just the one ``auto`` picks, and a small
+    ``tile_columns`` (the kernel reads that many columns at a time) so that
+    they cross tile boundaries on small alignments."""
     compiled = compile_scheme(scheme)
     codes = np.ascontiguousarray(codes, dtype=np.uint8)
     values, unit = _weights(weights, codes.shape[0])
@@ -97,6 +100,7 @@ def _score_codes(
             symmetric_gaps,
             symmetric_table,
             unit,
+            tile_columns,
         )
     )
 
