@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from Bio.Align import Alignment, MultipleSeqAlignment
 from Bio.Seq import reverse_complement
+from Bio.SeqRecord import SeqRecord
 
 from games import _kernels
 from games.scheme import GAP, GAP_SCORE_FIELDS, ScoringError, ScoringScheme
@@ -154,7 +155,7 @@ def _raw_from_texts(texts: list[str], names: Sequence[str | None] | None) -> np.
 def _sequence_bytes(
     sequence: Any, start: int, end: int, row: int, names: list[str | None]
 ) -> bytes:
-    data = getattr(sequence, "seq", sequence)  # SeqRecord -> Seq
+    data = sequence.seq if isinstance(sequence, SeqRecord) else sequence
     try:
         whole = start == 0 and end == len(data)
         piece = data if whole else data[start:end]  # slicing a Seq copies it
@@ -207,14 +208,16 @@ def _alignment_layout(alignment: Alignment) -> _Layout:
     if length == 0:
         raise ScoringError("the alignment is empty: its rows have no columns")
     pieces = []
-    for row, sequence in enumerate(sequences):
-        first, last = int(coordinates[row, 0]), int(coordinates[row, -1])
-        if directions[row] == 2:
+    # Plain ints: indexing numpy arrays row by row costs more than reading the sequences.
+    firsts, lasts = coordinates[:, 0].tolist(), coordinates[:, -1].tolist()
+    for row, (sequence, direction) in enumerate(zip(sequences, directions.tolist(), strict=True)):
+        first, last = firsts[row], lasts[row]
+        if direction == 2:
             raise ScoringError(
                 f"{_where(row, None, names)}: its coordinates go both forwards and backwards",
                 row=row + 1,
             )
-        if directions[row] >= 0:
+        if direction >= 0:
             piece = _sequence_bytes(sequence, first, last, row, names)
         else:
             # A row on the minus strand is shown, and scored, reverse-complemented.
