@@ -12,8 +12,10 @@ Data layout
   earlier row of a pair, Biopython's "target") and 1 = deletion (a gap in the
   later row, the "query"); position 0 = left end, 1 = internal, 2 = right end;
   kind 0 = open (first gap position), 1 = extend (each further position).
-* ``codes`` is row-major (N rows, L columns); ``cols`` is the same alignment
-  column-major (L, N), because the column sweeps below read whole columns.
+* ``codes`` is row-major (N rows, L columns).  The column sweeps below read
+  whole columns, so the kernel transposes a tile of columns at a time (about
+  32 KB, so it stays in the level-1 cache while both passes read it) into a
+  uint64 array whose bytes are the tile's columns, eight rows to a word.
 
 The algorithms
 --------------
@@ -39,7 +41,15 @@ and both sums over j are cheap: sum_j m_j(R) is the number of letters in the
 columns of R (prefix sums over columns), and the number of rows j with a
 letter in R is the number of rows whose last letter before e lies in [s, e),
 read off a per-column histogram of "last letter seen" maintained by a single
-column sweep (``_gaps_symmetric``).  Cost O(N L) overall.
+column sweep (``_gaps_symmetric_*``).  Cost O(N L) overall.
+
+Speed: both passes used to wait on chains of dependent memory updates (a
+histogram slot incremented by row after row holding the same letter, and
+every row moved through the same slot of the sweep's histogram), about 25
+cycles a cell.  The substitution pass now counts into four interleaved integer
+histograms; the sweep moves the rows that had a letter in the previous column
+as one sum, and with unit weights reads eight rows a word and visits only the
+rows that switch between letters and gaps (``_gaps_unit_columns``).
 
 That histogram cannot tell rows j < i from rows j > i, which matters only when
 insertion and deletion scores differ.  ``_gaps_directional`` then ORs per-column
@@ -49,6 +59,8 @@ costing O(N L + G N / 64) for G gap cells.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
@@ -56,6 +68,7 @@ from numpy.typing import NDArray
 # Array types of the layout above; numba reads the signatures at the bottom of
 # this module, these annotations are for readers and type checkers.
 U8 = NDArray[np.uint8]
+I16 = NDArray[np.int16]
 I64 = NDArray[np.int64]
 U64 = NDArray[np.uint64]
 F64 = NDArray[np.float64]
@@ -69,8 +82,14 @@ _SH2 = np.uint64(2)
 _SH4 = np.uint64(4)
 _SH8 = np.uint64(8)
 _SH16 = np.uint64(16)
+_SH24 = np.uint64(24)
 _SH32 = np.uint64(32)
+_SH40 = np.uint64(40)
+_SH48 = np.uint64(48)
+_SH56 = np.uint64(56)
 _LOW7 = np.uint64(0x7F)
+_LOW7S = np.uint64(0x7F7F7F7F7F7F7F7F)
+_HIGHS = np.uint64(0x8080808080808080)
 
 
 @njit(cache=True, nogil=True)
@@ -87,61 +106,188 @@ def _popcount(x: np.uint64) -> np.int64:
 
 
 @njit(cache=True, nogil=True)
-def _transpose(codes: U8, cols: U8) -> None:
-    n_rows, n_cols = codes.shape
-    # Blocked, so that both the reads and the writes stay within cache lines.
-    for c0 in range(0, n_cols, 64):
-        c1 = min(c0 + 64, n_cols)
-        for i0 in range(0, n_rows, 64):
-            i1 = min(i0 + 64, n_rows)
-            for i in range(i0, i1):
-                for c in range(c0, c1):
-                    cols[c, i] = codes[i, c]
+def _transpose(codes: U8, first: int, n: int, tile: U64) -> None:
+    """Columns ``first`` to ``first + n`` of ``codes`` into ``tile[:n]``, read
+    as bytes: ``tile.view(np.uint8)[q, i]`` is ``codes[i, first + q]``, and
+    the bytes past the last row are 0 (gaps).  Eight rows' codes are packed
+    into one word per store, which halves the cost of a byte-by-byte copy."""
+    n_rows = codes.shape[0]
+    n_groups = n_rows // 8
+    for q0 in range(0, n, 16):  # 16 columns x 8 rows: a few cache lines
+        q1 = min(q0 + 16, n)
+        for g in range(n_groups):
+            i = 8 * g
+            for q in range(q0, q1):
+                c = first + q
+                tile[q, g] = (
+                    np.uint64(codes[i, c])
+                    | (np.uint64(codes[i + 1, c]) << _SH8)
+                    | (np.uint64(codes[i + 2, c]) << _SH16)
+                    | (np.uint64(codes[i + 3, c]) << _SH24)
+                    | (np.uint64(codes[i + 4, c]) << _SH32)
+                    | (np.uint64(codes[i + 5, c]) << _SH40)
+                    | (np.uint64(codes[i + 6, c]) << _SH48)
+                    | (np.uint64(codes[i + 7, c]) << _SH56)
+                )
+    if n_groups < tile.shape[1]:
+        for q in range(n):
+            x = np.uint64(0)
+            for r in range(n_rows - 8 * n_groups):
+                x |= np.uint64(codes[8 * n_groups + r, first + q]) << np.uint64(8 * r)
+            tile[q, n_groups] = x
+
+
+# Four interleaved histograms (``lanes[4 * letter + lane]``, rows dealt to the
+# lanes in turn): one histogram would make every row's increment wait for the
+# previous one whenever two rows in a row share a letter, as they mostly do in
+# a column of an alignment.  Four independent chains keep the core busy.
+LANES = 4
 
 
 @njit(cache=True, nogil=True)
-def _substitution_symmetric(
-    cols: U8, table: F64, weights: F64, wsum: F64, wsq: F64, present: I64
+def _count_column(cols: U8, c: int, lanes: I64) -> None:
+    n_rows = cols.shape[1]
+    n_full = n_rows - n_rows % LANES
+    for i in range(0, n_full, LANES):
+        lanes[LANES * np.int64(cols[c, i])] += 1
+        lanes[LANES * np.int64(cols[c, i + 1]) + 1] += 1
+        lanes[LANES * np.int64(cols[c, i + 2]) + 2] += 1
+        lanes[LANES * np.int64(cols[c, i + 3]) + 3] += 1
+    for i in range(n_full, n_rows):
+        lanes[LANES * np.int64(cols[c, i])] += 1
+
+
+@njit(cache=True, nogil=True)
+def _weigh_column(cols: U8, c: int, weights: F64, lanes: F64, square_lanes: F64) -> None:
+    n_rows = weights.shape[0]
+    n_full = n_rows - n_rows % LANES
+    for i in range(0, n_full, LANES):
+        for lane in range(LANES):
+            slot = LANES * np.int64(cols[c, i + lane]) + lane
+            w = weights[i + lane]
+            lanes[slot] += w
+            square_lanes[slot] += w * w
+    for i in range(n_full, n_rows):
+        slot = LANES * np.int64(cols[c, i])
+        w = weights[i]
+        lanes[slot] += w
+        square_lanes[slot] += w * w
+
+
+@njit(cache=True, nogil=True)
+def _column_letters(cols: U8, c: int, size: int, lanes: I64, letters: I64, counts: I64) -> int:
+    """Moves the letters counted in ``lanes`` to ``letters[:k]`` with their
+    counts in ``counts[:k]``, zeroes ``lanes`` and returns k.  A column with
+    more rows than lane slots is cheaper to read off the whole histogram; a
+    short column (or a large alphabet) by revisiting its own letters."""
+    n_rows = cols.shape[1]
+    k = 0
+    if LANES * size <= n_rows:
+        for a in range(1, size):
+            base = LANES * np.int64(a)
+            count = lanes[base] + lanes[base + 1] + lanes[base + 2] + lanes[base + 3]
+            if count != 0:
+                letters[k] = a
+                counts[k] = count
+                k += 1
+                for lane in range(LANES):
+                    lanes[base + lane] = 0
+    else:
+        for i in range(n_rows):
+            letter = np.int64(cols[c, i])
+            base = LANES * letter
+            count = lanes[base] + lanes[base + 1] + lanes[base + 2] + lanes[base + 3]
+            if count != 0 and letter != 0:  # zeroed below, so each letter is taken once
+                letters[k] = letter
+                counts[k] = count
+                k += 1
+                for lane in range(LANES):
+                    lanes[base + lane] = 0
+    for lane in range(LANES):  # the gaps' slots
+        lanes[lane] = 0
+    return k
+
+
+@njit(cache=True, nogil=True)
+def _substitution_counts(
+    cols: U8, n_cols: int, table: F64, lanes: I64, letters: I64, counts: I64
 ) -> float:
-    """Substitution part of the score for a symmetric ``table``."""
-    n_cols, n_rows = cols.shape
+    """Substitution part of the score for a symmetric ``table`` and unit
+    weights: c_a c_b S[a,b] over letter pairs a < b plus C(c_a, 2) S[a,a]."""
+    size = table.shape[0]
     total = 0.0
     for c in range(n_cols):
-        k = 0
-        for i in range(n_rows):
-            a = cols[c, i]
-            if a == 0:
-                continue
-            w = weights[i]
-            # present[:size] flags the letters seen in this column and
-            # present[size:] lists them, so only those are visited and reset.
-            if present[a] == 0:
-                present[a] = 1
-                present[table.shape[0] + k] = a
-                k += 1
-            wsum[a] += w
-            wsq[a] += w * w
-        base = table.shape[0]
+        _count_column(cols, c, lanes)
+        k = _column_letters(cols, c, size, lanes, letters, counts)
         for p in range(k):
-            a = present[base + p]
-            wa = wsum[a]
-            total += 0.5 * (wa * wa - wsq[a]) * table[a, a]
+            a = letters[p]
+            count = float(counts[p])
+            row = 0.5 * (count - 1.0) * table[a, a]
             for q in range(p + 1, k):
-                b = present[base + q]
-                total += wa * wsum[b] * table[a, b]
-        for p in range(k):  # leave the scratch arrays zeroed for the next column
-            a = present[base + p]
-            present[a] = 0
-            wsum[a] = 0.0
-            wsq[a] = 0.0
+                row += float(counts[q]) * table[a, letters[q]]
+            total += count * row
     return total
 
 
 @njit(cache=True, nogil=True)
-def _substitution_ordered(cols: U8, table: F64, weights: F64, wsum: F64, present: I64) -> float:
+def _substitution_weighted(
+    cols: U8,
+    n_cols: int,
+    table: F64,
+    weights: F64,
+    lanes: F64,
+    square_lanes: F64,
+    letters: I64,
+    wsum: F64,
+    wsq: F64,
+) -> float:
+    """Substitution part of the score for a symmetric ``table``: with W_a the
+    weight of the rows holding letter a and Q_a that of their squares,
+    W_a W_b S[a,b] over pairs a < b plus (W_a^2 - Q_a) / 2 S[a,a]."""
+    n_rows = weights.shape[0]
+    total = 0.0
+    for c in range(n_cols):
+        _weigh_column(cols, c, weights, lanes, square_lanes)
+        k = 0
+        # A letter is present if any of its rows has a non-zero weight;
+        # letters whose rows all weigh 0 add nothing.
+        for i in range(n_rows):
+            a = np.int64(cols[c, i])
+            if a == 0:
+                continue
+            base = LANES * a
+            w = lanes[base] + lanes[base + 1] + lanes[base + 2] + lanes[base + 3]
+            q = square_lanes[base] + square_lanes[base + 1]
+            q += square_lanes[base + 2] + square_lanes[base + 3]
+            if w != 0.0 or q != 0.0:
+                letters[k] = a
+                wsum[a] = w
+                wsq[a] = q
+                k += 1
+            for lane in range(LANES):
+                lanes[base + lane] = 0.0
+                square_lanes[base + lane] = 0.0
+        for lane in range(LANES):
+            lanes[lane] = 0.0
+            square_lanes[lane] = 0.0
+        for p in range(k):
+            a = letters[p]
+            wa = wsum[a]
+            row = 0.5 * (wa * wa - wsq[a]) * table[a, a]
+            for q in range(p + 1, k):
+                b = letters[q]
+                row += wa * wsum[b] * table[a, b]
+            total += row
+    return total
+
+
+@njit(cache=True, nogil=True)
+def _substitution_ordered(
+    cols: U8, n_cols: int, table: F64, weights: F64, wsum: F64, present: I64
+) -> float:
     """Substitution part of the score for any ``table``: pair (i < j) scores
     ``table[x_i, x_j]``, as Biopython does (earlier row first)."""
-    n_cols, n_rows = cols.shape
+    n_rows = weights.shape[0]
     base = table.shape[0]
     total = 0.0
     for c in range(n_cols):
@@ -169,66 +315,187 @@ def _substitution_ordered(cols: U8, table: F64, weights: F64, wsum: F64, present
 
 
 @njit(cache=True, nogil=True)
-def _gaps_symmetric(
-    cols: U8, weights: F64, gaps: F64, last: I64, hist: F64, prefix: F64, letter_rows: I64
-) -> float:
-    """Gap part of the score when insertion and deletion scores are equal.
+def _gaps_symmetric_start(weights: F64, last: I64, hist: F64, prefix: F64) -> None:
+    """State of the gap sweep before the first column.
 
     ``last[i]``: column of row i's latest letter (-1 before its first).
     ``hist[p + 1]``: total weight of the rows whose latest letter is at p.
     ``prefix[c]``: total weight of the letters in columns < c.
     """
-    n_cols, n_rows = cols.shape
-    open_l = gaps[0, 0, 0]
-    ext_l = gaps[0, 0, 1]
-    open_i = gaps[0, 1, 0]
-    ext_i = gaps[0, 1, 1]
-    open_r = gaps[0, 2, 0]
-    ext_r = gaps[0, 2, 1]
-    for p in range(n_cols + 1):
+    for p in range(hist.shape[0]):
         hist[p] = 0.0
     weight_total = 0.0
-    for i in range(n_rows):
+    for i in range(weights.shape[0]):
         last[i] = -1
         weight_total += weights[i]
     hist[0] = weight_total
     prefix[0] = 0.0
+
+
+@njit(cache=True, nogil=True)
+def _gaps_symmetric_columns(
+    cols: U8,
+    n: int,
+    first: int,
+    weights: F64,
+    gaps: F64,
+    unit_weights: bool,
+    last: I64,
+    hist: F64,
+    prefix: F64,
+    movers: I64,
+    mover_weights: F64,
+) -> float:
+    """Gap part of the score (insertion and deletion scores equal) of the gap
+    runs that end in columns ``first`` to ``first + n``, held in ``cols[:n]``;
+    the columns before them have been swept already.
+
+    Per column, the rows whose latest letter was in the previous column (most
+    of them) move out of ``hist[c]`` as one sum kept in a register, not one
+    memory update each; only the rows ending a gap run are listed.
+    """
+    n_rows = weights.shape[0]
+    open_l = gaps[0, 0, 0]
+    ext_l = gaps[0, 0, 1]
+    open_i = gaps[0, 1, 0]
+    ext_i = gaps[0, 1, 1]
     total = 0.0
-    for c in range(n_cols):
+    for q in range(n):
+        c = first + q
+        n_letters = 0
         column_weight = 0.0
-        k = 0
+        moved_weight = 0.0
+        m = 0
         for i in range(n_rows):
-            if cols[c, i] == 0:
-                continue
-            letter_rows[k] = i
-            k += 1
-            w = weights[i]
-            column_weight += w
+            # Branch-free for the common cells (a letter after a letter, a gap
+            # after a gap); only the end of a gap run takes the branch below.
+            letter = cols[q, i] != 0
             s = last[i] + 1
-            if s < c:
+            last[i] = c if letter else s - 1
+            n_letters += letter
+            if not unit_weights:
+                column_weight += weights[i] if letter else 0.0
+            if not letter or s == c:
+                continue
+            w = 1.0 if unit_weights else weights[i]
+            # Row i's gap run [s, c) just ended.  The histogram must not yet
+            # include this column's moves, hence the deferred updates.
+            movers[m] = s
+            mover_weights[m] = w
+            m += 1
+            moved_weight += w
+            opened = 0.0
+            for p in range(s + 1, c + 1):
+                opened += hist[p]
+            extended = prefix[c] - prefix[s]
+            if s == 0:
+                total += w * ((open_l - ext_l) * opened + ext_l * extended)
+            else:
+                total += w * ((open_i - ext_i) * opened + ext_i * extended)
+        if unit_weights:
+            column_weight = float(n_letters)
+        for p in range(m):
+            hist[movers[p]] -= mover_weights[p]
+        hist[c] -= column_weight - moved_weight
+        hist[c + 1] = column_weight
+        prefix[c + 1] = prefix[c] + column_weight
+    return total
+
+
+@njit(cache=True, nogil=True)
+def _letter_bytes(x: np.uint64) -> np.uint64:
+    """The top bit of each non-zero byte of ``x`` (bytes never carry)."""
+    return ((x & _LOW7S) + _LOW7S | x) & _HIGHS
+
+
+@njit(cache=True, nogil=True)
+def _gaps_unit_columns(
+    tile: U64,
+    n: int,
+    first: int,
+    gaps: F64,
+    starts: I64,
+    previous: U64,
+    hist: F64,
+    prefix: F64,
+    movers: I64,
+) -> float:
+    """``_gaps_symmetric_columns`` for unit weights, eight rows per word.
+
+    A row's state changes only where it switches between letters and gaps, so
+    each word of a column is compared with the same word of the previous
+    column (``previous``, letter bytes marked) and only the switches are
+    visited: a gap run starting at c records ``starts[i] = c``, one ending at
+    c is scored.  The rows with letters in both columns, most of them, move in
+    ``hist`` as one popcount.
+    """
+    n_words = tile.shape[1]
+    open_l = gaps[0, 0, 0]
+    ext_l = gaps[0, 0, 1]
+    open_i = gaps[0, 1, 0]
+    ext_i = gaps[0, 1, 1]
+    total = 0.0
+    for q in range(n):
+        c = first + q
+        n_letters = np.int64(0)
+        n_stayed = np.int64(0)
+        m = 0
+        for g in range(n_words):
+            now = _letter_bytes(tile[q, g])
+            before = previous[g]
+            previous[g] = now
+            n_letters += _popcount(now)
+            n_stayed += _popcount(now & before)
+            switched = now ^ before
+            if switched == 0:
+                continue
+            while switched != 0:
+                low = switched & (~switched + _ONE)  # the lowest switch
+                switched ^= low
+                i = 8 * g + (_popcount(low - _ONE) >> 3)
+                if now & low == 0:
+                    starts[i] = c  # a gap run starts
+                    continue
+                s = starts[i]
+                if s == c:
+                    continue
                 # Row i's gap run [s, c) just ended.  The histogram must not
-                # yet include this column's moves, hence the second loop.
+                # yet include this column's moves, hence the deferred updates.
+                movers[m] = s
+                m += 1
                 opened = 0.0
-                for q in range(s + 1, c + 1):
-                    opened += hist[q]
+                for p in range(s + 1, c + 1):
+                    opened += hist[p]
                 extended = prefix[c] - prefix[s]
                 if s == 0:
-                    total += w * ((open_l - ext_l) * opened + ext_l * extended)
+                    total += (open_l - ext_l) * opened + ext_l * extended
                 else:
-                    total += w * ((open_i - ext_i) * opened + ext_i * extended)
-        for p in range(k):
-            i = letter_rows[p]
-            w = weights[i]
-            hist[last[i] + 1] -= w
-            hist[c + 1] += w
-            last[i] = c
+                    total += (open_i - ext_i) * opened + ext_i * extended
+        for p in range(m):
+            hist[movers[p]] -= 1.0
+        column_weight = float(n_letters)
+        hist[c] -= float(n_stayed)
+        hist[c + 1] = column_weight
         prefix[c + 1] = prefix[c] + column_weight
-    for i in range(n_rows):
+    return total
+
+
+@njit(cache=True, nogil=True)
+def _gaps_symmetric_end(
+    n_cols: int, weights: F64, gaps: F64, last: I64, hist: F64, prefix: F64
+) -> float:
+    """Gap part of the score of the gap runs that reach the last column."""
+    open_l = gaps[0, 0, 0]
+    ext_l = gaps[0, 0, 1]
+    open_r = gaps[0, 2, 0]
+    ext_r = gaps[0, 2, 1]
+    total = 0.0
+    for i in range(weights.shape[0]):
         s = last[i] + 1
         if s < n_cols:
             opened = 0.0
-            for q in range(s + 1, n_cols + 1):
-                opened += hist[q]
+            for p in range(s + 1, n_cols + 1):
+                opened += hist[p]
             extended = prefix[n_cols] - prefix[s]
             w = weights[i]
             # A row without letters has only a left-end gap, as in Biopython.
@@ -347,42 +614,119 @@ def _gaps_directional(
 
 
 @njit(cache=True, nogil=True)
-def score_codes(
+def _score_one(
     codes: U8,
-    cols: U8,
     table: F64,
     weights: F64,
     gaps: F64,
     symmetric_gaps: bool,
     symmetric_table: bool,
     unit_weights: bool,
+    scratch: tuple[Any, ...],
 ) -> float:
-    """Sum-of-pairs score of one encoded alignment (serial, deterministic)."""
-    n_rows, n_cols = codes.shape
-    size = table.shape[0]
-    wsum = np.zeros(size, np.float64)
-    wsq = np.zeros(size, np.float64)
-    present = np.zeros(2 * size, np.int64)
-    if symmetric_table:
-        score = _substitution_symmetric(cols, table, weights, wsum, wsq, present)
-    else:
-        score = _substitution_ordered(cols, table, weights, wsum, present)
+    (
+        tile, counts_lanes, weight_lanes, square_lanes, letters, counts, wsum, wsq, present,
+        last, hist, prefix, movers, mover_weights, previous, bits, after, column_weight, acc,
+    ) = scratch  # fmt: skip
+    n_cols = codes.shape[1]
+    tile_cols = tile.shape[0]
+    columns = tile.view(np.uint8)
+    score = 0.0
     if symmetric_gaps:
-        last = np.empty(n_rows, np.int64)
-        hist = np.empty(n_cols + 1, np.float64)
-        prefix = np.empty(n_cols + 1, np.float64)
-        letter_rows = np.empty(n_rows, np.int64)
-        score += _gaps_symmetric(cols, weights, gaps, last, hist, prefix, letter_rows)
+        _gaps_symmetric_start(weights, last, hist, prefix)
+    if symmetric_gaps and unit_weights:
+        # In the unit-weight sweep, last[i] is where row i's gap run starts.
+        for i in range(last.shape[0]):
+            last[i] = 0
+        for g in range(previous.shape[0]):
+            previous[g] = 0
+    # A tile of columns at a time, transposed into a buffer that stays in
+    # cache while both passes read it.
+    for first in range(0, n_cols, tile_cols):
+        n = min(tile_cols, n_cols - first)
+        _transpose(codes, first, n, tile)
+        if symmetric_table and unit_weights:
+            score += _substitution_counts(columns, n, table, counts_lanes, letters, counts)
+        elif symmetric_table:
+            score += _substitution_weighted(
+                columns, n, table, weights, weight_lanes, square_lanes, letters, wsum, wsq
+            )
+        else:
+            score += _substitution_ordered(columns, n, table, weights, wsum, present)
+        if symmetric_gaps and unit_weights:
+            score += _gaps_unit_columns(tile, n, first, gaps, last, previous, hist, prefix, movers)
+        elif symmetric_gaps:
+            score += _gaps_symmetric_columns(
+                columns, n, first, weights, gaps, unit_weights, last, hist, prefix, movers,
+                mover_weights,
+            )  # fmt: skip
+    if symmetric_gaps:
+        if unit_weights:
+            for i in range(last.shape[0]):  # back to "column of the latest letter"
+                ends_with_letter = (previous[i >> 3] >> np.uint64(8 * (i & 7) + 7)) & _ONE
+                last[i] = n_cols - 1 if ends_with_letter else last[i] - 1
+        score += _gaps_symmetric_end(n_cols, weights, gaps, last, hist, prefix)
     else:
-        n_words = (n_rows + 63) // 64
-        bits = np.empty((n_cols, n_words), np.uint64)
-        after = np.empty(n_cols, np.float64)
-        column_weight = np.empty(n_cols, np.float64)
-        acc = np.empty(n_words, np.uint64)
         score += _gaps_directional(
             codes, weights, gaps, unit_weights, bits, after, column_weight, acc
         )
     return score
+
+
+@njit(cache=True, nogil=True)
+def _scratch(
+    n_rows: int, n_cols: int, size: int, symmetric_gaps: bool, tile_cols: int
+) -> tuple[Any, ...]:
+    """Work arrays for scoring (rows, columns) alignments with ``size`` codes
+    ``tile_cols`` columns at a time (0: about 32 KB of columns, a level-1
+    cache, in multiples of the transpose's blocks); the histogram lanes are
+    left zeroed by every use."""
+    n_words = (n_rows + 63) // 64 if not symmetric_gaps else 0
+    n_bit_cols = n_cols if not symmetric_gaps else 0
+    if tile_cols <= 0:
+        tile_cols = max(16, 32768 // max(n_rows, 1) // 16 * 16)
+    tile_cols = max(1, min(n_cols, tile_cols))
+    return (
+        np.empty((tile_cols, (n_rows + 7) // 8), np.uint64),
+        np.zeros(LANES * size, np.int64),
+        np.zeros(LANES * size, np.float64),
+        np.zeros(LANES * size, np.float64),
+        np.empty(size, np.int64),
+        np.empty(size, np.int64),
+        np.zeros(size, np.float64),
+        np.zeros(size, np.float64),
+        np.zeros(2 * size, np.int64),
+        np.empty(n_rows, np.int64),
+        np.empty(n_cols + 1, np.float64),
+        np.empty(n_cols + 1, np.float64),
+        np.empty(n_rows, np.int64),
+        np.empty(n_rows, np.float64),
+        np.empty((n_rows + 7) // 8, np.uint64),
+        np.empty((n_bit_cols, n_words), np.uint64),
+        np.empty(n_bit_cols, np.float64),
+        np.empty(n_bit_cols, np.float64),
+        np.empty(n_words, np.uint64),
+    )
+
+
+@njit(cache=True, nogil=True)
+def score_codes(
+    codes: U8,
+    table: F64,
+    weights: F64,
+    gaps: F64,
+    symmetric_gaps: bool,
+    symmetric_table: bool,
+    unit_weights: bool,
+    tile_cols: int,
+) -> float:
+    """Sum-of-pairs score of one encoded alignment (serial, deterministic),
+    ``tile_cols`` columns at a time (0 for the default, see ``_scratch``)."""
+    n_rows, n_cols = codes.shape
+    scratch = _scratch(n_rows, n_cols, table.shape[0], symmetric_gaps, tile_cols)
+    return _score_one(
+        codes, table, weights, gaps, symmetric_gaps, symmetric_table, unit_weights, scratch
+    )
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -407,36 +751,21 @@ def score_batch_codes(
         return
     n_chunks = max(1, min(n_chunks, n_batch))
     size = table.shape[0]
-    n_words = (n_rows + 63) // 64
     for chunk in prange(n_chunks):
         lo = chunk * n_batch // n_chunks
         hi = (chunk + 1) * n_batch // n_chunks
-        cols = np.empty((n_cols, n_rows), np.uint8)
-        wsum = np.zeros(size, np.float64)
-        wsq = np.zeros(size, np.float64)
-        present = np.zeros(2 * size, np.int64)
-        last = np.empty(n_rows, np.int64)
-        hist = np.empty(n_cols + 1, np.float64)
-        prefix = np.empty(n_cols + 1, np.float64)
-        letter_rows = np.empty(n_rows, np.int64)
-        bits = np.empty((n_cols, n_words), np.uint64)
-        after = np.empty(n_cols, np.float64)
-        column_weight = np.empty(n_cols, np.float64)
-        acc = np.empty(n_words, np.uint64)
+        scratch = _scratch(n_rows, n_cols, size, symmetric_gaps, 0)
         for b in range(lo, hi):
-            codes = solutions[b]
-            _transpose(codes, cols)
-            if symmetric_table:
-                score = _substitution_symmetric(cols, table, weights, wsum, wsq, present)
-            else:
-                score = _substitution_ordered(cols, table, weights, wsum, present)
-            if symmetric_gaps:
-                score += _gaps_symmetric(cols, weights, gaps, last, hist, prefix, letter_rows)
-            else:
-                score += _gaps_directional(
-                    codes, weights, gaps, unit_weights, bits, after, column_weight, acc
-                )
-            out[b] = score
+            out[b] = _score_one(
+                solutions[b],
+                table,
+                weights,
+                gaps,
+                symmetric_gaps,
+                symmetric_table,
+                unit_weights,
+                scratch,
+            )
 
 
 @njit(cache=True, nogil=True)
@@ -454,21 +783,59 @@ def alignment_layout(coordinates: I64, widths: I64, directions: I64) -> int:
             step = abs(coordinates[i, k + 1] - coordinates[i, k])
             if step > widths[k]:
                 widths[k] = step
+    # Flags ORed over whole rows rather than branches per block: Biopython
+    # makes a block at every column where any row starts or ends a gap.
     bad = -1
     for i in range(n_rows):
-        direction = 0
+        forward = False
+        backward = False
+        uneven = False
         for k in range(n_points - 1):
             step = coordinates[i, k + 1] - coordinates[i, k]
-            if step == 0:
-                continue
-            if abs(step) != widths[k] and bad < 0:
-                bad = i
-            sign = 1 if step > 0 else -1
-            if direction == 0:
-                direction = sign
-            elif direction != sign:
-                direction = 2
-        directions[i] = direction
+            size = abs(step)
+            forward |= step > 0
+            backward |= step < 0
+            uneven |= (size != 0) & (size != widths[k])
+        if uneven and bad < 0:
+            bad = i
+        directions[i] = 2 if forward and backward else (1 if forward else (-1 if backward else 0))
+    return bad
+
+
+@njit(cache=True, nogil=True)
+def fill_codes(coordinates: I64, widths: I64, letters: U8, offsets: I64, lut: I16, out: U8) -> int:
+    """``fill_rows`` writing codes: ``lut[letter]`` where the row moves, 0 (a
+    gap) where it does not.  ``letters`` has one byte more than the rows'
+    letters (any byte), so that a one-column block may read past a row's end
+    without a branch.  Returns the first row with a letter whose code is
+    negative (the scheme cannot score it), or -1."""
+    n_rows, n_points = coordinates.shape
+    bad = -1
+    for i in range(n_rows):
+        position = offsets[i]
+        column = 0
+        unknown = False
+        for k in range(n_points - 1):
+            width = widths[k]
+            moving = coordinates[i, k + 1] != coordinates[i, k]
+            if width == 1:  # the common block: no branch on moving
+                code = lut[letters[position]]
+                keep = moving & (code >= 0)
+                out[i, column] = code if keep else 0
+                unknown |= moving & (code < 0)
+                position += 1 if moving else 0
+            elif moving:
+                for q in range(width):
+                    code = lut[letters[position + q]]
+                    out[i, column + q] = code if code >= 0 else 0
+                    unknown |= code < 0
+                position += width
+            else:
+                for q in range(width):
+                    out[i, column + q] = 0
+            column += width
+        if unknown and bad < 0:
+            bad = i
     return bad
 
 
@@ -496,8 +863,8 @@ def fill_rows(
 
 
 SCORE_CODES_SIGNATURE = (
-    "float64(uint8[:, ::1], uint8[:, ::1], float64[:, ::1], float64[::1],"
-    " float64[:, :, ::1], boolean, boolean, boolean)"
+    "float64(uint8[:, ::1], float64[:, ::1], float64[::1], float64[:, :, ::1],"
+    " boolean, boolean, boolean, int64)"
 )
 SCORE_BATCH_SIGNATURE = (
     "void(uint8[:, :, ::1], float64[:, ::1], float64[::1], float64[:, :, ::1],"
@@ -505,6 +872,9 @@ SCORE_BATCH_SIGNATURE = (
 )
 LAYOUT_SIGNATURE = "int64(int64[:, ::1], int64[::1], int64[::1])"
 FILL_SIGNATURE = "void(int64[:, ::1], int64[::1], uint8[::1], int64[::1], uint8, uint8[:, ::1])"
+FILL_CODES_SIGNATURE = (
+    "int64(int64[:, ::1], int64[::1], uint8[::1], int64[::1], int16[::1], uint8[:, ::1])"
+)
 
 
 def compile_all(*, parallel: bool = True) -> None:
@@ -520,6 +890,7 @@ def compile_all(*, parallel: bool = True) -> None:
         (score_codes, SCORE_CODES_SIGNATURE),
         (alignment_layout, LAYOUT_SIGNATURE),
         (fill_rows, FILL_SIGNATURE),
+        (fill_codes, FILL_CODES_SIGNATURE),
     ]
     if parallel:
         kernels.append((score_batch_codes, SCORE_BATCH_SIGNATURE))

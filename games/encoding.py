@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from Bio.Align import Alignment, MultipleSeqAlignment
 from Bio.Seq import reverse_complement
+from Bio.SeqRecord import SeqRecord
 
 from games import _kernels
 from games.scheme import GAP, GAP_SCORE_FIELDS, ScoringError, ScoringScheme
@@ -154,7 +155,7 @@ def _raw_from_texts(texts: list[str], names: Sequence[str | None] | None) -> np.
 def _sequence_bytes(
     sequence: Any, start: int, end: int, row: int, names: list[str | None]
 ) -> bytes:
-    data = getattr(sequence, "seq", sequence)  # SeqRecord -> Seq
+    data = sequence.seq if isinstance(sequence, SeqRecord) else sequence
     try:
         whole = start == 0 and end == len(data)
         piece = data if whole else data[start:end]  # slicing a Seq copies it
@@ -174,9 +175,19 @@ def _sequence_bytes(
         ) from None
 
 
-def _raw_from_alignment(alignment: Alignment) -> tuple[np.ndarray, list[str | None]]:
-    """The gapped rows of a Bio.Align.Alignment as bytes, built from its
-    coordinates (Biopython's own row formatting is far slower than scoring)."""
+class _Layout(NamedTuple):
+    """A Bio.Align.Alignment read off its coordinates: each row's letters in
+    display order, one after the other, and where the gaps go."""
+
+    coordinates: np.ndarray  # int64 (rows, blocks + 1)
+    widths: np.ndarray  # int64 (blocks,): columns per block
+    letters: np.ndarray  # uint8: every row's letters, row after row
+    offsets: np.ndarray  # int64 (rows + 1,): row i's letters are letters[offsets[i]:offsets[i + 1]]
+    length: int  # columns
+    names: list[str | None]
+
+
+def _alignment_layout(alignment: Alignment) -> _Layout:
     sequences = list(alignment.sequences)
     names = [getattr(sequence, "id", None) for sequence in sequences]
     if not sequences:
@@ -197,33 +208,60 @@ def _raw_from_alignment(alignment: Alignment) -> tuple[np.ndarray, list[str | No
     if length == 0:
         raise ScoringError("the alignment is empty: its rows have no columns")
     pieces = []
-    for row, sequence in enumerate(sequences):
-        first, last = int(coordinates[row, 0]), int(coordinates[row, -1])
-        if directions[row] == 2:
+    # Plain ints: indexing numpy arrays row by row costs more than reading the sequences.
+    firsts, lasts = coordinates[:, 0].tolist(), coordinates[:, -1].tolist()
+    for row, (sequence, direction) in enumerate(zip(sequences, directions.tolist(), strict=True)):
+        first, last = firsts[row], lasts[row]
+        if direction == 2:
             raise ScoringError(
                 f"{_where(row, None, names)}: its coordinates go both forwards and backwards",
                 row=row + 1,
             )
-        if directions[row] >= 0:
+        if direction >= 0:
             piece = _sequence_bytes(sequence, first, last, row, names)
         else:
             # A row on the minus strand is shown, and scored, reverse-complemented.
             forward = _sequence_bytes(sequence, last, first, row, names).decode("latin-1")
             piece = reverse_complement(forward).encode("latin-1")
-        if GAP.encode() in piece:
-            raise ScoringError(
-                f"{_where(row, None, names)}: its sequence contains {GAP!r}; in a"
-                " Bio.Align.Alignment gaps come from the coordinates, not the sequence",
-                row=row + 1,
-                letter=GAP,
-            )
         pieces.append(piece)
     offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
     np.cumsum([len(piece) for piece in pieces], out=offsets[1:])
     letters = np.frombuffer(b"".join(pieces), dtype=np.uint8)
-    raw = np.empty((len(sequences), length), dtype=np.uint8)
-    _kernels.fill_rows(coordinates, widths, letters, offsets, np.uint8(ord(GAP)), raw)
-    return raw, names
+    gap_at = np.flatnonzero(letters == ord(GAP))
+    if gap_at.size:
+        row = int(np.searchsorted(offsets, gap_at[0], side="right")) - 1
+        raise ScoringError(
+            f"{_where(row, None, names)}: its sequence contains {GAP!r}; in a"
+            " Bio.Align.Alignment gaps come from the coordinates, not the sequence",
+            row=row + 1,
+            letter=GAP,
+        )
+    return _Layout(coordinates, widths, letters, offsets, length, names)
+
+
+def _raw_from_alignment(layout: _Layout) -> np.ndarray:
+    """The gapped rows as bytes, built from the coordinates (Biopython's own
+    row formatting is far slower than scoring)."""
+    raw = np.empty((len(layout.names), layout.length), dtype=np.uint8)
+    _kernels.fill_rows(
+        layout.coordinates, layout.widths, layout.letters, layout.offsets, np.uint8(ord(GAP)), raw
+    )
+    return raw
+
+
+def _codes_from_alignment(layout: _Layout, scheme: ScoringScheme) -> np.ndarray:
+    """The codes straight from the sequences' bytes and the coordinates, in
+    one pass that looks up each letter and places it (no Python strings, no
+    intermediate array of gapped bytes)."""
+    codes = np.empty((len(layout.names), layout.length), dtype=np.uint8)
+    padded = np.append(layout.letters, np.uint8(ord(GAP)))  # see fill_codes
+    unknown = _kernels.fill_codes(
+        layout.coordinates, layout.widths, padded, layout.offsets, compile_scheme(scheme).lut, codes
+    )
+    if unknown >= 0:
+        # Rare: let the byte path find the column and word the message.
+        return _encode(_raw_from_alignment(layout), scheme, layout.names)
+    return codes
 
 
 def _unknown_letter(
@@ -262,13 +300,10 @@ def encode_rows(alignment: Alignment | Iterable[str], scheme: ScoringScheme) -> 
     """The (rows, columns) uint8 codes of one alignment under ``scheme``
     (:data:`GAP_CODE` for gaps).  Codes are only meaningful to the scheme
     they were made with."""
-    names: Sequence[str | None] | None
     if isinstance(alignment, Alignment):
-        raw, names = _raw_from_alignment(alignment)
-    else:
-        texts, names = _text_rows(alignment)
-        raw = _raw_from_texts(texts, names)
-    return _encode(raw, scheme, names)
+        return _codes_from_alignment(_alignment_layout(alignment), scheme)
+    texts, names = _text_rows(alignment)
+    return _encode(_raw_from_texts(texts, names), scheme, names)
 
 
 def encode_batch(solutions: Iterable[Sequence[str]], scheme: ScoringScheme) -> np.ndarray:

@@ -72,9 +72,12 @@ def _score_codes(
     *,
     gap_method: str = "auto",
     substitution_method: str = "auto",
+    tile_columns: int = 0,
 ) -> float:
     """Scores encoded rows.  The method overrides exist so that tests can run
-    every kernel on every input, not just the one ``auto`` picks."""
+    every kernel on every input, not just the one ``auto`` picks, and a small
+    ``tile_columns`` (the kernel reads that many columns at a time) so that
+    they cross tile boundaries on small alignments."""
     compiled = compile_scheme(scheme)
     codes = np.ascontiguousarray(codes, dtype=np.uint8)
     values, unit = _weights(weights, codes.shape[0])
@@ -88,17 +91,16 @@ def _score_codes(
         raise ValueError("the symmetric gap kernel needs equal insertion and deletion scores")
     if symmetric_table and not compiled.symmetric_table:
         raise ValueError("the symmetric substitution kernel needs a symmetric matrix")
-    columns = np.ascontiguousarray(codes.T)
     return float(
         _kernels.score_codes(
             codes,
-            columns,
             compiled.table,
             values,
             compiled.gaps,
             symmetric_gaps,
             symmetric_table,
             unit,
+            tile_columns,
         )
     )
 

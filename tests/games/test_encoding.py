@@ -72,6 +72,30 @@ def test_an_alignment_object_encodes_like_its_rows_without_all_gap_columns(rows)
     assert np.array_equal(encode_rows(to_alignment(rows), scheme), encode_rows(expected, scheme))
 
 
+@settings(max_examples=examples(200), deadline=None)
+@given(rows=alignments("ARNDCQEGHILKMFPSTWYVBZX*#j"))
+def test_alignment_codes_come_from_its_letters_as_the_string_path_makes_them(rows):
+    # The Alignment path looks up only the letters and writes the gaps while
+    # placing them; the string path looks up every cell of the printed rows.
+    # Both must give the same codes, and the same error for a letter the
+    # matrix lacks (# and j here).
+    kept = [c for c in range(len(rows[0])) if any(row[c] != "-" for row in rows)]
+    assume(kept)
+    printed = ["".join(row[c] for c in kept) for row in rows]
+    sequences, coordinates = Alignment.parse_printed_alignment([r.encode() for r in printed])
+    as_bytes = Alignment([Seq(sequence) for sequence in sequences], coordinates)
+    for alignment in (as_bytes, to_alignment(printed)):
+        try:
+            expected = encode_rows(printed, BLOSUM62)
+        except ScoringError as error:
+            with pytest.raises(ScoringError) as caught:
+                encode_rows(alignment, BLOSUM62)
+            assert str(caught.value) == str(error)
+            assert (caught.value.row, caught.value.column) == (error.row, error.column)
+        else:
+            assert np.array_equal(encode_rows(alignment, BLOSUM62), expected)
+
+
 def test_encode_rows_and_encode_batch_agree():
     solution = ["AC-GT", "A--GT"]
     codes = encode_rows(solution, PUZZLE)

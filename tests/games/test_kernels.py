@@ -188,3 +188,49 @@ def test_row_order_does_not_matter_when_scores_are_symmetric(data):
     assume(("directional", "symmetric") in variants(scheme))  # a symmetric matrix too
     shuffled = data.draw(st.permutations(rows))
     assert_close(score_alignment(shuffled, scheme), score_alignment(rows, scheme), rows, scheme)
+
+
+@st.composite
+def ragged_case(draw):
+    """A scheme with equal insertion and deletion scores (the column sweep),
+    rows of which many start or end with gaps, and a tile width that makes
+    the kernel cross tile boundaries even on a small alignment."""
+    scheme, rows = draw(scheme_and_rows(max_rows=30, max_columns=50, symmetric_gaps=True))
+    n_columns = len(rows[0])
+    ragged = []
+    for row in rows:
+        left = draw(st.integers(0, n_columns))
+        right = draw(st.integers(0, n_columns - left))
+        ragged.append("-" * left + row[left : n_columns - right] + "-" * right)
+    tile = draw(st.sampled_from([1, 2, 3, 7, 16, 0]))
+    return scheme, ragged, tile
+
+
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=ragged_case(), data=st.data())
+def test_the_tiled_kernel_matches_the_reference_on_ragged_rows(case, data):
+    scheme, rows, tile = case
+    weights = data.draw(weights_for(len(rows)))
+    expected = naive_score(rows, scheme, weights)
+    codes = encode_rows(rows, scheme)
+    for g, t in variants(scheme):
+        value = _score_codes(
+            codes, scheme, weights, gap_method=g, substitution_method=t, tile_columns=tile
+        )
+        assert_close(value, expected, rows, scheme, weights)
+
+
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=scheme_and_rows(integer=True, symmetric_gaps=True, max_rows=70, max_columns=30))
+def test_the_tiled_kernel_is_exact_on_integer_schemes(case):
+    # Up to 70 rows: more than one 64-row word, a partial 8-row word and a
+    # partial set of four histogram lanes.
+    scheme, rows = case
+    expected = naive_score(rows, scheme)
+    codes = encode_rows(rows, scheme)
+    for tile in (1, 5, 0):
+        for g, t in variants(scheme):
+            value = _score_codes(
+                codes, scheme, gap_method=g, substitution_method=t, tile_columns=tile
+            )
+            assert value == expected, (g, t, tile)
