@@ -133,8 +133,11 @@ def fit_reml(
         if accepted is None:
             break  # no ascent direction left: at the optimum
         change = np.abs(accepted[0] - s)
+        gain = accepted[1] - ll
         s, ll = accepted
-        if np.all(change <= _TOL * (1.0 + np.abs(s))):
+        # the second test ends a walk along a flat ridge (a level that the data cannot
+        # tell apart from another), where the likelihood no longer changes
+        if np.all(change <= _TOL * (1.0 + np.abs(s))) or gain <= 1e-15 * (1.0 + abs(ll)):
             break
     else:
         raise ConvergenceError(f"REML did not converge in {_MAX_ITER} iterations")
