@@ -118,6 +118,8 @@ class NetworkResult:
     league: tuple[tuple[Estimate | None, ...], ...]
     pscores: dict[str, float]
     edges: tuple[Edge, ...]
+    #: how many studies have an arm of each treatment
+    treatment_studies: dict[str, int]
     splits: tuple[EvidenceSplit, ...]
     decomposition: Decomposition
     cov: np.ndarray = field(repr=False)
@@ -288,6 +290,9 @@ def _fit(
         league=league,
         pscores=pscores,
         edges=edges,
+        treatment_studies={
+            name: sum(name in design for design in data.designs.values()) for name in treatments
+        },
         splits=splits,
         decomposition=_decomposition(data, X),
         cov=cov,

@@ -105,3 +105,22 @@ def test_bad_arms_are_named() -> None:
         network_from_arms(
             [Arm("s1", "A", n=5, events=1), Arm("s1", "B", n=5, events=2)], "OR", reference="Z"
         )
+
+
+def test_network_plot_draws_every_treatment_and_comparison() -> None:
+    from analysis.plots import network_plot, to_svg
+
+    arms = [
+        Arm("s1", "aspirin", n=100, events=10),
+        Arm("s1", "placebo", n=100, events=20),
+        Arm("s2", "aspirin", n=80, events=9),
+        Arm("s2", "placebo", n=80, events=15),
+        Arm("s3", "heparin", n=60, events=5),
+        Arm("s3", "placebo", n=60, events=11),
+        Arm("s3", "aspirin", n=60, events=7),
+    ]
+    result = network_from_arms(arms, "OR", reference="placebo")
+    svg = to_svg(network_plot(result, title="Network"))
+    for text in ("aspirin", "heparin", "placebo", ">3<", ">1<", "Network"):
+        assert text in svg
+    assert svg == to_svg(network_plot(result, title="Network"))
