@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import linalg, stats
@@ -37,7 +38,9 @@ class MVFit:
     iterations: int
 
 
-def _gls(y: np.ndarray, X: np.ndarray, M: np.ndarray) -> tuple[np.ndarray, ...]:
+def _gls(
+    y: np.ndarray, X: np.ndarray, M: np.ndarray
+) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Cholesky of ``M``, ``M^-1 X``, ``(X' M^-1 X)^-1``, beta and ``P y``."""
     c = linalg.cho_factor(M, lower=True)
     mi_x = linalg.cho_solve(c, X)
@@ -55,9 +58,8 @@ def _restricted_loglik(y: np.ndarray, X: np.ndarray, M: np.ndarray, logdet_xx: f
     logdet_m = 2.0 * float(np.sum(np.log(np.diag(c[0]))))
     logdet_xtmx = float(np.linalg.slogdet(xtmx)[1])
     rss = float(y @ py)
-    return (
-        -0.5 * (n - p) * np.log(2 * np.pi) + 0.5 * logdet_xx - 0.5 * (logdet_m + logdet_xtmx + rss)
-    )
+    constant = -0.5 * (n - p) * float(np.log(2 * np.pi))
+    return float(constant + 0.5 * logdet_xx - 0.5 * (logdet_m + logdet_xtmx + rss))
 
 
 def _check(y: np.ndarray, V: np.ndarray, X: np.ndarray) -> None:
@@ -102,7 +104,10 @@ def fit_reml(
     s = np.full(len(G), start / max(len(G), 1))
 
     def marginal(sig: np.ndarray) -> np.ndarray:
-        return V + sum((sk * gk for sk, gk in zip(sig, G, strict=True)), np.zeros_like(V))
+        out = V.copy()
+        for sk, gk in zip(sig, G, strict=True):
+            out += sk * gk
+        return out
 
     ll = _restricted_loglik(y, X, marginal(s), logdet_xx)
     iterations = 0

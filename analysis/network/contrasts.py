@@ -82,10 +82,10 @@ def _arm_scale(arms: Sequence[Arm], measure: str, study: str) -> tuple[np.ndarra
             p = x / n
             return p, p * (1 - p) / n
         add = 0.5 if np.any((x == 0) | (x == n)) else 0.0
-        a, b = x + add, n - x + add
+        hits, misses = x + add, n - x + add
         if measure == "OR":
-            return np.log(a / b), 1 / a + 1 / b
-        return np.log(a / (n + 2 * add)), 1 / a - 1 / (n + 2 * add)
+            return np.log(hits / misses), 1 / hits + 1 / misses
+        return np.log(hits / (n + 2 * add)), 1 / hits - 1 / (n + 2 * add)
     mean = np.array([_number(a.mean, "mean", study) for a in arms])
     sd = np.array([_number(a.sd, "sd", study) for a in arms])
     n = np.array([_number(a.n, "n", study) for a in arms])
@@ -197,7 +197,7 @@ def contrasts_from_estimates(
             row = Contrast(row.study, row.baseline, row.treatment, -row.yi, row.vi)
         turned.append(row)
     V = np.diag([r.vi for r in turned]) if turned else np.zeros((0, 0))
-    designs = {r.study: (r.baseline, r.treatment) for r in turned}
+    designs: dict[str, tuple[str, ...]] = {r.study: (r.baseline, r.treatment) for r in turned}
     return ContrastData(tuple(turned), V, designs)
 
 

@@ -220,8 +220,8 @@ def _design_matrix(data: ContrastData, treatments: Sequence[str], reference: str
 
 def _heterogeneity_structure(data: ContrastData) -> np.ndarray:
     studies = np.array([c.study for c in data.contrasts], dtype=object)
-    same = (studies[:, None] == studies[None, :]).astype(float)
-    return 0.5 * same + 0.5 * np.eye(len(studies))
+    same: np.ndarray = (studies[:, None] == studies[None, :]).astype(float)
+    return np.asarray(0.5 * same + 0.5 * np.eye(len(studies)), dtype=float)
 
 
 def _fit(
