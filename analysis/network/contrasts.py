@@ -36,7 +36,7 @@ class Arm:
 
     study: str
     treatment: str
-    n: float
+    n: float | None
     events: float | None = None
     mean: float | None = None
     sd: float | None = None
