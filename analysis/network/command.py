@@ -24,6 +24,7 @@ import pandas as pd
 from ..errors import AnalysisInputError, ConvergenceError
 from .contrasts import BINARY_MEASURES, MEASURES, Arm
 from .model import NetworkResult, network_from_arms
+from .tables import to_csv
 
 ROLES = ("study", "treatment", "events", "n", "mean", "sd")
 
@@ -183,6 +184,7 @@ def _parse_columns(text: str) -> dict[str, str]:
 )
 @click.option("--level", default=0.95, show_default=True, type=float)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print every table as one CSV.")
 def network(
     files: tuple[str, ...],
     measure: str,
@@ -191,6 +193,7 @@ def network(
     columns: str,
     level: float,
     as_json: bool,
+    as_csv: bool,
 ) -> None:
     """Network meta-analysis of the arms in FILES (one arm per row)."""
     measure = measure.upper()
@@ -206,6 +209,8 @@ def network(
         raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, allow_nan=False))
+    elif as_csv:
+        click.echo(to_csv(result), nl=False)
     else:
         click.echo(format_network(result))
 

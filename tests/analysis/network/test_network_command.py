@@ -78,3 +78,16 @@ def test_bad_counts_name_the_study(tmp_path: Path) -> None:
     assert out.exit_code == 1
     assert "study 'S1', field 'events'" in out.output
     assert "Traceback" not in out.output
+
+
+def test_csv_holds_every_table(three_files: list[str]) -> None:
+    out = CliRunner().invoke(network, [*three_files, *ARGS, *COLUMNS, "--csv"])
+    assert out.exit_code == 0, out.output
+    table = list(csv.DictReader(out.output.splitlines()))
+    kinds = [r["table"] for r in table]
+    assert kinds.count("effect") == 3 and kinds.count("league") == 12
+    assert kinds.count("ranking") == 4 and kinds.count("split") == 6 and kinds.count("q") == 3
+    (first,) = [r for r in table if r["table"] == "ranking" and r["rank"] == "1"]
+    assert first["first"] == "grp_counseling"
+    (between,) = [r for r in table if r["table"] == "q" and r["first"] == "between_designs"]
+    assert float(between["q"]) == pytest.approx(15.220337020893368, rel=1e-9)
