@@ -12,16 +12,16 @@ log-likelihood is metafor's, including its ``+ log|X'X| / 2`` term.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import linalg, stats
+from scipy import linalg, optimize, stats
 
 from .errors import AnalysisInputError, ConvergenceError
 
-_MAX_ITER = 500
+_MAX_ITER = 200
 _TOL = 1e-11
 
 
@@ -82,6 +82,28 @@ def _check(y: np.ndarray, V: np.ndarray, X: np.ndarray) -> None:
         raise AnalysisInputError(
             "the sampling variances must be positive (and covariances valid)", field="vi"
         ) from None
+
+
+def _bounded_search(loglik: Callable[[np.ndarray], float], start: np.ndarray) -> np.ndarray:
+    """A quasi-Newton search within ``sigma2 >= 0`` for the rare likelihood on which the
+    scoring steps creep (they stall at the iteration limit rather than fail)."""
+
+    def objective(sig: np.ndarray) -> float:
+        try:
+            return -loglik(sig)
+        except (np.linalg.LinAlgError, ValueError):
+            return np.inf
+
+    best = optimize.minimize(
+        objective,
+        start,
+        method="L-BFGS-B",
+        bounds=[(0.0, None)] * len(start),
+        options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 2000},
+    )
+    if not np.all(np.isfinite(best.x)) or objective(best.x) > objective(start):
+        raise ConvergenceError(f"REML did not converge in {_MAX_ITER} iterations")
+    return np.asarray(best.x, dtype=float)
 
 
 def fit_reml(
@@ -145,7 +167,7 @@ def fit_reml(
         if np.all(change <= _TOL * (1.0 + np.abs(s))) or gain <= 1e-15 * (1.0 + abs(ll)):
             break
     else:
-        raise ConvergenceError(f"REML did not converge in {_MAX_ITER} iterations")
+        s = _bounded_search(lambda sig: _restricted_loglik(y, X, marginal(sig), logdet_xx), s)
 
     M = marginal(s)
     _, _, _, xtmx_inv, beta, _ = _gls(y, X, M)

@@ -139,3 +139,14 @@ def test_effects_against_the_reference_are_the_league_column() -> None:
     column = [row[ref] for i, row in enumerate(result.league) if i != ref]
     assert list(result.effects) == column
     assert result.to_dict()["ranking"] == list(result.ranking)
+
+
+def test_the_bounded_search_reaches_the_same_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should scoring stall at its iteration limit, the fallback search still finds REML."""
+    from analysis import _rma_mv
+
+    monkeypatch.setattr(_rma_mv, "_MAX_ITER", 2)
+    result = fitted("hasselblad1998_OR")
+    (ref,) = [r for r in rows("network_summary.csv") if r["dataset"] == "hasselblad1998_OR"]
+    assert close(result.tau2, float(ref["tau2"]))
+    assert close(result.loglik, float(ref["loglik"]))
