@@ -1,4 +1,4 @@
-"""Forest and funnel plots rendered to SVG text or PNG/PDF bytes.
+"""Forest, funnel and network plots rendered to SVG text or PNG/PDF bytes.
 
 Figures are built on :class:`matplotlib.figure.Figure` directly (Agg
 rendering, no pyplot and so no global figure registry), which is safe in a
@@ -20,6 +20,7 @@ from matplotlib.patches import Polygon
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 from scipy import stats
 
+from .network import NetworkResult
 from .results import MetaAnalysisResult
 from .vocabulary import MEASURE_LABELS
 
@@ -239,6 +240,59 @@ def funnel_plot(
     span = np.concatenate([yi, left, right])
     pad = 0.03 * (span.max() - span.min() or 1.0)
     _set_x_axis(ax, float(tx(span.min() - pad)), float(tx(span.max() + pad)), ratio)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def network_plot(result: NetworkResult, *, title: str | None = None) -> Figure:
+    """Network graph: one node per treatment on a circle (its area grows with the number of
+    studies that have an arm of it) and one line per pair compared head to head, as wide as
+    the number of such studies, which is written on it."""
+    names = result.treatments
+    t = len(names)
+    angle = np.pi / 2 - 2 * np.pi * np.arange(t) / t
+    x, y = np.cos(angle), np.sin(angle)
+    at = {name: i for i, name in enumerate(names)}
+    fig = Figure(figsize=(6.4, 6.4), layout="constrained")
+    ax = fig.add_subplot()
+    widest = max((e.n_studies for e in result.edges), default=1)
+    for edge in result.edges:
+        i, j = at[edge.first], at[edge.second]
+        ax.plot(
+            [x[i], x[j]],
+            [y[i], y[j]],
+            color="#4a6fa5",
+            lw=1.0 + 7.0 * edge.n_studies / widest,
+            solid_capstyle="round",
+            zorder=1,
+        )
+        ax.text(
+            (x[i] + x[j]) / 2,
+            (y[i] + y[j]) / 2,
+            str(edge.n_studies),
+            ha="center",
+            va="center",
+            fontsize=9,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none"},
+            zorder=3,
+        )
+    most = max(result.treatment_studies.values(), default=1)
+    sizes = [150 + 650 * result.treatment_studies.get(name, 0) / most for name in names]
+    ax.scatter(x, y, s=sizes, color="#f2b134", edgecolor="black", zorder=2)
+    for i, name in enumerate(names):
+        ax.text(
+            1.18 * x[i],
+            1.18 * y[i],
+            name,
+            ha="center" if abs(x[i]) < 0.3 else ("left" if x[i] > 0 else "right"),
+            va="center",
+            fontsize=10,
+        )
+    ax.set_xlim(-1.7, 1.7)
+    ax.set_ylim(-1.4, 1.4)
+    ax.set_aspect("equal")
+    ax.axis("off")
     if title:
         ax.set_title(title)
     return fig

@@ -20,6 +20,7 @@ STANDALONE: dict[str, tuple[str, str]] = {
     "align": ("games.commands", "align"),
     "meta": ("analysis.commands", "meta"),
     "ipd": ("analysis.commands", "ipd"),
+    "network": ("analysis.network.command", "network"),
     "warmup": ("games.commands", "warmup_command"),
 }
 
@@ -34,6 +35,7 @@ SUMMARIES: dict[str, str] = {
     "demo": "Demo content.",
     "ipd": "Participant-level pooling of the trials in FILES (one participant per row).",
     "meta": "Meta-analysis of the studies in FILE (one study per row).",
+    "network": "Network meta-analysis of the arms in FILES (one arm per row).",
     "puzzles": "Alignment puzzles.",
     "routes": "Show the routes for the app.",
     "run": "Run a development server.",

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from analysis.commands import ipd as ipd_command
 from analysis.commands import meta as meta_command
+from analysis.network.command import network as network_command
 from games.commands import align as align_group
 from games.commands import warmup_command
 from portal import db, demo, migrate
@@ -149,6 +150,7 @@ def init_app(app: Flask) -> None:
         demo_group,
         meta_command,
         ipd_command,
+        network_command,
         align_group,
         warmup_command,
         datasets_group,

@@ -215,3 +215,14 @@ def test_application_commands_still_build_it(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Database at head." in result.stdout
     assert result.stderr.strip().endswith("APP LOADED")
+
+
+def test_the_portal_command_fits_a_network(runner, tmp_path):
+    table = tmp_path / "arms.csv"
+    table.write_text(
+        "study,treatment,events,n\n"
+        "A,x,10,100\nA,y,20,100\nB,x,12,90\nB,z,25,95\nC,y,15,80\nC,z,18,85\nD,x,9,70\nD,y,16,75\n"
+    )
+    result = runner.invoke(args=["network", str(table), "--measure", "OR", "--json"])
+    assert result.exit_code == 0, result.output
+    assert set(json.loads(result.output)["pscores"]) == {"x", "y", "z"}

@@ -1,0 +1,93 @@
+"""``network`` (and ``portal network``) reads arms from several CSV files as one network."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from analysis.network.command import network
+
+REFERENCE = Path(__file__).parents[1] / "reference"
+
+
+@pytest.fixture
+def three_files(tmp_path: Path) -> list[str]:
+    """dat.hasselblad1998's arms split over three datasets with their own column names."""
+    with (REFERENCE / "network_arms.csv").open() as handle:
+        rows = [r for r in csv.DictReader(handle) if r["dataset"] == "hasselblad1998"]
+    paths = []
+    for part in range(3):
+        path = tmp_path / f"part{part}.csv"
+        lines = ["trial,trt,xi,ni"] + [
+            f"{r['study']},{r['treatment']},{r['events']},{r['n']}"
+            for r in rows
+            if int(r["study"]) % 3 == part
+        ]
+        path.write_text("\n".join(lines) + "\n")
+        paths.append(str(path))
+    return paths
+
+
+ARGS = ["--measure", "OR", "--reference", "no_contact", "--small-values", "bad"]
+COLUMNS = ["--columns", "study=trial,treatment=trt,events=xi,n=ni"]
+
+
+def test_three_datasets_make_the_network_metafor_fits(three_files: list[str]) -> None:
+    out = CliRunner().invoke(network, [*three_files, *ARGS, *COLUMNS, "--json"])
+    assert out.exit_code == 0, out.output
+    result = json.loads(out.output)
+    with (REFERENCE / "network_summary.csv").open() as handle:
+        (summary,) = [r for r in csv.DictReader(handle) if r["dataset"] == "hasselblad1998_OR"]
+    assert result["tau2"] == pytest.approx(float(summary["tau2"]), rel=1e-6)
+    assert result["n_studies"] == 24
+    assert result["ranking"] == ["grp_counseling", "ind_counseling", "self_help", "no_contact"]
+    with (REFERENCE / "network_pscores.csv").open() as handle:
+        for r in csv.DictReader(handle):
+            if r["dataset"] == "hasselblad1998_OR":
+                assert result["pscores"][r["treatment"]] == pytest.approx(
+                    float(r["pscore"]), rel=1e-6
+                )
+
+
+def test_readable_summary_speaks_plainly(three_files: list[str]) -> None:
+    out = CliRunner().invoke(network, [*three_files, *ARGS, *COLUMNS])
+    assert out.exit_code == 0, out.output
+    assert "League table (row against column):" in out.output
+    assert (
+        "1. grp_counseling: on average 85% likely to be better than another treatment" in out.output
+    )
+    assert "between designs (inconsistency) = 15.220 (df 7, p = 0.0333)" in out.output
+
+
+def test_a_missing_column_names_the_file(three_files: list[str]) -> None:
+    out = CliRunner().invoke(network, [*three_files, *ARGS])
+    assert out.exit_code == 1
+    assert "part0.csv has no column 'study' for the study" in out.output
+    out = CliRunner().invoke(network, [*three_files, *ARGS, "--columns", "arm=trt"])
+    assert out.exit_code == 1 and "'arm=trt' is not role=column" in out.output
+
+
+def test_bad_counts_name_the_study(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("study,treatment,events,n\nS1,A,5,20\nS1,B,30,20\n")
+    out = CliRunner().invoke(network, [str(path), "--measure", "OR"])
+    assert out.exit_code == 1
+    assert "study 'S1', field 'events'" in out.output
+    assert "Traceback" not in out.output
+
+
+def test_csv_holds_every_table(three_files: list[str]) -> None:
+    out = CliRunner().invoke(network, [*three_files, *ARGS, *COLUMNS, "--csv"])
+    assert out.exit_code == 0, out.output
+    table = list(csv.DictReader(out.output.splitlines()))
+    kinds = [r["table"] for r in table]
+    assert kinds.count("effect") == 3 and kinds.count("league") == 12
+    assert kinds.count("ranking") == 4 and kinds.count("split") == 6 and kinds.count("q") == 3
+    (first,) = [r for r in table if r["table"] == "ranking" and r["rank"] == "1"]
+    assert first["first"] == "grp_counseling"
+    (between,) = [r for r in table if r["table"] == "q" and r["first"] == "between_designs"]
+    assert float(between["q"]) == pytest.approx(15.220337020893368, rel=1e-9)
