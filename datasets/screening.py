@@ -58,6 +58,7 @@ from .lexicon import TEXT_CANDIDATE, mentions_name, name_cells
 from .limits import DEFAULT_LIMITS, Limits
 from .reading import Table, open_table
 from .schema import missing_values, normalise_schema
+from .stats import DistinctHashes
 
 MAX_EXAMPLES = 5
 
@@ -544,8 +545,9 @@ class _ColumnScreen:
         self.last_number: float | None = None
         # Distinct values tell names (mostly unique) from labels that merely
         # look like names; only text columns need it, and only up to a point.
-        self.distinct: set[int] | None = set() if self.scan_content else None
-        self.distinct_cap = 100_000
+        self.distinct: DistinctHashes | None = (
+            DistinctHashes(100_000) if self.scan_content else None
+        )
         self.checks: dict[int, list[int]] = {}  # rule -> [values checked, passed]
         self.name_cells = _Hits()  # cells that are personal names
         self.name_values: set[int] = set()  # distinct names among them (bounded)
@@ -568,7 +570,8 @@ class _ColumnScreen:
         """Long, mostly different texts with spaces: notes a person must read."""
         if not self.text_cells or self.nonmissing < 2:
             return False
-        varied = self.distinct is None or len(self.distinct) * 2 >= self.nonmissing
+        distinct = self.distinct.count() if self.distinct is not None else None
+        varied = distinct is None or distinct * 2 >= self.nonmissing
         return (
             varied
             and self.text_chars >= FREE_TEXT_MIN_CHARS * self.text_cells
@@ -593,13 +596,15 @@ class _ColumnScreen:
         if self.scan_digits or self.scan_geography:
             self._running_number(arr)
         # Text columns usually repeat a few labels: look at each label once.
+        labels = None
         if (self.scan_content or self.scan_digits or self.scan_geography) and len(arr) > 64:
             encoded = pc.dictionary_encode(arr)
             if isinstance(encoded, pa.ChunkedArray):
                 encoded = encoded.combine_chunks()
-            if len(encoded.dictionary) * 2 <= len(arr):
+            labels = encoded.dictionary
+            if len(labels) * 2 <= len(arr):
                 self._feed_encoded(
-                    arr, rows, encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
+                    arr, rows, labels, encoded.indices.to_numpy(zero_copy_only=False)
                 )
                 return
         miss = missing_mask(arr, self.missing)
@@ -612,7 +617,11 @@ class _ColumnScreen:
         self.nonmissing += len(arr)
         self.present.add(rows, arr)
         if self.distinct is not None:
-            self._distinct(arr)
+            # The batch's distinct values are already at hand: hash only those.
+            if labels is not None:
+                self._distinct(labels.filter(pa.array(~missing_mask(labels, self.missing))))
+            else:
+                self._distinct(arr)
         if self.is_age:
             self._ages(arr, rows)
         if self.is_postcode:
@@ -662,8 +671,8 @@ class _ColumnScreen:
 
     def _distinct(self, values: pa.Array) -> None:
         assert self.distinct is not None
-        self.distinct.update(np.unique(hash_values(values.to_numpy(zero_copy_only=False))).tolist())
-        if len(self.distinct) > self.distinct_cap:
+        self.distinct.add(hash_values(values.to_numpy(zero_copy_only=False)))
+        if self.distinct.overflowed:
             self.distinct = None
 
     def _ages(self, arr: pa.Array, rows: np.ndarray) -> None:
@@ -855,10 +864,9 @@ class _ColumnScreen:
                 continue
             if rule.scope != "text" and not self.scan_content and self.counter:
                 continue  # numbers that only go up are a running number, not identifiers
+            distinct = self.distinct.count() if self.distinct is not None else None
             if rule.kind == "name" and (
-                self.distinct is not None
-                and len(self.distinct) < 0.5 * self.nonmissing
-                or self.nonmissing < 5
+                distinct is not None and distinct < 0.5 * self.nonmissing or self.nonmissing < 5
             ):
                 continue  # repeated labels ("Moderate Improvement") are categories
             confident = rule.strong or fraction >= 0.8
@@ -1113,7 +1121,8 @@ def screen(
     active = [c for c in columns if c.needed or c.position in qi_pos]
     texts = sum(1 for c in active if c.distinct is not None)
     for c in active:  # keep the distinct-value sets of wide files bounded in total
-        c.distinct_cap = max(1_000, 2_000_000 // max(1, texts))
+        if c.distinct is not None:
+            c.distinct.cap = max(1_000, 2_000_000 // max(1, texts))
     wanted = sorted({c.position for c in active} | set(risk_pos))
     for batch in table.batches(columns=wanted or [0], progress=progress):
         rows_screened += batch.num_rows
