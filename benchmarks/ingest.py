@@ -7,7 +7,8 @@
 The file is trial-like: integers and decimals with missing-value codes ("NA",
 ".", empty cells), categories, a date with a few thousand values, a date of
 high cardinality (tens of thousands of days, 2% "NA"), a timestamp that is
-different on every row, a boolean and a free-text note of 3 to 11 words.
+different on every row, a boolean and a free-text note of 3 to 11 words (a
+third of them ending in a number, 5% empty).
 
 Each measurement runs in a fresh subprocess, so its peak memory (ru_maxrss,
 interpreter and libraries included) is its own. The kinds are run in turn,
@@ -140,6 +141,11 @@ def generate(path: Path, rows: int, seed: int = 0) -> None:
             lengths = rng.integers(3, 12, n)
             picks = words[rng.integers(0, len(words), (n, 11))]
             note = np.array([" ".join(p[:k]) for p, k in zip(picks, lengths, strict=True)])
+            dated = rng.random(n) < 0.3  # "... on day 12": some notes hold a number
+            note[dated] = np.char.add(
+                np.char.add(note[dated], " on day "),
+                rng.integers(1, 60, int(dated.sum())).astype(str),
+            )
             note[rng.random(n) < 0.05] = ""
             cols.append(note)
             writer.writerows(zip(*cols, strict=True))

@@ -321,6 +321,8 @@ class _ContentRule:
     # Which columns the rule reads: "text" (string columns), "digits" (also
     # whole numbers), "geography" (also whole numbers in a column named for a place).
     scope: str = "text"
+    # Every match holds a digit 0-9, so cells without one need not be read.
+    needs_digit: bool = False
 
 
 def _nhs_number(value: str) -> bool:
@@ -381,6 +383,7 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         "US social security numbers",
         strong=True,
         gate="-",
+        needs_digit=True,
     ),
     _ContentRule(
         "national-id",
@@ -390,6 +393,7 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         strong=False,
         min_fraction=0.5,
         scope="digits",
+        needs_digit=True,
     ),
     _ContentRule(
         "national-id",
@@ -400,6 +404,7 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         min_fraction=0.5,
         check=_nhs_number,
         scope="digits",
+        needs_digit=True,
     ),
     _ContentRule(
         "zip-code",
@@ -409,6 +414,7 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         strong=False,
         min_fraction=0.5,
         scope="geography",
+        needs_digit=True,
     ),
     _ContentRule(
         "national-id",
@@ -416,6 +422,7 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         r"^[A-CEGHJ-PR-TW-Za-ceghj-pr-tw-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d]$",
         "UK National Insurance numbers",
         strong=True,
+        needs_digit=True,
     ),
     _ContentRule(
         "postcode",
@@ -423,6 +430,7 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         r"(?:^|[^A-Za-z0-9])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}(?:[^A-Za-z0-9]|$)",
         "full UK postcodes",
         strong=True,
+        needs_digit=True,
     ),
     _ContentRule(
         "phone",
@@ -432,6 +440,7 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         strong=False,
         min_fraction=0.5,
         check=_phone_number,
+        needs_digit=True,
     ),
     _ContentRule(
         "street-address",
@@ -442,6 +451,7 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         "street addresses",
         strong=False,
         min_fraction=0.1,
+        needs_digit=True,
     ),
     _ContentRule(
         "ip-address",
@@ -450,6 +460,7 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         "IP addresses",
         strong=True,
         gate=".",
+        needs_digit=True,
     ),
     _ContentRule(
         "full-date",
@@ -460,6 +471,7 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         r"dec)[a-z]*[- ]?(?:19|20)\d{2})(?:[^0-9]|$)",
         "full dates",
         strong=True,
+        needs_digit=True,
     ),
     _ContentRule(
         "name",
@@ -699,6 +711,8 @@ class _ColumnScreen:
     ) -> None:
         """Run the content rules on ``values`` (the cells, or the distinct labels
         that ``indices`` map the cells to)."""
+        with_digit: np.ndarray | None = None
+        digit_values = values
         for n, rule in enumerate(_CONTENT_RULES):
             if not self.reads(rule):
                 continue
@@ -706,7 +720,25 @@ class _ColumnScreen:
                 pc.any(pc.match_substring(values, pattern=rule.gate)).as_py()
             ):
                 continue
-            hit = bool_mask(pc.match_substring_regex(values, pattern=rule.pattern))
+            if rule.needs_digit:
+                # Free text is mostly words: the rules for numbers read only the
+                # cells that hold a digit.
+                if with_digit is None and not self.scan_content:  # whole numbers
+                    with_digit = np.ones(len(values), dtype=bool)
+                elif with_digit is None:
+                    with_digit = bool_mask(pc.match_substring_regex(values, pattern="[0-9]"))
+                    if not with_digit.all():
+                        digit_values = values.filter(pa.array(with_digit))
+                if not with_digit.any():
+                    continue
+                found = bool_mask(pc.match_substring_regex(digit_values, pattern=rule.pattern))
+                if len(digit_values) == len(values):
+                    hit = found
+                else:
+                    hit = np.zeros(len(values), dtype=bool)
+                    hit[with_digit] = found
+            else:
+                hit = bool_mask(pc.match_substring_regex(values, pattern=rule.pattern))
             if rule.check is not None and hit.any():
                 self._check(n, rule.check, values, hit)
             if rule.kind == "phone" and hit.any():

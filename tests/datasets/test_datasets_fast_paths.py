@@ -22,6 +22,7 @@ from datasets.fieldtypes import (
     strptime_round_trip,
 )
 from datasets.lexicon import _name_cells, name_cells
+from datasets.screening import _CONTENT_RULES
 from datasets.stats import DistinctHashes
 
 _num = st.integers(min_value=0, max_value=99).map(lambda n: f"{n:02d}")
@@ -153,3 +154,34 @@ def test_distinct_hashes_count_as_a_set_would(batches: list[list[int]], cap: int
             if len(seen) > cap:
                 seen = None
     assert counter.count() == (None if seen is None else len(seen))
+
+
+_DIGITLESS = st.text(
+    alphabet=st.characters(blacklist_characters="0123456789", blacklist_categories=("Cs",)),
+    max_size=40,
+)
+# Near misses: identifier shapes with their digits swapped for look-alikes.
+_LOOKALIKES = st.sampled_from(
+    [
+        "OOO-OO-OOOO",
+        "SW1A 1AA".replace("1", "l"),
+        "l2 High Street".replace("2", "Z"),
+        "a.b.c.d",
+        "IO/O3/2OOI",
+        "+(OO) ——— ———",
+        "AB CD EF GH C",
+        "nineteen Main Street",
+        "١٢٣-٤٥-٦٧٨٩",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_DIGITLESS | _LOOKALIKES, min_size=1, max_size=20))
+def test_rules_said_to_need_a_digit_match_no_cell_without_one(cells: list[str]) -> None:
+    arr = pa.array(cells, pa.string())
+    for rule in _CONTENT_RULES:
+        if rule.needs_digit:
+            assert not pa.compute.any(
+                pa.compute.match_substring_regex(arr, pattern=rule.pattern)
+            ).as_py(), rule.description
