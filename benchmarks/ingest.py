@@ -11,7 +11,8 @@ different on every row, a boolean and a free-text note of 3 to 11 words (a
 third of them ending in a number, 5% empty).
 
 Each measurement runs in a fresh subprocess, so its peak memory (ru_maxrss,
-interpreter and libraries included) is its own. The kinds are run in turn,
+interpreter and libraries included) and its CPU time (all threads) are its
+own; on a busy machine CPU time is the steadier figure. The kinds are run in turn,
 round after round (interleaved), and the median of the rounds is reported, so
 the machine's other load falls on all of them alike. Measured:
 
@@ -164,41 +165,46 @@ def prefix(src: Path, dst: Path, rows: int) -> None:
 WORKER = r"""
 import json, os.path, resource, sys, time
 kind, path, extra = sys.argv[1], sys.argv[2], sys.argv[3]
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 MISSING = json.loads(sys.argv[4])
 # Imports happen before the clock starts: only the work on the file is timed.
 if kind == "pyarrow":
     import pyarrow.csv as pacsv
     options = pacsv.ConvertOptions(null_values=MISSING, strings_can_be_null=True)
-    start = time.perf_counter()
+    start, cpu0 = time.perf_counter(), cpu()
     rows, ok = pacsv.read_csv(path, convert_options=options).num_rows, True
 elif kind == "polars":
     import polars as pl
-    start = time.perf_counter()
+    start, cpu0 = time.perf_counter(), cpu()
     rows, ok = pl.read_csv(path, null_values=MISSING, try_parse_dates=True).height, True
 elif kind == "validate":
     from datasets.validation import validate
     schema = json.loads(extra)
-    start = time.perf_counter()
+    start, cpu0 = time.perf_counter(), cpu()
     report = validate(path, schema)
     rows, ok = report.row_count, report.valid
 elif kind.startswith("ingest"):
     from datasets.ingest import ingest
     from datasets.storage import LocalBlobStore
-    start = time.perf_counter()
+    start, cpu0 = time.perf_counter(), cpu()
     result = ingest(path, store=LocalBlobStore(extra))
     rows, ok = result.row_count, result.valid
 else:
     import frictionless
     schema = frictionless.Schema.from_descriptor(json.loads(extra))
-    start = time.perf_counter()
+    start, cpu0 = time.perf_counter(), cpu()
     # frictionless refuses absolute paths as unsafe; the worker runs in the file's directory
     report = frictionless.validate(os.path.basename(path), schema=schema)
     rows, ok = report.tasks[0].stats.get("rows"), report.valid
     if not ok:
         sys.exit(str(report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]))
 seconds = time.perf_counter() - start
+cpu_seconds = cpu() - cpu0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"rows": rows, "valid": ok, "seconds": seconds, "peak_mb": peak}))
+result = {"rows": rows, "valid": ok, "seconds": seconds, "cpu": cpu_seconds, "peak_mb": peak}
+print(json.dumps(result))
 """
 
 
@@ -305,6 +311,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         results[kind] = {
             "rows": rs[0]["rows"],
             "seconds": statistics.median(x["seconds"] for x in rs),
+            "cpu": statistics.median(x["cpu"] for x in rs),
             "peak_mb": max(x["peak_mb"] for x in rs),
         }
         results[kind]["rows_per_second"] = results[kind]["rows"] / results[kind]["seconds"]
@@ -312,11 +319,12 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
             assert results[kind]["rows"] == args.rows and all(x["valid"] for x in rs), kind
 
     print()
-    print(f"{'':15}{'rows':>11}{'seconds':>10}{'rows/s':>12}{'peak MB':>10}")
+    print(f"{'':15}{'rows':>11}{'seconds':>10}{'CPU s':>8}{'rows/s':>12}{'peak MB':>10}")
     for kind, res in results.items():
         note = fl_note if kind == "frictionless" else ""
         print(
-            f"{kind:15}{res['rows']:>11,}{res['seconds']:>10.2f}{res['rows_per_second']:>12,.0f}"
+            f"{kind:15}{res['rows']:>11,}{res['seconds']:>10.2f}{res['cpu']:>8.2f}"
+            f"{res['rows_per_second']:>12,.0f}"
             f"{res['peak_mb']:>10.0f}{note}"
         )
     print(f"\nmedians of {args.repeat} interleaved rounds")
@@ -329,6 +337,11 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
             fl = results[kind]["rows_per_second"] / results["frictionless"]["rows_per_second"]
             parts.append(f"{fl:.1f}x frictionless's rows/s")
         print(f"{kind:15}" + ", ".join(parts))
+        cpu = results[kind]["cpu"]
+        parts = [
+            f"{cpu / results[a]['cpu']:.2f}x {a}'s" for a in ("pyarrow", "polars") if a in results
+        ]
+        print(f"{'':15}CPU time: " + ", ".join(parts))
     if "ingest-before" in results:
         gain = results["ingest-before"]["seconds"] / results["ingest"]["seconds"]
         print(f"ingest is {gain:.2f}x faster than ingest-before")
