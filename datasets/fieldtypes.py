@@ -139,16 +139,38 @@ def strptime_checked(arr: pa.Array, fmt: str) -> tuple[np.ndarray, pa.Array]:
     n = len(arr)
     if n == 0:
         return np.zeros(0, dtype=bool), pa.array([], pa.timestamp("s"))
+    strict = strict_iso(arr, fmt)
+    if strict is not None:
+        return np.ones(n, dtype=bool), strict
     check = _strptime_fields if _fixed_fields(fmt) is not None else strptime_round_trip
     if n > 1000:
+        # The slower checks cost per value: each distinct text is checked once.
         encoded = pc.dictionary_encode(arr)
         if isinstance(encoded, pa.ChunkedArray):
             encoded = encoded.combine_chunks()
-        if len(encoded.dictionary) < n // 2:
+        if len(encoded.dictionary) < n:
             ok_u, parsed_u = check(encoded.dictionary, fmt)
             idx = encoded.indices
             return ok_u[idx.to_numpy(zero_copy_only=False)], parsed_u.take(idx)
     return check(arr, fmt)
+
+
+#: Layouts that Arrow's ISO 8601 cast reads exactly: fixed-width numbers, and it
+#: refuses impossible dates and times (30 February, 24:00, a 60th second).
+_STRICT_ISO = frozenset(("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"))
+
+
+def strict_iso(arr: pa.Array, fmt: str) -> pa.Array | None:
+    """Timestamps of ``arr`` read by the strict ISO cast, when every cell has the
+    shape of ``fmt`` and names a real instant; None when any does not (the cells
+    are then checked one by one by the slower ways)."""
+    if fmt not in _STRICT_ISO or not matches(arr, _FORMAT_SHAPES[fmt]).all():
+        return None
+    try:
+        parsed: pa.Array = pc.cast(arr, pa.timestamp("s"))
+    except pa.ArrowInvalid:
+        return None
+    return parsed
 
 
 #: Numeric strptime fields: their width, and how to read them off a timestamp.

@@ -88,6 +88,8 @@ class _Candidate:
     test: Callable[[pa.Array], np.ndarray]
     implied_by: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Dates and times: the test's parse, kept so statistics need not parse again.
+    parse: Callable[[pa.Array], tuple[np.ndarray, pa.Array | None]] | None = None
 
 
 def _regex(pattern: str) -> Callable[[pa.Array], np.ndarray]:
@@ -98,16 +100,22 @@ def _one_of(values: tuple[str, ...]) -> Callable[[pa.Array], np.ndarray]:
     return lambda arr: missing_mask(arr, values)
 
 
-def _date(fmt: str) -> Callable[[pa.Array], np.ndarray]:
-    def test(arr: pa.Array) -> np.ndarray:
+def _date(fmt: str) -> Callable[[pa.Array], tuple[np.ndarray, pa.Array | None]]:
+    def parse(arr: pa.Array) -> tuple[np.ndarray, pa.Array | None]:
         if fmt == "%Y-%m-%dT%H:%M:%S":
             ok = matches(arr, ISO_DATETIME_RE)
             if not ok.all():
-                return ok
+                return ok, None
             arr = pc.utf8_slice_codeunits(arr, 0, 19)
-        return strptime_checked(arr, fmt)[0]
+        return strptime_checked(arr, fmt)
 
-    return test
+    return parse
+
+
+def _test(
+    parse: Callable[[pa.Array], tuple[np.ndarray, pa.Array | None]],
+) -> Callable[[pa.Array], np.ndarray]:
+    return lambda arr: parse(arr)[0]
 
 
 def _candidates(delimiter: str | None) -> list[_Candidate]:
@@ -137,8 +145,9 @@ def _candidates(delimiter: str | None) -> list[_Candidate]:
             _Candidate(
                 f"date:{fmt}",
                 "date",
-                _date(fmt),
+                _test(_date(fmt)),
                 extra={"format": "default" if fmt == "%Y-%m-%d" else fmt},
+                parse=_date(fmt),
             )
         )
     for fmt in ("%Y-%m-%dT%H:%M:%S",) + DATETIME_FORMATS[1:]:
@@ -146,8 +155,9 @@ def _candidates(delimiter: str | None) -> list[_Candidate]:
             _Candidate(
                 f"datetime:{fmt}",
                 "datetime",
-                _date(fmt),
+                _test(_date(fmt)),
                 extra={"format": "default" if "T" in fmt else fmt},
+                parse=_date(fmt),
             )
         )
     return out
@@ -177,6 +187,8 @@ class _ColumnInference:
         self.track_unique = track_unique
         self.hash_kind: str | None = None
         self.hashes: list[np.ndarray] = []
+        # Timestamps of the batch being read, per date candidate that passed it.
+        self.parsed: dict[str, pa.Array] = {}
 
     def feed(self, arr: pa.Array) -> None:
         if not self.values.overflowed:
@@ -268,6 +280,7 @@ class _ColumnInference:
     def _narrow(self, values: pa.Array) -> None:
         head = values.slice(0, _PRESCREEN) if len(values) > _PRESCREEN else None
         passed: set[str] = set()
+        self.parsed.clear()
         for key, cand in list(self.viable.items()):
             if any(k in passed for k in cand.implied_by):
                 passed.add(key)
@@ -275,7 +288,13 @@ class _ColumnInference:
             if head is not None and not cand.test(head).all():
                 del self.viable[key]
                 continue
-            if cand.test(values).all():
+            if cand.parse is not None:
+                ok, parsed = cand.parse(values)
+                if ok.all() and parsed is not None:
+                    self.parsed[key] = parsed
+            else:
+                ok = cand.test(values)
+            if ok.all():
                 passed.add(key)
             else:
                 del self.viable[key]
@@ -293,6 +312,10 @@ class _ColumnInference:
         for key, cand in self.viable.items():
             if cand.type in ("date", "datetime"):
                 stats = self.temporal.setdefault(key, ColumnStats(self.name, cand.type))
+                parsed = self.parsed.get(key)
+                if parsed is not None:  # every cell passed, so none is null
+                    stats.add_seconds(pc.cast(parsed, pa.int64()).to_numpy(zero_copy_only=False))
+                    continue
                 checker = checker_for({"type": cand.type, "format": cand.extra["format"]})
                 assert isinstance(checker, TemporalChecker)  # a date or datetime candidate
                 stats.add_seconds(checker.seconds(values))

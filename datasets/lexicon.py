@@ -50,6 +50,9 @@ def surnames() -> frozenset[str]:
     return _load("surnames.txt")
 
 
+_SEPARATORS = r"[\s,.]+"
+
+
 @cache
 def _all_names() -> pa.Array:
     return pa.array(sorted(given_names() | surnames()))
@@ -59,10 +62,14 @@ def name_cells(values: pa.Array, *, max_words: int = 3) -> np.ndarray:
     """For each cell, whether it is a personal name: one to ``max_words``
     words, every one of them a known given name or surname."""
     result: np.ndarray = np.zeros(len(values), dtype=bool)
-    # Only short cells can be a name: free text is not split word by word.
-    short = np.flatnonzero(
-        np.asarray(pc.less_equal(pc.utf8_length(values), 20 * max_words).fill_null(False))
+    # Only short cells of one to ``max_words`` words can be a name: free text is
+    # not split word by word. (Each repeat of the group holds at most one word.)
+    words = rf"^[\s,.]*(?:[^\s,.]+[\s,.]*){{1,{max_words}}}$"
+    fits = pc.and_(
+        pc.less_equal(pc.utf8_length(values), 20 * max_words),
+        pc.match_substring_regex(values, pattern=words),
     )
+    short = np.flatnonzero(np.asarray(fits.fill_null(False)))
     if short.size == 0:
         return result
     result[short] = _name_cells(values.take(pa.array(short)), max_words)
@@ -70,7 +77,7 @@ def name_cells(values: pa.Array, *, max_words: int = 3) -> np.ndarray:
 
 
 def _name_cells(values: pa.Array, max_words: int) -> np.ndarray:
-    words = pc.split_pattern_regex(pc.utf8_lower(values), pattern=r"[\s,.]+")
+    words = pc.split_pattern_regex(pc.utf8_lower(values), pattern=_SEPARATORS)
     flat = pc.list_flatten(words)
     parents = pc.list_parent_indices(words).to_numpy(zero_copy_only=False)
     real = pc.greater(pc.utf8_length(flat), 0).to_numpy(zero_copy_only=False)

@@ -58,6 +58,7 @@ from .lexicon import TEXT_CANDIDATE, mentions_name, name_cells
 from .limits import DEFAULT_LIMITS, Limits
 from .reading import Table, open_table
 from .schema import missing_values, normalise_schema
+from .stats import DistinctHashes
 
 MAX_EXAMPLES = 5
 
@@ -320,6 +321,8 @@ class _ContentRule:
     # Which columns the rule reads: "text" (string columns), "digits" (also
     # whole numbers), "geography" (also whole numbers in a column named for a place).
     scope: str = "text"
+    # Every match holds a digit 0-9, so cells without one need not be read.
+    needs_digit: bool = False
 
 
 def _nhs_number(value: str) -> bool:
@@ -380,6 +383,7 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         "US social security numbers",
         strong=True,
         gate="-",
+        needs_digit=True,
     ),
     _ContentRule(
         "national-id",
@@ -389,6 +393,7 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         strong=False,
         min_fraction=0.5,
         scope="digits",
+        needs_digit=True,
     ),
     _ContentRule(
         "national-id",
@@ -399,6 +404,7 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         min_fraction=0.5,
         check=_nhs_number,
         scope="digits",
+        needs_digit=True,
     ),
     _ContentRule(
         "zip-code",
@@ -408,6 +414,7 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         strong=False,
         min_fraction=0.5,
         scope="geography",
+        needs_digit=True,
     ),
     _ContentRule(
         "national-id",
@@ -415,6 +422,7 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         r"^[A-CEGHJ-PR-TW-Za-ceghj-pr-tw-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d]$",
         "UK National Insurance numbers",
         strong=True,
+        needs_digit=True,
     ),
     _ContentRule(
         "postcode",
@@ -422,6 +430,7 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         r"(?:^|[^A-Za-z0-9])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}(?:[^A-Za-z0-9]|$)",
         "full UK postcodes",
         strong=True,
+        needs_digit=True,
     ),
     _ContentRule(
         "phone",
@@ -431,6 +440,7 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         strong=False,
         min_fraction=0.5,
         check=_phone_number,
+        needs_digit=True,
     ),
     _ContentRule(
         "street-address",
@@ -441,6 +451,7 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         "street addresses",
         strong=False,
         min_fraction=0.1,
+        needs_digit=True,
     ),
     _ContentRule(
         "ip-address",
@@ -449,6 +460,7 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         "IP addresses",
         strong=True,
         gate=".",
+        needs_digit=True,
     ),
     _ContentRule(
         "full-date",
@@ -459,6 +471,7 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         r"dec)[a-z]*[- ]?(?:19|20)\d{2})(?:[^0-9]|$)",
         "full dates",
         strong=True,
+        needs_digit=True,
     ),
     _ContentRule(
         "name",
@@ -544,8 +557,9 @@ class _ColumnScreen:
         self.last_number: float | None = None
         # Distinct values tell names (mostly unique) from labels that merely
         # look like names; only text columns need it, and only up to a point.
-        self.distinct: set[int] | None = set() if self.scan_content else None
-        self.distinct_cap = 100_000
+        self.distinct: DistinctHashes | None = (
+            DistinctHashes(100_000) if self.scan_content else None
+        )
         self.checks: dict[int, list[int]] = {}  # rule -> [values checked, passed]
         self.name_cells = _Hits()  # cells that are personal names
         self.name_values: set[int] = set()  # distinct names among them (bounded)
@@ -568,7 +582,8 @@ class _ColumnScreen:
         """Long, mostly different texts with spaces: notes a person must read."""
         if not self.text_cells or self.nonmissing < 2:
             return False
-        varied = self.distinct is None or len(self.distinct) * 2 >= self.nonmissing
+        distinct = self.distinct.count() if self.distinct is not None else None
+        varied = distinct is None or distinct * 2 >= self.nonmissing
         return (
             varied
             and self.text_chars >= FREE_TEXT_MIN_CHARS * self.text_cells
@@ -593,13 +608,15 @@ class _ColumnScreen:
         if self.scan_digits or self.scan_geography:
             self._running_number(arr)
         # Text columns usually repeat a few labels: look at each label once.
+        labels = None
         if (self.scan_content or self.scan_digits or self.scan_geography) and len(arr) > 64:
             encoded = pc.dictionary_encode(arr)
             if isinstance(encoded, pa.ChunkedArray):
                 encoded = encoded.combine_chunks()
-            if len(encoded.dictionary) * 2 <= len(arr):
+            labels = encoded.dictionary
+            if len(labels) * 2 <= len(arr):
                 self._feed_encoded(
-                    arr, rows, encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
+                    arr, rows, labels, encoded.indices.to_numpy(zero_copy_only=False)
                 )
                 return
         miss = missing_mask(arr, self.missing)
@@ -612,7 +629,11 @@ class _ColumnScreen:
         self.nonmissing += len(arr)
         self.present.add(rows, arr)
         if self.distinct is not None:
-            self._distinct(arr)
+            # The batch's distinct values are already at hand: hash only those.
+            if labels is not None:
+                self._distinct(labels.filter(pa.array(~missing_mask(labels, self.missing))))
+            else:
+                self._distinct(arr)
         if self.is_age:
             self._ages(arr, rows)
         if self.is_postcode:
@@ -662,8 +683,8 @@ class _ColumnScreen:
 
     def _distinct(self, values: pa.Array) -> None:
         assert self.distinct is not None
-        self.distinct.update(np.unique(hash_values(values.to_numpy(zero_copy_only=False))).tolist())
-        if len(self.distinct) > self.distinct_cap:
+        self.distinct.add(hash_values(values.to_numpy(zero_copy_only=False)))
+        if self.distinct.overflowed:
             self.distinct = None
 
     def _ages(self, arr: pa.Array, rows: np.ndarray) -> None:
@@ -690,6 +711,8 @@ class _ColumnScreen:
     ) -> None:
         """Run the content rules on ``values`` (the cells, or the distinct labels
         that ``indices`` map the cells to)."""
+        with_digit: np.ndarray | None = None
+        digit_values = values
         for n, rule in enumerate(_CONTENT_RULES):
             if not self.reads(rule):
                 continue
@@ -697,7 +720,25 @@ class _ColumnScreen:
                 pc.any(pc.match_substring(values, pattern=rule.gate)).as_py()
             ):
                 continue
-            hit = bool_mask(pc.match_substring_regex(values, pattern=rule.pattern))
+            if rule.needs_digit:
+                # Free text is mostly words: the rules for numbers read only the
+                # cells that hold a digit.
+                if with_digit is None and not self.scan_content:  # whole numbers
+                    with_digit = np.ones(len(values), dtype=bool)
+                elif with_digit is None:
+                    with_digit = bool_mask(pc.match_substring_regex(values, pattern="[0-9]"))
+                    if not with_digit.all():
+                        digit_values = values.filter(pa.array(with_digit))
+                if not with_digit.any():
+                    continue
+                found = bool_mask(pc.match_substring_regex(digit_values, pattern=rule.pattern))
+                if len(digit_values) == len(values):
+                    hit = found
+                else:
+                    hit = np.zeros(len(values), dtype=bool)
+                    hit[with_digit] = found
+            else:
+                hit = bool_mask(pc.match_substring_regex(values, pattern=rule.pattern))
             if rule.check is not None and hit.any():
                 self._check(n, rule.check, values, hit)
             if rule.kind == "phone" and hit.any():
@@ -855,10 +896,9 @@ class _ColumnScreen:
                 continue
             if rule.scope != "text" and not self.scan_content and self.counter:
                 continue  # numbers that only go up are a running number, not identifiers
+            distinct = self.distinct.count() if self.distinct is not None else None
             if rule.kind == "name" and (
-                self.distinct is not None
-                and len(self.distinct) < 0.5 * self.nonmissing
-                or self.nonmissing < 5
+                distinct is not None and distinct < 0.5 * self.nonmissing or self.nonmissing < 5
             ):
                 continue  # repeated labels ("Moderate Improvement") are categories
             confident = rule.strong or fraction >= 0.8
@@ -1113,7 +1153,8 @@ def screen(
     active = [c for c in columns if c.needed or c.position in qi_pos]
     texts = sum(1 for c in active if c.distinct is not None)
     for c in active:  # keep the distinct-value sets of wide files bounded in total
-        c.distinct_cap = max(1_000, 2_000_000 // max(1, texts))
+        if c.distinct is not None:
+            c.distinct.cap = max(1_000, 2_000_000 // max(1, texts))
     wanted = sorted({c.position for c in active} | set(risk_pos))
     for batch in table.batches(columns=wanted or [0], progress=progress):
         rows_screened += batch.num_rows

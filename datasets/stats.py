@@ -119,6 +119,49 @@ class ValueCounter:
         return None if self.counts is None else len(self.counts)
 
 
+class DistinctHashes:
+    """How many distinct values (by 64-bit hash) a column holds, up to ``cap``.
+
+    Batches add the hashes of their values; repeats are removed in one sort
+    only once enough have gathered, so a batch costs an append, not a merge.
+    Past ``cap`` distinct values the count is given up (``overflowed``).
+    """
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.seen = np.empty(0, dtype=np.uint64)
+        self.pending: list[np.ndarray] = []
+        self.pending_size = 0
+        self.overflowed = False
+
+    def add(self, hashes: np.ndarray) -> None:
+        if self.overflowed:
+            return
+        self.pending.append(hashes)
+        self.pending_size += int(hashes.size)
+        if self.pending_size > max(self.cap, 1 << 16):
+            self._compact()
+
+    def _compact(self) -> None:
+        if self.pending:
+            merged = np.sort(np.concatenate([self.seen, *self.pending]))
+            if merged.size:
+                first = np.empty(merged.size, dtype=bool)
+                first[0] = True
+                np.not_equal(merged[1:], merged[:-1], out=first[1:])
+                merged = merged[first]
+            self.seen = merged
+            self.pending, self.pending_size = [], 0
+        if self.seen.size > self.cap:
+            self.overflowed = True
+            self.seen = np.empty(0, dtype=np.uint64)
+
+    def count(self) -> int | None:
+        """Distinct values so far; None once past the cap."""
+        self._compact()
+        return None if self.overflowed else int(self.seen.size)
+
+
 @dataclass
 class ColumnSummary:
     """What a data dictionary page shows about one column."""

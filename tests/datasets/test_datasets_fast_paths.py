@@ -1,0 +1,187 @@
+"""The fast paths of ingest give what the slow, obvious ways give.
+
+Each property draws values near the edges the fast path must get right
+(impossible days, hour 24, a 60th second, year 0, stray spaces) and compares
+with the reference computed the slow way on the same values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from datasets.fieldtypes import (
+    DATE_FORMATS,
+    DATETIME_FORMATS,
+    _strptime_fields,
+    strptime_checked,
+    strptime_round_trip,
+)
+from datasets.lexicon import _name_cells, name_cells
+from datasets.screening import _CONTENT_RULES
+from datasets.stats import DistinctHashes
+
+_num = st.integers(min_value=0, max_value=99).map(lambda n: f"{n:02d}")
+_year = st.integers(min_value=0, max_value=9999).map(lambda n: f"{n:04d}")
+
+
+@st.composite
+def _iso_like(draw: st.DrawFn) -> str:
+    date = f"{draw(_year)}-{draw(_num)}-{draw(_num)}"
+    tail = draw(
+        st.sampled_from(["", "T{}:{}:{}", " {}:{}:{}", " {}:{}", "T{}:{}", " ", "x", "T{}:{}:{}Z"])
+    )
+    return date + tail.format(draw(_num), draw(_num), draw(_num))
+
+
+def _valid_day() -> st.SearchStrategy[str]:
+    return st.dates().map(lambda d: f"{d.year:04d}-{d.month:02d}-{d.day:02d}")
+
+
+def _valid_instant(fmt: str) -> st.SearchStrategy[str]:
+    """Real instants written in ``fmt`` (years zero-padded as the layouts require)."""
+
+    def write(t: dt.datetime) -> str:
+        return (
+            fmt.replace("%Y", f"{t.year:04d}")
+            .replace("%m", f"{t.month:02d}")
+            .replace("%d", f"{t.day:02d}")
+            .replace("%H", f"{t.hour:02d}")
+            .replace("%M", f"{t.minute:02d}")
+            .replace("%S", f"{t.second:02d}")
+        )
+
+    return st.datetimes().map(write)
+
+
+_cells = st.one_of(_iso_like(), _valid_day(), st.text(max_size=12), st.just(""))
+
+
+def _reference(arr: pa.Array, fmt: str) -> tuple[np.ndarray, list[int | None]]:
+    """Every cell checked on its own by the field comparison or the round trip."""
+    fields = fmt in ("%Y-%m-%d",) + DATETIME_FORMATS
+    ok, parsed = (_strptime_fields if fields else strptime_round_trip)(arr, fmt)
+    values = pa.compute.cast(parsed, pa.int64()).to_pylist()
+    return ok, [v if good else None for v, good in zip(values, ok, strict=True)]
+
+
+@st.composite
+def _column(draw: st.DrawFn) -> tuple[list[str], str]:
+    fmt = draw(st.sampled_from(DATE_FORMATS[:3] + DATETIME_FORMATS))
+    valid = st.lists(_valid_instant(fmt), min_size=1, max_size=40)
+    mixed = st.lists(st.one_of(_cells, _valid_instant(fmt)), min_size=1, max_size=40)
+    return draw(valid | mixed), fmt
+
+
+@settings(max_examples=400, deadline=None)
+@given(_column(), st.integers(min_value=1, max_value=60))
+def test_strptime_checked_matches_the_cell_by_cell_check(
+    column: tuple[list[str], str], repeat: int
+) -> None:
+    cells, fmt = column
+    # Repeating the cells past 1,000 takes the de-duplicated path too.
+    arr = pa.array(cells * repeat, pa.string())
+    ok, parsed = strptime_checked(arr, fmt)
+    want_ok, want = _reference(arr, fmt)
+    assert ok.tolist() == want_ok.tolist()
+    got = pa.compute.cast(parsed, pa.int64()).to_pylist()
+    assert [v if good else None for v, good in zip(got, ok, strict=True)] == want
+
+
+def test_the_strict_cast_reads_year_zero_and_refuses_impossible_days() -> None:
+    for fmt, cells in [
+        ("%Y-%m-%d", ["0000-01-01", "2020-02-29", "9999-12-31"]),
+        ("%Y-%m-%d", ["2021-02-29", "2020-04-31", "2020-00-10"]),
+        ("%Y-%m-%dT%H:%M:%S", ["2020-01-01T24:00:00", "2020-01-01T23:59:60"]),
+        ("%Y-%m-%d %H:%M", ["2020-01-01 23:59", "2020-01-01 12:60"]),
+    ]:
+        arr = pa.array(cells, pa.string())
+        ok, parsed = strptime_checked(arr, fmt)
+        want_ok, want = _reference(arr, fmt)
+        assert ok.tolist() == want_ok.tolist()
+        got = pa.compute.cast(parsed, pa.int64()).to_pylist()
+        assert [v if good else None for v, good in zip(got, ok, strict=True)] == want
+
+
+def _name_cells_reference(values: pa.Array, max_words: int = 3) -> np.ndarray:
+    """Every cell of at most 20 characters a word split into words and looked up."""
+    result = np.zeros(len(values), dtype=bool)
+    lengths = pa.compute.utf8_length(values).to_pylist()
+    short = np.array([i for i, n in enumerate(lengths) if n <= 20 * max_words], dtype=np.int64)
+    if short.size:
+        result[short] = _name_cells(values.take(pa.array(short)), max_words)
+    return result
+
+
+_name_words = st.sampled_from(["John", "smith", "MARY", "Jones", "tear", "Weiss", "x", "é", ""])
+_separators = st.sampled_from([" ", "  ", ",", ".", ", ", "\t", "\n", "-", ""])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(_name_words, _separators), max_size=6).map(
+            lambda parts: "".join(w + s for w, s in parts)
+        )
+        | st.text(max_size=70),
+        min_size=1,
+        max_size=30,
+    ),
+    st.integers(min_value=1, max_value=4),
+)
+def test_name_cells_matches_splitting_every_short_cell(cells: list[str], max_words: int) -> None:
+    arr = pa.array(cells, pa.string())
+    got = name_cells(arr, max_words=max_words)
+    assert got.tolist() == _name_cells_reference(arr, max_words).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(min_value=0, max_value=50), max_size=30), max_size=8),
+    st.integers(min_value=1, max_value=40),
+)
+def test_distinct_hashes_count_as_a_set_would(batches: list[list[int]], cap: int) -> None:
+    counter = DistinctHashes(cap)
+    seen: set[int] | None = set()
+    for batch in batches:
+        counter.add(np.array(batch, dtype=np.uint64))
+        if seen is not None:
+            seen.update(batch)
+            if len(seen) > cap:
+                seen = None
+    assert counter.count() == (None if seen is None else len(seen))
+
+
+_DIGITLESS = st.text(
+    alphabet=st.characters(blacklist_characters="0123456789", blacklist_categories=("Cs",)),
+    max_size=40,
+)
+# Near misses: identifier shapes with their digits swapped for look-alikes.
+_LOOKALIKES = st.sampled_from(
+    [
+        "OOO-OO-OOOO",
+        "SW1A 1AA".replace("1", "l"),
+        "l2 High Street".replace("2", "Z"),
+        "a.b.c.d",
+        "IO/O3/2OOI",
+        "+(OO) ——— ———",
+        "AB CD EF GH C",
+        "nineteen Main Street",
+        "١٢٣-٤٥-٦٧٨٩",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_DIGITLESS | _LOOKALIKES, min_size=1, max_size=20))
+def test_rules_said_to_need_a_digit_match_no_cell_without_one(cells: list[str]) -> None:
+    arr = pa.array(cells, pa.string())
+    for rule in _CONTENT_RULES:
+        if rule.needs_digit:
+            assert not pa.compute.any(
+                pa.compute.match_substring_regex(arr, pattern=rule.pattern)
+            ).as_py(), rule.description
