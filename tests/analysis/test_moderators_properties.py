@@ -1,0 +1,91 @@
+"""Meta-regression on random valid inputs: a result or a clear AnalysisInputError /
+ConvergenceError, never another exception; and what a result must satisfy."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analysis import effect_sizes_from_estimates
+from analysis.errors import AnalysisInputError, ConvergenceError
+from analysis.heterogeneity import design
+from analysis.moderators import analyse_moderators, distinct_permutations, model_matrix
+
+METHODS = ("FE", "DL", "REML", "PM", "ML", "HE", "SJ", "EB", "HS", "HSK")
+values = st.one_of(
+    st.none(),
+    st.floats(-50, 50),
+    st.just(float("nan")),
+    st.integers(-3, 3),
+    st.sampled_from(["a", "b", "c", "", "1", "2.5", "x y"]),
+)
+
+
+@st.composite
+def inputs(draw):
+    k = draw(st.integers(1, 12))
+    y = draw(st.lists(st.floats(-4, 4), min_size=k, max_size=k))
+    v = draw(st.lists(st.floats(0.001, 3.0), min_size=k, max_size=k))
+    columns = {
+        name: draw(st.lists(values, min_size=k, max_size=k)) for name in ("m1", "m2", "m3")
+    }
+    mods = draw(st.lists(st.sampled_from(["m1", "m2", "m3"]), min_size=1, max_size=3, unique=True))
+    categorical = draw(st.lists(st.sampled_from(mods), unique=True))
+    return np.array(y), np.array(v), columns, mods, categorical
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    inputs(),
+    st.sampled_from(METHODS),
+    st.sampled_from(["z", "t", "knha"]),
+    st.integers(0, 40),
+    st.integers(0, 2**31),
+)
+def test_never_raises_anything_but_a_clear_error(data, method, test, permutations, seed):
+    y, v, columns, mods, categorical = data
+    effects = effect_sizes_from_estimates(y, v)
+    try:
+        result = analyse_moderators(
+            effects, columns, mods, categorical, method=method, test=test,
+            permutations=permutations if permutations != 1 else 0, seed=seed,
+            predict_at=[{}],
+        )
+    except (AnalysisInputError, ConvergenceError) as error:
+        assert str(error)
+        return
+    fit = result.fit
+    assert fit.k > len(fit.names)
+    assert 0 <= result.r2 <= 100
+    assert 0 <= fit.qm_pvalue <= 1 and fit.qm >= 0
+    assert fit.tau2 >= 0
+    if result.permutation is not None:
+        perm = result.permutation
+        assert 0 < perm.qm_pvalue <= 1 or perm.exact
+        assert all(0 <= p <= 1 for p in perm.pvalues if math.isfinite(p))
+    # the prediction with every moderator at its mean or reference is finite
+    assert all(math.isfinite(x) for x in (result.predictions[0].estimate,))
+    result.to_dict()  # JSON-safe
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 3), min_size=1, max_size=7))
+def test_distinct_permutations_counts_what_enumeration_finds(rows):
+    from itertools import permutations
+
+    X = design(len(rows), np.array(rows, dtype=float))
+    brute = len(set(permutations(rows)))
+    assert distinct_permutations(X) == brute
+
+
+def test_model_matrix_names_the_study_with_a_word_where_a_number_belongs():
+    effects = effect_sizes_from_estimates([0.1, 0.2, 0.3], [0.1, 0.1, 0.1], labels=["A", "B", "C"])
+    try:
+        model_matrix(effects, {"dose": [1, "high", 3]}, ["dose"])
+    except AnalysisInputError as error:
+        assert error.study == "B" and "dose" in error.reason and "categorical" in error.reason
+    else:  # pragma: no cover
+        raise AssertionError("expected an error")
