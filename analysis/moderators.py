@@ -610,13 +610,17 @@ def plain_words(analysis: ModeratorAnalysis) -> dict[str, str]:
             subject = f"Studies with {spec.name} {level} (compared with {spec.levels[0]})"
         else:
             subject = f"Each one-unit increase in {spec.name}"
-        if ratio:
-            change = f"multiplies the ratio by {math.exp(b):.3g}"
-        else:
-            change = f"changes the effect by {b:+.3g}"
         if spec.categorical:
-            change = change.replace("multiplies", "have the ratio multiplied").replace(
-                "changes", "have the effect changed"
+            change = (
+                f"have a ratio {math.exp(b):.4g} times as large"
+                if ratio
+                else f"have an effect that differs by {b:+.4g}"
+            )
+        else:
+            change = (
+                f"multiplies the ratio by {math.exp(b):.4g}"
+                if ratio
+                else f"changes the effect by {b:+.4g}"
             )
         words[name] = f"{subject} {change} (p = {_p(fit.pvalue[i])})."
     if analysis.permutation is not None:
@@ -624,7 +628,7 @@ def plain_words(analysis: ModeratorAnalysis) -> dict[str, str]:
         how = (
             f"all {perm.iterations} distinct reorderings"
             if perm.exact
-            else f"{perm.iterations} random reorderings (seed {perm.seed})"
+            else f"{perm.iterations} random reorderings, seed {perm.seed}"
         )
         words["permutation"] = (
             f"Shuffling which study has which moderator values ({how}) gives a "
