@@ -29,9 +29,7 @@ def inputs(draw):
     k = draw(st.integers(1, 12))
     y = draw(st.lists(st.floats(-4, 4), min_size=k, max_size=k))
     v = draw(st.lists(st.floats(0.001, 3.0), min_size=k, max_size=k))
-    columns = {
-        name: draw(st.lists(values, min_size=k, max_size=k)) for name in ("m1", "m2", "m3")
-    }
+    columns = {name: draw(st.lists(values, min_size=k, max_size=k)) for name in ("m1", "m2", "m3")}
     mods = draw(st.lists(st.sampled_from(["m1", "m2", "m3"]), min_size=1, max_size=3, unique=True))
     categorical = draw(st.lists(st.sampled_from(mods), unique=True))
     return np.array(y), np.array(v), columns, mods, categorical
@@ -50,8 +48,14 @@ def test_never_raises_anything_but_a_clear_error(data, method, test, permutation
     effects = effect_sizes_from_estimates(y, v)
     try:
         result = analyse_moderators(
-            effects, columns, mods, categorical, method=method, test=test,
-            permutations=permutations if permutations != 1 else 0, seed=seed,
+            effects,
+            columns,
+            mods,
+            categorical,
+            method=method,
+            test=test,
+            permutations=permutations if permutations != 1 else 0,
+            seed=seed,
             predict_at=[{}],
         )
     except (AnalysisInputError, ConvergenceError) as error:
