@@ -429,7 +429,7 @@ def pseudo_r2(
             return 0.0
         w = 1 / v
         q0 = float(np.sum(w * (y - np.sum(w * y) / np.sum(w)) ** 2))
-        return max(0.0, 100 * (1 - (qe / q0) * (k - 1) / (k - p)))
+        return float(max(0.0, 100.0 * (1.0 - (qe / q0) * (k - 1) / (k - p))))
     base = fit_inverse_variance(y, v, design(k), method, False, level, control, test)
     tau2_0 = float(base["tau"].tau2)
     if tau2_0 == 0:
@@ -461,7 +461,7 @@ class ModeratorAnalysis:
     def is_ratio(self) -> bool:
         return self.measure in RATIO_MEASURES
 
-    def line(self, moderator: Moderator) -> dict[str, list[float | None]]:
+    def line(self, moderator: Moderator) -> dict[str, list[Any]]:
         """Predicted effects along one moderator (continuous: across its range;
         categorical: at each level), the others at their mean or reference level."""
         if moderator.categorical:
@@ -503,10 +503,11 @@ class ModeratorAnalysis:
         names = fit.names
         coefficients = []
         for i, name in enumerate(names):
-            row = dict(name=name, **fit.coefficient(name))
+            numbers = fit.coefficient(name)
+            row: dict[str, Any] = {"name": name, **numbers}
             if self.permutation is not None:
                 row["permutation_pvalue"] = self.permutation.pvalues[i]
-            row["estimate_exp"] = math.exp(row["estimate"]) if ratio else None
+            row["estimate_exp"] = math.exp(numbers["estimate"]) if ratio else None
             coefficients.append(row)
         return json_object(
             {
