@@ -93,3 +93,25 @@ def test_model_matrix_names_the_study_with_a_word_where_a_number_belongs():
         assert error.study == "B" and "dose" in error.reason and "categorical" in error.reason
     else:  # pragma: no cover
         raise AssertionError("expected an error")
+
+
+def test_bubble_and_subgroup_plots_draw_deterministic_svg_from_stored_results():
+    from analysis import plots
+    from analysis.subgroups import subgroup_analysis
+
+    y = np.array([-0.9, -1.6, -1.4, -0.2, -0.5, -0.8, -1.0, 0.0, -0.5, -0.2])
+    v = np.array([0.3, 0.2, 0.4, 0.01, 0.05, 0.01, 0.2, 0.01, 0.03, 0.05])
+    effects = effect_sizes_from_estimates(y, v, measure="RR")
+    data = {
+        "lat": [44, 55, 42, 52, 13, 44, 19, 13, 27, 42],
+        "alloc": ["r", "r", "r", "r", "a", "a", "r", "r", "s", "s"],
+    }
+    stored = analyse_moderators(effects, data, ["lat", "alloc"], ["alloc"]).to_dict()
+    first = plots.to_svg(plots.bubble_plot(stored, title="BCG"))
+    assert first == plots.to_svg(plots.bubble_plot(stored, title="BCG"))
+    assert "lat" in first
+    by_category = plots.to_svg(plots.bubble_plot(stored, moderator="alloc"))
+    assert ">s<" in by_category or "s</text>" in by_category or "alloc" in by_category
+    groups = subgroup_analysis(effects, data["alloc"]).to_dict()
+    svg = plots.to_svg(plots.subgroup_forest_plot(groups))
+    assert "Test for subgroup differences" in svg and "Overall" in svg
