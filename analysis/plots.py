@@ -109,7 +109,10 @@ def forest_plot(
     )
     ax.add_patch(diamond)
     model = {"FE": "Fixed-effect model", "MH": "Mantel-Haenszel model", "PETO": "Peto model"}.get(
-        result.method, f"Random-effects model ({result.method}{', HK' if result.df else ''})"
+        result.method,
+        f"Random-effects model ({result.method}"
+        + {"knha": ", HK", "t": ", t"}.get(result.test, "")
+        + ")",
     )
     ax_lab.text(0, pooled_row, model, va="center", ha="left", fontsize=9, weight="bold")
     ax_txt.text(
@@ -300,6 +303,8 @@ def bubble_plot(
     ax.scatter(x, tx(y), s=size, facecolor="0.6", edgecolor="black", alpha=0.7, zorder=2)
     if ratio:
         ax.set_yscale("log")
+        # the same 1-2-5 ratio ticks as the forest plot's axis
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=7))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
         ax.yaxis.set_minor_locator(NullLocator())
     ax.axhline(float(tx(0.0)), color="0.5", lw=0.8, linestyle=":")
