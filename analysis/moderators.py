@@ -343,7 +343,7 @@ def permutation_test(
         pvalues = np.nanmean(z >= z_obs - COMPTOL, axis=0)
     return PermutationTest(
         pvalues=tuple(float(min(p, 1.0)) for p in pvalues),
-        qm_pvalue=float(np.mean(qm >= qm_obs - COMPTOL)),
+        qm_pvalue=float(np.mean(qm >= qm_obs - COMPTOL)) if math.isfinite(qm_obs) else math.nan,
         iterations=attempted,
         exact=exact,
         seed=used_seed,
@@ -572,6 +572,8 @@ class ModeratorAnalysis:
 
 
 def _p(value: float) -> str:
+    if not math.isfinite(value):
+        return "not computable"
     return "below 0.0001" if value < 0.0001 else f"{value:.4f}".rstrip("0").rstrip(".")
 
 
@@ -581,11 +583,17 @@ def plain_words(analysis: ModeratorAnalysis) -> dict[str, str]:
     ratio = analysis.is_ratio
     names = ", ".join(m.name for m in analysis.moderators)
     words: dict[str, str] = {}
-    differ = "do" if fit.qm_pvalue < 0.05 else "do not clearly"
-    words["qm"] = (
-        f"Taken together, the moderators ({names}) {differ} explain differences between "
-        f"the studies' results (test of moderators p = {_p(fit.qm_pvalue)})."
-    )
+    if not math.isfinite(fit.qm_pvalue):
+        words["qm"] = (
+            f"The moderators ({names}) cannot be tested together: the model fits every "
+            "study exactly, so the adjusted variance of the coefficients is 0."
+        )
+    else:
+        differ = "do" if fit.qm_pvalue < 0.05 else "do not clearly"
+        words["qm"] = (
+            f"Taken together, the moderators ({names}) {differ} explain differences "
+            f"between the studies' results (test of moderators p = {_p(fit.qm_pvalue)})."
+        )
     if fit.method == "FE":
         words["r2"] = (
             f"The moderators account for about {analysis.r2:.0f}% of the spread of the "

@@ -311,12 +311,11 @@ def bubble_plot(
     measure = regression.get("measure", "")
     ax.set_ylabel(_AXIS_LABELS.get(measure, measure) + (" (log scale)" if ratio else ""))
     ax.set_xlabel(moderator)
-    qm = regression["qm"]
+    qm, qm_p = regression["qm"], regression["qm_pvalue"]
     dist = "F" if regression.get("df") is not None else "QM"
+    test = "" if qm is None or qm_p is None else f"{dist} = {qm:.2f}, p = {qm_p:.3g}; "
     ax.set_title(
-        (f"{title}\n" if title else "")
-        + f"{dist} = {qm:.2f}, p = {regression['qm_pvalue']:.3g}; "
-        + f"R\u00b2 = {regression['r2']:.0f}%",
+        (f"{title}\n" if title else "") + test + f"R\u00b2 = {regression['r2']:.0f}%",
         fontsize=10,
     )
     return fig

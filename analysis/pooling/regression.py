@@ -19,12 +19,17 @@ from .uni import fit_inverse_variance
 def omnibus_test(beta: np.ndarray, vb: np.ndarray, df: int | None) -> tuple[float, float]:
     """metafor's QM for every coefficient but the intercept, and its p-value: a chi^2
     Wald statistic on m df, or (``df`` given: t and Hartung-Knapp tests) the same divided
-    by m and referred to F(m, df)."""
+    by m and referred to F(m, df); NaN when the coefficients' covariance is singular."""
     b = beta[1:]
     m = len(b)
     if not m:
         return 0.0, 1.0
-    qm = float(b @ np.linalg.solve(vb[1:, 1:], b))
+    try:
+        qm = float(b @ np.linalg.solve(vb[1:, 1:], b))
+    except np.linalg.LinAlgError:
+        # a singular covariance (a Hartung-Knapp scale of 0 when the model fits every
+        # study exactly): metafor's QM is NA
+        return float("nan"), float("nan")
     if df is None:
         return qm, float(stats.chi2.sf(qm, m))
     return qm / m, float(stats.f.sf(qm / m, m, df))

@@ -64,11 +64,11 @@ def test_never_raises_anything_but_a_clear_error(data, method, test, permutation
     fit = result.fit
     assert fit.k > len(fit.names)
     assert 0 <= result.r2 <= 100
-    assert 0 <= fit.qm_pvalue <= 1 and fit.qm >= 0
+    assert (0 <= fit.qm_pvalue <= 1 and fit.qm >= 0) or math.isnan(fit.qm)
     assert fit.tau2 >= 0
     if result.permutation is not None:
         perm = result.permutation
-        assert 0 < perm.qm_pvalue <= 1 or perm.exact
+        assert 0 < perm.qm_pvalue <= 1 or perm.exact or math.isnan(fit.qm)
         assert all(0 <= p <= 1 for p in perm.pvalues if math.isfinite(p))
     # the prediction with every moderator at its mean or reference is finite
     assert all(math.isfinite(x) for x in (result.predictions[0].estimate,))
@@ -115,3 +115,62 @@ def test_bubble_and_subgroup_plots_draw_deterministic_svg_from_stored_results():
     groups = subgroup_analysis(effects, data["alloc"]).to_dict()
     svg = plots.to_svg(plots.subgroup_forest_plot(groups))
     assert "Test for subgroup differences" in svg and "Overall" in svg
+
+
+@st.composite
+def valid_inputs(draw):
+    """Studies with positive variances, a numeric moderator that varies and a category
+    with at least two studies in each of two levels: a model that must fit."""
+    k = draw(st.integers(5, 14))
+    y = draw(st.lists(st.floats(-3, 3), min_size=k, max_size=k))
+    v = draw(st.lists(st.floats(0.005, 2.0), min_size=k, max_size=k))
+    x = draw(st.lists(st.floats(-100, 100), min_size=k, max_size=k, unique=True))
+    groups = ["a", "b"] * 2 + draw(st.lists(st.sampled_from("abc"), min_size=k - 4, max_size=k - 4))
+    return np.array(y), np.array(v), {"x": x, "g": groups}
+
+
+@settings(max_examples=80, deadline=None)
+@given(valid_inputs(), st.sampled_from(METHODS), st.sampled_from(["z", "t", "knha"]))
+def test_valid_inputs_give_a_result(data, method, test):
+    y, v, columns = data
+    effects = effect_sizes_from_estimates(y, v)
+    mods = ["x", "g"] if len(y) > 1 + 1 + len(set(columns["g"])) else ["x"]
+    try:
+        result = analyse_moderators(
+            effects,
+            columns,
+            mods,
+            ["g"] if "g" in mods else [],
+            method=method,
+            test=test,
+            permutations=20,
+            seed=1,
+            predict_at=[{"x": 0}],
+        )
+    except AnalysisInputError as error:
+        # the one refusal valid data can meet: moderators that are collinear
+        assert "collinear" in error.reason
+        return
+    except ConvergenceError:
+        return  # an iterative tau^2 estimator may fail to converge, as in metafor
+    assert result.fit.k == len(y)
+    assert np.isfinite(result.fit.coefficients).all()
+    assert (
+        result.permutation is not None
+        and result.permutation.iterations == 20
+        or (result.permutation is not None and result.permutation.exact)
+    )
+    assert math.isfinite(result.predictions[0].estimate)
+
+
+def test_a_model_that_fits_every_study_exactly_says_why_qm_is_missing_and_still_plots():
+    from analysis import plots
+
+    effects = effect_sizes_from_estimates([1, 2, 3, 4, 5], [0.1, 0.2, 0.1, 0.3, 0.1])
+    result = analyse_moderators(
+        effects, {"x": [1, 2, 3, 4, 5]}, ["x"], method="FE", test="knha", permutations=10
+    )
+    stored = result.to_dict()
+    assert stored["qm"] is None and stored["permutation"]["qm_pvalue"] is None
+    assert "cannot be tested" in stored["in_plain_words"]["qm"]
+    assert "<svg" in plots.to_svg(plots.bubble_plot(stored))
