@@ -26,6 +26,7 @@ import pandas as pd
 from .effect_sizes import required_roles
 from .errors import AnalysisInputError, ConvergenceError
 from .ipd import OneStageResult
+from .moderators import ModeratorAnalysis, plain_words
 from .pooling import with_options
 from .results import MetaAnalysisResult
 from .runs import RunSpec, execute
@@ -80,6 +81,36 @@ _METHOD_CHOICES = [m.value for m in Method]
 @click.option(
     "--level", default=0.95, show_default=True, type=float, help="Confidence level (0.95 or 95)."
 )
+@click.option(
+    "--mods",
+    default=None,
+    metavar="COL,...",
+    help="Moderators of a meta-regression (columns); numbers unless named in --categorical.",
+)
+@click.option(
+    "--categorical",
+    "categorical_mods",
+    multiple=True,
+    metavar="COL",
+    help="A moderator whose values are categories (repeatable).",
+)
+@click.option(
+    "--permutations",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 10_000),
+    help="Permutation test of the meta-regression (metafor's permutest) with this many "
+    "permutations; all distinct ones when there are no more.",
+)
+@click.option(
+    "--seed", default=None, type=click.IntRange(0, 2**32 - 1), help="Seed of the permutations."
+)
+@click.option(
+    "--predict",
+    multiple=True,
+    metavar="MOD=V;...",
+    help="Predicted effect at these moderator values (repeatable), e.g. 'dose=20;arm=b'.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def meta(
     file: str,
@@ -90,9 +121,15 @@ def meta(
     columns: str,
     study_column: str | None,
     level: float,
+    mods: str | None,
+    categorical_mods: tuple[str, ...],
+    permutations: int,
+    seed: int | None,
+    predict: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Meta-analysis of the studies in FILE (one study per row)."""
+    """Meta-analysis of the studies in FILE (one study per row), or with --mods a
+    meta-regression."""
     measure, method = measure.upper(), method.upper()
     name = Path(file).stem
     try:
@@ -103,18 +140,38 @@ def meta(
             measure=measure,
             method=method,
             datasets=[name],
-            harmonisation={"columns": mapping, "study": study_column},
-            options={"hk": hk, "test": test, "level": level},
+            harmonisation={
+                "columns": mapping,
+                "study": study_column,
+                "moderators": [c.strip() for c in (mods or "").split(",") if c.strip()],
+                "categorical_moderators": list(categorical_mods),
+            },
+            options={
+                "hk": hk,
+                "test": test,
+                "level": level,
+                "permutations": permutations,
+                "seed": seed,
+                "predict": list(predict),
+            },
         )
-        pooled = execute(spec, {name: frame}, primary_only=True).pooled
+        computed = execute(spec, {name: frame}, primary_only=True)
     except (AnalysisInputError, ConvergenceError) as exc:
         raise click.ClickException(str(exc)) from None
+    pooled = computed.pooled
     assert pooled is not None  # an aggregate run always pools
     result = with_options(pooled, input={"file": file, "columns": mapping, "study": study_column})
+    regression = computed.moderators
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, allow_nan=False))
+        out = result.to_dict()
+        if regression is not None:
+            out["meta_regression"] = regression.to_dict()
+        click.echo(json.dumps(out, indent=2, allow_nan=False))
     else:
         click.echo(format_result(result))
+        if regression is not None:
+            click.echo("")
+            click.echo(format_regression(regression))
 
 
 def _read_csv(path: str) -> pd.DataFrame:
@@ -196,6 +253,62 @@ def format_result(result: MetaAnalysisResult) -> str:
         )
     for note in result.notes:
         lines.append(f"Note: {note}")
+    return "\n".join(lines)
+
+
+def format_regression(analysis: ModeratorAnalysis) -> str:
+    """The meta-regression as metafor prints it, then each result in plain words."""
+    fit = analysis.fit
+    lines = [f"Meta-regression (k = {fit.k}; tau^2 estimator: {fit.method})"]
+    if fit.method != "FE":
+        se = "" if fit.tau2_se is None else f" (SE = {_num(fit.tau2_se)})"
+        lines.append(f"tau^2 (residual heterogeneity) = {_num(fit.tau2)}{se}")
+        lines.append(f"I^2 = {fit.i2:.2f}%   H^2 = {_num(fit.h2)}")
+    lines.append(f"R^2 (amount of heterogeneity accounted for) = {analysis.r2:.2f}%")
+    lines.append(
+        f"Test for residual heterogeneity: QE(df = {fit.qe_df}) = {_num(fit.qe)}, "
+        f"p-val = {_p(fit.qe_pvalue)}"
+    )
+    if fit.df is None:
+        qm = f"QM(df = {fit.qm_df}) = {_num(fit.qm)}"
+    else:
+        qm = f"F(df1 = {fit.qm_df}, df2 = {fit.df}) = {_num(fit.qm)}"
+    perm = analysis.permutation
+    lines.append(
+        f"Test of moderators: {qm}, p-val = {_p(fit.qm_pvalue)}"
+        + ("" if perm is None else f", permutation p-val = {_p(perm.qm_pvalue)}")
+    )
+    if perm is not None:
+        how = "exact, all distinct" if perm.exact else f"random, seed {perm.seed}"
+        lines.append(f"Permutations: {perm.iterations} ({how})")
+    lines.append("")
+    width = max(9, *(len(n) for n in fit.names))
+    stat = "zval" if fit.df is None else "tval"
+    header = (
+        f"{'':<{width}} {'estimate':>9} {'se':>8} {stat:>8} {'pval':>8} {'ci.lb':>9} {'ci.ub':>9}"
+    )
+    if perm is not None:
+        header += f" {'perm.p':>8}"
+    lines.append(header)
+    for i, name in enumerate(fit.names):
+        row = (
+            f"{name:<{width}} {_num(fit.coefficients[i]):>9} {_num(fit.se[i]):>8} "
+            f"{_num(fit.statistic[i]):>8} {_p(fit.pvalue[i]):>8} {_num(fit.ci_low[i]):>9} "
+            f"{_num(fit.ci_high[i]):>9}"
+        )
+        if perm is not None:
+            row += f" {_p(perm.pvalues[i]):>8}"
+        lines.append(row)
+    for p in analysis.predictions:
+        at = ", ".join(f"{k} = {v}" for k, v in p.at.items()) or "moderators at their mean"
+        pi = "" if p.pi_low is None else f", PI [{_num(p.pi_low)}, {_num(p.pi_high)}]"
+        lines.append(
+            f"Predicted at {at}: {_num(p.estimate)} (SE {_num(p.se)}), "
+            f"CI [{_num(p.ci_low)}, {_num(p.ci_high)}]{pi}"
+        )
+    lines.append("")
+    lines.extend(plain_words(analysis).values())
+    lines.extend(f"Note: {note}" for note in analysis.notes)
     return "\n".join(lines)
 
 

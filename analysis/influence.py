@@ -80,6 +80,21 @@ class InfluenceResult:
         frame["influential"] = self.influential
         return frame
 
+    def in_plain_words(self) -> str:
+        flagged = [label for label, hit in zip(self.labels, self.influential, strict=True) if hit]
+        if not flagged:
+            return (
+                "No single study changes the pooled result much: leaving any one out moves "
+                "it by little compared with its uncertainty."
+            )
+        return (
+            f"{len(flagged)} stud{'y' if len(flagged) == 1 else 'ies'} ({', '.join(flagged)}) "
+            "weigh on the pooled result more than the others: leaving "
+            f"{'it' if len(flagged) == 1 else 'one of them'} out changes the result, or its "
+            "result sits far from the rest. Read the pooled result with and without "
+            f"{'it' if len(flagged) == 1 else 'them'} (see leave-one-out)."
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return json_object(
             {
@@ -88,6 +103,7 @@ class InfluenceResult:
                 "test": self.test,
                 "options": self.options,
                 "rows": [self.row(i) for i in range(len(self))],
+                "in_plain_words": self.in_plain_words(),
                 "software": self.software,
             }
         )

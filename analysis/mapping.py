@@ -328,6 +328,7 @@ def _check_aggregate(h: Mapping[str, Any], name: str, available: list[str]) -> N
         column = h.get(key)
         if column and (not isinstance(column, str) or column not in available):
             raise _missing(name, str(column), key, available)
+    _check_moderators(h, name, available)
     if not chosen:
         raise AnalysisInputError(
             "choose the columns of the outcome: events and totals in each arm (counts), "
@@ -343,6 +344,28 @@ def _check_aggregate(h: Mapping[str, Any], name: str, available: list[str]) -> N
     raise AnalysisInputError(
         f"choose the column for {role_label(role)} ({role})", study=name, field=role
     )
+
+
+def _check_moderators(h: Mapping[str, Any], name: str, available: list[str]) -> None:
+    """Moderators of a meta-regression: a list of the dataset's columns, and the ones
+    whose values are categories among them."""
+    moderators = h.get("moderators") or []
+    categorical = h.get("categorical_moderators") or []
+    for key, chosen in (("moderators", moderators), ("categorical_moderators", categorical)):
+        if not isinstance(chosen, list) or not all(isinstance(c, str) for c in chosen):
+            raise AnalysisInputError(f"{key} is a list of column names", study=name, field=key)
+    for column in moderators:
+        if column not in available:
+            raise _missing(name, column, "moderators", available)
+    if len(set(moderators)) != len(moderators):
+        raise AnalysisInputError("a moderator is chosen twice", study=name, field="moderators")
+    for column in categorical:
+        if column not in moderators:
+            raise AnalysisInputError(
+                f"{column!r} is marked as categories but is not chosen as a moderator",
+                study=name,
+                field="categorical_moderators",
+            )
 
 
 _NEEDS = {

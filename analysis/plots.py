@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import matplotlib
@@ -109,7 +110,10 @@ def forest_plot(
     )
     ax.add_patch(diamond)
     model = {"FE": "Fixed-effect model", "MH": "Mantel-Haenszel model", "PETO": "Peto model"}.get(
-        result.method, f"Random-effects model ({result.method}{', HK' if result.df else ''})"
+        result.method,
+        f"Random-effects model ({result.method}"
+        + {"knha": ", HK", "t": ", t"}.get(result.test, "")
+        + ")",
     )
     ax_lab.text(0, pooled_row, model, va="center", ha="left", fontsize=9, weight="bold")
     ax_txt.text(
@@ -295,6 +299,184 @@ def network_plot(result: NetworkResult, *, title: str | None = None) -> Figure:
     ax.axis("off")
     if title:
         ax.set_title(title)
+    return fig
+
+
+def bubble_plot(
+    regression: Mapping[str, Any],
+    *,
+    moderator: str | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Bubble plot of a meta-regression (``metafor::regplot``) from its stored form
+    (:meth:`analysis.moderators.ModeratorAnalysis.to_dict`): each study's estimate
+    against one moderator, the bubble's area proportional to its weight, with the
+    predicted effect and its confidence band (the other moderators at their mean or
+    first category).  A categorical moderator is drawn at one position per category."""
+    specs = {m["name"]: m for m in regression["moderators"]}
+    if moderator is None:
+        moderator = next(
+            (m["name"] for m in regression["moderators"] if m["kind"] == "continuous"),
+            regression["moderators"][0]["name"],
+        )
+    spec = specs[moderator]
+    ratio = regression.get("scale") == "log"
+    tx = np.exp if ratio else (lambda v: np.asarray(v, dtype=float))
+    studies = regression["studies"]
+    categorical = spec["kind"] == "categorical"
+    levels = list(spec["levels"])
+    x = np.array(
+        [levels.index(s[moderator]) if categorical else s[moderator] for s in studies],
+        dtype=float,
+    )
+    y = np.array([s["yi"] for s in studies], dtype=float)
+    w = np.array([s["weight"] for s in studies], dtype=float)
+    line = regression["lines"][moderator]
+    fig = Figure(figsize=(7, 5), layout="constrained")
+    ax = fig.add_subplot()
+    if categorical:
+        positions = np.arange(len(levels), dtype=float)
+        est = tx(line["estimate"])
+        low, high = tx(line["ci_low"]), tx(line["ci_high"])
+        ax.errorbar(
+            positions,
+            est,
+            yerr=[est - low, high - est],
+            fmt="D",
+            color="black",
+            capsize=4,
+            zorder=4,
+        )
+        ax.set_xticks(positions, levels)
+        ax.set_xlim(-0.6, len(levels) - 0.4)
+    else:
+        grid = np.asarray(line["x"], dtype=float)
+        ax.fill_between(grid, tx(line["ci_low"]), tx(line["ci_high"]), color="0.88", zorder=0, lw=0)
+        ax.plot(grid, tx(line["estimate"]), color="black", lw=1.5, zorder=3)
+    size = 20 + 400 * w / (w.max() if len(w) and w.max() > 0 else 1.0)
+    ax.scatter(x, tx(y), s=size, facecolor="0.6", edgecolor="black", alpha=0.7, zorder=2)
+    if ratio:
+        ax.set_yscale("log")
+        # the same 1-2-5 ratio ticks as the forest plot's axis
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=7))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+        ax.yaxis.set_minor_locator(NullLocator())
+    ax.axhline(float(tx(0.0)), color="0.5", lw=0.8, linestyle=":")
+    measure = regression.get("measure", "")
+    ax.set_ylabel(_AXIS_LABELS.get(measure, measure) + (" (log scale)" if ratio else ""))
+    ax.set_xlabel(moderator)
+    qm, qm_p = regression["qm"], regression["qm_pvalue"]
+    dist = "F" if regression.get("df") is not None else "QM"
+    test = "" if qm is None or qm_p is None else f"{dist} = {qm:.2f}, p = {qm_p:.3g}; "
+    ax.set_title(
+        (f"{title}\n" if title else "") + test + f"R\u00b2 = {regression['r2']:.0f}%",
+        fontsize=10,
+    )
+    return fig
+
+
+def subgroup_forest_plot(
+    subgroups: Mapping[str, Any],
+    *,
+    title: str | None = None,
+    digits: int = 2,
+) -> Figure:
+    """Forest plot by subgroup from its stored form
+    (:meth:`analysis.subgroups.SubgroupResult.to_dict`): each subgroup's studies, a
+    diamond for each subgroup's pooled estimate, the overall diamond, and the test for
+    subgroup differences."""
+    groups = subgroups["subgroups"]
+    overall = subgroups["overall"]
+    ratio = overall.get("scale") == "log"
+    tx = math.exp if ratio else (lambda v: v)
+    n_rows = sum(len(g["studies"]) + 2 for g in groups) + 2
+    fig = Figure(figsize=(10, 1.6 + 0.3 * n_rows), layout="constrained")
+    grid = fig.add_gridspec(1, 3, width_ratios=[3.2, 5, 3.0])
+    ax_lab = fig.add_subplot(grid[0])
+    ax = fig.add_subplot(grid[1], sharey=ax_lab)
+    ax_txt = fig.add_subplot(grid[2], sharey=ax_lab)
+    row = float(n_rows)
+    lows: list[float] = []
+    highs: list[float] = []
+
+    def text(r: float, est: float, lo: float, hi: float, bold: bool = False) -> None:
+        ax_txt.text(
+            0,
+            r,
+            f"{_fmt(est, ratio, digits)} [{_fmt(lo, ratio, digits)}, {_fmt(hi, ratio, digits)}]",
+            va="center",
+            ha="left",
+            fontsize=9,
+            family="monospace",
+            weight="bold" if bold else "normal",
+        )
+
+    def diamond(r: float, est: float, lo: float, hi: float, colour: str) -> None:
+        ax.add_patch(
+            Polygon(
+                [(tx(lo), r), (tx(est), r + 0.35), (tx(hi), r), (tx(est), r - 0.35)],
+                closed=True,
+                facecolor=colour,
+            )
+        )
+        lows.append(lo)
+        highs.append(hi)
+
+    for g in groups:
+        ax_lab.text(0, row, str(g["group"]), va="center", ha="left", fontsize=9, weight="bold")
+        row -= 1
+        max_w = max((s["weight"] for s in g["studies"] if s["included"]), default=1.0) or 1.0
+        for s in g["studies"]:
+            ax_lab.text(0.04, row, s["study"], va="center", ha="left", fontsize=9)
+            if s["yi"] is not None and s["ci_low"] is not None and s["ci_high"] is not None:
+                ax.plot([tx(s["ci_low"]), tx(s["ci_high"])], [row, row], color="black", lw=1)
+                half = 0.12 + 0.25 * math.sqrt(max(s["weight"], 0.0) / max_w)
+                ax.plot([tx(s["yi"])], [row], marker="s", color="black", markersize=2 + 18 * half)
+                text(row, s["yi"], s["ci_low"], s["ci_high"])
+                lows.append(s["ci_low"])
+                highs.append(s["ci_high"])
+            row -= 1
+        ax_lab.text(
+            0.04,
+            row,
+            f"Subgroup {g['group']} (k = {g['k']}; I\u00b2 = {g['i2']:.0f}%)",
+            va="center",
+            ha="left",
+            fontsize=9,
+            style="italic",
+        )
+        diamond(row, g["estimate"], g["ci_low"], g["ci_high"], "0.45")
+        text(row, g["estimate"], g["ci_low"], g["ci_high"], bold=True)
+        row -= 1
+    ax_lab.text(0, row, "Overall", va="center", ha="left", fontsize=9, weight="bold")
+    diamond(row, overall["estimate"], overall["ci_low"], overall["ci_high"], "black")
+    text(row, overall["estimate"], overall["ci_low"], overall["ci_high"], bold=True)
+    t = subgroups["test_for_subgroup_differences"]
+    ax_lab.text(
+        0,
+        row - 1,
+        f"Test for subgroup differences: Q = {t['statistic']:.2f}, df = {t['df']}, "
+        f"p = {t['pvalue']:.3g}",
+        va="center",
+        ha="left",
+        fontsize=8,
+        color="0.2",
+    )
+    span_lo, span_hi = min(lows + [0.0]), max(highs + [0.0])
+    pad = 0.05 * (span_hi - span_lo or 1.0)
+    ax.axvline(tx(0.0), color="0.5", lw=0.8, linestyle=":")
+    _set_x_axis(ax, tx(span_lo - pad), tx(span_hi + pad), ratio)
+    ax.set_ylim(row - 1.6, n_rows + 1.0)
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    for extra_ax in (ax_lab, ax_txt):
+        extra_ax.set_xlim(0, 1)
+        extra_ax.axis("off")
+    measure = overall.get("measure", "")
+    ax.set_xlabel(_AXIS_LABELS.get(measure, measure) + (" (log scale)" if ratio else ""))
+    if title:
+        fig.suptitle(title, fontsize=11)
     return fig
 
 

@@ -20,6 +20,7 @@ datasets keyed by their names.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -35,6 +36,7 @@ from .influence import influence_diagnostics
 from .ipd import Harmonisation, HarmonisedData, OneStageResult, TwoStageResult, one_stage
 from .ipd import two_stage as pool_two_stage
 from .ipd.harmonise import check_columns, mapped_covariates
+from .moderators import MAX_PERMUTATIONS, ModeratorAnalysis, analyse_moderators
 from .pooling import pool
 from .provenance import json_safe, software_versions
 from .publication_bias import (
@@ -53,6 +55,8 @@ Progress = Callable[[float, str], None]
 """Told the fraction done and what is being done (a job's progress bar)."""
 
 PARTICIPANT_OPTIONS = ("stage", "covariates", "study_effect", "filters")
+#: options of an aggregate run's meta-regression (its moderators are in the mapping)
+REGRESSION_OPTIONS = ("permutations", "seed", "predict")
 
 _Word = TypeVar("_Word", bound=StrEnum)
 
@@ -87,6 +91,17 @@ class RunSpec:
     study_effect: StudyEffect = StudyEffect.FIXED
     filters: tuple[RowFilter, ...] = ()
     test: CoefficientTest = CoefficientTest.Z
+    permutations: int = 0
+    seed: int | None = None
+    predict: tuple[Mapping[str, Any], ...] = ()
+
+    @property
+    def moderators(self) -> tuple[str, ...]:
+        return tuple(self.harmonisation.get("moderators") or ())
+
+    @property
+    def categorical_moderators(self) -> tuple[str, ...]:
+        return tuple(self.harmonisation.get("categorical_moderators") or ())
 
     def __post_init__(self) -> None:
         if self.hk and self.test is CoefficientTest.T:
@@ -118,8 +133,41 @@ class RunSpec:
             if participant or self.covariates or self.filters:
                 raise _participant_only()
             self._check_measure_is_mapped()
+            self._check_regression_options()
             return
+        if self.permutations or self.predict:
+            raise AnalysisInputError(
+                "Permutation tests and predictions belong to a meta-regression of "
+                "study-level data.",
+                field="permutations" if self.permutations else "predict",
+            )
         self._check_participant_options()
+
+    def _check_regression_options(self) -> None:
+        if not 0 <= self.permutations <= MAX_PERMUTATIONS or self.permutations == 1:
+            raise AnalysisInputError(
+                f"The number of permutations must be 0 (none) or between 2 and {MAX_PERMUTATIONS}.",
+                field="permutations",
+            )
+        if (self.permutations or self.predict) and not self.moderators:
+            raise AnalysisInputError(
+                "Permutation tests and predictions need moderators: choose them with the mapping.",
+                field="permutations" if self.permutations else "predict",
+            )
+        if self.moderators and not self.method.is_inverse_variance:
+            raise AnalysisInputError(
+                f"A meta-regression is an inverse-variance model; choose FE or a "
+                f"random-effects method, not {self.method.value}.",
+                field="method",
+            )
+        for at in self.predict:
+            unknown = [name for name in at if name not in self.moderators]
+            if unknown:
+                raise AnalysisInputError(
+                    f"Prediction at {unknown[0]!r}: it is not one of the moderators "
+                    f"({', '.join(self.moderators)}).",
+                    field="predict",
+                )
 
     def _check_measure_is_mapped(self) -> None:
         """A measure needs its outcome's columns: counts for OR, RR and RD, means and
@@ -202,6 +250,12 @@ class RunSpec:
         if run_kind is Kind.AGGREGATE and participant:
             raise _participant_only()
         stage = str(participant.get("stage") or Stage.TWO_STAGE).strip().lower()
+        permutations = _whole(options.get("permutations") or 0, "permutations")
+        seed = options.get("seed")
+        seed = None if seed in (None, "") else _whole(seed, "seed")
+        if permutations and seed is None:
+            # chosen once and stored with the run, so that it repeats exactly
+            seed = secrets.randbelow(2**31)
         return cls(
             kind=run_kind,
             measure=chosen_measure,
@@ -219,6 +273,9 @@ class RunSpec:
             covariates=tuple(_names(participant.get("covariates"), "covariates")),
             study_effect=_study_effect(participant.get("study_effect", StudyEffect.FIXED)),
             filters=_filters(participant.get("filters", ())),
+            permutations=permutations,
+            seed=seed,
+            predict=_predictions(options.get("predict")),
         )
 
     def options(self) -> dict[str, Any]:
@@ -227,6 +284,10 @@ class RunSpec:
         out: dict[str, Any] = {"hk": self.hk, "level": self.level}
         if self.test is CoefficientTest.T:
             out["test"] = self.test.value
+        if self.permutations:
+            out.update(permutations=self.permutations, seed=self.seed)
+        if self.predict:
+            out["predict"] = [dict(at) for at in self.predict]
         if self.kind is Kind.PARTICIPANT:
             out.update(
                 stage=self.stage.value,
@@ -294,6 +355,56 @@ def _names(value: Any, name: str) -> list[str]:
     return [v.strip() for v in value if v.strip()]
 
 
+def _whole(value: Any, name: str) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise AnalysisInputError(f"{name} must be a whole number.", field=name) from None
+    if number < 0 or number >= 2**32:
+        raise AnalysisInputError(f"{name} must be between 0 and {2**32 - 1}.", field=name)
+    return number
+
+
+def _predictions(value: Any) -> tuple[dict[str, Any], ...]:
+    """Moderator values to predict at: as stored (a list of objects) or as typed, one
+    prediction per line, ``dose = 20; region = north``."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        value = [line for line in value.splitlines() if line.strip()]
+    if not isinstance(value, (list, tuple)):
+        raise AnalysisInputError(
+            'predict is a list such as [{"dose": 20}] or lines such as "dose = 20".',
+            field="predict",
+        )
+    out = []
+    for item in value:
+        if isinstance(item, str):
+            at: dict[str, Any] = {}
+            for part in item.split(";"):
+                name, sign, text = part.partition("=")
+                if not sign or not name.strip() or not text.strip():
+                    raise AnalysisInputError(
+                        f"Cannot read {item.strip()!r}: write each value as "
+                        "moderator = value, separated by semicolons.",
+                        field="predict",
+                    )
+                at[name.strip()] = text.strip()
+            item = at
+        if not isinstance(item, Mapping) or not item:
+            raise AnalysisInputError(
+                "Each prediction gives at least one moderator's value.", field="predict"
+            )
+        if not all(
+            isinstance(k, str) and isinstance(v, (str, int, float)) for k, v in item.items()
+        ):
+            raise AnalysisInputError(
+                "Each prediction maps moderator names to values.", field="predict"
+            )
+        out.append(dict(item))
+    return tuple(out)
+
+
 def _study_effect(value: Any) -> StudyEffect:
     if value not in tuple(StudyEffect):
         raise AnalysisInputError("study_effect must be 'fixed' or 'random'.", field="study_effect")
@@ -322,6 +433,7 @@ class RunResult:
     effects: EffectSizes | None = None
     one_stage: OneStageResult | None = None
     two_stage: TwoStageResult | None = None
+    moderators: ModeratorAnalysis | None = None
 
 
 def execute(
@@ -345,11 +457,22 @@ def execute(
     results: dict[str, Any] = {"kind": spec.kind.value}
     order = groups = None
     one = two = None
+    regression = None
     if spec.kind is Kind.AGGREGATE:
         (name,) = spec.datasets
         effects, order, groups = _aggregate_effects(spec, name, frames[name])
         progress(0.4, "Pooling the studies")
         pooled = pool(effects, spec.method, level=spec.level, test=_test(spec))
+        if spec.moderators:
+            progress(0.5, "Meta-regression on the moderators")
+            try:
+                regression = _meta_regression(spec, effects, frames[name])
+            except (AnalysisInputError, ConvergenceError) as error:
+                if primary_only:
+                    raise
+                results["meta_regression"] = {"unavailable": getattr(error, "reason", str(error))}
+            else:
+                results["meta_regression"] = regression.to_dict()
     else:
         progress(0.3, "Harmonising the datasets")
         harmonisation = Harmonisation.from_dict(spec.harmonisation, frames, datasets=spec.datasets)
@@ -382,7 +505,23 @@ def execute(
         progress(0.7, "Sensitivity analyses")
         results.update(_sensitivity(spec, effects, pooled, order, groups))
     results["software"] = software_versions()
-    return RunResult(json_safe(results), pooled, effects, one, two)
+    return RunResult(json_safe(results), pooled, effects, one, two, regression)
+
+
+def _meta_regression(spec: RunSpec, effects: EffectSizes, frame: pd.DataFrame) -> ModeratorAnalysis:
+    check_columns(frame, spec.datasets[0], {c: c for c in spec.moderators})
+    return analyse_moderators(
+        effects,
+        {c: frame[c].tolist() for c in spec.moderators},
+        spec.moderators,
+        spec.categorical_moderators,
+        method=spec.method,
+        test=spec.test.value,
+        level=spec.level,
+        permutations=spec.permutations,
+        seed=spec.seed,
+        predict_at=spec.predict,
+    )
 
 
 def _aggregate_effects(

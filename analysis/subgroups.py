@@ -55,6 +55,13 @@ class SubgroupResult:
                     "df": self.df,
                     "pvalue": self.pvalue,
                     "distribution": self.test,
+                    "in_plain_words": (
+                        "The subgroups' pooled results differ more than chance would make "
+                        f"them (p = {self.pvalue:.4f})."
+                        if self.pvalue < 0.05
+                        else "The subgroups' pooled results do not differ more than chance "
+                        f"would make them (p = {self.pvalue:.4f})."
+                    ),
                 },
                 "subgroups": [
                     {"group": g, **r.to_dict()}

@@ -16,6 +16,25 @@ from ._common import normalise_level
 from .uni import fit_inverse_variance
 
 
+def omnibus_test(beta: np.ndarray, vb: np.ndarray, df: int | None) -> tuple[float, float]:
+    """metafor's QM for every coefficient but the intercept, and its p-value: a chi^2
+    Wald statistic on m df, or (``df`` given: t and Hartung-Knapp tests) the same divided
+    by m and referred to F(m, df); NaN when the coefficients' covariance is singular."""
+    b = beta[1:]
+    m = len(b)
+    if not m:
+        return 0.0, 1.0
+    try:
+        qm = float(b @ np.linalg.solve(vb[1:, 1:], b))
+    except np.linalg.LinAlgError:
+        # a singular covariance (a Hartung-Knapp scale of 0 when the model fits every
+        # study exactly): metafor's QM is NA
+        return float("nan"), float("nan")
+    if df is None:
+        return qm, float(stats.chi2.sf(qm, m))
+    return qm / m, float(stats.f.sf(qm / m, m, df))
+
+
 def meta_regression(
     yi: ArrayLike,
     vi: ArrayLike,
@@ -46,15 +65,8 @@ def meta_regression(
         names = [f"mod{j}" for j in range(1, p)]
     names = ["intercept", *names]
     fit = fit_inverse_variance(y, v, X, method, hk, level, control, test)
-    b = fit["beta"][1:]
-    vb = fit["vb"][1:, 1:]
     m = p - 1
-    qm = float(b @ np.linalg.solve(vb, b)) if m else 0.0
-    if fit["df"] is None:
-        qm_p = float(stats.chi2.sf(qm, m)) if m else 1.0
-    else:
-        qm = qm / m if m else 0.0
-        qm_p = float(stats.f.sf(qm, m, fit["df"])) if m else 1.0
+    qm, qm_p = omnibus_test(fit["beta"], fit["vb"], fit["df"])
     het = fit["het"]
     return MetaRegressionResult(
         names=tuple(names),

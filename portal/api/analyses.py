@@ -40,10 +40,12 @@ def analysis_url(run: AnalysisRun) -> str:
         "datasets": [{"slug": "bcg", "version": 2}],
         "measure": "RR",
         "method": "REML",
-        "options": {"hk": False, "level": 0.95},
+        "options": {"test": "t", "level": 0.95, "permutations": 1000, "predict": [{"ablat": 20}]},
         "harmonisation": {
             "study": "author",
             "columns": {"ai": "tpos", "n1i": "n1", "ci": "cpos", "n2i": "n2"},
+            "moderators": ["ablat", "alloc"],
+            "categorical_moderators": ["alloc"],
         },
     },
 )
@@ -68,8 +70,10 @@ def create_analysis(body: schemas.AnalysisCreate) -> tuple[dict[str, Any], int]:
         measure=body.measure,
         method=body.method or "REML",
         hk=body.options.hk,
+        test=body.options.test,
         level=body.options.level,
         participant=body.options.participant(),
+        regression=body.options.regression(),
     )
     job = building.queue(session, run)
     session.commit()

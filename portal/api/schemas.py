@@ -204,7 +204,34 @@ class AnalysisOptions(Request):
     model_config = ConfigDict(extra="forbid", use_enum_values=True)
 
     hk: bool = False
+    test: analysis.CoefficientTest | None = Field(
+        None,
+        description="How coefficients are tested: z, t (t tests on k - p df) or knha "
+        "(Hartung-Knapp, the same as hk).",
+    )
     level: float = Field(0.95, gt=0, lt=1)
+    # Aggregate runs with moderators in the harmonisation ("moderators",
+    # "categorical_moderators") only.
+    permutations: int = Field(
+        0,
+        ge=0,
+        le=10_000,
+        description="Permutation test of the meta-regression (metafor's permutest) with "
+        "this many permutations (0: none); all distinct ones when there are no more.",
+    )
+    seed: int | None = Field(
+        None,
+        ge=0,
+        lt=2**32,
+        description="Seed of the random permutations; chosen and recorded with the run "
+        "when not given.",
+    )
+    predict: list[dict[str, str | float]] | None = Field(
+        None,
+        max_length=20,
+        description='Moderator values to predict the effect at, e.g. [{"ablat": 20}]; '
+        "moderators left out are at their mean (or first category).",
+    )
     # Participant-level runs only; analysis.RunSpec checks them against the run's
     # harmonisation (which covariates are mapped).
     stage: analysis.Stage | None = None
@@ -223,6 +250,9 @@ class AnalysisOptions(Request):
             include={"stage", "covariates", "study_effect", "filters"}, exclude_none=True
         )
         return chosen or None
+
+    def regression(self) -> dict[str, Any]:
+        return self.model_dump(include={"permutations", "seed", "predict"}, exclude_none=True)
 
 
 class AnalysisCreate(Request):

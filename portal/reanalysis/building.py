@@ -219,12 +219,16 @@ def set_method(
     measure: str,
     method: str,
     hk: bool = False,
+    test: str | None = None,
     level: float | str = 0.95,
     participant: dict[str, Any] | None = None,
+    regression: dict[str, Any] | None = None,
 ) -> None:
     """``participant`` holds the participant-level options (stage, covariates,
-    study_effect, filters), checked by :class:`analysis.RunSpec` and stored so that a
-    rerun reproduces them (filters as dicts, whatever form they were typed in)."""
+    study_effect, filters) and ``regression`` a meta-regression's (permutations, seed,
+    predict), checked by :class:`analysis.RunSpec` and stored so that a rerun
+    reproduces them (filters and predictions as objects, whatever form they were typed
+    in; the permutations' seed as chosen)."""
     _require_draft(run)
     try:
         spec = analysis.RunSpec.from_options(
@@ -233,7 +237,13 @@ def set_method(
             method=method,
             datasets=dataset_names(run),
             harmonisation=run.harmonisation,
-            options={"hk": hk, "level": level, **(participant or {})},
+            options={
+                "hk": hk,
+                "test": test,
+                "level": level,
+                **(participant or {}),
+                **(regression or {}),
+            },
         )
     except analysis.AnalysisInputError as error:
         raise ServiceError(error.reason, error.field) from None

@@ -27,6 +27,9 @@ from portal.reanalysis import computing
 from portal.reanalysis.models import AnalysisRun
 
 PLOTS = ("forest", "funnel")
+#: plots drawn from the stored results alone (a meta-regression's bubble plot, the
+#: forest plot by subgroup): the results key each needs
+STORED_PLOTS = {"bubble": "meta_regression", "subgroups": "subgroups"}
 MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
 
 
@@ -58,6 +61,8 @@ def drawing(app: Flask, run: AnalysisRun, plot: str, fmt: str) -> bytes:
         return target.read_bytes()
     except FileNotFoundError:
         pass
+    if plot in STORED_PLOTS:
+        return _keep(target, _draw_stored(run, plot, fmt))
     computed = _computed(app.config["DATA_DIR"], run.id, run.finished_at.isoformat())  # type: ignore[union-attr]
     return _draw_and_keep(target, computed, run, plot, fmt)
 
@@ -70,6 +75,32 @@ def draw_all(app: Flask, run: AnalysisRun, computed: analysis.RunResult) -> None
         target = path(app, run, plot, "svg")
         if not target.exists():
             _draw_and_keep(target, computed, run, plot, "svg")
+    for plot in STORED_PLOTS:
+        target = path(app, run, plot, "svg")
+        if not target.exists() and has_plot(run, plot):
+            _keep(target, _draw_stored(run, plot, "svg"))
+
+
+def has_plot(run: AnalysisRun, plot: str) -> bool:
+    """Whether the run's results hold what ``plot`` draws."""
+    if plot not in STORED_PLOTS:
+        return bool(run.results.get("pooled"))
+    stored = run.results.get(STORED_PLOTS[plot])
+    return isinstance(stored, dict) and "unavailable" not in stored
+
+
+def _draw_stored(run: AnalysisRun, plot: str, fmt: str) -> bytes:
+    from analysis import plots
+
+    if not has_plot(run, plot):
+        raise NoPlot(run.id)
+    stored = run.results[STORED_PLOTS[plot]]
+    if plot == "bubble":
+        figure = plots.bubble_plot(stored, title=_title(run))
+    else:
+        figure = plots.subgroup_forest_plot(stored, title=_title(run))
+    body = plots.render(figure, fmt)
+    return body.encode() if isinstance(body, str) else body
 
 
 def _draw_and_keep(
@@ -81,7 +112,10 @@ def _draw_and_keep(
         raise NoPlot(run.id)
     draw = plots.forest_plot if plot == "forest" else plots.funnel_plot
     body = plots.render(draw(computed.pooled, title=_title(run)), fmt)
-    data = body.encode() if isinstance(body, str) else body
+    return _keep(target, body.encode() if isinstance(body, str) else body)
+
+
+def _keep(target: Path, data: bytes) -> bytes:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".drawing-", dir=target.parent)
     try:

@@ -30,12 +30,18 @@ _MAPPING_FIELDS = {
     "event_values",
     "covariate",
     "dataset",
+    "moderators",
+    "categorical_moderators",
 }
 _METHOD_FIELDS = {
     "measure",
     "method",
     "level",
     "hk",
+    "test",
+    "permutations",
+    "seed",
+    "predict",
     "stage",
     "study_effect",
     "covariates",
@@ -240,7 +246,7 @@ def results_csv(run: AnalysisRun) -> str:
     if ratio:
         row += [pooled.get("estimate_exp"), pooled.get("ci_low_exp"), pooled.get("ci_high_exp")]
     rows.append(row)
-    for name in ("tau2", "i2", "q", "q_df", "q_pvalue", "pvalue", "pi_low", "pi_high"):
+    for name in ("tau2", "tau2_se", "i2", "q", "q_df", "q_pvalue", "pvalue", "pi_low", "pi_high"):
         rows.append(["statistic", name, pooled.get(name)])
     for name in ("tau2_ci_low", "tau2_ci_high", "i2_ci_low", "i2_ci_high"):
         if pooled.get(name) is not None:
@@ -266,4 +272,127 @@ def results_csv(run: AnalysisRun) -> str:
         rows.append(["certainty", "overall", summary["certainty"], "", "", "", ""])
         for d in summary["domains"]:
             rows.append(["certainty", d["label"], d["rating"], d["reason"], d["source"], "", ""])
+    rows.extend(_regression_rows(run.results.get("meta_regression")))
+    rows.extend(_influence_rows(run.results.get("influence")))
+    subgroups = run.results.get("subgroups") or {}
+    between = subgroups.get("test_for_subgroup_differences")
+    if between:
+        rows.append(
+            [
+                "subgroup test",
+                "Q between",
+                between["statistic"],
+                "",
+                "",
+                "",
+                "",
+                between.get("in_plain_words", ""),
+            ]
+        )
+        rows.append(["subgroup test", "pvalue", between["pvalue"]])
     return csv_text(header, rows)
+
+
+def _regression_rows(mr: Any) -> list[list[Any]]:
+    """A meta-regression's numbers, each row with its plain words in the last column
+    (under the header's columns: name, estimate, se, ci_low, ci_high, p)."""
+    if not isinstance(mr, dict) or "unavailable" in mr:
+        return []
+    words = mr.get("in_plain_words", {})
+    perm = mr.get("permutation") or {}
+    rows: list[list[Any]] = [
+        [
+            "meta-regression columns",
+            "name",
+            "estimate",
+            "se",
+            "ci_low",
+            "ci_high",
+            "pvalue",
+            "in plain words",
+        ]
+    ]
+    for c in mr["coefficients"]:
+        rows.append(
+            [
+                "meta-regression coefficient",
+                c["name"],
+                c["estimate"],
+                c["se"],
+                c["ci_low"],
+                c["ci_high"],
+                c["pvalue"],
+                words.get(c["name"], ""),
+            ]
+        )
+        if perm:
+            rows.append(["meta-regression permutation p", c["name"], c.get("permutation_pvalue")])
+    rows.append(["meta-regression", "QM", mr["qm"], "", "", "", mr["qm_pvalue"], words.get("qm")])
+    rows.append(["meta-regression", "R2_percent", mr["r2"], "", "", "", "", words.get("r2")])
+    rows.append(
+        [
+            "meta-regression",
+            "tau2 (residual)",
+            mr["tau2"],
+            mr.get("tau2_se"),
+            "",
+            "",
+            mr["qe_pvalue"],
+            words.get("residual"),
+        ]
+    )
+    if perm:
+        rows.append(
+            [
+                "meta-regression",
+                f"QM permutation p ({perm['iterations']} permutations, "
+                f"{'exact' if perm['exact'] else 'seed ' + str(perm['seed'])})",
+                perm["qm_pvalue"],
+                "",
+                "",
+                "",
+                "",
+                words.get("permutation"),
+            ]
+        )
+    for q in mr.get("predictions", []):
+        at = "; ".join(f"{k} = {v}" for k, v in q["at"].items())
+        rows.append(
+            [
+                "meta-regression prediction",
+                at,
+                q["estimate"],
+                q["se"],
+                q["ci_low"],
+                q["ci_high"],
+                "",
+                f"prediction interval {q['pi_low']} to {q['pi_high']}"
+                if q["pi_low"] is not None
+                else "",
+            ]
+        )
+    return rows
+
+
+def _influence_rows(inf: Any) -> list[list[Any]]:
+    if not isinstance(inf, dict) or "unavailable" in inf:
+        return []
+    rows: list[list[Any]] = [
+        ["influence columns", "study", "rstudent", "dffits", "cook_d", "cov_r", "hat", "flag"]
+    ]
+    for r in inf["rows"]:
+        rows.append(
+            [
+                "influence",
+                r["study"],
+                r["rstudent"],
+                r["dffits"],
+                r["cook_d"],
+                r["cov_r"],
+                r["hat"],
+                "influential" if r["influential"] else "",
+            ]
+        )
+    if inf.get("in_plain_words"):
+        rows.append(["influence", "in plain words", "", "", "", "", "", inf["in_plain_words"]])
+    return rows

@@ -129,6 +129,8 @@ def _aggregate_mapping(form) -> dict:
         "study": form.get("study") or None,
         "year": form.get("year") or None,
         "subgroup": form.get("subgroup") or None,
+        "moderators": [c for c in form.getlist("moderators") if c],
+        "categorical_moderators": [c for c in form.getlist("categorical_moderators") if c],
     }
 
 
@@ -227,13 +229,22 @@ def method(run_id: int):
                     "study_effect": request.form.get("study_effect", "fixed"),
                     "filters": request.form.get("filters", ""),
                 }
+            regression = None
+            if run.kind == "aggregate" and (run.harmonisation or {}).get("moderators"):
+                regression = {
+                    "permutations": request.form.get("permutations") or 0,
+                    "seed": request.form.get("seed") or None,
+                    "predict": request.form.get("predict", ""),
+                }
             building.set_method(
                 run,
                 measure=request.form.get("measure", ""),
                 method=request.form.get("method", ""),
                 hk=bool(request.form.get("hk")),
+                test=request.form.get("test") or None,
                 level=request.form.get("level") or 0.95,
                 participant=participant,
+                regression=regression,
             )
             job = building.queue(session, run)
         except ServiceError as problem:
@@ -256,6 +267,8 @@ def method(run_id: int):
         method_labels=analysis.METHOD_LABELS,
         stage_labels=analysis.STAGE_LABELS,
         study_effect_labels=analysis.STUDY_EFFECT_LABELS,
+        test_labels=analysis.TEST_LABELS,
+        moderators=(run.harmonisation or {}).get("moderators") or [],
         filters_text=request.form.get("filters")
         if error
         else presenting.filters_text(run.options.get("filters")),
@@ -272,7 +285,13 @@ def _chosen_method(run: AnalysisRun, form) -> dict:
             "measure": run.measure,
             "method": run.method,
             "hk": bool(o.get("hk")),
+            "test": "knha" if o.get("hk") else o.get("test", "z"),
             "level": o.get("level", 0.95),
+            "permutations": o.get("permutations") or 0,
+            "seed": o.get("seed") if o.get("seed") is not None else "",
+            "predict": "\n".join(
+                "; ".join(f"{k} = {v}" for k, v in at.items()) for at in o.get("predict") or []
+            ),
             "stage": o.get("stage", "two-stage"),
             "study_effect": o.get("study_effect", "fixed"),
             "covariates": ", ".join(o.get("covariates") or []),
@@ -281,7 +300,11 @@ def _chosen_method(run: AnalysisRun, form) -> dict:
         "measure": form.get("measure", ""),
         "method": form.get("method", ""),
         "hk": bool(form.get("hk")),
+        "test": form.get("test") or ("knha" if form.get("hk") else "z"),
         "level": form.get("level", ""),
+        "permutations": form.get("permutations", ""),
+        "seed": form.get("seed", ""),
+        "predict": form.get("predict", ""),
         "stage": form.get("stage", "two-stage"),
         "study_effect": form.get("study_effect", "fixed"),
         "covariates": form.get("covariates", ""),
@@ -326,6 +349,8 @@ def _show(
         measure_labels=analysis.MEASURE_LABELS,
         method_labels=analysis.METHOD_LABELS,
         certainty=certainty.summary(run),
+        test_labels=analysis.TEST_LABELS,
+        has_plot=lambda plot: run.is_finished and figures.has_plot(run, plot),
         can_rate=policy.can_rate_certainty(current_user, run),
         ratings=certainty.RATINGS,
         certainty_error=certainty_error,
@@ -435,7 +460,7 @@ def follow(run_id: int):
     return redirect(url_for("reanalysis.show", run_id=run.id), 303)
 
 
-@bp.get("/<int:run_id>/<any(forest, funnel):plot>.<any(svg, png, pdf):fmt>")
+@bp.get("/<int:run_id>/<any(forest, funnel, bubble, subgroups):plot>.<any(svg, png, pdf):fmt>")
 def plot(run_id: int, plot: str, fmt: str):
     run = _run(run_id)
     if not run.is_finished or run.finished_at is None:
@@ -443,7 +468,7 @@ def plot(run_id: int, plot: str, fmt: str):
     try:
         body = figures.drawing(current_app, run, plot, fmt)
     except figures.NoPlot:
-        abort(404, description="This analysis has no pooled estimate to plot.")
+        abort(404, description="This analysis has nothing to draw in this plot.")
     response = Response(body, mimetype=figures.MEDIA_TYPES[fmt])
     if request.args.get("download"):
         response.headers["Content-Disposition"] = (

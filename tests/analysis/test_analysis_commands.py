@@ -6,6 +6,7 @@ import json
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -266,3 +267,72 @@ def test_can_be_attached_to_another_click_group(bcg_csv):
     )
     assert result.exit_code == 0
     assert pd.notna(json.loads(result.output)["estimate"])
+
+
+class TestMetaRegression:
+    """``--mods``: metafor's rma(yi, vi, mods = ~ ablat + factor(alloc)) on dat.bcg, with
+    the values reference/moderators.R wrote."""
+
+    FITS = pd.read_csv(Path(__file__).parent / "reference" / "moderators_fits.csv")
+
+    def args(self, bcg_csv, *more):
+        return (
+            bcg_csv,
+            "--measure",
+            "RR",
+            "--columns",
+            BINARY_COLUMNS,
+            "--study",
+            "trial",
+            "--mods",
+            "ablat,alloc",
+            "--categorical",
+            "alloc",
+            *more,
+        )
+
+    def test_json_matches_metafor_and_keeps_the_seed(self, bcg_csv):
+        result = run(
+            *self.args(
+                bcg_csv,
+                "--test",
+                "t",
+                "--permutations",
+                "30",
+                "--seed",
+                "5",
+                "--predict",
+                "ablat=20;alloc=random",
+                "--json",
+            )
+        )
+        assert result.exit_code == 0, result.output
+        mr = json.loads(result.output)["meta_regression"]
+        ref = self.FITS[
+            (self.FITS.dataset == "bcg")
+            & (self.FITS.model == "xg")
+            & (self.FITS.method == "REML")
+            & (self.FITS.test == "t")
+        ].iloc[0]
+        assert mr["qm"] == pytest.approx(ref.qm, rel=1e-6)
+        assert mr["r2"] == pytest.approx(ref.r2, rel=1e-6)
+        assert mr["tau2_se"] == pytest.approx(ref.se_tau2, rel=1e-6)
+        assert mr["permutation"]["seed"] == 5 and mr["permutation"]["iterations"] == 30
+        assert mr["predictions"][0]["at"] == {"ablat": "20", "alloc": "random"}
+        assert set(mr["in_plain_words"]) >= {"qm", "r2", "residual", "ablat", "permutation"}
+
+    def test_text_prints_the_table_and_the_plain_words(self, bcg_csv):
+        result = run(*self.args(bcg_csv))
+        assert result.exit_code == 0, result.output
+        assert "Test of moderators: QM(df = 3)" in result.output
+        assert "alloc: systematic" in result.output
+        assert "Each one-unit increase in ablat multiplies the ratio by" in result.output
+
+    def test_a_moderator_that_is_not_a_column_is_a_clean_error(self, bcg_csv):
+        args = list(self.args(bcg_csv))
+        args[args.index("ablat,alloc")] = "ablat,nowhere"
+        assert_clean_error(run(*args), "nowhere")
+
+    def test_a_prediction_at_an_unknown_category_is_a_clean_error(self, bcg_csv):
+        result = run(*self.args(bcg_csv, "--predict", "alloc=sideways"))
+        assert_clean_error(result, "sideways", "alternate")
