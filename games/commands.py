@@ -30,6 +30,7 @@ from typing import Any
 
 import click
 
+from games.aligners import ALIGNERS
 from games.scheme import PRESETS, ScoringError, ScoringScheme
 from games.scoring import score_alignment, warmup
 
@@ -278,6 +279,67 @@ def warmup_command(serial_only: bool) -> None:
     started = time.perf_counter()
     warmup(parallel=not serial_only)
     click.echo(f"Scorer kernels ready in {time.perf_counter() - started:.2f} s.")
+
+
+@align.command("build")
+@click.argument("unaligned", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--aligner",
+    type=click.Choice(ALIGNERS),
+    default="famsa",
+    show_default=True,
+    help="famsa (built in); mafft or clustalo when installed.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the alignment (FASTA).",
+)
+@click.option(
+    "--compare-with",
+    type=click.Choice(ALIGNERS),
+    multiple=True,
+    help="Other aligners whose disagreement marks untrusted columns (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def build_command(
+    unaligned: Path, aligner: str, output: Path, compare_with: tuple[str, ...], as_json: bool
+) -> None:
+    """Align the sequences in UNALIGNED (FASTA; gaps are removed) with a real
+    aligner and write the alignment to OUTPUT; report the columns least worth
+    trusting (gappy, unconserved, or where other aligners disagree)."""
+    from games.aligners import AlignerError, align, read_unaligned, untrusted_columns
+    from games.export import write_alignment
+
+    try:
+        names, sequences = read_unaligned(unaligned)
+        built = align(names, sequences, aligner)
+        others = [align(names, sequences, other).rows for other in compare_with]
+    except (AlignerError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    output.write_text(write_alignment(built.names, built.rows, "fasta"))
+    badness = untrusted_columns(built.rows, others)
+    worst = sorted(range(built.width), key=lambda c: -badness[c])[:10]
+    least_trusted = [c + 1 for c in sorted(worst)]
+    result: dict[str, Any] = {
+        "aligner": aligner,
+        "output": str(output),
+        "sequences": len(built.rows),
+        "columns": built.width,
+        "compared_with": list(compare_with),
+        "least_trusted_columns": least_trusted,
+    }
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(
+        f"{len(built.rows)} sequences aligned by {aligner}: {built.width} columns -> {output}"
+    )
+    click.echo(
+        "least trusted columns: " + ", ".join(str(c) for c in least_trusted)
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through a subprocess in the tests
