@@ -178,6 +178,17 @@ class Source:
         return len(self.rows[0]) if self.rows else 0
 
 
+_PARSER_ERRORS = (
+    IndexError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    UnboundLocalError,
+    AssertionError,
+    EOFError,
+)
+
+
 def read_source(path: str | Path, fmt: str = "fasta") -> Source:
     """Reads one alignment in any format Biopython reads (``Bio.Align`` or
     ``Bio.AlignIO``); letters are upper-cased and ``.`` becomes ``-``."""
@@ -188,23 +199,16 @@ def read_source(path: str | Path, fmt: str = "fasta") -> Source:
         try:
             try:
                 alignment = Align.read(handle, fmt)
-            except ValueError as exc:
-                # Bio.Align's Stockholm reader refuses interleaved Pfam files
-                # that Bio.AlignIO reads; any other failure stands.
+            except (ValueError, *_PARSER_ERRORS) as exc:
+                # Bio.Align's Stockholm reader refuses interleaved Pfam files and
+                # per-residue annotations that Bio.AlignIO reads; else the first
+                # failure stands.
                 handle.seek(0)
                 try:
                     alignment = AlignIO.read(handle, fmt)
-                except ValueError:
+                except (ValueError, *_PARSER_ERRORS):
                     raise exc from None
-        except (
-            IndexError,
-            KeyError,
-            TypeError,
-            AttributeError,
-            UnboundLocalError,
-            AssertionError,
-            EOFError,
-        ) as exc:
+        except _PARSER_ERRORS as exc:
             # Biopython's parsers trip over some malformed files with these instead of
             # a ValueError; callers catch ValueError for "this file cannot be read".
             raise ValueError(f"This is not a readable {fmt} alignment ({exc!r}).") from exc
