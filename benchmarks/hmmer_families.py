@@ -4,7 +4,8 @@ Debian's hmmer-examples package ships (``apt-get install hmmer-examples``).
 For each family: strip the seed's gaps, align the sequences with FAMSA, rank
 windows by how little the alignment is to be trusted (gaps, conservation and
 disagreement with MAFFT / Clustal Omega where installed), run the loop of
-games/improve.py with simulated players, and compare the alignment with the
+games/improve.py with simulated players (splicing only what does not lower
+the agreement with those other aligners), and compare the alignment with the
 curated seed before and after (SP and TC, games/accuracy.py).  It also runs
 the same players on windows scored without flanks (the old rule) to show the
 transfer rate that the flanks fix.
@@ -77,6 +78,7 @@ def family(path: Path, folder: Path, args: argparse.Namespace) -> dict[str, Any]
         reference=seed.rows,
         reference_names=names,
         seed=args.seed,
+        others=others,
     )
     plain = improve(
         built,
@@ -87,6 +89,7 @@ def family(path: Path, folder: Path, args: argparse.Namespace) -> dict[str, Any]
         badness=badness,
         seed=args.seed,
         flank_aware=False,
+        others=others,
     )
     others_accuracy = {
         name: compare(rows, seed.rows, estimate_names=names, reference_names=names).sp

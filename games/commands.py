@@ -367,6 +367,12 @@ def build_command(
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
+    "--compare-with",
+    type=click.Choice(ALIGNERS),
+    multiple=True,
+    help="Realign with these aligners; splice only what agrees more with each (repeatable).",
+)
+@click.option(
     "--reference",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A curated alignment of the same sequences: report SP/modeler/TC.",
@@ -386,12 +392,14 @@ def improve_command(
     windows: int,
     budget: int,
     seed: int,
+    compare_with: tuple[str, ...],
     reference: Path | None,
     output: Path | None,
     as_json: bool,
 ) -> None:
     """Run the game loop offline on ALIGNMENT: cut puzzles, let simulated
     players solve them, build consensus, splice, and report what changed."""
+    from games.aligners import AlignerError, align, untrusted_columns
     from games.export import check_same_sequences, write_alignment
     from games.improve import improve
     from games.puzzles import read_source, scheme_for
@@ -406,6 +414,11 @@ def improve_command(
         kind = "dna" if letters <= set("ACGTUN") else "protein"
     scheme = scheme_for(kind)
     try:
+        residues = [row.replace("-", "") for row in source.rows]
+        others = [align(source.names, residues, name).rows for name in compare_with]
+    except AlignerError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
         outcome = improve(
             source,
             scheme,
@@ -413,6 +426,8 @@ def improve_command(
             budget=budget,
             limit=windows,
             seed=seed,
+            others=others,
+            badness=untrusted_columns(source.rows, others) if others else None,
             reference=ref.rows if ref else None,
             reference_names=ref.names if ref else None,
         )

@@ -125,6 +125,13 @@ def play(
     return rows
 
 
+def _consistent(rows: list[str], candidate: Candidate, others: Sequence[Sequence[str]]) -> bool:
+    """Whether splicing ``candidate`` makes ``rows`` share more of each other
+    alignment's aligned residue pairs."""
+    spliced = splice(rows, candidate.start, candidate.end, candidate.rows, candidate.solution)
+    return all(compare(spliced, other).sp > compare(rows, other).sp + 1e-12 for other in others)
+
+
 def improve(
     source: Source,
     scheme: ScoringScheme,
@@ -138,6 +145,7 @@ def improve(
     reference_names: Sequence[str] | None = None,
     seed: int = 0,
     flank_aware: bool = True,
+    others: Sequence[Sequence[str]] = (),
 ) -> Outcome:
     """Runs the loop once over ``source`` and reports what it did.
     ``flank_aware=False`` lets the players score windows as if cut out of
@@ -221,6 +229,8 @@ def improve(
                 agreement=consensus.agreement,
             )
         )
+    if others:
+        candidates = [c for c in candidates if _consistent(rows, c, others)]
     report = apply_solutions(rows, candidates, scheme)
     used = sum(1 for change in report.changes if change.label[0] == "consensus")
     outcome = Outcome(

@@ -568,11 +568,11 @@ def cut_puzzles(
     ``evaluations`` scorings (deterministic) unless ``time_limit`` seconds
     run out first (a bound for slow machines), keeping only
     those the solver improves: par above the starting score, and the par
-    layout spliced back raising the whole alignment's score.  (A puzzle
-    scores gaps at its edges as free end gaps, while in the whole alignment
-    they may be internal, so the second condition is not implied by the
-    first.)  At most ``max_tries`` windows (default ``max(24, 8 * limit)``) are
-    solved, the worst-looking first, which bounds the time taken.  Windows
+    layout spliced back raising the whole alignment's score.  (A puzzle's gain
+    is the gain of the alignment over the puzzle's rows, its flanks counted;
+    pairs with the rows left out of the puzzle can still lose, so the second
+    condition is not implied by the first.)  At most ``max_tries`` windows
+    (default ``max(24, 8 * limit)``) are solved, the worst-looking first, which bounds the time taken.  Windows
     overlapping any ``(start, end)`` in ``avoid`` (puzzles already cut) are
     skipped.  ``badness`` (one value per column) replaces
     :func:`column_badness` for ranking, e.g. with

@@ -77,3 +77,13 @@ def test_improve_reports_the_loop_and_never_changes_residues(tmp_path):
     assert [r.replace("-", "") for r in improved.rows] == [
         r.replace("-", "") for r in original.rows
     ]
+
+
+def test_improve_can_check_splices_against_another_aligner(tmp_path):
+    args = ["improve", str(DATA / "tp53.prot.fasta"), "--players", "2", "--windows", "2"]
+    args += ["--budget", "500", "--compare-with", "famsa", "--json"]
+    result = CliRunner().invoke(align, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["spliced"] <= data["windows_offered"]
+    assert data["score_after"] >= data["score_before"]

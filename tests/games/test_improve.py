@@ -33,3 +33,12 @@ def test_without_flanks_players_chase_gains_that_do_not_transfer():
     aware = improve(source, DNA, players=4, budget=1_500, limit=3, seed=2)
     assert plain.transfer_rate is not None and aware.transfer_rate is not None
     assert plain.transfer_rate <= aware.transfer_rate
+
+
+def test_with_other_aligners_only_splices_that_agree_more_with_them_are_kept():
+    source = read_source(DATA / "il6.nucl.fasta")
+    # Nothing can agree more with the alignment than the alignment itself.
+    same = improve(source, DNA, players=3, budget=1_000, limit=2, seed=2, others=[source.rows])
+    assert same.windows_offered >= 1
+    assert same.spliced == 0
+    assert same.rows == source.rows
