@@ -572,10 +572,10 @@ def cut_puzzles(
     is the gain of the alignment over the puzzle's rows, its flanks counted;
     pairs with the rows left out of the puzzle can still lose, so the second
     condition is not implied by the first.)  At most ``max_tries`` windows
-    (default ``max(24, 8 * limit)``) are solved, the worst-looking first, which bounds the time taken.  Windows
-    overlapping any ``(start, end)`` in ``avoid`` (puzzles already cut) are
-    skipped.  ``badness`` (one value per column) replaces
-    :func:`column_badness` for ranking, e.g. with
+    (default ``max(24, 8 * limit)``) are solved, the worst-looking first,
+    which bounds the time taken.  Windows overlapping any ``(start, end)``
+    in ``avoid`` (puzzles already cut) are skipped.  ``badness`` (one value
+    per column) replaces :func:`column_badness` for ranking, e.g. with
     :func:`games.aligners.untrusted_columns`."""
     from games.splice import splice
 
