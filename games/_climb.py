@@ -14,7 +14,11 @@ letter; each maximal gap run of one row holding m > 0 letters of the other is
 one gap of length m (columns where both rows are gaps vanish), scored
 ``(open - extend) + m * extend`` with the direction of the gapped row (0 when
 it is the earlier row) and its position: left end if the run starts the row,
-right end if it ends the row, internal otherwise.
+right end if it ends the row, internal otherwise.  With a window's flanks
+(games/flanks.py) a run touching the window's edge also holds the letters of
+the other row in its continuation outside the window, and is an end gap only
+if the row has no letter on that side; without flanks (all zero) this is the
+plain sum-of-pairs score.
 """
 
 from __future__ import annotations
@@ -29,7 +33,19 @@ F64 = NDArray[np.float64]
 
 
 @njit(cache=True, nogil=True)
-def _gap_runs(x: U8, y: U8, gaps: F64, direction: int) -> float:
+def _gap_runs(
+    x: U8,
+    y: U8,
+    gaps: F64,
+    direction: int,
+    x_left: int,
+    x_right: int,
+    held_left: int,
+    held_right: int,
+) -> float:
+    """Gap runs of row ``x`` opposite letters of ``y``.  ``x_left``/``x_right``: x has
+    letters left/right of the window; ``held_left``/``held_right``: letters of y in
+    the flank runs of x that touch the window's edges (games/flanks.py)."""
     n = x.shape[0]
     total = 0.0
     c = 0
@@ -43,35 +59,82 @@ def _gap_runs(x: U8, y: U8, gaps: F64, direction: int) -> float:
             if y[c] != 0:
                 held += 1
             c += 1
+        if start == 0:
+            held += held_left
+        if c == n:
+            held += held_right
         if held > 0:
             # A row without letters has only a left-end gap, as in score_codes.
-            position = 0 if start == 0 else (2 if c == n else 1)
+            position = (
+                0 if (start == 0 and x_left == 0) else (2 if (c == n and x_right == 0) else 1)
+            )
             opened = gaps[direction, position, 0]
             extended = gaps[direction, position, 1]
             total += (opened - extended) + extended * held
+    # Flank runs that the window's first or last column ends, on their own.
+    if n > 0 and x[0] != 0 and held_left > 0:
+        position = 1 if x_left != 0 else 0
+        total += (gaps[direction, position, 0] - gaps[direction, position, 1]) + gaps[
+            direction, position, 1
+        ] * held_left
+    if n > 0 and x[n - 1] != 0 and held_right > 0:
+        position = 1 if x_right != 0 else 2
+        total += (gaps[direction, position, 0] - gaps[direction, position, 1]) + gaps[
+            direction, position, 1
+        ] * held_right
     return total
 
 
 @njit(cache=True, nogil=True)
-def pair_score(earlier: U8, later: U8, table: F64, gaps: F64) -> float:
-    """Score of the pair (earlier row, later row) of one alignment."""
+def pair_score(
+    earlier: U8,
+    later: U8,
+    i: int,
+    j: int,
+    table: F64,
+    gaps: F64,
+    left_has: I64,
+    right_has: I64,
+    left_held: I64,
+    right_held: I64,
+) -> float:
+    """Puzzle score of the pair (earlier row i, later row j) of one window."""
     total = 0.0
     for c in range(earlier.shape[0]):
         a = earlier[c]
         b = later[c]
         if a != 0 and b != 0:
             total += table[a, b]
-    return total + _gap_runs(earlier, later, gaps, 0) + _gap_runs(later, earlier, gaps, 1)
+    return (
+        total
+        + _gap_runs(
+            earlier, later, gaps, 0, left_has[i], right_has[i], left_held[i, j], right_held[i, j]
+        )
+        + _gap_runs(
+            later, earlier, gaps, 1, left_has[j], right_has[j], left_held[j, i], right_held[j, i]
+        )
+    )
 
 
 @njit(cache=True, nogil=True)
-def pair_scores(codes: U8, table: F64, gaps: F64, out: F64) -> None:
+def pair_scores(
+    codes: U8,
+    table: F64,
+    gaps: F64,
+    left_has: I64,
+    right_has: I64,
+    left_held: I64,
+    right_held: I64,
+    out: F64,
+) -> None:
     """``out[i, j] = out[j, i]`` = the score of pair (i, j); the diagonal is 0."""
     n = codes.shape[0]
     for i in range(n):
         out[i, i] = 0.0
         for j in range(i + 1, n):
-            value = pair_score(codes[i], codes[j], table, gaps)
+            value = pair_score(
+                codes[i], codes[j], i, j, table, gaps, left_has, right_has, left_held, right_held
+            )
             out[i, j] = value
             out[j, i] = value
 
@@ -109,6 +172,10 @@ def best_move(
     deltas: I64,
     trial_cols: I64,
     trial_row: U8,
+    left_has: I64,
+    right_has: I64,
+    left_held: I64,
+    right_held: I64,
 ) -> tuple[float, int, int, int, bool, int]:
     """The single move that raises the score most: (gain, row, residue, delta, tail,
     candidates scored).  Candidates are tried in the order of games.puzzles._neighbours
@@ -137,9 +204,31 @@ def best_move(
                     score = 0.0
                     for j in range(n_rows):
                         if j < r:
-                            score += pair_score(codes[j], trial_row, table, gaps)
+                            score += pair_score(
+                                codes[j],
+                                trial_row,
+                                j,
+                                r,
+                                table,
+                                gaps,
+                                left_has,
+                                right_has,
+                                left_held,
+                                right_held,
+                            )
                         elif j > r:
-                            score += pair_score(trial_row, codes[j], table, gaps)
+                            score += pair_score(
+                                trial_row,
+                                codes[j],
+                                r,
+                                j,
+                                table,
+                                gaps,
+                                left_has,
+                                right_has,
+                                left_held,
+                                right_held,
+                            )
                     count += 1
                     gain = score - base
                     if gain > best_gain:

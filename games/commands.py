@@ -30,6 +30,7 @@ from typing import Any
 
 import click
 
+from games.aligners import ALIGNERS
 from games.scheme import PRESETS, ScoringError, ScoringScheme
 from games.scoring import score_alignment, warmup
 
@@ -278,6 +279,179 @@ def warmup_command(serial_only: bool) -> None:
     started = time.perf_counter()
     warmup(parallel=not serial_only)
     click.echo(f"Scorer kernels ready in {time.perf_counter() - started:.2f} s.")
+
+
+@align.command("build")
+@click.argument("unaligned", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--aligner",
+    type=click.Choice(ALIGNERS),
+    default="famsa",
+    show_default=True,
+    help="famsa (built in); mafft or clustalo when installed.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the alignment (FASTA).",
+)
+@click.option(
+    "--compare-with",
+    type=click.Choice(ALIGNERS),
+    multiple=True,
+    help="Other aligners whose disagreement marks untrusted columns (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def build_command(
+    unaligned: Path, aligner: str, output: Path, compare_with: tuple[str, ...], as_json: bool
+) -> None:
+    """Align the sequences in UNALIGNED (FASTA; gaps are removed) with a real
+    aligner and write the alignment to OUTPUT; report the columns least worth
+    trusting (gappy, unconserved, or where other aligners disagree)."""
+    from games.aligners import AlignerError, align, read_unaligned, untrusted_columns
+    from games.export import write_alignment
+
+    try:
+        names, sequences = read_unaligned(unaligned)
+        built = align(names, sequences, aligner)
+        others = [align(names, sequences, other).rows for other in compare_with]
+    except (AlignerError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    output.write_text(write_alignment(built.names, built.rows, "fasta"))
+    badness = untrusted_columns(built.rows, others)
+    worst = sorted(range(built.width), key=lambda c: -badness[c])[:10]
+    least_trusted = [c + 1 for c in sorted(worst)]
+    result: dict[str, Any] = {
+        "aligner": aligner,
+        "output": str(output),
+        "sequences": len(built.rows),
+        "columns": built.width,
+        "compared_with": list(compare_with),
+        "least_trusted_columns": least_trusted,
+    }
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(
+        f"{len(built.rows)} sequences aligned by {aligner}: {built.width} columns -> {output}"
+    )
+    click.echo("least trusted columns: " + ", ".join(str(c) for c in least_trusted))
+
+
+@align.command("improve")
+@click.argument("alignment", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Format of ALIGNMENT.")
+@click.option("--players", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option(
+    "--kind",
+    type=click.Choice(["dna", "protein", "auto"]),
+    default="auto",
+    show_default=True,
+    help="Puzzle scheme; auto guesses from the letters.",
+)
+@click.option(
+    "--windows",
+    type=click.IntRange(1, 200),
+    default=12,
+    show_default=True,
+    help="At most this many puzzles are cut.",
+)
+@click.option(
+    "--budget",
+    type=click.IntRange(100, 10_000_000),
+    default=4_000,
+    show_default=True,
+    help="Evaluations of the most skilled simulated player.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--compare-with",
+    type=click.Choice(ALIGNERS),
+    multiple=True,
+    help="Realign with these aligners; splice only what agrees more with each (repeatable).",
+)
+@click.option(
+    "--reference",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A curated alignment of the same sequences: report SP/modeler/TC.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the improved alignment here (FASTA).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def improve_command(
+    alignment: Path,
+    fmt: str | None,
+    players: int,
+    kind: str,
+    windows: int,
+    budget: int,
+    seed: int,
+    compare_with: tuple[str, ...],
+    reference: Path | None,
+    output: Path | None,
+    as_json: bool,
+) -> None:
+    """Run the game loop offline on ALIGNMENT: cut puzzles, let simulated
+    players solve them, build consensus, splice, and report what changed."""
+    from games.aligners import AlignerError, align, untrusted_columns
+    from games.export import check_same_sequences, write_alignment
+    from games.improve import improve
+    from games.puzzles import read_source, scheme_for
+
+    try:
+        source = read_source(alignment, fmt or detect_format(alignment))
+        ref = read_source(reference, detect_format(reference)) if reference else None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if kind == "auto":
+        letters = set("".join(source.rows)) - {"-"}
+        kind = "dna" if letters <= set("ACGTUN") else "protein"
+    scheme = scheme_for(kind)
+    try:
+        residues = [row.replace("-", "") for row in source.rows]
+        others = [align(source.names, residues, name).rows for name in compare_with]
+    except AlignerError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        outcome = improve(
+            source,
+            scheme,
+            players=players,
+            budget=budget,
+            limit=windows,
+            seed=seed,
+            others=others,
+            badness=untrusted_columns(source.rows, others) if others else None,
+            reference=ref.rows if ref else None,
+            reference_names=ref.names if ref else None,
+        )
+        check_same_sequences(source.rows, outcome.rows)
+    except (ScoringError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if output is not None:
+        output.write_text(write_alignment(source.names, outcome.rows, "fasta"))
+    data = outcome.to_dict()
+    if as_json:
+        click.echo(json.dumps(data))
+        return
+    rate = outcome.transfer_rate
+    click.echo(f"score: {outcome.score_before:g} -> {outcome.score_after:g}")
+    click.echo(
+        f"windows offered {outcome.windows_offered}, improved {outcome.windows_improved},"
+        f" spliced {outcome.spliced} (consensus {outcome.consensus_used})"
+    )
+    click.echo("transfer rate: " + ("n/a" if rate is None else f"{rate:.0%}"))
+    if outcome.accuracy_before and outcome.accuracy_after:
+        for key in ("sp", "modeler", "tc"):
+            click.echo(
+                f"{key}: {outcome.accuracy_before[key]:.4f} -> {outcome.accuracy_after[key]:.4f}"
+            )
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through a subprocess in the tests

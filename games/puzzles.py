@@ -33,6 +33,7 @@ import numpy as np
 
 from games import _climb
 from games.encoding import compile_scheme, encode_rows
+from games.flanks import Flanks, flanks_of, score_window
 from games.scheme import GAP_SCORE_FIELDS, ScoringScheme
 from games.scoring import score_alignment
 
@@ -91,6 +92,22 @@ def scheme_to_params(scheme: ScoringScheme) -> dict[str, Any]:
     return params
 
 
+def puzzle_params(scheme: ScoringScheme, flanks: Flanks | None) -> dict[str, Any]:
+    """:func:`scheme_to_params` plus the window's flanks under ``"flanks"``:
+    what a stored puzzle keeps so that the server and the play page score a
+    layout the same way (:func:`score_layout`)."""
+    params = scheme_to_params(scheme)
+    if flanks is not None and not flanks.empty:
+        params["flanks"] = flanks.to_params()
+    return params
+
+
+def score_layout(rows: Sequence[str], params: dict[str, Any]) -> float:
+    """The puzzle score of ``rows`` under stored :func:`puzzle_params`."""
+    flanks = Flanks.from_params(params.get("flanks"), len(rows))
+    return score_window(rows, scheme_from_params(params), flanks)
+
+
 def scheme_from_params(params: dict[str, Any]) -> ScoringScheme:
     gaps = {name: params[name] for name in GAP_SCORE_FIELDS}
     if params.get("matrix") is not None:
@@ -135,7 +152,14 @@ def describe_scheme(params: dict[str, Any]) -> str:
         f" {number(internal_open)} for its first column and {number(internal_extend)} for each"
         " further column"
     )
-    text += "; gaps at the start or end of a row are free." if ends else "."
+    if ends and params.get("flanks"):
+        text += (
+            "; gaps at the very start or end of a sequence are free, but this board is a"
+            " window of a longer alignment, so a gap that runs on past the board's edge"
+            " costs as it does there."
+        )
+    else:
+        text += "; gaps at the start or end of a row are free." if ends else "."
     return text
 
 
@@ -154,6 +178,17 @@ class Source:
         return len(self.rows[0]) if self.rows else 0
 
 
+_PARSER_ERRORS = (
+    IndexError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    UnboundLocalError,
+    AssertionError,
+    EOFError,
+)
+
+
 def read_source(path: str | Path, fmt: str = "fasta") -> Source:
     """Reads one alignment in any format Biopython reads (``Bio.Align`` or
     ``Bio.AlignIO``); letters are upper-cased and ``.`` becomes ``-``."""
@@ -164,20 +199,16 @@ def read_source(path: str | Path, fmt: str = "fasta") -> Source:
         try:
             try:
                 alignment = Align.read(handle, fmt)
-            except ValueError as exc:
-                if "Unknown file format" not in str(exc):
-                    raise
+            except (ValueError, *_PARSER_ERRORS) as exc:
+                # Bio.Align's Stockholm reader refuses interleaved Pfam files and
+                # per-residue annotations that Bio.AlignIO reads; else the first
+                # failure stands.
                 handle.seek(0)
-                alignment = AlignIO.read(handle, fmt)
-        except (
-            IndexError,
-            KeyError,
-            TypeError,
-            AttributeError,
-            UnboundLocalError,
-            AssertionError,
-            EOFError,
-        ) as exc:
+                try:
+                    alignment = AlignIO.read(handle, fmt)
+                except (ValueError, *_PARSER_ERRORS):
+                    raise exc from None
+        except _PARSER_ERRORS as exc:
             # Biopython's parsers trip over some malformed files with these instead of
             # a ValueError; callers catch ValueError for "this file cannot be read".
             raise ValueError(f"This is not a readable {fmt} alignment ({exc!r}).") from exc
@@ -267,8 +298,9 @@ class _Board:
     """The solver's state as codes: each row's letters and columns, and every pair's
     score, so that a candidate move re-scores only the pairs of the row it moves."""
 
-    def __init__(self, rows: Sequence[str], scheme: ScoringScheme) -> None:
+    def __init__(self, rows: Sequence[str], scheme: ScoringScheme, flanks: Flanks) -> None:
         compiled = compile_scheme(scheme)
+        self.flanks = flanks.arrays()
         self.table, self.gaps = compiled.table, compiled.gaps
         self.codes = np.ascontiguousarray(encode_rows(rows, scheme))
         n_rows, self.width = self.codes.shape
@@ -284,7 +316,7 @@ class _Board:
         self.pairs = np.zeros((n_rows, n_rows))
         self.trial_cols = np.zeros(longest, dtype=np.int64)
         self.trial_row = np.zeros(self.width, dtype=np.uint8)
-        _climb.pair_scores(self.codes, self.table, self.gaps, self.pairs)
+        _climb.pair_scores(self.codes, self.table, self.gaps, *self.flanks, self.pairs)
 
     def score(self) -> float:
         return float(np.triu(self.pairs, 1).sum())
@@ -301,6 +333,7 @@ class _Board:
             deltas,
             self.trial_cols,
             self.trial_row,
+            *self.flanks,
         )
 
     def place(self, r: int, cols: Sequence[int]) -> None:
@@ -313,7 +346,13 @@ class _Board:
             if j != r:
                 earlier, later = (j, r) if j < r else (r, j)
                 value = _climb.pair_score(
-                    self.codes[earlier], self.codes[later], self.table, self.gaps
+                    self.codes[earlier],
+                    self.codes[later],
+                    earlier,
+                    later,
+                    self.table,
+                    self.gaps,
+                    *self.flanks,
                 )
                 self.pairs[r, j] = self.pairs[j, r] = value
 
@@ -325,6 +364,7 @@ def solve(
     time_limit: float = 0.5,
     seed: int = 0,
     max_evaluations: int = 400_000,
+    flanks: Flanks | None = None,
 ) -> Solved:
     """The best layout a bounded local search finds, by the puzzle's moves.
 
@@ -334,14 +374,17 @@ def solve(
     layout and the climb restarts (iterated local search), until
     ``time_limit`` seconds or ``max_evaluations`` scorings have been spent.
     Deterministic for a given ``seed`` when it stops on evaluations, not time.
+    Scores are puzzle scores: with ``flanks``, gaps at the window's edges cost
+    as they do in the whole alignment (games/flanks.py).
     """
     rows = list(rows)
     width = len(rows[0])
     sequences = [residues(row) for row in rows]
     rng = random.Random(seed)
     deadline = time.perf_counter() + time_limit
-    start_score = score_alignment(rows, scheme)
-    board = _Board(rows, scheme)
+    flanks = flanks or Flanks.none(len(rows))
+    start_score = score_window(rows, scheme, flanks)
+    board = _Board(rows, scheme, flanks)
     current = [positions(row) for row in rows]
     current_score = board.score()
     best, best_score = [list(c) for c in current], current_score
@@ -383,7 +426,7 @@ def solve(
         evaluations += 1
     final = render(best)
     # Reported with the scorer that checks players' solutions, so par is its number.
-    return Solved(final, score_alignment(final, scheme), start_score, evaluations)
+    return Solved(final, score_window(final, scheme, flanks), start_score, evaluations)
 
 
 # -- cutting puzzles ------------------------------------------------------------
@@ -406,6 +449,8 @@ class Puzzle:
     level: str
     badness: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
+    #: The window's context in the alignment; its scores count gaps into the flanks.
+    flanks: Flanks | None = None
 
     @property
     def difficulty(self) -> float:
@@ -479,7 +524,15 @@ def make_puzzle(
     extra = slack if slack is not None else max(2, math.ceil(natural * 0.15))
     width = natural + extra
     board = [row + GAP * extra for row in picked]
-    solved = solve(board, scheme, time_limit=time_limit, seed=seed, max_evaluations=evaluations)
+    flanks = flanks_of(source.rows, start, end, chosen)
+    solved = solve(
+        board,
+        scheme,
+        time_limit=time_limit,
+        seed=seed,
+        max_evaluations=evaluations,
+        flanks=flanks,
+    )
     return Puzzle(
         names=[source.names[i] for i in chosen],
         sequences=[residues(row) for row in board],
@@ -492,6 +545,7 @@ def make_puzzle(
         par=solved.score,
         par_layout=solved.rows,
         level=level,
+        flanks=flanks,
     )
 
 
@@ -507,26 +561,32 @@ def cut_puzzles(
     max_tries: int | None = None,
     evaluations: int = 6_000,
     avoid: Sequence[tuple[int, int]] = (),
+    badness: np.ndarray | None = None,
 ) -> list[Puzzle]:
     """Up to ``limit`` non-overlapping puzzles from the windows most likely
     to be misaligned (highest mean :func:`column_badness`), each solved with
     ``evaluations`` scorings (deterministic) unless ``time_limit`` seconds
     run out first (a bound for slow machines), keeping only
     those the solver improves: par above the starting score, and the par
-    layout spliced back raising the whole alignment's score.  (A puzzle
-    scores gaps at its edges as free end gaps, while in the whole alignment
-    they may be internal, so the second condition is not implied by the
-    first.)  At most ``max_tries`` windows (default ``max(24, 8 * limit)``) are
-    solved, the worst-looking first, which bounds the time taken.  Windows
-    overlapping any ``(start, end)`` in ``avoid`` (puzzles already cut) are
-    skipped."""
+    layout spliced back raising the whole alignment's score.  (A puzzle's gain
+    is the gain of the alignment over the puzzle's rows, its flanks counted;
+    pairs with the rows left out of the puzzle can still lose, so the second
+    condition is not implied by the first.)  At most ``max_tries`` windows
+    (default ``max(24, 8 * limit)``) are solved, the worst-looking first,
+    which bounds the time taken.  Windows overlapping any ``(start, end)``
+    in ``avoid`` (puzzles already cut) are skipped.  ``badness`` (one value
+    per column) replaces :func:`column_badness` for ranking, e.g. with
+    :func:`games.aligners.untrusted_columns`."""
     from games.splice import splice
 
     low, high, _ = LEVELS[level]
     size = window or (low + high) // 2
     size = min(size, source.width)
     encode_rows(source.rows, scheme)  # fail early on letters the scheme cannot score
-    badness = column_badness(source.rows)
+    if badness is None:
+        badness = column_badness(source.rows)
+    elif len(badness) != source.width:
+        raise ValueError("one badness value per column of the alignment is needed")
     # Windows overlap by three quarters: where an alignment is good almost
     # everywhere, the few windows a player can really improve are narrow, and
     # a coarser grid steps over them.

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from games.puzzles import Puzzle as GamePuzzle
 from games.puzzles import Source as GameSource
-from games.puzzles import cut_puzzles, read_source, scheme_for, scheme_to_params
+from games.puzzles import cut_puzzles, puzzle_params, read_source, scheme_for
 from games.scheme import ScoringScheme
 from portal.play.models import AlignmentSource, Puzzle
 
@@ -32,7 +32,7 @@ def _puzzle_row(
         title=title,
         kind=kind,
         level=game.level,
-        scheme=scheme_to_params(scheme),
+        scheme=puzzle_params(scheme, game.flanks),
         names=game.names,
         sequences=game.sequences,
         start=game.start,

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, load_only
 
+from games.flanks import Flanks, score_window
 from games.puzzles import describe_scheme, scheme_from_params
 from games.scheme import ScoringScheme
 from portal.errors import NotFound
@@ -30,6 +31,12 @@ def _scheme(params: str) -> ScoringScheme:
 def scheme_of(puzzle: Puzzle) -> ScoringScheme:
     # Built once per distinct scheme: every submission is scored with its puzzle's.
     return _scheme(json.dumps(puzzle.scheme, sort_keys=True))
+
+
+def score_of(puzzle: Puzzle, rows: list[str]) -> float:
+    """The puzzle score of a layout: the window's flanks count (games/flanks.py)."""
+    flanks = Flanks.from_params(puzzle.scheme.get("flanks"), len(rows))
+    return score_window(rows, scheme_of(puzzle), flanks)
 
 
 def scheme_words(puzzle: Puzzle) -> str:

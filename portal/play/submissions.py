@@ -22,12 +22,11 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from games.checking import SolutionError, check_solution
 from games.puzzles import strip_common_gaps
-from games.scoring import score_alignment
 from portal.db import utcnow
 from portal.errors import Conflict, NotFound, ServiceError
 from portal.play import badges
 from portal.play.models import NICKNAME_MAX, Puzzle, Solution
-from portal.play.puzzles import scheme_of, viewable
+from portal.play.puzzles import score_of, viewable
 from portal.play.retirement import RETIRE_AFTER_SOLUTIONS, retire_if_exhausted
 from portal.play.splicing import update_research
 from portal.upsert import insert
@@ -193,7 +192,7 @@ def submit(
         if error.row is None:
             raise ServiceError(str(error), "rows") from None
         raise ServiceError(str(error), "rows", row=error.row, column=error.column) from None
-    score = score_alignment(rows, scheme_of(puzzle))
+    score = score_of(puzzle, rows)
     digest = layout_hash(rows)
     points = points_for(score, puzzle.par, puzzle.difficulty)
     if state is None:

@@ -1,8 +1,10 @@
 /* The alignment puzzle's board: moves, undo/redo, live score, submission.
  *
- * The score is the server's sum-of-pairs score (games/scoring.py) with the
- * puzzle's scheme, which the page passes as JSON in data-puzzle; pairScore
- * follows the definition in tests/games/naive.py line by line.  The moves
+ * The score is the server's puzzle score (games/flanks.py: the sum-of-pairs
+ * score of the window, with gaps that run into the window's flanks costing
+ * as in the whole alignment) with the puzzle's scheme, which the page passes
+ * as JSON in data-puzzle; pairScore follows naive_window_score in
+ * tests/games/naive.py line by line.  The moves
  * are those of games/puzzles.py: move().
  */
 (function () {
@@ -47,11 +49,43 @@
     return n;
   }
 
-  function pairScore(target, query) {
-    var letters = { target: lettersIn(target), query: lettersIn(query) };
-    var consumed = { target: 0, query: 0 };
+  // The window's context in its alignment (games/flanks.py): gaps that run
+  // into the flanks cost as they do in the whole alignment.
+  var flanks = scheme.flanks || null;
+
+  function pairScore(target, query, i, j) {
+    var index = { target: i, query: j };
+    var other = { target: j, query: i };
+    var stepOf = { target: "insertion", query: "deletion" };
+    var consumed = {
+      target: flanks && flanks.left_has[i] ? 1 : 0,
+      query: flanks && flanks.left_has[j] ? 1 : 0
+    };
+    var letters = {
+      target: consumed.target + lettersIn(target) + (flanks && flanks.right_has[i] ? 1 : 0),
+      query: consumed.query + lettersIn(query) + (flanks && flanks.right_has[j] ? 1 : 0)
+    };
     var state = null;
     var total = 0;
+    function position(gapped) {
+      if (consumed[gapped] === 0) { return "left"; }
+      if (consumed[gapped] === letters[gapped]) { return "right"; }
+      return "internal";
+    }
+    function flankRun(held, which) {
+      // A flank's gap run touching the window: ``held`` letters of the other row.
+      ["target", "query"].forEach(function (gapped) {
+        var count = held[index[gapped]][other[gapped]];
+        if (count > 0) {
+          var step = stepOf[gapped], where = position(gapped);
+          var kind = which === "right" && state === step ? "extend" : "open";
+          total += scheme[kind + "_" + where + "_" + step + "_score"];
+          total += (count - 1) * scheme["extend_" + where + "_" + step + "_score"];
+          state = step;
+        }
+      });
+    }
+    if (flanks) { flankRun(flanks.left_held, "left"); }
     for (var c = 0; c < target.length; c++) {
       var t = target[c], q = query[c], step;
       if (t === GAP && q === GAP) { continue; }
@@ -60,25 +94,22 @@
         step = "diagonal";
       } else {
         var gapped = t === GAP ? "target" : "query";
-        step = gapped === "target" ? "insertion" : "deletion";
-        var position;
-        if (consumed[gapped] === 0) { position = "left"; }
-        else if (consumed[gapped] === letters[gapped]) { position = "right"; }
-        else { position = "internal"; }
+        step = stepOf[gapped];
         var kind = state === step ? "extend" : "open";
-        total += scheme[kind + "_" + position + "_" + step + "_score"];
+        total += scheme[kind + "_" + position(gapped) + "_" + step + "_score"];
       }
       state = step;
       if (t !== GAP) { consumed.target++; }
       if (q !== GAP) { consumed.query++; }
     }
+    if (flanks) { flankRun(flanks.right_held, "right"); }
     return total;
   }
 
   function score(rows) {
     var total = 0;
     for (var i = 0; i < rows.length; i++) {
-      for (var j = i + 1; j < rows.length; j++) { total += pairScore(rows[i], rows[j]); }
+      for (var j = i + 1; j < rows.length; j++) { total += pairScore(rows[i], rows[j], i, j); }
     }
     return total;
   }

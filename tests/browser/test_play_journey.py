@@ -9,11 +9,10 @@ import random
 
 import pytest
 
-from games.scoring import score_alignment
+from games.puzzles import score_layout
 from portal import create_app, db
 from portal.play.cutting import import_alignment
 from portal.play.models import Puzzle
-from portal.play.puzzles import scheme_of
 from portal.play.tutorial import ensure_tutorial
 from tests.browser.conftest import screenshot
 from tests.games.support import DATA
@@ -40,7 +39,8 @@ def puzzles(live_server, tmp_path):
         )
         session.commit()
         ids = {"tutorial": tutorial.id, "protein": proteins[0].id}
-        schemes = {name: scheme_of(session.get(Puzzle, pid)) for name, pid in ids.items()}
+        # The stored params: scheme and, for a window of an alignment, its flanks.
+        schemes = {name: dict(session.get(Puzzle, pid).scheme) for name, pid in ids.items()}
         session.close()
         db.engine().dispose()
     return ids, schemes
@@ -145,6 +145,8 @@ def test_live_score_equals_the_servers_on_random_moves(page, live_server, puzzle
     page.locator("#board").focus()
     rng = random.Random(6 if which == "tutorial" else 7)
     rows_count = len(live(page)[1])
+    # The protein window's edge gaps continue into its flanks: the page must count them.
+    assert ("flanks" in schemes[which]) == (which == "protein")
     for step in range(60):
         key = rng.choice(
             [
@@ -163,7 +165,7 @@ def test_live_score_equals_the_servers_on_random_moves(page, live_server, puzzle
         page.keyboard.press(key)
         value, rows = live(page)
         assert len(rows) == rows_count
-        assert value == score_alignment(rows, schemes[which]), f"step {step}: {rows}"
+        assert value == score_layout(rows, schemes[which]), f"step {step}: {rows}"
         if step % 15 == 14:
             assert submit(page) == value
     if which == "protein":

@@ -81,3 +81,68 @@ def biopython_counts_model(rows: Sequence[str], scheme: ScoringScheme) -> float:
         for j in range(i + 1, len(rows)):
             total += pair_score(rows[i], rows[j], scheme, state)
     return total
+
+
+def naive_window_score(rows: Sequence[str], scheme: ScoringScheme, flanks) -> float:
+    """A window's puzzle score with its flanks (games/flanks.py), column by
+    column as portal/static/play.js computes it: each pair starts in the state
+    its left flank leaves it in (charging the flank run that reaches the
+    window), and the right flank's run that starts at the window's edge is
+    charged with the state the window ends in."""
+    total = 0.0
+    for i in range(len(rows)):
+        for j in range(i + 1, len(rows)):
+            total += _window_pair(rows[i], rows[j], i, j, scheme, flanks)
+    return total
+
+
+def _window_pair(target: str, query: str, i: int, j: int, scheme: ScoringScheme, flanks) -> float:
+    index = {"target": i, "query": j}
+    other = {"target": j, "query": i}
+    step_of = {"target": "insertion", "query": "deletion"}
+    rows = {"target": target, "query": query}
+    consumed = {k: int(flanks.left_has[index[k]]) for k in rows}
+    letters = {
+        k: consumed[k] + len(rows[k]) - rows[k].count(GAP) + int(flanks.right_has[index[k]])
+        for k in rows
+    }
+
+    def position(gapped: str) -> str:
+        if consumed[gapped] == 0:
+            return "left"
+        if consumed[gapped] == letters[gapped]:
+            return "right"
+        return "internal"
+
+    total = 0.0
+    state: str | None = None
+    for gapped in ("target", "query"):
+        held = flanks.left_held[index[gapped]][other[gapped]]
+        if held > 0:
+            step = step_of[gapped]
+            total += gap_score(scheme, step, position(gapped), "open")
+            total += (held - 1) * gap_score(scheme, step, position(gapped), "extend")
+            state = step
+    for t, q in zip(target, query, strict=True):
+        if t == GAP and q == GAP:
+            continue
+        if t != GAP and q != GAP:
+            total += substitution(scheme, t, q)
+            step = "diagonal"
+        else:
+            gapped = "target" if t == GAP else "query"
+            step = step_of[gapped]
+            kind = "extend" if state == step else "open"
+            total += gap_score(scheme, step, position(gapped), kind)
+        state = step
+        consumed["target"] += t != GAP
+        consumed["query"] += q != GAP
+    for gapped in ("target", "query"):
+        held = flanks.right_held[index[gapped]][other[gapped]]
+        if held > 0:
+            step = step_of[gapped]
+            kind = "extend" if state == step else "open"
+            total += gap_score(scheme, step, position(gapped), kind)
+            total += (held - 1) * gap_score(scheme, step, position(gapped), "extend")
+            state = step
+    return total

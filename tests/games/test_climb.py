@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from games import _climb
 from games.encoding import compile_scheme, encode_rows
+from games.flanks import Flanks
 from games.puzzles import layout, move, solve
 from games.scheme import ScoringScheme
 from games.scoring import score_alignment
@@ -34,7 +35,9 @@ def pair_total(rows, scheme):
     compiled = compile_scheme(scheme)
     codes = encode_rows(rows, scheme)
     pairs = np.zeros((len(rows), len(rows)))
-    _climb.pair_scores(codes, compiled.table, compiled.gaps, pairs)
+    _climb.pair_scores(
+        codes, compiled.table, compiled.gaps, *Flanks.none(len(rows)).arrays(), pairs
+    )
     assert np.array_equal(pairs, pairs.T)
     return float(np.triu(pairs, 1).sum())
 

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from games.checking import check_solution
+from games.flanks import score_window
 from games.puzzles import (
     LEVELS,
     cut_puzzles,
@@ -146,8 +147,8 @@ def test_cut_puzzles_from_real_alignments(name, scheme):
         assert low <= puzzle.source_end - puzzle.source_start <= high
         assert 2 <= len(puzzle.sequences) <= max_rows
         assert puzzle.par > puzzle.start_score
-        assert puzzle.par == score_alignment(puzzle.par_layout, scheme)
-        assert puzzle.start_score == score_alignment(puzzle.start, scheme)
+        assert puzzle.par == score_window(puzzle.par_layout, scheme, puzzle.flanks)
+        assert puzzle.start_score == score_window(puzzle.start, scheme, puzzle.flanks)
         check_solution(puzzle.sequences, puzzle.start, max_width=puzzle.width)
         check_solution(puzzle.sequences, puzzle.par_layout, max_width=puzzle.width)
         for row, sequence in zip(puzzle.source_rows, puzzle.sequences, strict=True):

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from games.puzzles import scheme_for
 from games.scoring import score_alignment
 from portal.play.models import AlignmentSource, Puzzle
-from portal.play.puzzles import scheme_of
+from portal.play.puzzles import score_of
 from tests.games.support import DATA
 
 
@@ -73,7 +73,7 @@ def test_import_command(runner, session):
     assert alignment.licence == "BSD-3-Clause" and alignment.source == "scikit-bio"
     for puzzle in alignment.puzzles:
         assert puzzle.par > puzzle.start_score
-        assert score_alignment(puzzle.start, scheme_of(puzzle)) == puzzle.start_score
+        assert score_of(puzzle, puzzle.start) == puzzle.start_score
     again = runner.invoke(args=["puzzles", "import", str(DATA / "il6.nucl.fasta")])
     assert again.exit_code == 0
     assert session.scalar(select(func.count()).select_from(AlignmentSource)) == 1
@@ -117,11 +117,9 @@ def test_demo_puzzles_load_once(app, session):
     # Enough to play for a while, at every level, from every demo alignment.
     assert len(puzzles) >= 12
     assert {p.level for p in puzzles} == {"tutorial", "beginner", "intermediate", "expert"}
-    assert {p.alignment.slug for p in puzzles if p.alignment} == {
-        "il6-nucl",
-        "il6-prot",
-        "tp53-prot",
-    }
+    # The published IL-6 protein alignment has no window whose improvement
+    # survives splicing once edge gaps cost what they cost in the alignment.
+    assert {p.alignment.slug for p in puzzles if p.alignment} == {"il6-nucl", "tp53-prot"}
     expert = [p for p in puzzles if p.level == "expert"]
     beginner = [p for p in puzzles if p.level == "beginner"]
     assert min(p.width for p in expert) > max(p.width for p in beginner)

@@ -1,0 +1,147 @@
+"""Aligning unaligned sequences with real aligners, and where they disagree.
+
+FAMSA through its Python bindings (pyfamsa, a dependency) is always there;
+MAFFT and Clustal Omega are used when the system has them
+(:func:`available_aligners`).  :func:`column_disagreement` says, per column
+of one alignment, how many of its aligned residue pairs another alignment of
+the same sequences does not share: where aligners disagree, the alignment is
+least trustworthy, and that is where puzzles are worth cutting
+(:func:`untrusted_columns`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from games.puzzles import GAP, Source, column_badness, source_from_rows
+
+#: Aligners by name; "famsa" is built in, the others are programs on the PATH.
+ALIGNERS = ("famsa", "mafft", "clustalo")
+
+
+class AlignerError(ValueError):
+    pass
+
+
+def available_aligners() -> list[str]:
+    return ["famsa"] + [name for name in ALIGNERS[1:] if shutil.which(name)]
+
+
+def read_unaligned(path: str | Path, fmt: str = "fasta") -> tuple[list[str], list[str]]:
+    """Names and residues (gaps removed, upper case) of the sequences in ``path``."""
+    from Bio import SeqIO
+
+    with open(path, encoding="latin-1") as handle:
+        records = list(SeqIO.parse(handle, fmt))
+    if len(records) < 2:
+        raise AlignerError(f"{Path(path).name}: at least two sequences are needed")
+    names = [record.id for record in records]
+    if len(set(names)) != len(names):
+        raise AlignerError(f"{Path(path).name}: sequence names must be distinct")
+    sequences = [str(record.seq).upper().replace(GAP, "").replace(".", "") for record in records]
+    for name, sequence in zip(names, sequences, strict=True):
+        if not sequence:
+            raise AlignerError(f"{Path(path).name}: sequence {name!r} is empty")
+    return names, sequences
+
+
+def align(
+    names: Sequence[str], sequences: Sequence[str], aligner: str = "famsa", *, threads: int = 1
+) -> Source:
+    """The alignment ``aligner`` makes of ``sequences``, rows in the input order."""
+    if aligner not in ALIGNERS:
+        raise AlignerError(f"unknown aligner {aligner!r}; expected one of {', '.join(ALIGNERS)}")
+    if aligner == "famsa":
+        rows = _famsa(names, sequences, threads)
+    else:
+        if shutil.which(aligner) is None:
+            raise AlignerError(f"{aligner} is not installed here; try famsa")
+        rows = _program(aligner, names, sequences, threads)
+    for name, row, sequence in zip(names, rows, sequences, strict=True):
+        if row.replace(GAP, "") != sequence:
+            raise AlignerError(f"{aligner} changed the residues of {name!r}")
+    return source_from_rows(list(names), rows)
+
+
+def _famsa(names: Sequence[str], sequences: Sequence[str], threads: int) -> list[str]:
+    from pyfamsa import Aligner
+    from pyfamsa import Sequence as FamsaSequence
+
+    batch = [
+        FamsaSequence(f"s{i}".encode(), sequence.encode()) for i, sequence in enumerate(sequences)
+    ]
+    result = Aligner(threads=threads).align(batch)
+    by_id = {record.id.decode(): record.sequence.decode() for record in result}
+    return [by_id[f"s{i}"] for i in range(len(names))]
+
+
+def _program(
+    aligner: str, names: Sequence[str], sequences: Sequence[str], threads: int
+) -> list[str]:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "in.fasta"
+        # Neutral ids: some aligners rewrite names with spaces or odd characters.
+        path.write_text("".join(f">s{i}\n{seq}\n" for i, seq in enumerate(sequences)))
+        if aligner == "mafft":
+            command = ["mafft", "--auto", "--quiet", "--thread", str(threads), str(path)]
+        else:
+            command = ["clustalo", "-i", str(path), "--threads", str(threads)]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise AlignerError(f"{aligner} failed: {done.stderr.strip()[:300]}")
+    rows: dict[str, list[str]] = {}
+    current = ""
+    for line in done.stdout.splitlines():
+        if line.startswith(">"):
+            current = line[1:].split()[0]
+            rows[current] = []
+        elif current:
+            rows[current].append(line.strip())
+    return ["".join(rows[f"s{i}"]).upper() for i in range(len(names))]
+
+
+def _residue_columns(rows: Sequence[str]) -> list[list[int]]:
+    """Per row, the column of each residue."""
+    return [[c for c, letter in enumerate(row) if letter != GAP] for row in rows]
+
+
+def column_disagreement(rows: Sequence[str], other: Sequence[str]) -> np.ndarray:
+    """Per column of ``rows``: the share of its aligned residue pairs that
+    ``other`` (the same sequences, aligned otherwise) does not align; 0 for
+    columns with fewer than two residues."""
+    mine = _residue_columns(rows)
+    theirs = _residue_columns(other)
+    if [len(c) for c in mine] != [len(c) for c in theirs]:
+        raise AlignerError("the two alignments do not hold the same sequences")
+    # For each column of ``rows``, group its residues by their column in ``other``.
+    width = len(rows[0])
+    groups: list[Counter[int]] = [Counter() for _ in range(width)]
+    for columns_mine, columns_theirs in zip(mine, theirs, strict=True):
+        for c, d in zip(columns_mine, columns_theirs, strict=True):
+            groups[c][d] += 1
+    out = np.zeros(width)
+    for c, counter in enumerate(groups):
+        n = sum(counter.values())
+        pairs = n * (n - 1) / 2
+        if pairs:
+            shared = sum(k * (k - 1) / 2 for k in counter.values())
+            out[c] = 1 - shared / pairs
+    return out
+
+
+def untrusted_columns(rows: Sequence[str], others: Sequence[Sequence[str]] = ()) -> np.ndarray:
+    """How little to trust each column: :func:`games.puzzles.column_badness`
+    (gaps and non-conservation) plus, averaged over ``others``, twice the
+    share of its residue pairs that the other alignments do not share."""
+    badness = column_badness(rows)
+    if others:
+        disagreement = np.mean([column_disagreement(rows, other) for other in others], axis=0)
+        badness = badness + 2 * disagreement
+    return badness
