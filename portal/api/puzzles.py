@@ -12,7 +12,7 @@ from portal.api.blueprint import bp
 from portal.api.spec import operation
 from portal.errors import ServiceError, TooLarge
 from portal.extensions import limiter
-from portal.play import leaderboards, players, puzzles, submissions
+from portal.play import hints, leaderboards, players, puzzles, submissions
 from portal.play.payload_cache import note_solution, payloads, visible_puzzles
 
 
@@ -106,3 +106,34 @@ def post_solution(puzzle_id: int) -> tuple[dict[str, Any], int]:
     payload = result.to_dict()
     payload["message"] = players.outcome(result)
     return payload, 201 if result.created else 200
+
+
+@bp.post("/puzzles/<int:puzzle_id>/hints")
+@limiter.limit(players.submit_ip_limit)
+@limiter.limit(players.submit_limit, key_func=players.player_rate_key)
+@operation(
+    "Ask for a hint",
+    "puzzles",
+    scope="write",
+    body=schemas.HintCreate,
+    view_reads_body=True,
+    responses={201: schemas.HintResult},
+    errors=(409, 413),
+    description="One block worth moving on the board as sent, searched by the server's "
+    "solver among the first `shown` rows. Each hint is counted against the player "
+    "(signed in, or the guest of this session) and costs points on their next "
+    "solution of the puzzle.",
+    example={"rows": ["AC-GT", "ACGGT"], "shown": 2},
+)
+def post_hint(puzzle_id: int) -> tuple[dict[str, Any], int]:
+    if players.too_large():
+        raise TooLarge(f"A board is at most {players.MAX_SUBMISSION_BYTES} bytes.", "rows")
+    session = db.session()
+    found = puzzles.get_puzzle(session, puzzle_id)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or "rows" not in body:
+        raise ServiceError('Send JSON like {"rows": ["AC-GT", ...], "shown": 2}.', "rows")
+    key, user_id = players.hint_taker()
+    given = hints.give(session, found, body["rows"], body.get("shown"), key, user_id)
+    session.commit()
+    return given.to_dict(), 201

@@ -428,6 +428,23 @@ class SolutionResult(Response):
     message: str
 
 
+class HintCreate(Request):
+    model_config = ConfigDict(extra="allow")
+    rows: list[Annotated[str, StringConstraints(max_length=2000)]] = Field(..., max_length=200)
+    shown: int | None = None
+
+
+class HintResult(Response):
+    row: int | None
+    block: int | None
+    from_column: int | None
+    to_column: int | None
+    tail: bool
+    cost: int
+    hints: int
+    message: str
+
+
 class LeaderboardQuery(Request):
     period: Literal["all", "week", "today"] = "all"
 

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session, load_only
 
 from games.puzzles import describe_scheme, scheme_from_params
 from games.scheme import ScoringScheme
+from games.scoring import score_alignment
 from portal.errors import NotFound
+from portal.play.calibration import Calibration, calibrate, player_records
 from portal.play.models import Puzzle
 
 
@@ -36,17 +38,17 @@ def scheme_words(puzzle: Puzzle) -> str:
     return describe_scheme(puzzle.scheme)
 
 
-#: Difficulty values (board size and rows) where one more star begins.
-STAR_STEPS = (1.5, 3.0, 5.0, 8.0)
-
 _WORDLIKE = re.compile(r"^[A-Za-z][A-Za-z .'-]*$")
 
 
-def stars(difficulty: float, level: str) -> int:
+def stars(calibrated: Calibration, level: str) -> int:
     """Difficulty as 1 to 5 stars, for players; the tutorial is always one."""
-    if level == "tutorial":
-        return 1
-    return 1 + sum(difficulty >= step for step in STAR_STEPS)
+    return 1 if level == "tutorial" else calibrated.stars
+
+
+def calibration_of(session: Session, puzzle: Puzzle) -> Calibration:
+    players, reached = player_records(session, [puzzle.id]).get(puzzle.id, (0, 0))
+    return calibrate(puzzle, players, reached)
 
 
 def plain_title(title: str, kind: str, names: Sequence[str]) -> str:
@@ -72,6 +74,10 @@ class PuzzleSummary:
     par: float
     difficulty: float
     names: tuple[str, ...] = ()
+    #: Expected share of players who reach par (see calibration), and the
+    #: moves the solver's par layout is from the start.
+    share: float = 1.0
+    moves: int = 0
 
     @property
     def plain_title(self) -> str:
@@ -79,7 +85,9 @@ class PuzzleSummary:
 
     @property
     def stars(self) -> int:
-        return stars(self.difficulty, self.level)
+        if self.level == "tutorial":
+            return 1
+        return Calibration(self.moves, 0.0, 0, 0, self.share).stars
 
     @property
     def window(self) -> str:
@@ -89,28 +97,48 @@ class PuzzleSummary:
 
 
 def visible_puzzles(session: Session) -> list[PuzzleSummary]:
-    """The offered puzzles, tutorial first, then by difficulty."""
-    puzzles = session.scalars(
-        select(Puzzle)
-        .options(
-            load_only(
-                Puzzle.title,
-                Puzzle.kind,
-                Puzzle.level,
-                Puzzle.par,
-                Puzzle.difficulty,
-                Puzzle.names,
+    """The offered puzzles, tutorial first, then easiest first by calibrated
+    difficulty (the expected share of players reaching par)."""
+    found = list(
+        session.scalars(
+            select(Puzzle)
+            .options(
+                load_only(
+                    Puzzle.title,
+                    Puzzle.kind,
+                    Puzzle.level,
+                    Puzzle.par,
+                    Puzzle.difficulty,
+                    Puzzle.names,
+                    Puzzle.start,
+                    Puzzle.par_layout,
+                    Puzzle.start_score,
+                    Puzzle.scheme,
+                )
+            )
+            .where(Puzzle.active.is_(True))
+        )
+    )
+    records = player_records(session, [p.id for p in found])
+    summaries = []
+    for p in found:
+        calibrated = calibrate(p, *records.get(p.id, (0, 0)))
+        summaries.append(
+            PuzzleSummary(
+                p.id,
+                p.title,
+                p.kind,
+                p.level,
+                len(p.names),
+                p.par,
+                p.difficulty,
+                tuple(p.names),
+                calibrated.share,
+                calibrated.moves,
             )
         )
-        .where(Puzzle.active.is_(True))
-        .order_by((Puzzle.level != "tutorial"), Puzzle.difficulty, Puzzle.id)
-    )
-    return [
-        PuzzleSummary(
-            p.id, p.title, p.kind, p.level, len(p.names), p.par, p.difficulty, tuple(p.names)
-        )
-        for p in puzzles
-    ]
+    summaries.sort(key=lambda p: (p.level != "tutorial", -p.share, p.id))
+    return summaries
 
 
 def get_puzzle(session: Session, puzzle_id: int) -> Puzzle:
@@ -141,4 +169,26 @@ def page_data(puzzle: Puzzle) -> dict[str, Any]:
         "difficulty": puzzle.difficulty,
         "scheme": puzzle.scheme,
         "retired": puzzle.retired_at is not None,
+        "stages": stages(puzzle),
     }
+
+
+def first_rows(n_rows: int, level: str) -> int:
+    """Rows a board shows at first: the tutorial all of its rows; a real
+    puzzle two (three from six rows up), then one more each time the player
+    reaches the par of the rows shown, as in Phylo."""
+    if level == "tutorial":
+        return n_rows
+    return min(n_rows, 2 if n_rows < 6 else 3)
+
+
+def stages(puzzle: Puzzle) -> list[dict[str, Any]]:
+    """The par of each stage of the board: the solver's par layout scored on
+    the rows shown so far (the last stage is the whole puzzle and its par)."""
+    n_rows = len(puzzle.names)
+    scheme = scheme_of(puzzle)
+    out = []
+    for shown in range(first_rows(n_rows, puzzle.level), n_rows + 1):
+        par = puzzle.par if shown == n_rows else score_alignment(puzzle.par_layout[:shown], scheme)
+        out.append({"rows": shown, "par": par})
+    return out
