@@ -120,10 +120,10 @@ def post_solution(puzzle_id: int) -> tuple[dict[str, Any], int]:
     responses={201: schemas.HintResult},
     errors=(409, 413),
     description="One block worth moving on the board as sent, searched by the server's "
-    "solver among the first `shown` rows. Each hint is counted against the player "
+    "solver among the rows numbered in `shown` (0-based; every row when absent). Each hint is counted against the player "
     "(signed in, or the guest of this session) and costs points on their next "
     "solution of the puzzle.",
-    example={"rows": ["AC-GT", "ACGGT"], "shown": 2},
+    example={"rows": ["AC-GT", "ACGGT"], "shown": [0, 1]},
 )
 def post_hint(puzzle_id: int) -> tuple[dict[str, Any], int]:
     if players.too_large():
@@ -132,7 +132,7 @@ def post_hint(puzzle_id: int) -> tuple[dict[str, Any], int]:
     found = puzzles.get_puzzle(session, puzzle_id)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or "rows" not in body:
-        raise ServiceError('Send JSON like {"rows": ["AC-GT", ...], "shown": 2}.', "rows")
+        raise ServiceError('Send JSON like {"rows": ["AC-GT", ...], "shown": [0, 1]}.', "rows")
     key, user_id = players.hint_taker()
     given = hints.give(session, found, body["rows"], body.get("shown"), key, user_id)
     session.commit()

@@ -431,7 +431,7 @@ class SolutionResult(Response):
 class HintCreate(Request):
     model_config = ConfigDict(extra="allow")
     rows: list[Annotated[str, StringConstraints(max_length=2000)]] = Field(..., max_length=200)
-    shown: int | None = None
+    shown: list[int] | None = Field(None, max_length=200)
 
 
 class HintResult(Response):

@@ -63,6 +63,22 @@ class GivenHint:
         return dict(self.__dict__)
 
 
+def _shown_rows(shown: Any, n_rows: int) -> list[int]:
+    if shown is None:
+        return list(range(n_rows))
+    if (
+        not isinstance(shown, list)
+        or not all(isinstance(r, int) and not isinstance(r, bool) for r in shown)
+        or len(set(shown)) != len(shown)
+        or len(shown) < 2
+        or not all(0 <= r < n_rows for r in shown)
+    ):
+        raise ServiceError(
+            f"shown lists at least two different row numbers from 0 to {n_rows - 1}.", "shown"
+        )
+    return sorted(shown)
+
+
 def give(
     session: Session,
     puzzle: Puzzle,
@@ -72,8 +88,8 @@ def give(
     user_id: int | None = None,
 ) -> GivenHint:
     """A hint for ``rows`` (the whole board as the player has it), looking only at
-    the first ``shown`` rows (the rows the board shows so far).  A hint that finds
-    nothing to improve is free and not stored."""
+    the rows numbered in ``shown`` (0-based: the rows the board shows so far; all
+    when None).  A hint that finds nothing to improve is free and not stored."""
     if puzzle.retired_at is not None:
         raise Conflict("This puzzle is retired: it gives no hints.", code="retired")
     try:
@@ -82,11 +98,8 @@ def give(
         if error.row is None:
             raise ServiceError(str(error), "rows") from None
         raise ServiceError(str(error), "rows", row=error.row, column=error.column) from None
-    if shown is None:
-        shown = len(rows)
-    if isinstance(shown, bool) or not isinstance(shown, int) or not 2 <= shown <= len(rows):
-        raise ServiceError(f"shown is a number of rows from 2 to {len(rows)}.", "shown")
-    found = suggest(rows[:shown], scheme_of(puzzle), time_limit=HINT_SEARCH_SECONDS)
+    shown = _shown_rows(shown, len(rows))
+    found = suggest([rows[r] for r in shown], scheme_of(puzzle), time_limit=HINT_SEARCH_SECONDS)
     before = taken(session, puzzle.id, player_key)
     if found is None:
         return GivenHint(
@@ -100,6 +113,7 @@ def give(
             "No single move helps here that the computer can find: this board may be"
             " as good as it gets. No points were taken.",
         )
+    row = shown[found.row]
     session.add(PuzzleHint(puzzle_id=puzzle.id, player_key=player_key, user_id=user_id))
     session.flush()
     price = cost(puzzle.difficulty)
@@ -107,14 +121,14 @@ def give(
     steps = abs(found.to_column - found.from_column)
     what = "with every block after it" if found.tail else "alone"
     return GivenHint(
-        found.row,
+        row,
         found.block,
         found.from_column,
         found.to_column,
         found.tail,
         price,
         before + 1,
-        f"Try moving block {found.block + 1} of row {found.row + 1} {steps} column"
+        f"Try moving block {found.block + 1} of row {row + 1} {steps} column"
         f"{'' if steps == 1 else 's'} {direction} ({what}). This hint costs {price} points"
         " from this puzzle's reward.",
     )

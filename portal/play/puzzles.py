@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, load_only
 
-from games.puzzles import describe_scheme, scheme_from_params
+from games.puzzles import describe_scheme, scheme_from_params, solve
 from games.scheme import ScoringScheme
 from games.scoring import score_alignment
 from portal.errors import NotFound
@@ -182,13 +182,70 @@ def first_rows(n_rows: int, level: str) -> int:
     return min(n_rows, 2 if n_rows < 6 else 3)
 
 
-def stages(puzzle: Puzzle) -> list[dict[str, Any]]:
-    """The par of each stage of the board: the solver's par layout scored on
-    the rows shown so far (the last stage is the whole puzzle and its par)."""
-    n_rows = len(puzzle.names)
-    scheme = scheme_of(puzzle)
+#: Solver budget for the par of a stage (few rows): deterministic, a few milliseconds.
+STAGE_EVALUATIONS = 3_000
+
+
+def stage_layouts(puzzle: Puzzle) -> list[tuple[list[int], float, list[str]]]:
+    """Each stage of the board: the rows it shows (0-based, in board order), their
+    par, and a layout of those rows scoring it; the last stage is the whole puzzle
+    with its par."""
+    return [
+        (list(shown), par, list(rows))
+        for shown, par, rows in _stage_layouts(
+            tuple(puzzle.start),
+            tuple(puzzle.par_layout),
+            puzzle.par,
+            first_rows(len(puzzle.start), puzzle.level),
+            json.dumps(puzzle.scheme, sort_keys=True),
+        )
+    ]
+
+
+def _joining_order(
+    start: Sequence[str], par_layout: Sequence[str], scheme: ScoringScheme
+) -> list[int]:
+    """Rows in the order they join: first the pair (then rows) whose par layout
+    gains most over the start, so the opening board has something to find; then
+    each time the row that gains most with the rows already shown."""
+    n = len(start)
+    gain = [[0.0] * n for _ in range(n)]
+    for i in range(n):
+        for j in range(i + 1, n):
+            pair = [i, j]
+            gain[i][j] = gain[j][i] = score_alignment(
+                [par_layout[r] for r in pair], scheme
+            ) - score_alignment([start[r] for r in pair], scheme)
+    i, j = max(
+        ((i, j) for i in range(n) for j in range(i + 1, n)), key=lambda p: (gain[p[0]][p[1]], -p[0])
+    )
+    order = [i, j]
+    while len(order) < n:
+        rest = [r for r in range(n) if r not in order]
+        order.append(max(rest, key=lambda r: (sum(gain[r][o] for o in order), -r)))
+    return order
+
+
+@functools.lru_cache(maxsize=512)
+def _stage_layouts(
+    start: tuple[str, ...], par_layout: tuple[str, ...], par: float, first: int, params: str
+) -> tuple[tuple[tuple[int, ...], float, tuple[str, ...]], ...]:
+    # Kept per process: a puzzle's start and par layout never change.
+    scheme = _scheme(params)
+    n = len(start)
+    order = _joining_order(start, par_layout, scheme) if first < n else list(range(n))
     out = []
-    for shown in range(first_rows(n_rows, puzzle.level), n_rows + 1):
-        par = puzzle.par if shown == n_rows else score_alignment(puzzle.par_layout[:shown], scheme)
-        out.append({"rows": shown, "par": par})
-    return out
+    for count in range(first, n):
+        shown = tuple(sorted(order[:count]))
+        begun = [start[r] for r in shown]
+        searched = solve(begun, scheme, time_limit=5.0, max_evaluations=STAGE_EVALUATIONS).rows
+        candidates = ([par_layout[r] for r in shown], searched)
+        best = max(((score_alignment(rows, scheme), tuple(rows)) for rows in candidates))
+        out.append((shown, best[0], best[1]))
+    out.append((tuple(range(n)), par, par_layout))
+    return tuple(out)
+
+
+def stages(puzzle: Puzzle) -> list[dict[str, Any]]:
+    """What the page needs of each stage: the rows shown and their par (not the layout)."""
+    return [{"rows": shown, "par": par} for shown, par, _rows in stage_layouts(puzzle)]

@@ -139,17 +139,21 @@
   // -- rows joining one at a time (Phylo's progression) -------------------------
   // puzzle.stages lists, for each number of rows shown, the par of those rows;
   // reaching it brings in the next row.  The whole board is always what is sent.
+  var everyRow = sequences.map(function (s, r) { return r; });
   var stages = puzzle.stages && puzzle.stages.length ? puzzle.stages
-    : [{ rows: sequences.length, par: puzzle.par }];
+    : [{ rows: everyRow, par: puzzle.par }];
   var stage = 0;
-  function shown() { return stages[stage].rows; }
+  function visibleRows() { return stages[stage].rows; }
+  function shown() { return visibleRows().length; }
+  function isShown(r) { return visibleRows().indexOf(r) >= 0; }
   function stagePar() { return stages[stage].par; }
+  function pick(rows) { return visibleRows().map(function (r) { return rows[r]; }); }
   var stageText = document.getElementById("stage-text");
 
   function advance() {
     var joined = 0;
     while (stage < stages.length - 1 &&
-           score(rowsOf(current).slice(0, shown())) >= stagePar() - 1e-9) {
+           score(pick(rowsOf(current))) >= stagePar() - 1e-9) {
       stage++;
       joined++;
     }
@@ -166,6 +170,7 @@
     history.push(next);
     at = history.length - 1;
     current = next;
+    hinted = null;
     advance();
     render();
   }
@@ -222,7 +227,8 @@
     tracks = [];
     hintCells = [];
     columnCells = [];
-    sequences.slice(0, shown()).forEach(function (sequence, r) {
+    sequences.forEach(function (sequence, r) {
+      if (!isShown(r)) { return; }
       var track = labelled(puzzle.names[r] || ("row " + (r + 1)), "sequence-row");
       track.setAttribute("data-row", String(r));
       for (var k = 0; k < sequence.length; k++) {
@@ -233,7 +239,7 @@
         block.setAttribute("data-block", String(k));
         track.appendChild(block);
       }
-      tracks.push(track);
+      tracks[r] = track;
     });
     var hintTrack = labelled("agreement", "hint-row");
     hintTrack.classList.add("hints");
@@ -253,7 +259,7 @@
       columnTrack.appendChild(number);
       columnCells.push(number);
     }
-    if (selRow >= shown()) { selRow = shown() - 1; selBlock = 0; }
+    if (!isShown(selRow)) { selRow = visibleRows()[0]; selBlock = 0; }
   }
 
   function agreement(rows, c) {
@@ -269,7 +275,7 @@
 
   function render() {
     var rows = rowsOf(current);
-    var visible = rows.slice(0, shown());
+    var visible = pick(rows);
     tracks.forEach(function (track, r) {
       var blocks = track.children;
       for (var k = 0; k < blocks.length; k++) {
@@ -338,7 +344,9 @@
     } else if (!ctrl && (key === "r" || key === "R")) {
       reset();
     } else if (key === "ArrowUp" || key === "ArrowDown") {
-      selRow = Math.max(0, Math.min(shown() - 1, selRow + (key === "ArrowUp" ? -1 : 1)));
+      var order = visibleRows();
+      var at_ = order.indexOf(selRow) + (key === "ArrowUp" ? -1 : 1);
+      selRow = order[Math.max(0, Math.min(order.length - 1, at_))];
       selBlock = Math.min(selBlock, sequences[selRow].length - 1);
       render();
     } else if (key === "ArrowLeft" || key === "ArrowRight") {
@@ -364,7 +372,7 @@
     var block = event.target.closest(".block");
     if (!block) { return; }
     event.preventDefault();
-    board.focus();
+    board.focus({ preventScroll: true });
     selRow = Number(block.getAttribute("data-row"));
     selBlock = Number(block.getAttribute("data-block"));
     drag = { id: event.pointerId, x: event.clientX, row: selRow, block: selBlock,
@@ -493,7 +501,7 @@
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "Accept": "application/json",
                  "X-CSRFToken": root.getAttribute("data-csrf") },
-      body: JSON.stringify({ rows: rowsOf(current), shown: shown() })
+      body: JSON.stringify({ rows: rowsOf(current), shown: visibleRows() })
     }).then(function (response) {
       return response.json().then(function (data) { return { ok: response.ok, data: data }; });
     }).then(function (answer) {

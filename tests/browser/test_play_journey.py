@@ -19,7 +19,6 @@ from tests.browser.conftest import screenshot
 from tests.games.support import DATA
 
 pytestmark = pytest.mark.browser
-CELL = 28  # pixels per column, as in play.js
 
 
 @pytest.fixture
@@ -63,13 +62,14 @@ def submit(page) -> float:
 
 def drag(page, row: int, block: int, columns: int, shift: bool = False) -> None:
     box = page.locator(f'.block[data-row="{row}"][data-block="{block}"]').bounding_box()
+    cell = float(page.locator("#play").get_attribute("data-cell"))  # fitted to the screen
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     if shift:
         page.keyboard.down("Shift")
     page.mouse.move(x, y)
     page.mouse.down()
-    page.mouse.move(x + columns * CELL / 2, y, steps=4)
-    page.mouse.move(x + columns * CELL, y, steps=4)
+    page.mouse.move(x + columns * cell / 2, y, steps=4)
+    page.mouse.move(x + columns * cell, y, steps=4)
     page.mouse.up()
     if shift:
         page.keyboard.up("Shift")

@@ -54,7 +54,7 @@ def test_a_hint_is_always_a_legal_move_whose_gain_is_what_it_says(sequences, dat
 def test_a_hint_costs_points_on_the_next_solution(player, session):
     response = player.client.post(
         f"/api/v1/puzzles/{player.puzzle_id}/hints",
-        json={"rows": TUTORIAL_START, "shown": 3},
+        json={"rows": TUTORIAL_START, "shown": [0, 1, 2]},
         headers={"X-CSRFToken": player.token()},
     )
     assert response.status_code == 201
@@ -69,6 +69,17 @@ def test_a_hint_costs_points_on_the_next_solution(player, session):
     solution = session.scalars(select(Solution)).one()
     assert solution.points == 80 and solution.hints == 1
     assert stored.player_key == solution.player_key
+
+
+def test_a_hint_looks_only_at_the_rows_shown(player, session):
+    # Only the first two rows are on the board: the hint is about one of them.
+    response = player.client.post(
+        f"/api/v1/puzzles/{player.puzzle_id}/hints",
+        json={"rows": TUTORIAL_START, "shown": [0, 1]},
+        headers={"X-CSRFToken": player.token()},
+    )
+    assert response.status_code == 201
+    assert response.get_json()["row"] in (0, 1)
 
 
 def test_a_hint_that_finds_nothing_is_free(player, session):
@@ -94,7 +105,9 @@ def test_a_bad_board_gets_a_clear_error_and_no_hint_is_counted(player, session):
     wrong = ask({"rows": ["ACGTTGCA---", "ACGTTGCT---", "ACG--GCA---"]})
     assert wrong.status_code == 400
     assert "row 2, column 8" in wrong.get_json()["error"]["message"]
-    shown = ask({"rows": TUTORIAL_START, "shown": 9})
-    assert shown.status_code == 400 and "shown" in shown.get_json()["error"]["message"]
+    for shown in ([0, 9], [1], [1, 1], 2, [True, 0]):
+        answer = ask({"rows": TUTORIAL_START, "shown": shown})
+        assert answer.status_code == 400, shown
+        assert "shown" in answer.get_json()["error"]["message"]
     assert ask({"shown": 2}).status_code == 400
     assert session.scalars(select(PuzzleHint)).all() == []

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 from games.scoring import score_alignment
 from portal.play import path
-from portal.play.puzzles import PuzzleSummary, first_rows, scheme_of, stages
+from games.puzzles import residues, solve
+from portal.play.puzzles import PuzzleSummary, first_rows, scheme_of, stage_layouts, stages
 from tests.portal.play.conftest import SOLVED
 
 
@@ -52,9 +53,17 @@ def test_a_board_starts_with_two_rows_and_each_stage_par_is_the_solvers_on_those
     assert first_rows(3, "beginner") == 2 and first_rows(7, "expert") == 3
     assert first_rows(3, "tutorial") == 3
     got = stages(puzzle)
-    assert [s["rows"] for s in got] == [2, 3]
-    assert got[0]["par"] == score_alignment(puzzle.par_layout[:2], scheme_of(puzzle))
-    assert got[-1]["par"] == puzzle.par
+    assert [len(s["rows"]) for s in got] == [2, 3]
+    scheme = scheme_of(puzzle)
+    (rows, par, layout), whole = stage_layouts(puzzle)
+    # The opening pair is the one whose par layout gains over the start: the
+    # second row (mouse) is the one out of place, so it is on the first board.
+    assert 1 in rows and par > score_alignment([puzzle.start[r] for r in rows], scheme)
+    assert got[0] == {"rows": rows, "par": par} and par == score_alignment(layout, scheme)
+    assert par >= score_alignment([puzzle.par_layout[r] for r in rows], scheme)
+    assert par >= solve([puzzle.start[r] for r in rows], scheme, max_evaluations=3_000).score
+    assert [residues(r) for r in layout] == [puzzle.sequences[r] for r in rows]
+    assert whole == ([0, 1, 2], puzzle.par, puzzle.par_layout) and got[-1]["par"] == puzzle.par
 
 
 def test_the_play_page_shows_the_path_and_the_daily_puzzle(client, research, player):
