@@ -9,7 +9,7 @@ is the hint.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from games.puzzles import layout, move, positions, residues, solve
@@ -28,7 +28,7 @@ class Hint:
     reaches: float  # the best score the search found from the player's layout
 
 
-def _moves(current: list[list[int]], target: list[list[int]]):
+def _moves(current: list[list[int]], target: list[list[int]]) -> Iterator[tuple[int, int, int]]:
     for r, (cols, goal) in enumerate(zip(current, target, strict=True)):
         for k, (here, there) in enumerate(zip(cols, goal, strict=True)):
             if here != there:

@@ -120,9 +120,9 @@ def post_solution(puzzle_id: int) -> tuple[dict[str, Any], int]:
     responses={201: schemas.HintResult},
     errors=(409, 413),
     description="One block worth moving on the board as sent, searched by the server's "
-    "solver among the rows numbered in `shown` (0-based; every row when absent). Each hint is counted against the player "
-    "(signed in, or the guest of this session) and costs points on their next "
-    "solution of the puzzle.",
+    "solver among the rows numbered in `shown` (0-based; every row when absent). Each "
+    "hint is counted against the player (signed in, or the guest of this session) and "
+    "costs points on their next solution of the puzzle.",
     example={"rows": ["AC-GT", "ACGGT"], "shown": [0, 1]},
 )
 def post_hint(puzzle_id: int) -> tuple[dict[str, Any], int]:

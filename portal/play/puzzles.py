@@ -240,7 +240,7 @@ def _stage_layouts(
         begun = [start[r] for r in shown]
         searched = solve(begun, scheme, time_limit=5.0, max_evaluations=STAGE_EVALUATIONS).rows
         candidates = ([par_layout[r] for r in shown], searched)
-        best = max(((score_alignment(rows, scheme), tuple(rows)) for rows in candidates))
+        best = max((score_alignment(rows, scheme), tuple(rows)) for rows in candidates)
         out.append((shown, best[0], best[1]))
     out.append((tuple(range(n)), par, par_layout))
     return tuple(out)

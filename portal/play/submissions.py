@@ -208,7 +208,9 @@ def submit(
     digest = layout_hash(rows)
     if state is None:
         state = _state_of(session.execute(_STATE, _state_parameters(puzzle.id, player.key)).one())
-    points = net_points(points_for(score, puzzle.par, puzzle.difficulty), puzzle.difficulty, state.hints)
+    points = net_points(
+        points_for(score, puzzle.par, puzzle.difficulty), puzzle.difficulty, state.hints
+    )
     values = {
         "puzzle_id": puzzle.id,
         "user_id": player.user_id,

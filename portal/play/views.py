@@ -23,9 +23,9 @@ from flask import (
 from flask_login import current_user, login_required
 
 from portal import db, policy
+from portal.db import utcnow
 from portal.errors import Forbidden, ServiceError, TooLarge
 from portal.extensions import limiter
-from portal.db import utcnow
 from portal.play import (
     badges,
     hints,

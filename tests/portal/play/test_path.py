@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from games.puzzles import residues, solve
 from games.scoring import score_alignment
 from portal.play import path
-from games.puzzles import residues, solve
 from portal.play.puzzles import PuzzleSummary, first_rows, scheme_of, stage_layouts, stages
 from tests.portal.play.conftest import SOLVED
 
