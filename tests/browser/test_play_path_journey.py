@@ -135,6 +135,7 @@ def play_to_par(page, puzzle: dict, drag) -> None:
 
 
 def submit_and_see_leaderboard(page, nickname: str) -> None:
+    assert not page.locator("#next-link").is_visible()  # offered once par is recorded
     page.get_by_role("button", name="Submit", exact=True).click()
     page.wait_for_function("() => document.getElementById('play').getAttribute('data-answers')")
     assert "reached par" in page.locator("#server-result").inner_text()
