@@ -28,6 +28,9 @@ def list_puzzles() -> dict[str, Any]:
                 "level": p.level,
                 "par": p.par,
                 "difficulty": p.difficulty,
+                # Calibrated from data: the share of players expected to reach par.
+                "stars": p.stars,
+                "expected_share": round(p.share, 3),
                 "url": url_for("api.get_puzzle", puzzle_id=p.id, _external=True),
             }
             for p in visible_puzzles()

@@ -392,6 +392,8 @@ class PuzzleSummary(Response):
     level: str
     par: float | None
     difficulty: float | int | None
+    stars: int
+    expected_share: float
     url: str
 
 

@@ -31,6 +31,22 @@ def test_a_hint_costs_points_on_the_next_solution(player, session):
     assert stored.player_key == solution.player_key
 
 
+def test_a_signed_in_players_history_shows_the_hints_a_solution_took(
+    client, auth, make_user, player
+):
+    make_user("hana")
+    auth.login("hana")
+    asked = client.post(
+        f"/api/v1/puzzles/{player.puzzle_id}/hints",
+        json={"rows": TUTORIAL_START},
+        headers={"X-CSRFToken": player.token()},
+    )
+    assert asked.status_code == 201
+    assert player.submit(SOLVED, nickname=None).get_json()["points"] == 80
+    page = client.get("/play/history").get_data(as_text=True)
+    assert '80 <span class="muted">(1 hint)</span>' in page
+
+
 def test_a_hint_looks_only_at_the_rows_shown(player, session):
     # Only the first two rows are on the board: the hint is about one of them.
     response = player.client.post(

@@ -71,6 +71,9 @@ def test_the_play_page_shows_the_path_and_the_daily_puzzle(client, research, pla
     assert 'id="first-run"' in page and "Start with the tutorial" in page
     assert 'id="daily-puzzle"' in page and "A tiny alignment from 3 species" in page
     assert "How is difficulty computed?" in page
+    items = client.get("/api/v1/puzzles").get_json()["items"]
+    assert [i["level"] for i in items][0] == "tutorial"
+    assert all(1 <= i["stars"] <= 5 and 0 < i["expected_share"] <= 1 for i in items)
     player.submit(SOLVED)
     page = client.get("/play/").get_data(as_text=True)
     assert "Next: A tiny alignment from 3 species" in page
