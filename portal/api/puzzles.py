@@ -12,7 +12,7 @@ from portal.api.blueprint import bp
 from portal.api.spec import operation
 from portal.errors import ServiceError, TooLarge
 from portal.extensions import limiter
-from portal.play import leaderboards, players, puzzles, submissions
+from portal.play import hints, leaderboards, players, puzzles, submissions
 from portal.play.payload_cache import note_solution, payloads, visible_puzzles
 
 
@@ -28,6 +28,9 @@ def list_puzzles() -> dict[str, Any]:
                 "level": p.level,
                 "par": p.par,
                 "difficulty": p.difficulty,
+                # Calibrated from data: the share of players expected to reach par.
+                "stars": p.stars,
+                "expected_share": round(p.share, 3),
                 "url": url_for("api.get_puzzle", puzzle_id=p.id, _external=True),
             }
             for p in visible_puzzles()
@@ -106,3 +109,34 @@ def post_solution(puzzle_id: int) -> tuple[dict[str, Any], int]:
     payload = result.to_dict()
     payload["message"] = players.outcome(result)
     return payload, 201 if result.created else 200
+
+
+@bp.post("/puzzles/<int:puzzle_id>/hints")
+@limiter.limit(players.submit_ip_limit)
+@limiter.limit(players.submit_limit, key_func=players.player_rate_key)
+@operation(
+    "Ask for a hint",
+    "puzzles",
+    scope="write",
+    body=schemas.HintCreate,
+    view_reads_body=True,
+    responses={201: schemas.HintResult},
+    errors=(409, 413),
+    description="One block worth moving on the board as sent, searched by the server's "
+    "solver among the rows numbered in `shown` (0-based; every row when absent). Each "
+    "hint is counted against the player (signed in, or the guest of this session) and "
+    "costs points on their next solution of the puzzle.",
+    example={"rows": ["AC-GT", "ACGGT"], "shown": [0, 1]},
+)
+def post_hint(puzzle_id: int) -> tuple[dict[str, Any], int]:
+    if players.too_large():
+        raise TooLarge(f"A board is at most {players.MAX_SUBMISSION_BYTES} bytes.", "rows")
+    session = db.session()
+    found = puzzles.get_puzzle(session, puzzle_id)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or "rows" not in body:
+        raise ServiceError('Send JSON like {"rows": ["AC-GT", ...], "shown": [0, 1]}.', "rows")
+    key, user_id = players.hint_taker()
+    given = hints.give(session, found, body["rows"], body.get("shown"), key, user_id)
+    session.commit()
+    return given.to_dict(), 201

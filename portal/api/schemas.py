@@ -422,6 +422,8 @@ class PuzzleSummary(Response):
     level: str
     par: float | None
     difficulty: float | int | None
+    stars: int
+    expected_share: float
     url: str
 
 
@@ -455,6 +457,23 @@ class SolutionResult(Response):
     points: int
     duplicate: bool
     nickname: str
+    message: str
+
+
+class HintCreate(Request):
+    model_config = ConfigDict(extra="allow")
+    rows: list[Annotated[str, StringConstraints(max_length=2000)]] = Field(..., max_length=200)
+    shown: list[int] | None = Field(None, max_length=200)
+
+
+class HintResult(Response):
+    row: int | None
+    block: int | None
+    from_column: int | None
+    to_column: int | None
+    tail: bool
+    cost: int
+    hints: int
     message: str
 
 

@@ -13,5 +13,6 @@ def init_app(app: Flask) -> None:
     from portal.play import payload_cache, tasks, views
 
     payload_cache.init_app(app)
+    app.add_template_global(views.player_card, "play_card")
     periodic.add(app, *tasks.PERIODIC)
     app.register_blueprint(views.bp)

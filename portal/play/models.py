@@ -9,6 +9,7 @@ from sqlalchemy import (
     CheckConstraint,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -101,12 +102,30 @@ class Solution(Base):
     score: Mapped[float] = mapped_column(Float)
     points: Mapped[int] = mapped_column(Integer, default=0)
     submissions: Mapped[int] = mapped_column(Integer, default=1)
+    #: Hints the player had taken on this puzzle when they sent it; each cost
+    #: points (see hints.HINT_COST), so ``points`` is already net of them.
+    hints: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: Sent faster than a person plays (see submissions.FLAG_BURST): kept, and
     #: still usable for research, but left off the leaderboards.
     flagged: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
     puzzle: Mapped[Puzzle] = relationship()
+
+
+class PuzzleHint(Base):
+    """One hint shown to one player on one puzzle: counted when they submit."""
+
+    __tablename__ = "puzzle_hints"
+    __table_args__ = (Index("ix_puzzle_hints_puzzle_id_player_key", "puzzle_id", "player_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    puzzle_id: Mapped[int] = mapped_column(ForeignKey("puzzles.id", ondelete="CASCADE"))
+    player_key: Mapped[str] = mapped_column(String(80))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class AlignmentChange(Base):

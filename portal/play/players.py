@@ -54,6 +54,14 @@ def current_player(nickname: str | None = None) -> Player:
     return Player(f"guest:{token}", chosen, None)
 
 
+def hint_taker() -> tuple[str, int | None]:
+    """The key hints are counted under (the same as the player's solutions), and
+    the user's id; a guest needs no nickname to ask for a hint."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}", current_user.id
+    return "guest:" + web_session.setdefault("play_guest", secrets.token_hex(16)), None
+
+
 def guest_key() -> str | None:
     """The key of the player known so far, without making a guest token."""
     if current_user.is_authenticated:
@@ -73,6 +81,9 @@ def outcome(result: submissions.Submitted) -> str:
         text += f" You beat par: {result.points} points."
     elif result.reaches_par:
         text += f" You reached par: {result.points} points."
+    if result.solution.hints:
+        hints = result.solution.hints
+        text += f" You took {hints} hint{'' if hints == 1 else 's'}, which cost points."
     if not result.created:
         text += " You had sent this layout before; it counts once."
     if result.solution.flagged:

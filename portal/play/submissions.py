@@ -25,7 +25,8 @@ from games.puzzles import strip_common_gaps
 from portal.db import utcnow
 from portal.errors import Conflict, NotFound, ServiceError
 from portal.play import badges
-from portal.play.models import NICKNAME_MAX, Puzzle, Solution
+from portal.play.hints import net_points
+from portal.play.models import NICKNAME_MAX, Puzzle, PuzzleHint, Solution
 from portal.play.puzzles import score_of, viewable
 from portal.play.retirement import RETIRE_AFTER_SOLUTIONS, retire_if_exhausted
 from portal.play.splicing import update_research
@@ -94,6 +95,7 @@ class Submitted:
             "duplicate": not self.created,
             "nickname": self.solution.nickname,
             "flagged": self.solution.flagged,
+            "hints": self.solution.hints,
             "badges": [{"code": code, "title": badges.title(code)} for code in self.badges],
         }
 
@@ -110,6 +112,7 @@ class PuzzleState:
     recent: int  # this player's layouts of this puzzle within FLAG_BURST[1]
     solutions: int  # distinct layouts of this puzzle so far
     best: float | None  # the best score so far
+    hints: int = 0  # hints this player took on this puzzle (each costs points)
 
 
 def _state_columns() -> tuple:
@@ -127,7 +130,15 @@ def _state_columns() -> tuple:
     )
     solutions = select(func.count(Solution.id)).where(of_puzzle).scalar_subquery()
     best = select(func.max(Solution.score)).where(of_puzzle).scalar_subquery()
-    return recent, solutions, best
+    hints = (
+        select(func.count(PuzzleHint.id))
+        .where(
+            PuzzleHint.puzzle_id == bindparam("puzzle_id"),
+            PuzzleHint.player_key == bindparam("player_key"),
+        )
+        .scalar_subquery()
+    )
+    return recent, solutions, best, hints
 
 
 _STATE_COLUMNS = _state_columns()
@@ -140,8 +151,8 @@ def _state_parameters(puzzle_id: int, player_key: str) -> dict[str, Any]:
 
 
 def _state_of(row: Any) -> PuzzleState:
-    recent, solutions, best = row[-3:]
-    return PuzzleState(recent, solutions, None if best is None else float(best))
+    recent, solutions, best, hints = row[-4:]
+    return PuzzleState(recent, solutions, None if best is None else float(best), int(hints or 0))
 
 
 @functools.cache
@@ -194,9 +205,11 @@ def submit(
         raise ServiceError(str(error), "rows", row=error.row, column=error.column) from None
     score = score_of(puzzle, rows)
     digest = layout_hash(rows)
-    points = points_for(score, puzzle.par, puzzle.difficulty)
     if state is None:
         state = _state_of(session.execute(_STATE, _state_parameters(puzzle.id, player.key)).one())
+    points = net_points(
+        points_for(score, puzzle.par, puzzle.difficulty), puzzle.difficulty, state.hints
+    )
     values = {
         "puzzle_id": puzzle.id,
         "user_id": player.user_id,
@@ -207,6 +220,7 @@ def submit(
         "score": score,
         "points": points,
         "submissions": 1,
+        "hints": state.hints,
         "flagged": state.recent >= FLAG_BURST[0],
         "created_at": utcnow(),
     }

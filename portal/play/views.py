@@ -23,9 +23,20 @@ from flask import (
 from flask_login import current_user, login_required
 
 from portal import db, policy
+from portal.db import utcnow
 from portal.errors import Forbidden, ServiceError, TooLarge
 from portal.extensions import limiter
-from portal.play import badges, leaderboards, players, puzzles, research, splicing, submissions
+from portal.play import (
+    badges,
+    hints,
+    leaderboards,
+    path,
+    players,
+    puzzles,
+    research,
+    splicing,
+    submissions,
+)
 from portal.play.forms import NicknameForm, SolutionForm, SpliceForm
 from portal.play.models import Puzzle
 from portal.play.payload_cache import note_solution, overall_leaderboard, visible_puzzles
@@ -41,15 +52,21 @@ def index():
     period = request.args.get("period", "all")
     if period not in leaderboards.PERIODS:
         period = "all"
+    session = db.session()
     progress = None
     if current_user.is_authenticated:
-        session = db.session()
         points, scored = leaderboards.player_points(session, f"user:{current_user.id}")
         progress = {"points": points, "scored": scored, "badges": _earned(session)}
+    offered = visible_puzzles()
+    solved = path.solved_by(session, players.guest_key())
     return render_template(
         "play/index.html",
         title="Play",
-        puzzles=visible_puzzles(),
+        puzzles=offered,
+        steps=path.first_run(offered, solved),
+        next_puzzle=path.next_puzzle(offered, solved),
+        daily=path.daily_puzzle(offered, utcnow().date()),
+        solved=solved,
         leaders=overall_leaderboard(period),
         period=period,
         periods=list(leaderboards.PERIODS),
@@ -61,10 +78,21 @@ def index():
 
 def _earned(session) -> list[tuple]:
     """The signed-in player's badges, each with its name and why it was given."""
-    return [
-        (badge, *badges.BADGES.get(badge.badge, (badge.badge, "")))
-        for badge in badges.of_user(session, current_user.id)
-    ]
+    return player_card(current_user)["badges"]
+
+
+def player_card(user) -> dict:
+    """A player's points and badges, for their public profile page."""
+    session = db.session()
+    points, scored = leaderboards.player_points(session, f"user:{user.id}")
+    return {
+        "points": points,
+        "scored": scored,
+        "badges": [
+            (badge, *badges.BADGES.get(badge.badge, (badge.badge, "")))
+            for badge in badges.of_user(session, user.id)
+        ],
+    }
 
 
 @bp.post("/nickname")
@@ -98,6 +126,9 @@ def _render_puzzle(
     if period not in leaderboards.PERIODS:
         period = "all"
     key = players.guest_key()
+    offered = visible_puzzles()
+    upcoming = path.next_puzzle(offered, path.solved_by(session, key), after=puzzle.id)
+    calibrated = puzzles.calibration_of(session, puzzle)
     form = form or SolutionForm(
         rows="\n".join(puzzle.start), nickname=web_session.get("play_nickname", "")
     )
@@ -106,7 +137,12 @@ def _render_puzzle(
         title=puzzle.title
         if puzzle.level == "tutorial"
         else puzzles.plain_title(puzzle.title, puzzle.kind, puzzle.names),
-        stars=puzzles.stars(puzzle.difficulty, puzzle.level),
+        stars=puzzles.stars(calibrated, puzzle.level),
+        calibrated=calibrated,
+        hint_cost=hints.cost(puzzle.difficulty),
+        next_puzzle=upcoming,
+        is_daily=(daily := path.daily_puzzle(offered, utcnow().date())) is not None
+        and daily.id == puzzle.id,
         puzzle=puzzle,
         form=form,
         error=error,

@@ -14,7 +14,11 @@
   var puzzle = JSON.parse(root.getAttribute("data-puzzle"));
   var scheme = puzzle.scheme;
   var GAP = "-";
+  // Block size in pixels: fitted to the board's box (see fitCells), never
+  // under MIN_CELL so that a finger can still take a block.
+  var MIN_CELL = 24, MAX_CELL = 40;
   var CELL = 28;
+  var zoom = 1;
   var width = puzzle.width;
   var sequences = puzzle.sequences;
   var board = document.getElementById("board");
@@ -50,10 +54,14 @@
   }
 
   // The window's context in its alignment (games/flanks.py): gaps that run
-  // into the flanks cost as they do in the whole alignment.
+  // into the flanks cost as they do in the whole alignment.  i and j are the
+  // rows' numbers on the whole board, which the flanks are indexed by.
+  // perColumn, when given, receives each column's share of the score: the
+  // substitution or gap step scored at that column (a gap run into a flank at
+  // the window's first or last column), so the shares add up to it.
   var flanks = scheme.flanks || null;
 
-  function pairScore(target, query, i, j) {
+  function pairScore(target, query, i, j, perColumn) {
     var index = { target: i, query: j };
     var other = { target: j, query: i };
     var stepOf = { target: "insertion", query: "deletion" };
@@ -79,8 +87,10 @@
         if (count > 0) {
           var step = stepOf[gapped], where = position(gapped);
           var kind = which === "right" && state === step ? "extend" : "open";
-          total += scheme[kind + "_" + where + "_" + step + "_score"];
-          total += (count - 1) * scheme["extend_" + where + "_" + step + "_score"];
+          var cost = scheme[kind + "_" + where + "_" + step + "_score"] +
+            (count - 1) * scheme["extend_" + where + "_" + step + "_score"];
+          total += cost;
+          if (perColumn) { perColumn[which === "left" ? 0 : target.length - 1] += cost; }
           state = step;
         }
       });
@@ -89,15 +99,18 @@
     for (var c = 0; c < target.length; c++) {
       var t = target[c], q = query[c], step;
       if (t === GAP && q === GAP) { continue; }
+      var value;
       if (t !== GAP && q !== GAP) {
-        total += substitution(t, q);
+        value = substitution(t, q);
         step = "diagonal";
       } else {
         var gapped = t === GAP ? "target" : "query";
         step = stepOf[gapped];
         var kind = state === step ? "extend" : "open";
-        total += scheme[kind + "_" + position(gapped) + "_" + step + "_score"];
+        value = scheme[kind + "_" + position(gapped) + "_" + step + "_score"];
       }
+      total += value;
+      if (perColumn) { perColumn[c] += value; }
       state = step;
       if (t !== GAP) { consumed.target++; }
       if (q !== GAP) { consumed.query++; }
@@ -106,10 +119,14 @@
     return total;
   }
 
-  function score(rows) {
+  // numbers: the rows' numbers on the whole board when rows is some of them.
+  function score(rows, perColumn, numbers) {
     var total = 0;
     for (var i = 0; i < rows.length; i++) {
-      for (var j = i + 1; j < rows.length; j++) { total += pairScore(rows[i], rows[j], i, j); }
+      for (var j = i + 1; j < rows.length; j++) {
+        total += pairScore(rows[i], rows[j], numbers ? numbers[i] : i,
+          numbers ? numbers[j] : j, perColumn);
+      }
     }
     return total;
   }
@@ -158,12 +175,42 @@
   var current = start;
   var selRow = 0, selBlock = 0;
 
+  // -- rows joining one at a time (Phylo's progression) -------------------------
+  // puzzle.stages lists, for each number of rows shown, the par of those rows;
+  // reaching it brings in the next row.  The whole board is always what is sent.
+  var everyRow = sequences.map(function (s, r) { return r; });
+  var stages = puzzle.stages && puzzle.stages.length ? puzzle.stages
+    : [{ rows: everyRow, par: puzzle.par }];
+  var stage = 0;
+  function visibleRows() { return stages[stage].rows; }
+  function shown() { return visibleRows().length; }
+  function isShown(r) { return visibleRows().indexOf(r) >= 0; }
+  function stagePar() { return stages[stage].par; }
+  function pick(rows) { return visibleRows().map(function (r) { return rows[r]; }); }
+  var stageText = document.getElementById("stage-text");
+
+  function advance() {
+    var joined = 0;
+    while (stage < stages.length - 1 &&
+           score(pick(rowsOf(current)), null, visibleRows()) >= stagePar() - 1e-9) {
+      stage++;
+      joined++;
+    }
+    if (joined) {
+      stageText.textContent = "Par reached for these rows: " + (joined === 1 ? "a new row joins" :
+        joined + " new rows join") + " the board (" + shown() + " of " + sequences.length + ").";
+      build();
+    }
+  }
+
   function commit(next) {
     if (same(next, history[at])) { current = history[at]; render(); return; }
     history = history.slice(0, at + 1);
     history.push(next);
     at = history.length - 1;
     current = next;
+    hinted = null;
+    advance();
     render();
   }
 
@@ -182,19 +229,46 @@
   // -- drawing ------------------------------------------------------------------
   var tracks = [];
   var hintCells = [];
+  var columnCells = [];
+  var hinted = null;  // [row, block] of the block the last hint pointed at
+
+  // Blocks as large as the board's box allows for the puzzle's width, times the
+  // player's zoom; a board wider than its box scrolls inside it, never the page.
+  function fitCells() {
+    var label = window.matchMedia("(max-width: 40rem)").matches ? 56 : 128;
+    var room = board.clientWidth - label - 24;
+    var fitted = Math.floor(room / width);
+    CELL = Math.round(Math.max(MIN_CELL, Math.min(MAX_CELL, fitted)) * zoom);
+    CELL = Math.max(16, CELL);
+    board.style.setProperty("--cell", CELL + "px");
+    root.setAttribute("data-cell", String(CELL));
+  }
+
+  function labelled(text, className) {
+    var row = document.createElement("div");
+    row.className = "play-row " + className;
+    var label = document.createElement("span");
+    label.className = "row-label";
+    label.textContent = text;
+    var track = document.createElement("div");
+    track.className = "track";
+    track.style.width = (width * CELL) + "px";
+    row.appendChild(label);
+    row.appendChild(track);
+    board.appendChild(row);
+    return track;
+  }
 
   function build() {
+    fitCells();
     board.classList.add("kind-" + puzzle.kind);
     board.textContent = "";
+    tracks = [];
+    hintCells = [];
+    columnCells = [];
     sequences.forEach(function (sequence, r) {
-      var row = document.createElement("div");
-      row.className = "play-row";
-      var label = document.createElement("span");
-      label.className = "row-label";
-      label.textContent = puzzle.names[r] || ("row " + (r + 1));
-      var track = document.createElement("div");
-      track.className = "track";
-      track.style.width = (width * CELL) + "px";
+      if (!isShown(r)) { return; }
+      var track = labelled(puzzle.names[r] || ("row " + (r + 1)), "sequence-row");
       track.setAttribute("data-row", String(r));
       for (var k = 0; k < sequence.length; k++) {
         var block = document.createElement("span");
@@ -204,29 +278,27 @@
         block.setAttribute("data-block", String(k));
         track.appendChild(block);
       }
-      row.appendChild(label);
-      row.appendChild(track);
-      board.appendChild(row);
-      tracks.push(track);
+      tracks[r] = track;
     });
-    var hint = document.createElement("div");
-    hint.className = "play-row hint-row";
-    var hintLabel = document.createElement("span");
-    hintLabel.className = "row-label";
-    hintLabel.textContent = "agreement";
-    var hintTrack = document.createElement("div");
-    hintTrack.className = "track hints";
-    hintTrack.style.width = (width * CELL) + "px";
+    var hintTrack = labelled("agreement", "hint-row");
+    hintTrack.classList.add("hints");
+    var columnTrack = labelled("column score", "column-row");
+    columnTrack.classList.add("column-scores");
+    columnTrack.id = "column-scores";
     for (var c = 0; c < width; c++) {
       var cell = document.createElement("span");
       cell.className = "hint";
       cell.style.left = (c * CELL) + "px";
       hintTrack.appendChild(cell);
       hintCells.push(cell);
+      var number = document.createElement("span");
+      number.className = "col-score";
+      number.style.left = (c * CELL) + "px";
+      number.setAttribute("data-column", String(c));
+      columnTrack.appendChild(number);
+      columnCells.push(number);
     }
-    hint.appendChild(hintLabel);
-    hint.appendChild(hintTrack);
-    board.appendChild(hint);
+    if (!isShown(selRow)) { selRow = visibleRows()[0]; selBlock = 0; }
   }
 
   function agreement(rows, c) {
@@ -242,24 +314,46 @@
 
   function render() {
     var rows = rowsOf(current);
+    var visible = pick(rows);
     tracks.forEach(function (track, r) {
       var blocks = track.children;
       for (var k = 0; k < blocks.length; k++) {
         blocks[k].style.left = (current[r][k] * CELL) + "px";
         blocks[k].classList.toggle("selected", r === selRow && k === selBlock);
+        blocks[k].classList.toggle("hinted", !!hinted && hinted[0] === r && hinted[1] === k);
       }
     });
     hintCells.forEach(function (cell, c) {
-      cell.className = "hint agree-" + Math.floor(agreement(rows, c) * 4);
+      cell.className = "hint agree-" + Math.floor(agreement(visible, c) * 4);
     });
-    var value = score(rows);
+    var perColumn = [];
+    for (var c = 0; c < width; c++) { perColumn.push(0); }
+    var value = score(visible, perColumn, visibleRows());
+    columnCells.forEach(function (cell, c) {
+      var share = Math.round(perColumn[c] * 100) / 100;
+      cell.textContent = share === 0 ? "" : String(share);
+      cell.className = "col-score" + (share > 0 ? " gain" : (share < 0 ? " cost" : ""));
+    });
+    root.setAttribute("data-column-scores", JSON.stringify(perColumn));
+    var whole = visible.length === rows.length ? value : score(rows);
+    var par = stagePar();
     scoreEl.textContent = String(value);
-    root.setAttribute("data-score", String(value));
+    document.getElementById("par").textContent = String(par);
+    var stageEl = document.getElementById("stage");
+    stageEl.hidden = stages.length === 1;
+    document.getElementById("rows-shown").textContent = String(shown());
+    root.setAttribute("data-score", String(whole));
+    root.setAttribute("data-stage-score", String(value));
+    root.setAttribute("data-shown", String(shown()));
     root.setAttribute("data-rows", JSON.stringify(rows));
-    if (best === null || value > best) { best = value; }
-    bestEl.textContent = String(best);
+    if (shown() === rows.length) {
+      if (best === null || whole > best) { best = whole; }
+      bestEl.textContent = best === null ? "—" : String(best);
+    }
     verdictEl.className = "verdict";
-    if (value > puzzle.par) {
+    if (shown() < rows.length) {
+      verdictEl.textContent = "Reach par for these rows to bring in the next one.";
+    } else if (value > puzzle.par) {
       verdictEl.textContent = "You beat par! Submit to record it.";
       verdictEl.classList.add("success");
     } else if (value === puzzle.par) {
@@ -289,7 +383,9 @@
     } else if (!ctrl && (key === "r" || key === "R")) {
       reset();
     } else if (key === "ArrowUp" || key === "ArrowDown") {
-      selRow = Math.max(0, Math.min(sequences.length - 1, selRow + (key === "ArrowUp" ? -1 : 1)));
+      var order = visibleRows();
+      var at_ = order.indexOf(selRow) + (key === "ArrowUp" ? -1 : 1);
+      selRow = order[Math.max(0, Math.min(order.length - 1, at_))];
       selBlock = Math.min(selBlock, sequences[selRow].length - 1);
       render();
     } else if (key === "ArrowLeft" || key === "ArrowRight") {
@@ -315,7 +411,7 @@
     var block = event.target.closest(".block");
     if (!block) { return; }
     event.preventDefault();
-    board.focus();
+    board.focus({ preventScroll: true });
     selRow = Number(block.getAttribute("data-row"));
     selBlock = Number(block.getAttribute("data-block"));
     drag = { id: event.pointerId, x: event.clientX, row: selRow, block: selBlock,
@@ -422,6 +518,9 @@
       root.setAttribute("data-server-score", String(answer.data.score));
       resultEl.className = answer.data.reaches_par ? "ok" : "";
       resultEl.textContent = answer.data.message;
+      var nextLink = document.getElementById("next-link");
+      if (answer.data.reaches_par && root.getAttribute("data-next-url")) { nextLink.hidden = false; }
+      hinted = null;
       refreshLeaderboard();
     }).catch(function () {
       resultEl.className = "error";
@@ -429,6 +528,58 @@
     });
   });
 
+  // -- hints ------------------------------------------------------------------------------
+  var hintButton = document.getElementById("hint");
+  var hintText = document.getElementById("hint-text");
+  var hintAnswers = 0;  // data-hint-answers: the browser tests wait on it
+  hintButton.addEventListener("click", function () {
+    hintButton.disabled = true;
+    hintText.textContent = "Looking for a move…";
+    fetch(root.getAttribute("data-hint-url"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json",
+                 "X-CSRFToken": root.getAttribute("data-csrf") },
+      body: JSON.stringify({ rows: rowsOf(current), shown: visibleRows() })
+    }).then(function (response) {
+      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+    }).then(function (answer) {
+      hintAnswers++;
+      root.setAttribute("data-hint-answers", String(hintAnswers));
+      hintButton.disabled = false;
+      if (!answer.ok) {
+        hintText.textContent = answer.data.error ? answer.data.error.message : "No hint now.";
+        return;
+      }
+      hintText.textContent = answer.data.message;
+      if (answer.data.row !== null) {
+        hinted = [answer.data.row, answer.data.block];
+        selRow = answer.data.row;
+        selBlock = answer.data.block;
+        root.setAttribute("data-hint", JSON.stringify(answer.data));
+        render();
+      }
+    }).catch(function () {
+      hintButton.disabled = false;
+      hintText.textContent = "Could not reach the server; try again.";
+    });
+  });
+
+  // -- block size -------------------------------------------------------------------------
+  function rebuild() { build(); render(); }
+  document.getElementById("zoom-in").addEventListener("click", function () {
+    zoom = Math.min(2, zoom * 1.25); rebuild();
+  });
+  document.getElementById("zoom-out").addEventListener("click", function () {
+    zoom = Math.max(0.5, zoom / 1.25); rebuild();
+  });
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizing);
+    resizing = window.setTimeout(rebuild, 150);
+  });
+
+  advance();
   build();
   applyColours();
   render();

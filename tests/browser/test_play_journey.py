@@ -18,7 +18,6 @@ from tests.browser.conftest import screenshot
 from tests.games.support import DATA
 
 pytestmark = pytest.mark.browser
-CELL = 28  # pixels per column, as in play.js
 
 
 @pytest.fixture
@@ -63,13 +62,14 @@ def submit(page) -> float:
 
 def drag(page, row: int, block: int, columns: int, shift: bool = False) -> None:
     box = page.locator(f'.block[data-row="{row}"][data-block="{block}"]').bounding_box()
+    cell = float(page.locator("#play").get_attribute("data-cell"))  # fitted to the screen
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     if shift:
         page.keyboard.down("Shift")
     page.mouse.move(x, y)
     page.mouse.down()
-    page.mouse.move(x + columns * CELL / 2, y, steps=4)
-    page.mouse.move(x + columns * CELL, y, steps=4)
+    page.mouse.move(x + columns * cell / 2, y, steps=4)
+    page.mouse.move(x + columns * cell, y, steps=4)
     page.mouse.up()
     if shift:
         page.keyboard.up("Shift")
@@ -80,7 +80,7 @@ def test_tutorial_with_keyboard_and_mouse(page, live_server, puzzles):
     page.goto(live_server + "/play/")
     page.get_by_role("textbox", name="Nickname").fill("Keyboard Kim")
     page.get_by_role("button", name="Save").click()
-    page.get_by_role("link", name="Tutorial: line up the blocks").click()
+    page.locator(".puzzle-cards").get_by_role("link", name="Tutorial: line up the blocks").click()
     assert page.locator("#par").inner_text() == "8"
     assert live(page)[0] == -10
     screenshot(page, "play-tutorial-start")
@@ -121,7 +121,7 @@ def test_tutorial_with_keyboard_and_mouse(page, live_server, puzzles):
     screenshot(page, "play-leaderboard")
 
     # Mouse: the same two moves by dragging.
-    page.get_by_role("link", name="Tutorial: line up the blocks").click()
+    page.locator(".puzzle-cards").get_by_role("link", name="Tutorial: line up the blocks").click()
     page.get_by_role("button", name="Reset").click()
     assert live(page)[0] == -10
     drag(page, row=1, block=7, columns=-2)

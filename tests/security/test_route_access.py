@@ -231,6 +231,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "api.list_puzzles": ("/api/v1/puzzles", "public"),
     "api.get_puzzle": ("/api/v1/puzzles/{puzzle}", "public"),
     "api.post_solution": ("/api/v1/puzzles/{puzzle}/solutions", "public"),
+    "api.post_hint": ("/api/v1/puzzles/{puzzle}/hints", "public"),
     "api.similar_questions": ("/api/v1" + C + "/similar-questions?title=chemo", "public"),
     "api.list_treatments": ("/api/v1" + T, "public"),
     "api.get_treatment": ("/api/v1" + T + "/{treatment}", "public"),

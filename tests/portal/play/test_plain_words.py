@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.play.puzzles import STAR_STEPS, plain_title, stars
+from portal.play.calibration import Calibration
+from portal.play.puzzles import plain_title, stars
 from tests.portal.play.conftest import SOLVED
 
 
@@ -20,12 +21,16 @@ def test_a_window_of_a_research_alignment_is_named_by_what_and_how_many():
     )
 
 
-@given(st.floats(0, 50), st.floats(0, 50))
-def test_stars_run_from_one_to_five_and_never_fall_as_difficulty_rises(a, b):
+def _expecting(share: float) -> Calibration:
+    return Calibration(moves=3, gain=5.0, players=0, reached=0, share=share)
+
+
+@given(st.floats(0, 1), st.floats(0, 1))
+def test_stars_run_from_one_to_five_and_never_fall_as_fewer_players_reach_par(a, b):
     low, high = sorted((a, b))
-    assert 1 <= stars(low, "beginner") <= stars(high, "expert") <= 5
-    assert stars(max(STAR_STEPS), "expert") == 5 and stars(0, "beginner") == 1
-    assert stars(high, "tutorial") == 1
+    assert 1 <= stars(_expecting(high), "beginner") <= stars(_expecting(low), "expert") <= 5
+    assert stars(_expecting(0.0), "expert") == 5 and stars(_expecting(1.0), "beginner") == 1
+    assert stars(_expecting(low), "tutorial") == 1
 
 
 def test_play_page_shows_plain_names_stars_and_the_players_progress(
