@@ -25,7 +25,7 @@ import numpy as np
 from Bio.Align import Alignment, MultipleSeqAlignment
 from Bio.Seq import reverse_complement
 
-from games import _kernels
+from games import _small
 from games.scheme import GAP, GAP_SCORE_FIELDS, ScoringError, ScoringScheme
 
 __all__ = ["GAP_CODE", "encode_batch", "encode_rows"]
@@ -186,7 +186,11 @@ def _raw_from_alignment(alignment: Alignment) -> tuple[np.ndarray, list[str | No
         raise ScoringError("the alignment's coordinates do not have one row per sequence")
     widths = np.zeros(max(coordinates.shape[1] - 1, 0), dtype=np.int64)
     directions = np.zeros(len(sequences), dtype=np.int64)
-    uneven = _kernels.alignment_layout(coordinates, widths, directions)
+    kernels: Any = _small
+    if not _small.use_small(len(sequences), int(_small.widths_and_steps(coordinates)[0].sum())):
+        # Imported here: numba costs a second that a small alignment need not pay.
+        from games import _kernels as kernels
+    uneven = kernels.alignment_layout(coordinates, widths, directions)
     if uneven >= 0:
         raise ScoringError(
             f"{_where(uneven, None, names)}: its coordinates step by a different amount than"
@@ -222,7 +226,7 @@ def _raw_from_alignment(alignment: Alignment) -> tuple[np.ndarray, list[str | No
     np.cumsum([len(piece) for piece in pieces], out=offsets[1:])
     letters = np.frombuffer(b"".join(pieces), dtype=np.uint8)
     raw = np.empty((len(sequences), length), dtype=np.uint8)
-    _kernels.fill_rows(coordinates, widths, letters, offsets, np.uint8(ord(GAP)), raw)
+    kernels.fill_rows(coordinates, widths, letters, offsets, np.uint8(ord(GAP)), raw)
     return raw, names
 
 
