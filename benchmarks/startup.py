@@ -46,13 +46,12 @@ Rosenthal 1961,17,1699,65,1600
 BIOPYTHON_SCRIPT = """
 import sys
 from Bio import AlignIO
-from Bio.Align import Alignment, PairwiseAligner
+from Bio.Align import PairwiseAligner
 
 records = AlignIO.read(sys.argv[1], "fasta")
-alignment = Alignment.from_msa(records)
 aligner = PairwiseAligner(match_score=1, mismatch_score=-1, open_gap_score=-4,
                           extend_gap_score=-1, end_gap_score=0)
-print(alignment.counts(aligner).score)
+print(records.alignment.counts(aligner).score)
 """
 
 
