@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -72,6 +73,11 @@ def test_user_set_role(runner, make_user, session):
 def test_demo_load_is_idempotent(runner, session):
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
+    # Every slow step says what it does before it starts, and the load its total.
+    for step in ("Accounts, communities", "Datasets:", "Analyses:", "Puzzles:"):
+        assert step in first.output
+    assert "puzzles from Interleukin-6 proteins" in first.output
+    assert re.search(r"Demo loaded in \d+\.\d s\.", first.output)
     counts = (
         session.scalar(select(func.count()).select_from(User)),
         session.scalar(select(func.count()).select_from(Community)),
