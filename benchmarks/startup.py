@@ -5,8 +5,9 @@ alignment of games/data) and ``portal meta`` on a 10-study table, next to two
 anchors measured in the same run: ``python -c pass`` (the interpreter alone) and a
 plain Biopython script that reads the same FASTA file and scores it.  The commands
 run interleaved, round after round, so a busy machine slows them all alike; each
-line is the median over the rounds of the wall time and the peak resident memory
-(the child's own, from ``wait4``), and the wall time's ratio to ``python -c pass``.
+line is the median over the rounds of the wall time, the CPU time (user + system,
+steadier than the wall time on a shared machine) and the peak resident memory (the
+child's own, from ``wait4``), and the wall time's ratio to ``python -c pass``.
 
 Goals: ``--help`` and ``align score`` under 0.5 s and 120 MB, ``meta`` under 1 s.
 
@@ -55,8 +56,8 @@ print(records.alignment.counts(aligner).score)
 """
 
 
-def run(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident MB of one run of ``command``."""
+def run(command: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak resident MB of one run."""
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
@@ -67,7 +68,7 @@ def run(command: list[str]) -> tuple[float, float]:
     process.stderr.close()
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{error}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def portal_command() -> list[str]:
@@ -120,22 +121,25 @@ def main() -> None:
         for command in commands.values():
             run(command)
         walls: dict[str, list[float]] = {name: [] for name in commands}
+        cpus: dict[str, list[float]] = {name: [] for name in commands}
         peaks: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.rounds):
             for name, command in commands.items():
-                wall, peak = run(command)
+                wall, cpu, peak = run(command)
                 walls[name].append(wall)
+                cpus[name].append(cpu)
                 peaks[name].append(peak)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
     anchor = statistics.median(walls["python -c pass"])
     print(f"Start-up, medians of {args.rounds} interleaved rounds (load {os.getloadavg()[0]:.1f})")
-    print(f"{'command':46} {'wall s':>8} {'x python':>9} {'peak MB':>8}")
+    print(f"{'command':46} {'wall s':>8} {'x python':>9} {'CPU s':>7} {'peak MB':>8}")
     for name in commands:
         wall = statistics.median(walls[name])
+        cpu = statistics.median(cpus[name])
         peak = statistics.median(peaks[name])
-        print(f"{name:46} {wall:8.3f} {wall / anchor:9.1f} {peak:8.0f}")
+        print(f"{name:46} {wall:8.3f} {wall / anchor:9.1f} {cpu:7.2f} {peak:8.0f}")
 
 
 if __name__ == "__main__":
