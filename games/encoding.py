@@ -26,7 +26,7 @@ from Bio.Align import Alignment, MultipleSeqAlignment
 from Bio.Seq import reverse_complement
 from Bio.SeqRecord import SeqRecord
 
-from games import _kernels
+from games import _small
 from games.scheme import GAP, GAP_SCORE_FIELDS, ScoringError, ScoringScheme
 
 __all__ = ["GAP_CODE", "encode_batch", "encode_rows"]
@@ -197,7 +197,11 @@ def _alignment_layout(alignment: Alignment) -> _Layout:
         raise ScoringError("the alignment's coordinates do not have one row per sequence")
     widths = np.zeros(max(coordinates.shape[1] - 1, 0), dtype=np.int64)
     directions = np.zeros(len(sequences), dtype=np.int64)
-    uneven = _kernels.alignment_layout(coordinates, widths, directions)
+    kernels: Any = _small
+    if not _small.use_small(len(sequences), int(_small.widths_and_steps(coordinates)[0].sum())):
+        # Imported here: numba costs a second that a small alignment need not pay.
+        from games import _kernels as kernels
+    uneven = kernels.alignment_layout(coordinates, widths, directions)
     if uneven >= 0:
         raise ScoringError(
             f"{_where(uneven, None, names)}: its coordinates step by a different amount than"
@@ -239,11 +243,19 @@ def _alignment_layout(alignment: Alignment) -> _Layout:
     return _Layout(coordinates, widths, letters, offsets, length, names)
 
 
+def _small_layout(layout: _Layout) -> bool:
+    # A small alignment is placed with numpy: numba costs a second it need not pay.
+    return _small.use_small(len(layout.names), layout.length)
+
+
 def _raw_from_alignment(layout: _Layout) -> np.ndarray:
     """The gapped rows as bytes, built from the coordinates (Biopython's own
     row formatting is far slower than scoring)."""
     raw = np.empty((len(layout.names), layout.length), dtype=np.uint8)
-    _kernels.fill_rows(
+    kernels: Any = _small
+    if not _small_layout(layout):
+        from games import _kernels as kernels
+    kernels.fill_rows(
         layout.coordinates, layout.widths, layout.letters, layout.offsets, np.uint8(ord(GAP)), raw
     )
     return raw
@@ -253,6 +265,10 @@ def _codes_from_alignment(layout: _Layout, scheme: ScoringScheme) -> np.ndarray:
     """The codes straight from the sequences' bytes and the coordinates, in
     one pass that looks up each letter and places it (no Python strings, no
     intermediate array of gapped bytes)."""
+    if _small_layout(layout):
+        return _encode(_raw_from_alignment(layout), scheme, layout.names)
+    from games import _kernels
+
     codes = np.empty((len(layout.names), layout.length), dtype=np.uint8)
     padded = np.append(layout.letters, np.uint8(ord(GAP)))  # see fill_codes
     unknown = _kernels.fill_codes(

@@ -36,15 +36,22 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import numba
 import numpy as np
 from Bio.Align import Alignment
 
-from games import _kernels
+from games import _small
 from games.encoding import compile_scheme, encode_rows
 from games.scheme import ScoringError, ScoringScheme
 
 __all__ = ["score_alignment", "score_batch", "warmup"]
+
+
+def _load_kernels() -> Any:
+    # Imported on first use: numba and its compiled kernels cost a second, which a
+    # command scoring one small file should not pay (see games/_small.py).
+    from games import _kernels
+
+    return _kernels
 
 
 def _weights(weights: Any, n_rows: int) -> tuple[np.ndarray, bool]:
@@ -91,6 +98,13 @@ def _score_codes(
         raise ValueError("the symmetric gap kernel needs equal insertion and deletion scores")
     if symmetric_table and not compiled.symmetric_table:
         raise ValueError("the symmetric substitution kernel needs a symmetric matrix")
+    if (
+        gap_method == substitution_method == "auto"
+        and tile_columns == 0
+        and _small.use_small(*codes.shape)
+    ):
+        return _small.score_codes(codes, compiled.table, values, compiled.gaps)
+    _kernels = _load_kernels()
     return float(
         _kernels.score_codes(
             codes,
@@ -165,6 +179,9 @@ def score_batch(
     # Numba's fallback "workqueue" threading layer aborts on concurrent
     # parallel calls; a server answering requests on several threads must
     # therefore not enter the parallel kernel twice at once.
+    import numba
+
+    _kernels = _load_kernels()
     with _BATCH_LOCK:
         _kernels.score_batch_codes(
             array,
@@ -190,4 +207,4 @@ def warmup(*, parallel: bool = True) -> None:
     batch kernel starts numba's OpenMP layer, and numba terminates forked
     children that then use it.  Each worker can call ``warmup()`` itself.
     """
-    _kernels.compile_all(parallel=parallel)
+    _load_kernels().compile_all(parallel=parallel)

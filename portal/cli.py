@@ -5,15 +5,19 @@ application (they read files and print), so ``portal align score`` loads the sco
 not the web application and its database; the others are the application's own
 ``app.cli`` commands, and calling one builds the application as Flask's CLI always
 does. ``portal --help`` lists both from the table below without importing either.
+
+The group itself is plain click: importing Flask alone costs more than a standalone
+command's whole run, so Flask's CLI machinery (its ``.env`` loading, the script info
+that builds the application) is imported only when an application command is asked for.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
 
 import click
-from flask.cli import FlaskGroup
 
 #: name -> (module, attribute): commands that run without the application.
 STANDALONE: dict[str, tuple[str, str]] = {
@@ -54,13 +58,29 @@ def _create_app() -> Any:
     return create_app()
 
 
-class PortalGroup(FlaskGroup):
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool | None) -> None:
+    # As Flask's own --debug: through the environment, so the factory sees it.
+    if value is not None:
+        os.environ["FLASK_DEBUG"] = "1" if value else "0"
+
+
+class PortalGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in STANDALONE:
             module, attribute = STANDALONE[cmd_name]
             command: click.Command = getattr(importlib.import_module(module), attribute)
             return command
-        return super().get_command(ctx, cmd_name)
+        return self._application_group(ctx).get_command(ctx, cmd_name)
+
+    def _application_group(self, ctx: click.Context) -> click.Group:
+        """Flask's group, set up as ``flask`` itself would be before a command."""
+        from flask.cli import FlaskGroup, ScriptInfo, load_dotenv
+
+        os.environ["FLASK_RUN_FROM_CLI"] = "true"
+        load_dotenv(ctx.params.get("env_file"))
+        if not isinstance(ctx.obj, ScriptInfo):
+            ctx.obj = ScriptInfo(create_app=_create_app, set_debug_flag=True)
+        return FlaskGroup(create_app=_create_app, add_version_option=False, load_dotenv=False)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(SUMMARIES)
@@ -70,4 +90,29 @@ class PortalGroup(FlaskGroup):
             formatter.write_dl(sorted(SUMMARIES.items()))
 
 
-main = PortalGroup(create_app=_create_app, help="The Open Research Portal.")
+def _version() -> str:
+    from portal._version import __version__
+
+    return __version__
+
+
+main = PortalGroup(
+    help="The Open Research Portal.",
+    params=[
+        click.Option(
+            ["-e", "--env-file"],
+            type=click.Path(exists=True, dir_okay=False),
+            is_eager=True,
+            help="Load environment variables from this file before an application command "
+            "(after '.env' and '.flaskenv'; variables already set win).",
+        ),
+        click.Option(
+            ["--debug/--no-debug"],
+            default=None,
+            expose_value=False,
+            callback=_set_debug,
+            help="Set debug mode.",
+        ),
+    ],
+)
+main = click.version_option(_version(), prog_name="portal")(main)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -50,6 +51,7 @@ def load_puzzles(
     tutorial.ensure_tutorial(session)
     total = 1
     for name, kind, slug, title, limits in DEMO_ALIGNMENTS:
+        start = time.perf_counter()
         _alignment, puzzles = cutting.import_alignment(
             session,
             DATA / name,
@@ -62,5 +64,6 @@ def load_puzzles(
             time_limit=time_limit,
         )
         total += len(puzzles)
+        echo(f"  + {len(puzzles)} puzzles from {title} ({time.perf_counter() - start:.1f} s)")
     echo(f"Demo puzzles: {total} (tutorial included).")
     return total

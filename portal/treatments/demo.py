@@ -21,7 +21,7 @@ from portal.accounts.models import User
 from portal.community import services as communities
 from portal.community.models import Community
 from portal.db import utcnow
-from portal.treatments import aggregates, services
+from portal.treatments import aggregates, releases, services
 from portal.treatments.models import Treatment, TreatmentKind, TreatmentReport, TreatmentStatus
 
 SYNTHETIC_MEMBERS = 25
@@ -204,10 +204,18 @@ def load(
                 kept.append(f"treatment {slug}/{name}")
             if treatment.status != TreatmentStatus.APPROVED.value:
                 continue
+            added = False
             for member in members[:reporters]:
                 data = _report(rng, treatment, dose, mean, side_effects, today)
                 if services.own_report(db, treatment, member) is None:
-                    services.create_report(db, community, member, data, today=today, floor=floor)
+                    # One release for the whole batch: refreshing after each of the
+                    # ~500 reports made this the slowest step of the demo.
+                    services.create_report(
+                        db, community, member, data, today=today, floor=floor, release=False
+                    )
+                    added = True
+            if added:
+                releases.refresh(db, treatment, floor)
     return created, kept
 
 

@@ -331,7 +331,10 @@ def create_report(
     *,
     today: date,
     floor: aggregates.Floor,
+    release: bool = True,
 ) -> TreatmentReport:
+    """A member's report; ``release=False`` leaves the figures to one
+    :func:`portal.treatments.releases.refresh` after a batch of reports (the demo's)."""
     checked = check(db, community, actor, data, today=today)
     if own_report(db, checked.treatment, actor) is not None:
         raise ServiceError(
@@ -346,7 +349,8 @@ def create_report(
         raise ServiceError(
             f"You already reported {checked.treatment.name}; edit that report instead.", "treatment"
         ) from None
-    _release(db, floor, checked.treatment)
+    if release:
+        _release(db, floor, checked.treatment)
     return report
 
 

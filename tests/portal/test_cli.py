@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
 import click
+from flask.cli import FlaskGroup
 from sqlalchemy import func, select
 
 from portal import cli
@@ -71,6 +73,11 @@ def test_user_set_role(runner, make_user, session):
 def test_demo_load_is_idempotent(runner, session):
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
+    # Every slow step says what it does before it starts, and the load its total.
+    for step in ("Accounts, communities", "Datasets:", "Analyses:", "Puzzles:"):
+        assert step in first.output
+    assert "puzzles from Interleukin-6 proteins" in first.output
+    assert re.search(r"Demo loaded in \d+\.\d s\.", first.output)
     counts = (
         session.scalar(select(func.count()).select_from(User)),
         session.scalar(select(func.count()).select_from(Community)),
@@ -186,7 +193,7 @@ def test_help_lists_every_command_without_building_the_app(app, tmp_path):
     assert result.stderr.strip() == "NO APP"
     ctx = click.Context(cli.main)
     real = {name: app.cli.get_command(ctx, name) for name in app.cli.list_commands(ctx)}
-    real.update({name: cli.main.commands[name] for name in cli.main.commands})
+    real.update(FlaskGroup(add_version_option=False).commands)  # run, shell, routes
     real.update(
         {name: cli.main.get_command(ctx, name) for name in cli.STANDALONE if name not in real}
     )
@@ -226,3 +233,52 @@ def test_the_portal_command_fits_a_network(runner, tmp_path):
     result = runner.invoke(args=["network", str(table), "--measure", "OR", "--json"])
     assert result.exit_code == 0, result.output
     assert set(json.loads(result.output)["pscores"]) == {"x", "y", "z"}
+
+
+#: What a command that reads a file and prints must not load: the statistics stack,
+#: the web framework, the application, the database layer, the numba kernels.
+HEAVY = ("scipy", "pandas", "statsmodels", "flask", "portal.app", "sqlalchemy", "alembic", "numba")
+
+
+def _loaded(*args: str, tmp_path) -> list[str]:
+    code = (
+        "import sys\n"
+        "from portal.cli import main\n"
+        "try:\n"
+        f"    main({list(args)!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)\n"
+    )
+    env = {**os.environ, "PORTAL_INSTANCE_PATH": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    loaded: list[str] = json.loads(result.stderr.strip().splitlines()[-1].replace("'", '"'))
+    return loaded
+
+
+def test_help_and_scoring_a_small_file_load_nothing_heavy(tmp_path):
+    """Start-up time is import time: these commands stay off the heavy stacks."""
+    assert _loaded("--help", tmp_path=tmp_path) == []
+    assert _loaded("align", "--help", tmp_path=tmp_path) == []
+    assert _loaded("align", "score", "games/data/il6.prot.fasta", tmp_path=tmp_path) == []
+    assert (
+        _loaded(
+            "align", "score", "games/data/il6.prot.fasta", "--scoring", "blastp", tmp_path=tmp_path
+        )
+        == []
+    )
+
+
+def test_version_and_debug_options_need_no_application(tmp_path):
+    env = {**os.environ, "PORTAL_INSTANCE_PATH": str(tmp_path)}
+    version = subprocess.run(
+        [sys.executable, "-c", "from portal.cli import main; main(['--version'])"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert version.returncode == 0 and "portal, version" in version.stdout
