@@ -17,10 +17,14 @@ import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from games.puzzles import GAP, Source, column_badness, source_from_rows
+from games.scheme import GAP
+
+if TYPE_CHECKING:
+    from games.puzzles import Source
 
 #: Aligners by name; "famsa" is built in, the others are programs on the PATH.
 ALIGNERS = ("famsa", "mafft", "clustalo")
@@ -67,6 +71,9 @@ def align(
     for name, row, sequence in zip(names, rows, sequences, strict=True):
         if row.replace(GAP, "") != sequence:
             raise AlignerError(f"{aligner} changed the residues of {name!r}")
+    # Imported here: the puzzles module loads numba, which `portal align score` need not pay.
+    from games.puzzles import source_from_rows
+
     return source_from_rows(list(names), rows)
 
 
@@ -140,6 +147,8 @@ def untrusted_columns(rows: Sequence[str], others: Sequence[Sequence[str]] = ())
     """How little to trust each column: :func:`games.puzzles.column_badness`
     (gaps and non-conservation) plus, averaged over ``others``, twice the
     share of its residue pairs that the other alignments do not share."""
+    from games.puzzles import column_badness
+
     badness = column_badness(rows)
     if others:
         disagreement = np.mean([column_disagreement(rows, other) for other in others], axis=0)

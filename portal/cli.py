@@ -38,7 +38,10 @@ SUMMARIES: dict[str, str] = {
     "db": "Database migrations (Alembic).",
     "demo": "Demo content.",
     "ipd": "Participant-level pooling of the trials in FILES (one participant per row).",
-    "meta": "Meta-analysis of the studies in FILE (one study per row).",
+    "meta": (
+        "Meta-analysis of the studies in FILE (one study per row), or with --mods a"
+        " meta-regression."
+    ),
     "network": "Network meta-analysis of the arms in FILES (one arm per row).",
     "puzzles": "Alignment puzzles.",
     "routes": "Show the routes for the app.",
