@@ -885,33 +885,57 @@ def fill_codes(coordinates: I64, widths: I64, letters: U8, offsets: I64, lut: I1
     without a branch.  Returns the first row with a letter whose code is
     negative (the scheme cannot score it), or -1."""
     n_rows, n_points = coordinates.shape
+    # The letters' codes first, in one pass over them: the placement below
+    # then neither looks up nor checks a letter.
+    codes = np.empty(letters.shape[0], np.uint8)
     bad = -1
+    for i in range(n_rows):
+        unknown = False
+        for p in range(offsets[i], offsets[i + 1]):
+            code = lut[letters[p]]
+            codes[p] = code
+            unknown |= code < 0
+        if unknown and bad < 0:
+            bad = i
+    codes[letters.shape[0] - 1] = 0
+    if bad >= 0:
+        return bad
+    one_column_blocks = True
+    for k in range(n_points - 1):
+        one_column_blocks &= widths[k] == 1
+    if one_column_blocks:
+        # Biopython makes a block of every column where any row starts or ends
+        # a gap, so this is the common case: no branch per column, and on the
+        # forward strand a letter's place in the row is its coordinate.
+        for i in range(n_rows):
+            row = coordinates[i]
+            line = out[i]
+            if row[n_points - 1] >= row[0]:
+                base = offsets[i] - row[0]
+                for k in range(n_points - 1):
+                    code = codes[base + row[k]]
+                    line[k] = code if row[k + 1] != row[k] else np.uint8(0)
+            else:
+                position = offsets[i]
+                for k in range(n_points - 1):
+                    moving = row[k + 1] != row[k]
+                    line[k] = codes[position] if moving else np.uint8(0)
+                    position += moving
+        return -1
     for i in range(n_rows):
         position = offsets[i]
         column = 0
-        unknown = False
         for k in range(n_points - 1):
             width = widths[k]
-            moving = coordinates[i, k + 1] != coordinates[i, k]
-            if width == 1:  # the common block: no branch on moving
-                code = lut[letters[position]]
-                keep = moving & (code >= 0)
-                out[i, column] = code if keep else 0
-                unknown |= moving & (code < 0)
-                position += 1 if moving else 0
-            elif moving:
+            if coordinates[i, k + 1] != coordinates[i, k]:
                 for q in range(width):
-                    code = lut[letters[position + q]]
-                    out[i, column + q] = code if code >= 0 else 0
-                    unknown |= code < 0
+                    out[i, column + q] = codes[position + q]
                 position += width
             else:
                 for q in range(width):
                     out[i, column + q] = 0
             column += width
-        if unknown and bad < 0:
-            bad = i
-    return bad
+    return -1
 
 
 @njit(cache=True, nogil=True)
