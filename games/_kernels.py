@@ -62,7 +62,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from llvmlite import ir
+from llvmlite import ir  # type: ignore[import-untyped]
 from numba import config, njit, prange, types
 from numba.extending import intrinsic
 from numpy.typing import NDArray
@@ -113,7 +113,7 @@ def _trailing_zeros_python(x: np.uint64) -> np.int64:
     return _popcount_python((x & (~x + _ONE)) - _ONE)
 
 
-if config.DISABLE_JIT:
+if config.DISABLE_JIT:  # type: ignore[attr-defined]
     _popcount = _popcount_python
     _trailing_zeros = _trailing_zeros_python
 else:

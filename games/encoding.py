@@ -155,7 +155,7 @@ def _raw_from_texts(texts: list[str], names: Sequence[str | None] | None) -> np.
 def _sequence_bytes(
     sequence: Any, start: int, end: int, row: int, names: list[str | None]
 ) -> bytes:
-    data = sequence.seq if isinstance(sequence, SeqRecord) else sequence
+    data: Any = sequence.seq if isinstance(sequence, SeqRecord) else sequence
     try:
         whole = start == 0 and end == len(data)
         piece = data if whole else data[start:end]  # slicing a Seq copies it
