@@ -853,28 +853,30 @@ def alignment_layout(coordinates: I64, widths: I64, directions: I64) -> int:
     n_rows, n_points = coordinates.shape
     for k in range(n_points - 1):
         widths[k] = 0
-    for i in range(n_rows):  # row by row: the array is row-major
-        for k in range(n_points - 1):
-            step = abs(coordinates[i, k + 1] - coordinates[i, k])
-            if step > widths[k]:
-                widths[k] = step
     # Flags ORed over whole rows rather than branches per block: Biopython
     # makes a block at every column where any row starts or ends a gap.
-    bad = -1
-    for i in range(n_rows):
+    for i in range(n_rows):  # row by row: the array is row-major
         forward = False
         backward = False
-        uneven = False
         for k in range(n_points - 1):
             step = coordinates[i, k + 1] - coordinates[i, k]
-            size = abs(step)
+            widths[k] = max(widths[k], abs(step))
             forward |= step > 0
             backward |= step < 0
-            uneven |= (size != 0) & (size != widths[k])
-        if uneven and bad < 0:
-            bad = i
         directions[i] = 2 if forward and backward else (1 if forward else (-1 if backward else 0))
-    return bad
+    widest = 0
+    for k in range(n_points - 1):
+        widest = max(widest, widths[k])
+    if widest <= 1:  # every step is 0 or the block's width: no second pass
+        return -1
+    for i in range(n_rows):
+        uneven = False
+        for k in range(n_points - 1):
+            size = abs(coordinates[i, k + 1] - coordinates[i, k])
+            uneven |= (size != 0) & (size != widths[k])
+        if uneven:
+            return i
+    return -1
 
 
 @njit(cache=True, nogil=True)
