@@ -21,12 +21,15 @@ from pathlib import Path
 from flask import Flask, abort, current_app
 
 import analysis
+import analysis.network
 from portal import db
 from portal.extensions import the_app
-from portal.reanalysis import computing
+from portal.reanalysis import computing, network
 from portal.reanalysis.models import AnalysisRun
 
 PLOTS = ("forest", "funnel")
+#: the one plot of a network run
+NETWORK_PLOTS = ("network",)
 MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
 
 
@@ -58,6 +61,12 @@ def drawing(app: Flask, run: AnalysisRun, plot: str, fmt: str) -> bytes:
         return target.read_bytes()
     except FileNotFoundError:
         pass
+    if run.kind == network.KIND:
+        if plot not in NETWORK_PLOTS:
+            raise NoPlot(run.id)
+        return _keep(target, _network_drawing(network.stored_result(run), run, fmt))
+    if plot not in PLOTS:
+        raise NoPlot(run.id)
     computed = _computed(app.config["DATA_DIR"], run.id, run.finished_at.isoformat())  # type: ignore[union-attr]
     return _draw_and_keep(target, computed, run, plot, fmt)
 
@@ -72,6 +81,20 @@ def draw_all(app: Flask, run: AnalysisRun, computed: analysis.RunResult) -> None
             _draw_and_keep(target, computed, run, plot, "svg")
 
 
+def draw_network(app: Flask, run: AnalysisRun, result: analysis.network.NetworkResult) -> None:
+    """Draw the network graph the results page shows, while the job has the result."""
+    target = path(app, run, "network", "svg")
+    if not target.exists():
+        _keep(target, _network_drawing(result, run, "svg"))
+
+
+def _network_drawing(result: analysis.network.NetworkResult, run: AnalysisRun, fmt: str) -> bytes:
+    from analysis import plots
+
+    body = plots.render(plots.network_plot(result, title=_title(run)), fmt)
+    return body.encode() if isinstance(body, str) else body
+
+
 def _draw_and_keep(
     target: Path, computed: analysis.RunResult, run: AnalysisRun, plot: str, fmt: str
 ) -> bytes:
@@ -81,7 +104,10 @@ def _draw_and_keep(
         raise NoPlot(run.id)
     draw = plots.forest_plot if plot == "forest" else plots.funnel_plot
     body = plots.render(draw(computed.pooled, title=_title(run)), fmt)
-    data = body.encode() if isinstance(body, str) else body
+    return _keep(target, body.encode() if isinstance(body, str) else body)
+
+
+def _keep(target: Path, data: bytes) -> bytes:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".drawing-", dir=target.parent)
     try:
