@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from analysis.network import Arm, network_from_arms
+from analysis.network.tables import rows
 from portal.reanalysis.models import AnalysisRun
 from tests.portal.conftest import csrf_token
 
@@ -38,6 +40,13 @@ def senn_parts() -> list[str]:
         ]
         parts.append("\n".join(lines) + "\n")
     return parts
+
+
+def senn_arms() -> list[Arm]:
+    return [
+        Arm(r["study"], r["treatment"], n=float(r["n"]), mean=float(r["mean"]), sd=float(r["sd"]))
+        for r in _reference("network_arms.csv", "senn2013")
+    ]
 
 
 MAPPING = {"study": "trial", "treatment": "drug", "mean": "mean_change", "sd": "sd_change"}
@@ -124,6 +133,13 @@ def test_three_datasets_make_the_network_metafor_fits_shown_in_plain_words(
     table = list(csv.DictReader(io.StringIO(body)))
     ranking = [r["first"] for r in table if r["table"] == "ranking"]
     assert ranking == network["ranking"]
+    # the download rebuilt from the stored result is the fit's own table, to the last digit
+    expected = rows(network_from_arms(senn_arms(), "MD", reference="placebo"))
+    assert len(table) == len(expected)
+    for got, want in zip(table, expected, strict=True):
+        assert got["table"] == want["table"] and got["first"] == want["first"]
+        if want.get("estimate") is not None:
+            assert float(got["estimate"]) == pytest.approx(want["estimate"], rel=1e-9)
     data = client.get(f"/analyses/{run_id}/results.json").get_json()
     assert data["kind"] == "network" and data["results"]["network"]["tau2"] == network["tau2"]
     api = client.get(f"/api/v1/analyses/{run_id}").get_json()
