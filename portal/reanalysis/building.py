@@ -23,6 +23,7 @@ from portal.data.models import Dataset, DatasetVersion
 from portal.errors import Conflict, NotFound, ServiceError
 from portal.jobs import runner
 from portal.jobs.models import Job
+from portal.reanalysis import network
 from portal.reanalysis.inputs import column_names, top_values
 from portal.reanalysis.models import AnalysisInput, AnalysisRun, RunStatus
 
@@ -173,6 +174,9 @@ def check_harmonisation(run: AnalysisRun, harmonisation: Any) -> None:
     """The one check of a mapping against the run's datasets (pages and API alike):
     every chosen column exists and the outcome is complete. Raises ServiceError whose
     field says where the problem is (see :func:`mapping_field`)."""
+    if run.kind == network.KIND:
+        network.check_mapping(run, harmonisation, run.measure)
+        return
     columns = {item.version.dataset.slug: column_names(item.version) for item in run.inputs}
     try:
         analysis.mapping.check_mapping(run.kind, harmonisation, columns)

@@ -178,3 +178,30 @@ def test_a_reference_in_no_study_fails_the_run_saying_so(client, auth, senn, mem
     run = session.scalar(select(AnalysisRun).order_by(AnalysisRun.id.desc()))
     page = client.get(f"/analyses/{run.id}").get_data(as_text=True)
     assert "insulin" in page and 'id="failure"' in page
+
+
+def test_a_network_runs_again_on_a_newer_version_of_one_of_its_datasets(
+    client, auth, senn, sharing, member, session
+):
+    auth.login(member)
+    url = start_network(client, senn)
+    response = client.post(url, data=builder_form(client, url, MAPPING))
+    first = client.get("/api/v1" + response.headers["Location"]).get_json()["result"]["analysis"]
+    auth.logout()
+    lines = senn_parts()[0].splitlines(keepends=True)
+    last_study = lines[-1].split(",")[0]
+    shorter = "".join(line for line in lines if not line.startswith(last_study + ","))
+    sharing.publish_version(senn[0], shorter)
+    auth.login(member)
+    response = client.post(
+        f"/analyses/{first}/newest",
+        data={"csrf_token": csrf_token(client, f"/analyses/{first}")},
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    job = client.get("/api/v1" + response.headers["Location"]).get_json()
+    assert job["state"] == "finished", job
+    newer = session.get(AnalysisRun, job["result"]["analysis"])
+    assert newer.rerun_of_id == first and newer.kind == "network"
+    assert [i.version.number for i in newer.inputs] == [2, 1, 1]
+    page = client.get(f"/analyses/{newer.id}").get_data(as_text=True)
+    assert "League table" in page and f"analysis {first}" in page
