@@ -23,8 +23,13 @@ from portal.data.models import Dataset, DatasetVersion
 from portal.errors import Conflict, NotFound, ServiceError
 from portal.jobs import runner
 from portal.jobs.models import Job
+from portal.reanalysis import network
 from portal.reanalysis.inputs import column_names, top_values
 from portal.reanalysis.models import AnalysisInput, AnalysisRun, RunStatus
+
+#: aggregate and participant-level runs go through ``analysis.execute``; a network run
+#: through :mod:`portal.reanalysis.network`.
+KINDS = (*analysis.Kind, "network")
 
 
 def latest_finished(session: Session, limit: int = 5) -> list[AnalysisRun]:
@@ -111,8 +116,8 @@ def create_run(
     title = (title or "").strip()
     if not title:
         raise ServiceError("Give the analysis a title.", "title")
-    if kind not in tuple(analysis.Kind):
-        raise ServiceError(f"kind must be one of {', '.join(analysis.Kind)}.", "kind")
+    if kind not in KINDS:
+        raise ServiceError(f"kind must be one of {', '.join(KINDS)}.", "kind")
     if not versions:
         raise ServiceError("Choose at least one published dataset version.", "datasets")
     if kind == "aggregate" and len(versions) != 1:
@@ -169,6 +174,9 @@ def check_harmonisation(run: AnalysisRun, harmonisation: Any) -> None:
     """The one check of a mapping against the run's datasets (pages and API alike):
     every chosen column exists and the outcome is complete. Raises ServiceError whose
     field says where the problem is (see :func:`mapping_field`)."""
+    if run.kind == network.KIND:
+        network.check_mapping(run, harmonisation, run.measure)
+        return
     columns = {item.version.dataset.slug: column_names(item.version) for item in run.inputs}
     try:
         analysis.mapping.check_mapping(run.kind, harmonisation, columns)
@@ -255,7 +263,12 @@ def queue(session: Session, run: AnalysisRun) -> Job:
     """Submit the run's job (it starts when the caller commits and calls runner.start)."""
     _require_draft(run)
     if not run.measure:
-        raise ServiceError("Choose a measure and a method first.", "measure")
+        raise ServiceError(
+            "Choose a measure first."
+            if run.kind == "network"
+            else "Choose a measure and a method first.",
+            "measure",
+        )
     job = runner.submit(session, "analysis.run", {"run_id": run.id}, owner_id=run.owner_id)
     run.status = RunStatus.QUEUED
     run.job_id = job.id

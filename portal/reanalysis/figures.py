@@ -21,15 +21,18 @@ from pathlib import Path
 from flask import Flask, abort, current_app
 
 import analysis
+import analysis.network
 from portal import db
 from portal.extensions import the_app
-from portal.reanalysis import computing
+from portal.reanalysis import computing, network
 from portal.reanalysis.models import AnalysisRun
 
 PLOTS = ("forest", "funnel")
 #: plots drawn from the stored results alone (a meta-regression's bubble plot, the
 #: forest plot by subgroup): the results key each needs
 STORED_PLOTS = {"bubble": "meta_regression", "subgroups": "subgroups"}
+#: the one plot of a network run
+NETWORK_PLOTS = ("network",)
 MEDIA_TYPES = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
 
 
@@ -61,8 +64,14 @@ def drawing(app: Flask, run: AnalysisRun, plot: str, fmt: str) -> bytes:
         return target.read_bytes()
     except FileNotFoundError:
         pass
+    if run.kind == network.KIND:
+        if plot not in NETWORK_PLOTS:
+            raise NoPlot(run.id)
+        return _keep(target, _network_drawing(network.stored_result(run), run, fmt))
     if plot in STORED_PLOTS:
         return _keep(target, _draw_stored(run, plot, fmt))
+    if plot not in PLOTS:
+        raise NoPlot(run.id)
     computed = _computed(app.config["DATA_DIR"], run.id, run.finished_at.isoformat())  # type: ignore[union-attr]
     return _draw_and_keep(target, computed, run, plot, fmt)
 
@@ -100,6 +109,20 @@ def _draw_stored(run: AnalysisRun, plot: str, fmt: str) -> bytes:
     else:
         figure = plots.subgroup_forest_plot(stored, title=_title(run))
     body = plots.render(figure, fmt)
+    return body.encode() if isinstance(body, str) else body
+
+
+def draw_network(app: Flask, run: AnalysisRun, result: analysis.network.NetworkResult) -> None:
+    """Draw the network graph the results page shows, while the job has the result."""
+    target = path(app, run, "network", "svg")
+    if not target.exists():
+        _keep(target, _network_drawing(result, run, "svg"))
+
+
+def _network_drawing(result: analysis.network.NetworkResult, run: AnalysisRun, fmt: str) -> bytes:
+    from analysis import plots
+
+    body = plots.render(plots.network_plot(result, title=_title(run)), fmt)
     return body.encode() if isinstance(body, str) else body
 
 

@@ -39,7 +39,7 @@ class AnalysisRun(Base):
 
     __tablename__ = "analysis_runs"
     __table_args__ = (
-        CheckConstraint("kind IN ('aggregate', 'participant')", name="kind_known"),
+        CheckConstraint("kind IN ('aggregate', 'participant', 'network')", name="kind_known"),
         CheckConstraint(
             "status IN ('draft', 'queued', 'running', 'finished', 'failed')", name="status_known"
         ),

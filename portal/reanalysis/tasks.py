@@ -8,7 +8,7 @@ from sqlalchemy import update
 
 import analysis
 from portal.jobs.runner import JobContext, JobFailure, TaskFunction, job_session
-from portal.reanalysis import computing, figures
+from portal.reanalysis import computing, figures, network
 from portal.reanalysis.models import AnalysisRun, RunStatus
 from portal.reanalysis.presenting import INTERNAL_ERROR
 
@@ -47,6 +47,8 @@ def run_analysis(context: JobContext, *, run_id: int) -> dict[str, Any]:
     run = context.row(AnalysisRun, run_id, "analysis")
     page = f"/analyses/{run_id}"
     try:
+        if run.kind == network.KIND:
+            return _run_network(context, run, page)
         computed = computing.compute(context.app, run, progress=context.progress)
     except analysis.AnalysisInputError as error:
         session.rollback()
@@ -79,6 +81,20 @@ def run_analysis(context: JobContext, *, run_id: int) -> dict[str, Any]:
         "analysis": run_id,
         "estimate": computed.results["pooled"]["estimate"],
     }
+
+
+def _run_network(context: JobContext, run: AnalysisRun, page: str) -> dict[str, Any]:
+    """Compute and record a network run (its errors are handled by the caller)."""
+    context.progress(0.1, "Reading the dataset versions and fitting the network", force=True)
+    result = network.compute(context.app, run)
+    context.progress(0.9, "Recording the results", force=True)
+    network.record_success(run, result)
+    context.progress(0.95, "Drawing the network graph", force=True)
+    try:
+        figures.draw_network(context.app, run, result)
+    except Exception:  # noqa: BLE001 - the page draws it on first request
+        context.app.logger.exception("Could not draw the network graph of analysis %s", run.id)
+    return {"url": page, "analysis": run.id, "best": result.ranking[0]}
 
 
 #: What each kind does, in the words of the job and "My work" pages.

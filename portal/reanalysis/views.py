@@ -23,7 +23,7 @@ from portal import db, policy
 from portal.errors import ServiceError
 from portal.extensions import analysis_limit, limiter, user_or_address
 from portal.jobs import runner
-from portal.reanalysis import building, certainty, figures, inputs, living, presenting
+from portal.reanalysis import building, certainty, figures, inputs, living, network, presenting
 from portal.reanalysis.forms import StepForm
 from portal.reanalysis.models import AnalysisRun, RunStatus
 
@@ -87,7 +87,7 @@ def new():
     session = db.session()
     form = StepForm()
     kind = request.values.get("kind", "aggregate")
-    if kind not in tuple(analysis.Kind):
+    if kind not in building.KINDS:
         kind = analysis.Kind.AGGREGATE.value
     errors: dict[str, str] = {}
     if form.validate_on_submit():
@@ -107,7 +107,8 @@ def new():
             errors[error.field or "form"] = str(error)
         else:
             session.commit()
-            return redirect(url_for("reanalysis.mapping", run_id=run.id), 303)
+            step = "reanalysis.network_builder" if kind == network.KIND else "reanalysis.mapping"
+            return redirect(url_for(step, run_id=run.id), 303)
     choices = {
         level: building.published_versions(session, level) for level in ("aggregate", "participant")
     }
@@ -175,6 +176,8 @@ def _covariate_pairs(text: str) -> dict[str, str]:
 @login_required
 def mapping(run_id: int):
     run = _editable(run_id)
+    if run.kind == network.KIND:
+        return redirect(url_for("reanalysis.network_builder", run_id=run.id), 303)
     form = StepForm()
     errors: dict[str, str] = {}
     suggested = False
@@ -215,6 +218,8 @@ def mapping(run_id: int):
 @limiter.shared_limit(analysis_limit, "analysis", key_func=user_or_address, methods=["POST"])
 def method(run_id: int):
     run = _editable(run_id)
+    if run.kind == network.KIND:
+        return redirect(url_for("reanalysis.network_builder", run_id=run.id), 303)
     form = StepForm()
     error, field = None, None
     status = 200
@@ -276,6 +281,65 @@ def method(run_id: int):
     ), status
 
 
+def _network_mapping(run: AnalysisRun, form) -> dict:
+    datasets = {}
+    for index, item in enumerate(run.inputs):
+        datasets[item.version.dataset.slug] = {
+            role: (form.get(f"d{index}_{role}") or "").strip() or None
+            for role in network.ROLE_LABELS
+        }
+    return {"datasets": datasets}
+
+
+@bp.route("/<int:run_id>/network", methods=["GET", "POST"])
+@login_required
+@limiter.shared_limit(analysis_limit, "analysis", key_func=user_or_address, methods=["POST"])
+def network_builder(run_id: int):
+    """The one step of a network run: each dataset's columns, the measure, the reference;
+    a refused choice is shown again as typed, with the problem beside its field."""
+    run = _editable(run_id)
+    if run.kind != network.KIND:
+        return redirect(url_for("reanalysis.mapping", run_id=run.id), 303)
+    form = StepForm()
+    errors: dict[str, str] = {}
+    h = run.harmonisation or {"datasets": {}}
+    options = {
+        "measure": run.measure or "OR",
+        "reference": (run.options or {}).get("reference") or "",
+        "small_values": (run.options or {}).get("small_values", "good"),
+        "level": (run.options or {}).get("level", 0.95),
+    }
+    if form.validate_on_submit():
+        session = db.session()
+        h = _network_mapping(run, request.form)
+        options = {
+            key: request.form.get(key, "") for key in ("measure", "reference", "small_values")
+        } | {"level": request.form.get("level") or 0.95}
+        try:
+            network.set_specification(run, harmonisation=h, **options)
+            job = building.queue(session, run)
+        except ServiceError as problem:
+            session.rollback()
+            errors[problem.field or "form"] = str(problem)
+        else:
+            session.commit()
+            runner.start(job.id)
+            return redirect(url_for("jobs.show", job_id=job.id), 303)
+    return render_template(
+        "reanalysis/network_builder.html",
+        title="Build the network",
+        run=run,
+        form=form,
+        h=h,
+        options=options,
+        errors=errors,
+        roles=network.ROLE_LABELS,
+        measures=network.MEASURE_LABELS,
+        columns={i.id: inputs.column_names(i.version) for i in run.inputs},
+        values={i.id: inputs.top_values(i.version) for i in run.inputs},
+    ), 400 if errors else 200
+
+
 def _chosen_method(run: AnalysisRun, form) -> dict:
     """What the method step shows as chosen: what was just sent when it was refused (so
     nothing typed is lost), else the run's own choice."""
@@ -326,6 +390,21 @@ def _show(
     finished_or_failed = run.status in (RunStatus.FINISHED, RunStatus.FAILED)
     derived = living.derived_runs(session, run, current_user)
     newer = living.newer_versions(run) if run.is_finished else []
+    if run.kind == network.KIND:
+        return render_template(
+            "reanalysis/network_show.html",
+            title=run.title,
+            run=run,
+            form=StepForm(),
+            results=run.results,
+            fmt=presenting.fmt,
+            fmt_p=presenting.fmt_p,
+            failure=presenting.failure(run),
+            can_edit=policy.can_edit_run(current_user, run),
+            can_derive=finished_or_failed and policy.can_derive_run(current_user, run),
+            measure_labels=network.MEASURE_LABELS,
+            words=network.in_words(run.results) if run.is_finished else None,
+        )
     return render_template(
         "reanalysis/show.html",
         title=run.title,
@@ -460,7 +539,9 @@ def follow(run_id: int):
     return redirect(url_for("reanalysis.show", run_id=run.id), 303)
 
 
-@bp.get("/<int:run_id>/<any(forest, funnel, bubble, subgroups):plot>.<any(svg, png, pdf):fmt>")
+@bp.get(
+    "/<int:run_id>/<any(forest, funnel, bubble, subgroups, network):plot>.<any(svg, png, pdf):fmt>"
+)
 def plot(run_id: int, plot: str, fmt: str):
     run = _run(run_id)
     if not run.is_finished or run.finished_at is None:
@@ -488,6 +569,8 @@ def results(run_id: int, fmt: str):
     if fmt == "json":
         body = json.dumps(presenting.run_json(run, url_for), indent=2, sort_keys=True)
         mimetype = "application/json"
+    elif run.kind == network.KIND:
+        body, mimetype = network.results_csv(run), "text/csv"
     else:
         body, mimetype = presenting.results_csv(run), "text/csv"
     response = Response(body, mimetype=mimetype)

@@ -172,6 +172,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "reanalysis.show": (R, "owner:researcher"),
     "reanalysis.mapping": (R + "/map", "owner:researcher"),
     "reanalysis.method": (R + "/method", "owner:researcher"),
+    "reanalysis.network_builder": (R + "/network", "owner:researcher"),
     "reanalysis.rerun": (R + "/rerun", "owner:researcher"),
     "reanalysis.edit": (R + "/edit", "owner:researcher"),
     "reanalysis.run_newest": (R + "/newest", "owner:researcher"),
