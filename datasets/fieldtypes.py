@@ -125,7 +125,9 @@ def _pad_digits(arr: pa.Array) -> pa.Array:
     return arr
 
 
-def strptime_checked(arr: pa.Array, fmt: str) -> tuple[np.ndarray, pa.Array]:
+def strptime_checked(
+    arr: pa.Array, fmt: str, *, shaped: bool = False
+) -> tuple[np.ndarray, pa.Array]:
     """Parse with ``fmt``; a value is valid only if it names the date it parses to.
 
     Arrow's strptime normalises impossible dates (30 February becomes 1 March)
@@ -134,12 +136,13 @@ def strptime_checked(arr: pa.Array, fmt: str) -> tuple[np.ndarray, pa.Array]:
     otherwise the fields cut from the text are compared with the parsed date's; other
     layouts format the date back and compare the text, which is slower. Columns
     with repeated values (dates usually repeat a lot) are checked once per
-    distinct value.
+    distinct value. ``shaped`` says every cell is already known to have the
+    shape of ``fmt``.
     """
     n = len(arr)
     if n == 0:
         return np.zeros(0, dtype=bool), pa.array([], pa.timestamp("s"))
-    strict = strict_iso(arr, fmt)
+    strict = strict_iso(arr, fmt, shaped=shaped)
     if strict is not None:
         return np.ones(n, dtype=bool), strict
     check = _strptime_fields if _fixed_fields(fmt) is not None else strptime_round_trip
@@ -160,11 +163,13 @@ def strptime_checked(arr: pa.Array, fmt: str) -> tuple[np.ndarray, pa.Array]:
 _STRICT_ISO = frozenset(("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"))
 
 
-def strict_iso(arr: pa.Array, fmt: str) -> pa.Array | None:
+def strict_iso(arr: pa.Array, fmt: str, *, shaped: bool = False) -> pa.Array | None:
     """Timestamps of ``arr`` read by the strict ISO cast, when every cell has the
     shape of ``fmt`` and names a real instant; None when any does not (the cells
     are then checked one by one by the slower ways)."""
-    if fmt not in _STRICT_ISO or not matches(arr, _FORMAT_SHAPES[fmt]).all():
+    if fmt not in _STRICT_ISO:
+        return None
+    if not shaped and not matches(arr, _FORMAT_SHAPES[fmt]).all():
         return None
     try:
         parsed: pa.Array = pc.cast(arr, pa.timestamp("s"))

@@ -106,7 +106,8 @@ def _date(fmt: str) -> Callable[[pa.Array], tuple[np.ndarray, pa.Array | None]]:
             ok = matches(arr, ISO_DATETIME_RE)
             if not ok.all():
                 return ok, None
-            arr = pc.utf8_slice_codeunits(arr, 0, 19)
+            # The pattern pins the first 19 characters to the layout's shape.
+            return strptime_checked(pc.utf8_slice_codeunits(arr, 0, 19), fmt, shaped=True)
         return strptime_checked(arr, fmt)
 
     return parse
