@@ -3,12 +3,13 @@
 Logistic (GLM with study fixed effects), linear (study fixed effects), or a
 Cox model stratified by study.
 
-A random study intercept is offered for continuous outcomes only (REML linear
-mixed model, :mod:`analysis._mixed`, checked against statsmodels ``MixedLM``): for binary
-outcomes statsmodels has only a variational Bayes approximation, not the
-maximum-likelihood GLMM that published numbers need, and it has no frailty
-Cox model.  Covariates may be categorical (dummy-coded, first sorted level as
-reference).
+A random study intercept is offered for continuous outcomes (REML linear
+mixed model, :mod:`analysis._mixed`, checked against statsmodels ``MixedLM``) and
+binary outcomes (maximum-likelihood mixed logistic regression by adaptive
+Gauss–Hermite quadrature, :mod:`analysis._glmm`, checked against ``lme4::glmer``).
+No well-kept Python library fits a shared-frailty Cox model or a Cox model with a
+random treatment effect, so time-to-event outcomes are stratified by study.
+Covariates may be categorical (dummy-coded, first sorted level as reference).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._glmm import DEFAULT_NODES, fit_logistic_random_intercept
 from .._mixed import fit_random_intercept
 from .._modelfit import fitting
 from ..errors import AnalysisInputError
@@ -51,6 +53,8 @@ class OneStageResult:
     events: int | None = None
     study_effect: str = "fixed"
     tau2: float | None = None
+    loglik: float | None = None
+    converged: bool | None = None
     coefficients: dict[str, float] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
@@ -59,6 +63,30 @@ class OneStageResult:
     @property
     def is_ratio(self) -> bool:
         return self.measure in ("OR", "HR")
+
+    @property
+    def random_effect_summary(self) -> str | None:
+        """The random study intercept in plain words, for pages and downloads."""
+        if self.tau2 is None:
+            return None
+        sd = math.sqrt(self.tau2)
+        if self.measure == "OR":
+            if sd == 0:
+                return (
+                    "The studies do not differ in their baseline risk beyond chance: the "
+                    "estimated spread of the study intercepts is zero."
+                )
+            low, high = math.exp(-1.959963984540054 * sd), math.exp(1.959963984540054 * sd)
+            return (
+                "Studies differ in their baseline risk; the spread is a standard deviation "
+                f"of {sd:.3g} on the log-odds scale, so the odds of the event in 95% of "
+                f"studies lie between {low:.3g} and {high:.3g} times those of a typical study "
+                "(the odds ratio for treatment is the same in every study)."
+            )
+        return (
+            "Studies differ in their average outcome; the spread is a standard deviation "
+            f"of {sd:.3g} in the outcome's units."
+        )
 
     def to_dict(self) -> dict[str, Any]:
         ratio = self.is_ratio
@@ -84,6 +112,10 @@ class OneStageResult:
                 "events": self.events,
                 "n_studies": self.n_studies,
                 "tau2": self.tau2,
+                "random_sd": None if self.tau2 is None else math.sqrt(self.tau2),
+                "loglik": self.loglik,
+                "converged": self.converged,
+                "random_effect_summary": self.random_effect_summary,
                 "adjusted_for": list(self.adjusted_for),
                 "coefficients": self.coefficients,
                 "options": self.options,
@@ -94,6 +126,13 @@ class OneStageResult:
 
 
 STUDY_EFFECTS = tuple(StudyEffect)
+
+TIME_TO_EVENT_RANDOM_REFUSAL = (
+    "random study effects are not offered for time-to-event outcomes: neither a "
+    "shared-frailty Cox model nor a Cox model with a random treatment effect is "
+    "available here. Use the one-stage Cox model stratified by study (study effect: "
+    "fixed), or the two-stage pooling with random effects."
+)
 
 
 def _check_events(frame: pd.DataFrame, outcome_type: str) -> int | None:
@@ -137,7 +176,11 @@ def one_stage(
 ) -> OneStageResult:
     """One regression on all participants, with study as a stratum.
 
-    * binary: logistic regression with study fixed effects -> log OR
+    * binary: logistic regression with study fixed effects -> log OR; or, with
+      ``study_effect="random"``, a mixed logistic regression with a random study
+      intercept fitted by maximum likelihood with adaptive Gauss–Hermite
+      quadrature (as ``lme4::glmer(y ~ treat + (1 | study), family = binomial,
+      nAGQ = 7)``; see :mod:`analysis._glmm`)
     * continuous: linear regression with study fixed effects (t test on the
       residual df, as R's ``lm``) -> MD; or, with ``study_effect="random"``,
       a linear mixed model with a random study intercept fitted by REML
@@ -145,13 +188,9 @@ def one_stage(
       Wald z test on the treatment coefficient
     * time-to-event: Cox model stratified by study -> log HR
 
-    Logistic and Cox models use Wald z tests, as R's ``glm`` and ``coxph``.
-    A random intercept is not offered for binary outcomes: statsmodels has
-    only a variational Bayes approximation (``BinomialBayesMixedGLM``), whose
-    numbers do not match a maximum-likelihood GLMM (``lme4::glmer``) closely
-    enough to publish; nor for time-to-event (no frailty models in
-    statsmodels).  Stratification (fixed study effects) is the usual choice
-    for those outcomes anyway.
+    Logistic and Cox models use Wald z tests, as R's ``glm``, ``glmer`` and
+    ``coxph``.  Time-to-event outcomes have no random-effects option
+    (:data:`TIME_TO_EVENT_RANDOM_REFUSAL` says what to use instead).
 
     Covariates are numeric or categorical (dummy-coded, first level as the
     reference).  ``filters`` (see :mod:`analysis.filters`) select rows first; the
@@ -166,12 +205,8 @@ def one_stage(
         raise AnalysisInputError(
             f"study_effect must be 'fixed' or 'random', not {study_effect!r}", field="study_effect"
         )
-    if study_effect == "random" and h.outcome_type != "continuous":
-        raise AnalysisInputError(
-            "a random study intercept is available for continuous outcomes only; binary and "
-            "time-to-event outcomes are stratified by study (study_effect='fixed')",
-            field="study_effect",
-        )
+    if study_effect == "random" and h.outcome_type == "time-to-event":
+        raise AnalysisInputError(TIME_TO_EVENT_RANDOM_REFUSAL, field="study_effect")
     covs = tuple(covariates)
     frame = h.frame
     for cov in covs:
@@ -209,6 +244,8 @@ def one_stage(
     }
     df: float | None = None
     tau2: float | None = None
+    ll: float | None = None
+    converged: bool | None = None
     names = ["treat", *cov_names]
     notes = list(h.notes)
     if h.outcome_type == "time-to-event":
@@ -226,6 +263,24 @@ def one_stage(
         notes.extend(cox.notes)
         measure, model = "HR", f"Cox proportional hazards stratified by study ({ties} ties)"
         options["ties"] = ties
+    elif study_effect == "random" and h.outcome_type == "binary":
+        y = frame["y"].to_numpy(float)
+        exog = np.column_stack([np.ones(len(frame)), treat, covx])
+        with fitting(None, "mixed logistic regression", "y"):
+            glmm = fit_logistic_random_intercept(exog, y, codes.astype(np.intp))
+        params, vcov, tau2 = glmm.params[1:], glmm.cov[1:, 1:], glmm.sd**2
+        ll, converged = glmm.loglik, glmm.converged
+        options["quadrature_nodes"] = DEFAULT_NODES
+        if not converged:
+            notes.append(
+                "the search for the maximum likelihood stopped before it converged; treat "
+                "these numbers with caution"
+            )
+        measure = "OR"
+        model = (
+            "mixed logistic regression with a random study intercept (maximum likelihood, "
+            f"adaptive Gauss–Hermite quadrature with {DEFAULT_NODES} nodes)"
+        )
     elif study_effect == "random":
         y = frame["y"].to_numpy(float)
         exog = np.column_stack([np.ones(len(frame)), treat, covx])
@@ -273,6 +328,8 @@ def one_stage(
         events=events,
         study_effect=study_effect,
         tau2=tau2,
+        loglik=ll,
+        converged=converged,
         coefficients={name: float(p) for name, p in zip(names, params[: len(names)], strict=True)},
         options=options,
         notes=tuple(notes),

@@ -206,10 +206,10 @@ class TestBadInput:
         assert out.estimate == pytest.approx(ols.params["treat"], rel=1e-10)
         assert out.se == pytest.approx(ols.bse["treat"], rel=1e-10)
 
-    def test_random_intercept_only_for_continuous(self, indo):
-        with pytest.raises(AnalysisInputError) as err:
-            one_stage(indo, study_effect="random")
-        assert err.value.field == "study_effect"
+    def test_random_intercept_for_binary_is_a_mixed_logistic_regression(self, indo):
+        out = one_stage(indo, study_effect="random")
+        assert out.measure == "OR" and "mixed logistic regression" in out.model
+        assert out.tau2 is not None and out.loglik is not None and out.converged
 
     def test_separated_covariate_level_is_reported_not_hidden(self, strep):
         # every patient in good baseline condition improved, in both arms
