@@ -369,7 +369,10 @@ def format_regression(analysis: ModeratorAnalysis) -> str:
     type=click.Choice([e.value for e in StudyEffect]),
     default="fixed",
     show_default=True,
-    help="One-stage: study as stratum or random intercept.",
+    help="One-stage: study as a stratum (fixed), or a random study intercept (random; "
+    "continuous and binary outcomes). Time-to-event outcomes have no random option: no "
+    "shared-frailty Cox model or random treatment effect in the Cox model is offered; use "
+    "the stratified Cox model or two-stage random-effects pooling.",
 )
 @click.option("--level", default=0.95, show_default=True, type=float)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
@@ -493,6 +496,16 @@ def format_one_stage(result: OneStageResult) -> str:
     ]
     if result.tau2 is not None:
         lines.append(f"Between-study variance of the intercept: {_num(result.tau2)}")
+        if result.measure == "OR":
+            lines.append(f"Random-intercept SD: {_num(math.sqrt(result.tau2))}")
+        if result.loglik is not None:
+            lines.append(
+                f"Log-likelihood: {_num(result.loglik)} "
+                f"({'converged' if result.converged else 'NOT converged'})"
+            )
+        summary = result.random_effect_summary
+        if summary:
+            lines.append(summary)
     stat = "z" if result.df is None else f"t(df={result.df:g})"
     lines.append(f"{'estimate':>9} {'se':>8} {stat:>10} {'pval':>8} {'ci.lb':>9} {'ci.ub':>9}")
     lines.append(

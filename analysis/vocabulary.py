@@ -258,7 +258,7 @@ STAGE_LABELS: Mapping[str, str] = MappingProxyType(
 STUDY_EFFECT_LABELS: Mapping[str, str] = MappingProxyType(
     {
         StudyEffect.FIXED: "Fixed: study as a stratum (all outcomes)",
-        StudyEffect.RANDOM: "Random study intercept (continuous outcomes)",
+        StudyEffect.RANDOM: "Random study intercept (continuous and binary outcomes)",
     }
 )
 ROLE_LABELS: Mapping[str, str] = MappingProxyType(

@@ -265,8 +265,11 @@ def results_csv(run: AnalysisRun) -> str:
         if ratio:
             row += [one.get("estimate_exp"), one.get("ci_low_exp"), one.get("ci_high_exp")]
         rows.append(row)
-        for name in ("pvalue", "n", "events", "tau2"):
-            rows.append(["one-stage statistic", name, one.get(name)])
+        for name in ("pvalue", "n", "events", "tau2", "random_sd", "loglik", "converged"):
+            if name in ("pvalue", "n", "events", "tau2") or one.get(name) is not None:
+                rows.append(["one-stage statistic", name, one.get(name)])
+        if one.get("random_effect_summary"):
+            rows.append(["one-stage statistic", "in plain words", one["random_effect_summary"]])
     summary = certainty.summary(run)
     if summary:
         rows.append(["certainty", "overall", summary["certainty"], "", "", "", ""])

@@ -291,3 +291,77 @@ def test_one_stage_stands_when_adjusted_per_study_estimates_cannot_be_computed(
         "/api/v1/analyses", json=body, headers={"Authorization": f"Bearer {token}"}
     )
     assert response.status_code == 400 and response.get_json()["error"]["field"] == "method"
+
+
+def test_binary_random_study_intercept_through_the_pages(client, auth, trials, member, session):
+    (a, text_a), (b, text_b) = trials.values()
+    auth.login(member)
+    response = client.post(
+        "/analyses/new",
+        data={
+            "csrf_token": csrf_token(client, "/analyses/new?kind=participant"),
+            "kind": "participant",
+            "title": "Mixed logistic",
+            "datasets": [f"{a}@1", f"{b}@1"],
+        },
+    )
+    map_url = response.headers["Location"]
+    run_id = int(re.search(r"/analyses/(\d+)/map", map_url)[1])
+    response = client.post(
+        map_url,
+        data={
+            "csrf_token": csrf_token(client, map_url),
+            "outcome_type": "binary",
+            "d0_arm": "arm",
+            "d0_treatment": "active",
+            "d0_control": "placebo",
+            "d0_outcome": "died",
+            "d0_event_values": "yes",
+            "d1_arm": "arm",
+            "d1_treatment": "drug",
+            "d1_control": "control",
+            "d1_outcome": "died",
+            "d1_event_values": "yes",
+        },
+    )
+    method_url = response.headers["Location"]
+    assert "Random study intercept (continuous and binary outcomes)" in client.get(
+        method_url
+    ).get_data(as_text=True)
+    response = client.post(
+        method_url,
+        data={
+            "csrf_token": csrf_token(client, method_url),
+            "measure": "OR",
+            "method": "FE",
+            "stage": "one-stage",
+            "study_effect": "random",
+        },
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    job = client.get("/api/v1" + response.headers["Location"]).get_json()
+    assert job["state"] == "finished", job
+
+    one = session.get(AnalysisRun, run_id).results["one_stage"]
+    frames = [pd.read_csv(StringIO(t)) for t in (text_a, text_b)]
+    data = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "study": i,
+                    "treat": f["arm"].isin(["active", "drug"]).astype(float),
+                    "y": (f["died"] == "yes").astype(float),
+                }
+            )
+            for i, f in enumerate(frames)
+        ]
+    )
+    want = analysis.one_stage(data, outcome_type="binary", study_effect="random")
+    assert one["estimate"] == pytest.approx(want.estimate, rel=1e-10)
+    assert one["random_sd"] == pytest.approx(np.sqrt(want.tau2), rel=1e-10, abs=1e-12)
+    assert one["loglik"] == pytest.approx(want.loglik, rel=1e-12) and one["converged"]
+    page = client.get(f"/analyses/{run_id}").get_data(as_text=True)
+    assert "mixed logistic regression with a random study intercept" in page
+    assert 'id="random-intercept-summary"' in page and "baseline risk" in page
+    csv = client.get(f"/analyses/{run_id}/results.csv").get_data(as_text=True)
+    assert "in plain words" in csv and "loglik" in csv and "random_sd" in csv
