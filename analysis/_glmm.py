@@ -15,6 +15,7 @@ come from the numerical Hessian in ``(sd, b)`` jointly, as lme4's ``vcov``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,7 +40,7 @@ class LogisticRandomInterceptFit:
 
 
 def _log_bernoulli(y: np.ndarray, eta: np.ndarray) -> np.ndarray:
-    return y * eta - np.logaddexp(0.0, eta)
+    return np.asarray(y * eta - np.logaddexp(0.0, eta))
 
 
 def _modes(
@@ -51,7 +52,7 @@ def _modes(
 
     def objective(u: np.ndarray) -> np.ndarray:
         eta = offset + sd * u[groups]
-        return np.bincount(groups, _log_bernoulli(y, eta), minlength=k) - 0.5 * u * u
+        return np.asarray(np.bincount(groups, _log_bernoulli(y, eta), minlength=k) - 0.5 * u * u)
 
     current = objective(u)
     for _ in range(200):
@@ -103,11 +104,10 @@ def loglik(
 
 
 def _steps(params: np.ndarray) -> np.ndarray:
-    return 1e-4 * np.maximum(1.0, np.abs(params))
+    return np.asarray(1e-4 * np.maximum(1.0, np.abs(params)))
 
 
-def _gradient(f: object, params: np.ndarray) -> np.ndarray:
-    assert callable(f)
+def _gradient(f: Callable[[np.ndarray], float], params: np.ndarray) -> np.ndarray:
     h = _steps(params)
     grad = np.empty(len(params))
     for i in range(len(params)):
@@ -117,8 +117,7 @@ def _gradient(f: object, params: np.ndarray) -> np.ndarray:
     return grad
 
 
-def _hessian(f: object, params: np.ndarray) -> np.ndarray:
-    assert callable(f)
+def _hessian(f: Callable[[np.ndarray], float], params: np.ndarray) -> np.ndarray:
     h = _steps(params)
     m = len(params)
     hess = np.empty((m, m))

@@ -36,6 +36,7 @@ from .influence import influence_diagnostics
 from .ipd import Harmonisation, HarmonisedData, OneStageResult, TwoStageResult, one_stage
 from .ipd import two_stage as pool_two_stage
 from .ipd.harmonise import check_columns, mapped_covariates
+from .ipd.one_stage import TIME_TO_EVENT_RANDOM_REFUSAL
 from .moderators import MAX_PERMUTATIONS, ModeratorAnalysis, analyse_moderators
 from .pooling import pool
 from .provenance import json_safe, software_versions
@@ -214,6 +215,8 @@ class RunSpec:
                 "chooses random effects with its pooling method.",
                 field="study_effect",
             )
+        if self.study_effect is StudyEffect.RANDOM and self.measure == "HR":
+            raise AnalysisInputError(TIME_TO_EVENT_RANDOM_REFUSAL, field="study_effect")
         if self.covariates and self.measure not in one_stage_measures:
             raise AnalysisInputError(
                 "Covariate adjustment estimates odds ratios, mean differences or "

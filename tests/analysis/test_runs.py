@@ -127,6 +127,11 @@ class TestRunSpec:
             (lambda: participant(study_effect="mixed"), "study_effect", "'fixed' or 'random'"),
             (lambda: participant("RR", stage="one-stage"), "measure", "estimates OR, MD, HR"),
             (lambda: participant(study_effect="random"), "study_effect", "one-stage option"),
+            (
+                lambda: participant("HR", stage="one-stage", study_effect="random"),
+                "study_effect",
+                "neither a shared-frailty Cox model nor a Cox model with a random treatment",
+            ),
             (lambda: participant("RR", covariates=["sex"]), "measure", "choose OR, MD or HR"),
             (lambda: participant(method="MH", covariates=["sex"]), "method", "inverse variance"),
             (lambda: participant(filters=["risk ~ 2"]), "filters", "cannot read the filter"),

@@ -62,3 +62,89 @@ class TestCommandLine:
 
         result = CliRunner().invoke(ipd, [*common[:-1], "--stage", "one", "--filter", "age ~ 1"])
         assert result.exit_code == 1 and "cannot read the filter" in result.output
+
+
+class TestRandomStudyEffect:
+    def test_binary_random_intercept_in_words(self, tmp_path):
+        from pathlib import Path
+
+        import pandas as pd
+        from click.testing import CliRunner
+
+        from analysis.commands import ipd
+
+        data = pd.read_csv(Path(__file__).resolve().parents[1] / "reference" / "glmm_data.csv")
+        path = tmp_path / "trials.csv"
+        data.to_csv(path, index=False)
+        args = [
+            str(path),
+            "--outcome-type",
+            "binary",
+            "--arm",
+            "treat",
+            "--treatment",
+            "1",
+            "--control",
+            "0",
+            "--outcome",
+            "y",
+            "--event-value",
+            "1",
+            "--study",
+            "study",
+            "--stage",
+            "one",
+            "--study-effect",
+            "random",
+        ]
+        result = CliRunner().invoke(ipd, args)
+        assert result.exit_code == 0, result.output
+        want = one_stage(data, outcome_type="binary", study_effect="random")
+        assert "mixed logistic regression with a random study intercept" in result.output
+        assert "Random-intercept SD" in result.output and "Log-likelihood" in result.output
+        assert "(converged)" in result.output
+        assert "Studies differ in their baseline risk; the spread is" in result.output
+        out = json.loads(CliRunner().invoke(ipd, [*args, "--json"]).output)
+        assert out["estimate"] == pytest.approx(want.estimate, rel=1e-10)
+        assert out["random_sd"] == pytest.approx(0.53668536784918508, rel=1e-5)
+
+    def test_time_to_event_random_is_refused_with_what_to_use(self, tmp_path):
+        from click.testing import CliRunner
+
+        from analysis.commands import ipd
+
+        path = tmp_path / "surv.csv"
+        path.write_text(
+            "study,arm,time,status\n"
+            + "".join(f"s{i % 2},{'a' if i % 3 else 'b'},{i + 1},{i % 2}\n" for i in range(20))
+        )
+        result = CliRunner().invoke(
+            ipd,
+            [
+                str(path),
+                "--outcome-type",
+                "time-to-event",
+                "--arm",
+                "arm",
+                "--treatment",
+                "a",
+                "--control",
+                "b",
+                "--event",
+                "status",
+                "--event-value",
+                "1",
+                "--time",
+                "time",
+                "--study",
+                "study",
+                "--stage",
+                "one",
+                "--study-effect",
+                "random",
+            ],
+        )
+        assert result.exit_code == 1
+        assert "shared-frailty Cox model" in result.output
+        assert "random treatment effect" in result.output
+        assert "stratified by study" in result.output and "two-stage" in result.output
