@@ -66,7 +66,7 @@ def _modes(
             if not worse.any():
                 break
             step = np.where(worse, step / 2, step)
-        u, current = u + step, objective(u + step)
+        u, current = u + step, trial
         if np.max(np.abs(step)) < 1e-11:
             break
     p = special.expit(offset + sd * u[groups])
@@ -91,8 +91,10 @@ def loglik(
     # u at each node: (studies, nodes)
     u = mode[:, None] + math.sqrt(2.0) * scale[:, None] * x[None, :]
     eta = offset[:, None] + sd * u[groups]
-    per_study = np.zeros((k, nodes))
-    np.add.at(per_study, groups, _log_bernoulli(y[:, None], eta))
+    terms = _log_bernoulli(y[:, None], eta)
+    per_study = np.column_stack(
+        [np.bincount(groups, terms[:, j], minlength=k) for j in range(nodes)]
+    )
     log_terms = per_study - 0.5 * u * u + np.log(w)[None, :] + (x * x)[None, :]
     log_li = (
         special.logsumexp(log_terms, axis=1)
