@@ -146,7 +146,7 @@ def fit_logistic_random_intercept(
     """Fit by maximum likelihood; ``X`` holds the intercept column, ``groups`` codes
     studies ``0..k-1``."""
     if nodes < 1:
-        raise AnalysisInputError("the number of quadrature nodes must be at least 1")
+        raise AnalysisInputError("the number of quadrature nodes must be at least 1", field="nodes")
     X = np.asarray(X, float)
     y = np.asarray(y, float)
     groups = np.asarray(groups, np.intp)
@@ -175,7 +175,8 @@ def fit_logistic_random_intercept(
     if cov is None:
         raise AnalysisInputError(
             "the mixed logistic regression has no finite standard errors (the information "
-            "matrix is singular: the outcome may be separated by a covariate)"
+            "matrix is singular: the outcome may be separated by a covariate)",
+            field="y",
         )
     return LogisticRandomInterceptFit(
         params=theta[:p],

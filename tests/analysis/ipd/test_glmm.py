@@ -91,9 +91,10 @@ def _trials(draw):
     sizes = rng.integers(2, draw(st.integers(3, 40)) + 1, size=k)
     study = np.repeat([f"s{i}" for i in range(k)], sizes)
     n = len(study)
-    treat = rng.integers(0, 2, n).astype(float)
+    # every study has both arms, as harmonisation requires
+    treat = np.concatenate([rng.permutation(np.arange(m) % 2) for m in sizes]).astype(float)
     baseline = rng.normal(0, draw(st.floats(0, 3)), k)[np.repeat(np.arange(k), sizes)]
-    eta = draw(st.floats(-4, 4)) + draw(st.floats(-3, 3)) * treat + baseline
+    eta = draw(st.floats(-3, 3)) + draw(st.floats(-2, 2)) * treat + baseline
     y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(float)
     frame = pd.DataFrame({"study": study, "treat": treat, "y": y, "x": rng.normal(0, 1, n)})
     return frame, draw(st.booleans())
