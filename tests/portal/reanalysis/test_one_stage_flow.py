@@ -363,5 +363,6 @@ def test_binary_random_study_intercept_through_the_pages(client, auth, trials, m
     page = client.get(f"/analyses/{run_id}").get_data(as_text=True)
     assert "mixed logistic regression with a random study intercept" in page
     assert 'id="random-intercept-summary"' in page and "baseline risk" in page
+    assert "How is this computed?" in page and "nAGQ = 7" in page
     csv = client.get(f"/analyses/{run_id}/results.csv").get_data(as_text=True)
     assert "in plain words" in csv and "loglik" in csv and "random_sd" in csv
