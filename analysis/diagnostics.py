@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .batch import fit_subsets
-from .errors import AnalysisInputError
+from .errors import AnalysisInputError, ConvergenceError
 from .pooling import meta_analysis, resolve_test
 from .results import MetaAnalysisResult
 
@@ -62,7 +62,8 @@ class Labbe:
 @dataclass(frozen=True)
 class Gosh:
     """One row per subset of studies: its mask, and the fit's estimate, I^2 (percent),
-    Q and tau^2. ``complete`` says whether every subset was fitted."""
+    Q and tau^2 (NaN where the fit did not converge). ``complete`` says whether every
+    subset was taken."""
 
     masks: np.ndarray
     estimate: np.ndarray
@@ -113,7 +114,13 @@ def _fit(
             for name in ("q", "tau2", "i2"):
                 columns[name][i] = 0.0
             continue
-        result = meta_analysis(y[m], v[m], method=method, level=level, control=control, test=test)
+        try:
+            result = meta_analysis(
+                y[m], v[m], method=method, level=level, control=control, test=test
+            )
+        except ConvergenceError:
+            # metafor leaves such a subset out (NA) too; the plot skips it
+            continue
         for name in ("estimate", "se", "q", "tau2", "i2"):
             columns[name][i] = getattr(result, name)
     return columns
