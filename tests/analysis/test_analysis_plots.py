@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from analysis.diagnostics import PLOTS as DIAGNOSTIC_PLOTS
+from analysis.diagnostics import of_result
 from analysis.effect_sizes import (
     binary_effect_sizes,
     continuous_effect_sizes,
     effect_sizes_from_estimates,
 )
-from analysis.diagnostics import PLOTS as DIAGNOSTIC_PLOTS
-from analysis.diagnostics import of_result
 from analysis.plots import (
     baujat_plot,
     forest_plot,
