@@ -578,6 +578,11 @@ def gosh_plot(coords: Gosh, *, measure: str, title: str | None = None) -> Figure
     )
     if ratio:
         ax.set_xscale("log")
+        # ratios read as ratios (0.3, 0.5), not as powers of ten
+        plain = FuncFormatter(lambda value, _: f"{value:.3g}")
+        ax.xaxis.set_major_formatter(plain)
+        ax.xaxis.set_minor_formatter(plain)
+        ax.tick_params(axis="x", which="minor", labelsize=7)
     label = _AXIS_LABELS.get(measure, measure)
     ax.set_xlabel(f"Pooled {label.lower()} of the subset" + (" (log scale)" if ratio else ""))
     ax.set_ylabel("I\u00b2 of the subset (%)")
