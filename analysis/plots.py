@@ -1,4 +1,4 @@
-"""Forest, funnel and network plots rendered to SVG text or PNG/PDF bytes.
+"""Forest, funnel, network and diagnostic plots rendered to SVG text or PNG/PDF bytes.
 
 Figures are built on :class:`matplotlib.figure.Figure` directly (Agg
 rendering, no pyplot and so no global figure registry), which is safe in a
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib
@@ -21,13 +21,15 @@ from matplotlib.patches import Polygon
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 from scipy import stats
 
+from .diagnostics import Baujat, Gosh, Labbe, Radial
 from .network import NetworkResult
 from .results import MetaAnalysisResult
-from .vocabulary import MEASURE_LABELS
+from .vocabulary import MEASURE_LABELS, RATIO_MEASURES
 
 _SVG_SALT = "analysis-plots"
 # "GEN" marks estimates pooled as given (effect_sizes_from_estimates)
 _AXIS_LABELS = {**MEASURE_LABELS, "GEN": "Estimate"}
+RATIO = frozenset(str(m) for m in RATIO_MEASURES)
 
 
 def _fmt(value: float | None, ratio: bool, digits: int = 2) -> str:
@@ -185,6 +187,16 @@ def forest_plot(
     return fig
 
 
+def _ratio_label(value: float) -> str:
+    """A tick's ratio as printed: "0.5", "20"; a power of ten past 1,000 or below
+    0.001 as "1e4" or "1e-4", which is shorter than "10000" and than "1e+04"."""
+    if value >= 1e4 or 0 < value < 1e-3:
+        exponent = math.log10(value)
+        if abs(exponent - round(exponent)) < 1e-9:
+            return f"1e{round(exponent)}"
+    return f"{value:g}"
+
+
 def _set_x_axis(ax: Any, low: float, high: float, ratio: bool) -> None:
     """Linear axis, or for ratios a log axis with 1-2-5 ticks labelled as ratios."""
     if ratio:
@@ -194,9 +206,10 @@ def _set_x_axis(ax: Any, low: float, high: float, ratio: bool) -> None:
         # and, past six decades, not every decade
         decades = math.log10(high / low) if low > 0 and high > low else 1.0
         subs = (1.0, 2.0, 5.0) if decades <= 1.5 else (1.0, 3.0) if decades <= 3 else (1.0,)
-        ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs, numticks=7))
+        numticks = 7 if decades <= 6 else 5
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs, numticks=numticks))
         ax.xaxis.set_minor_locator(NullLocator())
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _ratio_label(v)))
     else:
         ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
     ax.set_xlim(low, high)
@@ -477,6 +490,127 @@ def subgroup_forest_plot(
     ax.set_xlabel(_AXIS_LABELS.get(measure, measure) + (" (log scale)" if ratio else ""))
     if title:
         fig.suptitle(title, fontsize=11)
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# diagnostic plots (coordinates from analysis.diagnostics)
+
+
+def baujat_plot(
+    coords: Baujat, labels: Sequence[str], *, title: str | None = None, fixed: bool = False
+) -> Figure:
+    """Baujat plot (``metafor::baujat``): each study's contribution to the heterogeneity
+    statistic against its influence on the pooled estimate, labelled by study."""
+    fig = Figure(figsize=(6.4, 5), layout="constrained")
+    ax = fig.add_subplot()
+    x, y = coords.x, coords.y
+    shown = np.isfinite(x) & np.isfinite(y)
+    ax.scatter(x[shown], y[shown], color="black", s=18, zorder=3)
+    for xi, yi, label in zip(x[shown], y[shown], np.asarray(labels)[shown], strict=True):
+        ax.annotate(
+            str(label)[:24], (xi, yi), xytext=(4, 3), textcoords="offset points", fontsize=7.5
+        )
+    ax.grid(color="0.9", lw=0.8)
+    ax.set_xlabel("Contribution to overall heterogeneity" if fixed else "Squared Pearson residual")
+    ax.set_ylabel("Influence on overall result")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def radial_plot(
+    coords: Radial, *, measure: str, level: float = 0.95, title: str | None = None
+) -> Figure:
+    """Radial (Galbraith) plot (``metafor::radial``): standardised estimates against
+    precision; the pooled estimate is the slope of the line through the origin, with a
+    band of +/- z around it."""
+    fig = Figure(figsize=(6.4, 5), layout="constrained")
+    ax = fig.add_subplot()
+    crit = float(stats.norm.isf((1 - level) / 2))
+    top = 1.1 * float(coords.x.max()) if len(coords.x) else 1.0
+    grid = np.array([0.0, top])
+    line = coords.slope * grid
+    ax.fill_between(grid, line - crit, line + crit, color="0.93", zorder=0, lw=0)
+    ax.plot(grid, line, color="black", lw=1)
+    ax.plot(grid, line - crit, color="0.4", lw=0.8, linestyle="--")
+    ax.plot(grid, line + crit, color="0.4", lw=0.8, linestyle="--")
+    ax.axhline(0.0, color="0.5", lw=0.8, linestyle=":")
+    ax.scatter(coords.x, coords.z, color="black", s=22, zorder=3)
+    ax.set_xlim(0, top)
+    ax.set_xlabel("Precision, 1/sqrt(v + tau\u00b2)" if coords.tau2 > 0 else "Precision, 1/se")
+    label = _AXIS_LABELS.get(measure, measure)
+    ax.set_ylabel(f"Standardised estimate ({label}" + (", log scale)" if measure in RATIO else ")"))
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+_LABBE_AXES = {
+    "RR": "Log risk",
+    "OR": "Log odds",
+    "RD": "Risk",
+    "AS": "Arcsine square root of risk",
+}
+
+
+def labbe_plot(coords: Labbe, *, measure: str, title: str | None = None) -> Figure:
+    """L'Abbé plot (``metafor::labbe``): each study's outcome in the treatment arm
+    against the control arm, with the line of no effect and the pooled effect."""
+    fig = Figure(figsize=(5.6, 5.4), layout="constrained")
+    ax = fig.add_subplot()
+    both = np.concatenate([coords.control, coords.treatment])
+    low, high = (float(both.min()), float(both.max())) if len(both) else (0.0, 1.0)
+    pad = 0.05 * (high - low or 1.0)
+    grid = np.array([low - pad, high + pad])
+    ax.plot(grid, grid, color="0.5", lw=0.8, linestyle=":")
+    ax.plot(grid, grid + coords.estimate, color="black", lw=1, linestyle="--")
+    ax.scatter(coords.control, coords.treatment, facecolor="0.6", edgecolor="black", s=28, zorder=3)
+    ax.set_xlim(*grid)
+    ax.set_ylim(*grid)
+    scale = _LABBE_AXES.get(measure, "Outcome")
+    ax.set_xlabel(f"{scale} in the control group")
+    ax.set_ylabel(f"{scale} in the treatment group")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def gosh_plot(coords: Gosh, *, measure: str, title: str | None = None) -> Figure:
+    """GOSH plot (``metafor::gosh``): the pooled estimate against I\u00b2 for each subset
+    of studies, one translucent dot per subset."""
+    fig = Figure(figsize=(6.4, 5), layout="constrained")
+    ax = fig.add_subplot()
+    shown = np.isfinite(coords.estimate) & np.isfinite(coords.i2)
+    ratio = measure in RATIO
+    est = coords.estimate[shown]
+    ax.scatter(
+        np.exp(est) if ratio else est, coords.i2[shown], color="black", s=6, alpha=0.25, lw=0
+    )
+    if ratio:
+        ax.set_xscale("log")
+        # ratios read as ratios (0.3, 0.5), not as powers of ten
+        plain = FuncFormatter(lambda value, _: f"{value:.3g}")
+        ax.xaxis.set_major_formatter(plain)
+        ax.xaxis.set_minor_formatter(plain)
+        ax.tick_params(axis="x", which="minor", labelsize=7)
+    label = _AXIS_LABELS.get(measure, measure)
+    ax.set_xlabel(f"Pooled {label.lower()} of the subset" + (" (log scale)" if ratio else ""))
+    ax.set_ylabel("I\u00b2 of the subset (%)")
+    ax.set_ylim(-2, 102)
+    n = int(shown.sum())
+    ax.text(
+        0.99,
+        0.98,
+        f"{n} subsets" + ("" if coords.complete else " (random sample)"),
+        transform=ax.transAxes,
+        ha="right",
+        va="top",
+        fontsize=8,
+        color="0.3",
+    )
+    if title:
+        ax.set_title(title)
     return fig
 
 

@@ -12,22 +12,30 @@ both leave a whole file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, abort, current_app
 
 import analysis
+import analysis.diagnostics
 import analysis.network
 from portal import db
 from portal.extensions import the_app
 from portal.reanalysis import computing, network
 from portal.reanalysis.models import AnalysisRun
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 PLOTS = ("forest", "funnel")
+#: metafor's diagnostic plots, drawn from the pooled model re-fitted on its studies
+DIAGNOSTIC_PLOTS = analysis.diagnostics.PLOTS
 #: plots drawn from the stored results alone (a meta-regression's bubble plot, the
 #: forest plot by subgroup): the results key each needs
 STORED_PLOTS = {"bubble": "meta_regression", "subgroups": "subgroups"}
@@ -70,7 +78,9 @@ def drawing(app: Flask, run: AnalysisRun, plot: str, fmt: str) -> bytes:
         return _keep(target, _network_drawing(network.stored_result(run), run, fmt))
     if plot in STORED_PLOTS:
         return _keep(target, _draw_stored(run, plot, fmt))
-    if plot not in PLOTS:
+    if plot not in PLOTS and plot not in DIAGNOSTIC_PLOTS:
+        raise NoPlot(run.id)
+    if plot in DIAGNOSTIC_PLOTS and not has_plot(run, plot):
         raise NoPlot(run.id)
     computed = _computed(app.config["DATA_DIR"], run.id, run.finished_at.isoformat())  # type: ignore[union-attr]
     return _draw_and_keep(target, computed, run, plot, fmt)
@@ -88,14 +98,38 @@ def draw_all(app: Flask, run: AnalysisRun, computed: analysis.RunResult) -> None
         target = path(app, run, plot, "svg")
         if not target.exists() and has_plot(run, plot):
             _keep(target, _draw_stored(run, plot, "svg"))
+    for plot in DIAGNOSTIC_PLOTS:
+        target = path(app, run, plot, "svg")
+        if not target.exists() and has_plot(run, plot):
+            # has_plot reads the stored results; a re-fit that does not converge still
+            # leaves the page without that plot rather than failing the run
+            with contextlib.suppress(NoPlot):
+                _draw_and_keep(target, computed, run, plot, "svg")
 
 
 def has_plot(run: AnalysisRun, plot: str) -> bool:
     """Whether the run's results hold what ``plot`` draws."""
+    if plot in DIAGNOSTIC_PLOTS:
+        return _has_diagnostic(run.results.get("pooled"), plot)
     if plot not in STORED_PLOTS:
         return bool(run.results.get("pooled"))
     stored = run.results.get(STORED_PLOTS[plot])
     return isinstance(stored, dict) and "unavailable" not in stored
+
+
+def _has_diagnostic(pooled: object, plot: str) -> bool:
+    """Whether a pooled result can have ``plot``: two studies or more, an
+    inverse-variance model for the re-fitting plots, 2x2 tables for L'Abbé's."""
+    if not isinstance(pooled, dict) or (pooled.get("k") or 0) < 2:
+        return False
+    if plot in ("baujat", "gosh"):
+        return pooled.get("method") not in ("MH", "PETO")
+    if plot == "labbe":
+        studies = pooled.get("studies") or []
+        return pooled.get("measure") in analysis.diagnostics.LABBE_SCALES and all(
+            all(name in s for name in ("ai", "bi", "ci", "di")) for s in studies
+        )
+    return True
 
 
 def _draw_stored(run: AnalysisRun, plot: str, fmt: str) -> bytes:
@@ -133,9 +167,36 @@ def _draw_and_keep(
 
     if computed.pooled is None:
         raise NoPlot(run.id)
-    draw = plots.forest_plot if plot == "forest" else plots.funnel_plot
-    body = plots.render(draw(computed.pooled, title=_title(run)), fmt)
+    if plot in DIAGNOSTIC_PLOTS:
+        figure = _diagnostic_figure(computed.pooled, plot, _title(run))
+    else:
+        draw = plots.forest_plot if plot == "forest" else plots.funnel_plot
+        figure = draw(computed.pooled, title=_title(run))
+    body = plots.render(figure, fmt)
     return _keep(target, body.encode() if isinstance(body, str) else body)
+
+
+def _diagnostic_figure(pooled: analysis.MetaAnalysisResult, plot: str, title: str) -> Figure:
+    from analysis import plots
+
+    try:
+        coords = analysis.diagnostics.of_result(pooled, plot)
+    except (analysis.AnalysisInputError, analysis.ConvergenceError) as error:
+        raise NoPlot(plot) from error
+    if isinstance(coords, analysis.diagnostics.Baujat):
+        labels = [
+            label
+            for label, kept in zip(
+                pooled.study_table.labels, pooled.study_table.included, strict=True
+            )
+            if kept
+        ]
+        return plots.baujat_plot(coords, labels, title=title, fixed=pooled.method == "FE")
+    if isinstance(coords, analysis.diagnostics.Radial):
+        return plots.radial_plot(coords, measure=pooled.measure, level=pooled.level, title=title)
+    if isinstance(coords, analysis.diagnostics.Labbe):
+        return plots.labbe_plot(coords, measure=pooled.measure, title=title)
+    return plots.gosh_plot(coords, measure=pooled.measure, title=title)
 
 
 def _keep(target: Path, data: bytes) -> bytes:

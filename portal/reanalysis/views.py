@@ -540,7 +540,8 @@ def follow(run_id: int):
 
 
 @bp.get(
-    "/<int:run_id>/<any(forest, funnel, bubble, subgroups, network):plot>.<any(svg, png, pdf):fmt>"
+    "/<int:run_id>/<any(forest, funnel, bubble, subgroups, network, baujat, radial, labbe, gosh)"
+    ":plot>.<any(svg, png, pdf):fmt>"
 )
 def plot(run_id: int, plot: str, fmt: str):
     run = _run(run_id)

@@ -1,4 +1,4 @@
-"""Forest and funnel plots render to deterministic SVG and to PNG/PDF bytes."""
+"""Forest, funnel and diagnostic plots render to deterministic SVG and to PNG/PDF bytes."""
 
 from __future__ import annotations
 
@@ -8,17 +8,30 @@ import sys
 import numpy as np
 import pytest
 from analysis_reference_data import BORENSTEIN, bcg
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from analysis.diagnostics import PLOTS as DIAGNOSTIC_PLOTS
+from analysis.diagnostics import of_result
 from analysis.effect_sizes import (
     binary_effect_sizes,
     continuous_effect_sizes,
     effect_sizes_from_estimates,
 )
-from analysis.plots import forest_plot, funnel_plot, render, to_pdf, to_png, to_svg
+from analysis.plots import (
+    baujat_plot,
+    forest_plot,
+    funnel_plot,
+    gosh_plot,
+    labbe_plot,
+    radial_plot,
+    render,
+    to_pdf,
+    to_png,
+    to_svg,
+)
 from analysis.pooling import pool
 
 
@@ -123,6 +136,8 @@ def _tick_labels_overlap(fig: Figure) -> list[tuple[str, str]]:
     k=st.integers(2, 12),
     measure=st.sampled_from(["RR", "OR", "MD"]),
 )
+# Ratios up to a million once printed "10000", "100000" and "1e+06" side by side.
+@example(centre=3.0, spread=6.0, k=8, measure="RR")
 def test_axis_labels_never_run_into_each_other(centre, spread, k, measure):
     """Ratios whose intervals span from 0.005 to 50 once printed "0.0050.01"."""
     rng = np.random.default_rng(k)
@@ -131,3 +146,28 @@ def test_axis_labels_never_run_into_each_other(centre, spread, k, measure):
     result = pool(effect_sizes_from_estimates(yi, vi, measure=measure), "DL")
     for fig in (forest_plot(result), funnel_plot(result)):
         assert _tick_labels_overlap(fig) == []
+
+
+@pytest.mark.parametrize("plot", DIAGNOSTIC_PLOTS)
+def test_diagnostic_plots_draw_each_study(reml, plot):
+    """Baujat, radial, L'Abbé and GOSH: one mark per study (per subset for GOSH), the
+    labels in words, deterministic SVG."""
+    coords = of_result(reml, plot)
+    draw = {
+        "baujat": lambda: baujat_plot(coords, reml.study_table.labels, title="BCG"),
+        "radial": lambda: radial_plot(coords, measure=reml.measure, title="BCG"),
+        "labbe": lambda: labbe_plot(coords, measure=reml.measure, title="BCG"),
+        "gosh": lambda: gosh_plot(coords, measure=reml.measure, title="BCG"),
+    }[plot]
+    svg = to_svg(draw())
+    assert svg == to_svg(draw()) and "BCG" in svg
+    text = {
+        "baujat": "Influence on overall result",
+        "radial": "Standardised estimate",
+        "labbe": "Log risk in the control group",
+        "gosh": "subsets (random sample)",
+    }[plot]
+    assert text in svg
+    if plot == "baujat":
+        assert "Trial 1 (1948)" in svg
+    assert to_png(draw())[:4] == b"\x89PNG"
