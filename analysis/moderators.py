@@ -429,12 +429,18 @@ def pseudo_r2(
             return 0.0
         w = 1 / v
         q0 = float(np.sum(w * (y - np.sum(w * y) / np.sum(w)) ** 2))
-        return float(max(0.0, 100.0 * (1.0 - (qe / q0) * (k - 1) / (k - p))))
+        return _percent(100.0 * (1.0 - (qe / q0) * (k - 1) / (k - p)))
     base = fit_inverse_variance(y, v, design(k), method, False, level, control, test)
     tau2_0 = float(base["tau"].tau2)
     if tau2_0 == 0:
         return 0.0
-    return max(0.0, 100 * (tau2_0 - tau2) / tau2_0)
+    return _percent(100 * (tau2_0 - tau2) / tau2_0)
+
+
+def _percent(value: float) -> float:
+    # Rounding can leave a perfect fit at 100.00000000000001; metafor's floor at 0 and
+    # the ceiling of a share keep R^2 a percentage.
+    return float(min(100.0, max(0.0, value)))
 
 
 @dataclass(frozen=True, eq=False)

@@ -46,6 +46,9 @@ def puzzles(live_server, tmp_path):
 
 
 def live(page) -> tuple[float, list[str]]:
+    # The board's script sets these once it has drawn the board: on a loaded machine
+    # the test can ask before it has.
+    page.wait_for_function("() => document.getElementById('play').hasAttribute('data-score')")
     board = page.locator("#play")
     return float(board.get_attribute("data-score")), json.loads(board.get_attribute("data-rows"))
 
