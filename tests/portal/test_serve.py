@@ -47,7 +47,10 @@ def test_migrate_load_demo_and_serve_from_another_folder(tmp_path):
     )
     try:
         body = ""
-        for _ in range(100):
+        # A loaded machine can take many seconds to import the app; wait on a
+        # deadline rather than a count of tries.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
                     body = response.read().decode()
