@@ -129,8 +129,44 @@ def format_network(result: NetworkResult) -> str:
         f"{_num(d.within_designs.q)} (df {d.within_designs.df}); between designs "
         f"(inconsistency) = {_num(d.between_designs.q)} (df {d.between_designs.df}, "
         f"p = {_num(d.between_designs.pvalue, 4)})",
+        "",
+        *inconsistency_lines(result),
     ]
     return "\n".join(lines)
+
+
+def inconsistency_lines(result: NetworkResult) -> list[str]:
+    """The node splits and the random-effects design-by-treatment test, one line each."""
+    pct = f"{result.level * 100:g}%"
+    diff = "ratio" if result.is_ratio else "difference"
+    lines = [f"Node-splitting (each split model with its own tau^2; {diff} = direct vs indirect):"]
+    for n in result.nodesplits:
+        pair = f"  {n.first} vs {n.second}:"
+        if n.difference is None:
+            lines.append(f"{pair} not estimable ({n.note})")
+            continue
+        assert n.direct is not None and n.indirect is not None
+        assert n.ci_low is not None and n.ci_high is not None
+        lines.append(
+            f"{pair} direct {_num(_shown(result, n.direct))}, indirect "
+            f"{_num(_shown(result, n.indirect))}, {diff} "
+            f"{_num(_shown(result, n.difference))} [{pct} CI {_num(_shown(result, n.ci_low))}, "
+            f"{_num(_shown(result, n.ci_high))}], p = {_num(n.pvalue, 4)}"
+        )
+    dbt = result.design_by_treatment
+    if dbt is not None:
+        if dbt.wald is None:
+            lines.append(
+                f"Design-by-treatment interaction (random effects): not tested ({dbt.note})"
+            )
+        else:
+            lines.append(
+                f"Design-by-treatment interaction (random effects): Wald chi^2 = "
+                f"{_num(dbt.wald)} (df {dbt.df}, p = {_num(dbt.pvalue, 4)}); tau^2 "
+                f"{_num(dbt.tau2_consistency, 4)} under consistency, "
+                f"{_num(dbt.tau2_interaction, 4)} with the interaction"
+            )
+    return lines
 
 
 def _read(paths: Sequence[str], columns: Mapping[str, str]) -> list[Arm]:

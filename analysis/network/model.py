@@ -10,7 +10,8 @@ random = ~ comp | study, rho = 1/2)`` fitted by REML, as in its network vignette
 
 From the fit come every pairwise contrast (a league table), netmeta's P-scores,
 direct against indirect evidence by back-calculation and the decomposition of the
-fixed-effect Q into heterogeneity within designs and inconsistency between designs.
+fixed-effect Q into heterogeneity within designs and inconsistency between designs;
+:mod:`.inconsistency` adds node-splitting and the random-effects design-by-treatment test.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from .contrasts import (
     contrasts_from_arms,
     contrasts_from_estimates,
 )
+from .inconsistency import DesignByTreatment, NodeSplit, design_by_treatment, node_splits
 
 RATIO_MEASURES = ("OR", "RR")
 SMALL_VALUES = ("good", "bad")
@@ -124,6 +126,9 @@ class NetworkResult:
     decomposition: Decomposition
     cov: np.ndarray = field(repr=False)
     options: dict[str, Any] = field(default_factory=dict)
+    #: node-splitting of every pair some study compares (empty in results stored before it)
+    nodesplits: tuple[NodeSplit, ...] = ()
+    design_by_treatment: DesignByTreatment | None = None
 
     @property
     def is_ratio(self) -> bool:
@@ -240,7 +245,8 @@ def _fit(
     _check_connected(data.designs, treatments)
     X = _design_matrix(data, treatments, reference)
     y = data.yi
-    fit = fit_reml(y, data.V, X, [_heterogeneity_structure(data)])
+    structure = _heterogeneity_structure(data)
+    fit = fit_reml(y, data.V, X, [structure])
     tau2 = float(fit.sigma2[0])
 
     # basic parameters with the reference's zero put back, and their covariance
@@ -301,6 +307,8 @@ def _fit(
             "random": "~ comp | study, rho = 1/2",
             "zero_cell_correction": 0.5 if measure in BINARY_MEASURES else None,
         },
+        nodesplits=node_splits(data, X, structure, treatments, reference, level),
+        design_by_treatment=design_by_treatment(data, X, structure, tau2),
     )
 
 

@@ -1,5 +1,6 @@
 """A network result as flat rows, for CSV downloads: one row per treatment effect, league
-cell, P-score, direct/indirect split and Q test, tagged by the table it belongs to."""
+cell, P-score, direct/indirect split, Q test, node split and interaction test, tagged by the
+table it belongs to."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ COLUMNS = (
     "proportion_direct",
     "q",
     "df",
+    "tau2",
+    "note",
 )
 
 
@@ -67,6 +70,43 @@ def rows(result: NetworkResult) -> list[dict[str, Any]]:
         ("between_designs", d.between_designs),
     ):
         out.append({"table": "q", "first": name, "q": test.q, "df": test.df, "pvalue": test.pvalue})
+    for n in result.nodesplits:
+        # the estimate of a node split is the difference direct - indirect
+        out.append(
+            {
+                "table": "nodesplit",
+                "first": n.first,
+                "second": n.second,
+                "estimate": n.difference,
+                "se": n.difference_se,
+                "ci_low": n.ci_low,
+                "ci_high": n.ci_high,
+                "pvalue": n.pvalue,
+                "n_studies": n.n_studies,
+                "direct": n.direct,
+                "direct_se": n.direct_se,
+                "indirect": n.indirect,
+                "indirect_se": n.indirect_se,
+                "tau2": n.tau2,
+                "note": n.note,
+            }
+        )
+    dbt = result.design_by_treatment
+    if dbt is not None:
+        out.append(
+            {"table": "design_by_treatment", "first": "consistency", "tau2": dbt.tau2_consistency}
+        )
+        out.append(
+            {
+                "table": "design_by_treatment",
+                "first": "interaction",
+                "q": dbt.wald,
+                "df": dbt.df,
+                "pvalue": dbt.pvalue,
+                "tau2": dbt.tau2_interaction,
+                "note": dbt.note,
+            }
+        )
     return out
 
 

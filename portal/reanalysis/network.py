@@ -19,10 +19,12 @@ import analysis
 from analysis.network import (
     MEASURES,
     Decomposition,
+    DesignByTreatment,
     Edge,
     Estimate,
     EvidenceSplit,
     NetworkResult,
+    NodeSplit,
     QTest,
     network_from_arms,
 )
@@ -179,6 +181,10 @@ def stored_result(run: AnalysisRun) -> NetworkResult:
     d["edges"] = tuple(Edge(**e) for e in d["edges"])
     d["splits"] = tuple(EvidenceSplit(**s) for s in d["splits"])
     d["decomposition"] = Decomposition(**{k: QTest(**v) for k, v in d["decomposition"].items()})
+    # runs stored before node-splitting have neither key
+    d["nodesplits"] = tuple(NodeSplit(**n) for n in d.get("nodesplits", ()))
+    dbt = d.get("design_by_treatment")
+    d["design_by_treatment"] = None if dbt is None else DesignByTreatment(**dbt)
     d["cov"] = np.empty((0, 0))
     return NetworkResult(**d)
 
@@ -279,6 +285,51 @@ def in_words(results: dict[str, Any]) -> dict[str, Any]:
         "effects": effects,
         "splits": splits,
         "inconsistency": inconsistency,
+        "nodesplits": [_nodesplit_in_words(n, s, pct) for s in n.get("nodesplits", [])],
+        "interaction": _interaction_in_words(n.get("design_by_treatment")),
         "ranking": results.get("ranking_words", []),
         "level": pct,
     }
+
+
+def _nodesplit_in_words(n: dict[str, Any], s: dict[str, Any], pct: str) -> str:
+    pair = f"{s['first']} against {s['second']}"
+    if s["difference"] is None:
+        return f"{pair}: cannot be checked this way ({s['note']})."
+    if n["measure"] in ("OR", "RR"):
+        gap = f"the direct estimate is {_number(_shown(n, s['difference']))} times the indirect one"
+    else:
+        gap = f"direct minus indirect is {_number(s['difference'])}"
+    agree = (
+        "they disagree more than chance easily explains"
+        if s["pvalue"] < 0.05
+        else "they agree within what chance explains"
+    )
+    return (
+        f"{pair}: direct {_number(_shown(n, s['direct']))}, indirect "
+        f"{_number(_shown(n, s['indirect']))}; {gap} ({pct} interval "
+        f"{_number(_shown(n, s['ci_low']))} to {_number(_shown(n, s['ci_high']))}), so {agree} "
+        f"(p = {_number(s['pvalue'])})."
+    )
+
+
+def _interaction_in_words(dbt: dict[str, Any] | None) -> str:
+    if dbt is None:
+        return ""
+    if dbt["wald"] is None:
+        return f"This check cannot be done for this network: {dbt['note']}."
+    spread = (
+        f"The between-study variance is {dbt['tau2_consistency']:.4f} if all designs fit "
+        f"together and {dbt['tau2_interaction']:.4f} if each design may differ."
+    )
+    if dbt["pvalue"] < 0.05:
+        verdict = (
+            "Even allowing for studies to differ from one another, the designs disagree more "
+            f"than chance easily explains (p = {dbt['pvalue']:.3f})."
+        )
+    else:
+        verdict = (
+            "Allowing for studies to differ from one another, the designs agree within what "
+            f"chance explains (p = {dbt['pvalue']:.3f})."
+        )
+    return f"{verdict} {spread}"

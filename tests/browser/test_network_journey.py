@@ -1,6 +1,7 @@
 """A network meta-analysis in a real browser: three shared datasets of arms are built
 into one network (a bad mapping first refused beside its field), and its page shows the
-league table, the ranking and the network graph at desktop and phone widths."""
+league table, the ranking, the network graph and the inconsistency checks at desktop and
+phone widths."""
 
 from __future__ import annotations
 
@@ -61,6 +62,9 @@ def test_three_datasets_are_built_into_a_network_whose_results_read_plainly(
     graph.wait_for()
     assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", graph.element_handle())
     assert page.locator("#inconsistency").inner_text()
+    assert "the designs agree" in page.locator("#interaction-test").inner_text()
+    assert page.locator("#nodesplits li").count() == 15  # every pair some study compares
     page.locator("#how-computed summary").click()
     assert "back-calculated" in page.locator("#how-computed").inner_text()
+    assert "Node-splitting" in page.locator("#how-computed").inner_text()
     at_both_widths(page, tmp_path, "network-results")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,46 @@ def test_csv_holds_every_table(three_files: list[str]) -> None:
     assert first["first"] == "grp_counseling"
     (between,) = [r for r in table if r["table"] == "q" and r["first"] == "between_designs"]
     assert float(between["q"]) == pytest.approx(15.220337020893368, rel=1e-9)
+
+
+def _reference(name: str) -> list[dict[str, str]]:
+    with (REFERENCE / name).open() as handle:
+        return [r for r in csv.DictReader(handle) if r["dataset"] == "hasselblad1998_OR"]
+
+
+def test_node_splits_and_the_interaction_test_in_every_output(three_files: list[str]) -> None:
+    (dbt,) = _reference("network_dbt.csv")
+    splits = {(r["first"], r["second"]): r for r in _reference("network_nodesplit.csv")}
+
+    out = CliRunner().invoke(network, [*three_files, *ARGS, *COLUMNS, "--json"])
+    result = json.loads(out.output)
+    assert {(n["first"], n["second"]) for n in result["nodesplits"]} == set(splits)
+    for n in result["nodesplits"]:
+        r = splits[(n["first"], n["second"])]
+        assert n["difference"] == pytest.approx(float(r["difference"]), rel=1e-6)
+        assert n["pvalue"] == pytest.approx(float(r["pvalue"]), rel=1e-6)
+    assert result["design_by_treatment"]["wald"] == pytest.approx(float(dbt["wald"]), rel=1e-6)
+
+    out = CliRunner().invoke(network, [*three_files, *ARGS, *COLUMNS, "--csv"])
+    table = list(csv.DictReader(out.output.splitlines()))
+    nodes = [r for r in table if r["table"] == "nodesplit"]
+    assert len(nodes) == len(splits)
+    (interaction,) = [
+        r for r in table if r["table"] == "design_by_treatment" and r["first"] == "interaction"
+    ]
+    assert float(interaction["q"]) == pytest.approx(float(dbt["wald"]), rel=1e-6)
+    assert float(interaction["tau2"]) == pytest.approx(float(dbt["tau2_interaction"]), rel=1e-6)
+    assert interaction["df"] == dbt["df"]
+
+    out = CliRunner().invoke(network, [*three_files, *ARGS, *COLUMNS])
+    assert "Node-splitting" in out.output
+    r = splits[("ind_counseling", "no_contact")]
+    ratio = f"ratio {math.exp(float(r['difference'])):.3f}"
+    assert (
+        f"  ind_counseling vs no_contact: direct {math.exp(float(r['direct'])):.3f}" in out.output
+    )
+    assert ratio in out.output
+    assert (
+        f"Design-by-treatment interaction (random effects): Wald chi^2 = {float(dbt['wald']):.3f} "
+        f"(df {dbt['df']}, p = {float(dbt['pvalue']):.4f})" in out.output
+    )

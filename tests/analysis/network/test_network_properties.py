@@ -45,6 +45,24 @@ def test_random_networks_fit_or_fail_clearly(arms: list[Arm], measure: str) -> N
                 assert a.estimate == pytest.approx(-b.estimate, abs=1e-9)
     d = result.decomposition
     assert d.within_designs.q + d.between_designs.q == pytest.approx(d.total.q, abs=1e-6)
+    # node-splits and the interaction test give numbers or say why not, never raise
+    assert {(s.first, s.second) for s in result.nodesplits} == {
+        (e.first, e.second) for e in result.edges
+    }
+    for split in result.nodesplits:
+        if split.estimable:
+            assert split.direct is not None and split.indirect is not None
+            assert split.direct - split.indirect == pytest.approx(split.difference, abs=1e-8)
+            assert split.pvalue is not None and 0 <= split.pvalue <= 1
+            assert split.tau2 is not None and split.tau2 >= 0
+        else:
+            assert split.note
+    dbt = result.design_by_treatment
+    assert dbt is not None and dbt.df == d.between_designs.df
+    if dbt.wald is None:
+        assert dbt.note
+    else:
+        assert dbt.wald >= -1e-9 and dbt.pvalue is not None and 0 <= dbt.pvalue <= 1
 
 
 @settings(max_examples=30, deadline=None)
@@ -62,6 +80,11 @@ def test_arm_order_and_reference_do_not_change_the_contrasts(arms: list[Arm], rn
         for a, b in zip(row_a, row_b, strict=True):
             if a is not None and b is not None:
                 assert a.estimate == pytest.approx(b.estimate, rel=1e-5, abs=1e-7)
+    # the arm a split shifts follows the treatments' names, not the reference or arm order
+    for x, y in zip(first.nodesplits, second.nodesplits, strict=True):
+        assert (x.first, x.second, x.shifted) == (y.first, y.second, y.shifted)
+        if x.difference is not None and y.difference is not None:
+            assert x.difference == pytest.approx(y.difference, rel=1e-4, abs=1e-6)
 
 
 def test_two_treatments_is_the_ordinary_random_effects_model() -> None:
