@@ -51,17 +51,17 @@ def near_best(solutions: Sequence[Played], margin: float) -> list[Played]:
         return []
     best = max(s.score for s in solutions)
     close = [s for s in solutions if s.score >= best - margin - 1e-9]
+    # Counting gaps walks every row: once per solution, not once per comparison.
+    gaps = [s.gaps for s in close]
     front = [
-        s
-        for s in close
+        (s, g)
+        for s, g in zip(close, gaps, strict=True)
         if not any(
-            o.score >= s.score - 1e-9
-            and o.gaps <= s.gaps
-            and (o.score > s.score + 1e-9 or o.gaps < s.gaps)
-            for o in close
+            o.score >= s.score - 1e-9 and og <= g and (o.score > s.score + 1e-9 or og < g)
+            for o, og in zip(close, gaps, strict=True)
         )
     ]
-    return sorted(front, key=lambda s: (-s.score, s.gaps))
+    return [s for s, _ in sorted(front, key=lambda pair: (-pair[0].score, pair[1]))]
 
 
 def column_votes(solutions: Sequence[Played], width: int) -> list[np.ndarray]:
