@@ -9,8 +9,9 @@ every residue, for the board column it put it in (:func:`column_votes`);
 :func:`consensus_layout` places each row's residues, in order, in the columns
 with the most votes (a longest-path over increasing columns, exact per row);
 :func:`agreement` is, per column of a layout, the share of kept solutions that
-put each of its residues there.  :func:`build_consensus` does all of it and
-says which players' solutions voted.
+put each of its residues there, and :func:`vote_shares` each kept solution's
+share of the votes a layout received (how players are credited for it).
+:func:`build_consensus` does all of it and says which players' solutions voted.
 """
 
 from __future__ import annotations
@@ -50,17 +51,17 @@ def near_best(solutions: Sequence[Played], margin: float) -> list[Played]:
         return []
     best = max(s.score for s in solutions)
     close = [s for s in solutions if s.score >= best - margin - 1e-9]
+    # Counting gaps walks every row: once per solution, not once per comparison.
+    gaps = [s.gaps for s in close]
     front = [
-        s
-        for s in close
+        (s, g)
+        for s, g in zip(close, gaps, strict=True)
         if not any(
-            o.score >= s.score - 1e-9
-            and o.gaps <= s.gaps
-            and (o.score > s.score + 1e-9 or o.gaps < s.gaps)
-            for o in close
+            o.score >= s.score - 1e-9 and og <= g and (o.score > s.score + 1e-9 or og < g)
+            for o, og in zip(close, gaps, strict=True)
         )
     ]
-    return sorted(front, key=lambda s: (-s.score, s.gaps))
+    return [s for s, _ in sorted(front, key=lambda pair: (-pair[0].score, pair[1]))]
 
 
 def column_votes(solutions: Sequence[Played], width: int) -> list[np.ndarray]:
@@ -124,6 +125,25 @@ def agreement(rows: Sequence[str], solutions: Sequence[Played]) -> list[float | 
                 shares.append(votes[r][k, c] / len(solutions))
         out.append(float(np.mean(shares)) if shares else None)
     return out
+
+
+def vote_shares(rows: Sequence[str], solutions: Sequence[Played]) -> list[float]:
+    """Per solution, its share of the votes that the layout ``rows`` received:
+    how many of ``rows``' residue placements it voted for, over the same
+    count summed across ``solutions`` (equal shares if none voted for any)."""
+    placed = [positions(row) for row in rows]
+    counts = []
+    for solution in solutions:
+        counts.append(
+            sum(
+                sum(1 for a, b in zip(positions(mine), cols, strict=True) if a == b)
+                for mine, cols in zip(solution.rows, placed, strict=True)
+            )
+        )
+    total = sum(counts)
+    if total == 0:
+        return [1 / len(solutions)] * len(solutions) if solutions else []
+    return [count / total for count in counts]
 
 
 @dataclass

@@ -99,8 +99,9 @@ def import_command(
 @click.argument("slug")
 @with_appcontext
 def splice_command(slug: str) -> None:
-    """Put the best solutions of SLUG's puzzles back into its alignment,
-    keeping each only where it raises the whole alignment's score."""
+    """Put the players' consensus (or best solution) of each of SLUG's puzzles
+    back into its alignment, keeping each only where it raises the whole
+    alignment's score."""
     session = db.session()
     alignment = session.scalar(select(AlignmentSource).where(AlignmentSource.slug == slug))
     if alignment is None:
@@ -110,9 +111,14 @@ def splice_command(slug: str) -> None:
     scheme = scheme_for(alignment.kind)
     before = score_alignment(alignment.original_rows, scheme)
     after = score_alignment(alignment.rows, scheme)
-    click.echo(f"{slug}: {len(changes)} solutions spliced in; score {before:g} -> {after:g}.")
+    click.echo(f"{slug}: {len(changes)} windows spliced in; score {before:g} -> {after:g}.")
     for change in changes:
+        used = (
+            f"consensus of {change.kept} solutions"
+            if change.method == "consensus"
+            else f"solution #{change.solution_id}"
+        )
         click.echo(
-            f"  solution #{change.solution_id}: columns {change.start_column + 1}-"
+            f"  puzzle #{change.puzzle_id}, {used}: columns {change.start_column + 1}-"
             f"{change.end_column} ({change.score_before:g} -> {change.score_after:g})"
         )

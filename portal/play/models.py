@@ -146,7 +146,64 @@ class AlignmentChange(Base):
     new_end_column: Mapped[int] = mapped_column(Integer)
     score_before: Mapped[float] = mapped_column(Float)
     score_after: Mapped[float] = mapped_column(Float)
+    #: The puzzle whose window changed (a consensus comes from no one solution).
+    puzzle_id: Mapped[int | None] = mapped_column(
+        ForeignKey("puzzles.id", ondelete="SET NULL"), index=True, default=None
+    )
+    #: "best" (one player's solution) or "consensus" (many players' votes).
+    method: Mapped[str] = mapped_column(String(16), default="best", server_default="best")
+    #: How many solutions voted (1 for a single best solution).
+    kept: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    credits: Mapped[list[AlignmentCredit]] = relationship(
+        back_populates="change", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class AlignmentCredit(Base):
+    """One player credited for a change: their solution voted for it (or was it),
+    with their share of the votes the spliced layout received."""
+
+    __tablename__ = "alignment_credits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_id: Mapped[int] = mapped_column(
+        ForeignKey("alignment_changes.id", ondelete="CASCADE"), index=True
+    )
+    solution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("puzzle_solutions.id", ondelete="SET NULL"), index=True, default=None
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None
+    )
+    player_key: Mapped[str] = mapped_column(String(80))
+    nickname: Mapped[str] = mapped_column(String(NICKNAME_MAX))
+    share: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    change: Mapped[AlignmentChange] = relationship(back_populates="credits")
+
+
+class WindowConsensus(Base):
+    """The latest consensus of one puzzle's near-best solutions, kept by each
+    splice so researchers see how strongly players agree per column."""
+
+    __tablename__ = "window_consensus"
+
+    puzzle_id: Mapped[int] = mapped_column(
+        ForeignKey("puzzles.id", ondelete="CASCADE"), primary_key=True
+    )
+    alignment_id: Mapped[int] = mapped_column(
+        ForeignKey("alignment_sources.id", ondelete="CASCADE"), index=True
+    )
+    rows: Mapped[list[str]] = mapped_column(JSONDocument)
+    score: Mapped[float] = mapped_column(Float)
+    best_score: Mapped[float] = mapped_column(Float)
+    kept: Mapped[int] = mapped_column(Integer)
+    #: Per board column of ``rows``: the share of kept solutions agreeing (None: no residue).
+    agreement: Mapped[list[float | None]] = mapped_column(JSONDocument)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Badge(Base):

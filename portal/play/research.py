@@ -1,5 +1,6 @@
 """What the players did for a research alignment: per-puzzle before and
-after, the improved alignment in three formats, and who is credited where.
+after, how strongly players agree per column of each window, the improved
+alignment in three formats, and who is credited where, with their share.
 
 Services here take a session and never commit.
 """
@@ -11,11 +12,20 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from games.export import FORMATS, ExportError, check_same_sequences, credit_csv, write_alignment
+from datasets.cells import dict_csv_text
+from games.export import FORMATS, ExportError, check_same_sequences, write_alignment
 from games.puzzles import scheme_for
 from games.scoring import score_alignment
 from portal.errors import NotFound, ServiceError
-from portal.play.models import AlignmentChange, AlignmentSource, Puzzle, Solution
+from portal.play.models import (
+    AlignmentChange,
+    AlignmentCredit,
+    AlignmentSource,
+    Puzzle,
+    Solution,
+    WindowConsensus,
+)
+from portal.play.splicing import in_words as splicing_words
 
 
 @dataclass(frozen=True)
@@ -40,7 +50,10 @@ class PuzzleLine:
 
 @dataclass(frozen=True)
 class CreditLine:
+    """One player credited for one change of the alignment."""
+
     change: AlignmentChange
+    credit: AlignmentCredit
     solution: Solution | None
     puzzle: Puzzle | None
 
@@ -49,17 +62,95 @@ class CreditLine:
         return self.change.score_after - self.change.score_before
 
     def to_dict(self) -> dict:
-        solution, puzzle = self.solution, self.puzzle
+        solution, puzzle, change = self.solution, self.puzzle, self.change
         return {
             "puzzle_id": puzzle.id if puzzle else "",
             "puzzle": puzzle.title if puzzle else "",
-            "player": solution.nickname if solution else "(deleted solution)",
+            "player": self.credit.nickname,
             "solution_id": solution.id if solution else "",
-            "columns": f"{self.change.start_column + 1}-{self.change.end_column}",
-            "score_before": f"{self.change.score_before:g}",
-            "score_after": f"{self.change.score_after:g}",
+            "columns": f"{change.start_column + 1}-{change.end_column}",
+            "method": change.method,
+            "solutions_in_consensus": change.kept,
+            "share_of_votes": round(self.credit.share, 4),
+            "score_before": f"{change.score_before:g}",
+            "score_after": f"{change.score_after:g}",
             "gain": f"{self.gain:g}",
             "points": solution.points if solution else 0,
+        }
+
+
+CREDIT_COLUMNS = [
+    "puzzle_id",
+    "puzzle",
+    "player",
+    "solution_id",
+    "columns",
+    "method",
+    "solutions_in_consensus",
+    "share_of_votes",
+    "score_before",
+    "score_after",
+    "gain",
+    "points",
+]
+
+#: Agreement at or above the first is strong, at or above the second partial.
+STRONG, PARTIAL = 0.8, 0.5
+
+
+def level(share: float | None) -> str:
+    if share is None:
+        return "empty"
+    return "strong" if share >= STRONG - 1e-9 else "partial" if share >= PARTIAL - 1e-9 else "weak"
+
+
+@dataclass(frozen=True)
+class WindowLine:
+    """How strongly the players who voted on one window agree, per board column."""
+
+    puzzle: Puzzle
+    window: WindowConsensus
+    spliced: str  # "consensus", "best" or "" (nothing of this window is in the alignment)
+
+    @property
+    def levels(self) -> list[str]:
+        return [level(share) for share in self.window.agreement]
+
+    def count(self, which: str) -> int:
+        return self.levels.count(which)
+
+    @property
+    def mean(self) -> float | None:
+        shares = [s for s in self.window.agreement if s is not None]
+        return sum(shares) / len(shares) if shares else None
+
+    @property
+    def in_plain_words(self) -> str:
+        w = self.window
+        voters = "1 player's solution" if w.kept == 1 else f"{w.kept} players' solutions"
+        filled = len(w.agreement) - self.count("empty")
+        words = (
+            f"{voters} near the best voted. Of the {filled} columns holding letters,"
+            f" players agree strongly on {self.count('strong')}, partly on"
+            f" {self.count('partial')} and weakly on {self.count('weak')}."
+        )
+        if self.spliced == "consensus":
+            words += " Their consensus beat the best single solution and is in the alignment."
+        elif self.spliced == "best":
+            words += " The best single solution is in the alignment."
+        return words
+
+    def to_dict(self) -> dict:
+        return {
+            "puzzle_id": self.puzzle.id,
+            "columns": f"{self.puzzle.source_start + 1}-{self.puzzle.source_end}",
+            "solutions_voting": self.window.kept,
+            "consensus_score": self.window.score,
+            "best_single_score": self.window.best_score,
+            "spliced": self.spliced or None,
+            "agreement": self.window.agreement,
+            "levels": self.levels,
+            "in_plain_words": self.in_plain_words,
         }
 
 
@@ -69,11 +160,36 @@ class Report:
     score_before: float
     score_after: float
     puzzles: list[PuzzleLine] = field(default_factory=list)
+    changes: list[AlignmentChange] = field(default_factory=list)
     credits: list[CreditLine] = field(default_factory=list)
+    windows: list[WindowLine] = field(default_factory=list)
 
     @property
     def improved_puzzles(self) -> int:
         return sum(line.improved for line in self.puzzles)
+
+    def to_dict(self) -> dict:
+        a = self.alignment
+        return {
+            "alignment": {"slug": a.slug, "title": a.title, "kind": a.kind},
+            "score_before": self.score_before,
+            "score_after": self.score_after,
+            "puzzles": [
+                {
+                    "puzzle_id": line.puzzle.id,
+                    "columns": line.columns,
+                    "start_score": line.start_score,
+                    "par": line.par,
+                    "best": line.best,
+                    "solutions": line.solutions,
+                    "players": line.players,
+                    "spliced": line.spliced,
+                }
+                for line in self.puzzles
+            ],
+            "windows": [line.to_dict() for line in self.windows],
+            "credits": [line.to_dict() for line in self.credits],
+        }
 
 
 def list_alignments(session: Session) -> list[AlignmentSource]:
@@ -112,7 +228,8 @@ def report(session: Session, alignment: AlignmentSource) -> Report:
             .order_by(AlignmentChange.start_column, AlignmentChange.id)
         )
     )
-    spliced = {change.solution_id for change in changes}
+    out.changes = changes
+    spliced = {change.puzzle_id: change.method for change in changes}
     puzzles = sorted(alignment.puzzles, key=lambda p: (p.source_start, p.id))
     stats = {
         pid: (best, count, players)
@@ -127,12 +244,6 @@ def report(session: Session, alignment: AlignmentSource) -> Report:
             .group_by(Solution.puzzle_id)
         )
     }
-    solutions = {
-        s.id: s
-        for s in session.scalars(
-            select(Solution).where(Solution.id.in_([sid for sid in spliced if sid is not None]))
-        )
-    }
     for puzzle in puzzles:
         best, count, players = stats.get(puzzle.id, (None, 0, 0))
         out.puzzles.append(
@@ -144,15 +255,33 @@ def report(session: Session, alignment: AlignmentSource) -> Report:
                 None if best is None else float(best),
                 count,
                 players,
-                any(s.puzzle_id == puzzle.id for s in solutions.values()),
+                puzzle.id in spliced,
             )
         )
     by_id = {p.id: p for p in puzzles}
-    for change in changes:
-        solution = solutions.get(change.solution_id) if change.solution_id is not None else None
-        out.credits.append(
-            CreditLine(change, solution, by_id.get(solution.puzzle_id) if solution else None)
+    credits = list(
+        session.execute(
+            select(AlignmentCredit, Solution)
+            .outerjoin(Solution, AlignmentCredit.solution_id == Solution.id)
+            .where(AlignmentCredit.change_id.in_([c.id for c in changes]))
+            .order_by(AlignmentCredit.share.desc(), AlignmentCredit.id)
         )
+    )
+    by_change: dict[int, list] = {}
+    for credit, solution in credits:
+        by_change.setdefault(credit.change_id, []).append((credit, solution))
+    for change in changes:
+        of = by_id.get(change.puzzle_id) if change.puzzle_id is not None else None
+        for credit, solution in by_change.get(change.id, []):
+            out.credits.append(CreditLine(change, credit, solution, of))
+    for window in session.scalars(
+        select(WindowConsensus).where(WindowConsensus.alignment_id == alignment.id)
+    ):
+        if window.puzzle_id in by_id:
+            out.windows.append(
+                WindowLine(by_id[window.puzzle_id], window, spliced.get(window.puzzle_id, ""))
+            )
+    out.windows.sort(key=lambda line: (line.puzzle.source_start, line.puzzle.id))
     return out
 
 
@@ -171,20 +300,54 @@ def download(alignment: AlignmentSource, fmt: str, which: str = "improved") -> t
 
 
 def credits_csv(result: Report) -> str:
-    return credit_csv(line.to_dict() for line in result.credits)
+    """One line per player credited for each change, with their share of the votes."""
+    return dict_csv_text(CREDIT_COLUMNS, (line.to_dict() for line in result.credits))
 
 
-def contributions(
-    session: Session, user_id: int
-) -> list[tuple[AlignmentChange, Solution, AlignmentSource]]:
-    """The user's solutions spliced into research alignments, with where."""
+AGREEMENT_COLUMNS = ["puzzle_id", "columns", "board_column", "agreement", "level"]
+
+
+def agreement_csv(result: Report) -> str:
+    """One line per board column of each window: the share of voting players
+    who put its letters there."""
+    return dict_csv_text(
+        AGREEMENT_COLUMNS,
+        (
+            {
+                "puzzle_id": line.puzzle.id,
+                "columns": f"{line.puzzle.source_start + 1}-{line.puzzle.source_end}",
+                "board_column": index + 1,
+                "agreement": "" if share is None else round(share, 4),
+                "level": level(share),
+            }
+            for line in result.windows
+            for index, share in enumerate(line.window.agreement)
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one of a player's solutions changed in a research alignment."""
+
+    change: AlignmentChange
+    credit: AlignmentCredit
+    alignment: AlignmentSource
+
+    @property
+    def in_words(self) -> str:
+        return splicing_words(self.change)
+
+
+def contributions(session: Session, user_id: int) -> list[Contribution]:
+    """Where the user's solutions are in research alignments, alone or in a consensus."""
     return [
-        (change, solution, source)
-        for change, solution, source in session.execute(
-            select(AlignmentChange, Solution, AlignmentSource)
-            .join(Solution, AlignmentChange.solution_id == Solution.id)
+        Contribution(change, credit, source)
+        for change, credit, source in session.execute(
+            select(AlignmentChange, AlignmentCredit, AlignmentSource)
+            .join(AlignmentCredit, AlignmentCredit.change_id == AlignmentChange.id)
             .join(AlignmentSource, AlignmentChange.alignment_id == AlignmentSource.id)
-            .where(Solution.user_id == user_id)
+            .where(AlignmentCredit.user_id == user_id)
             .order_by(AlignmentSource.title, AlignmentChange.start_column)
         )
     ]

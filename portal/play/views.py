@@ -12,6 +12,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -88,6 +89,7 @@ def player_card(user) -> dict:
     return {
         "points": points,
         "scored": scored,
+        "contributions": research.contributions(session, user.id),
         "badges": [
             (badge, *badges.BADGES.get(badge.badge, (badge.badge, "")))
             for badge in badges.of_user(session, user.id)
@@ -257,6 +259,23 @@ def alignment_credits(slug: str):
     )
 
 
+@bp.get("/alignments/<slug>/agreement.csv")
+def alignment_agreement(slug: str):
+    found = research.get_alignment(db.session(), slug)
+    text = research.agreement_csv(research.report(db.session(), found))
+    return Response(
+        text,
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{found.slug}.agreement.csv"'},
+    )
+
+
+@bp.get("/alignments/<slug>/report.json")
+def alignment_report(slug: str):
+    found = research.get_alignment(db.session(), slug)
+    return jsonify(research.report(db.session(), found).to_dict())
+
+
 @bp.post("/alignments/<slug>/splice")
 @login_required
 def splice_alignment(slug: str):
@@ -269,5 +288,5 @@ def splice_alignment(slug: str):
     session = db.session()
     changes = splicing.splice_best(session, found)
     session.commit()
-    flash(f"{len(changes)} solutions spliced into the alignment.", "success")
+    flash(f"{len(changes)} windows spliced into the alignment.", "success")
     return redirect(url_for("play.alignment", slug=slug))

@@ -201,3 +201,39 @@ def test_a_visitor_finds_the_research_alignment_and_downloads_it(
     assert [residues(parsed[i]) for i in range(len(original.rows))] == [
         residues(row) for row in original.rows
     ]
+
+
+def test_a_researcher_reads_how_strongly_players_agree(page, live_server, tmp_path):
+    """Three players' solutions voted on a window: the page shows a bar per
+    column with the plain words, and the numbers open behind a disclosure."""
+    from portal.play import splicing
+    from tests.portal.play.test_consensus_splicing import FIX, add_solution, make_window
+
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATA_DIR": str(tmp_path / "data"),
+        }
+    )
+    with app.app_context():
+        session = db.new_session()
+        alignment, puzzle = make_window(session)
+        for name, rows in FIX.items():
+            add_solution(session, puzzle, name, rows)
+        splicing.splice_best(session, alignment)
+        session.commit()
+        session.close()
+        db.engine().dispose()
+    page.goto(live_server + "/play/alignments/slipped")
+    strip = page.locator("#agreement svg.agreement-strip")
+    assert strip.is_visible()
+    assert strip.locator("rect").count() == 8  # one bar per column holding letters
+    words = page.locator(f"#agreement-words-{puzzle.id}").inner_text()
+    assert words.startswith("3 players' solutions near the best voted.")
+    table = page.locator("#agreement table")
+    assert not table.is_visible()
+    page.get_by_text("Agreement per column, in numbers").click()
+    assert table.is_visible() and table.locator("tbody tr").count() == 9
+    assert page.locator("#credits tbody tr").count() == 3
+    screenshot(page, "play-research-agreement")

@@ -189,6 +189,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "play.alignment": (A, "public"),
     "play.download_alignment": (A + "/download?format=stockholm", "public"),
     "play.alignment_credits": (A + "/credits.csv", "public"),
+    "play.alignment_agreement": (A + "/agreement.csv", "public"),
+    "play.alignment_report": (A + "/report.json", "public"),
     "play.splice_alignment": (A + "/splice", "reviewer"),
     "community.questions.link_run": (Q + "/runs", "reviewer"),
     "community.questions.decide_dataset": (Q + "/datasets/{dataset}", "reviewer"),

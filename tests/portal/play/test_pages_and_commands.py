@@ -150,7 +150,7 @@ def test_splice_puts_better_solutions_back_and_records_them(runner, app, session
         work.close()
     result = runner.invoke(args=["puzzles", "splice", "il6-nucl"])
     assert result.exit_code == 0, result.output
-    assert "1 solutions spliced in" in result.output
+    assert "1 windows spliced in" in result.output
     session.expire_all()
     alignment = session.scalars(select(AlignmentSource)).one()
     change = session.scalars(select(AlignmentChange)).one()
