@@ -18,6 +18,8 @@
   // Block size in pixels: fitted to the board's box (see fitCells), never
   // under MIN_CELL so that a finger can still take a block.
   var MIN_CELL = 24, MAX_CELL = 40;
+  // More fixed rows than this start hidden (they still count: see score).
+  var FOLD_AFTER = 6;
   var CELL = 28;
   var zoom = 1;
   var width = puzzle.width;
@@ -344,6 +346,7 @@
       tracks[r] = track;
     });
     context.forEach(function (fixed, k) {
+      if (!showContext) { return; }
       var name = edges && edges.names ? edges.names[k] : "";
       var track = labelled(name || ("fixed row " + (k + 1)), "context-row", sequences.length + k);
       track.setAttribute("title", "A fixed row of the alignment: it does not move");
@@ -640,6 +643,24 @@
       hintText.textContent = "Could not reach the server; try again.";
     });
   });
+
+  // -- the fixed rows: many of them fill a screen, so past a few they start folded ------------
+  var showContext = context.length <= FOLD_AFTER;
+  var contextButton = document.getElementById("context-toggle");
+  function labelContext() {
+    contextButton.textContent = (showContext ? "Hide" : "Show") + " the " + context.length +
+      " fixed row" + (context.length === 1 ? "" : "s");
+    contextButton.setAttribute("aria-pressed", showContext ? "true" : "false");
+  }
+  if (context.length) {
+    contextButton.hidden = false;
+    labelContext();
+    contextButton.addEventListener("click", function () {
+      showContext = !showContext;
+      labelContext();
+      rebuild();
+    });
+  }
 
   // -- block size -------------------------------------------------------------------------
   function rebuild() { build(); render(); }

@@ -246,6 +246,14 @@ def test_the_board_shows_its_flanks_and_the_other_rows_greyed_and_scores_them_as
 ):
     page.goto(f"{live_server}/play/{with_context['id']}")
     assert page.locator(".context-row").count() == with_context["context"]
+    # The fixed rows fold away and back; the score counts them either way.
+    toggle = page.locator("#context-toggle")
+    assert toggle.inner_text() == f"Hide the {with_context['context']} fixed rows"
+    toggle.click()
+    assert page.locator(".context-row").count() == 0
+    assert board_state(page)["score"] == with_context["start_score"]
+    toggle.click()
+    assert page.locator(".context-row").count() == with_context["context"]
     assert page.locator(".edge-left .fixed-block").count() > 0
     assert page.locator(".edge-right .fixed-block").count() > 0
     assert "grey rows under yours" in page.locator("#scheme-words").inner_text()
