@@ -19,6 +19,11 @@ right end if it ends the row, internal otherwise.  With a window's flanks
 the other row in its continuation outside the window, and is an end gap only
 if the row has no letter on that side; without flanks (all zero) this is the
 plain sum-of-pairs score.
+
+The first ``movable`` rows are the puzzle's; any after them are fixed context
+rows (games/flanks.py): they are scored against the puzzle's rows, never
+against each other, and never moved.  ``rank`` holds each row's place in the
+alignment, which decides the earlier row of a pair.
 """
 
 from __future__ import annotations
@@ -117,8 +122,30 @@ def pair_score(
 
 
 @njit(cache=True, nogil=True)
+def ordered_score(
+    x: U8,
+    y: U8,
+    i: int,
+    j: int,
+    rank: I64,
+    table: F64,
+    gaps: F64,
+    left_has: I64,
+    right_has: I64,
+    left_held: I64,
+    right_held: I64,
+) -> float:
+    """Puzzle score of rows i (codes ``x``) and j (``y``), whichever comes first."""
+    if rank[i] < rank[j]:
+        return pair_score(x, y, i, j, table, gaps, left_has, right_has, left_held, right_held)
+    return pair_score(y, x, j, i, table, gaps, left_has, right_has, left_held, right_held)
+
+
+@njit(cache=True, nogil=True)
 def pair_scores(
     codes: U8,
+    rank: I64,
+    movable: int,
     table: F64,
     gaps: F64,
     left_has: I64,
@@ -127,14 +154,27 @@ def pair_scores(
     right_held: I64,
     out: F64,
 ) -> None:
-    """``out[i, j] = out[j, i]`` = the score of pair (i, j); the diagonal is 0."""
+    """``out[i, j] = out[j, i]`` = the score of pair (i, j); the diagonal and
+    pairs of two context rows are 0."""
     n = codes.shape[0]
     for i in range(n):
         out[i, i] = 0.0
         for j in range(i + 1, n):
-            value = pair_score(
-                codes[i], codes[j], i, j, table, gaps, left_has, right_has, left_held, right_held
-            )
+            value = 0.0
+            if i < movable:
+                value = ordered_score(
+                    codes[i],
+                    codes[j],
+                    i,
+                    j,
+                    rank,
+                    table,
+                    gaps,
+                    left_has,
+                    right_has,
+                    left_held,
+                    right_held,
+                )
             out[i, j] = value
             out[j, i] = value
 
@@ -176,6 +216,8 @@ def best_move(
     right_has: I64,
     left_held: I64,
     right_held: I64,
+    rank: I64,
+    movable: int,
 ) -> tuple[float, int, int, int, bool, int]:
     """The single move that raises the score most: (gain, row, residue, delta, tail,
     candidates scored).  Candidates are tried in the order of games.puzzles._neighbours
@@ -187,7 +229,7 @@ def best_move(
     best_delta = 0
     best_tail = False
     count = 0
-    for r in range(n_rows):
+    for r in range(movable):
         length = lengths[r]
         base = 0.0
         for j in range(n_rows):
@@ -203,25 +245,13 @@ def best_move(
                         trial_row[trial_cols[t]] = letters[r, t]
                     score = 0.0
                     for j in range(n_rows):
-                        if j < r:
-                            score += pair_score(
-                                codes[j],
-                                trial_row,
-                                j,
-                                r,
-                                table,
-                                gaps,
-                                left_has,
-                                right_has,
-                                left_held,
-                                right_held,
-                            )
-                        elif j > r:
-                            score += pair_score(
+                        if j != r:
+                            score += ordered_score(
                                 trial_row,
                                 codes[j],
                                 r,
                                 j,
+                                rank,
                                 table,
                                 gaps,
                                 left_has,

@@ -33,7 +33,7 @@ import numpy as np
 
 from games import _climb
 from games.encoding import compile_scheme, encode_rows
-from games.flanks import Flanks, flanks_of, score_window
+from games.flanks import Flanks, cut_window, edge_text, score_window
 from games.scheme import GAP_SCORE_FIELDS, ScoringScheme
 from games.scoring import score_alignment
 
@@ -92,13 +92,18 @@ def scheme_to_params(scheme: ScoringScheme) -> dict[str, Any]:
     return params
 
 
-def puzzle_params(scheme: ScoringScheme, flanks: Flanks | None) -> dict[str, Any]:
+def puzzle_params(
+    scheme: ScoringScheme, flanks: Flanks | None, edges: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """:func:`scheme_to_params` plus the window's flanks under ``"flanks"``:
     what a stored puzzle keeps so that the server and the play page score a
-    layout the same way (:func:`score_layout`)."""
+    layout the same way (:func:`score_layout`); ``edges`` (what the board
+    shows around it, :attr:`Puzzle.edges`) under ``"edges"``."""
     params = scheme_to_params(scheme)
     if flanks is not None and not flanks.empty:
         params["flanks"] = flanks.to_params()
+    if edges:
+        params["edges"] = edges
     return params
 
 
@@ -158,6 +163,17 @@ def describe_scheme(params: dict[str, Any]) -> str:
             " window of a longer alignment, so a gap that runs on past the board's edge"
             " costs as it does there."
         )
+        if params.get("edges"):
+            text += (
+                " The grey letters either side of the board are that alignment, just"
+                " outside the window: they never move."
+            )
+        if params["flanks"].get("context"):
+            text += (
+                " The grey rows under yours are the alignment's other sequences, fixed:"
+                " your rows are scored against them too, so a better score here is a"
+                " better alignment."
+            )
     else:
         text += "; gaps at the start or end of a row are free." if ends else "."
     return text
@@ -301,8 +317,11 @@ class _Board:
     def __init__(self, rows: Sequence[str], scheme: ScoringScheme, flanks: Flanks) -> None:
         compiled = compile_scheme(scheme)
         self.flanks = flanks.arrays()
+        self.rank = flanks.ranks()
+        self.movable = len(rows)
         self.table, self.gaps = compiled.table, compiled.gaps
-        self.codes = np.ascontiguousarray(encode_rows(rows, scheme))
+        # The context rows (if any) follow the puzzle's and are never moved.
+        self.codes = np.ascontiguousarray(encode_rows(flanks.board(rows), scheme))
         n_rows, self.width = self.codes.shape
         longest = max(1, int((self.codes != 0).sum(axis=1).max()))
         self.letters = np.zeros((n_rows, longest), dtype=np.uint8)
@@ -316,7 +335,9 @@ class _Board:
         self.pairs = np.zeros((n_rows, n_rows))
         self.trial_cols = np.zeros(longest, dtype=np.int64)
         self.trial_row = np.zeros(self.width, dtype=np.uint8)
-        _climb.pair_scores(self.codes, self.table, self.gaps, *self.flanks, self.pairs)
+        _climb.pair_scores(
+            self.codes, self.rank, self.movable, self.table, self.gaps, *self.flanks, self.pairs
+        )
 
     def score(self) -> float:
         return float(np.triu(self.pairs, 1).sum())
@@ -334,6 +355,8 @@ class _Board:
             self.trial_cols,
             self.trial_row,
             *self.flanks,
+            self.rank,
+            self.movable,
         )
 
     def place(self, r: int, cols: Sequence[int]) -> None:
@@ -344,12 +367,12 @@ class _Board:
         self.codes[r, self.cols[r, :n]] = self.letters[r, :n]
         for j in range(len(self.codes)):
             if j != r:
-                earlier, later = (j, r) if j < r else (r, j)
-                value = _climb.pair_score(
-                    self.codes[earlier],
-                    self.codes[later],
-                    earlier,
-                    later,
+                value = _climb.ordered_score(
+                    self.codes[r],
+                    self.codes[j],
+                    r,
+                    j,
+                    self.rank,
                     self.table,
                     self.gaps,
                     *self.flanks,
@@ -377,12 +400,12 @@ def solve(
     Scores are puzzle scores: with ``flanks``, gaps at the window's edges cost
     as they do in the whole alignment (games/flanks.py).
     """
-    rows = list(rows)
+    flanks = flanks or Flanks.none(len(rows))
+    rows = flanks.board(rows)[: len(rows)]  # as wide as the context, if it is wider
     width = len(rows[0])
     sequences = [residues(row) for row in rows]
     rng = random.Random(seed)
     deadline = time.perf_counter() + time_limit
-    flanks = flanks or Flanks.none(len(rows))
     start_score = score_window(rows, scheme, flanks)
     board = _Board(rows, scheme, flanks)
     current = [positions(row) for row in rows]
@@ -451,6 +474,8 @@ class Puzzle:
     meta: dict[str, Any] = field(default_factory=dict)
     #: The window's context in the alignment; its scores count gaps into the flanks.
     flanks: Flanks | None = None
+    #: What the board shows around it (games.flanks.edge_text, context names).
+    edges: dict[str, Any] | None = None
 
     @property
     def difficulty(self) -> float:
@@ -509,9 +534,12 @@ def make_puzzle(
     time_limit: float = 1.0,
     seed: int = 0,
     evaluations: int = 6_000,
+    context: bool = True,
 ) -> Puzzle | None:
     """The puzzle of columns [start, end) of ``source``, or None when
-    fewer than two rows have :data:`MIN_RESIDUES` residues there."""
+    fewer than two rows have :data:`MIN_RESIDUES` residues there.  The
+    alignment's other rows with letters in the window are its fixed context
+    (games/flanks.py), unless ``context`` is False."""
     max_rows = LEVELS[level][2]
     window = [row[start:end] for row in source.rows]
     chosen = list(rows) if rows is not None else pick_rows(window, max_rows)
@@ -519,12 +547,14 @@ def make_puzzle(
     chosen = [i for i in chosen if len(residues(window[i])) >= MIN_RESIDUES]
     if len(chosen) < 2:
         return None
-    picked = strip_common_gaps([window[i] for i in chosen])
+    picked, flanks = cut_window(source.rows, start, end, chosen, context=context)
     natural = len(picked[0])
     extra = slack if slack is not None else max(2, math.ceil(natural * 0.15))
     width = natural + extra
     board = [row + GAP * extra for row in picked]
-    flanks = flanks_of(source.rows, start, end, chosen)
+    others = list(flanks.order[len(chosen) :])
+    left, right = edge_text(source.rows, start, end, chosen + others)
+    edges = {"left": left, "right": right, "names": [source.names[i] for i in others]}
     solved = solve(
         board,
         scheme,
@@ -546,6 +576,7 @@ def make_puzzle(
         par_layout=solved.rows,
         level=level,
         flanks=flanks,
+        edges=edges,
     )
 
 
@@ -562,16 +593,16 @@ def cut_puzzles(
     evaluations: int = 6_000,
     avoid: Sequence[tuple[int, int]] = (),
     badness: np.ndarray | None = None,
+    context: bool = True,
 ) -> list[Puzzle]:
     """Up to ``limit`` non-overlapping puzzles from the windows most likely
     to be misaligned (highest mean :func:`column_badness`), each solved with
     ``evaluations`` scorings (deterministic) unless ``time_limit`` seconds
     run out first (a bound for slow machines), keeping only
     those the solver improves: par above the starting score, and the par
-    layout spliced back raising the whole alignment's score.  (A puzzle's gain
-    is the gain of the alignment over the puzzle's rows, its flanks counted;
-    pairs with the rows left out of the puzzle can still lose, so the second
-    condition is not implied by the first.)  At most ``max_tries`` windows
+    layout spliced back raising the whole alignment's score.  (With the other
+    rows as fixed context a puzzle's gain is the alignment's gain; the second
+    condition guards puzzles cut with ``context=False``.)  At most ``max_tries`` windows
     (default ``max(24, 8 * limit)``) are solved, the worst-looking first,
     which bounds the time taken.  Windows overlapping any ``(start, end)``
     in ``avoid`` (puzzles already cut) are skipped.  ``badness`` (one value
@@ -615,6 +646,7 @@ def cut_puzzles(
             time_limit=time_limit,
             seed=seed + s,
             evaluations=evaluations,
+            context=context,
         )
         if puzzle is None or puzzle.par <= puzzle.start_score + 1e-9:
             continue

@@ -1,9 +1,11 @@
 """Putting solved windows back into the full alignment.
 
 :func:`splice` replaces columns [start, end) of the chosen rows by a
-solution's layout; the other rows keep their own columns there, whichever
-part is narrower is padded with gaps on its right, and columns of the new
-window where every row has a gap are dropped.  Residues never change, so the result is the
+solution's layout; the other rows keep their own columns there (without the
+window's columns where every row has a gap, as a puzzle's board lays its
+context rows: games/flanks.py), whichever part is narrower is padded with gaps
+on its right, and columns of the new window where every row has a gap are
+dropped.  Residues never change, so the result is the
 same sequences, realigned.  :func:`apply_solutions` keeps a splice only when
 it raises the whole alignment's sum-of-pairs score, and records which
 solution changed which columns.
@@ -36,14 +38,15 @@ def splice(
         if sol.replace(GAP, "") != rows[index][start:end].replace(GAP, ""):
             raise ValueError(f"the solution's row for row {index + 1} has different residues")
     chosen = set(row_indices)
-    width = max([end - start] + [len(sol) for sol in solution])
-    middle: dict[int, str] = {
-        i: rows[i][start:end].ljust(width, GAP) for i in range(len(rows)) if i not in chosen
-    }
+    window = [row[start:end] for row in rows]
+    keep = [c for c in range(end - start) if any(row[c] != GAP for row in window)]
+    others = {i: "".join(window[i][c] for c in keep) for i in range(len(rows)) if i not in chosen}
+    width = max([len(keep)] + [len(sol) for sol in solution])
+    middle: dict[int, str] = {i: row.ljust(width, GAP) for i, row in others.items()}
     for index, sol in zip(row_indices, solution, strict=True):
         middle[index] = sol.ljust(width, GAP)
-    window = _strip([middle[i] for i in range(len(rows))])
-    return [rows[i][:start] + window[i] + rows[i][end:] for i in range(len(rows))]
+    new = _strip([middle[i] for i in range(len(rows))])
+    return [rows[i][:start] + new[i] + rows[i][end:] for i in range(len(rows))]
 
 
 @dataclass

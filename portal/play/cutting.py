@@ -32,7 +32,7 @@ def _puzzle_row(
         title=title,
         kind=kind,
         level=game.level,
-        scheme=puzzle_params(scheme, game.flanks),
+        scheme=puzzle_params(scheme, game.flanks, game.edges),
         names=game.names,
         sequences=game.sequences,
         start=game.start,

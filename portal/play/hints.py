@@ -2,7 +2,7 @@
 
 The hint is computed here, on the server (the solver searches from the layout
 the player sends), and each hint shown is stored; the player's next solution
-of that puzzle counts them and loses HINT_COST x difficulty points per hint,
+of that puzzle counts them and loses HINT_COST x its stars (calibrated difficulty) points per hint,
 so a score earned with help says so.
 
 Services take a session and never commit.
@@ -20,9 +20,9 @@ from games.checking import SolutionError, check_solution
 from games.hints import suggest
 from portal.errors import Conflict, ServiceError
 from portal.play.models import Puzzle, PuzzleHint
-from portal.play.puzzles import flanks_of_puzzle, scheme_of
+from portal.play.puzzles import difficulty_stars, flanks_of_puzzle, scheme_of
 
-#: Points a hint costs, per unit of the puzzle's difficulty (reaching par earns 50).
+#: Points a hint costs, per star of the puzzle's difficulty (reaching par earns 50).
 HINT_COST = 20
 #: Seconds the solver may search for one hint.
 HINT_SEARCH_SECONDS = 0.3
@@ -121,7 +121,7 @@ def give(
     row = shown[found.row]
     session.add(PuzzleHint(puzzle_id=puzzle.id, player_key=player_key, user_id=user_id))
     session.flush()
-    price = cost(puzzle.difficulty)
+    price = cost(difficulty_stars(session, puzzle))
     direction = "right" if found.to_column > found.from_column else "left"
     steps = abs(found.to_column - found.from_column)
     what = "with every block after it" if found.tail else "alone"

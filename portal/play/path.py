@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.play.models import Puzzle, Solution
@@ -69,11 +69,26 @@ def next_puzzle(
     return None
 
 
-def daily_puzzle(summaries: Sequence[PuzzleSummary], day: date) -> PuzzleSummary | None:
-    """Today's puzzle: a real puzzle picked by a hash of the UTC date, so every
-    process and every player gets the same one without storing anything."""
-    candidates = sorted((p for p in summaries if p.level != "tutorial"), key=lambda p: p.id)
+def daily_puzzle(session: Session, day: date) -> int | None:
+    """The id of the day's puzzle, the same for every process and player all
+    UTC day: a hash of the date over the real puzzles published before the day
+    began and not retired by then, in the order of their ids, so puzzles cut or
+    retired during the day do not change it.  On a portal whose first puzzles
+    were cut today, the first of them (by id) is the day's puzzle."""
+    began = datetime.combine(day, time.min, tzinfo=UTC)
+    real = select(Puzzle.id).where(Puzzle.level != "tutorial")
+    candidates = list(
+        session.scalars(
+            real.where(
+                Puzzle.created_at < began,
+                or_(
+                    Puzzle.retired_at.is_(None) & Puzzle.active.is_(True),
+                    Puzzle.retired_at >= began,
+                ),
+            ).order_by(Puzzle.id)
+        )
+    )
     if not candidates:
-        return None
+        return session.scalar(real.where(Puzzle.created_at >= began).order_by(Puzzle.id).limit(1))
     digest = hashlib.sha256(f"daily puzzle {day.isoformat()}".encode()).digest()
     return candidates[int.from_bytes(digest[:8], "big") % len(candidates)]

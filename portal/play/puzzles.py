@@ -62,6 +62,11 @@ def calibration_of(session: Session, puzzle: Puzzle) -> Calibration:
     return calibrate(puzzle, players, reached)
 
 
+def difficulty_stars(session: Session, puzzle: Puzzle) -> int:
+    """The stars a puzzle shows now, which scale its points and hint cost."""
+    return stars(calibration_of(session, puzzle), puzzle.level)
+
+
 def plain_title(title: str, kind: str, names: Sequence[str]) -> str:
     """A puzzle's name in plain words: what the sequences are and how many.
 

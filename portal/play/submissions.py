@@ -27,7 +27,7 @@ from portal.errors import Conflict, NotFound, ServiceError
 from portal.play import badges
 from portal.play.hints import net_points
 from portal.play.models import NICKNAME_MAX, Puzzle, PuzzleHint, Solution
-from portal.play.puzzles import score_of, viewable
+from portal.play.puzzles import difficulty_stars, score_of, viewable
 from portal.play.retirement import RETIRE_AFTER_SOLUTIONS, retire_if_exhausted
 from portal.play.splicing import update_research
 from portal.upsert import insert
@@ -53,7 +53,8 @@ def clean_nickname(value: Any) -> str:
 
 
 def points_for(score: float, par: float, difficulty: float) -> int:
-    """100 x difficulty for beating par, half that for equalling it."""
+    """100 x difficulty (the puzzle's calibrated stars) for beating par, half
+    that for equalling it."""
     if score > par + 1e-9:
         return round(100 * difficulty)
     if abs(score - par) <= 1e-9:
@@ -207,9 +208,8 @@ def submit(
     digest = layout_hash(rows)
     if state is None:
         state = _state_of(session.execute(_STATE, _state_parameters(puzzle.id, player.key)).one())
-    points = net_points(
-        points_for(score, puzzle.par, puzzle.difficulty), puzzle.difficulty, state.hints
-    )
+    level = difficulty_stars(session, puzzle)
+    points = net_points(points_for(score, puzzle.par, level), level, state.hints)
     values = {
         "puzzle_id": puzzle.id,
         "user_id": player.user_id,

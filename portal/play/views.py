@@ -66,7 +66,9 @@ def index():
         puzzles=offered,
         steps=path.first_run(offered, solved),
         next_puzzle=path.next_puzzle(offered, solved),
-        daily=path.daily_puzzle(offered, utcnow().date()),
+        daily=next(
+            (p for p in offered if p.id == path.daily_puzzle(session, utcnow().date())), None
+        ),
         solved=solved,
         leaders=overall_leaderboard(period),
         period=period,
@@ -141,10 +143,9 @@ def _render_puzzle(
         else puzzles.plain_title(puzzle.title, puzzle.kind, puzzle.names),
         stars=puzzles.stars(calibrated, puzzle.level),
         calibrated=calibrated,
-        hint_cost=hints.cost(puzzle.difficulty),
+        hint_cost=hints.cost(puzzles.stars(calibrated, puzzle.level)),
         next_puzzle=upcoming,
-        is_daily=(daily := path.daily_puzzle(offered, utcnow().date())) is not None
-        and daily.id == puzzle.id,
+        is_daily=path.daily_puzzle(session, utcnow().date()) == puzzle.id,
         puzzle=puzzle,
         form=form,
         error=error,

@@ -2,7 +2,8 @@
  *
  * The score is the server's puzzle score (games/flanks.py: the sum-of-pairs
  * score of the window, with gaps that run into the window's flanks costing
- * as in the whole alignment) with the puzzle's scheme, which the page passes
+ * as in the whole alignment, and each row scored against the alignment's
+ * other rows, fixed, too) with the puzzle's scheme, which the page passes
  * as JSON in data-puzzle; pairScore follows naive_window_score in
  * tests/games/naive.py line by line.  The moves
  * are those of games/puzzles.py: move().
@@ -17,6 +18,8 @@
   // Block size in pixels: fitted to the board's box (see fitCells), never
   // under MIN_CELL so that a finger can still take a block.
   var MIN_CELL = 24, MAX_CELL = 40;
+  // More fixed rows than this start hidden (they still count: see score).
+  var FOLD_AFTER = 6;
   var CELL = 28;
   var zoom = 1;
   var width = puzzle.width;
@@ -119,6 +122,17 @@
     return total;
   }
 
+  // The alignment's other rows, fixed (games/flanks.py): each puzzle row is
+  // scored against them too, in the alignment's order (flanks.order), and
+  // their flank entries follow the puzzle's rows.
+  var context = (flanks && flanks.context) || [];
+  var order = (flanks && flanks.order) || [];
+
+  function padded(row, size) {
+    while (row.length < size) { row += GAP; }
+    return row;
+  }
+
   // numbers: the rows' numbers on the whole board when rows is some of them.
   function score(rows, perColumn, numbers) {
     var total = 0;
@@ -126,6 +140,16 @@
       for (var j = i + 1; j < rows.length; j++) {
         total += pairScore(rows[i], rows[j], numbers ? numbers[i] : i,
           numbers ? numbers[j] : j, perColumn);
+      }
+    }
+    var size = rows.length ? rows[0].length : 0;
+    context.forEach(function (fixed) { size = Math.max(size, fixed.length); });
+    for (i = 0; i < rows.length; i++) {
+      var a = numbers ? numbers[i] : i, row = padded(rows[i], size);
+      for (var k = 0; k < context.length; k++) {
+        var b = sequences.length + k, other = padded(context[k], size);
+        total += order[a] < order[b] ? pairScore(row, other, a, b, perColumn)
+          : pairScore(other, row, b, a, perColumn);
       }
     }
     return total;
@@ -235,16 +259,49 @@
   // Blocks as large as the board's box allows for the puzzle's width, times the
   // player's zoom; a board wider than its box scrolls inside it, never the page.
   function fitCells() {
+    fitEdges();
     var label = window.matchMedia("(max-width: 40rem)").matches ? 56 : 128;
     var room = board.clientWidth - label - 24;
-    var fitted = Math.floor(room / width);
+    var fitted = Math.floor(room / (width + leftCols + rightCols));
     CELL = Math.round(Math.max(MIN_CELL, Math.min(MAX_CELL, fitted)) * zoom);
     CELL = Math.max(16, CELL);
     board.style.setProperty("--cell", CELL + "px");
     root.setAttribute("data-cell", String(CELL));
   }
 
-  function labelled(text, className) {
+  // The alignment just outside the window, greyed either side of every row
+  // (scheme.edges: puzzle rows, then the fixed rows), so a gap at the board's
+  // edge is seen to run on.  Display only: the flanks score it.
+  // A phone shows the three columns nearest the board on each side.
+  var edges = scheme.edges || null;
+  var leftCols = 0, rightCols = 0;
+  function fitEdges() {
+    if (!edges) { return; }
+    var most = window.matchMedia("(max-width: 40rem)").matches ? 3 : 6;
+    leftCols = 0;
+    rightCols = 0;
+    edges.left.forEach(function (text) { leftCols = Math.max(leftCols, Math.min(most, text.length)); });
+    edges.right.forEach(function (text) { rightCols = Math.max(rightCols, Math.min(most, text.length)); });
+  }
+
+  function edge(text, cols, side) {
+    var box = document.createElement("span");
+    box.className = "edge edge-" + side;
+    box.setAttribute("aria-hidden", "true");
+    box.style.width = (cols * CELL) + "px";
+    for (var c = 0; text && c < text.length; c++) {
+      if (text[c] === GAP) { continue; }
+      var letter = document.createElement("span");
+      letter.className = "fixed-block res-" + text[c];
+      letter.textContent = text[c];
+      letter.style.left = (c * CELL) + "px";
+      box.appendChild(letter);
+    }
+    return box;
+  }
+
+  // edgeRow: the row's number in scheme.edges (undefined: no letters beside it).
+  function labelled(text, className, edgeRow) {
     var row = document.createElement("div");
     row.className = "play-row " + className;
     var label = document.createElement("span");
@@ -254,7 +311,15 @@
     track.className = "track";
     track.style.width = (width * CELL) + "px";
     row.appendChild(label);
+    var has = edges && edgeRow !== undefined;
+    if (leftCols) {
+      var left = has ? edges.left[edgeRow] : "";
+      row.appendChild(edge(left.slice(Math.max(0, left.length - leftCols)), leftCols, "left"));
+    }
     row.appendChild(track);
+    if (rightCols) {
+      row.appendChild(edge(has ? edges.right[edgeRow].slice(0, rightCols) : "", rightCols, "right"));
+    }
     board.appendChild(row);
     return track;
   }
@@ -268,7 +333,7 @@
     columnCells = [];
     sequences.forEach(function (sequence, r) {
       if (!isShown(r)) { return; }
-      var track = labelled(puzzle.names[r] || ("row " + (r + 1)), "sequence-row");
+      var track = labelled(puzzle.names[r] || ("row " + (r + 1)), "sequence-row", r);
       track.setAttribute("data-row", String(r));
       for (var k = 0; k < sequence.length; k++) {
         var block = document.createElement("span");
@@ -279,6 +344,20 @@
         track.appendChild(block);
       }
       tracks[r] = track;
+    });
+    context.forEach(function (fixed, k) {
+      if (!showContext) { return; }
+      var name = edges && edges.names ? edges.names[k] : "";
+      var track = labelled(name || ("fixed row " + (k + 1)), "context-row", sequences.length + k);
+      track.setAttribute("title", "A fixed row of the alignment: it does not move");
+      for (var c = 0; c < fixed.length; c++) {
+        if (fixed[c] === GAP) { continue; }
+        var letter = document.createElement("span");
+        letter.className = "fixed-block res-" + fixed[c];
+        letter.textContent = fixed[c];
+        letter.style.left = (c * CELL) + "px";
+        track.appendChild(letter);
+      }
     });
     var hintTrack = labelled("agreement", "hint-row");
     hintTrack.classList.add("hints");
@@ -564,6 +643,24 @@
       hintText.textContent = "Could not reach the server; try again.";
     });
   });
+
+  // -- the fixed rows: many of them fill a screen, so past a few they start folded ------------
+  var showContext = context.length <= FOLD_AFTER;
+  var contextButton = document.getElementById("context-toggle");
+  function labelContext() {
+    contextButton.textContent = (showContext ? "Hide" : "Show") + " the " + context.length +
+      " fixed row" + (context.length === 1 ? "" : "s");
+    contextButton.setAttribute("aria-pressed", showContext ? "true" : "false");
+  }
+  if (context.length) {
+    contextButton.hidden = false;
+    labelContext();
+    contextButton.addEventListener("click", function () {
+      showContext = !showContext;
+      labelContext();
+      rebuild();
+    });
+  }
 
   // -- block size -------------------------------------------------------------------------
   function rebuild() { build(); render(); }

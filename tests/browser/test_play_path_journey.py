@@ -71,7 +71,8 @@ def centre_on(page, row: int, block: int) -> dict:
         """([r, k]) => {
             const board = document.getElementById('board');
             const el = board.querySelector(`.block[data-row="${r}"][data-block="${k}"]`);
-            board.scrollLeft = el.offsetLeft - board.clientWidth / 2;
+            const from = board.getBoundingClientRect().left;
+            board.scrollLeft += el.getBoundingClientRect().left - from - board.clientWidth / 2;
         }""",
         [row, block],
     )
@@ -205,3 +206,77 @@ def test_a_player_on_a_phone_plays_by_touch_without_sideways_scrolling(
             context.close()
             browser.close()
         assert errors == []
+
+
+@pytest.fixture
+def with_context(live_server, tmp_path) -> dict:
+    """A puzzle of three of IL6's seven rows: the other four are its fixed context."""
+    from games.puzzles import make_puzzle, read_source, scheme_for
+    from portal.play.cutting import _puzzle_row
+
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATA_DIR": str(tmp_path / "data"),
+        }
+    )
+    scheme = scheme_for("dna")
+    game = make_puzzle(
+        read_source(DATA / "il6.nucl.fasta"), 60, 85, scheme, rows=[0, 2, 4], evaluations=2_000
+    )
+    assert game is not None and game.flanks is not None and game.flanks.context
+    with app.app_context():
+        session = db.new_session()
+        puzzle = _puzzle_row(game, "dna", scheme, "IL6, columns 61-85", None)
+        session.add(puzzle)
+        session.commit()
+        found = {
+            "id": puzzle.id,
+            "context": len(game.flanks.context),
+            "start_score": game.start_score,
+        }
+        session.close()
+        db.engine().dispose()
+    return found
+
+
+def test_the_board_shows_its_flanks_and_the_other_rows_greyed_and_scores_them_as_the_server(
+    page, live_server, with_context
+):
+    page.goto(f"{live_server}/play/{with_context['id']}")
+    assert page.locator(".context-row").count() == with_context["context"]
+    # The fixed rows fold away and back; the score counts them either way.
+    toggle = page.locator("#context-toggle")
+    assert toggle.inner_text() == f"Hide the {with_context['context']} fixed rows"
+    toggle.click()
+    assert page.locator(".context-row").count() == 0
+    assert board_state(page)["score"] == with_context["start_score"]
+    toggle.click()
+    assert page.locator(".context-row").count() == with_context["context"]
+    assert page.locator(".edge-left .fixed-block").count() > 0
+    assert page.locator(".edge-right .fixed-block").count() > 0
+    assert "grey rows under yours" in page.locator("#scheme-words").inner_text()
+    assert board_state(page)["score"] == with_context["start_score"]
+    before = board_state(page)["rows"]
+    # A grey block does not move.
+    fixed = page.locator(".context-row .fixed-block").first.bounding_box()
+    page.mouse.move(fixed["x"] + 5, fixed["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(fixed["x"] + 80, fixed["y"] + 5, steps=4)
+    page.mouse.up()
+    assert board_state(page)["rows"] == before
+    # A move of a puzzle row changes its pairs with the grey rows too, as the server scores them.
+    row = int(page.locator(".block").first.get_attribute("data-row"))
+    last = len(json.loads(page.locator("#play").get_attribute("data-puzzle"))["sequences"][row]) - 1
+    mouse_drag(page, row, last, 1, board_state(page)["cell"])
+    state = board_state(page)
+    assert state["rows"] != before
+    # The breakdown under the board counts the pairs with the grey rows too.
+    assert abs(sum(state["columns"]) - state["stage"]) < 1e-6
+    page.get_by_role("textbox", name="Nickname").first.fill("Grey Gus")
+    page.get_by_role("button", name="Submit", exact=True).click()
+    page.wait_for_function("() => document.getElementById('play').getAttribute('data-answers')")
+    root = page.locator("#play")
+    assert float(root.get_attribute("data-server-score")) == board_state(page)["score"]
+    screenshot(page, "play-context-rows")

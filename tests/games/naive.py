@@ -89,10 +89,14 @@ def naive_window_score(rows: Sequence[str], scheme: ScoringScheme, flanks) -> fl
     its left flank leaves it in (charging the flank run that reaches the
     window), and the right flank's run that starts at the window's edge is
     charged with the state the window ends in."""
+    n = len(rows)
+    every = flanks.board(rows) if flanks.context else list(rows)
+    rank = list(flanks.order) if flanks.order else list(range(len(every)))
     total = 0.0
-    for i in range(len(rows)):
-        for j in range(i + 1, len(rows)):
-            total += _window_pair(rows[i], rows[j], i, j, scheme, flanks)
+    for i in range(n):  # context rows pair with the puzzle's rows only
+        for j in range(i + 1, len(every)):
+            a, b = (i, j) if rank[i] < rank[j] else (j, i)
+            total += _window_pair(every[a], every[b], a, b, scheme, flanks)
     return total
 
 

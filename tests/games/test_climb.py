@@ -35,8 +35,9 @@ def pair_total(rows, scheme):
     compiled = compile_scheme(scheme)
     codes = encode_rows(rows, scheme)
     pairs = np.zeros((len(rows), len(rows)))
+    flanks = Flanks.none(len(rows))
     _climb.pair_scores(
-        codes, compiled.table, compiled.gaps, *Flanks.none(len(rows)).arrays(), pairs
+        codes, flanks.ranks(), len(rows), compiled.table, compiled.gaps, *flanks.arrays(), pairs
     )
     assert np.array_equal(pairs, pairs.T)
     return float(np.triu(pairs, 1).sum())

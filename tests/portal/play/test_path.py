@@ -3,11 +3,12 @@ puzzle, and points and badges on the profile."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from games.puzzles import residues, solve
+from games.puzzles import residues, scheme_for, scheme_to_params, solve
 from games.scoring import score_alignment
 from portal.play import path
+from portal.play.models import Puzzle
 from portal.play.puzzles import PuzzleSummary, first_rows, scheme_of, stage_layouts, stages
 from tests.portal.play.conftest import SOLVED
 
@@ -34,20 +35,58 @@ def test_the_path_is_the_tutorial_then_three_easy_puzzles_then_harder_ones():
     assert path.next_puzzle(OFFERED, {p.id for p in OFFERED}) is None
 
 
-def test_the_daily_puzzle_is_one_real_puzzle_the_same_all_day_for_everyone():
+def _stored(session, n: int, created: datetime, *, retired=None, level="beginner") -> int:
+    puzzle = Puzzle(
+        title=f"P{n}, columns 1-3",
+        kind="dna",
+        level=level,
+        scheme=scheme_to_params(scheme_for("dna")),
+        names=["a", "b"],
+        sequences=["ACG", "ACG"],
+        start=["ACG", "ACG"],
+        width=3,
+        start_score=2.0,
+        par=2.0,
+        par_layout=["ACG", "ACG"],
+        source_start=n,
+        source_end=n + 3,
+        created_at=created,
+        retired_at=retired,
+        active=retired is None,
+    )
+    session.add(puzzle)
+    session.flush()
+    return puzzle.id
+
+
+def test_the_daily_puzzle_stays_the_same_all_day_whatever_is_cut_or_retired(session):
     day = date(2026, 12, 7)
-    picked = path.daily_puzzle(OFFERED, day)
-    assert picked.level != "tutorial"
-    assert path.daily_puzzle(list(reversed(OFFERED)), day) == picked
-    days = {path.daily_puzzle(OFFERED, day + timedelta(days=n)).id for n in range(60)}
-    assert len(days) > 3  # it changes from day to day
-    assert path.daily_puzzle(OFFERED[:1], day) is None
+    began = datetime(2026, 12, 7, tzinfo=UTC)
+    assert path.daily_puzzle(session, day) is None
+    # Puzzles cut on the portal's first day: the first of them is that day's.
+    first = _stored(session, 1, began + timedelta(hours=2))
+    _stored(session, 2, began + timedelta(hours=3))
+    assert path.daily_puzzle(session, day) == first
+    earlier = began - timedelta(days=3)
+    _stored(session, 3, earlier, level="tutorial")
+    gone = _stored(session, 4, earlier, retired=began - timedelta(hours=1))
+    candidates = {_stored(session, n, earlier) for n in range(5, 11)}
+    picked = path.daily_puzzle(session, day)
+    assert picked in candidates
+    # New puzzles and a retirement during the day change nothing.
+    _stored(session, 11, began + timedelta(hours=5))
+    session.get(Puzzle, picked).retired_at = began + timedelta(hours=6)
+    session.get(Puzzle, picked).active = False
+    session.flush()
+    assert path.daily_puzzle(session, day) == picked
+    # It changes from day to day, and never is a puzzle retired before the day began.
+    days = [path.daily_puzzle(session, day + timedelta(days=n)) for n in range(1, 40)]
+    assert len(set(days)) > 3 and gone not in days
 
 
 def test_a_board_starts_with_two_rows_and_each_stage_par_is_the_solvers_on_those_rows(
     session, research
 ):
-    from portal.play.models import Puzzle
 
     puzzle = session.get(Puzzle, research["puzzle_id"])
     assert first_rows(3, "beginner") == 2 and first_rows(7, "expert") == 3

@@ -72,7 +72,7 @@ def test_players_improvements_are_spliced_credited_and_downloadable(
     assert len(lines) == 1
     assert lines[0]["player"] == "Bea" and lines[0]["columns"] == "4-8"
     assert float(lines[0]["gain"]) == pytest.approx(after - before)
-    assert lines[0]["points"] == "100"
+    assert lines[0]["points"] == "200"  # beating par of a two-star puzzle: 100 x 2
 
 
 def test_splicing_needs_a_researcher(app, client, auth, make_user, research, session):

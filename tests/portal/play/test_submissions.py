@@ -34,6 +34,20 @@ def test_client_claims_about_the_score_are_ignored(player, session):
     assert response.get_json()["points"] == 50
 
 
+def test_points_follow_the_calibrated_stars_not_the_board_size(client, research, session):
+    from portal.play.puzzles import difficulty_stars
+
+    from .conftest import BEST, Player
+
+    puzzle = session.get(Puzzle, research["puzzle_id"])
+    puzzle.difficulty = 7.0  # the old measure, from the board's size: not used
+    session.commit()
+    stars = difficulty_stars(session, puzzle)
+    assert 1 <= stars <= 5
+    answer = Player(client, research["puzzle_id"]).submit(BEST).get_json()
+    assert answer["beats_par"] is True and answer["points"] == 100 * stars
+
+
 def test_points_are_scaled_by_difficulty():
     assert submissions.points_for(11, 10, 1.0) == 100
     assert submissions.points_for(11, 10, 2.5) == 250
