@@ -33,7 +33,9 @@ class SpliceForm(FlaskForm):
 class ImportForm(FlaskForm):
     """Sequences for players to improve; the choices of aligner are set by the view."""
 
-    file = FileField("FASTA file")
+    file = FileField(
+        "FASTA file", description="When you choose a file, it is read instead of the box below."
+    )
     fasta = TextAreaField(
         "Or paste the sequences (FASTA)",
         validators=[Optional()],
