@@ -86,6 +86,12 @@ def check(request: ImportRequest, config: Mapping[str, Any]) -> Sequences:
     if not request.fasta.strip():
         raise ServiceError("Choose a FASTA file or paste the sequences.", "fasta")
     where = f"{request.filename}: " if request.filename else ""
+    if len(request.fasta) > max_text_bytes(config):
+        raise ServiceError(
+            f"{where}the sequences take more than {max_text_bytes(config):,} characters, the "
+            "most this portal imports at once could take.",
+            "fasta",
+        )
     try:
         sequences = parse_fasta(request.fasta, limits(config))
     except SequenceInputError as error:

@@ -77,6 +77,11 @@ CONFIG = {
             "Only Clustal Omega",
         ),
         (
+            importing.ImportRequest(fasta=">a\n" + "A" * 400_000),
+            "fasta",
+            "more than 13,170 characters",
+        ),
+        (
             importing.ImportRequest(fasta=">a\nAC\n>b\nAC\n>c\nAG\n", title="t" * 201),
             "title",
             "200",
