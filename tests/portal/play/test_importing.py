@@ -380,3 +380,13 @@ def test_the_api_imports_and_reports(client, session, make_user, token_for):  # 
     assert sorted(w["puzzle_id"] for w in report["windows"]) == sorted(job["result"]["puzzles"])
     assert report["links"]["report_csv"].endswith(f"/play/alignments/{slug}/report.csv")
     assert client.get("/api/v1/alignments/nothing-here").status_code == 404
+
+
+def test_the_api_document_describes_the_import(client):
+    spec = client.get("/api/v1/openapi.json").json
+    post = spec["paths"]["/api/v1/alignments"]["post"]
+    body = post["requestBody"]["content"]["application/json"]["schema"]
+    fields = spec["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]["properties"]
+    assert {"fasta", "title", "description", "aligner", "guide_tree"} <= set(fields)
+    assert "202" in post["responses"] and "403" in post["responses"]
+    assert "/api/v1/alignments/{slug}" in spec["paths"]
