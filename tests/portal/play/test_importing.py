@@ -132,6 +132,24 @@ def test_an_aligned_file_is_kept_as_it_is_and_its_puzzles_cut(app, session):
     assert puzzles and all(p.alignment_id == alignment.id for p in puzzles)
 
 
+def test_building_reports_each_step_and_ranks_windows_by_a_second_aligner():
+    messages: list[tuple[float, str]] = []
+    built = importing.build(
+        importing.ImportRequest(fasta=unaligned("il6.nucl.fasta")),
+        {**CONFIG, "ALIGN_IMPORT_PUZZLES": 2},
+        lambda fraction, message: messages.append((fraction, message)),
+    )
+    assert [m for _, m in messages] == [
+        "Aligning 7 sequences with FAMSA",
+        "Finding the windows the alignment is least sure of",
+        "Cutting beginner puzzles",
+        "Cutting intermediate puzzles",
+    ]
+    assert [f for f, _ in messages] == sorted(f for f, _ in messages)
+    others = [a for a, _ in importing.aligner_choices() if a not in ("famsa", importing.KEEP)]
+    assert built.compared_with == others[:1]
+
+
 def submit_import(app, user_id: int, asked: importing.ImportRequest) -> str:
     with app.test_request_context():
         session = app.extensions["portal.db"].factory()
