@@ -40,34 +40,43 @@ def available_aligners() -> list[str]:
 
 def read_unaligned(path: str | Path, fmt: str = "fasta") -> tuple[list[str], list[str]]:
     """Names and residues (gaps removed, upper case) of the sequences in ``path``."""
-    from Bio import SeqIO
+    if fmt != "fasta":
+        from Bio import SeqIO
 
-    with open(path, encoding="latin-1") as handle:
-        records = list(SeqIO.parse(handle, fmt))
-    if len(records) < 2:
-        raise AlignerError(f"{Path(path).name}: at least two sequences are needed")
-    names = [record.id for record in records]
-    if len(set(names)) != len(names):
-        raise AlignerError(f"{Path(path).name}: sequence names must be distinct")
-    sequences = [str(record.seq).upper().replace(GAP, "").replace(".", "") for record in records]
-    for name, sequence in zip(names, sequences, strict=True):
-        if not sequence:
-            raise AlignerError(f"{Path(path).name}: sequence {name!r} is empty")
-    return names, sequences
+        with open(path, encoding="latin-1") as handle:
+            text = "".join(f">{r.id}\n{r.seq}\n" for r in SeqIO.parse(handle, fmt))
+    else:
+        text = Path(path).read_text(encoding="latin-1")
+    from games.sequence_input import SequenceInputError, parse_fasta
+
+    try:
+        parsed = parse_fasta(text)
+    except SequenceInputError as error:
+        raise AlignerError(f"{Path(path).name}: {error}") from None
+    return parsed.names, parsed.residues
 
 
 def align(
-    names: Sequence[str], sequences: Sequence[str], aligner: str = "famsa", *, threads: int = 1
+    names: Sequence[str],
+    sequences: Sequence[str],
+    aligner: str = "famsa",
+    *,
+    threads: int = 1,
+    guide_tree: str | None = None,
 ) -> Source:
-    """The alignment ``aligner`` makes of ``sequences``, rows in the input order."""
+    """The alignment ``aligner`` makes of ``sequences``, rows in the input
+    order; ``guide_tree`` (Newick, leaves named as ``names``) is given to
+    Clustal Omega, the one aligner here that reads a Newick guide tree."""
     if aligner not in ALIGNERS:
         raise AlignerError(f"unknown aligner {aligner!r}; expected one of {', '.join(ALIGNERS)}")
+    if guide_tree and aligner != "clustalo":
+        raise AlignerError("only clustalo takes a guide tree here; choose it or leave the tree out")
     if aligner == "famsa":
         rows = _famsa(names, sequences, threads)
     else:
         if shutil.which(aligner) is None:
             raise AlignerError(f"{aligner} is not installed here; try famsa")
-        rows = _program(aligner, names, sequences, threads)
+        rows = _program(aligner, names, sequences, threads, guide_tree)
     for name, row, sequence in zip(names, rows, sequences, strict=True):
         if row.replace(GAP, "") != sequence:
             raise AlignerError(f"{aligner} changed the residues of {name!r}")
@@ -89,8 +98,27 @@ def _famsa(names: Sequence[str], sequences: Sequence[str], threads: int) -> list
     return [by_id[f"s{i}"] for i in range(len(names))]
 
 
+def _neutral_tree(newick: str, names: Sequence[str]) -> str:
+    """``newick`` with each leaf renamed to the neutral id its sequence is given."""
+    import io
+
+    from Bio import Phylo
+
+    tree = Phylo.read(io.StringIO(newick), "newick")
+    ids = {name: f"s{i}" for i, name in enumerate(names)}
+    for leaf in tree.get_terminals():
+        leaf.name = ids[leaf.name]
+    out = io.StringIO()
+    Phylo.write(tree, out, "newick")
+    return out.getvalue()
+
+
 def _program(
-    aligner: str, names: Sequence[str], sequences: Sequence[str], threads: int
+    aligner: str,
+    names: Sequence[str],
+    sequences: Sequence[str],
+    threads: int,
+    guide_tree: str | None = None,
 ) -> list[str]:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "in.fasta"
@@ -100,6 +128,10 @@ def _program(
             command = ["mafft", "--auto", "--quiet", "--thread", str(threads), str(path)]
         else:
             command = ["clustalo", "-i", str(path), "--threads", str(threads)]
+            if guide_tree:
+                tree_path = Path(folder) / "guide.dnd"
+                tree_path.write_text(_neutral_tree(guide_tree, names))
+                command += ["--guidetree-in", str(tree_path)]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise AlignerError(f"{aligner} failed: {done.stderr.strip()[:300]}")

@@ -303,20 +303,37 @@ def warmup_command(serial_only: bool) -> None:
     multiple=True,
     help="Other aligners whose disagreement marks untrusted columns (repeatable).",
 )
+@click.option(
+    "--guide-tree",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Newick guide tree whose leaves are the sequence names (clustalo only).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def build_command(
-    unaligned: Path, aligner: str, output: Path, compare_with: tuple[str, ...], as_json: bool
+    unaligned: Path,
+    aligner: str,
+    output: Path,
+    compare_with: tuple[str, ...],
+    guide_tree: Path | None,
+    as_json: bool,
 ) -> None:
     """Align the sequences in UNALIGNED (FASTA; gaps are removed) with a real
     aligner and write the alignment to OUTPUT; report the columns least worth
     trusting (gappy, unconserved, or where other aligners disagree)."""
     from games.aligners import AlignerError, align, read_unaligned, untrusted_columns
     from games.export import write_alignment
+    from games.sequence_input import SequenceInputError, check_guide_tree
 
     try:
         names, sequences = read_unaligned(unaligned)
-        built = align(names, sequences, aligner)
+        tree = None
+        if guide_tree is not None:
+            tree = check_guide_tree(guide_tree.read_text(encoding="utf-8"), names)
+        built = align(names, sequences, aligner, guide_tree=tree)
         others = [align(names, sequences, other).rows for other in compare_with]
+    except SequenceInputError as exc:
+        where = guide_tree.name if guide_tree else unaligned.name
+        raise click.ClickException(f"{where}: {exc}") from None
     except (AlignerError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     output.write_text(write_alignment(built.names, built.rows, "fasta"))

@@ -400,3 +400,8 @@ def require_report_author(viewer: Viewer, report: TreatmentReport) -> None:
 
 def can_splice(viewer: Viewer) -> bool:
     return has_role(viewer, Role.RESEARCHER)
+
+
+def can_import_alignments(viewer: Viewer) -> bool:
+    """Researchers bring sequences for players to improve, as they share datasets."""
+    return has_role(viewer, Role.RESEARCHER)

@@ -392,6 +392,24 @@ SETTINGS: tuple[Setting, ...] = (
         "(0: look every token up on every call)",
     ),
     Setting("PUZZLE_RETIRE_AFTER", int, 200, "a puzzle retires at this many distinct solutions"),
+    Setting(
+        "ALIGN_IMPORT_MIN_SEQUENCES", int, 3, "fewest sequences a researcher may import to align"
+    ),
+    Setting(
+        "ALIGN_IMPORT_MAX_SEQUENCES", int, 200, "most sequences a researcher may import at once"
+    ),
+    Setting(
+        "ALIGN_IMPORT_MAX_LENGTH",
+        int,
+        5000,
+        "most letters (residues and gaps) in one imported sequence",
+    ),
+    Setting(
+        "ALIGN_IMPORT_PUZZLES",
+        int,
+        6,
+        "most puzzles cut from an imported alignment (half beginner, half intermediate)",
+    ),
 )
 
 BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}

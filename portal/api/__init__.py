@@ -14,6 +14,7 @@ from flask import Flask
 
 #: One module per resource; each adds its routes to the blueprint when imported.
 RESOURCES = (
+    "alignments",
     "analyses",
     "communities",
     "comparisons",

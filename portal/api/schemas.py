@@ -477,6 +477,45 @@ class HintResult(Response):
     message: str
 
 
+class AlignmentCreate(Request):
+    fasta: Annotated[str, StringConstraints(max_length=2_000_000, pattern=NO_CONTROL)] = Field(
+        ...,
+        description="The sequences as FASTA text, DNA or protein; gaps are removed before "
+        "aligning unless aligner is 'keep'.",
+    )
+    title: Annotated[str, StringConstraints(max_length=200, pattern=NO_CONTROL)] = ""
+    description: Annotated[str, StringConstraints(max_length=5000, pattern=NO_CONTROL)] = ""
+    aligner: Literal["famsa", "mafft", "clustalo", "keep"] = Field(
+        "famsa",
+        description="famsa is always there; mafft and clustalo when installed; keep takes "
+        "the FASTA as an alignment already made.",
+    )
+    guide_tree: Annotated[str, StringConstraints(max_length=200_000, pattern=NO_CONTROL)] = Field(
+        "", description="Newick, leaves named as the sequences; clustalo only."
+    )
+
+
+class AlignmentWindow(Response):
+    puzzle_id: int
+    columns: str = Field(..., description="1-based, inclusive, in the alignment as imported.")
+    score_before: float
+    best: float | None
+    credited_players: list[str]
+
+
+class AlignmentReport(Response):
+    alignment: str
+    title: str
+    kind: str
+    sequences: int
+    columns: int
+    score_before: float
+    score_after: float
+    windows: list[AlignmentWindow]
+    credits: list[dict[str, Any]]
+    links: dict[str, str]
+
+
 class LeaderboardQuery(Request):
     period: Literal["all", "week", "today"] = "all"
 

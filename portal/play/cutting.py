@@ -6,6 +6,7 @@ Services take a session and never commit; the request, command or job commits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,71 @@ def _puzzle_row(
     )
 
 
+def cut_levels(
+    game_source: GameSource,
+    kind: str,
+    levels: dict[str, int],
+    *,
+    time_limit: float = 1.0,
+    badness: Any = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, list[GamePuzzle]]:
+    """Up to ``levels[name]`` puzzles at each level named, from the windows
+    ``badness`` (one value per column; by default the gaps and
+    non-conservation) marks least trustworthy. Touches no database."""
+    scheme = scheme_for(kind)
+    cuts = {}
+    for name, count in levels.items():
+        if progress is not None:
+            progress(name)
+        # Each level cuts its own windows; those of different levels may
+        # overlap, and splicing keeps only one of two overlapping solutions.
+        cuts[name] = cut_puzzles(
+            game_source, scheme, level=name, limit=count, time_limit=time_limit, badness=badness
+        )
+    return cuts
+
+
+def store_alignment(
+    session: Session,
+    game_source: GameSource,
+    cuts: dict[str, list[GamePuzzle]],
+    *,
+    kind: str,
+    slug: str,
+    title: str,
+    licence: str = "",
+    source: str = "",
+) -> tuple[AlignmentSource, list[Puzzle]]:
+    """Records the alignment and the puzzles cut from it."""
+    scheme = scheme_for(kind)
+    alignment = AlignmentSource(
+        slug=slug,
+        title=title,
+        kind=kind,
+        licence=licence,
+        source=source,
+        names=game_source.names,
+        rows=game_source.rows,
+        original_rows=list(game_source.rows),
+    )
+    session.add(alignment)
+    puzzles = [
+        _puzzle_row(
+            game,
+            kind,
+            scheme,
+            f"{title}, columns {game.source_start + 1}-{game.source_end}",
+            alignment,
+        )
+        for games in cuts.values()
+        for game in games
+    ]
+    session.add_all(puzzles)
+    session.flush()
+    return alignment, puzzles
+
+
 def import_alignment(
     session: Session,
     path: str | Path,
@@ -68,31 +134,18 @@ def import_alignment(
     existing = session.scalar(select(AlignmentSource).where(AlignmentSource.slug == slug))
     if existing is not None:
         return existing, list(existing.puzzles)
-    scheme = scheme_for(kind)
     game_source = read_source(path, fmt)
-    alignment = AlignmentSource(
+    cuts = cut_levels(game_source, kind, levels or {level: limit}, time_limit=time_limit)
+    return store_alignment(
+        session,
+        game_source,
+        cuts,
+        kind=kind,
         slug=slug,
         title=title,
-        kind=kind,
         licence=licence,
         source=source,
-        names=game_source.names,
-        rows=game_source.rows,
-        original_rows=list(game_source.rows),
     )
-    session.add(alignment)
-    puzzles = []
-    for name, count in (levels or {level: limit}).items():
-        # Each level cuts its own windows; those of different levels may
-        # overlap, and splicing keeps only one of two overlapping solutions.
-        for game in cut_puzzles(
-            game_source, scheme, level=name, limit=count, time_limit=time_limit
-        ):
-            label = f"{title}, columns {game.source_start + 1}-{game.source_end}"
-            puzzles.append(_puzzle_row(game, kind, scheme, label, alignment))
-    session.add_all(puzzles)
-    session.flush()
-    return alignment, puzzles
 
 
 def _retired_levels(session: Session, alignment_id: int) -> dict[str, list[Puzzle]]:

@@ -8,6 +8,7 @@ Services here take a session and never commit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -167,29 +168,6 @@ class Report:
     @property
     def improved_puzzles(self) -> int:
         return sum(line.improved for line in self.puzzles)
-
-    def to_dict(self) -> dict:
-        a = self.alignment
-        return {
-            "alignment": {"slug": a.slug, "title": a.title, "kind": a.kind},
-            "score_before": self.score_before,
-            "score_after": self.score_after,
-            "puzzles": [
-                {
-                    "puzzle_id": line.puzzle.id,
-                    "columns": line.columns,
-                    "start_score": line.start_score,
-                    "par": line.par,
-                    "best": line.best,
-                    "solutions": line.solutions,
-                    "players": line.players,
-                    "spliced": line.spliced,
-                }
-                for line in self.puzzles
-            ],
-            "windows": [line.to_dict() for line in self.windows],
-            "credits": [line.to_dict() for line in self.credits],
-        }
 
 
 def list_alignments(session: Session) -> list[AlignmentSource]:
@@ -351,3 +329,92 @@ def contributions(session: Session, user_id: int) -> list[Contribution]:
             .order_by(AlignmentSource.title, AlignmentChange.start_column)
         )
     ]
+
+
+def _status(line: PuzzleLine) -> str:
+    if line.spliced:
+        return "spliced in"
+    return "improved" if line.improved else "not improved yet"
+
+
+def window_dicts(result: Report) -> list[dict[str, Any]]:
+    """One entry per puzzle window: where it is, its score as imported and
+    the players' best, the players credited for it, and the players'
+    consensus with its agreement per column once anyone has voted."""
+    consensus = {line.puzzle.id: line.to_dict() for line in result.windows}
+    credited: dict[int, list[str]] = {}
+    for credit in result.credits:
+        if credit.puzzle is not None and credit.solution is not None:
+            credited.setdefault(credit.puzzle.id, []).append(credit.solution.nickname)
+    return [
+        {
+            "puzzle_id": line.puzzle.id,
+            "puzzle": line.puzzle.title,
+            "level": line.puzzle.level,
+            "columns": line.columns,
+            "rows": len(line.puzzle.sequences),
+            "score_before": line.start_score,
+            "par": line.par,
+            "best": line.best,
+            "gain": line.gain,
+            "solutions": line.solutions,
+            "players": line.players,
+            "status": _status(line),
+            "credited_players": credited.get(line.puzzle.id, []),
+            "consensus": consensus.get(line.puzzle.id),
+        }
+        for line in result.puzzles
+    ]
+
+
+def report_json(result: Report) -> dict[str, Any]:
+    """The whole report: the alignment's score before and after, every
+    window, and every spliced solution with its player."""
+    alignment = result.alignment
+    return {
+        "alignment": alignment.slug,
+        "title": alignment.title,
+        "kind": alignment.kind,
+        "sequences": len(alignment.names),
+        "columns": len(alignment.rows[0]) if alignment.rows else 0,
+        "source": alignment.source,
+        "score_before": result.score_before,
+        "score_after": result.score_after,
+        "improved_puzzles": result.improved_puzzles,
+        "windows": window_dicts(result),
+        "credits": [credit.to_dict() for credit in result.credits],
+    }
+
+
+REPORT_COLUMNS = [
+    "puzzle_id",
+    "puzzle",
+    "level",
+    "columns",
+    "rows",
+    "score_before",
+    "par",
+    "best",
+    "gain",
+    "solutions",
+    "players",
+    "status",
+    "credited_players",
+]
+
+
+def report_csv(result: Report) -> str:
+    """The windows as CSV, one line each; credited players joined by '; '."""
+    # Titles and nicknames are typed by people: the writer that neutralises
+    # spreadsheet formulas writes them.
+    from datasets.cells import dict_csv_text
+
+    lines = []
+    for window in window_dicts(result):
+        line = {key: "" if value is None else value for key, value in window.items()}
+        line["credited_players"] = "; ".join(window["credited_players"])
+        for key in ("score_before", "par", "best", "gain"):
+            if window[key] is not None:
+                line[key] = f"{window[key]:g}"
+        lines.append(line)
+    return dict_csv_text(REPORT_COLUMNS, lines)

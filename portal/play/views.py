@@ -6,10 +6,12 @@ The same puzzles and submissions are served as JSON by portal.api.puzzles.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     jsonify,
@@ -22,14 +24,17 @@ from flask import (
     session as web_session,
 )
 from flask_login import current_user, login_required
+from werkzeug.datastructures import FileStorage
 
 from portal import db, policy
 from portal.db import utcnow
 from portal.errors import Forbidden, ServiceError, TooLarge
-from portal.extensions import limiter
+from portal.extensions import limiter, upload_limit, user_or_address
+from portal.jobs import runner
 from portal.play import (
     badges,
     hints,
+    importing,
     leaderboards,
     path,
     players,
@@ -38,7 +43,7 @@ from portal.play import (
     splicing,
     submissions,
 )
-from portal.play.forms import NicknameForm, SolutionForm, SpliceForm
+from portal.play.forms import ImportForm, NicknameForm, SolutionForm, SpliceForm
 from portal.play.models import Puzzle
 from portal.play.payload_cache import note_solution, overall_leaderboard, visible_puzzles
 
@@ -220,7 +225,69 @@ def alignments():
         "play/alignments.html",
         title="Research alignments",
         alignments=research.list_alignments(db.session()),
+        can_import=policy.can_import_alignments(current_user),
     )
+
+
+def _import_request(form: ImportForm) -> importing.ImportRequest:
+    """What the form asks for; an uploaded file's text goes into the paste box,
+    so that whatever is wrong with it can be corrected there."""
+    text, filename = form.fasta.data or "", ""
+    upload = form.file.data
+    if isinstance(upload, FileStorage) and upload.filename:
+        filename = Path(upload.filename).name
+        text = importing.read_upload(
+            upload.stream, filename, importing.max_text_bytes(current_app.config)
+        )
+        form.fasta.data = text
+    return importing.ImportRequest(
+        fasta=text,
+        title=(form.title.data or "").strip(),
+        description=(form.description.data or "").strip(),
+        guide_tree=form.guide_tree.data or "",
+        aligner=form.aligner.data or "",
+        filename=filename,
+    )
+
+
+@bp.route("/alignments/import", methods=["GET", "POST"])
+@login_required
+@limiter.shared_limit(upload_limit, "upload", key_func=user_or_address, methods=["POST"])
+def import_sequences():
+    if not policy.can_import_alignments(current_user):
+        abort(403)
+    form = ImportForm()
+    form.aligner.choices = importing.aligner_choices()
+    status = 200
+    if form.is_submitted():
+        status = 400
+        if form.validate_on_submit():
+            session = db.session()
+            try:
+                asked = _import_request(form)
+                runner.check_room(session, current_user.id)
+                importing.check(asked, current_app.config)
+                job = runner.submit(
+                    session,
+                    "alignment.import",
+                    {"request": asked.to_payload(), "user_id": current_user.id},
+                    owner_id=current_user.id,
+                )
+            except ServiceError as error:
+                session.rollback()
+                field = getattr(form, error.field or "", None) or form.fasta
+                field.errors = [*field.errors, error.message]
+                status = error.status
+            else:
+                session.commit()
+                runner.start(job.id)
+                return redirect(url_for("jobs.show", job_id=job.id), 303)
+    return render_template(
+        "play/import.html",
+        title="Import sequences for players to improve",
+        form=form,
+        limits=importing.limits(current_app.config),
+    ), status
 
 
 @bp.get("/alignments/<slug>")
@@ -271,10 +338,23 @@ def alignment_agreement(slug: str):
     )
 
 
-@bp.get("/alignments/<slug>/report.json")
-def alignment_report(slug: str):
+@bp.get("/alignments/<slug>/report.csv")
+def alignment_report_csv(slug: str):
     found = research.get_alignment(db.session(), slug)
-    return jsonify(research.report(db.session(), found).to_dict())
+    text = research.report_csv(research.report(db.session(), found))
+    return Response(
+        text,
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{found.slug}.report.csv"'},
+    )
+
+
+@bp.get("/alignments/<slug>/report.json")
+def alignment_report_json(slug: str):
+    found = research.get_alignment(db.session(), slug)
+    response = jsonify(research.report_json(research.report(db.session(), found)))
+    response.headers["Content-Disposition"] = f'attachment; filename="{found.slug}.report.json"'
+    return response
 
 
 @bp.post("/alignments/<slug>/splice")

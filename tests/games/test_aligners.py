@@ -58,10 +58,13 @@ def test_disagreement_is_zero_for_the_same_alignment_and_counts_split_pairs():
 def test_bad_input_is_named(tmp_path):
     path = tmp_path / "one.fasta"
     path.write_text(">only\nMKV\n")
-    with pytest.raises(AlignerError, match="at least two sequences"):
+    with pytest.raises(AlignerError, match="only 1 sequence; at least 2 are needed"):
         read_unaligned(path)
     path.write_text(">a\nMK-V\n>a\nMKV\n")
-    with pytest.raises(AlignerError, match="distinct"):
+    with pytest.raises(AlignerError, match="line 3: the name 'a' is used twice"):
+        read_unaligned(path)
+    path.write_text(">a\nMKV\n>b\nMK*V\n")
+    with pytest.raises(AlignerError, match=r"sequence 'b' \(line 3\): line 4 holds '\*'"):
         read_unaligned(path)
     path.write_text(">a\nMK-V\n>b\nM.KV\n")
     assert read_unaligned(path) == (["a", "b"], ["MKV", "MKV"])

@@ -43,7 +43,40 @@ def test_build_refuses_a_single_sequence(tmp_path):
     path.write_text(">a\nMKV\n")
     result = CliRunner().invoke(align, ["build", str(path), "-o", str(tmp_path / "o.fasta")])
     assert result.exit_code == 1
-    assert "at least two sequences" in result.output
+    assert "one.fasta: only 1 sequence; at least 2 are needed" in result.output
+
+
+def test_build_names_the_line_of_a_repeated_name(tmp_path):
+    path = tmp_path / "twice.fasta"
+    path.write_text(">a\nMKV\n>b\nMKL\n>a\nMKI\n")
+    result = CliRunner().invoke(align, ["build", str(path), "-o", str(tmp_path / "o.fasta")])
+    assert result.exit_code == 1
+    assert "twice.fasta: line 5: the name 'a' is used twice" in result.output
+
+
+def test_build_gives_clustal_omega_the_guide_tree(tmp_path):
+    import shutil
+
+    source, path = _unaligned(tmp_path)
+    tree = tmp_path / "guide.nwk"
+    names = source.names
+    tree.write_text(f"((({names[0]},{names[1]}),{names[2]}),({names[3]},{names[4]}));\n")
+    out = tmp_path / "out.fasta"
+    famsa = CliRunner().invoke(
+        align, ["build", str(path), "-o", str(out), "--guide-tree", str(tree)]
+    )
+    assert famsa.exit_code == 1 and "only clustalo takes a guide tree" in famsa.output
+    tree_missing_one = tmp_path / "short.nwk"
+    tree_missing_one.write_text(f"({names[0]},{names[1]});")
+    args = ["build", str(path), "-o", str(out), "--aligner", "clustalo"]
+    short = CliRunner().invoke(align, [*args, "--guide-tree", str(tree_missing_one)])
+    assert short.exit_code == 1 and "short.nwk: the guide tree has no leaf for" in short.output
+    if shutil.which("clustalo") is None:
+        return
+    result = CliRunner().invoke(align, [*args, "--guide-tree", str(tree)])
+    assert result.exit_code == 0, result.output
+    built = read_source(out)
+    assert [r.replace("-", "") for r in built.rows] == [r.replace("-", "") for r in source.rows]
 
 
 def test_improve_reports_the_loop_and_never_changes_residues(tmp_path):
