@@ -18,20 +18,24 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import pandas as pd
 
 from .effect_sizes import required_roles
 from .errors import AnalysisInputError, ConvergenceError
-from .ipd import OneStageResult
-from .moderators import ModeratorAnalysis, plain_words
 from .pooling import with_options
 from .results import MetaAnalysisResult
 from .runs import RunSpec, execute
 from .validation import parse_column_mapping
 from .vocabulary import CoefficientTest, Kind, Method, OutcomeType, StudyEffect
+
+if TYPE_CHECKING:
+    # Imported where used: ``meta`` without moderators needs neither the
+    # participant-level models nor the meta-regression.
+    from .ipd import OneStageResult
+    from .moderators import ModeratorAnalysis
 
 # click matches text choices; it would match enum members by their names instead
 _MEASURE_CHOICES = [m.value for m in Kind.AGGREGATE.measures]
@@ -307,6 +311,8 @@ def format_regression(analysis: ModeratorAnalysis) -> str:
             f"CI [{_num(p.ci_low)}, {_num(p.ci_high)}]{pi}"
         )
     lines.append("")
+    from .moderators import plain_words
+
     lines.extend(plain_words(analysis).values())
     lines.extend(f"Note: {note}" for note in analysis.notes)
     return "\n".join(lines)

@@ -71,7 +71,6 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.special import gammaln
 
-from ._modelfit import fitting
 from .errors import AnalysisInputError
 from .provenance import json_object
 from .validation import (
@@ -935,6 +934,8 @@ def cox_log_hazard_ratio(
     Ties are handled with Efron's method by default, matching R's ``coxph``.
     """
     from statsmodels.duration.hazard_regression import PHReg
+
+    from ._modelfit import fitting
 
     t = np.asarray(time, dtype=float)
     e = np.asarray(event, dtype=float)

@@ -49,8 +49,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
+from ._distributions import chi2_isf, chi2_ppf, chi2_sf
 from ._rootfind import DOUBLE_EPS, R_DEFAULT_TOL, uniroot
 from .errors import AnalysisInputError, ConvergenceError
 from .vocabulary import Method
@@ -592,7 +592,7 @@ def heterogeneity(
     w = 1.0 / v
     _, inv, resid = wls(_centered(y, X), w, X)
     q = max(0.0, float(np.dot(w, resid**2)))
-    q_p = float(stats.chi2.sf(q, df))
+    q_p = float(chi2_sf(q, df))
     typical = df / _trace_p(w, X, inv)
     if method.upper() == "FE":
         # (Q - df) / Q is -inf for Q = 0; metafor truncates that at 0 as well
@@ -681,7 +681,7 @@ def tau2_confint(
         return None
     ymc = _centered(y, X)
     alpha = 1 - level
-    upper_q, lower_q = stats.chi2.isf(alpha / 2, df), stats.chi2.ppf(alpha / 2, df)
+    upper_q, lower_q = chi2_isf(alpha / 2, df), chi2_ppf(alpha / 2, df)
     tau2_max = max(100.0, 10 * tau2)
     notes = []
     intercept_only = _is_intercept_only(X)

@@ -24,7 +24,7 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -32,25 +32,19 @@ import pandas as pd
 from .effect_sizes import EffectSizes, effect_sizes_from_table, required_roles
 from .errors import AnalysisInputError, ConvergenceError
 from .filters import RowFilter, as_filters
-from .influence import influence_diagnostics
-from .ipd import Harmonisation, HarmonisedData, OneStageResult, TwoStageResult, one_stage
-from .ipd import two_stage as pool_two_stage
-from .ipd.harmonise import check_columns, mapped_covariates
-from .ipd.one_stage import TIME_TO_EVENT_RANDOM_REFUSAL
-from .moderators import MAX_PERMUTATIONS, ModeratorAnalysis, analyse_moderators
 from .pooling import pool
 from .provenance import json_safe, software_versions
-from .publication_bias import (
-    FSN_TYPES,
-    egger_test,
-    fail_safe_n,
-    rank_correlation_test,
-    trim_and_fill,
-)
 from .results import MetaAnalysisResult
-from .sensitivity import cumulative, leave_one_out
-from .subgroups import subgroup_analysis
+from .validation import check_columns
 from .vocabulary import ROLE_LABELS, CoefficientTest, Kind, Measure, Method, Stage, StudyEffect
+
+if TYPE_CHECKING:
+    from .ipd import HarmonisedData, OneStageResult, TwoStageResult
+    from .moderators import ModeratorAnalysis
+
+# The participant-level models, the meta-regression and the sensitivity analyses are
+# imported by the functions that use them: the command line's meta-analysis of a
+# study table needs none of them, nor the statistics stacks they load.
 
 Progress = Callable[[float, str], None]
 """Told the fraction done and what is being done (a job's progress bar)."""
@@ -145,11 +139,16 @@ class RunSpec:
         self._check_participant_options()
 
     def _check_regression_options(self) -> None:
-        if not 0 <= self.permutations <= MAX_PERMUTATIONS or self.permutations == 1:
-            raise AnalysisInputError(
-                f"The number of permutations must be 0 (none) or between 2 and {MAX_PERMUTATIONS}.",
-                field="permutations",
-            )
+        if self.permutations:
+            # Only then: the meta-regression's module loads the statistics stack.
+            from .moderators import MAX_PERMUTATIONS
+
+            if not 2 <= self.permutations <= MAX_PERMUTATIONS:
+                raise AnalysisInputError(
+                    "The number of permutations must be 0 (none) or between 2 and "
+                    f"{MAX_PERMUTATIONS}.",
+                    field="permutations",
+                )
         if (self.permutations or self.predict) and not self.moderators:
             raise AnalysisInputError(
                 "Permutation tests and predictions need moderators: choose them with the mapping.",
@@ -194,6 +193,9 @@ class RunSpec:
             )
 
     def _check_participant_options(self) -> None:
+        from .ipd import mapped_covariates
+        from .ipd.one_stage import TIME_TO_EVENT_RANDOM_REFUSAL
+
         mapped = mapped_covariates(self.harmonisation)
         unknown = [c for c in self.covariates if c not in mapped]
         if unknown:
@@ -477,6 +479,8 @@ def execute(
             else:
                 results["meta_regression"] = regression.to_dict()
     else:
+        from .ipd import Harmonisation, one_stage
+
         progress(0.3, "Harmonising the datasets")
         harmonisation = Harmonisation.from_dict(spec.harmonisation, frames, datasets=spec.datasets)
         data = harmonisation.apply(frames).filtered(spec.filters)
@@ -512,6 +516,8 @@ def execute(
 
 
 def _meta_regression(spec: RunSpec, effects: EffectSizes, frame: pd.DataFrame) -> ModeratorAnalysis:
+    from .moderators import analyse_moderators
+
     check_columns(frame, spec.datasets[0], {c: c for c in spec.moderators})
     return analyse_moderators(
         effects,
@@ -548,6 +554,8 @@ def _aggregate_effects(
 
 
 def _per_study(spec: RunSpec, data: HarmonisedData) -> tuple[TwoStageResult, list[str]]:
+    from .ipd import two_stage as pool_two_stage
+
     """The two-stage analysis: the run's model, or the per-study estimates (forest plot,
     sensitivity analyses) shown beside a one-stage model, with the same covariates
     where the studies allow them."""
@@ -577,6 +585,11 @@ def _sensitivity(
 ) -> dict[str, Any]:
     """Leave-one-out, cumulative (given an order), subgroups (given groups) and Egger's
     test; one that cannot be computed says why instead of failing the run."""
+    from .influence import influence_diagnostics
+    from .publication_bias import egger_test
+    from .sensitivity import cumulative, leave_one_out
+    from .subgroups import subgroup_analysis
+
     method, test, level = spec.method, _test(spec), spec.level
     out: dict[str, Any] = {}
     try:
@@ -631,6 +644,8 @@ def _publication_bias(
 ) -> dict[str, Any]:
     """Trim and fill (L0, side as metafor chooses), the rank correlation test and the
     three fail-safe Ns, each saying why where it cannot be computed."""
+    from .publication_bias import FSN_TYPES, fail_safe_n, rank_correlation_test, trim_and_fill
+
     out: dict[str, Any] = {}
     tools: dict[str, Callable[[], Any]] = {
         "trimfill": lambda: trim_and_fill(effects, method, level=level, test=test).to_dict(),

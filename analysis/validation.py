@@ -42,6 +42,20 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str]) -> None:
             )
 
 
+def check_columns(frame: pd.DataFrame, study: str, mapping: Mapping[str, str | None]) -> None:
+    """Every column ``mapping`` names (role -> column; None: not mapped) is in ``frame``."""
+    for role, column in mapping.items():
+        if column and column not in frame.columns:
+            names = [repr(str(c)) for c in frame.columns]
+            raise AnalysisInputError(
+                f"column {column!r} (mapped to {role!r}) does not exist; available: "
+                + ", ".join(names[:20])
+                + (", ..." if len(names) > 20 else ""),
+                study=study,
+                field=role,
+            )
+
+
 def parse_column_mapping(spec: str, required: Sequence[str]) -> dict[str, str]:
     """Parse ``"ai=COL,n1i=COL"`` into ``{"ai": "COL", ...}`` and check completeness."""
     mapping: dict[str, str] = {}

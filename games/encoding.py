@@ -181,10 +181,23 @@ class _Layout(NamedTuple):
 
     coordinates: np.ndarray  # int64 (rows, blocks + 1)
     widths: np.ndarray  # int64 (blocks,): columns per block
-    letters: np.ndarray  # uint8: every row's letters, row after row
+    letters: np.ndarray  # uint8: every row's letters, row after row, then one more byte
     offsets: np.ndarray  # int64 (rows + 1,): row i's letters are letters[offsets[i]:offsets[i + 1]]
     length: int  # columns
     names: list[str | None]
+
+
+def _small_coordinates(coordinates: np.ndarray) -> bool:
+    """Whether the numpy twins place this alignment, decided without reading its
+    coordinates when it cannot be small: the kernels are loaded already, or one
+    row alone has more letters than a small alignment has columns."""
+    n_rows = coordinates.shape[0]
+    if not _small.use_small(n_rows, 0):
+        return False
+    longest = int(np.abs(coordinates[:, -1] - coordinates[:, 0]).max()) if coordinates.size else 0
+    if not _small.use_small(n_rows, longest):
+        return False
+    return _small.use_small(n_rows, int(_small.widths_and_steps(coordinates)[0].sum()))
 
 
 def _alignment_layout(alignment: Alignment) -> _Layout:
@@ -198,7 +211,7 @@ def _alignment_layout(alignment: Alignment) -> _Layout:
     widths = np.zeros(max(coordinates.shape[1] - 1, 0), dtype=np.int64)
     directions = np.zeros(len(sequences), dtype=np.int64)
     kernels: Any = _small
-    if not _small.use_small(len(sequences), int(_small.widths_and_steps(coordinates)[0].sum())):
+    if not _small_coordinates(coordinates):
         # Imported here: numba costs a second that a small alignment need not pay.
         from games import _kernels as kernels
     uneven = kernels.alignment_layout(coordinates, widths, directions)
@@ -230,10 +243,14 @@ def _alignment_layout(alignment: Alignment) -> _Layout:
         pieces.append(piece)
     offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
     np.cumsum([len(piece) for piece in pieces], out=offsets[1:])
-    letters = np.frombuffer(b"".join(pieces), dtype=np.uint8)
-    gap_at = np.flatnonzero(letters == ord(GAP))
-    if gap_at.size:
-        row = int(np.searchsorted(offsets, gap_at[0], side="right")) - 1
+    # The byte after the last row's letters lets fill_codes read one past a row's
+    # end; joined in, it costs no second copy of the letters.
+    pieces.append(GAP.encode())
+    joined = b"".join(pieces)
+    letters = np.frombuffer(joined, dtype=np.uint8)
+    gap_at = joined.find(GAP.encode(), 0, len(joined) - 1)
+    if gap_at >= 0:
+        row = int(np.searchsorted(offsets, gap_at, side="right")) - 1
         raise ScoringError(
             f"{_where(row, None, names)}: its sequence contains {GAP!r}; in a"
             " Bio.Align.Alignment gaps come from the coordinates, not the sequence",
@@ -270,9 +287,13 @@ def _codes_from_alignment(layout: _Layout, scheme: ScoringScheme) -> np.ndarray:
     from games import _kernels
 
     codes = np.empty((len(layout.names), layout.length), dtype=np.uint8)
-    padded = np.append(layout.letters, np.uint8(ord(GAP)))  # see fill_codes
     unknown = _kernels.fill_codes(
-        layout.coordinates, layout.widths, padded, layout.offsets, compile_scheme(scheme).lut, codes
+        layout.coordinates,
+        layout.widths,
+        layout.letters,
+        layout.offsets,
+        compile_scheme(scheme).lut,
+        codes,
     )
     if unknown >= 0:
         # Rare: let the byte path find the column and word the message.

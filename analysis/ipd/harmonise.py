@@ -32,6 +32,7 @@ import pandas as pd
 from ..errors import AnalysisInputError
 from ..filters import RowFilter, apply_filters, as_filters
 from ..provenance import json_object
+from ..validation import check_columns
 from ..vocabulary import OutcomeType
 
 OUTCOME_TYPES = tuple(OutcomeType)
@@ -238,18 +239,6 @@ def mapped_covariates(data: Mapping[str, Any]) -> list[str]:
             if name not in names:
                 names.append(name)
     return names
-
-
-def check_columns(frame: pd.DataFrame, study: str, mapping: Mapping[str, str | None]) -> None:
-    """Every column ``mapping`` names (role -> column; None: not mapped) is in ``frame``."""
-    for role, column in mapping.items():
-        if column and column not in frame.columns:
-            raise AnalysisInputError(
-                f"column {column!r} (mapped to {role!r}) does not exist; available: "
-                f"{_show([str(c) for c in frame.columns], 20)}",
-                study=study,
-                field=role,
-            )
 
 
 _MAPPING_FIELDS = frozenset(f.name for f in fields(DatasetMapping))

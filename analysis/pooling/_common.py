@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
+from .._distributions import norm_isf, norm_sf
 from ..effect_sizes import binary_effect_sizes
 from ..errors import AnalysisInputError
 from ..results import MetaAnalysisResult, StudyTable
@@ -47,7 +47,7 @@ def resolve_test(hk: bool, test: str | None) -> str:
 
 
 def z_crit(level: float) -> float:
-    return float(stats.norm.isf((1 - level) / 2))
+    return float(norm_isf((1 - level) / 2))
 
 
 def study_rows(
@@ -105,7 +105,7 @@ def fixed_effect_result(
         estimate=beta,
         se=se,
         statistic=float(z),
-        pvalue=float(2 * stats.norm.sf(abs(z))),
+        pvalue=float(2 * norm_sf(abs(z))),
         ci_low=beta - crit * se,
         ci_high=beta + crit * se,
         df=None,

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
+from .._distributions import chi2_sf
 from ..effect_sizes import BINARY_MEASURES, _binary_outcomes
 from ..errors import AnalysisInputError
 from ..results import MetaAnalysisResult
@@ -43,7 +43,7 @@ def _fixed_heterogeneity(q: float, k_q: int) -> tuple[float, float, float, int]:
         return 1.0, 0.0, 1.0, 0
     df = k_q - 1
     i2 = 0.0 if q <= 0 else max(0.0, 100 * (q - df) / q)
-    return float(stats.chi2.sf(q, df)), i2, q / df, df
+    return float(chi2_sf(q, df)), i2, q / df, df
 
 
 def mantel_haenszel(
@@ -217,11 +217,11 @@ def _cmh_and_breslow_day(
     ta = max(0.0, bd - float(np.sum(a[pos] - n11) ** 2 / np.sum(var)))
     return {
         "cochran": cochran,
-        "cochran_pvalue": float(stats.chi2.sf(cochran, 1)),
+        "cochran_pvalue": float(chi2_sf(cochran, 1)),
         "cmh": cmh,
-        "cmh_pvalue": float(stats.chi2.sf(cmh, 1)),
+        "cmh_pvalue": float(chi2_sf(cmh, 1)),
         "breslow_day": bd,
-        "breslow_day_pvalue": float(stats.chi2.sf(bd, k_pos - 1)) if k_pos > 1 else None,
+        "breslow_day_pvalue": float(chi2_sf(bd, k_pos - 1)) if k_pos > 1 else None,
         "tarone": ta,
-        "tarone_pvalue": float(stats.chi2.sf(ta, k_pos - 1)) if k_pos > 1 else None,
+        "tarone_pvalue": float(chi2_sf(ta, k_pos - 1)) if k_pos > 1 else None,
     }

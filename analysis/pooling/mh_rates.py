@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
+from .._distributions import chi2_sf
 from ..effect_sizes import RATE_MEASURES, rate_effect_sizes
 from ..errors import AnalysisInputError
 from ..results import MetaAnalysisResult
@@ -69,7 +69,7 @@ def mantel_haenszel_rates(
         mh = (abs(float(np.sum(x1 - xt * (t1 / tt)))) - cc) ** 2 / float(
             np.sum(xt * (t1 / tt) * (t2 / tt))
         )
-        extra.update(mh=mh, mh_pvalue=float(stats.chi2.sf(mh, 1)))
+        extra.update(mh=mh, mh_pvalue=float(chi2_sf(mh, 1)))
     else:
         w = (t1 / tt) * t2
         beta = float(np.sum((x1 * t2 - x2 * t1) / tt) / np.sum(w))

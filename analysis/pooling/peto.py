@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
+from .._distributions import chi2_sf
 from ..effect_sizes import peto_log_odds_ratios
 from ..errors import AnalysisInputError
 from ..results import MetaAnalysisResult
@@ -58,7 +58,7 @@ def peto(
     k_q = int(np.isfinite(yi).sum())
     if int(positive.sum()) > 1:
         q_df = k_q - 1
-        q_p = float(stats.chi2.sf(q, q_df))
+        q_p = float(chi2_sf(q, q_df))
         i2 = 0.0 if q <= 0 else max(0.0, 100 * (q - q_df) / q)
         h2 = q / q_df
     else:

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
+from .._distributions import chi2_sf, f_sf
 from ..errors import AnalysisInputError
 from ..heterogeneity import design, resolve_control
 from ..results import MetaRegressionResult
@@ -31,8 +31,8 @@ def omnibus_test(beta: np.ndarray, vb: np.ndarray, df: int | None) -> tuple[floa
         # study exactly): metafor's QM is NA
         return float("nan"), float("nan")
     if df is None:
-        return qm, float(stats.chi2.sf(qm, m))
-    return qm / m, float(stats.f.sf(qm / m, m, df))
+        return qm, float(chi2_sf(qm, m))
+    return qm / m, float(f_sf(qm / m, m, df))
 
 
 def meta_regression(

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
+from .._distributions import norm_sf, t_isf, t_sf
 from ..errors import AnalysisInputError
 from ..heterogeneity import (
     HeterogeneityCI,
@@ -104,11 +104,11 @@ def fit_inverse_variance(
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = beta / se
     if df is None:
-        pval = 2 * stats.norm.sf(np.abs(stat))
+        pval = 2 * norm_sf(np.abs(stat))
         crit = z_crit(level)
     else:
-        pval = 2 * stats.t.sf(np.abs(stat), df)
-        crit = float(stats.t.isf((1 - level) / 2, df))
+        pval = 2 * t_sf(np.abs(stat), df)
+        crit = float(t_isf((1 - level) / 2, df))
     het = heterogeneity(y, v, tau.tau2, method=method, X=X)
     return {
         "beta": beta,

@@ -5,6 +5,9 @@ row, the column and the letter, numbered from 1."""
 
 from __future__ import annotations
 
+import sys
+from unittest import mock
+
 import numpy as np
 import pytest
 from Bio import Align
@@ -12,8 +15,10 @@ from Bio.Align import Alignment
 from Bio.Seq import Seq
 from Bio.SeqRecord import SeqRecord
 from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from games.encoding import GAP_CODE, encode_batch, encode_rows
+from games import _kernels, _small  # noqa: F401  (the kernels loaded: they place by default)
+from games.encoding import GAP_CODE, _small_coordinates, encode_batch, encode_rows
 from games.scheme import ScoringError, ScoringScheme
 from games.scoring import score_alignment
 
@@ -94,6 +99,53 @@ def test_alignment_codes_come_from_its_letters_as_the_string_path_makes_them(row
             assert (caught.value.row, caught.value.column) == (error.row, error.column)
         else:
             assert np.array_equal(encode_rows(alignment, BLOSUM62), expected)
+
+
+def _placed(rows: list[str], flank: str, minus: list[bool]) -> Alignment:
+    """``rows`` as an Alignment whose sequences carry ``flank`` on both sides, the
+    rows flagged in ``minus`` stored reverse-complemented, on the minus strand."""
+    sequences, coordinates = Alignment.parse_printed_alignment([r.encode() for r in rows])
+    placed, shifted = [], []
+    for sequence, row, reverse in zip(sequences, coordinates, minus, strict=True):
+        whole = flank + sequence.decode() + flank
+        if reverse:
+            placed.append(str(Seq(whole).reverse_complement()))
+            shifted.append(len(whole) - (row + len(flank)))
+        else:
+            placed.append(whole)
+            shifted.append(row + len(flank))
+    return Alignment(placed, np.array(shifted))
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(rows=alignments("ACGTN"), flank=st.sampled_from(["", "T", "GATC"]), data=st.data())
+def test_both_placements_of_an_alignment_give_the_codes_of_its_printed_rows(rows, flank, data):
+    # The numpy twins place a small alignment in a process without the kernels,
+    # the kernels place every other; both read a row's letters off the sequence
+    # (flanks left out, minus strand complemented) and must agree with the rows.
+    kept = [c for c in range(len(rows[0])) if any(row[c] != "-" for row in rows)]
+    assume(kept)
+    printed = ["".join(row[c] for c in kept) for row in rows]
+    minus = data.draw(st.lists(st.booleans(), min_size=len(rows), max_size=len(rows)))
+    alignment = _placed(printed, flank, minus)
+    expected = encode_rows(printed, BLASTN)
+    assert np.array_equal(encode_rows(alignment, BLASTN), expected)  # the kernels
+    with mock.patch.dict(sys.modules):
+        del sys.modules["games._kernels"]
+        assert np.array_equal(encode_rows(alignment, BLASTN), expected)  # numpy
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(rows=alignments("ACGT"), threshold=st.integers(0, 30_000))
+def test_the_placement_is_chosen_from_the_columns_as_counted_from_the_blocks(rows, threshold):
+    kept = [c for c in range(len(rows[0])) if any(row[c] != "-" for row in rows)]
+    assume(kept)
+    printed = ["".join(row[c] for c in kept) for row in rows]
+    coordinates = to_alignment(printed).coordinates
+    columns = int(_small.widths_and_steps(coordinates)[0].sum())
+    with mock.patch.dict(sys.modules), mock.patch.object(_small, "SMALL_PAIR_CELLS", threshold):
+        del sys.modules["games._kernels"]
+        assert _small_coordinates(coordinates) == _small.use_small(len(rows), columns)
 
 
 def test_encode_rows_and_encode_batch_agree():

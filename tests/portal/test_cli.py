@@ -240,7 +240,7 @@ def test_the_portal_command_fits_a_network(runner, tmp_path):
 HEAVY = ("scipy", "pandas", "statsmodels", "flask", "portal.app", "sqlalchemy", "alembic", "numba")
 
 
-def _loaded(*args: str, tmp_path) -> list[str]:
+def _loaded(*args: str, tmp_path, modules: tuple[str, ...] = HEAVY) -> list[str]:
     code = (
         "import sys\n"
         "from portal.cli import main\n"
@@ -248,7 +248,7 @@ def _loaded(*args: str, tmp_path) -> list[str]:
         f"    main({list(args)!r})\n"
         "except SystemExit:\n"
         "    pass\n"
-        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)\n"
+        f"print(sorted(m for m in {modules!r} if m in sys.modules), file=sys.stderr)\n"
     )
     env = {**os.environ, "PORTAL_INSTANCE_PATH": str(tmp_path)}
     result = subprocess.run(
@@ -270,6 +270,34 @@ def test_help_and_scoring_a_small_file_load_nothing_heavy(tmp_path):
         )
         == []
     )
+
+
+#: What ``portal meta`` needs beyond numpy: pandas reads the table and scipy.special's
+#: functions give the tail probabilities; scipy.stats, the participant-level models and
+#: the sensitivity analyses are not needed for the pooled estimate it prints.
+NOT_FOR_META = (
+    *(m for m in HEAVY if m not in ("scipy", "pandas")),
+    "scipy.stats",
+    "scipy.optimize",
+    "matplotlib",
+    "analysis.ipd.one_stage",
+    "analysis.moderators",
+    "analysis.influence",
+    "analysis.sensitivity",
+    "analysis.publication_bias",
+)
+
+
+def test_a_meta_analysis_of_a_table_loads_only_what_pooling_needs(tmp_path):
+    table = tmp_path / "bcg.csv"
+    table.write_text(
+        "study,ai,n1i,ci,n2i\nAronson,4,123,11,139\nFerguson,6,306,29,303\n"
+        "Rosenthal,3,231,11,220\nHart,62,13598,248,12867\n"
+    )
+    columns = "ai=ai,n1i=n1i,ci=ci,n2i=n2i"
+    for method, option in (("REML", "--json"), ("DL", "--hk"), ("MH", "--json")):
+        args = ["meta", str(table), "--measure", "RR", "--method", method, "--columns", columns]
+        assert _loaded(*args, option, tmp_path=tmp_path, modules=NOT_FOR_META) == []
 
 
 def test_version_and_debug_options_need_no_application(tmp_path):
