@@ -73,7 +73,7 @@ def create_analysis(body: schemas.AnalysisCreate) -> tuple[dict[str, Any], int]:
     if run.kind == network.KIND:
         _specify_network(run, body)
     else:
-        for name in sorted(body.options.chosen() & NETWORK_OPTIONS):
+        for name in sorted(body.options.chosen() & NETWORK_ONLY):
             raise ServiceError(f"options.{name} applies to network runs only.", f"options.{name}")
         building.set_harmonisation(run, body.harmonisation)
         building.set_method(
@@ -100,6 +100,8 @@ def create_analysis(body: schemas.AnalysisCreate) -> tuple[dict[str, Any], int]:
 
 #: the options of a network run; every other option is refused on one
 NETWORK_OPTIONS = {"reference", "small_values", "level"}
+#: and those that only a network run takes
+NETWORK_ONLY = NETWORK_OPTIONS - {"level"}
 
 
 def _specify_network(run: AnalysisRun, body: schemas.AnalysisCreate) -> None:
