@@ -181,8 +181,8 @@ def in_plain_words(result: MultilevelResult, measure_label: str, ratio: bool) ->
     studies = f"{result.n_studies} stud{'y' if result.n_studies == 1 else 'ies'}"
     words = {
         "estimate": (
-            f"Pooling {result.n_effects} effects from {studies}, each study counted once "
-            f"however many effects it reports: {measure_label.lower()} "
+            f"Pooling {result.n_effects} effects from {studies}, where the effects of one "
+            f"study are not counted as independent studies: {measure_label.lower()} "
             f"{_shown(c.estimate, ratio)} ({pct} confidence interval "
             f"{_shown(c.ci_low, ratio)} to {_shown(c.ci_high, ratio)}); "
             + (
