@@ -115,6 +115,20 @@ _METHOD_CHOICES = [m.value for m in Method]
     metavar="MOD=V;...",
     help="Predicted effect at these moderator values (repeatable), e.g. 'dose=20;arm=b'.",
 )
+@click.option(
+    "--multilevel",
+    is_flag=True,
+    help="Three-level model (rows are effects, several per --study; metafor's rma.mv with "
+    "random = ~ 1 | study/es_id, REML).",
+)
+@click.option(
+    "--effect-id",
+    "effect_id",
+    default=None,
+    metavar="COL",
+    help="With --multilevel: column naming each effect within its study (default: the "
+    "rows' order within the study).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def meta(
     file: str,
@@ -130,10 +144,13 @@ def meta(
     permutations: int,
     seed: int | None,
     predict: tuple[str, ...],
+    multilevel: bool,
+    effect_id: str | None,
     as_json: bool,
 ) -> None:
     """Meta-analysis of the studies in FILE (one study per row), or with --mods a
-    meta-regression."""
+    meta-regression, or with --multilevel a three-level model of several effects per
+    study."""
     measure, method = measure.upper(), method.upper()
     name = Path(file).stem
     try:
@@ -149,8 +166,10 @@ def meta(
                 "study": study_column,
                 "moderators": [c.strip() for c in (mods or "").split(",") if c.strip()],
                 "categorical_moderators": list(categorical_mods),
+                "effect_id": effect_id,
             },
             options={
+                "multilevel": multilevel,
                 "hk": hk,
                 "test": test,
                 "level": level,
@@ -162,6 +181,13 @@ def meta(
         computed = execute(spec, {name: frame}, primary_only=True)
     except (AnalysisInputError, ConvergenceError) as exc:
         raise click.ClickException(str(exc)) from None
+    if spec.multilevel:
+        stored = computed.results["multilevel"]
+        if as_json:
+            click.echo(json.dumps(stored, indent=2, allow_nan=False))
+        else:
+            click.echo(format_multilevel(stored))
+        return
     pooled = computed.pooled
     assert pooled is not None  # an aggregate run always pools
     result = with_options(pooled, input={"file": file, "columns": mapping, "study": study_column})
@@ -176,6 +202,37 @@ def meta(
         if regression is not None:
             click.echo("")
             click.echo(format_regression(regression))
+
+
+def format_multilevel(stored: dict[str, Any]) -> str:
+    """A three-level fit as stored by a run: the numbers, then the same in plain words."""
+    c = stored["coefficients"][0]
+    ratio = stored["scale"] == "log"
+    shown = "exp" if ratio else "estimate"
+    lines = [
+        f"Three-level model ({stored['measure']}, REML): {stored['n_effects']} effects "
+        f"in {stored['n_studies']} studies",
+        f"Estimate {_num(c['estimate'])} (SE {_num(c['se'])}), "
+        f"CI {_num(c['ci_low'])} to {_num(c['ci_high'])}, z = {_num(c['statistic'], 2)}, "
+        f"p {_p(c['pvalue'])}",
+    ]
+    if ratio:
+        lines.append(
+            f"{shown}: {_num(stored['estimate_exp'])} "
+            f"(CI {_num(stored['ci_low_exp'])} to {_num(stored['ci_high_exp'])})"
+        )
+    lines += [
+        f"Variance between studies {_num(stored['sigma2_study'])}, within studies "
+        f"{_num(stored['sigma2_within'])}",
+        f"I2 total {_num(stored['i2_total'], 1)}%, between studies "
+        f"{_num(stored['i2_study'], 1)}%, within studies {_num(stored['i2_within'], 1)}%",
+        f"Q({stored['q_df']}) = {_num(stored['q'], 2)}, p {_p(stored['q_pvalue'])}",
+        f"Prediction interval {_num(stored['pi_low'])} to {_num(stored['pi_high'])}",
+        "",
+        *stored["in_plain_words"].values(),
+        *stored["notes"],
+    ]
+    return "\n".join(lines)
 
 
 def _read_csv(path: str) -> pd.DataFrame:

@@ -30,7 +30,7 @@ Fields = Sequence[Mapping[str, Any]]
 
 #: The aggregate outcome sets, in the order a guess prefers them.
 AGGREGATE_SETS: tuple[tuple[str, ...], ...] = tuple(t.roles for t in StudyTable)
-EXTRAS = ("study", "year", "subgroup")
+EXTRAS = ("study", "year", "subgroup", "effect_id")
 
 _TREATMENT = {
     "t",

@@ -162,3 +162,56 @@ def multilevel_meta_analysis(
         pi_high=pi_high,
         options={"method": "REML", "random": "~ 1 | study/es_id"},
     )
+
+
+def _shown(value: float | None, ratio: bool) -> str:
+    if value is None:
+        return "–"
+    return f"{np.exp(value) if ratio else value:.2f}"
+
+
+def in_plain_words(result: MultilevelResult, measure_label: str, ratio: bool) -> dict[str, str]:
+    """What each number of a model without moderators says, for people who do not read
+    variance components: the pooled effect, the spread between studies and within them,
+    each level's share of the variation, and where a new study's effect would lie."""
+    pct = f"{result.level * 100:g}%"
+    c = result.coefficients[0]
+    no_effect = 0.0
+    clear = not (c.ci_low <= no_effect <= c.ci_high)
+    studies = f"{result.n_studies} stud{'y' if result.n_studies == 1 else 'ies'}"
+    words = {
+        "estimate": (
+            f"Pooling {result.n_effects} effects from {studies}, where the effects of one "
+            f"study are not counted as independent studies: {measure_label.lower()} "
+            f"{_shown(c.estimate, ratio)} ({pct} confidence interval "
+            f"{_shown(c.ci_low, ratio)} to {_shown(c.ci_high, ratio)}); "
+            + (
+                "the data clearly show an effect."
+                if clear
+                else "the data cannot tell it apart from no effect."
+            )
+        ),
+        "between": (
+            "How much the studies' true effects differ from one study to another: variance "
+            f"{result.sigma2_study:.4f} (standard deviation "
+            f"{np.sqrt(result.sigma2_study):.3f}{' on the log scale' if ratio else ''})."
+        ),
+        "within": (
+            "How much the true effects reported by one study differ from one another: "
+            f"variance {result.sigma2_within:.4f} (standard deviation "
+            f"{np.sqrt(result.sigma2_within):.3f}{' on the log scale' if ratio else ''})."
+        ),
+        "shares": (
+            f"Of all the variation among the effects, {result.i2_study:.0f}% comes from "
+            f"differences between studies, {result.i2_within:.0f}% from differences between "
+            f"the effects within a study, and the remaining {100 - result.i2_total:.0f}% is "
+            "what chance in sampling alone would give."
+        ),
+    }
+    if result.pi_low is not None:
+        words["prediction"] = (
+            f"The true effect in a new study like these would lie between "
+            f"{_shown(result.pi_low, ratio)} and {_shown(result.pi_high, ratio)} "
+            f"({pct} prediction interval)."
+        )
+    return words

@@ -41,6 +41,7 @@ from .vocabulary import ROLE_LABELS, CoefficientTest, Kind, Measure, Method, Sta
 if TYPE_CHECKING:
     from .ipd import HarmonisedData, OneStageResult, TwoStageResult
     from .moderators import ModeratorAnalysis
+    from .multilevel import MultilevelResult
 
 # The participant-level models, the meta-regression and the sensitivity analyses are
 # imported by the functions that use them: the command line's meta-analysis of a
@@ -89,6 +90,7 @@ class RunSpec:
     permutations: int = 0
     seed: int | None = None
     predict: tuple[Mapping[str, Any], ...] = ()
+    multilevel: bool = False
 
     @property
     def moderators(self) -> tuple[str, ...]:
@@ -129,7 +131,15 @@ class RunSpec:
                 raise _participant_only()
             self._check_measure_is_mapped()
             self._check_regression_options()
+            if self.multilevel:
+                self._check_multilevel()
             return
+        if self.multilevel:
+            raise AnalysisInputError(
+                "The three-level model pools the effects of one study-level table; "
+                "participant-level runs cannot use it.",
+                field="multilevel",
+            )
         if self.permutations or self.predict:
             raise AnalysisInputError(
                 "Permutation tests and predictions belong to a meta-regression of "
@@ -168,6 +178,32 @@ class RunSpec:
                     f"({', '.join(self.moderators)}).",
                     field="predict",
                 )
+
+    def _check_multilevel(self) -> None:
+        """The three-level model is metafor's ``rma.mv`` fitted by REML with z tests,
+        without moderators here, and it needs to know which rows share a study."""
+        if self.method is not Method.REML:
+            raise AnalysisInputError(
+                "The three-level model is fitted by REML; choose REML as the method.",
+                field="method",
+            )
+        if self.test is not CoefficientTest.Z:
+            raise AnalysisInputError(
+                "The three-level model reports z tests; choose the normal distribution.",
+                field="test",
+            )
+        if self.moderators:
+            raise AnalysisInputError(
+                "Moderators are not offered with the three-level model; clear them on the "
+                "mapping step or choose the ordinary model.",
+                field="moderators",
+            )
+        if self.harmonisation.get("columns") and not self.harmonisation.get("study"):
+            raise AnalysisInputError(
+                "The three-level model needs the column that says which study each row "
+                "belongs to; choose it on the mapping step.",
+                field="study",
+            )
 
     def _check_measure_is_mapped(self) -> None:
         """A measure needs its outcome's columns: counts for OR, RR and RD, means and
@@ -281,6 +317,7 @@ class RunSpec:
             permutations=permutations,
             seed=seed,
             predict=_predictions(options.get("predict")),
+            multilevel=_flag(options.get("multilevel"), "multilevel"),
         )
 
     def options(self) -> dict[str, Any]:
@@ -293,6 +330,8 @@ class RunSpec:
             out.update(permutations=self.permutations, seed=self.seed)
         if self.predict:
             out["predict"] = [dict(at) for at in self.predict]
+        if self.multilevel:
+            out["multilevel"] = True
         if self.kind is Kind.PARTICIPANT:
             out.update(
                 stage=self.stage.value,
@@ -358,6 +397,18 @@ def _names(value: Any, name: str) -> list[str]:
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         raise AnalysisInputError(f"{name} is a list of names.", field=name)
     return [v.strip() for v in value if v.strip()]
+
+
+def _flag(value: Any, name: str) -> bool:
+    """A yes/no option as JSON gives it or as a form's checkbox sends it."""
+    if isinstance(value, bool) or value is None:
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    if text in ("1", "true", "yes", "on"):
+        return True
+    raise AnalysisInputError(f"{name} must be true or false.", field=name)
 
 
 def _whole(value: Any, name: str) -> int:
@@ -439,6 +490,7 @@ class RunResult:
     one_stage: OneStageResult | None = None
     two_stage: TwoStageResult | None = None
     moderators: ModeratorAnalysis | None = None
+    multilevel: MultilevelResult | None = None
 
 
 def execute(
@@ -463,6 +515,15 @@ def execute(
     order = groups = None
     one = two = None
     regression = None
+    if spec.kind is Kind.AGGREGATE and spec.multilevel:
+        (name,) = spec.datasets
+        effects, _, _ = _aggregate_effects(spec, name, frames[name])
+        progress(0.4, "Fitting the three-level model")
+        fitted, stored = _three_level(spec, effects, frames[name], name)
+        results["multilevel"] = stored
+        results["effect_sizes"] = effects.to_dict()
+        results["software"] = software_versions()
+        return RunResult(json_safe(results), effects=effects, multilevel=fitted)
     if spec.kind is Kind.AGGREGATE:
         (name,) = spec.datasets
         effects, order, groups = _aggregate_effects(spec, name, frames[name])
@@ -545,7 +606,7 @@ def _aggregate_effects(
         if not column:
             raise AnalysisInputError(f"no column mapped for {role!r}", study=name, field=role)
         columns[role] = column
-    extra = {key: h.get(key) for key in ("study", "year", "subgroup")}
+    extra = {key: h.get(key) for key in ("study", "year", "subgroup", "effect_id")}
     check_columns(frame, name, {**columns, **extra})
     effects = effect_sizes_from_table(frame, spec.measure, columns, study=h.get("study"))
     order = frame[h["year"]].to_numpy() if h.get("year") else None
@@ -553,12 +614,94 @@ def _aggregate_effects(
     return effects, order, groups
 
 
-def _per_study(spec: RunSpec, data: HarmonisedData) -> tuple[TwoStageResult, list[str]]:
-    from .ipd import two_stage as pool_two_stage
+def _three_level(
+    spec: RunSpec, effects: EffectSizes, frame: pd.DataFrame, name: str
+) -> tuple[MultilevelResult, dict[str, Any]]:
+    """The three-level model of the table's effects, grouped by the study column, and
+    what a run stores of it: the fit, each effect with its study and id, and the fit's
+    numbers in plain words.  Each row is one effect; an effect-id column, when mapped,
+    only names them, and must not repeat within a study (``random = ~ 1 | study/es_id``
+    would then join two effects into one)."""
+    from .multilevel import in_plain_words as multilevel_words
+    from .multilevel import multilevel_meta_analysis
 
+    h = spec.harmonisation
+    study_column = h.get("study")
+    if not study_column:
+        raise AnalysisInputError(
+            "the three-level model needs the study column", study=name, field="study"
+        )
+    # the labels effect_sizes_from_table read (a row without one is refused there)
+    study = list(effects.labels)
+    id_column = h.get("effect_id")
+    if id_column:
+        ids = frame[id_column].astype(str).str.strip().tolist()
+    else:
+        # inferred: the effects of a study numbered in the order of their rows
+        counts: dict[str, int] = {}
+        ids = []
+        for s in study:
+            counts[s] = counts.get(s, 0) + 1
+            ids.append(str(counts[s]))
+    repeated = set()
+    for s, e in zip(study, ids, strict=True):
+        if (s, e) in repeated:
+            raise AnalysisInputError(
+                f"effect {e!r} appears more than once in this study; each row must be a "
+                "different effect",
+                study=s,
+                field="effect_id",
+            )
+        repeated.add((s, e))
+    computed = np.isfinite(effects.yi) & np.isfinite(effects.vi)
+    kept = np.flatnonzero(computed)
+    notes = []
+    if kept.size < len(study):
+        left = [f"{study[i]} ({ids[i]})" for i in np.flatnonzero(~computed)]
+        notes.append(
+            f"{len(left)} effect{'s' if len(left) != 1 else ''} could not be computed and "
+            f"{'are' if len(left) != 1 else 'is'} left out: {', '.join(left)}."
+        )
+    if kept.size == 0:
+        raise AnalysisInputError("no effect could be computed from this table", study=name)
+    fitted = multilevel_meta_analysis(
+        effects.yi[kept], effects.vi[kept], [study[i] for i in kept], level=spec.level
+    )
+    ratio = spec.measure.is_ratio
+    stored = fitted.to_dict()
+    stored.update(
+        measure=spec.measure.value,
+        scale="log" if ratio else "identity",
+        notes=notes,
+        effects=[
+            {
+                "study": study[i],
+                "effect_id": ids[i],
+                "yi": float(effects.yi[i]),
+                "vi": float(effects.vi[i]),
+            }
+            for i in kept
+        ],
+        in_plain_words=multilevel_words(fitted, spec.measure.label, ratio),
+    )
+    if ratio:
+        c = fitted.coefficients[0]
+        stored.update(
+            estimate_exp=float(np.exp(c.estimate)),
+            ci_low_exp=float(np.exp(c.ci_low)),
+            ci_high_exp=float(np.exp(c.ci_high)),
+            pi_low_exp=float(np.exp(fitted.pi_low)) if fitted.pi_low is not None else None,
+            pi_high_exp=float(np.exp(fitted.pi_high)) if fitted.pi_high is not None else None,
+        )
+    return fitted, stored
+
+
+def _per_study(spec: RunSpec, data: HarmonisedData) -> tuple[TwoStageResult, list[str]]:
     """The two-stage analysis: the run's model, or the per-study estimates (forest plot,
     sensitivity analyses) shown beside a one-stage model, with the same covariates
     where the studies allow them."""
+    from .ipd import two_stage as pool_two_stage
+
     test, level = _test(spec), spec.level
     try:
         two = pool_two_stage(

@@ -40,7 +40,8 @@ SUMMARIES: dict[str, str] = {
     "ipd": "Participant-level pooling of the trials in FILES (one participant per row).",
     "meta": (
         "Meta-analysis of the studies in FILE (one study per row), or with --mods a"
-        " meta-regression."
+        " meta-regression, or with --multilevel a three-level model of several effects"
+        " per study."
     ),
     "network": "Network meta-analysis of the arms in FILES (one arm per row).",
     "puzzles": "Alignment puzzles.",

@@ -13,10 +13,10 @@ from portal.api.blueprint import bp
 from portal.api.jobs import job_url
 from portal.api.pagination import paged
 from portal.api.spec import operation
-from portal.errors import NotFound
+from portal.errors import NotFound, ServiceError
 from portal.extensions import analysis_limit, limiter, user_or_address
 from portal.jobs import runner
-from portal.reanalysis import building, presenting
+from portal.reanalysis import building, network, presenting
 from portal.reanalysis.models import AnalysisRun
 
 
@@ -34,6 +34,12 @@ def analysis_url(run: AnalysisRun) -> str:
     body=schemas.AnalysisCreate,
     responses={202: schemas.AnalysisAccepted},
     errors=(404, 409),
+    description="An aggregate run pools one table of studies (with options.multilevel, "
+    "a three-level model of several effects per study); a participant-level run pools "
+    'participant rows; a network run ("kind": "network", measure OR, RR, RD or MD) '
+    "compares several treatments across the arm rows of its datasets, with "
+    'options.reference and options.small_values. A problem is a 400 whose "field" names '
+    "it (datasets.<slug>.<role> for a network's columns), and nothing is recorded.",
     example={
         "title": "BCG and tuberculosis",
         "kind": "aggregate",
@@ -64,17 +70,22 @@ def create_analysis(body: schemas.AnalysisCreate) -> tuple[dict[str, Any], int]:
         versions=versions,
         description=body.description,
     )
-    building.set_harmonisation(run, body.harmonisation)
-    building.set_method(
-        run,
-        measure=body.measure,
-        method=body.method or "REML",
-        hk=body.options.hk,
-        test=body.options.test,
-        level=body.options.level,
-        participant=body.options.participant(),
-        regression=body.options.regression(),
-    )
+    if run.kind == network.KIND:
+        _specify_network(run, body)
+    else:
+        for name in sorted(body.options.chosen() & NETWORK_ONLY):
+            raise ServiceError(f"options.{name} applies to network runs only.", f"options.{name}")
+        building.set_harmonisation(run, body.harmonisation)
+        building.set_method(
+            run,
+            measure=body.measure,
+            method=body.method or "REML",
+            hk=body.options.hk,
+            test=body.options.test,
+            level=body.options.level,
+            participant=body.options.participant(),
+            regression=body.options.regression(),
+        )
     job = building.queue(session, run)
     session.commit()
     runner.start(job.id)
@@ -85,6 +96,32 @@ def create_analysis(body: schemas.AnalysisCreate) -> tuple[dict[str, Any], int]:
         "job": job.to_dict(),
         "links": {"analysis": analysis_url(run), "job": job_url(job)},
     }, 202
+
+
+#: the options of a network run; every other option is refused on one
+NETWORK_OPTIONS = {"reference", "small_values", "level"}
+#: and those that only a network run takes
+NETWORK_ONLY = NETWORK_OPTIONS - {"level"}
+
+
+def _specify_network(run: AnalysisRun, body: schemas.AnalysisCreate) -> None:
+    """A network run's mapping, measure and options, each problem named by its field."""
+    for name in sorted(body.options.chosen() - NETWORK_OPTIONS):
+        raise ServiceError(
+            f"options.{name} does not apply to a network run (its options are reference, "
+            "small_values and level).",
+            f"options.{name}",
+        )
+    if body.method.upper() not in ("", "REML"):
+        raise ServiceError("A network run is fitted by REML; leave method out.", "method")
+    network.set_specification(
+        run,
+        harmonisation=body.harmonisation,
+        measure=body.measure,
+        reference=body.options.reference or "",
+        small_values=body.options.small_values or "good",
+        level=body.options.level,
+    )
 
 
 def _summary(run: AnalysisRun) -> dict[str, Any]:

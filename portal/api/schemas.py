@@ -232,6 +232,22 @@ class AnalysisOptions(Request):
         description='Moderator values to predict the effect at, e.g. [{"ablat": 20}]; '
         "moderators left out are at their mean (or first category).",
     )
+    multilevel: bool = Field(
+        False,
+        description="Aggregate runs: a three-level model (rows are effects, several per "
+        "study; metafor's rma.mv with random = ~ 1 | study/es_id, REML, z tests). The "
+        'harmonisation\'s "study" groups the rows; its optional "effect_id" names each '
+        "effect within its study.",
+    )
+    # Network runs only.
+    reference: Annotated[str, StringConstraints(max_length=200, pattern=NO_CONTROL)] | None = Field(
+        None,
+        description="Network runs: the treatment the others are compared with (default: "
+        "the first in alphabetical order).",
+    )
+    small_values: Literal["good", "bad"] | None = Field(
+        None, description="Network runs: whether small values of the outcome are good (ranking)."
+    )
     # Participant-level runs only; analysis.RunSpec checks them against the run's
     # harmonisation (which covariates are mapped).
     stage: analysis.Stage | None = None
@@ -252,7 +268,18 @@ class AnalysisOptions(Request):
         return chosen or None
 
     def regression(self) -> dict[str, Any]:
-        return self.model_dump(include={"permutations", "seed", "predict"}, exclude_none=True)
+        return self.model_dump(
+            include={"permutations", "seed", "predict", "multilevel"}, exclude_none=True
+        )
+
+    def chosen(self) -> set[str]:
+        """The options the client set to something other than their default."""
+        defaults = AnalysisOptions()
+        return {
+            name
+            for name in type(self).model_fields
+            if getattr(self, name) != getattr(defaults, name)
+        }
 
 
 class AnalysisCreate(Request):
@@ -260,7 +287,13 @@ class AnalysisCreate(Request):
 
     title: Line = ""
     description: LongText = ""
-    kind: analysis.Kind = Field(analysis.Kind.AGGREGATE, validate_default=True)
+    kind: Literal["aggregate", "participant", "network"] = Field(
+        "aggregate",
+        description="aggregate: one table of studies (or of effects, with "
+        "options.multilevel); participant: participant rows; network: arm rows of one or "
+        'more datasets, with the harmonisation {"datasets": {slug: {"study", "treatment", '
+        '"events", "n"}}} (OR, RR, RD) or {"study", "treatment", "mean", "sd", "n"} (MD).',
+    )
     datasets: list[DatasetRef] = Field(..., min_length=1, max_length=50)
     harmonisation: dict[str, Any]
     measure: Annotated[str, StringConstraints(max_length=16, pattern=NO_CONTROL)] = ""
@@ -287,6 +320,12 @@ class Analysis(Response):
         None,
         description="A finished run made from another finished run: each pooled number and "
         "study weight before and after, with the change (analysis.comparison).",
+    )
+    in_plain_words: dict[str, Any] | None = Field(
+        None,
+        description="A finished network run: the effects against the reference, the league "
+        "table's cells, the ranking by P-score, direct against indirect evidence and the "
+        "inconsistency test, each in words (the numbers are in results.network).",
     )
 
 

@@ -96,8 +96,9 @@ def comparison(run: AnalysisRun) -> analysis.comparison.Comparison | None:
     parent = run_parent(run)
     if parent is None or not (run.is_finished and parent.is_finished):
         return None
-    if run.kind == "network" or parent.kind == "network":
-        # a network has no single pooled estimate to compare; its page shows its own tables
+    if not (run.results.get("pooled") and parent.results.get("pooled")):
+        # a network or a three-level model has no ordinary pooled estimate to compare;
+        # its page shows its own tables
         return None
     return analysis.comparison.compare_results(parent.results, run.results)
 

@@ -103,14 +103,22 @@ def set_specification(
 def check_mapping(run: AnalysisRun, harmonisation: dict[str, Any], measure: str) -> None:
     """Every dataset maps each column the measure needs to a column it has, and no two
     roles to one column."""
-    datasets = harmonisation.get("datasets") or {}
+    datasets = harmonisation.get("datasets") if isinstance(harmonisation, dict) else None
+    if not isinstance(datasets, dict):
+        raise ServiceError(
+            'Map each dataset\'s columns: {"datasets": {slug: {role: column}}}.', "datasets"
+        )
     for item in run.inputs:
         slug, title = item.version.dataset.slug, item.version.dataset.title
         mapped = datasets.get(slug) or {}
+        if not isinstance(mapped, dict):
+            raise ServiceError(f"{title}: map each role to a column name.", f"datasets.{slug}")
         columns = set(column_names(item.version))
         for role in needed_roles(measure):
             column = mapped.get(role)
             where = f"datasets.{slug}.{role}"
+            if column and not isinstance(column, str):
+                raise ServiceError(f"{title}: a column is named by text.", where)
             if not column:
                 raise ServiceError(
                     f"{title}: choose the column holding the {ROLE_LABELS[role].lower()} "

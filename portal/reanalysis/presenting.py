@@ -10,7 +10,7 @@ import numpy as np
 import analysis
 import analysis.filters
 from datasets.cells import csv_text
-from portal.reanalysis import certainty, living
+from portal.reanalysis import certainty, living, network
 from portal.reanalysis.models import AnalysisRun, RunStatus
 
 #: Which step of the builder fixes a failure in a field (roles such as "ai (BCGTB)" are
@@ -32,6 +32,7 @@ _MAPPING_FIELDS = {
     "dataset",
     "moderators",
     "categorical_moderators",
+    "effect_id",
 }
 _METHOD_FIELDS = {
     "measure",
@@ -47,6 +48,7 @@ _METHOD_FIELDS = {
     "covariates",
     "filters",
     "options",
+    "multilevel",
 }
 _DATA_FIELDS = {"version", "sha256", "datasets"}
 INTERNAL_ERROR = "Internal error"
@@ -194,6 +196,8 @@ def run_json(run: AnalysisRun, url_for) -> dict[str, Any]:
         out["comparison"] = (
             {"with": run.rerun_of_id, **compared.to_dict()} if compared is not None else None
         )
+        if run.kind == network.KIND:
+            out["in_plain_words"] = network.in_words(run.results)
     return out
 
 
@@ -223,6 +227,8 @@ def results_csv(run: AnalysisRun) -> str:
     Study names come from uploaded data, so the text goes through the download
     writer that neutralises formulas; numbers stay numbers.
     """
+    if run.results.get("multilevel"):
+        return multilevel_csv(run.results["multilevel"])
     pooled = run.results.get("pooled", {})
     ratio = pooled.get("scale") == "log"
     rows: list[list[Any]] = []
@@ -293,6 +299,60 @@ def results_csv(run: AnalysisRun) -> str:
             ]
         )
         rows.append(["subgroup test", "pvalue", between["pvalue"]])
+    return csv_text(header, rows)
+
+
+def multilevel_csv(ml: dict[str, Any]) -> str:
+    """A three-level run: each effect, then the pooled row and the model's numbers, each
+    with its plain words in the last column."""
+    ratio = ml.get("scale") == "log"
+    header = ["row", "study", "effect_id", "yi", "vi", "ci_low", "ci_high", "in_plain_words"]
+    rows: list[list[Any]] = [
+        ["effect", e["study"], e["effect_id"], e["yi"], e["vi"]] for e in ml["effects"]
+    ]
+    words = ml.get("in_plain_words", {})
+    c = ml["coefficients"][0]
+    rows.append(
+        ["pooled", f"REML ({ml['measure']})", "", c["estimate"], c["se"] ** 2]
+        + [c["ci_low"], c["ci_high"], words.get("estimate", "")]
+    )
+    if ratio:
+        rows.append(
+            ["pooled (exp)", "", "", ml["estimate_exp"], ""]
+            + [ml["ci_low_exp"], ml["ci_high_exp"], ""]
+        )
+    rows.append(["statistic", "pvalue", "", c["pvalue"]])
+    rows.append(["statistic", "sigma2_study", "", ml["sigma2_study"], "", "", "", words["between"]])
+    rows.append(
+        ["statistic", "sigma2_within", "", ml["sigma2_within"], "", "", "", words["within"]]
+    )
+    for name in ("i2_total", "i2_study", "i2_within"):
+        rows.append(
+            [
+                "statistic",
+                name,
+                "",
+                ml[name],
+                "",
+                "",
+                "",
+                words["shares"] if name == "i2_total" else "",
+            ]
+        )
+    for name in ("q", "q_df", "q_pvalue", "loglik", "n_studies", "n_effects"):
+        rows.append(["statistic", name, "", ml[name]])
+    if ml.get("pi_low") is not None:
+        rows.append(
+            ["statistic", "prediction interval", "", "", ""]
+            + [ml["pi_low"], ml["pi_high"], words.get("prediction", "")]
+        )
+        if ratio:
+            rows.append(
+                ["statistic", "prediction interval (exp)", "", "", ""]
+                + [ml["pi_low_exp"], ml["pi_high_exp"], ""]
+            )
+    for note in ml.get("notes", []):
+        rows.append(["note", "", "", "", "", "", "", note])
     return csv_text(header, rows)
 
 

@@ -79,7 +79,9 @@ def run_analysis(context: JobContext, *, run_id: int) -> dict[str, Any]:
     return {
         "url": page,
         "analysis": run_id,
-        "estimate": computed.results["pooled"]["estimate"],
+        "estimate": (
+            computed.results.get("pooled") or computed.results["multilevel"]["coefficients"][0]
+        )["estimate"],
     }
 
 

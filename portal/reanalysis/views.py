@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -130,6 +131,7 @@ def _aggregate_mapping(form) -> dict:
         "study": form.get("study") or None,
         "year": form.get("year") or None,
         "subgroup": form.get("subgroup") or None,
+        "effect_id": form.get("effect_id") or None,
         "moderators": [c for c in form.getlist("moderators") if c],
         "categorical_moderators": [c for c in form.getlist("categorical_moderators") if c],
     }
@@ -234,13 +236,15 @@ def method(run_id: int):
                     "study_effect": request.form.get("study_effect", "fixed"),
                     "filters": request.form.get("filters", ""),
                 }
-            regression = None
-            if run.kind == "aggregate" and (run.harmonisation or {}).get("moderators"):
-                regression = {
-                    "permutations": request.form.get("permutations") or 0,
-                    "seed": request.form.get("seed") or None,
-                    "predict": request.form.get("predict", ""),
-                }
+            regression: dict[str, Any] | None = None
+            if run.kind == "aggregate":
+                regression = {"multilevel": bool(request.form.get("multilevel"))}
+            if regression is not None and (run.harmonisation or {}).get("moderators"):
+                regression.update(
+                    permutations=request.form.get("permutations") or 0,
+                    seed=request.form.get("seed") or None,
+                    predict=request.form.get("predict", ""),
+                )
             building.set_method(
                 run,
                 measure=request.form.get("measure", ""),
@@ -359,6 +363,7 @@ def _chosen_method(run: AnalysisRun, form) -> dict:
             "stage": o.get("stage", "two-stage"),
             "study_effect": o.get("study_effect", "fixed"),
             "covariates": ", ".join(o.get("covariates") or []),
+            "multilevel": bool(o.get("multilevel")),
         }
     return {
         "measure": form.get("measure", ""),
@@ -372,6 +377,7 @@ def _chosen_method(run: AnalysisRun, form) -> dict:
         "stage": form.get("stage", "two-stage"),
         "study_effect": form.get("study_effect", "fixed"),
         "covariates": form.get("covariates", ""),
+        "multilevel": bool(form.get("multilevel")),
     }
 
 
