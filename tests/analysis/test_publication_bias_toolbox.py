@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 from analysis_reference_data import bcg
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from metafor_reference import case_id, cases, studies
 
@@ -169,6 +169,14 @@ def study_sets(draw):
     st.sampled_from(("FE", "DL", "REML", "PM", "ML", "EB", "SJ", "HE", "HS")),
     st.sampled_from(("L0", "R0")),
 )
+@example(
+    (
+        np.array([2.375, 1.0, 0.5, 3.0, 3.0, 4.0, 1.0, 0.0, 2.0, 2.0, 2.0, 3.25, 0.75]),
+        np.array([2**-7, 2.0, 1.0, 3.0, 0.25, 3.0, 2.0, 1.0, 2.0, 2.0, 2**-8, 2.0, 0.75]),
+    ),
+    "ML",
+    "L0",
+)
 def test_trim_and_fill_never_raises_on_valid_input(data, method, estimator):
     """Any studies with positive variances: at most k - 1 filled, mirrored about the
     trimmed estimate, and a finite filled model."""
@@ -176,8 +184,11 @@ def test_trim_and_fill_never_raises_on_valid_input(data, method, estimator):
     try:
         tf = trim_and_fill(effect_sizes_from_estimates(y, v), method, estimator=estimator)
     except ConvergenceError as error:
-        # k0 alternating for ever is metafor's "did not converge" too (see below)
-        assert "keeps changing" in str(error)
+        # k0 alternating for ever is metafor's "did not converge" too (see below); and
+        # the model with the filled studies can defeat ML's Fisher scoring, as it
+        # defeats metafor's (trimfill on the example above stops with "Fisher scoring
+        # algorithm did not converge" in metafor 3.8-1)
+        assert "keeps changing" in str(error) or "did not converge" in str(error)
         return
     assert 0 <= tf.k0 < len(y) and len(tf.filled_yi) == tf.k0
     assert tf.model.k == len(y) + tf.k0 and math.isfinite(tf.model.estimate)
