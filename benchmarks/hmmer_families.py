@@ -11,7 +11,7 @@ the same players on windows scored without flanks (the old rule) to show the
 transfer rate that the flanks fix.
 
     .venv/bin/python benchmarks/hmmer_families.py [--players 6] [--windows 8]
-        [--budget 3000] [--rounds 1] [--rule each|independent|confirmed|most]
+        [--budget 3000] [--rounds 2] [--rule each|independent|confirmed|most]
         [--weighted] [--aligner-players] [--skip-without-flanks] [--only FAMILY...]
         [--json]
 
@@ -145,7 +145,7 @@ def main() -> None:
     parser.add_argument("--windows", type=int, default=8)
     parser.add_argument("--budget", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--weighted", action="store_true", help="Henikoff-weighted objective")
     parser.add_argument(
         "--aligner-players", action="store_true", help="other aligners' layouts as candidates"
@@ -203,7 +203,7 @@ def table(rows: list[dict[str, Any]]) -> str:
     """The per-family figures as a Markdown table (for games/README.md)."""
     others = sorted({name for r in rows for name in r["other_aligners_sp"]})
     head = (
-        ["family", "seqs", "SP before", "SP after", "TC before", "TC after"]
+        ["family", "seqs", "SP before", "SP after", "SP change", "TC before", "TC after"]
         + [f"{name} SP" for name in others]
         + ["offered", "improved", "spliced (aligner)", "transfer", "consensus > best"]
     )
@@ -214,6 +214,7 @@ def table(rows: list[dict[str, Any]]) -> str:
             str(r["sequences"]),
             _fmt(r["sp_before"]),
             _fmt(r["sp_after"]),
+            _fmt(r["sp_after"] - r["sp_before"], "+.4f"),
             _fmt(r["tc_before"]),
             _fmt(r["tc_after"]),
             *(_fmt(r["other_aligners_sp"].get(name)) for name in others),

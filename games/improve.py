@@ -268,7 +268,7 @@ def improve(
     seed: int = 0,
     flank_aware: bool = True,
     others: Sequence[Sequence[str]] = (),
-    rounds: int = 1,
+    rounds: int = 2,
     weighted: bool = False,
     aligner_players: bool = False,
     rule: str = "each",
