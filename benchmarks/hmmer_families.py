@@ -11,7 +11,11 @@ the same players on windows scored without flanks (the old rule) to show the
 transfer rate that the flanks fix.
 
     .venv/bin/python benchmarks/hmmer_families.py [--players 6] [--windows 8]
-                                                  [--budget 3000] [--json]
+        [--budget 3000] [--rounds 2] [--rule each|independent|confirmed|most]
+        [--weighted] [--aligner-players] [--skip-without-flanks] [--only FAMILY...]
+        [--json]
+
+It ends with the per-family table that games/README.md shows.
 
 Nothing here is a test: it prints what happened, family by family.
 """
@@ -33,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from games.accuracy import compare  # noqa: E402
 from games.aligners import align, available_aligners, untrusted_columns  # noqa: E402
-from games.improve import improve  # noqa: E402
+from games.improve import RULES, improve  # noqa: E402
 from games.puzzles import read_source, scheme_for  # noqa: E402
 from games.scoring import warmup  # noqa: E402
 
@@ -79,17 +83,25 @@ def family(path: Path, folder: Path, args: argparse.Namespace) -> dict[str, Any]
         reference_names=names,
         seed=args.seed,
         others=others,
+        rounds=args.rounds,
+        weighted=args.weighted,
+        aligner_players=args.aligner_players,
+        rule=args.rule,
     )
-    plain = improve(
-        built,
-        scheme,
-        players=args.players,
-        budget=args.budget,
-        limit=args.windows,
-        badness=badness,
-        seed=args.seed,
-        flank_aware=False,
-        others=others,
+    plain = (
+        None
+        if args.skip_without_flanks
+        else improve(
+            built,
+            scheme,
+            players=args.players,
+            budget=args.budget,
+            limit=args.windows,
+            badness=badness,
+            seed=args.seed,
+            flank_aware=False,
+            others=others,
+        )
     )
     others_accuracy = {
         name: compare(rows, seed.rows, estimate_names=names, reference_names=names).sp
@@ -112,7 +124,8 @@ def family(path: Path, folder: Path, args: argparse.Namespace) -> dict[str, Any]
         "windows_improved": outcome.windows_improved,
         "spliced": outcome.spliced,
         "transfer_rate": outcome.transfer_rate,
-        "transfer_rate_without_flanks": plain.transfer_rate,
+        "transfer_rate_without_flanks": plain.transfer_rate if plain else None,
+        "aligner_used": outcome.aligner_used,
         "consensus_better": outcome.consensus_better,
         "consensus_used": outcome.consensus_used,
         "consensus_minus_best_mean": (
@@ -132,6 +145,13 @@ def main() -> None:
     parser.add_argument("--windows", type=int, default=8)
     parser.add_argument("--budget", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--weighted", action="store_true", help="Henikoff-weighted objective")
+    parser.add_argument(
+        "--aligner-players", action="store_true", help="other aligners' layouts as candidates"
+    )
+    parser.add_argument("--rule", choices=RULES, default="each")
+    parser.add_argument("--skip-without-flanks", action="store_true")
     parser.add_argument("--only", nargs="*", help="family names to run (default: all)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -153,7 +173,8 @@ def main() -> None:
                     f"{r['family']:<11} n={r['sequences']:<3} SP {_fmt(r['sp_before'])}"
                     f" -> {_fmt(r['sp_after'])}  TC {_fmt(r['tc_before'])} -> {_fmt(r['tc_after'])}"
                     f"  offered {r['windows_offered']} improved {r['windows_improved']}"
-                    f" spliced {r['spliced']}  transfer {_fmt(r['transfer_rate'], '.2f')}"
+                    f" spliced {r['spliced']} (aligner {r['aligner_used']})"
+                    f"  transfer {_fmt(r['transfer_rate'], '.2f')}"
                     f" (without flanks {_fmt(r['transfer_rate_without_flanks'], '.2f')})"
                     f"  consensus>best {r['consensus_better']}/{r['windows_offered']}"
                     f"  {r['seconds']} s",
@@ -167,11 +188,44 @@ def main() -> None:
         "mean_tc_change": sum(tc_change) / len(rows) if rows else None,
         "families_sp_up": sum(c > 0 for c in sp_change),
         "families_sp_down": sum(c < 0 for c in sp_change),
+        "families_sp_same": sum(c == 0 for c in sp_change),
+        "families_tc_up": sum(c > 0 for c in tc_change),
+        "families_tc_down": sum(c < 0 for c in tc_change),
     }
     if args.json:
         print(json.dumps({"families": rows, "summary": summary}))
     else:
+        print(table(rows))
         print(json.dumps(summary))
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """The per-family figures as a Markdown table (for games/README.md)."""
+    others = sorted({name for r in rows for name in r["other_aligners_sp"]})
+    head = (
+        ["family", "seqs", "SP before", "SP after", "SP change", "TC before", "TC after"]
+        + [f"{name} SP" for name in others]
+        + ["offered", "improved", "spliced (aligner)", "transfer", "consensus > best"]
+    )
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        cells = [
+            r["family"],
+            str(r["sequences"]),
+            _fmt(r["sp_before"]),
+            _fmt(r["sp_after"]),
+            _fmt(r["sp_after"] - r["sp_before"], "+.4f"),
+            _fmt(r["tc_before"]),
+            _fmt(r["tc_after"]),
+            *(_fmt(r["other_aligners_sp"].get(name)) for name in others),
+            str(r["windows_offered"]),
+            str(r["windows_improved"]),
+            f"{r['spliced']} ({r['aligner_used']})",
+            _fmt(r["transfer_rate"], ".2f"),
+            f"{r['consensus_better']}/{r['windows_offered']}" if r["windows_offered"] else "-",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -186,3 +187,60 @@ def untrusted_columns(rows: Sequence[str], others: Sequence[Sequence[str]] = ())
         disagreement = np.mean([column_disagreement(rows, other) for other in others], axis=0)
         badness = badness + 2 * disagreement
     return badness
+
+
+def project_window(
+    rows: Sequence[str],
+    other: Sequence[str],
+    start: int,
+    end: int,
+    row_indices: Sequence[int],
+) -> list[str]:
+    """How ``other`` (the same sequences, aligned otherwise) lays out the
+    residues that the rows ``row_indices`` of ``rows`` hold in columns
+    [start, end): one row per index, over the columns of ``other`` that hold
+    any of them (letters taken from ``rows``).  It is a layout of the same
+    window, so it can be spliced back like a player's solution."""
+    mine = _residue_columns(rows)
+    theirs = _residue_columns(other)
+    spans = []
+    for r in row_indices:
+        if len(mine[r]) != len(theirs[r]):
+            raise AlignerError(f"row {r + 1}: the two alignments hold different sequences")
+        spans.append((bisect_left(mine[r], start), bisect_left(mine[r], end)))
+    used = sorted(
+        {theirs[r][k] for r, (a, b) in zip(row_indices, spans, strict=True) for k in range(a, b)}
+    )
+    index = {c: i for i, c in enumerate(used)}
+    out = []
+    for r, (a, b) in zip(row_indices, spans, strict=True):
+        line = [GAP] * max(1, len(used))
+        for k in range(a, b):
+            line[index[theirs[r][k]]] = rows[r][mine[r][k]]
+        out.append("".join(line))
+    return out
+
+
+def shared_pairs(rows: Sequence[str], others: Sequence[Sequence[str]]) -> int:
+    """How many aligned residue pairs of ``rows`` the ``others`` also align,
+    summed over them: agreement with independent aligners (as M-Coffee
+    counts it), which needs no reference."""
+    from games.accuracy import compare
+
+    return sum(compare(rows, other).shared_pairs for other in others)
+
+
+def confirmed_pairs(rows: Sequence[str], others: Sequence[Sequence[str]]) -> int:
+    """How many aligned residue pairs of ``rows`` every one of ``others``
+    aligns too: pairs on which independent aligners all agree, which are far
+    more often right than those only one of them makes."""
+    mine = _residue_columns(rows)
+    theirs = [_residue_columns(other) for other in others]
+    for other in theirs:
+        if [len(c) for c in mine] != [len(c) for c in other]:
+            raise AlignerError("the alignments do not hold the same sequences")
+    groups: list[Counter[tuple[int, ...]]] = [Counter() for _ in range(len(rows[0]))]
+    for r, columns in enumerate(mine):
+        for k, c in enumerate(columns):
+            groups[c][tuple(other[r][k] for other in theirs)] += 1
+    return sum(n * (n - 1) // 2 for counter in groups for n in counter.values())

@@ -7,13 +7,18 @@ import shutil
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from games.aligners import (
     AlignerError,
     align,
     available_aligners,
     column_disagreement,
+    confirmed_pairs,
+    project_window,
     read_unaligned,
+    shared_pairs,
     untrusted_columns,
 )
 from games.puzzles import read_source
@@ -70,3 +75,84 @@ def test_bad_input_is_named(tmp_path):
     assert read_unaligned(path) == (["a", "b"], ["MKV", "MKV"])
     with pytest.raises(AlignerError, match="unknown aligner"):
         align(NAMES, SEQUENCES, "muscle")
+
+
+def _realign(rows, rng):
+    """The same sequences as ``rows``, with gaps put elsewhere at random."""
+    sequences = [row.replace("-", "") for row in rows]
+    width = max(len(s) for s in sequences) + rng.randint(0, 4)
+    out = []
+    for sequence in sequences:
+        cols = sorted(rng.sample(range(width), len(sequence)))
+        line = ["-"] * width
+        for c, letter in zip(cols, sequence, strict=True):
+            line[c] = letter
+        out.append("".join(line))
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.text("ACDEFG", min_size=1, max_size=12), min_size=2, max_size=6),
+    st.randoms(use_true_random=False),
+    st.data(),
+)
+def test_a_projected_window_splices_back_as_the_same_sequences(sequences, rng, data):
+    from games.splice import splice
+
+    rows = _realign([*sequences], rng)
+    other = _realign(rows, rng)
+    width = len(rows[0])
+    start = data.draw(st.integers(0, width - 1))
+    end = data.draw(st.integers(start + 1, width))
+    chosen = sorted(data.draw(st.sets(st.integers(0, len(rows) - 1), min_size=1)))
+    projected = project_window(rows, other, start, end, chosen)
+    for r, line in zip(chosen, projected, strict=True):
+        assert line.replace("-", "") == rows[r][start:end].replace("-", "")
+    spliced = splice(rows, start, end, chosen, projected)
+    assert [row.replace("-", "") for row in spliced] == sequences
+    # An alignment projected onto itself is its own window, all-gap columns dropped.
+    same = project_window(rows, rows, start, end, chosen)
+    window = [rows[r][start:end] for r in chosen]
+    keep = [c for c in range(end - start) if any(row[c] != "-" for row in window)]
+    if keep:
+        assert same == ["".join(row[c] for c in keep) for row in window]
+
+
+def test_projecting_every_row_of_a_window_copies_the_other_alignment_there():
+    rows = ["AB-CD", "A-BCD", "ABC-D"]
+    other = ["ABCD", "ABCD", "ABCD"]
+    # Columns 1-3 hold B, C of rows 0, 2 and B, C of row 1: the other aligns them all.
+    assert project_window(rows, other, 1, 4, [0, 1, 2]) == ["BC", "BC", "BC"]
+    # Shared: the A and D columns (3 pairs each), B of rows 0, 2 and C of rows 0, 1.
+    assert shared_pairs(rows, [other]) == 3 + 1 + 1 + 3
+
+
+def _pair_set(rows):
+    """Every aligned residue pair, as ((row, index), (row, index)): the slow, plain way."""
+    out = set()
+    counters = [0] * len(rows)
+    for c in range(len(rows[0])):
+        column = []
+        for r, row in enumerate(rows):
+            if row[c] != "-":
+                column.append((r, counters[r]))
+                counters[r] += 1
+        out |= {(a, b) for i, a in enumerate(column) for b in column[i + 1 :]}
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.text("ACDEFG", min_size=1, max_size=10), min_size=2, max_size=6),
+    st.randoms(use_true_random=False),
+    st.integers(1, 3),
+)
+def test_confirmed_pairs_are_the_pairs_every_other_alignment_shares(sequences, rng, count):
+    rows = _realign([*sequences], rng)
+    others = [_realign(rows, rng) for _ in range(count)]
+    expected = _pair_set(rows)
+    for other in others:
+        expected &= _pair_set(other)
+    assert confirmed_pairs(rows, others) == len(expected)
+    assert shared_pairs(rows, others) == sum(len(_pair_set(rows) & _pair_set(o)) for o in others)
