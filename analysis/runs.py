@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from .diagnostics import all_coordinates
 from .effect_sizes import EffectSizes, effect_sizes_from_table, required_roles
 from .errors import AnalysisInputError, ConvergenceError
 from .filters import RowFilter, as_filters
@@ -611,6 +612,7 @@ def _sensitivity(
             "unavailable": f"Egger's test needs at least 3 studies (this analysis has {pooled.k})."
         }
     out.update(_publication_bias(effects, method, test, level, pooled.k))
+    out["diagnostics"] = all_coordinates(pooled)
     if not method.is_inverse_variance:
         out["influence"] = {
             "unavailable": "Influence diagnostics are defined for inverse-variance models "

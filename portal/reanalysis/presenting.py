@@ -312,6 +312,7 @@ def results_csv(run: AnalysisRun) -> str:
             rows.append(["certainty", d["label"], d["rating"], d["reason"], d["source"], "", ""])
     rows.extend(_regression_rows(run.results.get("meta_regression")))
     rows.extend(_influence_rows(run.results.get("influence")))
+    rows.extend(_diagnostic_rows(run.results.get("diagnostics")))
     subgroups = run.results.get("subgroups") or {}
     between = subgroups.get("test_for_subgroup_differences")
     if between:
@@ -409,6 +410,56 @@ def _regression_rows(mr: Any) -> list[list[Any]]:
                 else "",
             ]
         )
+    return rows
+
+
+#: The columns of each diagnostic plot's rows in the CSV (the study first).
+_DIAGNOSTIC_COLUMNS = {
+    "baujat": ("x", "y"),
+    "radial": ("x", "z"),
+    "labbe": ("control", "treatment"),
+    "gosh": ("subsets_with", "estimate_with", "estimate_without", "i2_with", "i2_without"),
+}
+
+
+def _diagnostic_rows(diagnostics: Any) -> list[list[Any]]:
+    """One header and one row per study for each diagnostic plot; GOSH's subsets are
+    summarised by study and by the spread of each statistic, as in the JSON."""
+    if not isinstance(diagnostics, dict):
+        return []
+    rows: list[list[Any]] = []
+    for plot, columns in _DIAGNOSTIC_COLUMNS.items():
+        coords = diagnostics.get(plot)
+        if not isinstance(coords, dict) or "unavailable" in coords:
+            continue
+        rows.append([f"{plot} columns", "study", *columns])
+        rows.extend([plot, r["study"], *(r[c] for c in columns)] for r in coords["studies"])
+        if plot == "radial":
+            rows.append([plot, "slope", coords["slope"]])
+        if plot == "gosh":
+            rows.append(
+                [
+                    plot,
+                    "subsets",
+                    coords["subsets"],
+                    "complete" if coords["complete"] else "sampled",
+                ]
+            )
+            rows.append(
+                [
+                    "gosh spread columns",
+                    "statistic",
+                    "min",
+                    "q05",
+                    "q25",
+                    "median",
+                    "q75",
+                    "q95",
+                    "max",
+                ]
+            )
+            for name, spread in coords["spread"].items():
+                rows.append(["gosh spread", name, *spread.values()])
     return rows
 
 
