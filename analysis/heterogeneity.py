@@ -24,6 +24,13 @@ numbers agree with it, including the iteration and stopping rules:
 * ``HS``   Hunter-Schmidt: ``(Q - k) / sum w``; ``HSK`` (metafor ``"HSk"``)
            ``(Q k/(k-p) - k) / sum w``; both truncated at 0.
 
+* ``GENQ`` the generalised Q estimator (DerSimonian and Kacker 2007; Jackson et al.):
+           ``(y'Py - tr(PV)) / tr(P)`` with ``P = A - AX(X'AX)^-1X'A`` for weights
+           ``A = diag(a)`` chosen by the analyst (metafor's ``weights``), truncated
+           at 0.  ``a = 1/v`` gives DL and ``a = 1`` gives HE.  It is not a member of
+           :class:`~analysis.vocabulary.Method`: it needs those weights, which the
+           model also pools with (see :func:`analysis.pooling.meta_analysis`).
+
 ``Tau2Estimate.se`` is metafor's ``se.tau2`` for each estimator (the formula
 differs by method; see :func:`tau2_standard_error`).
 
@@ -277,6 +284,54 @@ def tau2_sidik_jonkman(yi: ArrayLike, vi: ArrayLike, X: np.ndarray | None = None
     _, _, resid = wls(ymc, w, X)
     rss = float(np.dot(w, resid**2))
     return Tau2Estimate(max(0.0, tau0 * rss / (k - p)), "SJ")
+
+
+def tau2_generalised_q(
+    yi: ArrayLike, vi: ArrayLike, weights: ArrayLike, X: np.ndarray | None = None
+) -> Tau2Estimate:
+    """metafor's ``method="GENQ"`` with ``weights``, and its ``se.tau2``:
+    ``sqrt(2 tr(PVPV) + 4 tau^2 tr(PVP) + 2 tau^4 tr(PP)) / tr(P)``."""
+    y, v, X = _prepare(yi, vi, X)
+    a = check_genq_weights(weights, len(y))
+    k, p = X.shape
+    if k - p < 1:
+        raise AnalysisInputError(
+            f"the generalised Q estimator needs more studies than coefficients (k={k}, p={p})",
+            field="k",
+        )
+    _, inv, resid = wls(_centered(y, X), a, X)
+    ones = np.ones(k)
+    trp = _trace_p(a, X, inv)
+    tau2 = max(0.0, (float(np.dot(a, resid**2)) - _trace_pd(a, X, inv, v)) / trp)
+    inner = (
+        2 * _trace_pdpd(a, X, inv, v, v)
+        + 4 * tau2 * _trace_pdpd(a, X, inv, ones, v)
+        + 2 * tau2**2 * _trace_pdpd(a, X, inv, ones, ones)
+    )
+    return Tau2Estimate(tau2, "GENQ", se=float(np.sqrt(max(inner, 0.0)) / trp))
+
+
+def check_genq_weights(weights: ArrayLike | None, k: int) -> np.ndarray:
+    """The analyst's weights of the generalised Q estimator: one positive, finite number
+    per study."""
+    if weights is None:
+        raise AnalysisInputError(
+            "the generalised Q estimator (GENQ) needs a weight for each study", field="weights"
+        )
+    a = np.asarray(weights, dtype=float).ravel()
+    if a.shape != (k,):
+        raise AnalysisInputError(
+            f"GENQ needs one weight per study ({k}), got {a.size}", field="weights"
+        )
+    bad = ~(np.isfinite(a) & (a > 0))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise AnalysisInputError(
+            f"a GENQ weight must be a positive number (got {a[i]:g})",
+            study=f"study {i + 1}",
+            field="weights",
+        )
+    return a
 
 
 def tau2_hunter_schmidt(
