@@ -52,8 +52,8 @@ _METHOD_CHOICES = [m.value for m in Method]
     default="REML",
     show_default=True,
     type=click.Choice(_METHOD_CHOICES, case_sensitive=False),
-    help="FE or a tau^2 estimator: DL, REML, PM, ML, HE, SJ, EB, HS, HSK (inverse "
-    "variance); MH (Mantel-Haenszel); PETO.",
+    help="FE or a tau^2 estimator: DL, REML, PM, ML, HE, SJ, EB, HS, HSK, GENQ (generalised "
+    "Q, weights 1/SE; inverse variance otherwise); MH (Mantel-Haenszel); PETO.",
 )
 @click.option(
     "--hk", is_flag=True, help="Hartung-Knapp(-Sidik-Jonkman) adjustment (t distribution, k-1 df)."

@@ -120,6 +120,12 @@ class RunSpec:
                 f"{self.method.value} reports z tests; t tests apply to inverse-variance methods.",
                 field="test",
             )
+        if self.hk and self.method is Method.GENQ:
+            raise AnalysisInputError(
+                "The Hartung-Knapp adjustment is not available with the generalised Q "
+                "estimator (GENQ); choose z or t tests.",
+                field="test",
+            )
         if self.measure not in self.kind.measures:
             raise _not_one_of("measure", self.kind.measures)
         _check_level(self.level)

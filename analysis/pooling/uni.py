@@ -33,6 +33,7 @@ from ..heterogeneity import (
     estimate_tau2,
     hartung_knapp_scale,
     heterogeneity,
+    jackson_weights,
     resolve_control,
     tau2_confint,
     tau2_generalised_q,
@@ -159,7 +160,7 @@ def _fit_generalised_q(
         raise AnalysisInputError(
             f"sampling variance must be positive (got {v[i]:g})", study=f"study {i + 1}", field="vi"
         )
-    a = check_genq_weights(weights, k)
+    a = jackson_weights(v) if weights is None else check_genq_weights(weights, k)
     # one study: no heterogeneity to estimate, as metafor sets tau^2 = 0 for any method
     tau = Tau2Estimate(0.0, GENQ) if k == 1 else tau2_generalised_q(y, v, a, X)
     beta, inv, _ = wls(y, a, X)
@@ -212,7 +213,8 @@ def meta_analysis(
     ``control`` tunes the tau^2 iterations (see
     :data:`analysis.heterogeneity.DEFAULT_CONTROL`).  ``test`` is metafor's: ``"z"``,
     ``"t"`` or ``"knha"`` (the same as ``hk=True``).  ``weights`` (one per study) are
-    those of the generalised Q estimator, ``method="GENQ"``, as metafor's ``weights``.
+    those of the generalised Q estimator, ``method="GENQ"``, as metafor's ``weights``;
+    without them GENQ weights each study by ``1/sqrt(vi)``, as Jackson et al. advise.
     """
     level = normalise_level(level)
     method = method.upper()
@@ -241,7 +243,11 @@ def meta_analysis(
     k = len(y)
     a = None
     if method == GENQ:
-        a = check_genq_weights(weights, len(y_all))[included]
+        a = (
+            jackson_weights(v)
+            if weights is None
+            else check_genq_weights(weights, len(y_all))[included]
+        )
     fit = fit_inverse_variance(y, v, design(k), method, hk, level, control, test, weights=a)
 
     all_notes = list(notes) + fit["notes"]

@@ -89,12 +89,20 @@ def test_inverse_variance_and_equal_weights_give_dl_and_he():
 
 @pytest.mark.parametrize(
     "weights, message",
-    [(None, "needs a weight"), ([1.0, 2.0], "one weight per study"), ([1, 0, 1, 1], "positive")],
+    [([1.0, 2.0], "one weight per study"), ([1, 0, 1, 1], "positive"), ([1, 1, np.nan, 1], "pos")],
 )
 def test_bad_weights_are_refused_naming_the_field(weights, message):
     with pytest.raises(AnalysisInputError, match=message) as error:
         meta_analysis([0.1, 0.3, -0.2, 0.5], [0.1, 0.2, 0.1, 0.3], method="GENQ", weights=weights)
     assert error.value.field == "weights"
+
+
+def test_without_weights_the_studies_are_weighted_by_one_over_their_se():
+    y, v, a, _ = data("bcg", "inverse_se")
+    row = next(r for r in FITS if r["dataset"] == "bcg" and r["weights"] == "inverse_se")
+    result = meta_analysis(y, v, method="GENQ")
+    assert close(result.tau2, row["tau2"]) and close(result.estimate, row["estimate"])
+    assert close(estimate_tau2("GENQ", y, v).se, row["tau2_se"])
 
 
 def test_hartung_knapp_is_refused_with_the_analysts_weights():

@@ -16,7 +16,7 @@ from analysis.certainty import Rating, draft
 from analysis.vocabulary import Measure, StudyTable
 
 MEASURES = tuple(m for t in StudyTable for m in t.measures)
-METHODS = ("FE", "DL", "REML", "PM", "ML", "HE", "SJ", "EB", "HS", "HSK")
+METHODS = ("FE", "DL", "REML", "PM", "ML", "HE", "SJ", "EB", "HS", "HSK", "GENQ")
 
 
 @st.composite
@@ -62,14 +62,16 @@ def test_a_run_finishes_or_refuses_clearly_and_its_results_are_graded(data):
     measure = data.draw(st.sampled_from(MEASURES))
     method = data.draw(st.sampled_from(METHODS))
     frame = data.draw(tables(measure))
-    spec = RunSpec.from_options(
-        kind="aggregate",
-        measure=measure,
-        method=method,
-        datasets=["d"],
-        harmonisation={"columns": {r: r for r in measure.roles}, "study": "study"},
-    )
+    test = data.draw(st.sampled_from(("z", "t", "knha")))
     try:
+        spec = RunSpec.from_options(
+            kind="aggregate",
+            measure=measure,
+            method=method,
+            datasets=["d"],
+            harmonisation={"columns": {r: r for r in measure.roles}, "study": "study"},
+            options={"test": test},
+        )
         results = execute(spec, {"d": frame}).results
     except AnalysisInputError as error:
         assert error.reason

@@ -126,3 +126,24 @@ def test_the_openapi_schema_describes_the_coordinates(client):
     plots = schemas["Diagnostics"]["properties"]
     assert set(plots) == {"baujat", "radial", "labbe", "gosh"}
     assert "spread" in schemas["GoshSummary"]["properties"]
+
+
+def test_the_generalised_q_estimator_runs_from_the_api_and_is_named_on_the_page(
+    client, auth, bcg, member
+):
+    got = api_run(client, auth, member, bcg, method="GENQ")
+    pooled = got["results"]["pooled"]
+    es = analysis.effect_sizes_from_table(
+        pd.read_csv(io.StringIO(BCG_CSV)), "RR", bcg_body(bcg)["harmonisation"]["columns"]
+    )
+    expected = analysis.pool(es, "GENQ")
+    assert pooled["method"] == "GENQ"
+    assert pooled["tau2"] == pytest.approx(expected.tau2, rel=1e-12)
+    assert pooled["estimate"] == pytest.approx(expected.estimate, rel=1e-12)
+    page = client.get(f"/analyses/{got['id']}").get_data(as_text=True)
+    assert "generalised Q (Jackson et al.), studies weighted by 1/SE" in page
+    token = new_token(client)
+    body = bcg_body(bcg, method="GENQ", options={"hk": True})
+    response = client.post("/api/v1/analyses", json=body, headers=bearer(token))
+    assert response.status_code in (400, 422)
+    assert "Hartung-Knapp" in str(response.get_json())
