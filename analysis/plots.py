@@ -212,6 +212,18 @@ def forest_plot(
     return fig
 
 
+_NATURAL_TICKS = {
+    "PLO": np.array(
+        [0.001, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99]
+        + [0.999]
+    ),
+    "PAS": np.array(
+        [0.0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0]
+    ),
+    "ZCOR": np.array(
+        [-0.99, -0.95, -0.9, -0.8, -0.6, -0.4, -0.2, 0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 0.95, 0.99]
+    ),
+}
 _NATURAL_HEADINGS = {"PLO": "Proportion", "ZCOR": "Correlation", "PAS": "Proportion"}
 
 
@@ -233,12 +245,19 @@ def _set_x_axis(ax: Any, low: float, high: float, ratio: bool, measure: str = ""
         nat_low = back_transform(measure, low)
         nat_high = back_transform(measure, high)
         if nat_low is not None and nat_high is not None and nat_high > nat_low:
-            ticks = np.asarray(MaxNLocator(nbins=6).tick_values(nat_low, nat_high), dtype=float)
-            ticks = ticks[(ticks > nat_low) & (ticks < nat_high)]
-            positions = forward_transform_array(measure, ticks)
-            keep = np.isfinite(positions)
-            ax.xaxis.set_major_locator(FixedLocator(positions[keep]))
-            ax.xaxis.set_major_formatter(FixedFormatter([f"{t:g}" for t in ticks[keep]]))
+            ticks = _NATURAL_TICKS[measure]
+            with np.errstate(divide="ignore"):
+                positions = forward_transform_array(measure, ticks)
+            inside = np.isfinite(positions) & (positions > low) & (positions < high)
+            ticks, positions = ticks[inside], positions[inside]
+            # round values crowd where the scale is stretched (near 0 and 1 on the
+            # log-odds axis), so keep only those a seventh of the axis apart
+            kept: list[int] = []
+            for i, x in enumerate(positions):
+                if not kept or x - positions[kept[-1]] >= (high - low) / 7:
+                    kept.append(i)
+            ax.xaxis.set_major_locator(FixedLocator(positions[kept]))
+            ax.xaxis.set_major_formatter(FixedFormatter([f"{t:g}" for t in ticks[kept]]))
             ax.set_xlim(low, high)
             return
     if ratio:
