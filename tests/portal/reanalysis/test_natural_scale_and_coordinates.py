@@ -39,7 +39,8 @@ def test_a_log_odds_analysis_reads_as_a_proportion_everywhere(client, auth, shar
         member,
         slug,
         measure="PLO",
-        harmonisation={"columns": COLUMNS, "study": "study"},
+        harmonisation={"columns": COLUMNS, "study": "study", "moderators": ["treated"]},
+        options={"predict": [{"treated": 10}]},
     )
     pooled = got["results"]["pooled"]
     frame = pd.read_csv(io.StringIO(PROPORTIONS_CSV))
@@ -60,6 +61,13 @@ def test_a_log_odds_analysis_reads_as_a_proportion_everywhere(client, auth, shar
     assert f"{expit(expected.pi_low):.3f} to {expit(expected.pi_high):.3f}" in page
     assert '<th scope="col">Proportion</th>' in page
     assert "turned back into a proportion for reading" in page
+    # metafor's predict(res, newmods = 10, transf = transf.ilogit)
+    table = page[page.index('id="metareg-predictions"') :]
+    table = table[: table.index("</table>")]
+    predicted = got["results"]["meta_regression"]["predictions"][0]
+    assert "Predicted proportion (PLO)" in table
+    assert f"{expit(predicted['estimate']):.3f}" in table
+    assert f"{expit(predicted['ci_low']):.3f} to {expit(predicted['ci_high']):.3f}" in table
 
     rows = list(csv.reader(io.StringIO(client.get(f"/analyses/{run_id}/results.csv").text)))
     header = rows[0]
