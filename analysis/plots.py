@@ -462,6 +462,7 @@ def subgroup_forest_plot(
     groups = subgroups["subgroups"]
     overall = subgroups["overall"]
     ratio = overall.get("scale") == "log"
+    m = str(overall.get("measure", ""))
     tx = math.exp if ratio else (lambda v: v)
     n_rows = sum(len(g["studies"]) + 2 for g in groups) + 2
     fig = Figure(figsize=(10, 1.6 + 0.3 * n_rows), layout="constrained")
@@ -477,7 +478,8 @@ def subgroup_forest_plot(
         ax_txt.text(
             0,
             r,
-            f"{_fmt(est, ratio, digits)} [{_fmt(lo, ratio, digits)}, {_fmt(hi, ratio, digits)}]",
+            f"{_fmt(est, ratio, digits, m)} [{_fmt(lo, ratio, digits, m)}, "
+            f"{_fmt(hi, ratio, digits, m)}]",
             va="center",
             ha="left",
             fontsize=9,
@@ -536,10 +538,12 @@ def subgroup_forest_plot(
         fontsize=8,
         color="0.2",
     )
-    span_lo, span_hi = min(lows + [0.0]), max(highs + [0.0])
+    null = [] if m in _NATURAL_AXIS_LABELS else [0.0]
+    span_lo, span_hi = min(lows + null), max(highs + null)
     pad = 0.05 * (span_hi - span_lo or 1.0)
-    ax.axvline(tx(0.0), color="0.5", lw=0.8, linestyle=":")
-    _set_x_axis(ax, tx(span_lo - pad), tx(span_hi + pad), ratio)
+    if null:
+        ax.axvline(tx(0.0), color="0.5", lw=0.8, linestyle=":")
+    _set_x_axis(ax, tx(span_lo - pad), tx(span_hi + pad), ratio, m)
     ax.set_ylim(row - 1.6, n_rows + 1.0)
     ax.set_yticks([])
     for side in ("left", "right", "top"):
@@ -547,8 +551,9 @@ def subgroup_forest_plot(
     for extra_ax in (ax_lab, ax_txt):
         extra_ax.set_xlim(0, 1)
         extra_ax.axis("off")
-    measure = overall.get("measure", "")
-    ax.set_xlabel(_AXIS_LABELS.get(measure, measure) + (" (log scale)" if ratio else ""))
+    ax.set_xlabel(
+        _NATURAL_AXIS_LABELS.get(m) or _AXIS_LABELS.get(m, m) + (" (log scale)" if ratio else "")
+    )
     if title:
         fig.suptitle(title, fontsize=11)
     return fig

@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from analysis import transforms
 from analysis.commands import meta
 from analysis.effect_sizes import effect_sizes_from_table, required_roles
-from analysis.plots import forest_plot
+from analysis.plots import forest_plot, subgroup_forest_plot
 from analysis.pooling import pool
+from analysis.subgroups import subgroup_analysis
 
 HERE = Path(__file__).parent / "reference"
 
@@ -109,3 +110,15 @@ def test_forest_plot_labels_its_axis_on_the_natural_scale(measure):
     labels = [float(t.get_text()) for t in ax.get_xticklabels() if t.get_text()]
     low = -1 if measure == "ZCOR" else 0
     assert labels and all(low < v < 1 for v in labels)
+
+
+def test_the_forest_plot_by_subgroup_reads_proportions_too():
+    rows = pd.DataFrame({"xi": [4, 10, 7, 12, 3, 9], "ni": [40, 52, 33, 60, 20, 45]})
+    es = effect_sizes_from_table(rows, "PLO", {"xi": "xi", "ni": "ni"})
+    stored = subgroup_analysis(es, ["a", "a", "a", "b", "b", "b"], "REML").to_dict()
+    fig = subgroup_forest_plot(stored)
+    ax = fig.axes[1]
+    assert ax.get_xlabel() == "Proportion (drawn on the log-odds scale)"
+    texts = [t.get_text() for a in fig.axes for t in a.texts]
+    overall = stored["overall"]
+    assert any(t.startswith(f"{overall['estimate_natural']:.2f} [") for t in texts)
