@@ -61,6 +61,10 @@ def test_a_log_odds_analysis_reads_as_a_proportion_everywhere(client, auth, shar
     assert f"{expit(expected.pi_low):.3f} to {expit(expected.pi_high):.3f}" in page
     assert '<th scope="col">Proportion</th>' in page
     assert "turned back into a proportion for reading" in page
+    # the formula sits behind "How is this computed?"
+    formula = page.index('id="natural-scale-formula"')
+    assert page.rfind("<details>", 0, formula) > page.rfind("</details>", 0, formula)
+    assert "exp(x) / (1 + exp(x))" in page[formula : page.index("</p>", formula)]
     # metafor's predict(res, newmods = 10, transf = transf.ilogit)
     table = page[page.index('id="metareg-predictions"') :]
     table = table[: table.index("</table>")]
