@@ -37,6 +37,7 @@ from typing import Any
 from scipy import stats
 
 from .errors import AnalysisInputError
+from .transforms import back_transform
 from .vocabulary import RATIO_MEASURES, Measure
 
 
@@ -187,11 +188,12 @@ def _includes(low: Any, high: Any, value: float) -> bool:
 
 
 def _shown(value: Any, measure: str) -> str:
-    """A bound as the page reports it (ratios exponentiated); a dash when absent."""
+    """A bound as the page reports it (ratios exponentiated, Fisher's z as a correlation);
+    a dash when absent."""
     if value is None:
         return "–"
-    value = float(value)
-    return f"{math.exp(value):.3g}" if measure in RATIO_MEASURES else f"{value:.3g}"
+    natural = back_transform(measure, float(value))
+    return f"{float(value) if natural is None else natural:.3g}"
 
 
 def _participants(studies: list[Mapping[str, Any]]) -> int | None:

@@ -28,6 +28,7 @@ from .errors import AnalysisInputError, ConvergenceError
 from .pooling import with_options
 from .results import MetaAnalysisResult
 from .runs import RunSpec, execute
+from .transforms import back_transform, back_transform_name
 from .validation import parse_column_mapping
 from .vocabulary import CoefficientTest, Kind, Method, OutcomeType, StudyEffect
 
@@ -55,8 +56,8 @@ _METHOD_CHOICES = [m.value for m in Method]
     default="REML",
     show_default=True,
     type=click.Choice(_METHOD_CHOICES, case_sensitive=False),
-    help="FE or a tau^2 estimator: DL, REML, PM, ML, HE, SJ, EB, HS, HSK (inverse "
-    "variance); MH (Mantel-Haenszel); PETO.",
+    help="FE or a tau^2 estimator: DL, REML, PM, ML, HE, SJ, EB, HS, HSK, GENQ (generalised "
+    "Q, weights 1/SE; inverse variance otherwise); MH (Mantel-Haenszel); PETO.",
 )
 @click.option(
     "--hk", is_flag=True, help="Hartung-Knapp(-Sidik-Jonkman) adjustment (t distribution, k-1 df)."
@@ -275,8 +276,11 @@ def format_result(result: MetaAnalysisResult) -> str:
     lines.append("")
     width = max(5, *(len(s.label) for s in result.studies))
     header = f"{'Study':<{width}}  {'yi':>9}  {pct + ' CI':>21}  {'Weight':>7}"
+    natural_name = back_transform_name(result.measure)
     if ratio:
         header += f"  {'exp(yi)':>8}"
+    elif natural_name:
+        header += f"  {natural_name[:6] + '(yi)':>9}"
     lines.append(header)
     for s in result.studies:
         ci = f"[{_num(s.ci_low)}, {_num(s.ci_high)}]"
@@ -284,6 +288,8 @@ def format_result(result: MetaAnalysisResult) -> str:
         row = f"{s.label:<{width}}  {_num(s.yi):>9}  {ci:>21}  {weight:>7}"
         if ratio:
             row += f"  {_num(None if s.yi is None else math.exp(s.yi)):>8}"
+        elif natural_name:
+            row += f"  {_num(back_transform(result.measure, s.yi)):>9}"
         lines.append(row)
     lines.append("")
     if result.method not in ("FE", "MH", "PETO"):
@@ -304,13 +310,21 @@ def format_result(result: MetaAnalysisResult) -> str:
             f"{result.measure} = {_num(result.estimate_exp)} "
             f"[{pct} CI {_num(result.ci_low_exp)}, {_num(result.ci_high_exp)}]"
         )
+    natural = result.natural()
+    scale = natural["natural_scale"]
+    if scale:
+        lines.append(
+            f"As a {scale} ({natural['back_transform']}): "
+            f"{_num(natural['estimate_natural'])} [{pct} CI "
+            f"{_num(natural['ci_low_natural'])}, {_num(natural['ci_high_natural'])}]"
+        )
     if result.pi_low is not None and result.pi_high is not None:
         lo, hi = result.pi_low, result.pi_high
-        if ratio:
-            lo, hi = math.exp(lo), math.exp(hi)
+        if natural["back_transform"]:
+            lo, hi = natural["pi_low_natural"], natural["pi_high_natural"]
         lines.append(
             f"{pct} prediction interval: [{_num(lo)}, {_num(hi)}]"
-            + (" (exponentiated)" if ratio else "")
+            + (" (exponentiated)" if ratio else f" ({scale})" if scale else "")
         )
     for note in result.notes:
         lines.append(f"Note: {note}")

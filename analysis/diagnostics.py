@@ -20,6 +20,7 @@ from numpy.typing import ArrayLike
 from .batch import fit_subsets
 from .errors import AnalysisInputError, ConvergenceError
 from .pooling import meta_analysis, resolve_test
+from .provenance import json_object
 from .results import MetaAnalysisResult
 
 #: Subsets a GOSH plot fits at most: all of them when 2^k - 1 is no more (up to 10
@@ -57,6 +58,8 @@ class Labbe:
     control: np.ndarray
     treatment: np.ndarray
     estimate: float
+    #: which of the studies given have a point (an arm's outcome can be undefined)
+    kept: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -204,7 +207,9 @@ def labbe(
     treatment = _arm_outcome(cells[0], cells[1], scale, add)
     control = _arm_outcome(cells[2], cells[3], scale, add)
     keep = np.isfinite(treatment) & np.isfinite(control)
-    return Labbe(control=control[keep], treatment=treatment[keep], estimate=float(estimate))
+    return Labbe(
+        control=control[keep], treatment=treatment[keep], estimate=float(estimate), kept=keep
+    )
 
 
 def gosh_masks(k: int, max_subsets: int = GOSH_MAX_SUBSETS, seed: int = 0) -> np.ndarray:
@@ -305,3 +310,104 @@ def of_result(result: MetaAnalysisResult, plot: str) -> Baujat | Radial | Labbe 
             test=test,
         )
     return gosh(y, v, method=method, level=level, control=control, test=test)
+
+
+#: Every GOSH subset is listed in the downloads up to this many; beyond, the subsets are
+#: summarised (quantiles, and each study's subsets with and without it).
+GOSH_LISTED_SUBSETS = 127
+_QUANTILES = {"min": 0.0, "q05": 0.05, "q25": 0.25, "median": 0.5, "q75": 0.75, "q95": 0.95}
+_QUANTILES["max"] = 1.0
+
+
+def _spread(values: np.ndarray) -> dict[str, float | None]:
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        return dict.fromkeys(_QUANTILES)
+    return {name: float(np.quantile(finite, q)) for name, q in _QUANTILES.items()}
+
+
+def _mean(values: np.ndarray) -> float | None:
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if len(finite) else None
+
+
+def coordinates_dict(
+    coords: Baujat | Radial | Labbe | Gosh, labels: tuple[str, ...]
+) -> dict[str, Any]:
+    """The numbers of a diagnostic plot for the downloads and the API, one row per study
+    (``labels`` are the studies the plot was computed from); GOSH's subsets are listed
+    when there are few and summarised otherwise."""
+    if isinstance(coords, Baujat):
+        rows = [
+            {"study": s, "x": x, "y": y} for s, x, y in zip(labels, coords.x, coords.y, strict=True)
+        ]
+        return json_object(
+            {"x": "contribution to Q", "y": "influence on the result", "studies": rows}
+        )
+    if isinstance(coords, Radial):
+        rows = [
+            {"study": s, "x": x, "z": z} for s, x, z in zip(labels, coords.x, coords.z, strict=True)
+        ]
+        return json_object({"slope": coords.slope, "tau2": coords.tau2, "studies": rows})
+    if isinstance(coords, Labbe):
+        kept = np.ones(len(labels), dtype=bool) if coords.kept is None else coords.kept
+        shown = [s for s, k in zip(labels, kept, strict=True) if k]
+        rows = [
+            {"study": s, "control": c, "treatment": t}
+            for s, c, t in zip(shown, coords.control, coords.treatment, strict=True)
+        ]
+        return json_object({"estimate": coords.estimate, "studies": rows})
+    stats = {"estimate": coords.estimate, "i2": coords.i2, "q": coords.q, "tau2": coords.tau2}
+    out: dict[str, Any] = {
+        "subsets": len(coords.masks),
+        "complete": coords.complete,
+        "fitted": int(np.isfinite(coords.estimate).sum()),
+        "spread": {name: _spread(values) for name, values in stats.items()},
+        "studies": [
+            {
+                "study": s,
+                "subsets_with": int(coords.masks[:, i].sum()),
+                "estimate_with": _mean(coords.estimate[coords.masks[:, i]]),
+                "estimate_without": _mean(coords.estimate[~coords.masks[:, i]]),
+                "i2_with": _mean(coords.i2[coords.masks[:, i]]),
+                "i2_without": _mean(coords.i2[~coords.masks[:, i]]),
+            }
+            for i, s in enumerate(labels)
+        ],
+        "subset_rows": None,
+    }
+    if len(coords.masks) <= GOSH_LISTED_SUBSETS:
+        out["subset_rows"] = [
+            {
+                "studies": [s for s, inside in zip(labels, mask, strict=True) if inside],
+                **{name: values[j] for name, values in stats.items()},
+            }
+            for j, mask in enumerate(coords.masks)
+        ]
+    return json_object(out)
+
+
+_NAMES = {"baujat": "Baujat", "radial": "radial", "labbe": "L'Abbé", "gosh": "GOSH"}
+
+
+def all_coordinates(result: MetaAnalysisResult) -> dict[str, Any]:
+    """Every diagnostic plot's numbers for a pooled analysis, each saying in words why
+    where the analysis cannot have it."""
+    table = result.study_table
+    labels = tuple(
+        s
+        for s, kept in zip(table.labels, np.asarray(table.included, dtype=bool), strict=True)
+        if kept
+    )
+    out: dict[str, Any] = {}
+    for plot in PLOTS:
+        if len(labels) < 2:
+            out[plot] = {"unavailable": f"A {_NAMES[plot]} plot needs at least 2 studies."}
+            continue
+        try:
+            out[plot] = coordinates_dict(of_result(result, plot), labels)
+        except AnalysisInputError as error:
+            out[plot] = {"unavailable": error.reason}
+        except ConvergenceError as error:
+            out[plot] = {"unavailable": str(error)}
+    return out

@@ -24,6 +24,12 @@ numbers agree with it, including the iteration and stopping rules:
 * ``HS``   Hunter-Schmidt: ``(Q - k) / sum w``; ``HSK`` (metafor ``"HSk"``)
            ``(Q k/(k-p) - k) / sum w``; both truncated at 0.
 
+* ``GENQ`` the generalised Q estimator (DerSimonian and Kacker 2007; Jackson et al.):
+           ``(y'Py - tr(PV)) / tr(P)`` with ``P = A - AX(X'AX)^-1X'A`` for weights
+           ``A = diag(a)`` chosen by the analyst (metafor's ``weights``; by default
+           ``1/sqrt(v)``), truncated at 0.  ``a = 1/v`` gives DL and ``a = 1`` gives HE.
+           The model pools with the same weights (see :func:`analysis.pooling.meta_analysis`).
+
 ``Tau2Estimate.se`` is metafor's ``se.tau2`` for each estimator (the formula
 differs by method; see :func:`tau2_standard_error`).
 
@@ -277,6 +283,66 @@ def tau2_sidik_jonkman(yi: ArrayLike, vi: ArrayLike, X: np.ndarray | None = None
     _, _, resid = wls(ymc, w, X)
     rss = float(np.dot(w, resid**2))
     return Tau2Estimate(max(0.0, tau0 * rss / (k - p)), "SJ")
+
+
+def tau2_generalised_q(
+    yi: ArrayLike, vi: ArrayLike, weights: ArrayLike, X: np.ndarray | None = None
+) -> Tau2Estimate:
+    """metafor's ``method="GENQ"`` with ``weights``, and its ``se.tau2``:
+    ``sqrt(2 tr(PVPV) + 4 tau^2 tr(PVP) + 2 tau^4 tr(PP)) / tr(P)``."""
+    y, v, X = _prepare(yi, vi, X)
+    a = check_genq_weights(weights, len(y))
+    k, p = X.shape
+    if k - p < 1:
+        raise AnalysisInputError(
+            f"the generalised Q estimator needs more studies than coefficients (k={k}, p={p})",
+            field="k",
+        )
+    _, inv, resid = wls(_centered(y, X), a, X)
+    trp = _trace_p(a, X, inv)
+    tau2 = max(0.0, (float(np.dot(a, resid**2)) - _trace_pd(a, X, inv, v)) / trp)
+    return Tau2Estimate(tau2, "GENQ", se=_genq_se(a, v, X, inv, tau2))
+
+
+def _genq_se(a: np.ndarray, v: np.ndarray, X: np.ndarray, inv: np.ndarray, tau2: float) -> float:
+    ones = np.ones(len(v))
+    inner = (
+        2 * _trace_pdpd(a, X, inv, v, v)
+        + 4 * tau2 * _trace_pdpd(a, X, inv, ones, v)
+        + 2 * tau2**2 * _trace_pdpd(a, X, inv, ones, ones)
+    )
+    return float(np.sqrt(max(inner, 0.0)) / _trace_p(a, X, inv))
+
+
+def jackson_weights(vi: ArrayLike) -> np.ndarray:
+    """The generalised Q estimator's weights when the analyst gives none: ``1/sqrt(vi)``,
+    between DerSimonian-Laird's ``1/vi`` and Hedges' equal weights (Jackson, Turner,
+    Rhodes and Viechtbauer 2014), so the sub-analyses of a run (leave-one-out, subgroups,
+    influence) weight every subset the same way."""
+    return np.asarray(1.0 / np.sqrt(np.asarray(vi, dtype=float)), dtype=float)
+
+
+def check_genq_weights(weights: ArrayLike | None, k: int) -> np.ndarray:
+    """The analyst's weights of the generalised Q estimator: one positive, finite number
+    per study."""
+    if weights is None:
+        raise AnalysisInputError(
+            "the generalised Q estimator (GENQ) needs a weight for each study", field="weights"
+        )
+    a = np.asarray(weights, dtype=float).ravel()
+    if a.shape != (k,):
+        raise AnalysisInputError(
+            f"GENQ needs one weight per study ({k}), got {a.size}", field="weights"
+        )
+    bad = ~(np.isfinite(a) & (a > 0))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise AnalysisInputError(
+            f"a GENQ weight must be a positive number (got {a[i]:g})",
+            study=f"study {i + 1}",
+            field="weights",
+        )
+    return a
 
 
 def tau2_hunter_schmidt(
@@ -538,6 +604,10 @@ def tau2_standard_error(
         return float(np.sqrt(2 / _trace_pp(w, X, inv)))
     if method in ("PM", "EB"):
         return float(np.sqrt(2 * k**2 / df / w.sum() ** 2))
+    if method == "GENQ":
+        a = jackson_weights(v)
+        _, inv, _ = wls(y, a, X)
+        return _genq_se(a, v, X, inv, t)
     raise AnalysisInputError(f"unknown tau^2 estimator {method!r}", field="method")
 
 
@@ -565,6 +635,8 @@ def estimate_tau2(
         "HS": lambda: tau2_hunter_schmidt(y, v, X),
         "HSK": lambda: tau2_hunter_schmidt(y, v, X, small_sample=True),
     }
+    if method == "GENQ":
+        return tau2_generalised_q(y, v, jackson_weights(v), X)
     if method in estimators:
         est: Tau2Estimate = estimators[method]()
         tau2 = float(est.tau2)

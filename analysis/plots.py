@@ -18,24 +18,42 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
+from matplotlib.ticker import (
+    FixedFormatter,
+    FixedLocator,
+    FuncFormatter,
+    LogLocator,
+    MaxNLocator,
+    NullLocator,
+)
 from scipy import stats
 
 from .diagnostics import Baujat, Gosh, Labbe, Radial
 from .network import NetworkResult
 from .results import MetaAnalysisResult
+from .transforms import back_transform, forward_transform_array
 from .vocabulary import MEASURE_LABELS, RATIO_MEASURES
 
 _SVG_SALT = "analysis-plots"
 # "GEN" marks estimates pooled as given (effect_sizes_from_estimates)
 _AXIS_LABELS = {**MEASURE_LABELS, "GEN": "Estimate"}
 RATIO = frozenset(str(m) for m in RATIO_MEASURES)
+# measures drawn where they are pooled but labelled on the natural scale (metafor's
+# forest(res, atransf=...)), so each interval keeps the symmetry it was computed with
+_NATURAL_AXIS_LABELS = {
+    "PLO": "Proportion (drawn on the log-odds scale)",
+    "ZCOR": "Correlation (drawn on Fisher's z scale)",
+    "PAS": "Proportion (drawn on the arcsine square-root scale)",
+}
 
 
-def _fmt(value: float | None, ratio: bool, digits: int = 2) -> str:
+def _fmt(value: float | None, ratio: bool, digits: int = 2, measure: str = "") -> str:
     if value is None or not math.isfinite(value):
         return "NA"
-    return f"{math.exp(value) if ratio else value:.{digits}f}"
+    if ratio:
+        return f"{math.exp(value):.{digits}f}"
+    natural = back_transform(measure, value) if measure in _NATURAL_AXIS_LABELS else None
+    return f"{value if natural is None else natural:.{digits}f}"
 
 
 def forest_plot(
@@ -52,6 +70,7 @@ def forest_plot(
     Ratio measures are drawn on a log axis labelled on the ratio scale.
     """
     ratio = result.is_ratio
+    m = result.measure
     studies = result.studies
     n = len(studies)
     fig = Figure(figsize=(10, 1.6 + 0.32 * (n + 3)), layout="constrained")
@@ -89,8 +108,8 @@ def forest_plot(
         ax_txt.text(
             0,
             row,
-            f"{_fmt(s.yi, ratio, digits)} [{_fmt(s.ci_low, ratio, digits)}, "
-            f"{_fmt(s.ci_high, ratio, digits)}]  {weight}",
+            f"{_fmt(s.yi, ratio, digits, m)} [{_fmt(s.ci_low, ratio, digits, m)}, "
+            f"{_fmt(s.ci_high, ratio, digits, m)}]  {weight}",
             va="center",
             ha="left",
             fontsize=9,
@@ -121,7 +140,8 @@ def forest_plot(
     ax_txt.text(
         0,
         pooled_row,
-        f"{_fmt(est, ratio, digits)} [{_fmt(lo, ratio, digits)}, {_fmt(hi, ratio, digits)}] 100.0%",
+        f"{_fmt(est, ratio, digits, m)} [{_fmt(lo, ratio, digits, m)}, "
+        f"{_fmt(hi, ratio, digits, m)}] 100.0%",
         va="center",
         ha="left",
         fontsize=9,
@@ -143,7 +163,7 @@ def forest_plot(
         ax_txt.text(
             0,
             pi_row,
-            f"[{_fmt(result.pi_low, ratio, digits)}, {_fmt(result.pi_high, ratio, digits)}]",
+            f"[{_fmt(result.pi_low, ratio, digits, m)}, {_fmt(result.pi_high, ratio, digits, m)}]",
             va="center",
             ha="left",
             fontsize=8,
@@ -153,10 +173,13 @@ def forest_plot(
         lows.append(result.pi_low)
         highs.append(result.pi_high)
 
-    span_lo, span_hi = min(lows + [0.0]), max(highs + [0.0])
+    # a proportion or correlation has no line of no effect to keep in view
+    null = [] if m in _NATURAL_AXIS_LABELS else [0.0]
+    span_lo, span_hi = min(lows + null), max(highs + null)
     pad = 0.05 * (span_hi - span_lo or 1.0)
-    ax.axvline(tx(0.0), color="0.5", lw=0.8, linestyle=":")
-    _set_x_axis(ax, tx(span_lo - pad), tx(span_hi + pad), ratio)
+    if m not in _NATURAL_AXIS_LABELS:
+        ax.axvline(tx(0.0), color="0.5", lw=0.8, linestyle=":")
+    _set_x_axis(ax, tx(span_lo - pad), tx(span_hi + pad), ratio, m)
     ax.set_ylim(pooled_row - 1.6, n + 1.0)
     ax.set_yticks([])
     for side in ("left", "right", "top"):
@@ -168,14 +191,16 @@ def forest_plot(
     ax_txt.text(
         0,
         n + 0.6,
-        f"{'Ratio' if ratio else 'Estimate'} [{result.level:.0%} CI]  Weight",
+        f"{'Ratio' if ratio else _NATURAL_HEADINGS.get(m, 'Estimate')} "
+        f"[{result.level:.0%} CI]  Weight",
         fontsize=9,
         weight="bold",
         va="center",
     )
     ax.set_xlabel(
         xlabel
-        or _AXIS_LABELS.get(result.measure, result.measure) + (" (log scale)" if ratio else "")
+        or _NATURAL_AXIS_LABELS.get(m)
+        or _AXIS_LABELS.get(m, m) + (" (log scale)" if ratio else "")
     )
     het = (
         f"Heterogeneity: tau\u00b2 = {result.tau2:.3g}; I\u00b2 = {result.i2:.1f}%; "
@@ -185,6 +210,21 @@ def forest_plot(
     if title:
         fig.suptitle(title, fontsize=11)
     return fig
+
+
+_NATURAL_TICKS = {
+    "PLO": np.array(
+        [0.001, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99]
+        + [0.999]
+    ),
+    "PAS": np.array(
+        [0.0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0]
+    ),
+    "ZCOR": np.array(
+        [-0.99, -0.95, -0.9, -0.8, -0.6, -0.4, -0.2, 0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 0.95, 0.99]
+    ),
+}
+_NATURAL_HEADINGS = {"PLO": "Proportion", "ZCOR": "Correlation", "PAS": "Proportion"}
 
 
 def _ratio_label(value: float) -> str:
@@ -197,8 +237,29 @@ def _ratio_label(value: float) -> str:
     return f"{value:g}"
 
 
-def _set_x_axis(ax: Any, low: float, high: float, ratio: bool) -> None:
-    """Linear axis, or for ratios a log axis with 1-2-5 ticks labelled as ratios."""
+def _set_x_axis(ax: Any, low: float, high: float, ratio: bool, measure: str = "") -> None:
+    """Linear axis, or for ratios a log axis with 1-2-5 ticks labelled as ratios; a
+    measure pooled as log odds, Fisher's z or arcsine gets round natural values (0.1,
+    0.2, ...) as ticks, placed where they fall on the pooled scale."""
+    if measure in _NATURAL_AXIS_LABELS and not ratio:
+        nat_low = back_transform(measure, low)
+        nat_high = back_transform(measure, high)
+        if nat_low is not None and nat_high is not None and nat_high > nat_low:
+            ticks = _NATURAL_TICKS[measure]
+            with np.errstate(divide="ignore"):
+                positions = forward_transform_array(measure, ticks)
+            inside = np.isfinite(positions) & (positions > low) & (positions < high)
+            ticks, positions = ticks[inside], positions[inside]
+            # round values crowd where the scale is stretched (near 0 and 1 on the
+            # log-odds axis), so keep only those a seventh of the axis apart
+            kept: list[int] = []
+            for i, x in enumerate(positions):
+                if not kept or x - positions[kept[-1]] >= (high - low) / 7:
+                    kept.append(i)
+            ax.xaxis.set_major_locator(FixedLocator(positions[kept]))
+            ax.xaxis.set_major_formatter(FixedFormatter([f"{t:g}" for t in ticks[kept]]))
+            ax.set_xlim(low, high)
+            return
     if ratio:
         ax.set_xscale("log")
         # 1-2-5 ticks fit a narrow range; over many decades their labels ("0.005",
@@ -401,6 +462,7 @@ def subgroup_forest_plot(
     groups = subgroups["subgroups"]
     overall = subgroups["overall"]
     ratio = overall.get("scale") == "log"
+    m = str(overall.get("measure", ""))
     tx = math.exp if ratio else (lambda v: v)
     n_rows = sum(len(g["studies"]) + 2 for g in groups) + 2
     fig = Figure(figsize=(10, 1.6 + 0.3 * n_rows), layout="constrained")
@@ -416,7 +478,8 @@ def subgroup_forest_plot(
         ax_txt.text(
             0,
             r,
-            f"{_fmt(est, ratio, digits)} [{_fmt(lo, ratio, digits)}, {_fmt(hi, ratio, digits)}]",
+            f"{_fmt(est, ratio, digits, m)} [{_fmt(lo, ratio, digits, m)}, "
+            f"{_fmt(hi, ratio, digits, m)}]",
             va="center",
             ha="left",
             fontsize=9,
@@ -475,10 +538,12 @@ def subgroup_forest_plot(
         fontsize=8,
         color="0.2",
     )
-    span_lo, span_hi = min(lows + [0.0]), max(highs + [0.0])
+    null = [] if m in _NATURAL_AXIS_LABELS else [0.0]
+    span_lo, span_hi = min(lows + null), max(highs + null)
     pad = 0.05 * (span_hi - span_lo or 1.0)
-    ax.axvline(tx(0.0), color="0.5", lw=0.8, linestyle=":")
-    _set_x_axis(ax, tx(span_lo - pad), tx(span_hi + pad), ratio)
+    if null:
+        ax.axvline(tx(0.0), color="0.5", lw=0.8, linestyle=":")
+    _set_x_axis(ax, tx(span_lo - pad), tx(span_hi + pad), ratio, m)
     ax.set_ylim(row - 1.6, n_rows + 1.0)
     ax.set_yticks([])
     for side in ("left", "right", "top"):
@@ -486,8 +551,9 @@ def subgroup_forest_plot(
     for extra_ax in (ax_lab, ax_txt):
         extra_ax.set_xlim(0, 1)
         extra_ax.axis("off")
-    measure = overall.get("measure", "")
-    ax.set_xlabel(_AXIS_LABELS.get(measure, measure) + (" (log scale)" if ratio else ""))
+    ax.set_xlabel(
+        _NATURAL_AXIS_LABELS.get(m) or _AXIS_LABELS.get(m, m) + (" (log scale)" if ratio else "")
+    )
     if title:
         fig.suptitle(title, fontsize=11)
     return fig

@@ -17,6 +17,7 @@ import numpy as np
 
 from .heterogeneity import HeterogeneityCI
 from .provenance import json_object, software_versions
+from .transforms import back_transform, back_transform_name, natural_scale
 from .vocabulary import RATIO_MEASURES
 
 RESULT_SCHEMA = "analysis.meta-analysis/1"
@@ -45,7 +46,7 @@ class StudyResult:
     def se(self) -> float | None:
         return None if self.vi is None else math.sqrt(self.vi)
 
-    def to_dict(self, ratio: bool) -> dict[str, Any]:
+    def to_dict(self, ratio: bool, measure: str = "") -> dict[str, Any]:
         out: dict[str, Any] = {
             "study": self.label,
             "yi": self.yi,
@@ -56,6 +57,9 @@ class StudyResult:
             "yi_exp": _exp(self.yi) if ratio else None,
             "ci_low_exp": _exp(self.ci_low) if ratio else None,
             "ci_high_exp": _exp(self.ci_high) if ratio else None,
+            "yi_natural": back_transform(measure, self.yi),
+            "ci_low_natural": back_transform(measure, self.ci_low),
+            "ci_high_natural": back_transform(measure, self.ci_high),
             "weight": self.weight,
             "included": self.included,
         }
@@ -170,6 +174,20 @@ class MetaAnalysisResult:
     def statistic_name(self) -> str:
         return "t" if self.df is not None else "z"
 
+    def natural(self) -> dict[str, Any]:
+        """The pooled estimate and its intervals on the natural scale (metafor's
+        ``predict(res, transf=...)``); all None for a measure read on its own scale."""
+        m = self.measure
+        return {
+            "back_transform": back_transform_name(m),
+            "natural_scale": natural_scale(m),
+            "estimate_natural": back_transform(m, self.estimate),
+            "ci_low_natural": back_transform(m, self.ci_low),
+            "ci_high_natural": back_transform(m, self.ci_high),
+            "pi_low_natural": back_transform(m, self.pi_low),
+            "pi_high_natural": back_transform(m, self.pi_high),
+        }
+
     @cached_property
     def studies(self) -> tuple[StudyResult, ...]:
         return self.study_table.rows()
@@ -209,6 +227,7 @@ class MetaAnalysisResult:
                 "pi_high": self.pi_high,
                 "pi_low_exp": _exp(self.pi_low) if ratio else None,
                 "pi_high_exp": _exp(self.pi_high) if ratio else None,
+                **self.natural(),
                 "tau2": self.tau2,
                 "tau2_se": self.tau2_se,
                 "tau": self.tau,
@@ -218,7 +237,7 @@ class MetaAnalysisResult:
                 "q_df": self.q_df,
                 "q_pvalue": self.q_pvalue,
                 **_heterogeneity_ci_dict(self.heterogeneity_ci),
-                "studies": [s.to_dict(ratio) for s in self.studies],
+                "studies": [s.to_dict(ratio, self.measure) for s in self.studies],
                 "options": self.options,
                 "notes": list(self.notes),
                 "extra": self.extra,

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from .diagnostics import all_coordinates
 from .effect_sizes import EffectSizes, effect_sizes_from_table, required_roles
 from .errors import AnalysisInputError, ConvergenceError
 from .filters import RowFilter, as_filters
@@ -113,6 +114,12 @@ class RunSpec:
         if self.test is CoefficientTest.T and not self.method.is_inverse_variance:
             raise AnalysisInputError(
                 f"{self.method.value} reports z tests; t tests apply to inverse-variance methods.",
+                field="test",
+            )
+        if self.hk and self.method is Method.GENQ:
+            raise AnalysisInputError(
+                "The Hartung-Knapp adjustment is not available with the generalised Q "
+                "estimator (GENQ); choose z or t tests.",
                 field="test",
             )
         if self.measure not in self.kind.measures:
@@ -767,6 +774,7 @@ def _sensitivity(
             "unavailable": f"Egger's test needs at least 3 studies (this analysis has {pooled.k})."
         }
     out.update(_publication_bias(effects, method, test, level, pooled.k))
+    out["diagnostics"] = all_coordinates(pooled)
     if not method.is_inverse_variance:
         out["influence"] = {
             "unavailable": "Influence diagnostics are defined for inverse-variance models "

@@ -62,7 +62,8 @@ class Measure(StrEnum):
 
 class Method(StrEnum):
     """Pooling methods: inverse variance (FE, and the tau^2 estimators DL, REML, PM, ML,
-    HE, SJ, EB, HS and HSK, metafor's ``"HSk"``), Mantel-Haenszel and Peto."""
+    HE, SJ, EB, HS and HSK, metafor's ``"HSk"``), the generalised Q estimator GENQ
+    (weighted, by default with Jackson et al.'s weights 1/SE), Mantel-Haenszel and Peto."""
 
     FE = "FE"
     DL = "DL"
@@ -74,6 +75,7 @@ class Method(StrEnum):
     EB = "EB"
     HS = "HS"
     HSK = "HSK"
+    GENQ = "GENQ"
     MH = "MH"
     PETO = "PETO"
 
@@ -231,6 +233,7 @@ METHOD_LABELS: Mapping[str, str] = MappingProxyType(
         Method.EB: "Random effects, empirical Bayes (Morris)",
         Method.HS: "Random effects, Hunter-Schmidt",
         Method.HSK: "Random effects, Hunter-Schmidt with small-sample correction",
+        Method.GENQ: "Random effects, generalised Q (Jackson et al.), studies weighted by 1/SE",
         Method.MH: "Mantel-Haenszel (fixed effect)",
         Method.PETO: "Peto (fixed effect, OR)",
     }

@@ -27,12 +27,16 @@ from .._distributions import norm_sf, t_isf, t_sf
 from ..errors import AnalysisInputError
 from ..heterogeneity import (
     HeterogeneityCI,
+    Tau2Estimate,
+    check_genq_weights,
     design,
     estimate_tau2,
     hartung_knapp_scale,
     heterogeneity,
+    jackson_weights,
     resolve_control,
     tau2_confint,
+    tau2_generalised_q,
     wls,
 )
 from ..results import MetaAnalysisResult
@@ -53,14 +57,19 @@ def fit_inverse_variance(
     level: float,
     control: Mapping[str, Any] | None,
     test: str | None = None,
+    weights: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Inverse-variance fit of ``y`` on the design ``X``: tau^2 by ``method``, weights
     ``1/(v + tau^2)``, then Wald tests (or t tests, Hartung-Knapp adjusted or not) of
-    every coefficient."""
+    every coefficient.  ``method="GENQ"`` takes the analyst's ``weights`` instead, for
+    tau^2 and for the coefficients, whose variance is then metafor's sandwich
+    ``(X'AX)^-1 X'A(V + tau^2)AX (X'AX)^-1``."""
     k, p = X.shape
     method = method.upper()
     test = resolve_test(hk, test)
     hk = test == "knha"
+    if method == GENQ:
+        return _fit_generalised_q(y, v, X, weights, test, level)
     if method not in IV_METHODS:
         raise AnalysisInputError(
             f"unknown method {method!r}; expected one of {', '.join(METHODS)}", field="method"
@@ -128,6 +137,59 @@ def fit_inverse_variance(
     }
 
 
+GENQ = "GENQ"
+
+
+def _fit_generalised_q(
+    y: np.ndarray,
+    v: np.ndarray,
+    X: np.ndarray,
+    weights: np.ndarray | None,
+    test: str,
+    level: float,
+) -> dict[str, Any]:
+    k, p = X.shape
+    if test == "knha":
+        raise AnalysisInputError(
+            "the Hartung-Knapp adjustment is not available with the analyst's weights "
+            "of the generalised Q estimator; use z or t tests",
+            field="test",
+        )
+    if np.any(v <= 0):
+        i = int(np.argmax(v <= 0))
+        raise AnalysisInputError(
+            f"sampling variance must be positive (got {v[i]:g})", study=f"study {i + 1}", field="vi"
+        )
+    a = jackson_weights(v) if weights is None else check_genq_weights(weights, k)
+    # one study: no heterogeneity to estimate, as metafor sets tau^2 = 0 for any method
+    tau = Tau2Estimate(0.0, GENQ) if k == 1 else tau2_generalised_q(y, v, a, X)
+    beta, inv, _ = wls(y, a, X)
+    vb = inv @ ((X.T * (a**2 * (v + tau.tau2))) @ X) @ inv
+    df = k - p if test == "t" else None
+    se = np.sqrt(np.diag(vb))
+    stat = beta / se
+    if df is None:
+        pval, crit = 2 * stats.norm.sf(np.abs(stat)), z_crit(level)
+    else:
+        pval, crit = 2 * stats.t.sf(np.abs(stat), df), float(stats.t.isf((1 - level) / 2, df))
+    return {
+        "beta": beta,
+        "vb": vb,
+        "se": se,
+        "stat": stat,
+        "pval": pval,
+        "ci_low": beta - crit * se,
+        "ci_high": beta + crit * se,
+        "crit": crit,
+        "df": df,
+        "tau": tau,
+        "het": heterogeneity(y, v, tau.tau2, method=GENQ, X=X),
+        "w": a,
+        "notes": [],
+        "test": test,
+    }
+
+
 def meta_analysis(
     yi: ArrayLike,
     vi: ArrayLike,
@@ -141,6 +203,7 @@ def meta_analysis(
     study_data: Mapping[str, np.ndarray] | None = None,
     notes: Sequence[str] = (),
     test: str | None = None,
+    weights: ArrayLike | None = None,
 ) -> MetaAnalysisResult:
     """Inverse-variance fixed- or random-effects meta-analysis (``rma.uni``).
 
@@ -149,7 +212,9 @@ def meta_analysis(
     dropped by ``drop00``) are reported but left out, as metafor omits NAs.
     ``control`` tunes the tau^2 iterations (see
     :data:`analysis.heterogeneity.DEFAULT_CONTROL`).  ``test`` is metafor's: ``"z"``,
-    ``"t"`` or ``"knha"`` (the same as ``hk=True``).
+    ``"t"`` or ``"knha"`` (the same as ``hk=True``).  ``weights`` (one per study) are
+    those of the generalised Q estimator, ``method="GENQ"``, as metafor's ``weights``;
+    without them GENQ weights each study by ``1/sqrt(vi)``, as Jackson et al. advise.
     """
     level = normalise_level(level)
     method = method.upper()
@@ -176,7 +241,14 @@ def meta_analysis(
         )
     y, v = y_all[included], v_all[included]
     k = len(y)
-    fit = fit_inverse_variance(y, v, design(k), method, hk, level, control, test)
+    a = None
+    if method == GENQ:
+        a = (
+            jackson_weights(v)
+            if weights is None
+            else check_genq_weights(weights, len(y_all))[included]
+        )
+    fit = fit_inverse_variance(y, v, design(k), method, hk, level, control, test, weights=a)
 
     all_notes = list(notes) + fit["notes"]
     if (~included).any():
@@ -202,7 +274,13 @@ def meta_analysis(
     het = fit["het"]
     con = resolve_control(control)
     het_ci: HeterogeneityCI | None = None
-    if method != "FE" and k > 1:
+    if method == GENQ:
+        all_notes.append(
+            "No confidence interval for tau^2 is given with the generalised Q estimator: "
+            "metafor's for it needs the distribution of a weighted sum of chi-squares, "
+            "which is not computed here."
+        )
+    elif method != "FE" and k > 1:
         het_ci = tau2_confint(y, v, design(k), tau2=tau2, level=level, control=control)
         if het_ci is not None:  # k > 1 studies always have one
             all_notes.extend(het_ci.notes)
@@ -236,6 +314,7 @@ def meta_analysis(
             "level": level,
             "control": con,
             **({"test": test} if test == "t" else {}),
+            **({"weights": a.tolist()} if a is not None else {}),
         },
         notes=tuple(all_notes),
         heterogeneity_ci=het_ci,

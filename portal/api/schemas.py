@@ -301,6 +301,45 @@ class AnalysisCreate(Request):
     options: AnalysisOptions = AnalysisOptions()
 
 
+class DiagnosticPlot(Response):
+    unavailable: str | None = Field(None, description="Why the run has no such plot.")
+    studies: list[dict[str, Any]] | None = Field(
+        None, description="One row per study: its name and its coordinates in the plot."
+    )
+
+
+class GoshSummary(DiagnosticPlot):
+    subsets: int | None = Field(None, description="Subsets of studies re-fitted.")
+    complete: bool | None = Field(
+        None, description="Every subset was fitted (else a seeded random sample of them)."
+    )
+    fitted: int | None = None
+    spread: dict[str, dict[str, float | None]] | None = Field(
+        None,
+        description="For estimate, i2, q and tau2: min, q05, q25, median, q75, q95, max "
+        "over the subsets.",
+    )
+    subset_rows: list[dict[str, Any]] | None = Field(
+        None, description="Every subset with its fit, when there are at most 127 of them."
+    )
+
+
+class Diagnostics(Response):
+    baujat: DiagnosticPlot | None = None
+    radial: DiagnosticPlot | None = None
+    labbe: DiagnosticPlot | None = None
+    gosh: GoshSummary | None = None
+
+
+class AnalysisResults(Response):
+    pooled: dict[str, Any] | None = None
+    diagnostics: Diagnostics | None = Field(
+        None,
+        description="The coordinates of the Baujat, radial, L'Abbé and GOSH plots "
+        "(analysis.diagnostics); GOSH summarised over its subsets.",
+    )
+
+
 class Analysis(Response):
     id: int
     title: str
@@ -326,6 +365,9 @@ class Analysis(Response):
         description="A finished network run: the effects against the reference, the league "
         "table's cells, the ranking by P-score, direct against indirect evidence and the "
         "inconsistency test, each in words (the numbers are in results.network).",
+    )
+    results: AnalysisResults | None = Field(
+        None, description="Finished runs: everything the results page shows, as numbers."
     )
 
 

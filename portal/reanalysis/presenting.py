@@ -9,6 +9,7 @@ import numpy as np
 
 import analysis
 import analysis.filters
+from analysis import transforms
 from datasets.cells import csv_text
 from portal.reanalysis import certainty, living, network
 from portal.reanalysis.models import AnalysisRun, RunStatus
@@ -214,6 +215,29 @@ def fmt(value: Any, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
+#: How each back-transformation reads, for the sentence under the pooled estimate.
+NATURAL_WORDS = {
+    "PLO": "the inverse logit, exp(x) / (1 + exp(x)), as metafor's transf.ilogit",
+    "ZCOR": "the inverse of Fisher's z, tanh(z), as metafor's transf.ztor",
+    "PAS": "sin(x)² after holding x between 0 and π/2, as metafor's transf.iarcsin",
+}
+
+
+def natural_scale(measure: Any) -> str | None:
+    """ "proportion" or "correlation" for a measure pooled on a transformed scale and
+    read back on that one (PLO, ZCOR, PAS); None for the others (the ratio measures
+    are read exponentiated, the rest as pooled)."""
+    return transforms.natural_scale(str(measure)) or None
+
+
+def nat(measure: Any, value: Any) -> Any:
+    """A stored number on the scale it is read on: back-transformed where the measure is
+    pooled on a transformed scale, unchanged otherwise."""
+    if natural_scale(measure) is None or not isinstance(value, (int, float)):
+        return value
+    return transforms.back_transform(str(measure), float(value))
+
+
 def fmt_p(value: Any) -> str:
     """A p-value as journals print it: "< 0.0001" rather than a row of zeros."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
@@ -231,14 +255,20 @@ def results_csv(run: AnalysisRun) -> str:
         return multilevel_csv(run.results["multilevel"])
     pooled = run.results.get("pooled", {})
     ratio = pooled.get("scale") == "log"
+    measure = pooled.get("measure")
+    natural = natural_scale(measure) is not None
     rows: list[list[Any]] = []
     header = ["row", "study", "yi", "se", "ci_low", "ci_high", "weight_percent"]
     if ratio:
         header += ["yi_exp", "ci_low_exp", "ci_high_exp"]
+    if natural:
+        header += ["yi_natural", "ci_low_natural", "ci_high_natural"]
     for s in pooled.get("studies", []):
         row = ["study", s["study"], s["yi"], s["se"], s["ci_low"], s["ci_high"], s["weight"]]
         if ratio:
             row += [s["yi_exp"], s["ci_low_exp"], s["ci_high_exp"]]
+        if natural:
+            row += [nat(measure, s[n]) for n in ("yi", "ci_low", "ci_high")]
         rows.append(row)
     row = [
         "pooled",
@@ -251,9 +281,14 @@ def results_csv(run: AnalysisRun) -> str:
     ]
     if ratio:
         row += [pooled.get("estimate_exp"), pooled.get("ci_low_exp"), pooled.get("ci_high_exp")]
+    if natural:
+        row += [nat(measure, pooled.get(n)) for n in ("estimate", "ci_low", "ci_high")]
     rows.append(row)
     for name in ("tau2", "tau2_se", "i2", "q", "q_df", "q_pvalue", "pvalue", "pi_low", "pi_high"):
         rows.append(["statistic", name, pooled.get(name)])
+    if natural:
+        for name in ("pi_low", "pi_high"):
+            rows.append(["statistic", f"{name}_natural", nat(measure, pooled.get(name))])
     for name in ("tau2_ci_low", "tau2_ci_high", "i2_ci_low", "i2_ci_high"):
         if pooled.get(name) is not None:
             rows.append(["statistic", name, pooled.get(name)])
@@ -283,6 +318,7 @@ def results_csv(run: AnalysisRun) -> str:
             rows.append(["certainty", d["label"], d["rating"], d["reason"], d["source"], "", ""])
     rows.extend(_regression_rows(run.results.get("meta_regression")))
     rows.extend(_influence_rows(run.results.get("influence")))
+    rows.extend(_diagnostic_rows(run.results.get("diagnostics")))
     subgroups = run.results.get("subgroups") or {}
     between = subgroups.get("test_for_subgroup_differences")
     if between:
@@ -434,6 +470,56 @@ def _regression_rows(mr: Any) -> list[list[Any]]:
                 else "",
             ]
         )
+    return rows
+
+
+#: The columns of each diagnostic plot's rows in the CSV (the study first).
+_DIAGNOSTIC_COLUMNS = {
+    "baujat": ("x", "y"),
+    "radial": ("x", "z"),
+    "labbe": ("control", "treatment"),
+    "gosh": ("subsets_with", "estimate_with", "estimate_without", "i2_with", "i2_without"),
+}
+
+
+def _diagnostic_rows(diagnostics: Any) -> list[list[Any]]:
+    """One header and one row per study for each diagnostic plot; GOSH's subsets are
+    summarised by study and by the spread of each statistic, as in the JSON."""
+    if not isinstance(diagnostics, dict):
+        return []
+    rows: list[list[Any]] = []
+    for plot, columns in _DIAGNOSTIC_COLUMNS.items():
+        coords = diagnostics.get(plot)
+        if not isinstance(coords, dict) or "unavailable" in coords:
+            continue
+        rows.append([f"{plot} columns", "study", *columns])
+        rows.extend([plot, r["study"], *(r[c] for c in columns)] for r in coords["studies"])
+        if plot == "radial":
+            rows.append([plot, "slope", coords["slope"]])
+        if plot == "gosh":
+            rows.append(
+                [
+                    plot,
+                    "subsets",
+                    coords["subsets"],
+                    "complete" if coords["complete"] else "sampled",
+                ]
+            )
+            rows.append(
+                [
+                    "gosh spread columns",
+                    "statistic",
+                    "min",
+                    "q05",
+                    "q25",
+                    "median",
+                    "q75",
+                    "q95",
+                    "max",
+                ]
+            )
+            for name, spread in coords["spread"].items():
+                rows.append(["gosh spread", name, *spread.values()])
     return rows
 
 

@@ -92,6 +92,12 @@ def test_imprecision_serious_when_short_of_the_optimal_information_size():
     )
 
 
+def test_a_correlation_pooled_as_fishers_z_is_quoted_as_a_correlation():
+    res = results(measure="ZCOR", ci=(math.atanh(-0.1), math.atanh(0.3)))
+    reason = draft(res).rating(Domain.IMPRECISION).reason
+    assert "from -0.1 to 0.3" in reason and "includes no effect" in reason
+
+
 def test_imprecision_very_serious_when_a_ratio_includes_benefit_and_harm():
     res = results(ci=(math.log(0.6), math.log(1.4)))
     assert rating(res, Domain.IMPRECISION) is Rating.VERY_SERIOUS

@@ -7,6 +7,7 @@ made-up set of tables with zero cells; values in ``reference/diagnostics_*.csv``
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -17,8 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.diagnostics import (
+    GOSH_LISTED_SUBSETS,
     GOSH_MAX_SUBSETS,
     LABBE_SCALES,
+    all_coordinates,
     baujat,
     gosh,
     gosh_masks,
@@ -26,6 +29,7 @@ from analysis.diagnostics import (
     radial,
 )
 from analysis.errors import AnalysisInputError
+from analysis.pooling import meta_analysis
 
 REL = 1e-6
 REFERENCE = Path(__file__).parent / "reference"
@@ -165,3 +169,39 @@ def test_labbe_never_raises_on_valid_input(tables, measure):
     assert len(out.control) == len(out.treatment) <= len(tables)
     assert np.isfinite(out.control).all() and np.isfinite(out.treatment).all()
     assert math.isfinite(out.estimate)
+
+
+@pytest.mark.parametrize(("key", "rows"), BAUJAT, ids=_ids(BAUJAT))
+def test_a_runs_stored_coordinates_are_metafors(key, rows):
+    """What the JSON, the CSV and the API carry: each plot's numbers by study name, GOSH
+    summarised from the same subsets as the plot."""
+    dataset, method = key
+    y, v = _studies(dataset)
+    labels = [f"study {i + 1}" for i in range(len(y))]
+    result = meta_analysis(y, v, method=method, labels=labels)
+    out = all_coordinates(result)
+    json.dumps(out, allow_nan=False)
+    baujat_rows = out["baujat"]["studies"]
+    assert [r["study"] for r in baujat_rows] == labels
+    np.testing.assert_allclose([r["x"] for r in baujat_rows], rows.x, rtol=REL)
+    np.testing.assert_allclose([r["y"] for r in baujat_rows], rows.y, rtol=REL)
+    radial_rows = RADIAL[_ids(RADIAL).index("-".join(key))][1]
+    np.testing.assert_allclose([r["z"] for r in out["radial"]["studies"]], radial_rows.z, rtol=REL)
+    assert "2x2 table" in out["labbe"]["unavailable"]
+    g = out["gosh"]
+    assert g["subsets"] == min(2 ** len(y) - 1, GOSH_MAX_SUBSETS)
+    assert g["complete"] == (2 ** len(y) - 1 <= GOSH_MAX_SUBSETS)
+    assert (g["subset_rows"] is None) == (g["subsets"] > GOSH_LISTED_SUBSETS)
+    spread = g["spread"]["estimate"]
+    assert spread["min"] <= spread["median"] <= spread["max"]
+    assert all(r["subsets_with"] > 0 for r in g["studies"])
+    if len(y) <= 7:
+        theirs = GOSH[_ids(GOSH).index("-".join(key))][1] if "-".join(key) in _ids(GOSH) else None
+        if theirs is not None:
+            ours = sorted(r["estimate"] for r in g["subset_rows"])
+            np.testing.assert_allclose(ours, np.sort(theirs.estimate.to_numpy()), rtol=REL)
+
+
+def test_one_study_has_no_diagnostic_plots_and_says_why():
+    out = all_coordinates(meta_analysis([0.2], [0.1], method="FE"))
+    assert all("at least 2 studies" in plot["unavailable"] for plot in out.values())

@@ -183,6 +183,7 @@ class TestExecute:
             "ranktest",
             "fsn",
             "influence",
+            "diagnostics",
             "software",
         }
         assert steps == sorted(steps) and out.pooled.estimate == pooled["estimate"]

@@ -76,4 +76,5 @@ def test_methods_are_inverse_variance_or_work_on_tables():
         "EB",
         "HS",
         "HSK",
+        "GENQ",
     ]
