@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from .diagnostics import all_coordinates
 from .effect_sizes import EffectSizes, effect_sizes_from_table, required_roles
 from .errors import AnalysisInputError, ConvergenceError
 from .filters import RowFilter, as_filters
@@ -735,6 +734,7 @@ def _sensitivity(
 ) -> dict[str, Any]:
     """Leave-one-out, cumulative (given an order), subgroups (given groups) and Egger's
     test; one that cannot be computed says why instead of failing the run."""
+    from .diagnostics import all_coordinates
     from .influence import influence_diagnostics
     from .publication_bias import egger_test
     from .sensitivity import cumulative, leave_one_out

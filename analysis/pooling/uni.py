@@ -169,9 +169,9 @@ def _fit_generalised_q(
     se = np.sqrt(np.diag(vb))
     stat = beta / se
     if df is None:
-        pval, crit = 2 * stats.norm.sf(np.abs(stat)), z_crit(level)
+        pval, crit = 2 * norm_sf(np.abs(stat)), z_crit(level)
     else:
-        pval, crit = 2 * stats.t.sf(np.abs(stat), df), float(stats.t.isf((1 - level) / 2, df))
+        pval, crit = 2 * t_sf(np.abs(stat), df), float(t_isf((1 - level) / 2, df))
     return {
         "beta": beta,
         "vb": vb,
