@@ -1,20 +1,22 @@
-"""REML fit of the linear model with known sampling covariance and variance components.
+"""REML and ML fits of the linear model with known sampling covariance and variance components.
 
 The marginal covariance is ``M = V + sum_k sigma2_k G_k`` with known ``V`` (the
 sampling covariance, block-diagonal by study) and known structure matrices ``G_k``
 (a study indicator, the identity, a compound-symmetric block); this is what
 metafor's ``rma.mv`` fits for the models used here.  The estimates are found by
-Fisher scoring projected onto ``sigma2 >= 0`` with step halving on the restricted
-likelihood, so every step climbs and a component whose gradient points below zero
-stays on the boundary (where metafor's log-scale search drifts towards zero).  The
-log-likelihood is metafor's, including its ``+ log|X'X| / 2`` term.
+Fisher scoring projected onto ``sigma2 >= 0`` with step halving on the likelihood,
+so every step climbs and a component whose gradient points below zero stays on the
+boundary (where metafor's log-scale search drifts towards zero).  The restricted
+log-likelihood is metafor's, including its ``+ log|X'X| / 2`` term; the unrestricted
+one (``method="ML"``, what likelihood-ratio tests of different coefficients need) is
+``-(n log 2 pi + log|M| + r' M^-1 r) / 2`` at the GLS residuals ``r``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from scipy import linalg, optimize, stats
@@ -22,6 +24,7 @@ from scipy import linalg, optimize, stats
 from .errors import AnalysisInputError, ConvergenceError
 
 _MAX_ITER = 200
+METHODS = ("REML", "ML")
 _TOL = 1e-11
 
 
@@ -36,6 +39,7 @@ class MVFit:
     q_df: int
     q_pvalue: float
     iterations: int
+    method: str = "REML"
 
 
 def _gls(
@@ -60,6 +64,13 @@ def _restricted_loglik(y: np.ndarray, X: np.ndarray, M: np.ndarray, logdet_xx: f
     rss = float(y @ py)
     constant = -0.5 * (n - p) * float(np.log(2 * np.pi))
     return float(constant + 0.5 * logdet_xx - 0.5 * (logdet_m + logdet_xtmx + rss))
+
+
+def _ml_loglik(y: np.ndarray, X: np.ndarray, M: np.ndarray) -> float:
+    c, _, _, _, _, py = _gls(y, X, M)
+    logdet_m = 2.0 * float(np.sum(np.log(np.diag(c[0]))))
+    rss = float(y @ py)
+    return float(-0.5 * (len(y) * float(np.log(2 * np.pi)) + logdet_m + rss))
 
 
 def _check(y: np.ndarray, V: np.ndarray, X: np.ndarray) -> None:
@@ -102,7 +113,7 @@ def _bounded_search(loglik: Callable[[np.ndarray], float], start: np.ndarray) ->
         options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 2000},
     )
     if not np.all(np.isfinite(best.x)) or objective(best.x) > objective(start):
-        raise ConvergenceError(f"REML did not converge in {_MAX_ITER} iterations")
+        raise ConvergenceError(f"the fit did not converge in {_MAX_ITER} iterations")
     return np.asarray(best.x, dtype=float)
 
 
@@ -110,6 +121,25 @@ def fit_reml(
     y: np.ndarray, V: np.ndarray, X: np.ndarray, components: Sequence[np.ndarray]
 ) -> MVFit:
     """REML estimates of ``sigma2`` and the GLS coefficients at them."""
+    return fit(y, V, X, components, "REML")
+
+
+def fit_ml(y: np.ndarray, V: np.ndarray, X: np.ndarray, components: Sequence[np.ndarray]) -> MVFit:
+    """Maximum-likelihood estimates of ``sigma2`` and the GLS coefficients at them."""
+    return fit(y, V, X, components, "ML")
+
+
+def fit(
+    y: np.ndarray,
+    V: np.ndarray,
+    X: np.ndarray,
+    components: Sequence[np.ndarray],
+    method: Literal["REML", "ML"] = "REML",
+) -> MVFit:
+    """``sigma2`` by ``method`` and the GLS coefficients (with ``(X' M^-1 X)^-1``, as
+    metafor) at them."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     y = np.asarray(y, dtype=float)
     V = np.asarray(V, dtype=float)
     X = np.asarray(X, dtype=float)
@@ -117,6 +147,12 @@ def fit_reml(
     n, p = X.shape
     G = [np.asarray(g, dtype=float) for g in components]
     logdet_xx = float(np.linalg.slogdet(X.T @ X)[1])
+    restricted = method == "REML"
+
+    def likelihood(M: np.ndarray) -> float:
+        if restricted:
+            return _restricted_loglik(y, X, M, logdet_xx)
+        return _ml_loglik(y, X, M)
 
     # fixed-effect fit: the heterogeneity test and a moment-type starting value
     _, _, _, _, _, py0 = _gls(y, X, V)
@@ -131,16 +167,17 @@ def fit_reml(
             out += sk * gk
         return out
 
-    ll = _restricted_loglik(y, X, marginal(s), logdet_xx)
+    ll = likelihood(marginal(s))
     iterations = 0
     while iterations < _MAX_ITER:
         iterations += 1
         c, mi_x, _, xtmx_inv, _, py = _gls(y, X, marginal(s))
-        # P G_k with P = M^-1 - M^-1 X (X'M^-1X)^-1 X'M^-1
+        # P G_k with P = M^-1 - M^-1 X (X'M^-1X)^-1 X'M^-1 (REML), or M^-1 G_k (ML); the
+        # quadratic term is the same in both, as P y = M^-1 r
         pg = []
         for g in G:
             mi_g = linalg.cho_solve(c, g)
-            pg.append(mi_g - mi_x @ (xtmx_inv @ (mi_x.T @ g)))
+            pg.append(mi_g - mi_x @ (xtmx_inv @ (mi_x.T @ g)) if restricted else mi_g)
         grad = np.array([0.5 * (py @ g @ py - np.trace(pgk)) for g, pgk in zip(G, pg, strict=True)])
         info = np.array([[0.5 * np.sum(a * b.T) for b in pg] for a in pg])
         free = ~((s <= 0) & (grad <= 0))
@@ -152,7 +189,7 @@ def fit_reml(
         accepted = None
         for _ in range(60):
             trial = np.maximum(s + h * step, 0.0)
-            ll_trial = _restricted_loglik(y, X, marginal(trial), logdet_xx)
+            ll_trial = likelihood(marginal(trial))
             if ll_trial >= ll - 1e-13 * abs(ll):
                 accepted = trial, ll_trial
                 break
@@ -167,7 +204,7 @@ def fit_reml(
         if np.all(change <= _TOL * (1.0 + np.abs(s))) or gain <= 1e-15 * (1.0 + abs(ll)):
             break
     else:
-        s = _bounded_search(lambda sig: _restricted_loglik(y, X, marginal(sig), logdet_xx), s)
+        s = _bounded_search(lambda sig: likelihood(marginal(sig)), s)
 
     M = marginal(s)
     _, _, _, xtmx_inv, beta, _ = _gls(y, X, M)
@@ -175,11 +212,12 @@ def fit_reml(
         beta=beta,
         cov=xtmx_inv,
         sigma2=s,
-        loglik=_restricted_loglik(y, X, M, logdet_xx),
+        loglik=likelihood(M),
         q=q,
         q_df=n - p,
         q_pvalue=float(stats.chi2.sf(q, n - p)) if n > p else float("nan"),
         iterations=iterations,
+        method=method,
     )
 
 
