@@ -166,6 +166,14 @@ def inconsistency_lines(result: NetworkResult) -> list[str]:
                 f"{_num(dbt.tau2_consistency, 4)} under consistency, "
                 f"{_num(dbt.tau2_interaction, 4)} with the interaction"
             )
+            if dbt.lrt is None:
+                lines.append(f"  Likelihood-ratio test (ML fits): not tested ({dbt.lrt_note})")
+            else:
+                lines.append(
+                    f"  Likelihood-ratio test (ML fits): LRT = {_num(dbt.lrt)} (df {dbt.df}, "
+                    f"p = {_num(dbt.lrt_pvalue, 4)}); logLik {_num(dbt.loglik_consistency_ml)} "
+                    f"under consistency, {_num(dbt.loglik_interaction_ml)} with the interaction"
+                )
     return lines
 
 

@@ -12,18 +12,22 @@ coefficient would have no data left) the second's arm is shifted instead.
 
 The design-by-treatment interaction model (Higgins et al. 2012) gives every design's
 contrasts means of their own; the Wald statistic is the distance, in their covariance,
-from those means to the nearest set that a consistent network could produce.
+from those means to the nearest set that a consistent network could produce.  The
+likelihood-ratio test compares the two models fitted by maximum likelihood (REML
+likelihoods of models with different coefficients cannot be compared):
+``2 (logLik_interaction - logLik_consistency)``, on as many degrees of freedom as the Wald
+test, which is metafor's ``anova(consistency, interaction)`` of ``rma.mv(method = "ML")``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
 
-from .._rma_mv import fit_reml, fixed_effect
+from .._rma_mv import fit_ml, fit_reml, fixed_effect
 from ..errors import AnalysisInputError, ConvergenceError
 from ..pooling._common import z_crit
 from .contrasts import ContrastData
@@ -63,8 +67,12 @@ class NodeSplit:
 
 @dataclass(frozen=True)
 class DesignByTreatment:
-    """Wald test of the design-by-treatment interaction under random effects, and the
-    between-study variance under the consistency and the interaction model."""
+    """Wald and likelihood-ratio tests of the design-by-treatment interaction under random
+    effects, and the between-study variance under the consistency and the interaction model.
+
+    The likelihood-ratio fields are None in results stored before the test existed, and
+    when the maximum-likelihood fits fail (``lrt_note`` says why) while the Wald test
+    stands."""
 
     tau2_consistency: float
     tau2_interaction: float | None
@@ -73,6 +81,14 @@ class DesignByTreatment:
     df: int
     pvalue: float | None
     note: str = ""
+    #: 2 (logLik_interaction - logLik_consistency) of the ML fits, on ``df`` degrees of freedom
+    lrt: float | None = None
+    lrt_pvalue: float | None = None
+    loglik_consistency_ml: float | None = None
+    loglik_interaction_ml: float | None = None
+    tau2_consistency_ml: float | None = None
+    tau2_interaction_ml: float | None = None
+    lrt_note: str = ""
 
 
 def _basic(t: str, columns: Sequence[str]) -> np.ndarray:
@@ -174,11 +190,12 @@ def _split(
     )
 
 
-def design_by_treatment(
-    data: ContrastData, X: np.ndarray, structure: np.ndarray, tau2_consistency: float
-) -> DesignByTreatment:
-    """The random-effects design-by-treatment interaction test against the consistency
-    model whose REML ``tau2`` is given."""
+def interaction_design(
+    data: ContrastData, X: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[tuple[tuple[str, ...], str]]]:
+    """The interaction model's design ``D`` (one column per design and contrast, in order
+    of first appearance), the consistency model's row ``Z`` for each column, and the
+    columns' (design, treatment) labels."""
     cells: dict[tuple[tuple[str, ...], str], int] = {}
     rows = []
     for at, c in enumerate(data.contrasts):
@@ -189,7 +206,43 @@ def design_by_treatment(
     D = np.zeros((len(data.contrasts), len(cells)))
     for at, c in enumerate(data.contrasts):
         D[at, cells[(data.designs[c.study], c.treatment)]] = 1.0
-    Z = X[rows]
+    return D, X[rows], list(cells)
+
+
+def _with_likelihood_ratio(
+    tested: DesignByTreatment,
+    data: ContrastData,
+    X: np.ndarray,
+    D: np.ndarray,
+    structure: np.ndarray,
+) -> DesignByTreatment:
+    try:
+        consistency = fit_ml(data.yi, data.V, X, [structure])
+        interaction = fit_ml(data.yi, data.V, D, [structure])
+    except _FIT_FAILURES as exc:
+        return replace(tested, lrt_note=f"the maximum-likelihood fits failed: {exc}")
+    # the interaction model nests the consistency model, so a negative difference is the
+    # rounding of two equal optima (metafor sets it to 0 too)
+    lrt = max(2.0 * (interaction.loglik - consistency.loglik), 0.0)
+    if not np.isfinite(lrt):
+        return replace(tested, lrt_note="the maximum-likelihood fits give no usable likelihoods")
+    return replace(
+        tested,
+        lrt=float(lrt),
+        lrt_pvalue=float(stats.chi2.sf(lrt, tested.df)),
+        loglik_consistency_ml=consistency.loglik,
+        loglik_interaction_ml=interaction.loglik,
+        tau2_consistency_ml=float(consistency.sigma2[0]),
+        tau2_interaction_ml=float(interaction.sigma2[0]),
+    )
+
+
+def design_by_treatment(
+    data: ContrastData, X: np.ndarray, structure: np.ndarray, tau2_consistency: float
+) -> DesignByTreatment:
+    """The random-effects design-by-treatment interaction tests against the consistency
+    model whose REML ``tau2`` is given."""
+    D, Z, cells = interaction_design(data, X)
     df = len(cells) - int(np.linalg.matrix_rank(Z))
 
     def untested(note: str, tau2: float | None = None) -> DesignByTreatment:
@@ -209,7 +262,7 @@ def design_by_treatment(
         return untested(f"the interaction model could not be fitted: {exc}")
     if not np.isfinite(wald.q):
         return untested("the interaction model gives no usable test", float(full.sigma2[0]))
-    return DesignByTreatment(
+    tested = DesignByTreatment(
         tau2_consistency=tau2_consistency,
         tau2_interaction=float(full.sigma2[0]),
         n_parameters=len(cells),
@@ -217,3 +270,4 @@ def design_by_treatment(
         df=df,
         pvalue=float(stats.chi2.sf(wald.q, df)),
     )
+    return _with_likelihood_ratio(tested, data, X, D, structure)

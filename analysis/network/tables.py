@@ -1,5 +1,5 @@
 """A network result as flat rows, for CSV downloads: one row per treatment effect, league
-cell, P-score, direct/indirect split, Q test, node split and interaction test, tagged by the
+cell, P-score, direct/indirect split, Q test, node split and interaction tests, tagged by the
 table it belongs to."""
 
 from __future__ import annotations
@@ -107,6 +107,19 @@ def rows(result: NetworkResult) -> list[dict[str, Any]]:
                 "note": dbt.note,
             }
         )
+        if dbt.wald is not None:
+            # the likelihood ratio of the ML fits; tau2 is the interaction model's ML estimate
+            out.append(
+                {
+                    "table": "design_by_treatment",
+                    "first": "likelihood_ratio",
+                    "q": dbt.lrt,
+                    "df": dbt.df,
+                    "pvalue": dbt.lrt_pvalue,
+                    "tau2": dbt.tau2_interaction_ml,
+                    "note": dbt.lrt_note,
+                }
+            )
     return out
 
 

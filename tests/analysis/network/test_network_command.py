@@ -111,6 +111,11 @@ def test_node_splits_and_the_interaction_test_in_every_output(three_files: list[
         assert n["difference"] == pytest.approx(float(r["difference"]), rel=1e-6)
         assert n["pvalue"] == pytest.approx(float(r["pvalue"]), rel=1e-6)
     assert result["design_by_treatment"]["wald"] == pytest.approx(float(dbt["wald"]), rel=1e-6)
+    (lr,) = _reference("network_lrt.csv")
+    assert result["design_by_treatment"]["lrt"] == pytest.approx(float(lr["lrt"]), rel=1e-6)
+    assert result["design_by_treatment"]["lrt_pvalue"] == pytest.approx(
+        float(lr["pvalue"]), rel=1e-6
+    )
 
     out = CliRunner().invoke(network, [*three_files, *ARGS, *COLUMNS, "--csv"])
     table = list(csv.DictReader(out.output.splitlines()))
@@ -122,6 +127,12 @@ def test_node_splits_and_the_interaction_test_in_every_output(three_files: list[
     assert float(interaction["q"]) == pytest.approx(float(dbt["wald"]), rel=1e-6)
     assert float(interaction["tau2"]) == pytest.approx(float(dbt["tau2_interaction"]), rel=1e-6)
     assert interaction["df"] == dbt["df"]
+    (ratio_row,) = [
+        r for r in table if r["table"] == "design_by_treatment" and r["first"] == "likelihood_ratio"
+    ]
+    assert float(ratio_row["q"]) == pytest.approx(float(lr["lrt"]), rel=1e-6)
+    assert float(ratio_row["pvalue"]) == pytest.approx(float(lr["pvalue"]), rel=1e-6)
+    assert ratio_row["df"] == lr["df"]
 
     out = CliRunner().invoke(network, [*three_files, *ARGS, *COLUMNS])
     assert "Node-splitting" in out.output
@@ -134,4 +145,9 @@ def test_node_splits_and_the_interaction_test_in_every_output(three_files: list[
     assert (
         f"Design-by-treatment interaction (random effects): Wald chi^2 = {float(dbt['wald']):.3f} "
         f"(df {dbt['df']}, p = {float(dbt['pvalue']):.4f})" in out.output
+    )
+    assert (
+        f"  Likelihood-ratio test (ML fits): LRT = {float(lr['lrt']):.3f} (df {lr['df']}, "
+        f"p = {float(lr['pvalue']):.4f}); logLik {float(lr['loglik_consistency']):.3f} under "
+        f"consistency, {float(lr['loglik_interaction']):.3f} with the interaction" in out.output
     )

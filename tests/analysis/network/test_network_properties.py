@@ -62,9 +62,18 @@ def test_random_networks_fit_or_fail_clearly(arms: list[Arm], measure: str) -> N
     dbt = result.design_by_treatment
     assert dbt is not None and dbt.df == d.between_designs.df
     if dbt.wald is None:
-        assert dbt.note
+        assert dbt.note and dbt.lrt is None
     else:
         assert dbt.wald >= -1e-9 and dbt.pvalue is not None and 0 <= dbt.pvalue <= 1
+        # the likelihood-ratio test gives a number or a note, and never fails the run
+        if dbt.lrt is None:
+            assert dbt.lrt_note
+        else:
+            assert dbt.lrt >= 0 and dbt.lrt_pvalue is not None and 0 <= dbt.lrt_pvalue <= 1
+            assert dbt.loglik_interaction_ml is not None
+            assert dbt.loglik_consistency_ml is not None
+            # ML nests: the interaction model fits at least as well (to the search's tolerance)
+            assert dbt.loglik_interaction_ml >= dbt.loglik_consistency_ml - 1e-6
 
 
 @settings(max_examples=30, deadline=None)
