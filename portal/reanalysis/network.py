@@ -340,4 +340,19 @@ def _interaction_in_words(dbt: dict[str, Any] | None) -> str:
             "Allowing for studies to differ from one another, the designs agree within what "
             f"chance explains (p = {dbt['pvalue']:.3f})."
         )
-    return f"{verdict} {spread}"
+    return f"{verdict} {spread}{_likelihood_ratio_in_words(dbt)}"
+
+
+def _likelihood_ratio_in_words(dbt: dict[str, Any]) -> str:
+    if dbt.get("lrt") is None:
+        note = dbt.get("lrt_note")
+        return f" The second check of this kind could not be done: {note}." if note else ""
+    verdict = (
+        "also finds more disagreement than chance easily explains"
+        if dbt["lrt_pvalue"] < 0.05
+        else "also finds no more disagreement than chance explains"
+    )
+    return (
+        " A second check, asking how much better the data fit when each design may differ, "
+        f"{verdict} (p = {dbt['lrt_pvalue']:.3f})."
+    )

@@ -168,6 +168,15 @@ def test_three_datasets_make_the_network_metafor_fits_shown_in_plain_words(
         float(dbt["tau2_interaction"]), rel=1e-6
     )
     assert interaction["df"] == int(dbt["df"])
+    (lr,) = _reference("network_lrt.csv", "senn2013_MD")
+    assert interaction["lrt"] == pytest.approx(float(lr["lrt"]), rel=1e-6)
+    assert interaction["lrt_pvalue"] == pytest.approx(float(lr["pvalue"]), rel=1e-6)
+    assert (
+        "A second check, asking how much better the data fit when each design may differ, also "
+        "finds no more disagreement than chance explains (p = 0.572).</p>" in page
+    )
+    assert "Likelihood-ratio test (ML fits) = 5.73 on 7 df" in page
+    assert "anova()" in page
     assert 'id="nodesplits"' in page and "Checking each comparison on its own" in page
     assert (
         "<li>metformin against sulfonylurea: direct -0.37, indirect -1.00; direct minus indirect "
@@ -185,6 +194,10 @@ def test_three_datasets_make_the_network_metafor_fits_shown_in_plain_words(
         r for r in table if r["table"] == "design_by_treatment" and r["first"] == "interaction"
     ]
     assert float(wald["q"]) == pytest.approx(interaction["wald"], rel=1e-12)
+    (ratio_row,) = [
+        r for r in table if r["table"] == "design_by_treatment" and r["first"] == "likelihood_ratio"
+    ]
+    assert float(ratio_row["q"]) == pytest.approx(interaction["lrt"], rel=1e-12)
     assert data["results"]["network"]["nodesplits"] == network["nodesplits"]
     assert api["results"]["network"]["design_by_treatment"] == interaction
 
