@@ -107,7 +107,7 @@ def rows(result: NetworkResult) -> list[dict[str, Any]]:
                 "note": dbt.note,
             }
         )
-        if dbt.wald is not None:
+        if dbt.lrt is not None or dbt.lrt_note:
             # the likelihood ratio of the ML fits; tau2 is the interaction model's ML estimate
             out.append(
                 {

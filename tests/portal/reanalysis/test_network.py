@@ -275,3 +275,23 @@ def test_a_run_stored_before_node_splitting_still_shows_and_downloads() -> None:
     rebuilt = stored_result(run)
     assert rebuilt.nodesplits == () and rebuilt.design_by_treatment is None
     assert not [r for r in rows(rebuilt) if r["table"] in ("nodesplit", "design_by_treatment")]
+
+
+def test_a_run_stored_before_the_likelihood_ratio_test_still_shows_and_downloads() -> None:
+    from portal.reanalysis.network import in_words, stored_result
+
+    network = network_from_arms(senn_arms(), "MD", reference="placebo").to_dict()
+    network.pop("cov")
+    for key in [
+        k for k in network["design_by_treatment"] if k.startswith(("lrt", "loglik", "tau2_"))
+    ]:
+        if key not in ("tau2_consistency", "tau2_interaction"):
+            del network["design_by_treatment"][key]
+    run = AnalysisRun(results={"network": network, "ranking_words": []})
+    words = in_words(run.results)
+    assert words["interaction"].startswith("Allowing for studies to differ")
+    assert "second check" not in words["interaction"]
+    rebuilt = stored_result(run)
+    assert rebuilt.design_by_treatment is not None and rebuilt.design_by_treatment.lrt is None
+    tables = [r["first"] for r in rows(rebuilt) if r["table"] == "design_by_treatment"]
+    assert tables == ["consistency", "interaction"]
