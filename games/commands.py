@@ -382,6 +382,14 @@ def build_command(
     show_default=True,
     help="Evaluations of the most skilled simulated player.",
 )
+@click.option(
+    "--rounds",
+    type=click.IntRange(1, 20),
+    default=2,
+    show_default=True,
+    help="Cut, play and splice this many times, each round on the alignment the last left"
+    " (stops early when a round splices nothing).",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
     "--compare-with",
@@ -408,6 +416,7 @@ def improve_command(
     kind: str,
     windows: int,
     budget: int,
+    rounds: int,
     seed: int,
     compare_with: tuple[str, ...],
     reference: Path | None,
@@ -442,6 +451,7 @@ def improve_command(
             players=players,
             budget=budget,
             limit=windows,
+            rounds=rounds,
             seed=seed,
             others=others,
             badness=untrusted_columns(source.rows, others) if others else None,
@@ -459,6 +469,7 @@ def improve_command(
         return
     rate = outcome.transfer_rate
     click.echo(f"score: {outcome.score_before:g} -> {outcome.score_after:g}")
+    click.echo(f"rounds run: {outcome.rounds_run} of {rounds}")
     click.echo(
         f"windows offered {outcome.windows_offered}, improved {outcome.windows_improved},"
         f" spliced {outcome.spliced} (consensus {outcome.consensus_used})"

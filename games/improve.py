@@ -84,6 +84,8 @@ class Outcome:
     rows: list[str]
     windows: list[Window] = field(default_factory=list)
     aligner_used: int = 0
+    #: Rounds of cut, play and splice run: fewer than asked when one spliced nothing.
+    rounds_run: int = 0
     accuracy_before: dict[str, Any] | None = None
     accuracy_after: dict[str, Any] | None = None
 
@@ -292,7 +294,11 @@ def improve(
     windows: list[Window] = []
     counts = Counter[str]()
     current = rows
+    if rounds < 1:
+        raise ValueError(f"rounds must be at least 1, not {rounds}")
+    rounds_run = 0
     for round_ in range(rounds):
+        rounds_run += 1
         if round_ and others and badness is not None:
             badness = untrusted_columns(current, others)
         elif round_:
@@ -332,6 +338,7 @@ def improve(
         rows=current,
         windows=windows,
         aligner_used=counts["aligner_used"],
+        rounds_run=rounds_run,
     )
     if reference is not None:
         names = source.names

@@ -16,6 +16,19 @@ from portal.play import hints, leaderboards, players, puzzles, submissions
 from portal.play.payload_cache import note_solution, payloads, visible_puzzles
 
 
+def calibrated_fields(stars: int, share: float, board_size: float) -> dict[str, Any]:
+    """Difficulty as players see it, calibrated from data (portal/play/calibration.py):
+    1 to 5 stars, which scale points and hint costs, and the share of players
+    expected to reach par. The number puzzles once reported as their difficulty,
+    from the board's size alone, stays under its own name for clients that read it."""
+    return {
+        "difficulty": stars,
+        "stars": stars,
+        "expected_share": round(share, 3),
+        "board_size_difficulty": board_size,
+    }
+
+
 @bp.get("/puzzles")
 @operation("List puzzles", "puzzles", responses={200: schemas.PuzzleList})
 def list_puzzles() -> dict[str, Any]:
@@ -27,10 +40,7 @@ def list_puzzles() -> dict[str, Any]:
                 "kind": p.kind,
                 "level": p.level,
                 "par": p.par,
-                "difficulty": p.difficulty,
-                # Calibrated from data: the share of players expected to reach par.
-                "stars": p.stars,
-                "expected_share": round(p.share, 3),
+                **calibrated_fields(p.stars, p.share, p.difficulty),
                 "url": url_for("api.get_puzzle", puzzle_id=p.id, _external=True),
             }
             for p in visible_puzzles()
@@ -49,9 +59,13 @@ def get_puzzle(puzzle_id: int) -> Any:
     def make() -> bytes:
         session = db.session()
         found = puzzles.get_puzzle(session, puzzle_id)
+        calibrated = puzzles.calibration_of(session, found)
         return jsonify(
             {
                 **puzzles.page_data(found),
+                **calibrated_fields(
+                    puzzles.stars(calibrated, found.level), calibrated.share, found.difficulty
+                ),
                 "scheme_words": puzzles.scheme_words(found),
                 "leaderboard": [
                     {"rank": s.rank, "nickname": s.nickname, "score": s.value}

@@ -502,9 +502,16 @@ class PuzzleSummary(Response):
     kind: str
     level: str
     par: float | None
-    difficulty: float | int | None
-    stars: int
-    expected_share: float
+    difficulty: int = Field(
+        ge=1, le=5, description="Calibrated from data: 1 (most players reach par) to 5 stars."
+    )
+    stars: int = Field(ge=1, le=5, description="The same as difficulty.")
+    expected_share: float = Field(ge=0, le=1, description="Share of players expected to reach par.")
+    board_size_difficulty: float = Field(
+        description="Deprecated: the old measure from the board's size alone (row pairs x"
+        " columns, 1.0 for 4 rows of 20 columns); points do not use it.",
+        json_schema_extra={"deprecated": True},
+    )
     url: str
 
 
@@ -522,6 +529,14 @@ class Puzzle(Response):
     id: int
     title: str
     sequences: list[str]
+    difficulty: int = Field(ge=1, le=5, description="Calibrated from data: 1 to 5 stars.")
+    stars: int = Field(ge=1, le=5, description="The same as difficulty.")
+    expected_share: float = Field(ge=0, le=1, description="Share of players expected to reach par.")
+    board_size_difficulty: float = Field(
+        description="Deprecated: the old measure from the board's size alone; points do not"
+        " use it.",
+        json_schema_extra={"deprecated": True},
+    )
     leaderboard: list[Standing]
 
 

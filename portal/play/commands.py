@@ -122,3 +122,46 @@ def splice_command(slug: str) -> None:
             f"  puzzle #{change.puzzle_id}, {used}: columns {change.start_column + 1}-"
             f"{change.end_column} ({change.score_before:g} -> {change.score_after:g})"
         )
+
+
+@puzzles_group.command("refresh-context")
+@click.argument("slug", required=False)
+@click.option("--dry-run", is_flag=True, help="Say what would change, change nothing.")
+@with_appcontext
+def refresh_context_command(slug: str | None, dry_run: bool) -> None:
+    """Give the puzzles of SLUG (of every research alignment when omitted) cut
+    before puzzles kept their window's flanks and the alignment's other rows
+    as fixed context, so their gains transfer exactly once spliced. Their
+    rows and boards stay; start score, par and solutions' scores are
+    recomputed by the new rule (points earned stay). Safe to run again."""
+    from portal.play import refreshing
+
+    session = db.session()
+    if (
+        slug is not None
+        and session.scalar(select(AlignmentSource.id).where(AlignmentSource.slug == slug)) is None
+    ):
+        raise click.ClickException(f"No alignment called {slug!r}.")
+    done = refreshing.refresh_alignments(session, slug, dry_run=dry_run)
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
+    counts = {s: sum(r.status == s for r in done) for s in refreshing.STATUSES}
+    click.echo(
+        ("Would refresh" if dry_run else "Refreshed")
+        + f" {counts[refreshing.REFRESHED]} puzzles; {counts[refreshing.CURRENT]} already had"
+        f" their context; {counts[refreshing.NEEDS_RECUT]} need cutting again."
+    )
+    for line in done:
+        if line.status == refreshing.CURRENT:
+            continue
+        text = f"  #{line.puzzle_id}: {line.status}, {line.context_rows} fixed rows"
+        if line.start_score and line.par:
+            text += (
+                f"; start {line.start_score[0]:g} -> {line.start_score[1]:g},"
+                f" par {line.par[0]:g} -> {line.par[1]:g}, {line.solutions} solutions rescored"
+            )
+        elif line.status == refreshing.NEEDS_RECUT:
+            text += "; its board drops columns where only those rows have letters"
+        click.echo(text)

@@ -182,7 +182,6 @@ def page_data(puzzle: Puzzle) -> dict[str, Any]:
         "width": puzzle.width,
         "par": puzzle.par,
         "start_score": puzzle.start_score,
-        "difficulty": puzzle.difficulty,
         "scheme": puzzle.scheme,
         "retired": puzzle.retired_at is not None,
         "stages": stages(puzzle),

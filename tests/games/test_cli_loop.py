@@ -120,3 +120,21 @@ def test_improve_can_check_splices_against_another_aligner(tmp_path):
     data = json.loads(result.output)
     assert data["spliced"] <= data["windows_offered"]
     assert data["score_after"] >= data["score_before"]
+
+
+def test_improve_runs_the_rounds_asked_and_refuses_none(tmp_path):
+    base = ["improve", str(DATA / "il6.nucl.fasta"), "--players", "2", "--windows", "1"]
+    base += ["--budget", "300", "--json"]
+    help_text = CliRunner().invoke(align, ["improve", "--help"]).output
+    assert "--rounds" in help_text and "default: 2" in help_text
+    once = CliRunner().invoke(align, [*base, "--rounds", "1"])
+    assert once.exit_code == 0, once.output
+    assert json.loads(once.output)["rounds_run"] == 1
+    default = CliRunner().invoke(align, base)
+    assert default.exit_code == 0, default.output
+    data = json.loads(default.output)
+    # Two rounds unless the first spliced nothing, which ends the loop.
+    assert data["rounds_run"] == (2 if data["spliced"] else 1)
+    for bad in ("0", "-1", "two"):
+        refused = CliRunner().invoke(align, [*base, "--rounds", bad])
+        assert refused.exit_code == 2 and "--rounds" in refused.output

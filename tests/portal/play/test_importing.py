@@ -408,3 +408,23 @@ def test_the_api_document_describes_the_import(client):
     assert {"fasta", "title", "description", "aligner", "guide_tree"} <= set(fields)
     assert "202" in post["responses"] and "403" in post["responses"]
     assert "/api/v1/alignments/{slug}" in spec["paths"]
+
+
+def test_a_family_already_aligned_as_well_as_the_solver_can_says_why_and_what_next(
+    researcher, session
+):
+    # Three copies of one protein: every window is already as good as it gets.
+    from games.puzzles import read_source
+
+    protein = read_source(DATA / "tp53.prot.fasta").rows[0].replace("-", "")
+    text = "".join(f">copy{n}\n{protein}\n" for n in range(3))
+    response = post_import(researcher, fasta=text, title="Three copies")
+    assert response.status_code == 303
+    job = session.scalar(select(Job))
+    assert job.state == "finished", job.error
+    assert job.result["puzzles"] == []
+    page = researcher.get(job.result["url"]).get_data(as_text=True)
+    notice = page[page.index('id="no-puzzles"') :]
+    assert "could not find a better arrangement" in notice
+    assert "more divergent sequences" in notice and "keep it as it is" in notice
+    assert 'href="/play/alignments/import"' in notice

@@ -49,3 +49,25 @@ def test_play_page_shows_plain_names_stars_and_the_players_progress(
     puzzle = client.get(f"/play/{research['puzzle_id']}").get_data(as_text=True)
     assert "<h1>A tiny alignment from 3 species" in puzzle
     assert "human, mouse, rat" in puzzle
+
+
+def test_the_api_reports_the_calibrated_stars_as_difficulty(client, session, research):
+    from portal.play.models import Puzzle
+    from portal.play.puzzles import difficulty_stars
+
+    puzzle = session.get(Puzzle, research["puzzle_id"])
+    puzzle.difficulty = 7.0  # the board-size number: reported only under its own name
+    session.commit()
+    expected = difficulty_stars(session, puzzle)
+    listed = {i["id"]: i for i in client.get("/api/v1/puzzles").get_json()["items"]}[puzzle.id]
+    one = client.get(f"/api/v1/puzzles/{puzzle.id}").get_json()
+    for body in (listed, one):
+        assert body["difficulty"] == body["stars"] == expected
+        assert body["board_size_difficulty"] == 7.0
+        assert 0 < body["expected_share"] <= 1
+    page = client.get(f"/play/{puzzle.id}").get_data(as_text=True)
+    assert f'aria-label="Difficulty {expected} of 5"' in page
+    spec = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    for name in ("PuzzleSummary", "Puzzle"):
+        assert spec[name]["properties"]["board_size_difficulty"]["deprecated"] is True
+        assert spec[name]["properties"]["difficulty"]["maximum"] == 5
