@@ -173,20 +173,18 @@ def forest_plot(
         lows.append(result.pi_low)
         highs.append(result.pi_high)
 
-    # a proportion or correlation has no line of no effect to keep in view
-    null = [] if m in _NATURAL_AXIS_LABELS else [0.0]
-    span_lo, span_hi = min(lows + null), max(highs + null)
-    pad = 0.05 * (span_hi - span_lo or 1.0)
-    if m not in _NATURAL_AXIS_LABELS:
-        ax.axvline(tx(0.0), color="0.5", lw=0.8, linestyle=":")
-    _set_x_axis(ax, tx(span_lo - pad), tx(span_hi + pad), ratio, m)
-    ax.set_ylim(pooled_row - 1.6, n + 1.0)
-    ax.set_yticks([])
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    for extra_ax in (ax_lab, ax_txt):
-        extra_ax.set_xlim(0, 1)
-        extra_ax.axis("off")
+    _finish_forest(
+        fig,
+        ax,
+        (ax_lab, ax_txt),
+        lows,
+        highs,
+        ratio=ratio,
+        measure=m,
+        rows=(pooled_row - 1.6, n + 1.0),
+        xlabel=xlabel,
+        title=title,
+    )
     ax_lab.text(0, n + 0.6, "Study", fontsize=9, weight="bold", va="center")
     ax_txt.text(
         0,
@@ -197,19 +195,53 @@ def forest_plot(
         weight="bold",
         va="center",
     )
-    ax.set_xlabel(
-        xlabel
-        or _NATURAL_AXIS_LABELS.get(m)
-        or _AXIS_LABELS.get(m, m) + (" (log scale)" if ratio else "")
-    )
     het = (
         f"Heterogeneity: tau\u00b2 = {result.tau2:.3g}; I\u00b2 = {result.i2:.1f}%; "
         f"Q = {result.q:.2f}, df = {result.q_df}, p = {result.q_pvalue:.3g}"
     )
     ax_lab.text(0, pooled_row - 1.2, het, fontsize=7.5, va="center", ha="left", color="0.2")
+    return fig
+
+
+def _finish_forest(
+    fig: Figure,
+    ax: Any,
+    side_axes: Sequence[Any],
+    lows: Sequence[float],
+    highs: Sequence[float],
+    *,
+    ratio: bool,
+    measure: str,
+    rows: tuple[float, float],
+    xlabel: str | None = None,
+    title: str | None = None,
+) -> None:
+    """The axes every forest plot ends with: an x axis spanning every interval drawn
+    (``lows``/``highs`` on the pooled scale) with a little room, the line of no effect,
+    ticks on the ratio or natural scale, ``rows`` as the y range, and the label and
+    text columns bare."""
+    # a proportion or correlation has no line of no effect to keep in view
+    null = [] if measure in _NATURAL_AXIS_LABELS else [0.0]
+    span_lo, span_hi = min([*lows, *null]), max([*highs, *null])
+    pad = 0.05 * (span_hi - span_lo or 1.0)
+    tx = math.exp if ratio else (lambda v: v)
+    if null:
+        ax.axvline(tx(0.0), color="0.5", lw=0.8, linestyle=":")
+    _set_x_axis(ax, tx(span_lo - pad), tx(span_hi + pad), ratio, measure)
+    ax.set_ylim(*rows)
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    for extra_ax in side_axes:
+        extra_ax.set_xlim(0, 1)
+        extra_ax.axis("off")
+    ax.set_xlabel(
+        xlabel
+        or _NATURAL_AXIS_LABELS.get(measure)
+        or _AXIS_LABELS.get(measure, measure) + (" (log scale)" if ratio else "")
+    )
     if title:
         fig.suptitle(title, fontsize=11)
-    return fig
 
 
 _NATURAL_TICKS = {
@@ -538,24 +570,17 @@ def subgroup_forest_plot(
         fontsize=8,
         color="0.2",
     )
-    null = [] if m in _NATURAL_AXIS_LABELS else [0.0]
-    span_lo, span_hi = min(lows + null), max(highs + null)
-    pad = 0.05 * (span_hi - span_lo or 1.0)
-    if null:
-        ax.axvline(tx(0.0), color="0.5", lw=0.8, linestyle=":")
-    _set_x_axis(ax, tx(span_lo - pad), tx(span_hi + pad), ratio, m)
-    ax.set_ylim(row - 1.6, n_rows + 1.0)
-    ax.set_yticks([])
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    for extra_ax in (ax_lab, ax_txt):
-        extra_ax.set_xlim(0, 1)
-        extra_ax.axis("off")
-    ax.set_xlabel(
-        _NATURAL_AXIS_LABELS.get(m) or _AXIS_LABELS.get(m, m) + (" (log scale)" if ratio else "")
+    _finish_forest(
+        fig,
+        ax,
+        (ax_lab, ax_txt),
+        lows,
+        highs,
+        ratio=ratio,
+        measure=m,
+        rows=(row - 1.6, n_rows + 1.0),
+        title=title,
     )
-    if title:
-        fig.suptitle(title, fontsize=11)
     return fig
 
 

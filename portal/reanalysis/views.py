@@ -18,6 +18,8 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as BaseResponse
 
 import analysis
 from portal import db, policy
@@ -69,6 +71,16 @@ def _derivable(run_id: int) -> AnalysisRun:
     if not policy.can_derive_run(current_user, run):
         abort(403)
     return run
+
+
+def _queue_and_show(session: Session, run: AnalysisRun) -> BaseResponse:
+    """Queue the run, commit, start its job and send the browser to the job's page. The
+    job may start only once committed; a ServiceError from queueing leaves the session
+    uncommitted, for the caller to roll back."""
+    job = building.queue(session, run)
+    session.commit()
+    runner.start(job.id)
+    return redirect(url_for("jobs.show", job_id=job.id), 303)
 
 
 @bp.get("/")
@@ -255,14 +267,10 @@ def method(run_id: int):
                 participant=participant,
                 regression=regression,
             )
-            job = building.queue(session, run)
+            return _queue_and_show(session, run)
         except ServiceError as problem:
             session.rollback()
             error, field, status = str(problem), problem.field, problem.status
-        else:
-            session.commit()
-            runner.start(job.id)
-            return redirect(url_for("jobs.show", job_id=job.id), 303)
     return render_template(
         "reanalysis/method.html",
         title="Choose the method",
@@ -321,14 +329,10 @@ def network_builder(run_id: int):
         } | {"level": request.form.get("level") or 0.95}
         try:
             network.set_specification(run, harmonisation=h, **options)
-            job = building.queue(session, run)
+            return _queue_and_show(session, run)
         except ServiceError as problem:
             session.rollback()
             errors[problem.field or "form"] = str(problem)
-        else:
-            session.commit()
-            runner.start(job.id)
-            return redirect(url_for("jobs.show", job_id=job.id), 303)
     return render_template(
         "reanalysis/network_builder.html",
         title="Build the network",
@@ -480,10 +484,7 @@ def rerun(run_id: int):
     run = _derivable(run_id)
     session = db.session()
     new_run = building.rerun(session, run, policy.require_account(current_user))
-    job = building.queue(session, new_run)
-    session.commit()
-    runner.start(job.id)
-    return redirect(url_for("jobs.show", job_id=job.id), 303)
+    return _queue_and_show(session, new_run)
 
 
 @bp.post("/<int:run_id>/edit")
@@ -519,10 +520,7 @@ def run_newest(run_id: int):
         session.commit()
         flash(f"The newer data needs the mapping checked. {problem}", "error")
         return redirect(url_for("reanalysis.mapping", run_id=draft.id), 303)
-    job = building.queue(session, draft)
-    session.commit()
-    runner.start(job.id)
-    return redirect(url_for("jobs.show", job_id=job.id), 303)
+    return _queue_and_show(session, draft)
 
 
 @bp.post("/<int:run_id>/follow")

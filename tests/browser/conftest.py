@@ -18,6 +18,9 @@ from werkzeug.serving import make_server
 from portal import create_app, db
 from portal.migrate import alembic_config
 
+# the shared journey steps assert too, and their failures should read as well as a test's
+pytest.register_assert_rewrite("tests.browser.journeys")
+
 CHROMIUM = Path(os.environ.get("PORTAL_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless",

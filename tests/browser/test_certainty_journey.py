@@ -9,9 +9,7 @@ import re
 import pytest
 
 from portal.accounts.models import Role
-from tests.browser.test_living_analysis import at_both_widths, upload
-from tests.browser.test_main_journeys import accounts, log_in
-from tests.portal.reanalysis.conftest import NAMED_CSV
+from tests.browser.journeys import accounts, at_both_widths, log_in, run_bcg_analysis
 
 pytestmark = pytest.mark.browser
 
@@ -23,17 +21,7 @@ def test_the_owner_rates_the_certainty_of_a_finished_analysis(
 ):
     accounts("rita", Role.RESEARCHER)
     log_in(page, live_server, "rita")
-    path = tmp_path / "bcg.csv"
-    path.write_text(NAMED_CSV)
-    upload(page, live_server, path, "BCG named")
-    page.goto(live_server + "/analyses/new?kind=aggregate")
-    page.locator("#title").fill("BCG, how sure")
-    page.get_by_label(re.compile("BCG named, version 1")).check()
-    page.get_by_role("button", name="Next: map the variables").click()
-    page.get_by_role("button", name=re.compile("^Next")).click()
-    page.locator("#measure-RR").check()
-    page.get_by_role("button", name="Run the analysis").click()
-    page.wait_for_url(re.compile(r".*/analyses/\d+$"), timeout=120_000)
+    run_bcg_analysis(page, live_server, tmp_path, "BCG named", "BCG, how sure")
 
     section = page.locator("#certainty")
     section.wait_for()

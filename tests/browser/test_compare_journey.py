@@ -10,8 +10,8 @@ import re
 import pytest
 
 from portal.accounts.models import Role
-from tests.browser.test_main_journeys import accounts as accounts  # the fixture
-from tests.browser.test_main_journeys import log_in
+from tests.browser.journeys import accounts as accounts  # the fixture
+from tests.browser.journeys import log_in
 
 pytestmark = pytest.mark.browser
 

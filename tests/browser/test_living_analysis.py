@@ -5,56 +5,30 @@ at desktop and phone widths."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from portal.accounts.models import Role
-from tests.browser.test_main_journeys import accounts, assert_fits_the_screen, log_in
+from tests.browser.journeys import (
+    accounts,
+    at_both_widths,
+    log_in,
+    publish,
+    run_by_risk_ratio,
+    shot,
+    start_aggregate_analysis,
+    upload,
+    upload_bcg,
+)
 from tests.portal.reanalysis.conftest import NAMED_CSV
 
 pytestmark = pytest.mark.browser
 
-__all__ = ["accounts"]  # the fixture, used by name
+# accounts is the fixture, used by name; the steps stay importable from here for
+# journeys written against this module
+__all__ = ["accounts", "at_both_widths", "publish", "shot", "upload"]
 
 V1_CSV = "".join(NAMED_CSV.splitlines(keepends=True)[:-1])
-
-
-def shot(page, tmp_path: Path, name: str) -> None:
-    page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
-
-
-def upload(page, live_server: str, path: Path, title: str) -> str:
-    page.goto(live_server + "/datasets/new")
-    page.locator("#file").set_input_files(str(path))
-    page.locator("#title").fill(title)
-    page.locator("#description").fill("Trials of BCG vaccine against tuberculosis.")
-    page.locator("#level").select_option("aggregate")
-    page.get_by_role("button", name="Upload and check").click()
-    page.wait_for_url(re.compile(r".*/datasets/[a-z0-9-]+(\?.*)?$"), timeout=60_000)
-    publish(page, 1)
-    return page.url.split("/datasets/")[1].split("?")[0]
-
-
-def publish(page, number: int) -> None:
-    """Through the last step: publishing cannot be undone, so it asks once more."""
-    page.get_by_role("link", name=f"Publish version {number}").click()
-    page.wait_for_url(re.compile(rf".*/versions/{number}/publish$"))
-    page.get_by_label(re.compile("publishing cannot be undone")).check()
-    page.get_by_role("button", name=f"Publish version {number} for good").click()
-    page.wait_for_url(re.compile(rf".*/datasets/[a-z0-9-]+\?version={number}$"))
-
-
-def at_both_widths(page, tmp_path: Path, name: str) -> None:
-    """A screenshot at 1280 px and at 390 px, and nothing scrolls sideways on the phone."""
-    page.set_viewport_size({"width": 1280, "height": 900})
-    shot(page, tmp_path, f"{name}-1280")
-    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
-    page.set_viewport_size({"width": 390, "height": 844})
-    assert_fits_the_screen(page)
-    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
-    shot(page, tmp_path, f"{name}-390")
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_a_failed_analysis_is_edited_into_a_good_run_that_lives_on_newer_data(
@@ -62,15 +36,10 @@ def test_a_failed_analysis_is_edited_into_a_good_run_that_lives_on_newer_data(
 ):
     accounts("rita", Role.RESEARCHER)
     log_in(page, live_server, "rita")
-    first = tmp_path / "bcg-v1.csv"
-    first.write_text(V1_CSV)
-    slug = upload(page, live_server, first, "BCG named")
+    slug = upload_bcg(page, live_server, tmp_path, "BCG named", text=V1_CSV, filename="bcg-v1.csv")
 
     # the builder recognises the columns; swapping two of them makes the run fail
-    page.goto(live_server + "/analyses/new?kind=aggregate")
-    page.locator("#title").fill("BCG, kept up to date")
-    page.get_by_label(re.compile("BCG named, version 1")).check()
-    page.get_by_role("button", name="Next: map the variables").click()
+    start_aggregate_analysis(page, live_server, "BCG named", "BCG, kept up to date")
     assert page.locator("#mapping-suggested").is_visible()
     assert page.locator("#col_ai").input_value() == "events_treat"
     assert page.locator("#col_n2i").input_value() == "n_ctrl"
@@ -82,10 +51,7 @@ def test_a_failed_analysis_is_edited_into_a_good_run_that_lives_on_newer_data(
     page.locator("#col_n2i").select_option("n_ctrl")
     page.locator("#col_ai").select_option("n_treat")
     page.locator("#col_n1i").select_option("events_treat")
-    page.get_by_role("button", name=re.compile("^Next")).click()
-    page.locator("#measure-RR").check()
-    page.get_by_role("button", name="Run the analysis").click()
-    page.wait_for_url(re.compile(r".*/analyses/\d+$"), timeout=120_000)
+    run_by_risk_ratio(page)
     failure = page.locator("#failure")
     failure.wait_for()
     assert "This analysis could not be computed" in failure.inner_text()

@@ -4,70 +4,26 @@ and see its forest plot, propose a question, discuss it and support it."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from portal import create_app, db
-from portal.accounts.models import Role, User
-from portal.accounts.services import register_user
-from portal.community import services as community_services
-from portal.db import utcnow
+from portal.accounts.models import Role
 from tests.browser.conftest import screenshot
+from tests.browser.journeys import (
+    PASSWORD,
+    accounts,
+    assert_fits_the_screen,
+    log_in,
+    start_aggregate_analysis,
+)
 from tests.portal.reanalysis.conftest import BCG_CSV
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a long and unusual passphrase"
-
-
-@pytest.fixture
-def accounts(live_server, tmp_path):
-    """Make accounts (and memberships) in the live server's database."""
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "DATA_DIR": str(tmp_path / "data"),
-        }
-    )
-
-    def make(username: str, role: Role = Role.MEMBER, community: str | None = None) -> None:
-        with app.app_context():
-            session = db.new_session()
-            user = register_user(
-                session,
-                username=username,
-                email=f"{username}@example.org",
-                password=PASSWORD,
-                role=role,
-                confirmed=True,
-            )
-            # Old enough to be trusted with posting (new accounts are rate-limited).
-            user.created_at = utcnow() - timedelta(days=30)
-            if community:
-                found = community_services.create_community(
-                    session, slug=community, name="Colon cancer", condition="Colon cancer"
-                )
-                community_services.join(
-                    session, found, session.scalar(select(User).where(User.username == username))
-                )
-            session.commit()
-            session.close()
-
-    yield make
-    with app.app_context():
-        db.engine().dispose()
-
-
-def log_in(page, live_server: str, username: str) -> None:
-    page.goto(live_server + "/login")
-    page.get_by_label("Username or e-mail").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    assert f"Logged in as {username}." in page.locator(".flashes").inner_text()
+# accounts is the fixture, used by name; the rest stay importable from here for
+# journeys written against this module
+__all__ = ["PASSWORD", "accounts", "assert_fits_the_screen", "log_in"]
 
 
 def share_and_publish(page, live_server: str, tmp_path: Path, title: str) -> str:
@@ -104,10 +60,7 @@ def test_an_analysis_is_built_run_and_shows_its_forest_plot(page, live_server, a
     accounts("rita", Role.RESEARCHER)
     log_in(page, live_server, "rita")
     share_and_publish(page, live_server, tmp_path, "BCG trials")
-    page.goto(live_server + "/analyses/new?kind=aggregate")
-    page.locator("#title").fill("BCG against tuberculosis")
-    page.get_by_label(re.compile("BCG trials, version 1")).check()
-    page.get_by_role("button", name="Next: map the variables").click()
+    start_aggregate_analysis(page, live_server, "BCG trials", "BCG against tuberculosis")
     for role, column in {
         "study": "Study",
         "year": "Year",
@@ -138,22 +91,6 @@ def test_an_analysis_is_built_run_and_shows_its_forest_plot(page, live_server, a
     screenshot(page, "dataset-phone")
     page.goto(analysis_url)
     screenshot(page, "analysis-phone")
-
-
-def assert_fits_the_screen(page) -> None:
-    """Nothing makes the page scroll sideways (a wide table scrolls inside its box)."""
-    wider = page.evaluate(
-        """() => {
-            const width = document.documentElement.clientWidth;
-            return [...document.querySelectorAll('body *')]
-                .filter(e => e.getBoundingClientRect().right > width + 1
-                             && !e.closest('.table-scroll'))
-                .filter(e => getComputedStyle(e).position !== 'fixed')
-                .slice(0, 5)
-                .map(e => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right}`);
-        }"""
-    )
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390, (page.url, wider)
 
 
 def test_a_member_proposes_a_question_comments_and_supports_it(page, live_server, accounts):

@@ -10,9 +10,13 @@ import re
 import pytest
 
 from portal.accounts.models import Role
-from tests.browser.test_living_analysis import at_both_widths, upload
-from tests.browser.test_main_journeys import accounts, log_in
-from tests.portal.reanalysis.conftest import NAMED_CSV
+from tests.browser.journeys import (
+    accounts,
+    at_both_widths,
+    log_in,
+    start_aggregate_analysis,
+    upload_bcg,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -24,14 +28,11 @@ def test_a_meta_regression_is_built_and_its_bubble_plot_shown(
 ):
     accounts("mira", Role.RESEARCHER)
     log_in(page, live_server, "mira")
-    data = tmp_path / "bcg.csv"
-    data.write_text(NAMED_CSV)
-    upload(page, live_server, data, "BCG with latitude")
+    upload_bcg(page, live_server, tmp_path, "BCG with latitude")
 
-    page.goto(live_server + "/analyses/new?kind=aggregate")
-    page.locator("#title").fill("Does latitude explain the BCG trials?")
-    page.get_by_label(re.compile("BCG with latitude, version 1")).check()
-    page.get_by_role("button", name="Next: map the variables").click()
+    start_aggregate_analysis(
+        page, live_server, "BCG with latitude", "Does latitude explain the BCG trials?"
+    )
     page.get_by_label("Latitude", exact=True).check()
     page.get_by_label("Allocation", exact=True).check()
     page.get_by_label("Allocation holds categories").check()

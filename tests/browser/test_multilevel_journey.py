@@ -11,8 +11,13 @@ from pathlib import Path
 import pytest
 
 from portal.accounts.models import Role
-from tests.browser.test_living_analysis import at_both_widths, upload
-from tests.browser.test_main_journeys import accounts, log_in
+from tests.browser.journeys import (
+    accounts,
+    at_both_widths,
+    log_in,
+    start_aggregate_analysis,
+    upload,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -28,10 +33,12 @@ def test_a_three_level_model_is_built_and_its_levels_explained(
     log_in(page, live_server, "mira")
     upload(page, live_server, DATA, "Grant awards by gender")
 
-    page.goto(live_server + "/analyses/new?kind=aggregate")
-    page.locator("#title").fill("Are women's grant applications less often funded?")
-    page.get_by_label(re.compile("Grant awards by gender, version 1")).check()
-    page.get_by_role("button", name="Next: map the variables").click()
+    start_aggregate_analysis(
+        page,
+        live_server,
+        "Grant awards by gender",
+        "Are women's grant applications less often funded?",
+    )
     for role, column in {"ai": "waward", "n1i": "wtotal", "ci": "maward", "n2i": "mtotal"}.items():
         page.locator(f"#col_{role}").select_option(column)
     page.locator("#study").select_option("study")

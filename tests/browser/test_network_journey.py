@@ -10,8 +10,7 @@ import re
 import pytest
 
 from portal.accounts.models import Role
-from tests.browser.test_living_analysis import at_both_widths, upload
-from tests.browser.test_main_journeys import accounts, log_in
+from tests.browser.journeys import accounts, at_both_widths, log_in, upload
 from tests.portal.reanalysis.test_network import senn_parts
 
 pytestmark = pytest.mark.browser

@@ -14,7 +14,7 @@ from portal.accounts.models import User
 from portal.accounts.services import register_user
 from portal.community import services as community_services
 from portal.db import utcnow
-from tests.browser.test_main_journeys import PASSWORD, log_in
+from tests.browser.journeys import PASSWORD, log_in
 
 pytestmark = pytest.mark.browser
 

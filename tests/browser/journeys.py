@@ -1,0 +1,164 @@
+"""Steps the browser journeys share: accounts in the live server's database, logging in,
+sharing a table, building an aggregate analysis, and checking a page at desktop and
+phone widths. A journey imports the ``accounts`` fixture by name from here."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from portal import create_app, db
+from portal.accounts.models import Role, User
+from portal.accounts.services import register_user
+from portal.community import services as community_services
+from portal.db import utcnow
+from tests.portal.reanalysis.conftest import NAMED_CSV
+
+PASSWORD = "a long and unusual passphrase"
+
+
+@pytest.fixture
+def accounts(live_server, tmp_path):
+    """Make accounts (and memberships) in the live server's database."""
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "DATA_DIR": str(tmp_path / "data"),
+        }
+    )
+
+    def make(username: str, role: Role = Role.MEMBER, community: str | None = None) -> None:
+        with app.app_context():
+            session = db.new_session()
+            user = register_user(
+                session,
+                username=username,
+                email=f"{username}@example.org",
+                password=PASSWORD,
+                role=role,
+                confirmed=True,
+            )
+            # Old enough to be trusted with posting (new accounts are rate-limited).
+            user.created_at = utcnow() - timedelta(days=30)
+            if community:
+                found = community_services.create_community(
+                    session, slug=community, name="Colon cancer", condition="Colon cancer"
+                )
+                community_services.join(
+                    session, found, session.scalar(select(User).where(User.username == username))
+                )
+            session.commit()
+            session.close()
+
+    yield make
+    with app.app_context():
+        db.engine().dispose()
+
+
+def log_in(page, live_server: str, username: str) -> None:
+    page.goto(live_server + "/login")
+    page.get_by_label("Username or e-mail").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    assert f"Logged in as {username}." in page.locator(".flashes").inner_text()
+
+
+def assert_fits_the_screen(page) -> None:
+    """Nothing makes the page scroll sideways (a wide table scrolls inside its box)."""
+    wider = page.evaluate(
+        """() => {
+            const width = document.documentElement.clientWidth;
+            return [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > width + 1
+                             && !e.closest('.table-scroll'))
+                .filter(e => getComputedStyle(e).position !== 'fixed')
+                .slice(0, 5)
+                .map(e => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right}`);
+        }"""
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, (page.url, wider)
+
+
+def shot(page, tmp_path: Path, name: str) -> None:
+    page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
+
+
+def at_both_widths(page, tmp_path: Path, name: str) -> None:
+    """A screenshot at 1280 px and at 390 px, and nothing scrolls sideways on the phone."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    shot(page, tmp_path, f"{name}-1280")
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert_fits_the_screen(page)
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    shot(page, tmp_path, f"{name}-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def upload(page, live_server: str, path: Path, title: str) -> str:
+    """Share the aggregate table at ``path`` and publish it; returns the dataset's slug."""
+    page.goto(live_server + "/datasets/new")
+    page.locator("#file").set_input_files(str(path))
+    page.locator("#title").fill(title)
+    page.locator("#description").fill("Trials of BCG vaccine against tuberculosis.")
+    page.locator("#level").select_option("aggregate")
+    page.get_by_role("button", name="Upload and check").click()
+    page.wait_for_url(re.compile(r".*/datasets/[a-z0-9-]+(\?.*)?$"), timeout=60_000)
+    publish(page, 1)
+    return page.url.split("/datasets/")[1].split("?")[0]
+
+
+def publish(page, number: int) -> None:
+    """Through the last step: publishing cannot be undone, so it asks once more."""
+    page.get_by_role("link", name=f"Publish version {number}").click()
+    page.wait_for_url(re.compile(rf".*/versions/{number}/publish$"))
+    page.get_by_label(re.compile("publishing cannot be undone")).check()
+    page.get_by_role("button", name=f"Publish version {number} for good").click()
+    page.wait_for_url(re.compile(rf".*/datasets/[a-z0-9-]+\?version={number}$"))
+
+
+def upload_bcg(
+    page,
+    live_server: str,
+    tmp_path: Path,
+    title: str,
+    *,
+    text: str = NAMED_CSV,
+    filename: str = "bcg.csv",
+) -> str:
+    """Write the BCG trials (``text``, by default with named columns) to a file, share
+    and publish it as ``title``; returns the dataset's slug."""
+    path = tmp_path / filename
+    path.write_text(text)
+    return upload(page, live_server, path, title)
+
+
+def start_aggregate_analysis(page, live_server: str, dataset: str, title: str) -> None:
+    """Open the builder of an aggregate analysis called ``title`` on version 1 of the
+    dataset called ``dataset``, and go on to the mapping step."""
+    page.goto(live_server + "/analyses/new?kind=aggregate")
+    page.locator("#title").fill(title)
+    page.get_by_label(re.compile(f"{re.escape(dataset)}, version 1")).check()
+    page.get_by_role("button", name="Next: map the variables").click()
+
+
+def run_bcg_analysis(page, live_server: str, tmp_path: Path, dataset: str, title: str) -> None:
+    """Share the BCG trials with named columns as ``dataset``, run an aggregate
+    analysis of them as suggested, by risk ratio, and wait for its page."""
+    upload_bcg(page, live_server, tmp_path, dataset)
+    start_aggregate_analysis(page, live_server, dataset, title)
+    run_by_risk_ratio(page)
+
+
+def run_by_risk_ratio(page) -> None:
+    """From the mapping step: on to the method, choose the risk ratio, run, and wait
+    for the analysis' page."""
+    page.get_by_role("button", name=re.compile("^Next")).click()
+    page.locator("#measure-RR").check()
+    page.get_by_role("button", name="Run the analysis").click()
+    page.wait_for_url(re.compile(r".*/analyses/\d+$"), timeout=120_000)
