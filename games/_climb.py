@@ -22,8 +22,10 @@ plain sum-of-pairs score.
 
 The first ``movable`` rows are the puzzle's; any after them are fixed context
 rows (games/flanks.py): they are scored against the puzzle's rows, never
-against each other, and never moved.  ``rank`` holds each row's place in the
-alignment, which decides the earlier row of a pair.
+against each other, and never moved (``best_move`` scores a candidate against
+all of them at once from the tables of games/_profile.py when ``profiled``).
+``rank`` holds each row's place in the alignment, which decides the earlier
+row of a pair.
 """
 
 from __future__ import annotations
