@@ -22,8 +22,10 @@ plain sum-of-pairs score.
 
 The first ``movable`` rows are the puzzle's; any after them are fixed context
 rows (games/flanks.py): they are scored against the puzzle's rows, never
-against each other, and never moved.  ``rank`` holds each row's place in the
-alignment, which decides the earlier row of a pair.
+against each other, and never moved (``best_move`` scores a candidate against
+all of them at once from the tables of games/_profile.py when ``profiled``).
+``rank`` holds each row's place in the alignment, which decides the earlier
+row of a pair.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
+
+from games._profile import fixed_score
 
 U8 = NDArray[np.uint8]
 I64 = NDArray[np.int64]
@@ -218,10 +222,20 @@ def best_move(
     right_held: I64,
     rank: I64,
     movable: int,
+    profiled: bool,
+    prof: F64,
+    profile_letters: F64,
+    hits: F64,
+    cover: F64,
+    starts: I64,
+    n_starts: I64,
+    const: F64,
 ) -> tuple[float, int, int, int, bool, int]:
     """The single move that raises the score most: (gain, row, residue, delta, tail,
     candidates scored).  Candidates are tried in the order of games.puzzles._neighbours
-    and the first of equal gains wins, as ``argmax`` over a batch would pick."""
+    and the first of equal gains wins, as ``argmax`` over a batch would pick.  With
+    ``profiled``, the context rows are scored at once from the tables of
+    games/_profile.py, else row by row."""
     n_rows, width = codes.shape
     best_gain = -np.inf
     best_row = -1
@@ -244,7 +258,7 @@ def best_move(
                     for t in range(length):
                         trial_row[trial_cols[t]] = letters[r, t]
                     score = 0.0
-                    for j in range(n_rows):
+                    for j in range(movable if profiled else n_rows):
                         if j != r:
                             score += ordered_score(
                                 trial_row,
@@ -259,6 +273,23 @@ def best_move(
                                 left_held,
                                 right_held,
                             )
+                    if profiled:
+                        score += fixed_score(
+                            trial_cols,
+                            letters[r],
+                            length,
+                            r,
+                            left_has[r],
+                            right_has[r],
+                            gaps,
+                            prof,
+                            profile_letters,
+                            hits,
+                            cover,
+                            starts,
+                            n_starts,
+                            const,
+                        )
                     count += 1
                     gain = score - base
                     if gain > best_gain:

@@ -34,10 +34,9 @@ same rule (pairs of two context rows never change and are left out), so a
 layout's change of puzzle score is the change of the *whole* alignment's score
 once spliced (:func:`games.splice.splice` lays the other rows on the same
 columns).  Rows without a letter in the window need no place: their pairs with
-the puzzle's rows are the same whatever the layout.  Scoring a context row
-costs what scoring a puzzle row does, and a move re-scores the moved row
-against every row, context included: exact, and cheap at the sizes of the
-game's boards.
+the puzzle's rows are the same whatever the layout.  The solver scores a move
+against all context rows at once from their per-column tables
+(games/_profile.py), the same number as row by row.
 
 The play page (``portal/static/play.js``) scores with the same rule;
 ``tests/games/naive.py``'s ``naive_window_score`` writes it out column by

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from games import _climb
+from games import _climb, _profile
 from games.encoding import compile_scheme, encode_rows
 from games.flanks import Flanks, cut_window, edge_text, score_window
 from games.scheme import GAP_SCORE_FIELDS, ScoringScheme
@@ -338,6 +338,7 @@ class _Board:
         _climb.pair_scores(
             self.codes, self.rank, self.movable, self.table, self.gaps, *self.flanks, self.pairs
         )
+        self.profile = _fixed_profile(self, n_rows)
 
     def score(self) -> float:
         return float(np.triu(self.pairs, 1).sum())
@@ -357,6 +358,7 @@ class _Board:
             *self.flanks,
             self.rank,
             self.movable,
+            *self.profile,
         )
 
     def place(self, r: int, cols: Sequence[int]) -> None:
@@ -378,6 +380,34 @@ class _Board:
                     *self.flanks,
                 )
                 self.pairs[r, j] = self.pairs[j, r] = value
+
+
+def _fixed_profile(board: _Board, n_rows: int) -> tuple[Any, ...]:
+    """The context rows' tables (games/_profile.py) when there are context rows
+    and the scheme's sums are exact in any order, so that scoring a move against
+    them at once gives the very number row by row does; else empty tables."""
+    movable, width = board.movable, board.width
+    most_held = int(max(board.flanks[2].max(initial=0), board.flanks[3].max(initial=0)))
+    profiled = n_rows > movable and _profile.exact_scale(
+        board.table, board.gaps, n_rows, width, most_held
+    )
+    if not profiled:
+        movable = width = 0
+    size = width + 2
+    tables: tuple[np.ndarray, ...] = (
+        np.zeros((movable, width, board.table.shape[0])),
+        np.zeros((movable, 2, size + 1)),
+        np.zeros((movable, 2, size, size + 1)),
+        np.zeros((movable, size, size + 1)),
+        np.zeros((movable, size), dtype=np.int64),
+        np.zeros(movable, dtype=np.int64),
+        np.zeros(movable),
+    )
+    if profiled:
+        _profile.build(
+            board.codes, movable, board.rank, board.table, board.gaps, *board.flanks, *tables
+        )
+    return (profiled, *tables)
 
 
 def solve(

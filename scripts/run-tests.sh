@@ -29,7 +29,7 @@ suite=$?
 echo "Kernel tests with NUMBA_DISABLE_JIT=1:"
 NUMBA_DISABLE_JIT=1 run_pytest .venv/bin/python -m pytest -q \
     tests/games/test_kernels.py tests/games/test_batch.py tests/games/test_encoding.py \
-    tests/games/test_climb.py
+    tests/games/test_climb.py tests/games/test_profile.py
 kernels=$?
 
 if [[ $suite -ne 0 ]]; then
