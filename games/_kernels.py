@@ -887,10 +887,42 @@ def fill_codes(coordinates: I64, widths: I64, letters: U8, offsets: I64, lut: I1
     without a branch.  Returns the first row with a letter whose code is
     negative (the scheme cannot score it), or -1."""
     n_rows, n_points = coordinates.shape
-    # The letters' codes first, in one loop over all rows' letters with a
-    # running minimum (twice as fast as row by row with a flag; the row is
-    # looked for only if a letter is unknown): the placement below then
-    # neither looks up nor checks a letter.
+    one_column_blocks = True
+    for k in range(n_points - 1):
+        one_column_blocks &= widths[k] == 1
+    if one_column_blocks:
+        # Biopython makes a block of every column where any row starts or ends
+        # a gap, so this is the common case: no branch per column, and on the
+        # forward strand a letter's place in the row is its coordinate.  Each
+        # letter is looked up where it is placed (a separate pass writing every
+        # letter's code first costs a third more); the minimum is taken over
+        # moving columns only, as a gap column may read the next row's letter.
+        for i in range(n_rows):
+            row = coordinates[i]
+            line = out[i]
+            lowest = np.int16(0)
+            if row[n_points - 1] >= row[0]:
+                base = offsets[i] - row[0]
+                for k in range(n_points - 1):
+                    code = lut[letters[base + row[k]]]
+                    moving = row[k + 1] != row[k]
+                    lowest = min(lowest, code if moving else np.int16(0))
+                    line[k] = np.uint8(code) if moving else np.uint8(0)
+            else:
+                position = offsets[i]
+                for k in range(n_points - 1):
+                    code = lut[letters[position]]
+                    moving = row[k + 1] != row[k]
+                    lowest = min(lowest, code if moving else np.int16(0))
+                    line[k] = np.uint8(code) if moving else np.uint8(0)
+                    position += moving
+            if lowest < 0:
+                return i
+        return -1
+    # Wider blocks: the letters' codes first, in one loop over all rows'
+    # letters with a running minimum (twice as fast as row by row with a
+    # flag; the row is looked for only if a letter is unknown), so that the
+    # placement below neither looks up nor checks a letter.
     codes = np.empty(letters.shape[0], np.uint8)
     lowest = np.int16(0)
     for p in range(offsets[n_rows]):
@@ -903,28 +935,6 @@ def fill_codes(coordinates: I64, widths: I64, letters: U8, offsets: I64, lut: I1
             for p in range(offsets[i], offsets[i + 1]):
                 if lut[letters[p]] < 0:
                     return i
-    one_column_blocks = True
-    for k in range(n_points - 1):
-        one_column_blocks &= widths[k] == 1
-    if one_column_blocks:
-        # Biopython makes a block of every column where any row starts or ends
-        # a gap, so this is the common case: no branch per column, and on the
-        # forward strand a letter's place in the row is its coordinate.
-        for i in range(n_rows):
-            row = coordinates[i]
-            line = out[i]
-            if row[n_points - 1] >= row[0]:
-                base = offsets[i] - row[0]
-                for k in range(n_points - 1):
-                    code = codes[base + row[k]]
-                    line[k] = code if row[k + 1] != row[k] else np.uint8(0)
-            else:
-                position = offsets[i]
-                for k in range(n_points - 1):
-                    moving = row[k + 1] != row[k]
-                    line[k] = codes[position] if moving else np.uint8(0)
-                    position += moving
-        return -1
     for i in range(n_rows):
         position = offsets[i]
         column = 0

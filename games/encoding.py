@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from Bio.Align import Alignment, MultipleSeqAlignment
-from Bio.Seq import reverse_complement
+from Bio.Seq import Seq, reverse_complement
 from Bio.SeqRecord import SeqRecord
 
 from games import _small
@@ -200,6 +200,30 @@ def _small_coordinates(coordinates: np.ndarray) -> bool:
     return _small.use_small(n_rows, int(_small.widths_and_steps(coordinates)[0].sum()))
 
 
+def _whole_sequences(
+    sequences: list[Any], coordinates: np.ndarray, directions: np.ndarray
+) -> list[Any]:
+    """Each row's letters where the row is a ``Seq`` (or a ``SeqRecord`` of one) on the forward
+    strand that the alignment shows whole (the common case), ``None`` for the
+    rows left to :func:`_sequence_bytes`.  With hundreds of rows, calling it
+    once a row costs as much as placing the letters."""
+    seqs: list[Any] = [
+        sequence.seq if type(sequence) is SeqRecord else sequence for sequence in sequences
+    ]
+    if not all(type(seq) is Seq for seq in seqs):
+        return [None] * len(sequences)
+    try:
+        # bytes() of a Seq holding bytes returns that object: no copy.
+        whole = [bytes(seq) for seq in seqs]
+    except Exception:  # e.g. a Seq without content: _sequence_bytes words the error
+        return [None] * len(sequences)
+    lengths = np.fromiter(map(len, whole), dtype=np.int64, count=len(whole))
+    shown = (directions == 1) & (coordinates[:, 0] == 0) & (coordinates[:, -1] == lengths)
+    if shown.all():
+        return whole
+    return [piece if ok else None for piece, ok in zip(whole, shown.tolist(), strict=True)]
+
+
 def _alignment_layout(alignment: Alignment) -> _Layout:
     sequences = list(alignment.sequences)
     names = [getattr(sequence, "id", None) for sequence in sequences]
@@ -224,10 +248,12 @@ def _alignment_layout(alignment: Alignment) -> _Layout:
     length = int(widths.sum())
     if length == 0:
         raise ScoringError("the alignment is empty: its rows have no columns")
-    pieces = []
+    pieces = _whole_sequences(sequences, coordinates, directions)
     # Plain ints: indexing numpy arrays row by row costs more than reading the sequences.
     firsts, lasts = coordinates[:, 0].tolist(), coordinates[:, -1].tolist()
     for row, (sequence, direction) in enumerate(zip(sequences, directions.tolist(), strict=True)):
+        if pieces[row] is not None:
+            continue
         first, last = firsts[row], lasts[row]
         if direction == 2:
             raise ScoringError(
@@ -240,7 +266,7 @@ def _alignment_layout(alignment: Alignment) -> _Layout:
             # A row on the minus strand is shown, and scored, reverse-complemented.
             forward = _sequence_bytes(sequence, last, first, row, names).decode("latin-1")
             piece = reverse_complement(forward).encode("latin-1")
-        pieces.append(piece)
+        pieces[row] = piece
     offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
     np.cumsum([len(piece) for piece in pieces], out=offsets[1:])
     # The byte after the last row's letters lets fill_codes read one past a row's

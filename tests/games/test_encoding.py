@@ -17,7 +17,7 @@ from Bio.SeqRecord import SeqRecord
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from games import _kernels, _small  # noqa: F401  (the kernels loaded: they place by default)
+from games import _kernels, _small, encoding  # noqa: F401  (the kernels loaded: they place by default)
 from games.encoding import GAP_CODE, _small_coordinates, encode_batch, encode_rows
 from games.scheme import ScoringError, ScoringScheme
 from games.scoring import score_alignment
@@ -256,3 +256,72 @@ def test_coordinates_that_go_both_ways_are_refused():
     alignment = Alignment(["ACGT", "ACGT"], np.array([[0, 2, 4], [0, 2, 0]]))
     with pytest.raises(ScoringError, match="row 2: its coordinates go both forwards and backwards"):
         score_alignment(alignment, PUZZLE)
+
+
+def _byte_path(alignment: Alignment, scheme: ScoringScheme) -> np.ndarray:
+    """The codes the long way: every row's sequence read one at a time, the
+    gapped bytes placed by ``fill_rows``, then every cell looked up."""
+    layout = encoding._alignment_layout(alignment)
+    return encoding._encode(encoding._raw_from_alignment(layout), scheme, layout.names)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    rows=alignments("ARNDCQEGHILKMFPSTWYV#j"),
+    flank=st.sampled_from(["", "W", "KLMN"]),
+    unit_blocks=st.booleans(),
+    data=st.data(),
+)
+def test_the_fast_conversion_of_an_alignment_matches_the_byte_path(rows, flank, unit_blocks, data):
+    # The Alignment -> codes step reads whole forward Seq rows without a
+    # Python call per row and looks letters up while placing them, in one
+    # loop for one-column blocks (Biopython's usual coordinates: a block at
+    # every column where some row starts or ends a gap) and another for
+    # wider ones.  Rows are drawn with gapped starts, flanking letters, the
+    # minus strand, all-gap rows, letters BLOSUM62 lacks (# and j), and as
+    # Seq, SeqRecord or str: every mix must give the byte path's codes or
+    # its error.
+    kept = [c for c in range(len(rows[0])) if any(row[c] != "-" for row in rows)]
+    assume(kept)
+    printed = ["".join(row[c] for c in kept) for row in rows]
+    n_rows = len(rows)
+    minus = data.draw(st.lists(st.booleans(), min_size=n_rows, max_size=n_rows))
+    flanked = data.draw(st.lists(st.booleans(), min_size=n_rows, max_size=n_rows))
+    kinds = data.draw(
+        st.lists(st.sampled_from(["Seq", "SeqRecord", "str"]), min_size=n_rows, max_size=n_rows)
+    )
+    sequences, coordinates = Alignment.parse_printed_alignment([r.encode() for r in printed])
+    placed, shifted = [], []
+    for sequence, row, reverse, flanks in zip(sequences, coordinates, minus, flanked, strict=True):
+        pad = flank if flanks else ""
+        whole = pad + sequence.decode() + pad
+        if reverse:
+            # Complemented with the protein letters left as they are: the
+            # scheme sees the same letters either way, only their places move.
+            placed.append(str(Seq(whole).reverse_complement()))
+            shifted.append(len(whole) - (row + len(pad)))
+        else:
+            placed.append(whole)
+            shifted.append(row + len(pad))
+    shifted_coordinates = np.array(shifted)
+    if unit_blocks:
+        # One point per column, as Biopython makes them for many rows.
+        steps = np.diff(coordinates, axis=1)
+        per_column = np.repeat(np.sign(np.abs(steps)), np.abs(steps).max(axis=0), axis=1)
+        signs = np.where(np.array(minus), -1, 1)[:, None]
+        starts = shifted_coordinates[:, :1]
+        shifted_coordinates = np.concatenate(
+            [starts, starts + signs * np.cumsum(per_column, axis=1)], axis=1
+        )
+    as_kind = {"Seq": Seq, "str": str, "SeqRecord": lambda s: SeqRecord(Seq(s), id="r")}
+    alignment = Alignment(
+        [as_kind[kind](s) for kind, s in zip(kinds, placed, strict=True)], shifted_coordinates
+    )
+    try:
+        expected = _byte_path(alignment, BLOSUM62)
+    except ScoringError as error:
+        with pytest.raises(ScoringError) as caught:
+            encode_rows(alignment, BLOSUM62)
+        assert str(caught.value) == str(error)
+    else:
+        assert np.array_equal(encode_rows(alignment, BLOSUM62), expected)
