@@ -8,6 +8,7 @@ with the reference computed the slow way on the same values.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import numpy as np
 import pyarrow as pa
@@ -21,6 +22,7 @@ from datasets.fieldtypes import (
     strptime_checked,
     strptime_round_trip,
 )
+from datasets.inference import MISSING_CANDIDATES, _candidates, _ColumnInference
 from datasets.lexicon import _name_cells, name_cells
 from datasets.screening import _CONTENT_RULES
 from datasets.stats import DistinctHashes
@@ -185,3 +187,22 @@ def test_rules_said_to_need_a_digit_match_no_cell_without_one(cells: list[str]) 
             assert not pa.compute.any(
                 pa.compute.match_substring_regex(arr, pattern=rule.pattern)
             ).as_py(), rule.description
+
+
+_CELLS = st.sampled_from(["a", "b", "c", "d", "e", "f", "g", "NA", ".", "", "1", "2"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(_CELLS, min_size=1, max_size=40), min_size=1, max_size=4),
+    st.integers(min_value=1, max_value=12),
+)
+def test_value_counts_are_those_of_every_cell_or_given_up_past_the_cap(
+    batches: list[list[str]], cap: int
+) -> None:
+    column = _ColumnInference(0, "x", _candidates(","), None, False, cap)
+    for cells in batches:
+        column.feed(pa.array(cells, pa.string()))
+    present = Counter(c for cells in batches for c in cells if c not in MISSING_CANDIDATES)
+    expected = dict(present) if len(present) <= cap else None
+    assert column.values.counts == expected
