@@ -25,7 +25,7 @@ from datasets.fieldtypes import (
 from datasets.inference import MISSING_CANDIDATES, _candidates, _ColumnInference
 from datasets.lexicon import _name_cells, name_cells
 from datasets.screening import _CONTENT_RULES
-from datasets.stats import DistinctHashes
+from datasets.stats import DistinctHashes, ValueCounter
 
 _num = st.integers(min_value=0, max_value=99).map(lambda n: f"{n:02d}")
 _year = st.integers(min_value=0, max_value=9999).map(lambda n: f"{n:04d}")
@@ -206,3 +206,18 @@ def test_value_counts_are_those_of_every_cell_or_given_up_past_the_cap(
     present = Counter(c for cells in batches for c in cells if c not in MISSING_CANDIDATES)
     expected = dict(present) if len(present) <= cap else None
     assert column.values.counts == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(_CELLS, min_size=1, max_size=40), min_size=1, max_size=4),
+    st.integers(min_value=1, max_value=12),
+)
+def test_value_counter_counts_every_cell_or_gives_up_past_the_cap(
+    batches: list[list[str]], cap: int
+) -> None:
+    counter = ValueCounter(cap)
+    for cells in batches:
+        counter.update(pa.array(cells, pa.string()))
+    seen = Counter(c for cells in batches for c in cells)
+    assert counter.counts == (dict(seen) if len(seen) <= cap else None)
