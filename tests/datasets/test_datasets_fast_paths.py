@@ -24,7 +24,7 @@ from datasets.fieldtypes import (
 )
 from datasets.inference import MISSING_CANDIDATES, _candidates, _ColumnInference
 from datasets.lexicon import _name_cells, name_cells
-from datasets.screening import _CONTENT_RULES
+from datasets.screening import _CONTENT_RULES, may_hold
 from datasets.stats import DistinctHashes, ValueCounter
 
 _num = st.integers(min_value=0, max_value=99).map(lambda n: f"{n:02d}")
@@ -221,3 +221,21 @@ def test_value_counter_counts_every_cell_or_gives_up_past_the_cap(
         counter.update(pa.array(cells, pa.string()))
     seen = Counter(c for cells in batches for c in cells)
     assert counter.counts == (dict(seen) if len(seen) <= cap else None)
+
+
+_GATED = st.lists(
+    st.one_of(st.none(), st.text(alphabet="ab@-.é 1", max_size=6)), min_size=0, max_size=30
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_GATED, st.integers(min_value=0, max_value=30), st.sampled_from(["@", "-", "."]))
+def test_the_byte_scan_finds_the_gate_exactly_when_a_cell_holds_it(
+    cells: list[str | None], start: int, gate: str
+) -> None:
+    values = pa.array(cells, pa.string()).slice(start)
+    held = any(c is not None and gate in c for c in values.to_pylist())
+    # Built from cells, a null holds no bytes, so the scan's "maybe" is exact here too.
+    assert may_hold(values, gate) == held
+    # Gates of the content rules are one byte, so the scan applies to all of them.
+    assert all(len(r.gate.encode()) == 1 for r in _CONTENT_RULES if r.gate is not None)
