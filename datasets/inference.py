@@ -192,6 +192,8 @@ class _ColumnInference:
         self.parsed: dict[str, pa.Array] = {}
 
     def feed(self, arr: pa.Array) -> None:
+        if not self.values.overflowed and len(arr) > 2 * self.values.cap:
+            self._overflow_early(arr)
         if not self.values.overflowed:
             counted = pc.value_counts(arr)
             if len(counted) * 4 <= len(arr):
@@ -223,6 +225,17 @@ class _ColumnInference:
             self._narrow(values)
             self._candidate_stats(values)
         self._track_unique(values)
+
+    def _overflow_early(self, arr: pa.Array) -> None:
+        """Give up counting values when the batch's head alone has more than the
+        cap: counting every cell of a column of ids, timestamps or notes costs
+        more than the rest of its inference, only for the counts to be dropped."""
+        head = pc.value_counts(arr.slice(0, 2 * self.values.cap)).field("values")
+        if len(head) <= self.values.cap:
+            return
+        present = len(head) - int(missing_mask(head, MISSING_CANDIDATES).sum())
+        if present > self.values.cap:
+            self.values.counts = None
 
     def _feed_distinct(self, counted: pa.StructArray) -> None:
         """Most cells repeat: test each distinct value once, weighting by its count."""

@@ -325,6 +325,27 @@ class _ContentRule:
     needs_digit: bool = False
 
 
+def may_hold(values: pa.Array, char: str) -> bool:
+    """False only when no cell of ``values`` holds ``char``, a one-byte character.
+
+    One pass over the bytes behind the cells, far cheaper than matching cell by
+    cell; an ASCII byte is never part of another UTF-8 character, so the answer
+    is exact for "no", and a "maybe" is settled by the cell-by-cell match.
+    """
+    if not isinstance(values, pa.Array) or values.type != pa.string() or len(char.encode()) != 1:
+        return True
+    if len(values) == 0:
+        return False
+    _, offsets, data = values.buffers()
+    if offsets is None:
+        return True
+    if data is None:  # no cell holds a single byte
+        return False
+    bounds = np.frombuffer(offsets, dtype=np.int32)[values.offset : values.offset + len(values) + 1]
+    body = np.frombuffer(data, dtype=np.uint8)[int(bounds[0]) : int(bounds[-1])]
+    return bool((body == ord(char)).any())
+
+
 def _nhs_number(value: str) -> bool:
     return bool(stdnum_nhs.is_valid(value))
 
@@ -716,8 +737,9 @@ class _ColumnScreen:
         for n, rule in enumerate(_CONTENT_RULES):
             if not self.reads(rule):
                 continue
-            if rule.gate is not None and not bool(
-                pc.any(pc.match_substring(values, pattern=rule.gate)).as_py()
+            if rule.gate is not None and not (
+                may_hold(values, rule.gate)
+                and bool(pc.any(pc.match_substring(values, pattern=rule.gate)).as_py())
             ):
                 continue
             if rule.needs_digit:

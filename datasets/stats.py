@@ -84,6 +84,8 @@ class ValueCounter:
     def update(self, arr: pa.Array) -> None:
         if self.counts is None or len(arr) == 0:
             return
+        if len(arr) > 2 * self.cap and self.overflows(arr.slice(0, 2 * self.cap)):
+            return
         vc = pc.value_counts(arr)
         if len(vc) > self.cap:
             self.counts = None
@@ -95,6 +97,14 @@ class ValueCounter:
             target[v] = target.get(v, 0) + c
         if len(target) > self.cap:
             self.counts = None
+
+    def overflows(self, head: pa.Array) -> bool:
+        """Give up at once if ``head`` (the start of a batch) alone has more distinct
+        values than the cap: counting all of a batch of ids, timestamps or notes
+        costs more than the rest of its checks, only for the counts to be dropped."""
+        if len(pc.value_counts(head)) > self.cap:
+            self.counts = None
+        return self.counts is None
 
     def add_counts(self, values: pa.Array, counts: np.ndarray) -> None:
         """Merge counts already computed (e.g. by ``pc.value_counts``)."""

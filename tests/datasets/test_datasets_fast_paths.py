@@ -8,6 +8,7 @@ with the reference computed the slow way on the same values.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import numpy as np
 import pyarrow as pa
@@ -21,9 +22,10 @@ from datasets.fieldtypes import (
     strptime_checked,
     strptime_round_trip,
 )
+from datasets.inference import MISSING_CANDIDATES, _candidates, _ColumnInference
 from datasets.lexicon import _name_cells, name_cells
-from datasets.screening import _CONTENT_RULES
-from datasets.stats import DistinctHashes
+from datasets.screening import _CONTENT_RULES, may_hold
+from datasets.stats import DistinctHashes, ValueCounter
 
 _num = st.integers(min_value=0, max_value=99).map(lambda n: f"{n:02d}")
 _year = st.integers(min_value=0, max_value=9999).map(lambda n: f"{n:04d}")
@@ -185,3 +187,55 @@ def test_rules_said_to_need_a_digit_match_no_cell_without_one(cells: list[str]) 
             assert not pa.compute.any(
                 pa.compute.match_substring_regex(arr, pattern=rule.pattern)
             ).as_py(), rule.description
+
+
+_CELLS = st.sampled_from(["a", "b", "c", "d", "e", "f", "g", "NA", ".", "", "1", "2"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(_CELLS, min_size=1, max_size=40), min_size=1, max_size=4),
+    st.integers(min_value=1, max_value=12),
+)
+def test_value_counts_are_those_of_every_cell_or_given_up_past_the_cap(
+    batches: list[list[str]], cap: int
+) -> None:
+    column = _ColumnInference(0, "x", _candidates(","), None, False, cap)
+    for cells in batches:
+        column.feed(pa.array(cells, pa.string()))
+    present = Counter(c for cells in batches for c in cells if c not in MISSING_CANDIDATES)
+    expected = dict(present) if len(present) <= cap else None
+    assert column.values.counts == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(_CELLS, min_size=1, max_size=40), min_size=1, max_size=4),
+    st.integers(min_value=1, max_value=12),
+)
+def test_value_counter_counts_every_cell_or_gives_up_past_the_cap(
+    batches: list[list[str]], cap: int
+) -> None:
+    counter = ValueCounter(cap)
+    for cells in batches:
+        counter.update(pa.array(cells, pa.string()))
+    seen = Counter(c for cells in batches for c in cells)
+    assert counter.counts == (dict(seen) if len(seen) <= cap else None)
+
+
+_GATED = st.lists(
+    st.one_of(st.none(), st.text(alphabet="ab@-.é 1", max_size=6)), min_size=0, max_size=30
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_GATED, st.integers(min_value=0, max_value=30), st.sampled_from(["@", "-", "."]))
+def test_the_byte_scan_finds_the_gate_exactly_when_a_cell_holds_it(
+    cells: list[str | None], start: int, gate: str
+) -> None:
+    values = pa.array(cells, pa.string()).slice(start)
+    held = any(c is not None and gate in c for c in values.to_pylist())
+    # Built from cells, a null holds no bytes, so the scan's "maybe" is exact here too.
+    assert may_hold(values, gate) == held
+    # Gates of the content rules are one byte, so the scan applies to all of them.
+    assert all(len(r.gate.encode()) == 1 for r in _CONTENT_RULES if r.gate is not None)
