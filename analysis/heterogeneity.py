@@ -49,6 +49,7 @@ thousands of studies are cheap.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -160,13 +161,50 @@ def wls(y: np.ndarray, w: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.nda
     return beta, inv, y - X @ beta
 
 
+def _others(x: np.ndarray) -> np.ndarray:
+    """For each i the sum of every x_j but x_i, summed from both ends rather than as
+    ``sum(x) - x_i``, which rounds to nothing when x_i dwarfs the rest."""
+    before = np.concatenate(([0.0], np.cumsum(x[:-1])))
+    after = np.concatenate((np.cumsum(x[:0:-1])[::-1], [0.0]))
+    return before + after
+
+
+# With an intercept alone P = W - w w'/sum(w): P_ii = w_i r_i / s and P_ij = -w_i w_j / s,
+# with r_i the sum of the other weights. The traces below are written as sums of those
+# non-negative terms. The general expansions subtract numbers as large as the largest
+# weight squared, so one study with a tiny sampling variance (weights 1e8 apart) leaves
+# them zero or negative.
+
+
+def _intercept_trace_pd(w: np.ndarray, d: np.ndarray | None) -> float:
+    """``tr(P D)`` with an intercept alone (``D = I`` for None)."""
+    terms = w * _others(w)
+    return float((terms.sum() if d is None else np.dot(terms, d)) / w.sum())
+
+
+def _intercept_trace_pdpd(w: np.ndarray, d1: np.ndarray | None, d2: np.ndarray | None) -> float:
+    """``tr(P D1 P D2)`` with an intercept alone (``I`` for None):
+    ``sum_i P_ii^2 d1_i d2_i + sum_(i != j) w_i^2 w_j^2 d1_j d2_i / s^2``."""
+    one = np.ones_like(w)
+    d1 = one if d1 is None else d1
+    d2 = one if d2 is None else d2
+    w2 = w * w
+    diagonal = (w * _others(w)) ** 2 * d1 * d2
+    off = w2 * d2 * _others(w2 * d1)
+    return float((np.sum(diagonal) + np.sum(off)) / w.sum() ** 2)
+
+
 def _trace_p(w: np.ndarray, X: np.ndarray, inv: np.ndarray) -> float:
+    if _is_intercept_only(X):
+        return _intercept_trace_pd(w, None)
     # tr(P) = sum(w) - tr((X'WX)^-1 X'W^2 X)
     xw2x = (X.T * w**2) @ X
     return float(w.sum() - np.trace(inv @ xw2x))
 
 
 def _trace_pp(w: np.ndarray, X: np.ndarray, inv: np.ndarray) -> float:
+    if _is_intercept_only(X):
+        return _intercept_trace_pdpd(w, None, None)
     # tr(PP) = sum(w^2) - 2 tr(A X'W^3X) + tr(A X'W^2X A X'W^2X),  A = (X'WX)^-1
     xw2x = (X.T * w**2) @ X
     xw3x = (X.T * w**3) @ X
@@ -175,6 +213,8 @@ def _trace_pp(w: np.ndarray, X: np.ndarray, inv: np.ndarray) -> float:
 
 
 def _trace_pd(w: np.ndarray, X: np.ndarray, inv: np.ndarray, d: np.ndarray) -> float:
+    if _is_intercept_only(X):
+        return _intercept_trace_pd(w, d)
     # tr(P D) = sum(w d) - tr(A X' diag(w^2 d) X) for a diagonal D
     return float(np.dot(w, d) - np.trace(inv @ ((X.T * (w**2 * d)) @ X)))
 
@@ -186,6 +226,8 @@ def _trace_pdpd(
     ``sum(w^2 d1 d2) - 2 tr(A X'diag(w^3 d1 d2)X) + tr(A X'diag(w^2 d1)X A X'diag(w^2 d2)X)``
     with ``A = (X'WX)^-1``.  ``tr(PP)``, metafor's ``sum(P * P)``, is ``d1 = d2 = 1``;
     ``sum(PV * t(PV))`` is ``d1 = d2 = v``; ``sum(PV * P)`` is ``d1 = 1, d2 = v``."""
+    if _is_intercept_only(X):
+        return _intercept_trace_pdpd(w, d1, d2)
     a1 = inv @ ((X.T * (w**2 * d1)) @ X)
     a2 = inv @ ((X.T * (w**2 * d2)) @ X)
     w3 = inv @ ((X.T * (w**3 * d1 * d2)) @ X)
@@ -481,9 +523,9 @@ def _fisher_scoring_intercept(
     method: str, ymc: np.ndarray, v: np.ndarray, con: Mapping[str, Any], stepadj: float
 ) -> tuple[float, int, bool]:
     """The same iteration as :func:`_fisher_scoring_general` for ``X = 1``, with the traces
-    in closed form: ``tr P = S1 - S2/S1`` and ``tr PP = S2 - 2 S3/S1 + (S2/S1)^2`` where
-    ``Sj = sum w^j``.  No ``k x p`` temporaries, one pass per sum: several times faster
-    for many studies, and equal to the general path within rounding (tested to 1e-10)."""
+    of ``P`` as sums of non-negative terms (see :func:`_intercept_trace_pdpd`).  No
+    ``k x p`` temporaries: several times faster for many studies, and equal to the
+    general path within rounding (tested to 1e-10)."""
     k = len(ymc)
     tau2 = max(0.0, tau2_hedges(ymc, v))
     threshold, maxiter = con["threshold"], con["maxiter"]
@@ -499,11 +541,8 @@ def _fisher_scoring_intercept(
         resid = ymc - np.dot(w, ymc) / s1
         py = w * resid
         if method == "REML":
-            w2 = w * w
-            s2 = w2.sum()
-            s3 = np.dot(w2, w)
-            trace_p = s1 - s2 / s1
-            trace_pp = s2 - 2 * s3 / s1 + (s2 / s1) ** 2
+            trace_p = _intercept_trace_pd(w, None)
+            trace_pp = _intercept_trace_pdpd(w, None, None)
             step = (float(np.dot(py, py)) - trace_p) / trace_pp
         elif method == "ML":
             step = (float(np.dot(py, py)) - s1) / float(np.dot(w, w))
@@ -556,7 +595,22 @@ def _fisher_scoring_general(
 def tau2_standard_error(
     method: str, yi: ArrayLike, vi: ArrayLike, tau2: float, X: np.ndarray | None = None
 ) -> float | None:
-    """metafor's ``se.tau2`` of ``method``'s estimate ``tau2``; None for FE (NA there).
+    """metafor's ``se.tau2`` of ``method``'s estimate ``tau2``; None for FE (NA there),
+    and None where sampling variances that differ by many orders of magnitude leave the
+    traces of ``P`` to rounding (the variance of the estimate comes out zero or
+    negative; metafor warns there that results may not be stable)."""
+    try:
+        with np.errstate(divide="raise", invalid="raise", over="raise"):
+            se = _tau2_standard_error(method, yi, vi, tau2, X)
+    except (FloatingPointError, ZeroDivisionError):
+        return None
+    return se if se is None or math.isfinite(se) else None
+
+
+def _tau2_standard_error(
+    method: str, yi: ArrayLike, vi: ArrayLike, tau2: float, X: np.ndarray | None
+) -> float | None:
+    """The standard error by method's own formula.
 
     Moment estimators (DL, HE, SJ, HS, HSK): the variance of their quadratic form in
     ``y``, ``2 tr(PMPM)`` with ``M = V + tau^2 I``, expanded as metafor writes it;

@@ -11,6 +11,7 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from analysis_reference_data import bcg
 from click.testing import CliRunner
@@ -220,3 +221,41 @@ def test_leave_one_out_with_t_tests_equals_single_fits(method):
         assert row["df"] == single.df
         for name in ("estimate", "se", "pvalue", "ci_low", "ci_high", "tau2"):
             assert row[name] == pytest.approx(getattr(single, name), rel=1e-9, abs=1e-12)
+
+
+def test_variances_eight_orders_apart_give_metafors_numbers_without_a_warning():
+    """Ratio of means with a zero SD: sampling variances 7.8e-9 and 1. Written as
+    sum(w) - sum(w^2)/sum(w) ..., the traces of P cancel to zero or below (a division by
+    zero in REML's scoring, the square root of a negative SE); as sums of non-negative
+    terms they give metafor 3.8-1's numbers (tests/analysis/reference: printed by
+    rma(yi, vi, method=m) on escalc("ROM", ...) of this table)."""
+    import warnings
+
+    from analysis.effect_sizes import effect_sizes_from_table, required_roles
+    from analysis.pooling import pool
+
+    frame = pd.DataFrame(
+        {
+            "m1i": [1.0, 1.0],
+            "sd1i": [0.0, 1.0],
+            "n1i": [1, 1],
+            "m2i": [5676.0, 1.0],
+            "sd2i": [1.0, 0.0],
+            "n2i": [4, 1],
+        }
+    )
+    es = effect_sizes_from_table(frame, "ROM", {r: r for r in required_roles("ROM")})
+    metafor = {
+        "DL": (36.85939, 52.83415, -4.379845),
+        "REML": (36.85939, 52.83415, -4.379845),
+        "HE": (36.85939, 52.83415, -4.379845),
+        "SJ": (36.38545, 50.80404, -4.380588),
+        "PM": (36.85939, 52.82469, -4.379845),
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for method, (tau2, se, estimate) in metafor.items():
+            result = pool(es, method)
+            assert result.tau2 == pytest.approx(tau2, rel=1e-6)
+            assert result.tau2_se == pytest.approx(se, rel=1e-6)
+            assert result.estimate == pytest.approx(estimate, rel=1e-6)
