@@ -48,6 +48,33 @@ IV_METHODS = tuple(m for m in Method if m.is_inverse_variance)
 METHODS = tuple(Method)
 
 
+def _coefficient_tests(
+    beta: np.ndarray, vb: np.ndarray, df: int | None, level: float
+) -> dict[str, Any]:
+    """Each coefficient's SE, test statistic, p-value and confidence interval: z tests
+    without degrees of freedom, t tests with them."""
+    se = np.sqrt(np.diag(vb))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = beta / se
+    if df is None:
+        pval = 2 * norm_sf(np.abs(stat))
+        crit = z_crit(level)
+    else:
+        pval = 2 * t_sf(np.abs(stat), df)
+        crit = float(t_isf((1 - level) / 2, df))
+    return {
+        "beta": beta,
+        "vb": vb,
+        "se": se,
+        "stat": stat,
+        "pval": pval,
+        "ci_low": beta - crit * se,
+        "ci_high": beta + crit * se,
+        "crit": crit,
+        "df": df,
+    }
+
+
 def fit_inverse_variance(
     y: np.ndarray,
     v: np.ndarray,
@@ -109,26 +136,9 @@ def fit_inverse_variance(
         df = k - p
     elif test == "t":
         df = k - p
-    se = np.sqrt(np.diag(vb))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        stat = beta / se
-    if df is None:
-        pval = 2 * norm_sf(np.abs(stat))
-        crit = z_crit(level)
-    else:
-        pval = 2 * t_sf(np.abs(stat), df)
-        crit = float(t_isf((1 - level) / 2, df))
     het = heterogeneity(y, v, tau.tau2, method=method, X=X)
     return {
-        "beta": beta,
-        "vb": vb,
-        "se": se,
-        "stat": stat,
-        "pval": pval,
-        "ci_low": beta - crit * se,
-        "ci_high": beta + crit * se,
-        "crit": crit,
-        "df": df,
+        **_coefficient_tests(beta, vb, df, level),
         "tau": tau,
         "het": het,
         "w": w,
@@ -166,22 +176,8 @@ def _fit_generalised_q(
     beta, inv, _ = wls(y, a, X)
     vb = inv @ ((X.T * (a**2 * (v + tau.tau2))) @ X) @ inv
     df = k - p if test == "t" else None
-    se = np.sqrt(np.diag(vb))
-    stat = beta / se
-    if df is None:
-        pval, crit = 2 * norm_sf(np.abs(stat)), z_crit(level)
-    else:
-        pval, crit = 2 * t_sf(np.abs(stat), df), float(t_isf((1 - level) / 2, df))
     return {
-        "beta": beta,
-        "vb": vb,
-        "se": se,
-        "stat": stat,
-        "pval": pval,
-        "ci_low": beta - crit * se,
-        "ci_high": beta + crit * se,
-        "crit": crit,
-        "df": df,
+        **_coefficient_tests(beta, vb, df, level),
         "tau": tau,
         "het": heterogeneity(y, v, tau.tau2, method=GENQ, X=X),
         "w": a,
