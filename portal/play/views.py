@@ -6,6 +6,7 @@ The same puzzles and submissions are served as JSON by portal.api.puzzles.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import (
@@ -316,37 +317,29 @@ def download_alignment(slug: str):
     )
 
 
+def _report_csv(slug: str, write: Callable[[research.Report], str], kind: str) -> Response:
+    """One of the alignment report's CSV downloads, named after the alignment."""
+    found = research.get_alignment(db.session(), slug)
+    return Response(
+        write(research.report(db.session(), found)),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{found.slug}.{kind}.csv"'},
+    )
+
+
 @bp.get("/alignments/<slug>/credits.csv")
 def alignment_credits(slug: str):
-    found = research.get_alignment(db.session(), slug)
-    text = research.credits_csv(research.report(db.session(), found))
-    return Response(
-        text,
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{found.slug}.credits.csv"'},
-    )
+    return _report_csv(slug, research.credits_csv, "credits")
 
 
 @bp.get("/alignments/<slug>/agreement.csv")
 def alignment_agreement(slug: str):
-    found = research.get_alignment(db.session(), slug)
-    text = research.agreement_csv(research.report(db.session(), found))
-    return Response(
-        text,
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{found.slug}.agreement.csv"'},
-    )
+    return _report_csv(slug, research.agreement_csv, "agreement")
 
 
 @bp.get("/alignments/<slug>/report.csv")
 def alignment_report_csv(slug: str):
-    found = research.get_alignment(db.session(), slug)
-    text = research.report_csv(research.report(db.session(), found))
-    return Response(
-        text,
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{found.slug}.report.csv"'},
-    )
+    return _report_csv(slug, research.report_csv, "report")
 
 
 @bp.get("/alignments/<slug>/report.json")
