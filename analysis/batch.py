@@ -120,7 +120,7 @@ def _fit_block(
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     k = m.sum(axis=1)
     df = k - 1
-    # metafor mean-centres y for the tau^2 computations (see heterogeneity._centered)
+    # metafor mean-centres y for the tau^2 computations (see heterogeneity._wls._centered)
     ymc = m * (y - (m @ y / k)[:, None])
     converged = np.ones(len(m), dtype=bool)
     if method == "FE":
@@ -230,7 +230,7 @@ def _fisher(
     con: Mapping[str, Any],
 ) -> tuple[np.ndarray, np.ndarray]:
     """metafor's Fisher scoring for REML, ML and EB (see
-    heterogeneity._fisher_scoring_intercept), row-wise."""
+    heterogeneity.estimators._fisher_scoring_intercept), row-wise."""
     threshold, maxiter = float(con["threshold"]), int(con["maxiter"])
     stepadj = float(con["stepadj"])
     tau2 = np.maximum(0.0, _hedges(ymc, v, m, k))

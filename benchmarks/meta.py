@@ -27,13 +27,12 @@ from statsmodels.stats.meta_analysis import combine_effects
 
 from analysis.effect_sizes import effect_sizes_from_estimates
 from analysis.heterogeneity import (
-    _fisher_scoring_general,
-    _fisher_scoring_intercept,
     design,
     resolve_control,
     tau2_confint,
     tau2_reml,
 )
+from analysis.heterogeneity.estimators import _fisher_scoring_general, _fisher_scoring_intercept
 from analysis.ipd import DatasetMapping, Harmonisation, two_stage
 from analysis.pooling import meta_analysis, pool
 

@@ -9,12 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.heterogeneity import (
-    _fisher_scoring_general,
-    _fisher_scoring_intercept,
     design,
     resolve_control,
     tau2_reml,
 )
+from analysis.heterogeneity.estimators import _fisher_scoring_general, _fisher_scoring_intercept
 
 
 def both(yi, vi, stepadj=1.0, method="REML"):
