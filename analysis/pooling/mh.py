@@ -18,7 +18,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._distributions import chi2_sf
-from ..effect_sizes import BINARY_MEASURES, _binary_outcomes
+from ..effect_sizes import BINARY_MEASURES
+from ..effect_sizes.binary import _binary_outcomes
 from ..errors import AnalysisInputError
 from ..results import MetaAnalysisResult
 from ._common import binary_tables, fixed_effect_result, normalise_level, study_rows
