@@ -10,8 +10,7 @@ as metafor does.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -22,29 +21,8 @@ from ..effect_sizes import BINARY_MEASURES
 from ..effect_sizes.binary import _binary_outcomes
 from ..errors import AnalysisInputError
 from ..results import MetaAnalysisResult
-from ._common import binary_tables, fixed_effect_result, normalise_level, study_rows
-
-
-def _q_from_escalc(
-    counts: Mapping[str, np.ndarray], measure: str, beta: float
-) -> tuple[float, int]:
-    """Heterogeneity Q as rma.mh: escalc outcomes (add 1/2 only0, drop00) around beta."""
-    a, b, c, d = counts["ai"], counts["bi"], counts["ci"], counts["di"]
-    yi, vi, _, double = _binary_outcomes(a, b, c, d, measure, add=0.5, to="only0")
-    keep = ~double & np.isfinite(yi) & np.isfinite(vi)
-    k_q = int(keep.sum())
-    if k_q <= 1:
-        return 0.0, k_q
-    return max(0.0, float(np.sum((yi[keep] - beta) ** 2 / vi[keep]))), k_q
-
-
-def _fixed_heterogeneity(q: float, k_q: int) -> tuple[float, float, float, int]:
-    """Q p-value, I^2 and H^2 of rma.mh/rma.peto (fixed-effect definitions)."""
-    if k_q <= 1:
-        return 1.0, 0.0, 1.0, 0
-    df = k_q - 1
-    i2 = 0.0 if q <= 0 else max(0.0, 100 * (q - df) / q)
-    return float(chi2_sf(q, df)), i2, q / df, df
+from ._common import binary_tables, normalise_level
+from ._mh_common import mantel_haenszel_result
 
 
 def mantel_haenszel(
@@ -137,54 +115,24 @@ def mantel_haenszel(
         )
         weights = n1 * n2 / n
 
-    q, k_q = _q_from_escalc(counts, measure, beta)
-    q_p, i2, h2, q_df = _fixed_heterogeneity(q, k_q)
     yi, vi, _, double = _binary_outcomes(a, b, c, d, measure, add=0.5, to="only0")
-    yi = np.where(double, np.nan, yi)
-    vi = np.where(double, np.nan, vi)
-    notes = []
-    if se == 0:
-        notes.append(
-            "No events (or only events) in any study: the standard error is 0 and no "
-            "test is possible."
-        )
-        z = math.nan
-    else:
-        z = beta / se
-    if double.any():
-        notes.append(
-            f"{int(double.sum())} table(s) with no events (or only events) in both arms "
-            "contribute nothing to the estimate and are left out of Q."
-        )
-    total_w = weights.sum()
-    return fixed_effect_result(
+    return mantel_haenszel_result(
         measure=measure,
-        method="MH",
         level=level,
-        k=len(a),
         beta=beta,
         se=se,
-        z=z,
-        heterogeneity=(q, q_p, i2, h2, q_df),
-        study_table=study_rows(
-            names,
-            yi,
-            vi,
-            100 * weights / total_w,
-            # a zero-weight table can still add to the MH numerator; only tables
-            # with no events (or only events) in both arms carry no information
-            ~double,
-            level,
-            {"ai": a, "bi": b, "ci": c, "di": d},
-        ),
-        options={
-            "method": "MH",
-            "level": level,
-            "correct": correct,
-            "q_continuity_correction": {"add": 0.5, "to": "only0", "drop00": True},
-        },
-        notes=tuple(notes),
-        extra={**extra, "k_q": k_q},
+        weights=weights,
+        labels=names,
+        yi=np.where(double, np.nan, yi),
+        vi=np.where(double, np.nan, vi),
+        # a zero-weight table can still add to the MH numerator; only tables
+        # with no events (or only events) in both arms carry no information
+        included=~double,
+        data={"ai": a, "bi": b, "ci": c, "di": d},
+        correct=correct,
+        no_events="No events (or only events)",
+        left_out="table(s) with no events (or only events) in both arms",
+        extra=extra,
     )
 
 

@@ -22,8 +22,8 @@ from .._distributions import chi2_sf
 from ..effect_sizes import RATE_MEASURES, rate_effect_sizes
 from ..errors import AnalysisInputError
 from ..results import MetaAnalysisResult
-from ._common import fixed_effect_result, normalise_level, study_rows
-from .mh import _fixed_heterogeneity
+from ._common import normalise_level
+from ._mh_common import mantel_haenszel_result
 
 
 def mantel_haenszel_rates(
@@ -75,47 +75,19 @@ def mantel_haenszel_rates(
         beta = float(np.sum((x1 * t2 - x2 * t1) / tt) / np.sum(w))
         se = math.sqrt(float(np.sum(w**2 * (x1 / t1**2 + x2 / t2**2)))) / float(np.sum(w))
         weights = w
-    double = ~np.isfinite(es.yi)
-    keep = ~double
-    k_q = int(keep.sum())
-    q = max(0.0, float(np.sum((es.yi[keep] - beta) ** 2 / es.vi[keep]))) if k_q > 1 else 0.0
-    q_p, i2, h2, q_df = _fixed_heterogeneity(q, k_q)
-    notes = []
-    if se == 0:
-        notes.append("No events in any study: the standard error is 0 and no test is possible.")
-        z = math.nan
-    else:
-        z = beta / se
-    if double.any():
-        notes.append(
-            f"{int(double.sum())} study(ies) with no events in either arm contribute nothing "
-            "to the estimate and are left out of Q."
-        )
-    total_w = float(weights.sum())
-    return fixed_effect_result(
+    return mantel_haenszel_result(
         measure=measure,
-        method="MH",
         level=level,
-        k=len(x1),
         beta=beta,
         se=se,
-        z=z,
-        heterogeneity=(q, q_p, i2, h2, q_df),
-        study_table=study_rows(
-            list(es.labels),
-            es.yi,
-            es.vi,
-            100 * weights / total_w if total_w > 0 else np.zeros(len(x1)),
-            keep,
-            level,
-            {"x1i": x1, "t1i": t1, "x2i": x2, "t2i": t2},
-        ),
-        options={
-            "method": "MH",
-            "level": level,
-            "correct": correct,
-            "q_continuity_correction": {"add": 0.5, "to": "only0", "drop00": True},
-        },
-        notes=tuple(notes),
-        extra={**extra, "k_q": k_q},
+        weights=weights,
+        labels=list(es.labels),
+        yi=es.yi,
+        vi=es.vi,
+        included=np.isfinite(es.yi),
+        data={"x1i": x1, "t1i": t1, "x2i": x2, "t2i": t2},
+        correct=correct,
+        no_events="No events",
+        left_out="study(ies) with no events in either arm",
+        extra=extra,
     )
