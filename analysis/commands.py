@@ -25,6 +25,7 @@ import pandas as pd
 
 from .effect_sizes import required_roles
 from .errors import AnalysisInputError, ConvergenceError
+from .moderator_words import plain_words
 from .pooling import with_options
 from .results import MetaAnalysisResult
 from .runs import RunSpec, execute
@@ -382,8 +383,6 @@ def format_regression(analysis: ModeratorAnalysis) -> str:
             f"CI [{_num(p.ci_low)}, {_num(p.ci_high)}]{pi}"
         )
     lines.append("")
-    from .moderators import plain_words
-
     lines.extend(plain_words(analysis).values())
     lines.extend(f"Note: {note}" for note in analysis.notes)
     return "\n".join(lines)
