@@ -132,9 +132,11 @@ def main() -> None:
     # the tau^2 estimators alone (what combine_effects computes), and the vectorised
     # intercept-only Fisher scoring against the general k x p reference it replaced
     ymc, con = yi - yi.mean(), resolve_control(None)
-    t_fast, fast = best_of(lambda: _fisher_scoring_intercept(ymc, vi, con, 1.0), args.repeat)
+    t_fast, fast = best_of(
+        lambda: _fisher_scoring_intercept("REML", ymc, vi, con, 1.0), args.repeat
+    )
     t_general, general = best_of(
-        lambda: _fisher_scoring_general(ymc, vi, design(k), con, 1.0), args.repeat
+        lambda: _fisher_scoring_general("REML", ymc, vi, design(k), con, 1.0), args.repeat
     )
     t_tau_reml, _ = best_of(lambda: tau2_reml(yi, vi), args.repeat)
     t_ci, ci = best_of(lambda: tau2_confint(yi, vi, tau2=reml.tau2), args.repeat)
