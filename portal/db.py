@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar, cast
 from flask import Flask, current_app, g
 from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.types import TypeDecorator
@@ -103,6 +103,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_savepoint(connection: Connection, _name: str | None) -> None:
+    # pysqlite begins nothing before a SAVEPOINT, and SQLite then runs the savepoint as
+    # the transaction itself: releasing it would commit, out of the session's reach.
+    # SQLAlchemy's documented remedy (pysqlite begins nothing, a "begin" listener emits
+    # BEGIN) opens every transaction at its first read, so a session that reads, then
+    # writes after another thread committed, fails "database is locked" at once. Beginning
+    # here, IMMEDIATE so the write lock is waited for (busy_timeout) rather than upgraded
+    # later, keeps reads outside transactions as pysqlite has them.
+    if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _finite(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -135,6 +147,7 @@ def make_engine(
             json_serializer=dump_document,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "savepoint", _sqlite_savepoint)
         return engine
     return create_engine(
         url,

@@ -56,7 +56,9 @@ def register(bp: Blueprint) -> None:
             return notifications.unread_count(db.session(), current_user)
 
         return {
-            "community_contributions": lambda user: contributions.of(db.session(), user),
+            "community_contributions": lambda user: contributions.of(
+                db.session(), user, current_user
+            ),
             "unread_notifications": unread,
             # For the dataset and analysis pages, which check the viewer may see them.
             # Each gives (question, note) pairs for community/_linked_questions.html.

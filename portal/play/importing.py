@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import IO, Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from games.aligners import AlignerError, align, available_aligners, untrusted_columns
@@ -43,6 +44,8 @@ DESCRIPTION_MAX = 5000
 TREE_MAX = 200_000
 #: Slugs that name pages under /play/alignments/, not alignments.
 RESERVED_SLUGS = {"import"}
+#: How many times ``store`` picks a new slug when another import took its pick first.
+SLUG_ATTEMPTS = 5
 
 
 def aligner_choices() -> list[tuple[str, str]]:
@@ -238,14 +241,32 @@ def store(
     source = f"Imported by {username}, {how}."
     if request.description.strip():
         source += " " + request.description.strip()
-    return cutting.store_alignment(
-        session,
-        source_from_rows(built.names, built.rows),
-        built.cuts,
-        kind=built.kind,
-        slug=unique_slug(session, title),
-        title=title,
-        source=source,
+    game_source = source_from_rows(built.names, built.rows)
+    for _attempt in range(SLUG_ATTEMPTS):
+        slug = unique_slug(session, title)
+        try:
+            # The slug was free when read; another import of the same title may store
+            # it first, and the unique index then refuses this one: pick again.
+            with session.begin_nested():
+                return cutting.store_alignment(
+                    session,
+                    game_source,
+                    built.cuts,
+                    kind=built.kind,
+                    slug=slug,
+                    title=title,
+                    source=source,
+                )
+        except IntegrityError:
+            if (
+                session.scalar(select(AlignmentSource.id).where(AlignmentSource.slug == slug))
+                is None
+            ):
+                raise
+    raise ServiceError(
+        f"Other alignments called “{title}” were being saved at the same moment; "
+        "try again or choose another title.",
+        "title",
     )
 
 

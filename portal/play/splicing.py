@@ -257,19 +257,43 @@ def in_words(change: AlignmentChange) -> str:
     return "your solution was the best one and was used as it is"
 
 
-def _notify(
-    session: Session, alignment: AlignmentSource, change: AlignmentChange, credit: AlignmentCredit
-) -> None:
-    message = (
+def _notice(alignment: AlignmentSource, change: AlignmentChange) -> str:
+    return (
         f"Your solution of puzzle #{change.puzzle_id} now improves the research alignment"
         f" '{alignment.title}' (columns {change.start_column + 1}-{change.end_column},"
         f" score {change.score_before:g} → {change.score_after:g}): {in_words(change)}."
-    )
+    )[:MESSAGE_MAX]
+
+
+def _notify(
+    session: Session, alignment: AlignmentSource, change: AlignmentChange, credit: AlignmentCredit
+) -> None:
     session.add(
         Notification(
             user_id=credit.user_id,
-            message=message[:MESSAGE_MAX],
+            message=_notice(alignment, change),
             link=HISTORY_PATH[:LINK_MAX],
             created_at=utcnow(),
         )
     )
+
+
+def guest_notices(session: Session, player_key: str, after: datetime | None) -> list[str]:
+    """The notices an account would have had for the credits of guest ``player_key``
+    since ``after``: a guest has no notifications, only the token in their cookie, so
+    these are shown on their next visit. One per puzzle, newest first, at most ten."""
+    rows = session.execute(
+        select(AlignmentSource, AlignmentChange)
+        .join(AlignmentChange, AlignmentChange.alignment_id == AlignmentSource.id)
+        .join(AlignmentCredit, AlignmentCredit.change_id == AlignmentChange.id)
+        .where(
+            AlignmentCredit.player_key == player_key,
+            AlignmentCredit.user_id.is_(None),
+            *([AlignmentCredit.created_at > after] if after is not None else []),
+        )
+        .order_by(AlignmentCredit.created_at.desc(), AlignmentCredit.id.desc())
+    ).all()
+    notices: dict[int | None, str] = {}
+    for alignment, change in rows:
+        notices.setdefault(change.puzzle_id, _notice(alignment, change))
+    return list(notices.values())[:10]

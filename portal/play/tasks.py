@@ -34,7 +34,10 @@ def import_sequences(context: JobContext, *, request: dict[str, Any], user_id: i
     except ServiceError as error:
         raise JobFailure(error.message) from None
     report(0.97, "Saving the alignment and its puzzles")
-    alignment, puzzles = importing.store(context.session, asked, built, username)
+    try:
+        alignment, puzzles = importing.store(context.session, asked, built, username)
+    except ServiceError as error:
+        raise JobFailure(error.message) from None
     return {
         "url": f"/play/alignments/{alignment.slug}",
         "alignment": alignment.slug,

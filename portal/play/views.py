@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from flask import (
@@ -64,6 +65,8 @@ def index():
     if current_user.is_authenticated:
         points, scored = leaderboards.player_points(session, f"user:{current_user.id}")
         progress = {"points": points, "scored": scored, "badges": _earned(session)}
+    else:
+        _tell_guest_of_credits(session)
     offered = visible_puzzles()
     solved = path.solved_by(session, players.guest_key())
     return render_template(
@@ -83,6 +86,20 @@ def index():
         nickname=web_session.get("play_nickname"),
         progress=progress,
     )
+
+
+def _tell_guest_of_credits(session) -> None:
+    """Flash what a guest's solutions changed since their last visit to this page."""
+    key = players.guest_key()
+    if key is None:
+        return
+    seen = web_session.get("play_credits_seen")
+    now = utcnow()
+    notices = splicing.guest_notices(session, key, datetime.fromisoformat(seen) if seen else None)
+    for notice in notices:
+        flash(notice, "success")
+    if notices:
+        web_session["play_credits_seen"] = now.isoformat()
 
 
 def _earned(session) -> list[tuple]:

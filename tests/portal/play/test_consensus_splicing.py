@@ -172,6 +172,24 @@ def test_players_submitting_build_the_consensus_as_they_go(app, client, session)
     assert abs(sum(float(line["share_of_votes"]) for line in lines) - 1) < 1e-3
 
 
+def test_guests_credited_are_told_on_their_next_visit_once(app, session):
+    # A guest has no notifications, only the token in their cookie: the play page
+    # tells them with the words an account's notice has.
+    _, puzzle = make_window(session)
+    session.commit()
+    guests = {name: app.test_client() for name in FIX}
+    for name, rows in FIX.items():
+        assert Player(guests[name], puzzle.id).submit(rows, nickname=name).status_code == 201
+    for guest in guests.values():
+        page = guest.get("/play/").get_data(as_text=True)
+        assert "Your solution of puzzle #" in page and "Four slipped rows" in page
+        assert "one of 3 in the players&#39; consensus" in page
+        assert "Your solution of puzzle #" not in guest.get("/play/").get_data(as_text=True)
+    stranger = app.test_client()
+    Player(stranger, puzzle.id).submit(START, nickname="Eve")
+    assert "Your solution of puzzle #" not in stranger.get("/play/").get_data(as_text=True)
+
+
 # -- properties -------------------------------------------------------------------
 
 

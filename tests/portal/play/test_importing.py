@@ -7,12 +7,15 @@ import csv
 import io
 import json
 import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from Bio import Align
 from sqlalchemy import select
 
+from portal import db
 from portal.accounts.models import Role, User
 from portal.jobs import runner
 from portal.jobs.models import Job
@@ -428,3 +431,47 @@ def test_a_family_already_aligned_as_well_as_the_solver_can_says_why_and_what_ne
     assert "could not find a better arrangement" in notice
     assert "more divergent sequences" in notice and "keep it as it is" in notice
     assert 'href="/play/alignments/import"' in notice
+
+
+def test_two_imports_of_one_title_at_once_both_store(app, session, monkeypatch):
+    # B reads the free slug while A's row is written but not committed, so B's pick
+    # clashes with A's once A commits: B must pick again, not fail the job.
+    text = (DATA / "il6.nucl.fasta").read_text()
+    asked = importing.ImportRequest(fasta=text, aligner=importing.KEEP, title="Same title")
+    built = importing.build(asked, {**CONFIG, "ALIGN_IMPORT_PUZZLES": 2}, lambda f, m: None)
+    picked = threading.Event()
+    pick = importing.unique_slug
+
+    def pick_and_tell(db_session, title):
+        slug = pick(db_session, title)
+        if db_session is not session:
+            picked.set()
+        return slug
+
+    monkeypatch.setattr(importing, "unique_slug", pick_and_tell)
+    result: dict[str, object] = {}
+
+    def second_import() -> None:
+        with app.app_context(), db.new_session() as other:
+            try:
+                result["slug"] = importing.store(other, asked, built, "beth")[0].slug
+                other.commit()
+            except Exception as error:  # reported by the test below
+                result["error"] = error
+
+    with app.app_context():
+        first, _ = importing.store(session, asked, built, "ada")
+        thread = threading.Thread(target=second_import)
+        thread.start()
+        assert picked.wait(30)
+        # B now waits on A's write (the row lock on PostgreSQL, the write lock on
+        # SQLite) or is about to; A's commit lets it find the clash.
+        time.sleep(0.2)
+        session.commit()
+        thread.join(60)
+    assert "error" not in result, result
+    assert (first.slug, result["slug"]) == ("same-title", "same-title-2")
+    assert session.scalars(select(AlignmentSource.slug).order_by(AlignmentSource.slug)).all() == [
+        "same-title",
+        "same-title-2",
+    ]
