@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import (
     Blueprint,
     Response,
@@ -13,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from datasets.cells import csv_text
 from portal import audit, db, policy
@@ -116,11 +120,23 @@ def _refused(error: ServiceError, back: str):
     return redirect(back, code=303)
 
 
-def _act(user_id: int, form, invalid: str, change, success):
+def _answers(form: FlaskForm) -> dict[str, Any]:
+    # Each admin form asks exactly what its service takes, field for keyword.
+    return {field.short_name: field.data for field in form if field.short_name != "csrf_token"}
+
+
+def _change(
+    user_id: int,
+    form: FlaskForm,
+    service: Callable[..., Any],
+    success: Callable[[User, Any], str],
+    *,
+    invalid: str,
+):
     """Apply one form-driven change to an account and go back to where the admin was.
 
-    ``change(session, admin, account, form)`` makes the change through the service
-    layer; ``success(account, result)`` words what happened.
+    ``service(session, admin, account, **answers)`` makes the change; ``success(account,
+    result)`` words what happened. An invalid form or a refusal changes nothing.
     """
     account = _user_or_404(user_id)
     back = _back(user_id)
@@ -128,7 +144,7 @@ def _act(user_id: int, form, invalid: str, change, success):
         flash(invalid, "error")
         return redirect(back, code=303)
     try:
-        result = change(db.session(), _me(), account, form)
+        result = service(db.session(), _me(), account, **_answers(form))
     except ServiceError as error:
         return _refused(error, back)
     return _done(success(account, result), back)
@@ -136,55 +152,47 @@ def _act(user_id: int, form, invalid: str, change, success):
 
 @bp.post("/users/<int:user_id>/role")
 def set_role(user_id: int):
-    return _act(
+    return _change(
         user_id,
         RoleForm(prefix=f"u{user_id}"),
-        "Choose one of the listed roles.",
-        lambda session, me, account, form: services.change_role(
-            session, me, account, form.role.data
-        ),
+        services.change_role,
         lambda account, _: f"{account.username} is now a {account.role}.",
+        invalid="Choose one of the listed roles.",
     )
 
 
 @bp.post("/users/<int:user_id>/suspend")
 def suspend(user_id: int):
-    return _act(
+    return _change(
         user_id,
         SuspendForm(),
-        "Nothing was changed: give a number of days and a reason.",
-        lambda session, me, account, form: services.suspend(
-            session, me, account, days=form.days.data, reason=form.reason.data
-        ),
+        services.suspend,
         lambda account, record: (
             f"{account.username} is suspended until {record.suspended_until:%d %B %Y}."
         ),
+        invalid="Nothing was changed: give a number of days and a reason.",
     )
 
 
 @bp.post("/users/<int:user_id>/ban")
 def ban(user_id: int):
-    return _act(
+    return _change(
         user_id,
         ReasonForm(),
-        "Nothing was changed: give a reason.",
-        lambda session, me, account, form: services.ban(
-            session, me, account, reason=form.reason.data
-        ),
+        services.ban,
         lambda account, _: f"{account.username} is banned.",
+        invalid="Nothing was changed: give a reason.",
     )
 
 
 @bp.post("/users/<int:user_id>/restore")
 def restore(user_id: int):
-    return _act(
+    return _change(
         user_id,
         ReasonForm(),
-        "Nothing was changed: give a reason.",
-        lambda session, me, account, form: services.restore(
-            session, me, account, reason=form.reason.data
-        ),
+        services.restore,
         lambda account, _: f"{account.username} may post again.",
+        invalid="Nothing was changed: give a reason.",
     )
 
 

@@ -114,10 +114,53 @@ def apply_and_return(back: str, apply: Callable[[], Any], success: Success) -> R
     except ServiceError as error:
         return refuse(error, back)
     db.session().commit()
+    _tell(success, result)
+    return redirect(back, code=303)
+
+
+def _tell(success: Success, result: Any) -> None:
     said = success(result) if callable(success) else success
     message, category = (said, "success") if isinstance(said, str) else said
     flash(message, category)
-    return redirect(back, code=303)
+
+
+def form_page(
+    form: FlaskForm,
+    *,
+    apply: Callable[[], Any],
+    field: str,
+    success: Success,
+    then: str | Callable[[Any], str],
+    page: Callable[[], str],
+    join_back: str | None = None,
+) -> Response | tuple[str, int]:
+    """The shape of every community page whose form writes (propose, edit, report): a
+    valid form calls one service, commits, tells the member and goes on to ``then``
+    (given the service's result when callable). Otherwise ``page`` is drawn again, 400
+    after a post, with a service's complaint next to the field it names (``field`` when
+    it names none).
+
+    With ``join_back``, a refusal that asks the member to join is said on that page
+    instead, where the button that joins is.
+    """
+    if form.validate_on_submit():
+        try:
+            result = apply()
+        except ServiceError as error:
+            if join_back is not None and isinstance(error, MembershipRequired):
+                return refuse(error, join_back)
+            attach(error, form, field)
+        else:
+            db.session().commit()
+            _tell(success, result)
+            return redirect(then(result) if callable(then) else then, code=303)
+    return page(), 400 if form.is_submitted() else 200
+
+
+def require_author(post: Any) -> None:
+    """Only whoever wrote a question, comment or post may open its edit page."""
+    if post.author_id != current_user.id:
+        abort(403)
 
 
 def flag_content(target: Any, back: str, noun: str) -> Response:

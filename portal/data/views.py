@@ -74,6 +74,14 @@ def require_editor(dataset: Dataset) -> None:
         abort(403)
 
 
+def editable_version(slug: str, number: int) -> tuple[Dataset, DatasetVersion]:
+    """A version its dataset's editor works on: whoever may not see the dataset gets a
+    missing page, whoever sees it but may not edit it a refusal."""
+    dataset = get_dataset(slug)
+    require_editor(dataset)
+    return dataset, get_version(dataset, number)
+
+
 def metadata_problems_to_form(form, error: MetadataError) -> None:
     for problem in error.problems:
         field = getattr(form, problem.get("field") or "", None) or form.title
@@ -376,9 +384,7 @@ def new_version(slug: str):
 def publish(slug: str, number: int):
     """What will become public, the re-identification result in plain words, and a
     confirmation: publishing cannot be undone."""
-    dataset = get_dataset(slug)
-    require_editor(dataset)
-    version = get_version(dataset, number)
+    dataset, version = editable_version(slug, number)
     if version.is_published:
         flash(f"Version {number} is published already.", "success")
         return redirect(url_for("data.show", slug=slug, version=number), 303)
@@ -481,9 +487,7 @@ def compare_csv(slug: str):
 @login_required
 def confirm(slug: str, number: int):
     """The dataset's editor confirms findings they have read (free text, quasi-identifiers...)."""
-    dataset = get_dataset(slug)
-    require_editor(dataset)
-    version = get_version(dataset, number)
+    dataset, version = editable_version(slug, number)
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash(
@@ -541,9 +545,7 @@ def accept_risk(slug: str, number: int):
 @bp.post("/<slug>/versions/<int:number>/fix")
 @login_required
 def fix(slug: str, number: int):
-    dataset = get_dataset(slug)
-    require_editor(dataset)
-    version = get_version(dataset, number)
+    dataset, version = editable_version(slug, number)
     options = fix_options(version)
     form = FixForm()
     form.fixes.choices = [str(index) for index in range(len(options))]
@@ -565,9 +567,7 @@ def fix(slug: str, number: int):
 @bp.route("/<slug>/versions/<int:number>/schema", methods=["GET", "POST"])
 @login_required
 def schema(slug: str, number: int):
-    dataset = get_dataset(slug)
-    require_editor(dataset)
-    version = get_version(dataset, number)
+    dataset, version = editable_version(slug, number)
     if version.is_published:
         flash(
             "A published version never changes. Upload a new version to change its "

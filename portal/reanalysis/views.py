@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import (
@@ -43,17 +43,19 @@ def reanalysis_globals() -> dict:
     }
 
 
-def _run(run_id: int) -> AnalysisRun:
+def _run(run_id: int, may: Callable[[Any, AnalysisRun], bool] | None = None) -> AnalysisRun:
+    """The run, as a missing page to whoever may not see it, and a refusal to whoever
+    sees it but ``may`` not do what the view does."""
     run = db.session().get(AnalysisRun, run_id)
     if run is None or not policy.can_view_run(current_user, run):
         abort(404)
+    if may is not None and not may(current_user, run):
+        abort(403)
     return run
 
 
 def _editable(run_id: int) -> AnalysisRun:
-    run = _run(run_id)
-    if not policy.can_edit_run(current_user, run):
-        abort(403)
+    run = _run(run_id, policy.can_edit_run)
     if not run.is_draft:
         flash(
             "This analysis has already run and is kept as it is. "
@@ -455,9 +457,7 @@ def _show(
 def rate_certainty(run_id: int):
     """The analyst's ratings of the certainty of evidence, each with its reason; a
     refused one shows the page again with what was typed and the problem beside it."""
-    run = _run(run_id)
-    if not policy.can_rate_certainty(current_user, run):
-        abort(403)
+    run = _run(run_id, policy.can_rate_certainty)
     form = StepForm()
     if not form.validate_on_submit():
         abort(400)
@@ -526,9 +526,7 @@ def run_newest(run_id: int):
 @bp.post("/<int:run_id>/follow")
 @login_required
 def follow(run_id: int):
-    run = _run(run_id)
-    if not policy.can_follow_run(current_user, run):
-        abort(403)
+    run = _run(run_id, policy.can_follow_run)
     session = db.session()
     if request.form.get("action") == "unfollow":
         living.unfollow(session, run, policy.require_account(current_user))

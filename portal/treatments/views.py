@@ -16,10 +16,16 @@ from wtforms.fields.choices import SelectChoice
 
 from portal import db, policy
 from portal.community.models import Community
-from portal.community.web import attach, community_or_404, me, refuse, require_valid
+from portal.community.web import (
+    apply_and_return,
+    community_or_404,
+    form_page,
+    me,
+    refuse,
+    require_valid,
+)
 from portal.errors import ServiceError
 from portal.extensions import the_app
-from portal.policy import MembershipRequired
 from portal.treatments import aggregates, charts, demo, publication, releases, services
 from portal.treatments.forms import ActionForm, ProposeForm, ReportForm
 from portal.treatments.models import Treatment, TreatmentReport, TreatmentStatus
@@ -95,23 +101,22 @@ def propose(slug: str):
     require_valid(form)
     session = db.session()
     community = community_or_404(slug)
-    try:
-        treatment = services.propose(
+    return apply_and_return(
+        _back(slug),
+        lambda: services.propose(
             session,
             community,
             me(),
             name=form.name.data or "",
             kind=form.kind.data or "",
             description=form.description.data or "",
-        )
-    except ServiceError as error:
-        return refuse(error, _back(slug))
-    session.commit()
-    if treatment.is_approved:
-        flash(f"{treatment.name} is on the list.", "success")
-    else:
-        flash(f"Thank you: a moderator will review “{treatment.name}”.", "success")
-    return redirect(_back(slug), code=303)
+        ),
+        lambda treatment: (
+            f"{treatment.name} is on the list."
+            if treatment.is_approved
+            else f"Thank you: a moderator will review “{treatment.name}”."
+        ),
+    )
 
 
 @bp.post("/<int:treatment_id>/<any(approve, reject):decision>")
@@ -121,13 +126,11 @@ def decide(slug: str, treatment_id: int, decision: str):
     session = db.session()
     community = community_or_404(slug)
     treatment = _treatment_or_404(community, treatment_id)
-    try:
-        services.decide(session, treatment, me(), approve=decision == "approve")
-    except ServiceError as error:
-        return refuse(error, _back(slug))
-    session.commit()
-    flash(f"{treatment.name}: {treatment.status}.", "success")
-    return redirect(_back(slug), code=303)
+    return apply_and_return(
+        _back(slug),
+        lambda: services.decide(session, treatment, me(), approve=decision == "approve"),
+        lambda _: f"{treatment.name}: {treatment.status}.",
+    )
 
 
 @bp.get("/<int:treatment_id>")
@@ -206,36 +209,29 @@ def new_report(slug: str):
     if request.method == "GET":
         form.member.data = str(me().id)
         form.treatment.data = request.args.get("treatment", "")
-    if form.validate_on_submit():
-        try:
-            report = services.create_report(
-                session,
-                community,
-                me(),
-                _input(form),
-                today=services.today(),
-                floor=aggregates.floor(),
-            )
-        except MembershipRequired as error:
-            return refuse(error, url_for("community.show", slug=slug))
-        except ServiceError as error:
-            attach(error, form, "treatment")
-        else:
-            session.commit()
-            flash(
-                "Thank you: your report is saved. Only you can see it; others see "
-                "aggregates once enough members have reported.",
-                "success",
-            )
-            return redirect(url_for(".show", slug=slug, treatment_id=report.treatment_id), code=303)
-    status = 400 if form.is_submitted() else 200
-    return render_template(
-        "treatments/report_form.html",
-        community=community,
-        form=form,
-        report=None,
-        today=services.today(),
-    ), status
+    return form_page(
+        form,
+        apply=lambda: services.create_report(
+            session,
+            community,
+            me(),
+            _input(form),
+            today=services.today(),
+            floor=aggregates.floor(),
+        ),
+        field="treatment",
+        success="Thank you: your report is saved. Only you can see it; others see "
+        "aggregates once enough members have reported.",
+        then=lambda report: url_for(".show", slug=slug, treatment_id=report.treatment_id),
+        page=lambda: render_template(
+            "treatments/report_form.html",
+            community=community,
+            form=form,
+            report=None,
+            today=services.today(),
+        ),
+        join_back=url_for("community.show", slug=slug),
+    )
 
 
 @bp.route("/reports/<int:report_id>/edit", methods=["GET", "POST"])
@@ -259,33 +255,29 @@ def edit_report(slug: str, report_id: int):
         form.cost_band.data = report.cost_band
         form.reason_stopped.data = report.reason_stopped
         form.consent_to_publish.data = report.consent_to_publish
-    if form.validate_on_submit():
-        try:
-            services.update_report(
-                session,
-                report,
-                me(),
-                _input(form),
-                today=services.today(),
-                floor=aggregates.floor(),
-            )
-        except MembershipRequired as error:
-            return refuse(error, url_for("community.show", slug=slug))
-        except ServiceError as error:
-            attach(error, form, "treatment")
-        else:
-            session.commit()
-            flash("Your report is updated.", "success")
-            return redirect(_back(slug), code=303)
-    status = 400 if form.is_submitted() else 200
-    return render_template(
-        "treatments/report_form.html",
-        community=community,
-        form=form,
-        report=report,
-        action_form=ActionForm(),
-        today=services.today(),
-    ), status
+    return form_page(
+        form,
+        apply=lambda: services.update_report(
+            session,
+            report,
+            me(),
+            _input(form),
+            today=services.today(),
+            floor=aggregates.floor(),
+        ),
+        field="treatment",
+        success="Your report is updated.",
+        then=_back(slug),
+        page=lambda: render_template(
+            "treatments/report_form.html",
+            community=community,
+            form=form,
+            report=report,
+            action_form=ActionForm(),
+            today=services.today(),
+        ),
+        join_back=url_for("community.show", slug=slug),
+    )
 
 
 @bp.post("/reports/<int:report_id>/withdraw")

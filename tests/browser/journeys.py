@@ -21,16 +21,21 @@ from tests.portal.reanalysis.conftest import NAMED_CSV
 PASSWORD = "a long and unusual passphrase"
 
 
-@pytest.fixture
-def accounts(live_server, tmp_path):
-    """Make accounts (and memberships) in the live server's database."""
-    app = create_app(
+def portal_app(tmp_path: Path):
+    """An app on the live server's database and files, to reach them from a test."""
+    return create_app(
         {
             "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "DATA_DIR": str(tmp_path / "data"),
         }
     )
+
+
+@pytest.fixture
+def accounts(live_server, tmp_path):
+    """Make accounts (and memberships) in the live server's database."""
+    app = portal_app(tmp_path)
 
     def make(username: str, role: Role = Role.MEMBER, community: str | None = None) -> None:
         with app.app_context():
@@ -147,12 +152,24 @@ def start_aggregate_analysis(page, live_server: str, dataset: str, title: str) -
     page.get_by_role("button", name="Next: map the variables").click()
 
 
-def run_bcg_analysis(page, live_server: str, tmp_path: Path, dataset: str, title: str) -> None:
-    """Share the BCG trials with named columns as ``dataset``, run an aggregate
-    analysis of them as suggested, by risk ratio, and wait for its page."""
-    upload_bcg(page, live_server, tmp_path, dataset)
+def start_bcg_analysis(
+    page,
+    live_server: str,
+    tmp_path: Path,
+    username: str,
+    dataset: str,
+    title: str,
+    *,
+    text: str = NAMED_CSV,
+    filename: str = "bcg.csv",
+) -> str:
+    """Log in as ``username``, share the BCG trials (``text``) as ``dataset`` and open
+    an aggregate analysis of them called ``title`` at its mapping step; returns the
+    dataset's slug."""
+    log_in(page, live_server, username)
+    slug = upload_bcg(page, live_server, tmp_path, dataset, text=text, filename=filename)
     start_aggregate_analysis(page, live_server, dataset, title)
-    run_by_risk_ratio(page)
+    return slug
 
 
 def run_by_risk_ratio(page) -> None:

@@ -9,7 +9,12 @@ import re
 import pytest
 
 from portal.accounts.models import Role
-from tests.browser.journeys import accounts, at_both_widths, log_in, run_bcg_analysis
+from tests.browser.journeys import (
+    accounts,
+    at_both_widths,
+    run_by_risk_ratio,
+    start_bcg_analysis,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -20,8 +25,8 @@ def test_the_owner_rates_the_certainty_of_a_finished_analysis(
     page, live_server, accounts, tmp_path
 ):
     accounts("rita", Role.RESEARCHER)
-    log_in(page, live_server, "rita")
-    run_bcg_analysis(page, live_server, tmp_path, "BCG named", "BCG, how sure")
+    start_bcg_analysis(page, live_server, tmp_path, "rita", "BCG named", "BCG, how sure")
+    run_by_risk_ratio(page)
 
     section = page.locator("#certainty")
     section.wait_for()

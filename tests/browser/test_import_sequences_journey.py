@@ -12,55 +12,24 @@ import csv
 import io
 import json
 import re
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from Bio import Align
 
-from portal import create_app, db
+from portal import db
 from portal.accounts.models import Role
-from portal.accounts.services import register_user
-from portal.db import utcnow
 from portal.play.models import Puzzle
 from tests.browser.conftest import screenshot
+from tests.browser.journeys import accounts, log_in, portal_app
 from tests.games.support import DATA
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a long and unusual passphrase"
+__all__ = ["accounts"]  # the fixture, used by name
+
 TITLE = "Interleukin-6 coding sequences"
 DESCRIPTION = "Seven vertebrates, from the scikit-bio test data."
-
-
-def portal_app(tmp_path):
-    return create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "DATA_DIR": str(tmp_path / "data"),
-        }
-    )
-
-
-@pytest.fixture
-def researcher(live_server, tmp_path) -> str:
-    app = portal_app(tmp_path)
-    with app.app_context():
-        session = db.new_session()
-        user = register_user(
-            session,
-            username="iris",
-            email="iris@example.org",
-            password=PASSWORD,
-            role=Role.RESEARCHER,
-            confirmed=True,
-        )
-        user.created_at = utcnow() - timedelta(days=30)
-        session.commit()
-        session.close()
-        db.engine().dispose()
-    return "iris"
 
 
 def unaligned_family(tmp_path) -> tuple[str, dict[str, str]]:
@@ -93,14 +62,11 @@ def par_layout(tmp_path, puzzle_id: int) -> list[str]:
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_a_researcher_imports_a_family_and_downloads_what_players_improved(
-    page, live_server, researcher, tmp_path, width
+    page, live_server, accounts, tmp_path, width
 ):
+    accounts("iris", Role.RESEARCHER)
     page.set_viewport_size({"width": width, "height": 900})
-    page.goto(live_server + "/login")
-    page.get_by_label("Username or e-mail").fill(researcher)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    log_in(page, live_server, "iris")
 
     page.goto(live_server + "/play/alignments/")
     page.get_by_role("link", name="Import sequences for players to improve").click()

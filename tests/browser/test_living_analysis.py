@@ -12,13 +12,11 @@ from portal.accounts.models import Role
 from tests.browser.journeys import (
     accounts,
     at_both_widths,
-    log_in,
     publish,
     run_by_risk_ratio,
     shot,
-    start_aggregate_analysis,
+    start_bcg_analysis,
     upload,
-    upload_bcg,
 )
 from tests.portal.reanalysis.conftest import NAMED_CSV
 
@@ -35,11 +33,17 @@ def test_a_failed_analysis_is_edited_into_a_good_run_that_lives_on_newer_data(
     page, live_server, accounts, tmp_path
 ):
     accounts("rita", Role.RESEARCHER)
-    log_in(page, live_server, "rita")
-    slug = upload_bcg(page, live_server, tmp_path, "BCG named", text=V1_CSV, filename="bcg-v1.csv")
-
     # the builder recognises the columns; swapping two of them makes the run fail
-    start_aggregate_analysis(page, live_server, "BCG named", "BCG, kept up to date")
+    slug = start_bcg_analysis(
+        page,
+        live_server,
+        tmp_path,
+        "rita",
+        "BCG named",
+        "BCG, kept up to date",
+        text=V1_CSV,
+        filename="bcg-v1.csv",
+    )
     assert page.locator("#mapping-suggested").is_visible()
     assert page.locator("#col_ai").input_value() == "events_treat"
     assert page.locator("#col_n2i").input_value() == "n_ctrl"

@@ -13,9 +13,7 @@ from portal.accounts.models import Role
 from tests.browser.journeys import (
     accounts,
     at_both_widths,
-    log_in,
-    start_aggregate_analysis,
-    upload_bcg,
+    start_bcg_analysis,
 )
 
 pytestmark = pytest.mark.browser
@@ -27,11 +25,13 @@ def test_a_meta_regression_is_built_and_its_bubble_plot_shown(
     page, live_server, accounts, tmp_path
 ):
     accounts("mira", Role.RESEARCHER)
-    log_in(page, live_server, "mira")
-    upload_bcg(page, live_server, tmp_path, "BCG with latitude")
-
-    start_aggregate_analysis(
-        page, live_server, "BCG with latitude", "Does latitude explain the BCG trials?"
+    start_bcg_analysis(
+        page,
+        live_server,
+        tmp_path,
+        "mira",
+        "BCG with latitude",
+        "Does latitude explain the BCG trials?",
     )
     page.get_by_label("Latitude", exact=True).check()
     page.get_by_label("Allocation", exact=True).check()

@@ -6,19 +6,17 @@ with the details filled in for the member."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 
-from portal import create_app, db
 from portal.accounts.models import Role
-from portal.accounts.services import register_user
-from portal.db import utcnow
+from tests.browser.journeys import accounts, log_in
 from tests.portal.reanalysis.conftest import BCG_CSV
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a long and unusual passphrase"
+__all__ = ["accounts"]  # the fixture, used by name
+
 TYPED = {
     "#title": "Rectal indomethacin after ERCP",
     "#description": "Participant data of a trial of indomethacin, typed once.",
@@ -34,32 +32,6 @@ TYPED = {
 }
 
 
-@pytest.fixture
-def researcher(live_server, tmp_path) -> str:
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "DATA_DIR": str(tmp_path / "data"),
-        }
-    )
-    with app.app_context():
-        session = db.new_session()
-        user = register_user(
-            session,
-            username="iris",
-            email="iris@example.org",
-            password=PASSWORD,
-            role=Role.RESEARCHER,
-            confirmed=True,
-        )
-        user.created_at = utcnow() - timedelta(days=30)
-        session.commit()
-        session.close()
-        db.engine().dispose()
-    return "iris"
-
-
 def no_sideways_scroll(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.url
 
@@ -73,14 +45,11 @@ def assert_typed_kept(page) -> None:
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_a_failed_upload_is_tried_again_with_everything_typed_kept(
-    page, live_server, researcher, tmp_path, width
+    page, live_server, accounts, tmp_path, width
 ):
+    accounts("iris", Role.RESEARCHER)
     page.set_viewport_size({"width": width, "height": 900})
-    page.goto(live_server + "/login")
-    page.get_by_label("Username or e-mail").fill(researcher)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    log_in(page, live_server, "iris")
 
     # A picture renamed .csv: refused at once, on the form, with the reason.
     picture = tmp_path / "trial.csv"

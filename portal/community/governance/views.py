@@ -28,7 +28,7 @@ from portal.community.governance.forms import (
     SettingsForm,
 )
 from portal.community.models import Community, CommunityStatus
-from portal.community.web import attach, community_or_404, me, submit
+from portal.community.web import community_or_404, form_page, me, submit
 from portal.errors import ServiceError
 from portal.treatments import aggregates
 
@@ -44,34 +44,33 @@ def _settings_url(slug: str) -> str:
 def propose():
     session = db.session()
     form = ProposalForm()
-    if form.validate_on_submit():
-        proposal = founding.Proposal(
-            name=form.name.data or "",
-            condition=form.condition.data or "",
-            condition_code=form.condition_code.data or "",
-            description=form.description.data or "",
-            audience=form.audience.data or "",
-            rules=form.rules.data or "",
-        )
-        try:
-            community = founding.propose(session, me(), proposal)
-        except ServiceError as error:
-            attach(error, form, "name")
-        else:
-            session.commit()
-            flash(
-                f"Thank you: {community.name} is proposed. A site admin will decide on it; "
-                "you will be told here and by e-mail.",
-                "success",
-            )
-            return redirect(url_for("community.show", slug=community.slug), code=303)
-    status = 400 if form.is_submitted() else 200
-    return render_template(
-        "community/governance/propose.html",
-        form=form,
-        waiting=founding.proposals(session, founder=me()),
-        decided=founding.decided_of(session, me()),
-    ), status
+    return form_page(
+        form,
+        apply=lambda: founding.propose(session, me(), _proposal(form)),
+        field="name",
+        success=lambda community: (
+            f"Thank you: {community.name} is proposed. A site admin will decide on it; "
+            "you will be told here and by e-mail."
+        ),
+        then=lambda community: url_for("community.show", slug=community.slug),
+        page=lambda: render_template(
+            "community/governance/propose.html",
+            form=form,
+            waiting=founding.proposals(session, founder=me()),
+            decided=founding.decided_of(session, me()),
+        ),
+    )
+
+
+def _proposal(form: ProposalForm) -> founding.Proposal:
+    return founding.Proposal(
+        name=form.name.data or "",
+        condition=form.condition.data or "",
+        condition_code=form.condition_code.data or "",
+        description=form.description.data or "",
+        audience=form.audience.data or "",
+        rules=form.rules.data or "",
+    )
 
 
 @bp.get("/proposals")
@@ -191,24 +190,30 @@ def settings(slug: str):
         abort(403)
     floor = aggregates.floor()
     form = _settings_form(community)
-    if form.validate_on_submit():
-        chosen = choices.Choices(
-            question_proposers=form.question_proposers.data or "",
-            stakeholders=tuple(form.stakeholders.data or ()),
-            min_reporters=form.min_reporters.data,
-            membership_visible_default=bool(form.membership_visible_default.data),
-            description=form.description.data or "",
-            audience=form.audience.data or "",
-            rules=form.rules.data or "",
-        )
-        try:
-            changed = choices.update(session, me(), community, chosen, floor=floor)
-        except ServiceError as error:
-            attach(error, form, "question_proposers")
-        else:
-            session.commit()
-            flash("Settings saved." if changed else "Nothing changed.", "success")
-            return redirect(_settings_url(slug), code=303)
+    return form_page(
+        form,
+        apply=lambda: choices.update(session, me(), community, _choices(form), floor=floor),
+        field="question_proposers",
+        success=lambda changed: "Settings saved." if changed else "Nothing changed.",
+        then=_settings_url(slug),
+        page=lambda: _settings_page(community, form, floor),
+    )
+
+
+def _choices(form: SettingsForm) -> choices.Choices:
+    return choices.Choices(
+        question_proposers=form.question_proposers.data or "",
+        stakeholders=tuple(form.stakeholders.data or ()),
+        min_reporters=form.min_reporters.data,
+        membership_visible_default=bool(form.membership_visible_default.data),
+        description=form.description.data or "",
+        audience=form.audience.data or "",
+        rules=form.rules.data or "",
+    )
+
+
+def _settings_page(community: Community, form: SettingsForm, floor: aggregates.Floor) -> str:
+    session = db.session()
     appoint_form = AppointForm()
     appoint_form.user.choices = [
         SelectChoice(
@@ -226,7 +231,7 @@ def settings(slug: str):
         remove_form=ArchiveForm(),
         archive_form=ArchiveForm(),
         may_archive=policy.can_decide_proposals(me()) and community.is_active,
-    ), (400 if form.is_submitted() else 200)
+    )
 
 
 @bp.post("/<slug>/moderators")

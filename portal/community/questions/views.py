@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -28,13 +28,14 @@ from portal.community.questions.models import EvidenceReview, Question, Question
 from portal.community.threads import services as threads
 from portal.community.threads.forms import CommentForm
 from portal.community.web import (
-    attach,
     community_or_404,
     edit_window,
     flag_content,
+    form_page,
     me,
     question_or_404,
     refuse,
+    require_author,
     require_valid,
     submit,
     trust_policy,
@@ -112,21 +113,18 @@ def new(slug: str):
         flash(error.message, "info")
         return redirect(url_for("community.show", slug=slug), code=303)
     form = QuestionForm()
-    if form.validate_on_submit():
-        try:
-            question = questions.propose(
-                session, community, me(), _text(form), limits=trust_policy()
-            )
-        except ServiceError as error:
-            attach(error, form, "title")
-        else:
-            session.commit()
-            flash("Your question is proposed. Members can now support and discuss it.", "success")
-            return redirect(url_for(".show", slug=slug, question_id=question.id), code=303)
-    status = 400 if form.is_submitted() else 200
-    return render_template(
-        "community/questions/form.html", community=community, form=form, editing=None
-    ), status
+    return form_page(
+        form,
+        apply=lambda: questions.propose(
+            session, community, me(), _text(form), limits=trust_policy()
+        ),
+        field="title",
+        success="Your question is proposed. Members can now support and discuss it.",
+        then=lambda question: url_for(".show", slug=slug, question_id=question.id),
+        page=lambda: render_template(
+            "community/questions/form.html", community=community, form=form, editing=None
+        ),
+    )
 
 
 @bp.get("/<int:question_id>")
@@ -250,8 +248,7 @@ def edit(slug: str, question_id: int):
     community = community_or_404(slug)
     question = question_or_404(community, question_id)
     back = url_for(".show", slug=slug, question_id=question_id)
-    if question.author_id != current_user.id:
-        abort(403)
+    require_author(question)
     if not policy.can_edit_question(me(), question, utcnow(), edit_window()):
         flash(
             "This question can no longer be edited: the edit window has passed or it is "
@@ -260,19 +257,16 @@ def edit(slug: str, question_id: int):
         )
         return redirect(back, code=303)
     form = QuestionForm(obj=question)
-    if form.validate_on_submit():
-        try:
-            questions.edit(session, question, me(), _text(form), window=edit_window())
-        except ServiceError as error:
-            attach(error, form, "title")
-        else:
-            session.commit()
-            flash("Question updated.", "success")
-            return redirect(back, code=303)
-    status = 400 if form.is_submitted() else 200
-    return render_template(
-        "community/questions/form.html", community=community, form=form, editing=question
-    ), status
+    return form_page(
+        form,
+        apply=lambda: questions.edit(session, question, me(), _text(form), window=edit_window()),
+        field="title",
+        success="Question updated.",
+        then=back,
+        page=lambda: render_template(
+            "community/questions/form.html", community=community, form=form, editing=question
+        ),
+    )
 
 
 def _act(slug: str, question_id: int, action, success: str | None):

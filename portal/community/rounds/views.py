@@ -15,7 +15,14 @@ from portal.community.questions import services as questions
 from portal.community.rounds import services as rounds
 from portal.community.rounds.forms import CompareForm, PerspectiveForm, RoundForm
 from portal.community.rounds.models import Perspective, PriorityRound
-from portal.community.web import attach, community_or_404, me, refuse, require_valid, submit
+from portal.community.web import (
+    community_or_404,
+    form_page,
+    me,
+    refuse,
+    require_valid,
+    submit,
+)
 from portal.errors import ServiceError
 
 bp = Blueprint("rounds", __name__, url_prefix="/<slug>/rounds")
@@ -52,30 +59,27 @@ def new(slug: str):
     form.questions.choices = [
         SelectChoice(item.question.id, item.question.title) for item in candidates
     ]
-    if form.validate_on_submit():
-        try:
-            round_ = rounds.open_round(
-                session,
-                community,
-                me(),
-                title=form.title.data,
-                description=form.description.data or "",
-                question_ids=form.questions.data,
-            )
-        except ServiceError as error:
-            attach(error, form, "title")
-        else:
-            session.commit()
-            flash("The round is open: members can now compare its questions.", "success")
-            return redirect(url_for(".show", slug=slug, round_id=round_.id), code=303)
-    status = 400 if form.is_submitted() else 200
-    return render_template(
-        "community/rounds/new.html",
-        community=community,
-        form=form,
-        supports={item.question.id: item.support for item in candidates},
-        limits=(rounds.MIN_QUESTIONS, rounds.MAX_QUESTIONS),
-    ), status
+    return form_page(
+        form,
+        apply=lambda: rounds.open_round(
+            session,
+            community,
+            me(),
+            title=form.title.data,
+            description=form.description.data or "",
+            question_ids=form.questions.data,
+        ),
+        field="title",
+        success="The round is open: members can now compare its questions.",
+        then=lambda round_: url_for(".show", slug=slug, round_id=round_.id),
+        page=lambda: render_template(
+            "community/rounds/new.html",
+            community=community,
+            form=form,
+            supports={item.question.id: item.support for item in candidates},
+            limits=(rounds.MIN_QUESTIONS, rounds.MAX_QUESTIONS),
+        ),
+    )
 
 
 @bp.get("/<int:round_id>")

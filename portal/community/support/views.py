@@ -24,8 +24,10 @@ from portal.community.web import (
     attach,
     community_or_404,
     flag_content,
+    form_page,
     me,
     refuse,
+    require_author,
     require_valid,
     trust_policy,
 )
@@ -210,34 +212,30 @@ def edit(slug: str, post_id: int):
     session = db.session()
     community = community_or_404(slug)
     post = _post_or_404(community, post_id)
-    if post.author_id != current_user.id:
-        abort(403)
+    require_author(post)
     back = _thread_url(post, slug)
     if post.is_deleted or post.hidden:
         flash("This post cannot be edited now.", "error")
         return redirect(back, code=303)
     form: Any = ThreadForm(obj=post) if post.is_opening else ReplyForm(obj=post)
-    if form.validate_on_submit():
-        try:
-            support.edit(
-                session,
-                post,
-                me(),
-                body=form.body.data,
-                title=form.title.data if post.is_opening else None,
-                kind=form.kind.data if post.is_opening else None,
-                anonymous=bool(form.anonymous.data),
-            )
-        except ServiceError as error:
-            attach(error, form, "body")
-        else:
-            session.commit()
-            flash("Post updated.", "success")
-            return redirect(back, code=303)
-    status = 400 if form.is_submitted() else 200
-    return render_template(
-        "community/support/edit.html", community=community, post=post, form=form
-    ), status
+    return form_page(
+        form,
+        apply=lambda: support.edit(
+            session,
+            post,
+            me(),
+            body=form.body.data,
+            title=form.title.data if post.is_opening else None,
+            kind=form.kind.data if post.is_opening else None,
+            anonymous=bool(form.anonymous.data),
+        ),
+        field="body",
+        success="Post updated.",
+        then=back,
+        page=lambda: render_template(
+            "community/support/edit.html", community=community, post=post, form=form
+        ),
+    )
 
 
 @bp.post("/posts/<int:post_id>/delete")

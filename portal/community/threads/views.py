@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from portal import db, policy
 from portal.community.forms import ActionForm
@@ -13,13 +13,14 @@ from portal.community.threads.forms import CommentForm
 from portal.community.threads.models import Comment
 from portal.community.web import (
     apply_and_return,
-    attach,
     community_or_404,
     edit_window,
     flag_content,
+    form_page,
     me,
     question_or_404,
     refuse,
+    require_author,
     require_valid,
     trust_policy,
 )
@@ -94,32 +95,28 @@ def edit(slug: str, question_id: int, comment_id: int):
     community = community_or_404(slug)
     question = question_or_404(community, question_id)
     comment = _comment_or_404(question.id, comment_id)
-    if comment.author_id != current_user.id:
-        abort(403)
+    require_author(comment)
     back = _question_url(slug, question_id, f"comment-{comment.id}")
     minutes = int(edit_window().total_seconds() // 60)
     if not policy.can_edit_comment(me(), comment, utcnow(), edit_window()):
         flash(f"Comments can be edited for {minutes} minutes after posting.", "error")
         return redirect(back, code=303)
     form = CommentForm(obj=comment)
-    if form.validate_on_submit():
-        try:
-            threads.edit(session, comment, me(), form.body.data, window=edit_window())
-        except ServiceError as error:
-            attach(error, form, "body")
-        else:
-            session.commit()
-            flash("Comment updated.", "success")
-            return redirect(back, code=303)
-    status = 400 if form.is_submitted() else 200
-    return render_template(
-        "community/comments/edit.html",
-        community=community,
-        question=question,
-        comment=comment,
-        form=form,
-        minutes=minutes,
-    ), status
+    return form_page(
+        form,
+        apply=lambda: threads.edit(session, comment, me(), form.body.data, window=edit_window()),
+        field="body",
+        success="Comment updated.",
+        then=back,
+        page=lambda: render_template(
+            "community/comments/edit.html",
+            community=community,
+            question=question,
+            comment=comment,
+            form=form,
+            minutes=minutes,
+        ),
+    )
 
 
 @bp.post("/<int:comment_id>/delete")
