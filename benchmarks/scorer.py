@@ -148,7 +148,7 @@ class Baseline:
             return lambda: kernel(
                 codes, np.ascontiguousarray(codes.T), compiled.table, weights, *arguments
             )
-        extra = (0,) * (len(self.parameters) - 8)
+        extra = (0,) * (len(self.parameters) - 7)  # tile_cols and later: their defaults
         return lambda: kernel(codes, compiled.table, weights, *arguments, *extra)
 
 

@@ -952,6 +952,72 @@ def fill_codes(coordinates: I64, widths: I64, letters: U8, offsets: I64, lut: I1
 
 
 @njit(cache=True, nogil=True)
+def one_column_steps(coordinates: I64, directions: I64) -> bool:
+    """Whether every row steps by 0 or by its own direction (+1 forward, -1 on
+    the reverse strand, 0 for a row without letters) in every block: then no
+    block is wider than a column and ``place_codes`` may place the letters.
+    Biopython makes a block of every column where any row starts or ends a
+    gap, so with many rows this is the common case.  One loop per row of
+    nothing but the check, which the compiler vectorises."""
+    n_rows, n_points = coordinates.shape
+    for i in range(n_rows):
+        row = coordinates[i]
+        direction = directions[i]
+        uneven = False
+        for k in range(n_points - 1):
+            step = row[k + 1] - row[k]
+            uneven |= (step != 0) & (step != direction)
+        if uneven:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def place_codes(
+    coordinates: I64, letters: U8, offsets: I64, directions: I64, lut: I16, out: U8
+) -> bool:
+    """``fill_codes`` for coordinates that pass ``one_column_steps``, without
+    their block widths: ``lut[letter]`` where a row moves, 0 (a gap) where
+    it does not, reading row i's letters, in display order, at
+    ``letters[offsets[i]:offsets[i + 1]]`` (plus one byte, any, after the
+    last row).  Returns False, leaving ``out`` undefined, if a letter's code
+    is negative or a column is a gap in every row (a block of width 0):
+    ``alignment_layout`` and ``fill_codes`` then handle the alignment and
+    word any error."""
+    n_rows, n_points = coordinates.shape
+    n_cols = n_points - 1
+    filled = np.zeros(n_cols, np.uint8)
+    for i in range(n_rows):
+        row = coordinates[i]
+        line = out[i]
+        # A letter's place among the row's letters is how far its coordinate
+        # is from the row's first, in the row's direction; a column where the
+        # row does not move reads the next letter (or the byte after the last)
+        # and writes a gap instead.
+        lowest = np.int16(0)
+        if directions[i] >= 0:
+            base = offsets[i] - row[0]
+            for k in range(n_cols):
+                code = lut[letters[base + row[k]]]
+                moving = row[k + 1] != row[k]
+                lowest = min(lowest, code if moving else np.int16(0))
+                line[k] = np.uint8(code) if moving else np.uint8(0)
+        else:
+            base = offsets[i] + row[0]
+            for k in range(n_cols):
+                code = lut[letters[base - row[k]]]
+                moving = row[k + 1] != row[k]
+                lowest = min(lowest, code if moving else np.int16(0))
+                line[k] = np.uint8(code) if moving else np.uint8(0)
+        if lowest < 0:
+            return False
+        # A loop of its own, so that the compiler ORs many bytes at a time.
+        for k in range(n_cols):
+            filled[k] |= line[k]
+    return bool(filled.all())
+
+
+@njit(cache=True, nogil=True)
 def fill_rows(
     coordinates: I64, widths: I64, letters: U8, offsets: I64, gap: np.uint8, out: U8
 ) -> None:
@@ -987,6 +1053,10 @@ FILL_SIGNATURE = "void(int64[:, ::1], int64[::1], uint8[::1], int64[::1], uint8,
 FILL_CODES_SIGNATURE = (
     "int64(int64[:, ::1], int64[::1], uint8[::1], int64[::1], int16[::1], uint8[:, ::1])"
 )
+ONE_COLUMN_SIGNATURE = "boolean(int64[:, ::1], int64[::1])"
+PLACE_CODES_SIGNATURE = (
+    "boolean(int64[:, ::1], uint8[::1], int64[::1], int64[::1], int16[::1], uint8[:, ::1])"
+)
 
 
 def compile_all(*, parallel: bool = True) -> None:
@@ -1003,6 +1073,8 @@ def compile_all(*, parallel: bool = True) -> None:
         (alignment_layout, LAYOUT_SIGNATURE),
         (fill_rows, FILL_SIGNATURE),
         (fill_codes, FILL_CODES_SIGNATURE),
+        (one_column_steps, ONE_COLUMN_SIGNATURE),
+        (place_codes, PLACE_CODES_SIGNATURE),
     ]
     if parallel:
         kernels.append((score_batch_codes, SCORE_BATCH_SIGNATURE))

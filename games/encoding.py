@@ -39,6 +39,7 @@ class CompiledScheme(NamedTuple):
     """A scheme as the kernels read it (for :mod:`games.scoring`)."""
 
     lut: np.ndarray  # int16[256]: byte -> code, -1 for letters the scheme cannot score
+    letter_lut: np.ndarray  # lut, but -1 for the gap too: for a sequence's letters
     table: np.ndarray  # float64 (D, D), indexed by codes
     gaps: np.ndarray  # float64 (2, 3, 2), see games/_kernels.py
     symmetric_table: bool
@@ -75,12 +76,14 @@ def compile_scheme(scheme: ScoringScheme) -> CompiledScheme:
         table[0, :] = 0.0
         table[:, 0] = 0.0
         lut[1:] = np.arange(1, 256, dtype=np.int16)
+    letter_lut = lut.copy()
     lut[ord(GAP)] = GAP_CODE
     gaps = np.array([getattr(scheme, name) for name in GAP_SCORE_FIELDS], dtype=np.float64).reshape(
         2, 3, 2
     )
     compiled = CompiledScheme(
         lut=lut,
+        letter_lut=letter_lut,
         table=np.ascontiguousarray(table),
         gaps=np.ascontiguousarray(gaps),
         symmetric_table=bool(np.array_equal(table, table.T)),
@@ -153,7 +156,7 @@ def _raw_from_texts(texts: list[str], names: Sequence[str | None] | None) -> np.
 
 
 def _sequence_bytes(
-    sequence: Any, start: int, end: int, row: int, names: list[str | None]
+    sequence: Any, start: int, end: int, row: int, names: list[str | None] | None
 ) -> bytes:
     data: Any = sequence.seq if isinstance(sequence, SeqRecord) else sequence
     try:
@@ -224,6 +227,82 @@ def _whole_sequences(
     return [piece if ok else None for piece, ok in zip(whole, shown.tolist(), strict=True)]
 
 
+def _row_pieces(
+    sequences: list[Any],
+    coordinates: np.ndarray,
+    directions: np.ndarray,
+    names: list[str | None] | None,
+) -> list[bytes]:
+    """Each row's letters in display order: the part of its sequence that its
+    coordinates span, reverse-complemented on the minus strand."""
+    pieces = _whole_sequences(sequences, coordinates, directions)
+    # Plain ints: indexing numpy arrays row by row costs more than reading the sequences.
+    firsts, lasts = coordinates[:, 0].tolist(), coordinates[:, -1].tolist()
+    for row, (sequence, direction) in enumerate(zip(sequences, directions.tolist(), strict=True)):
+        if pieces[row] is not None:
+            continue
+        first, last = firsts[row], lasts[row]
+        if direction == 2:
+            raise ScoringError(
+                f"{_where(row, None, names)}: its coordinates go both forwards and backwards",
+                row=row + 1,
+            )
+        if direction >= 0:
+            piece = _sequence_bytes(sequence, first, last, row, names)
+        else:
+            # A row on the minus strand is shown, and scored, reverse-complemented.
+            forward = _sequence_bytes(sequence, last, first, row, names).decode("latin-1")
+            piece = reverse_complement(forward).encode("latin-1")
+        pieces[row] = piece
+    return pieces
+
+
+def _placed_codes(alignment: Alignment, scheme: ScoringScheme) -> np.ndarray | None:
+    """The codes of the common large alignment, one-column blocks only
+    (``_kernels.one_column_steps``), placed without first finding the block
+    widths, which costs a pass over the coordinates, the largest input by far;
+    or None for any other alignment, valid or not: :func:`_alignment_layout`
+    and the kernels it feeds handle those and word the errors, so nothing here
+    raises."""
+    coordinates = alignment.coordinates
+    if not (
+        type(coordinates) is np.ndarray
+        and coordinates.dtype == np.int64
+        and coordinates.ndim == 2
+        and coordinates.flags.c_contiguous
+    ):
+        return None
+    sequences = list(alignment.sequences)
+    n_rows, n_points = coordinates.shape
+    if n_rows != len(sequences) or n_rows == 0 or n_points < 2:
+        return None
+    if _small.use_small(n_rows, n_points - 1):
+        return None
+    firsts, lasts = coordinates[:, 0], coordinates[:, -1]
+    directions = np.sign(lasts - firsts)
+    from games import _kernels
+
+    # Checked before reading any sequence, so that other alignments cost little here.
+    if not _kernels.one_column_steps(coordinates, directions):
+        return None
+    try:
+        pieces = _row_pieces(sequences, coordinates, directions, None)
+    except ScoringError:
+        return None
+    lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=n_rows)
+    if not np.array_equal(lengths, np.abs(lasts - firsts)):
+        return None  # a sequence shorter than its coordinates say
+    offsets = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    pieces.append(GAP.encode())  # place_codes may read one byte past the last row
+    letters = np.frombuffer(b"".join(pieces), dtype=np.uint8)
+    codes = np.empty((n_rows, n_points - 1), dtype=np.uint8)
+    lut = compile_scheme(scheme).letter_lut
+    if not _kernels.place_codes(coordinates, letters, offsets, directions, lut, codes):
+        return None
+    return codes
+
+
 def _alignment_layout(alignment: Alignment) -> _Layout:
     sequences = list(alignment.sequences)
     names = [getattr(sequence, "id", None) for sequence in sequences]
@@ -248,25 +327,7 @@ def _alignment_layout(alignment: Alignment) -> _Layout:
     length = int(widths.sum())
     if length == 0:
         raise ScoringError("the alignment is empty: its rows have no columns")
-    pieces = _whole_sequences(sequences, coordinates, directions)
-    # Plain ints: indexing numpy arrays row by row costs more than reading the sequences.
-    firsts, lasts = coordinates[:, 0].tolist(), coordinates[:, -1].tolist()
-    for row, (sequence, direction) in enumerate(zip(sequences, directions.tolist(), strict=True)):
-        if pieces[row] is not None:
-            continue
-        first, last = firsts[row], lasts[row]
-        if direction == 2:
-            raise ScoringError(
-                f"{_where(row, None, names)}: its coordinates go both forwards and backwards",
-                row=row + 1,
-            )
-        if direction >= 0:
-            piece = _sequence_bytes(sequence, first, last, row, names)
-        else:
-            # A row on the minus strand is shown, and scored, reverse-complemented.
-            forward = _sequence_bytes(sequence, last, first, row, names).decode("latin-1")
-            piece = reverse_complement(forward).encode("latin-1")
-        pieces[row] = piece
+    pieces = _row_pieces(sequences, coordinates, directions, names)
     offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
     np.cumsum([len(piece) for piece in pieces], out=offsets[1:])
     # The byte after the last row's letters lets fill_codes read one past a row's
@@ -364,6 +425,9 @@ def encode_rows(alignment: Alignment | Iterable[str], scheme: ScoringScheme) -> 
     (:data:`GAP_CODE` for gaps).  Codes are only meaningful to the scheme
     they were made with."""
     if isinstance(alignment, Alignment):
+        codes = _placed_codes(alignment, scheme)
+        if codes is not None:
+            return codes
         return _codes_from_alignment(_alignment_layout(alignment), scheme)
     texts, names = _text_rows(alignment)
     return _encode(_raw_from_texts(texts, names), scheme, names)

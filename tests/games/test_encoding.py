@@ -325,3 +325,62 @@ def test_the_fast_conversion_of_an_alignment_matches_the_byte_path(rows, flank, 
         assert str(caught.value) == str(error)
     else:
         assert np.array_equal(encode_rows(alignment, BLOSUM62), expected)
+
+
+def _one_column_blocks(printed: list[str], flank: str, minus: list[bool]) -> Alignment:
+    """``printed`` as an Alignment with a point at every column, as Biopython
+    makes them for many rows, each sequence carrying ``flank`` on both sides
+    and the rows flagged in ``minus`` on the reverse strand."""
+    sequences, _ = Alignment.parse_printed_alignment([r.encode() for r in printed])
+    placed, coordinates = [], []
+    for sequence, row, reverse in zip(sequences, printed, minus, strict=True):
+        whole = flank + sequence.decode() + flank
+        letters_before = np.concatenate([[0], np.cumsum([c != "-" for c in row])])
+        if reverse:
+            placed.append(str(Seq(whole).reverse_complement()))
+            coordinates.append(len(whole) - len(flank) - letters_before)
+        else:
+            placed.append(whole)
+            coordinates.append(len(flank) + letters_before)
+    return Alignment(placed, np.array(coordinates, dtype=np.int64))
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(rows=alignments("ACGTNacgtn"), flank=st.sampled_from(["", "T", "GATC"]), data=st.data())
+def test_one_column_blocks_are_placed_in_one_pass_as_the_byte_path_places_them(rows, flank, data):
+    # Rows with leading and trailing gaps, rows without letters, the reverse
+    # strand and lower case: place_codes must give the byte path's codes, and
+    # take every such alignment whose letters the scheme knows (with PUZZLE,
+    # every letter; with BLASTN, upper case only) instead of leaving it to
+    # the byte path.
+    kept = [c for c in range(len(rows[0])) if any(row[c] != "-" for row in rows)]
+    assume(kept)
+    printed = ["".join(row[c] for c in kept) for row in rows]
+    minus = data.draw(st.lists(st.booleans(), min_size=len(rows), max_size=len(rows)))
+    alignment = _one_column_blocks(printed, flank, minus)
+    for scheme in (PUZZLE, BLASTN):
+        placed = encoding._placed_codes(alignment, scheme)
+        try:
+            expected = _byte_path(alignment, scheme)
+        except ScoringError:
+            assert placed is None
+            continue
+        assert placed is not None
+        assert np.array_equal(placed, expected)
+        assert np.array_equal(encode_rows(alignment, scheme), expected)
+
+
+@pytest.mark.parametrize(
+    ("sequences", "coordinates"),
+    [
+        (["ACG", "AC"], [[0, 1, 3], [0, 1, 2]]),  # a block two columns wide
+        (["ACG", "ACG"], [[0, 1, 1, 3], [0, 1, 1, 3]]),  # a block no column wide
+        (["AC", "ACGT"], [[0, 1, 2], [0, 2, 0]]),  # a row going both ways
+        (["AC", "A"], [[0, 1, 2], [0, 1, 2]]),  # a sequence shorter than its coordinates
+        (["AC", "A-"], [[0, 1, 2], [0, 1, 2]]),  # a gap inside a sequence
+        (["AC", "AX"], [[0, 1, 2], [0, 1, 2]]),  # a letter BLASTN lacks
+    ],
+)
+def test_other_alignments_are_left_to_the_byte_path(sequences, coordinates):
+    alignment = Alignment(sequences, np.array(coordinates, dtype=np.int64))
+    assert encoding._placed_codes(alignment, BLASTN) is None
