@@ -238,17 +238,7 @@ def choose_splices(
             report.rejected.extend(c.label for c in choice.candidates)
             continue
         candidate, trial, trial_score, trial_shared = kept
-        shift = len(trial[0]) - len(current[0])
-        report.changes.append(
-            Change(
-                candidate.label,
-                candidate.start,
-                candidate.end,
-                candidate.end + shift,
-                score,
-                trial_score,
-            )
-        )
+        report.changes.append(Change.kept(candidate, current, trial, score, trial_score))
         current, score, shared = trial, trial_score, trial_shared
         if rule == "confirmed" and others:
             confirmed = confirmed_pairs(current, others)

@@ -69,6 +69,22 @@ class Change:
     before: float
     after: float
 
+    @classmethod
+    def kept(
+        cls,
+        candidate: Candidate,
+        rows: Sequence[str],
+        spliced: Sequence[str],
+        before: float,
+        after: float,
+    ) -> Change:
+        """``candidate`` spliced into ``rows`` giving ``spliced``, which scores
+        ``after`` against ``before``."""
+        shift = len(spliced[0]) - len(rows[0])
+        return cls(
+            candidate.label, candidate.start, candidate.end, candidate.end + shift, before, after
+        )
+
 
 @dataclass
 class SpliceReport:
@@ -100,17 +116,7 @@ def apply_solutions(
         trial = splice(current, candidate.start, candidate.end, candidate.rows, candidate.solution)
         trial_score = score_alignment(trial, scheme)
         if trial_score > score + 1e-9:
-            shift = len(trial[0]) - len(current[0])
-            report.changes.append(
-                Change(
-                    candidate.label,
-                    candidate.start,
-                    candidate.end,
-                    candidate.end + shift,
-                    score,
-                    trial_score,
-                )
-            )
+            report.changes.append(Change.kept(candidate, current, trial, score, trial_score))
             current, score = trial, trial_score
             done.append((candidate.start, candidate.end))
         else:
