@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +19,21 @@ def examples(count: int) -> int:
     NUMBA_DISABLE_JIT=1 runs the kernels as plain Python (scripts/run-tests.sh
     does so once, so that their lines run as Python), which is far slower."""
     return max(count // 3, 10) if numba.config.DISABLE_JIT else count
+
+
+def shuffled_gaps(rows: Sequence[str], rng: random.Random, slack: int) -> list[str]:
+    """The same sequences as ``rows``, gaps put elsewhere at random, in rows
+    0 to ``slack`` columns wider than the longest sequence."""
+    sequences = [row.replace("-", "") for row in rows]
+    width = max(len(s) for s in sequences) + rng.randint(0, slack)
+    out = []
+    for sequence in sequences:
+        cols = sorted(rng.sample(range(width), len(sequence)))
+        line = ["-"] * width
+        for c, letter in zip(cols, sequence, strict=True):
+            line[c] = letter
+        out.append("".join(line))
+    return out
 
 
 def to_alignment(rows: Sequence[str]) -> Alignment:

@@ -23,7 +23,7 @@ from games.aligners import (
 )
 from games.puzzles import read_source
 
-from .support import DATA
+from .support import DATA, shuffled_gaps
 
 SEQUENCES = ["MKVLAAGIVGLLLAQ", "MKVLAGIVGLLAQ", "MRVLAAGIVALLLSQ", "MKVAAGIVGLQ"]
 NAMES = ["a", "b", "c", "d"]
@@ -77,20 +77,6 @@ def test_bad_input_is_named(tmp_path):
         align(NAMES, SEQUENCES, "muscle")
 
 
-def _realign(rows, rng):
-    """The same sequences as ``rows``, with gaps put elsewhere at random."""
-    sequences = [row.replace("-", "") for row in rows]
-    width = max(len(s) for s in sequences) + rng.randint(0, 4)
-    out = []
-    for sequence in sequences:
-        cols = sorted(rng.sample(range(width), len(sequence)))
-        line = ["-"] * width
-        for c, letter in zip(cols, sequence, strict=True):
-            line[c] = letter
-        out.append("".join(line))
-    return out
-
-
 @settings(max_examples=80, deadline=None)
 @given(
     st.lists(st.text("ACDEFG", min_size=1, max_size=12), min_size=2, max_size=6),
@@ -100,8 +86,8 @@ def _realign(rows, rng):
 def test_a_projected_window_splices_back_as_the_same_sequences(sequences, rng, data):
     from games.splice import splice
 
-    rows = _realign([*sequences], rng)
-    other = _realign(rows, rng)
+    rows = shuffled_gaps([*sequences], rng, slack=4)
+    other = shuffled_gaps(rows, rng, slack=4)
     width = len(rows[0])
     start = data.draw(st.integers(0, width - 1))
     end = data.draw(st.integers(start + 1, width))
@@ -149,8 +135,8 @@ def _pair_set(rows):
     st.integers(1, 3),
 )
 def test_confirmed_pairs_are_the_pairs_every_other_alignment_shares(sequences, rng, count):
-    rows = _realign([*sequences], rng)
-    others = [_realign(rows, rng) for _ in range(count)]
+    rows = shuffled_gaps([*sequences], rng, slack=4)
+    others = [shuffled_gaps(rows, rng, slack=4) for _ in range(count)]
     expected = _pair_set(rows)
     for other in others:
         expected &= _pair_set(other)

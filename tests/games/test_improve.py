@@ -16,7 +16,7 @@ from games.scoring import score_alignment
 from games.splice import Candidate
 from games.weights import henikoff_weights
 
-from .support import DATA
+from .support import DATA, shuffled_gaps
 
 DNA = scheme_for("dna")
 
@@ -53,20 +53,6 @@ def test_with_other_aligners_only_splices_that_agree_more_with_them_are_kept():
     assert same.rows == source.rows
 
 
-def _shuffled_gaps(rows, rng):
-    """The same sequences, gaps put elsewhere at random."""
-    sequences = [row.replace("-", "") for row in rows]
-    width = max(len(s) for s in sequences) + rng.randint(0, 3)
-    out = []
-    for sequence in sequences:
-        cols = sorted(rng.sample(range(width), len(sequence)))
-        line = ["-"] * width
-        for c, letter in zip(cols, sequence, strict=True):
-            line[c] = letter
-        out.append("".join(line))
-    return out
-
-
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(st.text("ACGT", min_size=2, max_size=10), min_size=2, max_size=5),
@@ -78,8 +64,8 @@ def _shuffled_gaps(rows, rng):
 def test_accepted_splices_raise_the_objective_and_the_agreement(
     sequences, rng, weighted, rule, data
 ):
-    rows = _shuffled_gaps(sequences, rng)
-    others = [_shuffled_gaps(rows, rng) for _ in range(data.draw(st.integers(0, 2)))]
+    rows = shuffled_gaps(sequences, rng, slack=3)
+    others = [shuffled_gaps(rows, rng, slack=3) for _ in range(data.draw(st.integers(0, 2)))]
     weights = henikoff_weights(rows) if weighted else None
     width = len(rows[0])
     choices = []
@@ -88,7 +74,7 @@ def test_accepted_splices_raise_the_objective_and_the_agreement(
         end = min(width, start + data.draw(st.integers(1, 6)))
         which = sorted(data.draw(st.sets(st.integers(0, len(rows) - 1), min_size=1)))
         window = [rows[r][start:end] for r in which]
-        layouts = [_shuffled_gaps(window, rng) for _ in range(3)]
+        layouts = [shuffled_gaps(window, rng, slack=3) for _ in range(3)]
         proposed_by: list[int | None] = [None] * len(layouts)
         layouts += [project_window(rows, other, start, end, which) for other in others]
         proposed_by += list(range(len(others)))
@@ -139,11 +125,11 @@ class _Untouchable(list):
 
 def test_the_reference_is_only_measured_against_never_used_to_choose():
     source = read_source(DATA / "il6.nucl.fasta")
-    others = [_shuffled_gaps(source.rows, random.Random(5))]
+    others = [shuffled_gaps(source.rows, random.Random(5), slack=3)]
     options = dict(players=3, budget=1_000, limit=2, seed=2, others=others, weighted=True)
     without = improve(source, DNA, **options)
     # A different, wrong "reference" leaves every choice the same.
-    wrong = _shuffled_gaps(source.rows, random.Random(9))
+    wrong = shuffled_gaps(source.rows, random.Random(9), slack=3)
     with_wrong = improve(source, DNA, reference=wrong, **options)
     assert with_wrong.rows == without.rows
     assert with_wrong.to_dict() | {"accuracy_before": None, "accuracy_after": None} == (
