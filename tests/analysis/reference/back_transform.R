@@ -5,22 +5,8 @@
 # those of measures.R.  R 4 with metafor and metadat.  Run from the repository root:
 #   Rscript tests/analysis/reference/back_transform.R
 # It rewrites back_transform_*.csv next to this script (17 significant digits).
-suppressPackageStartupMessages(library(metafor))
-out_dir <- "tests/analysis/reference"
-write <- function(frame, name) {
-  for (column in names(frame)) {
-    x <- frame[[column]]
-    if (is.double(x)) frame[[column]] <- ifelse(is.na(x), "NA", sprintf("%.17g", x))
-  }
-  write.csv(frame, file.path(out_dir, name), row.names = FALSE, quote = FALSE)
-}
+source("tests/analysis/reference/setup.R")
 
-correlations <- list(
-  mcdaniel1994 = data.frame(ri = dat.mcdaniel1994$ri, ni = dat.mcdaniel1994$ni),
-  molloy2014 = data.frame(ri = dat.molloy2014$ri, ni = dat.molloy2014$ni))
-proportions <- list(
-  pritz1997 = data.frame(xi = dat.pritz1997$xi, ni = dat.pritz1997$ni),
-  zeros = data.frame(xi = c(0, 3, 12, 7, 0), ni = c(15, 20, 12, 30, 9)))
 sets <- list(ZCOR = correlations, PLO = proportions, PAS = proportions)
 transfs <- list(ZCOR = transf.ztor, PLO = transf.ilogit, PAS = transf.iarcsin)
 

@@ -5,20 +5,9 @@
 # Run from the repository root:
 #   Rscript tests/analysis/reference/genq.R
 # It rewrites genq_*.csv next to this script (17 significant digits).
-suppressPackageStartupMessages(library(metafor))
-out_dir <- "tests/analysis/reference"
-write <- function(frame, name) {
-  for (column in names(frame)) {
-    x <- frame[[column]]
-    if (is.double(x)) frame[[column]] <- ifelse(is.na(x), "NA", sprintf("%.17g", x))
-  }
-  write.csv(frame, file.path(out_dir, name), row.names = FALSE, quote = FALSE)
-}
+source("tests/analysis/reference/setup.R")
 
-bcg <- escalc("RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
-mol <- escalc("ZCOR", ri = ri, ni = ni, data = dat.molloy2014)
-pri <- escalc("PLO", xi = xi, ni = ni, data = dat.pritz1997)
-sets <- list(bcg = bcg, molloy2014 = mol, pritz1997 = pri)
+sets <- list(bcg = bcg_rr, molloy2014 = molloy2014_zcor, pritz1997 = pritz1997_plo)
 
 studies <- list()
 fits <- list()

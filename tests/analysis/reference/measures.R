@@ -4,15 +4,7 @@
 # repository root:
 #   Rscript tests/analysis/reference/measures.R
 # It rewrites the measures_*.csv files next to this script (17 significant digits).
-suppressPackageStartupMessages(library(metafor))
-out_dir <- "tests/analysis/reference"
-write <- function(frame, name) {
-  for (column in names(frame)) {
-    x <- frame[[column]]
-    if (is.double(x)) frame[[column]] <- ifelse(is.na(x), "NA", sprintf("%.17g", x))
-  }
-  write.csv(frame, file.path(out_dir, name), row.names = FALSE, quote = FALSE)
-}
+source("tests/analysis/reference/setup.R")
 
 # The studies of each data set, as the columns escalc takes (arm 1 is treatment).
 d <- dat.dagostino1998
@@ -20,13 +12,6 @@ d <- d[!is.na(d$mt) & !is.na(d$mc) & d$mt > 0 & d$mc > 0 & !is.na(d$sdt) & !is.n
 summaries <- list(
   dagostino1998 = data.frame(m1i = d$mt, sd1i = d$sdt, n1i = d$nt,
                              m2i = d$mc, sd2i = d$sdc, n2i = d$nc))
-correlations <- list(
-  mcdaniel1994 = data.frame(ri = dat.mcdaniel1994$ri, ni = dat.mcdaniel1994$ni),
-  molloy2014 = data.frame(ri = dat.molloy2014$ri, ni = dat.molloy2014$ni))
-proportions <- list(
-  pritz1997 = data.frame(xi = dat.pritz1997$xi, ni = dat.pritz1997$ni),
-  # none and every participant with the event: the continuity correction at work
-  zeros = data.frame(xi = c(0, 3, 12, 7, 0), ni = c(15, 20, 12, 30, 9)))
 rates <- list(
   nielweise2008 = data.frame(x1i = dat.nielweise2008$x1i, t1i = dat.nielweise2008$t1i,
                              x2i = dat.nielweise2008$x2i, t2i = dat.nielweise2008$t2i),

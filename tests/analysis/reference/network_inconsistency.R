@@ -17,15 +17,7 @@
 # own means (mods = ~ factor(design:treatment) - 1).  The Wald test of consistency is the
 # distance of those means from the nearest consistent set, in their own covariance:
 # min_d (b - Z d)' vcov(b)^-1 (b - Z d), on (number of means - number of basic parameters) df.
-suppressPackageStartupMessages(library(metafor))
-out_dir <- "tests/analysis/reference"
-write <- function(frame, name) {
-  for (column in names(frame)) {
-    x <- frame[[column]]
-    if (is.double(x)) frame[[column]] <- ifelse(is.na(x), "NA", sprintf("%.17g", x))
-  }
-  write.csv(frame, file.path(out_dir, name), row.names = FALSE, quote = TRUE)
-}
+source("tests/analysis/reference/setup.R")
 # rma.mv stops at a relative change of 1e-10 in the log-likelihood; a golden-section search
 # on its own likelihood with tau^2 held fixed takes tau^2 to the optimum.
 tighten <- function(fit_at) {
@@ -36,50 +28,11 @@ tighten <- function(fit_at) {
   fit_at(optimize(loglik, start * c(0.99, 1.01), maximum = TRUE, tol = 1e-14 * start)$maximum)
 }
 
-s13 <- dat.senn2013
-h98 <- dat.hasselblad1998
-p92 <- dat.pagliaro1992
-arms <- list(
-  senn2013 = data.frame(study = s13$study, treatment = s13$treatment, events = NA,
-                        n = s13$ni, mean = s13$mi, sd = s13$sdi),
-  hasselblad1998 = data.frame(study = as.character(h98$study), treatment = h98$trt,
-                              events = h98$xi, n = h98$ni, mean = NA, sd = NA),
-  pagliaro1992 = data.frame(study = as.character(p92$study), treatment = as.character(p92$trt),
-                            events = p92$xi, n = p92$ni, mean = NA, sd = NA))
-write(data.frame(dataset = "pagliaro1992", arms$pagliaro1992), "network_inconsistency_arms.csv")
-networks <- list(
-  list(name = "senn2013_MD", data = "senn2013", measure = "MD", reference = "placebo"),
-  list(name = "hasselblad1998_OR", data = "hasselblad1998", measure = "OR", reference = "no_contact"),
-  list(name = "hasselblad1998_RD", data = "hasselblad1998", measure = "RD", reference = "self_help"),
-  list(name = "pagliaro1992_OR", data = "pagliaro1992", measure = "OR", reference = "control"))
-
-arm_scale <- function(a, measure) {
-  if (measure == "MD") return(list(theta = a$mean, var = a$sd^2 / a$n))
-  x <- a$events; n <- a$n
-  if (measure == "RD") { p <- x / n; return(list(theta = p, var = p * (1 - p) / n)) }
-  add <- if (any(x == 0 | x == n)) 0.5 else 0
-  if (measure == "OR") return(list(theta = log((x + add) / (n - x + add)),
-                                   var = 1 / (x + add) + 1 / (n - x + add)))
-  list(theta = log((x + add) / (n + 2 * add)), var = 1 / (x + add) - 1 / (n + 2 * add))
-}
-
-build_contrasts <- function(a, measure, reference, treatments) {
-  out <- list(); blocks <- list()
-  for (s in unique(a$study)) {
-    sa <- a[a$study == s, ]
-    sa <- sa[order(sa$treatment != reference, match(sa$treatment, treatments)), ]
-    sc <- arm_scale(sa, measure)
-    m <- nrow(sa) - 1
-    out[[length(out) + 1]] <- data.frame(study = s, treatment = sa$treatment[-1],
-      baseline = sa$treatment[1], yi = sc$theta[-1] - sc$theta[1], vi = sc$var[-1] + sc$var[1],
-      design = paste(sa$treatment, collapse = "|"))
-    blocks[[length(blocks) + 1]] <- matrix(sc$var[1], m, m) + diag(sc$var[-1], m)
-  }
-  list(dat = do.call(rbind, out), V = bldiag(blocks))
-}
-
+arms <- network_arms
+write(data.frame(dataset = "pagliaro1992", arms$pagliaro1992), "network_inconsistency_arms.csv",
+      quote = TRUE)
 splits <- list(); dbt <- list()
-for (net in networks) {
+for (net in inconsistency_networks) {
   a <- arms[[net$data]]
   treatments <- sort(unique(a$treatment), method = "radix")
   built <- build_contrasts(a, net$measure, net$reference, treatments)
@@ -137,5 +90,5 @@ for (net in networks) {
     df = wald$k - wald$p, pvalue = wald$QEp,
     loglik_interaction = as.numeric(logLik(full)))
 }
-write(do.call(rbind, splits), "network_nodesplit.csv")
-write(do.call(rbind, dbt), "network_dbt.csv")
+write(do.call(rbind, splits), "network_nodesplit.csv", quote = TRUE)
+write(do.call(rbind, dbt), "network_dbt.csv", quote = TRUE)

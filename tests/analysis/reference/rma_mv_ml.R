@@ -13,15 +13,7 @@
 # network_inconsistency_arms.csv.
 # Three-level: dat.konstantopoulos2011 (multilevel_studies.csv), random = ~ 1 | district /
 # school, without and with the year as moderator.
-suppressPackageStartupMessages(library(metafor))
-out_dir <- "tests/analysis/reference"
-write <- function(frame, name) {
-  for (column in names(frame)) {
-    x <- frame[[column]]
-    if (is.double(x)) frame[[column]] <- ifelse(is.na(x), "NA", sprintf("%.17g", x))
-  }
-  write.csv(frame, file.path(out_dir, name), row.names = FALSE, quote = TRUE)
-}
+source("tests/analysis/reference/setup.R")
 # rma.mv stops at a relative change of 1e-10 in the log-likelihood; a search on its own
 # likelihood with the components held fixed takes them to the optimum (golden section for
 # one component, Nelder-Mead on the log scale for two)
@@ -49,49 +41,10 @@ keep <- function(dataset, model, fit) {
     data.frame(dataset = dataset, model = model, quantity = "beta", term = names(b), value = b))
 }
 
-s13 <- dat.senn2013
-h98 <- dat.hasselblad1998
-p92 <- dat.pagliaro1992
-arms <- list(
-  senn2013 = data.frame(study = s13$study, treatment = s13$treatment, events = NA,
-                        n = s13$ni, mean = s13$mi, sd = s13$sdi),
-  hasselblad1998 = data.frame(study = as.character(h98$study), treatment = h98$trt,
-                              events = h98$xi, n = h98$ni, mean = NA, sd = NA),
-  pagliaro1992 = data.frame(study = as.character(p92$study), treatment = as.character(p92$trt),
-                            events = p92$xi, n = p92$ni, mean = NA, sd = NA))
-networks <- list(
-  list(name = "senn2013_MD", data = "senn2013", measure = "MD", reference = "placebo"),
-  list(name = "hasselblad1998_OR", data = "hasselblad1998", measure = "OR", reference = "no_contact"),
-  list(name = "hasselblad1998_RD", data = "hasselblad1998", measure = "RD", reference = "self_help"),
-  list(name = "pagliaro1992_OR", data = "pagliaro1992", measure = "OR", reference = "control"))
-
-arm_scale <- function(a, measure) {
-  if (measure == "MD") return(list(theta = a$mean, var = a$sd^2 / a$n))
-  x <- a$events; n <- a$n
-  if (measure == "RD") { p <- x / n; return(list(theta = p, var = p * (1 - p) / n)) }
-  add <- if (any(x == 0 | x == n)) 0.5 else 0
-  if (measure == "OR") return(list(theta = log((x + add) / (n - x + add)),
-                                   var = 1 / (x + add) + 1 / (n - x + add)))
-  list(theta = log((x + add) / (n + 2 * add)), var = 1 / (x + add) - 1 / (n + 2 * add))
-}
-
-build_contrasts <- function(a, measure, reference, treatments) {
-  out <- list(); blocks <- list()
-  for (s in unique(a$study)) {
-    sa <- a[a$study == s, ]
-    sa <- sa[order(sa$treatment != reference, match(sa$treatment, treatments)), ]
-    sc <- arm_scale(sa, measure)
-    m <- nrow(sa) - 1
-    out[[length(out) + 1]] <- data.frame(study = s, treatment = sa$treatment[-1],
-      baseline = sa$treatment[1], yi = sc$theta[-1] - sc$theta[1], vi = sc$var[-1] + sc$var[1],
-      design = paste(sa$treatment, collapse = "|"))
-    blocks[[length(blocks) + 1]] <- matrix(sc$var[1], m, m) + diag(sc$var[-1], m)
-  }
-  list(dat = do.call(rbind, out), V = bldiag(blocks))
-}
+arms <- network_arms
 
 lrt <- list()
-for (net in networks) {
+for (net in inconsistency_networks) {
   a <- arms[[net$data]]
   treatments <- sort(unique(a$treatment), method = "radix")
   built <- build_contrasts(a, net$measure, net$reference, treatments)
@@ -124,5 +77,5 @@ for (mods in c("none", "mod")) {
                                sigma2 = s, method = "ML")
   keep(paste0("konstantopoulos2011_", mods), "three_level", tighten(fit_at, 2))
 }
-write(do.call(rbind, values), "rma_mv_ml.csv")
-write(do.call(rbind, lrt), "network_lrt.csv")
+write(do.call(rbind, values), "rma_mv_ml.csv", quote = TRUE)
+write(do.call(rbind, lrt), "network_lrt.csv", quote = TRUE)
