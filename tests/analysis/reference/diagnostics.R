@@ -3,15 +3,7 @@
 # metadat.  Run from the repository root:
 #   Rscript tests/analysis/reference/diagnostics.R
 # It rewrites the diagnostics_*.csv files next to this script (17 significant digits).
-suppressPackageStartupMessages(library(metafor))
-out_dir <- "tests/analysis/reference"
-write <- function(frame, name) {
-  for (column in names(frame)) {
-    x <- frame[[column]]
-    if (is.double(x)) frame[[column]] <- ifelse(is.na(x), "NA", sprintf("%.17g", x))
-  }
-  write.csv(frame, file.path(out_dir, name), row.names = FALSE, quote = FALSE)
-}
+source("tests/analysis/reference/setup.R")
 # the plots draw to a null device; only their returned coordinates are kept
 pdf(NULL)
 
@@ -28,9 +20,9 @@ tables$zeros <- data.frame(ai = c(0, 3, 5, 12, 7), bi = c(20, 17, 0, 30, 25),
 studies <- list()
 d <- escalc("RR", ai = ai, bi = bi, ci = ci, di = di, data = tables$bcg)
 studies$bcg <- data.frame(yi = c(d$yi), vi = c(d$vi))
-d <- escalc("ZCOR", ri = ri, ni = ni, data = dat.molloy2014)
+d <- molloy2014_zcor
 studies$molloy2014 <- data.frame(yi = c(d$yi), vi = c(d$vi))
-d <- escalc("PLO", xi = xi, ni = ni, data = dat.pritz1997)
+d <- pritz1997_plo
 studies$pritz1997 <- data.frame(yi = c(d$yi), vi = c(d$vi))
 # GOSH fits every subset: a small k
 studies$bcg8 <- studies$bcg[1:8, ]

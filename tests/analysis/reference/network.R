@@ -5,15 +5,7 @@
 # It rewrites the network_*.csv and multilevel.csv files next to this script (17 significant
 # digits).  The fits are metafor's rma.mv; the derived quantities (P-scores, back-calculated
 # indirect estimates) apply their published formulas to rma.mv's estimates and vcov.
-suppressPackageStartupMessages(library(metafor))
-out_dir <- "tests/analysis/reference"
-write <- function(frame, name) {
-  for (column in names(frame)) {
-    x <- frame[[column]]
-    if (is.double(x)) frame[[column]] <- ifelse(is.na(x), "NA", sprintf("%.17g", x))
-  }
-  write.csv(frame, file.path(out_dir, name), row.names = FALSE, quote = TRUE)
-}
+source("tests/analysis/reference/setup.R")
 # rma.mv's optimiser stops at a relative change of 1e-10 in the log-likelihood, which leaves
 # the variance components good to about 1e-6; a golden-section (or Nelder-Mead) search on
 # rma.mv's own likelihood with the components held fixed takes them to the optimum.
@@ -68,17 +60,11 @@ for (name in names(multi)) {
     }
   }
 }
-write(do.call(rbind, studies), "multilevel_studies.csv")
-write(do.call(rbind, rows), "multilevel.csv")
+write(do.call(rbind, studies), "multilevel_studies.csv", quote = TRUE)
+write(do.call(rbind, rows), "multilevel.csv", quote = TRUE)
 
 # 2. network meta-analysis from arm-level data -----------------------------------------
-s13 <- dat.senn2013
-h98 <- dat.hasselblad1998
-arms <- list(
-  senn2013 = data.frame(study = s13$study, treatment = s13$treatment, events = NA,
-                        n = s13$ni, mean = s13$mi, sd = s13$sdi),
-  hasselblad1998 = data.frame(study = as.character(h98$study), treatment = h98$trt,
-                              events = h98$xi, n = h98$ni, mean = NA, sd = NA))
+arms <- network_arms[c("senn2013", "hasselblad1998")]
 networks <- list(
   list(name = "senn2013_MD", data = "senn2013", measure = "MD", reference = "placebo", small = "good"),
   list(name = "hasselblad1998_OR", data = "hasselblad1998", measure = "OR", reference = "no_contact",
@@ -87,37 +73,6 @@ networks <- list(
        small = "bad"),
   list(name = "hasselblad1998_RD", data = "hasselblad1998", measure = "RD", reference = "self_help",
        small = "bad"))
-
-# each arm's estimate and variance on the analysis scale; 0.5 is added to every arm of a study
-# with a zero or all-events arm
-arm_scale <- function(a, measure) {
-  if (measure == "MD") return(list(theta = a$mean, var = a$sd^2 / a$n))
-  x <- a$events; n <- a$n
-  if (measure == "RD") { p <- x / n; return(list(theta = p, var = p * (1 - p) / n)) }
-  add <- if (any(x == 0 | x == n)) 0.5 else 0
-  if (measure == "OR") return(list(theta = log((x + add) / (n - x + add)),
-                                   var = 1 / (x + add) + 1 / (n - x + add)))
-  list(theta = log((x + add) / (n + 2 * add)), var = 1 / (x + add) - 1 / (n + 2 * add))
-}
-
-# contrasts against each study's baseline (the reference if present, else its first
-# treatment in sorted order) with the block-diagonal covariance
-build_contrasts <- function(a, measure, reference, treatments) {
-  out <- list(); blocks <- list(); design <- c()
-  for (s in unique(a$study)) {
-    sa <- a[a$study == s, ]
-    key <- order(sa$treatment != reference, match(sa$treatment, treatments))
-    sa <- sa[key, ]
-    sc <- arm_scale(sa, measure)
-    m <- nrow(sa) - 1
-    d <- paste(sa$treatment, collapse = "|")
-    out[[length(out) + 1]] <- data.frame(study = s, treatment = sa$treatment[-1],
-      baseline = sa$treatment[1], yi = sc$theta[-1] - sc$theta[1], vi = sc$var[-1] + sc$var[1],
-      design = d)
-    blocks[[length(blocks) + 1]] <- matrix(sc$var[1], m, m) + diag(sc$var[-1], m)
-  }
-  list(dat = do.call(rbind, out), V = bldiag(blocks))
-}
 
 fit_network <- function(dat, V, treatments, reference, small, name, arm_pairs) {
   others <- setdiff(treatments, reference)
@@ -212,7 +167,8 @@ for (s in two) {
     vi = sa$sdi[1]^2 / sa$ni[1] + sa$sdi[2]^2 / sa$ni[2])
 }
 given <- do.call(rbind, rows)
-write(data.frame(dataset = "senn2013_two_arm", given), "network_contrasts.csv")
+write(data.frame(dataset = "senn2013_two_arm", given), "network_contrasts.csv",
+      quote = TRUE)
 treatments <- sort(unique(c(given$treatment, given$baseline)), method = "radix")
 turn <- given$treatment == "placebo" |
   (given$baseline != "placebo" & match(given$treatment, treatments) < match(given$baseline, treatments))
@@ -229,8 +185,8 @@ pairs_given <- function(first, second) {
 r <- fit_network(dat, diag(dat$vi), treatments, "placebo", "good", "senn2013_two_arm", pairs_given)
 league$two <- r$league; pscores$two <- r$pscore; splits$two <- r$split; summaries$two <- r$summary
 
-write(do.call(rbind, arm_rows), "network_arms.csv")
-write(do.call(rbind, league), "network_league.csv")
-write(do.call(rbind, pscores), "network_pscores.csv")
-write(do.call(rbind, splits), "network_splits.csv")
-write(do.call(rbind, summaries), "network_summary.csv")
+write(do.call(rbind, arm_rows), "network_arms.csv", quote = TRUE)
+write(do.call(rbind, league), "network_league.csv", quote = TRUE)
+write(do.call(rbind, pscores), "network_pscores.csv", quote = TRUE)
+write(do.call(rbind, splits), "network_splits.csv", quote = TRUE)
+write(do.call(rbind, summaries), "network_summary.csv", quote = TRUE)
