@@ -3,23 +3,15 @@
 # and metadat.  Run from the repository root:
 #   Rscript tests/analysis/reference/toolbox.R
 # It rewrites the toolbox_*.csv files next to this script (17 significant digits).
-suppressPackageStartupMessages(library(metafor))
-out_dir <- "tests/analysis/reference"
-write <- function(frame, name) {
-  for (column in names(frame)) {
-    x <- frame[[column]]
-    if (is.double(x)) frame[[column]] <- ifelse(is.na(x), "NA", sprintf("%.17g", x))
-  }
-  write.csv(frame, file.path(out_dir, name), row.names = FALSE, quote = FALSE)
-}
+source("tests/analysis/reference/setup.R")
 
 # Example data sets of metafor/metadat; each row is a study's yi and vi.
 studies <- list()
-d <- escalc("RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
+d <- bcg_rr
 studies$bcg <- data.frame(yi = c(d$yi), vi = c(d$vi), ablat = d$ablat)
-d <- escalc("ZCOR", ri = ri, ni = ni, data = dat.molloy2014)
+d <- molloy2014_zcor
 studies$molloy2014 <- data.frame(yi = c(d$yi), vi = c(d$vi), ablat = NA)
-d <- escalc("PLO", xi = xi, ni = ni, data = dat.pritz1997)
+d <- pritz1997_plo
 studies$pritz1997 <- data.frame(yi = c(d$yi), vi = c(d$vi), ablat = NA)
 d <- escalc("RR", ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = dat.linde2005)
 d <- d[!is.na(d$yi), ]
