@@ -3,21 +3,13 @@
 # R 4 with metafor 3.8-1 and metadat.  Run from the repository root:
 #   Rscript tests/analysis/reference/moderators.R
 # It rewrites the moderators_*.csv files next to this script (17 significant digits).
-suppressPackageStartupMessages(library(metafor))
-out_dir <- "tests/analysis/reference"
-write <- function(frame, name) {
-  for (column in names(frame)) {
-    x <- frame[[column]]
-    if (is.double(x)) frame[[column]] <- ifelse(is.na(x), "NA", sprintf("%.17g", x))
-  }
-  write.csv(frame, file.path(out_dir, name), row.names = FALSE, quote = FALSE)
-}
+source("tests/analysis/reference/setup.R")
 num <- function(x) if (is.null(x) || length(x) == 0) NA_real_ else as.numeric(x)
 
 # Each data set: yi, vi, a continuous moderator x, a categorical one g (text) and a
 # second continuous one x2.
 studies <- list()
-d <- escalc("RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
+d <- bcg_rr
 studies$bcg <- data.frame(yi = c(d$yi), vi = c(d$vi), x = d$ablat,
                           g = as.character(d$alloc), x2 = d$year)
 d <- dat.bangertdrowns2004
