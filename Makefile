@@ -6,17 +6,22 @@ STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# When make began, so `portal run` can say how long the first run took to a page.
+STARTED_AT := $(shell $(PYTHON) -c 'import time; print(time.time())')
 
 .PHONY: run test migrate demo lint format bench clean
 
+# The pip that venv bundles installs editable projects (PEP 660); upgrading it
+# would only cost time.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Reinstall whenever the project's metadata changes. Running needs only the
 # portal's own dependencies; the test and lint tools come with `make test`.
+# --no-compile: pip would byte-compile every file of every package, most of which
+# the portal never imports; Python compiles what it does import, once, on first use.
 $(RUN_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet --no-compile -e .
 	touch $(RUN_STAMP)
 
 $(STAMP): pyproject.toml | $(BIN)/python
@@ -26,11 +31,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 migrate: $(RUN_STAMP)
 	$(BIN)/portal db upgrade
 
-demo: migrate
-	$(BIN)/portal demo load
+# Migrates in the same process: each `portal` process pays for building the app.
+demo: $(RUN_STAMP)
+	$(BIN)/portal demo load --migrate
 
 run: demo
-	$(BIN)/portal run --host $(HOST) --port $(PORT)
+	PORTAL_RUN_STARTED_AT=$(STARTED_AT) $(BIN)/portal run --host $(HOST) --port $(PORT)
 
 # Lint and types first: a suite that passes on code that does not lint is not green.
 test: lint
