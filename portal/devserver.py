@@ -12,7 +12,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import click
@@ -25,7 +25,7 @@ STARTED_AT = "PORTAL_RUN_STARTED_AT"
 _ANY_ADDRESS = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
 
 
-def started_at(environ: dict[str, str] | os._Environ[str]) -> float | None:
+def started_at(environ: Mapping[str, str]) -> float | None:
     raw = environ.get(STARTED_AT, "").strip()
     if not raw:
         return None
