@@ -34,7 +34,7 @@ def test_migrate_load_demo_and_serve_from_another_folder(tmp_path):
             env=env,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=300,
         )
         assert result.returncode == 0, result.stderr
     assert "0 created" in result.stdout, "a second load keeps the existing data"
@@ -56,7 +56,7 @@ def test_migrate_load_demo_and_serve_from_another_folder(tmp_path):
         body = ""
         # A loaded machine can take many seconds to import the app; wait on a
         # deadline rather than a count of tries.
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
