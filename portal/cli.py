@@ -70,6 +70,13 @@ def _set_debug(ctx: click.Context, param: click.Parameter, value: bool | None) -
 
 class PortalGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "run":
+            # Flask's group would answer with its own `run`, which cannot say when it
+            # answers; this one wraps it.
+            self._application_group(ctx)
+            from portal.devserver import run_command
+
+            return run_command
         if cmd_name in STANDALONE:
             module, attribute = STANDALONE[cmd_name]
             command: click.Command = getattr(importlib.import_module(module), attribute)

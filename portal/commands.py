@@ -165,12 +165,21 @@ def _step(echo: Callable[[str], None], what: str) -> Iterator[None]:
 
 @demo_group.command("load")
 @click.option("--force", is_flag=True, help="Load even in production mode.")
+@click.option(
+    "--migrate", is_flag=True, help="Apply the migrations first, as `portal db upgrade` does."
+)
 @with_appcontext
-def demo_load(force: bool) -> None:
+def demo_load(force: bool, migrate: bool) -> None:
     """Load the demo content; running it again keeps what is there."""
     start = time.perf_counter()
     if current_app.config["PORTAL_ENV"] == "production" and not force:
         raise click.ClickException("Refusing to load demo accounts in production (use --force).")
+    echo = click.echo
+    if migrate:
+        from portal import migrate as migrations
+
+        with _step(echo, "Database: applying the migrations"):
+            migrations.upgrade(current_app)
     from portal import demo
     from portal.community import demo as community_demo
     from portal.data.demo import DEMO_DATA_OWNER
@@ -178,7 +187,6 @@ def demo_load(force: bool) -> None:
     from portal.play.demo import load_puzzles as load_demo_puzzles
     from portal.reanalysis.demo import load_analyses as load_demo_analyses
 
-    echo = click.echo
     session = db.session()
     with _step(echo, "Accounts, communities, questions, treatment reports and support threads"):
         report = demo.load(session, password=current_app.config["DEMO_PASSWORD"] or None, echo=echo)
