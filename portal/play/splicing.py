@@ -50,8 +50,12 @@ def update_research(
     retire without waiting for a researcher), and a solution near the best
     because it may join the consensus. ``best_before`` is the puzzle's best
     score before ``solution``."""
+    # The score first: most solutions do not beat the start, and reading the
+    # alignment would be a query for each of them.
+    if solution.score <= puzzle.start_score + 1e-9 or puzzle.alignment_id is None:
+        return
     alignment = puzzle.alignment
-    if alignment is None or solution.score <= puzzle.start_score + 1e-9:
+    if alignment is None:
         return
     if best_before is not None:
         # The margin can be no wider than this, since every voter beats the start.

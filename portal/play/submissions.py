@@ -170,6 +170,16 @@ def _insert_solution(session: Session) -> Any:
     return _insert_solution_for(session.get_bind().dialect.name)
 
 
+def _points(session: Session, puzzle: Puzzle, score: float, hints: int) -> int:
+    # Below par a solution earns nothing whatever the stars, and most solutions
+    # are below par: the stars need the puzzle's players' record, a query over
+    # all its solutions, so it is read only when the points depend on it.
+    if points_for(score, puzzle.par, 1) == 0:
+        return 0
+    level = difficulty_stars(session, puzzle)
+    return net_points(points_for(score, puzzle.par, level), level, hints)
+
+
 def puzzle_for_submission(
     session: Session, puzzle_id: int, player_key: str
 ) -> tuple[Puzzle, PuzzleState]:
@@ -208,8 +218,7 @@ def submit(
     digest = layout_hash(rows)
     if state is None:
         state = _state_of(session.execute(_STATE, _state_parameters(puzzle.id, player.key)).one())
-    level = difficulty_stars(session, puzzle)
-    points = net_points(points_for(score, puzzle.par, level), level, state.hints)
+    points = _points(session, puzzle, score, state.hints)
     values = {
         "puzzle_id": puzzle.id,
         "user_id": player.user_id,
