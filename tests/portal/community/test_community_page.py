@@ -45,6 +45,7 @@ def test_the_index_counts_open_questions(community, person, propose, client):
 
 def test_a_profile_shows_communities_and_contributions(community, person, propose, session, client):
     sam = person("sam", member_of=(community,))
+    services.set_visible(session, sam, {community.id})  # shown: see test_profile_privacy.py
     question = propose(community, sam)
     threads.add(session, question, sam, "A first comment")
     votes.support(session, question, sam)
