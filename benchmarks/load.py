@@ -37,6 +37,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -64,9 +65,6 @@ def prepare(instance: Path, database_url: str) -> tuple[list[dict], list[str]]:
     from sqlalchemy import select
 
     from portal import create_app, db, migrate
-    from portal.accounts.services import register_user
-    from portal.accounts.tokens import create_token
-    from portal.play.demo import load_puzzles
     from portal.play.models import Puzzle
 
     instance.mkdir(parents=True, exist_ok=True)
@@ -80,21 +78,31 @@ def prepare(instance: Path, database_url: str) -> tuple[list[dict], list[str]]:
     migrate.upgrade(app)
     with app.app_context():
         session = db.session()
-        load_puzzles(session, echo=lambda _line: None, time_limit=0.05)
-        # Programs submit through the API with a token (a cookie would need a CSRF token).
-        tokens = []
-        for number in range(PLAYERS):
-            user = register_user(
-                session,
-                username=f"bench{number}",
-                email=f"bench{number}@example.org",
-                password="load benchmark password",
-            )
-            tokens.append(create_token(session, user, name="load", scope="write")[1])
-        session.commit()
+        tokens = puzzles_and_players(session)
         puzzles = [{"id": p.id, "rows": p.start} for p in session.scalars(select(Puzzle))]
         db.engine().dispose()
     return puzzles, tokens
+
+
+def puzzles_and_players(session: Any) -> list[str]:
+    """Load the demo puzzles and make the players; returns their API tokens, since
+    programs submit through the API with a token (a cookie would need a CSRF token)."""
+    from portal.accounts.services import register_user
+    from portal.accounts.tokens import create_token
+    from portal.play.demo import load_puzzles
+
+    load_puzzles(session, echo=lambda _line: None, time_limit=0.05)
+    tokens = []
+    for number in range(PLAYERS):
+        user = register_user(
+            session,
+            username=f"bench{number}",
+            email=f"bench{number}@example.org",
+            password="benchmark player password",
+        )
+        tokens.append(create_token(session, user, name="bench", scope="write")[1])
+    session.commit()
+    return tokens
 
 
 def start_server(

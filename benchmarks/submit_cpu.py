@@ -30,8 +30,12 @@ import tempfile
 import time
 from pathlib import Path
 
+# The load benchmark's set-up, from this file's own folder. Imported here, before a
+# round puts the measured checkout first on sys.path, since importing it puts this
+# checkout there.
+from load import puzzles_and_players, random_layout
+
 ROOT = Path(__file__).resolve().parents[1]
-PLAYERS = 20
 #: Submissions sent before the clock starts (first imports, compiled kernels, the pool).
 WARM_UP = 50
 
@@ -46,16 +50,6 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-def _random_layout(rows: list[str], rng: random.Random) -> list[str]:
-    width = len(rows[0])
-    layout = []
-    for row in rows:
-        residues = iter(row.replace("-", ""))
-        gaps = set(rng.sample(range(width), row.count("-")))
-        layout.append("".join("-" if column in gaps else next(residues) for column in range(width)))
-    return layout
-
-
 def measure(
     database_url: str, submissions: int, existing: int, seed: int, profile: str = ""
 ) -> dict:
@@ -65,9 +59,6 @@ def measure(
     from sqlalchemy import event, insert, select
 
     from portal import create_app, db, migrate
-    from portal.accounts.services import register_user
-    from portal.accounts.tokens import create_token
-    from portal.play.demo import load_puzzles
     from portal.play.models import Puzzle, Solution
 
     folder = Path(tempfile.mkdtemp(prefix="portal-submit-cpu-"))
@@ -86,17 +77,7 @@ def measure(
     rng = random.Random(seed)
     with app.app_context():
         session = db.session()
-        load_puzzles(session, echo=lambda _line: None, time_limit=0.05)
-        tokens = []
-        for number in range(PLAYERS):
-            user = register_user(
-                session,
-                username=f"bench{number}",
-                email=f"bench{number}@example.org",
-                password="submission benchmark password",
-            )
-            tokens.append(create_token(session, user, name="bench", scope="write")[1])
-        session.commit()
+        tokens = puzzles_and_players(session)
         puzzles = [
             (p.id, p.start, p.par, p.start_score)
             for p in session.scalars(select(Puzzle).where(Puzzle.level != "tutorial"))
@@ -104,7 +85,7 @@ def measure(
         for puzzle_id, start, par, start_score in puzzles:
             values = []
             for number in range(existing):
-                rows = _random_layout(start, rng)
+                rows = random_layout(start, rng)
                 values.append(
                     {
                         "puzzle_id": puzzle_id,
@@ -125,7 +106,7 @@ def measure(
     bodies = []
     for _ in range(submissions + WARM_UP):
         puzzle_id, start, _par, _start_score = rng.choice(puzzles)
-        body = json.dumps({"rows": _random_layout(start, rng)})
+        body = json.dumps({"rows": random_layout(start, rng)})
         bodies.append((f"/api/v1/puzzles/{puzzle_id}/solutions", body, rng.choice(tokens)))
 
     app = create_app({**config, "PORTAL_ENV": "production", "BASE_URL": "http://localhost"})
