@@ -34,6 +34,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from games import _profile
+from games._jitcache import keyed_on
 from games._profile import fixed_score
 
 U8 = NDArray[np.uint8]
@@ -204,6 +206,8 @@ def moved(cols: I64, length: int, k: int, delta: int, tail: bool, width: int, ou
     return bool(out[0] >= 0 and out[length - 1] < width)
 
 
+# fixed_score is compiled into this kernel: its cache must follow _profile.py too
+@keyed_on(_profile)
 @njit(cache=True, nogil=True)
 def best_move(
     codes: U8,
