@@ -21,6 +21,11 @@ from portal.migrate import alembic_config
 # the shared journey steps assert too, and their failures should read as well as a test's
 pytest.register_assert_rewrite("tests.browser.journeys")
 
+# every journey may ask for these by name; imported once the rewrite is registered
+from tests.browser.journeys import accounts, live_session  # noqa: E402
+
+__all__ = ["accounts", "live_session"]
+
 CHROMIUM = Path(os.environ.get("PORTAL_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless",

@@ -1,20 +1,25 @@
 """Steps the browser journeys share: accounts in the live server's database, logging in,
 sharing a table, building an aggregate analysis, and checking a page at desktop and
-phone widths. A journey imports the ``accounts`` fixture by name from here."""
+phone widths. A journey imports the ``accounts`` and ``live_session`` fixtures by name
+from here."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from portal import create_app, db
-from portal.accounts.models import Role, User
+from portal.accounts.models import Role
 from portal.accounts.services import register_user
 from portal.community import services as community_services
+from portal.community.models import Community
 from portal.db import utcnow
 from tests.portal.reanalysis.conftest import NAMED_CSV
 
@@ -33,36 +38,54 @@ def portal_app(tmp_path: Path):
 
 
 @pytest.fixture
-def accounts(live_server, tmp_path):
-    """Make accounts (and memberships) in the live server's database."""
+def live_session(live_server, tmp_path) -> Iterator[Callable[[], AbstractContextManager[Session]]]:
+    """Open a session on the live server's database, to write what a journey starts
+    from as an operator would (``with live_session() as session: ...; session.commit()``)."""
     app = portal_app(tmp_path)
 
-    def make(username: str, role: Role = Role.MEMBER, community: str | None = None) -> None:
-        with app.app_context():
-            session = db.new_session()
+    @contextmanager
+    def open_session() -> Iterator[Session]:
+        with app.app_context(), db.new_session() as session:
+            yield session
+
+    yield open_session
+    with app.app_context():
+        db.engine().dispose()
+
+
+@pytest.fixture
+def accounts(live_session):
+    """Make accounts (and memberships) in the live server's database."""
+
+    def make(
+        username: str,
+        role: Role = Role.MEMBER,
+        community: str | None = None,
+        *,
+        display_name: str = "",
+    ) -> None:
+        with live_session() as session:
             user = register_user(
                 session,
                 username=username,
                 email=f"{username}@example.org",
                 password=PASSWORD,
+                display_name=display_name,
                 role=role,
                 confirmed=True,
             )
             # Old enough to be trusted with posting (new accounts are rate-limited).
             user.created_at = utcnow() - timedelta(days=30)
             if community:
-                found = community_services.create_community(
+                found = session.scalar(
+                    select(Community).where(Community.slug == community)
+                ) or community_services.create_community(
                     session, slug=community, name="Colon cancer", condition="Colon cancer"
                 )
-                community_services.join(
-                    session, found, session.scalar(select(User).where(User.username == username))
-                )
+                community_services.join(session, found, user)
             session.commit()
-            session.close()
 
-    yield make
-    with app.app_context():
-        db.engine().dispose()
+    return make
 
 
 def log_in(page, live_server: str, username: str) -> None:
@@ -71,6 +94,16 @@ def log_in(page, live_server: str, username: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     assert f"Logged in as {username}." in page.locator(".flashes").inner_text()
+
+
+def switch_to(page, live_server: str, username: str) -> None:
+    """Log in as ``username`` whoever was logged in before."""
+    page.context.clear_cookies()
+    log_in(page, live_server, username)
+
+
+def no_sideways_scroll(page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.url
 
 
 def assert_fits_the_screen(page) -> None:

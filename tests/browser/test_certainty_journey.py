@@ -10,15 +10,12 @@ import pytest
 
 from portal.accounts.models import Role
 from tests.browser.journeys import (
-    accounts,
     at_both_widths,
     run_by_risk_ratio,
     start_bcg_analysis,
 )
 
 pytestmark = pytest.mark.browser
-
-__all__ = ["accounts"]  # the fixture, used by name
 
 
 def test_the_owner_rates_the_certainty_of_a_finished_analysis(

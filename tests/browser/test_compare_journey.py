@@ -10,7 +10,6 @@ import re
 import pytest
 
 from portal.accounts.models import Role
-from tests.browser.journeys import accounts as accounts  # the fixture
 from tests.browser.journeys import log_in
 
 pytestmark = pytest.mark.browser

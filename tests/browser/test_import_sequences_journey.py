@@ -17,16 +17,13 @@ from pathlib import Path
 import pytest
 from Bio import Align
 
-from portal import db
 from portal.accounts.models import Role
 from portal.play.models import Puzzle
 from tests.browser.conftest import screenshot
-from tests.browser.journeys import accounts, log_in, portal_app
+from tests.browser.journeys import log_in, no_sideways_scroll
 from tests.games.support import DATA
 
 pytestmark = pytest.mark.browser
-
-__all__ = ["accounts"]  # the fixture, used by name
 
 TITLE = "Interleukin-6 coding sequences"
 DESCRIPTION = "Seven vertebrates, from the scikit-bio test data."
@@ -46,23 +43,9 @@ def unaligned_family(tmp_path) -> tuple[str, dict[str, str]]:
     return str(path), residues
 
 
-def no_sideways_scroll(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.url
-
-
-def par_layout(tmp_path, puzzle_id: int) -> list[str]:
-    app = portal_app(tmp_path)
-    with app.app_context():
-        session = db.new_session()
-        layout = list(session.get(Puzzle, puzzle_id).par_layout)
-        session.close()
-        db.engine().dispose()
-    return layout
-
-
 @pytest.mark.parametrize("width", [1280, 390])
 def test_a_researcher_imports_a_family_and_downloads_what_players_improved(
-    page, live_server, accounts, tmp_path, width
+    page, live_server, accounts, live_session, tmp_path, width
 ):
     accounts("iris", Role.RESEARCHER)
     page.set_viewport_size({"width": width, "height": 900})
@@ -108,7 +91,8 @@ def test_a_researcher_imports_a_family_and_downloads_what_players_improved(
 
     # A guest player, in a browser context of their own, opens the puzzle and
     # sends the solver's layout.
-    layout = par_layout(tmp_path, puzzle_id)
+    with live_session() as session:
+        layout = list(session.get(Puzzle, puzzle_id).par_layout)
     guest = page.context.browser.new_context(viewport={"width": width, "height": 900})
     try:
         player = guest.new_page()

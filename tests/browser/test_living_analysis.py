@@ -10,21 +10,14 @@ import pytest
 
 from portal.accounts.models import Role
 from tests.browser.journeys import (
-    accounts,
     at_both_widths,
     publish,
     run_by_risk_ratio,
-    shot,
     start_bcg_analysis,
-    upload,
 )
 from tests.portal.reanalysis.conftest import NAMED_CSV
 
 pytestmark = pytest.mark.browser
-
-# accounts is the fixture, used by name; the steps stay importable from here for
-# journeys written against this module
-__all__ = ["accounts", "at_both_widths", "publish", "shot", "upload"]
 
 V1_CSV = "".join(NAMED_CSV.splitlines(keepends=True)[:-1])
 

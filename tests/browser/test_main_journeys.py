@@ -11,8 +11,6 @@ import pytest
 from portal.accounts.models import Role
 from tests.browser.conftest import screenshot
 from tests.browser.journeys import (
-    PASSWORD,
-    accounts,
     assert_fits_the_screen,
     log_in,
     start_aggregate_analysis,
@@ -20,10 +18,6 @@ from tests.browser.journeys import (
 from tests.portal.reanalysis.conftest import BCG_CSV
 
 pytestmark = pytest.mark.browser
-
-# accounts is the fixture, used by name; the rest stay importable from here for
-# journeys written against this module
-__all__ = ["PASSWORD", "accounts", "assert_fits_the_screen", "log_in"]
 
 
 def share_and_publish(page, live_server: str, tmp_path: Path, title: str) -> str:

@@ -11,14 +11,11 @@ import pytest
 
 from portal.accounts.models import Role
 from tests.browser.journeys import (
-    accounts,
     at_both_widths,
     start_bcg_analysis,
 )
 
 pytestmark = pytest.mark.browser
-
-__all__ = ["accounts"]  # the fixture, used by name
 
 
 def test_a_meta_regression_is_built_and_its_bubble_plot_shown(

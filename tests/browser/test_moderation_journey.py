@@ -7,30 +7,22 @@ from __future__ import annotations
 
 import pytest
 
-from portal import create_app, db
 from portal.accounts.models import Role
 from portal.accounts.services import register_user
 from portal.community import services as communities
 from portal.community.questions import services as questions
 from portal.community.threads import services as threads
+from tests.browser.journeys import PASSWORD, at_both_widths, log_in
 from tests.portal.community.conftest import pico
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a long and unusual passphrase"
 SLUG = "colon-cancer"
 
 
 @pytest.fixture
-def world(live_server, tmp_path):
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "DATA_DIR": str(tmp_path / "data"),
-        }
-    )
-    with app.app_context(), db.new_session() as session:
+def world(live_server, live_session):
+    with live_session() as session:
         people = {}
         for name, role in [
             ("sam", Role.MEMBER),
@@ -59,31 +51,11 @@ def world(live_server, tmp_path):
         )
         session.commit()
         question_id = question.id
-    with app.app_context():
-        db.engine().dispose()
     return f"{live_server}/communities/{SLUG}/questions/{question_id}"
-
-
-def log_in(page, base, name):
-    page.goto(base + "/login")
-    page.get_by_label("Username or e-mail").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    assert f"Logged in as {name}." in page.locator(".flashes").inner_text()
 
 
 def log_out(page):
     page.get_by_role("button", name="Log out").click()
-
-
-def fits(page, tmp_path, name):
-    """No sideways scrolling at 1280 px nor at 390 px; screenshots stay in tmp_path."""
-    for width in (1280, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{name} at {width} px scrolls sideways by {overflow} px"
-        page.screenshot(path=str(tmp_path / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_flag_hide_appeal_and_suspend(page, live_server, world, tmp_path):
@@ -96,7 +68,7 @@ def test_flag_hide_appeal_and_suspend(page, live_server, world, tmp_path):
     comment.get_by_label("Spam or advertising").check()
     comment.get_by_label("Anything a moderator should know?").fill("Links to a pill shop")
     comment.get_by_role("button", name="Send flag").click()
-    fits(page, tmp_path, "question")
+    at_both_widths(page, tmp_path, "question")
     log_out(page)
 
     # Moira sees the note, who flagged it and who wrote it, and hides it with a reason.
@@ -106,7 +78,7 @@ def test_flag_hide_appeal_and_suspend(page, live_server, world, tmp_path):
     assert "ann: Spam or advertising — “Links to a pill shop”" in item.inner_text()
     assert "Written by sam" in item.inner_text()
     assert "sam's history: account 0 days old" in item.inner_text()
-    fits(page, tmp_path, "queue")
+    at_both_widths(page, tmp_path, "queue")
     item.locator("summary", has_text="Decide").click()
     item.get_by_label("Decision").select_option("hide")
     item.get_by_label("What rule it is about").select_option("spam")
@@ -132,7 +104,7 @@ def test_flag_hide_appeal_and_suspend(page, live_server, world, tmp_path):
     page.get_by_role("button", name="Send the appeal").click()
     assert "Your appeal is sent" in page.locator(".flashes").inner_text()
     assert "Appeal this decision" not in page.locator("main").inner_text(), "once only"
-    fits(page, tmp_path, "appeals")
+    at_both_widths(page, tmp_path, "appeals")
     log_out(page)
 
     # The admin finds Sam through the audit log and suspends him.
@@ -143,12 +115,12 @@ def test_flag_hide_appeal_and_suspend(page, live_server, world, tmp_path):
     page.get_by_role("button", name="Filter").click()
     row = page.locator("table.audit tbody tr").filter(has_text="moderation.hidden")
     assert "moira" in row.inner_text()
-    fits(page, tmp_path, "audit")
+    at_both_widths(page, tmp_path, "audit")
     row.get_by_role("link", name="sam").click()
     page.get_by_label("Suspend for (days)").fill("3")
     page.get_by_label("Reason for the suspension").fill("Repeated advertising.")
     page.get_by_role("button", name="Suspend").click()
     assert "sam is suspended until" in page.locator(".flashes").inner_text()
-    fits(page, tmp_path, "admin-user")
+    at_both_widths(page, tmp_path, "admin-user")
     page.get_by_role("link", name="Users", exact=True).click()
-    fits(page, tmp_path, "admin-users")
+    at_both_widths(page, tmp_path, "admin-users")

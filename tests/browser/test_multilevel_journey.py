@@ -12,7 +12,6 @@ import pytest
 
 from portal.accounts.models import Role
 from tests.browser.journeys import (
-    accounts,
     at_both_widths,
     log_in,
     start_aggregate_analysis,
@@ -20,8 +19,6 @@ from tests.browser.journeys import (
 )
 
 pytestmark = pytest.mark.browser
-
-__all__ = ["accounts"]  # the fixture, used by name
 
 DATA = Path(__file__).parents[1] / "analysis" / "reference" / "multilevel_runs_data.csv"
 

@@ -10,12 +10,10 @@ import re
 import pytest
 
 from portal.accounts.models import Role
-from tests.browser.journeys import accounts, at_both_widths, log_in, upload
+from tests.browser.journeys import at_both_widths, log_in, upload
 from tests.portal.reanalysis.test_network import senn_parts
 
 pytestmark = pytest.mark.browser
-
-__all__ = ["accounts"]  # the fixture, used by name
 
 
 def test_three_datasets_are_built_into_a_network_whose_results_read_plainly(

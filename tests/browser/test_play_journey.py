@@ -10,7 +10,6 @@ import random
 import pytest
 
 from games.puzzles import score_layout
-from portal import create_app, db
 from portal.play.cutting import import_alignment
 from portal.play.models import Puzzle
 from portal.play.tutorial import ensure_tutorial
@@ -21,17 +20,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def puzzles(live_server, tmp_path):
+def puzzles(live_session):
     """The tutorial and one protein puzzle in the live server's database."""
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "DATA_DIR": str(tmp_path / "data"),
-        }
-    )
-    with app.app_context():
-        session = db.new_session()
+    with live_session() as session:
         tutorial = ensure_tutorial(session)
         _, proteins = import_alignment(
             session, DATA / "tp53.prot.fasta", kind="protein", slug="tp53", title="p53", limit=1
@@ -40,8 +31,6 @@ def puzzles(live_server, tmp_path):
         ids = {"tutorial": tutorial.id, "protein": proteins[0].id}
         # The stored params: scheme and, for a window of an alignment, its flanks.
         schemes = {name: dict(session.get(Puzzle, pid).scheme) for name, pid in ids.items()}
-        session.close()
-        db.engine().dispose()
     return ids, schemes
 
 
@@ -203,28 +192,18 @@ def test_a_visitor_finds_the_research_alignment_and_downloads_it(
     ]
 
 
-def test_a_researcher_reads_how_strongly_players_agree(page, live_server, tmp_path):
+def test_a_researcher_reads_how_strongly_players_agree(page, live_server, live_session):
     """Three players' solutions voted on a window: the page shows a bar per
     column with the plain words, and the numbers open behind a disclosure."""
     from portal.play import splicing
     from tests.portal.play.test_consensus_splicing import FIX, add_solution, make_window
 
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "DATA_DIR": str(tmp_path / "data"),
-        }
-    )
-    with app.app_context():
-        session = db.new_session()
+    with live_session() as session:
         alignment, puzzle = make_window(session)
         for name, rows in FIX.items():
             add_solution(session, puzzle, name, rows)
         splicing.splice_best(session, alignment)
         session.commit()
-        session.close()
-        db.engine().dispose()
     page.goto(live_server + "/play/alignments/slipped")
     strip = page.locator("#agreement svg.agreement-strip")
     assert strip.is_visible()

@@ -11,7 +11,6 @@ import json
 import pytest
 
 from games.puzzles import positions
-from portal import create_app, db
 from portal.play.cutting import import_alignment
 from portal.play.models import Puzzle
 from portal.play.puzzles import stage_layouts, visible_puzzles
@@ -24,17 +23,9 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def easiest(live_server, tmp_path) -> dict:
+def easiest(live_session) -> dict:
     """The tutorial and a few real puzzles; the easiest real one by calibration."""
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "DATA_DIR": str(tmp_path / "data"),
-        }
-    )
-    with app.app_context():
-        session = db.new_session()
+    with live_session() as session:
         ensure_tutorial(session)
         import_alignment(
             session, DATA / "tp53.prot.fasta", kind="protein", slug="tp53", title="p53", limit=3
@@ -50,8 +41,6 @@ def easiest(live_server, tmp_path) -> dict:
             "par": puzzle.par,
             "stages": stage_layouts(puzzle),
         }
-        session.close()
-        db.engine().dispose()
     return found
 
 
@@ -209,25 +198,17 @@ def test_a_player_on_a_phone_plays_by_touch_without_sideways_scrolling(
 
 
 @pytest.fixture
-def with_context(live_server, tmp_path) -> dict:
+def with_context(live_session) -> dict:
     """A puzzle of three of IL6's seven rows: the other four are its fixed context."""
     from games.puzzles import make_puzzle, read_source, scheme_for
     from portal.play.cutting import _puzzle_row
 
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "DATA_DIR": str(tmp_path / "data"),
-        }
-    )
     scheme = scheme_for("dna")
     game = make_puzzle(
         read_source(DATA / "il6.nucl.fasta"), 60, 85, scheme, rows=[0, 2, 4], evaluations=2_000
     )
     assert game is not None and game.flanks is not None and game.flanks.context
-    with app.app_context():
-        session = db.new_session()
+    with live_session() as session:
         puzzle = _puzzle_row(game, "dna", scheme, "IL6, columns 61-85", None)
         session.add(puzzle)
         session.commit()
@@ -236,8 +217,6 @@ def with_context(live_server, tmp_path) -> dict:
             "context": len(game.flanks.context),
             "start_score": game.start_score,
         }
-        session.close()
-        db.engine().dispose()
     return found
 
 

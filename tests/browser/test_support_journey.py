@@ -4,17 +4,9 @@ and a phone without scrolling sideways."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from sqlalchemy import select
 
-from portal import create_app, db
-from portal.accounts.models import User
-from portal.accounts.services import register_user
-from portal.community import services as community_services
-from portal.db import utcnow
-from tests.browser.journeys import PASSWORD, log_in
+from tests.browser.journeys import switch_to
 
 pytestmark = pytest.mark.browser
 
@@ -22,42 +14,10 @@ SUPPORT = "/communities/colon-cancer/support/"
 
 
 @pytest.fixture
-def members(live_server, tmp_path):
+def members(accounts) -> None:
     """Ana, Ben and Cleo, members of one community, in the live server's database."""
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "DATA_DIR": str(tmp_path / "data"),
-        }
-    )
-    with app.app_context():
-        session = db.new_session()
-        community = community_services.create_community(
-            session, slug="colon-cancer", name="Colon cancer", condition="Colon cancer"
-        )
-        for name in ("ana", "ben", "cleo"):
-            register_user(
-                session,
-                username=name,
-                email=f"{name}@example.org",
-                password=PASSWORD,
-                display_name=name.capitalize() + " Example",
-                confirmed=True,
-            )
-            user = session.scalar(select(User).where(User.username == name))
-            user.created_at = utcnow() - timedelta(days=30)
-            community_services.join(session, community, user)
-        session.commit()
-        session.close()
-    yield
-    with app.app_context():
-        db.engine().dispose()
-
-
-def switch_to(page, live_server: str, username: str) -> None:
-    page.context.clear_cookies()
-    log_in(page, live_server, username)
+    for name in ("ana", "ben", "cleo"):
+        accounts(name, community="colon-cancer", display_name=name.capitalize() + " Example")
 
 
 def fits(page, width: int) -> None:

@@ -10,12 +10,10 @@ import re
 import pytest
 
 from portal.accounts.models import Role
-from tests.browser.journeys import accounts, log_in
+from tests.browser.journeys import log_in, no_sideways_scroll
 from tests.portal.reanalysis.conftest import BCG_CSV
 
 pytestmark = pytest.mark.browser
-
-__all__ = ["accounts"]  # the fixture, used by name
 
 TYPED = {
     "#title": "Rectal indomethacin after ERCP",
@@ -30,10 +28,6 @@ TYPED = {
     "#contact": "trialist@example.org",
     "#keywords": "ERCP; NSAID",
 }
-
-
-def no_sideways_scroll(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.url
 
 
 def assert_typed_kept(page) -> None:
