@@ -23,6 +23,7 @@ from portal.api.auth import forget_tokens
 from portal.community import services as community_services
 from portal.errors import ServiceError
 from portal.extensions import limiter, login_key, login_manager
+from portal.pages import attach, redrawn
 from portal.security import safe_next_url
 
 bp = Blueprint("accounts", __name__)
@@ -83,8 +84,7 @@ def register():
             flash(REGISTERED, "success")
             return redirect(url_for("accounts.login"))
         except ServiceError as error:
-            session.rollback()
-            getattr(form, error.field or "username").errors.append(str(error))
+            attach(error, form, "username")
         else:
             # Sent once the account is committed: a mail server that fails loses no
             # account, and the member can ask for the link again.
@@ -92,8 +92,7 @@ def register():
             mail.send_later(notices.confirmation(user))
             flash(REGISTERED, "success")
             return redirect(url_for("accounts.login"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("accounts/register.html", form=form), status
+    return redrawn(form, render_template("accounts/register.html", form=form))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -104,7 +103,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(next_url or url_for("main.index"))
     form = LoginForm()
-    status = 200
+    refused = 400
     if form.validate_on_submit():
         session = db.session()
         try:
@@ -115,7 +114,7 @@ def login():
             session.commit()
             # The message says when; Flask-Limiter's headers speak of the address's limit.
             form.password.errors.append(str(wait))
-            status = 429
+            refused = 429
         else:
             session.commit()
             if user is not None:
@@ -123,9 +122,9 @@ def login():
                 flash(f"Logged in as {user.username}.", "success")
                 return redirect(next_url or url_for("main.index"))
             form.password.errors.append("Wrong username/e-mail or password.")
-    if form.is_submitted() and status == 200:
-        status = 400
-    return render_template("accounts/login.html", form=form, next_url=next_url), status
+    return redrawn(
+        form, render_template("accounts/login.html", form=form, next_url=next_url), refused
+    )
 
 
 @bp.post("/logout")
@@ -227,8 +226,7 @@ def change_password():
                 new=password_form.new_password.data,
             )
         except ServiceError as error:
-            session.rollback()
-            getattr(password_form, error.field or "new_password").errors.append(str(error))
+            attach(error, password_form, "new_password")
         else:
             session.commit()
             mail.send_later(notices.password_changed(user))
@@ -306,8 +304,7 @@ def forgot_password():
         # The same answer whether or not an account exists.
         flash(RESET_SENT.format(minutes=current_app.config["RESET_LINK_MINUTES"]), "info")
         return redirect(url_for("accounts.login"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("accounts/forgot_password.html", form=form), status
+    return redrawn(form, render_template("accounts/forgot_password.html", form=form))
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
@@ -326,16 +323,16 @@ def reset_password(token: str):
         try:
             services.reset_password(session, user, new=form.password.data)
         except ServiceError as error:
-            session.rollback()
-            getattr(form, error.field or "password").errors.append(str(error))
+            attach(error, form, "password")
         else:
             session.commit()
             if current_user.is_authenticated:
                 logout_user()
             flash("Your new password is set and every device was logged out. Log in.", "success")
             return redirect(url_for("accounts.login"), 303)
-    status = 400 if form.is_submitted() else 200
-    page = render_template("accounts/reset_password.html", form=form, token=token)
+    page, status = redrawn(
+        form, render_template("accounts/reset_password.html", form=form, token=token)
+    )
     # The link's token is in the address: it must not leak to other sites or caches.
     return page, status, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 

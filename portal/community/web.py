@@ -21,6 +21,7 @@ from portal.community.moderation.forms import FlagForm
 from portal.community.questions import services as questions
 from portal.community.questions.models import Question
 from portal.errors import Forbidden, ServiceError
+from portal.pages import attach, redrawn
 from portal.policy import MembershipRequired
 
 
@@ -64,13 +65,6 @@ def refuse(error: ServiceError, back: str) -> Response:
         raise error
     flash(error.message, "error")
     return redirect(back, code=303)
-
-
-def attach(error: ServiceError, form: FlaskForm, default_field: str) -> None:
-    """Show a service's complaint next to the form field it is about."""
-    db.session().rollback()
-    field = getattr(form, error.field or default_field, None) or getattr(form, default_field)
-    field.errors = [*field.errors, error.message]
 
 
 def require_valid(form: FlaskForm) -> None:
@@ -154,7 +148,7 @@ def form_page(
             db.session().commit()
             _tell(success, result)
             return redirect(then(result) if callable(then) else then, code=303)
-    return page(), 400 if form.is_submitted() else 200
+    return redrawn(form, page())
 
 
 def require_author(post: Any) -> None:

@@ -46,6 +46,7 @@ from portal.errors import ServiceError
 from portal.extensions import limiter, upload_limit, user_or_address
 from portal.jobs import runner
 from portal.jobs.models import Job
+from portal.pages import redrawn
 from portal.security import role_required
 
 bp = Blueprint("data", __name__, url_prefix="/datasets")
@@ -213,8 +214,7 @@ def new():
                 },
             )
             return redirect(url_for("jobs.show", job_id=job_id), 303)
-    status = refused if form.is_submitted() else 200
-    return render_template("data/new.html", form=form, retry=retry), status
+    return redrawn(form, render_template("data/new.html", form=form, retry=retry), refused)
 
 
 @bp.get("/<slug>")
@@ -336,8 +336,7 @@ def edit(slug: str):
             session.commit()
             flash("Metadata saved.", "success")
             return redirect(url_for("data.show", slug=slug), 303)
-    status = 400 if form.is_submitted() else 200
-    return render_template("data/edit.html", form=form, dataset=dataset), status
+    return redrawn(form, render_template("data/edit.html", form=form, dataset=dataset))
 
 
 def _kept_metadata(dataset: Dataset) -> dict:
@@ -375,8 +374,8 @@ def new_version(slug: str):
                 },
             )
             return redirect(url_for("jobs.show", job_id=job_id), 303)
-    status = refused if form.is_submitted() else 200
-    return render_template("data/new_version.html", form=form, dataset=dataset, retry=retry), status
+    page = render_template("data/new_version.html", form=form, dataset=dataset, retry=retry)
+    return redrawn(form, page, refused)
 
 
 @bp.route("/<slug>/versions/<int:number>/publish", methods=["GET", "POST"])
