@@ -7,12 +7,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from portal.accounts.models import Role
 from portal.admin import services as admin
 from portal.community import services
 from portal.community.moderation import appeals, decisions, history
 from portal.community.moderation import services as moderation
+from portal.community.moderation.models import ModerationDecision
 from portal.community.support import services as support
 from portal.community.threads import services as threads
 
@@ -227,3 +229,18 @@ def test_this_communitys_and_the_admins_decisions_show(
     assert elsewhere_line(box).endswith(
         "fewer than 3 posts hidden by moderators in the last 90 days."
     )
+
+
+def test_a_decision_undone_on_appeal_is_not_held_against_them(scene, session, person):
+    sam, _bob, moira, _simone = scene
+    root = person("root", role=Role.ADMIN)
+    suspension = session.scalar(
+        select(ModerationDecision).where(ModerationDecision.action == "suspend")
+    )
+    appeal = appeals.appeal(session, sam, suspension, text="It was my own clinic.")
+    session.commit()
+    appeals.decide_appeal(session, root, appeal, overturn=True, response="Fair: undone.")
+    session.commit()
+    seen = history.author_history(session, sam, moira)
+    assert seen.sanctions_elsewhere == 0 and seen.restriction is None
+    assert seen.hidden_elsewhere == "fewer than 3"  # the hide and the warning are left

@@ -125,10 +125,16 @@ def author_history(
         .join(ModerationDecision, ModerationDecision.id == Appeal.decision_id)
         .where(Appeal.user_id == user.id, seen)
     )
-    sanctioned = db.scalar(
-        select(func.count()).where(about, unseen, ModerationDecision.action.in_(_SANCTIONS))
-    )
+    # A decision undone on appeal is no longer held against the author.
     overturned = select(Appeal.decision_id).where(Appeal.status == AppealStatus.OVERTURNED.value)
+    sanctioned = db.scalar(
+        select(func.count()).where(
+            about,
+            unseen,
+            ModerationDecision.action.in_(_SANCTIONS),
+            ModerationDecision.id.not_in(overturned),
+        )
+    )
     hidden_there = db.scalar(
         select(func.count()).where(
             about,
