@@ -10,7 +10,6 @@ community's public moderation log reads those), and tells the author why, on the
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +23,6 @@ from portal.community.moderation import targets
 from portal.community.moderation.models import (
     CATEGORIES,
     OTHER_CATEGORY,
-    Appeal,
     ContentFlag,
     Decision,
     ModerationDecision,
@@ -201,70 +199,6 @@ def outcomes(db: Session, kind: str, ids: Collection[int]) -> dict[int, str]:
         )
     ).all()
     return {target_id: category_label(category) for target_id, category in rows if target_id}
-
-
-# -- the author's history, shown beside flagged content ------------------------------
-
-
-@dataclass(frozen=True)
-class AuthorHistory:
-    user: User
-    account_age_days: int
-    #: their earlier decisions, newest first (at most ``limit``)
-    decisions: list[ModerationDecision]
-    warnings: int
-    hidden_items: int
-    appeals: int
-    restriction: str | None
-
-
-def author_history(
-    db: Session, user: User, *, exclude: Any = None, now: datetime | None = None, limit: int = 10
-) -> AuthorHistory:
-    now = now or utcnow()
-    decisions = list(
-        db.scalars(
-            select(ModerationDecision)
-            .where(ModerationDecision.user_id == user.id)
-            .order_by(ModerationDecision.created_at.desc(), ModerationDecision.id.desc())
-            .limit(limit)
-        )
-    )
-    warnings = (
-        db.scalar(
-            select(func.count()).where(
-                ModerationDecision.user_id == user.id,
-                ModerationDecision.action.in_(
-                    [Decision.WARN.value, Decision.SUSPEND.value, Decision.BAN.value]
-                ),
-            )
-        )
-        or 0
-    )
-    appeals = db.scalar(select(func.count()).where(Appeal.user_id == user.id)) or 0
-    return AuthorHistory(
-        user=user,
-        account_age_days=max(0, (now - user.created_at).days),
-        decisions=decisions,
-        warnings=warnings,
-        hidden_items=hidden_count(db, user.id, exclude=exclude),
-        appeals=appeals,
-        restriction=sanctions.restriction(user, now),
-    )
-
-
-def hidden_count(db: Session, author_id: int | None, *, exclude: Any = None) -> int:
-    """The author's other hidden content (questions, comments, support posts), anywhere."""
-    if author_id is None:
-        return 0
-    total = 0
-    for kind in targets.KINDS.values():
-        model = kind.model
-        count = select(func.count()).where(model.author_id == author_id, model.hidden)
-        if isinstance(exclude, model):
-            count = count.where(model.id != exclude.id)
-        total += db.scalar(count) or 0
-    return total
 
 
 def decisions_about(db: Session, user: User) -> list[ModerationDecision]:

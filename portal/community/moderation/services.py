@@ -16,10 +16,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal import audit
+from portal import audit, policy
 from portal.accounts.models import User
 from portal.community import trust
-from portal.community.moderation import decisions, targets
+from portal.community.moderation import decisions, history, targets
 from portal.community.moderation.models import (
     NOTE_MAX,
     ContentFlag,
@@ -168,14 +168,14 @@ class QueueItem:
     #: (who flagged, the reason's label, their note), oldest first
     flags: list[tuple[str, str, str]]
     author: User | None
-    #: how much of the author's other content moderators have hidden before
-    author_hidden: int
-    #: the author's earlier decisions, warnings, appeals and account age
-    history: decisions.AuthorHistory | None
+    #: the author's earlier decisions, warnings, appeals and account age, as the
+    #: viewer may see them (history.py)
+    history: history.AuthorHistory | None
 
 
-def queue(db: Session, community_id: int) -> list[QueueItem]:
-    """Flagged content of one community that no moderator has looked at yet."""
+def queue(db: Session, community_id: int, viewer: policy.Viewer) -> list[QueueItem]:
+    """Flagged content of one community that no moderator has looked at yet, with its
+    author's history as ``viewer`` may see it."""
     flags = db.execute(
         select(ContentFlag, Question, Comment)
         .outerjoin(Comment, Comment.id == ContentFlag.comment_id)
@@ -203,15 +203,14 @@ def queue(db: Session, community_id: int) -> list[QueueItem]:
                 notes=[f.note for f, _, _ in rows if f.note],
                 flags=[(f.user.name, FlagReason(f.reason).label, f.note) for f, _, _ in rows],
                 author=target.author,
-                author_hidden=decisions.hidden_count(db, target.author_id, exclude=target),
                 history=(
-                    decisions.author_history(db, target.author, exclude=target)
+                    history.author_history(db, target.author, viewer, exclude=target)
                     if target.author is not None
                     else None
                 ),
             )
         )
-    items.extend(_post_items(db, community_id))
+    items.extend(_post_items(db, community_id, viewer))
     # Hidden content first: it is waiting on a moderator.
     items.sort(key=lambda item: (not item.target.hidden, -item.flaggers))
     return items
@@ -236,7 +235,7 @@ def hidden_content(db: Session, community_id: int) -> tuple[list[Question], list
 # -- support posts ----------------------------------------------------------------------
 
 
-def _post_items(db: Session, community_id: int) -> list[QueueItem]:
+def _post_items(db: Session, community_id: int, viewer: policy.Viewer) -> list[QueueItem]:
     """Flagged support posts of one community that no moderator has looked at yet."""
     rows = db.execute(
         select(ContentFlag, SupportPost)
@@ -266,9 +265,8 @@ def _post_items(db: Session, community_id: int) -> list[QueueItem]:
                 notes=[f.note for f in flags if f.note],
                 flags=[(f.user.name, FlagReason(f.reason).label, f.note) for f in flags],
                 author=author,
-                author_hidden=decisions.hidden_count(db, post.author_id, exclude=post),
                 history=(
-                    decisions.author_history(db, author, exclude=post)
+                    history.author_history(db, author, viewer, exclude=post)
                     if author is not None
                     else None
                 ),

@@ -135,7 +135,10 @@ def test_a_moderator_reviews_the_queue_restores_and_hides_with_audited_reasons(
     assert question.title in queue and "Misinformation (3)" in queue
     # the context a decision needs: who wrote it, their record, who flagged it and why
     words = " ".join(queue.split())
-    assert f">{question.author.name}</a>, nothing of theirs hidden before." in words
+    assert (
+        f">{question.author.name}</a>, nothing of theirs hidden before where you may see"
+        " their membership." in words
+    )
     assert "ann: Misinformation" in words and "cat: Misinformation" in words
     token = csrf_token(client, QUEUE)
     restore = f"{QUEUE}questions/{question.id}/restore"
