@@ -127,6 +127,10 @@ class _ColumnScreen:
         self.distinct: DistinctHashes | None = (
             DistinctHashes(100_000) if self.scan_content else None
         )
+        # Whether the column's cells repeat enough to be read once per label; a
+        # batch of nearly all different cells (notes, timestamps) says they do not,
+        # and encoding each later batch only to find that again costs a hash table.
+        self.repeats = True
         self.checks: dict[int, list[int]] = {}  # rule -> [values checked, passed]
         self.name_cells = _Hits()  # cells that are personal names
         self.name_values: set[int] = set()  # distinct names among them (bounded)
@@ -176,11 +180,16 @@ class _ColumnScreen:
             self._running_number(arr)
         # Text columns usually repeat a few labels: look at each label once.
         labels = None
-        if (self.scan_content or self.scan_digits or self.scan_geography) and len(arr) > 64:
+        if (
+            (self.scan_content or self.scan_digits or self.scan_geography)
+            and self.repeats
+            and len(arr) > 64
+        ):
             encoded = pc.dictionary_encode(arr)
             if isinstance(encoded, pa.ChunkedArray):
                 encoded = encoded.combine_chunks()
             labels = encoded.dictionary
+            self.repeats = len(labels) * 10 < len(arr) * 9
             if len(labels) * 2 <= len(arr):
                 self._feed_encoded(
                     arr, rows, labels, encoded.indices.to_numpy(zero_copy_only=False)
