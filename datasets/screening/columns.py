@@ -30,6 +30,7 @@ from .rules import (
     _NAME_RULES_BY_KIND,
     _POSTCODE_NAME,
     _QUASI_NAME_RULES,
+    ANY_CONTENT_RULE,
     _ContentRule,
     _norm,
     may_hold,
@@ -287,35 +288,30 @@ class _ColumnScreen:
     ) -> None:
         """Run the content rules on ``values`` (the cells, or the distinct labels
         that ``indices`` map the cells to)."""
-        with_digit: np.ndarray | None = None
-        digit_values = values
+        # Most cells of free text match no rule: one pass of all the rules' patterns
+        # together finds the cells that may match one, and each rule reads only those.
+        maybe: np.ndarray | None = None
+        candidates = values
+        if self.scan_content:
+            maybe = bool_mask(pc.match_substring_regex(values, pattern=ANY_CONTENT_RULE))
+            if maybe.all():
+                maybe = None
+            else:
+                candidates = values.filter(pa.array(maybe))
         for n, rule in enumerate(_CONTENT_RULES):
-            if not self.reads(rule):
+            if not self.reads(rule) or len(candidates) == 0:
                 continue
             if rule.gate is not None and not (
-                may_hold(values, rule.gate)
-                and bool(pc.any(pc.match_substring(values, pattern=rule.gate)).as_py())
+                may_hold(candidates, rule.gate)
+                and bool(pc.any(pc.match_substring(candidates, pattern=rule.gate)).as_py())
             ):
                 continue
-            if rule.needs_digit:
-                # Free text is mostly words: the rules for numbers read only the
-                # cells that hold a digit.
-                if with_digit is None and not self.scan_content:  # whole numbers
-                    with_digit = np.ones(len(values), dtype=bool)
-                elif with_digit is None:
-                    with_digit = bool_mask(pc.match_substring_regex(values, pattern="[0-9]"))
-                    if not with_digit.all():
-                        digit_values = values.filter(pa.array(with_digit))
-                if not with_digit.any():
-                    continue
-                found = bool_mask(pc.match_substring_regex(digit_values, pattern=rule.pattern))
-                if len(digit_values) == len(values):
-                    hit = found
-                else:
-                    hit = np.zeros(len(values), dtype=bool)
-                    hit[with_digit] = found
+            found = bool_mask(pc.match_substring_regex(candidates, pattern=rule.pattern))
+            if maybe is None:
+                hit = found
             else:
-                hit = bool_mask(pc.match_substring_regex(values, pattern=rule.pattern))
+                hit = np.zeros(len(values), dtype=bool)
+                hit[maybe] = found
             if rule.check is not None and hit.any():
                 self._check(n, rule.check, values, hit)
             if rule.kind == "phone" and hit.any():

@@ -121,8 +121,6 @@ class _ContentRule:
     # Which columns the rule reads: "text" (string columns), "digits" (also
     # whole numbers), "geography" (also whole numbers in a column named for a place).
     scope: str = "text"
-    # Every match holds a digit 0-9, so cells without one need not be read.
-    needs_digit: bool = False
 
 
 def may_hold(values: pa.Array, char: str) -> bool:
@@ -204,7 +202,6 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         "US social security numbers",
         strong=True,
         gate="-",
-        needs_digit=True,
     ),
     _ContentRule(
         "national-id",
@@ -214,7 +211,6 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         strong=False,
         min_fraction=0.5,
         scope="digits",
-        needs_digit=True,
     ),
     _ContentRule(
         "national-id",
@@ -225,7 +221,6 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         min_fraction=0.5,
         check=_nhs_number,
         scope="digits",
-        needs_digit=True,
     ),
     _ContentRule(
         "zip-code",
@@ -235,7 +230,6 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         strong=False,
         min_fraction=0.5,
         scope="geography",
-        needs_digit=True,
     ),
     _ContentRule(
         "national-id",
@@ -243,7 +237,6 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         r"^[A-CEGHJ-PR-TW-Za-ceghj-pr-tw-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d]$",
         "UK National Insurance numbers",
         strong=True,
-        needs_digit=True,
     ),
     _ContentRule(
         "postcode",
@@ -251,7 +244,6 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         r"(?:^|[^A-Za-z0-9])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}(?:[^A-Za-z0-9]|$)",
         "full UK postcodes",
         strong=True,
-        needs_digit=True,
     ),
     _ContentRule(
         "phone",
@@ -261,7 +253,6 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         strong=False,
         min_fraction=0.5,
         check=_phone_number,
-        needs_digit=True,
     ),
     _ContentRule(
         "street-address",
@@ -272,7 +263,6 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         "street addresses",
         strong=False,
         min_fraction=0.1,
-        needs_digit=True,
     ),
     _ContentRule(
         "ip-address",
@@ -281,7 +271,6 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         "IP addresses",
         strong=True,
         gate=".",
-        needs_digit=True,
     ),
     _ContentRule(
         "full-date",
@@ -292,7 +281,6 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         r"dec)[a-z]*[- ]?(?:19|20)\d{2})(?:[^0-9]|$)",
         "full dates",
         strong=True,
-        needs_digit=True,
     ),
     _ContentRule(
         "name",
@@ -303,3 +291,6 @@ _CONTENT_RULES: tuple[_ContentRule, ...] = (
         min_fraction=0.5,
     ),
 )
+
+#: A cell that matches no rule matches no alternative of this one pattern.
+ANY_CONTENT_RULE = "|".join(f"(?:{rule.pattern})" for rule in _CONTENT_RULES)
