@@ -161,6 +161,7 @@ def ingest(
         else:
             tmpdir = tempfile.mkdtemp(prefix="ingest-", dir=workdir)
             path = spool(source, tmpdir, max_bytes=limits.max_bytes)
+        before = _identity(path)
         table = open_table(path, filename=filename, limits=limits, progress=progress)
         prof = profile(table, max_errors_per_code=max_errors_per_code, progress=progress)
         notes = list(prof.notes)
@@ -198,9 +199,13 @@ def ingest(
         blob = None
         sha = table.sha256 or ""
         if store is not None:
+            # The digest of the byte scan names the blob, so the bytes are hashed once;
+            # a file replaced or rewritten since the scan is caught by its identity.
             with open(path, "rb") as fh:
-                blob = store.put(fh, max_bytes=limits.max_bytes)
-            if table.sha256 and blob.sha256 != table.sha256:
+                blob = store.put(fh, max_bytes=limits.max_bytes, sha256=table.sha256)
+            if _identity(path) != before or blob.size != table.size:
+                if blob.created:
+                    store.delete(blob.sha256)
                 raise DatasetError("The file changed while it was being read; upload it again.")
             sha = blob.sha256
         return IngestResult(
@@ -218,6 +223,12 @@ def ingest(
     finally:
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _identity(path: Path) -> tuple[int, int, int, int]:
+    """What changes when a file is rewritten, appended to or replaced."""
+    st = os.stat(path)
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def _carry(

@@ -56,8 +56,14 @@ class BlobInfo:
 class BlobStore(Protocol):
     """What the portal needs from a blob store."""
 
-    def put(self, stream: BinaryIO, *, max_bytes: int | None = None) -> BlobInfo:
-        """Store everything read from ``stream``; raise FileTooLargeError past max_bytes."""
+    def put(
+        self, stream: BinaryIO, *, max_bytes: int | None = None, sha256: str | None = None
+    ) -> BlobInfo:
+        """Store everything read from ``stream``; raise FileTooLargeError past max_bytes.
+
+        ``sha256`` is the content's digest when the caller has just computed it
+        from the same bytes; the store then copies without hashing them again.
+        """
         ...
 
     def open(self, sha256: str) -> BinaryIO:
@@ -130,8 +136,13 @@ class LocalBlobStore:
         check_sha256(sha256)
         return self.objects / sha256[:2] / sha256[2:4] / sha256
 
-    def put(self, stream: BinaryIO, *, max_bytes: int | None = None) -> BlobInfo:
-        digest = hashlib.sha256()
+    def put(
+        self, stream: BinaryIO, *, max_bytes: int | None = None, sha256: str | None = None
+    ) -> BlobInfo:
+        # Hashing costs as much as the copy: a digest the caller already has is taken as is.
+        digest = hashlib.sha256() if sha256 is None else None
+        if sha256 is not None:
+            check_sha256(sha256)
         size = 0
         fd, tmp_name = tempfile.mkstemp(prefix="upload-", dir=self.tmp)
         tmp_path = Path(tmp_name)
@@ -143,11 +154,13 @@ class LocalBlobStore:
                         raise FileTooLargeError(
                             f"The file is larger than the {max_bytes:,}-byte limit."
                         )
-                    digest.update(chunk)
+                    if digest is not None:
+                        digest.update(chunk)
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
-            sha = digest.hexdigest()
+            sha = digest.hexdigest() if digest is not None else sha256
+            assert sha is not None
             target = self.path_for(sha)
             if target.exists():
                 tmp_path.unlink()

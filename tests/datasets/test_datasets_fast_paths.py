@@ -25,6 +25,7 @@ from datasets.fieldtypes import (
 from datasets.inference import MISSING_CANDIDATES, _candidates, _ColumnInference
 from datasets.lexicon import _name_cells, name_cells
 from datasets.screening import _CONTENT_RULES, may_hold
+from datasets.screening.rules import ANY_CONTENT_RULE
 from datasets.stats import DistinctHashes, ValueCounter
 
 _num = st.integers(min_value=0, max_value=99).map(lambda n: f"{n:02d}")
@@ -158,35 +159,52 @@ def test_distinct_hashes_count_as_a_set_would(batches: list[list[int]], cap: int
     assert counter.count() == (None if seen is None else len(seen))
 
 
-_DIGITLESS = st.text(
-    alphabet=st.characters(blacklist_characters="0123456789", blacklist_categories=("Cs",)),
-    max_size=40,
-)
-# Near misses: identifier shapes with their digits swapped for look-alikes.
-_LOOKALIKES = st.sampled_from(
+# Cells each rule is written to find, and their shapes in other cases and inside text.
+_IDENTIFIERS = st.sampled_from(
     [
-        "OOO-OO-OOOO",
-        "SW1A 1AA".replace("1", "l"),
-        "l2 High Street".replace("2", "Z"),
-        "a.b.c.d",
-        "IO/O3/2OOI",
-        "+(OO) ——— ———",
-        "AB CD EF GH C",
-        "nineteen Main Street",
-        "١٢٣-٤٥-٦٧٨٩",
+        "jane.doe@example.org",
+        "jane dot doe at gmail dot com",
+        "JANE [AT] EXAMPLE [DOT] ORG",
+        "123-45-6789",
+        "123456789",
+        "943 476 5919",
+        "AB 12 34 56 C",
+        "SW1A 1AA",
+        "+44 20 7946 0958",
+        "(555) 867-5309",
+        "12 High Street",
+        "192.168.0.1",
+        "1984-03-07",
+        "07 Mar 1984",
+        "03/07/1984",
+        "Jane Smith",
+        "Mary O'Brien",
+        "90210",
+        "90210-1234",
     ]
 )
+_AROUND = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_DIGITLESS | _LOOKALIKES, min_size=1, max_size=20))
-def test_rules_said_to_need_a_digit_match_no_cell_without_one(cells: list[str]) -> None:
-    arr = pa.array(cells, pa.string())
+@given(st.lists(st.tuples(_AROUND, _IDENTIFIERS, _AROUND, st.booleans()), min_size=1, max_size=20))
+def test_a_cell_any_rule_matches_also_matches_all_the_rules_together(
+    parts: list[tuple[str, str, str, bool]],
+) -> None:
+    cells = [(a + v.upper() + b) if upper else (a + v + b) for a, v, b, upper in parts]
+    arr = pa.array(cells + [v for _, v, _, _ in parts], pa.string())
+    together = np.asarray(
+        pa.compute.match_substring_regex(arr, pattern=ANY_CONTENT_RULE).to_numpy(
+            zero_copy_only=False
+        )
+    )
     for rule in _CONTENT_RULES:
-        if rule.needs_digit:
-            assert not pa.compute.any(
-                pa.compute.match_substring_regex(arr, pattern=rule.pattern)
-            ).as_py(), rule.description
+        alone = np.asarray(
+            pa.compute.match_substring_regex(arr, pattern=rule.pattern).to_numpy(
+                zero_copy_only=False
+            )
+        )
+        assert not (alone & ~together).any(), rule.description
 
 
 _CELLS = st.sampled_from(["a", "b", "c", "d", "e", "f", "g", "NA", ".", "", "1", "2"])

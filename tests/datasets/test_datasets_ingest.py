@@ -7,6 +7,7 @@ blob (or a temporary file) in the store.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -51,6 +52,33 @@ def test_ingest_a_stream_end_to_end(store):
     doc = result.to_dict()
     assert json.loads(json.dumps(doc)) == doc
     assert doc["report"]["columns"][2]["missing"] == 1
+
+
+def test_a_stored_file_is_named_by_the_digest_of_its_bytes(store, tmp_path):
+    data = b"patient_id,arm\n1,A\n2,B\n"
+    path = tmp_path / "trial.csv"
+    path.write_bytes(data)
+    result = ingest(path, store=store)
+    assert result.sha256 == hashlib.sha256(data).hexdigest() == result.blob.sha256
+    assert store.verify(result.sha256)
+
+
+def test_a_file_that_changes_while_it_is_read_is_refused_and_not_stored(store, tmp_path):
+    path = tmp_path / "trial.csv"
+    path.write_bytes(b"patient_id,arm\n1,A\n2,B\n")
+
+    appended = []
+
+    def append_a_row(stage: str, done: int, total: int) -> None:
+        if stage == "read" and not appended:  # after the byte scan took the digest
+            appended.append(True)
+            with open(path, "ab") as fh:
+                fh.write(b"3,A\n")
+
+    with pytest.raises(DatasetError, match="changed while it was being read"):
+        ingest(path, store=store, progress=append_a_row)
+    assert [p for p in store.objects.rglob("*") if p.is_file()] == []
+    assert list(store.tmp.iterdir()) == []
 
 
 def test_the_web_layer_flow(store, tmp_path):

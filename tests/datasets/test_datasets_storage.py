@@ -36,6 +36,17 @@ def test_identical_content_is_stored_once(store):
     assert list(store.tmp.iterdir()) == []
 
 
+def test_a_digest_the_caller_computed_names_the_blob_without_hashing_again(store):
+    data = b"id,x\n1,2\n"
+    sha = hashlib.sha256(data).hexdigest()
+    info = store.put(io.BytesIO(data), sha256=sha)
+    assert (info.sha256, info.size, info.created) == (sha, len(data), True)
+    assert store.verify(sha)
+    with pytest.raises(ValueError, match="SHA-256"):
+        store.put(io.BytesIO(data), sha256="../../etc/passwd")
+    assert list(store.tmp.iterdir()) == []
+
+
 def test_blobs_are_read_only_files(store):
     info = store.put(io.BytesIO(b"data"))
     assert store.path_for(info.sha256).stat().st_mode & 0o222 == 0

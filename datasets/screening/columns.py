@@ -1,77 +1,45 @@
-"""Screen a table for information that could identify participants.
-
-Two kinds of evidence are combined: column names (``email``, ``dob``,
-``nhs_number`` ...) and cell contents, whatever the header says, following
-the HIPAA Safe Harbor list: e-mail addresses (also written out as "name at
-example dot org"), telephone numbers (checked with ``phonenumbers``), UK
-postcodes and US ZIP codes, social security numbers with or without dashes
-(SSA numbering rules), NHS numbers (modulus-11 check, ``python-stdnum``),
-street addresses, full dates, ages over 89, and personal names: cells that
-are names (checked against bundled lists of common given names and
-surnames, see :mod:`datasets.lexicon`) and names mentioned inside free text.
-Findings never carry the sensitive values themselves: examples are masked
-(``J*** S****``) and rows are given by number.
-
-Severity: direct identifiers found with confidence **block** publication;
-quasi-identifiers, free-text columns and direct identifiers found only by a
-weak pattern **warn**: a person must confirm each before publication.
-
-Re-identification risk is measured over the quasi-identifiers (those the
-uploader marks plus those recognised by name): the size of the smallest
-group of rows sharing the same combination of values (k-anonymity) and the
-share of rows that are unique on it. ``k_anonymity`` reports the marked
-columns alone.
-
-Cost: text columns are looked at once per distinct value where values
-repeat; free text is first filtered by a vectorised pattern, and the
-per-value checks (name lists, check digits, phone numbering plans) stop
-after a bounded number of values per column.
-"""
+"""Screening one column, batch by batch, and what it found there."""
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
-from stdnum.gb import nhs as stdnum_nhs
 
-from . import postcodes
-from .detect import Dialect, Progress
-from .errors import DatasetError
-from .fieldtypes import (
+from .. import postcodes
+from ..fieldtypes import (
     NumericChecker,
     bool_mask,
     checker_for,
-    combine_hashes,
     hash_values,
     missing_mask,
 )
-from .inference import profile
-from .lexicon import TEXT_CANDIDATE, mentions_name, name_cells
-from .limits import DEFAULT_LIMITS, Limits
-from .reading import Table, open_table
-from .schema import missing_values, normalise_schema
-from .stats import DistinctHashes
-
-MAX_EXAMPLES = 5
-
-DIRECT, QUASI, TEXT = "direct", "quasi", "free-text"
-BLOCK, WARN = "block", "warn"
+from ..lexicon import TEXT_CANDIDATE, mentions_name, name_cells
+from ..schema import missing_values
+from ..stats import DistinctHashes
+from .findings import BLOCK, DIRECT, MAX_EXAMPLES, QUASI, TEXT, WARN, Finding, mask
+from .rules import (
+    _AGE_NAME,
+    _CONTENT_RULES,
+    _NAME_RULES,
+    _NAME_RULES_BY_KIND,
+    _POSTCODE_NAME,
+    _QUASI_NAME_RULES,
+    ANY_CONTENT_RULE,
+    _ContentRule,
+    _norm,
+    may_hold,
+)
 
 #: Per column and per check, how many values the Python-level checks (check
 #: digits, phone numbering plans, names in text) look at; past it the share
 #: seen so far decides, so a file of millions of rows costs no more.
 CHECK_LIMIT = 20_000
-#: Regions whose national phone formats are recognised (international
-#: "+<country code>" numbers are recognised whatever the region).
-PHONE_REGIONS = ("US", "GB")
 #: Free text: text cells at least this long on average, with spaces, that
 #: mostly differ from each other.
 FREE_TEXT_MIN_CHARS = 25
@@ -82,427 +50,6 @@ TEXT_SAMPLE = 10_000
 #: per column: at most a quarter of them from one batch, spread evenly over it,
 #: so the sample reaches well into a large file.
 NAME_SAMPLE = 10_000
-
-
-def mask(value: str, keep: int = 1, limit: int = 24) -> str:
-    """Hide a value but keep its shape: the first character of each run of
-    letters or digits survives, everything else alphanumeric becomes '*'."""
-    out = []
-    run = 0
-    for ch in value[:limit]:
-        if ch.isalnum():
-            out.append(ch if run < keep else "*")
-            run += 1
-        else:
-            out.append(ch)
-            run = 0
-    if len(value) > limit:
-        out.append("…")
-    masked = "".join(out)
-    if masked == value and len(value) > 1:
-        masked = value[0] + "*" * (len(value) - 1)
-    if masked == value:  # e.g. "0*": nothing left to hide by shape, so hide it all
-        masked = "*" * len(value) if set(value) != {"*"} else "?" * len(value)
-    return masked
-
-
-def finding_key(finding: dict[str, Any]) -> str:
-    """The key of a finding given as a dict (Finding.to_dict()'s fields)."""
-    return f"{finding['kind']}:{finding.get('column_number') or 0}:{finding.get('column') or ''}"
-
-
-@dataclass
-class Finding:
-    column: str | None
-    column_number: int | None  # 1-based position
-    kind: str
-    category: str  # "direct" or "quasi"
-    severity: str  # "block" or "warn"
-    evidence: str  # "column-name", "content" or "column-name+content"
-    count: int
-    rows: list[int]
-    examples: list[str]  # masked
-    message: str
-    suggested_fix: dict[str, Any] | None = None
-
-    @property
-    def key(self) -> str:
-        """Names the finding among a version's findings, for the confirmations."""
-        return finding_key(self.to_dict())
-
-    def to_dict(self) -> dict[str, Any]:
-        out = {
-            "column": self.column,
-            "column_number": self.column_number,
-            "kind": self.kind,
-            "category": self.category,
-            "severity": self.severity,
-            "evidence": self.evidence,
-            "count": self.count,
-            "rows": self.rows,
-            "examples": self.examples,
-            "message": self.message,
-            "suggested_fix": self.suggested_fix,
-        }
-        out["key"] = finding_key(out)
-        return out
-
-
-@dataclass
-class KAnonymity:
-    quasi_identifiers: list[str]
-    k: int
-    rows: int
-    classes: int
-    min_class_size: int
-    classes_below_k: int
-    rows_in_classes_below_k: int
-    example_rows: list[int]
-    unique_rows: int = 0
-
-    @property
-    def satisfied(self) -> bool:
-        return self.min_class_size >= self.k
-
-    @property
-    def unique_share(self) -> float:
-        """The share of rows no other row shares the quasi-identifiers with."""
-        return self.unique_rows / self.rows if self.rows else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "quasi_identifiers": self.quasi_identifiers,
-            "k": self.k,
-            "rows": self.rows,
-            "classes": self.classes,
-            "min_class_size": self.min_class_size,
-            "classes_below_k": self.classes_below_k,
-            "rows_in_classes_below_k": self.rows_in_classes_below_k,
-            "example_rows": self.example_rows,
-            "satisfied": self.satisfied,
-            "unique_rows": self.unique_rows,
-            "unique_share": self.unique_share,
-        }
-
-
-@dataclass
-class ScreeningReport:
-    findings: list[Finding]
-    suggested_quasi_identifiers: list[str]
-    k_anonymity: KAnonymity | None
-    rows_screened: int
-    #: Over every quasi-identifier, marked or recognised (None when there are none).
-    risk: KAnonymity | None = None
-
-    @property
-    def blocking(self) -> bool:
-        """True when a direct identifier must be removed before publication."""
-        return any(f.severity == BLOCK for f in self.findings)
-
-    @property
-    def must_confirm(self) -> list[Finding]:
-        """The findings a person must confirm before publication."""
-        return [f for f in self.findings if f.severity != BLOCK]
-
-    def columns_flagged(self, category: str = DIRECT) -> set[str]:
-        return {f.column for f in self.findings if f.category == category and f.column}
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "blocking": self.blocking,
-            "findings": [f.to_dict() for f in self.findings],
-            "suggested_quasi_identifiers": self.suggested_quasi_identifiers,
-            "k_anonymity": self.k_anonymity.to_dict() if self.k_anonymity else None,
-            "risk": self.risk.to_dict() if self.risk else None,
-            "rows_screened": self.rows_screened,
-        }
-
-
-# ----------------------------------------------------------- name rules --
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
-
-
-# (kind, category, pattern on the normalised column name, description)
-_NAME_RULES: tuple[tuple[str, str, str, str], ...] = (
-    (
-        "name",
-        DIRECT,
-        r"((first|last|given|family|sur|fore|full|middle|maiden|patient|participant|subject|"
-        r"person|contact|mother|father|child)_?names?|names?|surname|forename|initials)",
-        "personal names",
-    ),
-    ("email", DIRECT, r"(e_?mail|email_?address|mail)", "e-mail addresses"),
-    (
-        "phone",
-        DIRECT,
-        r"(tel|telephone|phone|phone_?(no|number)|mobile|cell|fax|contact_?no)",
-        "telephone numbers",
-    ),
-    (
-        "street-address",
-        DIRECT,
-        r"(address|addr|street|address_?line_?\d*|home_?address|residence|house_?(no|number))",
-        "street addresses",
-    ),
-    (
-        "national-id",
-        DIRECT,
-        r"(ssn|social_?security(_?(no|number))?|nhs_?(no|number|num)?|nino|ni_?number|"
-        r"national_?(id|insurance|number)|passport(_?(no|number))?|chi_?(no|number)?|"
-        r"medicare(_?(no|number))?|health_?card|insurance_?(no|number|id)|driver_?licen[cs]e|"
-        r"tax_?id|sin|bsn|personnummer|steuer_?id)",
-        "national or insurance numbers",
-    ),
-    (
-        "medical-record-number",
-        DIRECT,
-        r"(mrn|medical_?record(_?(no|number))?|hospital_?(no|number|id)|hosp_?no|"
-        r"patient_?record|chart_?(no|number)|case_?note(_?number)?)",
-        "medical record numbers",
-    ),
-    (
-        "date-of-birth",
-        DIRECT,
-        r"(dob|date_?of_?birth|birth_?date|birthdate|birthday|bdate|dt_?birth)",
-        "dates of birth",
-    ),
-    ("ip-address", DIRECT, r"(ip|ip_?address|ipaddr)", "IP addresses"),
-)
-
-_NAME_RULES_BY_KIND = {kind: pattern for kind, _, pattern, _ in _NAME_RULES}
-
-_QUASI_NAME_RULES: tuple[tuple[str, str], ...] = (
-    ("sex", r"(sex|gender)"),
-    ("ethnicity", r"(ethnic|ethnicity|ethnic_?group|race|ancestry)"),
-    ("religion", r"(religion|faith)"),
-    ("nationality", r"(nationality|citizenship|country(_?of_?birth)?|birth_?country)"),
-    (
-        "geography",
-        r"(region|state|province|county|city|town|district|municipality|"
-        r"zip3|postcode_?district|area|neighbou?rhood|lsoa|msoa)",
-    ),
-    ("site", r"(site|centre|center|hospital|clinic|practice|institution)"),
-    ("occupation", r"(occupation|job|profession|employment|employer)"),
-    ("marital-status", r"(marital|marital_?status|married)"),
-    ("education", r"(education|edu|schooling|qualification)"),
-    ("income", r"(income|salary|wealth)"),
-    ("height", r"(height|ht|height_?cm)"),
-    ("weight", r"(weight|wt|weight_?kg|body_?weight)"),
-    ("year-of-birth", r"(yob|year_?of_?birth|birth_?year)"),
-    ("language", r"(language|lang|first_?language)"),
-)
-
-_AGE_NAME = r"(age|age_?(years|yrs|y|at_?\w+|in_?years|baseline|entry)|\w+_age)"
-_POSTCODE_NAME = (
-    r"(zip|zip_?code|zipcode|post_?code|postcode|postal(_?code)?|plz|zip5|"
-    r"post_?code_?full)"
-)
-_REFERENCE_DATE_NAME = (
-    r"(\w*(randomi[sz]|enrol|enroll|entry|baseline|registration|regist|"
-    r"start|consent|index|admission|surgery|diagnos)\w*)"
-)
-
-# ------------------------------------------------------- content rules --
-
-
-@dataclass(frozen=True)
-class _ContentRule:
-    kind: str
-    category: str
-    pattern: str
-    description: str
-    strong: bool  # a single match is enough for a confident finding
-    min_fraction: float = 0.0  # weak rules need this share of cells to match
-    gate: str | None = None  # plain substring every match must contain
-    check: Callable[[str], bool] | None = None
-    # Which columns the rule reads: "text" (string columns), "digits" (also
-    # whole numbers), "geography" (also whole numbers in a column named for a place).
-    scope: str = "text"
-    # Every match holds a digit 0-9, so cells without one need not be read.
-    needs_digit: bool = False
-
-
-def may_hold(values: pa.Array, char: str) -> bool:
-    """False only when no cell of ``values`` holds ``char``, a one-byte character.
-
-    One pass over the bytes behind the cells, far cheaper than matching cell by
-    cell; an ASCII byte is never part of another UTF-8 character, so the answer
-    is exact for "no", and a "maybe" is settled by the cell-by-cell match.
-    """
-    if not isinstance(values, pa.Array) or values.type != pa.string() or len(char.encode()) != 1:
-        return True
-    if len(values) == 0:
-        return False
-    _, offsets, data = values.buffers()
-    if offsets is None:
-        return True
-    if data is None:  # no cell holds a single byte
-        return False
-    bounds = np.frombuffer(offsets, dtype=np.int32)[values.offset : values.offset + len(values) + 1]
-    body = np.frombuffer(data, dtype=np.uint8)[int(bounds[0]) : int(bounds[-1])]
-    return bool((body == ord(char)).any())
-
-
-def _nhs_number(value: str) -> bool:
-    return bool(stdnum_nhs.is_valid(value))
-
-
-def _phone_number(value: str) -> bool:
-    """Whether the cell is one telephone number valid in its numbering plan."""
-    digits = sum(c.isdigit() for c in value)
-    for region in PHONE_REGIONS:
-        for match in phonenumbers.PhoneNumberMatcher(
-            value, region, leniency=phonenumbers.Leniency.VALID
-        ):
-            if sum(c.isdigit() for c in match.raw_string) >= digits - 1:
-                return True
-    return False
-
-
-# SSA numbering rules: no area 000, 666 or 900-999, no group 00, no serial 0000.
-_SSN_AREA = r"(?:00[1-9]|0[1-9]\d|[1-578]\d\d|6[0-57-9]\d|66[0-57-9])"
-_SSN_GROUP = r"(?:0[1-9]|[1-9]\d)"
-_SSN_SERIAL = r"(?:000[1-9]|00[1-9]\d|0[1-9]\d\d|[1-9]\d{3})"
-
-# E-mail addresses spelt out to get past filters: "name at gmail dot com",
-# "name [at] example [dot] org", "name(at)example.org".
-_SPELT_AT = r"(?:\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+|\s*@\s*)"
-_SPELT_DOT = r"(?:\.|\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+)"
-_TLD = (
-    r"(?:com|org|net|edu|gov|mil|int|info|biz|io|co|uk|de|fr|nl|es|it|ca|au|nz|ie|us|ch|"
-    r"se|no|dk|fi|be|pl|in|jp|cn|br|za|mx|ru|eu)"
-)
-_SPELT_EMAIL = (
-    rf"(?i)(?:^|[^a-z0-9._%+-])[a-z0-9._%+-]+{_SPELT_AT}[a-z0-9-]+(?:{_SPELT_DOT}[a-z0-9-]+)*"
-    rf"{_SPELT_DOT}{_TLD}(?:[^a-z0-9]|$)"
-)
-
-
-_CONTENT_RULES: tuple[_ContentRule, ...] = (
-    _ContentRule(
-        "email",
-        DIRECT,
-        r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}",
-        "e-mail addresses",
-        strong=True,
-        gate="@",
-    ),
-    _ContentRule(
-        "email",
-        DIRECT,
-        _SPELT_EMAIL,
-        "e-mail addresses written out in words",
-        strong=True,
-    ),
-    _ContentRule(
-        "national-id",
-        DIRECT,
-        r"(?:^|[^0-9])\d{3}-\d{2}-\d{4}(?:[^0-9]|$)",
-        "US social security numbers",
-        strong=True,
-        gate="-",
-        needs_digit=True,
-    ),
-    _ContentRule(
-        "national-id",
-        DIRECT,
-        rf"^{_SSN_AREA} ?{_SSN_GROUP} ?{_SSN_SERIAL}$",
-        "US social security numbers (nine digits that follow the SSA numbering rules)",
-        strong=False,
-        min_fraction=0.5,
-        scope="digits",
-        needs_digit=True,
-    ),
-    _ContentRule(
-        "national-id",
-        DIRECT,
-        r"^\d{3}[ -]?\d{3}[ -]?\d{4}$",
-        "NHS numbers (valid check digit)",
-        strong=False,
-        min_fraction=0.5,
-        check=_nhs_number,
-        scope="digits",
-        needs_digit=True,
-    ),
-    _ContentRule(
-        "zip-code",
-        DIRECT,
-        r"^\d{5}(?:-\d{4})?$",
-        "US ZIP codes (5-digit or ZIP+4; Safe Harbor allows only the first three digits)",
-        strong=False,
-        min_fraction=0.5,
-        scope="geography",
-        needs_digit=True,
-    ),
-    _ContentRule(
-        "national-id",
-        DIRECT,
-        r"^[A-CEGHJ-PR-TW-Za-ceghj-pr-tw-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d]$",
-        "UK National Insurance numbers",
-        strong=True,
-        needs_digit=True,
-    ),
-    _ContentRule(
-        "postcode",
-        DIRECT,
-        r"(?:^|[^A-Za-z0-9])[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}(?:[^A-Za-z0-9]|$)",
-        "full UK postcodes",
-        strong=True,
-        needs_digit=True,
-    ),
-    _ContentRule(
-        "phone",
-        DIRECT,
-        r"^[+(]?[0-9][0-9 ().\-/]{6,24}[0-9]$",
-        "telephone numbers",
-        strong=False,
-        min_fraction=0.5,
-        check=_phone_number,
-        needs_digit=True,
-    ),
-    _ContentRule(
-        "street-address",
-        DIRECT,
-        r"(?i)(?:^|[^0-9])\d{1,5}[a-z]? +(?:[a-z'.-]+ +){0,4}(?:street|st|road|rd|"
-        r"avenue|ave|lane|ln|drive|dr|close|way|court|ct|boulevard|blvd|place|pl|"
-        r"terrace|crescent|square|sq|highway|hwy|gardens|grove)\b",
-        "street addresses",
-        strong=False,
-        min_fraction=0.1,
-        needs_digit=True,
-    ),
-    _ContentRule(
-        "ip-address",
-        DIRECT,
-        r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$",
-        "IP addresses",
-        strong=True,
-        gate=".",
-        needs_digit=True,
-    ),
-    _ContentRule(
-        "full-date",
-        DIRECT,
-        r"(?:^|[^0-9])(?:(?:19|20)\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])"
-        r"|(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)\d{2}"
-        r"|(?:0?[1-9]|[12]\d|3[01])[- ]?(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|"
-        r"dec)[a-z]*[- ]?(?:19|20)\d{2})(?:[^0-9]|$)",
-        "full dates",
-        strong=True,
-        needs_digit=True,
-    ),
-    _ContentRule(
-        "name",
-        DIRECT,
-        r"^[A-Z][a-z'’-]+(?: [A-Z]\.?)?(?: (?:[Vv][ao]n |[Dd]e |O')?[A-Z][a-z'’-]+)+$",
-        "what look like personal names",
-        strong=False,
-        min_fraction=0.5,
-    ),
-)
 
 
 # --------------------------------------------------------------- screening --
@@ -581,6 +128,10 @@ class _ColumnScreen:
         self.distinct: DistinctHashes | None = (
             DistinctHashes(100_000) if self.scan_content else None
         )
+        # Whether the column's cells repeat enough to be read once per label; a
+        # batch of nearly all different cells (notes, timestamps) says they do not,
+        # and encoding each later batch only to find that again costs a hash table.
+        self.repeats = True
         self.checks: dict[int, list[int]] = {}  # rule -> [values checked, passed]
         self.name_cells = _Hits()  # cells that are personal names
         self.name_values: set[int] = set()  # distinct names among them (bounded)
@@ -630,11 +181,16 @@ class _ColumnScreen:
             self._running_number(arr)
         # Text columns usually repeat a few labels: look at each label once.
         labels = None
-        if (self.scan_content or self.scan_digits or self.scan_geography) and len(arr) > 64:
+        if (
+            (self.scan_content or self.scan_digits or self.scan_geography)
+            and self.repeats
+            and len(arr) > 64
+        ):
             encoded = pc.dictionary_encode(arr)
             if isinstance(encoded, pa.ChunkedArray):
                 encoded = encoded.combine_chunks()
             labels = encoded.dictionary
+            self.repeats = len(labels) * 10 < len(arr) * 9
             if len(labels) * 2 <= len(arr):
                 self._feed_encoded(
                     arr, rows, labels, encoded.indices.to_numpy(zero_copy_only=False)
@@ -732,35 +288,30 @@ class _ColumnScreen:
     ) -> None:
         """Run the content rules on ``values`` (the cells, or the distinct labels
         that ``indices`` map the cells to)."""
-        with_digit: np.ndarray | None = None
-        digit_values = values
+        # Most cells of free text match no rule: one pass of all the rules' patterns
+        # together finds the cells that may match one, and each rule reads only those.
+        maybe: np.ndarray | None = None
+        candidates = values
+        if self.scan_content:
+            maybe = bool_mask(pc.match_substring_regex(values, pattern=ANY_CONTENT_RULE))
+            if maybe.all():
+                maybe = None
+            else:
+                candidates = values.filter(pa.array(maybe))
         for n, rule in enumerate(_CONTENT_RULES):
-            if not self.reads(rule):
+            if not self.reads(rule) or len(candidates) == 0:
                 continue
             if rule.gate is not None and not (
-                may_hold(values, rule.gate)
-                and bool(pc.any(pc.match_substring(values, pattern=rule.gate)).as_py())
+                may_hold(candidates, rule.gate)
+                and bool(pc.any(pc.match_substring(candidates, pattern=rule.gate)).as_py())
             ):
                 continue
-            if rule.needs_digit:
-                # Free text is mostly words: the rules for numbers read only the
-                # cells that hold a digit.
-                if with_digit is None and not self.scan_content:  # whole numbers
-                    with_digit = np.ones(len(values), dtype=bool)
-                elif with_digit is None:
-                    with_digit = bool_mask(pc.match_substring_regex(values, pattern="[0-9]"))
-                    if not with_digit.all():
-                        digit_values = values.filter(pa.array(with_digit))
-                if not with_digit.any():
-                    continue
-                found = bool_mask(pc.match_substring_regex(digit_values, pattern=rule.pattern))
-                if len(digit_values) == len(values):
-                    hit = found
-                else:
-                    hit = np.zeros(len(values), dtype=bool)
-                    hit[with_digit] = found
+            found = bool_mask(pc.match_substring_regex(candidates, pattern=rule.pattern))
+            if maybe is None:
+                hit = found
             else:
-                hit = bool_mask(pc.match_substring_regex(values, pattern=rule.pattern))
+                hit = np.zeros(len(values), dtype=bool)
+                hit[maybe] = found
             if rule.check is not None and hit.any():
                 self._check(n, rule.check, values, hit)
             if rule.kind == "phone" and hit.any():
@@ -1103,161 +654,3 @@ def _fix_for(kind: str, column: str, reference: str | None, ftype: str) -> dict[
     if kind == "zip-code":
         return {"fix": "zips_to_3", "column": column}
     return {"fix": "drop_column", "column": column}
-
-
-def _reference_date(schema: dict[str, Any]) -> str | None:
-    dates: list[str] = [
-        f["name"] for f in schema["fields"] if f.get("type") in ("date", "datetime")
-    ]
-    for name in dates:
-        if re.fullmatch(_REFERENCE_DATE_NAME, _norm(name)):
-            return name
-    return dates[0] if dates else None
-
-
-def screen(
-    source: str | os.PathLike[str] | Table,
-    schema: dict[str, Any] | None = None,
-    *,
-    quasi_identifiers: Sequence[str] | None = None,
-    k: int = 5,
-    filename: str | None = None,
-    dialect: Dialect | dict[str, Any] | None = None,
-    limits: Limits = DEFAULT_LIMITS,
-    progress: Progress | None = None,
-    ranges: Mapping[str, tuple[Any, Any]] | None = None,
-) -> ScreeningReport:
-    """Screen a file for direct and quasi-identifiers.
-
-    ``schema`` (typically the inferred or edited one) tells which columns are
-    dates or numbers; it is inferred if omitted. ``quasi_identifiers`` are
-    the columns the uploader marked; k-anonymity is computed over them, and
-    the re-identification risk over them and the columns recognised as
-    quasi-identifiers. ``ranges`` (column name -> (min, max), from the
-    validation report) lets whole-number columns too short to hold national
-    numbers go unread.
-    """
-    table = (
-        source
-        if isinstance(source, Table)
-        else open_table(
-            source, filename=filename, dialect=dialect, limits=limits, progress=progress
-        )
-    )
-    if schema is None:
-        schema = profile(table, progress=progress).schema
-    schema = normalise_schema(schema)
-    # Every column is screened, even one an edited schema left out.
-    fields = list(schema["fields"][: table.width])
-    for pos in range(len(fields), table.width):
-        fields.append({"name": table.header[pos] or f"field{pos + 1}", "type": "string"})
-    if k < 1:
-        raise DatasetError("k must be at least 1.")
-    qi = list(quasi_identifiers or [])
-    names = [f["name"] for f in fields]
-    for name in qi:
-        if name not in names:
-            raise DatasetError(
-                f"Quasi-identifier {name!r} is not a column of the table.", field=name
-            )
-    qi_pos = [names.index(n) for n in qi]
-    columns = [
-        _ColumnScreen(pos, fdef, schema, long_integers=_long_integers(fdef["name"], ranges))
-        for pos, fdef in enumerate(fields)
-    ]
-    risk_pos = sorted(
-        set(qi_pos) | {c.position for c in columns if c.quasi_kind() or c.is_postcode}
-    )
-    k_hashes: list[np.ndarray] = []
-    r_hashes: list[np.ndarray] = []
-    k_rows: list[np.ndarray] = []
-    rows_screened = 0
-    active = [c for c in columns if c.needed or c.position in qi_pos]
-    texts = sum(1 for c in active if c.distinct is not None)
-    for c in active:  # keep the distinct-value sets of wide files bounded in total
-        if c.distinct is not None:
-            c.distinct.cap = max(1_000, 2_000_000 // max(1, texts))
-    wanted = sorted({c.position for c in active} | set(risk_pos))
-    for batch in table.batches(columns=wanted or [0], progress=progress):
-        rows_screened += batch.num_rows
-        if not batch.num_rows:
-            continue
-        for col in active:
-            col.feed(batch.columns[col.position], batch.row_numbers)
-        if risk_pos:
-            parts = {}
-            for pos in risk_pos:
-                arr = batch.columns[pos]
-                miss = missing_mask(arr, columns[pos].missing)
-                # All missing codes form one group ("unknown"), as an attacker
-                # would see them.
-                text = pc.if_else(pa.array(miss), "", arr)
-                parts[pos] = hash_values(text.to_numpy(zero_copy_only=False))
-            if qi_pos:
-                k_hashes.append(combine_hashes([parts[pos] for pos in qi_pos]))
-            r_hashes.append(combine_hashes([parts[pos] for pos in risk_pos]))
-            k_rows.append(batch.row_numbers.astype(np.uint32))
-    reference = _reference_date(schema)
-    findings: list[Finding] = []
-    suggested: list[str] = []
-    for col in columns:
-        found = col.findings(reference)
-        findings.extend(found)
-        kind = col.quasi_kind()
-        direct = [f for f in found if f.category == DIRECT and f.kind != "age-over-89"]
-        if kind and col.nonmissing and not direct:
-            findings.append(col._quasi(kind))
-            suggested.append(col.name)
-    findings.sort(key=lambda f: (f.severity != BLOCK, f.category != DIRECT, f.column_number or 0))
-    kanon = _k_anonymity(qi, k, k_hashes, k_rows) if qi else None
-    risk = _k_anonymity([names[pos] for pos in risk_pos], k, r_hashes, k_rows) if risk_pos else None
-    return ScreeningReport(
-        findings=findings,
-        suggested_quasi_identifiers=suggested,
-        k_anonymity=kanon,
-        rows_screened=rows_screened,
-        risk=risk,
-    )
-
-
-def _long_integers(name: str, ranges: Mapping[str, tuple[Any, Any]] | None) -> bool:
-    """Whether a whole-number column may hold nine- or ten-digit numbers."""
-    if ranges is None or name not in ranges:
-        return True
-    low, high = ranges[name]
-    try:
-        return max(abs(float(low)), abs(float(high))) >= 1e8
-    except (TypeError, ValueError):
-        return True
-
-
-def _k_anonymity(
-    qi: list[str], k: int, hashes: list[np.ndarray], rows: list[np.ndarray]
-) -> KAnonymity:
-    if not hashes or not sum(h.size for h in hashes):
-        return KAnonymity(qi, k, 0, 0, 0, 0, 0, [], 0)
-    h = np.concatenate(hashes)
-    r = np.concatenate(rows)
-    order = np.argsort(h, kind="stable")
-    hs = h[order]
-    starts = np.flatnonzero(np.concatenate(([True], hs[1:] != hs[:-1])))
-    sizes = np.diff(np.concatenate((starts, [hs.size])))
-    small = sizes < k
-    example: list[int] = []
-    if small.any():
-        smallest = np.argsort(sizes, kind="stable")[:MAX_EXAMPLES]
-        for cls in smallest:
-            if sizes[cls] >= k:
-                break
-            example.append(int(r[order[starts[cls]]]))
-    return KAnonymity(
-        quasi_identifiers=qi,
-        k=k,
-        rows=int(hs.size),
-        classes=int(sizes.size),
-        min_class_size=int(sizes.min()),
-        classes_below_k=int(small.sum()),
-        rows_in_classes_below_k=int(sizes[small].sum()),
-        example_rows=sorted(example),
-        unique_rows=int((sizes == 1).sum()),
-    )
