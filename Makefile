@@ -7,7 +7,10 @@ RUN_STAMP := $(VENV)/.installed-run
 HOST ?= 127.0.0.1
 PORT ?= 5000
 # When make began, so `portal run` can say how long the first run took to a page.
+# Read only for `make run`: every other target would pay for a Python start-up.
+ifneq ($(filter run,$(MAKECMDGOALS)),)
 STARTED_AT := $(shell $(PYTHON) -c 'import time; print(time.time())')
+endif
 
 .PHONY: run test migrate demo lint format bench clean
 
