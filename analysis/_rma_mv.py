@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from scipy import linalg, optimize
+from scipy import linalg
 
 from ._distributions import chi2_sf
 from .errors import AnalysisInputError, ConvergenceError
@@ -105,6 +105,10 @@ def _bounded_search(loglik: Callable[[np.ndarray], float], start: np.ndarray) ->
             return -loglik(sig)
         except (np.linalg.LinAlgError, ValueError):
             return np.inf
+
+    # Imported here: the rare fallback is its only user, and scipy.optimize takes a
+    # fifth of a second to import in every process that builds the web app.
+    from scipy import optimize
 
     best = optimize.minimize(
         objective,

@@ -305,6 +305,7 @@ def test_a_meta_analysis_of_a_table_loads_only_what_pooling_needs(tmp_path):
 #: and these are needed only by a running analysis, a plot or the demo loader.
 NOT_FOR_THE_APP = (
     "scipy.stats",
+    "scipy.optimize",
     "statsmodels",
     "matplotlib",
     "analysis.ipd.one_stage",
