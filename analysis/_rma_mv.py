@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from scipy import linalg, optimize, stats
+from scipy import linalg
 
+from ._distributions import chi2_sf
 from .errors import AnalysisInputError, ConvergenceError
 
 _MAX_ITER = 200
@@ -104,6 +105,10 @@ def _bounded_search(loglik: Callable[[np.ndarray], float], start: np.ndarray) ->
             return -loglik(sig)
         except (np.linalg.LinAlgError, ValueError):
             return np.inf
+
+    # Imported here: the rare fallback is its only user, and scipy.optimize takes a
+    # fifth of a second to import in every process that builds the web app.
+    from scipy import optimize
 
     best = optimize.minimize(
         objective,
@@ -215,7 +220,7 @@ def fit(
         loglik=likelihood(M),
         q=q,
         q_df=n - p,
-        q_pvalue=float(stats.chi2.sf(q, n - p)) if n > p else float("nan"),
+        q_pvalue=float(chi2_sf(q, n - p)) if n > p else float("nan"),
         iterations=iterations,
         method=method,
     )
@@ -236,6 +241,6 @@ def fixed_effect(y: np.ndarray, V: np.ndarray, X: np.ndarray) -> MVFit:
         loglik=float("nan"),
         q=q,
         q_df=n - p,
-        q_pvalue=float(stats.chi2.sf(q, n - p)) if n > p else float("nan"),
+        q_pvalue=float(chi2_sf(q, n - p)) if n > p else float("nan"),
         iterations=0,
     )

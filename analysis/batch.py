@@ -26,8 +26,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
+from ._distributions import chi2_sf, norm_sf, t_isf, t_sf
 from ._rootfind import DOUBLE_EPS
 from .heterogeneity import resolve_control
 from .pooling._common import normalise_level, resolve_test, z_crit
@@ -145,11 +145,11 @@ def _fit_block(
         se = np.sqrt(vb)
         stat = beta / se
     if test != "z":
-        pval = 2 * stats.t.sf(np.abs(stat), df)
-        crit = stats.t.isf((1 - level) / 2, df)
+        pval = 2 * t_sf(np.abs(stat), df)
+        crit = t_isf((1 - level) / 2, df)
         dof = df.astype(float)
     else:
-        pval = 2 * stats.norm.sf(np.abs(stat))
+        pval = 2 * norm_sf(np.abs(stat))
         crit = np.full(len(m), z_crit(level))
         dof = np.full(len(m), np.nan)
     q, q_pvalue, i2, h2 = _heterogeneity(ymc, v, m, df, tau2, method)
@@ -212,7 +212,7 @@ def _heterogeneity(
     w = m / v
     q, s1 = _weighted_q(ymc, w)
     q = np.asarray(np.maximum(0.0, q))
-    q_pvalue = np.asarray(stats.chi2.sf(q, df))
+    q_pvalue = np.asarray(chi2_sf(q, df))
     if method == "FE":
         with np.errstate(divide="ignore", invalid="ignore"):
             i2 = np.where(q > 0, np.maximum(0.0, 100 * (q - df) / q), 0.0)

@@ -34,8 +34,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from scipy import stats
-
+from ._distributions import norm_isf
 from .errors import AnalysisInputError
 from .transforms import back_transform
 from .vocabulary import RATIO_MEASURES, Measure
@@ -213,7 +212,7 @@ def _participants(studies: list[Mapping[str, Any]]) -> int | None:
 def optimal_information_size(measure: str, studies: list[Mapping[str, Any]]) -> float | None:
     """Total participants of one trial powered (0.8, two-sided 0.05) to find the effect
     GRADE's OIS is set for; None for measures without a conventional one."""
-    z = stats.norm.isf(ALPHA / 2) + stats.norm.isf(1 - POWER)
+    z = norm_isf(ALPHA / 2) + norm_isf(1 - POWER)
     if measure in (Measure.OR, Measure.RR, Measure.RD):
         events = sum(float(r.get("ci") or 0) for r in studies if r.get("included", True))
         total = sum(float(r.get("n2i") or 0) for r in studies if r.get("included", True))

@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import stats
 
+from .._distributions import chi2_sf, norm_sf
 from .._rma_mv import fit_ml, fit_reml, fixed_effect
 from ..errors import AnalysisInputError, ConvergenceError
 from ..pooling._common import z_crit
@@ -185,7 +185,7 @@ def _split(
         difference_se=difference_se,
         ci_low=difference - crit * difference_se,
         ci_high=difference + crit * difference_se,
-        pvalue=float(2 * stats.norm.sf(abs(difference / difference_se))),
+        pvalue=float(2 * norm_sf(abs(difference / difference_se))),
         tau2=float(fit.sigma2[0]),
     )
 
@@ -229,7 +229,7 @@ def _with_likelihood_ratio(
     return replace(
         tested,
         lrt=float(lrt),
-        lrt_pvalue=float(stats.chi2.sf(lrt, tested.df)),
+        lrt_pvalue=float(chi2_sf(lrt, tested.df)),
         loglik_consistency_ml=consistency.loglik,
         loglik_interaction_ml=interaction.loglik,
         tau2_consistency_ml=float(consistency.sigma2[0]),
@@ -268,6 +268,6 @@ def design_by_treatment(
         n_parameters=len(cells),
         wald=float(wald.q),
         df=df,
-        pvalue=float(stats.chi2.sf(wald.q, df)),
+        pvalue=float(chi2_sf(wald.q, df)),
     )
     return _with_likelihood_ratio(tested, data, X, D, structure)

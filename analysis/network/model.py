@@ -21,8 +21,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
+from .._distributions import chi2_sf, norm_sf
 from .._rma_mv import fit_reml, fixed_effect
 from ..errors import AnalysisInputError
 from ..pooling._common import normalise_level, z_crit
@@ -262,7 +262,7 @@ def _fit(
     def pair(i: int, j: int) -> Estimate:
         est = float(d[i] - d[j])
         se = float(np.sqrt(max(cov[i, i] + cov[j, j] - 2 * cov[i, j], 0.0)))
-        p = float(2 * stats.norm.sf(abs(est / se))) if se > 0 else float("nan")
+        p = float(2 * norm_sf(abs(est / se))) if se > 0 else float("nan")
         return Estimate(treatments[i], treatments[j], est, se, est - crit * se, est + crit * se, p)
 
     league = tuple(tuple(None if i == j else pair(i, j) for j in range(t)) for i in range(t))
@@ -272,7 +272,8 @@ def _fit(
         treatments[i]: float(
             np.mean(
                 [
-                    stats.norm.cdf(sign * league[i][j].estimate / league[i][j].se)  # type: ignore[union-attr]
+                    # Φ(x) as the upper tail at -x: the same ndtr(x), bit for bit
+                    norm_sf(-sign * league[i][j].estimate / league[i][j].se)  # type: ignore[union-attr]
                     for j in range(t)
                     if j != i
                 ]
@@ -365,7 +366,7 @@ def _evidence_splits(
                 indirect_se = float(np.sqrt(v_ind))
                 difference = direct - indirect
                 difference_se = float(np.sqrt(v_dir + v_ind))
-                pvalue = float(2 * stats.norm.sf(abs(difference / difference_se)))
+                pvalue = float(2 * norm_sf(abs(difference / difference_se)))
             splits.append(
                 EvidenceSplit(
                     first=first,
@@ -387,7 +388,7 @@ def _evidence_splits(
 
 
 def _q_test(q: float, df: int) -> QTest:
-    return QTest(float(q), int(df), float(stats.chi2.sf(q, df)) if df > 0 else None)
+    return QTest(float(q), int(df), float(chi2_sf(q, df)) if df > 0 else None)
 
 
 def _decomposition(data: ContrastData, X: np.ndarray) -> Decomposition:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from datetime import datetime
@@ -31,9 +32,14 @@ from portal.errors import ServiceError
 USERNAME_PATTERN = re.compile(rf"^[a-z0-9][a-z0-9_.-]{{2,{USERNAME_MAX - 1}}}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-# A hash to verify against when the user does not exist, so that a wrong username
-# costs the same time as a wrong password and does not reveal which accounts exist.
-_DUMMY_HASH = hash_password("not-a-real-password-for-timing")
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so that a wrong username
+    costs the same time as a wrong password and does not reveal which accounts exist.
+    Made on first use: hashing takes a deliberate fifth of a second, which every
+    process that builds the app (each ``portal`` command) would otherwise pay."""
+    return hash_password("not-a-real-password-for-timing")
 
 
 def normalise_username(username: str) -> str:
@@ -152,7 +158,7 @@ def authenticate(db: Session, login: str, password: str, *, ip_address: str = ""
         audit.record(db, "login.refused", subject=login[:200], ip_address=ip_address)
         raise TryLater(retry_at, now)
     if user is None or not user.is_active:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         backoff.record_failure(db, key, now)
         audit.record(db, "login.failed", subject=login[:200], ip_address=ip_address)
         return None

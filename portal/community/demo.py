@@ -25,7 +25,7 @@ from portal.accounts.models import User
 from portal.community import trust
 from portal.community.links import datasets as dataset_links
 from portal.community.links.models import LinkDecision, QuestionDataset, QuestionRun
-from portal.community.models import Community, Membership
+from portal.community.models import Community
 from portal.community.questions import lifecycle, votes
 from portal.community.questions import services as questions
 from portal.community.questions.models import Question
@@ -528,24 +528,3 @@ def link_data(db: Session, echo: Callable[[str], None] = lambda _: None) -> Load
         loaded.created.append(f"answer {key}")
         echo(f"  + answered {question.title[:50]} with analysis {run.id}")
     return loaded
-
-
-#: Every demo account's address ends so: a reserved top-level domain that no real
-#: member's address can have.
-DEMO_EMAIL_DOMAIN = "@demo.invalid"
-
-
-def has_demo_members(db: Session, community: Community) -> bool:
-    """Whether the community's members and questions are (partly) the demo's invention."""
-    return (
-        db.scalar(
-            select(Membership.user_id)
-            .join(User, User.id == Membership.user_id)
-            .where(
-                Membership.community_id == community.id,
-                User.email.endswith(DEMO_EMAIL_DOMAIN),
-            )
-            .limit(1)
-        )
-        is not None
-    )

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal import db, policy
-from portal.community import contributions, demo, markdown
+from portal.community import contributions, demo_members, markdown
 from portal.community.links import datasets as dataset_links
 from portal.community.links import runs as run_links
 from portal.community.links.models import RunRole
@@ -38,7 +38,7 @@ def register(bp: Blueprint) -> None:
 
     @bp.app_template_global("is_demo_community")
     def is_demo_community(community) -> bool:
-        return demo.has_demo_members(db.session(), community)
+        return demo_members.has_demo_members(db.session(), community)
 
     @bp.app_template_filter("when")
     def when(value) -> str:

@@ -259,8 +259,12 @@ def set_method(
     run.options = spec.options()
 
 
-def queue(session: Session, run: AnalysisRun) -> Job:
-    """Submit the run's job (it starts when the caller commits and calls runner.start)."""
+def queue(session: Session, run: AnalysisRun, *, draw_plots: bool = True) -> Job:
+    """Submit the run's job (it starts when the caller commits and calls runner.start).
+
+    With ``draw_plots`` false the job records the results without drawing the plots;
+    the first request for each plot draws it (see portal.reanalysis.figures).
+    """
     _require_draft(run)
     if not run.measure:
         raise ServiceError(
@@ -269,7 +273,10 @@ def queue(session: Session, run: AnalysisRun) -> Job:
             else "Choose a measure and a method first.",
             "measure",
         )
-    job = runner.submit(session, "analysis.run", {"run_id": run.id}, owner_id=run.owner_id)
+    payload: dict[str, object] = {"run_id": run.id}
+    if not draw_plots:
+        payload["draw_plots"] = False
+    job = runner.submit(session, "analysis.run", payload, owner_id=run.owner_id)
     run.status = RunStatus.QUEUED
     run.job_id = job.id
     return job

@@ -139,7 +139,9 @@ def load_analyses(
                 method=spec["method"],
                 participant=spec.get("participant"),
             )
-            job = building.queue(session, run)
+            # Nobody is looking at the plots while the demo loads: the first request for
+            # each draws it, so `make run` reaches its first page without matplotlib.
+            job = building.queue(session, run, draw_plots=False)
             session.commit()
             runner.run_job(app, job.id)
             session.refresh(run)

@@ -36,7 +36,7 @@ def _fail(
             session.commit()
 
 
-def run_analysis(context: JobContext, *, run_id: int) -> dict[str, Any]:
+def run_analysis(context: JobContext, *, run_id: int, draw_plots: bool = True) -> dict[str, Any]:
     session = context.session
     run = context.row(AnalysisRun, run_id, "analysis")
     if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
@@ -48,7 +48,7 @@ def run_analysis(context: JobContext, *, run_id: int) -> dict[str, Any]:
     page = f"/analyses/{run_id}"
     try:
         if run.kind == network.KIND:
-            return _run_network(context, run, page)
+            return _run_network(context, run, page, draw_plots=draw_plots)
         computed = computing.compute(context.app, run, progress=context.progress)
     except analysis.AnalysisInputError as error:
         session.rollback()
@@ -71,11 +71,12 @@ def run_analysis(context: JobContext, *, run_id: int) -> dict[str, Any]:
     # in memory until the job commits: nothing here may write through this session,
     # or the progress updates (another connection) would wait behind it on SQLite
     computing.record_success(run, computed)
-    context.progress(0.95, "Drawing the plots", force=True)
-    try:
-        figures.draw_all(context.app, run, computed)
-    except Exception:  # noqa: BLE001 - a page can still draw them on first request
-        context.app.logger.exception("Could not draw the plots of analysis %s", run_id)
+    if draw_plots:
+        context.progress(0.95, "Drawing the plots", force=True)
+        try:
+            figures.draw_all(context.app, run, computed)
+        except Exception:  # noqa: BLE001 - a page can still draw them on first request
+            context.app.logger.exception("Could not draw the plots of analysis %s", run_id)
     return {
         "url": page,
         "analysis": run_id,
@@ -85,17 +86,20 @@ def run_analysis(context: JobContext, *, run_id: int) -> dict[str, Any]:
     }
 
 
-def _run_network(context: JobContext, run: AnalysisRun, page: str) -> dict[str, Any]:
+def _run_network(
+    context: JobContext, run: AnalysisRun, page: str, *, draw_plots: bool
+) -> dict[str, Any]:
     """Compute and record a network run (its errors are handled by the caller)."""
     context.progress(0.1, "Reading the dataset versions and fitting the network", force=True)
     result = network.compute(context.app, run)
     context.progress(0.9, "Recording the results", force=True)
     network.record_success(run, result)
-    context.progress(0.95, "Drawing the network graph", force=True)
-    try:
-        figures.draw_network(context.app, run, result)
-    except Exception:  # noqa: BLE001 - the page draws it on first request
-        context.app.logger.exception("Could not draw the network graph of analysis %s", run.id)
+    if draw_plots:
+        context.progress(0.95, "Drawing the network graph", force=True)
+        try:
+            figures.draw_network(context.app, run, result)
+        except Exception:  # noqa: BLE001 - the page draws it on first request
+            context.app.logger.exception("Could not draw the network graph of analysis %s", run.id)
     return {"url": page, "analysis": run.id, "best": result.ranking[0]}
 
 

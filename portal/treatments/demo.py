@@ -205,9 +205,18 @@ def load(
             if treatment.status != TreatmentStatus.APPROVED.value:
                 continue
             added = False
+            reported = set(
+                db.scalars(
+                    select(TreatmentReport.user_id).where(
+                        TreatmentReport.treatment_id == treatment.id
+                    )
+                )
+            )
             for member in members[:reporters]:
+                # Drawn for every member, reported or not, so the invented reports stay
+                # the same whatever was loaded before.
                 data = _report(rng, treatment, dose, mean, side_effects, today)
-                if services.own_report(db, treatment, member) is None:
+                if member.id not in reported:
                     # One release for the whole batch: refreshing after each of the
                     # ~500 reports made this the slowest step of the demo.
                     services.create_report(

@@ -300,6 +300,35 @@ def test_a_meta_analysis_of_a_table_loads_only_what_pooling_needs(tmp_path):
         assert _loaded(*args, option, tmp_path=tmp_path, modules=NOT_FOR_META) == []
 
 
+#: What building the application must not import: every `portal` process that needs the
+#: database (the demo load, the development server) pays for what the factory imports,
+#: and these are needed only by a running analysis, a plot or the demo loader.
+NOT_FOR_THE_APP = (
+    "scipy.stats",
+    "scipy.optimize",
+    "statsmodels",
+    "matplotlib",
+    "analysis.ipd.one_stage",
+    "analysis.ipd.two_stage",
+    "portal.community.demo",
+)
+
+
+def test_building_the_app_leaves_the_statistics_stack_and_the_demo_unloaded(tmp_path):
+    code = (
+        "import sys\n"
+        "from portal.app import create_app\n"
+        "create_app()\n"
+        f"print(sorted(m for m in {NOT_FOR_THE_APP!r} if m in sys.modules))\n"
+    )
+    env = {**os.environ, "PORTAL_INSTANCE_PATH": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_version_and_debug_options_need_no_application(tmp_path):
     env = {**os.environ, "PORTAL_INSTANCE_PATH": str(tmp_path)}
     version = subprocess.run(

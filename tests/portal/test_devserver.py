@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import http.server
 import re
+import shutil
 import socket
+import subprocess
 import threading
 import time
+from pathlib import Path
 
 import click
 import pytest
@@ -81,3 +84,36 @@ def test_the_start_time_is_read_from_the_environment():
 def test_a_start_time_that_is_no_number_is_named():
     with pytest.raises(click.BadParameter, match=f"{STARTED_AT}='soon' is not a Unix time"):
         started_at({STARTED_AT: "soon"})
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def make_dry_run(*targets: str) -> str:
+    """What `make` would run and the variables it set, without running anything."""
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-n", "-p", *targets, "PORT=5999"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_only_make_run_reads_the_start_time_and_its_processes_write_their_byte_code():
+    assert not re.search(r"^STARTED_AT :?= ", make_dry_run("clean"), re.MULTILINE)
+    run = make_dry_run("run")
+    assert re.search(r"^STARTED_AT := \d+\.\d+$", run, re.MULTILINE)
+    # the recipes as make would run them, variables expanded
+    assert re.search(
+        r"^PYTHONDONTWRITEBYTECODE= PORTAL_RUN_STARTED_AT=\d+\.\d+ \S+/portal run --host ",
+        run,
+        re.MULTILINE,
+    )
+    assert any(
+        line.startswith("PYTHONDONTWRITEBYTECODE= ") and "portal demo load" in line
+        for line in run.splitlines()
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from io import StringIO
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -558,6 +559,22 @@ def test_demo_load_runs_the_demo_analyses_once(runner, session):
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0 and "Demo analyses: 0 run." in second.output
     assert session.scalar(select(func.count()).select_from(AnalysisRun)) == 3
+
+
+def test_demo_analyses_are_drawn_by_the_first_request_for_each_plot(app, runner, session, client):
+    """The demo load records the results alone; `make run` reaches its first page sooner."""
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    plots = Path(app.config["DATA_DIR"]) / "plots"
+    assert not plots.exists() or not any(plots.rglob("*.svg"))
+    run = session.scalars(select(AnalysisRun).order_by(AnalysisRun.id)).first()
+    assert run is not None
+    page = client.get(f"/analyses/{run.id}").get_data(as_text=True)
+    assert f"/analyses/{run.id}/forest.svg" in page
+    forest = client.get(f"/analyses/{run.id}/forest.svg")
+    assert forest.status_code == 200 and forest.mimetype == "image/svg+xml"
+    assert b"<svg" in forest.data
+    assert [p.name.split("-")[0] for p in (plots / str(run.id)).iterdir()] == ["forest"]
 
 
 def survival_csv(seed: int, hazard_ratio: float) -> str:
