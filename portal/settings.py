@@ -164,7 +164,12 @@ SETTINGS: tuple[Setting, ...] = (
         5,
         "extra connections opened under load beyond the pool (PostgreSQL)",
     ),
-    Setting("DB_POOL_PRE_PING", bool, True, "test a pooled connection before use"),
+    Setting(
+        "DB_POOL_PRE_PING",
+        bool,
+        True,
+        "test a pooled connection before use when it sat idle over a second",
+    ),
     Setting("DB_POOL_RECYCLE", int, 1800, "replace a pooled connection after this many seconds"),
     # -- sessions and limits ---------------------------------------------------------
     Setting(

@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, load_only, make_transient_to_detached
 
 from games.checking import SolutionError, check_solution
 from games.puzzles import strip_common_gaps
@@ -144,7 +144,27 @@ def _state_columns() -> tuple:
 
 _STATE_COLUMNS = _state_columns()
 _STATE = select(*_STATE_COLUMNS)
-_PUZZLE_AND_STATE = select(Puzzle, *_STATE_COLUMNS).where(Puzzle.id == bindparam("puzzle_id"))
+# Only the columns a submission reads: the board's names, start, par layout and
+# source fields are JSON documents a submission never looks at, and decoding them
+# cost more than the rest of the row. Another column, if some rarer path asks for
+# it, is read then, from the same row.
+_PUZZLE_AND_STATE = (
+    select(Puzzle, *_STATE_COLUMNS)
+    .options(
+        load_only(
+            Puzzle.alignment_id,
+            Puzzle.level,
+            Puzzle.scheme,
+            Puzzle.sequences,
+            Puzzle.width,
+            Puzzle.start_score,
+            Puzzle.par,
+            Puzzle.active,
+            Puzzle.retired_at,
+        )
+    )
+    .where(Puzzle.id == bindparam("puzzle_id"))
+)
 
 
 def _state_parameters(puzzle_id: int, player_key: str) -> dict[str, Any]:
