@@ -304,6 +304,60 @@ def _substitution_counts(
     return total
 
 
+# A table of at most this many codes (a protein alphabet, not the 256 bytes
+# of a match/mismatch scheme) may take the dense sum, from this many rows a code.
+DENSE_MAX_CODES = 32
+DENSE_ROWS_PER_CODE = LANES
+
+
+@njit(cache=True, nogil=True)
+def _integral(table: F64) -> bool:
+    for a in range(table.shape[0]):
+        for b in range(table.shape[1]):
+            if table[a, b] != np.floor(table[a, b]):
+                return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _substitution_dense(
+    cols: U8, n_cols: int, table: F64, lanes: I64, tile_counts: F64, totals: F64
+) -> float:
+    """``_substitution_counts`` summed over every pair of codes, each pair
+    across all the tile's columns at once: a loop over adjacent columns that
+    the compiler vectorises, where the sparse sum runs a short loop of
+    indirect reads per column.  With many rows a column holds most of the
+    alphabet, so the pairs it skips are few.  For tables of integers only:
+    every product and partial sum is then an exact integer, so the different
+    order of the sums gives the same score to the bit."""
+    size = table.shape[0]
+    for q in range(n_cols):
+        _count_column(cols, q, lanes)
+        for a in range(size):
+            base = LANES * a
+            tile_counts[a, q] = float(
+                lanes[base] + lanes[base + 1] + lanes[base + 2] + lanes[base + 3]
+            )
+            for lane in range(LANES):
+                lanes[base + lane] = 0
+    for q in range(n_cols):
+        totals[q] = 0.0
+    for a in range(1, size):
+        counts_a = tile_counts[a]
+        half = 0.5 * table[a, a]
+        for q in range(n_cols):
+            totals[q] += half * counts_a[q] * (counts_a[q] - 1.0)
+        for b in range(a + 1, size):
+            score = table[a, b]
+            counts_b = tile_counts[b]
+            for q in range(n_cols):
+                totals[q] += score * counts_a[q] * counts_b[q]
+    total = 0.0
+    for q in range(n_cols):
+        total += totals[q]
+    return total
+
+
 @njit(cache=True, nogil=True)
 def _substitution_weighted(
     cols: U8,
@@ -702,8 +756,17 @@ def _score_one(
     (
         tile, counts_lanes, weight_lanes, square_lanes, letters, counts, wsum, wsq, present,
         last, hist, prefix, movers, mover_weights, previous, bits, after, column_weight, acc,
+        tile_counts, totals,
     ) = scratch  # fmt: skip
-    n_cols = codes.shape[1]
+    n_rows, n_cols = codes.shape
+    size = table.shape[0]
+    dense = (
+        symmetric_table
+        and unit_weights
+        and tile_counts.shape[0] == size
+        and n_rows >= DENSE_ROWS_PER_CODE * size
+        and _integral(table)
+    )
     tile_cols = tile.shape[0]
     columns = tile.view(np.uint8)
     score = 0.0
@@ -720,7 +783,9 @@ def _score_one(
     for first in range(0, n_cols, tile_cols):
         n = min(tile_cols, n_cols - first)
         _transpose(codes, first, n, tile)
-        if symmetric_table and unit_weights:
+        if dense:
+            score += _substitution_dense(columns, n, table, counts_lanes, tile_counts, totals)
+        elif symmetric_table and unit_weights:
             score += _substitution_counts(columns, n, table, counts_lanes, letters, counts)
         elif symmetric_table:
             score += _substitution_weighted(
@@ -781,6 +846,8 @@ def _scratch(
         np.empty(n_bit_cols, np.float64),
         np.empty(n_bit_cols, np.float64),
         np.empty(n_words, np.uint64),
+        np.empty((size if size <= DENSE_MAX_CODES else 0, tile_cols), np.float64),
+        np.empty(tile_cols, np.float64),
     )
 
 

@@ -247,12 +247,25 @@ def _row_pieces(
                 f"{_where(row, None, names)}: its coordinates go both forwards and backwards",
                 row=row + 1,
             )
-        if direction >= 0:
-            piece = _sequence_bytes(sequence, first, last, row, names)
-        else:
+        low, high = min(first, last), max(first, last)
+        if low < 0:
+            raise ScoringError(
+                f"{_where(row, None, names)}: its coordinates start at {low},"
+                " before the first letter of its sequence",
+                row=row + 1,
+            )
+        piece = _sequence_bytes(sequence, low, high, row, names)
+        # The letters are placed by their count alone, so a row with fewer than
+        # its coordinates read would take the next row's letters as its own.
+        if len(piece) != high - low:
+            raise ScoringError(
+                f"{_where(row, None, names)}: its coordinates read letters {low + 1} to"
+                f" {high} of its sequence, which holds {len(piece)} of them",
+                row=row + 1,
+            )
+        if direction < 0:
             # A row on the minus strand is shown, and scored, reverse-complemented.
-            forward = _sequence_bytes(sequence, last, first, row, names).decode("latin-1")
-            piece = reverse_complement(forward).encode("latin-1")
+            piece = reverse_complement(piece.decode("latin-1")).encode("latin-1")
         pieces[row] = piece
     return pieces
 

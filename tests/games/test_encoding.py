@@ -258,6 +258,29 @@ def test_coordinates_that_go_both_ways_are_refused():
         score_alignment(alignment, PUZZLE)
 
 
+_SHORT_ROWS = [
+    # Row 2 holds 2 letters where its coordinates read 4: placing by the
+    # coordinates would take row 3's letters (or, for the last row, bytes past
+    # the end of every row's letters) as if they were its own.
+    (["ACGT", "AC", "GGTT"], [[0, 1, 4], [0, 1, 4], [0, 1, 4]], 2),
+    (["ACGT", "GGTT", "AC"], [[0, 1, 4], [0, 1, 4], [0, 1, 4]], 3),
+    (["ACGT", "AC", "GGTT"], [[0, 4], [0, 4], [0, 4]], 2),  # one block, four columns wide
+    (["ACGT", "ACGT", "GGT"], [[0, 2, 4], [0, 2, 4], [4, 2, 0]], 3),  # on the minus strand
+    (["ACGT", "ACGT", "GGTT"], [[0, 2, 4], [0, 2, 4], [-2, 0, 2]], 3),  # before its start
+]
+
+
+@pytest.mark.parametrize("kind", [str, Seq, lambda s: SeqRecord(Seq(s), id="short")])
+@pytest.mark.parametrize(("sequences", "coordinates", "row"), _SHORT_ROWS)
+def test_a_sequence_shorter_than_its_coordinates_is_refused(kind, sequences, coordinates, row):
+    alignment = Alignment([kind(s) for s in sequences], np.array(coordinates, dtype=np.int64))
+    with pytest.raises(ScoringError, match=rf"row {row}\b.*coordinates") as caught:
+        encode_rows(alignment, BLASTN)
+    assert caught.value.row == row
+    with pytest.raises(ScoringError, match=rf"row {row}\b"):
+        score_alignment(alignment, BLASTN)
+
+
 def _byte_path(alignment: Alignment, scheme: ScoringScheme) -> np.ndarray:
     """The codes the long way: every row's sequence read one at a time, the
     gapped bytes placed by ``fill_rows``, then every cell looked up."""

@@ -234,3 +234,25 @@ def test_the_tiled_kernel_is_exact_on_integer_schemes(case):
                 codes, scheme, gap_method=g, substitution_method=t, tile_columns=tile
             )
             assert value == expected, (g, t, tile)
+
+
+@pytest.mark.parametrize("n_rows", [112, 131])  # BLASTP has 28 codes, the gap's included
+def test_columns_of_many_rows_per_code_are_summed_densely_and_exactly(n_rows):
+    # From four rows per code of an integer matrix, the substitution pass sums
+    # every pair of codes across a tile's columns instead of each column's
+    # present codes: the score must stay the reference's, to the bit, with
+    # columns holding every code, a few codes or none.
+    rng = random.Random(n_rows)
+    alphabet = "ARNDCQEGHILKMFPSTWYVBZX*"
+    rows = []
+    for _ in range(n_rows):
+        gap_rate = rng.choice([0.0, 0.1, 0.5, 0.95])
+        rows.append(
+            "".join(
+                "-" if rng.random() < gap_rate else rng.choice(alphabet[: rng.choice([1, 3, 24])])
+                for _ in range(30)
+            )
+        )
+    expected = naive_score(rows, BLASTP)
+    for tile in (1, 7, 0):
+        assert _score_codes(encode_rows(rows, BLASTP), BLASTP, tile_columns=tile) == expected
