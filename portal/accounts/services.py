@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from datetime import datetime
@@ -33,13 +32,17 @@ USERNAME_PATTERN = re.compile(rf"^[a-z0-9][a-z0-9_.-]{{2,{USERNAME_MAX - 1}}}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-@functools.cache
-def _dummy_hash() -> str:
-    """A hash to verify against when the user does not exist, so that a wrong username
-    costs the same time as a wrong password and does not reveal which accounts exist.
-    Made on first use: hashing takes a deliberate fifth of a second, which every
-    process that builds the app (each ``portal`` command) would otherwise pay."""
-    return hash_password("not-a-real-password-for-timing")
+#: Verified against when the user does not exist, so that a wrong username costs the
+#: same time as a wrong password and does not reveal which accounts exist. A literal,
+#: not hashed at start-up: every process would pay a fifth of a second for it, and a
+#: hash made on first use would make the first unknown name of each process slower.
+#: Its parameters must be the hasher's (a test checks), or verifying would cost more
+#: or less than verifying a real account's hash. The password behind it was random
+#: and is not kept.
+DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$Gtx64iN8k/uIAtdhh4Nbhw$"
+    "F3AcGbCZDD9c7nesMiqZsHbI10gj9kn5UV7hrvAbluE"
+)
 
 
 def normalise_username(username: str) -> str:
@@ -158,7 +161,7 @@ def authenticate(db: Session, login: str, password: str, *, ip_address: str = ""
         audit.record(db, "login.refused", subject=login[:200], ip_address=ip_address)
         raise TryLater(retry_at, now)
     if user is None or not user.is_active:
-        verify_password(_dummy_hash(), password)
+        verify_password(DUMMY_HASH, password)
         backoff.record_failure(db, key, now)
         audit.record(db, "login.failed", subject=login[:200], ip_address=ip_address)
         return None
