@@ -150,3 +150,9 @@ class BlobNotFoundError(DatasetError, KeyError):
 
 class BlobCorruptedError(DatasetError):
     code = "blob-corrupted"
+
+
+class FileChangedError(DatasetError):
+    """The bytes read to store a file are not the bytes that were checked."""
+
+    code = "file-changed"

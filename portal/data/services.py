@@ -253,10 +253,13 @@ def ingest_file(
     quasi_identifiers: list[str] | None = None,
     fixes: list[dict[str, Any]] | None = None,
     progress: Progress | None = None,
+    own_file: bool = False,
 ) -> tuple[Dataset, DatasetVersion, IngestResult]:
     """Check and store a file as a new draft version (of a new dataset when none is given).
 
-    Raises DatasetError or MetadataError before anything is written.
+    ``own_file``: the portal wrote ``path`` and nothing else writes it (a staged
+    upload), so its bytes need hashing only once. Raises DatasetError or
+    MetadataError before anything is written.
     """
     # A new dataset's metadata is checked first, so a refusal writes nothing.
     into = dataset if dataset is not None else DatasetMetadata.from_dict(metadata or {})
@@ -278,6 +281,7 @@ def ingest_file(
         k=app.config["REID_MIN_K"],
         limits=limits(app),
         progress=progress,
+        own_file=own_file,
     )
     preview = read_preview(
         path, filename, masked=result.screening.columns_flagged(DIRECT), limits=limits(app)

@@ -79,6 +79,7 @@ def ingest_upload(
             dataset=dataset,
             metadata=metadata,
             change_note=change_note,
+            own_file=True,
         )
     finally:
         path.unlink(missing_ok=True)

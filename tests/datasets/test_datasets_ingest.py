@@ -81,6 +81,26 @@ def test_a_file_that_changes_while_it_is_read_is_refused_and_not_stored(store, t
     assert list(store.tmp.iterdir()) == []
 
 
+def test_only_a_file_the_caller_owns_is_stored_under_the_scan_digest(store, tmp_path):
+    """A path anyone may write is hashed again as it is stored; a staged upload or a
+    stream ingest spooled itself is named by the scan's digest alone."""
+    data = b"patient_id,arm\n1,A\n2,B\n"
+    path = tmp_path / "trial.csv"
+    path.write_bytes(data)
+    vouched = []
+    put = store.put
+
+    def recording_put(stream, **options):
+        vouched.append(options["trusted"])
+        return put(stream, **options)
+
+    store.put = recording_put
+    ingest(path, store=store)
+    ingest(path, store=store, own_file=True)
+    ingest(io.BytesIO(data), filename="trial.csv", store=store)
+    assert vouched == [False, True, True]
+
+
 def test_the_web_layer_flow(store, tmp_path):
     """ingest -> edit schema -> revalidate -> screen -> fix -> ingest -> export."""
     from datasets.fixes import apply_fixes
