@@ -310,13 +310,23 @@ DENSE_MAX_CODES = 32
 DENSE_ROWS_PER_CODE = LANES
 
 
+#: Integers above this are not all representable in float64.
+EXACT_LIMIT = 2.0**53
+
+
 @njit(cache=True, nogil=True)
-def _integral(table: F64) -> bool:
+def _sums_exactly(table: F64, n_rows: int, n_cols: int) -> bool:
+    """Whether every partial sum of the substitution score is an integer below
+    2**53, so that any order of the sums gives the same float64 to the bit: the
+    table's entries are integers, and the largest of them over every pair of
+    rows in every column stays under the limit."""
+    largest = 0.0
     for a in range(table.shape[0]):
         for b in range(table.shape[1]):
             if table[a, b] != np.floor(table[a, b]):
                 return False
-    return True
+            largest = max(largest, abs(table[a, b]))
+    return largest * 0.5 * float(n_rows) * float(n_rows) * float(n_cols) < EXACT_LIMIT
 
 
 @njit(cache=True, nogil=True)
@@ -327,7 +337,7 @@ def _substitution_dense(
     across all the tile's columns at once: a loop over adjacent columns that
     the compiler vectorises, where the sparse sum runs a short loop of
     indirect reads per column.  With many rows a column holds most of the
-    alphabet, so the pairs it skips are few.  For tables of integers only:
+    alphabet, so the pairs it skips are few.  Only where ``_sums_exactly``:
     every product and partial sum is then an exact integer, so the different
     order of the sums gives the same score to the bit."""
     size = table.shape[0]
@@ -765,7 +775,7 @@ def _score_one(
         and unit_weights
         and tile_counts.shape[0] == size
         and n_rows >= DENSE_ROWS_PER_CODE * size
-        and _integral(table)
+        and _sums_exactly(table, n_rows, n_cols)
     )
     tile_cols = tile.shape[0]
     columns = tile.view(np.uint8)
