@@ -196,6 +196,9 @@ def _points(session: Session, puzzle: Puzzle, score: float, hints: int) -> int:
     # all its solutions, so it is read only when the points depend on it.
     if points_for(score, puzzle.par, 1) == 0:
         return 0
+    # The stars read the start and par layouts, left out of the submission's query:
+    # both in one statement, not one each.
+    session.refresh(puzzle, ["start", "par_layout"])
     level = difficulty_stars(session, puzzle)
     return net_points(points_for(score, puzzle.par, level), level, hints)
 
