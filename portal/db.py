@@ -165,6 +165,11 @@ def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
             engine.dialect.do_ping(dbapi_connection)
         except engine.dialect.loaded_dbapi.Error as error:
             record.info.pop("returned_at", None)
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                # The server went away: every connection pooled before now is dead
+                # too, those returned within the last second included, so the pool
+                # starts afresh, as SQLAlchemy's own pre-ping does.
+                raise exc.InvalidatePoolError(str(error)) from error
             raise exc.DisconnectionError(str(error)) from error
 
 

@@ -3,6 +3,8 @@ one the server closed meanwhile is replaced instead of failing the request."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import event, text
 
@@ -54,6 +56,32 @@ def test_an_idle_connection_the_server_closed_is_replaced():
         second = _backend_pid(engine)
         assert second != first
         assert pings and reconnects == [1]
+    finally:
+        engine.dispose()
+        killer.dispose()
+
+
+def test_a_server_gone_away_empties_the_whole_pool_not_only_the_tested_connection():
+    # One connection sat idle, the other came back a moment ago and is not tested:
+    # once the test of the first finds the server gone, neither may be handed out.
+    engine = make_engine(POSTGRES_URL, 2, max_overflow=0, ping_after_idle=0.5)
+    killer = make_engine(POSTGRES_URL, 1, max_overflow=0, pool_pre_ping=False)
+    try:
+        idle = engine.connect()
+        recent = engine.connect()
+        old_pids = {c.execute(text("SELECT pg_backend_pid()")).scalar_one() for c in (idle, recent)}
+        idle.close()
+        time.sleep(0.6)
+        recent.close()
+        with killer.connect() as connection:
+            for pid in old_pids:
+                connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        # The pool hands out the longest-returned first: the idle one, tested and found dead.
+        with engine.connect() as first, engine.connect() as second:
+            pids = {
+                c.execute(text("SELECT pg_backend_pid()")).scalar_one() for c in (first, second)
+            }
+        assert not pids & old_pids
     finally:
         engine.dispose()
         killer.dispose()
