@@ -34,10 +34,10 @@ from .fieldtypes import (
     checker_for,
     missing_mask,
 )
-from .inference import profile
+from .inference import table_and_schema
 from .limits import DEFAULT_LIMITS, Limits
-from .reading import Table, open_table
-from .schema import missing_values, normalise_schema
+from .reading import Table
+from .schema import missing_values
 from .writing import CsvWriter, open_dest
 
 SECONDS_PER_DAY = 86_400
@@ -459,16 +459,9 @@ def apply_fixes(
     validate first. Raises ``FixError`` for unknown columns, fixes that do
     not fit the column's type, or two fixes on the same column.
     """
-    table = (
-        source
-        if isinstance(source, Table)
-        else open_table(
-            source, filename=filename, dialect=dialect, limits=limits, progress=progress
-        )
+    table, schema = table_and_schema(
+        source, schema, filename=filename, dialect=dialect, limits=limits, progress=progress
     )
-    if schema is None:
-        schema = profile(table, progress=progress).schema
-    schema = normalise_schema(schema)
     fields = schema["fields"]
     if len(fields) != table.width:
         raise FixError(

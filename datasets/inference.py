@@ -12,6 +12,7 @@ statistics (:mod:`datasets.suggestions`).
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .detect import Dialect, Progress
 from .fieldtypes import (
     DATE_FORMATS,
     DATETIME_FORMATS,
@@ -34,8 +36,10 @@ from .fieldtypes import (
     strptime_checked,
 )
 from .issues import Issue, IssueCollector
-from .reading import Table
+from .limits import DEFAULT_LIMITS, Limits
+from .reading import Table, open_table
 from .report import Structure, ValidationReport, add_table_issues, build_report
+from .schema import normalise_schema
 from .stats import ColumnStats, ColumnSummary, ValueCounter, distinct_cap
 from .suggestions import guess_unit, humanise, role_from_name, suggest_roles_and_keys
 
@@ -516,3 +520,26 @@ def _field_names(header: list[str]) -> list[str]:
         used.add(name)
         names.append(name)
     return names
+
+
+def table_and_schema(
+    source: str | os.PathLike[str] | Table,
+    schema: dict[str, Any] | None,
+    *,
+    filename: str | None = None,
+    dialect: Dialect | dict[str, Any] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    progress: Progress | None = None,
+) -> tuple[Table, dict[str, Any]]:
+    """``source`` as a table (opened, unless it is one) and its schema normalised:
+    the one given, else the one inferred from every row."""
+    table = (
+        source
+        if isinstance(source, Table)
+        else open_table(
+            source, filename=filename, dialect=dialect, limits=limits, progress=progress
+        )
+    )
+    if schema is None:
+        schema = profile(table, progress=progress).schema
+    return table, normalise_schema(schema)

@@ -18,10 +18,9 @@ from ..fieldtypes import (
     hash_values,
     missing_mask,
 )
-from ..inference import profile
+from ..inference import table_and_schema
 from ..limits import DEFAULT_LIMITS, Limits
-from ..reading import Table, open_table
-from ..schema import normalise_schema
+from ..reading import Table
 from .columns import _ColumnScreen
 from .findings import BLOCK, DIRECT, Finding, ScreeningReport
 from .kanonymity import _k_anonymity
@@ -60,16 +59,9 @@ def screen(
     validation report) lets whole-number columns too short to hold national
     numbers go unread.
     """
-    table = (
-        source
-        if isinstance(source, Table)
-        else open_table(
-            source, filename=filename, dialect=dialect, limits=limits, progress=progress
-        )
+    table, schema = table_and_schema(
+        source, schema, filename=filename, dialect=dialect, limits=limits, progress=progress
     )
-    if schema is None:
-        schema = profile(table, progress=progress).schema
-    schema = normalise_schema(schema)
     # Every column is screened, even one an edited schema left out.
     fields = list(schema["fields"][: table.width])
     for pos in range(len(fields), table.width):
