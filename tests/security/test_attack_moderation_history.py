@@ -1,20 +1,25 @@
 """Attack: a moderator of one community reads, in its queue, what moderators did to an
 author in another community whose membership the author keeps private, and so learns
-the author's condition. Only an anonymous, banded count may cross the line."""
+the author's condition. Only "the account is currently suspended (or banned)" may cross
+the line: no community, count or time, since the other community's public moderation log
+is dated, and a count's change or a suspension's end would point at its entry."""
 
 from __future__ import annotations
 
+import html
 import re
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
-from portal.accounts.models import Role
+from portal.accounts.models import Role, User
 from portal.admin import services as admin
 from portal.community import services
 from portal.community.moderation import appeals, decisions, history
 from portal.community.moderation import services as moderation
 from portal.community.moderation.models import ModerationDecision
+from portal.community.questions.models import Question
 from portal.community.support import services as support
 from portal.community.threads import services as threads
 
@@ -45,10 +50,32 @@ def assert_no_secret(text: str, where: str) -> None:
         assert secret not in text, f"{secret!r} leaks through {where}"
 
 
-def elsewhere_line(page: str) -> str:
-    found = re.search(r'<p class="small elsewhere">([^<]*)</p>', page)
-    assert found, page
-    return " ".join(found.group(1).split())
+def restriction_line(box: str) -> str | None:
+    found = re.search(r'<p class="notice small">([^<]*)</p>', box)
+    return " ".join(found.group(1).split()) if found else None
+
+
+def log_actions(page: str) -> list[str]:
+    """The Action column of a community's moderation log, top to bottom."""
+    body = page[page.index("<tbody>") : page.index("</tbody>")]
+    return [
+        html.unescape(re.findall(r"<td>([^<]*)</td>", row)[2]) for row in body.split("<tr>")[1:]
+    ]
+
+
+def end_of_suspension(session, user: User) -> datetime:
+    until = session.get(User, user.id).suspended_until
+    assert until is not None
+    return until
+
+
+def words_of(until: datetime) -> tuple[str, ...]:
+    """Every way the page could give a suspension's end away."""
+    return (
+        until.strftime("%d %B %Y, %H:%M UTC"),
+        until.strftime("%d %B %Y"),
+        until.strftime("%H:%M"),
+    )
 
 
 def history_of(page: str, name: str) -> str:
@@ -113,7 +140,9 @@ def scene(session, community, other_community, person, propose):
     return sam, bob, moira, simone
 
 
-def test_the_queue_tells_another_communitys_moderator_nothing_of_where(scene, login, mailbox):
+def test_the_queue_tells_another_communitys_moderator_nothing_of_where(
+    scene, session, login, mailbox
+):
     sam, _bob, moira, _simone = scene
     client = login("moira")
     page = client.get(QUEUE).get_data(as_text=True)
@@ -121,13 +150,13 @@ def test_the_queue_tells_another_communitys_moderator_nothing_of_where(scene, lo
     assert_no_secret(page, "the moderation queue")
     box = " ".join(history_of(page, "sam").split())
     assert "0 earlier decisions" in box and "No earlier decisions you may see." in box
-    # Account-wide and anonymous: the band, and the suspension (the account is
-    # restricted everywhere, so every moderator must know).
-    assert elsewhere_line(box) == (
-        "In communities where you may not see their membership: between 3 and 9 posts "
-        "hidden by moderators in the last 90 days, and 1 account suspension or ban."
-    )
-    assert "Your account is suspended until" in box
+    # The account is restricted everywhere, so every moderator must know; but not until
+    # when (its start plus 3 days is the tuberculosis log's "Hidden" entry), nor how many
+    # times, nor how much of theirs was hidden there.
+    assert restriction_line(box) == "The account is currently suspended."
+    for words in words_of(end_of_suspension(session, sam)):
+        assert words not in box, words
+    assert "until" not in box and "posts hidden" not in box and "suspension or ban" not in box
     for path in (
         "/communities/colon-cancer",
         "/communities/colon-cancer/moderation-log",
@@ -140,6 +169,55 @@ def test_the_queue_tells_another_communitys_moderator_nothing_of_where(scene, lo
         assert_no_secret(response.get_data(as_text=True), path)
     for message in mailbox.messages(moira.email):
         assert_no_secret(message.as_string(), "mail to the moderator")
+
+
+def test_the_public_log_does_not_date_an_account_sanction(
+    scene, other_community, person, client, login
+):
+    """Anyone reads the tuberculosis log: a dated "Suspended" or "Banned" there, set
+    against the account's restriction seen from colon cancer, would name sam."""
+    log = f"/communities/{other_community.slug}/moderation-log"
+    public = client.get(log).get_data(as_text=True)
+    assert log_actions(public) == ["Appealed", "Hidden", "Warned", "Hidden"]
+    assert "Suspended" not in public and "Banned" not in public
+    # Its own moderators, who see its members anyway, read the whole entry.
+    moderators = login("simone").get(log).get_data(as_text=True)
+    assert log_actions(moderators)[1] == "Hidden, and the author's account suspended"
+    # A member who does not moderate reads the public log.
+    person("tess", member_of=(other_community,))
+    assert "Suspended" not in login("tess").get(log).get_data(as_text=True)
+
+
+def test_a_ban_elsewhere_shows_as_a_ban_and_nothing_more(
+    scene, session, other_community, community, login, client, propose
+):
+    sam, _bob, _moira, simone = scene
+    # Suspended, sam cannot post again: the ban is decided on his hidden question.
+    again = session.scalar(select(Question).where(Question.community_id == other_community.id))
+    decisions.decide(session, simone, again, "ban", reason="Fourth time.")
+    session.commit()
+    box = " ".join(history_of(login("moira").get(QUEUE).get_data(as_text=True), "sam").split())
+    assert restriction_line(box) == "The account is currently banned."
+    assert "Fourth time." not in box
+    public = client.get(f"/communities/{other_community.slug}/moderation-log")
+    assert log_actions(public.get_data(as_text=True))[0] == "Hidden"
+    assert "Banned" not in public.get_data(as_text=True)
+    text = login("simone").get(f"/communities/{other_community.slug}/moderation-log")
+    assert log_actions(text.get_data(as_text=True))[0] == "Hidden, and the author's account banned"
+
+
+@pytest.mark.parametrize("role", [Role.MODERATOR, Role.ADMIN])
+def test_site_moderators_and_admins_see_when_a_suspension_ends(
+    scene, session, community, person, login, role
+):
+    """They decide on accounts across communities, and on appeals against suspensions."""
+    sam, _bob, _moira, _simone = scene
+    person("steward", role=role, moderator_of=(community,))
+    until = end_of_suspension(session, sam)
+    box = " ".join(history_of(login("steward").get(QUEUE).get_data(as_text=True), "sam").split())
+    assert restriction_line(box) == (
+        f"The account is suspended until {until.strftime('%d %B %Y, %H:%M UTC')}."
+    )
 
 
 def test_no_api_answer_carries_the_other_communitys_decisions(scene, login, token_for):
@@ -162,31 +240,34 @@ def test_no_api_answer_carries_the_other_communitys_decisions(scene, login, toke
             assert secret not in text, path
 
 
-def test_below_the_floor_a_history_elsewhere_reads_as_none(
+def test_posts_hidden_elsewhere_do_not_tell_one_author_from_another(
     session, community, other_community, person, propose
 ):
-    """One hidden post elsewhere must not tell sam from bob, who has none."""
+    """Sam had posts hidden in tuberculosis and Bob none anywhere: colon cancer's
+    moderator reads the same of both, whatever the number (no count moves when a
+    dated entry appears in tuberculosis' public log, nor 90 days after it)."""
     sam = person("sam", member_of=(community, other_community))
     bob = person("bob", member_of=(community,))
     moira = person("moira", moderator_of=(community,))
     simone = person("simone", moderator_of=(other_community,))
     services.set_visible(session, sam, {community.id})
-    secret = propose(other_community, sam, SECRET_TITLE)
-    decisions.decide(session, simone, secret, "hide", reason=SECRET_REASONS[0])
-    session.commit()
-    seen = {user.username: history.author_history(session, user, moira) for user in (sam, bob)}
-    assert seen["sam"].hidden_elsewhere == seen["bob"].hidden_elsewhere == "fewer than 3"
-    assert seen["sam"].decisions == seen["bob"].decisions == []
-    assert seen["sam"].warnings == seen["sam"].hidden_items == seen["sam"].appeals == 0
-    assert [history.band(n) for n in (0, 1, 2, 3, 9, 10, 400)] == [
-        "fewer than 3",
-        "fewer than 3",
-        "fewer than 3",
-        "between 3 and 9",
-        "between 3 and 9",
-        "10 or more",
-        "10 or more",
-    ]
+    seen = []
+    for n in range(4):
+        secret = propose(other_community, sam, f"Is drug number {n} safe with latent tuberculosis?")
+        decisions.decide(session, simone, secret, "hide", reason=SECRET_REASONS[0])
+        session.commit()
+        histories = [
+            history.author_history(session, user, moira, community_id=community.id)
+            for user in (sam, bob)
+        ]
+        seen.append(
+            [
+                (h.decisions, h.communities, h.warnings, h.hidden_items, h.appeals, h.restriction)
+                for h in histories
+            ]
+        )
+    assert all(sam_seen == bob_seen == ([], {}, 0, 0, 0, None) for sam_seen, bob_seen in seen)
+    assert not hasattr(history, "ELSEWHERE_BANDS")
 
 
 def test_a_shown_membership_shows_its_decisions_in_full(
@@ -199,15 +280,19 @@ def test_a_shown_membership_shows_its_decisions_in_full(
     assert "3 earlier decisions" in box and "in Tuberculosis" in box
     assert all(reason in box for reason in SECRET_REASONS)
     assert "1 appeal made against these." in box
-    assert "fewer than 3 posts hidden" in box and "suspension" not in elsewhere_line(box)
+    # Moira may see the decision that suspended him, so she may know when it ends.
+    until = end_of_suspension(session, sam).strftime("%d %B %Y, %H:%M UTC")
+    assert restriction_line(box) == f"The account is suspended until {until}."
 
 
 def test_moderating_both_shows_both(scene, session, other_community, login, person):
-    _sam, _bob, moira, _simone = scene
+    sam, _bob, moira, _simone = scene
     services.join(session, other_community, moira, role="moderator")
     session.commit()
-    box = history_of(login("moira").get(QUEUE).get_data(as_text=True), "sam")
+    box = " ".join(history_of(login("moira").get(QUEUE).get_data(as_text=True), "sam").split())
     assert all(reason in box for reason in SECRET_REASONS)
+    until = end_of_suspension(session, sam).strftime("%d %B %Y, %H:%M UTC")
+    assert restriction_line(box) == f"The account is suspended until {until}."
 
 
 def test_this_communitys_and_the_admins_decisions_show(
@@ -226,12 +311,12 @@ def test_this_communitys_and_the_admins_decisions_show(
     assert "2 earlier decisions, 2 warnings or sanctions, 1 other item hidden" in box
     assert "in Colon cancer: Hide it and warn the author" in box and "Earlier advert here." in box
     assert "by a site admin, on the account" in box and "Site-wide spam." in box
-    assert elsewhere_line(box).endswith(
-        "fewer than 3 posts hidden by moderators in the last 90 days."
-    )
+    # The admins' suspension belongs to no community: its end tells of no membership.
+    until = end_of_suspension(session, bob).strftime("%d %B %Y, %H:%M UTC")
+    assert restriction_line(box) == f"The account is suspended until {until}."
 
 
-def test_a_decision_undone_on_appeal_is_not_held_against_them(scene, session, person):
+def test_a_decision_undone_on_appeal_is_not_held_against_them(scene, session, person, community):
     sam, _bob, moira, _simone = scene
     root = person("root", role=Role.ADMIN)
     suspension = session.scalar(
@@ -241,6 +326,5 @@ def test_a_decision_undone_on_appeal_is_not_held_against_them(scene, session, pe
     session.commit()
     appeals.decide_appeal(session, root, appeal, overturn=True, response="Fair: undone.")
     session.commit()
-    seen = history.author_history(session, sam, moira)
-    assert seen.sanctions_elsewhere == 0 and seen.restriction is None
-    assert seen.hidden_elsewhere == "fewer than 3"  # the hide and the warning are left
+    seen = history.author_history(session, sam, moira, community_id=community.id)
+    assert seen.restriction is None

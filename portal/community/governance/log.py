@@ -9,6 +9,12 @@ acted as ``details["actor_role"]`` ("community moderator", "site admin", "operat
 What the log shows is what a member may know: the kind of content (never which one,
 nor its author), the action, the moderator's reason, when, and by which role; never
 who flagged, who wrote, or whom an appointment named.
+
+A suspension or a ban is about a person, not about the community's content, so the
+public log shows such a decision by what it did to the content ("Hidden") alone: the
+exact time of a "Suspended" entry, set against a suspension's end or against "the
+account is suspended" appearing elsewhere, would tell that the author is a member here.
+The community's own moderators (who see its members anyway) read the whole entry.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from portal.community.models import Membership
 #: action -> what the log says was done
 ACTIONS = {
     "moderation.hidden": "Hidden",
+    "moderation.suspended": "Hidden",
+    "moderation.banned": "Hidden",
     "moderation.restored": "Restored",
     "moderation.auto_hidden": "Hidden until a moderator looks at it",
     "community.created": "Community opened",
@@ -34,6 +42,11 @@ ACTIONS = {
     "community.settings_changed": "Settings changed",
     "community.moderator_appointed": "Moderator appointed",
     "community.moderator_removed": "Moderator removed",
+}
+#: action -> what the community's moderators read instead (see the module's docstring)
+MODERATOR_ACTIONS = {
+    "moderation.suspended": "Hidden, and the author's account suspended",
+    "moderation.banned": "Hidden, and the author's account banned",
 }
 #: Events about the founding, seen by the founder and admins only, not in the public log.
 PRIVATE = frozenset({"community.proposed", "community.declined", "community.merged"})
@@ -59,8 +72,11 @@ class LogEntry:
     by: str
 
 
-def community_log(db: Session, community_id: int, limit: int = 200) -> list[LogEntry]:
-    """The moderation decisions of one community, newest first."""
+def community_log(
+    db: Session, community_id: int, limit: int = 200, *, moderator: bool = False
+) -> list[LogEntry]:
+    """The moderation decisions of one community, newest first; ``moderator``: as its
+    moderators read them."""
     events = db.scalars(
         select(AuditEvent)
         .where(
@@ -72,7 +88,8 @@ def community_log(db: Session, community_id: int, limit: int = 200) -> list[LogE
         .limit(limit)
     ).all()
     roles = _roles(db, community_id, {e.actor_id for e in events if e.actor_id is not None})
-    return [_entry(event, roles) for event in events]
+    actions = {**ACTIONS, **MODERATOR_ACTIONS} if moderator else ACTIONS
+    return [_entry(event, roles, actions) for event in events]
 
 
 def _roles(db: Session, community_id: int, actor_ids: set[int]) -> dict[int, str]:
@@ -101,7 +118,7 @@ def _roles(db: Session, community_id: int, actor_ids: set[int]) -> dict[int, str
     }
 
 
-def _entry(event: AuditEvent, roles: dict[int, str]) -> LogEntry:
+def _entry(event: AuditEvent, roles: dict[int, str], actions: dict[str, str]) -> LogEntry:
     details = event.details or {}
     prefix = event.subject.split(":", 1)[0]
     by = details.get("actor_role") or (
@@ -114,7 +131,7 @@ def _entry(event: AuditEvent, roles: dict[int, str]) -> LogEntry:
         names = [SETTING_NAMES.get(name, name) for name in details.get("changed", [])]
         reason = "Changed: " + ", ".join(names) + "." if names else ""
     action = (
-        ACTIONS.get(event.action) or event.action.split(".", 1)[-1].replace("_", " ").capitalize()
+        actions.get(event.action) or event.action.split(".", 1)[-1].replace("_", " ").capitalize()
     )
     return LogEntry(
         when=event.created_at,

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -161,10 +161,15 @@ def rules(slug: str):
 @bp.get("/<slug>/moderation-log")
 def moderation_log(slug: str):
     community = community_or_404(slug)
+    session = db.session()
     return render_template(
         "community/governance/log.html",
         community=community,
-        entries=log.community_log(db.session(), community.id),
+        entries=log.community_log(
+            session,
+            community.id,
+            moderator=policy.can_moderate(session, community.id, current_user),
+        ),
     )
 
 

@@ -2,21 +2,26 @@
 
 A decision names the community it was made in, so it tells of a membership, and a
 membership can tell of a health condition. The viewer sees in full (action, category,
-reason, community) only the decisions made where they may see the author's membership
-(policy.can_see_membership: the author shows it, or the viewer moderates there) or where
-they moderate, and the site admins' account decisions, which belong to no community.
+reason, community) only the decisions made in the community whose queue they read, where
+they may see the author's membership (policy.can_see_membership: the author shows it, or
+the viewer moderates there) or where they moderate, and the site admins' account
+decisions, which belong to no community.
 
-From every other community they learn two account-wide figures, naming nothing:
-suspensions and bans (the account is restricted everywhere, so every moderator needs
-to know), and how many posts moderators hid there lately, in bands with a floor
-(``ELSEWHERE_BANDS``): an exact count would tell a moderator who also reads another
-community that the author is whoever was hidden there at the moment the count moved.
+From communities whose membership the moderator may not see, nothing is shown except
+that the account is currently suspended or banned (it is restricted everywhere, so
+every moderator needs to know). No count and no time cross that line: a community's
+moderation log is public and dated, so a figure that moves when a decision is made
+there, or a suspension's end (its start plus a whole number of days), would point at
+the log's entry and so tell that the author is a member there. The end of a suspension
+is shown only to site moderators and admins, and to a viewer who may see the decision
+that imposed it; the public log names the decision that imposed it by what it did to
+the content alone (governance/log.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,20 +31,13 @@ from portal import policy
 from portal.accounts import sanctions
 from portal.accounts.models import User
 from portal.community.models import Community
-from portal.community.moderation.models import Appeal, AppealStatus, Decision, ModerationDecision
+from portal.community.moderation.models import Appeal, Decision, ModerationDecision
 from portal.community.questions.models import Question
 from portal.community.services import communities_of
 from portal.community.support.models import SupportPost
 from portal.community.threads.models import Comment
 from portal.db import utcnow
 
-#: How far back the count of posts hidden elsewhere reaches.
-ELSEWHERE_DAYS = 90
-#: (lowest count, words) from the top: the count elsewhere is only ever said as a band,
-#: and anything under the floor reads the same as none.
-ELSEWHERE_BANDS = ((10, "10 or more"), (3, "between 3 and 9"), (0, "fewer than 3"))
-
-_HIDES = [d.value for d in Decision if d.hides]
 _SANCTIONS = [d.value for d in Decision if d.sanctions]
 _WARNS = [Decision.WARN.value, *_SANCTIONS]
 
@@ -58,20 +56,19 @@ class AuthorHistory:
     hidden_items: int
     #: appeals against the decisions listed
     appeals: int
+    #: whether the account is suspended or banned now, for a moderator; a suspension's
+    #: end only where the viewer may see the decision that imposed it (see restriction)
     restriction: str | None
-    #: suspensions and bans decided in communities the viewer may not know of
-    sanctions_elsewhere: int
-    #: posts hidden in those communities in the last ELSEWHERE_DAYS, as a band's words
-    hidden_elsewhere: str
 
 
-def band(count: int) -> str:
-    return next(words for lowest, words in ELSEWHERE_BANDS if count >= lowest)
-
-
-def open_communities(db: Session, user: User, viewer: policy.Viewer) -> set[int]:
-    """The communities where ``viewer`` may see what moderators did about ``user``."""
-    shown = {membership.community_id for membership in communities_of(db, user, viewer)}
+def open_communities(db: Session, user: User, viewer: policy.Viewer, community_id: int) -> set[int]:
+    """The communities where ``viewer``, reading ``community_id``'s queue, may see what
+    moderators did about ``user``."""
+    # The queue's own community always: its moderator sees its hidden posts even when
+    # the author left and no decision of theirs remains (flags hid them).
+    shown = {community_id} | {
+        membership.community_id for membership in communities_of(db, user, viewer)
+    }
     # A moderator knows their own community's decisions, even about a member who left.
     involved = set(
         db.scalars(
@@ -82,9 +79,9 @@ def open_communities(db: Session, user: User, viewer: policy.Viewer) -> set[int]
         )
     )
     return shown | {
-        community_id
-        for community_id in involved - shown
-        if community_id is not None and policy.can_moderate(db, community_id, viewer)
+        other
+        for other in involved - shown
+        if other is not None and policy.can_moderate(db, other, viewer)
     }
 
 
@@ -93,17 +90,16 @@ def author_history(
     user: User,
     viewer: policy.Viewer,
     *,
+    community_id: int,
     exclude: Any = None,
     now: datetime | None = None,
     limit: int = 10,
 ) -> AuthorHistory:
+    """``user``'s history beside their content flagged in ``community_id``."""
     now = now or utcnow()
-    opened = open_communities(db, user, viewer)
+    opened = open_communities(db, user, viewer, community_id)
     about = ModerationDecision.user_id == user.id
     seen = ModerationDecision.community_id.is_(None) | ModerationDecision.community_id.in_(opened)
-    unseen = ModerationDecision.community_id.is_not(None) & ModerationDecision.community_id.not_in(
-        opened
-    )
     listed = list(
         db.scalars(
             select(ModerationDecision)
@@ -125,25 +121,6 @@ def author_history(
         .join(ModerationDecision, ModerationDecision.id == Appeal.decision_id)
         .where(Appeal.user_id == user.id, seen)
     )
-    # A decision undone on appeal is no longer held against the author.
-    overturned = select(Appeal.decision_id).where(Appeal.status == AppealStatus.OVERTURNED.value)
-    sanctioned = db.scalar(
-        select(func.count()).where(
-            about,
-            unseen,
-            ModerationDecision.action.in_(_SANCTIONS),
-            ModerationDecision.id.not_in(overturned),
-        )
-    )
-    hidden_there = db.scalar(
-        select(func.count()).where(
-            about,
-            unseen,
-            ModerationDecision.action.in_(_HIDES),
-            ModerationDecision.created_at >= now - timedelta(days=ELSEWHERE_DAYS),
-            ModerationDecision.id.not_in(overturned),
-        )
-    )
     return AuthorHistory(
         user=user,
         account_age_days=max(0, (now - user.created_at).days),
@@ -152,10 +129,34 @@ def author_history(
         warnings=warnings or 0,
         hidden_items=hidden_count(db, user.id, opened, exclude=exclude),
         appeals=appeals or 0,
-        restriction=sanctions.restriction(user, now),
-        sanctions_elsewhere=sanctioned or 0,
-        hidden_elsewhere=band(hidden_there or 0),
+        restriction=restriction(db, user, viewer, opened, now),
     )
+
+
+def restriction(
+    db: Session, user: User, viewer: policy.Viewer, opened: set[int], now: datetime
+) -> str | None:
+    """The account's restriction, in a moderator's words."""
+    if sanctions.is_banned(user):
+        return "The account is currently banned."
+    if not sanctions.is_suspended(user, now):
+        return None
+    assert user.suspended_until is not None
+    # Every suspension overwrites the last one's end, so the latest imposed it.
+    imposed_in = db.execute(
+        select(ModerationDecision.community_id)
+        .where(
+            ModerationDecision.user_id == user.id,
+            ModerationDecision.action == Decision.SUSPEND.value,
+        )
+        .order_by(ModerationDecision.created_at.desc(), ModerationDecision.id.desc())
+        .limit(1)
+    ).first()
+    seen = imposed_in is not None and (imposed_in[0] is None or imposed_in[0] in opened)
+    if seen or policy.can_sanction_accounts(viewer):
+        until = user.suspended_until.strftime("%d %B %Y, %H:%M UTC")
+        return f"The account is suspended until {until}."
+    return "The account is currently suspended."
 
 
 def hidden_count(

@@ -204,7 +204,9 @@ def queue(db: Session, community_id: int, viewer: policy.Viewer) -> list[QueueIt
                 flags=[(f.user.name, FlagReason(f.reason).label, f.note) for f, _, _ in rows],
                 author=target.author,
                 history=(
-                    history.author_history(db, target.author, viewer, exclude=target)
+                    history.author_history(
+                        db, target.author, viewer, community_id=community_id, exclude=target
+                    )
                     if target.author is not None
                     else None
                 ),
@@ -266,7 +268,9 @@ def _post_items(db: Session, community_id: int, viewer: policy.Viewer) -> list[Q
                 flags=[(f.user.name, FlagReason(f.reason).label, f.note) for f in flags],
                 author=author,
                 history=(
-                    history.author_history(db, author, viewer, exclude=post)
+                    history.author_history(
+                        db, author, viewer, community_id=community_id, exclude=post
+                    )
                     if author is not None
                     else None
                 ),

@@ -8,7 +8,7 @@ from flask_login import login_required
 from portal import db, policy
 from portal.accounts.mail import send_later
 from portal.community.models import Community
-from portal.community.moderation import decisions, history, notices, targets
+from portal.community.moderation import decisions, notices, targets
 from portal.community.moderation import services as moderation
 from portal.community.moderation.forms import DecisionForm, ModerationForm
 from portal.community.moderation.models import CATEGORIES, Decision
@@ -45,7 +45,6 @@ def queue(slug: str):
         decision_choices=[(d.value, d.label) for d in Decision if d is not Decision.RESTORE],
         categories=CATEGORIES,
         may_sanction=policy.can_sanction_accounts(me()),
-        elsewhere_days=history.ELSEWHERE_DAYS,
     )
 
 

@@ -81,3 +81,25 @@ def test_founding_decisions_stay_out_of_the_public_log(session, person):
     founding.approve(session, admin, proposal)
     session.commit()
     assert [e.action for e in community_log(session, proposal.id)] == ["Community opened"]
+
+
+def test_an_account_sanction_shows_by_its_content_action_but_to_moderators(
+    session, community, person
+):
+    """A suspension is about a person; its dated entry must not tell who is a member."""
+    site_moderator = person("simone", role=Role.MODERATOR, moderator_of=(community,))
+    for action in ("moderation.suspended", "moderation.banned"):
+        audit.record(
+            session,
+            action,
+            actor_id=site_moderator.id,
+            subject="comment:7",
+            community_id=community.id,
+            reason="Again.",
+        )
+    session.commit()
+    assert [e.action for e in community_log(session, community.id)] == ["Hidden", "Hidden"]
+    assert [e.action for e in community_log(session, community.id, moderator=True)] == [
+        "Hidden, and the author's account banned",
+        "Hidden, and the author's account suspended",
+    ]

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from portal.accounts.models import Role, User
 from portal.audit import AuditEvent
-from portal.community.moderation import decisions
+from portal.community import services
+from portal.community.moderation import decisions, history
 from portal.community.moderation import services as moderation
 from portal.community.moderation.models import ContentFlag, ModerationDecision
 from portal.community.notifications.models import Notification
@@ -54,6 +55,27 @@ def test_the_queue_shows_the_flag_note_its_flagger_the_author_and_their_history(
     assert "account 30 days old" in page
     assert "1 earlier decision" in page and "1 warning" in page
     assert "Earlier advert." in page
+
+
+def test_the_queue_counts_posts_flags_hid_here_after_their_author_left(
+    scene, login, session, question, community, person
+):
+    """No decision names this community, and Sam no longer belongs to it: what was
+    hidden here still counts for the moderator deciding on his next flagged post."""
+    sam, _ann, moira, comment = scene
+    flaggers = [person(f"flagger{n}", member_of=(community,)) for n in range(3)]
+    earlier = threads.add(session, question, sam, "The same advert, earlier")
+    session.commit()
+    for flagger in flaggers:
+        moderation.flag(session, flagger, earlier, reason="spam")
+    session.commit()
+    assert reload(session, Comment, earlier.id).hidden
+    services.leave(session, community, sam)
+    session.commit()
+    seen = history.author_history(session, sam, moira, community_id=community.id, exclude=comment)
+    assert seen.hidden_items == 1
+    page = " ".join(login("moira").get(QUEUE).get_data(as_text=True).split())
+    assert "1 other post of theirs hidden by moderators here" in page
 
 
 @pytest.mark.parametrize(
