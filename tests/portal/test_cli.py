@@ -240,23 +240,27 @@ def test_the_portal_command_fits_a_network(runner, tmp_path):
 HEAVY = ("scipy", "pandas", "statsmodels", "flask", "portal.app", "sqlalchemy", "alembic", "numba")
 
 
-def _loaded(*args: str, tmp_path, modules: tuple[str, ...] = HEAVY) -> list[str]:
-    code = (
-        "import sys\n"
-        "from portal.cli import main\n"
-        "try:\n"
-        f"    main({list(args)!r})\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        f"print(sorted(m for m in {modules!r} if m in sys.modules), file=sys.stderr)\n"
-    )
+def _loaded_after(code: str, tmp_path, modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has imported once it ran ``code``."""
+    code += f"\nprint(sorted(m for m in {modules!r} if m in sys.modules), file=sys.stderr)\n"
     env = {**os.environ, "PORTAL_INSTANCE_PATH": str(tmp_path)}
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+        [sys.executable, "-c", "import sys\n" + code],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert "Traceback" not in result.stderr, result.stderr
     loaded: list[str] = json.loads(result.stderr.strip().splitlines()[-1].replace("'", '"'))
     return loaded
+
+
+def _loaded(*args: str, tmp_path, modules: tuple[str, ...] = HEAVY) -> list[str]:
+    code = (
+        f"from portal.cli import main\ntry:\n    main({list(args)!r})\nexcept SystemExit:\n    pass"
+    )
+    return _loaded_after(code, tmp_path, modules)
 
 
 def test_help_and_scoring_a_small_file_load_nothing_heavy(tmp_path):
@@ -315,18 +319,8 @@ NOT_FOR_THE_APP = (
 
 
 def test_building_the_app_leaves_the_statistics_stack_and_the_demo_unloaded(tmp_path):
-    code = (
-        "import sys\n"
-        "from portal.app import create_app\n"
-        "create_app()\n"
-        f"print(sorted(m for m in {NOT_FOR_THE_APP!r} if m in sys.modules))\n"
-    )
-    env = {**os.environ, "PORTAL_INSTANCE_PATH": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "[]"
+    code = "from portal.app import create_app\ncreate_app()"
+    assert _loaded_after(code, tmp_path, NOT_FOR_THE_APP) == []
 
 
 def test_version_and_debug_options_need_no_application(tmp_path):
