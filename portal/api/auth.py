@@ -23,6 +23,7 @@ from flask_login import current_user
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.instrumentation import manager_of_class
 
 from portal import db
 from portal.accounts.models import User
@@ -78,10 +79,18 @@ def _columns(instance: Any) -> dict[str, Any]:
 
 def _from_columns(session: Session, kind: type, columns: dict[str, Any]) -> Any:
     # The row was read moments ago: make it this session's own instance without
-    # asking the database again (merge(load=False) is SQLAlchemy's way for cached rows).
-    instance = kind(**columns)
+    # asking the database again. The values are set as loaded, not as changes (the
+    # constructor would record each as one to flush), and the instance is attached
+    # as it is; merge(load=False), SQLAlchemy's way for cached rows, copies it into
+    # another instance, which is needed only when the session already holds the row.
+    instance = manager_of_class(kind).new_instance()
+    for key, value in columns.items():
+        set_committed_value(instance, key, value)
     make_transient_to_detached(instance)
-    return session.merge(instance, load=False)
+    if inspect(instance).key in session.identity_map:
+        return session.merge(instance, load=False)
+    session.add(instance)
+    return instance
 
 
 def tokens_seen() -> ShortLivedCache:

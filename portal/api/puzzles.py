@@ -102,7 +102,7 @@ def post_solution(puzzle_id: int) -> tuple[dict[str, Any], int]:
     # The puzzle first (a missing one is 404 whatever was sent), with what the
     # submission needs to know, in one query; read for the player as known so far.
     known_key = players.guest_key() or ""
-    found, state = submissions.puzzle_for_submission(session, puzzle_id, known_key)
+    found, state, rules = submissions.puzzle_for_submission(session, puzzle_id, known_key)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or "rows" not in body:
         raise ServiceError('Send JSON like {"rows": ["AC-GT", ...]}.', "rows")
@@ -116,6 +116,7 @@ def post_solution(puzzle_id: int) -> tuple[dict[str, Any], int]:
         body["rows"],
         player,
         state=state if player.key == known_key else None,  # a guest's first: read again
+        rules=rules,
         retire_after=current_app.config["PUZZLE_RETIRE_AFTER"],
     )
     session.commit()

@@ -45,6 +45,36 @@ def score_of(puzzle: Puzzle, rows: list[str]) -> float:
     return score_window(rows, scheme_of(puzzle), flanks)
 
 
+@dataclass(frozen=True)
+class Rules:
+    """What checking and scoring a layout needs of its puzzle."""
+
+    sequences: tuple[str, ...]
+    scheme: ScoringScheme
+    flanks: Flanks
+
+    def score(self, rows: list[str]) -> float:
+        return score_window(rows, self.scheme, self.flanks)
+
+
+def rules_of(puzzle: Puzzle) -> Rules:
+    sequences = tuple(puzzle.sequences)
+    flanks = Flanks.from_params(puzzle.scheme.get("flanks"), len(sequences))
+    return Rules(sequences, scheme_of(puzzle), flanks)
+
+
+@functools.lru_cache(maxsize=256)
+def rules_from_text(sequences: str, scheme: str) -> Rules:
+    """The rules of a puzzle whose ``sequences`` and ``scheme`` columns read as
+    this JSON text. Keyed on the text itself, so a puzzle whose scheme changes
+    (its flanks refreshed) is a new entry, never a stale one; decoding the two
+    documents and building the scheme is most of a submission's own work."""
+    rows, params = json.loads(sequences), json.loads(scheme)
+    return Rules(
+        tuple(rows), scheme_from_params(params), Flanks.from_params(params.get("flanks"), len(rows))
+    )
+
+
 def scheme_words(puzzle: Puzzle) -> str:
     return describe_scheme(puzzle.scheme)
 

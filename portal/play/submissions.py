@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Text, bindparam, cast, func, select
 from sqlalchemy.orm import Session, load_only, make_transient_to_detached
 
 from games.checking import SolutionError, check_solution
@@ -27,7 +27,7 @@ from portal.errors import Conflict, NotFound, ServiceError
 from portal.play import badges
 from portal.play.hints import net_points
 from portal.play.models import NICKNAME_MAX, Puzzle, PuzzleHint, Solution
-from portal.play.puzzles import difficulty_stars, score_of, viewable
+from portal.play.puzzles import Rules, difficulty_stars, rules_from_text, rules_of, viewable
 from portal.play.retirement import RETIRE_AFTER_SOLUTIONS, retire_if_exhausted
 from portal.play.splicing import update_research
 from portal.upsert import insert
@@ -147,15 +147,14 @@ _STATE = select(*_STATE_COLUMNS)
 # Only the columns a submission reads: the board's names, start, par layout and
 # source fields are JSON documents a submission never looks at, and decoding them
 # cost more than the rest of the row. Another column, if some rarer path asks for
-# it, is read then, from the same row.
+# it, is read then, from the same row. The sequences and scheme come as their JSON
+# text, which finds their decoded rules (rules_from_text) without decoding them.
 _PUZZLE_AND_STATE = (
-    select(Puzzle, *_STATE_COLUMNS)
+    select(Puzzle, cast(Puzzle.sequences, Text), cast(Puzzle.scheme, Text), *_STATE_COLUMNS)
     .options(
         load_only(
             Puzzle.alignment_id,
             Puzzle.level,
-            Puzzle.scheme,
-            Puzzle.sequences,
             Puzzle.width,
             Puzzle.start_score,
             Puzzle.par,
@@ -196,21 +195,21 @@ def _points(session: Session, puzzle: Puzzle, score: float, hints: int) -> int:
     # all its solutions, so it is read only when the points depend on it.
     if points_for(score, puzzle.par, 1) == 0:
         return 0
-    # The stars read the start and par layouts, left out of the submission's query:
-    # both in one statement, not one each.
-    session.refresh(puzzle, ["start", "par_layout"])
+    # The stars read the start and par layouts and the scheme, left out of the
+    # submission's query: all in one statement, not one each.
+    session.refresh(puzzle, ["start", "par_layout", "scheme"])
     level = difficulty_stars(session, puzzle)
     return net_points(points_for(score, puzzle.par, level), level, hints)
 
 
 def puzzle_for_submission(
     session: Session, puzzle_id: int, player_key: str
-) -> tuple[Puzzle, PuzzleState]:
-    """The puzzle and what ``submit`` needs to know about it for the player
-    ``player_key``, in one round trip."""
+) -> tuple[Puzzle, PuzzleState, Rules]:
+    """The puzzle, what ``submit`` needs to know about it for the player
+    ``player_key``, and its rules, in one round trip."""
     row = session.execute(_PUZZLE_AND_STATE, _state_parameters(puzzle_id, player_key)).first()
     puzzle = viewable(row[0] if row is not None else None, puzzle_id)
-    return puzzle, _state_of(row)
+    return puzzle, _state_of(row), rules_from_text(row[1], row[2])
 
 
 def submit(
@@ -221,23 +220,27 @@ def submit(
     *,
     retire_after: int = RETIRE_AFTER_SOLUTIONS,
     state: PuzzleState | None = None,
+    rules: Rules | None = None,
 ) -> Submitted:
     """Checks and scores ``rows`` and stores them once per player and layout;
     the puzzle retires at its ``retire_after``-th distinct layout. ``state``
-    comes from ``puzzle_for_submission`` when the caller loaded the puzzle so."""
+    and ``rules`` come from ``puzzle_for_submission`` when the caller loaded
+    the puzzle so."""
     if puzzle.retired_at is not None:
         raise Conflict(
             "This puzzle is retired: its best solution is already in the research"
             " alignment. Try another puzzle.",
             code="retired",
         )
+    if rules is None:
+        rules = rules_of(puzzle)
     try:
-        rows = check_solution(puzzle.sequences, rows, max_width=puzzle.width)
+        rows = check_solution(rules.sequences, rows, max_width=puzzle.width)
     except SolutionError as error:
         if error.row is None:
             raise ServiceError(str(error), "rows") from None
         raise ServiceError(str(error), "rows", row=error.row, column=error.column) from None
-    score = score_of(puzzle, rows)
+    score = rules.score(rows)
     digest = layout_hash(rows)
     if state is None:
         state = _state_of(session.execute(_STATE, _state_parameters(puzzle.id, player.key)).one())

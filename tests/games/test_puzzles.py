@@ -22,6 +22,7 @@ from games.puzzles import (
     residues,
     solve,
     source_from_rows,
+    strip_common_gaps,
 )
 from games.scheme import ScoringScheme
 from games.scoring import score_alignment
@@ -205,3 +206,18 @@ def test_windows_to_avoid_are_never_cut_again():
     assert later, "il6 has more windows worth a puzzle"
     for puzzle in later:
         assert all(puzzle.source_end <= a or puzzle.source_start >= b for a, b in taken)
+
+
+
+@st.composite
+def equal_rows(draw):
+    width = draw(st.integers(1, 12))
+    count = draw(st.integers(1, 5))
+    return [draw(st.text("AC-", min_size=width, max_size=width)) for _ in range(count)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(equal_rows())
+def test_strip_common_gaps_drops_exactly_the_all_gap_columns(rows):
+    keep = [c for c in range(len(rows[0])) if any(row[c] != "-" for row in rows)]
+    assert strip_common_gaps(rows) == ["".join(row[c] for c in keep) for row in rows]

@@ -94,7 +94,7 @@ def test_the_best_score_read_with_every_solution_is_the_puzzles_best(
     token = token_for(person("sam"))
     for rows in (BELOW_PAR, AT_PAR):
         assert _send(client, tutorial_id, rows, token).status_code == 201
-    _puzzle, state = puzzle_for_submission(session, tutorial_id, "user:none")
+    _puzzle, state, _rules = puzzle_for_submission(session, tutorial_id, "user:none")
     scores = session.scalars(select(Solution.score).where(Solution.puzzle_id == tutorial_id))
     assert state.best == max(scores)
     assert state.solutions == 2
