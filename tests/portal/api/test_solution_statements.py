@@ -117,3 +117,25 @@ def test_below_par_no_stars_and_no_hints_give_points(
         return
     assert points_for(score, par, 1) == 0
     assert net_points(points_for(score, par, stars), stars, hints) == 0
+
+
+def test_the_rules_read_as_text_are_the_puzzles_and_follow_a_changed_scheme(session, tutorial_id):
+    """The submission reads the sequences and scheme as JSON text (on PostgreSQL,
+    jsonb's own text), which keys the decoded rules: they must equal the rules
+    decoded from the row, and a scheme changed in the database must give new ones."""
+    from portal.play.puzzles import rules_of
+    from portal.play.submissions import puzzle_for_submission
+
+    _puzzle, _state, rules = puzzle_for_submission(session, tutorial_id, "user:none")
+    puzzle = session.get(Puzzle, tutorial_id)
+    assert rules == rules_of(puzzle)
+    assert rules.score(list(puzzle.start)) == pytest.approx(puzzle.start_score)
+
+    field = "open_internal_insertion_score"
+    changed = {**puzzle.scheme, field: puzzle.scheme[field] - 7}
+    puzzle.scheme = changed
+    session.commit()
+    session.expire_all()
+    _puzzle, _state, after = puzzle_for_submission(session, tutorial_id, "user:none")
+    assert after == rules_of(session.get(Puzzle, tutorial_id))
+    assert after != rules

@@ -114,3 +114,36 @@ def test_a_remembered_token_acts_as_its_owner(client, community, person, token_f
     assert joined.get_json() == {"community": "colon-cancer", "member": True, "members": 1}
     left = client.post("/api/v1/communities/colon-cancer/leave", headers=bearer(token))
     assert left.status_code == 200 and left.get_json()["member"] is False
+
+
+def test_a_remembered_token_sent_with_its_owners_signed_in_cookie(
+    client, auth, community, person, token_for, clock
+):
+    """The token's owner, already read for the request from the session cookie, is
+    the same row as the remembered copy: the request must still act as one user."""
+    sam = person("sam")
+    token = token_for(sam)
+    assert client.get("/api/v1/questions", headers=bearer(token)).status_code == 200
+    assert auth.login(sam.username).status_code == 302
+    joined = client.post("/api/v1/communities/colon-cancer/join", headers=bearer(token))
+    assert joined.status_code == 200, joined.get_json()
+    assert joined.get_json()["member"] is True
+
+
+def test_a_remembered_row_the_session_already_holds_is_the_same_instance(app, person):
+    """The copy is attached as loaded; if the request's session read the row
+    already, it is merged into that instance, never a second one for one row."""
+    from portal import db
+    from portal.accounts.models import User
+    from portal.api.auth import _columns, _from_columns
+
+    columns = _columns(person("sam"))
+    with app.app_context():
+        fresh = db.session()
+        attached = _from_columns(fresh, User, columns)
+        assert attached in fresh and not fresh.dirty and attached.username == "sam"
+        fresh.close()
+        holding = db.session()
+        loaded = holding.get(User, columns["id"])
+        assert _from_columns(holding, User, columns) is loaded
+        assert not holding.dirty
