@@ -15,9 +15,13 @@ from typing import Any, Generic, TypeVar, cast
 
 from flask import Flask, current_app, g
 from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event, exc
+from sqlalchemy import inspect as inspect_mapper
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, CursorResult, Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.instrumentation import manager_of_class
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.types import TypeDecorator
 
@@ -236,6 +240,30 @@ def _state() -> _State:
 
 def engine() -> Engine:
     return _state().engine
+
+
+M = TypeVar("M")
+
+
+def attach_loaded(session: Session, kind: type[M], columns: dict[str, Any]) -> M:
+    """``session``'s instance of the ``kind`` row whose values (primary key
+    included) are ``columns``, as if the session had just loaded it, without
+    asking the database. For the busiest paths, which read a row as plain
+    columns (or keep a copy for a second) because the ORM's loading costs more
+    Python than the query: the values are set as loaded, not as changes to
+    flush; columns left out load on first access, as deferred ones do. If the
+    session holds the row already, that instance is returned unchanged, as an
+    ORM query without populate_existing would."""
+    key = identity_key(kind, tuple(columns[c.key] for c in inspect_mapper(kind).primary_key))
+    held = session.identity_map.get(key)
+    if held is not None:
+        return cast("M", held)
+    instance = manager_of_class(kind).new_instance()
+    for name, value in columns.items():
+        set_committed_value(instance, name, value)
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return cast("M", instance)
 
 
 def rows_changed(session: Session, statement: Executable) -> int:

@@ -21,14 +21,12 @@ from typing import Any
 from flask import Flask, Request, current_app, g, request
 from flask_login import current_user
 from sqlalchemy import inspect
-from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.instrumentation import manager_of_class
 
 from portal import db
 from portal.accounts.models import User
 from portal.accounts.tokens import ApiToken, find_token, token_digest
-from portal.db import utcnow
+from portal.db import attach_loaded, utcnow
 from portal.errors import Forbidden, InvalidToken, Unauthorized
 from portal.extensions import csrf
 from portal.short_cache import ShortLivedCache
@@ -77,22 +75,6 @@ def _columns(instance: Any) -> dict[str, Any]:
     }
 
 
-def _from_columns(session: Session, kind: type, columns: dict[str, Any]) -> Any:
-    # The row was read moments ago: make it this session's own instance without
-    # asking the database again. The values are set as loaded, not as changes (the
-    # constructor would record each as one to flush), and the instance is attached
-    # as it is; merge(load=False), SQLAlchemy's way for cached rows, copies it into
-    # another instance, which is needed only when the session already holds the row.
-    instance = manager_of_class(kind).new_instance()
-    for key, value in columns.items():
-        set_committed_value(instance, key, value)
-    make_transient_to_detached(instance)
-    if inspect(instance).key in session.identity_map:
-        return session.merge(instance, load=False)
-    session.add(instance)
-    return instance
-
-
 def tokens_seen() -> ShortLivedCache:
     return current_app.extensions[TOKEN_CACHE]
 
@@ -118,8 +100,8 @@ def _authenticate(plain: str) -> None:
                 "Create a new token on your account page."
             )
     else:
-        user = _from_columns(session, User, kept[1])
-        token = _from_columns(session, ApiToken, kept[0])
+        user = attach_loaded(session, User, kept[1])
+        token = attach_loaded(session, ApiToken, kept[0])
         set_committed_value(token, "user", user)
     now = utcnow()
     # "Last used" is shown to the minute; writing it on every call would make each

@@ -18,11 +18,11 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Text, bindparam, cast, func, select
-from sqlalchemy.orm import Session, load_only, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 from games.checking import SolutionError, check_solution
 from games.puzzles import strip_common_gaps
-from portal.db import utcnow
+from portal.db import attach_loaded, utcnow
 from portal.errors import Conflict, NotFound, ServiceError
 from portal.play import badges
 from portal.play.hints import net_points
@@ -146,24 +146,28 @@ _STATE_COLUMNS = _state_columns()
 _STATE = select(*_STATE_COLUMNS)
 # Only the columns a submission reads: the board's names, start, par layout and
 # source fields are JSON documents a submission never looks at, and decoding them
-# cost more than the rest of the row. Another column, if some rarer path asks for
-# it, is read then, from the same row. The sequences and scheme come as their JSON
-# text, which finds their decoded rules (rules_from_text) without decoding them.
-_PUZZLE_AND_STATE = (
-    select(Puzzle, cast(Puzzle.sequences, Text), cast(Puzzle.scheme, Text), *_STATE_COLUMNS)
-    .options(
-        load_only(
-            Puzzle.alignment_id,
-            Puzzle.level,
-            Puzzle.width,
-            Puzzle.start_score,
-            Puzzle.par,
-            Puzzle.active,
-            Puzzle.retired_at,
-        )
-    )
-    .where(Puzzle.id == bindparam("puzzle_id"))
+# costs more than the rest of the row; a rarer path that asks for one loads it then.
+# The sequences and scheme come as their JSON text, which finds their decoded rules
+# (rules_from_text) without decoding them. The row is read as plain columns and
+# attached as the puzzle (portal.db.attach_loaded): the ORM's loading of one
+# instance cost more than the query.
+_PUZZLE_COLUMNS = (
+    "id",
+    "alignment_id",
+    "level",
+    "width",
+    "start_score",
+    "par",
+    "active",
+    "retired_at",
 )
+_PUZZLES = Puzzle.__table__.c
+_PUZZLE_AND_STATE = select(
+    *(_PUZZLES[name] for name in _PUZZLE_COLUMNS),
+    cast(_PUZZLES.sequences, Text),
+    cast(_PUZZLES.scheme, Text),
+    *_STATE_COLUMNS,
+).where(_PUZZLES.id == bindparam("puzzle_id"))
 
 
 def _state_parameters(puzzle_id: int, player_key: str) -> dict[str, Any]:
@@ -207,9 +211,14 @@ def puzzle_for_submission(
 ) -> tuple[Puzzle, PuzzleState, Rules]:
     """The puzzle, what ``submit`` needs to know about it for the player
     ``player_key``, and its rules, in one round trip."""
-    row = session.execute(_PUZZLE_AND_STATE, _state_parameters(puzzle_id, player_key)).first()
-    puzzle = viewable(row[0] if row is not None else None, puzzle_id)
-    return puzzle, _state_of(row), rules_from_text(row[1], row[2])
+    parameters = _state_parameters(puzzle_id, player_key)
+    row = session.connection().execute(_PUZZLE_AND_STATE, parameters).first()
+    if row is None:
+        raise NotFound(f"There is no puzzle {puzzle_id}.")
+    columns = dict(zip(_PUZZLE_COLUMNS, row, strict=False))
+    puzzle = viewable(attach_loaded(session, Puzzle, columns), puzzle_id)
+    sequences, scheme = row[len(_PUZZLE_COLUMNS) : len(_PUZZLE_COLUMNS) + 2]
+    return puzzle, _state_of(row), rules_from_text(sequences, scheme)
 
 
 def submit(
@@ -264,9 +273,7 @@ def submit(
     new_id = session.execute(_insert_solution(session), values).scalar()
     if new_id is not None:
         # Every column was written just now, so the row is known without reading it back.
-        solution = Solution(id=new_id, **values)
-        make_transient_to_detached(solution)
-        session.add(solution)
+        solution = attach_loaded(session, Solution, {"id": new_id, **values})
         earned = [] if solution.flagged else badges.after_solution(session, solution, puzzle)
         if not retire_if_exhausted(session, puzzle, retire_after, solutions=state.solutions + 1):
             update_research(session, puzzle, solution, state.best)

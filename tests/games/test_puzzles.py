@@ -208,7 +208,6 @@ def test_windows_to_avoid_are_never_cut_again():
         assert all(puzzle.source_end <= a or puzzle.source_start >= b for a, b in taken)
 
 
-
 @st.composite
 def equal_rows(draw):
     width = draw(st.integers(1, 12))

@@ -132,18 +132,19 @@ def test_a_remembered_token_sent_with_its_owners_signed_in_cookie(
 
 def test_a_remembered_row_the_session_already_holds_is_the_same_instance(app, person):
     """The copy is attached as loaded; if the request's session read the row
-    already, it is merged into that instance, never a second one for one row."""
+    already, that instance is the request's, never a second one for one row."""
     from portal import db
     from portal.accounts.models import User
-    from portal.api.auth import _columns, _from_columns
+    from portal.api.auth import _columns
+    from portal.db import attach_loaded
 
     columns = _columns(person("sam"))
     with app.app_context():
         fresh = db.session()
-        attached = _from_columns(fresh, User, columns)
+        attached = attach_loaded(fresh, User, columns)
         assert attached in fresh and not fresh.dirty and attached.username == "sam"
         fresh.close()
         holding = db.session()
         loaded = holding.get(User, columns["id"])
-        assert _from_columns(holding, User, columns) is loaded
+        assert attach_loaded(holding, User, columns) is loaded
         assert not holding.dirty
