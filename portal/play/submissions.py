@@ -3,7 +3,10 @@ player and layout, flagged when layouts arrive faster than anyone plays.
 
 Submitting is the busiest write: after BEGIN it is one prebuilt query reading
 the puzzle with what deciding needs, one INSERT ... ON CONFLICT DO NOTHING
-RETURNING, and the caller's commit.
+RETURNING, and the caller's commit. Both statements are Core statements run on
+the session's connection, and the rows they read or write are attached to the
+session as loaded (portal.db.attach_loaded): the ORM's handling of them cost
+more Python than everything else a submission does.
 
 Services take a session and never commit.
 """
@@ -270,7 +273,7 @@ def submit(
     }
     # The unique (puzzle, player, layout) constraint settles two identical
     # submissions racing: the second INSERT does nothing and counts as a repeat.
-    new_id = session.execute(_insert_solution(session), values).scalar()
+    new_id = session.connection().execute(_insert_solution(session), values).scalar()
     if new_id is not None:
         # Every column was written just now, so the row is known without reading it back.
         solution = attach_loaded(session, Solution, {"id": new_id, **values})
