@@ -265,6 +265,8 @@ def _line_of(block: bytes, pos: int, state: _ScanState) -> int:
 
 
 def _scan_utf8(block: bytes, state: _ScanState) -> None:
+    if block.isascii():  # ASCII is UTF-8, and far cheaper to tell than decoding
+        return
     try:
         block.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -295,12 +297,13 @@ def _scan_utf8(block: bytes, state: _ScanState) -> None:
                 state.utf8_line = _line_of(block, m.start(), state)
                 break
         return
-    if state.utf8_line is None and not block.isascii():
+    if state.utf8_line is None:
         first = next(i for i, b in enumerate(block) if b >= 0x80)
         state.utf8_line = _line_of(block, first, state)
 
 
-def _scan_lines(block: bytes, state: _ScanState) -> None:
+def _scan_lines(block: bytes, state: _ScanState) -> int:
+    """Track the longest line; returns how many lines end in ``block``."""
     arr = np.frombuffer(block, dtype=np.uint8)
     ends = np.flatnonzero(arr == 10)
     if ends.size:
@@ -311,6 +314,7 @@ def _scan_lines(block: bytes, state: _ScanState) -> None:
         state.line_start = state.offset + int(ends[-1]) + 1
     state.offset += len(block)
     state.longest = max(state.longest, state.offset - state.line_start)
+    return int(ends.size)
 
 
 def _scan_quotes(block: bytes, state: _ScanState, quote: int) -> None:
@@ -406,8 +410,7 @@ def scan_text(
                 )
             _scan_utf8(block, state)
             _scan_quotes(block, state, ord('"'))
-            _scan_lines(block, state)
-            state.line += block.count(b"\n")
+            state.line += _scan_lines(block, state)
     if decoder is not None:
         try:
             decoder.decode(b"", final=True)

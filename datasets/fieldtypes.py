@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import SchemaError
+from .plaintext import byte_lengths
 
 TABLE_SCHEMA_TYPES = (
     "string",
@@ -112,7 +113,19 @@ def bool_mask(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
 def missing_mask(arr: pa.Array, missing_values: Sequence[str]) -> np.ndarray:
     if not missing_values:
         return np.zeros(len(arr), dtype=bool)
-    return bool_mask(pc.is_in(arr, value_set=pa.array(list(missing_values), pa.string())))
+    codes = pa.array(list(missing_values), pa.string())
+    lengths = byte_lengths(arr)
+    if lengths is not None:
+        short = lengths <= max(len(v.encode("utf-8")) for v in missing_values)
+        if not short.all():
+            # A cell longer than every code is none of them: dates, notes and ids
+            # are mostly longer than any code, so few cells are looked up.
+            out = np.zeros(len(arr), dtype=bool)
+            rows = np.flatnonzero(short)
+            if rows.size:
+                out[rows] = bool_mask(pc.is_in(arr.take(pa.array(rows)), value_set=codes))
+            return out
+    return bool_mask(pc.is_in(arr, value_set=codes))
 
 
 def matches(arr: pa.Array, pattern: str) -> np.ndarray:

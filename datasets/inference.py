@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .batch import Batch
 from .detect import Dialect, Progress
 from .fieldtypes import (
     DATE_FORMATS,
@@ -375,6 +376,11 @@ class _ColumnInference:
         return not bool(np.any(allh[1:] == allh[:-1]))
 
 
+#: What rides on a profile's read: given the first batch's schema and integer
+#: ranges, the function that takes each batch.
+Along = Callable[[dict[str, Any], dict[str, tuple[Any, Any]]], Callable[[Batch], None]]
+
+
 @dataclass
 class Profile:
     """Result of reading a file once: the inferred schema and the report."""
@@ -396,8 +402,15 @@ def profile(
     *,
     max_errors_per_code: int = 1000,
     progress: Any = None,
+    along: Along | None = None,
 ) -> Profile:
-    """Infer the schema of ``table`` and summarise it in a single pass."""
+    """Infer the schema of ``table`` and summarise it in a single pass.
+
+    ``along`` lets other work ride on the same read: after the first batch it is
+    given the schema inferred from that batch (before roles and keys) and its
+    integer ranges, and the function it returns is given every batch, the first
+    included.
+    """
     candidates = _candidates(table.dialect.delimiter)
     header = table.header
     errors = IssueCollector(max_errors_per_code)
@@ -412,31 +425,26 @@ def profile(
         _ColumnInference(i, h, candidates, table.declared_types.get(i), i in tracked, cap)
         for i, h in enumerate(header)
     ]
+    rider: Callable[[Batch], None] | None = None
     for batch in table.batches(progress=progress):
         structure.add_batch(batch)
         for col in columns:
             arr = batch.columns[col.index]
             if arr is not None and len(arr):
                 col.feed(arr)
+        if along is not None:
+            if rider is None:
+                first, _ = _typed_schema(columns, _field_names(header))
+                rider = along(first, _integer_ranges(columns))
+            rider(batch)
 
     names = _field_names(header)
-    fields: list[dict[str, Any]] = []
+    schema, treated = _typed_schema(columns, names)
     summaries = []
     notes: list[Issue] = []
-    treated: list[set[str]] = []
-    for col, name in zip(columns, names, strict=True):
+    for col, name, codes in zip(columns, names, treated, strict=True):
         ftype, extra, key = col.choice()
-        codes = col.treated_codes(ftype)
-        treated.append(codes)
-        summary = _summary(col, ftype, extra, key, codes)
-        summaries.append(summary)
-        fdef: dict[str, Any] = {"name": name, "type": ftype}
-        fdef.update({k: v for k, v in extra.items() if not (k == "format" and v == "default")})
-        fdef["title"] = humanise(name)
-        unit = guess_unit(name)
-        if unit:
-            fdef["unit"] = unit
-        fields.append(fdef)
+        summaries.append(_summary(col, ftype, extra, key, codes))
         if ftype == "date" and extra.get("format") == "%d/%m/%Y" and "date:%m/%d/%Y" in col.viable:
             notes.append(
                 Issue(
@@ -450,14 +458,6 @@ def profile(
                 )
             )
 
-    union = set().union(*treated) | {""} if treated else {""}
-    schema_missing = _order_codes(union)
-    for fdef, col, codes in zip(fields, columns, treated, strict=True):
-        present = set(col.codes)
-        if (union - codes) & present:
-            fdef["missingValues"] = _order_codes(codes | {""})
-
-    schema: dict[str, Any] = {"fields": fields, "missingValues": schema_missing}
     suggest_roles_and_keys(schema, [col.unique() for col in columns], summaries)
     for n in notes:
         warnings.add(n)
@@ -470,6 +470,45 @@ def profile(
         dialect=table.dialect,
     )
     return Profile(schema=schema, report=report, notes=notes)
+
+
+def _typed_schema(
+    columns: list[_ColumnInference], names: list[str]
+) -> tuple[dict[str, Any], list[set[str]]]:
+    """The schema of the cells read so far, before roles and keys are suggested,
+    and each column's codes treated as missing."""
+    fields: list[dict[str, Any]] = []
+    treated: list[set[str]] = []
+    for col, name in zip(columns, names, strict=True):
+        ftype, extra, _ = col.choice()
+        treated.append(col.treated_codes(ftype))
+        fdef: dict[str, Any] = {"name": name, "type": ftype}
+        fdef.update({k: v for k, v in extra.items() if not (k == "format" and v == "default")})
+        fdef["title"] = humanise(name)
+        unit = guess_unit(name)
+        if unit:
+            fdef["unit"] = unit
+        fields.append(fdef)
+    union = set().union(*treated) | {""} if treated else {""}
+    for fdef, col, codes in zip(fields, columns, treated, strict=True):
+        if (union - codes) & set(col.codes):
+            fdef["missingValues"] = _order_codes(codes | {""})
+    return {"fields": fields, "missingValues": _order_codes(union)}, treated
+
+
+def _integer_ranges(columns: list[_ColumnInference]) -> dict[str, tuple[Any, Any]]:
+    """(min, max) of the columns typed integer so far, by header name, as the
+    report gives them."""
+    ranges: dict[str, tuple[Any, Any]] = {}
+    for col in columns:
+        if col.choice()[0] != "integer":
+            continue
+        acc = col.numeric.numeric
+        if acc.n and acc.min is not None and acc.max is not None:
+            ranges[col.name] = (int(acc.min), int(acc.max))
+        else:
+            ranges[col.name] = (None, None)
+    return ranges
 
 
 def infer_schema(table: Table) -> dict[str, Any]:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from . import csvfile
+from .batch import Batch
 from .detect import Dialect, Progress, precheck
 from .dictionary import carried_types, carry_dictionary, give_up_types
 from .errors import DatasetError, EmptyFileError, FileTooLargeError, SchemaError
@@ -24,7 +26,9 @@ from .issues import Issue
 from .limits import DEFAULT_LIMITS, Limits
 from .reading import Table, open_table
 from .report import ValidationReport
+from .schema import normalise_schema
 from .screening import DIRECT, ScreeningReport, mask, screen
+from .screening.table import Screener
 from .storage import BlobInfo, BlobStore
 from .validation import validate
 
@@ -167,7 +171,22 @@ def ingest(
             tmpdir = tempfile.mkdtemp(prefix="ingest-", dir=workdir)
             path = spool(source, tmpdir, max_bytes=limits.max_bytes)
         table = open_table(path, filename=filename, limits=limits, progress=progress)
-        prof = profile(table, max_errors_per_code=max_errors_per_code, progress=progress)
+        # The inferred schema is known only after the whole read; screening rides
+        # on that read with the first batch's schema and is kept if it is the same.
+        along = (
+            _ScreenAlong(table, quasi_identifiers, k)
+            if schema is None
+            and carry_from is None
+            and table.dialect.format == "csv"
+            and table.engine == "arrow"
+            else None
+        )
+        prof = profile(
+            table,
+            max_errors_per_code=max_errors_per_code,
+            progress=progress,
+            along=along.start if along is not None else None,
+        )
         notes = list(prof.notes)
         if schema is None and carry_from is not None:
             used_schema, report, given_up = _carry(
@@ -191,14 +210,17 @@ def ingest(
             report = validate(
                 table, schema, max_errors_per_code=max_errors_per_code, progress=progress
             )
-        screening = screen(
-            table,
-            used_schema,
-            quasi_identifiers=quasi_identifiers,
-            k=k,
-            progress=progress,
-            ranges={c.name: (c.min, c.max) for c in report.columns if c.type == "integer"},
-        )
+        ranges = {c.name: (c.min, c.max) for c in report.columns if c.type == "integer"}
+        screening = along.result(used_schema, ranges) if along is not None else None
+        if screening is None:
+            screening = screen(
+                table,
+                used_schema,
+                quasi_identifiers=quasi_identifiers,
+                k=k,
+                progress=progress,
+                ranges=ranges,
+            )
         redact_summaries(report, screening)
         blob = None
         sha = table.sha256 or ""
@@ -232,6 +254,58 @@ def ingest(
     finally:
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+class _ScreenAlong:
+    """Screening fed by inference's read, planned from the first batch's schema.
+
+    Its report is used only when it is the one a read of its own would give: the
+    whole file's schema and integer ranges plan the same screening as the first
+    batch's did, and the batches are those a read of fewer columns cuts (each cut
+    by its row count, never by its bytes, which depend on the columns read).
+    """
+
+    def __init__(self, table: Table, quasi_identifiers: Sequence[str] | None, k: int) -> None:
+        self.table = table
+        self.quasi_identifiers = quasi_identifiers
+        self.k = k
+        self.screener: Screener | None = None
+        self.sizes: list[int] = []
+
+    def _screener(
+        self, schema: dict[str, Any], ranges: dict[str, tuple[Any, Any]]
+    ) -> Screener | None:
+        try:
+            return Screener(
+                self.table,
+                normalise_schema(schema),
+                quasi_identifiers=self.quasi_identifiers,
+                k=self.k,
+                ranges=ranges,
+            )
+        except DatasetError:  # raised again by the screening of its own read
+            return None
+
+    def start(
+        self, schema: dict[str, Any], ranges: dict[str, tuple[Any, Any]]
+    ) -> Callable[[Batch], None]:
+        self.screener = self._screener(schema, ranges)
+        return self.feed
+
+    def feed(self, batch: Batch) -> None:
+        self.sizes.append(batch.num_rows)
+        if self.screener is not None:
+            self.screener.feed(batch)
+
+    def result(
+        self, schema: dict[str, Any], ranges: dict[str, tuple[Any, Any]]
+    ) -> ScreeningReport | None:
+        if self.screener is None or any(n < csvfile.MERGE_ROWS for n in self.sizes[:-1]):
+            return None
+        final = self._screener(schema, ranges)
+        if final is None or final.plan != self.screener.plan:
+            return None
+        return self.screener.report(normalise_schema(schema))
 
 
 def _carry(

@@ -19,11 +19,13 @@ from datasets.fieldtypes import (
     DATE_FORMATS,
     DATETIME_FORMATS,
     _strptime_fields,
+    missing_mask,
     strptime_checked,
     strptime_round_trip,
 )
 from datasets.inference import MISSING_CANDIDATES, _candidates, _ColumnInference
 from datasets.lexicon import _name_cells, name_cells
+from datasets.plaintext import byte_lengths
 from datasets.screening import _CONTENT_RULES, may_hold
 from datasets.screening.rules import ANY_CONTENT_RULE
 from datasets.stats import DistinctHashes, ValueCounter
@@ -257,3 +259,33 @@ def test_the_byte_scan_finds_the_gate_exactly_when_a_cell_holds_it(
     assert may_hold(values, gate) == held
     # Gates of the content rules are one byte, so the scan applies to all of them.
     assert all(len(r.gate.encode()) == 1 for r in _CONTENT_RULES if r.gate is not None)
+
+
+_CODED = st.lists(
+    st.one_of(
+        st.none(),
+        st.sampled_from(MISSING_CANDIDATES),
+        st.sampled_from(["NA ", " NA", "nana", "missing!", "é", "ééééééé", "NULL\x00"]),
+        st.text(max_size=12),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_CODED, st.integers(min_value=0, max_value=40), st.lists(st.text(max_size=4), max_size=4))
+def test_missing_cells_are_those_whose_text_is_a_code(
+    cells: list[str | None], start: int, extra_codes: list[str]
+) -> None:
+    codes = list(MISSING_CANDIDATES) + extra_codes
+    values = pa.array(cells, pa.string()).slice(start)
+    expected = [c is not None and c in codes for c in values.to_pylist()]
+    assert missing_mask(values, codes).tolist() == expected
+    assert missing_mask(values, extra_codes).tolist() == [
+        c is not None and c in extra_codes for c in values.to_pylist()
+    ]
+    lengths = byte_lengths(values)
+    assert lengths is not None
+    assert [n for n, c in zip(lengths.tolist(), values.to_pylist(), strict=True) if c] == [
+        len(c.encode()) for c in values.to_pylist() if c
+    ]
