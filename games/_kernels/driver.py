@@ -108,7 +108,7 @@ def score_one(
     if symmetric_gaps:
         if unit_weights:
             for i in range(last.shape[0]):  # back to "column of the latest letter"
-                ends_with_letter = (previous[i >> 3] >> np.uint64(8 * (i & 7) + 7)) & ONE
+                ends_with_letter = (previous[i >> 6] >> np.uint64(i & 63)) & ONE
                 last[i] = n_cols - 1 if ends_with_letter else last[i] - 1
         score += gaps_symmetric_end(n_cols, weights, gaps, last, hist, prefix)
     else:
@@ -147,7 +147,7 @@ def make_scratch(
         np.empty(n_cols + 1, np.float64),
         np.empty(n_rows, np.int64),
         np.empty(n_rows, np.float64),
-        np.empty((n_rows + 7) // 8, np.uint64),
+        np.empty((n_rows + 63) // 64, np.uint64),
         np.empty((n_bit_cols, n_words), np.uint64),
         np.empty(n_bit_cols, np.float64),
         np.empty(n_bit_cols, np.float64),

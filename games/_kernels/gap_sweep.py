@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 from games._jitcache import keyed_on
 
 from . import bits
-from .bits import ONE, popcount, trailing_zeros
+from .bits import ONE, popcount, top_bits, trailing_zeros
 
 U64 = NDArray[np.uint64]
 U8 = NDArray[np.uint8]
@@ -149,6 +149,19 @@ def _letter_bytes(x: np.uint64) -> np.uint64:
 
 @_KEY
 @njit(cache=True, nogil=True)
+def _letter_rows(tile: U64, q: int, block: int) -> np.uint64:
+    """Bit r set where row ``64 * block + r`` holds a letter in column ``q``
+    of the tile (eight of its words, one byte a row)."""
+    n_words = tile.shape[1]
+    word = np.uint64(0)
+    for k in range(min(8, n_words - 8 * block)):
+        letters = _letter_bytes(tile[q, 8 * block + k])
+        word |= top_bits(letters) << np.uint64(8 * k)
+    return word
+
+
+@_KEY
+@njit(cache=True, nogil=True)
 def gaps_unit_columns(
     tile: U64,
     n: int,
@@ -160,44 +173,47 @@ def gaps_unit_columns(
     prefix: F64,
     movers: I64,
 ) -> float:
-    """``gaps_symmetric_columns`` for unit weights, eight rows per word.
+    """``gaps_symmetric_columns`` for unit weights, 64 rows per word.
 
     A row's state changes only where it switches between letters and gaps, so
-    each word of a column is compared with the same word of the previous
-    column (``previous``, letter bytes marked) and only the switches are
-    visited: a gap run starting at c records ``starts[i] = c``, one ending at
-    c is scored.  The rows with letters in both columns, most of them, move in
-    ``hist`` as one popcount.
+    each word of a column's letter rows is compared with the same word of the
+    previous column (``previous``) and only the switches are visited: a gap
+    run starting at c records ``starts[i] = c``, one ending at c is scored.
+    The rows with letters in both columns, most of them, move in ``hist`` as
+    one popcount.  Starts and ends are visited in loops of their own: which
+    of the two a switch is would be a branch the processor mostly guesses
+    wrong.
     """
-    n_words = tile.shape[1]
+    n_blocks = previous.shape[0]
     open_l = gaps[0, 0, 0]
     ext_l = gaps[0, 0, 1]
     open_i = gaps[0, 1, 0]
     ext_i = gaps[0, 1, 1]
     total = 0.0
+    opened_internal = 0.0
+    extended_internal = 0.0
     for q in range(n):
         c = first + q
         n_letters = np.int64(0)
         n_stayed = np.int64(0)
         m = 0
-        for g in range(n_words):
-            now = _letter_bytes(tile[q, g])
-            before = previous[g]
-            previous[g] = now
+        for block in range(n_blocks):
+            now = _letter_rows(tile, q, block)
+            before = previous[block]
+            previous[block] = now
             n_letters += popcount(now)
             n_stayed += popcount(now & before)
-            switched = now ^ before
-            if switched == 0:
-                continue
-            while switched != 0:
-                low = switched & (~switched + ONE)  # the lowest switch
-                switched ^= low
-                i = 8 * g + (trailing_zeros(low) >> 3)
-                if now & low == 0:
-                    starts[i] = c  # a gap run starts
-                    continue
+            base = 64 * block
+            opened_runs = before & ~now
+            while opened_runs != 0:
+                starts[base + trailing_zeros(opened_runs)] = c
+                opened_runs &= opened_runs - ONE
+            ended_runs = now & ~before
+            while ended_runs != 0:
+                i = base + trailing_zeros(ended_runs)
+                ended_runs &= ended_runs - ONE
                 s = starts[i]
-                if s == c:
+                if s == c:  # a row's first letter in column 0
                     continue
                 # Row i's gap run [s, c) just ended.  The histogram must not
                 # yet include this column's moves, hence the deferred updates.
@@ -206,13 +222,30 @@ def gaps_unit_columns(
                 opened = 0.0
                 for p in range(s + 1, c + 1):
                     opened += hist[p]
-                extended = prefix[c] - prefix[s]
                 if s == 0:
-                    total += (open_l - ext_l) * opened + ext_l * extended
+                    total += (open_l - ext_l) * opened + ext_l * prefix[c]
                 else:
-                    total += (open_i - ext_i) * opened + ext_i * extended
+                    # Summed apart and scored per column: one chain of
+                    # additions per sum rather than one of products.
+                    opened_internal += opened
+                    extended_internal += prefix[c] - prefix[s]
+        total += (open_i - ext_i) * opened_internal + ext_i * extended_internal
+        opened_internal = 0.0
+        extended_internal = 0.0
+        # Runs that end together mostly started together (after a column that
+        # few rows fill): one update per slot, not a chain of updates through
+        # memory.
+        slot = -1
+        moved = 0.0
         for p in range(m):
-            hist[movers[p]] -= 1.0
+            if movers[p] != slot:
+                if slot >= 0:
+                    hist[slot] -= moved
+                slot = movers[p]
+                moved = 0.0
+            moved += 1.0
+        if slot >= 0:
+            hist[slot] -= moved
         column_weight = float(n_letters)
         hist[c] -= float(n_stayed)
         hist[c + 1] = column_weight
