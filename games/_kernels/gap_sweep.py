@@ -19,9 +19,9 @@ column sweep.  Cost O(N L) overall.
 
 Every row moving through the same slot of that histogram would make a chain
 of dependent memory updates; the sweep instead moves the rows that had a
-letter in the previous column as one sum, and with unit weights reads eight
-rows a word and visits only the rows that switch between letters and gaps
-(``gaps_unit_columns``).
+letter in the previous column as one sum, and with unit weights reads 64
+rows' letters a word and visits only the rows that switch between letters
+and gaps (``gaps_unit_columns``).
 
 The histogram cannot tell rows j < i from rows j > i, which matters only when
 insertion and deletion scores differ: ``gap_bitsets.py`` scores those.
