@@ -272,7 +272,7 @@ def _row_pieces(
 
 def _placed_codes(alignment: Alignment, scheme: ScoringScheme) -> np.ndarray | None:
     """The codes of the common large alignment, one-column blocks only
-    (``_kernels.place_codes``), placed without first finding the block
+    (``_kernels.one_column_steps``), placed without first finding the block
     widths, which costs a pass over the coordinates, the largest input by far;
     or None for any other alignment, valid or not: :func:`_alignment_layout`
     and the kernels it feeds handle those and word the errors, so nothing here
@@ -295,6 +295,9 @@ def _placed_codes(alignment: Alignment, scheme: ScoringScheme) -> np.ndarray | N
     directions = np.sign(lasts - firsts)
     from games import _kernels
 
+    # Checked before reading any sequence, so that other alignments cost little here.
+    if not _kernels.one_column_steps(coordinates, directions):
+        return None
     try:
         pieces = _row_pieces(sequences, coordinates, directions, None)
     except ScoringError:

@@ -38,13 +38,14 @@ from __future__ import annotations
 
 from .batch import score_batch_codes
 from .driver import score_codes
-from .placement import alignment_layout, fill_codes, fill_rows, place_codes
+from .placement import alignment_layout, fill_codes, fill_rows, one_column_steps, place_codes
 
 __all__ = [
     "alignment_layout",
     "compile_all",
     "fill_codes",
     "fill_rows",
+    "one_column_steps",
     "place_codes",
     "score_batch_codes",
     "score_codes",
@@ -63,6 +64,7 @@ FILL_SIGNATURE = "void(int64[:, ::1], int64[::1], uint8[::1], int64[::1], uint8,
 FILL_CODES_SIGNATURE = (
     "int64(int64[:, ::1], int64[::1], uint8[::1], int64[::1], int16[::1], uint8[:, ::1])"
 )
+ONE_COLUMN_SIGNATURE = "boolean(int64[:, ::1], int64[::1])"
 PLACE_CODES_SIGNATURE = (
     "boolean(int64[:, ::1], uint8[::1], int64[::1], int64[::1], int16[::1], uint8[:, ::1])"
 )
@@ -82,6 +84,7 @@ def compile_all(*, parallel: bool = True) -> None:
         (alignment_layout, LAYOUT_SIGNATURE),
         (fill_rows, FILL_SIGNATURE),
         (fill_codes, FILL_CODES_SIGNATURE),
+        (one_column_steps, ONE_COLUMN_SIGNATURE),
         (place_codes, PLACE_CODES_SIGNATURE),
     ]
     if parallel:

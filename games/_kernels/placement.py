@@ -121,18 +121,36 @@ def fill_codes(coordinates: I64, widths: I64, letters: U8, offsets: I64, lut: I1
 
 
 @njit(cache=True, nogil=True)
+def one_column_steps(coordinates: I64, directions: I64) -> bool:
+    """Whether every row steps by 0 or by its own direction (+1 forward, -1 on
+    the reverse strand, 0 for a row without letters) in every block: then no
+    block is wider than a column and ``place_codes`` may place the letters.
+    Biopython makes a block of every column where any row starts or ends a
+    gap, so with many rows this is the common case.  One loop per row of
+    nothing but the check, which the compiler vectorises."""
+    n_rows, n_points = coordinates.shape
+    for i in range(n_rows):
+        row = coordinates[i]
+        direction = directions[i]
+        uneven = False
+        for k in range(n_points - 1):
+            step = row[k + 1] - row[k]
+            uneven |= (step != 0) & (step != direction)
+        if uneven:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
 def place_codes(
     coordinates: I64, letters: U8, offsets: I64, directions: I64, lut: I16, out: U8
 ) -> bool:
-    """``fill_codes`` for one-column blocks, without their block widths:
-    ``lut[letter]`` where a row moves, 0 (a gap) where it does not, reading
-    row i's letters, in display order, at ``letters[offsets[i]:offsets[i +
-    1]]`` (plus one byte, any, after the last row).  Biopython makes a block
-    of every column where any row starts or ends a gap, so with many rows
-    this is the common case.  Returns False, leaving ``out`` undefined, if a
-    row steps by anything but 0 or its direction (+1 forward, -1 on the
-    reverse strand, 0 for a row without letters) in some block, a letter's
-    code is negative or a column is a gap in every row (a block of width 0):
+    """``fill_codes`` for coordinates that pass ``one_column_steps``, without
+    their block widths: ``lut[letter]`` where a row moves, 0 (a gap) where
+    it does not, reading row i's letters, in display order, at
+    ``letters[offsets[i]:offsets[i + 1]]`` (plus one byte, any, after the
+    last row).  Returns False, leaving ``out`` undefined, if a letter's code
+    is negative or a column is a gap in every row (a block of width 0):
     ``alignment_layout`` and ``fill_codes`` then handle the alignment and
     word any error."""
     n_rows, n_points = coordinates.shape
@@ -141,17 +159,6 @@ def place_codes(
     for i in range(n_rows):
         row = coordinates[i]
         line = out[i]
-        # Each row is checked just before it is placed, while its coordinates,
-        # the largest input by far, are in cache: the letters' places below
-        # hold only for steps of 0 and the row's direction.  A loop of its
-        # own, which the compiler vectorises.
-        direction = directions[i]
-        uneven = False
-        for k in range(n_cols):
-            step = row[k + 1] - row[k]
-            uneven |= (step != 0) & (step != direction)
-        if uneven:
-            return False
         # A letter's place among the row's letters is how far its coordinate
         # is from the row's first, in the row's direction; a column where the
         # row does not move reads the next letter (or the byte after the last)
