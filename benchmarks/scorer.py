@@ -117,24 +117,40 @@ def bandwidth_share(seconds: float, cells: int, copy_seconds: float) -> tuple[fl
     return bandwidth, cells / bandwidth / seconds
 
 
+def git(*arguments: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(ROOT), *arguments], capture_output=True, text=True, check=True
+    ).stdout
+
+
 class Baseline:
     """The kernel of another revision, loaded from git into a scratch module,
     called the way that revision's scoring.py called it."""
 
     def __init__(self, revision: str) -> None:
-        source = subprocess.run(
-            ["git", "-C", str(ROOT), "show", f"{revision}:games/_kernels.py"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
         self.revision = revision
-        self._directory = tempfile.TemporaryDirectory()  # numba caches beside the file
-        path = Path(self._directory.name) / "baseline_kernels.py"
-        path.write_text(source)
-        spec = importlib.util.spec_from_file_location("baseline_kernels", path)
+        self._directory = tempfile.TemporaryDirectory()  # numba caches beside the files
+        where = Path(self._directory.name)
+        # A single module, or a package whose modules import each other relatively.
+        listed = git("ls-tree", "--name-only", revision, "games/_kernels/").split()
+        if listed:
+            package = where / "baseline_kernels"
+            package.mkdir()
+            for name in listed:
+                if name.endswith(".py"):
+                    (package / Path(name).name).write_text(git("show", f"{revision}:{name}"))
+            path = package / "__init__.py"
+            locations = [str(package)]
+        else:
+            path = where / "baseline_kernels.py"
+            path.write_text(git("show", f"{revision}:games/_kernels.py"))
+            locations = None
+        spec = importlib.util.spec_from_file_location(
+            "baseline_kernels", path, submodule_search_locations=locations
+        )
         assert spec is not None and spec.loader is not None
         self.module = importlib.util.module_from_spec(spec)
+        sys.modules["baseline_kernels"] = self.module  # for its relative imports
         spec.loader.exec_module(self.module)
         kernel = self.module.score_codes
         self.parameters = list(inspect.signature(kernel.py_func).parameters)

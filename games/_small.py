@@ -1,4 +1,4 @@
-"""Numpy twins of the kernels in ``games/_kernels.py`` for small alignments.
+"""Numpy twins of the kernels in the ``games._kernels`` package for small alignments.
 
 Importing numba and loading its cached kernels costs about a second and 100 MB,
 far more than scoring a few rows takes, so a process that has not loaded the

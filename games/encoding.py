@@ -3,7 +3,7 @@
 A scheme assigns every letter it can score a code (``uint8``, :data:`GAP_CODE`
 for ``-``) and lays out its substitution and gap scores as arrays indexed by
 those codes (:func:`compile_scheme`, the layout is described in
-``games/_kernels.py``).  :func:`encode_rows` turns one alignment, a
+``games._kernels``).  :func:`encode_rows` turns one alignment, a
 ``Bio.Align.Alignment``, a ``MultipleSeqAlignment`` or a list of gapped
 strings, into a (rows, columns) array of codes; :func:`encode_batch` turns
 many same-shaped alignments into a (solutions, rows, columns) array.  Codes
@@ -41,7 +41,7 @@ class CompiledScheme(NamedTuple):
     lut: np.ndarray  # int16[256]: byte -> code, -1 for letters the scheme cannot score
     letter_lut: np.ndarray  # lut, but -1 for the gap too: for a sequence's letters
     table: np.ndarray  # float64 (D, D), indexed by codes
-    gaps: np.ndarray  # float64 (2, 3, 2), see games/_kernels.py
+    gaps: np.ndarray  # float64 (2, 3, 2), see games/_kernels/__init__.py
     symmetric_table: bool
     symmetric_gaps: bool
 

@@ -20,10 +20,10 @@ a left end gap may have it scored as an extension (see
 its own.
 
 The scheme is a :class:`~games.scheme.ScoringScheme`; the alignment is turned
-into codes by :mod:`games.encoding`, and the numba kernels in
-``games/_kernels.py`` add up the score without visiting every pair (their
-docstring gives the algorithm; ``tests/games/naive.py`` is the definition
-above written out, which they are tested against).
+into codes by :mod:`games.encoding`, and the numba kernels of the
+``games._kernels`` package add up the score without visiting every pair (its
+modules' docstrings give the algorithms; ``tests/games/naive.py`` is the
+definition above written out, which they are tested against).
 
 Public API: :func:`score_alignment`, :func:`score_batch`, :func:`warmup`.
 Errors are :class:`~games.scheme.ScoringError`; rows in their messages are

@@ -8,16 +8,22 @@ process on a tiny two-module package, as a restarted server would be.
 
 from __future__ import annotations
 
+import ast
+import importlib
 import json
 import os
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import numba
 import pytest
+from numba.core.caching import FunctionCache
+from numba.core.dispatcher import Dispatcher
 
-from games import _climb, _profile
+from games import _climb, _kernels, _profile
 from games._jitcache import source_digest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,3 +102,48 @@ def test_the_solver_kernel_is_keyed_on_the_profile_module():
     """best_move compiles _profile.fixed_score into itself."""
     key = _climb.best_move._cache._index_key((), _climb.best_move.targetctx.codegen())
     assert key[-1] == source_digest((_profile,))
+
+
+def sibling_imports(module: ModuleType) -> set[str]:
+    """The modules of ``module``'s package that its source imports."""
+    found = set()
+    for node in ast.walk(ast.parse(Path(module.__file__).read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module is None:
+                found.update(alias.name for alias in node.names)
+            else:
+                found.add(node.module)
+    return found
+
+
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="plain Python: nothing is cached")
+def test_every_kernel_of_the_scorer_package_is_keyed_on_the_modules_it_compiles_in():
+    """A kernel of games._kernels compiles in what its module imports from its
+    siblings, and what those import in turn: it must be keyed on all of them (in
+    the order of their names), or a kernel with no such import not keyed at all."""
+    modules = {
+        info.name: importlib.import_module(f"games._kernels.{info.name}")
+        for info in pkgutil.iter_modules(_kernels.__path__)
+    }
+    direct = {name: sibling_imports(module) for name, module in modules.items()}
+    checked = 0
+    for name, module in modules.items():
+        reached: set[str] = set()
+        todo = list(direct[name])
+        while todo:
+            sibling = todo.pop()
+            if sibling not in reached:
+                reached.add(sibling)
+                todo.extend(direct[sibling])
+        for kernel in vars(module).values():
+            if not isinstance(kernel, Dispatcher) or kernel.py_func.__module__ != module.__name__:
+                continue
+            checked += 1
+            cache = kernel._cache
+            if not reached:
+                assert type(cache) is FunctionCache, kernel
+                continue
+            key = cache._index_key((), kernel.targetctx.codegen())
+            expected = source_digest(tuple(modules[sibling] for sibling in sorted(reached)))
+            assert key[-1] == expected, (kernel, sorted(reached))
+    assert checked >= 20

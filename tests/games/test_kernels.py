@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from games._kernels import _sums_exactly
+from games._kernels.substitution import sums_exactly
 from games.encoding import encode_rows
 from games.scheme import ScoringScheme
 from games.scoring import _score_codes, score_alignment
@@ -265,10 +265,10 @@ def test_the_dense_sum_is_taken_only_where_every_partial_sum_is_an_exact_integer
     # in different orders: their scores could differ in the last bits.
     blosum = np.full((28, 28), -4.0)
     np.fill_diagonal(blosum, 11.0)
-    assert _sums_exactly(blosum, 112, 1_000)
-    assert _sums_exactly(blosum, 100_000, 100_000)
-    assert not _sums_exactly(blosum * 1e6, 100_000, 100_000)
-    assert not _sums_exactly(blosum * 1000.0, 100_000, 1_800)
+    assert sums_exactly(blosum, 112, 1_000)
+    assert sums_exactly(blosum, 100_000, 100_000)
+    assert not sums_exactly(blosum * 1e6, 100_000, 100_000)
+    assert not sums_exactly(blosum * 1000.0, 100_000, 1_800)
     halves = blosum.copy()
     halves[3, 4] = halves[4, 3] = 0.5
-    assert not _sums_exactly(halves, 112, 10)
+    assert not sums_exactly(halves, 112, 10)
