@@ -298,7 +298,7 @@ def strip_common_gaps(rows: Sequence[str]) -> list[str]:
     # zip hands over each column as a tuple, compared in C with the all-gap column:
     # every submission is hashed through here, and most have no such column.
     all_gaps = (GAP,) * len(rows)
-    keep = [c for c, column in enumerate(zip(*rows)) if column != all_gaps]
+    keep = [c for c, column in enumerate(zip(*rows, strict=True)) if column != all_gaps]
     if len(keep) == len(rows[0]):
         return list(rows)
     return ["".join([row[c] for c in keep]) for row in rows]
