@@ -87,9 +87,7 @@ def show(slug: str):
         top_formula=ranking.FORMULAS["top"],
         rounds=[r for r in rounds.rounds_of(session, community) if r.is_open],
         may_moderate=may_moderate,
-        queue_size=len(moderation.queue(session, community.id, current_user))
-        if may_moderate
-        else 0,
+        queue_size=moderation.queue_size(session, community.id) if may_moderate else 0,
         form=MembershipForm(visible=community.membership_visible_default),
         merged_into=session.get(Community, community.merged_into_id)
         if community.merged_into_id

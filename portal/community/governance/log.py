@@ -1,4 +1,5 @@
-"""The public moderation log of a community, read from the audit log.
+"""The full moderation log of a community, read from the audit log, for its own
+moderators and the site's admins.
 
 The convention: an audit event about a community carries its id as
 ``details["community_id"]`` (an integer), and may say with which power its actor
@@ -6,15 +7,11 @@ acted as ``details["actor_role"]`` ("community moderator", "site admin", "operat
 "member"). Moderation events already carry the id; :func:`community_log` reads every
 ``moderation.*`` and ``community.*`` event that carries it.
 
-What the log shows is what a member may know: the kind of content (never which one,
-nor its author), the action, the moderator's reason, when, and by which role; never
-who flagged, who wrote, or whom an appointment named.
-
-A suspension or a ban is about a person, not about the community's content, so the
-public log shows such a decision by what it did to the content ("Hidden") alone: the
-exact time of a "Suspended" entry, set against a suspension's end or against "the
-account is suspended" appearing elsewhere, would tell that the author is a member here.
-The community's own moderators (who see its members anyway) read the whole entry.
+Each entry says the kind of content (never which one, nor its author), the action
+(a suspension or ban with what it did to the account), the moderator's reason, when,
+and by which role; never who flagged, who wrote, or whom an appointment named. Everyone
+else reads weekly counts instead (public_log.py): a dated entry, set beside what a
+reader sees elsewhere, could tell who is a member here.
 """
 
 from __future__ import annotations
@@ -32,8 +29,8 @@ from portal.community.models import Membership
 #: action -> what the log says was done
 ACTIONS = {
     "moderation.hidden": "Hidden",
-    "moderation.suspended": "Hidden",
-    "moderation.banned": "Hidden",
+    "moderation.suspended": "Hidden, and the author's account suspended",
+    "moderation.banned": "Hidden, and the author's account banned",
     "moderation.restored": "Restored",
     "moderation.auto_hidden": "Hidden until a moderator looks at it",
     "community.created": "Community opened",
@@ -42,11 +39,6 @@ ACTIONS = {
     "community.settings_changed": "Settings changed",
     "community.moderator_appointed": "Moderator appointed",
     "community.moderator_removed": "Moderator removed",
-}
-#: action -> what the community's moderators read instead (see the module's docstring)
-MODERATOR_ACTIONS = {
-    "moderation.suspended": "Hidden, and the author's account suspended",
-    "moderation.banned": "Hidden, and the author's account banned",
 }
 #: Events about the founding, seen by the founder and admins only, not in the public log.
 PRIVATE = frozenset({"community.proposed", "community.declined", "community.merged"})
@@ -72,11 +64,8 @@ class LogEntry:
     by: str
 
 
-def community_log(
-    db: Session, community_id: int, limit: int = 200, *, moderator: bool = False
-) -> list[LogEntry]:
-    """The moderation decisions of one community, newest first; ``moderator``: as its
-    moderators read them."""
+def community_log(db: Session, community_id: int, limit: int = 200) -> list[LogEntry]:
+    """The moderation decisions of one community, newest first."""
     events = db.scalars(
         select(AuditEvent)
         .where(
@@ -88,8 +77,7 @@ def community_log(
         .limit(limit)
     ).all()
     roles = _roles(db, community_id, {e.actor_id for e in events if e.actor_id is not None})
-    actions = {**ACTIONS, **MODERATOR_ACTIONS} if moderator else ACTIONS
-    return [_entry(event, roles, actions) for event in events]
+    return [_entry(event, roles) for event in events]
 
 
 def _roles(db: Session, community_id: int, actor_ids: set[int]) -> dict[int, str]:
@@ -118,7 +106,7 @@ def _roles(db: Session, community_id: int, actor_ids: set[int]) -> dict[int, str
     }
 
 
-def _entry(event: AuditEvent, roles: dict[int, str], actions: dict[str, str]) -> LogEntry:
+def _entry(event: AuditEvent, roles: dict[int, str]) -> LogEntry:
     details = event.details or {}
     prefix = event.subject.split(":", 1)[0]
     by = details.get("actor_role") or (
@@ -131,7 +119,7 @@ def _entry(event: AuditEvent, roles: dict[int, str], actions: dict[str, str]) ->
         names = [SETTING_NAMES.get(name, name) for name in details.get("changed", [])]
         reason = "Changed: " + ", ".join(names) + "." if names else ""
     action = (
-        actions.get(event.action) or event.action.split(".", 1)[-1].replace("_", " ").capitalize()
+        ACTIONS.get(event.action) or event.action.split(".", 1)[-1].replace("_", " ").capitalize()
     )
     return LogEntry(
         when=event.created_at,

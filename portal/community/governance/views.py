@@ -6,7 +6,8 @@
 /communities/<slug>/archive     archive it (site admins)
 /communities/<slug>/rules       its rules, for everyone
 /communities/<slug>/settings    its settings and moderators (its moderators)
-/communities/<slug>/moderation-log  its moderation decisions, for everyone
+/communities/<slug>/moderation-log  its moderation by the week, for everyone; in full,
+                                    for its moderators
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from wtforms.fields.choices import SelectChoice
 from portal import db, policy
 from portal.accounts import mail
 from portal.accounts.models import User
-from portal.community.governance import choices, founding, log, moderators, notices
+from portal.community.governance import (
+    choices,
+    founding,
+    log,
+    moderators,
+    notices,
+    public_log,
+)
 from portal.community.governance.forms import (
     AppointForm,
     ArchiveForm,
@@ -162,14 +170,13 @@ def rules(slug: str):
 def moderation_log(slug: str):
     community = community_or_404(slug)
     session = db.session()
+    full = policy.can_moderate(session, community.id, current_user)
     return render_template(
         "community/governance/log.html",
         community=community,
-        entries=log.community_log(
-            session,
-            community.id,
-            moderator=policy.can_moderate(session, community.id, current_user),
-        ),
+        weeks=public_log.weekly(session, community.id),
+        weeks_shown=public_log.WEEKS_SHOWN,
+        entries=log.community_log(session, community.id) if full else None,
     )
 
 

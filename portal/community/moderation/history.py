@@ -10,12 +10,12 @@ decisions, which belong to no community.
 From communities whose membership the moderator may not see, nothing is shown except
 that the account is currently suspended or banned (it is restricted everywhere, so
 every moderator needs to know). No count and no time cross that line: a community's
-moderation log is public and dated, so a figure that moves when a decision is made
+moderation is public, counted by the week (governance/public_log.py), and its members
+see content disappear as it is decided, so a figure that moves when a decision is made
 there, or a suspension's end (its start plus a whole number of days), would point at
-the log's entry and so tell that the author is a member there. The end of a suspension
+that decision and so tell that the author is a member there. The end of a suspension
 is shown only to site moderators and admins, and to a viewer who may see the decision
-that imposed it; the public log names the decision that imposed it by what it did to
-the content alone (governance/log.py).
+that imposed it.
 """
 
 from __future__ import annotations

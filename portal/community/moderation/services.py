@@ -218,6 +218,33 @@ def queue(db: Session, community_id: int, viewer: policy.Viewer) -> list[QueueIt
     return items
 
 
+def queue_size(db: Session, community_id: int) -> int:
+    """How many items :func:`queue` lists for the community, counted in the database
+    without building their authors' histories: its questions, comments and support
+    posts that carry a flag no moderator has looked at."""
+    waiting = ContentFlag.resolved_at.is_(None)
+    questions = (
+        select(func.count(func.distinct(ContentFlag.question_id)))
+        .join(Question, Question.id == ContentFlag.question_id)
+        .where(Question.community_id == community_id, waiting)
+    )
+    comments = (
+        select(func.count(func.distinct(ContentFlag.comment_id)))
+        .join(Comment, Comment.id == ContentFlag.comment_id)
+        .join(Question, Question.id == Comment.question_id)
+        .where(Question.community_id == community_id, waiting)
+    )
+    posts = (
+        select(func.count(func.distinct(ContentFlag.post_id)))
+        .join(SupportPost, SupportPost.id == ContentFlag.post_id)
+        .where(SupportPost.community_id == community_id, waiting)
+    )
+    counts = db.execute(
+        select(questions.scalar_subquery(), comments.scalar_subquery(), posts.scalar_subquery())
+    ).one()
+    return sum(counts)
+
+
 def hidden_content(db: Session, community_id: int) -> tuple[list[Question], list[Comment]]:
     """Everything a moderator has hidden in a community, to restore if need be."""
     questions = db.scalars(
