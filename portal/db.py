@@ -257,13 +257,13 @@ def attach_loaded(session: Session, kind: type[M], columns: dict[str, Any]) -> M
     key = identity_key(kind, tuple(columns[c.key] for c in inspect_mapper(kind).primary_key))
     held = session.identity_map.get(key)
     if held is not None:
-        return cast("M", held)
+        return held
     instance = manager_of_class(kind).new_instance()
     for name, value in columns.items():
         set_committed_value(instance, name, value)
     make_transient_to_detached(instance)
     session.add(instance)
-    return cast("M", instance)
+    return instance
 
 
 def rows_changed(session: Session, statement: Executable) -> int:

@@ -71,7 +71,7 @@ def create_token(db: Session, user: User, *, name: str, scope: str) -> tuple[Api
 
 
 @functools.cache
-def _by_digest() -> Select[tuple[ApiToken]]:
+def _by_digest() -> Select[ApiToken]:
     # The owner comes in the same query: this runs before every API call a web
     # process has not seen within the token cache's seconds. Built once, as
     # building it costs more Python than running it.
