@@ -252,8 +252,8 @@ def attach_loaded(session: Session, kind: type[M], columns: dict[str, Any]) -> M
     columns (or keep a copy for a second) because the ORM's loading costs more
     Python than the query: the values are set as loaded, not as changes to
     flush; columns left out load on first access, as deferred ones do. If the
-    session holds the row already, that instance is returned unchanged, as an
-    ORM query without populate_existing would."""
+    session holds the row already, that instance is returned as it is, its
+    values not replaced by ``columns``: callers read rows their session has not."""
     key = identity_key(kind, tuple(columns[c.key] for c in inspect_mapper(kind).primary_key))
     held = session.identity_map.get(key)
     if held is not None:

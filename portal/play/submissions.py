@@ -215,6 +215,9 @@ def puzzle_for_submission(
     """The puzzle, what ``submit`` needs to know about it for the player
     ``player_key``, and its rules, in one round trip."""
     parameters = _state_parameters(puzzle_id, player_key)
+    # A Core statement on the connection does not autoflush as an ORM query would:
+    # anything pending (a hint taken in the same unit of work) must count.
+    session.flush()
     row = session.connection().execute(_PUZZLE_AND_STATE, parameters).first()
     if row is None:
         raise NotFound(f"There is no puzzle {puzzle_id}.")
@@ -273,6 +276,7 @@ def submit(
     }
     # The unique (puzzle, player, layout) constraint settles two identical
     # submissions racing: the second INSERT does nothing and counts as a repeat.
+    session.flush()  # as puzzle_for_submission: the INSERT must follow what is pending
     new_id = session.connection().execute(_insert_solution(session), values).scalar()
     if new_id is not None:
         # Every column was written just now, so the row is known without reading it back.
