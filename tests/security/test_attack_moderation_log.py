@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from portal.accounts.models import Role
+from portal.accounts.models import Role, User
 from portal.audit import AuditEvent
 from portal.community import services
+from portal.community.governance import log, public_log
 from portal.community.moderation import appeals, decisions
 from portal.community.moderation import services as moderation
 from portal.community.threads import services as threads
@@ -60,7 +61,7 @@ DATE = re.compile(
 
 def last_week(now: datetime | None = None) -> datetime:
     """Wednesday noon of the week before this one: a week that is over."""
-    now = now or utcnow()
+    now = (now or utcnow()) - public_log.SETTLED  # a week shows a day after it ends
     monday = (now - timedelta(days=now.weekday())).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
@@ -163,6 +164,31 @@ def test_its_own_moderators_and_the_admins_read_the_whole_log(
         assert all(reason in words for reason in REASONS), who
         assert "Hidden, and the author's account suspended" in words, who
         assert "Appeal overturned" in words and RESPONSE in words, who
+    entries = log.community_log(session, other_community.id)
+    assert {e.by for e in entries if e.action == "Appealed"} == {"member"}
+
+
+def test_the_moderators_log_is_kept_by_no_shared_cache(scene, session, other_community, login):
+    """The full log quotes moderators' words, which may name a member's health: a proxy
+    or a shared computer's browser must not keep it for the next reader."""
+    age_events(session, other_community.id, last_week())
+    assert login("simone").get(LOG).headers["Cache-Control"] == "private, no-store"
+
+
+def test_a_sanctioned_moderator_reads_only_the_public_log(scene, session, other_community, login):
+    """A moderator suspended for leaking members' details keeps the role until someone
+    removes it, but not the reading of every decision."""
+    age_events(session, other_community.id, last_week())
+    session.execute(
+        update(User)
+        .where(User.username == "simone")
+        .values(suspended_until=utcnow() + timedelta(days=3))
+    )
+    session.commit()
+    page = html.unescape(login("simone").get(LOG).get_data(as_text=True))
+    assert "Removed by a moderator" in page  # the weekly counts, as everyone reads them
+    for words in (*REASONS, APPEAL, RESPONSE, "Appeal overturned"):
+        assert words not in page
 
 
 def test_watching_the_log_dates_nothing(

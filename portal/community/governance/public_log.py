@@ -8,8 +8,10 @@ dated entry, a moderator's own words, a warning or a sanction told apart from a
 removal, or an appeal's outcome, set beside that, would tell who is a member here or
 who was sanctioned here. So the public log counts decisions by week and by kind,
 names only the fixed categories (what readers of removed content see anyway), and
-shows a week only once it is over: a count that moved while someone watched would
-date the decision it counted. The full log (governance/log.py) is for the
+shows a week only a day after it is over (from Tuesday 00:00 UTC): a count that
+moved while someone watched would date the decision it counted, and a decision
+recorded before Sunday midnight may be committed after it, or written by a host
+whose clock is behind. The full log (governance/log.py) is for the
 community's own moderators and the site's admins.
 """
 
@@ -27,6 +29,8 @@ from portal.community.moderation.models import category_label
 from portal.db import utcnow
 
 PERIOD = timedelta(days=7)
+#: How long after its end a week is first shown: longer than any write takes to commit.
+SETTLED = timedelta(days=1)
 #: How far back the page reaches.
 WEEKS_SHOWN = 52
 REMOVED = "Removed by a moderator"
@@ -76,8 +80,9 @@ def week_start(when: datetime) -> datetime:
 
 
 def weekly(db: Session, community_id: int, *, now: datetime | None = None) -> list[Week]:
-    """The weeks that are over, newest first, that saw any decision in the community."""
-    current = week_start(now or utcnow())
+    """The weeks over for at least SETTLED, newest first, that saw any decision in
+    the community."""
+    current = week_start((now or utcnow()) - SETTLED)
     rows = db.execute(
         select(
             AuditEvent.action,

@@ -12,13 +12,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from portal import db, policy
-from portal.accounts import mail
+from portal.accounts import mail, sanctions
 from portal.accounts.models import User
 from portal.community.governance import (
     choices,
@@ -170,14 +170,24 @@ def rules(slug: str):
 def moderation_log(slug: str):
     community = community_or_404(slug)
     session = db.session()
-    full = policy.can_moderate(session, community.id, current_user)
-    return render_template(
+    # A suspended or banned moderator keeps the role until someone removes it, but
+    # not the reading of every decision, which may quote members' health.
+    full = policy.can_moderate(session, community.id, current_user) and not (
+        current_user.is_authenticated and sanctions.restriction(current_user) is not None
+    )
+    page = render_template(
         "community/governance/log.html",
         community=community,
         weeks=public_log.weekly(session, community.id),
         weeks_shown=public_log.WEEKS_SHOWN,
         entries=log.community_log(session, community.id) if full else None,
     )
+    if not full:
+        return page
+    # The moderators' page holds their own words: no shared cache may keep it.
+    response = make_response(page)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _settings_form(community: Community) -> SettingsForm:

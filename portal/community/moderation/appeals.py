@@ -70,6 +70,7 @@ def appeal(
         db,
         "moderation.appealed",
         actor_id=user.id,
+        actor_role="member",  # the author appeals; the full log must not say a moderator did
         subject=f"decision:{decision.id}",
         community_id=decision.community_id,
         decision_id=decision.id,

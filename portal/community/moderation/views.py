@@ -7,6 +7,7 @@ from flask_login import login_required
 
 from portal import db, policy
 from portal.accounts.mail import send_later
+from portal.api.auth import forget_tokens
 from portal.community.models import Community
 from portal.community.moderation import decisions, notices, targets
 from portal.community.moderation import services as moderation
@@ -82,6 +83,9 @@ def decide(slug: str, kind: str, target_id: int):
     except ServiceError as error:
         return refuse(error, back)
     session.commit()
+    if Decision(record.action) in (Decision.SUSPEND, Decision.BAN):
+        # The account may no longer write: not even from this process's remembered token.
+        forget_tokens()
     message = notices.decision_mail(record, line)
     if message is not None:
         send_later(message)

@@ -23,7 +23,8 @@ CATEGORY_VALUES = [value for value, _ in CATEGORIES] + [None]
 
 def reference(events, community_id: int, now: datetime) -> list[tuple]:
     """Week by week, the slow way: every day back to the oldest week shown, every event."""
-    monday = (now - timedelta(days=now.weekday())).replace(
+    settled = now - public_log.SETTLED
+    monday = (settled - timedelta(days=settled.weekday())).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
     weeks = []
@@ -112,3 +113,27 @@ def test_a_week_starts_on_the_monday_before(when):
     start = public_log.week_start(when)
     assert start.weekday() == 0 and (start.hour, start.minute, start.second) == (0, 0, 0)
     assert start <= when < start + timedelta(days=7)
+
+
+def test_a_week_shows_from_the_tuesday_after_it(session, community):
+    """A decision recorded on Sunday evening may be committed after midnight, or
+    by a host whose clock is behind: the week waits a day before it first shows."""
+    sunday = datetime(2026, 12, 6, 23, 59, 59, tzinfo=UTC)
+    session.add(
+        AuditEvent(
+            action="moderation.hidden",
+            created_at=sunday,
+            details={"community_id": community.id, "category": "spam"},
+        )
+    )
+    session.commit()
+    try:
+        monday_noon = datetime(2026, 12, 7, 12, tzinfo=UTC)
+        tuesday = datetime(2026, 12, 8, tzinfo=UTC)
+        assert public_log.weekly(session, community.id, now=monday_noon) == []
+        assert public_log.weekly(session, community.id, now=tuesday - timedelta(seconds=1)) == []
+        shown_then = public_log.weekly(session, community.id, now=tuesday)
+        assert [week.starts for week in shown_then] == [public_log.week_start(sunday)]
+    finally:
+        session.execute(delete(AuditEvent))
+        session.commit()

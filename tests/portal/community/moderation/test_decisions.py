@@ -165,3 +165,26 @@ def test_a_bad_decision_changes_nothing_and_says_why(scene, login, session):
     assert reload(session, Comment, comment.id).body.startswith("Buy cheap")
     assert count(session, ModerationDecision) == 0
     assert count(session, ContentFlag, ContentFlag.resolved_at.is_(None)) == 1
+
+
+def test_a_suspension_from_the_queue_stops_a_remembered_token_at_once(
+    app, scene, login, session, client, question
+):
+    """A token its process resolved a moment ago is remembered for a second; a
+    suspension decided in that process must not let it write in that second."""
+    from portal.accounts.tokens import create_token
+    from portal.api.auth import TOKEN_CACHE
+    from tests.portal.api.conftest import bearer
+    from tests.portal.conftest import Clock
+
+    app.extensions[TOKEN_CACHE].clock = Clock()  # the second does not pass meanwhile
+    sam, _ann, moira, comment = scene
+    moira.role = Role.MODERATOR.value
+    _token, plain = create_token(session, sam, name="game", scope="write")
+    session.commit()
+    url = f"/api/v1/questions/{question.id}/comments"
+    moderator = login("moira")  # (signing in forgets every remembered token: first)
+    assert client.get("/api/v1/questions", headers=bearer(plain)).status_code == 200  # remembered
+    decide_via_web(moderator, comment, decision="suspend", days="3")
+    refused = client.post(url, headers=bearer(plain), json={"body": "Still here?"})
+    assert refused.status_code == 403, refused.get_json()
