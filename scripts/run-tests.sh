@@ -25,7 +25,7 @@ run_pytest .venv/bin/python -m pytest "$@"
 suite=$?
 
 # The numba kernels' tests once more with the compiler off, so that every line
-# of games/_kernels.py also runs as plain Python (fewer hypothesis examples).
+# of the games/_kernels package also runs as plain Python (fewer hypothesis examples).
 echo "Kernel tests with NUMBA_DISABLE_JIT=1:"
 NUMBA_DISABLE_JIT=1 run_pytest .venv/bin/python -m pytest -q \
     tests/games/test_kernels.py tests/games/test_batch.py tests/games/test_encoding.py \
