@@ -162,19 +162,21 @@ def place_codes(
         # A letter's place among the row's letters is how far its coordinate
         # is from the row's first, in the row's direction; a column where the
         # row does not move reads the next letter (or the byte after the last)
-        # and writes a gap instead.
+        # and writes a gap instead.  That place is never negative, and an
+        # unsigned index spares numba's test for indices from the end, which
+        # costs half as much again as the placement itself.
         lowest = np.int16(0)
         if directions[i] >= 0:
             base = offsets[i] - row[0]
             for k in range(n_cols):
-                code = lut[letters[base + row[k]]]
+                code = lut[letters[np.uint64(base + row[k])]]
                 moving = row[k + 1] != row[k]
                 lowest = min(lowest, code if moving else np.int16(0))
                 line[k] = np.uint8(code) if moving else np.uint8(0)
         else:
             base = offsets[i] + row[0]
             for k in range(n_cols):
-                code = lut[letters[base - row[k]]]
+                code = lut[letters[np.uint64(base - row[k])]]
                 moving = row[k + 1] != row[k]
                 lowest = min(lowest, code if moving else np.int16(0))
                 line[k] = np.uint8(code) if moving else np.uint8(0)
