@@ -209,15 +209,18 @@ def _whole_sequences(
     """Each row's letters where the row is a ``Seq`` (or a ``SeqRecord`` of one) on the forward
     strand that the alignment shows whole (the common case), ``None`` for the
     rows left to :func:`_sequence_bytes`.  With hundreds of rows, calling it
-    once a row costs as much as placing the letters."""
-    seqs: list[Any] = [
-        sequence.seq if type(sequence) is SeqRecord else sequence for sequence in sequences
-    ]
-    if not all(type(seq) is Seq for seq in seqs):
+    once a row costs as much as placing the letters, and so would a test of
+    each row's type in Python: the types are gathered as a set."""
+    seqs: list[Any] = sequences
+    kinds = set(map(type, seqs))
+    if SeqRecord in kinds:
+        seqs = [sequence.seq if type(sequence) is SeqRecord else sequence for sequence in seqs]
+        kinds = set(map(type, seqs))
+    if kinds != {Seq}:
         return [None] * len(sequences)
     try:
         # bytes() of a Seq holding bytes returns that object: no copy.
-        whole = [bytes(seq) for seq in seqs]
+        whole = list(map(bytes, seqs))
     except Exception:  # e.g. a Seq without content: _sequence_bytes words the error
         return [None] * len(sequences)
     lengths = np.fromiter(map(len, whole), dtype=np.int64, count=len(whole))
@@ -236,6 +239,8 @@ def _row_pieces(
     """Each row's letters in display order: the part of its sequence that its
     coordinates span, reverse-complemented on the minus strand."""
     pieces = _whole_sequences(sequences, coordinates, directions)
+    if None not in pieces:
+        return pieces
     # Plain ints: indexing numpy arrays row by row costs more than reading the sequences.
     firsts, lasts = coordinates[:, 0].tolist(), coordinates[:, -1].tolist()
     for row, (sequence, direction) in enumerate(zip(sequences, directions.tolist(), strict=True)):
