@@ -407,3 +407,48 @@ def test_one_column_blocks_are_placed_in_one_pass_as_the_byte_path_places_them(r
 def test_other_alignments_are_left_to_the_byte_path(sequences, coordinates):
     alignment = Alignment(sequences, np.array(coordinates, dtype=np.int64))
     assert encoding._placed_codes(alignment, BLASTN) is None
+
+
+def _as_kind(letters: bytes, kind: str, flank: int) -> object:
+    """``letters`` as the sequence type ``kind``, with ``flank`` letters that the
+    alignment does not show on either side (undefined ones for "partial")."""
+    whole = b"N" * flank + letters + b"N" * flank
+    if kind == "partial":
+        return Seq({flank: letters.decode()}, length=len(letters) + 2 * flank)
+    if kind == "str":
+        return whole.decode()
+    if kind == "record":
+        return SeqRecord(Seq(whole), id="r")
+    return Seq(whole)
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(
+    rows=alignments("ACGTN", max_rows=80, max_columns=60),
+    kinds=st.lists(st.sampled_from(["seq", "str", "record", "partial"]), min_size=80, max_size=80),
+    flank=st.sampled_from([0, 2]),
+)
+def test_an_alignment_becomes_the_codes_of_the_rows_biopython_formats(rows, kinds, flank):
+    # The reference is slow and plain: Biopython formats each row from the
+    # sequences and coordinates, and the string path looks up every cell.
+    # Rows start and end with gaps, rows without letters occur, and all-gap
+    # columns of the drawn rows vanish from the Alignment as Biopython parses it.
+    kept = [c for c in range(len(rows[0])) if any(row[c] != "-" for row in rows)]
+    assume(kept)
+    printed = ["".join(row[c] for c in kept) for row in rows]
+    sequences, coordinates = Alignment.parse_printed_alignment([r.encode() for r in printed])
+    alignment = Alignment(
+        [_as_kind(s, kind, flank) for s, kind in zip(sequences, kinds, strict=False)],
+        coordinates + flank,
+    )
+    formatted = [alignment[i] for i in range(len(alignment))]
+    assert formatted == printed
+    assert np.array_equal(encode_rows(alignment, BLASTN), encode_rows(formatted, BLASTN))
+    assert score_alignment(alignment, BLASTN) == score_alignment(formatted, BLASTN)
+
+
+def test_a_partially_defined_sequence_whose_shown_part_is_undefined_is_refused():
+    partial = Seq({0: "AC"}, length=6)
+    alignment = Alignment([partial, Seq("ACGTAC")], np.array([[0, 6], [0, 6]]))
+    with pytest.raises(ScoringError, match="row 1: cannot read its letters"):
+        encode_rows(alignment, BLASTN)
