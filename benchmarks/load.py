@@ -9,12 +9,18 @@ speed drifts by tens of percent within a minute).
     .venv/bin/python benchmarks/load.py [--database-url postgresql+psycopg://...]
                                         [--workers 2] [--threads 4] [--clients 16]
                                         [--duration 4] [--rounds 5] [--json]
+                                        [--against OTHER_CHECKOUT [--against-database-url URL]]
 
 The mix: 70% puzzle fetches (GET /api/v1/puzzles/<id>), 20% solution submissions
 (POST /api/v1/puzzles/<id>/solutions with a player's token: a new random layout of
 the puzzle's rows each time, so each is validated, scored and stored as a new row),
 10% page views (/datasets/, /questions/, /play/). Without --database-url a fresh
-SQLite file is used; the schema is migrated and the demo puzzles are loaded first.
+SQLite file is used; a PostgreSQL database is emptied first (give it one of its
+own); the schema is migrated and the demo puzzles are loaded.
+With --against, another checkout is served too, on its own database, and each
+phase of each round runs on both, back to back, the two taking turns to go
+first: the last line gives this checkout's submissions over the other's, round
+by round, the comparison that holds when the machine's speed drifts.
 Rate limits and puzzle retirement are switched off: the numbers would be about the
 limits, and every puzzle would retire after its 200th layout, a few seconds in.
 Nothing here is a test: it prints what happened, per endpoint, the ratio of the
@@ -57,6 +63,17 @@ def free_port() -> int:
 PLAYERS = 20
 
 
+def _empty_postgres(url: str) -> None:
+    """Every run starts from an empty database, as it does on SQLite."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
 def prepare(instance: Path, database_url: str) -> tuple[list[dict], list[str]]:
     """Migrate, load the demo puzzles and make players with API tokens.
 
@@ -67,6 +84,8 @@ def prepare(instance: Path, database_url: str) -> tuple[list[dict], list[str]]:
     from portal import create_app, db, migrate
     from portal.play.models import Puzzle
 
+    if database_url.startswith("postgres"):
+        _empty_postgres(database_url)
     instance.mkdir(parents=True, exist_ok=True)
     # Read by every gunicorn worker too: the numbers must not be about rate limits.
     (instance / "portal.cfg").write_text(
@@ -106,7 +125,7 @@ def puzzles_and_players(session: Any) -> list[str]:
 
 
 def start_server(
-    instance: Path, database_url: str, port: int, workers: int, threads: int
+    instance: Path, database_url: str, port: int, workers: int, threads: int, root: Path = ROOT
 ) -> subprocess.Popen:
     from portal.jobs.commands import gunicorn_argv
 
@@ -118,12 +137,28 @@ def start_server(
             "PORTAL_ENV": "production",
             "PORTAL_BASE_URL": f"http://127.0.0.1:{port}",
             "PORTAL_DB_POOL_SIZE": str(threads),
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": str(root),
         }
     )
-    argv = gunicorn_argv(
-        {"WEB_WORKERS": workers, "WEB_THREADS": threads, "WEB_BIND": f"127.0.0.1:{port}"}
-    )
+    config = {"WEB_WORKERS": workers, "WEB_THREADS": threads, "WEB_BIND": f"127.0.0.1:{port}"}
+    if root == ROOT:
+        argv = gunicorn_argv(config)
+    else:  # the other checkout's own command line: its gunicorn options may differ
+        argv = json.loads(
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "import json, sys; from portal.jobs.commands import gunicorn_argv; "
+                    "print(json.dumps(gunicorn_argv(json.loads(sys.argv[1]))))",
+                    json.dumps(config),
+                ],
+                env={**env, "PYTHONPATH": str(root)},
+                capture_output=True,
+                check=True,
+                text=True,
+            ).stdout
+        )
     argv = [item for item in argv if item not in ("--access-logfile", "-")]
     server = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
@@ -338,77 +373,31 @@ def combine(per_round: list[dict[str, dict]]) -> dict[str, dict]:
     return out
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default="")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--client-processes", type=int, default=2)
-    parser.add_argument("--duration", type=float, default=4.0, help="seconds a phase")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-
-    results: dict[str, list[dict[str, dict]]] = {phase: [] for phase in PHASES}
-    with tempfile.TemporaryDirectory(prefix="portal-load-") as folder:
-        instance = Path(folder) / "instance"
-        database_url = args.database_url or f"sqlite:///{Path(folder) / 'portal.db'}"
-        puzzles, tokens = prepare(instance, database_url)
-        port = free_port()
-        server = start_server(instance, database_url, port, args.workers, args.threads)
-        try:
-            # A short warm-up so no phase pays for first imports and pool filling.
-            setup = (puzzles, tokens, args.clients, args.client_processes)
-            drive(port, "mixed", *setup, 2.0)
-            for order in interleaved(args.rounds):
-                for phase in order:
-                    samples = drive(port, phase, *setup, args.duration)
-                    results[phase].append(summarise(samples, args.duration))
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
-
+def report(label: str, results: dict[str, list[dict[str, dict]]], backend: str) -> dict:
+    """One tree's figures: medians over rounds, and ratios to its ceiling round by round."""
     ceilings = [table["healthz"]["rps"] for table in results["baseline"]]
-    mixed_ratio = median(
-        [m["all"]["rps"] / c for m, c in zip(results["mixed"], ceilings, strict=True) if c]
-    )
-    submit_ratio = median(
-        [
-            t["solution submit"]["rps"] / c
-            for t, c in zip(results["submit"], ceilings, strict=True)
-            if c and "solution submit" in t
-        ]
-    )
-    baseline = combine(results["baseline"])["healthz"]
-    mixed = combine(results["mixed"])
-    alone = combine(results["submit"])["solution submit"]
-    backend = "postgresql" if database_url.startswith("postgres") else "sqlite"
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "backend": backend,
-                    "workers": args.workers,
-                    "threads": args.threads,
-                    "clients": args.clients,
-                    "duration_s": args.duration,
-                    "rounds": args.rounds,
-                    "baseline": baseline,
-                    "mixed": mixed,
-                    "mixed_to_baseline": mixed_ratio,
-                    "submissions_only": alone,
-                    "submissions_to_baseline": submit_ratio,
-                },
-                indent=2,
-            )
-        )
-        return 0
-    print(
-        f"gunicorn {args.workers} workers x {args.threads} threads, {backend}, "
-        f"{args.clients} clients in {args.client_processes} processes; {args.rounds} rounds "
-        f"of the three phases in rotating order, {args.duration:g} s a phase; medians over rounds"
-    )
+    return {
+        "tree": label,
+        "backend": backend,
+        "baseline": combine(results["baseline"])["healthz"],
+        "mixed": combine(results["mixed"]),
+        "mixed_to_baseline": median(
+            [m["all"]["rps"] / c for m, c in zip(results["mixed"], ceilings, strict=True) if c]
+        ),
+        "submissions_only": combine(results["submit"])["solution submit"],
+        "submissions_to_baseline": median(
+            [
+                t["solution submit"]["rps"] / c
+                for t, c in zip(results["submit"], ceilings, strict=True)
+                if c and "solution submit" in t
+            ]
+        ),
+    }
+
+
+def print_report(figures: dict) -> None:
+    baseline, mixed, alone = figures["baseline"], figures["mixed"], figures["submissions_only"]
+    print(f"-- {figures['tree']}")
     print(
         f"{'endpoint':<18}{'requests':>9}{'errors':>8}{'4xx':>6}{'req/s':>9}"
         f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}   req/s per round"
@@ -426,11 +415,126 @@ def main() -> int:
             f"{row['rps']:>9.1f}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}{row['p99_ms']:>9.1f}"
             f"   {per_round}"
         )
-    print(f"mixed throughput / ceiling, median of the rounds' ratios: {mixed_ratio:.2f}")
+    refused = sum(mixed.get("solution submit", {}).get(k, 0) for k in ("errors", "rejected"))
+    refused += alone["errors"] + alone["rejected"]
+    if refused:
+        print(f"WARNING: submissions answered with an error (median a round: {refused:.0f})")
+    print(
+        f"mixed throughput / ceiling, median of the rounds' ratios: "
+        f"{figures['mixed_to_baseline']:.2f}"
+    )
     print(
         f"submissions alone: {alone['rps']:.0f}/s, p99 {alone['p99_ms']:.0f} ms "
-        f"({submit_ratio:.2f} of the ceiling); target: 500/s with p99 under 100 ms"
+        f"({figures['submissions_to_baseline']:.2f} of the ceiling); "
+        "target: 500/s with p99 under 100 ms"
     )
+
+
+def paired(results: dict[str, dict[str, list[dict[str, dict]]]]) -> dict[str, float]:
+    """This tree's submissions over the other's, round by round (the two ran
+    back to back in each round), as medians."""
+    this, other = results["this"]["submit"], results["against"]["submit"]
+    pairs = [
+        (a["solution submit"], b["solution submit"])
+        for a, b in zip(this, other, strict=True)
+        if "solution submit" in a and "solution submit" in b
+    ]
+    return {
+        "submissions_rps_ratio": median([a["rps"] / b["rps"] for a, b in pairs if b["rps"]]),
+        "submissions_p99_ratio": median([a["p99_ms"] / b["p99_ms"] for a, b in pairs]),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--client-processes", type=int, default=2)
+    parser.add_argument("--duration", type=float, default=4.0, help="seconds a phase")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--against", type=Path, default=None, help="another checkout, served in the same rounds"
+    )
+    parser.add_argument(
+        "--against-database-url",
+        default="",
+        help="its database (PostgreSQL: another empty database; SQLite: a file of its own)",
+    )
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if args.against and args.database_url and not args.against_database_url:
+        parser.error("--against with --database-url needs --against-database-url")
+
+    trees = {"this": ROOT} | ({"against": args.against.resolve()} if args.against else {})
+    results = {name: {phase: [] for phase in PHASES} for name in trees}
+    servers: dict[str, tuple[int, subprocess.Popen]] = {}
+    setup: dict[str, tuple] = {}
+    with tempfile.TemporaryDirectory(prefix="portal-load-") as folder:
+        urls = {
+            "this": args.database_url or f"sqlite:///{Path(folder) / 'portal.db'}",
+            "against": args.against_database_url or f"sqlite:///{Path(folder) / 'against.db'}",
+        }
+        try:
+            for name, tree in trees.items():
+                # Both databases are prepared by this checkout: the trees must share a schema.
+                instance = Path(folder) / f"instance-{name}"
+                puzzles, tokens = prepare(instance, urls[name])
+                port = free_port()
+                server = start_server(
+                    instance, urls[name], port, args.workers, args.threads, root=tree
+                )
+                servers[name] = (port, server)
+                setup[name] = (puzzles, tokens, args.clients, args.client_processes)
+            # A short warm-up so no phase pays for first imports and pool filling.
+            for name, (port, _) in servers.items():
+                drive(port, "mixed", *setup[name], 2.0)
+            for number, order in enumerate(interleaved(args.rounds)):
+                for phase in order:
+                    # The trees take turns going first, so a slow spell falls on both.
+                    names = list(trees) if number % 2 == 0 else list(reversed(trees))
+                    for name in names:
+                        samples = drive(servers[name][0], phase, *setup[name], args.duration)
+                        results[name][phase].append(summarise(samples, args.duration))
+        finally:
+            for _, server in servers.values():
+                server.send_signal(signal.SIGTERM)
+            for _, server in servers.values():
+                server.wait(timeout=30)
+
+    backend = "postgresql" if urls["this"].startswith("postgres") else "sqlite"
+    figures = {name: report(str(tree), results[name], backend) for name, tree in trees.items()}
+    comparison = paired(results) if args.against else {}
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "workers": args.workers,
+                    "threads": args.threads,
+                    "clients": args.clients,
+                    "duration_s": args.duration,
+                    "rounds": args.rounds,
+                    **figures["this"],
+                    **({"against": figures["against"], **comparison} if comparison else {}),
+                },
+                indent=2,
+            )
+        )
+        return 0
+    print(
+        f"gunicorn {args.workers} workers x {args.threads} threads, {backend}, "
+        f"{args.clients} clients in {args.client_processes} processes; {args.rounds} rounds "
+        f"of the three phases in rotating order, {args.duration:g} s a phase; medians over rounds"
+    )
+    for name in trees:
+        print_report(figures[name])
+    if comparison:
+        print(
+            "this / against, submissions alone, median of the rounds' ratios: "
+            f"throughput {comparison['submissions_rps_ratio']:.2f}, "
+            f"p99 {comparison['submissions_p99_ratio']:.2f}"
+        )
     return 0
 
 

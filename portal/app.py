@@ -24,6 +24,7 @@ from portal import (
     play,
     reanalysis,
     security,
+    session_cookies,
     settings,
     templating,
     treatments,
@@ -68,6 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
+    session_cookies.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
     logging_setup.init_app(app)

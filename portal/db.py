@@ -19,7 +19,7 @@ from sqlalchemy import inspect as inspect_mapper
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.base import Executable
@@ -259,8 +259,9 @@ def attach_loaded(session: Session, kind: type[M], columns: dict[str, Any]) -> M
     if held is not None:
         return held
     instance = manager_of_class(kind).new_instance()
-    for name, value in columns.items():
-        set_committed_value(instance, name, value)
+    # Written where the ORM's loading writes a row's values; making the instance
+    # detached then marks them all as committed and the columns left out as expired.
+    instance_state(instance).dict.update(columns)
     make_transient_to_detached(instance)
     session.add(instance)
     return instance

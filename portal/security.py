@@ -68,16 +68,29 @@ def safe_next_url(target: str | None) -> str | None:
     return target
 
 
+#: Set on every response that does not set its own (names as written, then lower case).
+_SECURITY_HEADERS = tuple(
+    (name, value, name.lower())
+    for name, value in (
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    )
+)
+
+
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    # One pass over what the response set (setdefault scans the list for each name).
+    present = set(headers.keys(lower=True))
+    headers.extend(
+        [(name, value) for name, value, lower in _SECURITY_HEADERS if lower not in present]
+    )
+    if request.is_secure and "strict-transport-security" not in present:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     return response
 
 
@@ -122,6 +135,13 @@ def _nul_in(value: Any, where: str) -> str | None:
     return None
 
 
+def _may_hold_nul(body: bytes) -> bool:
+    # JSON can write a NUL only as the escape \u0000 (a raw one is not JSON), so a
+    # UTF-8 body with neither needs no walk through its values. UTF-16 and UTF-32
+    # bodies hold NUL bytes anyway, and are walked.
+    return b"\x00" in body or b"\\u0000" in body
+
+
 def refuse_nul_bytes() -> None:
     """Refuse a NUL character in the address, the query, a form or a JSON body.
 
@@ -137,7 +157,7 @@ def refuse_nul_bytes() -> None:
             sources.append(("form", request.form))
             names = [(k, f.filename or "") for k, f in request.files.items(multi=True)]
             sources.append(("file name", MultiDict(names)))
-        elif request.is_json:
+        elif request.is_json and _may_hold_nul(request.get_data(cache=True)):
             sources.append(("JSON", request.get_json(silent=True)))
     for kind, data in sources:
         if isinstance(data, MultiDict):

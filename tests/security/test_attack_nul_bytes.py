@@ -91,6 +91,15 @@ def test_a_nul_in_json_is_a_400_naming_the_field(client, community, person, toke
         json={**form_data(pico()), "tags": ["ok", "bad\x00"]},
     )
     assert_refused(nested, "tags[1]")
+    # JSON in UTF-16 (which the parser accepts) holds NUL bytes in every character:
+    # it is read value by value like any other, not judged by its bytes.
+    for encoding in ("utf-16", "utf-32"):
+        wide = client.post(
+            "/api/v1/communities/colon-cancer/questions",
+            headers={**bearer(token), "Content-Type": "application/json"},
+            data=json.dumps(body).encode(encoding),
+        )
+        assert_refused(wide, "title")
     assert session.scalar(select(func.count()).select_from(Question)) == 0
 
 
