@@ -228,8 +228,13 @@ class _ColumnInference:
             self._add_codes(
                 codes.field("values"), codes.field("counts").to_numpy(zero_copy_only=False)
             )
-            values = arr.filter(pa.array(~miss))
             self._stop_unique()  # an id with gaps cannot be a key
+            if self.declared is None and not self.viable:
+                # Text: only the lengths of the cells are still asked for, which
+                # need no copy of the cells that are not missing.
+                self._lengths_of_present(arr, ~miss)
+                return
+            values = arr.filter(pa.array(~miss))
         else:
             values = arr
         if len(values) == 0:
@@ -284,7 +289,17 @@ class _ColumnInference:
 
     def _lengths(self, values: pa.Array) -> None:
         mm = pc.min_max(pc.utf8_length(values)).as_py()
-        lo, hi = mm["min"], mm["max"]
+        self._add_lengths(mm["min"], mm["max"])
+
+    def _lengths_of_present(self, arr: pa.Array, present: np.ndarray) -> None:
+        n = int(present.sum())
+        if n == 0:
+            return
+        self.nonmissing += n
+        lengths = pc.utf8_length(arr).to_numpy(zero_copy_only=False)[present]
+        self._add_lengths(int(lengths.min()), int(lengths.max()))
+
+    def _add_lengths(self, lo: int, hi: int) -> None:
         self.min_len = lo if self.min_len is None else min(self.min_len, lo)
         self.max_len = hi if self.max_len is None else max(self.max_len, hi)
 
