@@ -17,6 +17,7 @@ from .plaintext import byte_lengths
 
 #: In a layout, the character that stands for any ASCII digit.
 DIGIT = "#"
+_DIGITS = "0123456789"
 
 
 def _matches(arr: pa.Array, pattern: str) -> np.ndarray:
@@ -83,10 +84,18 @@ def plain_numbers(arr: pa.Array, pattern: str, *, point: bool, max_digits: int) 
     leading_zero = _mask(pc.starts_with(arr, pattern="0"))
     whole = (lengths <= max_digits) & ((lengths == 1) | ~leading_zero)
     if point:
-        at = pc.find_substring(arr, pattern=".").to_numpy(zero_copy_only=False)
-        plain = _mask(pc.ascii_is_decimal(pc.replace_substring(arr, ".", "", max_replacements=1)))
+        # Digits, points, digits: what each trim leaves tells how many of each led.
+        after_whole = pc.ascii_ltrim(arr, characters=_DIGITS)
+        after_point = pc.ascii_ltrim(after_whole, characters=".")
+        rest = byte_lengths(pc.ascii_ltrim(after_point, characters=_DIGITS))
+        left_whole, left_point = byte_lengths(after_whole), byte_lengths(after_point)
+        if rest is None or left_whole is None or left_point is None:
+            return _matches(arr, pattern)
+        whole_digits = lengths - left_whole
+        points = left_whole - left_point
+        plain = (rest == 0) & (points <= 1) & (lengths - points >= 1)
         # A point after one digit or none leaves no room for a superfluous zero.
-        ok: np.ndarray = plain & np.where(at < 0, whole, (at <= 1) | ~leading_zero)
+        ok: np.ndarray = plain & np.where(points == 0, whole, (whole_digits <= 1) | ~leading_zero)
     else:
         plain = _mask(pc.ascii_is_decimal(arr))
         ok = plain & whole
