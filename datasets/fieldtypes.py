@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from .errors import SchemaError
 from .plaintext import byte_lengths
+from .textshapes import layout_or_pattern
 
 TABLE_SCHEMA_TYPES = (
     "string",
@@ -65,6 +66,8 @@ URI_RE = r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$"
 UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 ISO_DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 ISO_DATETIME_RE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?$"
+#: The cells of ISO_DATETIME_RE as long as this layout are those of this layout.
+ISO_DATETIME_LAYOUT = "####-##-##T##:##:##"
 ISO_TIME_RE = r"^\d{2}:\d{2}:\d{2}(?:\.\d+)?$"
 YEAR_RE = r"^\d{4}$"
 
@@ -99,6 +102,14 @@ _FORMAT_SHAPES = {
     "%Y-%m-%d %H:%M": r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$",
 }
 
+#: Shapes above that pin every character: a cell has the shape when it has the layout.
+_LAYOUTS = {
+    "%Y-%m-%d": "####-##-##",
+    "%Y-%m-%dT%H:%M:%S": ISO_DATETIME_LAYOUT,
+    "%Y-%m-%d %H:%M:%S": "####-##-## ##:##:##",
+    "%Y-%m-%d %H:%M": "####-##-## ##:##",
+}
+
 _PAD_RE = r"(^|[^0-9])([0-9])([^0-9]|$)"
 _PAD_REPLACEMENT = "\\1" + "0\\2\\3"
 
@@ -130,6 +141,14 @@ def missing_mask(arr: pa.Array, missing_values: Sequence[str]) -> np.ndarray:
 
 def matches(arr: pa.Array, pattern: str) -> np.ndarray:
     return bool_mask(pc.match_substring_regex(arr, pattern=pattern))
+
+
+def has_shape(arr: pa.Array, fmt: str) -> np.ndarray:
+    """Which cells have the shape of ``fmt``, one of ``_FORMAT_SHAPES``."""
+    layout = _LAYOUTS.get(fmt)
+    if layout is None:
+        return matches(arr, _FORMAT_SHAPES[fmt])
+    return layout_or_pattern(arr, layout, _FORMAT_SHAPES[fmt], only=True)
 
 
 def _pad_digits(arr: pa.Array) -> pa.Array:
@@ -182,7 +201,7 @@ def strict_iso(arr: pa.Array, fmt: str, *, shaped: bool = False) -> pa.Array | N
     are then checked one by one by the slower ways)."""
     if fmt not in _STRICT_ISO:
         return None
-    if not shaped and not matches(arr, _FORMAT_SHAPES[fmt]).all():
+    if not shaped and not has_shape(arr, fmt).all():
         return None
     try:
         parsed: pa.Array = pc.cast(arr, pa.timestamp("s"))
@@ -226,7 +245,7 @@ def _fixed_fields(fmt: str) -> list[tuple[str, int]] | None:
 def _strptime_fields(arr: pa.Array, fmt: str) -> tuple[np.ndarray, pa.Array]:
     fields = _fixed_fields(fmt)
     assert fields is not None
-    ok = matches(arr, _FORMAT_SHAPES[fmt])
+    ok = has_shape(arr, fmt)
     if not ok.any():
         return ok, pa.nulls(len(arr), pa.timestamp("s"))
     parsed = pc.strptime(arr, format=fmt, unit="s", error_is_null=True)
@@ -458,7 +477,7 @@ class DateChecker(TemporalChecker):
     any_formats = DATE_FORMATS
 
     def _prepare(self, arr: pa.Array) -> tuple[pa.Array, np.ndarray]:
-        return arr, matches(arr, ISO_DATE_RE)
+        return arr, has_shape(arr, "%Y-%m-%d")
 
 
 class DatetimeChecker(TemporalChecker):
@@ -469,7 +488,8 @@ class DatetimeChecker(TemporalChecker):
     def _prepare(self, arr: pa.Array) -> tuple[pa.Array, np.ndarray]:
         # Fractions and offsets are syntax-checked by the regex; the first 19
         # characters carry the calendar fields that need a validity check.
-        return pc.utf8_slice_codeunits(arr, 0, 19), matches(arr, ISO_DATETIME_RE)
+        ok = layout_or_pattern(arr, ISO_DATETIME_LAYOUT, ISO_DATETIME_RE, only=False)
+        return pc.utf8_slice_codeunits(arr, 0, 19), ok
 
 
 class TimeChecker(TemporalChecker):

@@ -27,6 +27,7 @@ from .detect import Dialect, Progress
 from .fieldtypes import (
     DATE_FORMATS,
     DATETIME_FORMATS,
+    ISO_DATETIME_LAYOUT,
     ISO_DATETIME_RE,
     NumericChecker,
     TemporalChecker,
@@ -38,11 +39,13 @@ from .fieldtypes import (
 )
 from .issues import Issue, IssueCollector
 from .limits import DEFAULT_LIMITS, Limits
+from .plaintext import byte_lengths
 from .reading import Table, open_table
 from .report import Structure, ValidationReport, add_table_issues, build_report
 from .schema import normalise_schema
 from .stats import ColumnStats, ColumnSummary, ValueCounter, distinct_cap
 from .suggestions import guess_unit, humanise, role_from_name, suggest_roles_and_keys
+from .textshapes import layout_or_pattern, plain_numbers
 
 #: Missing-value codes recognised during inference.
 MISSING_CANDIDATES = (
@@ -73,6 +76,7 @@ _AMBIGUOUS_CODES = frozenset({"na", "None", ".", "-", "?", "missing", "Missing",
 # phone numbers, zero-padded ids) that must stay text, and integers over 18
 # digits are identifiers, not quantities.
 _INFER_INTEGER = r"^[+-]?(?:0|[1-9]\d{0,17})$"
+_MAX_DIGITS = 18  # as the patterns' ``\d{0,17}`` after a first digit
 _INFER_NUMBER = (
     r"^[+-]?(?:0|[1-9]\d{0,17}|(?:0|[1-9]\d*)\.\d*|\.\d+"
     r"|(?:(?:0|[1-9]\d*)(?:\.\d*)?|\.\d+)[eE][+-]?\d+)$"
@@ -101,6 +105,10 @@ def _regex(pattern: str) -> Callable[[pa.Array], np.ndarray]:
     return lambda arr: matches(arr, pattern)
 
 
+def _number(pattern: str, *, point: bool) -> Callable[[pa.Array], np.ndarray]:
+    return lambda arr: plain_numbers(arr, pattern, point=point, max_digits=_MAX_DIGITS)
+
+
 def _one_of(values: tuple[str, ...]) -> Callable[[pa.Array], np.ndarray]:
     return lambda arr: missing_mask(arr, values)
 
@@ -108,11 +116,15 @@ def _one_of(values: tuple[str, ...]) -> Callable[[pa.Array], np.ndarray]:
 def _date(fmt: str) -> Callable[[pa.Array], tuple[np.ndarray, pa.Array | None]]:
     def parse(arr: pa.Array) -> tuple[np.ndarray, pa.Array | None]:
         if fmt == "%Y-%m-%dT%H:%M:%S":
-            ok = matches(arr, ISO_DATETIME_RE)
+            ok = layout_or_pattern(arr, ISO_DATETIME_LAYOUT, ISO_DATETIME_RE, only=False)
             if not ok.all():
                 return ok, None
-            # The pattern pins the first 19 characters to the layout's shape.
-            return strptime_checked(pc.utf8_slice_codeunits(arr, 0, 19), fmt, shaped=True)
+            # The pattern pins the first 19 characters to the layout's shape; cells
+            # of no more than 19 bytes are those characters already.
+            lengths = byte_lengths(arr)
+            if lengths is None or lengths.max() > len(ISO_DATETIME_LAYOUT):
+                arr = pc.utf8_slice_codeunits(arr, 0, len(ISO_DATETIME_LAYOUT))
+            return strptime_checked(arr, fmt, shaped=True)
         return strptime_checked(arr, fmt)
 
     return parse
@@ -133,8 +145,8 @@ def _candidates(delimiter: str | None) -> list[_Candidate]:
             _one_of(_YES_NO),
             extra={"trueValues": ["yes", "Yes", "YES"], "falseValues": ["no", "No", "NO"]},
         ),
-        _Candidate("integer", "integer", _regex(_INFER_INTEGER)),
-        _Candidate("number", "number", _regex(_INFER_NUMBER), implied_by=("integer",)),
+        _Candidate("integer", "integer", _number(_INFER_INTEGER, point=False)),
+        _Candidate("number", "number", _number(_INFER_NUMBER, point=True), implied_by=("integer",)),
     ]
     if delimiter not in (",", None):
         out.append(
@@ -216,8 +228,13 @@ class _ColumnInference:
             self._add_codes(
                 codes.field("values"), codes.field("counts").to_numpy(zero_copy_only=False)
             )
-            values = arr.filter(pa.array(~miss))
             self._stop_unique()  # an id with gaps cannot be a key
+            if self.declared is None and not self.viable:
+                # Text: only the lengths of the cells are still asked for, which
+                # need no copy of the cells that are not missing.
+                self._lengths_of_present(arr, ~miss)
+                return
+            values = arr.filter(pa.array(~miss))
         else:
             values = arr
         if len(values) == 0:
@@ -272,7 +289,17 @@ class _ColumnInference:
 
     def _lengths(self, values: pa.Array) -> None:
         mm = pc.min_max(pc.utf8_length(values)).as_py()
-        lo, hi = mm["min"], mm["max"]
+        self._add_lengths(mm["min"], mm["max"])
+
+    def _lengths_of_present(self, arr: pa.Array, present: np.ndarray) -> None:
+        n = int(present.sum())
+        if n == 0:
+            return
+        self.nonmissing += n
+        lengths = pc.utf8_length(arr).to_numpy(zero_copy_only=False)[present]
+        self._add_lengths(int(lengths.min()), int(lengths.max()))
+
+    def _add_lengths(self, lo: int, hi: int) -> None:
         self.min_len = lo if self.min_len is None else min(self.min_len, lo)
         self.max_len = hi if self.max_len is None else max(self.max_len, hi)
 
