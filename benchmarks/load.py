@@ -127,8 +127,6 @@ def puzzles_and_players(session: Any) -> list[str]:
 def start_server(
     instance: Path, database_url: str, port: int, workers: int, threads: int, root: Path = ROOT
 ) -> subprocess.Popen:
-    from portal.jobs.commands import gunicorn_argv
-
     env = {key: value for key, value in os.environ.items() if not key.startswith("PORTAL_")}
     env.update(
         {
@@ -141,26 +139,31 @@ def start_server(
         }
     )
     config = {"WEB_WORKERS": workers, "WEB_THREADS": threads, "WEB_BIND": f"127.0.0.1:{port}"}
-    if root == ROOT:
-        argv = gunicorn_argv(config)
-    else:  # the other checkout's own command line: its gunicorn options may differ
-        argv = json.loads(
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-c",
-                    "import json, sys; from portal.jobs.commands import gunicorn_argv; "
-                    "print(json.dumps(gunicorn_argv(json.loads(sys.argv[1]))))",
-                    json.dumps(config),
-                ],
-                env={**env, "PYTHONPATH": str(root)},
-                capture_output=True,
-                check=True,
-                text=True,
-            ).stdout
-        )
+    # The checkout's own command line (its gunicorn options may differ), asked of it
+    # from its own folder, as gunicorn runs below: Python and gunicorn both put the
+    # current folder first on the path, ahead of PYTHONPATH, so a server started from
+    # another checkout's folder would serve that checkout's code.
+    asked = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, sys, portal; from portal.jobs.commands import gunicorn_argv; "
+            "print(json.dumps([portal.__file__, gunicorn_argv(json.loads(sys.argv[1]))]))",
+            json.dumps(config),
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    loaded, argv = json.loads(asked.stdout)
+    if not Path(loaded).resolve().is_relative_to(root.resolve()):
+        raise SystemExit(f"{root} would serve the portal from {loaded}")
     argv = [item for item in argv if item not in ("--access-logfile", "-")]
-    server = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # Its log goes to a file: a pipe nobody reads would stall the workers once full.
+    log = (instance / "gunicorn.log").open("wb")
+    server = subprocess.Popen(argv, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -168,7 +171,7 @@ def start_server(
                 return server
         except OSError:
             if server.poll() is not None:
-                raise SystemExit(server.stderr.read().decode(errors="replace")) from None
+                raise SystemExit((instance / "gunicorn.log").read_text(errors="replace")) from None
             time.sleep(0.2)
     server.kill()
     raise SystemExit("gunicorn did not become ready in 120 s")
@@ -466,6 +469,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.against and args.database_url and not args.against_database_url:
         parser.error("--against with --database-url needs --against-database-url")
+    if args.against_database_url and args.against_database_url == args.database_url:
+        parser.error("the two checkouts need a database each: each run empties its own")
 
     trees = {"this": ROOT} | ({"against": args.against.resolve()} if args.against else {})
     results = {name: {phase: [] for phase in PHASES} for name in trees}
@@ -501,7 +506,11 @@ def main() -> int:
             for _, server in servers.values():
                 server.send_signal(signal.SIGTERM)
             for _, server in servers.values():
-                server.wait(timeout=30)
+                try:
+                    server.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+                    server.wait()
 
     backend = "postgresql" if urls["this"].startswith("postgres") else "sqlite"
     figures = {name: report(str(tree), results[name], backend) for name, tree in trees.items()}
