@@ -7,6 +7,7 @@ request handler, a CLI command, a job) commits or rolls back.
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import math
 import time
@@ -245,6 +246,11 @@ def engine() -> Engine:
 M = TypeVar("M")
 
 
+@functools.cache
+def _column_keys(kind: type) -> frozenset[str]:
+    return frozenset(attribute.key for attribute in inspect_mapper(kind).column_attrs)
+
+
 def attach_loaded(session: Session, kind: type[M], columns: dict[str, Any]) -> M:
     """``session``'s instance of the ``kind`` row whose values (primary key
     included) are ``columns``, as if the session had just loaded it, without
@@ -254,6 +260,9 @@ def attach_loaded(session: Session, kind: type[M], columns: dict[str, Any]) -> M
     flush; columns left out load on first access, as deferred ones do. If the
     session holds the row already, that instance is returned as it is, its
     values not replaced by ``columns``: callers read rows their session has not."""
+    unknown = columns.keys() - _column_keys(kind)
+    if unknown:  # written into the instance as they are, so a stray name must not pass
+        raise TypeError(f"{kind.__name__} has no column attributes {sorted(unknown)}")
     key = identity_key(kind, tuple(columns[c.key] for c in inspect_mapper(kind).primary_key))
     held = session.identity_map.get(key)
     if held is not None:

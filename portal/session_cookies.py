@@ -21,7 +21,7 @@ class SignedCookieSessions(SecureCookieSessionInterface):
         self._signer: tuple[Any, URLSafeTimedSerializer | None] | None = None
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         kept = self._signer
         if kept is None or kept[0] != keys:
             # Replaced whole, so a thread never sees a key with another key's signer.

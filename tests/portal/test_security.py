@@ -133,6 +133,21 @@ def test_security_headers_on_every_page(client):
     assert "max-age=" in secure.headers["Strict-Transport-Security"]
 
 
+def test_a_security_header_a_response_sets_itself_is_kept_and_not_repeated(app):
+    from flask import Response
+
+    from portal.security import add_security_headers
+
+    with app.test_request_context("/", base_url="https://localhost"):
+        response = Response(
+            headers={"x-frame-options": "SAMEORIGIN", "STRICT-TRANSPORT-SECURITY": "max-age=60"}
+        )
+        headers = add_security_headers(response).headers
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert headers.getlist("Strict-Transport-Security") == ["max-age=60"]
+    assert headers.getlist("X-Content-Type-Options") == ["nosniff"]
+
+
 def test_pages_load_nothing_from_other_sites_and_run_no_inline_script():
     templates = Path(portal.__file__).with_name("templates")
     for template in templates.rglob("*.html"):

@@ -105,6 +105,7 @@ def test_no_code_reads_a_setting_the_table_does_not_hold():
         "RATELIMIT_STORAGE_URI",
         "REMEMBER_COOKIE_SECURE",
         "REMEMBER_COOKIE_DURATION",
+        "SECRET_KEY_FALLBACKS",
     }
     known = set(BY_NAME) | set(FIXED) | flask_own
     pattern = re.compile(r"config\[\"([A-Z_]+)\"\]")

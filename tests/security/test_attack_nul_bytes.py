@@ -91,15 +91,22 @@ def test_a_nul_in_json_is_a_400_naming_the_field(client, community, person, toke
         json={**form_data(pico()), "tags": ["ok", "bad\x00"]},
     )
     assert_refused(nested, "tags[1]")
-    # JSON in UTF-16 (which the parser accepts) holds NUL bytes in every character:
-    # it is read value by value like any other, not judged by its bytes.
-    for encoding in ("utf-16", "utf-32"):
+    # JSON in UTF-16 or UTF-32 (which the parser accepts) holds NUL bytes in every
+    # character: it is read value by value like any other, not judged by its bytes.
+    # So is UTF-8 after a byte-order mark, and a NUL in a key.
+    in_key = {**form_data(pico()), "tags": [], "bad\x00key": 1}
+    for data, field in [
+        (json.dumps(body).encode("utf-16"), "title"),
+        (json.dumps(body).encode("utf-32"), "title"),
+        (json.dumps(body).encode("utf-8-sig"), "title"),
+        (json.dumps(in_key).encode(), "bad\x00key"),
+    ]:
         wide = client.post(
             "/api/v1/communities/colon-cancer/questions",
             headers={**bearer(token), "Content-Type": "application/json"},
-            data=json.dumps(body).encode(encoding),
+            data=data,
         )
-        assert_refused(wide, "title")
+        assert_refused(wide, field)
     assert session.scalar(select(func.count()).select_from(Question)) == 0
 
 

@@ -148,3 +148,16 @@ def test_a_remembered_row_the_session_already_holds_is_the_same_instance(app, pe
         loaded = holding.get(User, columns["id"])
         assert attach_loaded(holding, User, columns) is loaded
         assert not holding.dirty
+
+
+def test_a_name_that_is_not_a_column_is_refused_when_attaching(app, person):
+    # The values go straight into the instance: a stray name would sit beside the
+    # attributes, and the column it was meant for would load from the database.
+    from portal import db
+    from portal.accounts.models import User
+    from portal.api.auth import _columns
+    from portal.db import attach_loaded
+
+    columns = {**_columns(person("sam")), "user_name": "sam"}
+    with app.app_context(), pytest.raises(TypeError, match=r"User has no column .*user_name"):
+        attach_loaded(db.session(), User, columns)
