@@ -247,8 +247,8 @@ M = TypeVar("M")
 
 
 @functools.cache
-def _column_keys(kind: type) -> frozenset[str]:
-    return frozenset(attribute.key for attribute in inspect_mapper(kind).column_attrs)
+def _column_keys(kind: Any) -> frozenset[str]:
+    return frozenset(inspect_mapper(kind).column_attrs.keys())
 
 
 def attach_loaded(session: Session, kind: type[M], columns: dict[str, Any]) -> M:
@@ -260,7 +260,7 @@ def attach_loaded(session: Session, kind: type[M], columns: dict[str, Any]) -> M
     flush; columns left out load on first access, as deferred ones do. If the
     session holds the row already, that instance is returned as it is, its
     values not replaced by ``columns``: callers read rows their session has not."""
-    unknown = columns.keys() - _column_keys(kind)
+    unknown = columns.keys() - _column_keys(cast(Any, kind))
     if unknown:  # written into the instance as they are, so a stray name must not pass
         raise TypeError(f"{kind.__name__} has no column attributes {sorted(unknown)}")
     key = identity_key(kind, tuple(columns[c.key] for c in inspect_mapper(kind).primary_key))
