@@ -63,7 +63,7 @@ def free_port() -> int:
 PLAYERS = 20
 
 
-def _empty_postgres(url: str) -> None:
+def empty_postgres(url: str) -> None:
     """Every run starts from an empty database, as it does on SQLite."""
     from sqlalchemy import create_engine, text
 
@@ -85,7 +85,7 @@ def prepare(instance: Path, database_url: str) -> tuple[list[dict], list[str]]:
     from portal.play.models import Puzzle
 
     if database_url.startswith("postgres"):
-        _empty_postgres(database_url)
+        empty_postgres(database_url)
     instance.mkdir(parents=True, exist_ok=True)
     # Read by every gunicorn worker too: the numbers must not be about rate limits.
     (instance / "portal.cfg").write_text(

@@ -33,21 +33,11 @@ from pathlib import Path
 # The load benchmark's set-up, from this file's own folder. Imported here, before a
 # round puts the measured checkout first on sys.path, since importing it puts this
 # checkout there.
-from load import puzzles_and_players, random_layout
+from load import empty_postgres, puzzles_and_players, random_layout
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Submissions sent before the clock starts (first imports, compiled kernels, the pool).
 WARM_UP = 50
-
-
-def _reset_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def measure(
@@ -63,7 +53,7 @@ def measure(
 
     folder = Path(tempfile.mkdtemp(prefix="portal-submit-cpu-"))
     if database_url.startswith("postgres"):
-        _reset_postgres(database_url)
+        empty_postgres(database_url)
     else:
         database_url = f"sqlite:///{folder / 'portal.db'}"
     config = {
