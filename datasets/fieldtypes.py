@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import SchemaError
+from .masks import bool_mask, matches
 from .plaintext import byte_lengths
 from .textshapes import layout_or_pattern
 
@@ -64,7 +65,6 @@ NUMBER_RE = r"^(?:[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|NaN|[+-]?INF)$"
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 URI_RE = r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$"
 UUID_RE = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-ISO_DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 ISO_DATETIME_RE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?$"
 #: The cells of ISO_DATETIME_RE as long as this layout are those of this layout.
 ISO_DATETIME_LAYOUT = "####-##-##T##:##:##"
@@ -114,13 +114,6 @@ _PAD_RE = r"(^|[^0-9])([0-9])([^0-9]|$)"
 _PAD_REPLACEMENT = "\\1" + "0\\2\\3"
 
 
-def bool_mask(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """Arrow boolean result as a numpy bool array (nulls count as False)."""
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
 def missing_mask(arr: pa.Array, missing_values: Sequence[str]) -> np.ndarray:
     if not missing_values:
         return np.zeros(len(arr), dtype=bool)
@@ -137,10 +130,6 @@ def missing_mask(arr: pa.Array, missing_values: Sequence[str]) -> np.ndarray:
                 out[rows] = bool_mask(pc.is_in(arr.take(pa.array(rows)), value_set=codes))
             return out
     return bool_mask(pc.is_in(arr, value_set=codes))
-
-
-def matches(arr: pa.Array, pattern: str) -> np.ndarray:
-    return bool_mask(pc.match_substring_regex(arr, pattern=pattern))
 
 
 def has_shape(arr: pa.Array, fmt: str) -> np.ndarray:

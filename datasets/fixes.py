@@ -30,12 +30,12 @@ from .errors import FixError
 from .fieldtypes import (
     NumericChecker,
     TemporalChecker,
-    bool_mask,
     checker_for,
     missing_mask,
 )
 from .inference import table_and_schema
 from .limits import DEFAULT_LIMITS, Limits
+from .masks import bool_mask
 from .reading import Table
 from .schema import missing_values
 from .writing import CsvWriter, open_dest

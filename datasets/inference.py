@@ -33,12 +33,12 @@ from .fieldtypes import (
     TemporalChecker,
     checker_for,
     hash_values,
-    matches,
     missing_mask,
     strptime_checked,
 )
 from .issues import Issue, IssueCollector
 from .limits import DEFAULT_LIMITS, Limits
+from .masks import matches
 from .plaintext import byte_lengths
 from .reading import Table, open_table
 from .report import Structure, ValidationReport, add_table_issues, build_report

@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .fieldtypes import bool_mask
+from .masks import bool_mask
 
 #: Three-digit ZIP areas of 20,000 people or fewer (HHS, 2000 Census): these become "000".
 SPARSE_ZIP3 = frozenset(

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .masks import bool_mask, matches
 from .plaintext import byte_lengths
 
 #: In a layout, the character that stands for any ASCII digit.
@@ -20,17 +21,14 @@ DIGIT = "#"
 _DIGITS = "0123456789"
 
 
-def _matches(arr: pa.Array, pattern: str) -> np.ndarray:
-    found = pc.fill_null(pc.match_substring_regex(arr, pattern=pattern), False)
-    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
-
-
 def layout_cells(arr: pa.Array, layout: str) -> np.ndarray | None:
     """Which cells are ``layout`` exactly: ``#`` an ASCII digit, any other character
     itself; None unless ``arr`` is a plain string array."""
     lengths = byte_lengths(arr)
-    if lengths is None:
-        return None
+    return None if lengths is None else _layout_cells(arr, lengths, layout)
+
+
+def _layout_cells(arr: pa.Array, lengths: np.ndarray, layout: str) -> np.ndarray:
     code = layout.encode("ascii")
     width = len(code)
     out = np.zeros(len(arr), dtype=bool)
@@ -59,16 +57,15 @@ def layout_or_pattern(arr: pa.Array, layout: str, pattern: str, *, only: bool) -
     """Which cells match ``pattern``, whose matches as long as ``layout`` are exactly
     the cells of that layout; ``only`` says it matches no cell of another length, so
     the pattern itself reads no cell (unless ``arr`` is not a plain string array)."""
-    fits = layout_cells(arr, layout)
-    if fits is None:
-        return _matches(arr, pattern)
+    lengths = byte_lengths(arr)
+    if lengths is None:
+        return matches(arr, pattern)
+    fits = _layout_cells(arr, lengths, layout)
     if only:
         return fits
-    lengths = byte_lengths(arr)
-    assert lengths is not None  # layout_cells read them
     other = np.flatnonzero(lengths != len(layout))
     if other.size:
-        fits[other] = _matches(arr.take(pa.array(other)), pattern)
+        fits[other] = matches(arr.take(pa.array(other)), pattern)
     return fits
 
 
@@ -80,8 +77,8 @@ def plain_numbers(arr: pa.Array, pattern: str, *, point: bool, max_digits: int) 
     plain numbers (signs, exponents, anything else) are matched by the pattern."""
     lengths = byte_lengths(arr)
     if lengths is None:
-        return _matches(arr, pattern)
-    leading_zero = _mask(pc.starts_with(arr, pattern="0"))
+        return matches(arr, pattern)
+    leading_zero = bool_mask(pc.starts_with(arr, pattern="0"))
     whole = (lengths <= max_digits) & ((lengths == 1) | ~leading_zero)
     if point:
         # Digits, points, digits: what each trim leaves tells how many of each led.
@@ -90,20 +87,16 @@ def plain_numbers(arr: pa.Array, pattern: str, *, point: bool, max_digits: int) 
         rest = byte_lengths(pc.ascii_ltrim(after_point, characters=_DIGITS))
         left_whole, left_point = byte_lengths(after_whole), byte_lengths(after_point)
         if rest is None or left_whole is None or left_point is None:
-            return _matches(arr, pattern)
+            return matches(arr, pattern)
         whole_digits = lengths - left_whole
         points = left_whole - left_point
         plain = (rest == 0) & (points <= 1) & (lengths - points >= 1)
         # A point after one digit or none leaves no room for a superfluous zero.
         ok: np.ndarray = plain & np.where(points == 0, whole, (whole_digits <= 1) | ~leading_zero)
     else:
-        plain = _mask(pc.ascii_is_decimal(arr))
+        plain = bool_mask(pc.ascii_is_decimal(arr))
         ok = plain & whole
     rest = np.flatnonzero(~plain)
     if rest.size:
-        ok[rest] = _matches(arr.take(pa.array(rest)), pattern)
+        ok[rest] = matches(arr.take(pa.array(rest)), pattern)
     return ok
-
-
-def _mask(arr: pa.Array) -> np.ndarray:
-    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)

@@ -25,7 +25,6 @@ from .fieldtypes import (
     Checker,
     NumericChecker,
     TemporalChecker,
-    bool_mask,
     checker_for,
     combine_hashes,
     hash_values,
@@ -33,6 +32,7 @@ from .fieldtypes import (
 )
 from .issues import Issue, IssueCollector, truncate
 from .limits import DEFAULT_LIMITS, Limits
+from .masks import bool_mask
 from .reading import Table, open_table
 from .report import Structure, ValidationReport, add_table_issues, build_report
 from .schema import missing_values, normalise_schema

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .cells import DANGEROUS_PATTERN, PLAIN_NUMBER_PATTERN, csv_line
-from .fieldtypes import bool_mask
+from .masks import bool_mask
 
 _NEEDS_QUOTES = r'[",\r\n]'
 

@@ -14,12 +14,12 @@ import pyarrow.compute as pc
 from .. import postcodes
 from ..fieldtypes import (
     NumericChecker,
-    bool_mask,
     checker_for,
     hash_values,
     missing_mask,
 )
 from ..lexicon import TEXT_CANDIDATE, mentions_name, name_cells
+from ..masks import bool_mask
 from ..schema import missing_values
 from ..stats import DistinctHashes
 from .findings import BLOCK, DIRECT, MAX_EXAMPLES, QUASI, TEXT, WARN, Finding, mask
