@@ -1,10 +1,10 @@
 """Flask's signed-cookie sessions, their signer built once per key.
 
 Flask's own interface builds the signer (serializer, signer, key list) anew for
-every request, cookie or none, which costs an API call more than reading the
-cookie does. The signer depends only on the secret key, its fallbacks and the
-salt, digest and serializer, which are fixed for the interface, so it is kept
-until the key changes.
+every request, cookie or none: on an API call, which sends no cookie, that is
+the whole cost of the session. The signer depends only on the secret key, its
+fallbacks, and the salt, digest, key derivation and serializer, which are fixed
+for the interface, so it is kept until the key or the fallbacks change.
 """
 
 from __future__ import annotations
